@@ -1,0 +1,33 @@
+//! A problem found in a definition, with where it is.
+
+use std::fmt;
+
+/// One problem in a definition. Validation collects all of them; it never stops at the first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// JSON Pointer (RFC 6901) to the offending value, e.g. `/States/Fetch/Retry/0/ErrorEquals`; empty for the root.
+    pub pointer: String,
+    /// A stable code: AWS's diagnostic code where AWS has one (`SCHEMA_VALIDATION_FAILED`, …).
+    pub code: &'static str,
+    /// What is wrong, as a lowercase sentence fragment naming the offending value.
+    pub message: String,
+    /// 1-based line and column in the source text, when the source is known.
+    pub position: Option<(usize, usize)>,
+}
+
+impl Diagnostic {
+    /// A diagnostic at `pointer` with no position yet.
+    pub fn new(pointer: impl Into<String>, code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic { pointer: pointer.into(), code, message: message.into(), position: None }
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let pointer = if self.pointer.is_empty() { "/" } else { &self.pointer };
+        match self.position {
+            Some((line, column)) => write!(f, "{line}:{column}: {pointer}: {} [{}]", self.message, self.code),
+            None => write!(f, "{pointer}: {} [{}]", self.message, self.code),
+        }
+    }
+}

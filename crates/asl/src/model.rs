@@ -1,0 +1,305 @@
+//! The state machine model: what a validated definition means, with names resolved to indexes.
+//!
+//! A definition's nested workflows (the top level, each Parallel branch, each Map processor) are flattened into
+//! `StateMachine::workflows`, and every transition names its target by `StateId` within its workflow, so the
+//! interpreter never looks a state up by name. Every value here was checked by `parse`: a `StateMachine` that exists
+//! is valid.
+
+use serde_json::Value;
+
+use crate::choice::Rule;
+use crate::intrinsics::Call;
+use crate::path::Path;
+use crate::template::Template;
+
+/// A validated state machine.
+#[derive(Debug, Clone)]
+pub struct StateMachine {
+    pub comment: Option<String>,
+    pub timeout_seconds: Option<u64>,
+    pub query_language: QueryLanguage,
+    /// Index 0 is the top-level workflow; the others are Parallel branches and Map processors.
+    pub workflows: Vec<Workflow>,
+}
+
+/// Index of a workflow in `StateMachine::workflows`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct WorkflowId(pub u32);
+
+/// Index of a state in its `Workflow::states`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StateId(pub u32);
+
+/// `QueryLanguage` of the machine or of a state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryLanguage {
+    JsonPath,
+    Jsonata,
+}
+
+/// A list of states with a start: the top level, a Parallel branch, or a Map's item processor.
+#[derive(Debug, Clone)]
+pub struct Workflow {
+    pub start_at: StateId,
+    pub states: Vec<State>,
+}
+
+/// One state: what all states share, plus its type-specific part.
+#[derive(Debug, Clone)]
+pub struct State {
+    pub name: String,
+    pub comment: Option<String>,
+    /// `InputPath`; `None` is the default `$`.
+    pub input_path: Option<PathOrNull>,
+    /// `OutputPath`; `None` is the default `$`.
+    pub output_path: Option<PathOrNull>,
+    /// Whether any field of the state mentions the Context object (`$$`), so the interpreter builds it only then.
+    pub uses_context: bool,
+    pub kind: StateKind,
+}
+
+/// The part of a state that depends on its type.
+#[derive(Debug, Clone)]
+pub enum StateKind {
+    Pass(Pass),
+    Task(Task),
+    Choice(Choice),
+    Wait(Wait),
+    Succeed,
+    Fail(Fail),
+    Parallel(Parallel),
+    Map(Map),
+}
+
+/// Where a state goes after it completes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    Next(StateId),
+    End,
+}
+
+/// An `InputPath` or `OutputPath`: a path, or `null` (which makes `{}`).
+#[derive(Debug, Clone)]
+pub enum PathOrNull {
+    Path(Path),
+    Null,
+}
+
+/// Where a result goes: `ResultPath`.
+#[derive(Debug, Clone)]
+pub enum ResultPath {
+    /// `$` (the default): the result replaces the input.
+    Replace,
+    /// `null`: the result is discarded and the input passes through.
+    Discard,
+    /// A reference path into the input.
+    At(Path),
+}
+
+/// `Parameters` or `ItemSelector`: a payload template.
+pub type Parameters = Template;
+
+#[derive(Debug, Clone)]
+pub struct Pass {
+    pub parameters: Option<Parameters>,
+    pub result: Option<Value>,
+    pub result_path: ResultPath,
+    pub transition: Transition,
+}
+
+#[derive(Debug, Clone)]
+pub struct Task {
+    pub resource: String,
+    pub parameters: Option<Parameters>,
+    pub result_selector: Option<Template>,
+    pub result_path: ResultPath,
+    pub timeout: Option<Seconds>,
+    pub heartbeat: Option<Seconds>,
+    pub credentials: Option<Value>,
+    pub retry: Vec<Retrier>,
+    pub catch: Vec<Catcher>,
+    pub transition: Transition,
+}
+
+/// A number of seconds given literally or by a reference path.
+#[derive(Debug, Clone)]
+pub enum Seconds {
+    Literal(u64),
+    Path(Path),
+}
+
+#[derive(Debug, Clone)]
+pub struct Choice {
+    pub choices: Vec<ChoiceBranch>,
+    pub default: Option<StateId>,
+}
+
+/// A top-level Choice rule and where it leads.
+#[derive(Debug, Clone)]
+pub struct ChoiceBranch {
+    pub rule: Rule,
+    pub next: StateId,
+}
+
+#[derive(Debug, Clone)]
+pub struct Wait {
+    pub until: WaitUntil,
+    pub transition: Transition,
+}
+
+/// The four ways a Wait state says how long to wait.
+#[derive(Debug, Clone)]
+pub enum WaitUntil {
+    Seconds(u64),
+    SecondsPath(Path),
+    /// Milliseconds since the Unix epoch.
+    Timestamp(i64),
+    TimestampPath(Path),
+}
+
+#[derive(Debug, Clone)]
+pub struct Fail {
+    pub error: Option<Text>,
+    pub cause: Option<Text>,
+}
+
+/// A string given literally, by a path, or by an intrinsic function (Fail `Error`/`ErrorPath`, `Cause`/`CausePath`).
+#[derive(Debug, Clone)]
+pub enum Text {
+    Literal(String),
+    Path(Path),
+    Intrinsic(Call),
+}
+
+#[derive(Debug, Clone)]
+pub struct Parallel {
+    pub branches: Vec<WorkflowId>,
+    pub parameters: Option<Parameters>,
+    pub result_selector: Option<Template>,
+    pub result_path: ResultPath,
+    pub retry: Vec<Retrier>,
+    pub catch: Vec<Catcher>,
+    pub transition: Transition,
+}
+
+#[derive(Debug, Clone)]
+pub struct Map {
+    pub processor: WorkflowId,
+    pub mode: MapMode,
+    pub items_path: Option<Path>,
+    pub item_selector: Option<Template>,
+    pub max_concurrency: Option<Count>,
+    pub item_batcher: Option<ItemBatcher>,
+    pub tolerated_failure_count: Option<Count>,
+    pub tolerated_failure_percentage: Option<Percentage>,
+    pub label: Option<String>,
+    /// `ItemReader` as written: Baton has no S3, so a Map that reads items from elsewhere fails when it runs.
+    pub item_reader: Option<Value>,
+    /// `ResultWriter` as written.
+    pub result_writer: Option<Value>,
+    pub result_selector: Option<Template>,
+    pub result_path: ResultPath,
+    pub retry: Vec<Retrier>,
+    pub catch: Vec<Catcher>,
+    pub transition: Transition,
+}
+
+/// How a Map runs its items: inside the execution, or as child executions (a Map Run).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MapMode {
+    Inline,
+    Distributed,
+}
+
+/// A whole number given literally or by a reference path.
+#[derive(Debug, Clone)]
+pub enum Count {
+    Literal(u64),
+    Path(Path),
+}
+
+/// A percentage given literally or by a reference path.
+#[derive(Debug, Clone)]
+pub enum Percentage {
+    Literal(f64),
+    Path(Path),
+}
+
+#[derive(Debug, Clone)]
+pub struct ItemBatcher {
+    pub max_items_per_batch: Option<Count>,
+    pub max_input_bytes_per_batch: Option<Count>,
+    pub batch_input: Option<Template>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Retrier {
+    pub error_equals: Vec<String>,
+    pub interval_seconds: u64,
+    pub max_attempts: u32,
+    pub backoff_rate: f64,
+    pub max_delay_seconds: Option<u64>,
+    pub jitter: Jitter,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Jitter {
+    None,
+    Full,
+}
+
+#[derive(Debug, Clone)]
+pub struct Catcher {
+    pub error_equals: Vec<String>,
+    pub next: StateId,
+    pub result_path: ResultPath,
+}
+
+impl StateMachine {
+    /// The top-level workflow.
+    pub fn top(&self) -> &Workflow {
+        self.workflow(WorkflowId(0))
+    }
+
+    /// The workflow `id`.
+    pub fn workflow(&self, id: WorkflowId) -> &Workflow {
+        self.workflows.get(id.0 as usize).expect("invariant: workflow ids come from this machine")
+    }
+}
+
+impl Workflow {
+    /// The state `id`.
+    pub fn state(&self, id: StateId) -> &State {
+        self.states.get(id.0 as usize).expect("invariant: state ids come from this workflow")
+    }
+}
+
+impl StateKind {
+    /// The state's `Type` as written in ASL.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            StateKind::Pass(_) => "Pass",
+            StateKind::Task(_) => "Task",
+            StateKind::Choice(_) => "Choice",
+            StateKind::Wait(_) => "Wait",
+            StateKind::Succeed => "Succeed",
+            StateKind::Fail(_) => "Fail",
+            StateKind::Parallel(_) => "Parallel",
+            StateKind::Map(_) => "Map",
+        }
+    }
+}
+
+impl Retrier {
+    /// The delay before retry number `attempt` (1-based), in milliseconds, before jitter.
+    pub fn delay_ms(&self, attempt: u32) -> u64 {
+        let exponent = i32::try_from(attempt.saturating_sub(1)).unwrap_or(i32::MAX);
+        let seconds = self.interval_seconds as f64 * self.backoff_rate.powi(exponent);
+        let capped = match self.max_delay_seconds {
+            Some(max) => seconds.min(max as f64),
+            None => seconds,
+        };
+        // Saturating float-to-int conversion: an absurd backoff waits for as long as a u64 can say.
+        (capped * 1000.0) as u64
+    }
+}

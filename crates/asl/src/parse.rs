@@ -1,0 +1,1076 @@
+//! Parsing and validating a definition into a `StateMachine`.
+//!
+//! Validation never stops at the first problem: every field of every state is checked and each problem becomes a
+//! `Diagnostic` with the JSON Pointer of the offending value (and, from `parse`, its line and column).
+
+use std::collections::HashMap;
+
+use serde_json::{Map as Object, Value};
+
+use crate::choice;
+use crate::intrinsics::Call;
+use crate::model::*;
+use crate::path::Path;
+use crate::source;
+use crate::template::Template;
+use crate::Diagnostic;
+
+/// AWS's code for a definition that breaks the schema.
+pub const SCHEMA: &str = "SCHEMA_VALIDATION_FAILED";
+/// AWS's code for a transition to a state that does not exist.
+pub const MISSING_TARGET: &str = "MISSING_TRANSITION_TARGET";
+/// A state that no transition reaches.
+pub const UNREACHABLE: &str = "UNREACHABLE_STATE";
+/// A feature Baton recognises but does not run yet.
+pub const UNSUPPORTED: &str = "UNSUPPORTED_FEATURE";
+/// The text is not JSON or YAML.
+pub const SYNTAX: &str = "INVALID_JSON_DESCRIPTION";
+
+/// Parses and validates definition text (JSON or YAML). Diagnostics carry line and column.
+pub fn parse(text: &str) -> Result<StateMachine, Vec<Diagnostic>> {
+    let (value, format) = source::load(text).map_err(|diagnostic| vec![diagnostic])?;
+    parse_value(&value).map_err(|mut diagnostics| {
+        for diagnostic in &mut diagnostics {
+            diagnostic.position = source::locate(text, format, &diagnostic.pointer);
+        }
+        diagnostics
+    })
+}
+
+/// Parses and validates a definition already read as JSON.
+pub fn parse_value(value: &Value) -> Result<StateMachine, Vec<Diagnostic>> {
+    let mut parser = Parser { diagnostics: Vec::new(), workflows: Vec::new() };
+    let Some(root) = parser.object(value, "") else {
+        return Err(parser.diagnostics);
+    };
+    parser.allow_fields(root, "", &["StartAt", "States", "Comment", "Version", "TimeoutSeconds", "QueryLanguage"]);
+    let comment = parser.opt_string(root, "", "Comment").map(str::to_owned);
+    if let Some(version) = root.get("Version") {
+        if version.as_str() != Some("1.0") {
+            parser.error("/Version", SCHEMA, format!("unsupported Version {version}: only \"1.0\" exists"));
+        }
+    }
+    let timeout_seconds = parser.opt_positive(root, "", "TimeoutSeconds");
+    let query_language = parser.query_language(root, "", QueryLanguage::JsonPath);
+    parser.workflow(root, "", query_language);
+    if parser.diagnostics.is_empty() {
+        Ok(StateMachine { comment, timeout_seconds, query_language, workflows: parser.workflows })
+    } else {
+        Err(parser.diagnostics)
+    }
+}
+
+struct Parser {
+    diagnostics: Vec<Diagnostic>,
+    workflows: Vec<Workflow>,
+}
+
+/// The names of a workflow's states, for resolving transitions.
+struct Names<'a> {
+    ids: HashMap<&'a str, StateId>,
+}
+
+/// The fields every state type accepts in JSONPath mode, and the ones each type adds.
+const COMMON: &[&str] = &["Type", "Comment", "QueryLanguage", "Assign", "Output"];
+const IO: &[&str] = &["InputPath", "OutputPath"];
+const FLOW: &[&str] = &["Next", "End"];
+const ERRORS: &[&str] = &["Retry", "Catch"];
+
+impl Parser {
+    fn error(&mut self, pointer: impl Into<String>, code: &'static str, message: impl Into<String>) {
+        self.diagnostics.push(Diagnostic::new(pointer, code, message));
+    }
+
+    /// Parses a workflow (`StartAt` + `States`) at `pointer` and returns its id. The id is reserved before the
+    /// states are parsed, so nested workflows get higher ids than their parent.
+    fn workflow(&mut self, object: &Object<String, Value>, pointer: &str, language: QueryLanguage) -> WorkflowId {
+        let id = WorkflowId(u32::try_from(self.workflows.len()).unwrap_or(u32::MAX));
+        self.workflows.push(Workflow { start_at: StateId(0), states: Vec::new() });
+        let states_value = object.get("States");
+        let states = match states_value {
+            Some(value) => self.object(value, &format!("{pointer}/States")),
+            None => {
+                self.error(pointer, SCHEMA, "missing required field 'States'");
+                None
+            }
+        };
+        let empty = Object::new();
+        let states = states.unwrap_or(&empty);
+        if states_value.is_some() && states.is_empty() {
+            self.error(format!("{pointer}/States"), SCHEMA, "'States' must contain at least one state");
+        }
+        let names = Names { ids: states.keys().enumerate().map(|(i, k)| (k.as_str(), state_id(i))).collect() };
+        for name in states.keys() {
+            if name.is_empty() || name.chars().count() > 80 {
+                self.error(
+                    format!("{pointer}/States/{}", escape(name)),
+                    SCHEMA,
+                    format!("state name '{name}' must be 1 to 80 characters long"),
+                );
+            }
+        }
+        let start_at = match self.opt_string(object, pointer, "StartAt") {
+            Some(start) => match names.ids.get(start) {
+                Some(id) => *id,
+                None => {
+                    self.error(
+                        format!("{pointer}/StartAt"),
+                        MISSING_TARGET,
+                        format!("StartAt '{start}' is not a state of this workflow"),
+                    );
+                    StateId(0)
+                }
+            },
+            None => {
+                if !object.contains_key("StartAt") {
+                    self.error(pointer, SCHEMA, "missing required field 'StartAt'");
+                }
+                StateId(0)
+            }
+        };
+        let mut parsed = Vec::with_capacity(states.len());
+        for (name, value) in states {
+            let state_pointer = format!("{pointer}/States/{}", escape(name));
+            if let Some(state) = self.state(name, value, &state_pointer, &names, language) {
+                parsed.push(state);
+            }
+        }
+        if parsed.len() == states.len() && !parsed.is_empty() {
+            self.check_reachable(&parsed, start_at, pointer);
+        }
+        if let Some(workflow) = self.workflows.get_mut(id.0 as usize) {
+            *workflow = Workflow { start_at, states: parsed };
+        }
+        id
+    }
+
+    /// Reports every state that no transition reaches from `StartAt`, as AWS does.
+    fn check_reachable(&mut self, states: &[State], start: StateId, pointer: &str) {
+        let mut seen = vec![false; states.len()];
+        let mut stack = vec![start];
+        while let Some(id) = stack.pop() {
+            let Some(flag) = seen.get_mut(id.0 as usize) else { continue };
+            if std::mem::replace(flag, true) {
+                continue;
+            }
+            if let Some(state) = states.get(id.0 as usize) {
+                successors(state, &mut stack);
+            }
+        }
+        for (state, reached) in states.iter().zip(seen) {
+            if !reached {
+                self.error(
+                    format!("{pointer}/States/{}", escape(&state.name)),
+                    UNREACHABLE,
+                    format!("state '{}' is not reachable", state.name),
+                );
+            }
+        }
+    }
+
+    fn state(
+        &mut self,
+        name: &str,
+        value: &Value,
+        pointer: &str,
+        names: &Names<'_>,
+        parent_language: QueryLanguage,
+    ) -> Option<State> {
+        let object = self.object(value, pointer)?;
+        let language = self.query_language(object, pointer, parent_language);
+        let Some(type_name) = self.opt_string(object, pointer, "Type") else {
+            if !object.contains_key("Type") {
+                self.error(pointer, SCHEMA, "missing required field 'Type'");
+            }
+            return None;
+        };
+        let type_name = type_name.to_owned();
+        if let Some(assign) = object.get("Assign") {
+            let _ = assign;
+            self.error(
+                format!("{pointer}/Assign"),
+                UNSUPPORTED,
+                "workflow variables ('Assign') are not supported yet",
+            );
+        }
+        if object.contains_key("Output") {
+            self.jsonata_only(pointer, "Output");
+        }
+        let comment = self.opt_string(object, pointer, "Comment").map(str::to_owned);
+        let kind = match type_name.as_str() {
+            "Pass" => {
+                self.allow(object, pointer, &[COMMON, IO, FLOW, &["Parameters", "Result", "ResultPath"]]);
+                StateKind::Pass(Pass {
+                    parameters: self.template(object, pointer, "Parameters"),
+                    result: object.get("Result").cloned(),
+                    result_path: self.result_path(object, pointer),
+                    transition: self.transition(object, pointer, names),
+                })
+            }
+            "Task" => {
+                self.allow(
+                    object,
+                    pointer,
+                    &[
+                        COMMON,
+                        IO,
+                        FLOW,
+                        ERRORS,
+                        &[
+                            "Resource",
+                            "Parameters",
+                            "Arguments",
+                            "ResultSelector",
+                            "ResultPath",
+                            "TimeoutSeconds",
+                            "TimeoutSecondsPath",
+                            "HeartbeatSeconds",
+                            "HeartbeatSecondsPath",
+                            "Credentials",
+                        ],
+                    ],
+                );
+                if object.contains_key("Arguments") {
+                    self.jsonata_only(pointer, "Arguments");
+                }
+                let resource = match object.get("Resource") {
+                    Some(Value::String(resource)) if !resource.is_empty() => resource.clone(),
+                    Some(_) => {
+                        self.error(format!("{pointer}/Resource"), SCHEMA, "'Resource' must be a non-empty string");
+                        String::new()
+                    }
+                    None => {
+                        self.error(pointer, SCHEMA, "missing required field 'Resource'");
+                        String::new()
+                    }
+                };
+                let timeout = self.seconds(object, pointer, "TimeoutSeconds");
+                let heartbeat = self.seconds(object, pointer, "HeartbeatSeconds");
+                if let (Some(Seconds::Literal(timeout)), Some(Seconds::Literal(heartbeat))) = (&timeout, &heartbeat) {
+                    if heartbeat >= timeout {
+                        self.error(
+                            format!("{pointer}/HeartbeatSeconds"),
+                            SCHEMA,
+                            format!("HeartbeatSeconds ({heartbeat}) must be smaller than TimeoutSeconds ({timeout})"),
+                        );
+                    }
+                }
+                StateKind::Task(Task {
+                    resource,
+                    parameters: self.template(object, pointer, "Parameters"),
+                    result_selector: self.template(object, pointer, "ResultSelector"),
+                    result_path: self.result_path(object, pointer),
+                    timeout,
+                    heartbeat,
+                    credentials: object.get("Credentials").cloned(),
+                    retry: self.retriers(object, pointer),
+                    catch: self.catchers(object, pointer, names),
+                    transition: self.transition(object, pointer, names),
+                })
+            }
+            "Choice" => {
+                self.allow(object, pointer, &[COMMON, IO, &["Choices", "Default"]]);
+                StateKind::Choice(self.choice(object, pointer, names, language))
+            }
+            "Wait" => {
+                self.allow(object, pointer, &[COMMON, IO, FLOW, &["Seconds", "SecondsPath", "Timestamp", "TimestampPath"]]);
+                let until = self.wait_until(object, pointer);
+                StateKind::Wait(Wait {
+                    until: until.unwrap_or(WaitUntil::Seconds(0)),
+                    transition: self.transition(object, pointer, names),
+                })
+            }
+            "Succeed" => {
+                self.allow(object, pointer, &[&["Type", "Comment", "QueryLanguage", "Output"], IO]);
+                StateKind::Succeed
+            }
+            "Fail" => {
+                self.allow(object, pointer, &[&["Type", "Comment", "QueryLanguage", "Error", "ErrorPath", "Cause", "CausePath"]]);
+                StateKind::Fail(Fail {
+                    error: self.text(object, pointer, "Error"),
+                    cause: self.text(object, pointer, "Cause"),
+                })
+            }
+            "Parallel" => {
+                self.allow(
+                    object,
+                    pointer,
+                    &[COMMON, IO, FLOW, ERRORS, &["Branches", "Parameters", "Arguments", "ResultSelector", "ResultPath"]],
+                );
+                if object.contains_key("Arguments") {
+                    self.jsonata_only(pointer, "Arguments");
+                }
+                let branches = self.branches(object, pointer, language);
+                StateKind::Parallel(Parallel {
+                    branches,
+                    parameters: self.template(object, pointer, "Parameters"),
+                    result_selector: self.template(object, pointer, "ResultSelector"),
+                    result_path: self.result_path(object, pointer),
+                    retry: self.retriers(object, pointer),
+                    catch: self.catchers(object, pointer, names),
+                    transition: self.transition(object, pointer, names),
+                })
+            }
+            "Map" => {
+                self.allow(
+                    object,
+                    pointer,
+                    &[
+                        COMMON,
+                        IO,
+                        FLOW,
+                        ERRORS,
+                        &[
+                            "Iterator",
+                            "ItemProcessor",
+                            "ItemsPath",
+                            "Items",
+                            "ItemSelector",
+                            "Parameters",
+                            "MaxConcurrency",
+                            "MaxConcurrencyPath",
+                            "ItemReader",
+                            "ItemBatcher",
+                            "ResultWriter",
+                            "ToleratedFailureCount",
+                            "ToleratedFailureCountPath",
+                            "ToleratedFailurePercentage",
+                            "ToleratedFailurePercentagePath",
+                            "Label",
+                            "ResultSelector",
+                            "ResultPath",
+                        ],
+                    ],
+                );
+                StateKind::Map(self.map(object, pointer, names, language))
+            }
+            other => {
+                self.error(
+                    format!("{pointer}/Type"),
+                    SCHEMA,
+                    format!("unknown state type '{other}': expected Task, Pass, Choice, Wait, Succeed, Fail, Parallel or Map"),
+                );
+                return None;
+            }
+        };
+        let (input_path, output_path) = match kind {
+            StateKind::Fail(_) => (None, None),
+            _ => (self.path_or_null(object, pointer, "InputPath"), self.path_or_null(object, pointer, "OutputPath")),
+        };
+        let uses_context = mentions_context(value);
+        Some(State { name: name.to_owned(), comment, input_path, output_path, uses_context, kind })
+    }
+
+    fn choice(
+        &mut self,
+        object: &Object<String, Value>,
+        pointer: &str,
+        names: &Names<'_>,
+        language: QueryLanguage,
+    ) -> Choice {
+        let mut choices = Vec::new();
+        match object.get("Choices") {
+            Some(Value::Array(rules)) if !rules.is_empty() => {
+                for (i, rule) in rules.iter().enumerate() {
+                    let rule_pointer = format!("{pointer}/Choices/{i}");
+                    let next = match rule.get("Next") {
+                        Some(Value::String(next)) => self.target(next, &format!("{rule_pointer}/Next"), names),
+                        Some(_) => {
+                            self.error(format!("{rule_pointer}/Next"), SCHEMA, "'Next' must be a state name");
+                            None
+                        }
+                        None => {
+                            if rule.is_object() {
+                                self.error(&rule_pointer, SCHEMA, "a Choice rule needs a 'Next' field");
+                            }
+                            None
+                        }
+                    };
+                    if rule.get("Assign").is_some() {
+                        self.error(
+                            format!("{rule_pointer}/Assign"),
+                            UNSUPPORTED,
+                            "workflow variables ('Assign') are not supported yet",
+                        );
+                    }
+                    if rule.get("Output").is_some() {
+                        self.jsonata_only(&rule_pointer, "Output");
+                    }
+                    if language == QueryLanguage::Jsonata || rule.get("Condition").is_some() {
+                        self.jsonata_only(&rule_pointer, "Condition");
+                        continue;
+                    }
+                    let parsed = choice::parse_rule(rule, &rule_pointer, true, &mut self.diagnostics);
+                    if let (Some(rule), Some(next)) = (parsed, next) {
+                        choices.push(ChoiceBranch { rule, next });
+                    }
+                }
+            }
+            Some(_) => self.error(format!("{pointer}/Choices"), SCHEMA, "'Choices' must be a non-empty array of rules"),
+            None => self.error(pointer, SCHEMA, "missing required field 'Choices'"),
+        }
+        let default = match object.get("Default") {
+            Some(Value::String(default)) => self.target(default, &format!("{pointer}/Default"), names),
+            Some(_) => {
+                self.error(format!("{pointer}/Default"), SCHEMA, "'Default' must be a state name");
+                None
+            }
+            None => None,
+        };
+        Choice { choices, default }
+    }
+
+    fn wait_until(&mut self, object: &Object<String, Value>, pointer: &str) -> Option<WaitUntil> {
+        let present: Vec<&str> = ["Seconds", "SecondsPath", "Timestamp", "TimestampPath"]
+            .into_iter()
+            .filter(|key| object.contains_key(*key))
+            .collect();
+        if present.len() != 1 {
+            let message = if present.is_empty() {
+                "a Wait state needs exactly one of Seconds, SecondsPath, Timestamp, TimestampPath".to_owned()
+            } else {
+                format!("a Wait state needs exactly one of Seconds, SecondsPath, Timestamp, TimestampPath; found {}", present.join(", "))
+            };
+            self.error(pointer, SCHEMA, message);
+            return None;
+        }
+        let key = present.first().copied().unwrap_or("Seconds");
+        let value = object.get(key)?;
+        let field = format!("{pointer}/{key}");
+        match key {
+            "Seconds" => match value.as_u64() {
+                Some(seconds) => Some(WaitUntil::Seconds(seconds)),
+                None => {
+                    self.error(field, SCHEMA, format!("'Seconds' must be a non-negative integer, not {value}"));
+                    None
+                }
+            },
+            "Timestamp" => match value.as_str().and_then(parse_timestamp) {
+                Some(millis) => Some(WaitUntil::Timestamp(millis)),
+                None => {
+                    self.error(field, SCHEMA, format!("'Timestamp' must be an RFC 3339 timestamp, not {value}"));
+                    None
+                }
+            },
+            "SecondsPath" => self.reference_path(value, &field).map(WaitUntil::SecondsPath),
+            _ => self.reference_path(value, &field).map(WaitUntil::TimestampPath),
+        }
+    }
+
+    fn branches(&mut self, object: &Object<String, Value>, pointer: &str, language: QueryLanguage) -> Vec<WorkflowId> {
+        let mut ids = Vec::new();
+        match object.get("Branches") {
+            Some(Value::Array(branches)) if !branches.is_empty() => {
+                for (i, branch) in branches.iter().enumerate() {
+                    let branch_pointer = format!("{pointer}/Branches/{i}");
+                    if let Some(branch) = self.object(branch, &branch_pointer) {
+                        self.allow_fields(branch, &branch_pointer, &["StartAt", "States", "Comment", "QueryLanguage"]);
+                        let language = self.query_language(branch, &branch_pointer, language);
+                        ids.push(self.workflow(branch, &branch_pointer, language));
+                    }
+                }
+            }
+            Some(_) => self.error(format!("{pointer}/Branches"), SCHEMA, "'Branches' must be a non-empty array"),
+            None => self.error(pointer, SCHEMA, "missing required field 'Branches'"),
+        }
+        ids
+    }
+
+    fn map(&mut self, object: &Object<String, Value>, pointer: &str, names: &Names<'_>, language: QueryLanguage) -> Map {
+        let (processor_key, processor) = match (object.get("ItemProcessor"), object.get("Iterator")) {
+            (Some(processor), None) => ("ItemProcessor", Some(processor)),
+            (None, Some(iterator)) => ("Iterator", Some(iterator)),
+            (Some(_), Some(_)) => {
+                self.error(pointer, SCHEMA, "a Map state takes either 'ItemProcessor' or 'Iterator', not both");
+                ("ItemProcessor", None)
+            }
+            (None, None) => {
+                self.error(pointer, SCHEMA, "missing required field 'ItemProcessor'");
+                ("ItemProcessor", None)
+            }
+        };
+        let processor_pointer = format!("{pointer}/{processor_key}");
+        let mut mode = MapMode::Inline;
+        let mut processor_id = WorkflowId(0);
+        if let Some(processor) = processor.and_then(|p| self.object(p, &processor_pointer)) {
+            let mut allowed = vec!["StartAt", "States", "Comment", "QueryLanguage"];
+            if processor_key == "ItemProcessor" {
+                allowed.push("ProcessorConfig");
+            }
+            self.allow_fields(processor, &processor_pointer, &allowed);
+            if let Some(config) = processor.get("ProcessorConfig") {
+                mode = self.processor_config(config, &format!("{processor_pointer}/ProcessorConfig"));
+            }
+            let language = self.query_language(processor, &processor_pointer, language);
+            processor_id = self.workflow(processor, &processor_pointer, language);
+        }
+        if object.contains_key("Items") {
+            self.jsonata_only(pointer, "Items");
+        }
+        let items_path = object.get("ItemsPath").and_then(|value| self.reference_path(value, &format!("{pointer}/ItemsPath")));
+        let item_selector = match (object.get("ItemSelector"), object.get("Parameters")) {
+            (Some(_), Some(_)) => {
+                self.error(pointer, SCHEMA, "a Map state takes either 'ItemSelector' or 'Parameters', not both");
+                None
+            }
+            (Some(_), None) => self.template(object, pointer, "ItemSelector"),
+            (None, Some(_)) => self.template(object, pointer, "Parameters"),
+            (None, None) => None,
+        };
+        let item_reader = object.get("ItemReader").cloned();
+        let result_writer = object.get("ResultWriter").cloned();
+        let item_batcher = object.get("ItemBatcher").and_then(|value| self.item_batcher(value, &format!("{pointer}/ItemBatcher")));
+        let label = self.opt_string(object, pointer, "Label").map(str::to_owned);
+        Map {
+            processor: processor_id,
+            mode,
+            items_path,
+            item_selector,
+            max_concurrency: self.count(object, pointer, "MaxConcurrency"),
+            item_batcher,
+            tolerated_failure_count: self.count(object, pointer, "ToleratedFailureCount"),
+            tolerated_failure_percentage: self.percentage(object, pointer, "ToleratedFailurePercentage"),
+            label,
+            item_reader,
+            result_writer,
+            result_selector: self.template(object, pointer, "ResultSelector"),
+            result_path: self.result_path(object, pointer),
+            retry: self.retriers(object, pointer),
+            catch: self.catchers(object, pointer, names),
+            transition: self.transition(object, pointer, names),
+        }
+    }
+
+    fn processor_config(&mut self, value: &Value, pointer: &str) -> MapMode {
+        let Some(config) = self.object(value, pointer) else { return MapMode::Inline };
+        self.allow_fields(config, pointer, &["Mode", "ExecutionType"]);
+        let mode = match config.get("Mode") {
+            None => MapMode::Inline,
+            Some(Value::String(mode)) if mode == "INLINE" => MapMode::Inline,
+            Some(Value::String(mode)) if mode == "DISTRIBUTED" => MapMode::Distributed,
+            Some(other) => {
+                self.error(format!("{pointer}/Mode"), SCHEMA, format!("'Mode' must be INLINE or DISTRIBUTED, not {other}"));
+                MapMode::Inline
+            }
+        };
+        match (mode, config.get("ExecutionType")) {
+            (MapMode::Distributed, None) => {
+                self.error(pointer, SCHEMA, "'ExecutionType' is required when 'Mode' is DISTRIBUTED");
+            }
+            (_, Some(Value::String(kind))) if kind == "STANDARD" || kind == "EXPRESS" => {}
+            (_, Some(other)) => {
+                self.error(format!("{pointer}/ExecutionType"), SCHEMA, format!("'ExecutionType' must be STANDARD or EXPRESS, not {other}"));
+            }
+            _ => {}
+        }
+        mode
+    }
+
+    fn item_batcher(&mut self, value: &Value, pointer: &str) -> Option<ItemBatcher> {
+        let object = self.object(value, pointer)?;
+        self.allow_fields(
+            object,
+            pointer,
+            &["MaxItemsPerBatch", "MaxItemsPerBatchPath", "MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath", "BatchInput"],
+        );
+        Some(ItemBatcher {
+            max_items_per_batch: self.count(object, pointer, "MaxItemsPerBatch"),
+            max_input_bytes_per_batch: self.count(object, pointer, "MaxInputBytesPerBatch"),
+            batch_input: object.get("BatchInput").and_then(|v| self.compile_template(v, &format!("{pointer}/BatchInput"))),
+        })
+    }
+
+    fn retriers(&mut self, object: &Object<String, Value>, pointer: &str) -> Vec<Retrier> {
+        let Some(value) = object.get("Retry") else { return Vec::new() };
+        let pointer = format!("{pointer}/Retry");
+        let Some(items) = self.array(value, &pointer) else { return Vec::new() };
+        let count = items.len();
+        let mut retriers = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let pointer = format!("{pointer}/{i}");
+            let Some(retrier) = self.object(item, &pointer) else { continue };
+            self.allow_fields(
+                retrier,
+                &pointer,
+                &["ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "MaxDelaySeconds", "JitterStrategy", "Comment"],
+            );
+            let error_equals = self.error_equals(retrier, &pointer, i + 1 == count);
+            let interval_seconds = match retrier.get("IntervalSeconds") {
+                None => 1,
+                Some(value) => match value.as_u64() {
+                    Some(seconds) if (1..=99_999_999).contains(&seconds) => seconds,
+                    _ => {
+                        self.error(format!("{pointer}/IntervalSeconds"), SCHEMA, format!("'IntervalSeconds' must be an integer from 1 to 99999999, not {value}"));
+                        1
+                    }
+                },
+            };
+            let max_attempts = match retrier.get("MaxAttempts") {
+                None => 3,
+                Some(value) => match value.as_u64().and_then(|n| u32::try_from(n).ok()) {
+                    Some(n) if n <= 99_999_999 => n,
+                    _ => {
+                        self.error(format!("{pointer}/MaxAttempts"), SCHEMA, format!("'MaxAttempts' must be an integer from 0 to 99999999, not {value}"));
+                        3
+                    }
+                },
+            };
+            let backoff_rate = match retrier.get("BackoffRate") {
+                None => 2.0,
+                Some(value) => match value.as_f64() {
+                    Some(rate) if rate >= 1.0 => rate,
+                    _ => {
+                        self.error(format!("{pointer}/BackoffRate"), SCHEMA, format!("'BackoffRate' must be a number of at least 1.0, not {value}"));
+                        2.0
+                    }
+                },
+            };
+            let max_delay_seconds = match retrier.get("MaxDelaySeconds") {
+                None => None,
+                Some(value) => match value.as_u64() {
+                    Some(seconds) if (1..=31_622_400).contains(&seconds) => Some(seconds),
+                    _ => {
+                        self.error(format!("{pointer}/MaxDelaySeconds"), SCHEMA, format!("'MaxDelaySeconds' must be an integer from 1 to 31622400, not {value}"));
+                        None
+                    }
+                },
+            };
+            let jitter = match retrier.get("JitterStrategy") {
+                None => Jitter::None,
+                Some(Value::String(s)) if s == "NONE" => Jitter::None,
+                Some(Value::String(s)) if s == "FULL" => Jitter::Full,
+                Some(other) => {
+                    self.error(format!("{pointer}/JitterStrategy"), SCHEMA, format!("'JitterStrategy' must be FULL or NONE, not {other}"));
+                    Jitter::None
+                }
+            };
+            retriers.push(Retrier { error_equals, interval_seconds, max_attempts, backoff_rate, max_delay_seconds, jitter });
+        }
+        retriers
+    }
+
+    fn catchers(&mut self, object: &Object<String, Value>, pointer: &str, names: &Names<'_>) -> Vec<Catcher> {
+        let Some(value) = object.get("Catch") else { return Vec::new() };
+        let pointer = format!("{pointer}/Catch");
+        let Some(items) = self.array(value, &pointer) else { return Vec::new() };
+        let count = items.len();
+        let mut catchers = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let pointer = format!("{pointer}/{i}");
+            let Some(catcher) = self.object(item, &pointer) else { continue };
+            self.allow_fields(catcher, &pointer, &["ErrorEquals", "Next", "ResultPath", "Comment", "Assign", "Output"]);
+            if catcher.contains_key("Assign") {
+                self.error(format!("{pointer}/Assign"), UNSUPPORTED, "workflow variables ('Assign') are not supported yet");
+            }
+            if catcher.contains_key("Output") {
+                self.jsonata_only(&pointer, "Output");
+            }
+            let error_equals = self.error_equals(catcher, &pointer, i + 1 == count);
+            let next = match catcher.get("Next") {
+                Some(Value::String(next)) => self.target(next, &format!("{pointer}/Next"), names),
+                Some(_) => {
+                    self.error(format!("{pointer}/Next"), SCHEMA, "'Next' must be a state name");
+                    None
+                }
+                None => {
+                    self.error(&pointer, SCHEMA, "missing required field 'Next'");
+                    None
+                }
+            };
+            let result_path = self.result_path(catcher, &pointer);
+            if let Some(next) = next {
+                catchers.push(Catcher { error_equals, next, result_path });
+            }
+        }
+        catchers
+    }
+
+    fn error_equals(&mut self, object: &Object<String, Value>, pointer: &str, last: bool) -> Vec<String> {
+        let Some(value) = object.get("ErrorEquals") else {
+            self.error(pointer, SCHEMA, "missing required field 'ErrorEquals'");
+            return Vec::new();
+        };
+        let pointer = format!("{pointer}/ErrorEquals");
+        let Some(items) = self.array(value, &pointer) else { return Vec::new() };
+        if items.is_empty() {
+            self.error(&pointer, SCHEMA, "'ErrorEquals' must name at least one error");
+        }
+        let mut names = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            match item.as_str() {
+                Some(name) => names.push(name.to_owned()),
+                None => self.error(format!("{pointer}/{i}"), SCHEMA, format!("an error name must be a string, not {item}")),
+            }
+        }
+        if names.iter().any(|n| n == crate::errors::ALL) {
+            if names.len() > 1 {
+                self.error(&pointer, SCHEMA, "'States.ALL' must appear alone in 'ErrorEquals'");
+            } else if !last {
+                self.error(&pointer, SCHEMA, "'States.ALL' must be in the last retrier or catcher");
+            }
+        }
+        names
+    }
+
+    fn transition(&mut self, object: &Object<String, Value>, pointer: &str, names: &Names<'_>) -> Transition {
+        match (object.get("Next"), object.get("End")) {
+            (Some(Value::String(next)), None) => {
+                self.target(next, &format!("{pointer}/Next"), names).map(Transition::Next).unwrap_or(Transition::End)
+            }
+            (Some(_), None) => {
+                self.error(format!("{pointer}/Next"), SCHEMA, "'Next' must be a state name");
+                Transition::End
+            }
+            (None, Some(Value::Bool(true))) => Transition::End,
+            (None, Some(other)) => {
+                self.error(format!("{pointer}/End"), SCHEMA, format!("'End' must be true, not {other}"));
+                Transition::End
+            }
+            (Some(_), Some(_)) => {
+                self.error(pointer, SCHEMA, "a state takes either 'Next' or 'End', not both");
+                Transition::End
+            }
+            (None, None) => {
+                self.error(pointer, SCHEMA, "a state needs either 'Next' or 'End': true");
+                Transition::End
+            }
+        }
+    }
+
+    fn target(&mut self, name: &str, pointer: &str, names: &Names<'_>) -> Option<StateId> {
+        let found = names.ids.get(name).copied();
+        if found.is_none() {
+            self.error(pointer, MISSING_TARGET, format!("'{name}' is not a state of this workflow"));
+        }
+        found
+    }
+
+    fn result_path(&mut self, object: &Object<String, Value>, pointer: &str) -> ResultPath {
+        match object.get("ResultPath") {
+            None => ResultPath::Replace,
+            Some(Value::Null) => ResultPath::Discard,
+            Some(value) => match self.reference_path(value, &format!("{pointer}/ResultPath")) {
+                Some(path) if path.as_str() == "$" => ResultPath::Replace,
+                Some(path) if path.root() != crate::path::Root::Input => {
+                    self.error(format!("{pointer}/ResultPath"), SCHEMA, format!("'ResultPath' must start with '$.': {}", path.as_str()));
+                    ResultPath::Replace
+                }
+                Some(path) => ResultPath::At(path),
+                None => ResultPath::Replace,
+            },
+        }
+    }
+
+    fn path_or_null(&mut self, object: &Object<String, Value>, pointer: &str, key: &str) -> Option<PathOrNull> {
+        match object.get(key)? {
+            Value::Null => Some(PathOrNull::Null),
+            Value::String(text) if text == "$" => None,
+            value => self.path(value, &format!("{pointer}/{key}")).map(PathOrNull::Path),
+        }
+    }
+
+    fn path(&mut self, value: &Value, pointer: &str) -> Option<Path> {
+        let Some(text) = value.as_str() else {
+            self.error(pointer, SCHEMA, format!("expected a JSONPath string, found {value}"));
+            return None;
+        };
+        match Path::parse(text) {
+            Ok(path) => Some(path),
+            Err(message) => {
+                self.error(pointer, SCHEMA, format!("invalid JSONPath '{text}': {message}"));
+                None
+            }
+        }
+    }
+
+    fn reference_path(&mut self, value: &Value, pointer: &str) -> Option<Path> {
+        let Some(text) = value.as_str() else {
+            self.error(pointer, SCHEMA, format!("expected a reference path string, found {value}"));
+            return None;
+        };
+        match Path::parse_reference(text) {
+            Ok(path) => Some(path),
+            Err(message) => {
+                self.error(pointer, SCHEMA, format!("invalid reference path '{text}': {message}"));
+                None
+            }
+        }
+    }
+
+    fn template(&mut self, object: &Object<String, Value>, pointer: &str, key: &str) -> Option<Template> {
+        let value = object.get(key)?;
+        self.compile_template(value, &format!("{pointer}/{key}"))
+    }
+
+    fn compile_template(&mut self, value: &Value, pointer: &str) -> Option<Template> {
+        match Template::compile(value) {
+            Ok(template) => Some(template),
+            Err(problems) => {
+                for (relative, message) in problems {
+                    self.error(format!("{pointer}{relative}"), SCHEMA, message);
+                }
+                None
+            }
+        }
+    }
+
+    /// `Error`/`ErrorPath` or `Cause`/`CausePath` of a Fail state.
+    fn text(&mut self, object: &Object<String, Value>, pointer: &str, key: &str) -> Option<Text> {
+        let path_key = format!("{key}Path");
+        match (object.get(key), object.get(&path_key)) {
+            (Some(_), Some(_)) => {
+                self.error(pointer, SCHEMA, format!("a Fail state takes either '{key}' or '{path_key}', not both"));
+                None
+            }
+            (Some(Value::String(text)), None) => Some(Text::Literal(text.clone())),
+            (Some(other), None) => {
+                self.error(format!("{pointer}/{key}"), SCHEMA, format!("'{key}' must be a string, not {other}"));
+                None
+            }
+            (None, Some(Value::String(text))) => {
+                let field = format!("{pointer}/{path_key}");
+                if text.starts_with("States.") {
+                    match Call::parse(text) {
+                        Ok(call) => Some(Text::Intrinsic(call)),
+                        Err(message) => {
+                            self.error(field, SCHEMA, format!("invalid intrinsic function '{text}': {message}"));
+                            None
+                        }
+                    }
+                } else {
+                    self.reference_path(&Value::String(text.clone()), &field).map(Text::Path)
+                }
+            }
+            (None, Some(other)) => {
+                self.error(format!("{pointer}/{path_key}"), SCHEMA, format!("'{path_key}' must be a string, not {other}"));
+                None
+            }
+            (None, None) => None,
+        }
+    }
+
+    /// `TimeoutSeconds`/`TimeoutSecondsPath` and the like: a positive integer or a reference path.
+    fn seconds(&mut self, object: &Object<String, Value>, pointer: &str, key: &str) -> Option<Seconds> {
+        let path_key = format!("{key}Path");
+        match (object.get(key), object.get(&path_key)) {
+            (Some(_), Some(_)) => {
+                self.error(pointer, SCHEMA, format!("a state takes either '{key}' or '{path_key}', not both"));
+                None
+            }
+            (Some(value), None) => match value.as_u64() {
+                Some(seconds) if (1..=99_999_999).contains(&seconds) => Some(Seconds::Literal(seconds)),
+                _ => {
+                    self.error(format!("{pointer}/{key}"), SCHEMA, format!("'{key}' must be an integer from 1 to 99999999, not {value}"));
+                    None
+                }
+            },
+            (None, Some(value)) => self.reference_path(value, &format!("{pointer}/{path_key}")).map(Seconds::Path),
+            (None, None) => None,
+        }
+    }
+
+    fn count(&mut self, object: &Object<String, Value>, pointer: &str, key: &str) -> Option<Count> {
+        let path_key = format!("{key}Path");
+        match (object.get(key), object.get(&path_key)) {
+            (Some(_), Some(_)) => {
+                self.error(pointer, SCHEMA, format!("a state takes either '{key}' or '{path_key}', not both"));
+                None
+            }
+            (Some(value), None) => match value.as_u64() {
+                Some(n) => Some(Count::Literal(n)),
+                None => {
+                    self.error(format!("{pointer}/{key}"), SCHEMA, format!("'{key}' must be a non-negative integer, not {value}"));
+                    None
+                }
+            },
+            (None, Some(value)) => self.reference_path(value, &format!("{pointer}/{path_key}")).map(Count::Path),
+            (None, None) => None,
+        }
+    }
+
+    fn percentage(&mut self, object: &Object<String, Value>, pointer: &str, key: &str) -> Option<Percentage> {
+        let path_key = format!("{key}Path");
+        match (object.get(key), object.get(&path_key)) {
+            (Some(_), Some(_)) => {
+                self.error(pointer, SCHEMA, format!("a state takes either '{key}' or '{path_key}', not both"));
+                None
+            }
+            (Some(value), None) => match value.as_f64() {
+                Some(p) if (0.0..=100.0).contains(&p) => Some(Percentage::Literal(p)),
+                _ => {
+                    self.error(format!("{pointer}/{key}"), SCHEMA, format!("'{key}' must be a number from 0 to 100, not {value}"));
+                    None
+                }
+            },
+            (None, Some(value)) => self.reference_path(value, &format!("{pointer}/{path_key}")).map(Percentage::Path),
+            (None, None) => None,
+        }
+    }
+
+    fn query_language(&mut self, object: &Object<String, Value>, pointer: &str, inherited: QueryLanguage) -> QueryLanguage {
+        match object.get("QueryLanguage") {
+            None => inherited,
+            Some(Value::String(language)) if language == "JSONPath" => {
+                if inherited == QueryLanguage::Jsonata {
+                    self.error(
+                        format!("{pointer}/QueryLanguage"),
+                        SCHEMA,
+                        "a state cannot use JSONPath when the state machine's QueryLanguage is JSONata",
+                    );
+                }
+                QueryLanguage::JsonPath
+            }
+            Some(Value::String(language)) if language == "JSONata" => {
+                self.error(
+                    format!("{pointer}/QueryLanguage"),
+                    UNSUPPORTED,
+                    "the JSONata query language is not supported yet",
+                );
+                QueryLanguage::Jsonata
+            }
+            Some(other) => {
+                self.error(format!("{pointer}/QueryLanguage"), SCHEMA, format!("'QueryLanguage' must be JSONPath or JSONata, not {other}"));
+                inherited
+            }
+        }
+    }
+
+    fn jsonata_only(&mut self, pointer: &str, key: &str) {
+        self.error(
+            format!("{pointer}/{key}"),
+            UNSUPPORTED,
+            format!("'{key}' is a JSONata field, and the JSONata query language is not supported yet"),
+        );
+    }
+
+    fn opt_positive(&mut self, object: &Object<String, Value>, pointer: &str, key: &str) -> Option<u64> {
+        let value = object.get(key)?;
+        match value.as_u64() {
+            Some(n) if n >= 1 => Some(n),
+            _ => {
+                self.error(format!("{pointer}/{key}"), SCHEMA, format!("'{key}' must be a positive integer, not {value}"));
+                None
+            }
+        }
+    }
+
+    fn opt_string<'v>(&mut self, object: &'v Object<String, Value>, pointer: &str, key: &str) -> Option<&'v str> {
+        match object.get(key)? {
+            Value::String(s) => Some(s),
+            other => {
+                self.error(format!("{pointer}/{key}"), SCHEMA, format!("'{key}' must be a string, not {other}"));
+                None
+            }
+        }
+    }
+
+    fn object<'v>(&mut self, value: &'v Value, pointer: &str) -> Option<&'v Object<String, Value>> {
+        match value {
+            Value::Object(object) => Some(object),
+            other => {
+                self.error(pointer, SCHEMA, format!("expected an object, found {}", kind(other)));
+                None
+            }
+        }
+    }
+
+    fn array<'v>(&mut self, value: &'v Value, pointer: &str) -> Option<&'v Vec<Value>> {
+        match value {
+            Value::Array(items) => Some(items),
+            other => {
+                self.error(pointer, SCHEMA, format!("expected an array, found {}", kind(other)));
+                None
+            }
+        }
+    }
+
+    fn allow(&mut self, object: &Object<String, Value>, pointer: &str, groups: &[&[&str]]) {
+        for key in object.keys() {
+            if !groups.iter().any(|group| group.contains(&key.as_str())) {
+                let type_name = object.get("Type").and_then(Value::as_str).unwrap_or("?");
+                self.error(
+                    format!("{pointer}/{}", escape(key)),
+                    SCHEMA,
+                    format!("field '{key}' is not supported by a {type_name} state"),
+                );
+            }
+        }
+    }
+
+    fn allow_fields(&mut self, object: &Object<String, Value>, pointer: &str, allowed: &[&str]) {
+        for key in object.keys() {
+            if !allowed.contains(&key.as_str()) {
+                self.error(format!("{pointer}/{}", escape(key)), SCHEMA, format!("field '{key}' is not supported here"));
+            }
+        }
+    }
+}
+
+/// The states a state can go to next.
+fn successors(state: &State, out: &mut Vec<StateId>) {
+    let transition = match &state.kind {
+        StateKind::Pass(s) => Some(s.transition),
+        StateKind::Task(s) => {
+            out.extend(s.catch.iter().map(|c| c.next));
+            Some(s.transition)
+        }
+        StateKind::Wait(s) => Some(s.transition),
+        StateKind::Parallel(s) => {
+            out.extend(s.catch.iter().map(|c| c.next));
+            Some(s.transition)
+        }
+        StateKind::Map(s) => {
+            out.extend(s.catch.iter().map(|c| c.next));
+            Some(s.transition)
+        }
+        StateKind::Choice(s) => {
+            out.extend(s.choices.iter().map(|c| c.next));
+            out.extend(s.default);
+            None
+        }
+        StateKind::Succeed | StateKind::Fail(_) => None,
+    };
+    if let Some(Transition::Next(next)) = transition {
+        out.push(next);
+    }
+}
+
+/// Whether any string in `value` (outside nested workflows' own states, which are checked on their own) contains
+/// `$$`. Over-approximates: a literal `$$` in a string only costs building the Context object.
+fn mentions_context(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains("$$"),
+        Value::Array(items) => items.iter().any(mentions_context),
+        Value::Object(object) => object.iter().any(|(k, v)| k != "States" && (k.contains("$$") || mentions_context(v))),
+        _ => false,
+    }
+}
+
+/// Parses an RFC 3339 timestamp (an offset is required) into milliseconds since the epoch.
+pub fn parse_timestamp(text: &str) -> Option<i64> {
+    let timestamp: jiff::Timestamp = text.parse().ok()?;
+    Some(timestamp.as_millisecond())
+}
+
+fn state_id(index: usize) -> StateId {
+    StateId(u32::try_from(index).unwrap_or(u32::MAX))
+}
+
+/// Escapes a key for a JSON Pointer (RFC 6901).
+pub fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests;

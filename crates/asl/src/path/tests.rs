@@ -1,0 +1,186 @@
+//! Tests for `crate::path`: parsing, selection with Jayway's messages, and ResultPath writes.
+
+use serde_json::{Map, Value, json};
+
+use crate::Env;
+use crate::path::{Path, Root};
+
+fn render(result: Result<Value, String>) -> String {
+    match result {
+        Ok(value) => value.to_string(),
+        Err(message) => format!("error: {message}"),
+    }
+}
+
+/// Selects `path` from `input`, with context `{"Execution": {"Id": "x", "Input": {"a": 1}}}` and variable `v`.
+#[track_caller]
+fn check(input: Value, path: &str, expect: &str) {
+    let context = json!({"Execution": {"Id": "x", "Input": {"a": 1}}});
+    let mut vars = Map::new();
+    vars.insert("v".to_owned(), json!({"k": [10, 20]}));
+    vars.insert("n".to_owned(), json!(null));
+    let random = || 0;
+    let env = Env { input: &input, context: &context, vars: &vars, random: &random };
+    let actual = render(Path::parse(path).and_then(|p| p.select(&env)));
+    assert_eq!(actual, expect, "path {path}");
+}
+
+/// Parses `path` as a reference path and renders its normalized form, or the error.
+#[track_caller]
+fn check_reference(path: &str, expect: &str) {
+    let actual = match Path::parse_reference(path) {
+        Ok(p) => p.normalized(),
+        Err(message) => format!("error: {message}"),
+    };
+    assert_eq!(actual, expect, "path {path}");
+}
+
+/// Parses `path` (any path) and reports whether it is definite and its root.
+#[track_caller]
+fn check_shape(path: &str, definite: bool, root: Root) {
+    let p = Path::parse(path).expect("test path parses");
+    assert_eq!((p.is_definite(), p.root()), (definite, root), "path {path}");
+}
+
+/// Writes `value` into `target` at `path`.
+#[track_caller]
+fn check_write(target: Value, path: &str, value: Value, expect: &str) {
+    let actual = render(Path::parse_reference(path).and_then(|p| p.write(target, value)));
+    assert_eq!(actual, expect, "path {path}");
+}
+
+// Definite selection.
+#[test] fn root() { check(json!({"a": 1}), "$", r#"{"a":1}"#) }
+#[test] fn name() { check(json!({"a": {"b": 2}}), "$.a.b", "2") }
+#[test] fn name_null_value() { check(json!({"a": null}), "$.a", "null") }
+#[test] fn bracket_name() { check(json!({"a b": 1}), "$['a b']", "1") }
+#[test] fn bracket_double_quoted() { check(json!({"a b": 1}), r#"$["a b"]"#, "1") }
+#[test] fn bracket_then_dot() { check(json!({"a b": {"c": 3}}), "$['a b'].c", "3") }
+#[test] fn bracket_verbatim_backslash() { check(json!({"Test\\\"\"Name\"": "Value\"\\"}), r#"$['Test\""Name"']"#, r#""Value\"\\""#) }
+#[test] fn index() { check(json!({"items": [{"k": 0}, {"k": 10}]}), "$.items[1]", r#"{"k":10}"#) }
+#[test] fn index_then_name() { check(json!({"items": [{"k": 0}, {"k": 10}]}), "$.items[1].k", "10") }
+#[test] fn negative_index() { check(json!({"a": [1, 2, 3]}), "$.a[-1]", "3") }
+#[test] fn root_index() { check(json!([5, 6]), "$[1]", "6") }
+#[test] fn dot_before_bracket() { check(json!([5, 6]), "$.[0]", "5") }
+#[test] fn jayway_dash_name() { check(json!({"delivery-partner": "x"}), "$.delivery-partner", r#""x""#) }
+#[test] fn jayway_digit_name() { check(json!({"a": {"1": "one"}}), "$.a.1", r#""one""#) }
+#[test] fn unicode_name() { check(json!({"ünï": 1}), "$.ünï", "1") }
+
+// Roots.
+#[test] fn context_root() { check(json!({}), "$$", r#"{"Execution":{"Id":"x","Input":{"a":1}}}"#) }
+#[test] fn context_path() { check(json!({}), "$$.Execution.Id", r#""x""#) }
+#[test] fn context_missing() { check(json!({}), "$$.Execution.Nope", "error: No results for path: $['Execution']['Nope']") }
+#[test] fn variable() { check(json!({}), "$v", r#"{"k":[10,20]}"#) }
+#[test] fn variable_path() { check(json!({}), "$v.k[1]", "20") }
+#[test] fn variable_null() { check(json!({}), "$n", "null") }
+#[test] fn variable_query() { check(json!({}), "$v.k[*]", "[10,20]") }
+#[test] fn variable_missing() { check(json!({}), "$nope", "error: The variable '$nope' is not defined") }
+
+// Jayway's errors, as AWS shows them.
+#[test] fn missing_leaf() { check(json!({"int-literal": 0}), "$.NoSuchInputPath", "error: No results for path: $['NoSuchInputPath']") }
+#[test] fn missing_nested_leaf() { check(json!({"a": {}}), "$.a.b", "error: No results for path: $['a']['b']") }
+#[test] fn missing_intermediate() { check(json!({}), "$.no.such.result.path", "error: Missing property in path $['no']") }
+#[test] fn missing_second_intermediate() { check(json!({"a": {}}), "$.a.b.c", "error: Missing property in path $['a']['b']") }
+#[test] fn index_out_of_bounds() { check(json!({"a": [1]}), "$.a[5]", "error: No results for path: $['a'][5]") }
+#[test] fn index_out_of_bounds_nested() { check(json!({"a": [1]}), "$.a[5].b", "error: No results for path: $['a'][5]['b']") }
+#[test] fn negative_index_out_of_bounds() { check(json!({"a": [1]}), "$.a[-2]", "error: No results for path: $['a'][-2]") }
+#[test] fn name_on_string() { check(json!({"a": "s"}), "$.a.b", "error: Expected to find an object with property ['b'] in path $['a'] but found 'java.lang.String'. This is not a json object according to the JsonProvider: 'com.jayway.jsonpath.spi.json.JsonSmartJsonProvider'.") }
+#[test] fn name_on_null() { check(json!({"a": null}), "$.a.b", "error: Expected to find an object with property ['b'] in path $['a'] but found 'null'. This is not a json object according to the JsonProvider: 'com.jayway.jsonpath.spi.json.JsonSmartJsonProvider'.") }
+#[test] fn name_on_root_array() { check(json!([1]), "$.a", "error: Expected to find an object with property ['a'] in path $ but found 'net.minidev.json.JSONArray'. This is not a json object according to the JsonProvider: 'com.jayway.jsonpath.spi.json.JsonSmartJsonProvider'.") }
+#[test] fn name_on_integer() { check(json!({"a": 1}), "$.a.b", "error: Expected to find an object with property ['b'] in path $['a'] but found 'java.lang.Integer'. This is not a json object according to the JsonProvider: 'com.jayway.jsonpath.spi.json.JsonSmartJsonProvider'.") }
+#[test] fn name_on_long() { check(json!({"a": 10_000_000_000_i64}), "$.a.b", "error: Expected to find an object with property ['b'] in path $['a'] but found 'java.lang.Long'. This is not a json object according to the JsonProvider: 'com.jayway.jsonpath.spi.json.JsonSmartJsonProvider'.") }
+#[test] fn name_on_double() { check(json!({"a": 1.5}), "$.a.b", "error: Expected to find an object with property ['b'] in path $['a'] but found 'java.lang.Double'. This is not a json object according to the JsonProvider: 'com.jayway.jsonpath.spi.json.JsonSmartJsonProvider'.") }
+#[test] fn name_on_bool() { check(json!({"a": true}), "$.a.b", "error: Expected to find an object with property ['b'] in path $['a'] but found 'java.lang.Boolean'. This is not a json object according to the JsonProvider: 'com.jayway.jsonpath.spi.json.JsonSmartJsonProvider'.") }
+#[test] fn name_on_object_in_array() { check(json!({"a": [{}]}), "$.a[0].b.c", "error: Missing property in path $['a'][0]['b']") }
+#[test] fn index_on_null() { check(json!({"a": null}), "$.a[0]", "error: The path $['a'] is null") }
+#[test] fn index_on_object() { check(json!({"a": {"x": 1}}), "$.a[0]", r#"error: Filter: [0] can only be applied to arrays. Current context is: {"x":1}"#) }
+
+// Queries give arrays of matches, possibly empty.
+#[test] fn wildcard() { check(json!({"a": [{"b": 1}, {"b": 2}]}), "$.a[*].b", "[1,2]") }
+#[test] fn wildcard_on_missing() { check(json!({}), "$.items[*]", "[]") }
+#[test] fn wildcard_root() { check(json!({}), "$[*]", "[]") }
+#[test] fn dot_wildcard() { check(json!({"a": {"x": 1, "y": 2}}), "$.a.*", "[1,2]") }
+#[test] fn slice() { check(json!({"a": [0, 1, 2, 3]}), "$.a[1:3]", "[1,2]") }
+#[test] fn slice_open_end() { check(json!({"a": [0, 1, 2, 3]}), "$.a[1:]", "[1,2,3]") }
+#[test] fn slice_open_start() { check(json!({"a": [0, 1, 2, 3]}), "$.a[:1]", "[0]") }
+#[test] fn slice_on_missing_then_name() { check(json!({}), "$.item.items[1:5].itemValue", "[]") }
+#[test] fn union_indexes() { check(json!({"a": [0, 1, 2]}), "$.a[0,2]", "[0,2]") }
+#[test] fn union_names() { check(json!({"a": 1, "b": 2}), "$['a','b']", "[1,2]") }
+#[test] fn descendant() { check(json!({"a": 1, "s": {"a": 2}}), "$..a", "[1,2]") }
+#[test] fn descendant_dash_name() { check(json!({"my-key": 1, "s": {"my-key": 2}}), "$..my-key", "[1,2]") }
+#[test] fn filter_jayway_parens() { check(json!({"users": [{"year": 1997, "status": 0}, {"year": 1998, "status": 1}]}), "$.users[?(@.status == 0)]", r#"[{"year":1997,"status":0}]"#) }
+#[test] fn filter_rfc() { check(json!({"a": [10, 13, 14]}), "$.a[?@ > 12]", "[13,14]") }
+#[test] fn filter_string() { check(json!({"s": [{"n": "x"}, {"n": "y"}]}), "$.s[?(@.n == 'x')]", r#"[{"n":"x"}]"#) }
+#[test] fn query_single_match_is_array() { check(json!({"a": [7]}), "$.a[*]", "[7]") }
+#[test] fn query_then_dash_name() { check(json!({"a": [{"my-key": 1}]}), "$.a[*].my-key", "[1]") }
+#[test] fn context_query() { check(json!({}), "$$.Execution.*", r#"["x",{"a":1}]"#) }
+
+// Parse errors.
+#[test] fn no_dollar() { check(json!({}), "a.b", "error: invalid JSONPath 'a.b': a path must start with '$'") }
+#[test] fn empty_name() { check(json!({}), "$.a..", "error: invalid JSONPath '$.a..': at position 5, must start with lowercase alpha or '_'") }
+#[test] fn trailing_dot() { check(json!({}), "$.a.", "error: invalid JSONPath '$.a.': empty property name") }
+#[test] fn junk_after_root() { check(json!({}), "$ x", "error: invalid JSONPath '$ x': ' x' is not a valid variable name") }
+#[test] fn bad_variable_name() { check(json!({}), "$a-b.c", "error: invalid JSONPath '$a-b.c': 'a-b' is not a valid variable name") }
+#[test] fn unclosed_bracket() { check(json!({}), "$['a'", "error: invalid JSONPath '$['a'': expected ']'") }
+#[test] fn unclosed_quote() { check(json!({}), "$['a", "error: invalid JSONPath '$['a': unclosed quote") }
+#[test] fn unclosed_index() { check(json!({}), "$[0", "error: invalid JSONPath '$[0': unclosed '['") }
+#[test] fn bad_name_chars() { check(json!({}), "$.a b", "error: invalid JSONPath '$.a b': unexpected characters in property name 'a b'") }
+#[test] fn huge_index() { check(json!({}), "$[99999999999999999999]", "error: invalid JSONPath '$[99999999999999999999]': index out of range: 99999999999999999999") }
+
+// Shapes.
+#[test] fn shape_input() { check_shape("$.a[0]", true, Root::Input) }
+#[test] fn shape_context() { check_shape("$$.Map.Item.Value", true, Root::Context) }
+#[test] fn shape_variable() { check_shape("$x.y", true, Root::Variable("x".to_owned())) }
+#[test] fn shape_query() { check_shape("$.a[*]", false, Root::Input) }
+#[test] fn shape_variable_query() { check_shape("$x..y", false, Root::Variable("x".to_owned())) }
+
+// Reference paths.
+#[test] fn reference_root() { check_reference("$", "$") }
+#[test] fn reference_names() { check_reference("$.a.b", "$['a']['b']") }
+#[test] fn reference_brackets() { check_reference("$['a b'][0].c", "$['a b'][0]['c']") }
+#[test] fn reference_context() { check_reference("$$.Execution.Input", "$['Execution']['Input']") }
+#[test] fn reference_variable() { check_reference("$x.y", "$['y']") }
+#[test] fn reference_rejects_wildcard() { check_reference("$.a[*]", "error: invalid reference path '$.a[*]': a reference path must identify a single node (no '*', '..', filters, slices or unions)") }
+#[test] fn reference_rejects_descendant() { check_reference("$..a", "error: invalid reference path '$..a': a reference path must identify a single node (no '*', '..', filters, slices or unions)") }
+#[test] fn reference_rejects_filter() { check_reference("$.a[?(@.b)]", "error: invalid reference path '$.a[?(@.b)]': a reference path must identify a single node (no '*', '..', filters, slices or unions)") }
+#[test] fn reference_rejects_slice() { check_reference("$.a[1:2]", "error: invalid reference path '$.a[1:2]': a reference path must identify a single node (no '*', '..', filters, slices or unions)") }
+#[test] fn reference_rejects_union() { check_reference("$['a','b']", "error: invalid reference path '$['a','b']': a reference path must identify a single node (no '*', '..', filters, slices or unions)") }
+#[test] fn reference_rejects_negative_index() { check_reference("$.a[-1]", "error: invalid reference path '$.a[-1]': negative indexes are not allowed") }
+#[test] fn reference_rejects_garbage() { check_reference("$.a b", "error: invalid reference path '$.a b': unexpected characters in property name 'a b'") }
+
+// ResultPath writes.
+#[test] fn write_root() { check_write(json!({"a": 1}), "$", json!("r"), r#""r""#) }
+#[test] fn write_new_name() { check_write(json!({"a": 1}), "$.b", json!(2), r#"{"a":1,"b":2}"#) }
+#[test] fn write_replaces_existing() { check_write(json!({"a": 1, "b": 0}), "$.a", json!(2), r#"{"a":2,"b":0}"#) }
+#[test] fn write_creates_objects() { check_write(json!({}), "$.a.b.c", json!(1), r#"{"a":{"b":{"c":1}}}"#) }
+#[test] fn write_into_existing_object() { check_write(json!({"a": {"x": 0}}), "$.a.b", json!(1), r#"{"a":{"x":0,"b":1}}"#) }
+#[test] fn write_index() { check_write(json!({"a": [0, 1]}), "$.a[1]", json!(9), r#"{"a":[0,9]}"#) }
+#[test] fn write_through_index() { check_write(json!({"a": [{}, {}]}), "$.a[1].b", json!(9), r#"{"a":[{},{"b":9}]}"#) }
+#[test] fn write_index_out_of_bounds() { check_write(json!({"a": [0]}), "$.a[3]", json!(9), "error: cannot write $['a'][3]: index 3 is out of bounds") }
+#[test] fn write_through_index_out_of_bounds() { check_write(json!({"a": [0]}), "$.a[3].b", json!(9), "error: cannot write: $['a'][3] is out of bounds") }
+#[test] fn write_index_into_object() { check_write(json!({"a": {}}), "$.a[0]", json!(9), "error: cannot write $['a'][0]: $['a'] is an object, not an array") }
+#[test] fn write_name_into_string() { check_write(json!({"a": "s"}), "$.a.b", json!(9), "error: cannot write $['a']['b']: $['a'] is a string, not an object") }
+#[test] fn write_through_string() { check_write(json!({"a": "s"}), "$.a.b.c", json!(9), "error: cannot write $['a']['b']: $['a'] is a string, not an object") }
+#[test] fn write_name_into_null() { check_write(json!({"a": null}), "$.a.b", json!(9), "error: cannot write $['a']['b']: $['a'] is null, not an object") }
+#[test] fn write_into_non_object_root() { check_write(json!([1]), "$.a", json!(9), "error: cannot write $['a']: $ is an array, not an object") }
+#[test] fn write_into_number_root() { check_write(json!(1), "$[0]", json!(9), "error: cannot write $[0]: $ is a number, not an array") }
+#[test] fn write_into_bool() { check_write(json!({"a": true}), "$.a.b", json!(9), "error: cannot write $['a']['b']: $['a'] is a boolean, not an object") }
+#[test] fn write_context_rejected() { check_write(json!({}), "$$.a", json!(9), "error: cannot write to '$$.a': a ResultPath must start with '$.'") }
+
+#[test]
+fn write_query_rejected() {
+    let path = Path::parse("$.a[*]").expect("test path parses");
+    assert_eq!(render(path.write(json!({}), json!(1))), "error: cannot write to '$.a[*]': not a reference path");
+}
+
+#[test]
+fn accessors() {
+    let path = Path::parse("$x.a[0]").expect("test path parses");
+    assert_eq!(path.as_str(), "$x.a[0]");
+    assert_eq!(path.root_ref(), &Root::Variable("x".to_owned()));
+    assert_eq!(path.segments().map(<[_]>::len), Some(2));
+    assert!(!path.is_root());
+    assert!(Path::parse("$$").expect("test path parses").is_root());
+    let query = Path::parse("$..a").expect("test path parses");
+    assert_eq!((query.segments(), query.normalized()), (None, "$..a".to_owned()));
+}

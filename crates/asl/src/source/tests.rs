@@ -1,0 +1,1 @@
+//! Tests for loading source text and locating pointers in it.

@@ -1,0 +1,43 @@
+//! The `baton` binary: argument parsing and wiring; the work happens in the library crates.
+
+mod bench;
+mod run;
+mod validate;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Baton runs AWS Step Functions state machines anywhere.
+#[derive(Parser)]
+#[command(name = "baton", version, about)]
+struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run one execution of a definition in process and print its result.
+    Run(run::Args),
+    /// Check definitions and print every problem with its location.
+    Validate(validate::Args),
+    /// Run the benchmark workloads in process and print state transitions per second.
+    Bench(bench::Args),
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let result = match args.command {
+        Command::Run(args) => run::run(args),
+        Command::Validate(args) => validate::run(args),
+        Command::Bench(args) => bench::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

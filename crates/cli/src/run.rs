@@ -1,0 +1,207 @@
+//! `baton run`: one execution in process; prints the output, or the `--json` result contract.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use serde_json::{Value, json};
+
+use engine::{ExecutionInfo, Limits, Status};
+use integrations::functions::Functions;
+use integrations::mock::MockConfig;
+use runtime::{Clock, Options, Progress, Resources};
+
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    /// The definition file (JSON or YAML).
+    definition: PathBuf,
+    /// The execution input, as JSON text.
+    #[arg(long, conflicts_with = "input_file")]
+    input: Option<String>,
+    /// A file holding the execution input.
+    #[arg(long)]
+    input_file: Option<PathBuf>,
+    /// The state machine's name (default: the file's stem); also picks the mock config's state machine.
+    #[arg(long)]
+    name: Option<String>,
+    /// The execution's name (default: a generated one).
+    #[arg(long)]
+    execution_name: Option<String>,
+    /// A Step Functions Local mock config file.
+    #[arg(long, requires = "test_case")]
+    mock_config: Option<PathBuf>,
+    /// The mock config's test case to use.
+    #[arg(long, requires = "mock_config")]
+    test_case: Option<String>,
+    /// A TOML file of local functions (`[functions.NAME]` with `command` or `url`).
+    #[arg(long)]
+    functions: Option<PathBuf>,
+    /// Skip waits: Wait states, retry intervals and timeouts advance a virtual clock.
+    #[arg(long)]
+    virtual_time: bool,
+    /// Print one JSON object: status, output or error and cause (and history with --history).
+    #[arg(long)]
+    json: bool,
+    /// Include the execution history.
+    #[arg(long)]
+    history: bool,
+    /// The region in ARNs.
+    #[arg(long, default_value = "us-east-1")]
+    region: String,
+    /// The account id in ARNs.
+    #[arg(long, default_value = "123456789012")]
+    account_id: String,
+    /// Largest payload (state input, output, task result) in bytes.
+    #[arg(long, default_value_t = 262_144)]
+    max_payload_bytes: usize,
+}
+
+pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(&args.definition)
+        .with_context(|| format!("cannot read definition {}", args.definition.display()))?;
+    let machine = match asl::parse(&text) {
+        Ok(machine) => Arc::new(machine),
+        Err(diagnostics) => {
+            for diagnostic in &diagnostics {
+                eprintln!("{}:{diagnostic}", args.definition.display());
+            }
+            bail!("invalid definition {} ({} problems)", args.definition.display(), diagnostics.len());
+        }
+    };
+    let input: Value = match (&args.input, &args.input_file) {
+        (Some(text), _) => serde_json::from_str(text).context("--input is not valid JSON")?,
+        (None, Some(file)) => {
+            let text = std::fs::read_to_string(file).with_context(|| format!("cannot read input {}", file.display()))?;
+            serde_json::from_str(&text).with_context(|| format!("input file {} is not valid JSON", file.display()))?
+        }
+        (None, None) => json!({}),
+    };
+    let name = args.name.clone().unwrap_or_else(|| stem(&args.definition));
+    let mut resources = Resources::default();
+    if let (Some(file), Some(case)) = (&args.mock_config, &args.test_case) {
+        let text = std::fs::read_to_string(file).with_context(|| format!("cannot read mock config {}", file.display()))?;
+        let config = MockConfig::load_str(&text).with_context(|| format!("in {}", file.display()))?;
+        let Some(test_case) = config.test_case(&name, case) else {
+            bail!("mock config {} has no test case '{case}' for state machine '{name}'", file.display());
+        };
+        resources.mocks = Some(test_case);
+    }
+    if let Some(file) = &args.functions {
+        let text = std::fs::read_to_string(file).with_context(|| format!("cannot read functions {}", file.display()))?;
+        resources.functions = Functions::from_toml(&text).with_context(|| format!("in {}", file.display()))?;
+    }
+    let execution_name = args.execution_name.clone().unwrap_or_else(generated_name);
+    let info = ExecutionInfo {
+        execution_arn: format!("arn:aws:states:{}:{}:execution:{name}:{execution_name}", args.region, args.account_id),
+        state_machine_arn: format!("arn:aws:states:{}:{}:stateMachine:{name}", args.region, args.account_id),
+        state_machine_name: name,
+        name: execution_name,
+        role_arn: format!("arn:aws:iam::{}:role/baton", args.account_id),
+        region: args.region.clone(),
+    };
+    let limits = Limits { max_payload_bytes: args.max_payload_bytes, ..Limits::default() };
+    let started = Instant::now();
+    let mut reporter = Reporter { started, shown: false, last: started, tty: std::io::stderr().is_terminal() };
+    let mut report = |progress: &Progress| reporter.report(progress);
+    let options = Options {
+        clock: if args.virtual_time { Clock::Virtual } else { Clock::Real },
+        limits,
+        resources: Arc::new(resources),
+        progress: Some(&mut report),
+    };
+    let execution = runtime::run(machine, info, input, options);
+    reporter.finish();
+    let status = execution.status();
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        let mut result = match status {
+            Status::Succeeded { output } => json!({"status": "SUCCEEDED", "output": output}),
+            Status::Failed(e) => json!({"status": "FAILED", "error": e.error, "cause": e.cause}),
+            Status::TimedOut(e) => json!({"status": "TIMED_OUT", "error": e.error, "cause": e.cause}),
+            Status::Aborted(e) => json!({"status": "ABORTED", "error": e.error, "cause": e.cause}),
+            Status::Running | Status::NotStarted => json!({"status": "RUNNING"}),
+        };
+        if args.history {
+            let history: Vec<Value> = execution.history().iter().map(engine::HistoryEvent::to_json).collect();
+            result["history"] = Value::Array(history);
+        }
+        writeln!(stdout, "{result}")?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.history {
+        for event in execution.history() {
+            writeln!(stdout, "{}", event.to_json())?;
+        }
+    }
+    match status {
+        Status::Succeeded { output } => {
+            writeln!(stdout, "{}", serde_json::to_string_pretty(output)?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Status::Failed(e) | Status::TimedOut(e) | Status::Aborted(e) => {
+            let label = match status {
+                Status::TimedOut(_) => "TIMED_OUT",
+                Status::Aborted(_) => "ABORTED",
+                _ => "FAILED",
+            };
+            eprintln!("{label}");
+            eprintln!("error: {}", e.error.as_deref().unwrap_or("(none)"));
+            eprintln!("cause: {}", e.cause.as_deref().unwrap_or("(none)"));
+            Ok(ExitCode::from(1))
+        }
+        Status::Running | Status::NotStarted => bail!("the execution did not finish"),
+    }
+}
+
+/// Shows progress on stderr once a run has taken more than a moment.
+struct Reporter {
+    started: Instant,
+    last: Instant,
+    shown: bool,
+    tty: bool,
+}
+
+impl Reporter {
+    fn report(&mut self, progress: &Progress) {
+        let now = Instant::now();
+        if now.duration_since(self.started) < Duration::from_secs(1) || now.duration_since(self.last) < Duration::from_millis(500) {
+            return;
+        }
+        self.last = now;
+        self.shown = true;
+        let line = format!(
+            "running {:.1}s: {} states entered, {} map iterations done, {} events",
+            now.duration_since(self.started).as_secs_f64(),
+            progress.states_entered,
+            progress.map_iterations_done,
+            progress.events
+        );
+        if self.tty {
+            eprint!("\r{line}\x1b[K");
+        } else {
+            eprintln!("{line}");
+        }
+    }
+
+    fn finish(&self) {
+        if self.shown && self.tty {
+            eprintln!();
+        }
+    }
+}
+
+fn stem(path: &Path) -> String {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("StateMachine");
+    let name = name.strip_suffix(".json").or_else(|| name.strip_suffix(".yaml")).or_else(|| name.strip_suffix(".yml")).unwrap_or(name);
+    let name = name.strip_suffix(".asl").unwrap_or(name);
+    name.to_owned()
+}
+
+/// A fresh execution name, unique enough for one machine: time and process id.
+fn generated_name() -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
+    format!("{:08x}-{:04x}-{:04x}", (nanos >> 32) as u32, (nanos >> 16) as u16, std::process::id() as u16)
+}

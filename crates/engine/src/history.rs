@@ -1,0 +1,259 @@
+//! History events: the durable record of an execution, in AWS's event types and detail shapes.
+//!
+//! `HistoryEvent::to_json` renders an event exactly as `GetExecutionHistory` returns it on the wire (epoch-second
+//! timestamps, `…EventDetails` members); the stored form is this type and stays readable by later versions.
+
+use serde_json::{Map as Object, Value, json};
+
+/// One history event. `id` is 1-based and dense; `previous_event_id` is the event before it in the same thread of
+/// execution (a Parallel branch or Map iteration has its own thread), 0 for the first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryEvent {
+    pub id: u64,
+    pub previous_event_id: u64,
+    /// Milliseconds since the Unix epoch.
+    pub timestamp: i64,
+    pub details: EventDetails,
+}
+
+/// What happened, with AWS's details for it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventDetails {
+    ExecutionStarted { input: String, role_arn: String, state_machine_arn: String },
+    ExecutionSucceeded { output: String },
+    ExecutionFailed(ErrorDetails),
+    ExecutionTimedOut(ErrorDetails),
+    ExecutionAborted(ErrorDetails),
+    StateEntered { state_type: &'static str, name: String, input: String },
+    StateExited { state_type: &'static str, name: String, output: String },
+    StateAborted { state_type: &'static str, name: String },
+    TaskScheduled(TaskScheduled),
+    TaskStarted { resource_type: String, resource: String },
+    TaskSucceeded { resource_type: String, resource: String, output: String },
+    TaskFailed { resource_type: String, resource: String, error: ErrorDetails },
+    TaskTimedOut { resource_type: String, resource: String, error: ErrorDetails },
+    LambdaFunctionScheduled { resource: String, input: String, timeout_in_seconds: Option<u64> },
+    LambdaFunctionStarted,
+    LambdaFunctionSucceeded { output: String },
+    LambdaFunctionFailed(ErrorDetails),
+    LambdaFunctionTimedOut(ErrorDetails),
+    ParallelStateStarted,
+    ParallelStateSucceeded,
+    ParallelStateFailed,
+    ParallelStateAborted,
+    MapStateStarted { length: usize },
+    MapStateSucceeded,
+    MapStateFailed,
+    MapStateAborted,
+    MapIterationStarted { name: String, index: usize },
+    MapIterationSucceeded { name: String, index: usize },
+    MapIterationFailed { name: String, index: usize },
+    MapIterationAborted { name: String, index: usize },
+    MapRunStarted { map_run_arn: String },
+    MapRunSucceeded,
+    MapRunFailed(ErrorDetails),
+    MapRunAborted,
+}
+
+/// An error name and cause, either of which AWS may leave out.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ErrorDetails {
+    pub error: Option<String>,
+    pub cause: Option<String>,
+}
+
+/// `TaskScheduled` details.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskScheduled {
+    pub resource_type: String,
+    pub resource: String,
+    pub region: String,
+    pub parameters: String,
+    pub timeout_in_seconds: Option<u64>,
+    pub heartbeat_in_seconds: Option<u64>,
+}
+
+impl EventDetails {
+    /// The event's `type`, as AWS names it.
+    pub fn event_type(&self) -> String {
+        match self {
+            EventDetails::StateEntered { state_type, .. } => format!("{state_type}StateEntered"),
+            EventDetails::StateExited { state_type, .. } => format!("{state_type}StateExited"),
+            EventDetails::StateAborted { state_type, .. } => format!("{state_type}StateAborted"),
+            other => other.fixed_type().to_owned(),
+        }
+    }
+
+    fn fixed_type(&self) -> &'static str {
+        match self {
+            EventDetails::ExecutionStarted { .. } => "ExecutionStarted",
+            EventDetails::ExecutionSucceeded { .. } => "ExecutionSucceeded",
+            EventDetails::ExecutionFailed(_) => "ExecutionFailed",
+            EventDetails::ExecutionTimedOut(_) => "ExecutionTimedOut",
+            EventDetails::ExecutionAborted(_) => "ExecutionAborted",
+            EventDetails::StateEntered { .. } | EventDetails::StateExited { .. } | EventDetails::StateAborted { .. } => {
+                "State"
+            }
+            EventDetails::TaskScheduled(_) => "TaskScheduled",
+            EventDetails::TaskStarted { .. } => "TaskStarted",
+            EventDetails::TaskSucceeded { .. } => "TaskSucceeded",
+            EventDetails::TaskFailed { .. } => "TaskFailed",
+            EventDetails::TaskTimedOut { .. } => "TaskTimedOut",
+            EventDetails::LambdaFunctionScheduled { .. } => "LambdaFunctionScheduled",
+            EventDetails::LambdaFunctionStarted => "LambdaFunctionStarted",
+            EventDetails::LambdaFunctionSucceeded { .. } => "LambdaFunctionSucceeded",
+            EventDetails::LambdaFunctionFailed(_) => "LambdaFunctionFailed",
+            EventDetails::LambdaFunctionTimedOut(_) => "LambdaFunctionTimedOut",
+            EventDetails::ParallelStateStarted => "ParallelStateStarted",
+            EventDetails::ParallelStateSucceeded => "ParallelStateSucceeded",
+            EventDetails::ParallelStateFailed => "ParallelStateFailed",
+            EventDetails::ParallelStateAborted => "ParallelStateAborted",
+            EventDetails::MapStateStarted { .. } => "MapStateStarted",
+            EventDetails::MapStateSucceeded => "MapStateSucceeded",
+            EventDetails::MapStateFailed => "MapStateFailed",
+            EventDetails::MapStateAborted => "MapStateAborted",
+            EventDetails::MapIterationStarted { .. } => "MapIterationStarted",
+            EventDetails::MapIterationSucceeded { .. } => "MapIterationSucceeded",
+            EventDetails::MapIterationFailed { .. } => "MapIterationFailed",
+            EventDetails::MapIterationAborted { .. } => "MapIterationAborted",
+            EventDetails::MapRunStarted { .. } => "MapRunStarted",
+            EventDetails::MapRunSucceeded => "MapRunSucceeded",
+            EventDetails::MapRunFailed(_) => "MapRunFailed",
+            EventDetails::MapRunAborted => "MapRunAborted",
+        }
+    }
+
+    /// The `…EventDetails` member name and value AWS sends with this event, if any.
+    fn wire_details(&self) -> Option<(&'static str, Value)> {
+        let details = match self {
+            EventDetails::ExecutionStarted { input, role_arn, state_machine_arn: _ } => (
+                "executionStartedEventDetails",
+                json!({"input": input, "inputDetails": {"truncated": false}, "roleArn": role_arn}),
+            ),
+            EventDetails::ExecutionSucceeded { output } => {
+                ("executionSucceededEventDetails", json!({"output": output, "outputDetails": {"truncated": false}}))
+            }
+            EventDetails::ExecutionFailed(e) => ("executionFailedEventDetails", e.to_json()),
+            EventDetails::ExecutionTimedOut(e) => ("executionTimedOutEventDetails", e.to_json()),
+            EventDetails::ExecutionAborted(e) => ("executionAbortedEventDetails", e.to_json()),
+            EventDetails::StateEntered { name, input, .. } => (
+                "stateEnteredEventDetails",
+                json!({"name": name, "input": input, "inputDetails": {"truncated": false}}),
+            ),
+            EventDetails::StateExited { name, output, .. } => (
+                "stateExitedEventDetails",
+                json!({"name": name, "output": output, "outputDetails": {"truncated": false}}),
+            ),
+            EventDetails::StateAborted { .. } => return None,
+            EventDetails::TaskScheduled(t) => {
+                let mut object = Object::new();
+                object.insert("resourceType".into(), t.resource_type.clone().into());
+                object.insert("resource".into(), t.resource.clone().into());
+                object.insert("region".into(), t.region.clone().into());
+                object.insert("parameters".into(), t.parameters.clone().into());
+                if let Some(timeout) = t.timeout_in_seconds {
+                    object.insert("timeoutInSeconds".into(), timeout.into());
+                }
+                if let Some(heartbeat) = t.heartbeat_in_seconds {
+                    object.insert("heartbeatInSeconds".into(), heartbeat.into());
+                }
+                ("taskScheduledEventDetails", Value::Object(object))
+            }
+            EventDetails::TaskStarted { resource_type, resource } => {
+                ("taskStartedEventDetails", json!({"resourceType": resource_type, "resource": resource}))
+            }
+            EventDetails::TaskSucceeded { resource_type, resource, output } => (
+                "taskSucceededEventDetails",
+                json!({"resourceType": resource_type, "resource": resource, "output": output,
+                       "outputDetails": {"truncated": false}}),
+            ),
+            EventDetails::TaskFailed { resource_type, resource, error } => {
+                ("taskFailedEventDetails", task_error(resource_type, resource, error))
+            }
+            EventDetails::TaskTimedOut { resource_type, resource, error } => {
+                ("taskTimedOutEventDetails", task_error(resource_type, resource, error))
+            }
+            EventDetails::LambdaFunctionScheduled { resource, input, timeout_in_seconds } => {
+                let mut object = Object::new();
+                object.insert("resource".into(), resource.clone().into());
+                object.insert("input".into(), input.clone().into());
+                object.insert("inputDetails".into(), json!({"truncated": false}));
+                if let Some(timeout) = timeout_in_seconds {
+                    object.insert("timeoutInSeconds".into(), (*timeout).into());
+                }
+                ("lambdaFunctionScheduledEventDetails", Value::Object(object))
+            }
+            EventDetails::LambdaFunctionSucceeded { output } => (
+                "lambdaFunctionSucceededEventDetails",
+                json!({"output": output, "outputDetails": {"truncated": false}}),
+            ),
+            EventDetails::LambdaFunctionFailed(e) => ("lambdaFunctionFailedEventDetails", e.to_json()),
+            EventDetails::LambdaFunctionTimedOut(e) => ("lambdaFunctionTimedOutEventDetails", e.to_json()),
+            EventDetails::MapStateStarted { length } => ("mapStateStartedEventDetails", json!({"length": length})),
+            EventDetails::MapIterationStarted { name, index } => {
+                ("mapIterationStartedEventDetails", json!({"name": name, "index": index}))
+            }
+            EventDetails::MapIterationSucceeded { name, index } => {
+                ("mapIterationSucceededEventDetails", json!({"name": name, "index": index}))
+            }
+            EventDetails::MapIterationFailed { name, index } => {
+                ("mapIterationFailedEventDetails", json!({"name": name, "index": index}))
+            }
+            EventDetails::MapIterationAborted { name, index } => {
+                ("mapIterationAbortedEventDetails", json!({"name": name, "index": index}))
+            }
+            EventDetails::MapRunStarted { map_run_arn } => {
+                ("mapRunStartedEventDetails", json!({"mapRunArn": map_run_arn}))
+            }
+            EventDetails::MapRunFailed(e) => ("mapRunFailedEventDetails", e.to_json()),
+            EventDetails::LambdaFunctionStarted
+            | EventDetails::ParallelStateStarted
+            | EventDetails::ParallelStateSucceeded
+            | EventDetails::ParallelStateFailed
+            | EventDetails::ParallelStateAborted
+            | EventDetails::MapStateSucceeded
+            | EventDetails::MapStateFailed
+            | EventDetails::MapStateAborted
+            | EventDetails::MapRunSucceeded
+            | EventDetails::MapRunAborted => return None,
+        };
+        Some(details)
+    }
+}
+
+impl ErrorDetails {
+    fn to_json(&self) -> Value {
+        let mut object = Object::new();
+        if let Some(error) = &self.error {
+            object.insert("error".into(), error.clone().into());
+        }
+        if let Some(cause) = &self.cause {
+            object.insert("cause".into(), cause.clone().into());
+        }
+        Value::Object(object)
+    }
+}
+
+fn task_error(resource_type: &str, resource: &str, error: &ErrorDetails) -> Value {
+    let mut value = error.to_json();
+    if let Value::Object(object) = &mut value {
+        object.insert("resourceType".into(), resource_type.into());
+        object.insert("resource".into(), resource.into());
+    }
+    value
+}
+
+impl HistoryEvent {
+    /// The event as `GetExecutionHistory` sends it.
+    pub fn to_json(&self) -> Value {
+        let mut object = Object::new();
+        object.insert("timestamp".into(), json!(self.timestamp as f64 / 1000.0));
+        object.insert("type".into(), self.details.event_type().into());
+        object.insert("id".into(), self.id.into());
+        object.insert("previousEventId".into(), self.previous_event_id.into());
+        if let Some((key, details)) = self.details.wire_details() {
+            object.insert(key.into(), details);
+        }
+        Value::Object(object)
+    }
+}

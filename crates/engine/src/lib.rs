@@ -1,0 +1,17 @@
+//! Deterministic Step Functions interpreter.
+//!
+//! An `Execution` folds one `Trigger` at a time (start, task result, timer fired, stop) into its state and returns
+//! the `Command`s the runtime must perform (invoke a task, start or cancel a timer); every step appends AWS history
+//! events. This crate does no I/O and never reads the clock: time arrives with each trigger, and randomness (retry
+//! jitter, `States.UUID`) comes from a generator seeded by the execution's identity, so replaying the same triggers
+//! gives the same history.
+
+mod execution;
+mod history;
+mod resource;
+mod time;
+
+pub use execution::{Command, Execution, ExecutionInfo, Limits, Status, TaskId, TaskRequest, TimerId, Trigger};
+pub use history::{ErrorDetails, EventDetails, HistoryEvent, TaskScheduled};
+pub use resource::ResourceKind;
+pub use time::format_timestamp;

@@ -1,0 +1,43 @@
+//! Task resources that Baton can call: mocked responses (Step Functions Local mock files) and local functions.
+//!
+//! Speaks plain JSON values and `TaskError`s; knows nothing of the engine or of ASL semantics beyond the shapes of the
+//! AWS integrations it emulates. This crate does I/O (runs commands, makes HTTP requests) and is called by `runtime`.
+
+pub mod functions;
+mod ids;
+pub mod lambda;
+pub mod mock;
+
+/// A task failure as the task resource reports it: the error name and cause AWS would put in `TaskFailed`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskError {
+    /// The error name, e.g. `Lambda.ResourceNotFoundException` or a function's `errorType`.
+    pub error: String,
+    /// The cause text; `None` when the task reports none (AWS records it as absent or null).
+    pub cause: Option<String>,
+}
+
+impl TaskError {
+    /// A task error with a cause.
+    pub fn new(error: impl Into<String>, cause: impl Into<String>) -> TaskError {
+        TaskError {
+            error: error.into(),
+            cause: Some(cause.into()),
+        }
+    }
+}
+
+/// What a task invocation produced: its raw result, or a failure.
+pub type TaskOutcome = Result<serde_json::Value, TaskError>;
+
+/// Problems with configuration files (mock configs, function files): infrastructure errors, not task failures.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A mock config is not JSON or does not validate; the message lists every problem.
+    #[error("invalid mock config: {0}")]
+    MockConfig(String),
+    /// A functions file cannot be read, is not TOML or does not validate; the message lists every problem.
+    #[error("invalid functions file: {0}")]
+    Functions(String),
+}

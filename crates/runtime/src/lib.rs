@@ -1,0 +1,11 @@
+//! Drives executions: performs the engine's commands (tasks, timers) and feeds their results back as triggers.
+//!
+//! `local` runs one execution in process to completion, for `baton run`, tests and benchmarks: mocked task
+//! responses, local functions, and an optional virtual clock that skips waits. This is the only crate that reads the
+//! wall clock or starts threads.
+
+pub mod local;
+mod resources;
+
+pub use local::{Clock, Options, Progress, run};
+pub use resources::Resources;

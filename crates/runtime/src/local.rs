@@ -1,0 +1,212 @@
+//! Running one execution in process, to completion.
+
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+use asl::Failure;
+use asl::model::StateMachine;
+use engine::{Command, EventDetails, Execution, ExecutionInfo, Limits, Status, TaskId, TimerId, Trigger};
+
+use crate::resources::{Answer, Resources};
+
+/// How time passes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    /// Waits really wait.
+    Real,
+    /// Whenever the execution only waits for timers, the clock jumps to the next one.
+    Virtual,
+}
+
+/// How to run.
+pub struct Options<'a> {
+    pub clock: Clock,
+    pub limits: Limits,
+    pub resources: Arc<Resources>,
+    /// Called now and then during the run with what happened so far.
+    pub progress: Option<&'a mut dyn FnMut(&Progress)>,
+}
+
+/// Counts shown while a long run goes on.
+#[derive(Debug, Clone, Default)]
+pub struct Progress {
+    pub states_entered: u64,
+    pub map_iterations_done: u64,
+    pub events: u64,
+}
+
+/// Runs `machine` on `input` until the execution ends, and returns it (status and history).
+pub fn run(machine: Arc<StateMachine>, info: ExecutionInfo, input: Value, mut options: Options<'_>) -> Execution {
+    let mut execution = Execution::new(machine, info, options.limits.clone());
+    if options.progress.is_some() {
+        execution.set_slice(50_000);
+    }
+    let mut driver = Driver::new(options.clock, options.resources.clone());
+    let mut commands = execution.apply(Trigger::Start { input, now: driver.now() });
+    let mut progress = Progress::default();
+    let mut seen = 0;
+    loop {
+        driver.perform(commands);
+        if let Some(report) = options.progress.as_mut() {
+            count(&execution, &mut seen, &mut progress);
+            report(&progress);
+        }
+        if !matches!(execution.status(), Status::Running) {
+            break;
+        }
+        let trigger = if execution.has_work() { Trigger::Resume { now: driver.now() } } else { driver.next_trigger() };
+        commands = execution.apply(trigger);
+    }
+    execution
+}
+
+fn count(execution: &Execution, seen: &mut usize, progress: &mut Progress) {
+    let history = execution.history();
+    for event in history.get(*seen..).unwrap_or_default() {
+        match event.details {
+            EventDetails::StateEntered { .. } => progress.states_entered += 1,
+            EventDetails::MapIterationSucceeded { .. } | EventDetails::MapIterationFailed { .. } => {
+                progress.map_iterations_done += 1;
+            }
+            _ => {}
+        }
+    }
+    *seen = history.len();
+    progress.events = history.len() as u64;
+}
+
+/// Performs commands and produces the next trigger.
+struct Driver {
+    clock: Clock,
+    /// Milliseconds the virtual clock is ahead of the wall clock.
+    skipped: i64,
+    resources: Arc<Resources>,
+    timers: BTreeSet<(i64, TimerId)>,
+    timer_at: HashMap<TimerId, i64>,
+    ready: VecDeque<(TaskId, Result<Value, Failure>)>,
+    cancelled: HashSet<TaskId>,
+    invocations: HashMap<String, u32>,
+    in_flight: usize,
+    sender: mpsc::Sender<(TaskId, Result<Value, Failure>)>,
+    receiver: mpsc::Receiver<(TaskId, Result<Value, Failure>)>,
+}
+
+impl Driver {
+    fn new(clock: Clock, resources: Arc<Resources>) -> Driver {
+        let (sender, receiver) = mpsc::channel();
+        Driver {
+            clock,
+            skipped: 0,
+            resources,
+            timers: BTreeSet::new(),
+            timer_at: HashMap::new(),
+            ready: VecDeque::new(),
+            cancelled: HashSet::new(),
+            invocations: HashMap::new(),
+            in_flight: 0,
+            sender,
+            receiver,
+        }
+    }
+
+    fn now(&self) -> i64 {
+        wall_clock() + self.skipped
+    }
+
+    fn perform(&mut self, commands: Vec<Command>) {
+        for command in commands {
+            match command {
+                Command::InvokeTask(request) => {
+                    let invocation = self.invocations.entry(request.state_name.clone()).or_insert(0);
+                    let n = *invocation;
+                    *invocation += 1;
+                    match self.resources.answer(&request.state_name, &request.resource, n) {
+                        Answer::Now(outcome) => self.ready.push_back((request.task, outcome)),
+                        Answer::Function => {
+                            self.in_flight += 1;
+                            let sender = self.sender.clone();
+                            let resources = self.resources.clone();
+                            std::thread::spawn(move || {
+                                let outcome = resources.invoke(&request.resource, &request.parameters);
+                                // The receiver lives as long as the run; a send can only fail after it ended.
+                                let _ = sender.send((request.task, outcome));
+                            });
+                        }
+                    }
+                }
+                Command::StartTimer { timer, at } => {
+                    self.timers.insert((at, timer));
+                    self.timer_at.insert(timer, at);
+                }
+                Command::CancelTimer { timer } => {
+                    if let Some(at) = self.timer_at.remove(&timer) {
+                        self.timers.remove(&(at, timer));
+                    }
+                }
+                Command::CancelTask { task } => {
+                    self.cancelled.insert(task);
+                }
+            }
+        }
+    }
+
+    /// Waits for the next thing to happen: a task result or the earliest timer.
+    fn next_trigger(&mut self) -> Trigger {
+        loop {
+            if let Some((task, outcome)) = self.ready.pop_front() {
+                if self.cancelled.remove(&task) {
+                    continue;
+                }
+                return Trigger::TaskCompleted { task, outcome, now: self.now() };
+            }
+            let next_timer = self.timers.first().copied();
+            if self.in_flight > 0 {
+                let received = match next_timer {
+                    Some((at, _)) => {
+                        let wait = u64::try_from(at.saturating_sub(self.now())).unwrap_or(0);
+                        match self.receiver.recv_timeout(Duration::from_millis(wait)) {
+                            Ok(result) => Some(result),
+                            Err(_) => None,
+                        }
+                    }
+                    None => self.receiver.recv().ok(),
+                };
+                if let Some((task, outcome)) = received {
+                    self.in_flight -= 1;
+                    self.ready.push_back((task, outcome));
+                    continue;
+                }
+            }
+            let Some((at, timer)) = next_timer else {
+                // Nothing can happen any more; the engine never leaves an execution like this, so end it.
+                return Trigger::Stop {
+                    error: Some("Baton.Stuck".to_owned()),
+                    cause: Some("the execution waits for nothing that can happen".to_owned()),
+                    now: self.now(),
+                };
+            };
+            let now = self.now();
+            if at > now {
+                match self.clock {
+                    Clock::Virtual if self.in_flight == 0 => self.skipped += at - now,
+                    _ => std::thread::sleep(Duration::from_millis(u64::try_from(at - now).unwrap_or(0))),
+                }
+            }
+            if self.now() < at {
+                continue;
+            }
+            self.timers.remove(&(at, timer));
+            self.timer_at.remove(&timer);
+            return Trigger::TimerFired { timer, now: self.now().max(at) };
+        }
+    }
+}
+
+fn wall_clock() -> i64 {
+    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+}
