@@ -11,6 +11,7 @@ pub mod pattern;
 pub mod timestamp;
 
 #[cfg(test)]
+#[rustfmt::skip] // One-line tests, as data.
 mod tests;
 
 use std::borrow::Cow;
@@ -86,15 +87,9 @@ pub enum TypeTest {
 
 /// The names of all comparison operators, as AWS spells them: 39 of them, counting `StringMatches`, `IsTimestamp` and
 /// the `…Path` variants.
-pub const OPERATORS: [&str; OPERATOR_TABLE.len()] = {
-    let mut names = [""; OPERATOR_TABLE.len()];
-    let mut i = 0;
-    while i < OPERATOR_TABLE.len() {
-        names[i] = OPERATOR_TABLE[i].name;
-        i += 1;
-    }
-    names
-};
+pub fn operator_names() -> impl Iterator<Item = &'static str> {
+    OPERATOR_TABLE.iter().map(|operator| operator.name)
+}
 
 /// Parses one rule object found at `pointer`. `top_level` rules may also carry `Next`, `Comment`, `Assign` and
 /// `Output` (which the caller reads); nested rules (inside `And`/`Or`/`Not`) may carry only `Comment`.
@@ -416,7 +411,9 @@ fn parse_object(value: &Value, pointer: &str, top_level: bool, diagnostics: &mut
 
 fn parse_combinator(name: &str, field: &Value, pointer: &str, diagnostics: &mut Vec<Diagnostic>) -> Option<Rule> {
     match (name, field) {
-        ("Not", Value::Object(_)) => parse_any(field, pointer, false, diagnostics).map(|rule| Rule::Not(Box::new(rule))),
+        ("Not", Value::Object(_)) => {
+            parse_any(field, pointer, false, diagnostics).map(|rule| Rule::Not(Box::new(rule)))
+        }
         ("Not", other) => {
             error(diagnostics, pointer, format!("'Not' must be a choice rule object, found {}", type_name(other)));
             None
@@ -454,7 +451,9 @@ fn parse_test(operator: &Operator, field: &Value, pointer: &str, diagnostics: &m
             other => Err(format!("'{name}' must be true or false, found {}", type_name(other))),
         }),
         Kind::StringMatches => literal(field, pointer, diagnostics, |value| match value {
-            Value::String(pattern) => Pattern::parse(pattern).map(Test::StringMatches).map_err(|e| format!("'{name}': {e}")),
+            Value::String(pattern) => {
+                Pattern::parse(pattern).map(Test::StringMatches).map_err(|e| format!("'{name}': {e}"))
+            }
             other => Err(format!("'{name}' must be a string pattern, found {}", type_name(other))),
         }),
         Kind::Boolean => operand(operator, field, pointer, diagnostics, |value| match value {
@@ -517,7 +516,11 @@ fn parse_path(field: &Value, pointer: &str, name: &str, diagnostics: &mut Vec<Di
             }
         },
         other => {
-            error(diagnostics, pointer, format!("'{name}' must be a reference path string, found {}", type_name(other)));
+            error(
+                diagnostics,
+                pointer,
+                format!("'{name}' must be a reference path string, found {}", type_name(other)),
+            );
             None
         }
     }

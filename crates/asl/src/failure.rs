@@ -47,9 +47,9 @@ impl Failure {
 
     /// Whether a `Retry` or `Catch` whose `ErrorEquals` names `pattern` handles this failure.
     ///
-    /// `States.Runtime` is never caught, not even by name. `States.ALL` matches every other error except
-    /// `States.DataLimitExceeded`; `States.TaskFailed` matches those except `States.Timeout`; any other name matches
-    /// only itself.
+    /// `States.Runtime` is never caught, not even by name. `States.ALL` matches every other error (AWS's record shows
+    /// it catching `States.DataLimitExceeded` from a task); `States.TaskFailed` matches those except
+    /// `States.Timeout`; any other name matches only itself.
     pub fn matches(&self, pattern: &str) -> bool {
         if self.error == errors::RUNTIME {
             return false;
@@ -58,8 +58,8 @@ impl Failure {
             return true;
         }
         match pattern {
-            errors::ALL => self.error != errors::DATA_LIMIT_EXCEEDED,
-            errors::TASK_FAILED => self.error != errors::DATA_LIMIT_EXCEEDED && self.error != errors::TIMEOUT,
+            errors::ALL => true,
+            errors::TASK_FAILED => self.error != errors::TIMEOUT,
             _ => false,
         }
     }

@@ -7,6 +7,7 @@
 //! `Env::random`; this module never reads real entropy.
 
 #[cfg(test)]
+#[rustfmt::skip] // One-line tests, as data.
 mod tests;
 
 use std::fmt::Write as _;
@@ -65,7 +66,10 @@ pub enum Function {
 #[derive(Debug, Clone)]
 enum Arg {
     /// A string literal: its value and its text between the quotes as written (for `States.Format` escapes).
-    Str { value: Value, raw: String },
+    Str {
+        value: Value,
+        raw: String,
+    },
     /// A number, `true`, `false` or `null`.
     Literal(Value),
     Path(Path),
@@ -154,7 +158,10 @@ impl Call {
         let call = parser.call(1)?;
         parser.skip_ws();
         if parser.pos < text.len() {
-            return Err(format!("unexpected text after the intrinsic function call at position {}", parser.pos));
+            return Err(format!(
+                "unexpected text after the intrinsic function call at position {}",
+                parser.pos
+            ));
         }
         Ok(call)
     }
@@ -187,7 +194,9 @@ impl Call {
             Function::StringToJson => string_to_json(&args),
             Function::JsonToString => {
                 let value = arg(f, &args, 0)?;
-                serde_json::to_string(value).map(Value::String).map_err(|e| fail(f, e.to_string()))
+                serde_json::to_string(value)
+                    .map(Value::String)
+                    .map_err(|e| fail(f, e.to_string()))
             }
             Function::Array => Ok(Value::Array(args)),
             Function::ArrayPartition => array_partition(&args),
@@ -215,7 +224,9 @@ impl Call {
             }
             Function::Base64Decode => {
                 let s = bounded_string_arg(f, &args, 0)?;
-                let bytes = BASE64.decode(s).map_err(|e| fail(f, format!("the input is not valid base64: {e}")))?;
+                let bytes = BASE64
+                    .decode(s)
+                    .map_err(|e| fail(f, format!("the input is not valid base64: {e}")))?;
                 String::from_utf8(bytes)
                     .map(Value::String)
                     .map_err(|_| fail(f, "the decoded data is not valid UTF-8".to_owned()))
@@ -226,7 +237,9 @@ impl Call {
             Function::MathAdd => {
                 let a = rounded_int_arg(f, &args, 0)?;
                 let b = rounded_int_arg(f, &args, 1)?;
-                a.checked_add(b).map(Value::from).ok_or_else(|| fail(f, "the sum overflows".to_owned()))
+                a.checked_add(b)
+                    .map(Value::from)
+                    .ok_or_else(|| fail(f, "the sum overflows".to_owned()))
             }
             Function::StringSplit => {
                 let s = string_arg(f, &args, 0)?;
@@ -281,7 +294,9 @@ impl<'t> Parser<'t> {
             return Err(format!("intrinsic functions can be nested at most {MAX_DEPTH} deep"));
         }
         let rest = self.rest();
-        let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '_')).unwrap_or(rest.len());
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '_'))
+            .unwrap_or(rest.len());
         let name = rest.get(..end).unwrap_or("");
         let Some(function) = Function::from_name(name) else {
             return Err(format!("unknown intrinsic function '{name}'"));
@@ -316,7 +331,11 @@ impl<'t> Parser<'t> {
                 (min, max) if min == max => format!("{min}"),
                 (min, max) => format!("{min} to {max}"),
             };
-            return Err(format!("{} takes {wanted} argument(s) but was given {}", function.name(), args.len()));
+            return Err(format!(
+                "{} takes {wanted} argument(s) but was given {}",
+                function.name(),
+                args.len()
+            ));
         }
         let format = match (function, args.first()) {
             (Function::Format, Some(Arg::Str { raw, .. })) => Some(split_format_literal(raw)),
@@ -386,7 +405,10 @@ impl<'t> Parser<'t> {
             } else if c == '\'' {
                 let raw = body.get(..i).unwrap_or("").to_owned();
                 self.pos += i + 1;
-                return Ok(Arg::Str { value: Value::String(value), raw });
+                return Ok(Arg::Str {
+                    value: Value::String(value),
+                    raw,
+                });
             } else {
                 value.push(c);
             }
@@ -480,7 +502,10 @@ fn format(literal: Option<&[String]>, args: &[Value]) -> Result<Value, Failure> 
     if holes != values.len() {
         return Err(fail(
             f,
-            format!("the template has {holes} placeholder(s) but {} value(s) were given", values.len()),
+            format!(
+                "the template has {holes} placeholder(s) but {} value(s) were given",
+                values.len()
+            ),
         ));
     }
     let mut out = String::new();
@@ -540,7 +565,11 @@ fn push_java_string(out: &mut String, value: &Value) {
 /// `d.dddE±n`; the digits are the shortest that round-trip.
 pub fn java_double(x: f64) -> String {
     if x == 0.0 {
-        return if x.is_sign_negative() { "-0.0".to_owned() } else { "0.0".to_owned() };
+        return if x.is_sign_negative() {
+            "-0.0".to_owned()
+        } else {
+            "0.0".to_owned()
+        };
     }
     if !x.is_finite() {
         return if x.is_nan() {
@@ -568,10 +597,17 @@ pub fn java_double(x: f64) -> String {
             if digits.len() <= point {
                 (format!("{digits}{}", "0".repeat(point - digits.len())), String::new())
             } else {
-                (digits.get(..point).unwrap_or("").to_owned(), digits.get(point..).unwrap_or("").to_owned())
+                (
+                    digits.get(..point).unwrap_or("").to_owned(),
+                    digits.get(point..).unwrap_or("").to_owned(),
+                )
             }
         };
-        let frac_part = if frac_part.is_empty() { "0".to_owned() } else { frac_part };
+        let frac_part = if frac_part.is_empty() {
+            "0".to_owned()
+        } else {
+            frac_part
+        };
         format!("{sign}{int_part}.{frac_part}")
     } else {
         let first = digits.get(..1).unwrap_or("0");
@@ -601,7 +637,9 @@ fn array_partition(args: &[Value]) -> Result<Value, Failure> {
         .ok()
         .filter(|size| *size > 0)
         .ok_or_else(|| fail(f, format!("the chunk size must be a positive integer, got {size}")))?;
-    Ok(Value::Array(items.chunks(size).map(|chunk| Value::Array(chunk.to_vec())).collect()))
+    Ok(Value::Array(
+        items.chunks(size).map(|chunk| Value::Array(chunk.to_vec())).collect(),
+    ))
 }
 
 fn array_range(args: &[Value]) -> Result<Value, Failure> {
@@ -613,9 +651,16 @@ fn array_range(args: &[Value]) -> Result<Value, Failure> {
         return Err(fail(f, "the step must not be 0".to_owned()));
     }
     let span = i128::from(end) - i128::from(start);
-    let count = if (span >= 0) == (step > 0) { span / i128::from(step) + 1 } else { 0 };
+    let count = if (span >= 0) == (step > 0) {
+        span / i128::from(step) + 1
+    } else {
+        0
+    };
     if count > MAX_RANGE_ELEMENTS as i128 {
-        return Err(fail(f, format!("the range would have {count} elements; at most {MAX_RANGE_ELEMENTS} are allowed")));
+        return Err(fail(
+            f,
+            format!("the range would have {count} elements; at most {MAX_RANGE_ELEMENTS} are allowed"),
+        ));
     }
     let mut out = Vec::new();
     let mut k = i128::from(start);
@@ -634,7 +679,12 @@ fn array_get_item(args: &[Value]) -> Result<Value, Failure> {
         .ok()
         .and_then(|i| items.get(i))
         .cloned()
-        .ok_or_else(|| fail(f, format!("index {index} is out of bounds for an array of length {}", items.len())))
+        .ok_or_else(|| {
+            fail(
+                f,
+                format!("index {index} is out of bounds for an array of length {}", items.len()),
+            )
+        })
 }
 
 fn hash(args: &[Value]) -> Result<Value, Failure> {
@@ -667,7 +717,12 @@ fn json_merge(args: &[Value]) -> Result<Value, Failure> {
     let second = object_arg(f, args, 1)?;
     match arg(f, args, 2)? {
         Value::Bool(false) => {}
-        Value::Bool(true) => return Err(fail(f, "deep merge is not supported; the third argument must be false".to_owned())),
+        Value::Bool(true) => {
+            return Err(fail(
+                f,
+                "deep merge is not supported; the third argument must be false".to_owned(),
+            ));
+        }
         other => return Err(type_error(f, 2, "a boolean", other)),
     }
     let mut merged: Map<String, Value> = first.clone();
@@ -688,7 +743,8 @@ fn math_random(args: &[Value], env: &Env) -> Result<Value, Failure> {
     let offset = match args.get(2) {
         Some(_) => {
             let seed = rounded_int_arg(f, args, 2)?;
-            let bound = i32::try_from(span).map_err(|_| fail(f, "the range is too large for a seeded call".to_owned()))?;
+            let bound =
+                i32::try_from(span).map_err(|_| fail(f, "the range is too large for a seeded call".to_owned()))?;
             u64::try_from(JavaRandom::new(seed).next_int(bound)).unwrap_or(0)
         }
         None => (env.random)() % span,
@@ -707,7 +763,9 @@ impl JavaRandom {
     const MASK: i64 = (1 << 48) - 1;
 
     fn new(seed: i64) -> JavaRandom {
-        JavaRandom { seed: (seed ^ Self::MULTIPLIER) & Self::MASK }
+        JavaRandom {
+            seed: (seed ^ Self::MULTIPLIER) & Self::MASK,
+        }
     }
 
     fn next(&mut self, bits: u32) -> i32 {
@@ -758,7 +816,8 @@ fn type_error(f: Function, index: usize, wanted: &str, found: &Value) -> Failure
 }
 
 fn arg(f: Function, args: &[Value], index: usize) -> Result<&Value, Failure> {
-    args.get(index).ok_or_else(|| fail(f, format!("argument {} is missing", index + 1)))
+    args.get(index)
+        .ok_or_else(|| fail(f, format!("argument {} is missing", index + 1)))
 }
 
 fn string_arg(f: Function, args: &[Value], index: usize) -> Result<&str, Failure> {
@@ -772,7 +831,10 @@ fn bounded_string_arg(f: Function, args: &[Value], index: usize) -> Result<&str,
     let s = string_arg(f, args, index)?;
     let chars = s.chars().count();
     if chars > MAX_STRING_CHARS {
-        return Err(fail(f, format!("the input has {chars} characters; at most {MAX_STRING_CHARS} are allowed")));
+        return Err(fail(
+            f,
+            format!("the input has {chars} characters; at most {MAX_STRING_CHARS} are allowed"),
+        ));
     }
     Ok(s)
 }
@@ -795,7 +857,11 @@ fn object_arg(f: Function, args: &[Value], index: usize) -> Result<&Map<String, 
 fn int_arg(f: Function, args: &[Value], index: usize) -> Result<i64, Failure> {
     let value = arg(f, args, index)?;
     let int = match value {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|x| x.fract() == 0.0 && x.abs() < 9.2e18).map(|x| x as i64)),
+        Value::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|x| x.fract() == 0.0 && x.abs() < 9.2e18)
+                .map(|x| x as i64)
+        }),
         _ => None,
     };
     int.ok_or_else(|| type_error(f, index, "an integer", value))
@@ -807,7 +873,11 @@ fn rounded_int_arg(f: Function, args: &[Value], index: usize) -> Result<i64, Fai
     let int = match value {
         Value::Number(n) => match n.as_i64() {
             Some(i) => Some(i),
-            None => n.as_f64().map(|x| (x + 0.5).floor()).filter(|x| x.abs() < 9.2e18).map(|x| x as i64),
+            None => n
+                .as_f64()
+                .map(|x| (x + 0.5).floor())
+                .filter(|x| x.abs() < 9.2e18)
+                .map(|x| x as i64),
         },
         _ => None,
     };

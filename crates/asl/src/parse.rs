@@ -493,11 +493,8 @@ impl Parser {
         let mut mode = MapMode::Inline;
         let mut processor_id = WorkflowId(0);
         if let Some(processor) = processor.and_then(|p| self.object(p, &processor_pointer)) {
-            let mut allowed = vec!["StartAt", "States", "Comment", "QueryLanguage"];
-            if processor_key == "ItemProcessor" {
-                allowed.push("ProcessorConfig");
-            }
-            self.allow_fields(processor, &processor_pointer, &allowed);
+            // AWS accepts ProcessorConfig inside the legacy Iterator too.
+            self.allow_fields(processor, &processor_pointer, &["StartAt", "States", "Comment", "QueryLanguage", "ProcessorConfig"]);
             if let Some(config) = processor.get("ProcessorConfig") {
                 mode = self.processor_config(config, &format!("{processor_pointer}/ProcessorConfig"));
             }
@@ -1048,6 +1045,10 @@ fn mentions_context(value: &Value) -> bool {
 
 /// Parses an RFC 3339 timestamp (an offset is required) into milliseconds since the epoch.
 pub fn parse_timestamp(text: &str) -> Option<i64> {
+    // AWS wants ISO-8601's extended form: a 'T' between date and time, which RFC 3339 parsers may let go.
+    if text.as_bytes().get(10) != Some(&b'T') {
+        return None;
+    }
     let timestamp: jiff::Timestamp = text.parse().ok()?;
     Some(timestamp.as_millisecond())
 }

@@ -10,6 +10,7 @@
 //! This module knows nothing about states or fields: callers wrap the messages into the `Failure` they need.
 
 #[cfg(test)]
+#[rustfmt::skip] // One-line tests, as data.
 mod tests;
 
 use std::borrow::Cow;
@@ -58,11 +59,19 @@ impl Path {
     pub fn parse(text: &str) -> Result<Path, String> {
         let (root, rest) = split_root(text)?;
         match parse_segments(rest) {
-            Ok(segments) => Ok(Path { text: text.to_owned(), root, kind: Kind::Definite(segments) }),
+            Ok(segments) => Ok(Path {
+                text: text.to_owned(),
+                root,
+                kind: Kind::Definite(segments),
+            }),
             Err(Stop::Indefinite) => {
                 let rfc = rewrite_for_rfc(rest);
                 let query = JsonPath::parse(&rfc).map_err(|e| format!("invalid JSONPath '{text}': {e}"))?;
-                Ok(Path { text: text.to_owned(), root, kind: Kind::Query(Box::new(query)) })
+                Ok(Path {
+                    text: text.to_owned(),
+                    root,
+                    kind: Kind::Query(Box::new(query)),
+                })
             }
             Err(Stop::Invalid(why)) => Err(format!("invalid JSONPath '{text}': {why}")),
         }
@@ -75,9 +84,15 @@ impl Path {
         match parse_segments(rest) {
             Ok(segments) => {
                 if segments.iter().any(|s| matches!(s, Segment::Index(i) if *i < 0)) {
-                    return Err(format!("invalid reference path '{text}': negative indexes are not allowed"));
+                    return Err(format!(
+                        "invalid reference path '{text}': negative indexes are not allowed"
+                    ));
                 }
-                Ok(Path { text: text.to_owned(), root, kind: Kind::Definite(segments) })
+                Ok(Path {
+                    text: text.to_owned(),
+                    root,
+                    kind: Kind::Definite(segments),
+                })
             }
             Err(Stop::Indefinite) => Err(format!(
                 "invalid reference path '{text}': a reference path must identify a single node \
@@ -170,7 +185,10 @@ impl Path {
             return Err(format!("cannot write to '{}': not a reference path", self.text));
         };
         if self.root != Root::Input {
-            return Err(format!("cannot write to '{}': a ResultPath must start with '$.'", self.text));
+            return Err(format!(
+                "cannot write to '{}': a ResultPath must start with '$.'",
+                self.text
+            ));
         }
         let mut target = target;
         let mut at = String::from("$");
@@ -190,7 +208,12 @@ impl Path {
                 let slot = usize::try_from(*i).ok().and_then(|i| items.get_mut(i));
                 match slot {
                     Some(slot) => *slot = value,
-                    None => return Err(format!("cannot write {}: index {i} is out of bounds", self.normalized())),
+                    None => {
+                        return Err(format!(
+                            "cannot write {}: index {i} is out of bounds",
+                            self.normalized()
+                        ));
+                    }
                 }
             }
             (segment, other) => return Err(not_container(segment, &at, other)),
@@ -221,7 +244,9 @@ fn split_root(text: &str) -> Result<(Root, &str), String> {
     }
     let (name, rest) = rest.split_at(end);
     if !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
-        return Err(format!("invalid JSONPath '{text}': '{name}' is not a valid variable name"));
+        return Err(format!(
+            "invalid JSONPath '{text}': '{name}' is not a valid variable name"
+        ));
     }
     Ok((Root::Variable(name.to_owned()), rest))
 }
@@ -232,7 +257,7 @@ fn parse_segments(mut rest: &str) -> Result<Vec<Segment>, Stop> {
     while let Some(c) = rest.chars().next() {
         match c {
             '.' => {
-                let after = &rest[1..];
+                let after = rest.get(1..).unwrap_or("");
                 if after.starts_with('.') {
                     return Err(Stop::Indefinite);
                 }
@@ -242,7 +267,7 @@ fn parse_segments(mut rest: &str) -> Result<Vec<Segment>, Stop> {
                     continue;
                 }
                 let end = after.find(['.', '[']).unwrap_or(after.len());
-                let name = &after[..end];
+                let name = after.get(..end).unwrap_or("");
                 if name.is_empty() {
                     return Err(Stop::Invalid("empty property name".to_owned()));
                 }
@@ -250,13 +275,15 @@ fn parse_segments(mut rest: &str) -> Result<Vec<Segment>, Stop> {
                     return Err(Stop::Indefinite);
                 }
                 if name.contains(['(', ')', ' ', '\'', '"', '*', ',', '?', '@']) {
-                    return Err(Stop::Invalid(format!("unexpected characters in property name '{name}'")));
+                    return Err(Stop::Invalid(format!(
+                        "unexpected characters in property name '{name}'"
+                    )));
                 }
                 segments.push(Segment::Name(name.to_owned()));
-                rest = &after[end..];
+                rest = after.get(end..).unwrap_or("");
             }
             '[' => {
-                let (segment, after) = parse_bracket(&rest[1..])?;
+                let (segment, after) = parse_bracket(rest.get(1..).unwrap_or(""))?;
                 segments.push(segment);
                 rest = after;
             }
@@ -275,7 +302,7 @@ fn parse_bracket(inside: &str) -> Result<(Segment, &str), Stop> {
     if first == '\'' || first == '"' {
         // Jayway: a backslash protects the next character from ending the name; the text is kept verbatim, which is
         // what AWS shows for `$['Test\""Name"']`.
-        let body = &trimmed[1..];
+        let body = trimmed.get(1..).unwrap_or("");
         let mut escaped = false;
         let mut close = None;
         for (i, c) in body.char_indices() {
@@ -291,8 +318,8 @@ fn parse_bracket(inside: &str) -> Result<(Segment, &str), Stop> {
         let Some(close) = close else {
             return Err(Stop::Invalid("unclosed quote".to_owned()));
         };
-        let name = &body[..close];
-        let after = body[close + 1..].trim_start();
+        let name = body.get(..close).unwrap_or("");
+        let after = body.get(close + 1..).unwrap_or("").trim_start();
         return match after.strip_prefix(']') {
             Some(after) => Ok((Segment::Name(name.to_owned()), after)),
             None if after.starts_with(',') => Err(Stop::Indefinite),
@@ -302,8 +329,8 @@ fn parse_bracket(inside: &str) -> Result<(Segment, &str), Stop> {
     let Some(close) = trimmed.find(']') else {
         return Err(Stop::Invalid("unclosed '['".to_owned()));
     };
-    let body = trimmed[..close].trim();
-    let after = &trimmed[close + 1..];
+    let body = trimmed.get(..close).unwrap_or("").trim();
+    let after = trimmed.get(close + 1..).unwrap_or("");
     let digits = body.strip_prefix('-').unwrap_or(body);
     if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
         return match body.parse::<i64>() {
@@ -333,7 +360,10 @@ fn rewrite_for_rfc(rest: &str) -> String {
             b'.' => {
                 let dots = if bytes.get(i + 1) == Some(&b'.') { 2 } else { 1 };
                 let start = i + dots;
-                let end = rest.get(start..).and_then(|s| s.find(['.', '['])).map_or(rest.len(), |e| start + e);
+                let end = rest
+                    .get(start..)
+                    .and_then(|s| s.find(['.', '[']))
+                    .map_or(rest.len(), |e| start + e);
                 let name = rest.get(start..end).unwrap_or("");
                 if name.is_empty() || name == "*" || is_rfc_name(name) {
                     out.push_str(rest.get(i..end).unwrap_or(""));
@@ -353,7 +383,10 @@ fn rewrite_for_rfc(rest: &str) -> String {
                 i = end;
             }
             _ => {
-                let end = rest.get(i + 1..).and_then(|s| s.find(['.', '['])).map_or(rest.len(), |e| i + 1 + e);
+                let end = rest
+                    .get(i + 1..)
+                    .and_then(|s| s.find(['.', '[']))
+                    .map_or(rest.len(), |e| i + 1 + e);
                 out.push_str(rest.get(i..end).unwrap_or(""));
                 i = end;
             }
@@ -396,7 +429,9 @@ fn bracket_end(text: &str, start: usize) -> usize {
 /// RFC 9535 `member-name-shorthand`.
 fn is_rfc_name(name: &str) -> bool {
     let mut chars = name.chars();
-    let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || !c.is_ascii());
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || !c.is_ascii());
     first_ok && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || !c.is_ascii())
 }
 
@@ -424,7 +459,10 @@ fn walk<'a>(root: &'a Value, segments: &[Segment]) -> Result<&'a Value, String> 
                 Some(next) => next,
                 None if is_leaf => return Err(no_results(segments)),
                 None => {
-                    return Err(format!("Missing property in path {}", render(segments.get(..=k).unwrap_or(&[]))));
+                    return Err(format!(
+                        "Missing property in path {}",
+                        render(segments.get(..=k).unwrap_or(&[]))
+                    ));
                 }
             },
             (Segment::Name(name), other) => {
@@ -437,7 +475,11 @@ fn walk<'a>(root: &'a Value, segments: &[Segment]) -> Result<&'a Value, String> 
                 ));
             }
             (Segment::Index(i), Value::Array(items)) => {
-                let index = if *i < 0 { i64::try_from(items.len()).unwrap_or(i64::MAX) + i } else { *i };
+                let index = if *i < 0 {
+                    i64::try_from(items.len()).unwrap_or(i64::MAX) + i
+                } else {
+                    *i
+                };
                 match usize::try_from(index).ok().and_then(|index| items.get(index)) {
                     Some(next) => next,
                     None => return Err(no_results(segments)),
@@ -491,7 +533,8 @@ fn step_mut<'v>(node: &'v mut Value, segment: &Segment, at: &str) -> Result<&'v 
             if !map.contains_key(name) {
                 map.insert(name.clone(), Value::Object(Map::new()));
             }
-            map.get_mut(name).ok_or_else(|| format!("cannot write: {at}['{name}'] does not exist"))
+            map.get_mut(name)
+                .ok_or_else(|| format!("cannot write: {at}['{name}'] does not exist"))
         }
         (Segment::Index(i), Value::Array(items)) => usize::try_from(*i)
             .ok()

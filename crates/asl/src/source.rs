@@ -18,6 +18,7 @@
 //! This module does no I/O: the caller reads the file.
 
 #[cfg(test)]
+#[rustfmt::skip] // One-line tests, as data.
 mod tests;
 
 use serde_json::Value;
@@ -310,12 +311,13 @@ fn read_unicode_escape(text: &str, at: usize) -> Option<(char, usize)> {
     let hex = |from: usize| text.get(from..from + 4).and_then(|digits| u32::from_str_radix(digits, 16).ok());
     let unit = hex(at)?;
     let mut next = at + 4;
-    if (0xD800..0xDC00).contains(&unit) && text.get(next..next + 2) == Some("\\u") {
-        if let Some(low) = hex(next + 2).filter(|low| (0xDC00..0xE000).contains(low)) {
-            next += 6;
-            let c = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
-            return Some((char::from_u32(c).unwrap_or('\u{fffd}'), next));
-        }
+    if (0xD800..0xDC00).contains(&unit)
+        && text.get(next..next + 2) == Some("\\u")
+        && let Some(low) = hex(next + 2).filter(|low| (0xDC00..0xE000).contains(low))
+    {
+        next += 6;
+        let c = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+        return Some((char::from_u32(c).unwrap_or('\u{fffd}'), next));
     }
     Some((char::from_u32(unit).unwrap_or('\u{fffd}'), next))
 }

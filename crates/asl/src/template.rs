@@ -6,6 +6,7 @@
 //! precompiled tree, so it never parses anything.
 
 #[cfg(test)]
+#[rustfmt::skip] // One-line tests, as data.
 mod tests;
 
 use serde_json::{Map, Value};
@@ -40,7 +41,11 @@ impl Template {
         let mut errors = Vec::new();
         let mut pointer = String::new();
         let root = compile(value, &mut pointer, &mut errors);
-        if errors.is_empty() { Ok(Template { root }) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(Template { root })
+        } else {
+            Err(errors)
+        }
     }
 
     /// Whether the template has no `.$` field anywhere, so that evaluating it always gives the same value.
@@ -81,7 +86,11 @@ fn compile(value: &Value, pointer: &mut String, errors: &mut Vec<(String, String
                 members.push(node);
                 pointer.truncate(len);
             }
-            if dynamic { Node::Object(members) } else { Node::Const(value.clone()) }
+            if dynamic {
+                Node::Object(members)
+            } else {
+                Node::Const(value.clone())
+            }
         }
         Value::Array(items) => {
             let mut nodes = Vec::with_capacity(items.len());
@@ -95,7 +104,11 @@ fn compile(value: &Value, pointer: &mut String, errors: &mut Vec<(String, String
                 nodes.push(node);
                 pointer.truncate(len);
             }
-            if dynamic { Node::Array(nodes) } else { Node::Const(value.clone()) }
+            if dynamic {
+                Node::Array(nodes)
+            } else {
+                Node::Const(value.clone())
+            }
         }
         other => Node::Const(other.clone()),
     }
@@ -110,11 +123,16 @@ fn compile_dynamic(key: &str, value: &Value, pointer: &str, errors: &mut Vec<(St
         return Node::Const(Value::Null);
     };
     let result = if text.starts_with('$') {
-        Path::parse(text).map(|path| Node::Path { path, field: key.to_owned() })
+        Path::parse(text).map(|path| Node::Path {
+            path,
+            field: key.to_owned(),
+        })
     } else if Call::looks_like_call(text) {
         Call::parse(text).map(|call| Node::Call(Box::new(call)))
     } else {
-        Err(format!("the value of field '{key}' must be a path (starting with '$') or an intrinsic function call, got '{text}'"))
+        Err(format!(
+            "the value of field '{key}' must be a path (starting with '$') or an intrinsic function call, got '{text}'"
+        ))
     };
     result.unwrap_or_else(|message| {
         errors.push((pointer.to_owned(), message));
@@ -144,7 +162,11 @@ fn evaluate(node: &Node, env: &Env) -> Result<Value, Failure> {
             }
             Ok(Value::Object(map))
         }
-        Node::Array(items) => items.iter().map(|item| evaluate(item, env)).collect::<Result<_, _>>().map(Value::Array),
+        Node::Array(items) => items
+            .iter()
+            .map(|item| evaluate(item, env))
+            .collect::<Result<_, _>>()
+            .map(Value::Array),
         Node::Path { path, field } => match path.select_ref(env) {
             Ok(value) => Ok(value.into_owned()),
             Err(_) => Err(Failure::runtime(format!(

@@ -48,6 +48,9 @@ pub(crate) struct Args {
     /// Include the execution history.
     #[arg(long)]
     history: bool,
+    /// The workflow type: STANDARD or EXPRESS.
+    #[arg(long = "type", default_value = "STANDARD", value_parser = ["STANDARD", "EXPRESS"])]
+    workflow_type: String,
     /// The region in ARNs.
     #[arg(long, default_value = "us-east-1")]
     region: String,
@@ -94,13 +97,21 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         resources.functions = Functions::from_toml(&text).with_context(|| format!("in {}", file.display()))?;
     }
     let execution_name = args.execution_name.clone().unwrap_or_else(generated_name);
+    let express = args.workflow_type == "EXPRESS";
+    // Express executions have their own ARN form: `…:express:<machine>:<name>:<id>`.
+    let execution_arn = if express {
+        format!("arn:aws:states:{}:{}:express:{name}:{execution_name}:{}", args.region, args.account_id, generated_name())
+    } else {
+        format!("arn:aws:states:{}:{}:execution:{name}:{execution_name}", args.region, args.account_id)
+    };
     let info = ExecutionInfo {
-        execution_arn: format!("arn:aws:states:{}:{}:execution:{name}:{execution_name}", args.region, args.account_id),
+        execution_arn,
         state_machine_arn: format!("arn:aws:states:{}:{}:stateMachine:{name}", args.region, args.account_id),
         state_machine_name: name,
         name: execution_name,
         role_arn: format!("arn:aws:iam::{}:role/baton", args.account_id),
         region: args.region.clone(),
+        express,
     };
     let limits = Limits { max_payload_bytes: args.max_payload_bytes, ..Limits::default() };
     let started = Instant::now();

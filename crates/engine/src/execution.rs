@@ -38,6 +38,8 @@ pub struct ExecutionInfo {
     pub state_machine_name: String,
     pub role_arn: String,
     pub region: String,
+    /// An Express execution: no redrives, so its Context object has no `RedriveCount`.
+    pub express: bool,
 }
 
 /// Service limits; AWS's values by default, raisable by the user.
@@ -978,11 +980,10 @@ impl Execution {
             }
         }
         if let Some(catcher) = catchers.iter().find(|c| c.error_equals.iter().any(|e| failure.matches(e))) {
+            // AWS's error output always has a Cause: an error without one (a timeout) gets "".
             let mut error_output = Object::new();
             error_output.insert("Error".into(), failure.error.clone().into());
-            if let Some(cause) = &failure.cause {
-                error_output.insert("Cause".into(), cause.clone().into());
-            }
+            error_output.insert("Cause".into(), failure.cause.clone().unwrap_or_default().into());
             let frame = self.frame(fid);
             let output = self.apply_result_path(frame, state, &catcher.result_path, Value::Object(error_output));
             return match output {
@@ -1308,17 +1309,17 @@ impl Execution {
             state_object.insert("RetryCount".into(), frame.retry_count.into());
         }
         let mut context = Object::new();
-        context.insert(
-            "Execution".into(),
-            json!({
-                "Id": self.info.execution_arn,
-                "Input": self.input,
-                "Name": self.info.name,
-                "RoleArn": self.info.role_arn,
-                "StartTime": format_timestamp(self.start_time),
-                "RedriveCount": 0,
-            }),
-        );
+        let mut execution = json!({
+            "Id": self.info.execution_arn,
+            "Input": self.input,
+            "Name": self.info.name,
+            "RoleArn": self.info.role_arn,
+            "StartTime": format_timestamp(self.start_time),
+        });
+        if !self.info.express {
+            execution["RedriveCount"] = 0.into();
+        }
+        context.insert("Execution".into(), execution);
         context.insert("State".into(), Value::Object(state_object));
         context.insert("StateMachine".into(), json!({"Id": self.info.state_machine_arn, "Name": self.info.state_machine_name}));
         if let Some(item) = map_item {
@@ -1438,8 +1439,10 @@ fn failed_event(kind: &ResourceKind, failure: &Failure) -> EventDetails {
     }
 }
 
+/// A failure as history details. An empty error name is how `failure_of` carries "no error" (a Fail state without
+/// `Error`) through retry and catch matching, and it turns back into none here.
 fn details(failure: Failure) -> ErrorDetails {
-    ErrorDetails { error: Some(failure.error), cause: failure.cause }
+    ErrorDetails { error: (!failure.error.is_empty()).then_some(failure.error), cause: failure.cause }
 }
 
 fn failure_of(details: ErrorDetails) -> Failure {

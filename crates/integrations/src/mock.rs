@@ -179,6 +179,11 @@ impl TestCase {
     }
 
     /// What the mock config says about the `invocation`-th (0-based, retries included) call of state `state`.
+    ///
+    /// A call past the last entry is `Lookup::Exhausted`, never a repeat of the last entry: Step Functions Local
+    /// requires a response for every invocation of a mocked Task and fails the execution otherwise (AWS docs,
+    /// "Configuration file for mocked service integrations"). The caller decides how the invocation counter runs
+    /// (SFN Local counts per state across Map iterations).
     pub fn lookup(&self, state: &str, invocation: u32) -> Lookup {
         let Some(response) = self.states.get(state) else {
             return Lookup::Unmocked;

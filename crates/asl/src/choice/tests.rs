@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value, json};
 
-use crate::choice::{OPERATORS, parse_rule};
+use crate::choice::{operator_names, parse_rule};
 use crate::{Diagnostic, Env};
 
 /// Parses `rule` (JSON text) as top-level rule `/Choices/0` and evaluates it against `input` (JSON text), with
@@ -318,9 +318,9 @@ fn like(actual: &str, expect: &str) -> bool {
 #[test] fn nested_rule_ok_parent_bad() { check(r#"{"Not":{"Variable":"$","IsNull":true},"X":1}"#, "null", "/Choices/0/X: field 'X' is not supported in a choice rule") }
 
 #[test]
-fn operator_names() {
-    assert_eq!(OPERATORS.len(), 39);
-    for name in OPERATORS {
+fn every_operator_recognised() {
+    assert_eq!(operator_names().count(), 39);
+    for name in operator_names() {
         let rule = json!({"Variable": "$", name: true});
         let mut diagnostics = Vec::new();
         parse_rule(&rule, "", true, &mut diagnostics);
@@ -372,4 +372,63 @@ fn corpus_branch(case: &Value) -> Option<String> {
         }
     }
     choice["Default"].as_str().map(str::to_owned)
+}
+
+/// The obvious recursive definition of a wildcard match, to check the fast one against.
+fn naive_match(pattern: &[char], text: &[char]) -> bool {
+    match pattern.split_first() {
+        None => text.is_empty(),
+        Some(('*', rest)) => (0..=text.len()).any(|skip| naive_match(rest, &text[skip..])),
+        Some((c, rest)) => text.split_first().is_some_and(|(t, more)| t == c && naive_match(rest, more)),
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn pattern_agrees_with_naive(pattern in "[ab*é]{0,8}", text in "[abé]{0,10}") {
+        let compiled = crate::choice::pattern::Pattern::parse(&pattern).expect("no backslashes, no errors");
+        let pattern: Vec<char> = pattern.chars().collect();
+        let text_chars: Vec<char> = text.chars().collect();
+        proptest::prop_assert_eq!(compiled.matches(&text), naive_match(&pattern, &text_chars));
+    }
+
+    #[test]
+    fn parse_and_evaluate_never_panic(rule in arb_rule(), input in arb_rule()) {
+        let mut diagnostics = Vec::new();
+        if let Some(rule) = parse_rule(&rule, "", true, &mut diagnostics) {
+            let context = json!({});
+            let env = Env { input: &input, context: &context, vars: &crate::NoVariables, random: &|| 0 };
+            let _ = rule.evaluate(&env);
+        }
+    }
+
+    #[test]
+    fn timestamp_parse_never_panics(text in "[0-9T:Z.+-]{0,40}") {
+        let _ = crate::choice::timestamp::parse(&text);
+    }
+}
+
+/// Rule-shaped JSON: objects whose keys are mostly rule fields, with values of every type.
+fn arb_rule() -> impl proptest::strategy::Strategy<Value = Value> {
+    use proptest::prelude::*;
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+        prop_oneof![Just("$"), Just("$.a"), Just("$.a[0]"), Just("$$.x"), Just("$v"), Just("a\\*"), Just("*"),
+            Just("2016-03-14T01:59:00Z"), Just("x")].prop_map(Value::from),
+    ];
+    let keys = prop_oneof![
+        Just("Variable"), Just("And"), Just("Or"), Just("Not"), Just("NumericEquals"), Just("NumericLessThanPath"),
+        Just("StringMatches"), Just("StringEqualsPath"), Just("IsPresent"), Just("IsTimestamp"),
+        Just("TimestampEquals"), Just("BooleanEquals"), Just("Next"), Just("Comment"), Just("X"), Just("a"),
+    ];
+    leaf.prop_recursive(4, 40, 4, move |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..3).prop_map(Value::from),
+            proptest::collection::btree_map(keys.clone(), inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())),
+        ]
+    })
 }

@@ -15,7 +15,12 @@ fn check(input: Value, call: &str, expect: &str) {
     vars.insert("name".to_owned(), json!("Ada"));
     vars.insert("obj".to_owned(), json!({"a": 1}));
     let random = || 0x0123_4567_89ab_cdef_u64;
-    let env = Env { input: &input, context: &context, vars: &vars, random: &random };
+    let env = Env {
+        input: &input,
+        context: &context,
+        vars: &vars,
+        random: &random,
+    };
     let actual = match Call::parse(call) {
         Err(message) => format!("parse error: {message}"),
         Ok(parsed) => match parsed.evaluate(&env) {
@@ -241,27 +246,73 @@ const TWO: &str = "$.FunctionInput.fst, $.FunctionInput.snd";
 #[test]
 fn function_names_round_trip() {
     let all = [
-        "States.Format", "States.StringToJson", "States.JsonToString", "States.Array", "States.ArrayPartition",
-        "States.ArrayContains", "States.ArrayRange", "States.ArrayGetItem", "States.ArrayLength", "States.ArrayUnique",
-        "States.Base64Encode", "States.Base64Decode", "States.Hash", "States.JsonMerge", "States.MathRandom",
-        "States.MathAdd", "States.StringSplit", "States.UUID",
+        "States.Format",
+        "States.StringToJson",
+        "States.JsonToString",
+        "States.Array",
+        "States.ArrayPartition",
+        "States.ArrayContains",
+        "States.ArrayRange",
+        "States.ArrayGetItem",
+        "States.ArrayLength",
+        "States.ArrayUnique",
+        "States.Base64Encode",
+        "States.Base64Decode",
+        "States.Hash",
+        "States.JsonMerge",
+        "States.MathRandom",
+        "States.MathAdd",
+        "States.StringSplit",
+        "States.UUID",
     ];
     for name in all {
         assert_eq!(Function::from_name(name).map(Function::name), Some(name));
     }
-    assert_eq!(Call::parse("States.UUID()").map(|c| c.function()).ok(), Some(Function::Uuid));
+    assert_eq!(
+        Call::parse("States.UUID()").map(|c| c.function()).ok(),
+        Some(Function::Uuid)
+    );
     assert!(Call::looks_like_call(" States.UUID()") && !Call::looks_like_call("$.a"));
 }
 
 #[test]
 fn java_doubles() {
     let cases = [
-        (1.1, "1.1"), (1.0, "1.0"), (100.0, "100.0"), (0.001, "0.001"), (0.0001, "1.0E-4"), (1e7, "1.0E7"),
-        (9_999_999.0, "9999999.0"), (1.5e20, "1.5E20"), (-2.5, "-2.5"), (0.0, "0.0"), (-0.0, "-0.0"),
-        (123.456, "123.456"), (1.234e-5, "1.234E-5"), (f64::NAN, "NaN"), (f64::INFINITY, "Infinity"),
-        (f64::NEG_INFINITY, "-Infinity"), (0.1 + 0.2, "0.30000000000000004"), (1e21, "1.0E21"), (2e-3, "0.002"),
+        (1.1, "1.1"),
+        (1.0, "1.0"),
+        (100.0, "100.0"),
+        (0.001, "0.001"),
+        (0.0001, "1.0E-4"),
+        (1e7, "1.0E7"),
+        (9_999_999.0, "9999999.0"),
+        (1.5e20, "1.5E20"),
+        (-2.5, "-2.5"),
+        (0.0, "0.0"),
+        (-0.0, "-0.0"),
+        (123.456, "123.456"),
+        (1.234e-5, "1.234E-5"),
+        (f64::NAN, "NaN"),
+        (f64::INFINITY, "Infinity"),
+        (f64::NEG_INFINITY, "-Infinity"),
+        (0.1 + 0.2, "0.30000000000000004"),
+        (1e21, "1.0E21"),
+        (2e-3, "0.002"),
     ];
     for (x, want) in cases {
         assert_eq!(java_double(x), want, "{x}");
+    }
+}
+
+proptest::proptest! {
+    /// Parsing and evaluating never panic, whatever the text.
+    #[test]
+    fn never_panics(text in r"States\.(Array|Format|MathRandom|ArrayRange|StringSplit|Hash)\([$a-c0-9.\[\]'{}\\, ()-]{0,24}") {
+        let input = json!({"a": [1, 2], "b": "x,y", "c": 2});
+        let vars = Map::new();
+        let random = || u64::MAX;
+        let env = Env { input: &input, context: &input, vars: &vars, random: &random };
+        if let Ok(call) = Call::parse(&text) {
+            let _ = call.evaluate(&env);
+        }
     }
 }

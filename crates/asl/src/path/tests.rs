@@ -20,7 +20,12 @@ fn check(input: Value, path: &str, expect: &str) {
     vars.insert("v".to_owned(), json!({"k": [10, 20]}));
     vars.insert("n".to_owned(), json!(null));
     let random = || 0;
-    let env = Env { input: &input, context: &context, vars: &vars, random: &random };
+    let env = Env {
+        input: &input,
+        context: &context,
+        vars: &vars,
+        random: &random,
+    };
     let actual = render(Path::parse(path).and_then(|p| p.select(&env)));
     assert_eq!(actual, expect, "path {path}");
 }
@@ -170,7 +175,10 @@ fn check_write(target: Value, path: &str, value: Value, expect: &str) {
 #[test]
 fn write_query_rejected() {
     let path = Path::parse("$.a[*]").expect("test path parses");
-    assert_eq!(render(path.write(json!({}), json!(1))), "error: cannot write to '$.a[*]': not a reference path");
+    assert_eq!(
+        render(path.write(json!({}), json!(1))),
+        "error: cannot write to '$.a[*]': not a reference path"
+    );
 }
 
 #[test]
@@ -183,4 +191,22 @@ fn accessors() {
     assert!(Path::parse("$$").expect("test path parses").is_root());
     let query = Path::parse("$..a").expect("test path parses");
     assert_eq!((query.segments(), query.normalized()), (None, "$..a".to_owned()));
+}
+
+proptest::proptest! {
+    /// Parsing, selecting and writing never panic, whatever the text.
+    #[test]
+    fn never_panics(text in r"\$[$a-c0-9.\[\]'\x22*?@()<>=,: \\-]{0,16}") {
+        let input = json!({"a": [1, {"b": null}], "b": {"c": "x"}, "c": 2});
+        let vars = Map::new();
+        let random = || 0;
+        let env = Env { input: &input, context: &input, vars: &vars, random: &random };
+        if let Ok(path) = Path::parse(&text) {
+            let _ = path.select(&env);
+            let _ = path.normalized();
+        }
+        if let Ok(path) = Path::parse_reference(&text) {
+            let _ = path.write(input.clone(), json!(1));
+        }
+    }
 }

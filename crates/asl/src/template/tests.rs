@@ -14,10 +14,18 @@ fn check(template: Value, input: Value, expect: &str) {
     let mut vars = Map::new();
     vars.insert("v".to_owned(), json!({"k": "var"}));
     let random = || 7;
-    let env = Env { input: &input, context: &context, vars: &vars, random: &random };
+    let env = Env {
+        input: &input,
+        context: &context,
+        vars: &vars,
+        random: &random,
+    };
     let actual = match Template::compile(&template) {
         Err(errors) => {
-            let lines: Vec<String> = errors.into_iter().map(|(pointer, message)| format!("{pointer}: {message}")).collect();
+            let lines: Vec<String> = errors
+                .into_iter()
+                .map(|(pointer, message)| format!("{pointer}: {message}"))
+                .collect();
             format!("compile errors: {}", lines.join(" | "))
         }
         Ok(compiled) => match compiled.evaluate(&env) {
@@ -75,19 +83,23 @@ fn is_constant() {
 /// accidental re-parsing. In debug builds the bound is loose.
 #[test]
 fn evaluation_is_fast() {
-    let template = Template::compile(&json!({"a.$": "$.x", "b.$": "$$.Execution.Name", "c": "const"}))
-        .expect("template compiles");
+    let template =
+        Template::compile(&json!({"a.$": "$.x", "b.$": "$$.Execution.Name", "c": "const"})).expect("template compiles");
     let input = json!({"x": 1});
     let context = json!({"Execution": {"Name": "run"}});
     let vars = Map::new();
     let random = || 0;
-    let env = Env { input: &input, context: &context, vars: &vars, random: &random };
+    let env = Env {
+        input: &input,
+        context: &context,
+        vars: &vars,
+        random: &random,
+    };
     let rounds = 20_000u32;
     let start = Instant::now();
     for _ in 0..rounds {
         let _ = template.evaluate(&env);
     }
     let per_call = start.elapsed() / rounds;
-    eprintln!("PERCALL {per_call:?}");
     assert!(per_call.as_micros() < 20, "template evaluation took {per_call:?}");
 }

@@ -44,11 +44,11 @@ fn call(functions: &Functions, body: &str) -> Result<Value, TaskError> {
 }
 
 fn erase_request_id(mut error: TaskError) -> TaskError {
-    if let Some(cause) = &mut error.cause {
-        if let Some(at) = cause.find("Request ID: ") {
-            let end = cause[at..].find(';').map_or(cause.len(), |end| at + end);
-            cause.replace_range(at + "Request ID: ".len()..end, "<id>");
-        }
+    if let Some(cause) = &mut error.cause
+        && let Some(at) = cause.find("Request ID: ")
+    {
+        let end = cause[at..].find(';').map_or(cause.len(), |end| at + end);
+        cause.replace_range(at + "Request ID: ".len()..end, "<id>");
     }
     error
 }

@@ -1,0 +1,75 @@
+//! The CLI contract: `baton run --json` results, exit codes, and `baton validate` diagnostics.
+
+use std::process::Command;
+
+use serde_json::{Value, json};
+
+fn baton(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_baton")).args(args).output().expect("run baton")
+}
+
+fn write(name: &str, content: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("baton-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, content).expect("write file");
+    path
+}
+
+#[track_caller]
+fn run_json(definition: &str, input: &str, extra: &[&str]) -> Value {
+    let file = write(&format!("def-{}.json", definition.len()), definition);
+    let mut args = vec!["run", file.to_str().expect("utf-8 path"), "--json", "--virtual-time", "--input", input];
+    args.extend_from_slice(extra);
+    let output = baton(&args);
+    assert!(output.status.success(), "baton failed: {}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("json on stdout")
+}
+
+#[test]
+fn succeeded_result_contract() {
+    let result = run_json(r#"{"StartAt":"A","States":{"A":{"Type":"Pass","Result":{"x":1},"End":true}}}"#, "{}", &[]);
+    assert_eq!(result, json!({"status": "SUCCEEDED", "output": {"x": 1}}));
+}
+
+#[test]
+fn failed_result_contract() {
+    let result = run_json(r#"{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E","Cause":"C"}}}"#, "{}", &[]);
+    assert_eq!(result, json!({"status": "FAILED", "error": "E", "cause": "C"}));
+}
+
+#[test]
+fn history_is_included_on_request() {
+    let result = run_json(r#"{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}"#, "{}", &["--history"]);
+    let types: Vec<&str> = result["history"].as_array().expect("history").iter().map(|e| e["type"].as_str().expect("type")).collect();
+    assert_eq!(types, ["ExecutionStarted", "PassStateEntered", "PassStateExited", "ExecutionSucceeded"]);
+    let ids: Vec<u64> = result["history"].as_array().expect("history").iter().map(|e| e["id"].as_u64().expect("id")).collect();
+    assert_eq!(ids, [1, 2, 3, 4]);
+}
+
+#[test]
+fn wait_is_skipped_with_virtual_time() {
+    let started = std::time::Instant::now();
+    let result = run_json(r#"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}"#, "{\"a\":1}", &[]);
+    assert_eq!(result, json!({"status": "SUCCEEDED", "output": {"a": 1}}));
+    assert!(started.elapsed().as_secs() < 60, "a one-hour wait must not really wait");
+}
+
+#[test]
+fn invalid_definition_lists_every_problem() {
+    let file = write("invalid.json", "{\n  \"StartAt\": \"Nope\",\n  \"States\": {\n    \"A\": {\"Type\": \"Pass\", \"Next\": \"B\"}\n  }\n}\n");
+    let output = baton(&["validate", file.to_str().expect("utf-8 path")]);
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("/StartAt"), "{stdout}");
+    assert!(stdout.contains("/States/A/Next"), "{stdout}");
+    let run = baton(&["run", file.to_str().expect("utf-8 path"), "--json"]);
+    assert_eq!(run.status.code(), Some(2), "an invalid definition is Baton not being able to run");
+}
+
+#[test]
+fn unreadable_definition_is_a_clear_error() {
+    let output = baton(&["run", "/nonexistent/definition.json"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot read definition"));
+}

@@ -1,0 +1,5 @@
+//! Integration tests of the `baton` binary: the conformance corpus, and the CLI contract.
+
+mod cli;
+mod conformance;
+mod fuzzy;
