@@ -109,9 +109,13 @@ impl Parser {
                 );
             }
         }
+        let mut start_known = false;
         let start_at = match self.opt_string(object, pointer, "StartAt") {
             Some(start) => match names.ids.get(start) {
-                Some(id) => *id,
+                Some(id) => {
+                    start_known = true;
+                    *id
+                }
                 None => {
                     self.error(
                         format!("{pointer}/StartAt"),
@@ -135,7 +139,8 @@ impl Parser {
                 parsed.push(state);
             }
         }
-        if parsed.len() == states.len() && !parsed.is_empty() {
+        // Reachability means something only from a real start and when every state parsed.
+        if start_known && parsed.len() == states.len() && !parsed.is_empty() {
             self.check_reachable(&parsed, start_at, pointer);
         }
         if let Some(workflow) = self.workflows.get_mut(id.0 as usize) {

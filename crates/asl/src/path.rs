@@ -138,13 +138,7 @@ impl Path {
     /// Jayway's normalized form of a definite path relative to its root, `$['a'][0]`; a query renders as written.
     pub fn normalized(&self) -> String {
         match &self.kind {
-            Kind::Definite(segments) => {
-                let mut out = String::from("$");
-                for segment in segments {
-                    push_segment(&mut out, segment);
-                }
-                out
-            }
+            Kind::Definite(segments) => render(segments),
             Kind::Query(_) => self.text.clone(),
         }
     }

@@ -635,8 +635,11 @@ impl Execution {
             for child in fanout.children.into_iter().flatten() {
                 self.abort_frame(child);
             }
-            self.emit(fid, EventDetails::ParallelStateFailed);
-            return self.fail_state(fid, failure_of(failure));
+            let failure = failure_of(failure);
+            if !self.will_retry(fid, &failure) {
+                self.emit(fid, EventDetails::ParallelStateFailed);
+            }
+            return self.fail_state(fid, failure);
         }
         let frame = self.frame(fid);
         let output = self.result_pipeline(frame, state, parallel.result_selector.as_ref(), &parallel.result_path, Value::Array(fanout.results));
@@ -663,11 +666,15 @@ impl Execution {
             Err(failure) => return self.fail_state(fid, failure),
         };
         let distributed = map.mode == MapMode::Distributed;
+        // AWS resolves MaxConcurrency before the Map starts, and the tolerated failure thresholds after.
+        let concurrency = match self.map_concurrency(frame, state, map, &effective) {
+            Ok(concurrency) => concurrency,
+            Err(failure) => return self.fail_state(fid, failure),
+        };
         self.emit(fid, EventDetails::MapStateStarted { length: items.len() });
         let frame = self.frame(fid);
-        let settings = self.map_settings(frame, state, map, &effective);
-        let (concurrency, tolerated_count, tolerated_percentage) = match settings {
-            Ok(settings) => settings,
+        let (tolerated_count, tolerated_percentage) = match self.map_tolerance(frame, state, map, &effective) {
+            Ok(tolerance) => tolerance,
             Err(failure) => return self.fail_state(fid, failure),
         };
         let items = match &map.item_batcher {
@@ -786,8 +793,11 @@ impl Execution {
             if run.distributed {
                 self.emit(fid, EventDetails::MapRunFailed(failure.clone()));
             }
-            self.emit(fid, EventDetails::MapStateFailed);
-            return self.fail_state(fid, failure_of(failure));
+            let failure = failure_of(failure);
+            if !self.will_retry(fid, &failure) {
+                self.emit(fid, EventDetails::MapStateFailed);
+            }
+            return self.fail_state(fid, failure);
         }
         if run.distributed {
             self.emit(fid, EventDetails::MapRunSucceeded);
@@ -798,43 +808,26 @@ impl Execution {
         self.finish_state(fid, output, map.transition)
     }
 
-    /// MaxConcurrency and the tolerated failure thresholds, resolved against the effective input.
-    fn map_settings(
+    /// MaxConcurrency, resolved against the effective input.
+    fn map_concurrency(&self, frame: &Frame, state: &State, map: &asl::model::Map, effective: &Value) -> Result<usize, Failure> {
+        let concurrency = match &map.max_concurrency {
+            Some(count) => self.map_count(frame, state, count, "MaxConcurrency", effective)?,
+            None => 0,
+        };
+        Ok(usize::try_from(concurrency).unwrap_or(usize::MAX))
+    }
+
+    /// The tolerated failure count and percentage, resolved against the effective input.
+    fn map_tolerance(
         &self,
         frame: &Frame,
         state: &State,
         map: &asl::model::Map,
         effective: &Value,
-    ) -> Result<(usize, Option<u64>, Option<f64>), Failure> {
+    ) -> Result<(Option<u64>, Option<f64>), Failure> {
         let runtime = |message: String| Failure::runtime(self.prefix_text(frame, state, &message));
-        let integer = |count: &Count, field: &str| -> Result<u64, Failure> {
-            match count {
-                Count::Literal(n) => Ok(*n),
-                Count::Path(path) => {
-                    let value = self
-                        .with_env(frame, state, effective, None, |env| path.select(env))
-                        .map_err(|message| runtime(format!("Invalid path '{}' : {message}", path.as_str())))?;
-                    match value.as_i64() {
-                        Some(n) if n < 0 && field == "ToleratedFailureCount" => {
-                            Err(runtime("ToleratedFailureCount cannot be negative.".to_owned()))
-                        }
-                        Some(n) if n < 0 => Err(runtime(format!("{field} cannot be negative."))),
-                        Some(n) => Ok(n.unsigned_abs()),
-                        None => Err(runtime(format!(
-                            "The {field}Path field refers to value \"{}\" which is not a valid integer: {}",
-                            display_plain(&value),
-                            path.as_str()
-                        ))),
-                    }
-                }
-            }
-        };
-        let concurrency = match &map.max_concurrency {
-            Some(count) => integer(count, "MaxConcurrency")?,
-            None => 0,
-        };
         let tolerated_count = match &map.tolerated_failure_count {
-            Some(count) => Some(integer(count, "ToleratedFailureCount")?),
+            Some(count) => Some(self.map_count(frame, state, count, "ToleratedFailureCount", effective)?),
             None => None,
         };
         let tolerated_percentage = match &map.tolerated_failure_percentage {
@@ -857,8 +850,29 @@ impl Execution {
             }
             None => None,
         };
-        let concurrency = usize::try_from(concurrency).unwrap_or(usize::MAX);
-        Ok((concurrency, tolerated_count, tolerated_percentage))
+        Ok((tolerated_count, tolerated_percentage))
+    }
+
+    /// A Map's whole-number setting, literal or from a path, with AWS's error texts.
+    fn map_count(&self, frame: &Frame, state: &State, count: &Count, field: &str, effective: &Value) -> Result<u64, Failure> {
+        let runtime = |message: String| Failure::runtime(self.prefix_text(frame, state, &message));
+        match count {
+            Count::Literal(n) => Ok(*n),
+            Count::Path(path) => {
+                let value = self
+                    .with_env(frame, state, effective, None, |env| path.select(env))
+                    .map_err(|message| runtime(format!("Invalid path '{}' : {message}", path.as_str())))?;
+                match value.as_i64() {
+                    Some(n) if n < 0 => Err(runtime(format!("{field} cannot be negative."))),
+                    Some(n) => Ok(n.unsigned_abs()),
+                    None => Err(runtime(format!(
+                        "The {field}Path field refers to value \"{}\" which is not a valid integer: {}",
+                        display_plain(&value),
+                        path.as_str()
+                    ))),
+                }
+            }
+        }
     }
 
     /// Groups items into batches as ItemBatcher says: `{"Items": […], "BatchInput": …}`.
@@ -941,6 +955,21 @@ impl Execution {
                 Flow::Stop
             }
         }
+    }
+
+    /// Whether `fail_state` would retry this failure (AWS writes `…StateFailed` only for a failure that stays).
+    fn will_retry(&self, fid: usize, failure: &Failure) -> bool {
+        let frame = self.frame(fid);
+        let state = self.machine.workflow(frame.workflow).state(frame.state);
+        let retriers = match &state.kind {
+            StateKind::Task(s) => &s.retry,
+            StateKind::Parallel(s) => &s.retry,
+            StateKind::Map(s) => &s.retry,
+            _ => return false,
+        };
+        retriers.iter().enumerate().find(|(_, r)| r.error_equals.iter().any(|e| failure.matches(e))).is_some_and(
+            |(index, retrier)| frame.attempts.get(index).copied().unwrap_or(0) < retrier.max_attempts,
+        )
     }
 
     /// Handles a failure of the current state: retry, catch, or fail the frame.
@@ -1194,7 +1223,8 @@ impl Execution {
             ResultPath::Replace => Ok(result),
             ResultPath::Discard => Ok(frame.input.clone()),
             ResultPath::At(path) => path.write(frame.input.clone(), result).map_err(|message| {
-                self.prefixed(frame, state, Failure::runtime(format!("Invalid path '{}' : {message}", path.as_str())))
+                let failure = Failure::new(errors::RESULT_PATH_MATCH_FAILURE, format!("Invalid path '{}' : {message}", path.as_str()));
+                self.prefixed(frame, state, failure)
             }),
         }
     }

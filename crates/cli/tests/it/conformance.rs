@@ -94,6 +94,8 @@ fn conformance() {
     let (pass, total) = by_category.values().fold((0, 0), |(p, t), (a, b)| (p + a, t + b));
     println!("  {:<22} {pass:>4}/{total:<4} {:5.1}%", "all", percent(pass, total));
     println!("  {:<22} {jp_pass:>4}/{jp_total:<4} {:5.1}%", "no JSONata/variables", percent(jp_pass, jp_total));
+    let (matched, recorded) = (HISTORY_MATCHED.load(std::sync::atomic::Ordering::Relaxed), HISTORY_TOTAL.load(std::sync::atomic::Ordering::Relaxed));
+    println!("history event types match the record in {matched}/{recorded} passing cases that recorded them");
     for id in &fixed {
         println!("now passing (remove from {KNOWN_FAILURES}): {id}");
     }
@@ -113,7 +115,7 @@ fn run_case(case: &Value, dir: &Path) -> Result<(), String> {
     std::fs::write(&input, case["input"].to_string()).map_err(|e| e.to_string())?;
     let name = case["name"].as_str().unwrap_or("case");
     let mut command = Command::new(env!("CARGO_BIN_EXE_baton"));
-    command.arg("run").arg(&definition).arg("--input-file").arg(&input).args(["--json", "--virtual-time", "--name", name]);
+    command.arg("run").arg(&definition).arg("--input-file").arg(&input).args(["--json", "--history", "--virtual-time", "--name", name]);
     command.args(["--region", "us-east-1", "--account-id", "111111111111"]);
     if needs(case, "express") {
         command.args(["--type", "EXPRESS"]);
@@ -129,7 +131,42 @@ fn run_case(case: &Value, dir: &Path) -> Result<(), String> {
         return Err(format!("baton exited with {}: {}", output.status, stderr.lines().take(3).collect::<Vec<_>>().join(" | ")));
     }
     let actual: Value = serde_json::from_slice(&output.stdout).map_err(|e| format!("stdout is not JSON: {e}"))?;
-    check(case, &actual)
+    check(case, &actual)?;
+    if let Some(expected) = case.get("history_event_types").and_then(Value::as_array) {
+        HISTORY_TOTAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        match history_types_match(case, expected, &actual) {
+            Ok(()) => {
+                HISTORY_MATCHED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            Err(why) => {
+                if std::env::var_os("SHOW_HISTORY_DIFFS").is_some() {
+                    println!("history differs: {}/{}: {why}", case["category"].as_str().unwrap_or("?"), name);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+static HISTORY_TOTAL: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static HISTORY_MATCHED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Whether the history's event types are the recorded ones, in order (as a multiset where the recorder sorted
+/// events inside Parallel states).
+fn history_types_match(case: &Value, expected: &[Value], actual: &Value) -> Result<(), String> {
+    let expected: Vec<&str> = expected.iter().filter_map(Value::as_str).collect();
+    let actual: Vec<&str> =
+        actual["history"].as_array().into_iter().flatten().filter_map(|e| e["type"].as_str()).collect();
+    let (mut e, mut a) = (expected.clone(), actual.clone());
+    if case.get("history_order_normalized") == Some(&Value::Bool(true)) {
+        e.sort_unstable();
+        a.sort_unstable();
+    }
+    if e == a {
+        Ok(())
+    } else {
+        Err(format!("expected {} got {}", expected.join(" "), actual.join(" ")))
+    }
 }
 
 /// Compares a `baton run --json` result with a case's expected result, as the corpus README says.
