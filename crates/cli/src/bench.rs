@@ -1,10 +1,207 @@
 //! `baton bench`: the benchmark workloads, run in process, in state transitions per second.
+//!
+//! Each workload (`NAME.asl.json`, `NAME.input.json`, `NAME.expected.json` in the workloads folder) runs on one
+//! thread with the virtual clock and full history, repeatedly for about `--seconds`; its output is checked against
+//! the expected one first. A built-in `map_100k` workload (an inline Map over `--map-items` items) shows that a large
+//! Map runs in bounded memory: its figure is the process's peak resident memory.
 
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use serde_json::{Value, json};
+
+use asl::model::StateMachine;
+use engine::{EventDetails, ExecutionInfo, Limits, Status};
+use runtime::{Clock, Options, Resources};
 
 #[derive(clap::Args)]
-pub(crate) struct Args {}
+pub(crate) struct Args {
+    /// The folder of workloads.
+    #[arg(long, default_value = "../shared/bench/workloads")]
+    workloads: PathBuf,
+    /// Run only the workloads whose name contains this text.
+    #[arg(long)]
+    only: Option<String>,
+    /// How long to repeat each workload, in seconds.
+    #[arg(long, default_value_t = 2.0)]
+    seconds: f64,
+    /// Items of the built-in large Map workload (0 to skip it).
+    #[arg(long, default_value_t = 100_000)]
+    map_items: usize,
+    /// Print one JSON object per workload instead of a table.
+    #[arg(long)]
+    json: bool,
+}
 
-pub(crate) fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    Ok(ExitCode::SUCCESS)
+/// One workload: a machine, its input, and what it must produce.
+struct Workload {
+    name: String,
+    machine: Arc<StateMachine>,
+    input: Value,
+    expected: Option<Value>,
+}
+
+/// What running a workload measured.
+struct Measurement {
+    runs: u64,
+    transitions: u64,
+    events: u64,
+    elapsed: Duration,
+}
+
+pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let mut workloads = Vec::new();
+    if args.workloads.is_dir() {
+        workloads = load_workloads(&args.workloads)?;
+    } else {
+        eprintln!("note: no workloads folder at {}; only built-in workloads run", args.workloads.display());
+    }
+    if args.map_items > 0 {
+        workloads.push(large_map(args.map_items)?);
+    }
+    if let Some(only) = &args.only {
+        workloads.retain(|w| w.name.contains(only.as_str()));
+    }
+    let mut stdout = std::io::stdout().lock();
+    if !args.json {
+        writeln!(stdout, "{:<20} {:>8} {:>12} {:>14} {:>12} {:>10}", "workload", "runs", "transitions", "transitions/s", "µs/run", "peak MiB")?;
+    }
+    let mut failed = false;
+    for workload in &workloads {
+        let budget = if workload.name == "map_100k" { Duration::ZERO } else { Duration::from_secs_f64(args.seconds) };
+        let measurement = match measure(workload, budget) {
+            Ok(measurement) => measurement,
+            Err(err) => {
+                failed = true;
+                eprintln!("{}: {err:#}", workload.name);
+                continue;
+            }
+        };
+        let seconds = measurement.elapsed.as_secs_f64();
+        let per_second = measurement.transitions as f64 / seconds;
+        let per_run = seconds * 1e6 / measurement.runs as f64;
+        let peak = peak_resident_mib();
+        if args.json {
+            let line = json!({
+                "workload": workload.name,
+                "runs": measurement.runs,
+                "transitions": measurement.transitions,
+                "events": measurement.events,
+                "seconds": seconds,
+                "transitions_per_second": per_second.round(),
+                "microseconds_per_run": per_run,
+                "peak_resident_mib": peak,
+            });
+            writeln!(stdout, "{line}")?;
+        } else {
+            let peak = peak.map_or_else(|| "-".to_owned(), |p| format!("{p:.0}"));
+            writeln!(
+                stdout,
+                "{:<20} {:>8} {:>12} {:>14.0} {:>12.1} {:>10}",
+                workload.name, measurement.runs, measurement.transitions, per_second, per_run, peak
+            )?;
+        }
+    }
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// Runs `workload` once, checks its result, then repeats it until `budget` has passed.
+fn measure(workload: &Workload, budget: Duration) -> anyhow::Result<Measurement> {
+    let resources = Arc::new(Resources::default());
+    let mut measurement = Measurement { runs: 0, transitions: 0, events: 0, elapsed: Duration::ZERO };
+    let started = Instant::now();
+    loop {
+        let options = Options { clock: Clock::Virtual, limits: Limits::default(), resources: resources.clone(), progress: None };
+        let execution = runtime::run(workload.machine.clone(), info(&workload.name), workload.input.clone(), options);
+        if measurement.runs == 0 {
+            check(workload, execution.status())?;
+        }
+        measurement.runs += 1;
+        measurement.events += execution.history().len() as u64;
+        measurement.transitions +=
+            execution.history().iter().filter(|e| matches!(e.details, EventDetails::StateEntered { .. })).count() as u64;
+        measurement.elapsed = started.elapsed();
+        if measurement.elapsed >= budget && measurement.runs >= 3 || measurement.elapsed >= budget && budget.is_zero() {
+            return Ok(measurement);
+        }
+    }
+}
+
+fn check(workload: &Workload, status: &Status) -> anyhow::Result<()> {
+    let Some(expected) = &workload.expected else { return Ok(()) };
+    match status {
+        Status::Succeeded { output } if expected["status"] == "SUCCEEDED" => {
+            if *output != expected["output"] {
+                bail!("output differs from the expected one: {}", output);
+            }
+            Ok(())
+        }
+        other => bail!("expected {}, got {other:?}", expected["status"]),
+    }
+}
+
+fn info(name: &str) -> ExecutionInfo {
+    ExecutionInfo {
+        execution_arn: format!("arn:aws:states:us-east-1:123456789012:execution:{name}:bench"),
+        name: "bench".to_owned(),
+        state_machine_arn: format!("arn:aws:states:us-east-1:123456789012:stateMachine:{name}"),
+        state_machine_name: name.to_owned(),
+        role_arn: "arn:aws:iam::123456789012:role/baton".to_owned(),
+        region: "us-east-1".to_owned(),
+        express: false,
+    }
+}
+
+fn load_workloads(dir: &Path) -> anyhow::Result<Vec<Workload>> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read {}", dir.display()))?
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str().and_then(|n| n.strip_suffix(".asl.json")).map(str::to_owned))
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|name| {
+            let text = std::fs::read_to_string(dir.join(format!("{name}.asl.json")))?;
+            let machine = asl::parse(&text).map_err(|d| anyhow::anyhow!("{name}: invalid definition: {}", d.len()))?;
+            let input = match std::fs::read_to_string(dir.join(format!("{name}.input.json"))) {
+                Ok(text) => serde_json::from_str(&text)?,
+                Err(_) => json!({}),
+            };
+            let expected = match std::fs::read_to_string(dir.join(format!("{name}.expected.json"))) {
+                Ok(text) => Some(serde_json::from_str(&text)?),
+                Err(_) => None,
+            };
+            Ok(Workload { name, machine: Arc::new(machine), input, expected })
+        })
+        .collect()
+}
+
+/// An inline Map over `items` numbers with a one-state Pass processor.
+fn large_map(items: usize) -> anyhow::Result<Workload> {
+    let definition = json!({
+        "StartAt": "M",
+        "States": {"M": {
+            "Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 0, "ResultSelector": {"count.$": "States.ArrayLength($)"},
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "P",
+                "States": {"P": {"Type": "Pass", "Parameters": {"n.$": "$"}, "End": true}}},
+            "End": true
+        }}
+    });
+    let machine = asl::parse::parse_value(&definition).map_err(|d| anyhow::anyhow!("built-in map workload: {d:?}"))?;
+    let input = json!({"items": (0..items).collect::<Vec<_>>()});
+    let expected = json!({"status": "SUCCEEDED", "output": {"count": items}});
+    Ok(Workload { name: "map_100k".to_owned(), machine: Arc::new(machine), input, expected: Some(expected) })
+}
+
+/// The process's peak resident memory (VmHWM), on Linux.
+fn peak_resident_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
 }
