@@ -59,6 +59,8 @@ pub struct State {
 }
 
 /// The part of a state that depends on its type.
+// One per state of a definition, read on every step: boxing the large variants would only add a pointer chase.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum StateKind {
     Pass(Pass),

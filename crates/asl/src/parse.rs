@@ -45,11 +45,10 @@ pub fn parse_value(value: &Value) -> Result<StateMachine, Vec<Diagnostic>> {
     };
     parser.allow_fields(root, "", &["StartAt", "States", "Comment", "Version", "TimeoutSeconds", "QueryLanguage"]);
     let comment = parser.opt_string(root, "", "Comment").map(str::to_owned);
-    if let Some(version) = root.get("Version") {
-        if version.as_str() != Some("1.0") {
+    if let Some(version) = root.get("Version")
+        && version.as_str() != Some("1.0") {
             parser.error("/Version", SCHEMA, format!("unsupported Version {version}: only \"1.0\" exists"));
         }
-    }
     let timeout_seconds = parser.opt_positive(root, "", "TimeoutSeconds");
     let query_language = parser.query_language(root, "", QueryLanguage::JsonPath);
     parser.workflow(root, "", query_language);
@@ -251,15 +250,14 @@ impl Parser {
                 };
                 let timeout = self.seconds(object, pointer, "TimeoutSeconds");
                 let heartbeat = self.seconds(object, pointer, "HeartbeatSeconds");
-                if let (Some(Seconds::Literal(timeout)), Some(Seconds::Literal(heartbeat))) = (&timeout, &heartbeat) {
-                    if heartbeat >= timeout {
+                if let (Some(Seconds::Literal(timeout)), Some(Seconds::Literal(heartbeat))) = (&timeout, &heartbeat)
+                    && heartbeat >= timeout {
                         self.error(
                             format!("{pointer}/HeartbeatSeconds"),
                             SCHEMA,
                             format!("HeartbeatSeconds ({heartbeat}) must be smaller than TimeoutSeconds ({timeout})"),
                         );
                     }
-                }
                 StateKind::Task(Task {
                     resource,
                     parameters: self.template(object, pointer, "Parameters"),

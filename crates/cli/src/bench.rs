@@ -125,7 +125,7 @@ fn measure(workload: &Workload, budget: Duration) -> anyhow::Result<Measurement>
         measurement.transitions +=
             execution.history().iter().filter(|e| matches!(e.details, EventDetails::StateEntered { .. })).count() as u64;
         measurement.elapsed = started.elapsed();
-        if measurement.elapsed >= budget && measurement.runs >= 3 || measurement.elapsed >= budget && budget.is_zero() {
+        if measurement.elapsed >= budget && (measurement.runs >= 3 || budget.is_zero()) {
             return Ok(measurement);
         }
     }

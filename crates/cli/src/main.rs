@@ -19,7 +19,7 @@ struct Args {
 #[derive(Subcommand)]
 enum Command {
     /// Run one execution of a definition in process and print its result.
-    Run(run::Args),
+    Run(Box<run::Args>),
     /// Check definitions and print every problem with its location.
     Validate(validate::Args),
     /// Run the benchmark workloads in process and print state transitions per second.
@@ -29,7 +29,7 @@ enum Command {
 fn main() -> ExitCode {
     let args = Args::parse();
     let result = match args.command {
-        Command::Run(args) => run::run(args),
+        Command::Run(args) => run::run(*args),
         Command::Validate(args) => validate::run(args),
         Command::Bench(args) => bench::run(args),
     };

@@ -93,8 +93,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         resources.mocks = Some(test_case);
     }
     if let Some(file) = &args.functions {
-        let text = std::fs::read_to_string(file).with_context(|| format!("cannot read functions {}", file.display()))?;
-        resources.functions = Functions::from_toml(&text).with_context(|| format!("in {}", file.display()))?;
+        // Relative commands and working directories are relative to the functions file.
+        resources.functions = Functions::read(file).with_context(|| format!("in functions file {}", file.display()))?;
     }
     let execution_name = args.execution_name.clone().unwrap_or_else(generated_name);
     let express = args.workflow_type == "EXPRESS";

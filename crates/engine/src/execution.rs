@@ -1121,10 +1121,10 @@ impl Execution {
 
     /// A child's last event becomes the parent's previous event, so the parent's thread continues after it.
     fn sync_parent_event(&mut self, parent: usize, last_event: u64) {
-        if let Some(parent) = self.frames.get_mut(parent).and_then(Option::as_mut) {
-            if parent.record {
-                parent.last_event = parent.last_event.max(last_event);
-            }
+        if let Some(parent) = self.frames.get_mut(parent).and_then(Option::as_mut)
+            && parent.record
+        {
+            parent.last_event = parent.last_event.max(last_event);
         }
     }
 

@@ -23,10 +23,10 @@ impl ResourceKind {
             if rest.starts_with("activity:") {
                 return ResourceKind::Activity;
             }
-            if let Some(sdk) = rest.strip_prefix("aws-sdk:") {
-                if let Some((service, action)) = sdk.split_once(':') {
-                    return ResourceKind::Service { resource_type: format!("aws-sdk:{service}"), resource: action.to_owned() };
-                }
+            if let Some(sdk) = rest.strip_prefix("aws-sdk:")
+                && let Some((service, action)) = sdk.split_once(':')
+            {
+                return ResourceKind::Service { resource_type: format!("aws-sdk:{service}"), resource: action.to_owned() };
             }
             if let Some((service, action)) = rest.split_once(':') {
                 return ResourceKind::Service { resource_type: service.to_owned(), resource: action.to_owned() };

@@ -168,10 +168,7 @@ impl Driver {
                 let received = match next_timer {
                     Some((at, _)) => {
                         let wait = u64::try_from(at.saturating_sub(self.now())).unwrap_or(0);
-                        match self.receiver.recv_timeout(Duration::from_millis(wait)) {
-                            Ok(result) => Some(result),
-                            Err(_) => None,
-                        }
+                        self.receiver.recv_timeout(Duration::from_millis(wait)).ok()
                     }
                     None => self.receiver.recv().ok(),
                 };

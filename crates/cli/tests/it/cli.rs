@@ -73,3 +73,34 @@ fn unreadable_definition_is_a_clear_error() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot read definition"));
 }
+
+/// The README's example: a YAML workflow whose Map calls a local command function through `lambda:invoke`.
+fn example(input: &str) -> Value {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/orders");
+    let output = baton(&[
+        "run",
+        &format!("{root}/workflow.asl.yaml"),
+        "--functions",
+        &format!("{root}/functions.toml"),
+        "--input",
+        input,
+        "--virtual-time",
+        "--json",
+    ]);
+    assert!(output.status.success(), "baton failed: {}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("json on stdout")
+}
+
+#[test]
+fn example_prices_an_order() {
+    let result = example(r#"{"order": "A-1", "lines": [{"sku": "pen", "quantity": 3}, {"sku": "pad", "quantity": 1}]}"#);
+    assert_eq!(result["status"], "SUCCEEDED");
+    assert_eq!(result["output"]["message"], "Order A-1 has 2 priced lines");
+    assert_eq!(result["output"]["priced"], json!([{"line": 0, "amount": 450}, {"line": 1, "amount": 325}]));
+}
+
+#[test]
+fn example_rejects_an_unknown_sku_after_retries() {
+    let result = example(r#"{"order": "B-7", "lines": [{"sku": "gold", "quantity": 1}]}"#);
+    assert_eq!(result, json!({"status": "FAILED", "error": "Order.Rejected", "cause": "Order B-7 cannot be priced"}));
+}

@@ -34,7 +34,7 @@ fn conformance() {
     let scratch = std::env::temp_dir().join(format!("baton-conformance-{}", std::process::id()));
     std::fs::create_dir_all(&scratch).expect("scratch directory");
 
-    let results: Mutex<Vec<(String, String, bool, Result<(), String>)>> = Mutex::new(Vec::new());
+    let results: Mutex<Vec<CaseResult>> = Mutex::new(Vec::new());
     let next = std::sync::atomic::AtomicUsize::new(0);
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(4);
     std::thread::scope(|scope| {
@@ -48,14 +48,15 @@ fn conformance() {
                     let id = format!("{}/{}", case["category"].as_str().unwrap_or("?"), case["name"].as_str().unwrap_or("?"));
                     let jsonpath_only = !needs(&case, "jsonata") && !needs(&case, "variables");
                     let outcome = run_case(&case, &scratch.join(format!("w{worker}")));
-                    results.lock().expect("results lock").push((case["category"].as_str().unwrap_or("?").to_owned(), id, jsonpath_only, outcome));
+                    let category = case["category"].as_str().unwrap_or("?").to_owned();
+                    results.lock().expect("results lock").push(CaseResult { category, id, jsonpath_only, outcome });
                 }
             });
         }
     });
     let _ = std::fs::remove_dir_all(&scratch);
     let mut results = results.into_inner().expect("results");
-    results.sort_by(|a, b| a.1.cmp(&b.1));
+    results.sort_by(|a, b| a.id.cmp(&b.id));
 
     let known = read_known_failures();
     let mut by_category: BTreeMap<String, (usize, usize)> = BTreeMap::new();
@@ -63,7 +64,7 @@ fn conformance() {
     let mut regressions = Vec::new();
     let mut fixed = Vec::new();
     let mut failing = BTreeMap::new();
-    for (category, id, jsonpath_only, outcome) in &results {
+    for CaseResult { category, id, jsonpath_only, outcome } in &results {
         let entry = by_category.entry(category.clone()).or_default();
         entry.1 += 1;
         if *jsonpath_only {
@@ -105,6 +106,14 @@ fn conformance() {
         return;
     }
     assert!(regressions.is_empty(), "{} conformance cases fail that are not known failures:\n{}", regressions.len(), regressions.join("\n"));
+}
+
+/// How one case went.
+struct CaseResult {
+    category: String,
+    id: String,
+    jsonpath_only: bool,
+    outcome: Result<(), String>,
 }
 
 fn run_case(case: &Value, dir: &Path) -> Result<(), String> {

@@ -49,11 +49,10 @@ impl Rules {
 
 /// Whether `actual` matches `expected` under `rules`; `Err` says where and how they differ.
 pub(crate) fn compare(expected: &Value, actual: &Value, rules: &Rules, key: &str, at: &str) -> Result<(), String> {
-    if let Value::String(e) = expected {
-        if rules.fuzzy && is_whole_placeholder(e, key, rules) {
+    if let Value::String(e) = expected
+        && rules.fuzzy && is_whole_placeholder(e, key, rules) {
             return Ok(());
         }
-    }
     match (expected, actual) {
         (Value::Number(e), Value::Number(a)) => {
             let same = match (e.as_i64(), a.as_i64()) {
@@ -66,11 +65,10 @@ pub(crate) fn compare(expected: &Value, actual: &Value, rules: &Rules, key: &str
             if e == a || (rules.fuzzy && glob_match(&pattern(e, rules), a)) {
                 return Ok(());
             }
-            if let (Ok(ej), Ok(aj)) = (serde_json::from_str::<Value>(e), serde_json::from_str::<Value>(a)) {
-                if ej.is_object() || ej.is_array() {
+            if let (Ok(ej), Ok(aj)) = (serde_json::from_str::<Value>(e), serde_json::from_str::<Value>(a))
+                && (ej.is_object() || ej.is_array()) {
                     return compare(&ej, &aj, rules, key, &format!("{at}(json)"));
                 }
-            }
             Err(format!("{at}: expected {e:?}, got {a:?}"))
         }
         (Value::Array(e), Value::Array(a)) => {
@@ -127,8 +125,8 @@ fn pattern(expected: &str, rules: &Rules) -> Vec<Piece> {
     let mut text = String::new();
     let mut rest = expected;
     'outer: while !rest.is_empty() {
-        if rest.starts_with('<') {
-            if let Some(end) = rest.find('>') {
+        if rest.starts_with('<')
+            && let Some(end) = rest.find('>') {
                 let inner = &rest[1..end];
                 if !inner.is_empty() && !inner.contains(['<', ' ', '"']) {
                     push_any(&mut pieces, &mut text);
@@ -136,7 +134,6 @@ fn pattern(expected: &str, rules: &Rules) -> Vec<Piece> {
                     continue;
                 }
             }
-        }
         for word in &rules.words {
             if rest.starts_with(word.as_str()) {
                 push_any(&mut pieces, &mut text);

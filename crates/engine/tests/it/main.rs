@@ -1,0 +1,10 @@
+//! The engine's integration tests: every `test_data/executions/*.json` case driven through an `Execution` by a
+//! scripted fake runtime on virtual time, checked against its expected history snapshot, and replayed for
+//! determinism.
+//!
+//! `driver` is the fake runtime, `snapshot` the reviewable rendering of a result and the blessing of case files
+//! (`UPDATE_EXPECT=1`), `executions` the tests themselves.
+
+mod driver;
+mod executions;
+mod snapshot;
