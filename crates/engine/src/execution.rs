@@ -555,16 +555,19 @@ impl Execution {
         let flow = match outcome {
             Ok(result) => {
                 let text = result.to_string();
-                let too_big = text.len() > self.limits.max_payload_bytes;
-                self.emit(fid, succeeded_event(&kind, text));
-                if too_big {
-                    let who = if kind == ResourceKind::LambdaFunction { spec.resource.as_str() } else { state.name.as_str() };
-                    let failure = Failure::new(
-                        errors::DATA_LIMIT_EXCEEDED,
-                        format!("The state/task '{who}' returned a result with a size exceeding the maximum number of bytes service limit."),
-                    );
+                if text.len() > self.limits.max_payload_bytes {
+                    // AWS records an oversized result as the task's failure, naming the function ARN for a Lambda
+                    // resource and the service (`lambda` for `lambda:invoke`) for an integration.
+                    let who = match &kind {
+                        ResourceKind::LambdaFunction => spec.resource.as_str(),
+                        ResourceKind::Service { resource_type, .. } => resource_type.as_str(),
+                        ResourceKind::Activity => state.name.as_str(),
+                    };
+                    let failure = data_limit_exceeded(who);
+                    self.emit(fid, failed_event(&kind, &failure));
                     self.fail_state(fid, failure)
                 } else {
+                    self.emit(fid, succeeded_event(&kind, text));
                     let frame = self.frame(fid);
                     let output = self.result_pipeline(frame, state, spec.result_selector.as_ref(), &spec.result_path, result);
                     self.finish_state(fid, output, spec.transition)
@@ -933,11 +936,7 @@ impl Execution {
         let state = machine.workflow(frame.workflow).state(frame.state);
         let text = output.to_string();
         if text.len() > self.limits.max_payload_bytes {
-            let failure = Failure::new(
-                errors::DATA_LIMIT_EXCEEDED,
-                format!("The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.", state.name),
-            );
-            return self.fail_state(fid, failure);
+            return self.fail_state(fid, data_limit_exceeded(&state.name));
         }
         if !matches!(state.kind, StateKind::Fail(_)) {
             self.emit(fid, EventDetails::StateExited { state_type: state.kind.type_name(), name: state.name.clone(), output: text });
@@ -1016,6 +1015,12 @@ impl Execution {
             let frame = self.frame(fid);
             let output = self.apply_result_path(frame, state, &catcher.result_path, Value::Object(error_output));
             return match output {
+                // A catcher's output that is itself too large fails the state for good: catching it again would
+                // produce the same output forever.
+                Ok(output) if output.to_string().len() > self.limits.max_payload_bytes => {
+                    self.end_frame(fid, Err(details(data_limit_exceeded(&state.name))));
+                    Flow::Stop
+                }
                 Ok(output) => self.finish_state(fid, Ok(output), Transition::Next(catcher.next)),
                 Err(failure) => {
                     self.end_frame(fid, Err(details(failure)));
@@ -1439,6 +1444,14 @@ impl Execution {
         let previous = self.history.len() as u64;
         self.history.push(HistoryEvent { id, previous_event_id: previous, timestamp: self.now, details });
     }
+}
+
+/// `States.DataLimitExceeded` for a result or output of `who` over the payload limit.
+fn data_limit_exceeded(who: &str) -> Failure {
+    Failure::new(
+        errors::DATA_LIMIT_EXCEEDED,
+        format!("The state/task '{who}' returned a result with a size exceeding the maximum number of bytes service limit."),
+    )
 }
 
 fn succeeded_event(kind: &ResourceKind, output: String) -> EventDetails {

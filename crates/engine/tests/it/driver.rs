@@ -103,7 +103,11 @@ pub(crate) fn drive(machine: &Arc<StateMachine>, setup: &Setup, slice: Option<us
         script: setup
             .script
             .iter()
-            .map(|s| Scripted { state: s.state.clone(), answer: s.answer.clone(), after_ms: s.after_ms })
+            .map(|s| Scripted {
+                state: s.state.clone(),
+                answer: s.answer.clone(),
+                after_ms: s.after_ms,
+            })
             .collect(),
         agenda: BTreeMap::new(),
         tasks: HashMap::new(),
@@ -114,11 +118,21 @@ pub(crate) fn drive(machine: &Arc<StateMachine>, setup: &Setup, slice: Option<us
         commands: Vec::new(),
     };
     if let Some(stop) = &setup.stop {
-        driver.schedule(EPOCH_MS + stop.after_ms, Kind::Stop, Pending::Stop(stop.error.clone(), stop.cause.clone()));
+        driver.schedule(
+            EPOCH_MS + stop.after_ms,
+            Kind::Stop,
+            Pending::Stop(stop.error.clone(), stop.cause.clone()),
+        );
     }
-    driver.apply(Trigger::Start { input: setup.input.clone(), now: EPOCH_MS });
+    driver.apply(Trigger::Start {
+        input: setup.input.clone(),
+        now: EPOCH_MS,
+    });
     loop {
-        assert!(driver.triggers.len() < MAX_TRIGGERS, "the execution took {MAX_TRIGGERS} triggers without ending");
+        assert!(
+            driver.triggers.len() < MAX_TRIGGERS,
+            "the execution took {MAX_TRIGGERS} triggers without ending"
+        );
         if driver.execution.has_work() {
             driver.apply(Trigger::Resume { now: driver.now });
             continue;
@@ -126,7 +140,9 @@ pub(crate) fn drive(machine: &Arc<StateMachine>, setup: &Setup, slice: Option<us
         if *driver.execution.status() != Status::Running {
             break;
         }
-        let Some(((at, _, _), pending)) = driver.agenda.pop_first() else { break };
+        let Some(((at, _, _), pending)) = driver.agenda.pop_first() else {
+            break;
+        };
         driver.now = driver.now.max(at);
         let now = driver.now;
         let trigger = match pending {
@@ -142,16 +158,34 @@ pub(crate) fn drive(machine: &Arc<StateMachine>, setup: &Setup, slice: Option<us
         };
         driver.apply(trigger);
     }
-    let unused: Vec<String> = driver.script.iter().map(|s| s.state.clone().unwrap_or_else(|| "?".to_owned())).collect();
-    assert!(unused.is_empty(), "the script has answers no task asked for (states: {unused:?})");
-    Run { execution: driver.execution, triggers: driver.triggers, commands: driver.commands }
+    let unused: Vec<String> = driver
+        .script
+        .iter()
+        .map(|s| s.state.clone().unwrap_or_else(|| "?".to_owned()))
+        .collect();
+    assert!(
+        unused.is_empty(),
+        "the script has answers no task asked for (states: {unused:?})"
+    );
+    Run {
+        execution: driver.execution,
+        triggers: driver.triggers,
+        commands: driver.commands,
+    }
 }
 
 /// Folds recorded triggers into a fresh execution, as a runtime recovering from its log would.
 pub(crate) fn replay(machine: &Arc<StateMachine>, setup: &Setup, triggers: &[Trigger]) -> Run {
     let mut execution = Execution::new(machine.clone(), info(), setup.limits.clone());
-    let commands = triggers.iter().map(|trigger| execution.apply(trigger.clone())).collect();
-    Run { execution, triggers: triggers.to_vec(), commands }
+    let commands = triggers
+        .iter()
+        .map(|trigger| execution.apply(trigger.clone()))
+        .collect();
+    Run {
+        execution,
+        triggers: triggers.to_vec(),
+        commands,
+    }
 }
 
 impl Driver {
@@ -168,13 +202,23 @@ impl Driver {
         match command {
             Command::InvokeTask(request) => {
                 let scripted = self.script.pop_front().unwrap_or_else(|| {
-                    panic!("the script ran out: state '{}' invoked {} with {}", request.state_name, request.resource, request.parameters)
+                    panic!(
+                        "the script ran out: state '{}' invoked {} with {}",
+                        request.state_name, request.resource, request.parameters
+                    )
                 });
                 if let Some(state) = &scripted.state {
-                    assert_eq!(state, &request.state_name, "the next scripted answer is for another state");
+                    assert_eq!(
+                        state, &request.state_name,
+                        "the next scripted answer is for another state"
+                    );
                 }
                 if let Some(outcome) = scripted.answer {
-                    let key = self.schedule(self.now + scripted.after_ms, Kind::Task, Pending::Task(request.task, outcome));
+                    let key = self.schedule(
+                        self.now + scripted.after_ms,
+                        Kind::Task,
+                        Pending::Task(request.task, outcome),
+                    );
                     self.tasks.insert(request.task, key);
                 }
             }

@@ -28,20 +28,33 @@ pub(crate) fn setup(case: &Value) -> Setup {
     if let Some(bytes) = case.pointer("/limits/max_payload_bytes").and_then(Value::as_u64) {
         limits.max_payload_bytes = usize::try_from(bytes).expect("max_payload_bytes fits usize");
     }
-    Setup { input: case.get("input").cloned().unwrap_or_else(|| json!({})), script, stop, limits }
+    Setup {
+        input: case.get("input").cloned().unwrap_or_else(|| json!({})),
+        script,
+        stop,
+        limits,
+    }
 }
 
 fn scripted(item: &Value) -> Scripted {
     let answer = if let Some(value) = item.get("return") {
         Some(Ok(value.clone()))
     } else if let Some(thrown) = item.get("throw") {
-        let error = thrown.get("error").and_then(Value::as_str).expect("\"throw\" needs a string \"error\"");
+        let error = thrown
+            .get("error")
+            .and_then(Value::as_str)
+            .expect("\"throw\" needs a string \"error\"");
         let cause = thrown.get("cause").and_then(Value::as_str).map(str::to_owned);
-        Some(Err(Failure { error: error.to_owned(), cause }))
+        Some(Err(Failure {
+            error: error.to_owned(),
+            cause,
+        }))
     } else if item.get("hang") == Some(&Value::Bool(true)) {
         None
     } else {
-        panic!("a script item is {{\"return\": v}}, {{\"throw\": {{\"error\", \"cause\"}}}} or {{\"hang\": true}}, not {item}")
+        panic!(
+            "a script item is {{\"return\": v}}, {{\"throw\": {{\"error\", \"cause\"}}}} or {{\"hang\": true}}, not {item}"
+        )
     };
     Scripted {
         state: item.get("state").and_then(Value::as_str).map(str::to_owned),
@@ -84,10 +97,16 @@ pub(crate) fn expected(status: &Status, history: &[HistoryEvent]) -> Value {
 
 /// One event as a snapshot line (see the module header).
 fn event(event: &HistoryEvent) -> Value {
-    let Value::Object(wire) = event.to_json() else { panic!("an event's wire form is an object") };
+    let Value::Object(wire) = event.to_json() else {
+        panic!("an event's wire form is an object")
+    };
     let mut line = Object::new();
     let elapsed = event.timestamp - EPOCH_MS;
-    let t = if elapsed % 1000 == 0 { json!(elapsed / 1000) } else { json!(elapsed as f64 / 1000.0) };
+    let t = if elapsed % 1000 == 0 {
+        json!(elapsed / 1000)
+    } else {
+        json!(elapsed as f64 / 1000.0)
+    };
     for (key, value) in wire {
         match key.as_str() {
             "timestamp" => {}
@@ -112,7 +131,9 @@ fn event(event: &HistoryEvent) -> Value {
 }
 
 fn without_untruncated(details: Value) -> Value {
-    let Value::Object(mut object) = details else { return details };
+    let Value::Object(mut object) = details else {
+        return details;
+    };
     for key in ["inputDetails", "outputDetails"] {
         if object.get(key) == Some(&json!({"truncated": false})) {
             object.remove(key);
@@ -124,7 +145,9 @@ fn without_untruncated(details: Value) -> Value {
 /// A case file's text in the canonical layout: pretty JSON, except that script items and history events take one
 /// line each.
 pub(crate) fn render_case(case: &Value) -> String {
-    let Value::Object(fields) = case else { panic!("a case file holds a JSON object") };
+    let Value::Object(fields) = case else {
+        panic!("a case file holds a JSON object")
+    };
     let mut out = String::from("{\n");
     let count = fields.len();
     for (i, (key, value)) in fields.iter().enumerate() {
@@ -156,7 +179,10 @@ fn lines(items: &[Value], indentation: &str) -> String {
     if items.is_empty() {
         return "[]".to_owned();
     }
-    let body: Vec<String> = items.iter().map(|item| format!("{indentation}  {}", compact(item))).collect();
+    let body: Vec<String> = items
+        .iter()
+        .map(|item| format!("{indentation}  {}", compact(item)))
+        .collect();
     format!("[\n{}\n{indentation}]", body.join(",\n"))
 }
 
