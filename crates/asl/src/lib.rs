@@ -10,6 +10,7 @@ mod env;
 mod failure;
 
 pub mod choice;
+pub mod expr;
 pub mod intrinsics;
 pub mod model;
 pub mod parse;

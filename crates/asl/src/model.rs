@@ -8,6 +8,7 @@
 use serde_json::Value;
 
 use crate::choice::Rule;
+use crate::expr::{Dynamic, Expr};
 use crate::intrinsics::Call;
 use crate::path::Path;
 use crate::template::Template;
@@ -49,6 +50,12 @@ pub struct Workflow {
 pub struct State {
     pub name: String,
     pub comment: Option<String>,
+    /// The state's query language: its own `QueryLanguage`, else the machine's.
+    pub query_language: QueryLanguage,
+    /// `Assign`: workflow variables to set when the state completes.
+    pub assign: Option<Assign>,
+    /// `Output` (JSONata states): the state's output; by default its result, or its input for states without one.
+    pub output: Option<Dynamic>,
     /// `InputPath`; `None` is the default `$`.
     pub input_path: Option<PathOrNull>,
     /// `OutputPath`; `None` is the default `$`.
@@ -87,6 +94,20 @@ pub enum PathOrNull {
     Null,
 }
 
+/// `Assign`: in JSONPath states a payload template, in JSONata states a value with `{% %}` expressions.
+#[derive(Debug, Clone)]
+pub enum Assign {
+    JsonPath(Template),
+    Jsonata(Dynamic),
+}
+
+/// A state's input to its work: `Parameters` (JSONPath) or `Arguments` (JSONata).
+#[derive(Debug, Clone)]
+pub enum Arguments {
+    Parameters(Template),
+    Arguments(Dynamic),
+}
+
 /// Where a result goes: `ResultPath`.
 #[derive(Debug, Clone)]
 pub enum ResultPath {
@@ -112,7 +133,7 @@ pub struct Pass {
 #[derive(Debug, Clone)]
 pub struct Task {
     pub resource: String,
-    pub parameters: Option<Parameters>,
+    pub arguments: Option<Arguments>,
     pub result_selector: Option<Template>,
     pub result_path: ResultPath,
     pub timeout: Option<Seconds>,
@@ -123,11 +144,12 @@ pub struct Task {
     pub transition: Transition,
 }
 
-/// A number of seconds given literally or by a reference path.
+/// A number of seconds given literally, by a reference path, or by a JSONata expression.
 #[derive(Debug, Clone)]
 pub enum Seconds {
     Literal(u64),
     Path(Path),
+    Expr(Expr),
 }
 
 #[derive(Debug, Clone)]
@@ -139,8 +161,18 @@ pub struct Choice {
 /// A top-level Choice rule and where it leads.
 #[derive(Debug, Clone)]
 pub struct ChoiceBranch {
-    pub rule: Rule,
+    pub condition: Condition,
     pub next: StateId,
+    /// A matching rule's own `Assign` and `Output` replace the state's.
+    pub assign: Option<Assign>,
+    pub output: Option<Dynamic>,
+}
+
+/// What a Choice rule tests: a JSONPath rule or a JSONata `Condition`.
+#[derive(Debug, Clone)]
+pub enum Condition {
+    Rule(Rule),
+    Jsonata(Expr),
 }
 
 #[derive(Debug, Clone)]
@@ -157,6 +189,8 @@ pub enum WaitUntil {
     /// Milliseconds since the Unix epoch.
     Timestamp(i64),
     TimestampPath(Path),
+    SecondsExpr(Expr),
+    TimestampExpr(Expr),
 }
 
 #[derive(Debug, Clone)]
@@ -171,12 +205,13 @@ pub enum Text {
     Literal(String),
     Path(Path),
     Intrinsic(Call),
+    Expr(Expr),
 }
 
 #[derive(Debug, Clone)]
 pub struct Parallel {
     pub branches: Vec<WorkflowId>,
-    pub parameters: Option<Parameters>,
+    pub arguments: Option<Arguments>,
     pub result_selector: Option<Template>,
     pub result_path: ResultPath,
     pub retry: Vec<Retrier>,
@@ -189,7 +224,9 @@ pub struct Map {
     pub processor: WorkflowId,
     pub mode: MapMode,
     pub items_path: Option<Path>,
-    pub item_selector: Option<Template>,
+    /// `Items` (JSONata): the items, literally or by expression.
+    pub items: Option<Dynamic>,
+    pub item_selector: Option<Arguments>,
     pub max_concurrency: Option<Count>,
     pub item_batcher: Option<ItemBatcher>,
     pub tolerated_failure_count: Option<Count>,
@@ -218,6 +255,7 @@ pub enum MapMode {
 pub enum Count {
     Literal(u64),
     Path(Path),
+    Expr(Expr),
 }
 
 /// A percentage given literally or by a reference path.
@@ -225,13 +263,14 @@ pub enum Count {
 pub enum Percentage {
     Literal(f64),
     Path(Path),
+    Expr(Expr),
 }
 
 #[derive(Debug, Clone)]
 pub struct ItemBatcher {
     pub max_items_per_batch: Option<Count>,
     pub max_input_bytes_per_batch: Option<Count>,
-    pub batch_input: Option<Template>,
+    pub batch_input: Option<Arguments>,
 }
 
 #[derive(Debug, Clone)]
@@ -255,6 +294,8 @@ pub struct Catcher {
     pub error_equals: Vec<String>,
     pub next: StateId,
     pub result_path: ResultPath,
+    pub assign: Option<Assign>,
+    pub output: Option<Dynamic>,
 }
 
 impl StateMachine {

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use serde_json::{Map as Object, Value};
 
 use crate::choice;
+use crate::expr::{Dynamic, Expr};
 use crate::intrinsics::Call;
 use crate::model::*;
 use crate::path::Path;
@@ -69,11 +70,79 @@ struct Names<'a> {
     ids: HashMap<&'a str, StateId>,
 }
 
-/// The fields every state type accepts in JSONPath mode, and the ones each type adds.
-const COMMON: &[&str] = &["Type", "Comment", "QueryLanguage", "Assign", "Output"];
-const IO: &[&str] = &["InputPath", "OutputPath"];
-const FLOW: &[&str] = &["Next", "End"];
-const ERRORS: &[&str] = &["Retry", "Catch"];
+/// The fields a state of `type_name` accepts in `language`; `None` for an unknown type.
+fn fields(type_name: &str, language: QueryLanguage) -> Option<Vec<&'static str>> {
+    const BASE: &[&str] = &["Type", "Comment", "QueryLanguage"];
+    const FLOW: &[&str] = &["Next", "End"];
+    const ERRORS: &[&str] = &["Retry", "Catch"];
+    const JSONPATH_IO: &[&str] = &["InputPath", "OutputPath"];
+    let jsonpath = language == QueryLanguage::JsonPath;
+    let (own, io): (&[&str], bool) = match (type_name, jsonpath) {
+        ("Pass", true) => (&["Parameters", "Result", "ResultPath", "Assign", "Next", "End"], true),
+        ("Pass", false) => (&["Output", "Assign", "Next", "End"], false),
+        ("Task", true) => (
+            &[
+                "Resource", "Parameters", "ResultSelector", "ResultPath", "TimeoutSeconds", "TimeoutSecondsPath",
+                "HeartbeatSeconds", "HeartbeatSecondsPath", "Credentials", "Assign",
+            ],
+            true,
+        ),
+        ("Task", false) => (&["Resource", "Arguments", "Output", "TimeoutSeconds", "HeartbeatSeconds", "Credentials", "Assign"], false),
+        ("Choice", true) => (&["Choices", "Default", "Assign"], true),
+        ("Choice", false) => (&["Choices", "Default", "Output", "Assign"], false),
+        ("Wait", true) => (&["Seconds", "SecondsPath", "Timestamp", "TimestampPath", "Assign"], true),
+        ("Wait", false) => (&["Seconds", "Timestamp", "Output", "Assign"], false),
+        ("Succeed", true) => (&[], true),
+        ("Succeed", false) => (&["Output"], false),
+        ("Fail", true) => (&["Error", "ErrorPath", "Cause", "CausePath"], false),
+        ("Fail", false) => (&["Error", "Cause"], false),
+        ("Parallel", true) => (&["Branches", "Parameters", "ResultSelector", "ResultPath", "Assign"], true),
+        ("Parallel", false) => (&["Branches", "Arguments", "Output", "Assign"], false),
+        ("Map", true) => (
+            &[
+                "Iterator", "ItemProcessor", "ItemsPath", "ItemSelector", "Parameters", "MaxConcurrency",
+                "MaxConcurrencyPath", "ItemReader", "ItemBatcher", "ResultWriter", "ToleratedFailureCount",
+                "ToleratedFailureCountPath", "ToleratedFailurePercentage", "ToleratedFailurePercentagePath", "Label",
+                "ResultSelector", "ResultPath", "Assign",
+            ],
+            true,
+        ),
+        ("Map", false) => (
+            &[
+                "Iterator", "ItemProcessor", "Items", "ItemSelector", "MaxConcurrency", "ItemReader", "ItemBatcher",
+                "ResultWriter", "ToleratedFailureCount", "ToleratedFailurePercentage", "Label", "Output", "Assign",
+            ],
+            false,
+        ),
+        _ => return None,
+    };
+    let mut fields: Vec<&'static str> = BASE.iter().chain(own).copied().collect();
+    if io {
+        fields.extend_from_slice(JSONPATH_IO);
+    }
+    if matches!(type_name, "Task" | "Parallel" | "Map") {
+        fields.extend_from_slice(ERRORS);
+        fields.extend_from_slice(FLOW);
+    }
+    if matches!(type_name, "Wait") {
+        fields.extend_from_slice(FLOW);
+    }
+    fields.dedup();
+    Some(fields)
+}
+
+fn language_name(language: QueryLanguage) -> &'static str {
+    match language {
+        QueryLanguage::JsonPath => "JSONPath",
+        QueryLanguage::Jsonata => "JSONata",
+    }
+}
+
+/// A workflow variable name: letters, digits and `_`, not starting with a digit.
+fn is_variable_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_') && chars.all(|c| c.is_alphanumeric() || c == '_')
+}
 
 impl Parser {
     fn error(&mut self, pointer: impl Into<String>, code: &'static str, message: impl Into<String>) {
@@ -189,54 +258,25 @@ impl Parser {
             return None;
         };
         let type_name = type_name.to_owned();
-        if let Some(assign) = object.get("Assign") {
-            let _ = assign;
+        let Some(allowed) = fields(&type_name, language) else {
             self.error(
-                format!("{pointer}/Assign"),
-                UNSUPPORTED,
-                "workflow variables ('Assign') are not supported yet",
+                format!("{pointer}/Type"),
+                SCHEMA,
+                format!("unknown state type '{type_name}': expected Task, Pass, Choice, Wait, Succeed, Fail, Parallel or Map"),
             );
-        }
-        if object.contains_key("Output") {
-            self.jsonata_only(pointer, "Output");
-        }
+            return None;
+        };
+        self.allow(object, pointer, &allowed, &type_name, language);
+        let jsonata = language == QueryLanguage::Jsonata;
         let comment = self.opt_string(object, pointer, "Comment").map(str::to_owned);
         let kind = match type_name.as_str() {
-            "Pass" => {
-                self.allow(object, pointer, &[COMMON, IO, FLOW, &["Parameters", "Result", "ResultPath"]]);
-                StateKind::Pass(Pass {
-                    parameters: self.template(object, pointer, "Parameters"),
-                    result: object.get("Result").cloned(),
-                    result_path: self.result_path(object, pointer),
-                    transition: self.transition(object, pointer, names),
-                })
-            }
+            "Pass" => StateKind::Pass(Pass {
+                parameters: self.template(object, pointer, "Parameters"),
+                result: object.get("Result").cloned(),
+                result_path: self.result_path(object, pointer),
+                transition: self.transition(object, pointer, names),
+            }),
             "Task" => {
-                self.allow(
-                    object,
-                    pointer,
-                    &[
-                        COMMON,
-                        IO,
-                        FLOW,
-                        ERRORS,
-                        &[
-                            "Resource",
-                            "Parameters",
-                            "Arguments",
-                            "ResultSelector",
-                            "ResultPath",
-                            "TimeoutSeconds",
-                            "TimeoutSecondsPath",
-                            "HeartbeatSeconds",
-                            "HeartbeatSecondsPath",
-                            "Credentials",
-                        ],
-                    ],
-                );
-                if object.contains_key("Arguments") {
-                    self.jsonata_only(pointer, "Arguments");
-                }
                 let resource = match object.get("Resource") {
                     Some(Value::String(resource)) if !resource.is_empty() => resource.clone(),
                     Some(_) => {
@@ -248,120 +288,141 @@ impl Parser {
                         String::new()
                     }
                 };
-                let timeout = self.seconds(object, pointer, "TimeoutSeconds");
-                let heartbeat = self.seconds(object, pointer, "HeartbeatSeconds");
+                let timeout = self.seconds(object, pointer, "TimeoutSeconds", language);
+                let heartbeat = self.seconds(object, pointer, "HeartbeatSeconds", language);
                 if let (Some(Seconds::Literal(timeout)), Some(Seconds::Literal(heartbeat))) = (&timeout, &heartbeat)
-                    && heartbeat >= timeout {
-                        self.error(
-                            format!("{pointer}/HeartbeatSeconds"),
-                            SCHEMA,
-                            format!("HeartbeatSeconds ({heartbeat}) must be smaller than TimeoutSeconds ({timeout})"),
-                        );
-                    }
+                    && heartbeat >= timeout
+                {
+                    self.error(
+                        format!("{pointer}/HeartbeatSeconds"),
+                        SCHEMA,
+                        format!("HeartbeatSeconds ({heartbeat}) must be smaller than TimeoutSeconds ({timeout})"),
+                    );
+                }
                 StateKind::Task(Task {
                     resource,
-                    parameters: self.template(object, pointer, "Parameters"),
+                    arguments: self.arguments(object, pointer, language),
                     result_selector: self.template(object, pointer, "ResultSelector"),
                     result_path: self.result_path(object, pointer),
                     timeout,
                     heartbeat,
                     credentials: object.get("Credentials").cloned(),
                     retry: self.retriers(object, pointer),
-                    catch: self.catchers(object, pointer, names),
+                    catch: self.catchers(object, pointer, names, language),
                     transition: self.transition(object, pointer, names),
                 })
             }
-            "Choice" => {
-                self.allow(object, pointer, &[COMMON, IO, &["Choices", "Default"]]);
-                StateKind::Choice(self.choice(object, pointer, names, language))
-            }
+            "Choice" => StateKind::Choice(self.choice(object, pointer, names, language)),
             "Wait" => {
-                self.allow(object, pointer, &[COMMON, IO, FLOW, &["Seconds", "SecondsPath", "Timestamp", "TimestampPath"]]);
-                let until = self.wait_until(object, pointer);
+                let until = self.wait_until(object, pointer, language);
                 StateKind::Wait(Wait {
                     until: until.unwrap_or(WaitUntil::Seconds(0)),
                     transition: self.transition(object, pointer, names),
                 })
             }
-            "Succeed" => {
-                self.allow(object, pointer, &[&["Type", "Comment", "QueryLanguage", "Output"], IO]);
-                StateKind::Succeed
-            }
-            "Fail" => {
-                self.allow(object, pointer, &[&["Type", "Comment", "QueryLanguage", "Error", "ErrorPath", "Cause", "CausePath"]]);
-                StateKind::Fail(Fail {
-                    error: self.text(object, pointer, "Error"),
-                    cause: self.text(object, pointer, "Cause"),
-                })
-            }
+            "Succeed" => StateKind::Succeed,
+            "Fail" => StateKind::Fail(Fail {
+                error: self.text(object, pointer, "Error", language),
+                cause: self.text(object, pointer, "Cause", language),
+            }),
             "Parallel" => {
-                self.allow(
-                    object,
-                    pointer,
-                    &[COMMON, IO, FLOW, ERRORS, &["Branches", "Parameters", "Arguments", "ResultSelector", "ResultPath"]],
-                );
-                if object.contains_key("Arguments") {
-                    self.jsonata_only(pointer, "Arguments");
-                }
                 let branches = self.branches(object, pointer, language);
                 StateKind::Parallel(Parallel {
                     branches,
-                    parameters: self.template(object, pointer, "Parameters"),
+                    arguments: self.arguments(object, pointer, language),
                     result_selector: self.template(object, pointer, "ResultSelector"),
                     result_path: self.result_path(object, pointer),
                     retry: self.retriers(object, pointer),
-                    catch: self.catchers(object, pointer, names),
+                    catch: self.catchers(object, pointer, names, language),
                     transition: self.transition(object, pointer, names),
                 })
             }
-            "Map" => {
-                self.allow(
-                    object,
-                    pointer,
-                    &[
-                        COMMON,
-                        IO,
-                        FLOW,
-                        ERRORS,
-                        &[
-                            "Iterator",
-                            "ItemProcessor",
-                            "ItemsPath",
-                            "Items",
-                            "ItemSelector",
-                            "Parameters",
-                            "MaxConcurrency",
-                            "MaxConcurrencyPath",
-                            "ItemReader",
-                            "ItemBatcher",
-                            "ResultWriter",
-                            "ToleratedFailureCount",
-                            "ToleratedFailureCountPath",
-                            "ToleratedFailurePercentage",
-                            "ToleratedFailurePercentagePath",
-                            "Label",
-                            "ResultSelector",
-                            "ResultPath",
-                        ],
-                    ],
-                );
-                StateKind::Map(self.map(object, pointer, names, language))
-            }
-            other => {
-                self.error(
-                    format!("{pointer}/Type"),
-                    SCHEMA,
-                    format!("unknown state type '{other}': expected Task, Pass, Choice, Wait, Succeed, Fail, Parallel or Map"),
-                );
-                return None;
-            }
+            _ => StateKind::Map(self.map(object, pointer, names, language)),
         };
         let (input_path, output_path) = match kind {
             StateKind::Fail(_) => (None, None),
             _ => (self.path_or_null(object, pointer, "InputPath"), self.path_or_null(object, pointer, "OutputPath")),
         };
-        let uses_context = mentions_context(value);
-        Some(State { name: name.to_owned(), comment, input_path, output_path, uses_context, kind })
+        let assign = self.assign(object.get("Assign"), &format!("{pointer}/Assign"), language);
+        let output = if jsonata { self.dynamic(object.get("Output"), &format!("{pointer}/Output")) } else { None };
+        let uses_context = mentions(value, if jsonata { "context" } else { "$$" });
+        Some(State {
+            name: name.to_owned(),
+            comment,
+            query_language: language,
+            assign,
+            output,
+            input_path,
+            output_path,
+            uses_context,
+            kind,
+        })
+    }
+
+    /// `Assign`: an object of variables, a payload template in JSONPath states, JSONata values otherwise.
+    fn assign(&mut self, value: Option<&Value>, pointer: &str, language: QueryLanguage) -> Option<Assign> {
+        let value = value?;
+        let object = self.object(value, pointer)?;
+        for name in object.keys() {
+            let variable = name.strip_suffix(".$").unwrap_or(name);
+            if !is_variable_name(variable) {
+                self.error(
+                    format!("{pointer}/{}", escape(name)),
+                    SCHEMA,
+                    format!("'{variable}' is not a valid variable name: use letters, digits and '_', not starting with a digit"),
+                );
+            }
+            if variable == "states" {
+                self.error(format!("{pointer}/{}", escape(name)), SCHEMA, "'states' is reserved and cannot be assigned");
+            }
+        }
+        match language {
+            QueryLanguage::JsonPath => self.compile_template(value, pointer).map(Assign::JsonPath),
+            QueryLanguage::Jsonata => self.dynamic(Some(value), pointer).map(Assign::Jsonata),
+        }
+    }
+
+    /// A value that may hold `{% %}` expressions.
+    fn dynamic(&mut self, value: Option<&Value>, pointer: &str) -> Option<Dynamic> {
+        match Dynamic::compile(value?) {
+            Ok(dynamic) => Some(dynamic),
+            Err(problems) => {
+                for (relative, message) in problems {
+                    self.error(format!("{pointer}{relative}"), SCHEMA, message);
+                }
+                None
+            }
+        }
+    }
+
+    /// One `{% %}` expression where a field takes an expression (or, when `literal` allows it, a plain value).
+    fn expr(&mut self, value: &Value, pointer: &str) -> Option<Expr> {
+        let text = match value {
+            Value::String(text) if crate::expr::is_expression(text) => text.clone(),
+            other => format!("{{% {other} %}}"),
+        };
+        match Expr::compile(&text) {
+            Ok(expr) => Some(expr),
+            Err(message) => {
+                self.error(pointer, SCHEMA, message);
+                None
+            }
+        }
+    }
+
+    /// `Parameters` (JSONPath) or `Arguments` (JSONata).
+    fn arguments(&mut self, object: &Object<String, Value>, pointer: &str, language: QueryLanguage) -> Option<Arguments> {
+        match language {
+            QueryLanguage::JsonPath => self.template(object, pointer, "Parameters").map(Arguments::Parameters),
+            QueryLanguage::Jsonata => {
+                let value = object.get("Arguments")?;
+                if !value.is_object() && !value.as_str().is_some_and(crate::expr::is_expression) {
+                    self.error(format!("{pointer}/Arguments"), SCHEMA, "'Arguments' must be an object or a JSONata expression");
+                    return None;
+                }
+                self.dynamic(Some(value), &format!("{pointer}/Arguments")).map(Arguments::Arguments)
+            }
+        }
     }
 
     fn choice(
@@ -389,23 +450,22 @@ impl Parser {
                             None
                         }
                     };
-                    if rule.get("Assign").is_some() {
-                        self.error(
-                            format!("{rule_pointer}/Assign"),
-                            UNSUPPORTED,
-                            "workflow variables ('Assign') are not supported yet",
-                        );
-                    }
-                    if rule.get("Output").is_some() {
-                        self.jsonata_only(&rule_pointer, "Output");
-                    }
-                    if language == QueryLanguage::Jsonata || rule.get("Condition").is_some() {
-                        self.jsonata_only(&rule_pointer, "Condition");
-                        continue;
-                    }
-                    let parsed = choice::parse_rule(rule, &rule_pointer, true, &mut self.diagnostics);
-                    if let (Some(rule), Some(next)) = (parsed, next) {
-                        choices.push(ChoiceBranch { rule, next });
+                    let assign = self.assign(rule.get("Assign"), &format!("{rule_pointer}/Assign"), language);
+                    let condition = match language {
+                        QueryLanguage::Jsonata => self.jsonata_rule(rule, &rule_pointer),
+                        QueryLanguage::JsonPath => {
+                            if rule.get("Output").is_some() {
+                                self.error(format!("{rule_pointer}/Output"), SCHEMA, "'Output' is only allowed in JSONata states");
+                            }
+                            choice::parse_rule(rule, &rule_pointer, true, &mut self.diagnostics).map(Condition::Rule)
+                        }
+                    };
+                    let output = match language {
+                        QueryLanguage::Jsonata => self.dynamic(rule.get("Output"), &format!("{rule_pointer}/Output")),
+                        QueryLanguage::JsonPath => None,
+                    };
+                    if let (Some(condition), Some(next)) = (condition, next) {
+                        choices.push(ChoiceBranch { condition, next, assign, output });
                     }
                 }
             }
@@ -423,16 +483,36 @@ impl Parser {
         Choice { choices, default }
     }
 
-    fn wait_until(&mut self, object: &Object<String, Value>, pointer: &str) -> Option<WaitUntil> {
-        let present: Vec<&str> = ["Seconds", "SecondsPath", "Timestamp", "TimestampPath"]
-            .into_iter()
-            .filter(|key| object.contains_key(*key))
-            .collect();
+    /// A JSONata Choice rule: `Condition`, `Next`, and optionally `Assign`, `Output`, `Comment`.
+    fn jsonata_rule(&mut self, rule: &Value, pointer: &str) -> Option<Condition> {
+        let object = self.object(rule, pointer)?;
+        self.allow_fields(object, pointer, &["Condition", "Next", "Assign", "Output", "Comment"]);
+        match object.get("Condition") {
+            Some(value @ (Value::String(_) | Value::Bool(_))) => {
+                self.expr(value, &format!("{pointer}/Condition")).map(Condition::Jsonata)
+            }
+            Some(other) => {
+                self.error(format!("{pointer}/Condition"), SCHEMA, format!("'Condition' must be a JSONata expression or a boolean, not {other}"));
+                None
+            }
+            None => {
+                self.error(pointer, SCHEMA, "a JSONata Choice rule needs a 'Condition' field");
+                None
+            }
+        }
+    }
+
+    fn wait_until(&mut self, object: &Object<String, Value>, pointer: &str, language: QueryLanguage) -> Option<WaitUntil> {
+        let keys: &[&str] = match language {
+            QueryLanguage::JsonPath => &["Seconds", "SecondsPath", "Timestamp", "TimestampPath"],
+            QueryLanguage::Jsonata => &["Seconds", "Timestamp"],
+        };
+        let present: Vec<&str> = keys.iter().copied().filter(|key| object.contains_key(*key)).collect();
         if present.len() != 1 {
             let message = if present.is_empty() {
-                "a Wait state needs exactly one of Seconds, SecondsPath, Timestamp, TimestampPath".to_owned()
+                format!("a Wait state needs exactly one of {}", keys.join(", "))
             } else {
-                format!("a Wait state needs exactly one of Seconds, SecondsPath, Timestamp, TimestampPath; found {}", present.join(", "))
+                format!("a Wait state needs exactly one of {}; found {}", keys.join(", "), present.join(", "))
             };
             self.error(pointer, SCHEMA, message);
             return None;
@@ -440,18 +520,23 @@ impl Parser {
         let key = present.first().copied().unwrap_or("Seconds");
         let value = object.get(key)?;
         let field = format!("{pointer}/{key}");
+        let is_expression = value.as_str().is_some_and(crate::expr::is_expression);
         match key {
+            "Seconds" if language == QueryLanguage::Jsonata && is_expression => self.expr(value, &field).map(WaitUntil::SecondsExpr),
+            "Timestamp" if language == QueryLanguage::Jsonata && is_expression => {
+                self.expr(value, &field).map(WaitUntil::TimestampExpr)
+            }
             "Seconds" => match value.as_u64() {
-                Some(seconds) => Some(WaitUntil::Seconds(seconds)),
-                None => {
-                    self.error(field, SCHEMA, format!("'Seconds' must be a non-negative integer, not {value}"));
+                Some(seconds) if seconds <= 99_999_999 => Some(WaitUntil::Seconds(seconds)),
+                _ => {
+                    self.error(field, SCHEMA, format!("'Seconds' must be an integer from 0 to 99999999, not {value}"));
                     None
                 }
             },
             "Timestamp" => match value.as_str().and_then(parse_timestamp) {
                 Some(millis) => Some(WaitUntil::Timestamp(millis)),
                 None => {
-                    self.error(field, SCHEMA, format!("'Timestamp' must be an RFC 3339 timestamp, not {value}"));
+                    self.error(field, SCHEMA, format!("'Timestamp' must be an ISO-8601 timestamp with an offset, not {value}"));
                     None
                 }
             },
@@ -504,39 +589,51 @@ impl Parser {
             let language = self.query_language(processor, &processor_pointer, language);
             processor_id = self.workflow(processor, &processor_pointer, language);
         }
-        if object.contains_key("Items") {
-            self.jsonata_only(pointer, "Items");
-        }
         let items_path = object.get("ItemsPath").and_then(|value| self.reference_path(value, &format!("{pointer}/ItemsPath")));
+        let items = match object.get("Items") {
+            Some(value) if value.is_array() || value.as_str().is_some_and(crate::expr::is_expression) => {
+                self.dynamic(Some(value), &format!("{pointer}/Items"))
+            }
+            Some(other) => {
+                self.error(format!("{pointer}/Items"), SCHEMA, format!("'Items' must be an array or a JSONata expression, not {other}"));
+                None
+            }
+            None => None,
+        };
         let item_selector = match (object.get("ItemSelector"), object.get("Parameters")) {
             (Some(_), Some(_)) => {
                 self.error(pointer, SCHEMA, "a Map state takes either 'ItemSelector' or 'Parameters', not both");
                 None
             }
-            (Some(_), None) => self.template(object, pointer, "ItemSelector"),
-            (None, Some(_)) => self.template(object, pointer, "Parameters"),
+            (Some(value), None) if language == QueryLanguage::Jsonata => {
+                self.dynamic(Some(value), &format!("{pointer}/ItemSelector")).map(Arguments::Arguments)
+            }
+            (Some(_), None) => self.template(object, pointer, "ItemSelector").map(Arguments::Parameters),
+            (None, Some(_)) => self.template(object, pointer, "Parameters").map(Arguments::Parameters),
             (None, None) => None,
         };
         let item_reader = object.get("ItemReader").cloned();
         let result_writer = object.get("ResultWriter").cloned();
-        let item_batcher = object.get("ItemBatcher").and_then(|value| self.item_batcher(value, &format!("{pointer}/ItemBatcher")));
+        let item_batcher =
+            object.get("ItemBatcher").and_then(|value| self.item_batcher(value, &format!("{pointer}/ItemBatcher"), language));
         let label = self.opt_string(object, pointer, "Label").map(str::to_owned);
         Map {
             processor: processor_id,
             mode,
             items_path,
+            items,
             item_selector,
-            max_concurrency: self.count(object, pointer, "MaxConcurrency"),
+            max_concurrency: self.count(object, pointer, "MaxConcurrency", language),
             item_batcher,
-            tolerated_failure_count: self.count(object, pointer, "ToleratedFailureCount"),
-            tolerated_failure_percentage: self.percentage(object, pointer, "ToleratedFailurePercentage"),
+            tolerated_failure_count: self.count(object, pointer, "ToleratedFailureCount", language),
+            tolerated_failure_percentage: self.percentage(object, pointer, "ToleratedFailurePercentage", language),
             label,
             item_reader,
             result_writer,
             result_selector: self.template(object, pointer, "ResultSelector"),
             result_path: self.result_path(object, pointer),
             retry: self.retriers(object, pointer),
-            catch: self.catchers(object, pointer, names),
+            catch: self.catchers(object, pointer, names, language),
             transition: self.transition(object, pointer, names),
         }
     }
@@ -566,17 +663,23 @@ impl Parser {
         mode
     }
 
-    fn item_batcher(&mut self, value: &Value, pointer: &str) -> Option<ItemBatcher> {
+    fn item_batcher(&mut self, value: &Value, pointer: &str, language: QueryLanguage) -> Option<ItemBatcher> {
         let object = self.object(value, pointer)?;
-        self.allow_fields(
-            object,
-            pointer,
-            &["MaxItemsPerBatch", "MaxItemsPerBatchPath", "MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath", "BatchInput"],
-        );
+        let allowed: &[&str] = match language {
+            QueryLanguage::JsonPath => {
+                &["MaxItemsPerBatch", "MaxItemsPerBatchPath", "MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath", "BatchInput"]
+            }
+            QueryLanguage::Jsonata => &["MaxItemsPerBatch", "MaxInputBytesPerBatch", "BatchInput"],
+        };
+        self.allow_fields(object, pointer, allowed);
+        let batch_input = match language {
+            QueryLanguage::JsonPath => self.template(object, pointer, "BatchInput").map(Arguments::Parameters),
+            QueryLanguage::Jsonata => self.dynamic(object.get("BatchInput"), &format!("{pointer}/BatchInput")).map(Arguments::Arguments),
+        };
         Some(ItemBatcher {
-            max_items_per_batch: self.count(object, pointer, "MaxItemsPerBatch"),
-            max_input_bytes_per_batch: self.count(object, pointer, "MaxInputBytesPerBatch"),
-            batch_input: object.get("BatchInput").and_then(|v| self.compile_template(v, &format!("{pointer}/BatchInput"))),
+            max_items_per_batch: self.count(object, pointer, "MaxItemsPerBatch", language),
+            max_input_bytes_per_batch: self.count(object, pointer, "MaxInputBytesPerBatch", language),
+            batch_input,
         })
     }
 
@@ -649,7 +752,13 @@ impl Parser {
         retriers
     }
 
-    fn catchers(&mut self, object: &Object<String, Value>, pointer: &str, names: &Names<'_>) -> Vec<Catcher> {
+    fn catchers(
+        &mut self,
+        object: &Object<String, Value>,
+        pointer: &str,
+        names: &Names<'_>,
+        language: QueryLanguage,
+    ) -> Vec<Catcher> {
         let Some(value) = object.get("Catch") else { return Vec::new() };
         let pointer = format!("{pointer}/Catch");
         let Some(items) = self.array(value, &pointer) else { return Vec::new() };
@@ -658,13 +767,16 @@ impl Parser {
         for (i, item) in items.iter().enumerate() {
             let pointer = format!("{pointer}/{i}");
             let Some(catcher) = self.object(item, &pointer) else { continue };
-            self.allow_fields(catcher, &pointer, &["ErrorEquals", "Next", "ResultPath", "Comment", "Assign", "Output"]);
-            if catcher.contains_key("Assign") {
-                self.error(format!("{pointer}/Assign"), UNSUPPORTED, "workflow variables ('Assign') are not supported yet");
-            }
-            if catcher.contains_key("Output") {
-                self.jsonata_only(&pointer, "Output");
-            }
+            let allowed: &[&str] = match language {
+                QueryLanguage::JsonPath => &["ErrorEquals", "Next", "ResultPath", "Comment", "Assign"],
+                QueryLanguage::Jsonata => &["ErrorEquals", "Next", "Comment", "Assign", "Output"],
+            };
+            self.allow_fields(catcher, &pointer, allowed);
+            let assign = self.assign(catcher.get("Assign"), &format!("{pointer}/Assign"), language);
+            let output = match language {
+                QueryLanguage::Jsonata => self.dynamic(catcher.get("Output"), &format!("{pointer}/Output")),
+                QueryLanguage::JsonPath => None,
+            };
             let error_equals = self.error_equals(catcher, &pointer, i + 1 == count);
             let next = match catcher.get("Next") {
                 Some(Value::String(next)) => self.target(next, &format!("{pointer}/Next"), names),
@@ -679,7 +791,7 @@ impl Parser {
             };
             let result_path = self.result_path(catcher, &pointer);
             if let Some(next) = next {
-                catchers.push(Catcher { error_equals, next, result_path });
+                catchers.push(Catcher { error_equals, next, result_path, assign, output });
             }
         }
         catchers
@@ -815,12 +927,15 @@ impl Parser {
     }
 
     /// `Error`/`ErrorPath` or `Cause`/`CausePath` of a Fail state.
-    fn text(&mut self, object: &Object<String, Value>, pointer: &str, key: &str) -> Option<Text> {
+    fn text(&mut self, object: &Object<String, Value>, pointer: &str, key: &str, language: QueryLanguage) -> Option<Text> {
         let path_key = format!("{key}Path");
         match (object.get(key), object.get(&path_key)) {
             (Some(_), Some(_)) => {
                 self.error(pointer, SCHEMA, format!("a Fail state takes either '{key}' or '{path_key}', not both"));
                 None
+            }
+            (Some(Value::String(text)), None) if language == QueryLanguage::Jsonata && crate::expr::is_expression(text) => {
+                self.expr(&Value::String(text.clone()), &format!("{pointer}/{key}")).map(Text::Expr)
             }
             (Some(Value::String(text)), None) => Some(Text::Literal(text.clone())),
             (Some(other), None) => {
@@ -850,12 +965,15 @@ impl Parser {
     }
 
     /// `TimeoutSeconds`/`TimeoutSecondsPath` and the like: a positive integer or a reference path.
-    fn seconds(&mut self, object: &Object<String, Value>, pointer: &str, key: &str) -> Option<Seconds> {
+    fn seconds(&mut self, object: &Object<String, Value>, pointer: &str, key: &str, language: QueryLanguage) -> Option<Seconds> {
         let path_key = format!("{key}Path");
         match (object.get(key), object.get(&path_key)) {
             (Some(_), Some(_)) => {
                 self.error(pointer, SCHEMA, format!("a state takes either '{key}' or '{path_key}', not both"));
                 None
+            }
+            (Some(value @ Value::String(_)), None) if language == QueryLanguage::Jsonata => {
+                self.expr(value, &format!("{pointer}/{key}")).map(Seconds::Expr)
             }
             (Some(value), None) => match value.as_u64() {
                 Some(seconds) if (1..=99_999_999).contains(&seconds) => Some(Seconds::Literal(seconds)),
@@ -869,12 +987,15 @@ impl Parser {
         }
     }
 
-    fn count(&mut self, object: &Object<String, Value>, pointer: &str, key: &str) -> Option<Count> {
+    fn count(&mut self, object: &Object<String, Value>, pointer: &str, key: &str, language: QueryLanguage) -> Option<Count> {
         let path_key = format!("{key}Path");
         match (object.get(key), object.get(&path_key)) {
             (Some(_), Some(_)) => {
                 self.error(pointer, SCHEMA, format!("a state takes either '{key}' or '{path_key}', not both"));
                 None
+            }
+            (Some(value @ Value::String(_)), None) if language == QueryLanguage::Jsonata => {
+                self.expr(value, &format!("{pointer}/{key}")).map(Count::Expr)
             }
             (Some(value), None) => match value.as_u64() {
                 Some(n) => Some(Count::Literal(n)),
@@ -888,12 +1009,15 @@ impl Parser {
         }
     }
 
-    fn percentage(&mut self, object: &Object<String, Value>, pointer: &str, key: &str) -> Option<Percentage> {
+    fn percentage(&mut self, object: &Object<String, Value>, pointer: &str, key: &str, language: QueryLanguage) -> Option<Percentage> {
         let path_key = format!("{key}Path");
         match (object.get(key), object.get(&path_key)) {
             (Some(_), Some(_)) => {
                 self.error(pointer, SCHEMA, format!("a state takes either '{key}' or '{path_key}', not both"));
                 None
+            }
+            (Some(value @ Value::String(_)), None) if language == QueryLanguage::Jsonata => {
+                self.expr(value, &format!("{pointer}/{key}")).map(Percentage::Expr)
             }
             (Some(value), None) => match value.as_f64() {
                 Some(p) if (0.0..=100.0).contains(&p) => Some(Percentage::Literal(p)),
@@ -920,27 +1044,12 @@ impl Parser {
                 }
                 QueryLanguage::JsonPath
             }
-            Some(Value::String(language)) if language == "JSONata" => {
-                self.error(
-                    format!("{pointer}/QueryLanguage"),
-                    UNSUPPORTED,
-                    "the JSONata query language is not supported yet",
-                );
-                QueryLanguage::Jsonata
-            }
+            Some(Value::String(language)) if language == "JSONata" => QueryLanguage::Jsonata,
             Some(other) => {
                 self.error(format!("{pointer}/QueryLanguage"), SCHEMA, format!("'QueryLanguage' must be JSONPath or JSONata, not {other}"));
                 inherited
             }
         }
-    }
-
-    fn jsonata_only(&mut self, pointer: &str, key: &str) {
-        self.error(
-            format!("{pointer}/{key}"),
-            UNSUPPORTED,
-            format!("'{key}' is a JSONata field, and the JSONata query language is not supported yet"),
-        );
     }
 
     fn opt_positive(&mut self, object: &Object<String, Value>, pointer: &str, key: &str) -> Option<u64> {
@@ -984,16 +1093,24 @@ impl Parser {
         }
     }
 
-    fn allow(&mut self, object: &Object<String, Value>, pointer: &str, groups: &[&[&str]]) {
+    fn allow(&mut self, object: &Object<String, Value>, pointer: &str, allowed: &[&str], type_name: &str, language: QueryLanguage) {
         for key in object.keys() {
-            if !groups.iter().any(|group| group.contains(&key.as_str())) {
-                let type_name = object.get("Type").and_then(Value::as_str).unwrap_or("?");
-                self.error(
-                    format!("{pointer}/{}", escape(key)),
-                    SCHEMA,
-                    format!("field '{key}' is not supported by a {type_name} state"),
-                );
+            if allowed.contains(&key.as_str()) {
+                continue;
             }
+            let other = match language {
+                QueryLanguage::JsonPath => QueryLanguage::Jsonata,
+                QueryLanguage::Jsonata => QueryLanguage::JsonPath,
+            };
+            let message = match fields(type_name, other) {
+                Some(fields) if fields.contains(&key.as_str()) => format!(
+                    "field '{key}' is only allowed in {} states, and this state's query language is {}",
+                    language_name(other),
+                    language_name(language)
+                ),
+                _ => format!("field '{key}' is not supported by a {type_name} state"),
+            };
+            self.error(format!("{pointer}/{}", escape(key)), SCHEMA, message);
         }
     }
 
@@ -1036,12 +1153,13 @@ fn successors(state: &State, out: &mut Vec<StateId>) {
 }
 
 /// Whether any string in `value` (outside nested workflows' own states, which are checked on their own) contains
-/// `$$`. Over-approximates: a literal `$$` in a string only costs building the Context object.
-fn mentions_context(value: &Value) -> bool {
+/// `needle`: `$$` for the Context object in JSONPath, `context` (of `$states.context`) in JSONata. Over-approximates:
+/// a false hit only costs building the Context object.
+fn mentions(value: &Value, needle: &str) -> bool {
     match value {
-        Value::String(s) => s.contains("$$"),
-        Value::Array(items) => items.iter().any(mentions_context),
-        Value::Object(object) => object.iter().any(|(k, v)| k != "States" && (k.contains("$$") || mentions_context(v))),
+        Value::String(s) => s.contains(needle),
+        Value::Array(items) => items.iter().any(|item| mentions(item, needle)),
+        Value::Object(object) => object.iter().any(|(k, v)| k != "States" && (k.contains(needle) || mentions(v, needle))),
         _ => false,
     }
 }

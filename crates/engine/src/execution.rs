@@ -8,18 +8,19 @@ use std::cell::Cell;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use serde_json::{Map as Object, Value, json};
+use serde_json::{Map as Object, Value};
 
-use asl::model::{
-    Count, MapMode, PathOrNull, Percentage, ResultPath, Seconds, State, StateId, StateKind, StateMachine, Text,
-    Transition, WaitUntil, WorkflowId,
-};
-use asl::template::Template;
-use asl::{Env, Failure, NoVariables, errors};
+use asl::model::{Condition, QueryLanguage, State, StateId, StateKind, StateMachine, Transition, WorkflowId};
+use asl::{Failure, errors};
 
 use crate::history::{ErrorDetails, EventDetails, HistoryEvent, TaskScheduled};
+
+mod dataflow;
+mod fanout;
+
+use crate::variables::Scope;
+use dataflow::{Conclusion, Concluded};
 use crate::resource::ResourceKind;
-use crate::time::format_timestamp;
 
 /// Identifies a task invocation the engine asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -141,6 +142,8 @@ struct Frame {
     /// Attempts made per retrier of the current state.
     attempts: Vec<u32>,
     retry_count: u32,
+    /// The workflow variables this thread sees.
+    vars: Arc<Scope>,
     phase: Phase,
 }
 
@@ -309,7 +312,7 @@ impl Execution {
         let top = WorkflowId(0);
         let start_at = self.machine.top().start_at;
         let last = self.history.len() as u64;
-        let frame = self.spawn(top, start_at, Parent::Root, input, last, true);
+        let frame = self.spawn(top, start_at, Parent::Root, input, last, true, Arc::new(Scope::default()));
         self.queue.push_back(frame);
     }
 
@@ -369,10 +372,11 @@ impl Execution {
         let machine = self.machine.clone();
         let frame = self.frame(fid);
         let state = machine.workflow(frame.workflow).state(frame.state);
-        let effective = match self.input_path(frame, state) {
+        let effective = match self.effective_input(frame, state) {
             Ok(effective) => effective,
             Err(failure) => return self.fail_state(fid, failure),
         };
+        let jsonata = state.query_language == QueryLanguage::Jsonata;
         match &state.kind {
             StateKind::Pass(pass) => {
                 let result = match (&pass.result, &pass.parameters) {
@@ -380,29 +384,48 @@ impl Execution {
                     (None, Some(parameters)) => self.template(frame, state, parameters, &effective, None),
                     (None, None) => Ok(effective),
                 };
-                let output = result.and_then(|result| self.result_pipeline(frame, state, None, &pass.result_path, result));
-                self.finish_state(fid, output, pass.transition)
+                let concluded = result.and_then(|result| {
+                    let conclusion = Conclusion {
+                        result,
+                        has_result: !jsonata,
+                        selector: None,
+                        result_path: Some(&pass.result_path),
+                        assign: state.assign.as_ref(),
+                        output: state.output.as_ref(),
+                    };
+                    self.conclude(frame, state, conclusion)
+                });
+                self.finish_state(fid, concluded, pass.transition)
             }
             StateKind::Task(task) => self.schedule_task(fid, state, task, effective),
             StateKind::Choice(choice) => {
-                let mut next = None;
+                let mut chosen = None;
                 for branch in &choice.choices {
-                    let matched = self.with_env(frame, state, &effective, None, |env| branch.rule.evaluate(env));
-                    match matched {
+                    match self.condition(frame, state, &branch.condition, &effective) {
                         Ok(true) => {
-                            next = Some(branch.next);
+                            chosen = Some(branch);
                             break;
                         }
                         Ok(false) => {}
-                        Err(failure) => return self.fail_state(fid, self.prefixed(frame, state, failure)),
+                        Err(failure) => return self.fail_state(fid, failure),
                     }
                 }
-                let Some(next) = next.or(choice.default) else {
-                    let failure = Failure::new(errors::NO_CHOICE_MATCHED, self.prefix_text(frame, state, "No choice rule matched"));
-                    return self.fail_state(fid, failure);
+                let (next, assign, output) = match (chosen, choice.default) {
+                    (Some(branch), _) => (
+                        branch.next,
+                        branch.assign.as_ref().or(state.assign.as_ref()),
+                        branch.output.as_ref().or(state.output.as_ref()),
+                    ),
+                    (None, Some(default)) => (default, state.assign.as_ref(), state.output.as_ref()),
+                    (None, None) => {
+                        let failure = Failure::new(errors::NO_CHOICE_MATCHED, self.prefix_text(frame, state, "No choice rule matched"));
+                        return self.fail_state(fid, failure);
+                    }
                 };
-                let output = self.output_path(frame, state, effective);
-                self.finish_state(fid, output, Transition::Next(next))
+                let conclusion =
+                    Conclusion { result: effective, has_result: false, selector: None, result_path: None, assign, output };
+                let concluded = self.conclude(frame, state, conclusion);
+                self.finish_state(fid, concluded, Transition::Next(next))
             }
             StateKind::Wait(wait) => match self.wait_deadline(frame, state, &wait.until, &effective) {
                 Ok(at) => {
@@ -414,8 +437,16 @@ impl Execution {
                 Err(failure) => self.fail_state(fid, failure),
             },
             StateKind::Succeed => {
-                let output = self.output_path(frame, state, effective);
-                self.finish_state(fid, output, Transition::End)
+                let conclusion = Conclusion {
+                    result: effective,
+                    has_result: false,
+                    selector: None,
+                    result_path: None,
+                    assign: None,
+                    output: state.output.as_ref(),
+                };
+                let concluded = self.conclude(frame, state, conclusion);
+                self.finish_state(fid, concluded, Transition::End)
             }
             StateKind::Fail(fail) => {
                 let error = self.fail_text(frame, state, fail.error.as_ref(), "ErrorPath", &effective);
@@ -425,27 +456,25 @@ impl Execution {
                         self.end_frame(fid, Err(ErrorDetails { error, cause }));
                         Flow::Stop
                     }
-                    (Err(failure), _) | (_, Err(failure)) => {
-                        self.end_frame(fid, Err(details(failure)));
-                        Flow::Stop
-                    }
+                    (Err(failure), _) | (_, Err(failure)) => self.fail_state(fid, failure),
                 }
             }
             StateKind::Parallel(parallel) => {
-                let input = match &parallel.parameters {
-                    Some(parameters) => self.template(frame, state, parameters, &effective, None),
-                    None => Ok(effective),
-                };
-                let input = match input {
+                let input = match self.arguments(frame, state, parallel.arguments.as_ref(), &effective, None, "Arguments") {
                     Ok(input) => input,
                     Err(failure) => return self.fail_state(fid, failure),
                 };
                 let started = self.emit(fid, EventDetails::ParallelStateStarted);
-                let record = self.frame(fid).record;
+                let (record, scope) = {
+                    let frame = self.frame(fid);
+                    (frame.record, frame.vars.clone())
+                };
                 let mut children = Vec::with_capacity(parallel.branches.len());
                 for (index, branch) in parallel.branches.iter().enumerate() {
                     let start = machine.workflow(*branch).start_at;
-                    let child = self.spawn(*branch, start, Parent::Branch { frame: fid, index }, input.clone(), started, record);
+                    let parent = Parent::Branch { frame: fid, index };
+                    let vars = Arc::new(Scope::inside(scope.clone()));
+                    let child = self.spawn(*branch, start, parent, input.clone(), started, record, vars);
                     children.push(Some(child));
                     self.queue.push_back(child);
                 }
@@ -462,21 +491,40 @@ impl Execution {
         }
     }
 
+    /// Evaluates a Choice rule against the effective input.
+    fn condition(&self, frame: &Frame, state: &State, condition: &Condition, effective: &Value) -> Result<bool, Failure> {
+        match condition {
+            Condition::Rule(rule) => {
+                self.with_env(frame, state, effective, None, |env| rule.evaluate(env)).map_err(|f| self.prefixed(frame, state, f))
+            }
+            Condition::Jsonata(expr) => {
+                let states = self.states_value(frame, state, None, None, None);
+                match self.jsonata_expr(frame, state, expr, &states, "Condition")? {
+                    Value::Bool(b) => Ok(b),
+                    other => {
+                        let message = format!(
+                            "The JSONata expression '{}' specified for the field 'Condition' returned an unexpected result type. Expected 'boolean', but was '{}' for value: {other}",
+                            expr.as_str(),
+                            dataflow::jsonata_type(&other)
+                        );
+                        Err(Failure::new(errors::QUERY_EVALUATION_ERROR, self.prefix_text(frame, state, &message)))
+                    }
+                }
+            }
+        }
+    }
+
     fn schedule_task(&mut self, fid: usize, state: &State, task: &asl::model::Task, effective: Value) -> Flow {
         let frame = self.frame(fid);
-        let parameters = match &task.parameters {
-            Some(parameters) => self.template(frame, state, parameters, &effective, None),
-            None => Ok(effective),
-        };
-        let parameters = match parameters {
+        let parameters = match self.arguments(frame, state, task.arguments.as_ref(), &effective, None, "Arguments") {
             Ok(parameters) => parameters,
             Err(failure) => return self.fail_state(fid, failure),
         };
-        let timeout = match self.seconds(frame, state, task.timeout.as_ref(), &parameters) {
+        let timeout = match self.seconds(frame, state, task.timeout.as_ref(), "TimeoutSeconds") {
             Ok(timeout) => timeout,
             Err(failure) => return self.fail_state(fid, failure),
         };
-        let heartbeat = match self.seconds(frame, state, task.heartbeat.as_ref(), &parameters) {
+        let heartbeat = match self.seconds(frame, state, task.heartbeat.as_ref(), "HeartbeatSeconds") {
             Ok(heartbeat) => heartbeat,
             Err(failure) => return self.fail_state(fid, failure),
         };
@@ -569,8 +617,16 @@ impl Execution {
                 } else {
                     self.emit(fid, succeeded_event(&kind, text));
                     let frame = self.frame(fid);
-                    let output = self.result_pipeline(frame, state, spec.result_selector.as_ref(), &spec.result_path, result);
-                    self.finish_state(fid, output, spec.transition)
+                    let conclusion = Conclusion {
+                        result,
+                        has_result: true,
+                        selector: spec.result_selector.as_ref(),
+                        result_path: Some(&spec.result_path),
+                        assign: state.assign.as_ref(),
+                        output: state.output.as_ref(),
+                    };
+                    let concluded = self.conclude(frame, state, conclusion);
+                    self.finish_state(fid, concluded, spec.transition)
                 }
             }
             Err(failure) => {
@@ -599,8 +655,16 @@ impl Execution {
                 let frame = self.frame(fid);
                 let state = machine.workflow(frame.workflow).state(frame.state);
                 let StateKind::Wait(wait) = &state.kind else { return };
-                let output = self.output_path(frame, state, effective);
-                if let Flow::Continue = self.finish_state(fid, output, wait.transition) {
+                let conclusion = Conclusion {
+                    result: effective,
+                    has_result: false,
+                    selector: None,
+                    result_path: None,
+                    assign: state.assign.as_ref(),
+                    output: state.output.as_ref(),
+                };
+                let concluded = self.conclude(frame, state, conclusion);
+                if let Flow::Continue = self.finish_state(fid, concluded, wait.transition) {
                     self.queue.push_back(fid);
                 }
             }
@@ -626,309 +690,12 @@ impl Execution {
         }
     }
 
-    // ---- Parallel and Map -------------------------------------------------------------------------------------
-
-    fn parallel_settled(&mut self, fid: usize) -> Flow {
-        let machine = self.machine.clone();
-        let frame = self.frame_mut(fid);
-        let Phase::Parallel(fanout) = std::mem::replace(&mut frame.phase, Phase::Run) else { return Flow::Stop };
-        let state = machine.workflow(frame.workflow).state(frame.state);
-        let StateKind::Parallel(parallel) = &state.kind else { return Flow::Stop };
-        if let Some(failure) = fanout.failure {
-            for child in fanout.children.into_iter().flatten() {
-                self.abort_frame(child);
-            }
-            let failure = failure_of(failure);
-            if !self.will_retry(fid, &failure) {
-                self.emit(fid, EventDetails::ParallelStateFailed);
-            }
-            return self.fail_state(fid, failure);
-        }
-        let frame = self.frame(fid);
-        let output = self.result_pipeline(frame, state, parallel.result_selector.as_ref(), &parallel.result_path, Value::Array(fanout.results));
-        self.finish_state(fid, output, parallel.transition)
-    }
-
-    fn start_map(&mut self, fid: usize, state: &State, map: &asl::model::Map, effective: Value) -> Flow {
-        let frame = self.frame(fid);
-        let items = match &map.items_path {
-            Some(path) => self.with_env(frame, state, &effective, None, |env| path.select(env)).map_err(|message| {
-                self.prefixed(frame, state, Failure::runtime(format!("Invalid path '{}' : {message}", path.as_str())))
-            }),
-            None => Ok(effective.clone()),
-        };
-        let items = match items {
-            Ok(Value::Array(items)) => items,
-            Ok(other) => {
-                let failure = Failure::new(
-                    errors::RUNTIME,
-                    self.prefix_text(frame, state, &format!("Map state input must be an array but was: {other}")),
-                );
-                return self.fail_state(fid, failure);
-            }
-            Err(failure) => return self.fail_state(fid, failure),
-        };
-        let distributed = map.mode == MapMode::Distributed;
-        // AWS resolves MaxConcurrency before the Map starts, and the tolerated failure thresholds after.
-        let concurrency = match self.map_concurrency(frame, state, map, &effective) {
-            Ok(concurrency) => concurrency,
-            Err(failure) => return self.fail_state(fid, failure),
-        };
-        self.emit(fid, EventDetails::MapStateStarted { length: items.len() });
-        let frame = self.frame(fid);
-        let (tolerated_count, tolerated_percentage) = match self.map_tolerance(frame, state, map, &effective) {
-            Ok(tolerance) => tolerance,
-            Err(failure) => return self.fail_state(fid, failure),
-        };
-        let items = match &map.item_batcher {
-            Some(batcher) if distributed => match self.batch(frame, state, batcher, items, &effective) {
-                Ok(items) => items,
-                Err(failure) => return self.fail_state(fid, failure),
-            },
-            _ => items,
-        };
-        if distributed {
-            if map.item_reader.is_some() {
-                let failure = Failure::new(
-                    errors::ITEM_READER_FAILED,
-                    self.prefix_text(frame, state, "ItemReader needs S3, which Baton does not provide; pass the items in the input instead"),
-                );
-                return self.fail_state(fid, failure);
-            }
-            self.map_runs += 1;
-            let label = map.label.clone().unwrap_or_else(|| state.name.clone());
-            let map_run_arn = format!(
-                "{}/{}:{}",
-                self.info.state_machine_arn.replacen(":stateMachine:", ":mapRun:", 1),
-                label,
-                self.map_runs
-            );
-            self.emit(fid, EventDetails::MapRunStarted { map_run_arn });
-        }
-        let default = if distributed { self.limits.distributed_map_concurrency } else { self.limits.inline_map_concurrency };
-        let concurrency = match concurrency {
-            0 => default,
-            n => n.min(default.max(n)),
-        };
-        let count = items.len();
-        self.frame_mut(fid).phase = Phase::Map(Box::new(MapRun {
-            items,
-            effective,
-            next: 0,
-            running: Vec::new(),
-            results: vec![Value::Null; count],
-            done: 0,
-            failed: 0,
-            concurrency,
-            tolerated_count,
-            tolerated_percentage,
-            distributed,
-            failure: None,
-        }));
-        Flow::Continue
-    }
-
-    /// Starts iterations up to the concurrency limit, and settles the Map when every item is done or it failed.
-    fn map_step(&mut self, fid: usize) -> Flow {
-        let machine = self.machine.clone();
-        let (workflow, state_id) = {
-            let frame = self.frame(fid);
-            (frame.workflow, frame.state)
-        };
-        let state = machine.workflow(workflow).state(state_id);
-        let StateKind::Map(map) = &state.kind else { return Flow::Stop };
-        loop {
-            let (index, item, distributed, effective) = {
-                let Phase::Map(run) = &mut self.frame_mut(fid).phase else { return Flow::Stop };
-                if run.failure.is_some() || run.done == run.items.len() {
-                    return self.map_settled(fid);
-                }
-                if run.running.len() >= run.concurrency || run.next >= run.items.len() {
-                    return Flow::Stop;
-                }
-                let index = run.next;
-                run.next += 1;
-                let item = std::mem::take(run.items.get_mut(index).expect("invariant: index below items.len()"));
-                (index, item, run.distributed, std::mem::take(&mut run.effective))
-            };
-            let frame = self.frame(fid);
-            let input = match &map.item_selector {
-                Some(selector) => {
-                    let extra = json!({"Index": index, "Value": item});
-                    self.template(frame, state, selector, &effective, Some(extra))
-                }
-                None => Ok(item),
-            };
-            let record = frame.record && !distributed;
-            let Phase::Map(run) = &mut self.frame_mut(fid).phase else { return Flow::Stop };
-            run.effective = effective;
-            let input = match input {
-                Ok(input) => input,
-                Err(failure) => {
-                    run.failure = Some(details(failure));
-                    return self.map_settled(fid);
-                }
-            };
-            let started = if record {
-                self.emit(fid, EventDetails::MapIterationStarted { name: state.name.clone(), index })
-            } else {
-                self.frame(fid).last_event
-            };
-            let start = machine.workflow(map.processor).start_at;
-            let child = self.spawn(map.processor, start, Parent::Iteration { frame: fid, index }, input, started, record);
-            self.queue.push_back(child);
-            if let Phase::Map(run) = &mut self.frame_mut(fid).phase {
-                run.running.push(child);
-            }
-        }
-    }
-
-    fn map_settled(&mut self, fid: usize) -> Flow {
-        let machine = self.machine.clone();
-        let frame = self.frame_mut(fid);
-        let Phase::Map(run) = std::mem::replace(&mut frame.phase, Phase::Run) else { return Flow::Stop };
-        let state = machine.workflow(frame.workflow).state(frame.state);
-        let StateKind::Map(map) = &state.kind else { return Flow::Stop };
-        if let Some(failure) = run.failure {
-            for child in run.running {
-                self.abort_frame(child);
-            }
-            if run.distributed {
-                self.emit(fid, EventDetails::MapRunFailed(failure.clone()));
-            }
-            let failure = failure_of(failure);
-            if !self.will_retry(fid, &failure) {
-                self.emit(fid, EventDetails::MapStateFailed);
-            }
-            return self.fail_state(fid, failure);
-        }
-        if run.distributed {
-            self.emit(fid, EventDetails::MapRunSucceeded);
-        }
-        self.emit(fid, EventDetails::MapStateSucceeded);
-        let frame = self.frame(fid);
-        let output = self.result_pipeline(frame, state, map.result_selector.as_ref(), &map.result_path, Value::Array(run.results));
-        self.finish_state(fid, output, map.transition)
-    }
-
-    /// MaxConcurrency, resolved against the effective input.
-    fn map_concurrency(&self, frame: &Frame, state: &State, map: &asl::model::Map, effective: &Value) -> Result<usize, Failure> {
-        let concurrency = match &map.max_concurrency {
-            Some(count) => self.map_count(frame, state, count, "MaxConcurrency", effective)?,
-            None => 0,
-        };
-        Ok(usize::try_from(concurrency).unwrap_or(usize::MAX))
-    }
-
-    /// The tolerated failure count and percentage, resolved against the effective input.
-    fn map_tolerance(
-        &self,
-        frame: &Frame,
-        state: &State,
-        map: &asl::model::Map,
-        effective: &Value,
-    ) -> Result<(Option<u64>, Option<f64>), Failure> {
-        let runtime = |message: String| Failure::runtime(self.prefix_text(frame, state, &message));
-        let tolerated_count = match &map.tolerated_failure_count {
-            Some(count) => Some(self.map_count(frame, state, count, "ToleratedFailureCount", effective)?),
-            None => None,
-        };
-        let tolerated_percentage = match &map.tolerated_failure_percentage {
-            Some(Percentage::Literal(p)) => Some(*p),
-            Some(Percentage::Path(path)) => {
-                let value = self
-                    .with_env(frame, state, effective, None, |env| path.select(env))
-                    .map_err(|message| runtime(format!("Invalid path '{}' : {message}", path.as_str())))?;
-                match value.as_f64() {
-                    Some(p) if (0.0..=100.0).contains(&p) => Some(p),
-                    Some(_) => return Err(runtime("ToleratedFailurePercentage must be between 0 and 100.".to_owned())),
-                    None => {
-                        return Err(runtime(format!(
-                            "The ToleratedFailurePercentagePath field refers to value \"{}\" which is not a valid float: {}",
-                            display_plain(&value),
-                            path.as_str()
-                        )));
-                    }
-                }
-            }
-            None => None,
-        };
-        Ok((tolerated_count, tolerated_percentage))
-    }
-
-    /// A Map's whole-number setting, literal or from a path, with AWS's error texts.
-    fn map_count(&self, frame: &Frame, state: &State, count: &Count, field: &str, effective: &Value) -> Result<u64, Failure> {
-        let runtime = |message: String| Failure::runtime(self.prefix_text(frame, state, &message));
-        match count {
-            Count::Literal(n) => Ok(*n),
-            Count::Path(path) => {
-                let value = self
-                    .with_env(frame, state, effective, None, |env| path.select(env))
-                    .map_err(|message| runtime(format!("Invalid path '{}' : {message}", path.as_str())))?;
-                match value.as_i64() {
-                    Some(n) if n < 0 => Err(runtime(format!("{field} cannot be negative."))),
-                    Some(n) => Ok(n.unsigned_abs()),
-                    None => Err(runtime(format!(
-                        "The {field}Path field refers to value \"{}\" which is not a valid integer: {}",
-                        display_plain(&value),
-                        path.as_str()
-                    ))),
-                }
-            }
-        }
-    }
-
-    /// Groups items into batches as ItemBatcher says: `{"Items": […], "BatchInput": …}`.
-    fn batch(
-        &self,
-        frame: &Frame,
-        state: &State,
-        batcher: &asl::model::ItemBatcher,
-        items: Vec<Value>,
-        effective: &Value,
-    ) -> Result<Vec<Value>, Failure> {
-        let resolve = |count: &Option<Count>| -> Result<Option<u64>, Failure> {
-            match count {
-                None => Ok(None),
-                Some(Count::Literal(n)) => Ok(Some(*n)),
-                Some(Count::Path(path)) => {
-                    let value = self.with_env(frame, state, effective, None, |env| path.select(env)).map_err(|message| {
-                        Failure::runtime(self.prefix_text(frame, state, &format!("Invalid path '{}' : {message}", path.as_str())))
-                    })?;
-                    Ok(value.as_u64())
-                }
-            }
-        };
-        let max_items = resolve(&batcher.max_items_per_batch)?.filter(|n| *n > 0).unwrap_or(u64::MAX);
-        let max_bytes = resolve(&batcher.max_input_bytes_per_batch)?.filter(|n| *n > 0).unwrap_or(262_144);
-        let batch_input = match &batcher.batch_input {
-            Some(template) => Some(self.template(frame, state, template, effective, None)?),
-            None => None,
-        };
-        let mut batches = Vec::new();
-        let mut current: Vec<Value> = Vec::new();
-        let mut bytes = 0_u64;
-        for item in items {
-            let size = item.to_string().len() as u64;
-            if !current.is_empty() && (current.len() as u64 >= max_items || bytes + size > max_bytes) {
-                batches.push(batch_value(std::mem::take(&mut current), batch_input.as_ref()));
-                bytes = 0;
-            }
-            bytes += size;
-            current.push(item);
-        }
-        if !current.is_empty() {
-            batches.push(batch_value(current, batch_input.as_ref()));
-        }
-        Ok(batches)
-    }
-
     // ---- Completing and failing states ------------------------------------------------------------------------
 
     /// Completes the current state with `output` (or fails it) and follows `transition`.
-    fn finish_state(&mut self, fid: usize, output: Result<Value, Failure>, transition: Transition) -> Flow {
-        let output = match output {
-            Ok(output) => output,
+    fn finish_state(&mut self, fid: usize, concluded: Result<Concluded, Failure>, transition: Transition) -> Flow {
+        let (output, assigned) = match concluded {
+            Ok(concluded) => concluded,
             Err(failure) => return self.fail_state(fid, failure),
         };
         let machine = self.machine.clone();
@@ -938,9 +705,19 @@ impl Execution {
         if text.len() > self.limits.max_payload_bytes {
             return self.fail_state(fid, data_limit_exceeded(&state.name));
         }
-        if !matches!(state.kind, StateKind::Fail(_)) {
-            self.emit(fid, EventDetails::StateExited { state_type: state.kind.type_name(), name: state.name.clone(), output: text });
+        let assigned_text = assigned.as_ref().map(|assigned| assigned.iter().map(|(k, v)| (k.clone(), v.to_string())).collect());
+        if let Some(assigned) = assigned {
+            Arc::make_mut(&mut self.frame_mut(fid).vars).assign(assigned);
         }
+        self.emit(
+            fid,
+            EventDetails::StateExited {
+                state_type: state.kind.type_name(),
+                name: state.name.clone(),
+                output: text,
+                assigned: assigned_text,
+            },
+        );
         match transition {
             Transition::Next(next) => {
                 let frame = self.frame_mut(fid);
@@ -954,6 +731,19 @@ impl Execution {
                 Flow::Stop
             }
         }
+    }
+
+    /// The field of a JSONata evaluation failure of this very state (not one handed up from a child), which AWS
+    /// records in an `EvaluationFailed` event. The engine's own cause text names the field.
+    fn evaluation_failure_location(&self, frame: &Frame, state: &State, failure: &Failure) -> Option<String> {
+        if failure.error != errors::QUERY_EVALUATION_ERROR {
+            return None;
+        }
+        let cause = failure.cause.as_deref()?;
+        let own = self.prefix_text(frame, state, "");
+        let rest = cause.strip_prefix(own.as_str())?;
+        let field = rest.split_once("for the field '").map(|(_, after)| after)?;
+        field.split_once('\'').map(|(field, _)| field.to_owned())
     }
 
     /// Whether `fail_state` would retry this failure (AWS writes `…StateFailed` only for a failure that stays).
@@ -976,6 +766,10 @@ impl Execution {
         let machine = self.machine.clone();
         let frame = self.frame(fid);
         let state = machine.workflow(frame.workflow).state(frame.state);
+        if let Some(location) = self.evaluation_failure_location(frame, state, &failure) {
+            let error = ErrorDetails { error: Some(failure.error.clone()), cause: failure.cause.clone() };
+            self.emit(fid, EventDetails::EvaluationFailed { error, location, state: state.name.clone() });
+        }
         let (retriers, catchers) = match &state.kind {
             StateKind::Task(s) => (&s.retry, &s.catch),
             StateKind::Parallel(s) => (&s.retry, &s.catch),
@@ -1013,15 +807,15 @@ impl Execution {
             error_output.insert("Error".into(), failure.error.clone().into());
             error_output.insert("Cause".into(), failure.cause.clone().unwrap_or_default().into());
             let frame = self.frame(fid);
-            let output = self.apply_result_path(frame, state, &catcher.result_path, Value::Object(error_output));
-            return match output {
+            let concluded = self.conclude_catch(frame, state, catcher, Value::Object(error_output));
+            return match concluded {
                 // A catcher's output that is itself too large fails the state for good: catching it again would
                 // produce the same output forever.
-                Ok(output) if output.to_string().len() > self.limits.max_payload_bytes => {
+                Ok((output, _)) if output.to_string().len() > self.limits.max_payload_bytes => {
                     self.end_frame(fid, Err(details(data_limit_exceeded(&state.name))));
                     Flow::Stop
                 }
-                Ok(output) => self.finish_state(fid, Ok(output), Transition::Next(catcher.next)),
+                Ok(concluded) => self.finish_state(fid, Ok(concluded), Transition::Next(catcher.next)),
                 Err(failure) => {
                     self.end_frame(fid, Err(details(failure)));
                     Flow::Stop
@@ -1184,201 +978,18 @@ impl Execution {
         }
     }
 
-    // ---- Input and output processing --------------------------------------------------------------------------
-
-    fn input_path(&self, frame: &Frame, state: &State) -> Result<Value, Failure> {
-        match &state.input_path {
-            None => Ok(frame.input.clone()),
-            Some(PathOrNull::Null) => Ok(Value::Object(Object::new())),
-            Some(PathOrNull::Path(path)) => self
-                .with_env(frame, state, &frame.input, None, |env| path.select(env))
-                .map_err(|message| self.prefixed(frame, state, Failure::runtime(format!("Invalid path '{}' : {message}", path.as_str())))),
-        }
-    }
-
-    fn output_path(&self, frame: &Frame, state: &State, output: Value) -> Result<Value, Failure> {
-        match &state.output_path {
-            None => Ok(output),
-            Some(PathOrNull::Null) => Ok(Value::Object(Object::new())),
-            Some(PathOrNull::Path(path)) => self
-                .with_env(frame, state, &output, None, |env| path.select(env))
-                .map_err(|message| self.prefixed(frame, state, Failure::runtime(format!("Invalid path '{}' : {message}", path.as_str())))),
-        }
-    }
-
-    /// ResultSelector, ResultPath and OutputPath applied to a result.
-    fn result_pipeline(
-        &self,
-        frame: &Frame,
-        state: &State,
-        selector: Option<&Template>,
-        result_path: &ResultPath,
-        result: Value,
-    ) -> Result<Value, Failure> {
-        let result = match selector {
-            Some(selector) => self.template(frame, state, selector, &result, None)?,
-            None => result,
-        };
-        let merged = self.apply_result_path(frame, state, result_path, result)?;
-        self.output_path(frame, state, merged)
-    }
-
-    fn apply_result_path(&self, frame: &Frame, state: &State, result_path: &ResultPath, result: Value) -> Result<Value, Failure> {
-        match result_path {
-            ResultPath::Replace => Ok(result),
-            ResultPath::Discard => Ok(frame.input.clone()),
-            ResultPath::At(path) => path.write(frame.input.clone(), result).map_err(|message| {
-                let failure = Failure::new(errors::RESULT_PATH_MATCH_FAILURE, format!("Invalid path '{}' : {message}", path.as_str()));
-                self.prefixed(frame, state, failure)
-            }),
-        }
-    }
-
-    fn template(&self, frame: &Frame, state: &State, template: &Template, input: &Value, map_item: Option<Value>) -> Result<Value, Failure> {
-        self.with_env(frame, state, input, map_item, |env| template.evaluate(env))
-            .map_err(|failure| self.prefixed(frame, state, failure))
-    }
-
-    fn seconds(&self, frame: &Frame, state: &State, seconds: Option<&Seconds>, input: &Value) -> Result<Option<u64>, Failure> {
-        let _ = input;
-        match seconds {
-            None => Ok(None),
-            Some(Seconds::Literal(n)) => Ok(Some(*n)),
-            Some(Seconds::Path(path)) => {
-                let value = self
-                    .with_env(frame, state, &frame.input, None, |env| path.select(env))
-                    .map_err(|message| self.prefixed(frame, state, Failure::runtime(format!("Invalid path '{}' : {message}", path.as_str()))))?;
-                match value.as_u64() {
-                    Some(n) if n > 0 => Ok(Some(n)),
-                    _ => Err(self.prefixed(
-                        frame,
-                        state,
-                        Failure::runtime(format!("The value at {} must be a positive integer, but was: {value}", path.as_str())),
-                    )),
-                }
-            }
-        }
-    }
-
-    fn wait_deadline(&self, frame: &Frame, state: &State, until: &WaitUntil, effective: &Value) -> Result<i64, Failure> {
-        let runtime = |message: String| Failure::runtime(self.prefix_text(frame, state, &message));
-        match until {
-            WaitUntil::Seconds(seconds) => Ok(self.now.saturating_add(seconds_ms(*seconds))),
-            WaitUntil::Timestamp(at) => Ok(*at),
-            WaitUntil::SecondsPath(path) => {
-                let value = self
-                    .with_env(frame, state, effective, None, |env| path.select(env))
-                    .map_err(|_| runtime(format!("The SecondsPath parameter does not reference an input value: {}", path.as_str())))?;
-                match &value {
-                    Value::Number(n) => match n.as_i64() {
-                        Some(seconds) if seconds < 0 => Err(runtime(format!(
-                            "The SecondsPath parameter references a negative value: {} == {value}",
-                            path.as_str()
-                        ))),
-                        Some(seconds) => Ok(self.now.saturating_add(seconds.saturating_mul(1000))),
-                        None => Err(runtime(format!(
-                            "The SecondsPath parameter cannot be parsed as a long value: {} == {value}",
-                            path.as_str()
-                        ))),
-                    },
-                    _ => Err(runtime(format!(
-                        "The SecondsPath parameter cannot be parsed as a long value: {} == {}",
-                        path.as_str(),
-                        display_plain(&value)
-                    ))),
-                }
-            }
-            WaitUntil::TimestampPath(path) => {
-                let value = self
-                    .with_env(frame, state, effective, None, |env| path.select(env))
-                    .map_err(|_| runtime(format!("The TimestampPath parameter does not reference an input value: {}", path.as_str())))?;
-                value.as_str().and_then(asl::parse::parse_timestamp).ok_or_else(|| {
-                    runtime(format!(
-                        "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {} == {}",
-                        path.as_str(),
-                        display_plain(&value)
-                    ))
-                })
-            }
-        }
-    }
-
-    fn fail_text(&self, frame: &Frame, state: &State, text: Option<&Text>, field: &str, input: &Value) -> Result<Option<String>, Failure> {
-        match text {
-            None => Ok(None),
-            Some(Text::Literal(text)) => Ok(Some(text.clone())),
-            Some(Text::Path(path)) => {
-                let value = self.with_env(frame, state, input, None, |env| path.select(env)).map_err(|_| {
-                    self.prefixed(
-                        frame,
-                        state,
-                        Failure::runtime(format!(
-                            "The JSONPath '{}' specified for the field '{field}' could not be found in the input '{input}'",
-                            path.as_str()
-                        )),
-                    )
-                })?;
-                Ok(Some(display_plain(&value)))
-            }
-            Some(Text::Intrinsic(call)) => {
-                let value = self.with_env(frame, state, input, None, |env| call.evaluate(env)).map_err(|f| self.prefixed(frame, state, f))?;
-                Ok(Some(display_plain(&value)))
-            }
-        }
-    }
-
-    /// Runs `f` with the evaluation environment of `state`: `input` as `$`, the Context object as `$$` (built only if
-    /// the state mentions it), with `map_item` as `$$.Map.Item` when given.
-    fn with_env<R>(&self, frame: &Frame, state: &State, input: &Value, map_item: Option<Value>, f: impl FnOnce(&Env) -> R) -> R {
-        let context = if state.uses_context { self.context(frame, state, map_item) } else { Value::Null };
-        let random = || next_random(&self.rng);
-        let env = Env { input, context: &context, vars: &NoVariables, random: &random };
-        f(&env)
-    }
-
-    fn context(&self, frame: &Frame, state: &State, map_item: Option<Value>) -> Value {
-        let mut state_object = Object::new();
-        state_object.insert("EnteredTime".into(), format_timestamp(frame.entered_time).into());
-        state_object.insert("Name".into(), state.name.clone().into());
-        if matches!(state.kind, StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_)) {
-            state_object.insert("RetryCount".into(), frame.retry_count.into());
-        }
-        let mut context = Object::new();
-        let mut execution = json!({
-            "Id": self.info.execution_arn,
-            "Input": self.input,
-            "Name": self.info.name,
-            "RoleArn": self.info.role_arn,
-            "StartTime": format_timestamp(self.start_time),
-        });
-        if !self.info.express {
-            execution["RedriveCount"] = 0.into();
-        }
-        context.insert("Execution".into(), execution);
-        context.insert("State".into(), Value::Object(state_object));
-        context.insert("StateMachine".into(), json!({"Id": self.info.state_machine_arn, "Name": self.info.state_machine_name}));
-        if let Some(item) = map_item {
-            context.insert("Map".into(), json!({"Item": item}));
-        }
-        Value::Object(context)
-    }
-
-    /// Adds AWS's "An error occurred while executing the state …" preface to an evaluation failure.
-    fn prefixed(&self, frame: &Frame, state: &State, failure: Failure) -> Failure {
-        let cause = failure.cause.as_deref().unwrap_or("");
-        Failure { cause: Some(self.prefix_text(frame, state, cause)), error: failure.error }
-    }
-
-    fn prefix_text(&self, frame: &Frame, state: &State, message: &str) -> String {
-        format!(
-            "An error occurred while executing the state '{}' (entered at the event id #{}). {message}",
-            state.name, frame.entered_event
-        )
-    }
-
     // ---- Bookkeeping ------------------------------------------------------------------------------------------
 
-    fn spawn(&mut self, workflow: WorkflowId, state: StateId, parent: Parent, input: Value, last_event: u64, record: bool) -> usize {
+    fn spawn(
+        &mut self,
+        workflow: WorkflowId,
+        state: StateId,
+        parent: Parent,
+        input: Value,
+        last_event: u64,
+        record: bool,
+        vars: Arc<Scope>,
+    ) -> usize {
         let frame = Frame {
             workflow,
             state,
@@ -1390,6 +1001,7 @@ impl Execution {
             record,
             attempts: Vec::new(),
             retry_count: 0,
+            vars,
             phase: Phase::Enter,
         };
         match self.free.pop() {

@@ -25,7 +25,8 @@ pub enum EventDetails {
     ExecutionTimedOut(ErrorDetails),
     ExecutionAborted(ErrorDetails),
     StateEntered { state_type: &'static str, name: String, input: String },
-    StateExited { state_type: &'static str, name: String, output: String },
+    /// `assigned` holds each variable the state assigned, as JSON text, in assignment order.
+    StateExited { state_type: &'static str, name: String, output: String, assigned: Option<Vec<(String, String)>> },
     StateAborted { state_type: &'static str, name: String },
     TaskScheduled(TaskScheduled),
     TaskStarted { resource_type: String, resource: String },
@@ -53,6 +54,8 @@ pub enum EventDetails {
     MapRunSucceeded,
     MapRunFailed(ErrorDetails),
     MapRunAborted,
+    /// A JSONata expression failed: `location` is the field, `state` the state's name.
+    EvaluationFailed { error: ErrorDetails, location: String, state: String },
 }
 
 /// An error name and cause, either of which AWS may leave out.
@@ -120,6 +123,7 @@ impl EventDetails {
             EventDetails::MapRunSucceeded => "MapRunSucceeded",
             EventDetails::MapRunFailed(_) => "MapRunFailed",
             EventDetails::MapRunAborted => "MapRunAborted",
+            EventDetails::EvaluationFailed { .. } => "EvaluationFailed",
         }
     }
 
@@ -140,10 +144,16 @@ impl EventDetails {
                 "stateEnteredEventDetails",
                 json!({"name": name, "input": input, "inputDetails": {"truncated": false}}),
             ),
-            EventDetails::StateExited { name, output, .. } => (
-                "stateExitedEventDetails",
-                json!({"name": name, "output": output, "outputDetails": {"truncated": false}}),
-            ),
+            EventDetails::StateExited { name, output, assigned, .. } => {
+                let mut details = json!({"name": name, "output": output, "outputDetails": {"truncated": false}});
+                if let Some(assigned) = assigned {
+                    let variables: Object<String, Value> =
+                        assigned.iter().map(|(name, value)| (name.clone(), Value::String(value.clone()))).collect();
+                    details["assignedVariables"] = Value::Object(variables);
+                    details["assignedVariablesDetails"] = json!({"truncated": false});
+                }
+                ("stateExitedEventDetails", details)
+            }
             EventDetails::StateAborted { .. } => return None,
             EventDetails::TaskScheduled(t) => {
                 let mut object = Object::new();
@@ -206,6 +216,12 @@ impl EventDetails {
                 ("mapRunStartedEventDetails", json!({"mapRunArn": map_run_arn}))
             }
             EventDetails::MapRunFailed(e) => ("mapRunFailedEventDetails", e.to_json()),
+            EventDetails::EvaluationFailed { error, location, state } => {
+                let mut details = error.to_json();
+                details["location"] = location.clone().into();
+                details["state"] = state.clone().into();
+                ("evaluationFailedEventDetails", details)
+            }
             EventDetails::LambdaFunctionStarted
             | EventDetails::ParallelStateStarted
             | EventDetails::ParallelStateSucceeded

@@ -10,6 +10,7 @@ mod execution;
 mod history;
 mod resource;
 mod time;
+mod variables;
 
 pub use execution::{Command, Execution, ExecutionInfo, Limits, Status, TaskId, TaskRequest, TimerId, Trigger};
 pub use history::{ErrorDetails, EventDetails, HistoryEvent, TaskScheduled};

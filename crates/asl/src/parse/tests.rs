@@ -72,10 +72,47 @@ fn nested_workflows_are_validated() {
 }
 
 #[test]
-fn jsonata_is_recognised_but_not_supported_yet() {
+fn jsonata_machine_is_valid() {
     check_errors(
-        json!({"QueryLanguage": "JSONata", "StartAt": "A", "States": {"A": {"Type": "Pass", "Output": "{% 1 %}", "End": true}}}),
-        &["/QueryLanguage: UNSUPPORTED_FEATURE", "/States/A/Output: UNSUPPORTED_FEATURE"],
+        json!({"QueryLanguage": "JSONata", "StartAt": "A", "States": {
+            "A": {"Type": "Pass", "Output": "{% $states.input.x %}", "Assign": {"v": "{% 1 + 1 %}"}, "Next": "C"},
+            "C": {"Type": "Choice", "Choices": [{"Condition": "{% $v = 2 %}", "Next": "W", "Output": {"ok": true}}], "Default": "W"},
+            "W": {"Type": "Wait", "Seconds": "{% $v %}", "End": true}
+        }}),
+        &[],
+    );
+}
+
+#[test]
+fn fields_of_the_other_query_language_are_rejected() {
+    check_errors(
+        json!({"QueryLanguage": "JSONata", "StartAt": "A", "States": {
+            "A": {"Type": "Pass", "InputPath": "$.x", "Parameters": {}, "Next": "B"},
+            "B": {"Type": "Pass", "QueryLanguage": "JSONPath", "End": true}
+        }}),
+        &[
+            "/States/A/InputPath: SCHEMA_VALIDATION_FAILED",
+            "/States/A/Parameters: SCHEMA_VALIDATION_FAILED",
+            "/States/B/QueryLanguage: SCHEMA_VALIDATION_FAILED",
+        ],
+    );
+    check_errors(
+        json!({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::x", "Arguments": {}, "Output": 1, "End": true}}}),
+        &["/States/A/Arguments: SCHEMA_VALIDATION_FAILED", "/States/A/Output: SCHEMA_VALIDATION_FAILED"],
+    );
+}
+
+#[test]
+fn bad_expressions_and_variable_names_are_reported() {
+    check_errors(
+        json!({"QueryLanguage": "JSONata", "StartAt": "A", "States": {
+            "A": {"Type": "Pass", "Output": {"x": ["{% 1 + %}"]}, "Assign": {"1bad": 1, "states": 2}, "End": true}
+        }}),
+        &[
+            "/States/A/Assign/1bad: SCHEMA_VALIDATION_FAILED",
+            "/States/A/Assign/states: SCHEMA_VALIDATION_FAILED",
+            "/States/A/Output/x/0: SCHEMA_VALIDATION_FAILED",
+        ],
     );
 }
 

@@ -1,0 +1,208 @@
+//! JSONata in a definition: `{% … %}` expressions, and values that hold them anywhere inside.
+//!
+//! An `Expr` is one expression, compiled once when the definition is parsed. A `Dynamic` is a JSON value in which
+//! any string of the form `{% … %}` (in an object member or array element, at any depth) is an expression; the
+//! rest is literal. Evaluation sees `$states` and the workflow variables the expression names; failures are
+//! `States.QueryEvaluationError` with AWS's cause texts, which name the field (`Output/result`).
+
+use serde_json::{Map as Object, Value};
+
+use crate::{Failure, Variables, errors};
+
+/// One JSONata expression, the text between `{%` and `%}`.
+#[derive(Debug, Clone)]
+pub struct Expr {
+    text: String,
+    compiled: jsonata::Expression,
+    /// The `$names` the expression mentions, to bind only the workflow variables it can see.
+    names: Vec<String>,
+}
+
+/// A value with JSONata expressions inside.
+#[derive(Debug, Clone)]
+pub enum Dynamic {
+    Literal(Value),
+    Expr(Expr),
+    Object(Vec<(String, Dynamic)>),
+    Array(Vec<Dynamic>),
+}
+
+/// What a JSONata expression can see: `$states` (input, result, errorOutput, context), the workflow variables, the
+/// current time and a source of random numbers.
+pub struct Scope<'a> {
+    pub states: &'a Value,
+    pub vars: &'a dyn Variables,
+    pub now_ms: i64,
+    pub random: &'a dyn Fn() -> u64,
+}
+
+/// The delimiters of an expression.
+const OPEN: &str = "{%";
+const CLOSE: &str = "%}";
+
+/// Whether `text` is an expression: `{%` … `%}` as the whole string.
+pub fn is_expression(text: &str) -> bool {
+    text.starts_with(OPEN) && text.ends_with(CLOSE) && text.len() >= OPEN.len() + CLOSE.len()
+}
+
+impl Expr {
+    /// Compiles `{% … %}` text (the delimiters included).
+    pub fn compile(text: &str) -> Result<Expr, String> {
+        let inner = text
+            .strip_prefix(OPEN)
+            .and_then(|t| t.strip_suffix(CLOSE))
+            .ok_or_else(|| format!("a JSONata expression must be written as {{% … %}}, not {text:?}"))?
+            .trim();
+        if inner.is_empty() {
+            return Err("the JSONata expression is empty".to_owned());
+        }
+        let compiled = jsonata::Expression::compile(inner).map_err(|e| format!("invalid JSONata expression '{inner}': {e}"))?;
+        Ok(Expr { text: inner.to_owned(), names: variable_names(inner), compiled })
+    }
+
+    /// The expression's text, without delimiters.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Evaluates the expression for `field` (named in failures); undefined is a failure.
+    pub fn evaluate(&self, scope: &Scope, field: &str) -> Result<Value, Failure> {
+        match self.evaluate_optional(scope, field)? {
+            Some(value) => Ok(value),
+            None => Err(self.failure(field, "returned nothing (undefined).")),
+        }
+    }
+
+    /// Evaluates the expression; `None` is JSONata's undefined.
+    pub fn evaluate_optional(&self, scope: &Scope, field: &str) -> Result<Option<Value>, Failure> {
+        let mut bindings = jsonata::Bindings::new();
+        bindings.insert("states", scope.states);
+        for name in &self.names {
+            if name != "states" {
+                if let Some(value) = scope.vars.get(name) {
+                    bindings.insert(name, value);
+                }
+            }
+        }
+        let host = jsonata::Host { now_ms: scope.now_ms, random: scope.random };
+        self.compiled.evaluate(&Value::Null, &bindings, &host).map_err(|error| {
+            if error.is_unsupported_result() {
+                self.failure(field, "returned an unsupported result type.")
+            } else {
+                self.failure(field, &format!("threw an error during evaluation. {error}"))
+            }
+        })
+    }
+
+    fn failure(&self, field: &str, what: &str) -> Failure {
+        Failure::new(
+            errors::QUERY_EVALUATION_ERROR,
+            format!("The JSONata expression '{}' specified for the field '{field}' {what}", self.text),
+        )
+    }
+}
+
+impl Dynamic {
+    /// Compiles a value: every `{% … %}` string inside becomes an expression. `Err` lists each bad expression as
+    /// (JSON pointer relative to the value, message).
+    pub fn compile(value: &Value) -> Result<Dynamic, Vec<(String, String)>> {
+        let mut problems = Vec::new();
+        let dynamic = compile_at(value, "", &mut problems);
+        if problems.is_empty() { Ok(dynamic) } else { Err(problems) }
+    }
+
+    /// Whether the value holds no expression.
+    pub fn is_literal(&self) -> bool {
+        matches!(self, Dynamic::Literal(_))
+    }
+
+    /// Evaluates every expression inside for `field` (failures name `field/key/…`).
+    pub fn evaluate(&self, scope: &Scope, field: &str) -> Result<Value, Failure> {
+        match self {
+            Dynamic::Literal(value) => Ok(value.clone()),
+            Dynamic::Expr(expr) => expr.evaluate(scope, field),
+            Dynamic::Object(members) => {
+                let mut object = Object::new();
+                for (key, member) in members {
+                    object.insert(key.clone(), member.evaluate(scope, &format!("{field}/{key}"))?);
+                }
+                Ok(Value::Object(object))
+            }
+            Dynamic::Array(items) => {
+                let mut array = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    array.push(item.evaluate(scope, &format!("{field}/{i}"))?);
+                }
+                Ok(Value::Array(array))
+            }
+        }
+    }
+}
+
+fn compile_at(value: &Value, pointer: &str, problems: &mut Vec<(String, String)>) -> Dynamic {
+    match value {
+        Value::String(text) if is_expression(text) => match Expr::compile(text) {
+            Ok(expr) => Dynamic::Expr(expr),
+            Err(message) => {
+                problems.push((pointer.to_owned(), message));
+                Dynamic::Literal(value.clone())
+            }
+        },
+        Value::Object(object) => {
+            let members: Vec<(String, Dynamic)> = object
+                .iter()
+                .map(|(k, v)| (k.clone(), compile_at(v, &format!("{pointer}/{}", crate::parse::escape(k)), problems)))
+                .collect();
+            if members.iter().all(|(_, m)| m.is_literal()) {
+                Dynamic::Literal(value.clone())
+            } else {
+                Dynamic::Object(members)
+            }
+        }
+        Value::Array(items) => {
+            let items: Vec<Dynamic> =
+                items.iter().enumerate().map(|(i, v)| compile_at(v, &format!("{pointer}/{i}"), problems)).collect();
+            if items.iter().all(Dynamic::is_literal) { Dynamic::Literal(value.clone()) } else { Dynamic::Array(items) }
+        }
+        other => Dynamic::Literal(other.clone()),
+    }
+}
+
+/// The `$name`s in an expression's text (an over-approximation: names inside string literals count too).
+fn variable_names(text: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c != '$' {
+            continue;
+        }
+        let start = i + 1;
+        let mut end = start;
+        while let Some(&(j, d)) = chars.peek() {
+            if d.is_alphanumeric() || d == '_' {
+                end = j + d.len_utf8();
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        if end > start {
+            let name = &text[start..end];
+            if !names.iter().any(|n| n == name) {
+                names.push(name.to_owned());
+            }
+        }
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::variable_names;
+
+    #[test]
+    fn finds_variable_names() {
+        assert_eq!(variable_names("$sum($states.input.x) + $a_1 + $a_1"), ["sum", "states", "a_1"]);
+        assert_eq!(variable_names("$"), Vec::<String>::new());
+    }
+}
