@@ -2,7 +2,8 @@
 //!
 //! Each workload (`NAME.asl.json`, `NAME.input.json`, `NAME.expected.json` in the workloads folder) runs on one
 //! thread with the virtual clock and full history, repeatedly for about `--seconds`; its output is checked against
-//! the expected one first. A built-in `map_100k` workload (an inline Map over `--map-items` items) shows that a large
+//! the expected one first. A built-in `pass_chain_100_jsonata` is `pass_chain_100` written in JSONata. A built-in
+//! `map_100k` workload (an inline Map over `--map-items` items) shows that a large
 //! Map runs in bounded memory: its figure is the process's peak resident memory.
 
 use std::io::Write;
@@ -60,6 +61,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         eprintln!("note: no workloads folder at {}; only built-in workloads run", args.workloads.display());
     }
+    workloads.push(jsonata_pass_chain()?);
     if args.map_items > 0 {
         workloads.push(large_map(args.map_items)?);
     }
@@ -179,6 +181,34 @@ fn load_workloads(dir: &Path) -> anyhow::Result<Vec<Workload>> {
             Ok(Workload { name, machine: Arc::new(machine), input, expected })
         })
         .collect()
+}
+
+/// `pass_chain_100` in JSONata: 100 Pass states, each building the accumulator with one `Output` expression.
+fn jsonata_pass_chain() -> anyhow::Result<Workload> {
+    let mut states = serde_json::Map::new();
+    for i in 0..100 {
+        let mut state = json!({
+            "Type": "Pass",
+            "Output": format!(
+                "{{% $merge([$states.input, {{'acc': {{'step': {i}, 'prev': $states.input.acc.step, 'name': $states.input.name}}}}]) %}}"
+            ),
+        });
+        if i < 99 {
+            state["Next"] = json!(format!("P{}", i + 1));
+        } else {
+            state["End"] = json!(true);
+        }
+        states.insert(format!("P{i}"), state);
+    }
+    let definition = json!({"QueryLanguage": "JSONata", "StartAt": "P0", "States": states});
+    let machine = asl::parse::parse_value(&definition).map_err(|d| anyhow::anyhow!("built-in JSONata workload: {d:?}"))?;
+    let expected = json!({"status": "SUCCEEDED", "output": {"name": "bench", "acc": {"step": 99, "prev": 98, "name": "bench"}}});
+    Ok(Workload {
+        name: "pass_chain_100_jsonata".to_owned(),
+        machine: Arc::new(machine),
+        input: json!({"name": "bench", "acc": {"step": -1}}),
+        expected: Some(expected),
+    })
 }
 
 /// An inline Map over `items` numbers with a one-state Pass processor.
