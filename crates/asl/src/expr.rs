@@ -78,10 +78,10 @@ impl Expr {
         let mut bindings = jsonata::Bindings::new();
         bindings.insert("states", scope.states);
         for name in &self.names {
-            if name != "states" {
-                if let Some(value) = scope.vars.get(name) {
-                    bindings.insert(name, value);
-                }
+            if name != "states"
+                && let Some(value) = scope.vars.get(name)
+            {
+                bindings.insert(name, value);
             }
         }
         let host = jsonata::Host { now_ms: scope.now_ms, random: scope.random };

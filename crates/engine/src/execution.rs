@@ -147,6 +147,18 @@ struct Frame {
     phase: Phase,
 }
 
+/// What a new frame starts with.
+struct Spawn {
+    workflow: WorkflowId,
+    state: StateId,
+    parent: Parent,
+    input: Value,
+    /// The event its thread continues from.
+    last_event: u64,
+    record: bool,
+    vars: Arc<Scope>,
+}
+
 enum Parent {
     Root,
     Branch { frame: usize, index: usize },
@@ -312,7 +324,8 @@ impl Execution {
         let top = WorkflowId(0);
         let start_at = self.machine.top().start_at;
         let last = self.history.len() as u64;
-        let frame = self.spawn(top, start_at, Parent::Root, input, last, true, Arc::new(Scope::default()));
+        let vars = Arc::new(Scope::default());
+        let frame = self.spawn(Spawn { workflow: top, state: start_at, parent: Parent::Root, input, last_event: last, record: true, vars });
         self.queue.push_back(frame);
     }
 
@@ -474,7 +487,8 @@ impl Execution {
                     let start = machine.workflow(*branch).start_at;
                     let parent = Parent::Branch { frame: fid, index };
                     let vars = Arc::new(Scope::inside(scope.clone()));
-                    let child = self.spawn(*branch, start, parent, input.clone(), started, record, vars);
+                    let spawn = Spawn { workflow: *branch, state: start, parent, input: input.clone(), last_event: started, record, vars };
+                    let child = self.spawn(spawn);
                     children.push(Some(child));
                     self.queue.push_back(child);
                 }
@@ -980,28 +994,19 @@ impl Execution {
 
     // ---- Bookkeeping ------------------------------------------------------------------------------------------
 
-    fn spawn(
-        &mut self,
-        workflow: WorkflowId,
-        state: StateId,
-        parent: Parent,
-        input: Value,
-        last_event: u64,
-        record: bool,
-        vars: Arc<Scope>,
-    ) -> usize {
+    fn spawn(&mut self, spawn: Spawn) -> usize {
         let frame = Frame {
-            workflow,
-            state,
-            parent,
-            input,
+            workflow: spawn.workflow,
+            state: spawn.state,
+            parent: spawn.parent,
+            input: spawn.input,
             entered_event: 0,
             entered_time: self.now,
-            last_event,
-            record,
+            last_event: spawn.last_event,
+            record: spawn.record,
             attempts: Vec::new(),
             retry_count: 0,
-            vars,
+            vars: spawn.vars,
             phase: Phase::Enter,
         };
         match self.free.pop() {

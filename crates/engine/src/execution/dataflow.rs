@@ -186,22 +186,6 @@ impl Execution {
         }
     }
 
-    pub(super) fn result_pipeline(
-        &self,
-        frame: &Frame,
-        state: &State,
-        selector: Option<&Template>,
-        result_path: &ResultPath,
-        result: Value,
-    ) -> Result<Value, Failure> {
-        let result = match selector {
-            Some(selector) => self.template(frame, state, selector, &result, None)?,
-            None => result,
-        };
-        let merged = self.apply_result_path(frame, state, result_path, result)?;
-        self.output_path(frame, state, merged)
-    }
-
     pub(super) fn apply_result_path(&self, frame: &Frame, state: &State, result_path: &ResultPath, result: Value) -> Result<Value, Failure> {
         match result_path {
             ResultPath::Replace => Ok(result),

@@ -9,7 +9,7 @@ use asl::model::{Count, MapMode, Percentage, QueryLanguage, State, StateKind};
 use asl::{Failure, errors};
 
 use crate::execution::dataflow::{Conclusion, jsonata_type};
-use crate::execution::{Execution, Flow, Frame, MapRun, Parent, Phase, batch_value, details, display_plain, failure_of};
+use crate::execution::{Execution, Flow, Frame, MapRun, Parent, Phase, Spawn, batch_value, details, display_plain, failure_of};
 use crate::history::EventDetails;
 use crate::variables::Scope;
 
@@ -187,7 +187,9 @@ impl Execution {
             let start = machine.workflow(map.processor).start_at;
             // A distributed Map's iterations are child executions: they do not see the parent's variables.
             let vars = if distributed { Arc::new(Scope::default()) } else { Arc::new(Scope::inside(self.frame(fid).vars.clone())) };
-            let child = self.spawn(map.processor, start, Parent::Iteration { frame: fid, index }, input, started, record, vars);
+            let parent = Parent::Iteration { frame: fid, index };
+            let spawn = Spawn { workflow: map.processor, state: start, parent, input, last_event: started, record, vars };
+            let child = self.spawn(spawn);
             self.queue.push_back(child);
             if let Phase::Map(run) = &mut self.frame_mut(fid).phase {
                 run.running.push(child);
