@@ -8,6 +8,7 @@
 mod diagnostic;
 mod env;
 mod failure;
+mod scope;
 
 pub mod choice;
 pub mod expr;

@@ -53,6 +53,7 @@ pub fn parse_value(value: &Value) -> Result<StateMachine, Vec<Diagnostic>> {
     let timeout_seconds = parser.opt_positive(root, "", "TimeoutSeconds");
     let query_language = parser.query_language(root, "", QueryLanguage::JsonPath);
     parser.workflow(root, "", query_language);
+    crate::scope::check(value, &mut parser.diagnostics);
     if parser.diagnostics.is_empty() {
         Ok(StateMachine { comment, timeout_seconds, query_language, workflows: parser.workflows })
     } else {

@@ -719,7 +719,17 @@ impl Execution {
         if text.len() > self.limits.max_payload_bytes {
             return self.fail_state(fid, data_limit_exceeded(&state.name));
         }
-        let assigned_text = assigned.as_ref().map(|assigned| assigned.iter().map(|(k, v)| (k.clone(), v.to_string())).collect());
+        let assigned_text: Option<Vec<(String, String)>> =
+            assigned.as_ref().map(|assigned| assigned.iter().map(|(k, v)| (k.clone(), v.to_string())).collect());
+        // AWS allows up to 256 KiB of assigned data per state (the payload limit, raisable here).
+        let assigned_bytes: usize = assigned_text.iter().flatten().map(|(k, v)| k.len() + v.len()).sum();
+        if assigned_bytes > self.limits.max_payload_bytes {
+            let cause = format!(
+                "The state '{}' assigned variables with a size exceeding the maximum number of bytes service limit.",
+                state.name
+            );
+            return self.fail_state(fid, Failure::new(errors::DATA_LIMIT_EXCEEDED, cause));
+        }
         if let Some(assigned) = assigned {
             Arc::make_mut(&mut self.frame_mut(fid).vars).assign(assigned);
         }
