@@ -5,6 +5,7 @@
 //! wall clock or starts threads.
 
 pub mod local;
+pub mod service;
 mod resources;
 
 pub use local::{Clock, Options, Progress, run};

@@ -1,0 +1,164 @@
+//! Durable storage of state machines, executions, their history events and the triggers that produced them.
+//!
+//! One `Store` trait, implemented for embedded SQLite (`sqlite`) and later PostgreSQL. An execution's durable record
+//! is its triggers (the inputs the deterministic engine folded: start, task results, timers fired, stop) and the
+//! history events they produced, committed together; on restart the runtime re-folds the triggers to rebuild each
+//! running execution exactly. This is the only crate with SQL.
+//!
+//! STUB: the public API below is the contract; the bodies are being written.
+
+use std::future::Future;
+
+pub mod sqlite;
+
+/// Workflow type of a state machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Standard,
+    Express,
+}
+
+/// A state machine as stored. Timestamps are milliseconds since the Unix epoch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateMachine {
+    pub arn: String,
+    pub name: String,
+    pub kind: Kind,
+    pub definition: String,
+    pub role_arn: String,
+    /// `loggingConfiguration`, `tracingConfiguration` as the API received them (JSON text), kept for Describe.
+    pub logging_configuration: Option<String>,
+    pub tracing_configuration: Option<String>,
+    pub description: Option<String>,
+    /// Changes on every update.
+    pub revision_id: String,
+    pub created: i64,
+    pub updated: i64,
+    /// Tags as (key, value), in insertion order.
+    pub tags: Vec<(String, String)>,
+}
+
+/// How an execution ended, or that it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Running,
+    Succeeded,
+    Failed,
+    TimedOut,
+    Aborted,
+}
+
+/// An execution as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Execution {
+    pub arn: String,
+    pub name: String,
+    pub state_machine_arn: String,
+    /// The definition it runs (a snapshot: updating the machine does not change running executions).
+    pub definition: String,
+    pub role_arn: String,
+    pub kind: Kind,
+    pub input: String,
+    pub trace_header: Option<String>,
+    pub status: Status,
+    pub start: i64,
+    pub stop: Option<i64>,
+    pub output: Option<String>,
+    pub error: Option<String>,
+    pub cause: Option<String>,
+}
+
+/// One history event as stored: its id and its wire JSON (`HistoryEvent::to_json`, as text).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub id: u64,
+    pub json: String,
+}
+
+/// How an execution ended, written with the events that end it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ending {
+    pub status: Status,
+    pub stop: i64,
+    pub output: Option<String>,
+    pub error: Option<String>,
+    pub cause: Option<String>,
+}
+
+/// What one step of one execution appends: the trigger it folded (JSON text, opaque to the store), the events it
+/// produced (ids continue the execution's sequence), and its ending if it ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Append {
+    pub execution_arn: String,
+    pub trigger: String,
+    pub events: Vec<Event>,
+    pub ending: Option<Ending>,
+}
+
+/// A page request: at most `limit` items after the position `token` names.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageRequest {
+    pub token: Option<String>,
+    pub limit: usize,
+}
+
+/// A page of items and the token of the next page, if there is one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_token: Option<String>,
+}
+
+/// A running execution as recovery needs it: its record and its triggers in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recovered {
+    pub execution: Execution,
+    pub triggers: Vec<String>,
+}
+
+/// Storage errors.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("already exists: {0}")]
+    AlreadyExists(String),
+    #[error("does not exist: {0}")]
+    NotFound(String),
+    #[error("invalid page token: {0}")]
+    InvalidToken(String),
+    #[error("history of {execution} expected to continue at event {expected}, found {found}")]
+    Conflict { execution: String, expected: u64, found: u64 },
+    #[error("storage failed: {0}")]
+    Backend(Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Durable storage. Every method is safe to call concurrently from many tasks; `append` commits many executions'
+/// steps in one transaction (group commit) and returns only once they are durable.
+pub trait Store: Send + Sync + 'static {
+    fn create_state_machine(&self, machine: StateMachine) -> impl Future<Output = Result<(), Error>> + Send;
+    /// Replaces the definition, role, logging, tracing and description, and sets a new revision id and update time.
+    fn update_state_machine(&self, machine: StateMachine) -> impl Future<Output = Result<(), Error>> + Send;
+    fn delete_state_machine(&self, arn: &str) -> impl Future<Output = Result<(), Error>> + Send;
+    fn state_machine(&self, arn: &str) -> impl Future<Output = Result<Option<StateMachine>, Error>> + Send;
+    /// State machines ordered by creation.
+    fn list_state_machines(&self, page: PageRequest) -> impl Future<Output = Result<Page<StateMachine>, Error>> + Send;
+
+    /// Creates an execution together with its first step (the start trigger and its events). `AlreadyExists` if
+    /// an execution of that ARN exists.
+    fn create_execution(&self, execution: Execution, first: Append) -> impl Future<Output = Result<(), Error>> + Send;
+    /// Appends steps of any executions, durably, in one transaction with others waiting (group commit).
+    fn append(&self, steps: Vec<Append>) -> impl Future<Output = Result<(), Error>> + Send;
+    fn execution(&self, arn: &str) -> impl Future<Output = Result<Option<Execution>, Error>> + Send;
+    /// Executions of a state machine, newest first, optionally only those with `status`.
+    fn list_executions(
+        &self,
+        state_machine_arn: &str,
+        status: Option<Status>,
+        page: PageRequest,
+    ) -> impl Future<Output = Result<Page<Execution>, Error>> + Send;
+    /// History events in id order (or reverse order).
+    fn history(&self, execution_arn: &str, reverse: bool, page: PageRequest)
+    -> impl Future<Output = Result<Page<Event>, Error>> + Send;
+    /// Every execution still running, with its triggers, for recovery at start-up.
+    fn running(&self) -> impl Future<Output = Result<Vec<Recovered>, Error>> + Send;
+}
