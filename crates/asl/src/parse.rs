@@ -66,6 +66,13 @@ struct Parser {
     workflows: Vec<Workflow>,
 }
 
+/// How a field that may also come from a path or an expression was given.
+enum Given<'v> {
+    Literal(&'v Value),
+    Path(Path),
+    Expr(Expr),
+}
+
 /// The names of a workflow's states, for resolving transitions.
 struct Names<'a> {
     ids: HashMap<&'a str, StateId>,
@@ -965,8 +972,8 @@ impl Parser {
         }
     }
 
-    /// `TimeoutSeconds`/`TimeoutSecondsPath` and the like: a positive integer or a reference path.
-    fn seconds(&mut self, object: &Object<String, Value>, pointer: &str, key: &str, language: QueryLanguage) -> Option<Seconds> {
+    /// A field `key` given literally, by `{key}Path` (a reference path), or, in JSONata states, by an expression.
+    fn given<'v>(&mut self, object: &'v Object<String, Value>, pointer: &str, key: &str, language: QueryLanguage) -> Option<Given<'v>> {
         let path_key = format!("{key}Path");
         match (object.get(key), object.get(&path_key)) {
             (Some(_), Some(_)) => {
@@ -974,61 +981,54 @@ impl Parser {
                 None
             }
             (Some(value @ Value::String(_)), None) if language == QueryLanguage::Jsonata => {
-                self.expr(value, &format!("{pointer}/{key}")).map(Seconds::Expr)
+                self.expr(value, &format!("{pointer}/{key}")).map(Given::Expr)
             }
-            (Some(value), None) => match value.as_u64() {
+            (Some(value), None) => Some(Given::Literal(value)),
+            (None, Some(value)) => self.reference_path(value, &format!("{pointer}/{path_key}")).map(Given::Path),
+            (None, None) => None,
+        }
+    }
+
+    /// `TimeoutSeconds`/`TimeoutSecondsPath` and the like: a positive integer, a reference path or an expression.
+    fn seconds(&mut self, object: &Object<String, Value>, pointer: &str, key: &str, language: QueryLanguage) -> Option<Seconds> {
+        match self.given(object, pointer, key, language)? {
+            Given::Literal(value) => match value.as_u64() {
                 Some(seconds) if (1..=99_999_999).contains(&seconds) => Some(Seconds::Literal(seconds)),
                 _ => {
                     self.error(format!("{pointer}/{key}"), SCHEMA, format!("'{key}' must be an integer from 1 to 99999999, not {value}"));
                     None
                 }
             },
-            (None, Some(value)) => self.reference_path(value, &format!("{pointer}/{path_key}")).map(Seconds::Path),
-            (None, None) => None,
+            Given::Path(path) => Some(Seconds::Path(path)),
+            Given::Expr(expr) => Some(Seconds::Expr(expr)),
         }
     }
 
     fn count(&mut self, object: &Object<String, Value>, pointer: &str, key: &str, language: QueryLanguage) -> Option<Count> {
-        let path_key = format!("{key}Path");
-        match (object.get(key), object.get(&path_key)) {
-            (Some(_), Some(_)) => {
-                self.error(pointer, SCHEMA, format!("a state takes either '{key}' or '{path_key}', not both"));
-                None
-            }
-            (Some(value @ Value::String(_)), None) if language == QueryLanguage::Jsonata => {
-                self.expr(value, &format!("{pointer}/{key}")).map(Count::Expr)
-            }
-            (Some(value), None) => match value.as_u64() {
+        match self.given(object, pointer, key, language)? {
+            Given::Literal(value) => match value.as_u64() {
                 Some(n) => Some(Count::Literal(n)),
                 None => {
                     self.error(format!("{pointer}/{key}"), SCHEMA, format!("'{key}' must be a non-negative integer, not {value}"));
                     None
                 }
             },
-            (None, Some(value)) => self.reference_path(value, &format!("{pointer}/{path_key}")).map(Count::Path),
-            (None, None) => None,
+            Given::Path(path) => Some(Count::Path(path)),
+            Given::Expr(expr) => Some(Count::Expr(expr)),
         }
     }
 
     fn percentage(&mut self, object: &Object<String, Value>, pointer: &str, key: &str, language: QueryLanguage) -> Option<Percentage> {
-        let path_key = format!("{key}Path");
-        match (object.get(key), object.get(&path_key)) {
-            (Some(_), Some(_)) => {
-                self.error(pointer, SCHEMA, format!("a state takes either '{key}' or '{path_key}', not both"));
-                None
-            }
-            (Some(value @ Value::String(_)), None) if language == QueryLanguage::Jsonata => {
-                self.expr(value, &format!("{pointer}/{key}")).map(Percentage::Expr)
-            }
-            (Some(value), None) => match value.as_f64() {
+        match self.given(object, pointer, key, language)? {
+            Given::Literal(value) => match value.as_f64() {
                 Some(p) if (0.0..=100.0).contains(&p) => Some(Percentage::Literal(p)),
                 _ => {
                     self.error(format!("{pointer}/{key}"), SCHEMA, format!("'{key}' must be a number from 0 to 100, not {value}"));
                     None
                 }
             },
-            (None, Some(value)) => self.reference_path(value, &format!("{pointer}/{path_key}")).map(Percentage::Path),
-            (None, None) => None,
+            Given::Path(path) => Some(Percentage::Path(path)),
+            Given::Expr(expr) => Some(Percentage::Expr(expr)),
         }
     }
 

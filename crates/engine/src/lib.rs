@@ -10,6 +10,7 @@ mod execution;
 mod history;
 mod resource;
 mod time;
+mod trigger;
 mod variables;
 
 pub use execution::{Command, Execution, ExecutionInfo, Limits, Status, TaskId, TaskRequest, TimerId, Trigger};

@@ -1,0 +1,97 @@
+//! The durable form of a `Trigger`: what the runtime stores for every step, and re-folds on recovery.
+//!
+//! A stable format: `{"v": 1, "type": "Start" | "TaskCompleted" | "TimerFired" | "Stop" | "Resume", "now": ms, …}`.
+//! Later versions must keep reading version 1.
+
+use serde_json::{Map as Object, Value, json};
+
+use asl::Failure;
+
+use crate::execution::{TaskId, TimerId, Trigger};
+
+/// The version written by `to_json`.
+const VERSION: u64 = 1;
+
+impl Trigger {
+    /// The trigger as stored.
+    pub fn to_json(&self) -> Value {
+        match self {
+            Trigger::Start { input, now } => json!({"v": VERSION, "type": "Start", "now": now, "input": input}),
+            Trigger::TaskCompleted { task, outcome, now } => {
+                let mut object = Object::new();
+                object.insert("v".into(), VERSION.into());
+                object.insert("type".into(), "TaskCompleted".into());
+                object.insert("now".into(), (*now).into());
+                object.insert("task".into(), task.0.into());
+                match outcome {
+                    Ok(result) => {
+                        object.insert("result".into(), result.clone());
+                    }
+                    Err(failure) => {
+                        object.insert("error".into(), failure.error.clone().into());
+                        object.insert("cause".into(), failure.cause.clone().map_or(Value::Null, Value::String));
+                    }
+                }
+                Value::Object(object)
+            }
+            Trigger::TimerFired { timer, now } => json!({"v": VERSION, "type": "TimerFired", "now": now, "timer": timer.0}),
+            Trigger::Stop { error, cause, now } => {
+                json!({"v": VERSION, "type": "Stop", "now": now, "error": error, "cause": cause})
+            }
+            Trigger::Resume { now } => json!({"v": VERSION, "type": "Resume", "now": now}),
+        }
+    }
+
+    /// Reads a stored trigger; `None` if it is not one.
+    pub fn from_json(value: &Value) -> Option<Trigger> {
+        let now = value.get("now")?.as_i64()?;
+        let text = |key: &str| value.get(key).and_then(Value::as_str).map(str::to_owned);
+        match value.get("type")?.as_str()? {
+            "Start" => Some(Trigger::Start { input: value.get("input")?.clone(), now }),
+            "TaskCompleted" => {
+                let task = TaskId(value.get("task")?.as_u64()?);
+                let outcome = match value.get("result") {
+                    Some(result) => Ok(result.clone()),
+                    None => Err(Failure { error: text("error")?, cause: text("cause") }),
+                };
+                Some(Trigger::TaskCompleted { task, outcome, now })
+            }
+            "TimerFired" => Some(Trigger::TimerFired { timer: TimerId(value.get("timer")?.as_u64()?), now }),
+            "Stop" => Some(Trigger::Stop { error: text("error"), cause: text("cause"), now }),
+            "Resume" => Some(Trigger::Resume { now }),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use asl::Failure;
+
+    use crate::execution::{TaskId, TimerId, Trigger};
+
+    #[track_caller]
+    fn round_trip(trigger: Trigger) {
+        let stored = trigger.to_json();
+        let back = Trigger::from_json(&stored).expect("reads back");
+        assert_eq!(back.to_json(), stored);
+    }
+
+    #[test]
+    fn every_trigger_round_trips() {
+        round_trip(Trigger::Start { input: json!({"a": [1, 2.5]}), now: 5 });
+        round_trip(Trigger::TaskCompleted { task: TaskId(3), outcome: Ok(json!(null)), now: 6 });
+        round_trip(Trigger::TaskCompleted { task: TaskId(3), outcome: Err(Failure { error: "E".into(), cause: None }), now: 7 });
+        round_trip(Trigger::TimerFired { timer: TimerId(9), now: 8 });
+        round_trip(Trigger::Stop { error: Some("x".into()), cause: None, now: 9 });
+        round_trip(Trigger::Resume { now: 10 });
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_trigger() {
+        assert!(Trigger::from_json(&json!({"type": "Start"})).is_none());
+        assert!(Trigger::from_json(&json!({"type": "Nope", "now": 1})).is_none());
+    }
+}
