@@ -2,6 +2,7 @@
 
 mod bench;
 mod run;
+mod serve;
 mod validate;
 
 use std::process::ExitCode;
@@ -20,6 +21,8 @@ struct Args {
 enum Command {
     /// Run one execution of a definition in process and print its result.
     Run(Box<run::Args>),
+    /// Serve the AWS Step Functions API (AWS CLI, boto3 and the SDKs work with --endpoint-url) on durable SQLite.
+    Serve(serve::Args),
     /// Check definitions and print every problem with its location.
     Validate(validate::Args),
     /// Run the benchmark workloads in process and print state transitions per second.
@@ -30,6 +33,7 @@ fn main() -> ExitCode {
     let args = Args::parse();
     let result = match args.command {
         Command::Run(args) => run::run(*args),
+        Command::Serve(args) => serve::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Bench(args) => bench::run(args),
     };

@@ -4,10 +4,24 @@
 //! are durable: each step's trigger and events are committed (group commit) before its effects run, and on start-up
 //! every running execution is rebuilt by re-folding its triggers, then its timers are re-armed and its in-flight tasks
 //! invoked again (at least once). Express executions run in memory.
-//!
-//! STUB: the public API below is the contract; the bodies are being written.
 
-use store::{Execution, Kind, Page, PageRequest, StateMachine, Status};
+mod actor;
+mod express;
+mod names;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+use tokio::sync::{mpsc, watch};
+
+use engine::{Command, ExecutionInfo, TaskId, TaskRequest, TimerId, Trigger};
+use store::sqlite::Sqlite;
+use store::{Execution, Kind, Page, PageRequest, StateMachine, Status, Store};
+
+use crate::Resources;
+use actor::{Actor, Live, Message};
+use express::Express;
 
 /// What the service needs to start.
 #[derive(Debug, Clone)]
@@ -128,65 +142,204 @@ impl Error {
 
 /// The service: cheap to clone, shared by all request handlers.
 #[derive(Clone)]
-pub struct Service {}
+pub struct Service {
+    inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    config: Config,
+    pub(crate) store: Sqlite,
+    pub(crate) express: Express,
+    live: Mutex<HashMap<String, Live>>,
+    /// Parsed definitions by their text, so executions of one machine share one parse.
+    machines: Mutex<HashMap<String, Arc<asl::model::StateMachine>>>,
+}
+
+impl Inner {
+    /// Drops an ended (or abandoned) execution from the live set.
+    pub(crate) fn forget(&self, arn: &str) {
+        lock(&self.live).remove(arn);
+    }
+}
 
 impl Service {
     /// Opens the store in `config.data_dir`, recovers running executions, and starts the background work.
     pub async fn open(config: Config) -> Result<Service, Error> {
-        let _ = config;
-        Ok(Service {})
+        let store = Sqlite::open(&config.data_dir).map_err(internal)?;
+        let express = Express::new(config.express_retention_seconds);
+        let inner = Arc::new(Inner {
+            config,
+            store,
+            express,
+            live: Mutex::new(HashMap::new()),
+            machines: Mutex::new(HashMap::new()),
+        });
+        let service = Service { inner };
+        service.recover().await?;
+        Ok(service)
     }
 
-    /// Stops taking work, lets in-flight commits finish, and closes the store.
-    pub async fn shutdown(&self) {}
+    /// Stops taking work. Every acknowledged step is already durable; executions resume on the next start.
+    pub async fn shutdown(&self) {
+        let live: Vec<Live> = lock(&self.inner.live).drain().map(|(_, live)| live).collect();
+        drop(live);
+    }
 
     pub fn region(&self) -> &str {
-        "us-east-1"
+        &self.inner.config.region
     }
 
     pub fn account_id(&self) -> &str {
-        "123456789012"
+        &self.inner.config.account_id
+    }
+
+    /// How many executions are running in this process.
+    pub fn running_count(&self) -> usize {
+        lock(&self.inner.live).len()
     }
 
     pub async fn create_state_machine(&self, request: CreateStateMachine) -> Result<StateMachine, Error> {
-        Err(Error::Internal(format!("not implemented: {}", request.name)))
+        names::check_name(&request.name)?;
+        self.machine(&request.definition)?;
+        let arn = format!("arn:aws:states:{}:{}:stateMachine:{}", self.region(), self.account_id(), request.name);
+        let kind = request.kind.unwrap_or(Kind::Standard);
+        if let Some(existing) = self.inner.store.state_machine(&arn).await.map_err(internal)? {
+            // CreateStateMachine is idempotent for an identical request.
+            if existing.definition == request.definition && existing.role_arn == request.role_arn && existing.kind == kind {
+                return Ok(existing);
+            }
+            return Err(Error::StateMachineAlreadyExists(format!("State Machine Already Exists: '{arn}'")));
+        }
+        let now = now();
+        let machine = StateMachine {
+            arn,
+            name: request.name,
+            kind,
+            definition: request.definition,
+            role_arn: request.role_arn,
+            logging_configuration: request.logging_configuration,
+            tracing_configuration: request.tracing_configuration,
+            description: None,
+            revision_id: names::uuid(),
+            created: now,
+            updated: now,
+            tags: request.tags,
+        };
+        match self.inner.store.create_state_machine(machine.clone()).await {
+            Ok(()) => Ok(machine),
+            Err(store::Error::AlreadyExists(_)) => {
+                Err(Error::StateMachineAlreadyExists(format!("State Machine Already Exists: '{}'", machine.arn)))
+            }
+            Err(error) => Err(internal(error)),
+        }
     }
 
     pub async fn describe_state_machine(&self, arn: &str) -> Result<StateMachine, Error> {
-        Err(Error::StateMachineDoesNotExist(format!("State Machine Does Not Exist: '{arn}'")))
+        names::state_machine_name(arn)?;
+        self.inner
+            .store
+            .state_machine(arn)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| Error::StateMachineDoesNotExist(format!("State Machine Does Not Exist: '{arn}'")))
     }
 
     pub async fn update_state_machine(&self, request: UpdateStateMachine) -> Result<StateMachine, Error> {
-        Err(Error::StateMachineDoesNotExist(format!("State Machine Does Not Exist: '{}'", request.arn)))
+        let mut machine = self.describe_state_machine(&request.arn).await?;
+        if request.definition.is_none()
+            && request.role_arn.is_none()
+            && request.logging_configuration.is_none()
+            && request.tracing_configuration.is_none()
+        {
+            return Err(Error::ValidationException(
+                "Either the definition, the roleArn, the loggingConfiguration or the tracingConfiguration must be specified"
+                    .to_owned(),
+            ));
+        }
+        if let Some(definition) = request.definition {
+            self.machine(&definition)?;
+            machine.definition = definition;
+        }
+        if let Some(role_arn) = request.role_arn {
+            machine.role_arn = role_arn;
+        }
+        if request.logging_configuration.is_some() {
+            machine.logging_configuration = request.logging_configuration;
+        }
+        if request.tracing_configuration.is_some() {
+            machine.tracing_configuration = request.tracing_configuration;
+        }
+        machine.revision_id = names::uuid();
+        machine.updated = now();
+        self.inner.store.update_state_machine(machine.clone()).await.map_err(internal)?;
+        Ok(machine)
     }
 
     pub async fn delete_state_machine(&self, arn: &str) -> Result<(), Error> {
-        let _ = arn;
-        Ok(())
+        names::state_machine_name(arn)?;
+        // Deleting what does not exist succeeds, as on AWS. Running executions keep their definition and finish.
+        match self.inner.store.delete_state_machine(arn).await {
+            Ok(()) | Err(store::Error::NotFound(_)) => Ok(()),
+            Err(error) => Err(internal(error)),
+        }
     }
 
     pub async fn list_state_machines(&self, page: PageRequest) -> Result<Page<StateMachine>, Error> {
-        let _ = page;
-        Ok(Page { items: Vec::new(), next_token: None })
+        self.inner.store.list_state_machines(page).await.map_err(paging)
     }
 
     pub async fn start_execution(&self, request: StartExecution) -> Result<Started, Error> {
-        Err(Error::StateMachineDoesNotExist(format!("State Machine Does Not Exist: '{}'", request.state_machine_arn)))
+        let (execution, _) = self.start(request, false).await?;
+        Ok(Started { execution_arn: execution.arn, start_date: execution.start })
     }
 
     /// Runs an Express execution to its end and returns it.
     pub async fn start_sync_execution(&self, request: StartExecution) -> Result<Execution, Error> {
-        Err(Error::StateMachineDoesNotExist(format!("State Machine Does Not Exist: '{}'", request.state_machine_arn)))
+        let (execution, done) = self.start(request, true).await?;
+        let Some(mut done) = done else { return Ok(execution) };
+        loop {
+            if let Some(record) = done.borrow().clone() {
+                return Ok(record);
+            }
+            if done.changed().await.is_err() {
+                return self.describe_execution(&execution.arn).await;
+            }
+        }
     }
 
     /// Stops a running execution; returns the stop date.
     pub async fn stop_execution(&self, arn: &str, error: Option<String>, cause: Option<String>) -> Result<i64, Error> {
-        let _ = (error, cause);
-        Err(Error::ExecutionDoesNotExist(format!("Execution Does Not Exist: '{arn}'")))
+        let execution = self.describe_execution(arn).await?;
+        if execution.status != Status::Running {
+            return Ok(execution.stop.unwrap_or(execution.start));
+        }
+        let live = lock(&self.inner.live).get(arn).cloned();
+        let Some(mut live) = live else {
+            return Err(Error::Internal(format!("execution {arn} is running but not live in this server")));
+        };
+        let _ = live.sender.send(Message::Stop { error, cause });
+        loop {
+            if let Some(record) = live.done.borrow().clone() {
+                return Ok(record.stop.unwrap_or_else(now));
+            }
+            if live.done.changed().await.is_err() {
+                let record = self.describe_execution(arn).await?;
+                return Ok(record.stop.unwrap_or_else(now));
+            }
+        }
     }
 
     pub async fn describe_execution(&self, arn: &str) -> Result<Execution, Error> {
-        Err(Error::ExecutionDoesNotExist(format!("Execution Does Not Exist: '{arn}'")))
+        names::check_execution_arn(arn)?;
+        if let Some(record) = self.inner.express.execution(arn) {
+            return Ok(record);
+        }
+        self.inner
+            .store
+            .execution(arn)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| Error::ExecutionDoesNotExist(format!("Execution Does Not Exist: '{arn}'")))
     }
 
     pub async fn list_executions(
@@ -195,17 +348,344 @@ impl Service {
         status: Option<Status>,
         page: PageRequest,
     ) -> Result<Page<Execution>, Error> {
-        let _ = (status, page);
-        Err(Error::StateMachineDoesNotExist(format!("State Machine Does Not Exist: '{state_machine_arn}'")))
+        let machine = self.describe_state_machine(state_machine_arn).await?;
+        if machine.kind == Kind::Express {
+            return Err(Error::StateMachineTypeNotSupported("This operation is not supported by this type of state machine".to_owned()));
+        }
+        self.inner.store.list_executions(state_machine_arn, status, page).await.map_err(paging)
     }
 
     /// History events as `GetExecutionHistory` returns them (wire JSON values).
-    pub async fn get_execution_history(&self, request: HistoryRequest) -> Result<Page<serde_json::Value>, Error> {
-        Err(Error::ExecutionDoesNotExist(format!("Execution Does Not Exist: '{}'", request.execution_arn)))
+    pub async fn get_execution_history(&self, request: HistoryRequest) -> Result<Page<Value>, Error> {
+        let arn = request.execution_arn.as_str();
+        names::check_execution_arn(arn)?;
+        let texts: Page<String> = match self.inner.express.events(arn) {
+            Some(mut events) => {
+                if request.reverse {
+                    events.reverse();
+                }
+                page_of(events, &request.page)?
+            }
+            None => {
+                if self.inner.store.execution(arn).await.map_err(internal)?.is_none() {
+                    return Err(Error::ExecutionDoesNotExist(format!("Execution Does Not Exist: '{arn}'")));
+                }
+                let page = self.inner.store.history(arn, request.reverse, request.page).await.map_err(paging)?;
+                Page { items: page.items.into_iter().map(|event| event.json).collect(), next_token: page.next_token }
+            }
+        };
+        let items = texts
+            .items
+            .iter()
+            .filter_map(|text| serde_json::from_str::<Value>(text).ok())
+            .map(|mut event| {
+                if !request.include_data {
+                    strip_data(&mut event);
+                }
+                event
+            })
+            .collect();
+        Ok(Page { items, next_token: texts.next_token })
     }
 
     /// The state machine as the execution ran it.
     pub async fn describe_state_machine_for_execution(&self, arn: &str) -> Result<StateMachine, Error> {
-        Err(Error::ExecutionDoesNotExist(format!("Execution Does Not Exist: '{arn}'")))
+        let execution = self.describe_execution(arn).await?;
+        let mut machine = match self.inner.store.state_machine(&execution.state_machine_arn).await.map_err(internal)? {
+            Some(machine) => machine,
+            None => StateMachine {
+                arn: execution.state_machine_arn.clone(),
+                name: names::state_machine_name(&execution.state_machine_arn).unwrap_or_default().to_owned(),
+                kind: execution.kind,
+                definition: String::new(),
+                role_arn: execution.role_arn.clone(),
+                logging_configuration: None,
+                tracing_configuration: None,
+                description: None,
+                revision_id: String::new(),
+                created: execution.start,
+                updated: execution.start,
+                tags: Vec::new(),
+            },
+        };
+        machine.definition = execution.definition;
+        machine.role_arn = execution.role_arn;
+        Ok(machine)
+    }
+
+    /// Starts an execution (Express ones in memory). Returns its record and, for Express, a way to wait for its end.
+    async fn start(
+        &self,
+        request: StartExecution,
+        sync: bool,
+    ) -> Result<(Execution, Option<watch::Receiver<Option<Execution>>>), Error> {
+        let (machine_arn, test_case) = match request.state_machine_arn.split_once('#') {
+            Some((arn, case)) => (arn.to_owned(), Some(case.to_owned())),
+            None => (request.state_machine_arn.clone(), None),
+        };
+        let machine = self.describe_state_machine(&machine_arn).await?;
+        let express = machine.kind == Kind::Express;
+        if sync && !express {
+            return Err(Error::StateMachineTypeNotSupported(
+                "This operation is not supported by this type of state machine".to_owned(),
+            ));
+        }
+        let name = match request.name {
+            Some(name) => {
+                names::check_name(&name)?;
+                name
+            }
+            None => names::uuid(),
+        };
+        let input_text = request.input.unwrap_or_else(|| "{}".to_owned());
+        if input_text.len() > self.inner.config.limits.max_payload_bytes {
+            return Err(Error::InvalidExecutionInput(format!(
+                "Input exceeds the maximum size of {} bytes",
+                self.inner.config.limits.max_payload_bytes
+            )));
+        }
+        let input: Value = serde_json::from_str(&input_text)
+            .map_err(|e| Error::InvalidExecutionInput(format!("Invalid State Machine Execution Input: '{e}'")))?;
+        let arn = if express {
+            format!("arn:aws:states:{}:{}:express:{}:{name}:{}", self.region(), self.account_id(), machine.name, names::uuid())
+        } else {
+            format!("arn:aws:states:{}:{}:execution:{}:{name}", self.region(), self.account_id(), machine.name)
+        };
+        if !express && let Some(existing) = self.inner.store.execution(&arn).await.map_err(internal)? {
+            // StartExecution is idempotent for the same name and input while the execution runs.
+            if existing.status == Status::Running && existing.input == input_text {
+                return Ok((existing, None));
+            }
+            return Err(Error::ExecutionAlreadyExists(format!("Execution Already Exists: '{arn}'")));
+        }
+        let resources = self.resources(&machine.name, test_case.as_deref())?;
+        let parsed = self.machine(&machine.definition)?;
+        let info = ExecutionInfo {
+            execution_arn: arn.clone(),
+            name: name.clone(),
+            state_machine_arn: machine.arn.clone(),
+            state_machine_name: machine.name.clone(),
+            role_arn: machine.role_arn.clone(),
+            region: self.region().to_owned(),
+            express,
+        };
+        let mut execution = engine::Execution::new(parsed, info, self.inner.config.limits.clone());
+        let now = now();
+        let trigger = Trigger::Start { input, now };
+        let stored = trigger.to_json().to_string();
+        let commands = execution.apply(trigger);
+        let first = actor::step(&arn, stored, &execution, 0);
+        let record = Execution {
+            arn: arn.clone(),
+            name,
+            state_machine_arn: machine.arn.clone(),
+            definition: machine.definition.clone(),
+            role_arn: machine.role_arn.clone(),
+            kind: machine.kind,
+            input: input_text.clone(),
+            trace_header: request.trace_header,
+            status: Status::Running,
+            start: now,
+            stop: None,
+            output: None,
+            error: None,
+            cause: None,
+        };
+        if express {
+            self.inner.express.insert(record.clone(), first);
+        } else {
+            match self.inner.store.create_execution(record.clone(), first).await {
+                Ok(()) => {}
+                Err(store::Error::AlreadyExists(_)) => {
+                    return Err(Error::ExecutionAlreadyExists(format!("Execution Already Exists: '{arn}'")));
+                }
+                Err(error) => return Err(internal(error)),
+            }
+        }
+        let done = self.spawn(execution, record.clone(), !express, resources, HashMap::new(), commands);
+        Ok((record, Some(done)))
+    }
+
+    /// Starts the task of a running execution.
+    fn spawn(
+        &self,
+        execution: engine::Execution,
+        record: Execution,
+        durable: bool,
+        resources: Arc<Resources>,
+        invocations: HashMap<String, u32>,
+        commands: Vec<Command>,
+    ) -> watch::Receiver<Option<Execution>> {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        let (done_sender, done) = watch::channel(None);
+        let live = Live { sender: sender.clone(), done: done.clone() };
+        lock(&self.inner.live).insert(record.arn.clone(), live);
+        let actor = Actor {
+            inner: self.inner.clone(),
+            execution,
+            record,
+            durable,
+            resources,
+            invocations,
+            sender,
+            receiver,
+            done: done_sender,
+            timers: HashMap::new(),
+        };
+        tokio::spawn(actor.run(commands));
+        done
+    }
+
+    /// Rebuilds every running execution from its triggers and resumes it: timers are armed again and tasks that were
+    /// in flight are invoked again (at least once).
+    async fn recover(&self) -> Result<(), Error> {
+        let running = self.inner.store.running().await.map_err(internal)?;
+        for recovered in running {
+            let record = recovered.execution;
+            let machine = self.machine(&record.definition)?;
+            let machine_name = names::state_machine_name(&record.state_machine_arn).unwrap_or_default().to_owned();
+            let info = ExecutionInfo {
+                execution_arn: record.arn.clone(),
+                name: record.name.clone(),
+                state_machine_arn: record.state_machine_arn.clone(),
+                state_machine_name: machine_name.clone(),
+                role_arn: record.role_arn.clone(),
+                region: self.region().to_owned(),
+                express: record.kind == Kind::Express,
+            };
+            let mut execution = engine::Execution::new(machine, info, self.inner.config.limits.clone());
+            let mut tasks: BTreeMap<TaskId, TaskRequest> = BTreeMap::new();
+            let mut timers: BTreeMap<TimerId, i64> = BTreeMap::new();
+            let mut invocations: HashMap<String, u32> = HashMap::new();
+            for text in &recovered.triggers {
+                let Some(trigger) = serde_json::from_str::<Value>(text).ok().as_ref().and_then(Trigger::from_json) else {
+                    return Err(Error::Internal(format!("unreadable trigger of {}: {text}", record.arn)));
+                };
+                match &trigger {
+                    Trigger::TaskCompleted { task, .. } => {
+                        tasks.remove(task);
+                    }
+                    Trigger::TimerFired { timer, .. } => {
+                        timers.remove(timer);
+                    }
+                    _ => {}
+                }
+                for command in execution.apply(trigger) {
+                    match command {
+                        Command::InvokeTask(request) => {
+                            *invocations.entry(request.state_name.clone()).or_insert(0) += 1;
+                            tasks.insert(request.task, request);
+                        }
+                        Command::StartTimer { timer, at } => {
+                            timers.insert(timer, at);
+                        }
+                        Command::CancelTimer { timer } => {
+                            timers.remove(&timer);
+                        }
+                        Command::CancelTask { task } => {
+                            tasks.remove(&task);
+                        }
+                    }
+                }
+            }
+            let mut commands: Vec<Command> = timers.into_iter().map(|(timer, at)| Command::StartTimer { timer, at }).collect();
+            for request in tasks.into_values() {
+                // The task is invoked again, so its invocation counts once more for mocks.
+                if let Some(count) = invocations.get_mut(&request.state_name) {
+                    *count = count.saturating_sub(1);
+                }
+                commands.push(Command::InvokeTask(request));
+            }
+            let resources = self.resources(&machine_name, None)?;
+            self.spawn(execution, record, true, resources, invocations, commands);
+        }
+        Ok(())
+    }
+
+    /// The parsed definition, shared by every execution of the same text.
+    fn machine(&self, definition: &str) -> Result<Arc<asl::model::StateMachine>, Error> {
+        if let Some(machine) = lock(&self.inner.machines).get(definition) {
+            return Ok(machine.clone());
+        }
+        let machine = asl::parse(definition).map(Arc::new).map_err(|diagnostics| {
+            let problems: Vec<String> = diagnostics
+                .iter()
+                .map(|d| {
+                    let at = if d.pointer.is_empty() { "/".to_owned() } else { d.pointer.clone() };
+                    format!("{}: {} at {at}", d.code, d.message)
+                })
+                .collect();
+            Error::InvalidDefinition(format!("Invalid State Machine Definition: '{}'", problems.join(", ")))
+        })?;
+        lock(&self.inner.machines).insert(definition.to_owned(), machine.clone());
+        Ok(machine)
+    }
+
+    /// The task resources of an execution: the shared ones, with a mock test case when one is named.
+    fn resources(&self, machine_name: &str, test_case: Option<&str>) -> Result<Arc<Resources>, Error> {
+        let Some(case) = test_case else { return Ok(self.inner.config.resources.clone()) };
+        let mocks = self
+            .inner
+            .config
+            .mock_config
+            .as_ref()
+            .and_then(|config| config.test_case(machine_name, case))
+            .ok_or_else(|| {
+                Error::ValidationException(format!("no mock test case '{case}' for state machine '{machine_name}'"))
+            })?;
+        let mut resources = (*self.inner.config.resources).clone();
+        resources.mocks = Some(mocks);
+        Ok(Arc::new(resources))
+    }
+}
+
+/// Leaves inputs and outputs out of history events, as `includeExecutionData: false` asks.
+fn strip_data(event: &mut Value) {
+    let Some(object) = event.as_object_mut() else { return };
+    for (key, details) in object.iter_mut() {
+        if !key.ends_with("EventDetails") {
+            continue;
+        }
+        if let Some(details) = details.as_object_mut() {
+            for field in ["input", "output", "parameters"] {
+                if details.remove(field).is_some() {
+                    details.insert(format!("{field}Details"), serde_json::json!({"included": false}));
+                }
+            }
+        }
+    }
+}
+
+/// Pages an in-memory list with the store's token convention (the index of the next item).
+fn page_of(items: Vec<String>, page: &PageRequest) -> Result<Page<String>, Error> {
+    let start = match &page.token {
+        Some(token) => token.parse::<usize>().map_err(|_| Error::InvalidToken(format!("Invalid Token: '{token}'")))?,
+        None => 0,
+    };
+    let limit = if page.limit == 0 { 100 } else { page.limit.min(1000) };
+    let end = start.saturating_add(limit).min(items.len());
+    let next_token = (end < items.len()).then(|| end.to_string());
+    Ok(Page { items: items.get(start..end).unwrap_or_default().to_vec(), next_token })
+}
+
+/// Milliseconds since the Unix epoch, from the wall clock.
+pub(crate) fn now() -> i64 {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // The guarded maps stay consistent across a panic elsewhere; keep using them.
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn internal(error: impl std::fmt::Display) -> Error {
+    Error::Internal(error.to_string())
+}
+
+fn paging(error: store::Error) -> Error {
+    match error {
+        store::Error::InvalidToken(token) => Error::InvalidToken(format!("Invalid Token: '{token}'")),
+        other => internal(other),
     }
 }

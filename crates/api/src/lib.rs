@@ -1,0 +1,36 @@
+//! Wire types of the AWS Step Functions API (AWS JSON 1.0), as the botocore `stepfunctions` 2016-11-23 model names
+//! them.
+//!
+//! Every request and response member is lowerCamelCase; optional members are left out when `None`; timestamps are
+//! epoch seconds with a fraction (`f64`); definitions, inputs and outputs are JSON *text* (`String`), never parsed
+//! values. Request members that carry an enum (`type`, `statusFilter`, `includedData`, logging `level`) are plain
+//! strings, so that the server can report an unknown value the way AWS does (`ValidationException`) instead of
+//! failing deserialization. History events are passed through as `serde_json::Value`.
+//!
+//! This is a leaf crate: serde only. It holds no logic, no validation and no domain types; the server converts
+//! between these types and the runtime's.
+
+mod actions;
+mod configuration;
+mod error;
+mod execution;
+mod history;
+mod state_machine;
+
+pub use actions::{ACTIONS, TARGET_PREFIX};
+pub use configuration::{
+    CloudWatchLogsLogGroup, EncryptionConfiguration, LogDestination, LoggingConfiguration, Tag, TracingConfiguration,
+};
+pub use error::ErrorBody;
+pub use execution::{
+    BillingDetails, DataDetails, DescribeExecutionInput, DescribeExecutionOutput, ExecutionListItem, ExecutionStatus,
+    ListExecutionsInput, ListExecutionsOutput, StartExecutionInput, StartExecutionOutput, StartSyncExecutionInput,
+    StartSyncExecutionOutput, StopExecutionInput, StopExecutionOutput, SyncExecutionStatus,
+};
+pub use history::{GetExecutionHistoryInput, GetExecutionHistoryOutput};
+pub use state_machine::{
+    CreateStateMachineInput, CreateStateMachineOutput, DeleteStateMachineInput, DeleteStateMachineOutput,
+    DescribeStateMachineForExecutionInput, DescribeStateMachineForExecutionOutput, DescribeStateMachineInput,
+    DescribeStateMachineOutput, ListStateMachinesInput, ListStateMachinesOutput, StateMachineListItem,
+    StateMachineStatus, StateMachineType, UpdateStateMachineInput, UpdateStateMachineOutput,
+};

@@ -1,0 +1,200 @@
+//! One running execution: a task that owns the engine's `Execution`, folds each message into it, commits the step,
+//! and only then performs the step's commands.
+//!
+//! Messages that queue up while a step commits are folded together and committed in one `append`, so a busy
+//! execution costs one durable write per batch, and the store's group commit joins many executions' batches.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use asl::Failure;
+use engine::{Command, Status, TaskId, TimerId, Trigger};
+use store::{Append, Ending, Event, Store};
+
+use crate::resources::{Answer, Resources};
+use crate::service::{Inner, now};
+
+/// What an execution's task hears from the outside.
+#[derive(Debug)]
+pub(crate) enum Message {
+    Task(TaskId, Result<Value, Failure>),
+    Timer(TimerId),
+    Stop { error: Option<String>, cause: Option<String> },
+}
+
+/// The handle the service keeps for a running execution.
+#[derive(Clone)]
+pub(crate) struct Live {
+    pub(crate) sender: mpsc::UnboundedSender<Message>,
+    /// Becomes `Some` with the final record when the execution ends.
+    pub(crate) done: watch::Receiver<Option<store::Execution>>,
+}
+
+pub(crate) struct Actor {
+    pub(crate) inner: Arc<Inner>,
+    pub(crate) execution: engine::Execution,
+    pub(crate) record: store::Execution,
+    pub(crate) durable: bool,
+    pub(crate) resources: Arc<Resources>,
+    pub(crate) invocations: HashMap<String, u32>,
+    pub(crate) sender: mpsc::UnboundedSender<Message>,
+    pub(crate) receiver: mpsc::UnboundedReceiver<Message>,
+    pub(crate) done: watch::Sender<Option<store::Execution>>,
+    pub(crate) timers: HashMap<TimerId, JoinHandle<()>>,
+}
+
+impl Actor {
+    /// Performs `commands` (from the start, or from recovery), then serves messages until the execution ends.
+    pub(crate) async fn run(mut self, commands: Vec<Command>) {
+        self.perform(commands);
+        if !matches!(self.execution.status(), Status::Running) {
+            self.finish();
+            return;
+        }
+        while let Some(message) = self.receiver.recv().await {
+            let mut steps = Vec::new();
+            self.fold(message, &mut steps);
+            while matches!(self.execution.status(), Status::Running) {
+                match self.receiver.try_recv() {
+                    Ok(message) => self.fold(message, &mut steps),
+                    Err(_) => break,
+                }
+            }
+            let commands: Vec<Command> = steps.iter_mut().flat_map(|(_, commands)| std::mem::take(commands)).collect();
+            let appends: Vec<Append> = steps.into_iter().map(|(append, _)| append).collect();
+            if self.durable {
+                if let Err(error) = self.inner.store.append(appends).await {
+                    // The step is not durable, so its effects must not happen. The execution stays RUNNING in the
+                    // store and resumes from its last committed step when the server restarts.
+                    eprintln!("baton: cannot commit a step of {}: {error}", self.record.arn);
+                    self.abandon();
+                    return;
+                }
+            } else {
+                self.inner.express.record_steps(&self.record.arn, appends);
+            }
+            self.perform(commands);
+            if !matches!(self.execution.status(), Status::Running) {
+                self.finish();
+                return;
+            }
+        }
+    }
+
+    /// Applies one message and records the step it makes.
+    fn fold(&mut self, message: Message, steps: &mut Vec<(Append, Vec<Command>)>) {
+        let now = now();
+        let trigger = match message {
+            Message::Task(task, outcome) => Trigger::TaskCompleted { task, outcome, now },
+            Message::Timer(timer) => {
+                self.timers.remove(&timer);
+                Trigger::TimerFired { timer, now }
+            }
+            Message::Stop { error, cause } => Trigger::Stop { error, cause, now },
+        };
+        let before = self.execution.history().len();
+        let stored = trigger.to_json().to_string();
+        let commands = self.execution.apply(trigger);
+        let append = step(&self.record.arn, stored, &self.execution, before);
+        steps.push((append, commands));
+    }
+
+    fn perform(&mut self, commands: Vec<Command>) {
+        for command in commands {
+            match command {
+                Command::InvokeTask(request) => {
+                    let invocation = self.invocations.entry(request.state_name.clone()).or_insert(0);
+                    let n = *invocation;
+                    *invocation += 1;
+                    let sender = self.sender.clone();
+                    match self.resources.answer(&request.state_name, &request.resource, n) {
+                        Answer::Now(outcome) => {
+                            // The receiver lives as long as this actor; a failed send means it already ended.
+                            let _ = sender.send(Message::Task(request.task, outcome));
+                        }
+                        Answer::Function => {
+                            let resources = self.resources.clone();
+                            tokio::task::spawn_blocking(move || {
+                                let outcome = resources.invoke(&request.resource, &request.parameters);
+                                let _ = sender.send(Message::Task(request.task, outcome));
+                            });
+                        }
+                    }
+                }
+                Command::StartTimer { timer, at } => {
+                    let sender = self.sender.clone();
+                    let wait = Duration::from_millis(u64::try_from(at.saturating_sub(now())).unwrap_or(0));
+                    let handle = tokio::spawn(async move {
+                        tokio::time::sleep(wait).await;
+                        let _ = sender.send(Message::Timer(timer));
+                    });
+                    self.timers.insert(timer, handle);
+                }
+                Command::CancelTimer { timer } => {
+                    if let Some(handle) = self.timers.remove(&timer) {
+                        handle.abort();
+                    }
+                }
+                // A cancelled task's answer is ignored by the engine; local functions cannot be interrupted.
+                Command::CancelTask { .. } => {}
+            }
+        }
+    }
+
+    /// The execution ended: publish its final record and forget it.
+    fn finish(&mut self) {
+        if let Some(ending) = ending(&self.execution) {
+            self.record.status = ending.status;
+            self.record.stop = Some(ending.stop);
+            self.record.output = ending.output;
+            self.record.error = ending.error;
+            self.record.cause = ending.cause;
+        }
+        self.abandon();
+        let _ = self.done.send(Some(self.record.clone()));
+    }
+
+    /// Stops the timers and drops the execution from the live set.
+    fn abandon(&mut self) {
+        for (_, handle) in self.timers.drain() {
+            handle.abort();
+        }
+        self.inner.forget(&self.record.arn);
+    }
+}
+
+/// The `Append` for the events `execution` added after the first `before`.
+pub(crate) fn step(arn: &str, trigger: String, execution: &engine::Execution, before: usize) -> Append {
+    let events = execution
+        .history()
+        .get(before..)
+        .unwrap_or_default()
+        .iter()
+        .map(|event| Event { id: event.id, json: event.to_json().to_string() })
+        .collect();
+    Append { execution_arn: arn.to_owned(), trigger, events, ending: ending(execution) }
+}
+
+/// How the execution ended, if it did.
+pub(crate) fn ending(execution: &engine::Execution) -> Option<Ending> {
+    let stop = execution.history().last().map_or(0, |event| event.timestamp);
+    let (status, output, details) = match execution.status() {
+        Status::Succeeded { output } => (store::Status::Succeeded, Some(output.to_string()), None),
+        Status::Failed(details) => (store::Status::Failed, None, Some(details)),
+        Status::TimedOut(details) => (store::Status::TimedOut, None, Some(details)),
+        Status::Aborted(details) => (store::Status::Aborted, None, Some(details)),
+        Status::Running | Status::NotStarted => return None,
+    };
+    Some(Ending {
+        status,
+        stop,
+        output,
+        error: details.and_then(|d| d.error.clone()),
+        cause: details.and_then(|d| d.cause.clone()),
+    })
+}

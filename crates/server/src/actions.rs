@@ -1,0 +1,8 @@
+//! One module per family of API actions: each holds its handlers and the `Shape` of their requests.
+//!
+//! A handler extracts its request with `AwsJson` (shape already checked), calls the `Service`, and converts the
+//! result; it decides nothing.
+
+pub(crate) mod execution;
+pub(crate) mod history;
+pub(crate) mod state_machine;

@@ -1,0 +1,391 @@
+//! Conversions between `api` wire types and the runtime's (`runtime::service`, `store`) types.
+//!
+//! Explicit functions, not `From` impls (both sides are foreign to this crate). Timestamps: the store holds
+//! milliseconds since the epoch, the wire epoch seconds with a fraction. Logging and tracing configurations are
+//! kept by the service as the JSON text the API received, and read back here.
+
+#[cfg(test)]
+mod tests;
+
+use runtime::service;
+use store::{Execution, Kind, Page, PageRequest, StateMachine, Status};
+
+use crate::error::ApiError;
+use crate::shape::enum_error;
+
+/// The page size of a list action whose `maxResults` is 0 or absent, as AWS documents it.
+pub(crate) const DEFAULT_PAGE_SIZE: usize = 100;
+
+/// `STANDARD`, `EXPRESS`.
+pub(crate) const TYPES: &[&str] = &["STANDARD", "EXPRESS"];
+/// `ExecutionStatus` names.
+pub(crate) const STATUSES: &[&str] = &[
+    "RUNNING",
+    "SUCCEEDED",
+    "FAILED",
+    "TIMED_OUT",
+    "ABORTED",
+    "PENDING_REDRIVE",
+];
+
+/// What of an execution's data a response includes (`includedData`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum IncludedData {
+    All,
+    MetadataOnly,
+}
+
+/// Which executions ListExecutions wants (`statusFilter`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StatusFilter {
+    Any,
+    Only(Status),
+    /// `PENDING_REDRIVE`: Baton has no redrive, so no execution is ever in this status.
+    PendingRedrive,
+}
+
+impl StatusFilter {
+    /// The status to ask the service for.
+    pub(crate) fn status(self) -> Option<Status> {
+        match self {
+            StatusFilter::Only(status) => Some(status),
+            StatusFilter::Any | StatusFilter::PendingRedrive => None,
+        }
+    }
+}
+
+/// Milliseconds since the epoch to the wire's epoch seconds.
+pub(crate) fn seconds(millis: i64) -> f64 {
+    millis as f64 / 1000.0
+}
+
+pub(crate) fn included_data(value: Option<&str>) -> IncludedData {
+    match value {
+        Some("METADATA_ONLY") => IncludedData::MetadataOnly,
+        _ => IncludedData::All,
+    }
+}
+
+/// A `type` member: absent is `None` (the service's default, STANDARD).
+pub(crate) fn kind_from_wire(value: Option<&str>) -> Result<Option<Kind>, ApiError> {
+    match value {
+        None => Ok(None),
+        Some("STANDARD") => Ok(Some(Kind::Standard)),
+        Some("EXPRESS") => Ok(Some(Kind::Express)),
+        Some(other) => Err(enum_error("type", other, TYPES)),
+    }
+}
+
+pub(crate) fn kind_to_wire(kind: Kind) -> api::StateMachineType {
+    match kind {
+        Kind::Standard => api::StateMachineType::Standard,
+        Kind::Express => api::StateMachineType::Express,
+    }
+}
+
+pub(crate) fn status_filter(value: Option<&str>) -> Result<StatusFilter, ApiError> {
+    let status = match value {
+        None => return Ok(StatusFilter::Any),
+        Some("PENDING_REDRIVE") => return Ok(StatusFilter::PendingRedrive),
+        Some("RUNNING") => Status::Running,
+        Some("SUCCEEDED") => Status::Succeeded,
+        Some("FAILED") => Status::Failed,
+        Some("TIMED_OUT") => Status::TimedOut,
+        Some("ABORTED") => Status::Aborted,
+        Some(other) => return Err(enum_error("statusFilter", other, STATUSES)),
+    };
+    Ok(StatusFilter::Only(status))
+}
+
+pub(crate) fn status_to_wire(status: Status) -> api::ExecutionStatus {
+    match status {
+        Status::Running => api::ExecutionStatus::Running,
+        Status::Succeeded => api::ExecutionStatus::Succeeded,
+        Status::Failed => api::ExecutionStatus::Failed,
+        Status::TimedOut => api::ExecutionStatus::TimedOut,
+        Status::Aborted => api::ExecutionStatus::Aborted,
+    }
+}
+
+/// A StartSyncExecution ends SUCCEEDED, FAILED or TIMED_OUT; an aborted one (stopped while it ran) reads FAILED,
+/// and `Running` cannot be returned by a run that has ended, so it reads FAILED too rather than lie SUCCEEDED.
+pub(crate) fn sync_status_to_wire(status: Status) -> api::SyncExecutionStatus {
+    match status {
+        Status::Succeeded => api::SyncExecutionStatus::Succeeded,
+        Status::TimedOut => api::SyncExecutionStatus::TimedOut,
+        Status::Failed | Status::Aborted | Status::Running => api::SyncExecutionStatus::Failed,
+    }
+}
+
+/// `maxResults` and `nextToken` to a page request; `maxResults` 0 or absent is `DEFAULT_PAGE_SIZE`.
+pub(crate) fn page_request(max_results: Option<i64>, next_token: Option<String>) -> PageRequest {
+    let limit = match max_results.and_then(|n| usize::try_from(n).ok()) {
+        None | Some(0) => DEFAULT_PAGE_SIZE,
+        Some(n) => n,
+    };
+    PageRequest {
+        token: next_token,
+        limit,
+    }
+}
+
+/// A configuration as the JSON text the service keeps.
+fn to_text<T: serde::Serialize>(configuration: Option<&T>) -> Result<Option<String>, ApiError> {
+    configuration
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|error| ApiError::Internal(format!("cannot serialize a configuration: {error}")))
+}
+
+/// A configuration read back from the text the service keeps; `default` when there is none, or it does not read.
+fn from_text<T: serde::de::DeserializeOwned>(text: Option<&str>, default: T) -> T {
+    text.and_then(|text| serde_json::from_str(text).ok()).unwrap_or(default)
+}
+
+/// What AWS reports for a state machine created without a logging configuration.
+fn default_logging() -> api::LoggingConfiguration {
+    api::LoggingConfiguration {
+        level: Some("OFF".to_owned()),
+        include_execution_data: Some(false),
+        destinations: None,
+    }
+}
+
+/// What AWS reports for a state machine created without a tracing configuration.
+fn default_tracing() -> api::TracingConfiguration {
+    api::TracingConfiguration { enabled: Some(false) }
+}
+
+pub(crate) fn create_request(input: api::CreateStateMachineInput) -> Result<service::CreateStateMachine, ApiError> {
+    Ok(service::CreateStateMachine {
+        kind: kind_from_wire(input.kind.as_deref())?,
+        logging_configuration: to_text(input.logging_configuration.as_ref())?,
+        tracing_configuration: to_text(input.tracing_configuration.as_ref())?,
+        tags: input
+            .tags
+            .unwrap_or_default()
+            .into_iter()
+            .map(|tag| (tag.key.unwrap_or_default(), tag.value.unwrap_or_default()))
+            .collect(),
+        name: input.name,
+        definition: input.definition,
+        role_arn: input.role_arn,
+    })
+}
+
+pub(crate) fn created(machine: &StateMachine) -> api::CreateStateMachineOutput {
+    api::CreateStateMachineOutput {
+        state_machine_arn: machine.arn.clone(),
+        creation_date: seconds(machine.created),
+        state_machine_version_arn: None,
+    }
+}
+
+pub(crate) fn update_request(input: api::UpdateStateMachineInput) -> Result<service::UpdateStateMachine, ApiError> {
+    Ok(service::UpdateStateMachine {
+        logging_configuration: to_text(input.logging_configuration.as_ref())?,
+        tracing_configuration: to_text(input.tracing_configuration.as_ref())?,
+        arn: input.state_machine_arn,
+        definition: input.definition,
+        role_arn: input.role_arn,
+    })
+}
+
+pub(crate) fn updated(machine: &StateMachine) -> api::UpdateStateMachineOutput {
+    api::UpdateStateMachineOutput {
+        update_date: seconds(machine.updated),
+        revision_id: non_empty(&machine.revision_id),
+        state_machine_version_arn: None,
+    }
+}
+
+pub(crate) fn described_state_machine(machine: StateMachine) -> api::DescribeStateMachineOutput {
+    api::DescribeStateMachineOutput {
+        status: Some(api::StateMachineStatus::Active),
+        kind: kind_to_wire(machine.kind),
+        creation_date: seconds(machine.created),
+        logging_configuration: Some(from_text(machine.logging_configuration.as_deref(), default_logging())),
+        tracing_configuration: Some(from_text(machine.tracing_configuration.as_deref(), default_tracing())),
+        label: None,
+        revision_id: non_empty(&machine.revision_id),
+        encryption_configuration: None,
+        state_machine_arn: machine.arn,
+        name: machine.name,
+        definition: machine.definition,
+        role_arn: machine.role_arn,
+        description: machine.description,
+    }
+}
+
+pub(crate) fn state_machine_list_item(machine: StateMachine) -> api::StateMachineListItem {
+    api::StateMachineListItem {
+        kind: kind_to_wire(machine.kind),
+        creation_date: seconds(machine.created),
+        state_machine_arn: machine.arn,
+        name: machine.name,
+    }
+}
+
+pub(crate) fn state_machines(page: Page<StateMachine>) -> api::ListStateMachinesOutput {
+    api::ListStateMachinesOutput {
+        state_machines: page.items.into_iter().map(state_machine_list_item).collect(),
+        next_token: page.next_token,
+    }
+}
+
+pub(crate) fn described_state_machine_for_execution(
+    machine: StateMachine,
+) -> api::DescribeStateMachineForExecutionOutput {
+    api::DescribeStateMachineForExecutionOutput {
+        update_date: seconds(machine.updated),
+        logging_configuration: Some(from_text(machine.logging_configuration.as_deref(), default_logging())),
+        tracing_configuration: Some(from_text(machine.tracing_configuration.as_deref(), default_tracing())),
+        map_run_arn: None,
+        label: None,
+        revision_id: non_empty(&machine.revision_id),
+        encryption_configuration: None,
+        state_machine_arn: machine.arn,
+        name: machine.name,
+        definition: machine.definition,
+        role_arn: machine.role_arn,
+    }
+}
+
+pub(crate) fn start_request(input: api::StartExecutionInput) -> service::StartExecution {
+    service::StartExecution {
+        state_machine_arn: input.state_machine_arn,
+        name: input.name,
+        input: input.input,
+        trace_header: input.trace_header,
+    }
+}
+
+pub(crate) fn start_sync_request(input: api::StartSyncExecutionInput) -> service::StartExecution {
+    service::StartExecution {
+        state_machine_arn: input.state_machine_arn,
+        name: input.name,
+        input: input.input,
+        trace_header: input.trace_header,
+    }
+}
+
+pub(crate) fn started(started: service::Started) -> api::StartExecutionOutput {
+    api::StartExecutionOutput {
+        execution_arn: started.execution_arn,
+        start_date: seconds(started.start_date),
+    }
+}
+
+/// What AWS reports as billed for a synchronous Express execution: 64 MB and the duration rounded up to 100 ms.
+pub(crate) fn billing(execution: &Execution) -> api::BillingDetails {
+    let elapsed = execution
+        .stop
+        .unwrap_or(execution.start)
+        .saturating_sub(execution.start)
+        .max(1);
+    let billed = elapsed.saturating_add(99) / 100 * 100;
+    api::BillingDetails {
+        billed_memory_used_in_mb: Some(64),
+        billed_duration_in_milliseconds: Some(billed),
+    }
+}
+
+pub(crate) fn sync_execution(execution: Execution, included: IncludedData) -> api::StartSyncExecutionOutput {
+    let (input, input_details, output, output_details) = data(&execution, included);
+    api::StartSyncExecutionOutput {
+        billing_details: Some(billing(&execution)),
+        start_date: seconds(execution.start),
+        stop_date: seconds(execution.stop.unwrap_or(execution.start)),
+        status: sync_status_to_wire(execution.status),
+        input,
+        input_details,
+        output,
+        output_details,
+        execution_arn: execution.arn,
+        state_machine_arn: Some(execution.state_machine_arn),
+        name: Some(execution.name),
+        error: execution.error,
+        cause: execution.cause,
+        trace_header: execution.trace_header,
+    }
+}
+
+pub(crate) fn described_execution(execution: Execution, included: IncludedData) -> api::DescribeExecutionOutput {
+    let (input, input_details, output, output_details) = data(&execution, included);
+    api::DescribeExecutionOutput {
+        status: status_to_wire(execution.status),
+        start_date: seconds(execution.start),
+        stop_date: execution.stop.map(seconds),
+        input,
+        input_details,
+        output,
+        output_details,
+        map_run_arn: None,
+        state_machine_version_arn: None,
+        state_machine_alias_arn: None,
+        redrive_count: None,
+        redrive_date: None,
+        redrive_status: None,
+        redrive_status_reason: None,
+        execution_arn: execution.arn,
+        state_machine_arn: execution.state_machine_arn,
+        name: Some(execution.name),
+        trace_header: execution.trace_header,
+        error: execution.error,
+        cause: execution.cause,
+    }
+}
+
+pub(crate) fn execution_list_item(execution: Execution) -> api::ExecutionListItem {
+    api::ExecutionListItem {
+        status: status_to_wire(execution.status),
+        start_date: seconds(execution.start),
+        stop_date: execution.stop.map(seconds),
+        map_run_arn: None,
+        item_count: None,
+        state_machine_version_arn: None,
+        state_machine_alias_arn: None,
+        redrive_count: None,
+        redrive_date: None,
+        execution_arn: execution.arn,
+        state_machine_arn: execution.state_machine_arn,
+        name: execution.name,
+    }
+}
+
+/// A page of executions as ListExecutions returns it; `PENDING_REDRIVE` matches none.
+pub(crate) fn executions(page: Page<Execution>, filter: StatusFilter) -> api::ListExecutionsOutput {
+    if filter == StatusFilter::PendingRedrive {
+        return api::ListExecutionsOutput::default();
+    }
+    api::ListExecutionsOutput {
+        executions: page.items.into_iter().map(execution_list_item).collect(),
+        next_token: page.next_token,
+    }
+}
+
+/// Input and output with their `{"included": true}` details, as `included` asks; an execution without output
+/// (running, failed) has neither `output` nor `outputDetails`.
+type Data = (
+    Option<String>,
+    Option<api::DataDetails>,
+    Option<String>,
+    Option<api::DataDetails>,
+);
+
+fn data(execution: &Execution, included: IncludedData) -> Data {
+    let details = Some(api::DataDetails { included: Some(true) });
+    match included {
+        IncludedData::MetadataOnly => (None, None, None, None),
+        IncludedData::All => (
+            Some(execution.input.clone()),
+            details,
+            execution.output.clone(),
+            execution.output.as_ref().and(details),
+        ),
+    }
+}
+
+fn non_empty(text: &str) -> Option<String> {
+    (!text.is_empty()).then(|| text.to_owned())
+}

@@ -1,0 +1,90 @@
+//! The router: `POST /` dispatched on `X-Amz-Target`, `GET /` the home page, and `serve`.
+//!
+//! Any `Host` is accepted: SDKs send StartSyncExecution to `sync-<host>` (the model's host prefix), and whatever
+//! name reached us is ours.
+
+use std::future::Future;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::handler::Handler;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tokio::net::TcpListener;
+
+use runtime::service::Service;
+
+use crate::actions::{execution, history, state_machine};
+use crate::error::ApiError;
+use crate::home;
+
+/// The largest request body accepted, in bytes. AWS caps requests at 1 MB; a definition may be 1 MiB of characters,
+/// which JSON escaping can make several times longer, so the cap here is generous. Larger bodies get HTTP 413.
+pub const BODY_LIMIT: usize = 8 * 1024 * 1024;
+
+/// The API and the home page over `service`.
+pub fn router(service: Service) -> Router {
+    Router::new()
+        .route("/", get(home::page).post(dispatch))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(service)
+}
+
+/// Serves `router(service)` on `listener` until `shutdown` resolves, lets in-flight requests finish, then shuts the
+/// service down (its in-flight commits finish and the store closes).
+pub async fn serve(
+    listener: TcpListener,
+    service: Service,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let served = axum::serve(listener, router(service.clone()))
+        .with_graceful_shutdown(shutdown)
+        .await;
+    service.shutdown().await;
+    served
+}
+
+/// Calls the handler of the action `X-Amz-Target` names.
+async fn dispatch(State(service): State<Service>, request: Request) -> Response {
+    let action = match action(request.headers()) {
+        Ok(action) => action,
+        Err(error) => return error.into_response(),
+    };
+    match action.as_str() {
+        "CreateStateMachine" => state_machine::create.call(request, service).await,
+        "DescribeStateMachine" => state_machine::describe.call(request, service).await,
+        "UpdateStateMachine" => state_machine::update.call(request, service).await,
+        "DeleteStateMachine" => state_machine::delete.call(request, service).await,
+        "ListStateMachines" => state_machine::list.call(request, service).await,
+        "DescribeStateMachineForExecution" => state_machine::describe_for_execution.call(request, service).await,
+        "StartExecution" => execution::start.call(request, service).await,
+        "StartSyncExecution" => execution::start_sync.call(request, service).await,
+        "StopExecution" => execution::stop.call(request, service).await,
+        "DescribeExecution" => execution::describe.call(request, service).await,
+        "ListExecutions" => execution::list.call(request, service).await,
+        "GetExecutionHistory" => history::get.call(request, service).await,
+        other if api::ACTIONS.contains(&other) => {
+            ApiError::unknown_operation(format!("Baton does not implement {other} yet")).into_response()
+        }
+        other => ApiError::unknown_operation(format!("unknown operation: {other}")).into_response(),
+    }
+}
+
+/// The action of `X-Amz-Target: AWSStepFunctions.<Action>`.
+fn action(headers: &HeaderMap) -> Result<String, ApiError> {
+    let Some(target) = headers.get("x-amz-target") else {
+        return Err(ApiError::unknown_operation(format!(
+            "missing X-Amz-Target header: send {}.<Action>",
+            api::TARGET_PREFIX
+        )));
+    };
+    let target = String::from_utf8_lossy(target.as_bytes());
+    match target.split_once('.') {
+        Some((prefix, action)) if prefix == api::TARGET_PREFIX => Ok(action.to_owned()),
+        _ => Err(ApiError::unknown_operation(format!(
+            "unknown operation: '{target}' is not {}.<Action>",
+            api::TARGET_PREFIX
+        ))),
+    }
+}

@@ -1,0 +1,210 @@
+//! Routing: `X-Amz-Target`, hosts, content types, methods and paths.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+
+use crate::api;
+
+const IMPLEMENTED: [&str; 12] = [
+    "CreateStateMachine",
+    "DescribeStateMachine",
+    "UpdateStateMachine",
+    "DeleteStateMachine",
+    "ListStateMachines",
+    "DescribeStateMachineForExecution",
+    "StartExecution",
+    "StartSyncExecution",
+    "StopExecution",
+    "DescribeExecution",
+    "ListExecutions",
+    "GetExecutionHistory",
+];
+
+fn post(target: Option<&str>, body: &str) -> Request<Body> {
+    let mut request = Request::post("/").header(header::CONTENT_TYPE, "application/x-amz-json-1.0");
+    if let Some(target) = target {
+        request = request.header("x-amz-target", target);
+    }
+    request.body(Body::from(body.to_owned())).expect("a valid request")
+}
+
+#[tokio::test]
+async fn home_page_names_baton_and_the_api() {
+    let api = api().await;
+    let request = Request::get("/")
+        .header(header::HOST, "localhost:8083")
+        .body(Body::empty())
+        .unwrap();
+    let reply = api.send(request).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.content_type, "text/plain; charset=utf-8");
+    let text = reply.body.as_str().unwrap();
+    assert!(text.starts_with("Baton"), "{text}");
+    assert!(text.contains("X-Amz-Target: AWSStepFunctions.<Action>"), "{text}");
+    assert!(text.contains("--endpoint-url http://localhost:8083"), "{text}");
+}
+
+#[tokio::test]
+async fn missing_target_is_an_unknown_operation() {
+    let reply = api().await.send(post(None, "{}")).await;
+    reply.assert_error("UnknownOperationException");
+    assert_eq!(
+        reply.message(),
+        "missing X-Amz-Target header: send AWSStepFunctions.<Action>"
+    );
+}
+
+#[tokio::test]
+async fn foreign_or_malformed_targets_are_unknown_operations() {
+    let api = api().await;
+    for target in [
+        "DynamoDB_20120810.ListTables",
+        "ListStateMachines",
+        "awsstepfunctions.ListStateMachines",
+        "",
+        ".",
+    ] {
+        let reply = api.send(post(Some(target), "{}")).await;
+        reply.assert_error("UnknownOperationException");
+        assert_eq!(
+            reply.message(),
+            format!("unknown operation: '{target}' is not AWSStepFunctions.<Action>")
+        );
+    }
+}
+
+#[tokio::test]
+async fn unknown_actions_are_unknown_operations() {
+    let api = api().await;
+    for action in ["Frobnicate", "listStateMachines", "", "ListStateMachines.Extra"] {
+        let reply = api.call(action, "{}").await;
+        reply.assert_error("UnknownOperationException");
+        assert_eq!(reply.message(), format!("unknown operation: {action}"));
+    }
+}
+
+#[tokio::test]
+async fn aws_actions_baton_lacks_are_named() {
+    let api = api().await;
+    let missing: Vec<&str> = ::api::ACTIONS
+        .into_iter()
+        .filter(|action| !IMPLEMENTED.contains(action))
+        .collect();
+    assert_eq!(missing.len(), 25);
+    for action in missing {
+        let reply = api.call(action, "{}").await;
+        reply.assert_error("UnknownOperationException");
+        assert_eq!(reply.message(), format!("Baton does not implement {action} yet"));
+    }
+}
+
+#[tokio::test]
+async fn every_implemented_action_is_routed_to_its_handler() {
+    // An empty object reaches each handler; those with required members reject it with the member's name, which
+    // only the right handler knows.
+    let api = api().await;
+    let required = [
+        ("CreateStateMachine", Some("name")),
+        ("DescribeStateMachine", Some("stateMachineArn")),
+        ("UpdateStateMachine", Some("stateMachineArn")),
+        ("DeleteStateMachine", Some("stateMachineArn")),
+        ("ListStateMachines", None),
+        ("DescribeStateMachineForExecution", Some("executionArn")),
+        ("StartExecution", Some("stateMachineArn")),
+        ("StartSyncExecution", Some("stateMachineArn")),
+        ("StopExecution", Some("executionArn")),
+        ("DescribeExecution", Some("executionArn")),
+        ("ListExecutions", None),
+        ("GetExecutionHistory", Some("executionArn")),
+    ];
+    assert_eq!(required.map(|(action, _)| action), IMPLEMENTED);
+    for (action, member) in required {
+        let reply = api.call(action, "{}").await;
+        match member {
+            Some(member) => {
+                reply.assert_error("ValidationException");
+                assert!(
+                    reply.message().contains(&format!("Value null at '{member}'")),
+                    "{action}: {reply:?}"
+                );
+            }
+            None if action == "ListStateMachines" => assert_eq!(reply.status, StatusCode::OK, "{reply:?}"),
+            None => {
+                reply.assert_error("ValidationException");
+                assert_eq!(reply.message(), "Must specify either stateMachineArn or mapRunArn");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn any_host_is_accepted_including_the_sync_prefix() {
+    let api = api().await;
+    for host in [
+        "sync-localhost:8083",
+        "sync-127.0.0.1:8083",
+        "states.us-east-1.amazonaws.com",
+        "baton.internal",
+    ] {
+        let request = Request::post("/")
+            .header(header::HOST, host)
+            .header("x-amz-target", "AWSStepFunctions.StartSyncExecution")
+            .header(header::CONTENT_TYPE, "application/x-amz-json-1.0")
+            .body(Body::from(
+                r#"{"stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:none"}"#,
+            ))
+            .unwrap();
+        api.send(request).await.assert_error("StateMachineDoesNotExist");
+    }
+}
+
+#[tokio::test]
+async fn json_content_types_and_none_are_accepted() {
+    let api = api().await;
+    for content_type in [
+        Some("application/x-amz-json-1.0"),
+        Some("application/x-amz-json-1.1"),
+        Some("application/json"),
+        Some("application/json; charset=utf-8"),
+        Some("Application/X-Amz-Json-1.0"),
+        None,
+    ] {
+        let mut request = Request::post("/").header("x-amz-target", "AWSStepFunctions.ListStateMachines");
+        if let Some(content_type) = content_type {
+            request = request.header(header::CONTENT_TYPE, content_type);
+        }
+        let reply = api.send(request.body(Body::from("{}")).unwrap()).await;
+        assert_eq!(reply.status, StatusCode::OK, "{content_type:?}: {reply:?}");
+        assert_eq!(reply.content_type, "application/x-amz-json-1.0");
+    }
+}
+
+#[tokio::test]
+async fn other_content_types_are_refused() {
+    let api = api().await;
+    for content_type in ["application/x-www-form-urlencoded", "text/plain", "application/xml"] {
+        let request = Request::post("/")
+            .header("x-amz-target", "AWSStepFunctions.ListStateMachines")
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from("{}"))
+            .unwrap();
+        let reply = api.send(request).await;
+        reply.assert_error("SerializationException");
+        assert_eq!(
+            reply.message(),
+            format!("unsupported Content-Type '{content_type}': send application/x-amz-json-1.0 with a JSON body")
+        );
+    }
+}
+
+#[tokio::test]
+async fn other_methods_and_paths_are_http_errors() {
+    let api = api().await;
+    let put = Request::put("/").body(Body::empty()).unwrap();
+    assert_eq!(api.send(put).await.status, StatusCode::METHOD_NOT_ALLOWED);
+    let elsewhere = Request::post("/v1/foo").header("x-amz-target", "AWSStepFunctions.ListStateMachines");
+    assert_eq!(
+        api.send(elsewhere.body(Body::empty()).unwrap()).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
