@@ -4,8 +4,6 @@
 //! is its triggers (the inputs the deterministic engine folded: start, task results, timers fired, stop) and the
 //! history events they produced, committed together; on restart the runtime re-folds the triggers to rebuild each
 //! running execution exactly. This is the only crate with SQL.
-//!
-//! STUB: the public API below is the contract; the bodies are being written.
 
 use std::future::Future;
 
@@ -127,7 +125,14 @@ pub enum Error {
     #[error("invalid page token: {0}")]
     InvalidToken(String),
     #[error("history of {execution} expected to continue at event {expected}, found {found}")]
-    Conflict { execution: String, expected: u64, found: u64 },
+    Conflict {
+        execution: String,
+        expected: u64,
+        found: u64,
+    },
+    /// An append to an execution whose status is no longer `Running`: an ending is final.
+    #[error("execution has ended: {0}")]
+    Ended(String),
     #[error("storage failed: {0}")]
     Backend(Box<dyn std::error::Error + Send + Sync>),
 }
@@ -147,6 +152,8 @@ pub trait Store: Send + Sync + 'static {
     /// an execution of that ARN exists.
     fn create_execution(&self, execution: Execution, first: Append) -> impl Future<Output = Result<(), Error>> + Send;
     /// Appends steps of any executions, durably, in one transaction with others waiting (group commit).
+    /// All the steps of one call land or none do: `NotFound` if an execution does not exist, `Ended` if it no
+    /// longer runs, `Conflict` unless each step's event ids continue the execution's stored ids (from 1, by 1).
     fn append(&self, steps: Vec<Append>) -> impl Future<Output = Result<(), Error>> + Send;
     fn execution(&self, arn: &str) -> impl Future<Output = Result<Option<Execution>, Error>> + Send;
     /// Executions of a state machine, newest first, optionally only those with `status`.
@@ -157,8 +164,12 @@ pub trait Store: Send + Sync + 'static {
         page: PageRequest,
     ) -> impl Future<Output = Result<Page<Execution>, Error>> + Send;
     /// History events in id order (or reverse order).
-    fn history(&self, execution_arn: &str, reverse: bool, page: PageRequest)
-    -> impl Future<Output = Result<Page<Event>, Error>> + Send;
+    fn history(
+        &self,
+        execution_arn: &str,
+        reverse: bool,
+        page: PageRequest,
+    ) -> impl Future<Output = Result<Page<Event>, Error>> + Send;
     /// Every execution still running, with its triggers, for recovery at start-up.
     fn running(&self) -> impl Future<Output = Result<Vec<Recovered>, Error>> + Send;
 }

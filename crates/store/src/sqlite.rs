@@ -1,4 +1,195 @@
-//! The embedded SQLite store. STUB while being written.
+//! The embedded SQLite store: one file in a data directory, one writer thread doing group commit, pooled readers.
+//!
+//! Writes go over a channel to the writer thread (`writer`). It drains everything queued (up to
+//! `MAX_BATCH_STEPS` steps), checks and applies each request in one transaction, commits once, durably (WAL,
+//! `synchronous=FULL`), and only then answers each caller. A refused request (a conflict, a duplicate) writes
+//! nothing and the others in the batch still commit; if SQLite itself fails mid-batch, the batch rolls back and
+//! every request in it gets `Error::Backend`.
+//!
+//! **Poisoning.** If a COMMIT fails, the writer cannot know what reached the disk, so, like fjall, it stops: that
+//! batch and every later write fail with `Error::Backend`. Reads keep working. Reopen the store to recover.
+//!
+//! Reads run on `tokio::task::spawn_blocking` threads with connections from a small pool (`read`). WAL lets them
+//! read beside the writer, and a read started after a write was acknowledged sees it.
+//!
+//! Not here: coordination between processes. One `baton serve` owns a data directory; PostgreSQL is for sharing.
 
-/// A SQLite store in a data directory.
-pub struct Sqlite {}
+mod read;
+mod rows;
+mod schema;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rusqlite::Connection;
+
+use crate::{Append, Error, Event, Execution, Page, PageRequest, Recovered, StateMachine, Status, Store};
+
+pub use schema::SCHEMA_VERSION;
+
+/// The database file's name inside the data directory.
+pub const FILE_NAME: &str = "baton.sqlite3";
+
+/// The most steps (appended steps, created executions, machine changes) one transaction commits.
+pub const MAX_BATCH_STEPS: usize = 1000;
+
+/// A SQLite store in a data directory (or in memory, for tests).
+///
+/// Dropping it stops the writer thread after the writes already queued, and waits for it.
+pub struct Sqlite {
+    writer: writer::Handle,
+    readers: Arc<read::Pool>,
+}
+
+/// Counters since the store was opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Stats {
+    /// Transactions the writer committed.
+    pub commits: u64,
+    /// Write requests (each `Store` write call is one) answered after those commits, successful or not.
+    pub requests: u64,
+}
+
+impl Sqlite {
+    /// Opens (creating if missing) `dir/baton.sqlite3`, migrating its schema to `SCHEMA_VERSION`.
+    ///
+    /// Fails if the database was written by a newer Baton (its schema version is above ours).
+    pub fn open(dir: &Path) -> Result<Sqlite, Error> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| backend(format!("cannot create data directory {}: {e}", dir.display())))?;
+        Sqlite::start(Location::File(dir.join(FILE_NAME)))
+    }
+
+    /// Opens a fresh database that lives in memory until the store is dropped.
+    ///
+    /// Not in WAL mode (SQLite's in-memory databases cannot be), so readers and the writer take turns.
+    pub fn open_in_memory() -> Result<Sqlite, Error> {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        Sqlite::start(Location::Memory(format!("/baton-{}-{n}", std::process::id())))
+    }
+
+    /// What the writer has done so far.
+    pub fn stats(&self) -> Stats {
+        self.writer.stats()
+    }
+
+    fn start(location: Location) -> Result<Sqlite, Error> {
+        let mut conn = schema::open_writer(&location)?;
+        schema::migrate(&mut conn, &location)?;
+        let writer = writer::Handle::spawn(conn)?;
+        Ok(Sqlite {
+            writer,
+            readers: Arc::new(read::Pool::new(location)),
+        })
+    }
+
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, Error> + Send + 'static,
+    ) -> Result<T, Error> {
+        let pool = Arc::clone(&self.readers);
+        tokio::task::spawn_blocking(move || pool.with(f))
+            .await
+            .map_err(|e| backend(format!("read task failed: {e}")))?
+    }
+}
+
+impl Store for Sqlite {
+    async fn create_state_machine(&self, machine: StateMachine) -> Result<(), Error> {
+        self.writer.call(writer::Op::CreateStateMachine(machine)).await
+    }
+
+    async fn update_state_machine(&self, machine: StateMachine) -> Result<(), Error> {
+        self.writer.call(writer::Op::UpdateStateMachine(machine)).await
+    }
+
+    async fn delete_state_machine(&self, arn: &str) -> Result<(), Error> {
+        self.writer.call(writer::Op::DeleteStateMachine(arn.to_owned())).await
+    }
+
+    async fn state_machine(&self, arn: &str) -> Result<Option<StateMachine>, Error> {
+        let arn = arn.to_owned();
+        self.read(move |conn| read::state_machine(conn, &arn)).await
+    }
+
+    async fn list_state_machines(&self, page: PageRequest) -> Result<Page<StateMachine>, Error> {
+        self.read(move |conn| read::list_state_machines(conn, &page)).await
+    }
+
+    async fn create_execution(&self, execution: Execution, first: Append) -> Result<(), Error> {
+        self.writer
+            .call(writer::Op::CreateExecution(Box::new(execution), first))
+            .await
+    }
+
+    async fn append(&self, steps: Vec<Append>) -> Result<(), Error> {
+        self.writer.call(writer::Op::Append(steps)).await
+    }
+
+    async fn execution(&self, arn: &str) -> Result<Option<Execution>, Error> {
+        let arn = arn.to_owned();
+        self.read(move |conn| read::execution(conn, &arn)).await
+    }
+
+    async fn list_executions(
+        &self,
+        state_machine_arn: &str,
+        status: Option<Status>,
+        page: PageRequest,
+    ) -> Result<Page<Execution>, Error> {
+        let machine = state_machine_arn.to_owned();
+        self.read(move |conn| read::list_executions(conn, &machine, status, &page))
+            .await
+    }
+
+    async fn history(&self, execution_arn: &str, reverse: bool, page: PageRequest) -> Result<Page<Event>, Error> {
+        let arn = execution_arn.to_owned();
+        self.read(move |conn| read::history(conn, &arn, reverse, &page)).await
+    }
+
+    async fn running(&self) -> Result<Vec<Recovered>, Error> {
+        self.read(read::running).await
+    }
+}
+
+/// Where the database lives; readers open their own connections to it.
+#[derive(Debug, Clone)]
+enum Location {
+    File(PathBuf),
+    /// A `memdb` VFS name starting with `/`, which SQLite shares between the connections of this process.
+    Memory(String),
+}
+
+impl Location {
+    fn connect(&self) -> Result<Connection, Error> {
+        let conn = match self {
+            Location::File(path) => Connection::open(path),
+            Location::Memory(name) => Connection::open(format!("file:{name}?vfs=memdb")),
+        };
+        conn.map_err(|e| backend(format!("cannot open database {self}: {e}")))
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::File(path) => write!(f, "{}", path.display()),
+            Location::Memory(name) => write!(f, "memory:{name}"),
+        }
+    }
+}
+
+fn backend(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Error {
+    Error::Backend(error.into())
+}
+
+/// A SQLite error that is not one of the store's own outcomes.
+fn db(error: rusqlite::Error) -> Error {
+    Error::Backend(Box::new(error))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,188 @@
+//! Reads: a small pool of read-only connections and the queries they run (blocking; callers use `spawn_blocking`).
+//!
+//! A read that runs several queries does so in one read transaction, so it sees one snapshot.
+
+use std::sync::{Mutex, PoisonError};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::sqlite::rows::{self, EXECUTION_COLUMNS, List, MACHINE_COLUMNS};
+use crate::sqlite::{Location, db, schema};
+use crate::{Error, Event, Execution, Page, PageRequest, Recovered, StateMachine, Status};
+
+/// Idle connections kept for reuse; more are opened when reads overlap, and closed after.
+const MAX_IDLE: usize = 8;
+
+pub(crate) struct Pool {
+    location: Location,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl Pool {
+    pub(crate) fn new(location: Location) -> Pool {
+        Pool {
+            location,
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Runs `f` with a pooled connection, returning it to the pool afterwards.
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T, Error>) -> Result<T, Error> {
+        let pooled = self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        let mut conn = match pooled {
+            Some(conn) => conn,
+            None => schema::open_reader(&self.location)?,
+        };
+        let result = f(&mut conn);
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        if idle.len() < MAX_IDLE {
+            idle.push(conn);
+        }
+        result
+    }
+}
+
+pub(crate) fn state_machine(conn: &mut Connection, arn: &str) -> Result<Option<StateMachine>, Error> {
+    let sql = format!("SELECT {MACHINE_COLUMNS} FROM state_machines WHERE arn = ?1");
+    let row = conn
+        .prepare_cached(&sql)
+        .and_then(|mut s| s.query_row([arn], rows::machine).optional());
+    Ok(row.map_err(db)?.map(|(_, machine)| machine))
+}
+
+pub(crate) fn list_state_machines(conn: &mut Connection, page: &PageRequest) -> Result<Page<StateMachine>, Error> {
+    let after = rows::decode_token(List::StateMachines, page)?.unwrap_or(0);
+    let limit = rows::limit(page);
+    let sql = format!("SELECT {MACHINE_COLUMNS} FROM state_machines WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+    let items = collect(conn, &sql, params![after, fetch(limit)], rows::machine)?;
+    Ok(paginate(items, limit, List::StateMachines))
+}
+
+pub(crate) fn execution(conn: &mut Connection, arn: &str) -> Result<Option<Execution>, Error> {
+    let sql = format!("SELECT {EXECUTION_COLUMNS} FROM executions WHERE arn = ?1");
+    let row = conn
+        .prepare_cached(&sql)
+        .and_then(|mut s| s.query_row([arn], rows::execution).optional());
+    Ok(row.map_err(db)?.map(|(_, execution)| execution))
+}
+
+pub(crate) fn list_executions(
+    conn: &mut Connection,
+    machine: &str,
+    status: Option<Status>,
+    page: &PageRequest,
+) -> Result<Page<Execution>, Error> {
+    let before = rows::decode_token(List::Executions, page)?.unwrap_or(i64::MAX);
+    let limit = rows::limit(page);
+    let items = match status {
+        None => {
+            let sql = format!(
+                "SELECT {EXECUTION_COLUMNS} FROM executions WHERE state_machine_arn = ?1 AND seq < ?2 \
+                 ORDER BY seq DESC LIMIT ?3"
+            );
+            collect(conn, &sql, params![machine, before, fetch(limit)], rows::execution)?
+        }
+        Some(status) => {
+            let sql = format!(
+                "SELECT {EXECUTION_COLUMNS} FROM executions WHERE state_machine_arn = ?1 AND status = ?2 \
+                 AND seq < ?3 ORDER BY seq DESC LIMIT ?4"
+            );
+            let status = rows::status_str(status);
+            collect(
+                conn,
+                &sql,
+                params![machine, status, before, fetch(limit)],
+                rows::execution,
+            )?
+        }
+    };
+    Ok(paginate(items, limit, List::Executions))
+}
+
+pub(crate) fn history(
+    conn: &mut Connection,
+    arn: &str,
+    reverse: bool,
+    page: &PageRequest,
+) -> Result<Page<Event>, Error> {
+    let (list, sql, start) = if reverse {
+        let sql = "SELECT id, id, json FROM events WHERE execution = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3";
+        (List::HistoryReverse, sql, i64::MAX)
+    } else {
+        let sql = "SELECT id, id, json FROM events WHERE execution = ?1 AND id > ?2 ORDER BY id LIMIT ?3";
+        (List::HistoryForward, sql, 0)
+    };
+    let after = rows::decode_token(list, page)?.unwrap_or(start);
+    let limit = rows::limit(page);
+    let tx = conn.transaction().map_err(db)?;
+    let seq: Option<i64> = tx
+        .prepare_cached("SELECT seq FROM executions WHERE arn = ?1")
+        .and_then(|mut s| s.query_row([arn], |row| row.get(0)).optional())
+        .map_err(db)?;
+    let Some(seq) = seq else {
+        return Err(Error::NotFound(arn.to_owned()));
+    };
+    let items = collect(&tx, sql, params![seq, after, fetch(limit)], |row| {
+        let id: i64 = row.get(1)?;
+        let id = u64::try_from(id).map_err(|_| rusqlite::Error::IntegralValueOutOfRange(1, id))?;
+        Ok((row.get(0)?, Event { id, json: row.get(2)? }))
+    })?;
+    Ok(paginate(items, limit, list))
+}
+
+/// Every running execution and its triggers: one query per table, merged by `seq`.
+pub(crate) fn running(conn: &mut Connection) -> Result<Vec<Recovered>, Error> {
+    let tx = conn.transaction().map_err(db)?;
+    let sql = format!("SELECT {EXECUTION_COLUMNS} FROM executions WHERE status = 'RUNNING' ORDER BY seq");
+    let executions = collect(&tx, &sql, [], rows::execution)?;
+    let triggers = collect(
+        &tx,
+        "SELECT t.execution, t.json FROM executions e JOIN triggers t ON t.execution = e.seq \
+         WHERE e.status = 'RUNNING' ORDER BY e.seq, t.seq",
+        [],
+        |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?)),
+    )?;
+    let mut triggers = triggers.into_iter().peekable();
+    let mut recovered = Vec::with_capacity(executions.len());
+    for (seq, execution) in executions {
+        let mut mine = Vec::new();
+        while let Some((_, json)) = triggers.next_if(|(owner, _)| *owner <= seq) {
+            mine.push(json);
+        }
+        recovered.push(Recovered {
+            execution,
+            triggers: mine,
+        });
+    }
+    Ok(recovered)
+}
+
+/// One more row than the page holds tells whether there is a next page.
+fn fetch(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1)
+}
+
+fn collect<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, Error> {
+    let mut statement = conn.prepare_cached(sql).map_err(db)?;
+    let rows = statement.query_map(params, map).map_err(db)?;
+    rows.collect::<rusqlite::Result<Vec<T>>>().map_err(db)
+}
+
+/// Keeps `limit` items of `items` (`limit + 1` were fetched) and names the next page if there is more.
+fn paginate<T>(mut items: Vec<(i64, T)>, limit: usize, list: List) -> Page<T> {
+    let more = items.len() > limit;
+    items.truncate(limit);
+    let next_token = match items.last() {
+        Some((key, _)) if more => Some(rows::encode_token(list, *key)),
+        _ => None,
+    };
+    Page {
+        items: items.into_iter().map(|(_, item)| item).collect(),
+        next_token,
+    }
+}

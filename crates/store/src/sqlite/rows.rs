@@ -1,0 +1,160 @@
+//! How records map to SQLite rows and back, and the page tokens.
+//!
+//! Enums are stored as their AWS names (`RUNNING`, `STANDARD`) so the database reads well in `sqlite3`; tags as a
+//! JSON array of `[key, value]` pairs. A page token is `<list>.<last sort key>` (`sm.12`, `ex.40`, `hf.7`, `hr.7`):
+//! opaque to callers, checked strictly when it comes back.
+
+use rusqlite::Row;
+use rusqlite::types::Type;
+
+use crate::{Error, Execution, Kind, PageRequest, StateMachine, Status};
+
+/// The columns `machine` reads, after `seq`.
+pub(crate) const MACHINE_COLUMNS: &str = "seq, arn, name, kind, definition, role_arn, logging_configuration, \
+     tracing_configuration, description, revision_id, created, updated, tags";
+
+/// The columns `execution` reads, after `seq`.
+pub(crate) const EXECUTION_COLUMNS: &str = "seq, arn, name, state_machine_arn, definition, role_arn, kind, input, \
+     trace_header, status, start, stop, output, error, cause";
+
+pub(crate) const DEFAULT_LIMIT: usize = 100;
+pub(crate) const MAX_LIMIT: usize = 1000;
+
+/// Which list a token belongs to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum List {
+    StateMachines,
+    Executions,
+    HistoryForward,
+    HistoryReverse,
+}
+
+impl List {
+    fn prefix(self) -> &'static str {
+        match self {
+            List::StateMachines => "sm",
+            List::Executions => "ex",
+            List::HistoryForward => "hf",
+            List::HistoryReverse => "hr",
+        }
+    }
+}
+
+pub(crate) fn encode_token(list: List, key: i64) -> String {
+    format!("{}.{key}", list.prefix())
+}
+
+/// The sort key after which the page starts, or `None` for the first page.
+pub(crate) fn decode_token(list: List, page: &PageRequest) -> Result<Option<i64>, Error> {
+    let Some(token) = &page.token else { return Ok(None) };
+    let key = token
+        .strip_prefix(list.prefix())
+        .and_then(|rest| rest.strip_prefix('.'))
+        .and_then(|key| key.parse::<i64>().ok())
+        .filter(|key| *key >= 0 && encode_token(list, *key) == *token);
+    match key {
+        Some(key) => Ok(Some(key)),
+        None => Err(Error::InvalidToken(token.clone())),
+    }
+}
+
+/// The page size: 0 means the default, and no page is larger than `MAX_LIMIT`.
+pub(crate) fn limit(page: &PageRequest) -> usize {
+    match page.limit {
+        0 => DEFAULT_LIMIT,
+        n => n.min(MAX_LIMIT),
+    }
+}
+
+pub(crate) fn kind_str(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Standard => "STANDARD",
+        Kind::Express => "EXPRESS",
+    }
+}
+
+pub(crate) fn status_str(status: Status) -> &'static str {
+    match status {
+        Status::Running => "RUNNING",
+        Status::Succeeded => "SUCCEEDED",
+        Status::Failed => "FAILED",
+        Status::TimedOut => "TIMED_OUT",
+        Status::Aborted => "ABORTED",
+    }
+}
+
+pub(crate) fn tags_json(tags: &[(String, String)]) -> Result<String, Error> {
+    serde_json::to_string(tags).map_err(|e| crate::sqlite::backend(format!("cannot encode tags: {e}")))
+}
+
+/// Reads `(seq, machine)` from a row selected with `MACHINE_COLUMNS`.
+pub(crate) fn machine(row: &Row<'_>) -> rusqlite::Result<(i64, StateMachine)> {
+    let tags: String = row.get(12)?;
+    let tags = serde_json::from_str(&tags).map_err(|e| corrupt(12, format!("tags {tags:?}: {e}")))?;
+    let machine = StateMachine {
+        arn: row.get(1)?,
+        name: row.get(2)?,
+        kind: kind(row, 3)?,
+        definition: row.get(4)?,
+        role_arn: row.get(5)?,
+        logging_configuration: row.get(6)?,
+        tracing_configuration: row.get(7)?,
+        description: row.get(8)?,
+        revision_id: row.get(9)?,
+        created: row.get(10)?,
+        updated: row.get(11)?,
+        tags,
+    };
+    Ok((row.get(0)?, machine))
+}
+
+/// Reads `(seq, execution)` from a row selected with `EXECUTION_COLUMNS`.
+pub(crate) fn execution(row: &Row<'_>) -> rusqlite::Result<(i64, Execution)> {
+    let execution = Execution {
+        arn: row.get(1)?,
+        name: row.get(2)?,
+        state_machine_arn: row.get(3)?,
+        definition: row.get(4)?,
+        role_arn: row.get(5)?,
+        kind: kind(row, 6)?,
+        input: row.get(7)?,
+        trace_header: row.get(8)?,
+        status: status(row, 9)?,
+        start: row.get(10)?,
+        stop: row.get(11)?,
+        output: row.get(12)?,
+        error: row.get(13)?,
+        cause: row.get(14)?,
+    };
+    Ok((row.get(0)?, execution))
+}
+
+fn kind(row: &Row<'_>, index: usize) -> rusqlite::Result<Kind> {
+    let text: String = row.get(index)?;
+    match text.as_str() {
+        "STANDARD" => Ok(Kind::Standard),
+        "EXPRESS" => Ok(Kind::Express),
+        _ => Err(corrupt(index, format!("unknown workflow type {text:?}"))),
+    }
+}
+
+fn status(row: &Row<'_>, index: usize) -> rusqlite::Result<Status> {
+    let text: String = row.get(index)?;
+    match text.as_str() {
+        "RUNNING" => Ok(Status::Running),
+        "SUCCEEDED" => Ok(Status::Succeeded),
+        "FAILED" => Ok(Status::Failed),
+        "TIMED_OUT" => Ok(Status::TimedOut),
+        "ABORTED" => Ok(Status::Aborted),
+        _ => Err(corrupt(index, format!("unknown execution status {text:?}"))),
+    }
+}
+
+fn corrupt(index: usize, message: String) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(index, Type::Text, message.into())
+}
+
+/// Converts an id to SQLite's integer; ids past `i64::MAX` cannot be stored.
+pub(crate) fn sql_id(id: u64) -> Result<i64, Error> {
+    i64::try_from(id).map_err(|_| crate::sqlite::backend(format!("event id out of range: {id}")))
+}

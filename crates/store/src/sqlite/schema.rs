@@ -1,0 +1,143 @@
+//! The SQLite schema, its forward-only migrations, and how connections are configured.
+//!
+//! `PRAGMA user_version` holds the number of migrations applied. Migrations only ever get appended to
+//! `MIGRATIONS`; a database whose version is above `SCHEMA_VERSION` was written by a newer Baton and is refused.
+//!
+//! Layout notes (the write path is the hot path):
+//! - `executions.seq` is the rowid: events and triggers refer to it (8 bytes) instead of the ARN, and
+//!   "newest first" is `ORDER BY seq DESC` on indexes, which end with the rowid implicitly.
+//! - `events` and `triggers` are `WITHOUT ROWID`, clustered on their primary key: one b-tree write per row.
+//! - There are no foreign keys on `events`/`triggers`: the single writer checks the execution in the same
+//!   transaction, and a foreign key would add a lookup per event.
+//! - Small columns come before large ones so status checks do not read overflow pages.
+
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+use crate::Error;
+use crate::sqlite::{Location, backend, db};
+
+/// The schema version this build writes: the number of migrations.
+pub const SCHEMA_VERSION: u32 = 1;
+
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1];
+
+const V1: &str = "
+CREATE TABLE state_machines (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    arn TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    role_arn TEXT NOT NULL,
+    revision_id TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    updated INTEGER NOT NULL,
+    description TEXT,
+    logging_configuration TEXT,
+    tracing_configuration TEXT,
+    tags TEXT NOT NULL,
+    definition TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE executions (
+    seq INTEGER PRIMARY KEY,
+    arn TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    stop INTEGER,
+    name TEXT NOT NULL,
+    state_machine_arn TEXT NOT NULL,
+    role_arn TEXT NOT NULL,
+    trace_header TEXT,
+    error TEXT,
+    cause TEXT,
+    output TEXT,
+    input TEXT NOT NULL,
+    definition TEXT NOT NULL
+) STRICT;
+CREATE INDEX executions_by_machine ON executions (state_machine_arn);
+CREATE INDEX executions_by_machine_status ON executions (state_machine_arn, status);
+CREATE INDEX executions_running ON executions (status) WHERE status = 'RUNNING';
+
+CREATE TABLE events (
+    execution INTEGER NOT NULL,
+    id INTEGER NOT NULL,
+    json TEXT NOT NULL,
+    PRIMARY KEY (execution, id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE triggers (
+    execution INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    json TEXT NOT NULL,
+    PRIMARY KEY (execution, seq)
+) STRICT, WITHOUT ROWID;
+";
+
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Opens the writer's connection: WAL (on disk), `synchronous=FULL`, foreign keys, a busy timeout.
+pub(crate) fn open_writer(location: &Location) -> Result<Connection, Error> {
+    let conn = location.connect()?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(db)?;
+    if let Location::File(_) = location {
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+            .map_err(db)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(backend(format!(
+                "cannot switch {location} to WAL mode: journal mode is {mode}"
+            )));
+        }
+    }
+    // A 64 MiB page cache keeps a 1,000-step transaction from spilling to the WAL before it commits.
+    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;")
+        .map_err(db)?;
+    stable_plans(&conn)?;
+    conn.set_prepared_statement_cache_capacity(32);
+    Ok(conn)
+}
+
+/// Opens a read-only connection for the pool.
+pub(crate) fn open_reader(location: &Location) -> Result<Connection, Error> {
+    let conn = location.connect()?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(db)?;
+    conn.execute_batch("PRAGMA query_only = ON; PRAGMA foreign_keys = ON;")
+        .map_err(db)?;
+    stable_plans(&conn)?;
+    conn.set_prepared_statement_cache_capacity(32);
+    Ok(conn)
+}
+
+/// Turns on the query planner stability guarantee: plans never depend on bound values.
+///
+/// Without it the bundled SQLite (built with STAT4) re-prepares statements such as
+/// `… WHERE execution = ?1 ORDER BY id DESC LIMIT 1` whenever `?1` changes, which cost a quarter of the writer's
+/// time. `tests::hot_statements_are_prepared_once` holds this.
+fn stable_plans(conn: &Connection) -> Result<(), Error> {
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+        .map_err(db)?;
+    Ok(())
+}
+
+/// Applies the migrations the database lacks, in one transaction.
+pub(crate) fn migrate(conn: &mut Connection, location: &Location) -> Result<(), Error> {
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(db)?;
+    let found: u32 = tx.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(db)?;
+    if found > SCHEMA_VERSION {
+        return Err(backend(format!(
+            "database {location} has schema version {found}, newer than this build supports ({SCHEMA_VERSION}); \
+             use a newer baton"
+        )));
+    }
+    for (version, sql) in (1..).zip(MIGRATIONS.iter()).skip(found as usize) {
+        tx.execute_batch(sql)
+            .map_err(|e| backend(format!("migration {version} of {location} failed: {e}")))?;
+        tx.pragma_update(None, "user_version", version).map_err(db)?;
+    }
+    tx.commit().map_err(db)
+}

@@ -1,0 +1,461 @@
+//! The writer thread: owns the one write connection and commits queued requests in groups.
+//!
+//! Each turn it blocks for one request, drains whatever else is queued (up to `MAX_BATCH_STEPS` steps), runs
+//! `BEGIN IMMEDIATE`, applies each request (checked in full before it writes, so a refused request leaves
+//! nothing behind), commits once, and only then answers every request through its oneshot. If SQLite itself
+//! fails mid-request, the whole batch rolls back and every request in it gets `Error::Backend`. A failed COMMIT poisons the writer: that batch
+//! and every later request get `Error::Backend`, because what reached the disk is unknown.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, mpsc};
+use std::thread::JoinHandle;
+
+use rusqlite::Error::ToSqlConversionFailure;
+use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
+use tokio::sync::oneshot;
+
+use crate::sqlite::rows::{self, kind_str, status_str, tags_json};
+use crate::sqlite::{MAX_BATCH_STEPS, Stats, backend};
+use crate::{Append, Error, Execution, StateMachine, Status};
+
+/// A write the store was asked to do.
+pub(crate) enum Op {
+    CreateStateMachine(StateMachine),
+    UpdateStateMachine(StateMachine),
+    DeleteStateMachine(String),
+    CreateExecution(Box<Execution>, Append),
+    Append(Vec<Append>),
+}
+
+impl Op {
+    /// How much of a batch this request uses.
+    fn steps(&self) -> usize {
+        match self {
+            Op::Append(steps) => steps.len().max(1),
+            _ => 1,
+        }
+    }
+}
+
+/// The statements every appended step runs; `tests` checks that SQLite never re-prepares them.
+#[cfg(test)]
+pub(crate) const HOT_STATEMENTS: [&str; 5] = [
+    SELECT_EXECUTION,
+    LAST_EVENT,
+    INSERT_EVENT,
+    INSERT_TRIGGER,
+    END_EXECUTION,
+];
+const SELECT_EXECUTION: &str = "SELECT seq, status FROM executions WHERE arn = ?1";
+const LAST_EVENT: &str = "SELECT id FROM events WHERE execution = ?1 ORDER BY id DESC LIMIT 1";
+const INSERT_EVENT: &str = "INSERT INTO events (execution, id, json) VALUES (?1, ?2, ?3)";
+const INSERT_TRIGGER: &str = "INSERT INTO triggers (execution, seq, json) VALUES (?1, coalesce((SELECT seq FROM \
+     triggers WHERE execution = ?1 ORDER BY seq DESC LIMIT 1), 0) + 1, ?2)";
+const END_EXECUTION: &str =
+    "UPDATE executions SET status = ?2, stop = ?3, output = ?4, error = ?5, cause = ?6 WHERE seq = ?1";
+
+struct Request {
+    op: Op,
+    reply: oneshot::Sender<Result<(), Error>>,
+}
+
+#[derive(Default)]
+struct Counters {
+    commits: AtomicU64,
+    requests: AtomicU64,
+}
+
+/// The async side's end of the writer: sends requests, waits for answers; dropping it stops the thread.
+pub(crate) struct Handle {
+    sender: Option<mpsc::Sender<Request>>,
+    thread: Option<JoinHandle<()>>,
+    counters: Arc<Counters>,
+}
+
+impl Handle {
+    pub(crate) fn spawn(conn: Connection) -> Result<Handle, Error> {
+        let (sender, receiver) = mpsc::channel();
+        let counters = Arc::new(Counters::default());
+        let thread = std::thread::Builder::new()
+            .name("baton-store-writer".to_owned())
+            .spawn({
+                let counters = Arc::clone(&counters);
+                move || run(conn, &receiver, &counters)
+            })
+            .map_err(|e| backend(format!("cannot start the store writer thread: {e}")))?;
+        Ok(Handle {
+            sender: Some(sender),
+            thread: Some(thread),
+            counters,
+        })
+    }
+
+    /// Queues `op` and waits until it is committed (or refused).
+    pub(crate) async fn call(&self, op: Op) -> Result<(), Error> {
+        let (reply, answer) = oneshot::channel();
+        let sent = match &self.sender {
+            Some(sender) => sender.send(Request { op, reply }).is_ok(),
+            None => false,
+        };
+        if !sent {
+            return Err(stopped());
+        }
+        answer.await.map_err(|_| stopped())?
+    }
+
+    pub(crate) fn stats(&self) -> Stats {
+        Stats {
+            commits: self.counters.commits.load(Ordering::Relaxed),
+            requests: self.counters.requests.load(Ordering::Relaxed),
+        }
+    }
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        // Closing the channel ends the writer's loop once the queued requests are done.
+        drop(self.sender.take());
+        if let Some(thread) = self.thread.take() {
+            // A panicked writer has already dropped every reply; nothing is left to report.
+            let _ = thread.join();
+        }
+    }
+}
+
+fn stopped() -> Error {
+    backend("the store writer has stopped")
+}
+
+fn run(mut conn: Connection, receiver: &mpsc::Receiver<Request>, counters: &Counters) {
+    let mut poisoned: Option<String> = None;
+    let mut batch = Vec::new();
+    while let Ok(first) = receiver.recv() {
+        let mut steps = first.op.steps();
+        batch.push(first);
+        while steps < MAX_BATCH_STEPS {
+            let Ok(next) = receiver.try_recv() else { break };
+            steps += next.op.steps();
+            batch.push(next);
+        }
+        let results = match &poisoned {
+            Some(why) => batch.iter().map(|_| Err(poison_error(why))).collect(),
+            None => commit(&mut conn, &batch, counters).unwrap_or_else(|why| {
+                let results = batch.iter().map(|_| Err(poison_error(&why))).collect();
+                poisoned = Some(why);
+                results
+            }),
+        };
+        counters.requests.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        for (request, result) in batch.drain(..).zip(results) {
+            // The caller may have given up waiting; its write stands either way.
+            let _ = request.reply.send(result);
+        }
+    }
+}
+
+fn poison_error(why: &str) -> Error {
+    backend(format!(
+        "a commit failed, the store accepts no more writes until reopened: {why}"
+    ))
+}
+
+/// Applies and commits `batch`, returning each request's result. `Err` means the commit failed: poison.
+fn commit(conn: &mut Connection, batch: &[Request], counters: &Counters) -> Result<Vec<Result<(), Error>>, String> {
+    let results = match apply_all(conn, batch) {
+        Ok(results) => results,
+        Err(e) => {
+            // Nothing was committed: fail this batch, keep going.
+            rollback(conn);
+            let message = e.to_string();
+            return Ok(batch.iter().map(|_| Err(backend(message.clone()))).collect());
+        }
+    };
+    if let Err(e) = conn.execute_batch("COMMIT") {
+        rollback(conn);
+        return Err(e.to_string());
+    }
+    counters.commits.fetch_add(1, Ordering::Relaxed);
+    Ok(results)
+}
+
+fn rollback(conn: &Connection) {
+    if !conn.is_autocommit() {
+        // If even this fails the next BEGIN fails too, and that batch reports it.
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+}
+
+/// Why a request did not apply.
+pub(crate) enum Failure {
+    /// The store's answer (conflict, duplicate, missing); the request wrote nothing.
+    Refused(Error),
+    /// SQLite failed part-way: the transaction is in an unknown state and the whole batch must roll back.
+    Broken(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for Failure {
+    fn from(e: rusqlite::Error) -> Failure {
+        Failure::Broken(e)
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Failure {
+        Failure::Refused(e)
+    }
+}
+
+/// Applies every request in one transaction. Each request is checked completely before it writes, so a refused
+/// request leaves nothing behind and needs no savepoint (savepoints copied every page touched into a
+/// sub-journal). `Err` means the transaction must roll back.
+fn apply_all(conn: &Connection, batch: &[Request]) -> rusqlite::Result<Vec<Result<(), Error>>> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let mut results = Vec::with_capacity(batch.len());
+    for request in batch {
+        match apply(conn, &request.op) {
+            Ok(()) => results.push(Ok(())),
+            Err(Failure::Refused(e)) => results.push(Err(e)),
+            Err(Failure::Broken(e)) => return Err(e),
+        }
+    }
+    Ok(results)
+}
+
+pub(crate) fn apply(conn: &Connection, op: &Op) -> Result<(), Failure> {
+    match op {
+        Op::CreateStateMachine(machine) => create_state_machine(conn, machine),
+        Op::UpdateStateMachine(machine) => update_state_machine(conn, machine),
+        Op::DeleteStateMachine(arn) => {
+            let deleted = conn
+                .prepare_cached("DELETE FROM state_machines WHERE arn = ?1")?
+                .execute([arn])?;
+            if deleted == 0 {
+                Err(Error::NotFound(arn.clone()).into())
+            } else {
+                Ok(())
+            }
+        }
+        Op::CreateExecution(execution, first) => {
+            let exists = conn
+                .prepare_cached("SELECT 1 FROM executions WHERE arn = ?1")?
+                .exists([&execution.arn])?;
+            if exists {
+                return Err(Error::AlreadyExists(execution.arn.clone()).into());
+            }
+            let new = New {
+                arn: &execution.arn,
+                running: execution.status == Status::Running,
+            };
+            let targets = check(conn, std::slice::from_ref(first), Some(new))?;
+            let seq = create_execution(conn, execution)?;
+            write_steps(conn, std::slice::from_ref(first), &targets, Some(seq))
+        }
+        Op::Append(steps) => {
+            let targets = check(conn, steps, None)?;
+            write_steps(conn, steps, &targets, None)
+        }
+    }
+}
+
+/// An execution being created in the same request, not yet in the table.
+#[derive(Clone, Copy)]
+struct New<'a> {
+    arn: &'a str,
+    running: bool,
+}
+
+/// What `check` learned about one execution a request appends to.
+struct Target<'a> {
+    arn: &'a str,
+    /// `None` for the execution the request creates.
+    seq: Option<i64>,
+    next: u64,
+    running: bool,
+}
+
+/// Checks every step of a request against the stored executions and the request's earlier steps, returning
+/// the executions it touches. Writes nothing.
+fn check<'a>(conn: &Connection, steps: &'a [Append], new: Option<New<'a>>) -> Result<Vec<Target<'a>>, Failure> {
+    let mut targets: Vec<Target<'a>> = Vec::new();
+    if let Some(new) = new {
+        targets.push(Target {
+            arn: new.arn,
+            seq: None,
+            next: 1,
+            running: new.running,
+        });
+    }
+    for step in steps {
+        let arn = step.execution_arn.as_str();
+        let index = match targets.iter().position(|t| t.arn == arn) {
+            Some(index) => index,
+            None => {
+                targets.push(load(conn, arn)?);
+                targets.len() - 1
+            }
+        };
+        let target = targets
+            .get_mut(index)
+            .expect("invariant: index was just found or pushed");
+        if !target.running {
+            return Err(Error::Ended(arn.to_owned()).into());
+        }
+        for event in &step.events {
+            if event.id != target.next {
+                let conflict = Error::Conflict {
+                    execution: arn.to_owned(),
+                    expected: target.next,
+                    found: event.id,
+                };
+                return Err(conflict.into());
+            }
+            target.next += 1;
+        }
+        if step.ending.is_some() {
+            target.running = false;
+        }
+    }
+    Ok(targets)
+}
+
+fn load<'a>(conn: &Connection, arn: &'a str) -> Result<Target<'a>, Failure> {
+    let found: Option<(i64, String)> = conn
+        .prepare_cached(SELECT_EXECUTION)?
+        .query_row([arn], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
+    let Some((seq, status)) = found else {
+        return Err(Error::NotFound(arn.to_owned()).into());
+    };
+    let last: Option<i64> = conn
+        .prepare_cached(LAST_EVENT)?
+        .query_row([seq], |row| row.get(0))
+        .optional()?;
+    let last =
+        u64::try_from(last.unwrap_or(0)).map_err(|_| backend(format!("stored event id out of range: {last:?}")))?;
+    Ok(Target {
+        arn,
+        seq: Some(seq),
+        next: last + 1,
+        running: status == status_str(Status::Running),
+    })
+}
+
+/// Writes checked steps: events, triggers, endings. `created` is the `seq` of the execution the request created.
+fn write_steps(
+    conn: &Connection,
+    steps: &[Append],
+    targets: &[Target<'_>],
+    created: Option<i64>,
+) -> Result<(), Failure> {
+    let mut insert_event = conn.prepare_cached(INSERT_EVENT)?;
+    let mut insert_trigger = conn.prepare_cached(INSERT_TRIGGER)?;
+    for step in steps {
+        let target = targets.iter().find(|t| t.arn == step.execution_arn);
+        let target = target.expect("invariant: `check` returns a target for every step's execution");
+        let seq = target
+            .seq
+            .or(created)
+            .expect("invariant: only the created execution has no stored seq");
+        for event in &step.events {
+            let id = rows::sql_id(event.id).map_err(|e| Failure::Broken(ToSqlConversionFailure(Box::new(e))))?;
+            insert_event.execute(params![seq, id, event.json])?;
+        }
+        insert_trigger.execute(params![seq, step.trigger])?;
+        if let Some(end) = &step.ending {
+            conn.prepare_cached(END_EXECUTION)?.execute(params![
+                seq,
+                status_str(end.status),
+                end.stop,
+                end.output,
+                end.error,
+                end.cause
+            ])?;
+        }
+    }
+    Ok(())
+}
+
+fn create_state_machine(conn: &Connection, m: &StateMachine) -> Result<(), Failure> {
+    let tags = tags_json(&m.tags)?;
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO state_machines (arn, name, kind, role_arn, revision_id, created, updated, description, \
+             logging_configuration, tracing_configuration, tags, definition) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )?
+        .execute(params![
+            m.arn,
+            m.name,
+            kind_str(m.kind),
+            m.role_arn,
+            m.revision_id,
+            m.created,
+            m.updated,
+            m.description,
+            m.logging_configuration,
+            m.tracing_configuration,
+            tags,
+            m.definition,
+        ]);
+    unique(inserted, &m.arn)
+}
+
+fn update_state_machine(conn: &Connection, m: &StateMachine) -> Result<(), Failure> {
+    let updated = conn
+        .prepare_cached(
+            "UPDATE state_machines SET definition = ?2, role_arn = ?3, logging_configuration = ?4, \
+             tracing_configuration = ?5, description = ?6, revision_id = ?7, updated = ?8 WHERE arn = ?1",
+        )?
+        .execute(params![
+            m.arn,
+            m.definition,
+            m.role_arn,
+            m.logging_configuration,
+            m.tracing_configuration,
+            m.description,
+            m.revision_id,
+            m.updated,
+        ])?;
+    if updated == 0 {
+        Err(Error::NotFound(m.arn.clone()).into())
+    } else {
+        Ok(())
+    }
+}
+
+/// Inserts the execution (already checked not to exist) and returns its `seq`.
+fn create_execution(conn: &Connection, e: &Execution) -> Result<i64, Failure> {
+    conn.prepare_cached(
+        "INSERT INTO executions (arn, status, kind, start, stop, name, state_machine_arn, role_arn, \
+         trace_header, error, cause, output, input, definition) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?
+    .execute(params![
+        e.arn,
+        status_str(e.status),
+        kind_str(e.kind),
+        e.start,
+        e.stop,
+        e.name,
+        e.state_machine_arn,
+        e.role_arn,
+        e.trace_header,
+        e.error,
+        e.cause,
+        e.output,
+        e.input,
+        e.definition,
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Maps a constraint violation of a one-statement insert (which SQLite undoes by itself) to `AlreadyExists(key)`.
+fn unique(inserted: rusqlite::Result<usize>, key: &str) -> Result<(), Failure> {
+    match inserted {
+        Ok(_) => Ok(()),
+        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == ErrorCode::ConstraintViolation => {
+            Err(Error::AlreadyExists(key.to_owned()).into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}

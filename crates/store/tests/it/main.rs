@@ -1,0 +1,42 @@
+//! The store's integration tests: the conformance suite every backend passes, and SQLite-only checks.
+//!
+//! `suite` holds each case once, as a function of `&impl Store`; `store_test!` instantiates it per backend
+//! (SQLite in memory and on disk; PostgreSQL joins when its backend exists, gated on `TEST_DATABASE_URL`).
+
+// Test code may unwrap; `allow-unwrap-in-tests` does not reach `tests/` directories (rust-clippy#13981).
+#![allow(clippy::unwrap_used)]
+
+mod fixtures;
+mod sqlite;
+mod suite;
+
+/// Runs `suite::$name` against every backend, one `#[tokio::test]` each.
+macro_rules! store_test {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite_memory() {
+                crate::suite::$name(&crate::fixtures::sqlite_memory()).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite_disk() {
+                let (_dir, store) = crate::fixtures::sqlite_disk();
+                crate::suite::$name(&store).await
+            }
+        }
+    };
+}
+
+store_test!(state_machine_lifecycle);
+store_test!(duplicate_state_machine);
+store_test!(state_machines_paging);
+store_test!(bad_tokens);
+store_test!(page_limits);
+store_test!(executions_by_status_newest_first);
+store_test!(duplicate_execution);
+store_test!(history_order_and_paging);
+store_test!(append_conflicts);
+store_test!(append_after_ending_refused);
+store_test!(running_with_triggers);
+store_test!(concurrent_appends);

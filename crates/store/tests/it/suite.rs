@@ -1,0 +1,457 @@
+//! The conformance suite: what every `Store` backend must do, written once against `&impl Store`.
+
+use store::{Error, Event, Status, Store};
+
+use crate::fixtures::{all_pages, execution, join_all, machine, page, step, succeeded};
+
+pub(crate) async fn state_machine_lifecycle(store: &impl Store) {
+    let m = machine("life");
+    store.create_state_machine(m.clone()).await.unwrap();
+    assert_eq!(store.state_machine(&m.arn).await.unwrap(), Some(m.clone()));
+
+    let mut changed = m.clone();
+    changed.definition = r#"{"StartAt":"Q","States":{"Q":{"Type":"Succeed"}}}"#.to_owned();
+    changed.role_arn = "arn:aws:iam::123456789012:role/other".to_owned();
+    changed.logging_configuration = None;
+    changed.tracing_configuration = Some(r#"{"enabled":true}"#.to_owned());
+    changed.description = None;
+    changed.revision_id = "r2".to_owned();
+    changed.updated = m.updated + 5;
+    // Not updatable: name, kind, created, tags keep their stored values.
+    let mut attempt = changed.clone();
+    attempt.created = 1;
+    attempt.tags = Vec::new();
+    store.update_state_machine(attempt).await.unwrap();
+    assert_eq!(store.state_machine(&m.arn).await.unwrap(), Some(changed));
+
+    store.delete_state_machine(&m.arn).await.unwrap();
+    assert_eq!(store.state_machine(&m.arn).await.unwrap(), None);
+    let r = store.delete_state_machine(&m.arn).await;
+    assert!(matches!(&r, Err(Error::NotFound(arn)) if *arn == m.arn), "{r:?}");
+    let r = store.update_state_machine(m.clone()).await;
+    assert!(matches!(&r, Err(Error::NotFound(arn)) if *arn == m.arn), "{r:?}");
+    assert_eq!(store.state_machine("arn:nothing").await.unwrap(), None);
+}
+
+pub(crate) async fn duplicate_state_machine(store: &impl Store) {
+    let m = machine("dup");
+    store.create_state_machine(m.clone()).await.unwrap();
+    let mut other = m.clone();
+    other.definition = "{}".to_owned();
+    let r = store.create_state_machine(other).await;
+    assert!(matches!(&r, Err(Error::AlreadyExists(arn)) if *arn == m.arn), "{r:?}");
+    assert_eq!(store.state_machine(&m.arn).await.unwrap(), Some(m));
+}
+
+pub(crate) async fn state_machines_paging(store: &impl Store) {
+    // Names sort differently from creation order, which is the order of the list.
+    let names: Vec<String> = (0..25).map(|i| format!("m{}", (i * 7) % 25)).collect();
+    for name in &names {
+        store.create_state_machine(machine(name)).await.unwrap();
+    }
+    // A deleted machine is skipped and a later one still appears exactly once.
+    store.delete_state_machine(&machine("m7").arn).await.unwrap();
+    store.create_state_machine(machine("late")).await.unwrap();
+    let expected: Vec<&str> = names
+        .iter()
+        .map(String::as_str)
+        .filter(|n| *n != "m7")
+        .chain(["late"])
+        .collect();
+
+    let pages = all_pages(10, |p| store.list_state_machines(p)).await;
+    let sizes: Vec<usize> = pages.iter().map(Vec::len).collect();
+    assert_eq!(sizes, [10, 10, 5]);
+    let seen: Vec<String> = pages.into_iter().flatten().map(|m| m.name).collect();
+    assert_eq!(seen, expected);
+
+    let whole = store.list_state_machines(page(None, 0)).await.unwrap();
+    assert_eq!(whole.items.len(), 25);
+    assert_eq!(whole.next_token, None);
+    // A page that ends exactly at the last item names no next page.
+    let exact = store.list_state_machines(page(None, 25)).await.unwrap();
+    assert_eq!((exact.items.len(), exact.next_token), (25, None));
+}
+
+pub(crate) async fn bad_tokens(store: &impl Store) {
+    let m = machine("tok");
+    store.create_state_machine(m.clone()).await.unwrap();
+    let e = execution("tok", "e");
+    store.create_execution(e.clone(), step(&e.arn, 1, 2)).await.unwrap();
+
+    for bad in [
+        "",
+        "garbage",
+        "sm.",
+        "sm.x",
+        "sm.-1",
+        "sm.01",
+        "sm.1.2",
+        "ex.1",
+        "hf.1",
+        "SM.1",
+        "sm.99999999999999999999",
+    ] {
+        let r = store.list_state_machines(page(Some(bad.to_owned()), 0)).await;
+        assert!(matches!(&r, Err(Error::InvalidToken(t)) if t == bad), "{bad:?}: {r:?}");
+    }
+    let r = store
+        .list_executions(&m.arn, None, page(Some("sm.1".to_owned()), 0))
+        .await;
+    assert!(matches!(r, Err(Error::InvalidToken(_))), "{r:?}");
+    // A forward history token does not page a reverse history.
+    let forward = store.history(&e.arn, false, page(None, 1)).await.unwrap();
+    let token = forward.next_token.unwrap();
+    let r = store.history(&e.arn, true, page(Some(token), 1)).await;
+    assert!(matches!(r, Err(Error::InvalidToken(_))), "{r:?}");
+}
+
+pub(crate) async fn page_limits(store: &impl Store) {
+    store.create_state_machine(machine("lim")).await.unwrap();
+    let e = execution("lim", "big");
+    store.create_execution(e.clone(), step(&e.arn, 1, 1050)).await.unwrap();
+
+    let default = store.history(&e.arn, false, page(None, 0)).await.unwrap();
+    assert_eq!(default.items.len(), 100);
+    assert!(default.next_token.is_some());
+    let capped = store.history(&e.arn, false, page(None, 5000)).await.unwrap();
+    assert_eq!(capped.items.len(), 1000);
+    let rest = store
+        .history(&e.arn, false, page(capped.next_token, 5000))
+        .await
+        .unwrap();
+    assert_eq!(ids(&rest.items), (1001..=1050).collect::<Vec<_>>());
+    assert_eq!(rest.next_token, None);
+}
+
+pub(crate) async fn executions_by_status_newest_first(store: &impl Store) {
+    let m = machine("ex");
+    store.create_state_machine(m.clone()).await.unwrap();
+    store.create_state_machine(machine("other")).await.unwrap();
+    let names = ["a", "b", "c", "d", "e", "f"];
+    for (i, name) in names.iter().enumerate() {
+        let e = execution("ex", name);
+        store.create_execution(e.clone(), step(&e.arn, 1, 2)).await.unwrap();
+        let o = execution("other", &format!("{name}{i}"));
+        store.create_execution(o.clone(), step(&o.arn, 1, 2)).await.unwrap();
+    }
+    let end = |name: &str, status: Status| {
+        let mut s = step(&execution("ex", name).arn, 3, 1);
+        s.ending = Some(store::Ending {
+            status,
+            ..succeeded(1_700_000_000_500)
+        });
+        s
+    };
+    store
+        .append(vec![end("b", Status::Succeeded), end("e", Status::Succeeded)])
+        .await
+        .unwrap();
+    store.append(vec![end("c", Status::Failed)]).await.unwrap();
+
+    let arn = m.arn.as_str();
+    let list = |status: Option<Status>| async move {
+        let pages = all_pages(2, |p| store.list_executions(arn, status, p)).await;
+        pages
+            .into_iter()
+            .flatten()
+            .map(|e| (e.name, e.status))
+            .collect::<Vec<_>>()
+    };
+    use Status::*;
+    assert_eq!(
+        list(None).await,
+        [
+            ("f", Running),
+            ("e", Succeeded),
+            ("d", Running),
+            ("c", Failed),
+            ("b", Succeeded),
+            ("a", Running)
+        ]
+        .map(|(n, s)| (n.to_owned(), s))
+    );
+    assert_eq!(
+        list(Some(Running)).await,
+        [("f", Running), ("d", Running), ("a", Running)].map(|(n, s)| (n.to_owned(), s))
+    );
+    assert_eq!(
+        list(Some(Succeeded)).await,
+        [("e", Succeeded), ("b", Succeeded)].map(|(n, s)| (n.to_owned(), s))
+    );
+    assert_eq!(list(Some(Failed)).await, [("c".to_owned(), Failed)]);
+    assert_eq!(list(Some(Aborted)).await, []);
+
+    let none = store
+        .list_executions("arn:no-such-machine", None, page(None, 0))
+        .await
+        .unwrap();
+    assert_eq!((none.items.len(), none.next_token), (0, None));
+
+    let got = store.execution(&execution("ex", "b").arn).await.unwrap().unwrap();
+    let mut expected = execution("ex", "b");
+    expected.status = Succeeded;
+    expected.stop = Some(1_700_000_000_500);
+    expected.output = Some(r#"{"ok":true}"#.to_owned());
+    assert_eq!(got, expected);
+    assert_eq!(store.execution("arn:nothing").await.unwrap(), None);
+}
+
+pub(crate) async fn duplicate_execution(store: &impl Store) {
+    store.create_state_machine(machine("dx")).await.unwrap();
+    let e = execution("dx", "once");
+    store.create_execution(e.clone(), step(&e.arn, 1, 2)).await.unwrap();
+    let r = store.create_execution(e.clone(), step(&e.arn, 1, 2)).await;
+    assert!(matches!(&r, Err(Error::AlreadyExists(arn)) if *arn == e.arn), "{r:?}");
+    let history = store.history(&e.arn, false, page(None, 0)).await.unwrap();
+    assert_eq!(ids(&history.items), [1, 2]);
+
+    // The first step belongs to the same transaction: if it fails, the execution is not created either.
+    let f = execution("dx", "bad-first");
+    let r = store.create_execution(f.clone(), step(&f.arn, 2, 1)).await;
+    assert!(
+        matches!(
+            r,
+            Err(Error::Conflict {
+                expected: 1,
+                found: 2,
+                ..
+            })
+        ),
+        "{r:?}"
+    );
+    assert_eq!(store.execution(&f.arn).await.unwrap(), None);
+}
+
+pub(crate) async fn history_order_and_paging(store: &impl Store) {
+    store.create_state_machine(machine("h")).await.unwrap();
+    let e = execution("h", "e");
+    store.create_execution(e.clone(), step(&e.arn, 1, 2)).await.unwrap();
+    store
+        .append(vec![step(&e.arn, 3, 3), step(&e.arn, 6, 2)])
+        .await
+        .unwrap();
+
+    let forward = all_pages(3, |p| store.history(&e.arn, false, p)).await;
+    assert_eq!(
+        forward.iter().map(|p| ids(p)).collect::<Vec<_>>(),
+        [vec![1, 2, 3], vec![4, 5, 6], vec![7]]
+    );
+    let reverse = all_pages(3, |p| store.history(&e.arn, true, p)).await;
+    assert_eq!(
+        reverse.iter().map(|p| ids(p)).collect::<Vec<_>>(),
+        [vec![7, 6, 5], vec![4, 3, 2], vec![1]]
+    );
+    let all = store.history(&e.arn, false, page(None, 0)).await.unwrap();
+    assert_eq!(
+        all.items[4],
+        Event {
+            id: 5,
+            json: r#"{"id":5}"#.to_owned()
+        }
+    );
+
+    let r = store.history("arn:nothing", false, page(None, 0)).await;
+    assert!(matches!(&r, Err(Error::NotFound(arn)) if arn == "arn:nothing"), "{r:?}");
+}
+
+pub(crate) async fn append_conflicts(store: &impl Store) {
+    store.create_state_machine(machine("c")).await.unwrap();
+    let e = execution("c", "e");
+    store.create_execution(e.clone(), step(&e.arn, 1, 2)).await.unwrap();
+
+    // A gap, a stale step (ids already taken), and a step whose own ids skip.
+    let gap = store.append(vec![step(&e.arn, 4, 1)]).await;
+    assert!(
+        matches!(&gap, Err(Error::Conflict { execution, expected: 3, found: 4 }) if *execution == e.arn),
+        "{gap:?}"
+    );
+    let stale = store.append(vec![step(&e.arn, 2, 2)]).await;
+    assert!(
+        matches!(
+            stale,
+            Err(Error::Conflict {
+                expected: 3,
+                found: 2,
+                ..
+            })
+        ),
+        "{stale:?}"
+    );
+    let mut skipping = step(&e.arn, 3, 2);
+    skipping.events[1].id = 5;
+    let r = store.append(vec![skipping]).await;
+    assert!(
+        matches!(
+            r,
+            Err(Error::Conflict {
+                expected: 4,
+                found: 5,
+                ..
+            })
+        ),
+        "{r:?}"
+    );
+
+    // One call is all or nothing: the good first step does not land when the second conflicts.
+    let r = store.append(vec![step(&e.arn, 3, 2), step(&e.arn, 9, 1)]).await;
+    assert!(
+        matches!(
+            r,
+            Err(Error::Conflict {
+                expected: 5,
+                found: 9,
+                ..
+            })
+        ),
+        "{r:?}"
+    );
+    let r = store.append(vec![step(&e.arn, 3, 1), step("arn:nothing", 1, 1)]).await;
+    assert!(matches!(&r, Err(Error::NotFound(arn)) if arn == "arn:nothing"), "{r:?}");
+    let history = store.history(&e.arn, false, page(None, 0)).await.unwrap();
+    assert_eq!(ids(&history.items), [1, 2]);
+    let running = store.running().await.unwrap();
+    assert_eq!(running[0].triggers, [r#"{"t":1}"#]);
+
+    // A step with no events still records its trigger.
+    store
+        .append(vec![step(&e.arn, 3, 0), step(&e.arn, 3, 1)])
+        .await
+        .unwrap();
+    let running = store.running().await.unwrap();
+    assert_eq!(running[0].triggers, [r#"{"t":1}"#, r#"{"t":3}"#, r#"{"t":3}"#]);
+    assert_eq!(
+        ids(&store.history(&e.arn, false, page(None, 0)).await.unwrap().items),
+        [1, 2, 3]
+    );
+}
+
+pub(crate) async fn append_after_ending_refused(store: &impl Store) {
+    store.create_state_machine(machine("end")).await.unwrap();
+    let e = execution("end", "e");
+    store.create_execution(e.clone(), step(&e.arn, 1, 2)).await.unwrap();
+    let mut last = step(&e.arn, 3, 2);
+    last.ending = Some(succeeded(1_700_000_009_000));
+    store.append(vec![last]).await.unwrap();
+
+    let stored = store.execution(&e.arn).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.status, stored.stop),
+        (Status::Succeeded, Some(1_700_000_009_000))
+    );
+    let r = store.append(vec![step(&e.arn, 5, 1)]).await;
+    assert!(matches!(&r, Err(Error::Ended(arn)) if *arn == e.arn), "{r:?}");
+    // Even a step that ends it again is refused, and the history stays as it was.
+    let mut again = step(&e.arn, 5, 1);
+    again.ending = Some(store::Ending {
+        status: Status::Failed,
+        ..succeeded(1)
+    });
+    let r = store.append(vec![again]).await;
+    assert!(matches!(r, Err(Error::Ended(_))), "{r:?}");
+    assert_eq!(
+        store.execution(&e.arn).await.unwrap().unwrap().status,
+        Status::Succeeded
+    );
+    assert_eq!(
+        ids(&store.history(&e.arn, false, page(None, 0)).await.unwrap().items),
+        [1, 2, 3, 4]
+    );
+    assert!(store.running().await.unwrap().is_empty());
+}
+
+pub(crate) async fn running_with_triggers(store: &impl Store) {
+    assert!(store.running().await.unwrap().is_empty());
+    store.create_state_machine(machine("run")).await.unwrap();
+    let [a, b, c] = ["a", "b", "c"].map(|n| execution("run", n));
+    for e in [&a, &b, &c] {
+        store.create_execution(e.clone(), step(&e.arn, 1, 1)).await.unwrap();
+    }
+    let mut end_b = step(&b.arn, 2, 1);
+    end_b.ending = Some(succeeded(5));
+    store
+        .append(vec![step(&c.arn, 2, 2), end_b, step(&a.arn, 2, 1)])
+        .await
+        .unwrap();
+    store.append(vec![step(&c.arn, 4, 1)]).await.unwrap();
+
+    let running = store.running().await.unwrap();
+    let summary: Vec<(&str, Vec<&str>)> = running
+        .iter()
+        .map(|r| {
+            (
+                r.execution.name.as_str(),
+                r.triggers.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("a", vec![r#"{"t":1}"#, r#"{"t":2}"#]),
+            ("c", vec![r#"{"t":1}"#, r#"{"t":2}"#, r#"{"t":4}"#])
+        ]
+    );
+    assert_eq!(running[0].execution, a);
+}
+
+pub(crate) async fn concurrent_appends(store: &impl Store) {
+    const EXECUTIONS: u64 = 40;
+    const STEPS: u64 = 10;
+    store.create_state_machine(machine("many")).await.unwrap();
+    let arns: Vec<String> = (0..EXECUTIONS)
+        .map(|i| execution("many", &format!("e{i}")).arn)
+        .collect();
+    let created = join_all((0..EXECUTIONS).map(|i| {
+        let e = execution("many", &format!("e{i}"));
+        let first = step(&e.arn, 1, 2);
+        store.create_execution(e, first)
+    }))
+    .await;
+    assert!(created.iter().all(Result::is_ok), "{created:?}");
+
+    // Each execution's steps run in order; different executions' steps race. Two writers also race for the
+    // same ids of `contested`: exactly one wins each round.
+    let contested = execution("many", "contested");
+    store
+        .create_execution(contested.clone(), step(&contested.arn, 1, 1))
+        .await
+        .unwrap();
+    let per_execution = arns.iter().map(|arn| async move {
+        for s in 1..STEPS {
+            store.append(vec![step(arn, 1 + 2 * s, 2)]).await.unwrap();
+        }
+    });
+    let contenders = (0..2).map(|_| async {
+        let mut wins = 0;
+        for round in 0..20 {
+            match store.append(vec![step(&contested.arn, 2 + round, 1)]).await {
+                Ok(()) => wins += 1,
+                Err(Error::Conflict { .. }) => {}
+                Err(e) => panic!("{e}"),
+            }
+        }
+        wins
+    });
+    let (_, wins) = tokio::join!(join_all(per_execution), join_all(contenders));
+
+    for arn in &arns {
+        let history = store.history(arn, false, page(None, 0)).await.unwrap();
+        assert_eq!(ids(&history.items), (1..=2 * STEPS).collect::<Vec<_>>(), "{arn}");
+    }
+    let history = store.history(&contested.arn, false, page(None, 0)).await.unwrap();
+    assert_eq!(ids(&history.items), (1..=21).collect::<Vec<_>>());
+    assert_eq!(wins.iter().sum::<i32>(), 20, "{wins:?}");
+    let running = store.running().await.unwrap();
+    assert_eq!(running.len() as u64, EXECUTIONS + 1);
+    assert!(
+        running
+            .iter()
+            .filter(|r| r.execution.arn != contested.arn)
+            .all(|r| r.triggers.len() as u64 == STEPS)
+    );
+}
+
+fn ids(events: &[Event]) -> Vec<u64> {
+    events.iter().map(|e| e.id).collect()
+}
