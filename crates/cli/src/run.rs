@@ -60,6 +60,9 @@ pub(crate) struct Args {
     /// Largest payload (state input, output, task result) in bytes.
     #[arg(long, default_value_t = 262_144)]
     max_payload_bytes: usize,
+    /// Most history events an execution may have before it fails, as AWS's 25,000; 0 for no limit.
+    #[arg(long, default_value_t = 25_000)]
+    max_history_events: usize,
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -113,7 +116,11 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         region: args.region.clone(),
         express,
     };
-    let limits = Limits { max_payload_bytes: args.max_payload_bytes, ..Limits::default() };
+    let limits = Limits {
+        max_payload_bytes: args.max_payload_bytes,
+        max_history_events: args.max_history_events,
+        ..Limits::default()
+    };
     let started = Instant::now();
     let mut reporter = Reporter { started, shown: false, last: started, tty: std::io::stderr().is_terminal() };
     let mut report = |progress: &Progress| reporter.report(progress);

@@ -38,6 +38,9 @@ pub(crate) struct Args {
     /// Largest payload (state input, output, task result) in bytes.
     #[arg(long, default_value_t = 262_144)]
     max_payload_bytes: usize,
+    /// Most history events an execution may have before it fails, as AWS's 25,000; 0 for no limit.
+    #[arg(long, default_value_t = 25_000)]
+    max_history_events: usize,
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -56,7 +59,11 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         region: args.region,
         account_id: args.account_id,
         data_dir: args.data_dir.clone(),
-        limits: engine::Limits { max_payload_bytes: args.max_payload_bytes, ..engine::Limits::default() },
+        limits: engine::Limits {
+            max_payload_bytes: args.max_payload_bytes,
+            max_history_events: args.max_history_events,
+            ..engine::Limits::default()
+        },
         resources: Arc::new(resources),
         mock_config,
         express_retention_seconds: args.express_retention_seconds,

@@ -52,11 +52,13 @@ pub struct Limits {
     pub inline_map_concurrency: usize,
     /// Concurrency of a distributed Map whose MaxConcurrency is 0.
     pub distributed_map_concurrency: usize,
+    /// Most history events an execution may have; AWS fails a Standard execution that reaches 25,000. 0 is no limit.
+    pub max_history_events: usize,
 }
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits { max_payload_bytes: 262_144, inline_map_concurrency: 40, distributed_map_concurrency: 1000 }
+        Limits { max_payload_bytes: 262_144, inline_map_concurrency: 40, distributed_map_concurrency: 1000, max_history_events: 25_000 }
     }
 }
 
@@ -334,6 +336,16 @@ impl Execution {
         while budget > 0 {
             let Some(frame) = self.queue.pop_front() else { break };
             while self.status == Status::Running {
+                if self.history_full() {
+                    self.fail_execution(ErrorDetails {
+                        error: Some(errors::RUNTIME.to_owned()),
+                        cause: Some(format!(
+                            "The execution reached the maximum number of history events ({}).",
+                            self.limits.max_history_events
+                        )),
+                    });
+                    return;
+                }
                 budget = budget.saturating_sub(1);
                 match self.advance(frame) {
                     Flow::Continue if budget == 0 => {
@@ -719,6 +731,16 @@ impl Execution {
         if text.len() > self.limits.max_payload_bytes {
             return self.fail_state(fid, data_limit_exceeded(&state.name));
         }
+        // Each state can nest its output only a little deeper than its input, so checking every output keeps every
+        // value shallow enough for the recursive serializer, clone and drop (a loop of `{"x.$": "$"}` would
+        // otherwise nest until the stack overflows).
+        if nesting_depth(&text) > MAX_NESTING_DEPTH {
+            let cause = format!(
+                "The state/task '{}' returned a result nested deeper than the maximum of {MAX_NESTING_DEPTH} levels.",
+                state.name
+            );
+            return self.fail_state(fid, Failure::runtime(cause));
+        }
         let assigned_text: Option<Vec<(String, String)>> =
             assigned.as_ref().map(|assigned| assigned.iter().map(|(k, v)| (k.clone(), v.to_string())).collect());
         // AWS allows up to 256 KiB of assigned data per state (the payload limit, raisable here).
@@ -988,6 +1010,18 @@ impl Execution {
         self.cancel_all_timers();
     }
 
+    /// Whether the history has room for no more than the event that ends the execution.
+    fn history_full(&self) -> bool {
+        self.limits.max_history_events > 0 && self.history.len() + 1 >= self.limits.max_history_events
+    }
+
+    /// Ends the execution as failed, from wherever it is.
+    fn fail_execution(&mut self, error: ErrorDetails) {
+        self.abort_all();
+        self.emit_execution(EventDetails::ExecutionFailed(error.clone()));
+        self.status = Status::Failed(error);
+    }
+
     fn cancel_all_timers(&mut self) {
         let mut timers: Vec<TimerId> = self.timers.keys().copied().collect();
         timers.sort();
@@ -1156,6 +1190,38 @@ fn display_plain(value: &Value) -> String {
 
 fn seconds_ms(seconds: u64) -> i64 {
     i64::try_from(seconds.saturating_mul(1000)).unwrap_or(i64::MAX)
+}
+
+/// The deepest nesting of arrays and objects a state's output may have. AWS documents no limit (its JSON parser,
+/// Jackson, stops at 1,000); Baton stops at 256 so that serializing, cloning and dropping a value (all recursive)
+/// stays well inside a 2 MiB thread stack even in a debug build. Execution inputs and task results are parsed with a
+/// limit of 128 levels, so only a state that wraps its input again and again gets here.
+const MAX_NESTING_DEPTH: usize = 256;
+
+/// How deeply arrays and objects nest in JSON text, without recursion.
+fn nesting_depth(text: &str) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for byte in text.bytes() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 /// SplitMix64: a small, well-distributed generator; the engine's only source of "randomness".

@@ -114,7 +114,7 @@ impl Driver {
     }
 
     fn now(&self) -> i64 {
-        wall_clock() + self.skipped
+        wall_clock().saturating_add(self.skipped)
     }
 
     fn perform(&mut self, commands: Vec<Command>) {
@@ -189,7 +189,7 @@ impl Driver {
             let now = self.now();
             if at > now {
                 match self.clock {
-                    Clock::Virtual if self.in_flight == 0 => self.skipped += at - now,
+                    Clock::Virtual if self.in_flight == 0 => self.skipped = self.skipped.saturating_add(at - now),
                     _ => std::thread::sleep(Duration::from_millis(u64::try_from(at - now).unwrap_or(0))),
                 }
             }

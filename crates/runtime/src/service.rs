@@ -271,7 +271,13 @@ impl Service {
         }
         machine.revision_id = names::uuid();
         machine.updated = now();
-        self.inner.store.update_state_machine(machine.clone()).await.map_err(internal)?;
+        match self.inner.store.update_state_machine(machine.clone()).await {
+            Ok(()) => {}
+            Err(store::Error::NotFound(_)) => {
+                return Err(Error::StateMachineDoesNotExist(format!("State Machine Does Not Exist: '{}'", machine.arn)));
+            }
+            Err(error) => return Err(internal(error)),
+        }
         Ok(machine)
     }
 
@@ -531,6 +537,7 @@ impl Service {
             receiver,
             done: done_sender,
             timers: HashMap::new(),
+            broken: false,
         };
         tokio::spawn(actor.run(commands));
         done

@@ -316,3 +316,107 @@ proptest::proptest! {
         }
     }
 }
+
+/// Random JSON: extreme numbers, arbitrary Unicode, JSON and base64 text, nested a few levels.
+fn arb_value() -> impl proptest::strategy::Strategy<Value = Value> {
+    use proptest::prelude::*;
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        (-4i64..12).prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+        "\\PC{0,8}".prop_map(Value::from),
+        proptest::sample::select(&["{\"a\":[1]}", "[1,2]", "-0", " ", "aGk=", "/w==", "SHA-256", "MD5", "a,b,,c"][..]).prop_map(Value::from),
+    ];
+    leaf.prop_recursive(3, 16, 4, |inner| prop_oneof![
+        proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+        proptest::collection::btree_map("[a-c]", inner, 0..4).prop_map(|m| Value::Object(m.into_iter().collect())),
+    ])
+}
+
+/// An argument as written in a call: a path into the input, a literal of any type, or (at `depth > 0`) a call.
+fn arb_arg(depth: u32) -> proptest::strategy::BoxedStrategy<String> {
+    use proptest::prelude::*;
+    let simple = prop_oneof![
+        4 => proptest::sample::select(&["$.a", "$.b", "$.c", "$.a[0]", "$.b.a", "$", "$$", "$.c[*]", "$..a", "$v"][..]).prop_map(str::to_owned),
+        2 => any::<i64>().prop_map(|n| n.to_string()),
+        2 => (-3i64..8).prop_map(|n| n.to_string()),
+        1 => any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| format!("{f:?}")),
+        3 => "\\PC{0,8}".prop_map(|s| format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'").replace('{', "\\{").replace('}', "\\}"))),
+        1 => proptest::sample::select(&["'{}'", "'{} {}'", "'MD5'", "'SHA-512'", "'[1,2,3]'", "'{\"a\":1}'", "true", "false", "null"][..]).prop_map(str::to_owned),
+    ];
+    if depth == 0 { simple.boxed() } else { prop_oneof![4 => simple, 1 => arb_call(depth - 1)].boxed() }
+}
+
+/// A well-formed call (a known function with an argument count it accepts) over random arguments.
+fn arb_call(depth: u32) -> proptest::strategy::BoxedStrategy<String> {
+    use proptest::prelude::*;
+    let functions: Vec<(&str, usize, usize)> = vec![
+        ("States.Format", 1, 4), ("States.StringToJson", 1, 1), ("States.JsonToString", 1, 1), ("States.Array", 0, 4),
+        ("States.ArrayPartition", 2, 2), ("States.ArrayContains", 2, 2), ("States.ArrayRange", 3, 3), ("States.ArrayGetItem", 2, 2),
+        ("States.ArrayLength", 1, 1), ("States.ArrayUnique", 1, 1), ("States.Base64Encode", 1, 1), ("States.Base64Decode", 1, 1),
+        ("States.Hash", 2, 2), ("States.JsonMerge", 3, 3), ("States.MathRandom", 2, 3), ("States.MathAdd", 2, 2),
+        ("States.StringSplit", 2, 2), ("States.UUID", 0, 0),
+    ];
+    proptest::sample::select(functions)
+        .prop_flat_map(move |(name, min, max)| (Just(name), proptest::collection::vec(arb_arg(depth), min..=max)))
+        .prop_map(|(name, args)| format!("{name}({})", args.join(", ")))
+        .boxed()
+}
+
+/// Evaluates `call` against `input` with a fixed random source.
+fn evaluate(call: &Call, input: &Value) -> Result<Value, Failure> {
+    let context = json!({"Execution": {"Id": "x"}});
+    let vars = Map::new();
+    let random = || 0x0123_4567_89ab_cdef_u64;
+    let env = Env { input, context: &context, vars: &vars, random: &random };
+    call.evaluate(&env)
+}
+
+proptest::proptest! {
+    /// Every well-formed call parses, and evaluating it on random input gives a value or an intrinsic or runtime
+    /// failure, the same one twice over.
+    #[test]
+    fn random_calls_evaluate(call in arb_call(2), a in arb_value(), b in arb_value(), c in arb_value()) {
+        let parsed = Call::parse(&call);
+        proptest::prop_assert!(parsed.is_ok(), "{call}: {parsed:?}");
+        let parsed = parsed.expect("checked above");
+        let input = json!({"a": a, "b": b, "c": c});
+        let first = evaluate(&parsed, &input);
+        if let Err(failure) = &first {
+            proptest::prop_assert!(
+                failure.error == "States.IntrinsicFailure" || failure.error == "States.Runtime",
+                "{call}: {failure:?}"
+            );
+        }
+        proptest::prop_assert_eq!(format!("{first:?}"), format!("{:?}", evaluate(&parsed, &input)));
+    }
+
+    /// `States.StringToJson(States.JsonToString(x))` is `x`.
+    #[test]
+    fn json_text_round_trips(x in arb_value()) {
+        let call = Call::parse("States.StringToJson(States.JsonToString($.x))").expect("valid call");
+        let input = json!({"x": x});
+        let back = evaluate(&call, &input).ok();
+        proptest::prop_assert_eq!(back.as_ref(), input.get("x"));
+    }
+
+    /// `States.Base64Decode(States.Base64Encode(s))` is `s`.
+    #[test]
+    fn base64_round_trips(s in "\\PC{0,40}") {
+        let call = Call::parse("States.Base64Decode(States.Base64Encode($.s))").expect("valid call");
+        proptest::prop_assert_eq!(evaluate(&call, &json!({"s": s})).ok(), Some(Value::String(s)));
+    }
+
+    /// `States.ArrayRange` gives at most 1000 elements, from the start towards the end in steps.
+    #[test]
+    fn ranges_are_bounded(start in proptest::num::i64::ANY, end in proptest::num::i64::ANY, step in proptest::num::i64::ANY) {
+        let call = Call::parse("States.ArrayRange($.s, $.e, $.k)").expect("valid call");
+        if let Ok(Value::Array(items)) = evaluate(&call, &json!({"s": start, "e": end, "k": step})) {
+            proptest::prop_assert!(items.len() <= 1000);
+            proptest::prop_assert!(items.iter().all(|n| n.as_i64().is_some_and(|n| (start.min(end)..=start.max(end)).contains(&n))));
+        }
+    }
+}

@@ -210,3 +210,77 @@ proptest::proptest! {
         }
     }
 }
+
+/// Random JSON over the keys `a`, `b`, `c`, nested a few levels.
+fn arb_doc() -> impl proptest::strategy::Strategy<Value = Value> {
+    use proptest::prelude::*;
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+        "\\PC{0,4}".prop_map(Value::from),
+    ];
+    leaf.prop_recursive(4, 24, 4, |inner| prop_oneof![
+        proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+        proptest::collection::btree_map("[abc]", inner, 0..4).prop_map(|m| Value::Object(m.into_iter().collect())),
+    ])
+}
+
+/// A definite segment: a name (plain or quoted) or an index.
+fn arb_definite_segment() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    prop_oneof![
+        proptest::sample::select(&["a", "b", "c"][..]).prop_map(|n| format!(".{n}")),
+        proptest::sample::select(&["a", "b", "c", "k y", "é'"][..]).prop_map(|n| format!("['{}']", n.replace('\'', "\\'"))),
+        (0u8..4).prop_map(|i| format!("[{i}]")),
+    ]
+}
+
+/// Any segment: definite ones, negative indexes, wildcards, slices, unions, filters, descendants.
+fn arb_segment() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    prop_oneof![
+        4 => arb_definite_segment(),
+        1 => (-4i8..4).prop_map(|i| format!("[{i}]")),
+        1 => (proptest::option::of(-3i8..4), proptest::option::of(-3i8..4), proptest::option::of(-2i8..3)).prop_map(|(a, b, s)| {
+            let show = |x: Option<i8>| x.map(|x| x.to_string()).unwrap_or_default();
+            match s { Some(s) => format!("[{}:{}:{}]", show(a), show(b), s), None => format!("[{}:{}]", show(a), show(b)) }
+        }),
+        2 => proptest::sample::select(&[
+            "[*]", ".*", "..a", "..*", "..[0]", "['a','b']", "[0,2]", "[?(@.a)]", "[?(@.a > 1)]", "[?(@ == 'x')]",
+            "[?(@.b == null)]", "[?(@.a && @.b)]", "[?(!@.c)]", "[?(@.a =~ /x.*/)]", "[?(@.a in [1,2])]", "[?(@.length > 1)]",
+        ][..]).prop_map(str::to_owned),
+    ]
+}
+
+proptest::proptest! {
+    /// Structured paths on random documents: selecting never panics, and a query (not a definite path) selects an array.
+    #[test]
+    fn random_paths_select(doc in arb_doc(), segments in proptest::collection::vec(arb_segment(), 0..5)) {
+        let text = format!("${}", segments.concat());
+        let vars = Map::new();
+        let random = || 0;
+        let env = Env { input: &doc, context: &doc, vars: &vars, random: &random };
+        if let Ok(path) = Path::parse(&text) {
+            let selected = path.select(&env);
+            if !path.is_definite() {
+                proptest::prop_assert!(matches!(selected, Ok(Value::Array(_))), "{text}: {selected:?}");
+            }
+        }
+    }
+
+    /// Writing through a reference path and reading back gives the value written.
+    #[test]
+    fn written_values_read_back(doc in arb_doc(), segments in proptest::collection::vec(arb_definite_segment(), 1..4)) {
+        let text = format!("${}", segments.concat());
+        let path = Path::parse_reference(&text).expect("definite segments make a reference path");
+        let marker = json!({"written": true});
+        if let Ok(written) = path.write(doc, marker.clone()) {
+            let vars = Map::new();
+            let random = || 0;
+            let env = Env { input: &written, context: &written, vars: &vars, random: &random };
+            proptest::prop_assert_eq!(path.select(&env), Ok(marker), "{}", text);
+        }
+    }
+}

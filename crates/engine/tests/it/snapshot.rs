@@ -25,6 +25,9 @@ pub(crate) fn setup(case: &Value) -> Setup {
         cause: stop.get("cause").and_then(Value::as_str).map(str::to_owned),
     });
     let mut limits = Limits::default();
+    if let Some(events) = case.pointer("/limits/max_history_events").and_then(Value::as_u64) {
+        limits.max_history_events = usize::try_from(events).expect("max_history_events fits usize");
+    }
     if let Some(bytes) = case.pointer("/limits/max_payload_bytes").and_then(Value::as_u64) {
         limits.max_payload_bytes = usize::try_from(bytes).expect("max_payload_bytes fits usize");
     }

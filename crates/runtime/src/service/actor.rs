@@ -46,6 +46,8 @@ pub(crate) struct Actor {
     pub(crate) receiver: mpsc::UnboundedReceiver<Message>,
     pub(crate) done: watch::Sender<Option<store::Execution>>,
     pub(crate) timers: HashMap<TimerId, JoinHandle<()>>,
+    /// Set when the engine panicked on this execution: it has been failed and serves nothing more.
+    pub(crate) broken: bool,
 }
 
 impl Actor {
@@ -59,7 +61,7 @@ impl Actor {
         while let Some(message) = self.receiver.recv().await {
             let mut steps = Vec::new();
             self.fold(message, &mut steps);
-            while matches!(self.execution.status(), Status::Running) {
+            while !self.broken && matches!(self.execution.status(), Status::Running) {
                 match self.receiver.try_recv() {
                     Ok(message) => self.fold(message, &mut steps),
                     Err(_) => break,
@@ -79,10 +81,41 @@ impl Actor {
                 self.inner.express.record_steps(&self.record.arn, appends);
             }
             self.perform(commands);
-            if !matches!(self.execution.status(), Status::Running) {
+            if self.broken || !matches!(self.execution.status(), Status::Running) {
                 self.finish();
                 return;
             }
+        }
+    }
+
+    /// The step that records an internal error: `ExecutionFailed` after the events already stored.
+    fn internal_failure(&mut self, trigger: String, message: &str) -> Append {
+        let id = self.execution.history().len() as u64 + 1;
+        let stop = now();
+        let cause = format!("Baton internal error: {message}");
+        let event = serde_json::json!({
+            "timestamp": stop as f64 / 1000.0,
+            "type": "ExecutionFailed",
+            "id": id,
+            "previousEventId": id - 1,
+            "executionFailedEventDetails": {"error": asl::errors::RUNTIME, "cause": cause},
+        });
+        let ending = Ending {
+            status: store::Status::Failed,
+            stop,
+            output: None,
+            error: Some(asl::errors::RUNTIME.to_owned()),
+            cause: Some(cause),
+        };
+        self.record.status = store::Status::Failed;
+        self.record.stop = Some(stop);
+        self.record.error = ending.error.clone();
+        self.record.cause = ending.cause.clone();
+        Append {
+            execution_arn: self.record.arn.clone(),
+            trigger,
+            events: vec![Event { id, json: event.to_string() }],
+            ending: Some(ending),
         }
     }
 
@@ -99,9 +132,20 @@ impl Actor {
         };
         let before = self.execution.history().len();
         let stored = trigger.to_json().to_string();
-        let commands = self.execution.apply(trigger);
-        let append = step(&self.record.arn, stored, &self.execution, before);
-        steps.push((append, commands));
+        let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.execution.apply(trigger)));
+        match applied {
+            Ok(commands) => {
+                let append = step(&self.record.arn, stored, &self.execution, before);
+                steps.push((append, commands));
+            }
+            Err(panic) => {
+                // A bug in the engine: fail this execution, keep serving the others.
+                let message = panic_message(&panic);
+                eprintln!("baton: internal error in {}: {message}", self.record.arn);
+                steps.push((self.internal_failure(stored, &message), Vec::new()));
+                self.broken = true;
+            }
+        }
     }
 
     fn perform(&mut self, commands: Vec<Command>) {
@@ -148,7 +192,7 @@ impl Actor {
 
     /// The execution ended: publish its final record and forget it.
     fn finish(&mut self) {
-        if let Some(ending) = ending(&self.execution) {
+        if let Some(ending) = ending(&self.execution).filter(|_| !self.broken) {
             self.record.status = ending.status;
             self.record.stop = Some(ending.stop);
             self.record.output = ending.output;
@@ -165,6 +209,15 @@ impl Actor {
             handle.abort();
         }
         self.inner.forget(&self.record.arn);
+    }
+}
+
+/// The text of a panic's payload.
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    match (panic.downcast_ref::<&str>(), panic.downcast_ref::<String>()) {
+        (Some(text), _) => (*text).to_owned(),
+        (_, Some(text)) => text.clone(),
+        _ => "a panic".to_owned(),
     }
 }
 
