@@ -1,0 +1,397 @@
+//! `baton bench --api` and `baton bench --parked N`: the durable server measured through its HTTP API.
+//!
+//! `--api` starts the service and the router in this process on `127.0.0.1:0` over a fresh data directory (SQLite in
+//! WAL mode, `synchronous=FULL`: every acknowledged step is on disk), and drives it over HTTP from many client
+//! threads: `--api-executions` executions of a 20-state Pass chain (each start is one commit of 20 transitions), then
+//! of a 20-state `Wait 0` chain (every transition waits for a timer, so each is its own durable step). Its figure is
+//! state transitions per second, from the first start until every execution has ended. Meanwhile one more client
+//! reads the history of a finished execution over and over; its latencies show that reads are not blocked by the load.
+//!
+//! `--parked N` runs `baton serve` as a child process (so the memory measured is the server's alone), parks `N`
+//! executions in a one-day Wait, reports the child's resident memory (VmRSS), then kills it with SIGKILL, restarts it
+//! on the same data directory, and reports how long it took to serve again with all of them in flight.
+//!
+//! Not here: the engine-only workloads (`bench.rs`), and correctness checks beyond a sample (the e2e tests do those).
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use serde_json::{Value, json};
+
+use runtime::service::{Config, Service};
+
+const ROLE: &str = "arn:aws:iam::123456789012:role/baton";
+
+/// A data directory removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(root: &Path, what: &str) -> anyhow::Result<TempDir> {
+        let dir = root.join(format!("baton-bench-{}-{what}", std::process::id()));
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
+        }
+        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        Ok(TempDir(dir))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A blocking client of the AWS JSON 1.0 API.
+#[derive(Clone)]
+struct Api {
+    agent: ureq::Agent,
+    url: String,
+}
+
+impl Api {
+    fn new(addr: &str) -> Api {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(120)))
+            .build()
+            .into();
+        Api { agent, url: format!("http://{addr}/") }
+    }
+
+    /// Calls `action`; an answer other than HTTP 200 is an error with the body.
+    fn call(&self, action: &str, body: &Value) -> anyhow::Result<Value> {
+        let mut response = self
+            .agent
+            .post(&self.url)
+            .header("Content-Type", "application/x-amz-json-1.0")
+            .header("X-Amz-Target", format!("AWSStepFunctions.{action}"))
+            .send(body.to_string().as_bytes())
+            .with_context(|| format!("{action} failed"))?;
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().with_context(|| format!("{action}: unreadable answer"))?;
+        if status != 200 {
+            bail!("{action}: HTTP {status}: {text}");
+        }
+        serde_json::from_str(&text).with_context(|| format!("{action}: answer is not JSON: {text}"))
+    }
+
+    fn create(&self, name: &str, definition: &Value) -> anyhow::Result<String> {
+        let created = self.call("CreateStateMachine", &json!({"name": name, "definition": definition.to_string(), "roleArn": ROLE}))?;
+        created["stateMachineArn"].as_str().map(str::to_owned).context("CreateStateMachine: no stateMachineArn")
+    }
+
+    /// Starts `count` executions named `e0`… from `clients` threads; returns how long that took.
+    fn start_many(&self, machine: &str, count: usize, clients: usize) -> anyhow::Result<Duration> {
+        let next = Arc::new(AtomicUsize::new(0));
+        let begun = Instant::now();
+        let threads: Vec<_> = (0..clients.max(1))
+            .map(|_| {
+                let (api, next, machine) = (self.clone(), next.clone(), machine.to_owned());
+                std::thread::spawn(move || -> anyhow::Result<()> {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= count {
+                            return Ok(());
+                        }
+                        api.call("StartExecution", &json!({"stateMachineArn": machine, "name": format!("e{i}"), "input": json!({"i": i}).to_string()}))?;
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().map_err(|_| anyhow::anyhow!("a client thread panicked"))??;
+        }
+        Ok(begun.elapsed())
+    }
+
+    /// How many executions of `machine` have `status`, counted over pages of 1000.
+    fn count(&self, machine: &str, status: &str) -> anyhow::Result<usize> {
+        let mut count = 0;
+        let mut token = Value::Null;
+        loop {
+            let mut request = json!({"stateMachineArn": machine, "statusFilter": status, "maxResults": 1000});
+            if !token.is_null() {
+                request["nextToken"] = token;
+            }
+            let page = self.call("ListExecutions", &request)?;
+            count += page["executions"].as_array().map_or(0, Vec::len);
+            token = page["nextToken"].clone();
+            if token.is_null() {
+                return Ok(count);
+            }
+        }
+    }
+
+    /// The whole history of `arn`: checks ids 1..n and returns the event types.
+    fn history_types(&self, arn: &str) -> anyhow::Result<Vec<String>> {
+        let page = self.call("GetExecutionHistory", &json!({"executionArn": arn, "maxResults": 1000}))?;
+        let events = page["events"].as_array().context("GetExecutionHistory: no events")?;
+        for (i, event) in events.iter().enumerate() {
+            if event["id"].as_u64() != Some(i as u64 + 1) {
+                bail!("history of {arn}: event {} has id {}", i + 1, event["id"]);
+            }
+        }
+        Ok(events.iter().map(|e| e["type"].as_str().unwrap_or_default().to_owned()).collect())
+    }
+}
+
+/// One API workload: a machine and what each execution must do.
+struct Workload {
+    name: &'static str,
+    definition: Value,
+}
+
+/// A chain of `n` states made by `state(i)`.
+fn chain(n: usize, state: impl Fn(usize) -> Value) -> Value {
+    let mut states = serde_json::Map::new();
+    for i in 0..n {
+        let mut s = state(i);
+        if i + 1 < n {
+            s["Next"] = json!(format!("S{}", i + 1));
+        } else {
+            s["End"] = json!(true);
+        }
+        states.insert(format!("S{i}"), s);
+    }
+    json!({"StartAt": "S0", "States": states})
+}
+
+/// `--api`: durable transitions per second through HTTP, with the service in this process.
+pub(crate) fn api(executions: usize, clients: usize, only: Option<&str>, root: &Path, out: &mut impl Write) -> anyhow::Result<()> {
+    let dir = TempDir::new(root, "api")?;
+    let config = Config {
+        region: "us-east-1".to_owned(),
+        account_id: "123456789012".to_owned(),
+        data_dir: dir.0.clone(),
+        limits: engine::Limits::default(),
+        resources: Arc::new(runtime::Resources::default()),
+        mock_config: None,
+        express_retention_seconds: 60,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
+    let (service, addr, stop) = runtime.block_on(async {
+        let service = Service::open(config).await.context("cannot open the service")?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("cannot listen")?;
+        let addr: SocketAddr = listener.local_addr()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(server::serve(listener, service.clone(), async {
+            let _ = stopped.await;
+        }));
+        anyhow::Ok((service, addr, stop))
+    })?;
+    let api = Api::new(&addr.to_string());
+    writeln!(
+        out,
+        "API benchmark: {executions} executions per workload from {clients} HTTP clients, durable (WAL, synchronous=FULL) in {}",
+        dir.0.display()
+    )?;
+    writeln!(
+        out,
+        "{:<22} {:>10} {:>12} {:>9} {:>14} {:>10} {:>22}",
+        "workload", "executions", "transitions", "seconds", "transitions/s", "starts/s", "history read p50/p99/max ms"
+    )?;
+    let workloads = [
+        Workload { name: "api_pass_chain_20", definition: chain(20, |i| json!({"Type": "Pass", "Result": i, "ResultPath": "$.last"})) },
+        Workload { name: "api_wait0_chain_20", definition: chain(20, |_| json!({"Type": "Wait", "Seconds": 0})) },
+    ];
+    for workload in workloads.iter().filter(|w| only.is_none_or(|only| w.name.contains(only))) {
+        let machine = api.create(workload.name, &workload.definition)?;
+        // A finished execution whose history is read throughout the run.
+        let first = api.call("StartExecution", &json!({"stateMachineArn": machine, "name": "reference"}))?;
+        let reference = first["executionArn"].as_str().context("no executionArn")?.to_owned();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while service.running_count() > 0 {
+            if Instant::now() > deadline {
+                bail!("the reference execution did not end");
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let reference_types = api.history_types(&reference)?;
+        let per_execution = reference_types.iter().filter(|t| t.ends_with("StateEntered")).count();
+
+        let reading = Arc::new(AtomicBool::new(true));
+        let reader = {
+            let (api, reading, reference, expected) = (api.clone(), reading.clone(), reference.clone(), reference_types.len());
+            std::thread::spawn(move || -> anyhow::Result<Vec<Duration>> {
+                let mut latencies = Vec::new();
+                while reading.load(Ordering::Relaxed) {
+                    let begun = Instant::now();
+                    let types = api.history_types(&reference)?;
+                    latencies.push(begun.elapsed());
+                    if types.len() != expected {
+                        bail!("the finished history changed: {} events instead of {expected}", types.len());
+                    }
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+                Ok(latencies)
+            })
+        };
+
+        let begun = Instant::now();
+        let starting = api.start_many(&machine, executions, clients)?;
+        let deadline = Instant::now() + Duration::from_secs(600);
+        while service.running_count() > 0 {
+            if Instant::now() > deadline {
+                bail!("{}: executions still running after 10 minutes", workload.name);
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let elapsed = begun.elapsed();
+        reading.store(false, Ordering::Relaxed);
+        let mut latencies = reader.join().map_err(|_| anyhow::anyhow!("the reader panicked"))??;
+
+        // Every execution succeeded, each with the reference's history shape (a sample is read in full).
+        let succeeded = api.count(&machine, "SUCCEEDED")?;
+        if succeeded != executions + 1 {
+            bail!("{}: {succeeded} executions succeeded, expected {}", workload.name, executions + 1);
+        }
+        for i in (0..executions).step_by((executions / 20).max(1)) {
+            let arn = machine.replace(":stateMachine:", ":execution:") + &format!(":e{i}");
+            let types = api.history_types(&arn)?;
+            if types != reference_types {
+                bail!("{}: history of {arn} differs from the reference: {types:?}", workload.name);
+            }
+        }
+
+        let transitions = executions * per_execution;
+        latencies.sort();
+        let percentile = |p: f64| {
+            let index = ((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1));
+            latencies.get(index).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+        };
+        let reads = format!("{:.1}/{:.1}/{:.1} ({})", percentile(0.5), percentile(0.99), percentile(1.0), latencies.len());
+        writeln!(
+            out,
+            "{:<22} {:>10} {:>12} {:>9.2} {:>14.0} {:>10.0} {:>22}",
+            workload.name,
+            executions,
+            transitions,
+            elapsed.as_secs_f64(),
+            transitions as f64 / elapsed.as_secs_f64(),
+            executions as f64 / starting.as_secs_f64(),
+            reads
+        )?;
+    }
+    let _ = stop.send(());
+    runtime.block_on(service.shutdown());
+    drop(runtime);
+    Ok(())
+}
+
+/// A `baton serve` child process, killed (SIGKILL) when dropped.
+struct ServeProcess {
+    child: Child,
+    addr: String,
+    resumed: usize,
+}
+
+impl ServeProcess {
+    /// Starts `baton serve` over `dir` and waits for its serving line.
+    fn start(dir: &Path) -> anyhow::Result<ServeProcess> {
+        let exe = std::env::current_exe().context("cannot find the baton binary")?;
+        let mut child = Command::new(exe)
+            .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+            .arg(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .context("cannot start baton serve")?;
+        let stderr = child.stderr.take().context("no stderr")?;
+        let mut server = ServeProcess { child, addr: String::new(), resumed: 0 };
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                match serving_line(&line) {
+                    Some(serving) => {
+                        let _ = sender.send(serving);
+                    }
+                    None => eprintln!("[baton serve] {line}"),
+                }
+            }
+        });
+        let (addr, resumed) = receiver.recv_timeout(Duration::from_secs(600)).context("baton serve did not start serving")?;
+        server.addr = addr;
+        server.resumed = resumed;
+        Ok(server)
+    }
+
+    /// The child's resident memory (VmRSS) in MiB.
+    fn resident_mib(&self) -> anyhow::Result<f64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).context("cannot read /proc/PID/status")?;
+        let line = status.lines().find(|l| l.starts_with("VmRSS:")).context("no VmRSS")?;
+        let kib: f64 = line.split_whitespace().nth(1).context("no VmRSS value")?.parse()?;
+        Ok(kib / 1024.0)
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// `(address, resumed)` from `baton: serving … on http://ADDR (data in …, N executions resumed)`.
+fn serving_line(line: &str) -> Option<(String, usize)> {
+    let rest = line.strip_prefix("baton: serving")?;
+    let addr = rest.split_once("http://")?.1.split_whitespace().next()?.to_owned();
+    let resumed = rest.rsplit_once(", ")?.1.split_whitespace().next()?.parse().ok()?;
+    Some((addr, resumed))
+}
+
+/// `--parked N`: the resident memory of `N` parked executions, and the restart time with all of them in flight.
+pub(crate) fn parked(count: usize, clients: usize, root: &Path, out: &mut impl Write) -> anyhow::Result<()> {
+    let dir = TempDir::new(root, "parked")?;
+    let mut server = ServeProcess::start(&dir.0)?;
+    let api = Api::new(&server.addr);
+    let machine = api.create("Parked", &json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 86_400, "End": true}}}))?;
+    let idle = server.resident_mib()?;
+    let starting = api.start_many(&machine, count, clients)?;
+    std::thread::sleep(Duration::from_secs(1));
+    let loaded = server.resident_mib()?;
+    let running = api.count(&machine, "RUNNING")?;
+    if running != count {
+        bail!("{running} executions running, expected {count}");
+    }
+    writeln!(out, "parked benchmark: {count} executions in a one-day Wait, `baton serve` as a child process, data in {}", dir.0.display())?;
+    writeln!(out, "  started in {:.2} s ({:.0} starts/s from {clients} clients)", starting.as_secs_f64(), count as f64 / starting.as_secs_f64())?;
+    writeln!(
+        out,
+        "  resident memory (VmRSS): {loaded:.1} MiB with {count} parked ({idle:.1} MiB idle; {:.1} KiB per parked execution)",
+        (loaded - idle) * 1024.0 / count.max(1) as f64
+    )?;
+
+    server.kill();
+    let begun = Instant::now();
+    let server = ServeProcess::start(&dir.0)?;
+    let listening = begun.elapsed();
+    let api = Api::new(&server.addr);
+    api.call("ListStateMachines", &json!({}))?;
+    let serving = begun.elapsed();
+    let resumed_memory = server.resident_mib()?;
+    let running = api.count(&machine, "RUNNING")?;
+    writeln!(
+        out,
+        "  kill -9 and restart: serving again in {:.2} s (listening after {:.2} s), {} executions resumed, {running} RUNNING, VmRSS {resumed_memory:.1} MiB",
+        serving.as_secs_f64(),
+        listening.as_secs_f64(),
+        server.resumed
+    )?;
+    if server.resumed != count || running != count {
+        bail!("after the restart {} resumed and {running} running, expected {count}", server.resumed);
+    }
+    Ok(())
+}
