@@ -92,9 +92,15 @@ pub(crate) fn open_writer(location: &Location) -> Result<Connection, Error> {
             )));
         }
     }
-    // A 64 MiB page cache keeps a 1,000-step transaction from spilling to the WAL before it commits.
-    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;")
-        .map_err(db)?;
+    // A 64 MiB page cache keeps a 1,000-step transaction from spilling to the WAL before it commits. A group
+    // commit writes hundreds of pages, past SQLite's default checkpoint threshold of 1,000 pages, so nearly every
+    // commit ran a checkpoint inside it, writing its pages twice with more fsyncs; checkpointing every 20,000 pages
+    // (about 80 MiB of WAL) writes them mostly once. Durability is the same: the WAL is fsynced at each commit.
+    conn.execute_batch(
+        "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; \
+         PRAGMA wal_autocheckpoint = 20000;",
+    )
+    .map_err(db)?;
     stable_plans(&conn)?;
     conn.set_prepared_statement_cache_capacity(32);
     Ok(conn)
