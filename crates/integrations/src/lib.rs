@@ -1,9 +1,11 @@
-//! Task resources that Baton can call: mocked responses (Step Functions Local mock files) and local functions.
+//! Task resources that Baton can call: mocked responses (Step Functions Local mock files), local functions and HTTP
+//! endpoints (the HTTP Task).
 //!
 //! Speaks plain JSON values and `TaskError`s; knows nothing of the engine or of ASL semantics beyond the shapes of the
 //! AWS integrations it emulates. This crate does I/O (runs commands, makes HTTP requests) and is called by `runtime`.
 
 pub mod functions;
+pub mod http;
 mod ids;
 pub mod lambda;
 pub mod mock;

@@ -1,11 +1,12 @@
-//! Which task resource answers a task: a mock, a local function, or nothing (a clear failure).
+//! Which task resource answers a task: a mock, a local function, an HTTP endpoint (the HTTP Task), or nothing (a
+//! clear failure).
 
 use serde_json::Value;
 
 use asl::Failure;
 use integrations::functions::Functions;
 use integrations::mock::TestCase;
-use integrations::{TaskError, lambda};
+use integrations::{TaskError, http, lambda};
 
 /// The task resources available to an execution.
 #[derive(Debug, Clone, Default)]
@@ -13,13 +14,15 @@ pub struct Resources {
     /// The mock test case in force, if any: its responses win over everything else.
     pub mocks: Option<TestCase>,
     pub functions: Functions,
+    /// How HTTP Tasks (`arn:aws:states:::http:invoke`) call their endpoints.
+    pub http: http::Options,
 }
 
 /// How a task will be answered.
 pub(crate) enum Answer {
     /// Known now, without doing anything (a mock, or a failure to find a resource).
     Now(Result<Value, Failure>),
-    /// Needs a local function to run.
+    /// Needs a blocking call, made by `Resources::invoke` off the async executor: a local function or an HTTP request.
     Function,
 }
 
@@ -29,7 +32,7 @@ impl Resources {
         if let Some(outcome) = self.mocks.as_ref().and_then(|mocks| mocks.response(state, invocation)) {
             return Answer::Now(outcome.map_err(failure));
         }
-        if lambda::is_lambda(resource) {
+        if lambda::is_lambda(resource) || http::is_http(resource) {
             return Answer::Function;
         }
         Answer::Now(Err(Failure::new(
@@ -41,9 +44,15 @@ impl Resources {
         )))
     }
 
-    /// Runs a Lambda resource through the local functions. Blocking.
+    /// Calls a resource `answer` left to `Answer::Function`: an HTTP Task's endpoint, or a Lambda resource through
+    /// the local functions. Blocking.
     pub(crate) fn invoke(&self, resource: &str, parameters: &Value) -> Result<Value, Failure> {
-        lambda::invoke(&self.functions, resource, parameters).map_err(failure)
+        let outcome = if http::is_http(resource) {
+            http::invoke(parameters, &self.http)
+        } else {
+            lambda::invoke(&self.functions, resource, parameters)
+        };
+        outcome.map_err(failure)
     }
 }
 

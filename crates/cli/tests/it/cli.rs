@@ -104,3 +104,73 @@ fn example_rejects_an_unknown_sku_after_retries() {
     let result = example(r#"{"order": "B-7", "lines": [{"sku": "gold", "quantity": 1}]}"#);
     assert_eq!(result, json!({"status": "FAILED", "error": "Order.Rejected", "cause": "Order B-7 cannot be priced"}));
 }
+
+/// An HTTP Task against a server the test starts: the first call answers 503, the Retry on
+/// `States.Http.StatusCode.503` calls again, and the second answer is the task's result.
+#[test]
+fn http_task_retries_a_503() {
+    use std::io::{Read, Write};
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/orders/7", listener.local_addr().expect("address"));
+    let server = std::thread::spawn(move || {
+        let answers = [
+            ("503 Service Unavailable", "text/plain", "busy"),
+            ("200 OK", "application/json", r#"{"order": 7, "status": "shipped"}"#),
+        ];
+        let mut targets = Vec::new();
+        for (status, content_type, body) in answers {
+            let (mut stream, _) = listener.accept().expect("accept");
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") {
+                let n = stream.read(&mut byte).expect("read");
+                assert_eq!(n, 1, "connection closed before the request head ended");
+                head.push(byte[0]);
+            }
+            let head = String::from_utf8_lossy(&head).into_owned();
+            targets.push(head.lines().next().unwrap_or_default().to_owned());
+            let response = format!(
+                "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            stream.write_all(response.as_bytes()).expect("write");
+        }
+        targets
+    });
+    let definition = json!({
+        "StartAt": "Fetch",
+        "States": {
+            "Fetch": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::http:invoke",
+                "Parameters": {
+                    "ApiEndpoint": url,
+                    "Method": "GET",
+                    "Authentication": {"ConnectionArn": "arn:aws:events:us-east-1:123456789012:connection/shop/1"},
+                    "QueryParameters": {"fields.$": "$.fields"}
+                },
+                "Retry": [{"ErrorEquals": ["States.Http.StatusCode.503"], "IntervalSeconds": 5, "MaxAttempts": 2}],
+                "ResultSelector": {"status.$": "$.StatusCode", "body.$": "$.ResponseBody"},
+                "End": true
+            }
+        }
+    });
+    let file = write("http-task-retry.json", &definition.to_string());
+    let output = baton(&[
+        "run",
+        file.to_str().expect("utf-8 path"),
+        "--json",
+        "--virtual-time",
+        "--input",
+        r#"{"fields": ["status", "order"]}"#,
+    ]);
+    assert!(output.status.success(), "baton failed: {}", String::from_utf8_lossy(&output.stderr));
+    let result: Value = serde_json::from_slice(&output.stdout).expect("json on stdout");
+    assert_eq!(
+        result,
+        json!({"status": "SUCCEEDED", "output": {"status": 200, "body": {"order": 7, "status": "shipped"}}})
+    );
+    let targets = server.join().expect("server");
+    assert_eq!(targets, ["GET /orders/7?fields=status&fields=order HTTP/1.1"; 2]);
+}
