@@ -16,6 +16,9 @@ mod error;
 mod execution;
 mod history;
 mod state_machine;
+mod task;
+mod tagging;
+mod validation;
 
 pub use actions::{ACTIONS, TARGET_PREFIX};
 pub use configuration::{
@@ -33,4 +36,18 @@ pub use state_machine::{
     DescribeStateMachineForExecutionInput, DescribeStateMachineForExecutionOutput, DescribeStateMachineInput,
     DescribeStateMachineOutput, ListStateMachinesInput, ListStateMachinesOutput, StateMachineListItem,
     StateMachineStatus, StateMachineType, UpdateStateMachineInput, UpdateStateMachineOutput,
+};
+pub use tagging::{
+    ListTagsForResourceInput, ListTagsForResourceOutput, TagResourceInput, TagResourceOutput, UntagResourceInput,
+    UntagResourceOutput,
+};
+pub use validation::{
+    ValidateStateMachineDefinitionDiagnostic, ValidateStateMachineDefinitionInput,
+    ValidateStateMachineDefinitionOutput, ValidateStateMachineDefinitionResultCode,
+    ValidateStateMachineDefinitionSeverity,
+};
+pub use task::{
+    ActivityArnInput, ActivityListItem, CreateActivityInput, CreateActivityOutput, EmptyOutput, GetActivityTaskInput,
+    GetActivityTaskOutput, ListActivitiesInput, ListActivitiesOutput, SendTaskFailureInput, SendTaskHeartbeatInput,
+    SendTaskSuccessInput,
 };

@@ -71,6 +71,13 @@ pub enum Trigger {
     Stop { error: Option<String>, cause: Option<String>, now: i64 },
     /// Continue work left over when the previous trigger ran out of its step slice.
     Resume { now: i64 },
+    /// A callback task's request (`.waitForTaskToken`) was made and answered `output`; the task now waits for its
+    /// token to come back with `TaskCompleted`.
+    TaskSubmitted { task: TaskId, output: Value, now: i64 },
+    /// An activity worker took the task.
+    TaskStarted { task: TaskId, worker: String, now: i64 },
+    /// The task's token sent a heartbeat.
+    TaskHeartbeat { task: TaskId, now: i64 },
 }
 
 /// Something the runtime must do for the execution.
@@ -94,6 +101,8 @@ pub struct TaskRequest {
     pub parameters: Value,
     pub timeout_seconds: Option<u64>,
     pub heartbeat_seconds: Option<u64>,
+    /// The task token of a callback (`.waitForTaskToken`) or activity task, which completes it.
+    pub token: Option<String>,
 }
 
 /// Where an execution is.
@@ -146,6 +155,8 @@ struct Frame {
     retry_count: u32,
     /// The workflow variables this thread sees.
     vars: Arc<Scope>,
+    /// The token of the task being scheduled, for `$$.Task.Token`.
+    task_token: Option<String>,
     phase: Phase,
 }
 
@@ -172,7 +183,7 @@ enum Phase {
     Enter,
     /// Entered; its work runs next (again, after a retry's backoff).
     Run,
-    Task { task: TaskId, timeout: Option<TimerId>, kind: ResourceKind },
+    Task { task: TaskId, timeout: Option<TimerId>, heartbeat: Option<(TimerId, u64)>, kind: ResourceKind },
     Wait { timer: TimerId, effective: Value },
     Backoff { timer: TimerId },
     Parallel(Box<Fanout>),
@@ -207,6 +218,7 @@ enum TimerPurpose {
     Wait(usize),
     Backoff(usize),
     TaskTimeout(usize, TaskId),
+    Heartbeat(usize, TaskId),
 }
 
 /// What advancing a frame led to.
@@ -295,6 +307,24 @@ impl Execution {
                 }
             }
             Trigger::Resume { now } => self.now = now,
+            Trigger::TaskSubmitted { task, output, now } => {
+                self.now = now;
+                if self.status == Status::Running {
+                    self.task_submitted(task, output);
+                }
+            }
+            Trigger::TaskStarted { task, worker, now } => {
+                self.now = now;
+                if self.status == Status::Running {
+                    self.task_started(task, worker);
+                }
+            }
+            Trigger::TaskHeartbeat { task, now } => {
+                self.now = now;
+                if self.status == Status::Running {
+                    self.task_heartbeat(task);
+                }
+            }
             Trigger::Stop { error, cause, now } => {
                 self.now = now;
                 if self.status == Status::Running {
@@ -541,6 +571,10 @@ impl Execution {
     }
 
     fn schedule_task(&mut self, fid: usize, state: &State, task: &asl::model::Task, effective: Value) -> Flow {
+        let kind = ResourceKind::of(&task.resource);
+        // A callback or activity task gets a token, visible to its Parameters as `$$.Task.Token`.
+        let token = (kind == ResourceKind::Activity || is_callback(&task.resource)).then(|| self.new_token());
+        self.frame_mut(fid).task_token = token.clone();
         let frame = self.frame(fid);
         let parameters = match self.arguments(frame, state, task.arguments.as_ref(), &effective, None, "Arguments") {
             Ok(parameters) => parameters,
@@ -554,7 +588,6 @@ impl Execution {
             Ok(heartbeat) => heartbeat,
             Err(failure) => return self.fail_state(fid, failure),
         };
-        let kind = ResourceKind::of(&task.resource);
         let text = parameters.to_string();
         match &kind {
             ResourceKind::LambdaFunction => {
@@ -585,14 +618,12 @@ impl Execution {
             ResourceKind::Activity => {
                 self.emit(
                     fid,
-                    EventDetails::TaskScheduled(TaskScheduled {
-                        resource_type: "activity".to_owned(),
+                    EventDetails::ActivityScheduled {
                         resource: task.resource.clone(),
-                        region: self.info.region.clone(),
-                        parameters: text,
+                        input: text,
                         timeout_in_seconds: timeout,
                         heartbeat_in_seconds: heartbeat,
-                    }),
+                    },
                 );
             }
         }
@@ -605,22 +636,77 @@ impl Execution {
             parameters,
             timeout_seconds: timeout,
             heartbeat_seconds: heartbeat,
+            token,
         }));
         let timeout_timer = timeout.map(|seconds| {
             let timer = self.timer(TimerPurpose::TaskTimeout(fid, id));
             self.commands.push(Command::StartTimer { timer, at: self.now.saturating_add(seconds_ms(seconds)) });
             timer
         });
-        self.frame_mut(fid).phase = Phase::Task { task: id, timeout: timeout_timer, kind };
+        // Heartbeats are expected of tasks that report through a token; a plain request-response task has none.
+        let heartbeat = heartbeat.filter(|_| self.frame(fid).task_token.is_some()).map(|seconds| (self.heartbeat_timer(fid, id, seconds), seconds));
+        let frame = self.frame_mut(fid);
+        frame.task_token = None;
+        frame.phase = Phase::Task { task: id, timeout: timeout_timer, heartbeat, kind };
         Flow::Stop
+    }
+
+    /// Arms the heartbeat timer of task `task` of frame `fid`.
+    fn heartbeat_timer(&mut self, fid: usize, task: TaskId, seconds: u64) -> TimerId {
+        let timer = self.timer(TimerPurpose::Heartbeat(fid, task));
+        self.commands.push(Command::StartTimer { timer, at: self.now.saturating_add(seconds_ms(seconds)) });
+        timer
+    }
+
+    /// A fresh task token, from the execution's deterministic generator.
+    fn new_token(&self) -> String {
+        format!("{:016x}{:016x}{:016x}", next_random(&self.rng), next_random(&self.rng), next_random(&self.rng))
+    }
+
+    /// A callback task's request was made: record it; the task goes on waiting for its token.
+    fn task_submitted(&mut self, task: TaskId, output: Value) {
+        let Some(&fid) = self.tasks.get(&task) else { return };
+        let Some(Phase::Task { kind: ResourceKind::Service { resource_type, resource }, .. }) =
+            self.frames.get(fid).and_then(Option::as_ref).map(|f| &f.phase)
+        else {
+            return;
+        };
+        let details = EventDetails::TaskSubmitted {
+            resource_type: resource_type.clone(),
+            resource: resource.clone(),
+            output: output.to_string(),
+        };
+        self.emit(fid, details);
+    }
+
+    /// An activity worker took the task: record it, and restart the heartbeat clock.
+    fn task_started(&mut self, task: TaskId, worker: String) {
+        let Some(&fid) = self.tasks.get(&task) else { return };
+        self.emit(fid, EventDetails::ActivityStarted { worker_name: worker });
+        self.task_heartbeat(task);
+    }
+
+    /// A heartbeat: the heartbeat clock starts again.
+    fn task_heartbeat(&mut self, task: TaskId) {
+        let Some(&fid) = self.tasks.get(&task) else { return };
+        let Some(Phase::Task { heartbeat: Some((timer, seconds)), .. }) = self.frames.get(fid).and_then(Option::as_ref).map(|f| &f.phase)
+        else {
+            return;
+        };
+        let (old, seconds) = (*timer, *seconds);
+        self.cancel_timer(old);
+        let new = self.heartbeat_timer(fid, task, seconds);
+        if let Some(Phase::Task { heartbeat, .. }) = self.frames.get_mut(fid).and_then(Option::as_mut).map(|f| &mut f.phase) {
+            *heartbeat = Some((new, seconds));
+        }
     }
 
     fn task_completed(&mut self, task: TaskId, outcome: Result<Value, Failure>) {
         let Some(fid) = self.tasks.remove(&task) else { return };
         let Some(frame) = self.frames.get_mut(fid).and_then(Option::as_mut) else { return };
-        let Phase::Task { timeout, kind, .. } = std::mem::replace(&mut frame.phase, Phase::Run) else { return };
+        let Phase::Task { timeout, heartbeat, kind, .. } = std::mem::replace(&mut frame.phase, Phase::Run) else { return };
         let (workflow, state_id) = (frame.workflow, frame.state);
-        if let Some(timer) = timeout {
+        for timer in timeout.into_iter().chain(heartbeat.map(|(timer, _)| timer)) {
             self.cancel_timer(timer);
         }
         let machine = self.machine.clone();
@@ -700,14 +786,21 @@ impl Execution {
                     self.queue.push_back(fid);
                 }
             }
-            TimerPurpose::TaskTimeout(fid, task) => {
+            TimerPurpose::TaskTimeout(fid, task) | TimerPurpose::Heartbeat(fid, task) => {
                 if self.tasks.remove(&task).is_none() {
                     return;
                 }
                 self.commands.push(Command::CancelTask { task });
                 let Some(frame) = self.frames.get_mut(fid).and_then(Option::as_mut) else { return };
-                let Phase::Task { kind, .. } = std::mem::replace(&mut frame.phase, Phase::Run) else { return };
-                let failure = Failure { error: errors::TIMEOUT.to_owned(), cause: None };
+                let Phase::Task { kind, timeout, heartbeat, .. } = std::mem::replace(&mut frame.phase, Phase::Run) else { return };
+                for other in timeout.into_iter().chain(heartbeat.map(|(timer, _)| timer)) {
+                    self.cancel_timer(other);
+                }
+                let error = match purpose {
+                    TimerPurpose::Heartbeat(..) => errors::HEARTBEAT_TIMEOUT,
+                    _ => errors::TIMEOUT,
+                };
+                let failure = Failure { error: error.to_owned(), cause: None };
                 self.emit(fid, failed_event(&kind, &failure));
                 if let Flow::Continue = self.fail_state(fid, failure) {
                     self.queue.push_back(fid);
@@ -978,10 +1071,10 @@ impl Execution {
         let Some(frame) = self.frames.get_mut(fid).and_then(Option::take) else { return };
         self.free.push(fid);
         match frame.phase {
-            Phase::Task { task, timeout, .. } => {
+            Phase::Task { task, timeout, heartbeat, .. } => {
                 self.tasks.remove(&task);
                 self.commands.push(Command::CancelTask { task });
-                if let Some(timer) = timeout {
+                for timer in timeout.into_iter().chain(heartbeat.map(|(timer, _)| timer)) {
                     self.cancel_timer(timer);
                 }
             }
@@ -1051,6 +1144,7 @@ impl Execution {
             attempts: Vec::new(),
             retry_count: 0,
             vars: spawn.vars,
+            task_token: None,
             phase: Phase::Enter,
         };
         match self.free.pop() {
@@ -1121,15 +1215,13 @@ fn succeeded_event(kind: &ResourceKind, output: String) -> EventDetails {
         ResourceKind::Service { resource_type, resource } => {
             EventDetails::TaskSucceeded { resource_type: resource_type.clone(), resource: resource.clone(), output }
         }
-        ResourceKind::Activity => {
-            EventDetails::TaskSucceeded { resource_type: "activity".to_owned(), resource: String::new(), output }
-        }
+        ResourceKind::Activity => EventDetails::ActivitySucceeded { output },
     }
 }
 
 fn failed_event(kind: &ResourceKind, failure: &Failure) -> EventDetails {
     let error = ErrorDetails { error: Some(failure.error.clone()), cause: failure.cause.clone() };
-    let timed_out = failure.error == errors::TIMEOUT;
+    let timed_out = failure.error == errors::TIMEOUT || failure.error == errors::HEARTBEAT_TIMEOUT;
     match kind {
         ResourceKind::LambdaFunction if timed_out => EventDetails::LambdaFunctionTimedOut(error),
         ResourceKind::LambdaFunction => EventDetails::LambdaFunctionFailed(error),
@@ -1139,7 +1231,8 @@ fn failed_event(kind: &ResourceKind, failure: &Failure) -> EventDetails {
         ResourceKind::Service { resource_type, resource } => {
             EventDetails::TaskFailed { resource_type: resource_type.clone(), resource: resource.clone(), error }
         }
-        ResourceKind::Activity => EventDetails::TaskFailed { resource_type: "activity".to_owned(), resource: String::new(), error },
+        ResourceKind::Activity if timed_out => EventDetails::ActivityTimedOut(error),
+        ResourceKind::Activity => EventDetails::ActivityFailed(error),
     }
 }
 
@@ -1190,6 +1283,11 @@ fn display_plain(value: &Value) -> String {
 
 fn seconds_ms(seconds: u64) -> i64 {
     i64::try_from(seconds.saturating_mul(1000)).unwrap_or(i64::MAX)
+}
+
+/// Whether a resource waits for its task token to come back (`….waitForTaskToken`).
+fn is_callback(resource: &str) -> bool {
+    resource.ends_with(".waitForTaskToken")
 }
 
 /// The deepest nesting of arrays and objects a state's output may have. AWS documents no limit (its JSON parser,

@@ -33,6 +33,13 @@ pub enum EventDetails {
     TaskSucceeded { resource_type: String, resource: String, output: String },
     TaskFailed { resource_type: String, resource: String, error: ErrorDetails },
     TaskTimedOut { resource_type: String, resource: String, error: ErrorDetails },
+    /// A callback task's request was made; it now waits for its token.
+    TaskSubmitted { resource_type: String, resource: String, output: String },
+    ActivityScheduled { resource: String, input: String, timeout_in_seconds: Option<u64>, heartbeat_in_seconds: Option<u64> },
+    ActivityStarted { worker_name: String },
+    ActivitySucceeded { output: String },
+    ActivityFailed(ErrorDetails),
+    ActivityTimedOut(ErrorDetails),
     LambdaFunctionScheduled { resource: String, input: String, timeout_in_seconds: Option<u64> },
     LambdaFunctionStarted,
     LambdaFunctionSucceeded { output: String },
@@ -102,6 +109,12 @@ impl EventDetails {
             EventDetails::TaskSucceeded { .. } => "TaskSucceeded",
             EventDetails::TaskFailed { .. } => "TaskFailed",
             EventDetails::TaskTimedOut { .. } => "TaskTimedOut",
+            EventDetails::TaskSubmitted { .. } => "TaskSubmitted",
+            EventDetails::ActivityScheduled { .. } => "ActivityScheduled",
+            EventDetails::ActivityStarted { .. } => "ActivityStarted",
+            EventDetails::ActivitySucceeded { .. } => "ActivitySucceeded",
+            EventDetails::ActivityFailed(_) => "ActivityFailed",
+            EventDetails::ActivityTimedOut(_) => "ActivityTimedOut",
             EventDetails::LambdaFunctionScheduled { .. } => "LambdaFunctionScheduled",
             EventDetails::LambdaFunctionStarted => "LambdaFunctionStarted",
             EventDetails::LambdaFunctionSucceeded { .. } => "LambdaFunctionSucceeded",
@@ -183,6 +196,33 @@ impl EventDetails {
             EventDetails::TaskTimedOut { resource_type, resource, error } => {
                 ("taskTimedOutEventDetails", task_error(resource_type, resource, error))
             }
+            EventDetails::TaskSubmitted { resource_type, resource, output } => (
+                "taskSubmittedEventDetails",
+                json!({"resourceType": resource_type, "resource": resource, "output": output,
+                       "outputDetails": {"truncated": false}}),
+            ),
+            EventDetails::ActivityScheduled { resource, input, timeout_in_seconds, heartbeat_in_seconds } => {
+                let mut object = Object::new();
+                object.insert("resource".into(), resource.clone().into());
+                object.insert("input".into(), input.clone().into());
+                object.insert("inputDetails".into(), json!({"truncated": false}));
+                if let Some(timeout) = timeout_in_seconds {
+                    object.insert("timeoutInSeconds".into(), (*timeout).into());
+                }
+                if let Some(heartbeat) = heartbeat_in_seconds {
+                    object.insert("heartbeatInSeconds".into(), (*heartbeat).into());
+                }
+                ("activityScheduledEventDetails", Value::Object(object))
+            }
+            EventDetails::ActivityStarted { worker_name } => {
+                ("activityStartedEventDetails", json!({"workerName": worker_name}))
+            }
+            EventDetails::ActivitySucceeded { output } => (
+                "activitySucceededEventDetails",
+                json!({"output": output, "outputDetails": {"truncated": false}}),
+            ),
+            EventDetails::ActivityFailed(e) => ("activityFailedEventDetails", e.to_json()),
+            EventDetails::ActivityTimedOut(e) => ("activityTimedOutEventDetails", e.to_json()),
             EventDetails::LambdaFunctionScheduled { resource, input, timeout_in_seconds } => {
                 let mut object = Object::new();
                 object.insert("resource".into(), resource.clone().into());

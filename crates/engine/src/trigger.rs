@@ -1,6 +1,7 @@
 //! The durable form of a `Trigger`: what the runtime stores for every step, and re-folds on recovery.
 //!
-//! A stable format: `{"v": 1, "type": "Start" | "TaskCompleted" | "TimerFired" | "Stop" | "Resume", "now": ms, …}`.
+//! A stable format: `{"v": 1, "type": "Start" | "TaskCompleted" | "TimerFired" | "Stop" | "Resume" | "TaskSubmitted" |
+//! "TaskStarted" | "TaskHeartbeat", "now": ms, …}`.
 //! Later versions must keep reading version 1.
 
 use serde_json::{Map as Object, Value, json};
@@ -39,6 +40,13 @@ impl Trigger {
                 json!({"v": VERSION, "type": "Stop", "now": now, "error": error, "cause": cause})
             }
             Trigger::Resume { now } => json!({"v": VERSION, "type": "Resume", "now": now}),
+            Trigger::TaskSubmitted { task, output, now } => {
+                json!({"v": VERSION, "type": "TaskSubmitted", "now": now, "task": task.0, "output": output})
+            }
+            Trigger::TaskStarted { task, worker, now } => {
+                json!({"v": VERSION, "type": "TaskStarted", "now": now, "task": task.0, "worker": worker})
+            }
+            Trigger::TaskHeartbeat { task, now } => json!({"v": VERSION, "type": "TaskHeartbeat", "now": now, "task": task.0}),
         }
     }
 
@@ -59,6 +67,13 @@ impl Trigger {
             "TimerFired" => Some(Trigger::TimerFired { timer: TimerId(value.get("timer")?.as_u64()?), now }),
             "Stop" => Some(Trigger::Stop { error: text("error"), cause: text("cause"), now }),
             "Resume" => Some(Trigger::Resume { now }),
+            "TaskSubmitted" => Some(Trigger::TaskSubmitted {
+                task: TaskId(value.get("task")?.as_u64()?),
+                output: value.get("output")?.clone(),
+                now,
+            }),
+            "TaskStarted" => Some(Trigger::TaskStarted { task: TaskId(value.get("task")?.as_u64()?), worker: text("worker")?, now }),
+            "TaskHeartbeat" => Some(Trigger::TaskHeartbeat { task: TaskId(value.get("task")?.as_u64()?), now }),
             _ => None,
         }
     }
@@ -87,6 +102,9 @@ mod tests {
         round_trip(Trigger::TimerFired { timer: TimerId(9), now: 8 });
         round_trip(Trigger::Stop { error: Some("x".into()), cause: None, now: 9 });
         round_trip(Trigger::Resume { now: 10 });
+        round_trip(Trigger::TaskSubmitted { task: TaskId(1), output: json!({"MessageId": "m"}), now: 11 });
+        round_trip(Trigger::TaskStarted { task: TaskId(1), worker: "w".into(), now: 12 });
+        round_trip(Trigger::TaskHeartbeat { task: TaskId(1), now: 13 });
     }
 
     #[test]

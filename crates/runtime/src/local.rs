@@ -124,6 +124,21 @@ impl Driver {
                     let invocation = self.invocations.entry(request.state_name.clone()).or_insert(0);
                     let n = *invocation;
                     *invocation += 1;
+                    // A task that reports through a token needs `baton serve` to take SendTaskSuccess; in process
+                    // only a mock can answer it.
+                    let mocked = self.resources.mocks.as_ref().is_some_and(|m| m.response(&request.state_name, n).is_some());
+                    if request.token.is_some() && !mocked {
+                        let failure = Failure::new(
+                            asl::errors::TASK_FAILED,
+                            format!(
+                                "the task of state '{}' ({}) waits for a task token, which only `baton serve` can take \
+                                 (SendTaskSuccess, activity workers); give it a mocked response to run it here",
+                                request.state_name, request.resource
+                            ),
+                        );
+                        self.ready.push_back((request.task, Err(failure)));
+                        continue;
+                    }
                     match self.resources.answer(&request.state_name, &request.resource, n) {
                         Answer::Now(outcome) => self.ready.push_back((request.task, outcome)),
                         Answer::Function => {

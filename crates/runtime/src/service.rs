@@ -5,9 +5,16 @@
 //! every running execution is rebuilt by re-folding its triggers, then its timers are re-armed and its in-flight tasks
 //! invoked again (at least once). Express executions run in memory.
 
+mod activities;
 mod actor;
+pub(crate) mod callbacks;
+mod children;
 mod express;
 mod names;
+
+pub use activities::{Activity, ActivityTask};
+mod tags;
+mod validate;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -20,8 +27,13 @@ use store::sqlite::Sqlite;
 use store::{Execution, Kind, Page, PageRequest, StateMachine, Status, Store};
 
 use crate::Resources;
+use activities::Activities;
 use actor::{Actor, Live, Message};
+use callbacks::{Callbacks, Closed, Token};
 use express::Express;
+
+pub use tags::MAX_TAGS;
+pub use validate::{MAX_DIAGNOSTICS, Severity, ValidateDefinition, Validation, ValidationDiagnostic};
 
 /// What the service needs to start.
 #[derive(Debug, Clone)]
@@ -116,6 +128,18 @@ pub enum Error {
     #[error("{0}")]
     ValidationException(String),
     #[error("{0}")]
+    ResourceNotFound(String),
+    #[error("{0}")]
+    TooManyTags(String),
+    #[error("{0}")]
+    TaskDoesNotExist(String),
+    #[error("{0}")]
+    TaskTimedOut(String),
+    #[error("{0}")]
+    InvalidOutput(String),
+    #[error("{0}")]
+    ActivityDoesNotExist(String),
+    #[error("{0}")]
     Internal(String),
 }
 
@@ -135,6 +159,12 @@ impl Error {
             Error::InvalidExecutionInput(_) => "InvalidExecutionInput",
             Error::InvalidToken(_) => "InvalidToken",
             Error::ValidationException(_) => "ValidationException",
+            Error::TaskDoesNotExist(_) => "TaskDoesNotExist",
+            Error::TaskTimedOut(_) => "TaskTimedOut",
+            Error::InvalidOutput(_) => "InvalidOutput",
+            Error::ActivityDoesNotExist(_) => "ActivityDoesNotExist",
+            Error::ResourceNotFound(_) => "ResourceNotFound",
+            Error::TooManyTags(_) => "TooManyTags",
             Error::Internal(_) => "InternalFailure",
         }
     }
@@ -150,6 +180,8 @@ pub(crate) struct Inner {
     config: Config,
     pub(crate) store: Sqlite,
     pub(crate) express: Express,
+    pub(crate) callbacks: Callbacks,
+    pub(crate) activities: Activities,
     live: Mutex<HashMap<String, Live>>,
     /// Parsed definitions by their text, so executions of one machine share one parse.
     machines: Mutex<HashMap<String, Arc<asl::model::StateMachine>>>,
@@ -171,6 +203,8 @@ impl Service {
             config,
             store,
             express,
+            callbacks: Callbacks::default(),
+            activities: Activities::default(),
             live: Mutex::new(HashMap::new()),
             machines: Mutex::new(HashMap::new()),
         });
@@ -419,6 +453,126 @@ impl Service {
         Ok(machine)
     }
 
+    /// `SendTaskSuccess`: completes the task of `token` with `output` (JSON text).
+    pub async fn send_task_success(&self, token: &str, output: &str) -> Result<(), Error> {
+        if output.len() > self.inner.config.limits.max_payload_bytes {
+            return Err(Error::InvalidOutput(format!(
+                "Output exceeds the maximum size of {} bytes",
+                self.inner.config.limits.max_payload_bytes
+            )));
+        }
+        let output: Value =
+            serde_json::from_str(output).map_err(|e| Error::InvalidOutput(format!("Invalid Task Output: '{e}'")))?;
+        let (live, task) = self.token_task(token)?;
+        let _ = live.sender.send(Message::Task(task, Ok(output)));
+        Ok(())
+    }
+
+    /// `SendTaskFailure`: fails the task of `token`.
+    pub async fn send_task_failure(&self, token: &str, error: Option<String>, cause: Option<String>) -> Result<(), Error> {
+        let (live, task) = self.token_task(token)?;
+        let failure = asl::Failure { error: error.unwrap_or_default(), cause };
+        let _ = live.sender.send(Message::Task(task, Err(failure)));
+        Ok(())
+    }
+
+    /// `SendTaskHeartbeat`: the task of `token` is still being worked on.
+    pub async fn send_task_heartbeat(&self, token: &str) -> Result<(), Error> {
+        let (live, task) = self.token_task(token)?;
+        let _ = live.sender.send(Message::Heartbeat(task));
+        Ok(())
+    }
+
+    /// `CreateActivity` (idempotent for the same name).
+    pub async fn create_activity(&self, name: &str, tags: Vec<(String, String)>) -> Result<Activity, Error> {
+        names::check_name(name)?;
+        let arn = format!("arn:aws:states:{}:{}:activity:{name}", self.region(), self.account_id());
+        Ok(self.inner.activities.create(Activity { arn, name: name.to_owned(), created: now(), tags }))
+    }
+
+    pub async fn describe_activity(&self, arn: &str) -> Result<Activity, Error> {
+        names::check_activity_arn(arn)?;
+        self.inner
+            .activities
+            .get(arn)
+            .ok_or_else(|| Error::ActivityDoesNotExist(format!("Activity Does Not Exist: '{arn}'")))
+    }
+
+    pub async fn delete_activity(&self, arn: &str) -> Result<(), Error> {
+        names::check_activity_arn(arn)?;
+        self.inner.activities.delete(arn);
+        Ok(())
+    }
+
+    pub async fn list_activities(&self, page: PageRequest) -> Result<Page<Activity>, Error> {
+        let activities = self.inner.activities.list();
+        let start = match &page.token {
+            Some(token) => token.parse::<usize>().map_err(|_| Error::InvalidToken(format!("Invalid Token: '{token}'")))?,
+            None => 0,
+        };
+        let limit = if page.limit == 0 { 100 } else { page.limit.min(1000) };
+        let end = start.saturating_add(limit).min(activities.len());
+        let next_token = (end < activities.len()).then(|| end.to_string());
+        Ok(Page { items: activities.get(start..end).unwrap_or_default().to_vec(), next_token })
+    }
+
+    /// `GetActivityTask`: the next task of the activity, waiting up to `wait` (AWS: about 60 s); `None` when none came.
+    pub async fn get_activity_task(
+        &self,
+        arn: &str,
+        worker: Option<String>,
+        wait: std::time::Duration,
+    ) -> Result<Option<ActivityTask>, Error> {
+        self.describe_activity(arn).await?;
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let Some(task) = self.inner.activities.poll(arn, left).await else { return Ok(None) };
+            // A task whose execution ended or timed out meanwhile is dropped; wait for the next.
+            if let Ok((live, id)) = self.token_task(&task.token) {
+                let worker = worker.clone().unwrap_or_default();
+                if live.sender.send(Message::Started(id, worker)).is_ok() {
+                    return Ok(Some(task));
+                }
+            }
+        }
+    }
+
+    /// The execution `arn`; when `until_end`, once it has ended.
+    pub(crate) async fn wait(&self, arn: &str, until_end: bool) -> Result<Execution, Error> {
+        if until_end {
+            let live = lock(&self.inner.live).get(arn).cloned();
+            if let Some(mut live) = live {
+                loop {
+                    if let Some(record) = live.done.borrow().clone() {
+                        return Ok(record);
+                    }
+                    if live.done.changed().await.is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+        self.describe_execution(arn).await
+    }
+
+    /// The live execution and task a token completes, or AWS's error for the token.
+    fn token_task(&self, token: &str) -> Result<(Live, TaskId), Error> {
+        match self.inner.callbacks.get(token) {
+            Some(Token::Open { execution, task }) => match lock(&self.inner.live).get(&execution) {
+                Some(live) => Ok((live.clone(), task)),
+                None => Err(Error::TaskDoesNotExist(format!("Task Does Not Exist: '{token}'"))),
+            },
+            Some(Token::Closed(Closed::TimedOut)) => Err(Error::TaskTimedOut(format!("Task Timed Out: '{token}'"))),
+            Some(Token::Closed(Closed::Completed)) => {
+                Err(Error::InvalidToken(format!("Invalid Token: the task of '{token}' is already complete")))
+            }
+            Some(Token::Closed(Closed::Ended)) => Err(Error::TaskDoesNotExist(format!("Task Does Not Exist: '{token}'"))),
+            None if token.is_empty() || token.len() > 2048 => Err(Error::InvalidToken(format!("Invalid Token: '{token}'"))),
+            None => Err(Error::TaskDoesNotExist(format!("Task Does Not Exist: '{token}'"))),
+        }
+    }
+
     /// Starts an execution (Express ones in memory). Returns its record and, for Express, a way to wait for its end.
     async fn start(
         &self,
@@ -538,6 +692,7 @@ impl Service {
             done: done_sender,
             timers: HashMap::new(),
             broken: false,
+            task_tokens: HashMap::new(),
         };
         tokio::spawn(actor.run(commands));
         done

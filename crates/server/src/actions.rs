@@ -6,3 +6,6 @@
 pub(crate) mod execution;
 pub(crate) mod history;
 pub(crate) mod state_machine;
+pub(crate) mod tagging;
+pub(crate) mod validation;
+pub(crate) mod task;

@@ -389,3 +389,69 @@ fn data(execution: &Execution, included: IncludedData) -> Data {
 fn non_empty(text: &str) -> Option<String> {
     (!text.is_empty()).then(|| text.to_owned())
 }
+
+/// Tags as the service takes them; an absent value is empty (the shape has already refused an absent key).
+pub(crate) fn tags_from_wire(tags: Vec<api::Tag>) -> Vec<(String, String)> {
+    tags.into_iter()
+        .map(|tag| (tag.key.unwrap_or_default(), tag.value.unwrap_or_default()))
+        .collect()
+}
+
+pub(crate) fn tags_to_wire(tags: Vec<(String, String)>) -> api::ListTagsForResourceOutput {
+    api::ListTagsForResourceOutput {
+        tags: tags
+            .into_iter()
+            .map(|(key, value)| api::Tag {
+                key: Some(key),
+                value: Some(value),
+            })
+            .collect(),
+    }
+}
+
+/// `ValidateStateMachineDefinitionSeverity` names.
+pub(crate) const SEVERITIES: &[&str] = &["ERROR", "WARNING"];
+
+pub(crate) fn validate_request(
+    input: api::ValidateStateMachineDefinitionInput,
+) -> Result<service::ValidateDefinition, ApiError> {
+    let severity = match input.severity.as_deref() {
+        None | Some("ERROR") => service::Severity::Error,
+        Some("WARNING") => service::Severity::Warning,
+        Some(other) => return Err(enum_error("severity", other, SEVERITIES)),
+    };
+    Ok(service::ValidateDefinition {
+        kind: kind_from_wire(input.kind.as_deref())?,
+        severity,
+        // The shape keeps it in 0..=100; 0 or absent is the service's default.
+        max_results: input
+            .max_results
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(0),
+        definition: input.definition,
+    })
+}
+
+pub(crate) fn validation(validation: service::Validation) -> api::ValidateStateMachineDefinitionOutput {
+    api::ValidateStateMachineDefinitionOutput {
+        result: if validation.ok {
+            api::ValidateStateMachineDefinitionResultCode::Ok
+        } else {
+            api::ValidateStateMachineDefinitionResultCode::Fail
+        },
+        diagnostics: validation
+            .diagnostics
+            .into_iter()
+            .map(|d| api::ValidateStateMachineDefinitionDiagnostic {
+                severity: match d.severity {
+                    service::Severity::Error => api::ValidateStateMachineDefinitionSeverity::Error,
+                    service::Severity::Warning => api::ValidateStateMachineDefinitionSeverity::Warning,
+                },
+                code: d.code.to_owned(),
+                message: d.message,
+                location: d.location,
+            })
+            .collect(),
+        truncated: Some(validation.truncated),
+    }
+}

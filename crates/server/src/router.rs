@@ -15,7 +15,7 @@ use tokio::net::TcpListener;
 
 use runtime::service::Service;
 
-use crate::actions::{execution, history, state_machine};
+use crate::actions::{execution, history, state_machine, tagging, task, validation};
 use crate::error::ApiError;
 use crate::home;
 
@@ -64,6 +64,18 @@ async fn dispatch(State(service): State<Service>, request: Request) -> Response 
         "DescribeExecution" => execution::describe.call(request, service).await,
         "ListExecutions" => execution::list.call(request, service).await,
         "GetExecutionHistory" => history::get.call(request, service).await,
+        "TagResource" => tagging::tag.call(request, service).await,
+        "UntagResource" => tagging::untag.call(request, service).await,
+        "ListTagsForResource" => tagging::list.call(request, service).await,
+        "ValidateStateMachineDefinition" => validation::validate.call(request, service).await,
+        "SendTaskSuccess" => task::send_success.call(request, service).await,
+        "SendTaskFailure" => task::send_failure.call(request, service).await,
+        "SendTaskHeartbeat" => task::send_heartbeat.call(request, service).await,
+        "CreateActivity" => task::create_activity.call(request, service).await,
+        "DescribeActivity" => task::describe_activity.call(request, service).await,
+        "DeleteActivity" => task::delete_activity.call(request, service).await,
+        "ListActivities" => task::list_activities.call(request, service).await,
+        "GetActivityTask" => task::get_activity_task.call(request, service).await,
         other if api::ACTIONS.contains(&other) => {
             ApiError::unknown_operation(format!("Baton does not implement {other} yet")).into_response()
         }

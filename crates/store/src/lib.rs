@@ -147,6 +147,12 @@ pub trait Store: Send + Sync + 'static {
     fn state_machine(&self, arn: &str) -> impl Future<Output = Result<Option<StateMachine>, Error>> + Send;
     /// State machines ordered by creation.
     fn list_state_machines(&self, page: PageRequest) -> impl Future<Output = Result<Page<StateMachine>, Error>> + Send;
+    /// Replaces a state machine's tags (nothing else changes); `NotFound` if it does not exist.
+    fn set_state_machine_tags(
+        &self,
+        arn: &str,
+        tags: Vec<(String, String)>,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
 
     /// Creates an execution together with its first step (the start trigger and its events). `AlreadyExists` if
     /// an execution of that ARN exists.

@@ -110,6 +110,12 @@ impl Store for Sqlite {
         self.writer.call(writer::Op::DeleteStateMachine(arn.to_owned())).await
     }
 
+    async fn set_state_machine_tags(&self, arn: &str, tags: Vec<(String, String)>) -> Result<(), Error> {
+        self.writer
+            .call(writer::Op::SetStateMachineTags(arn.to_owned(), tags))
+            .await
+    }
+
     async fn state_machine(&self, arn: &str) -> Result<Option<StateMachine>, Error> {
         let arn = arn.to_owned();
         self.read(move |conn| read::state_machine(conn, &arn)).await

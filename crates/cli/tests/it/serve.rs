@@ -23,20 +23,26 @@ use serde_json::{Value, json};
 const ROLE: &str = "arn:aws:iam::123456789012:role/baton";
 
 /// A running `baton serve`, killed (SIGKILL) when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     /// `127.0.0.1:<port>`.
-    addr: String,
+    pub(crate) addr: String,
     /// How many executions it said it resumed on start-up.
     resumed: usize,
 }
 
 impl Server {
     /// Starts `baton serve` on a free port over `data_dir` and waits until it serves.
-    fn start(data_dir: &Path) -> Server {
+    pub(crate) fn start(data_dir: &Path) -> Server {
+        Server::start_with(data_dir, &[])
+    }
+
+    /// `start` with more `baton serve` arguments.
+    fn start_with(data_dir: &Path, extra: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
             .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -97,7 +103,7 @@ fn serving_line(line: &str) -> Option<(String, usize)> {
     Some((addr, resumed))
 }
 
-fn data_dir() -> tempfile::TempDir {
+pub(crate) fn data_dir() -> tempfile::TempDir {
     tempfile::Builder::new().prefix("baton-e2e-").tempdir().expect("temp dir")
 }
 
@@ -549,4 +555,128 @@ fn boto3_scenario() {
         .status()
         .expect("run python3");
     assert!(status.success(), "the boto3 scenario failed: {status}");
+}
+
+/// Activities and task tokens: a worker with heartbeats completes a task; a missed heartbeat times a task out; a
+/// token handed to a local function fails its task through SendTaskFailure; used and timed-out tokens are refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn activities_heartbeats_and_callback_tokens() {
+    let dir = data_dir();
+    let token_file = dir.path().join("handed-off.json");
+    let functions = dir.path().join("functions.toml");
+    let script = format!("cat > {}; echo '{{}}'", token_file.display());
+    std::fs::write(&functions, format!("[functions.hand_off]\ncommand = [\"sh\", \"-c\", {script:?}]\n")).expect("write functions");
+    let server = Server::start_with(&dir.path().join("data"), &["--functions", functions.to_str().expect("utf-8 path")]);
+    let client = server.client();
+
+    // A worker takes the task, sends a heartbeat, and completes it.
+    let activity = client.create_activity().name("work").send().await.expect("create activity").activity_arn().to_owned();
+    let definition = json!({"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": activity,
+        "HeartbeatSeconds": 5, "TimeoutSeconds": 60, "End": true}}});
+    let machine = create(&client, "activity", &definition, StateMachineType::Standard).await;
+    let arn = start(&client, &machine, "worked", &json!({"job": 7})).await;
+    let task = client.get_activity_task().activity_arn(&activity).worker_name("w1").send().await.expect("get task");
+    let token = task.task_token().expect("a task").to_owned();
+    assert_eq!(serde_json::from_str::<Value>(task.input().expect("input")).expect("json"), json!({"job": 7}));
+    client.send_task_heartbeat().task_token(&token).send().await.expect("heartbeat");
+    client.send_task_success().task_token(&token).output(r#"{"done":true}"#).send().await.expect("success");
+    let done = finished(&client, &arn, Duration::from_secs(10)).await;
+    assert_eq!(done.status(), &ExecutionStatus::Succeeded);
+    assert_eq!(done.output(), Some(r#"{"done":true}"#));
+    let events = history(&client, &arn, 100).await;
+    assert_eq!(
+        types(&arn, &events),
+        ["ExecutionStarted", "TaskStateEntered", "ActivityScheduled", "ActivityStarted", "ActivitySucceeded", "TaskStateExited", "ExecutionSucceeded"]
+    );
+    let reused = client.send_task_success().task_token(&token).output("{}").send().await;
+    assert!(reused.expect_err("a used token").into_service_error().is_invalid_token());
+
+    // A worker takes the task and goes silent: the heartbeat timeout fails it, and its token is refused after.
+    let definition = json!({"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": activity,
+        "HeartbeatSeconds": 1, "End": true}}});
+    let machine = create(&client, "silent", &definition, StateMachineType::Standard).await;
+    let arn = start(&client, &machine, "silent", &json!({})).await;
+    let task = client.get_activity_task().activity_arn(&activity).send().await.expect("get task");
+    let token = task.task_token().expect("a task").to_owned();
+    let done = finished(&client, &arn, Duration::from_secs(10)).await;
+    assert_eq!(done.status(), &ExecutionStatus::Failed);
+    assert_eq!(done.error(), Some("States.HeartbeatTimeout"));
+    let late = client.send_task_success().task_token(&token).output("{}").send().await;
+    assert!(late.expect_err("a timed-out token").into_service_error().is_task_timed_out());
+
+    // A callback task hands its token to a local function; the token comes back through SendTaskFailure.
+    let definition = json!({"StartAt": "HandOff", "States": {"HandOff": {"Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+        "Parameters": {"FunctionName": "hand_off", "Payload": {"token.$": "$$.Task.Token"}}, "End": true}}});
+    let machine = create(&client, "callback", &definition, StateMachineType::Standard).await;
+    let arn = start(&client, &machine, "handed", &json!({})).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let handed = loop {
+        if let Ok(text) = std::fs::read_to_string(&token_file)
+            && let Ok(value) = serde_json::from_str::<Value>(&text)
+        {
+            break value;
+        }
+        assert!(std::time::Instant::now() < deadline, "the function never got the token");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let token = handed["token"].as_str().expect("token in the payload").to_owned();
+    client.send_task_failure().task_token(&token).error("Handoff.Rejected").cause("no").send().await.expect("failure");
+    let done = finished(&client, &arn, Duration::from_secs(10)).await;
+    assert_eq!(done.status(), &ExecutionStatus::Failed);
+    assert_eq!((done.error(), done.cause()), (Some("Handoff.Rejected"), Some("no")));
+    let events = history(&client, &arn, 100).await;
+    assert!(types(&arn, &events).contains(&"TaskSubmitted".to_owned()), "{:?}", types(&arn, &events));
+    let unknown = client.send_task_heartbeat().task_token("0123456789abcdef").send().await;
+    assert!(unknown.expect_err("an unknown token").into_service_error().is_task_does_not_exist());
+
+    // An ordinary request-response task through the same local function.
+    let definition = json!({"StartAt": "Call", "States": {"Call": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": "hand_off", "Payload": {"plain": true}}, "ResultSelector": {"status.$": "$.StatusCode"}, "End": true}}});
+    let machine = create(&client, "plain", &definition, StateMachineType::Standard).await;
+    let arn = start(&client, &machine, "plain", &json!({})).await;
+    let done = finished(&client, &arn, Duration::from_secs(10)).await;
+    assert_eq!(done.status(), &ExecutionStatus::Succeeded, "{:?}", done.cause());
+    assert_eq!(done.output(), Some(r#"{"status":200}"#));
+}
+
+/// Child executions: `.sync:2` hands the child's output back as JSON, `.sync` as text, a failing child fails the
+/// parent's task with States.TaskFailed, and a plain start returns at once.
+#[tokio::test(flavor = "multi_thread")]
+async fn child_executions_sync_and_sync2() {
+    let dir = data_dir();
+    let server = Server::start(&dir.path().join("data"));
+    let client = server.client();
+    let child = json!({"StartAt": "Check", "States": {
+        "Check": {"Type": "Choice", "Choices": [{"Variable": "$.fail", "IsPresent": true, "Next": "Boom"}], "Default": "Done"},
+        "Done": {"Type": "Pass", "Parameters": {"child": true, "got.$": "$.n"}, "End": true},
+        "Boom": {"Type": "Fail", "Error": "Child.Boom", "Cause": "asked to fail"}}});
+    let child_arn = create(&client, "child", &child, StateMachineType::Standard).await;
+    let parent = json!({"StartAt": "Sync2", "States": {
+        "Sync2": {"Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync:2",
+            "Parameters": {"StateMachineArn": child_arn, "Input": {"n": 1, "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$": "$$.Execution.Id"}},
+            "ResultSelector": {"output.$": "$.Output", "status.$": "$.Status"}, "ResultPath": "$.sync2", "Next": "Sync"},
+        "Sync": {"Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync",
+            "Parameters": {"StateMachineArn": child_arn, "Input": {"n": 2}},
+            "ResultSelector": {"output.$": "$.Output"}, "ResultPath": "$.sync", "Next": "Start"},
+        "Start": {"Type": "Task", "Resource": "arn:aws:states:::states:startExecution",
+            "Parameters": {"StateMachineArn": child_arn, "Input": {"n": 3}},
+            "ResultSelector": {"started.$": "States.ArrayLength(States.StringSplit($.ExecutionArn, ':'))"}, "ResultPath": "$.start", "Next": "Failing"},
+        "Failing": {"Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync:2",
+            "Parameters": {"StateMachineArn": child_arn, "Input": {"fail": true}},
+            "Catch": [{"ErrorEquals": ["States.TaskFailed"], "ResultPath": "$.caught", "Next": "End"}], "Next": "End"},
+        "End": {"Type": "Pass", "End": true}}});
+    let parent_arn = create(&client, "parent", &parent, StateMachineType::Standard).await;
+    let arn = start(&client, &parent_arn, "p1", &json!({})).await;
+    let done = finished(&client, &arn, Duration::from_secs(20)).await;
+    assert_eq!(done.status(), &ExecutionStatus::Succeeded, "{:?}", done.cause());
+    let output: Value = serde_json::from_str(done.output().expect("output")).expect("json");
+    assert_eq!(output["sync2"], json!({"output": {"child": true, "got": 1}, "status": "SUCCEEDED"}));
+    assert_eq!(output["sync"], json!({"output": "{\"child\":true,\"got\":2}"}));
+    assert_eq!(output["start"], json!({"started": 8}));
+    assert_eq!(output["caught"]["Error"], "States.TaskFailed");
+    let cause: Value = serde_json::from_str(output["caught"]["Cause"].as_str().expect("cause")).expect("cause is JSON");
+    assert_eq!((cause["Status"].as_str(), cause["Error"].as_str()), (Some("FAILED"), Some("Child.Boom")));
+    let children = client.list_executions().state_machine_arn(&child_arn).send().await.expect("list children");
+    assert_eq!(children.executions().len(), 4);
 }

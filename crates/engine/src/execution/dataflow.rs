@@ -341,6 +341,9 @@ impl Execution {
         context.insert("Execution".into(), execution);
         context.insert("State".into(), Value::Object(state_object));
         context.insert("StateMachine".into(), json!({"Id": self.info.state_machine_arn, "Name": self.info.state_machine_name}));
+        if let Some(token) = &frame.task_token {
+            context.insert("Task".into(), json!({"Token": token}));
+        }
         if let Some(item) = map_item {
             context.insert("Map".into(), json!({"Item": item}));
         }

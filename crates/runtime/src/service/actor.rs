@@ -13,16 +13,22 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use asl::Failure;
-use engine::{Command, Status, TaskId, TimerId, Trigger};
+use engine::{Command, Status, TaskId, TaskRequest, TimerId, Trigger};
 use store::{Append, Ending, Event, Store};
 
 use crate::resources::{Answer, Resources};
-use crate::service::{Inner, now};
+use crate::service::callbacks::Closed;
+use crate::service::{Inner, Service, children, now};
 
 /// What an execution's task hears from the outside.
 #[derive(Debug)]
 pub(crate) enum Message {
     Task(TaskId, Result<Value, Failure>),
+    /// A callback task's request was made; it waits for its token.
+    Submitted(TaskId, Value),
+    /// An activity worker took the task.
+    Started(TaskId, String),
+    Heartbeat(TaskId),
     Timer(TimerId),
     Stop { error: Option<String>, cause: Option<String> },
 }
@@ -48,6 +54,8 @@ pub(crate) struct Actor {
     pub(crate) timers: HashMap<TimerId, JoinHandle<()>>,
     /// Set when the engine panicked on this execution: it has been failed and serves nothing more.
     pub(crate) broken: bool,
+    /// The tokens of the tasks waiting for them.
+    pub(crate) task_tokens: HashMap<TaskId, String>,
 }
 
 impl Actor {
@@ -123,12 +131,20 @@ impl Actor {
     fn fold(&mut self, message: Message, steps: &mut Vec<(Append, Vec<Command>)>) {
         let now = now();
         let trigger = match message {
-            Message::Task(task, outcome) => Trigger::TaskCompleted { task, outcome, now },
+            Message::Task(task, outcome) => {
+                if let Some(token) = self.task_tokens.remove(&task) {
+                    self.inner.callbacks.close(&token, Closed::Completed);
+                }
+                Trigger::TaskCompleted { task, outcome, now }
+            }
             Message::Timer(timer) => {
                 self.timers.remove(&timer);
                 Trigger::TimerFired { timer, now }
             }
             Message::Stop { error, cause } => Trigger::Stop { error, cause, now },
+            Message::Submitted(task, output) => Trigger::TaskSubmitted { task, output, now },
+            Message::Started(task, worker) => Trigger::TaskStarted { task, worker, now },
+            Message::Heartbeat(task) => Trigger::TaskHeartbeat { task, now },
         };
         let before = self.execution.history().len();
         let stored = trigger.to_json().to_string();
@@ -155,7 +171,17 @@ impl Actor {
                     let invocation = self.invocations.entry(request.state_name.clone()).or_insert(0);
                     let n = *invocation;
                     *invocation += 1;
+                    let Some(request) = self.callback(request, n) else { continue };
                     let sender = self.sender.clone();
+                    if children::is_start_execution(&request.resource) && !self.mocked(&request, n) {
+                        let service = Service { inner: self.inner.clone() };
+                        let parent = self.record.arn.clone();
+                        tokio::spawn(async move {
+                            let outcome = children::run(&service, &parent, &request).await;
+                            let _ = sender.send(Message::Task(request.task, outcome));
+                        });
+                        continue;
+                    }
                     match self.resources.answer(&request.state_name, &request.resource, n) {
                         Answer::Now(outcome) => {
                             // The receiver lives as long as this actor; a failed send means it already ended.
@@ -184,10 +210,68 @@ impl Actor {
                         handle.abort();
                     }
                 }
-                // A cancelled task's answer is ignored by the engine; local functions cannot be interrupted.
-                Command::CancelTask { .. } => {}
+                // A cancelled task's answer is ignored by the engine; local functions cannot be interrupted. A
+                // cancelled token can no longer complete its task.
+                Command::CancelTask { task } => {
+                    if let Some(token) = self.task_tokens.remove(&task) {
+                        self.inner.callbacks.close(&token, Closed::TimedOut);
+                    }
+                }
             }
         }
+    }
+
+    /// Starts a task that reports through a token (a callback or an activity task). Returns the request when it is
+    /// answered the ordinary way (by a mock), `None` when it now waits for its token.
+    fn callback(&mut self, request: TaskRequest, invocation: u32) -> Option<TaskRequest> {
+        let Some(token) = request.token.clone() else { return Some(request) };
+        self.inner.callbacks.open(&token, &self.record.arn, request.task);
+        self.task_tokens.insert(request.task, token.clone());
+        if self.mocked(&request, invocation) {
+            return Some(request);
+        }
+        self.submit(request, token);
+        None
+    }
+
+    /// Whether the mock test case answers this invocation of the task's state.
+    fn mocked(&self, request: &TaskRequest, invocation: u32) -> bool {
+        self.resources.mocks.as_ref().is_some_and(|m| m.response(&request.state_name, invocation).is_some())
+    }
+
+    /// Makes a callback task's request, or queues an activity task for a worker.
+    pub(crate) fn submit(&self, request: TaskRequest, token: String) {
+        let sender = self.sender.clone();
+        if engine::ResourceKind::of(&request.resource) == engine::ResourceKind::Activity {
+            self.inner.activities.enqueue(&request.resource, token, request.parameters.to_string());
+            return;
+        }
+        if children::is_start_execution(&request.resource) {
+            let service = Service { inner: self.inner.clone() };
+            let parent = self.record.arn.clone();
+            tokio::spawn(async move {
+                let message = match children::run(&service, &parent, &request).await {
+                    Ok(output) => Message::Submitted(request.task, output),
+                    Err(failure) => Message::Task(request.task, Err(failure)),
+                };
+                let _ = sender.send(message);
+            });
+            return;
+        }
+        if integrations::lambda::is_lambda(&request.resource) {
+            let resources = self.resources.clone();
+            tokio::task::spawn_blocking(move || {
+                let message = match resources.invoke(&request.resource, &request.parameters) {
+                    Ok(output) => Message::Submitted(request.task, output),
+                    Err(failure) => Message::Task(request.task, Err(failure)),
+                };
+                let _ = sender.send(message);
+            });
+            return;
+        }
+        // Any other service: Baton cannot make the request, so the token is the whole interface (it appears in the
+        // TaskScheduled event); the task waits for SendTaskSuccess or SendTaskFailure.
+        let _ = sender.send(Message::Submitted(request.task, Value::Object(serde_json::Map::new())));
     }
 
     /// The execution ended: publish its final record and forget it.
@@ -207,6 +291,9 @@ impl Actor {
     fn abandon(&mut self) {
         for (_, handle) in self.timers.drain() {
             handle.abort();
+        }
+        for (_, token) in self.task_tokens.drain() {
+            self.inner.callbacks.close(&token, Closed::Ended);
         }
         self.inner.forget(&self.record.arn);
     }

@@ -45,6 +45,18 @@ pub(crate) fn check_execution_arn(arn: &str) -> Result<(), Error> {
     }
 }
 
+/// Checks an activity ARN: `arn:aws:states:<region>:<account>:activity:<name>`.
+pub(crate) fn check_activity_arn(arn: &str) -> Result<(), Error> {
+    let parts: Vec<&str> = arn.split(':').collect();
+    match parts.as_slice() {
+        ["arn", partition, "states", _, _, "activity", name] if partition.starts_with("aws") && !name.is_empty() => Ok(()),
+        ["arn", _, "states", _, _, kind, ..] if *kind != "activity" => {
+            Err(Error::InvalidArn(format!("Invalid Arn: 'Resource type not valid in this context: {kind}'")))
+        }
+        _ => Err(Error::InvalidArn(format!("Invalid Arn: '{arn}'"))),
+    }
+}
+
 /// A fresh random name in UUID form, for executions started without one and for revision ids.
 pub(crate) fn uuid() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);

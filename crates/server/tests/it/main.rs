@@ -9,6 +9,8 @@ mod actions;
 mod props;
 mod requests;
 mod routing;
+mod tagging;
+mod validation;
 
 use std::sync::Arc;
 

@@ -23,6 +23,7 @@ pub(crate) enum Op {
     CreateStateMachine(StateMachine),
     UpdateStateMachine(StateMachine),
     DeleteStateMachine(String),
+    SetStateMachineTags(String, Vec<(String, String)>),
     CreateExecution(Box<Execution>, Append),
     Append(Vec<Append>),
 }
@@ -230,6 +231,17 @@ pub(crate) fn apply(conn: &Connection, op: &Op) -> Result<(), Failure> {
                 .prepare_cached("DELETE FROM state_machines WHERE arn = ?1")?
                 .execute([arn])?;
             if deleted == 0 {
+                Err(Error::NotFound(arn.clone()).into())
+            } else {
+                Ok(())
+            }
+        }
+        Op::SetStateMachineTags(arn, tags) => {
+            let tags = tags_json(tags)?;
+            let updated = conn
+                .prepare_cached("UPDATE state_machines SET tags = ?2 WHERE arn = ?1")?
+                .execute(params![arn, tags])?;
+            if updated == 0 {
                 Err(Error::NotFound(arn.clone()).into())
             } else {
                 Ok(())

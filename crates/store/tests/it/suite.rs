@@ -33,6 +33,34 @@ pub(crate) async fn state_machine_lifecycle(store: &impl Store) {
     assert_eq!(store.state_machine("arn:nothing").await.unwrap(), None);
 }
 
+pub(crate) async fn state_machine_tags(store: &impl Store) {
+    let m = machine("tagged");
+    store.create_state_machine(m.clone()).await.unwrap();
+    let tags = vec![
+        ("z".to_owned(), String::new()),
+        ("a".to_owned(), "1".to_owned()),
+        ("ü ключ".to_owned(), "v\"'".to_owned()),
+    ];
+    store.set_state_machine_tags(&m.arn, tags.clone()).await.unwrap();
+    // Only the tags change, in the order given.
+    let mut expected = m.clone();
+    expected.tags = tags;
+    assert_eq!(store.state_machine(&m.arn).await.unwrap(), Some(expected));
+    // An update keeps them.
+    let mut changed = m.clone();
+    changed.revision_id = "r2".to_owned();
+    changed.tags = Vec::new();
+    store.update_state_machine(changed).await.unwrap();
+    assert_eq!(store.state_machine(&m.arn).await.unwrap().unwrap().tags.len(), 3);
+    store.set_state_machine_tags(&m.arn, Vec::new()).await.unwrap();
+    assert!(store.state_machine(&m.arn).await.unwrap().unwrap().tags.is_empty());
+
+    let missing = machine("untagged");
+    let r = store.set_state_machine_tags(&missing.arn, Vec::new()).await;
+    assert!(matches!(&r, Err(Error::NotFound(arn)) if *arn == missing.arn), "{r:?}");
+    assert_eq!(store.state_machine(&missing.arn).await.unwrap(), None);
+}
+
 pub(crate) async fn duplicate_state_machine(store: &impl Store) {
     let m = machine("dup");
     store.create_state_machine(m.clone()).await.unwrap();

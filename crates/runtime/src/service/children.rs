@@ -1,0 +1,156 @@
+//! Child executions: `arn:aws:states:::states:startExecution` in this same server, with `.sync` (the child's
+//! output as text), `.sync:2` (as JSON) and `.waitForTaskToken` (the child answers the parent's token).
+//!
+//! A child started without a `Name` gets one derived from the parent execution and the task, so that a task invoked
+//! again after a restart finds the child it started before instead of starting a second one.
+
+use serde_json::{Map as Object, Value, json};
+
+use asl::Failure;
+use engine::TaskRequest;
+
+use crate::service::{Error, Service, StartExecution};
+
+/// The resource prefix of a child execution task.
+const RESOURCE: &str = "arn:aws:states:::states:startExecution";
+
+/// How the parent waits for the child.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pattern {
+    /// The task ends when the child has started.
+    Start,
+    /// The task ends with the child: its output as JSON text (`.sync`) or as JSON (`.sync:2`).
+    Sync { json: bool },
+}
+
+/// Whether a Task resource starts a child execution.
+pub(crate) fn is_start_execution(resource: &str) -> bool {
+    resource == RESOURCE || resource.strip_prefix(RESOURCE).is_some_and(|suffix| suffix.starts_with('.'))
+}
+
+/// Starts the child of `request` (a task of execution `parent`) and, for `.sync`, waits for it to end.
+pub(crate) async fn run(service: &Service, parent: &str, request: &TaskRequest) -> Result<Value, Failure> {
+    let pattern = match request.resource.strip_prefix(RESOURCE).unwrap_or("") {
+        ".sync" => Pattern::Sync { json: false },
+        ".sync:2" => Pattern::Sync { json: true },
+        _ => Pattern::Start,
+    };
+    let parameters = &request.parameters;
+    let Some(machine) = parameters.get("StateMachineArn").and_then(Value::as_str) else {
+        return Err(Failure::runtime("The field 'StateMachineArn' is required but was missing"));
+    };
+    let input = match parameters.get("Input") {
+        None => "{}".to_owned(),
+        Some(Value::String(text)) => text.clone(),
+        Some(value) => value.to_string(),
+    };
+    let name = match parameters.get("Name").and_then(Value::as_str) {
+        Some(name) => name.to_owned(),
+        None => child_name(parent, request.task.0),
+    };
+    let start = StartExecution {
+        state_machine_arn: machine.to_owned(),
+        name: Some(name.clone()),
+        input: Some(input),
+        trace_header: None,
+    };
+    let arn = match service.start_execution(start).await {
+        Ok(started) => started.execution_arn,
+        // Invoked again after a restart: the child exists already.
+        Err(Error::ExecutionAlreadyExists(_)) => {
+            format!("{}:{name}", machine.replacen(":stateMachine:", ":execution:", 1))
+        }
+        Err(error) => return Err(service_failure(&error)),
+    };
+    let execution = service.wait(&arn, pattern != Pattern::Start).await.map_err(|error| service_failure(&error))?;
+    let Pattern::Sync { json } = pattern else {
+        return Ok(json!({"ExecutionArn": execution.arn, "StartDate": execution.start}));
+    };
+    let described = described(&execution, json);
+    if execution.status == store::Status::Succeeded {
+        Ok(described)
+    } else {
+        Err(Failure::new(asl::errors::TASK_FAILED, described.to_string()))
+    }
+}
+
+/// The child as `DescribeExecution` reports it to a `.sync` parent (`.sync:2`: input and output as JSON).
+fn described(execution: &store::Execution, json: bool) -> Value {
+    let data = |text: &str| if json { serde_json::from_str(text).unwrap_or(Value::Null) } else { Value::String(text.to_owned()) };
+    let status = match execution.status {
+        store::Status::Running => "RUNNING",
+        store::Status::Succeeded => "SUCCEEDED",
+        store::Status::Failed => "FAILED",
+        store::Status::TimedOut => "TIMED_OUT",
+        store::Status::Aborted => "ABORTED",
+    };
+    let mut object = Object::new();
+    object.insert("ExecutionArn".into(), execution.arn.clone().into());
+    object.insert("Input".into(), data(&execution.input));
+    object.insert("InputDetails".into(), json!({"Included": true}));
+    object.insert("Name".into(), execution.name.clone().into());
+    if let Some(output) = &execution.output {
+        object.insert("Output".into(), data(output));
+        object.insert("OutputDetails".into(), json!({"Included": true}));
+    }
+    if let Some(error) = &execution.error {
+        object.insert("Error".into(), error.clone().into());
+    }
+    if let Some(cause) = &execution.cause {
+        object.insert("Cause".into(), cause.clone().into());
+    }
+    object.insert("StartDate".into(), execution.start.into());
+    object.insert("StateMachineArn".into(), execution.state_machine_arn.clone().into());
+    object.insert("Status".into(), status.into());
+    if let Some(stop) = execution.stop {
+        object.insert("StopDate".into(), stop.into());
+    }
+    Value::Object(object)
+}
+
+/// A service error as the task failure AWS's Step Functions integration reports (`StepFunctions.<Code>Exception`).
+fn service_failure(error: &Error) -> Failure {
+    let code = error.code();
+    let name = if code.ends_with("Exception") { code.to_owned() } else { format!("{code}Exception") };
+    Failure::new(format!("StepFunctions.{name}"), error.to_string())
+}
+
+/// A name for a child started without one: the same for the same parent and task, in UUID form.
+fn child_name(parent: &str, task: u64) -> String {
+    let hash = |seed: u64| {
+        let mut h = seed;
+        for byte in parent.bytes().chain(task.to_le_bytes()) {
+            h = (h ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3);
+        }
+        h
+    };
+    let (a, b) = (hash(0xcbf2_9ce4_8422_2325), hash(0x8422_2325_cbf2_9ce4));
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        (a >> 32) as u32,
+        (a >> 16) as u16,
+        (a & 0xfff) as u16,
+        ((b >> 48) as u16 & 0x3fff) | 0x8000,
+        b & 0xffff_ffff_ffff
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{child_name, is_start_execution};
+
+    #[test]
+    fn recognises_the_resource() {
+        assert!(is_start_execution("arn:aws:states:::states:startExecution"));
+        assert!(is_start_execution("arn:aws:states:::states:startExecution.sync:2"));
+        assert!(is_start_execution("arn:aws:states:::states:startExecution.waitForTaskToken"));
+        assert!(!is_start_execution("arn:aws:states:::states:startExecutionX"));
+    }
+
+    #[test]
+    fn child_names_are_stable_per_parent_and_task() {
+        assert_eq!(child_name("p", 1), child_name("p", 1));
+        assert_ne!(child_name("p", 1), child_name("p", 2));
+        assert_eq!(child_name("p", 1).len(), 36);
+    }
+}
