@@ -15,10 +15,13 @@ mod configuration;
 mod error;
 mod execution;
 mod history;
+mod redrive;
 mod state_machine;
 mod task;
 mod tagging;
+mod test_state;
 mod validation;
+mod version;
 
 pub use actions::{ACTIONS, TARGET_PREFIX};
 pub use configuration::{
@@ -50,4 +53,17 @@ pub use task::{
     ActivityArnInput, ActivityListItem, CreateActivityInput, CreateActivityOutput, EmptyOutput, GetActivityTaskInput,
     GetActivityTaskOutput, ListActivitiesInput, ListActivitiesOutput, SendTaskFailureInput, SendTaskHeartbeatInput,
     SendTaskSuccessInput,
+};
+pub use redrive::{RedriveExecutionInput, RedriveExecutionOutput};
+pub use test_state::{
+    InspectionData, InspectionDataRequest, InspectionDataResponse, InspectionErrorDetails, MockErrorOutput, MockInput,
+    TestExecutionStatus, TestStateConfiguration, TestStateInput, TestStateOutput,
+};
+pub use version::{
+    CreateStateMachineAliasInput, CreateStateMachineAliasOutput, DeleteStateMachineVersionInput,
+    DescribeStateMachineAliasOutput, ListStateMachineAliasesInput, ListStateMachineAliasesOutput,
+    ListStateMachineVersionsInput, ListStateMachineVersionsOutput, PublishStateMachineVersionInput,
+    PublishStateMachineVersionOutput, RoutingConfigurationListItem, StateMachineAliasArnInput,
+    StateMachineAliasListItem, StateMachineVersionListItem, UpdateStateMachineAliasInput,
+    UpdateStateMachineAliasOutput,
 };

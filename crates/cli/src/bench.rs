@@ -188,6 +188,8 @@ fn info(name: &str) -> ExecutionInfo {
         role_arn: "arn:aws:iam::123456789012:role/baton".to_owned(),
         region: "us-east-1".to_owned(),
         express: false,
+        version_arn: None,
+        alias_arn: None,
     }
 }
 

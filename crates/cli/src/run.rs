@@ -115,6 +115,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         role_arn: format!("arn:aws:iam::{}:role/baton", args.account_id),
         region: args.region.clone(),
         express,
+        version_arn: None,
+        alias_arn: None,
     };
     let limits = Limits {
         max_payload_bytes: args.max_payload_bytes,

@@ -41,6 +41,9 @@ pub struct ExecutionInfo {
     pub region: String,
     /// An Express execution: no redrives, so its Context object has no `RedriveCount`.
     pub express: bool,
+    /// The version it runs and the alias it was started through, if any, for its `ExecutionStarted` event.
+    pub version_arn: Option<String>,
+    pub alias_arn: Option<String>,
 }
 
 /// Service limits; AWS's values by default, raisable by the user.
@@ -78,6 +81,8 @@ pub enum Trigger {
     TaskStarted { task: TaskId, worker: String, now: i64 },
     /// The task's token sent a heartbeat.
     TaskHeartbeat { task: TaskId, now: i64 },
+    /// Run a failed, timed-out or aborted execution again from the state where it stopped (RedriveExecution).
+    Redrive { now: i64 },
 }
 
 /// Something the runtime must do for the execution.
@@ -135,7 +140,20 @@ pub struct Execution {
     status: Status,
     rng: Cell<u64>,
     map_runs: u64,
+    /// The workflow variables the top-level workflow starts with (TestState gives some).
+    initial_vars: Arc<Scope>,
     slice: usize,
+    /// Where the top-level workflow stopped, if it failed, timed out or was aborted there: a redrive starts again here.
+    stopped_at: Option<StoppedAt>,
+    redrive_count: u32,
+    redrive_time: Option<i64>,
+}
+
+/// The state, input and variables of the top-level workflow when the execution stopped.
+struct StoppedAt {
+    state: StateId,
+    input: Value,
+    vars: Arc<Scope>,
 }
 
 /// One thread of execution.
@@ -253,13 +271,25 @@ impl Execution {
             status: Status::NotStarted,
             rng: Cell::new(seed),
             map_runs: 0,
+            initial_vars: Arc::new(Scope::default()),
             slice: usize::MAX,
+            stopped_at: None,
+            redrive_count: 0,
+            redrive_time: None,
         }
     }
 
     /// The history so far.
     pub fn history(&self) -> &[HistoryEvent] {
         &self.history
+    }
+
+    /// Sets the workflow variables the execution starts with, as TestState's `variables` does. Before `Start` only.
+    pub fn with_variables(mut self, variables: Object<String, Value>) -> Execution {
+        let mut scope = Scope::default();
+        scope.assign(variables);
+        self.initial_vars = Arc::new(scope);
+        self
     }
 
     /// Where the execution is.
@@ -277,6 +307,17 @@ impl Execution {
     /// `Trigger::Resume`; `has_work` says whether there is any.
     pub fn set_slice(&mut self, steps: usize) {
         self.slice = steps.max(1);
+    }
+
+    /// Whether RedriveExecution can run this execution again: it failed, timed out or was aborted in a state of its
+    /// top-level workflow (not by reaching the history limit).
+    pub fn redrivable(&self) -> bool {
+        matches!(self.status, Status::Failed(_) | Status::TimedOut(_) | Status::Aborted(_)) && self.stopped_at.is_some()
+    }
+
+    /// How many times the execution was redriven.
+    pub fn redrive_count(&self) -> u32 {
+        self.redrive_count
     }
 
     /// Whether runnable work is left over from the last `apply`.
@@ -319,6 +360,12 @@ impl Execution {
                     self.task_started(task, worker);
                 }
             }
+            Trigger::Redrive { now } => {
+                self.now = now;
+                if self.redrivable() {
+                    self.redrive();
+                }
+            }
             Trigger::TaskHeartbeat { task, now } => {
                 self.now = now;
                 if self.status == Status::Running {
@@ -348,6 +395,8 @@ impl Execution {
             input: text,
             role_arn: self.info.role_arn.clone(),
             state_machine_arn: self.info.state_machine_arn.clone(),
+            version_arn: self.info.version_arn.clone(),
+            alias_arn: self.info.alias_arn.clone(),
         });
         if let Some(timeout) = self.machine.timeout_seconds {
             let timer = self.timer(TimerPurpose::Execution);
@@ -356,8 +405,32 @@ impl Execution {
         let top = WorkflowId(0);
         let start_at = self.machine.top().start_at;
         let last = self.history.len() as u64;
-        let vars = Arc::new(Scope::default());
+        let vars = self.initial_vars.clone();
         let frame = self.spawn(Spawn { workflow: top, state: start_at, parent: Parent::Root, input, last_event: last, record: true, vars });
+        self.queue.push_back(frame);
+    }
+
+    fn redrive(&mut self) {
+        let Some(stopped) = self.stopped_at.take() else { return };
+        self.redrive_count += 1;
+        self.redrive_time = Some(self.now);
+        self.status = Status::Running;
+        self.emit_execution(EventDetails::ExecutionRedriven { redrive_count: self.redrive_count });
+        if let Some(timeout) = self.machine.timeout_seconds {
+            let timer = self.timer(TimerPurpose::Execution);
+            self.commands.push(Command::StartTimer { timer, at: self.now.saturating_add(seconds_ms(timeout)) });
+        }
+        let last_event = self.history.len() as u64;
+        let spawn = Spawn {
+            workflow: WorkflowId(0),
+            state: stopped.state,
+            parent: Parent::Root,
+            input: stopped.input,
+            last_event,
+            record: true,
+            vars: stopped.vars,
+        };
+        let frame = self.spawn(spawn);
         self.queue.push_back(frame);
     }
 
@@ -374,6 +447,7 @@ impl Execution {
                             self.limits.max_history_events
                         )),
                     });
+                    self.stopped_at = None;
                     return;
                 }
                 budget = budget.saturating_sub(1);
@@ -977,6 +1051,7 @@ impl Execution {
                     self.cancel_all_timers();
                 }
                 Err(error) => {
+                    self.stopped_at = Some(StoppedAt { state: frame.state, input: frame.input, vars: frame.vars });
                     self.emit_execution(EventDetails::ExecutionFailed(error.clone()));
                     self.status = Status::Failed(error);
                     self.abort_all();
@@ -1094,6 +1169,10 @@ impl Execution {
     }
 
     fn abort_all(&mut self) {
+        let root = self.frames.iter().flatten().find(|frame| matches!(frame.parent, Parent::Root));
+        if let Some(root) = root {
+            self.stopped_at = Some(StoppedAt { state: root.state, input: root.input.clone(), vars: root.vars.clone() });
+        }
         for fid in 0..self.frames.len() {
             if matches!(self.frames.get(fid), Some(Some(frame)) if matches!(frame.parent, Parent::Root)) {
                 self.abort_frame(fid);

@@ -19,11 +19,18 @@ pub struct HistoryEvent {
 /// What happened, with AWS's details for it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EventDetails {
-    ExecutionStarted { input: String, role_arn: String, state_machine_arn: String },
+    ExecutionStarted {
+        input: String,
+        role_arn: String,
+        state_machine_arn: String,
+        version_arn: Option<String>,
+        alias_arn: Option<String>,
+    },
     ExecutionSucceeded { output: String },
     ExecutionFailed(ErrorDetails),
     ExecutionTimedOut(ErrorDetails),
     ExecutionAborted(ErrorDetails),
+    ExecutionRedriven { redrive_count: u32 },
     StateEntered { state_type: &'static str, name: String, input: String },
     /// `assigned` holds each variable the state assigned, as JSON text, in assignment order.
     StateExited { state_type: &'static str, name: String, output: String, assigned: Option<Vec<(String, String)>> },
@@ -101,6 +108,7 @@ impl EventDetails {
             EventDetails::ExecutionFailed(_) => "ExecutionFailed",
             EventDetails::ExecutionTimedOut(_) => "ExecutionTimedOut",
             EventDetails::ExecutionAborted(_) => "ExecutionAborted",
+            EventDetails::ExecutionRedriven { .. } => "ExecutionRedriven",
             EventDetails::StateEntered { .. } | EventDetails::StateExited { .. } | EventDetails::StateAborted { .. } => {
                 "State"
             }
@@ -143,16 +151,25 @@ impl EventDetails {
     /// The `…EventDetails` member name and value AWS sends with this event, if any.
     fn wire_details(&self) -> Option<(&'static str, Value)> {
         let details = match self {
-            EventDetails::ExecutionStarted { input, role_arn, state_machine_arn: _ } => (
-                "executionStartedEventDetails",
-                json!({"input": input, "inputDetails": {"truncated": false}, "roleArn": role_arn}),
-            ),
+            EventDetails::ExecutionStarted { input, role_arn, state_machine_arn: _, version_arn, alias_arn } => {
+                let mut details = json!({"input": input, "inputDetails": {"truncated": false}, "roleArn": role_arn});
+                if let Some(alias) = alias_arn {
+                    details["stateMachineAliasArn"] = Value::String(alias.clone());
+                }
+                if let Some(version) = version_arn {
+                    details["stateMachineVersionArn"] = Value::String(version.clone());
+                }
+                ("executionStartedEventDetails", details)
+            }
             EventDetails::ExecutionSucceeded { output } => {
                 ("executionSucceededEventDetails", json!({"output": output, "outputDetails": {"truncated": false}}))
             }
             EventDetails::ExecutionFailed(e) => ("executionFailedEventDetails", e.to_json()),
             EventDetails::ExecutionTimedOut(e) => ("executionTimedOutEventDetails", e.to_json()),
             EventDetails::ExecutionAborted(e) => ("executionAbortedEventDetails", e.to_json()),
+            EventDetails::ExecutionRedriven { redrive_count } => {
+                ("executionRedrivenEventDetails", json!({"redriveCount": redrive_count}))
+            }
             EventDetails::StateEntered { name, input, .. } => (
                 "stateEnteredEventDetails",
                 json!({"name": name, "input": input, "inputDetails": {"truncated": false}}),

@@ -1,7 +1,7 @@
 //! The durable form of a `Trigger`: what the runtime stores for every step, and re-folds on recovery.
 //!
 //! A stable format: `{"v": 1, "type": "Start" | "TaskCompleted" | "TimerFired" | "Stop" | "Resume" | "TaskSubmitted" |
-//! "TaskStarted" | "TaskHeartbeat", "now": ms, …}`.
+//! "TaskStarted" | "TaskHeartbeat" | "Redrive", "now": ms, …}`.
 //! Later versions must keep reading version 1.
 
 use serde_json::{Map as Object, Value, json};
@@ -47,6 +47,7 @@ impl Trigger {
                 json!({"v": VERSION, "type": "TaskStarted", "now": now, "task": task.0, "worker": worker})
             }
             Trigger::TaskHeartbeat { task, now } => json!({"v": VERSION, "type": "TaskHeartbeat", "now": now, "task": task.0}),
+            Trigger::Redrive { now } => json!({"v": VERSION, "type": "Redrive", "now": now}),
         }
     }
 
@@ -74,6 +75,7 @@ impl Trigger {
             }),
             "TaskStarted" => Some(Trigger::TaskStarted { task: TaskId(value.get("task")?.as_u64()?), worker: text("worker")?, now }),
             "TaskHeartbeat" => Some(Trigger::TaskHeartbeat { task: TaskId(value.get("task")?.as_u64()?), now }),
+            "Redrive" => Some(Trigger::Redrive { now }),
             _ => None,
         }
     }
@@ -105,6 +107,7 @@ mod tests {
         round_trip(Trigger::TaskSubmitted { task: TaskId(1), output: json!({"MessageId": "m"}), now: 11 });
         round_trip(Trigger::TaskStarted { task: TaskId(1), worker: "w".into(), now: 12 });
         round_trip(Trigger::TaskHeartbeat { task: TaskId(1), now: 13 });
+        round_trip(Trigger::Redrive { now: 14 });
     }
 
     #[test]

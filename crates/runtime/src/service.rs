@@ -14,6 +14,8 @@ mod names;
 
 pub use activities::{Activity, ActivityTask};
 mod tags;
+mod versions;
+mod test_state;
 mod validate;
 
 use std::collections::{BTreeMap, HashMap};
@@ -33,6 +35,10 @@ use callbacks::{Callbacks, Closed, Token};
 use express::Express;
 
 pub use tags::MAX_TAGS;
+pub use versions::{CreateAlias, PublishOptions, UpdateAlias};
+pub use test_state::{
+    ErrorDetails, HttpRequest, HttpResponse, Inspection, InspectionLevel, Mock, TestStateRequest, TestStateResult, TestStatus,
+};
 pub use validate::{MAX_DIAGNOSTICS, Severity, ValidateDefinition, Validation, ValidationDiagnostic};
 
 /// What the service needs to start.
@@ -140,6 +146,10 @@ pub enum Error {
     #[error("{0}")]
     ActivityDoesNotExist(String),
     #[error("{0}")]
+    ExecutionNotRedrivable(String),
+    #[error("{0}")]
+    ConflictException(String),
+    #[error("{0}")]
     Internal(String),
 }
 
@@ -163,8 +173,10 @@ impl Error {
             Error::TaskTimedOut(_) => "TaskTimedOut",
             Error::InvalidOutput(_) => "InvalidOutput",
             Error::ActivityDoesNotExist(_) => "ActivityDoesNotExist",
+            Error::ExecutionNotRedrivable(_) => "ExecutionNotRedrivable",
             Error::ResourceNotFound(_) => "ResourceNotFound",
             Error::TooManyTags(_) => "TooManyTags",
+            Error::ConflictException(_) => "ConflictException",
             Error::Internal(_) => "InternalFailure",
         }
     }
@@ -290,6 +302,7 @@ impl Service {
                     .to_owned(),
             ));
         }
+        let unchanged = machine.clone();
         if let Some(definition) = request.definition {
             self.machine(&definition)?;
             machine.definition = definition;
@@ -302,6 +315,10 @@ impl Service {
         }
         if request.tracing_configuration.is_some() {
             machine.tracing_configuration = request.tracing_configuration;
+        }
+        // AWS keeps the revision (and publishes no new version) when an update changes nothing.
+        if machine == unchanged {
+            return Ok(machine);
         }
         machine.revision_id = names::uuid();
         machine.updated = now();
@@ -583,7 +600,9 @@ impl Service {
             Some((arn, case)) => (arn.to_owned(), Some(case.to_owned())),
             None => (request.state_machine_arn.clone(), None),
         };
-        let machine = self.describe_state_machine(&machine_arn).await?;
+        // A version or alias ARN runs the version's definition and role (`versions::resolve_target`).
+        let target = self.resolve_target(&machine_arn, request.name.as_deref()).await?;
+        let machine = target.machine;
         let express = machine.kind == Kind::Express;
         if sync && !express {
             return Err(Error::StateMachineTypeNotSupported(
@@ -628,6 +647,8 @@ impl Service {
             role_arn: machine.role_arn.clone(),
             region: self.region().to_owned(),
             express,
+            version_arn: target.version_arn.clone(),
+            alias_arn: target.alias_arn.clone(),
         };
         let mut execution = engine::Execution::new(parsed, info, self.inner.config.limits.clone());
         let now = now();
@@ -650,6 +671,8 @@ impl Service {
             output: None,
             error: None,
             cause: None,
+            version_arn: target.version_arn,
+            alias_arn: target.alias_arn,
         };
         if express {
             self.inner.express.insert(record.clone(), first);
@@ -704,64 +727,121 @@ impl Service {
         let running = self.inner.store.running().await.map_err(internal)?;
         for recovered in running {
             let record = recovered.execution;
-            let machine = self.machine(&record.definition)?;
+            let rebuilt = self.rebuild(&record, &recovered.triggers)?;
             let machine_name = names::state_machine_name(&record.state_machine_arn).unwrap_or_default().to_owned();
-            let info = ExecutionInfo {
-                execution_arn: record.arn.clone(),
-                name: record.name.clone(),
-                state_machine_arn: record.state_machine_arn.clone(),
-                state_machine_name: machine_name.clone(),
-                role_arn: record.role_arn.clone(),
-                region: self.region().to_owned(),
-                express: record.kind == Kind::Express,
-            };
-            let mut execution = engine::Execution::new(machine, info, self.inner.config.limits.clone());
-            let mut tasks: BTreeMap<TaskId, TaskRequest> = BTreeMap::new();
-            let mut timers: BTreeMap<TimerId, i64> = BTreeMap::new();
-            let mut invocations: HashMap<String, u32> = HashMap::new();
-            for text in &recovered.triggers {
-                let Some(trigger) = serde_json::from_str::<Value>(text).ok().as_ref().and_then(Trigger::from_json) else {
-                    return Err(Error::Internal(format!("unreadable trigger of {}: {text}", record.arn)));
-                };
-                match &trigger {
-                    Trigger::TaskCompleted { task, .. } => {
-                        tasks.remove(task);
-                    }
-                    Trigger::TimerFired { timer, .. } => {
-                        timers.remove(timer);
-                    }
-                    _ => {}
-                }
-                for command in execution.apply(trigger) {
-                    match command {
-                        Command::InvokeTask(request) => {
-                            *invocations.entry(request.state_name.clone()).or_insert(0) += 1;
-                            tasks.insert(request.task, request);
-                        }
-                        Command::StartTimer { timer, at } => {
-                            timers.insert(timer, at);
-                        }
-                        Command::CancelTimer { timer } => {
-                            timers.remove(&timer);
-                        }
-                        Command::CancelTask { task } => {
-                            tasks.remove(&task);
-                        }
-                    }
-                }
-            }
-            let mut commands: Vec<Command> = timers.into_iter().map(|(timer, at)| Command::StartTimer { timer, at }).collect();
-            for request in tasks.into_values() {
-                // The task is invoked again, so its invocation counts once more for mocks.
-                if let Some(count) = invocations.get_mut(&request.state_name) {
-                    *count = count.saturating_sub(1);
-                }
-                commands.push(Command::InvokeTask(request));
-            }
             let resources = self.resources(&machine_name, None)?;
-            self.spawn(execution, record, true, resources, invocations, commands);
+            self.spawn(rebuilt.execution, record, true, resources, rebuilt.invocations, rebuilt.commands);
         }
         Ok(())
+    }
+
+    /// `RedriveExecution`: runs a failed, timed-out or aborted Standard execution again from the state where it
+    /// stopped. Returns the redrive date.
+    pub async fn redrive_execution(&self, arn: &str) -> Result<i64, Error> {
+        names::check_execution_arn(arn)?;
+        if self.inner.express.execution(arn).is_some() {
+            return Err(Error::ExecutionNotRedrivable(format!("Execution cannot be redriven: '{arn}' is an Express execution")));
+        }
+        let Some(recovered) = self.inner.store.recovered(arn).await.map_err(internal)? else {
+            return Err(Error::ExecutionDoesNotExist(format!("Execution Does Not Exist: '{arn}'")));
+        };
+        let mut record = recovered.execution;
+        if matches!(record.status, Status::Running | Status::Succeeded) {
+            return Err(Error::ExecutionNotRedrivable(format!(
+                "Execution cannot be redriven: '{arn}' is {}",
+                if record.status == Status::Running { "RUNNING" } else { "SUCCEEDED" }
+            )));
+        }
+        let mut rebuilt = self.rebuild(&record, &recovered.triggers)?;
+        if !rebuilt.execution.redrivable() {
+            return Err(Error::ExecutionNotRedrivable(format!(
+                "Execution cannot be redriven: '{arn}' did not stop in a state it can restart from"
+            )));
+        }
+        let now = now();
+        let before = rebuilt.execution.history().len();
+        let trigger = Trigger::Redrive { now };
+        let stored = trigger.to_json().to_string();
+        let commands = rebuilt.execution.apply(trigger);
+        let first = actor::step(arn, stored, &rebuilt.execution, before);
+        match self.inner.store.redrive_execution(arn, first).await {
+            Ok(()) => {}
+            Err(store::Error::NotRedrivable(_)) => {
+                return Err(Error::ExecutionNotRedrivable(format!("Execution cannot be redriven: '{arn}'")));
+            }
+            Err(error) => return Err(internal(error)),
+        }
+        record.status = Status::Running;
+        record.stop = None;
+        record.output = None;
+        record.error = None;
+        record.cause = None;
+        let machine_name = names::state_machine_name(&record.state_machine_arn).unwrap_or_default().to_owned();
+        let resources = self.resources(&machine_name, None)?;
+        self.spawn(rebuilt.execution, record, true, resources, rebuilt.invocations, commands);
+        Ok(now)
+    }
+
+    /// Re-folds an execution's stored triggers through a fresh engine: the execution as it was after its last step,
+    /// with the commands still outstanding then (timers to arm, tasks in flight) and the invocation counts for mocks.
+    fn rebuild(&self, record: &Execution, triggers: &[String]) -> Result<Rebuilt, Error> {
+        let machine = self.machine(&record.definition)?;
+        let machine_name = names::state_machine_name(&record.state_machine_arn).unwrap_or_default().to_owned();
+        let info = ExecutionInfo {
+            execution_arn: record.arn.clone(),
+            name: record.name.clone(),
+            state_machine_arn: record.state_machine_arn.clone(),
+            state_machine_name: machine_name,
+            role_arn: record.role_arn.clone(),
+            region: self.region().to_owned(),
+            express: record.kind == Kind::Express,
+            version_arn: record.version_arn.clone(),
+            alias_arn: record.alias_arn.clone(),
+        };
+        let mut execution = engine::Execution::new(machine, info, self.inner.config.limits.clone());
+        let mut tasks: BTreeMap<TaskId, TaskRequest> = BTreeMap::new();
+        let mut timers: BTreeMap<TimerId, i64> = BTreeMap::new();
+        let mut invocations: HashMap<String, u32> = HashMap::new();
+        for text in triggers {
+            let Some(trigger) = serde_json::from_str::<Value>(text).ok().as_ref().and_then(Trigger::from_json) else {
+                return Err(Error::Internal(format!("unreadable trigger of {}: {text}", record.arn)));
+            };
+            match &trigger {
+                Trigger::TaskCompleted { task, .. } => {
+                    tasks.remove(task);
+                }
+                Trigger::TimerFired { timer, .. } => {
+                    timers.remove(timer);
+                }
+                _ => {}
+            }
+            for command in execution.apply(trigger) {
+                match command {
+                    Command::InvokeTask(request) => {
+                        *invocations.entry(request.state_name.clone()).or_insert(0) += 1;
+                        tasks.insert(request.task, request);
+                    }
+                    Command::StartTimer { timer, at } => {
+                        timers.insert(timer, at);
+                    }
+                    Command::CancelTimer { timer } => {
+                        timers.remove(&timer);
+                    }
+                    Command::CancelTask { task } => {
+                        tasks.remove(&task);
+                    }
+                }
+            }
+        }
+        let mut commands: Vec<Command> = timers.into_iter().map(|(timer, at)| Command::StartTimer { timer, at }).collect();
+        for request in tasks.into_values() {
+            // The task is invoked again, so its invocation counts once more for mocks.
+            if let Some(count) = invocations.get_mut(&request.state_name) {
+                *count = count.saturating_sub(1);
+            }
+            commands.push(Command::InvokeTask(request));
+        }
+        Ok(Rebuilt { execution, commands, invocations })
     }
 
     /// The parsed definition, shared by every execution of the same text.
@@ -799,6 +879,13 @@ impl Service {
         resources.mocks = Some(mocks);
         Ok(Arc::new(resources))
     }
+}
+
+/// An execution rebuilt from its triggers.
+struct Rebuilt {
+    execution: engine::Execution,
+    commands: Vec<Command>,
+    invocations: HashMap<String, u32>,
 }
 
 /// Leaves inputs and outputs out of history events, as `includeExecutionData: false` asks.

@@ -5,7 +5,10 @@
 
 pub(crate) mod execution;
 pub(crate) mod history;
+pub(crate) mod redrive;
 pub(crate) mod state_machine;
 pub(crate) mod tagging;
+pub(crate) mod test_state;
 pub(crate) mod validation;
+pub(crate) mod versions;
 pub(crate) mod task;

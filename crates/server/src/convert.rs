@@ -8,7 +8,7 @@
 mod tests;
 
 use runtime::service;
-use store::{Execution, Kind, Page, PageRequest, StateMachine, Status};
+use store::{Alias, Execution, Kind, Page, PageRequest, Route, StateMachine, Status, Version};
 
 use crate::error::ApiError;
 use crate::shape::enum_error;
@@ -173,11 +173,19 @@ pub(crate) fn create_request(input: api::CreateStateMachineInput) -> Result<serv
     })
 }
 
-pub(crate) fn created(machine: &StateMachine) -> api::CreateStateMachineOutput {
+pub(crate) fn created(machine: &StateMachine, version_arn: Option<String>) -> api::CreateStateMachineOutput {
     api::CreateStateMachineOutput {
         state_machine_arn: machine.arn.clone(),
         creation_date: seconds(machine.created),
-        state_machine_version_arn: None,
+        state_machine_version_arn: version_arn,
+    }
+}
+
+/// `publish` and `versionDescription` of CreateStateMachine and UpdateStateMachine.
+pub(crate) fn publish_options(publish: Option<bool>, version_description: Option<String>) -> service::PublishOptions {
+    service::PublishOptions {
+        publish: publish.unwrap_or(false),
+        version_description,
     }
 }
 
@@ -191,11 +199,11 @@ pub(crate) fn update_request(input: api::UpdateStateMachineInput) -> Result<serv
     })
 }
 
-pub(crate) fn updated(machine: &StateMachine) -> api::UpdateStateMachineOutput {
+pub(crate) fn updated(machine: &StateMachine, version_arn: Option<String>) -> api::UpdateStateMachineOutput {
     api::UpdateStateMachineOutput {
         update_date: seconds(machine.updated),
         revision_id: non_empty(&machine.revision_id),
-        state_machine_version_arn: None,
+        state_machine_version_arn: version_arn,
     }
 }
 
@@ -321,8 +329,8 @@ pub(crate) fn described_execution(execution: Execution, included: IncludedData) 
         output,
         output_details,
         map_run_arn: None,
-        state_machine_version_arn: None,
-        state_machine_alias_arn: None,
+        state_machine_version_arn: execution.version_arn,
+        state_machine_alias_arn: execution.alias_arn,
         redrive_count: None,
         redrive_date: None,
         redrive_status: None,
@@ -343,8 +351,8 @@ pub(crate) fn execution_list_item(execution: Execution) -> api::ExecutionListIte
         stop_date: execution.stop.map(seconds),
         map_run_arn: None,
         item_count: None,
-        state_machine_version_arn: None,
-        state_machine_alias_arn: None,
+        state_machine_version_arn: execution.version_arn,
+        state_machine_alias_arn: execution.alias_arn,
         redrive_count: None,
         redrive_date: None,
         execution_arn: execution.arn,
@@ -453,5 +461,85 @@ pub(crate) fn validation(validation: service::Validation) -> api::ValidateStateM
             })
             .collect(),
         truncated: Some(validation.truncated),
+    }
+}
+
+pub(crate) fn published(version: &Version) -> api::PublishStateMachineVersionOutput {
+    api::PublishStateMachineVersionOutput {
+        creation_date: seconds(version.created),
+        state_machine_version_arn: version.arn(),
+    }
+}
+
+pub(crate) fn versions(page: Page<Version>) -> api::ListStateMachineVersionsOutput {
+    api::ListStateMachineVersionsOutput {
+        state_machine_versions: page
+            .items
+            .iter()
+            .map(|version| api::StateMachineVersionListItem {
+                state_machine_version_arn: version.arn(),
+                creation_date: seconds(version.created),
+            })
+            .collect(),
+        next_token: page.next_token,
+    }
+}
+
+/// Routes as the service takes them; the shape has kept each weight in 0..=100.
+fn routes_from_wire(routes: Vec<api::RoutingConfigurationListItem>) -> Vec<Route> {
+    routes
+        .into_iter()
+        .map(|route| Route {
+            version_arn: route.state_machine_version_arn,
+            weight: u32::try_from(route.weight).unwrap_or(0),
+        })
+        .collect()
+}
+
+pub(crate) fn create_alias_request(input: api::CreateStateMachineAliasInput) -> service::CreateAlias {
+    service::CreateAlias {
+        name: input.name,
+        description: input.description,
+        routing: routes_from_wire(input.routing_configuration),
+    }
+}
+
+pub(crate) fn update_alias_request(input: api::UpdateStateMachineAliasInput) -> service::UpdateAlias {
+    service::UpdateAlias {
+        arn: input.state_machine_alias_arn,
+        description: input.description,
+        routing: input.routing_configuration.map(routes_from_wire),
+    }
+}
+
+pub(crate) fn described_alias(alias: Alias) -> api::DescribeStateMachineAliasOutput {
+    api::DescribeStateMachineAliasOutput {
+        state_machine_alias_arn: alias.arn,
+        name: alias.name,
+        description: alias.description,
+        routing_configuration: alias
+            .routing
+            .into_iter()
+            .map(|route| api::RoutingConfigurationListItem {
+                state_machine_version_arn: route.version_arn,
+                weight: i64::from(route.weight),
+            })
+            .collect(),
+        creation_date: seconds(alias.created),
+        update_date: seconds(alias.updated),
+    }
+}
+
+pub(crate) fn aliases(page: Page<Alias>) -> api::ListStateMachineAliasesOutput {
+    api::ListStateMachineAliasesOutput {
+        state_machine_aliases: page
+            .items
+            .into_iter()
+            .map(|alias| api::StateMachineAliasListItem {
+                creation_date: seconds(alias.created),
+                state_machine_alias_arn: alias.arn,
+            })
+            .collect(),
+        next_token: page.next_token,
     }
 }

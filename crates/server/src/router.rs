@@ -1,7 +1,7 @@
 //! The router: `POST /` dispatched on `X-Amz-Target`, `GET /` the home page, and `serve`.
 //!
-//! Any `Host` is accepted: SDKs send StartSyncExecution to `sync-<host>` (the model's host prefix), and whatever
-//! name reached us is ours.
+//! Any `Host` is accepted: SDKs send StartSyncExecution and TestState to `sync-<host>` (the model's host prefix),
+//! and whatever name reached us is ours.
 
 use std::future::Future;
 
@@ -15,7 +15,7 @@ use tokio::net::TcpListener;
 
 use runtime::service::Service;
 
-use crate::actions::{execution, history, state_machine, tagging, task, validation};
+use crate::actions::{execution, history, redrive, state_machine, tagging, task, test_state, validation, versions};
 use crate::error::ApiError;
 use crate::home;
 
@@ -68,6 +68,7 @@ async fn dispatch(State(service): State<Service>, request: Request) -> Response 
         "UntagResource" => tagging::untag.call(request, service).await,
         "ListTagsForResource" => tagging::list.call(request, service).await,
         "ValidateStateMachineDefinition" => validation::validate.call(request, service).await,
+        "TestState" => test_state::test_state.call(request, service).await,
         "SendTaskSuccess" => task::send_success.call(request, service).await,
         "SendTaskFailure" => task::send_failure.call(request, service).await,
         "SendTaskHeartbeat" => task::send_heartbeat.call(request, service).await,
@@ -76,6 +77,15 @@ async fn dispatch(State(service): State<Service>, request: Request) -> Response 
         "DeleteActivity" => task::delete_activity.call(request, service).await,
         "ListActivities" => task::list_activities.call(request, service).await,
         "GetActivityTask" => task::get_activity_task.call(request, service).await,
+        "PublishStateMachineVersion" => versions::publish.call(request, service).await,
+        "ListStateMachineVersions" => versions::list_versions.call(request, service).await,
+        "DeleteStateMachineVersion" => versions::delete_version.call(request, service).await,
+        "CreateStateMachineAlias" => versions::create_alias.call(request, service).await,
+        "DescribeStateMachineAlias" => versions::describe_alias.call(request, service).await,
+        "UpdateStateMachineAlias" => versions::update_alias.call(request, service).await,
+        "DeleteStateMachineAlias" => versions::delete_alias.call(request, service).await,
+        "ListStateMachineAliases" => versions::list_aliases.call(request, service).await,
+        "RedriveExecution" => redrive::redrive.call(request, service).await,
         other if api::ACTIONS.contains(&other) => {
             ApiError::unknown_operation(format!("Baton does not implement {other} yet")).into_response()
         }

@@ -91,6 +91,11 @@ impl Violations {
         }
     }
 
+    /// A violation the other checks do not describe, worded as AWS words it.
+    pub(crate) fn problem(&mut self, problem: String) {
+        self.problems.push(problem);
+    }
+
     /// `Ok` when nothing was violated, else one `ValidationException` listing every violation.
     pub(crate) fn finish(self) -> Result<(), ApiError> {
         match self.problems.len() {

@@ -79,6 +79,8 @@ fn execution(arn: &str, i: u64) -> Execution {
         output: None,
         error: None,
         cause: None,
+        version_arn: None,
+        alias_arn: None,
     }
 }
 

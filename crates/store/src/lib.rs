@@ -64,6 +64,60 @@ pub struct Execution {
     pub output: Option<String>,
     pub error: Option<String>,
     pub cause: Option<String>,
+    /// The version it runs, when started through a version or an alias (`…:stateMachine:<name>:<n>`).
+    pub version_arn: Option<String>,
+    /// The alias it was started through, if any.
+    pub alias_arn: Option<String>,
+}
+
+/// A published state machine version: an immutable snapshot of a revision. Its ARN is the machine's ARN and
+/// `:<number>`; numbers start at 1 and are never reused, even after a version is deleted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Version {
+    pub state_machine_arn: String,
+    pub number: u64,
+    pub definition: String,
+    pub role_arn: String,
+    /// The machine's revision it snapshots.
+    pub revision_id: String,
+    pub description: Option<String>,
+    pub created: i64,
+}
+
+impl Version {
+    /// `<state machine ARN>:<number>`.
+    pub fn arn(&self) -> String {
+        format!("{}:{}", self.state_machine_arn, self.number)
+    }
+}
+
+/// What `publish_version` snapshots: the machine as it is at `revision_id`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Publish {
+    pub state_machine_arn: String,
+    /// The revision the caller expects the machine to be at; another is `Error::RevisionChanged`.
+    pub revision_id: String,
+    pub description: Option<String>,
+    pub created: i64,
+}
+
+/// One route of an alias: a version ARN and its weight (0..=100).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub version_arn: String,
+    pub weight: u32,
+}
+
+/// A state machine alias: a name (`…:stateMachine:<name>:<alias>`) that routes executions to one or two versions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alias {
+    pub arn: String,
+    pub state_machine_arn: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub routing: Vec<Route>,
+    pub created: i64,
+    pub updated: i64,
 }
 
 /// One history event as stored: its id and its wire JSON (`HistoryEvent::to_json`, as text).
@@ -133,6 +187,15 @@ pub enum Error {
     /// An append to an execution whose status is no longer `Running`: an ending is final.
     #[error("execution has ended: {0}")]
     Ended(String),
+    /// A redrive of an execution that runs or succeeded.
+    #[error("execution cannot be redriven: {0}")]
+    NotRedrivable(String),
+    /// A publish of a state machine that is no longer at the expected revision.
+    #[error("state machine {arn} is at revision {found}, not {expected}")]
+    RevisionChanged { arn: String, expected: String, found: String },
+    /// A delete of a version that aliases (named) still route to.
+    #[error("version {version} is routed to by aliases {aliases:?}")]
+    VersionInUse { version: String, aliases: Vec<String> },
     #[error("storage failed: {0}")]
     Backend(Box<dyn std::error::Error + Send + Sync>),
 }
@@ -143,6 +206,7 @@ pub trait Store: Send + Sync + 'static {
     fn create_state_machine(&self, machine: StateMachine) -> impl Future<Output = Result<(), Error>> + Send;
     /// Replaces the definition, role, logging, tracing and description, and sets a new revision id and update time.
     fn update_state_machine(&self, machine: StateMachine) -> impl Future<Output = Result<(), Error>> + Send;
+    /// Deletes a state machine with its versions and aliases (its executions stay).
     fn delete_state_machine(&self, arn: &str) -> impl Future<Output = Result<(), Error>> + Send;
     fn state_machine(&self, arn: &str) -> impl Future<Output = Result<Option<StateMachine>, Error>> + Send;
     /// State machines ordered by creation.
@@ -178,4 +242,37 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Page<Event>, Error>> + Send;
     /// Every execution still running, with its triggers, for recovery at start-up.
     fn running(&self) -> impl Future<Output = Result<Vec<Recovered>, Error>> + Send;
+    /// Sets a failed, timed-out or aborted execution running again and appends `first` (the redrive's step) in the
+    /// same transaction. `NotFound` if it does not exist, `NotRedrivable` if it runs or succeeded.
+    fn redrive_execution(&self, arn: &str, first: Append) -> impl Future<Output = Result<(), Error>> + Send;
+    /// One execution, whatever its status, with its triggers in order (to rebuild it for a redrive).
+    fn recovered(&self, arn: &str) -> impl Future<Output = Result<Option<Recovered>, Error>> + Send;
+
+    /// Publishes the machine's current definition and role as a new version numbered one past the highest it ever
+    /// had, or returns the version already published for that revision (publishing is idempotent). `NotFound` if the
+    /// machine does not exist, `RevisionChanged` unless it is at `publish.revision_id`.
+    fn publish_version(&self, publish: Publish) -> impl Future<Output = Result<Version, Error>> + Send;
+    fn version(&self, state_machine_arn: &str, number: u64) -> impl Future<Output = Result<Option<Version>, Error>> + Send;
+    /// Versions of a state machine, newest first.
+    fn list_versions(
+        &self,
+        state_machine_arn: &str,
+        page: PageRequest,
+    ) -> impl Future<Output = Result<Page<Version>, Error>> + Send;
+    /// `NotFound` if there is no such version, `VersionInUse` if an alias routes to it.
+    fn delete_version(&self, state_machine_arn: &str, number: u64) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// `AlreadyExists` if an alias of that ARN exists; `NotFound(<version ARN>)` if a route names no version of the
+    /// alias's machine.
+    fn create_alias(&self, alias: Alias) -> impl Future<Output = Result<(), Error>> + Send;
+    /// Replaces the description, routing and update time; `NotFound` for the alias, or a route as `create_alias`.
+    fn update_alias(&self, alias: Alias) -> impl Future<Output = Result<(), Error>> + Send;
+    fn delete_alias(&self, arn: &str) -> impl Future<Output = Result<(), Error>> + Send;
+    fn alias(&self, arn: &str) -> impl Future<Output = Result<Option<Alias>, Error>> + Send;
+    /// Aliases of a state machine, in creation order.
+    fn list_aliases(
+        &self,
+        state_machine_arn: &str,
+        page: PageRequest,
+    ) -> impl Future<Output = Result<Page<Alias>, Error>> + Send;
 }

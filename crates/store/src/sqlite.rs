@@ -25,7 +25,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rusqlite::Connection;
 
-use crate::{Append, Error, Event, Execution, Page, PageRequest, Recovered, StateMachine, Status, Store};
+use crate::{
+    Alias, Append, Error, Event, Execution, Page, PageRequest, Publish, Recovered, StateMachine, Status, Store, Version,
+};
 
 pub use schema::SCHEMA_VERSION;
 
@@ -135,6 +137,10 @@ impl Store for Sqlite {
         self.writer.call(writer::Op::Append(steps)).await
     }
 
+    async fn redrive_execution(&self, arn: &str, first: Append) -> Result<(), Error> {
+        self.writer.call(writer::Op::RedriveExecution(arn.to_owned(), first)).await
+    }
+
     async fn execution(&self, arn: &str) -> Result<Option<Execution>, Error> {
         let arn = arn.to_owned();
         self.read(move |conn| read::execution(conn, &arn)).await
@@ -158,6 +164,59 @@ impl Store for Sqlite {
 
     async fn running(&self) -> Result<Vec<Recovered>, Error> {
         self.read(read::running).await
+    }
+
+    async fn recovered(&self, arn: &str) -> Result<Option<Recovered>, Error> {
+        let arn = arn.to_owned();
+        self.read(move |conn| read::recovered(conn, &arn)).await
+    }
+
+    async fn publish_version(&self, publish: Publish) -> Result<Version, Error> {
+        let (machine, revision) = (publish.state_machine_arn.clone(), publish.revision_id.clone());
+        self.writer.call(writer::Op::PublishVersion(publish)).await?;
+        // The version of that revision, new or old: reading after the commit finds it unless it was deleted meanwhile.
+        let arn = machine.clone();
+        self.read(move |conn| read::version_of_revision(conn, &machine, &revision))
+            .await?
+            .ok_or(Error::NotFound(arn))
+    }
+
+    async fn version(&self, state_machine_arn: &str, number: u64) -> Result<Option<Version>, Error> {
+        let machine = state_machine_arn.to_owned();
+        self.read(move |conn| read::version(conn, &machine, number)).await
+    }
+
+    async fn list_versions(&self, state_machine_arn: &str, page: PageRequest) -> Result<Page<Version>, Error> {
+        let machine = state_machine_arn.to_owned();
+        self.read(move |conn| read::list_versions(conn, &machine, &page)).await
+    }
+
+    async fn delete_version(&self, state_machine_arn: &str, number: u64) -> Result<(), Error> {
+        self.writer
+            .call(writer::Op::DeleteVersion(state_machine_arn.to_owned(), number))
+            .await
+    }
+
+    async fn create_alias(&self, alias: Alias) -> Result<(), Error> {
+        self.writer.call(writer::Op::CreateAlias(alias)).await
+    }
+
+    async fn update_alias(&self, alias: Alias) -> Result<(), Error> {
+        self.writer.call(writer::Op::UpdateAlias(alias)).await
+    }
+
+    async fn delete_alias(&self, arn: &str) -> Result<(), Error> {
+        self.writer.call(writer::Op::DeleteAlias(arn.to_owned())).await
+    }
+
+    async fn alias(&self, arn: &str) -> Result<Option<Alias>, Error> {
+        let arn = arn.to_owned();
+        self.read(move |conn| read::alias(conn, &arn)).await
+    }
+
+    async fn list_aliases(&self, state_machine_arn: &str, page: PageRequest) -> Result<Page<Alias>, Error> {
+        let machine = state_machine_arn.to_owned();
+        self.read(move |conn| read::list_aliases(conn, &machine, &page)).await
     }
 }
 

@@ -369,8 +369,8 @@ async fn sdk_lifecycle_errors_paging_stop_and_sync_express() {
     assert!(server.alive());
 }
 
-/// The SDK sends StartSyncExecution to `sync-<host>` (the model's host prefix), which does not resolve for
-/// `127.0.0.1`. The Rust SDK has no switch like botocore's `inject_host_prefix=False`, so the test puts the host back.
+/// The SDK sends StartSyncExecution and TestState to `sync-<host>` (the model's host prefix), which does not resolve
+/// for `127.0.0.1`. The Rust SDK has no switch like botocore's `inject_host_prefix=False`, so the test puts the host back.
 fn strip_sync_prefix(request: &mut aws_sdk_sfn::config::http::HttpRequest) {
     let uri = request.uri().replacen("://sync-", "://", 1);
     request.set_uri(uri).expect("a valid URI");
@@ -679,4 +679,193 @@ async fn child_executions_sync_and_sync2() {
     assert_eq!((cause["Status"].as_str(), cause["Error"].as_str()), (Some("FAILED"), Some("Child.Boom")));
     let children = client.list_executions().state_machine_arn(&child_arn).send().await.expect("list children");
     assert_eq!(children.executions().len(), 4);
+}
+
+/// RedriveExecution: an execution whose local function failed is redriven from the failed state and succeeds; a
+/// succeeded execution cannot be redriven.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_execution_is_redriven_and_succeeds() {
+    let dir = data_dir();
+    let marker = dir.path().join("called-once");
+    let functions = dir.path().join("functions.toml");
+    let script = format!(
+        "if [ -f {m} ]; then echo '{{\"fixed\": true}}'; else touch {m}; echo '{{\"errorType\": \"Flaky\", \"errorMessage\": \"first call\"}}'; exit 1; fi",
+        m = marker.display()
+    );
+    std::fs::write(&functions, format!("[functions.flaky]\ncommand = [\"sh\", \"-c\", {script:?}]\n")).expect("write functions");
+    let server = Server::start_with(&dir.path().join("data"), &["--functions", functions.to_str().expect("utf-8 path")]);
+    let client = server.client();
+    let definition = json!({"StartAt": "Prepare", "States": {
+        "Prepare": {"Type": "Pass", "Result": {"step": "prepared"}, "ResultPath": "$.prep", "Next": "Call"},
+        "Call": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "flaky", "Payload.$": "$"},
+            "ResultSelector": {"payload.$": "$.Payload", "redrives.$": "$$.Execution.RedriveCount"}, "ResultPath": "$.call", "End": true}}});
+    let machine = create(&client, "flaky", &definition, StateMachineType::Standard).await;
+    let arn = start(&client, &machine, "first", &json!({"in": 1})).await;
+    let failed = finished(&client, &arn, Duration::from_secs(10)).await;
+    assert_eq!((failed.status(), failed.error()), (&ExecutionStatus::Failed, Some("Flaky")));
+    client.redrive_execution().execution_arn(&arn).send().await.expect("redrive");
+    let done = finished(&client, &arn, Duration::from_secs(10)).await;
+    assert_eq!(done.status(), &ExecutionStatus::Succeeded, "{:?}", done.cause());
+    let output: Value = serde_json::from_str(done.output().expect("output")).expect("json");
+    assert_eq!(output, json!({"in": 1, "prep": {"step": "prepared"}, "call": {"payload": {"fixed": true}, "redrives": 1}}));
+    let events = history(&client, &arn, 100).await;
+    let kinds = types(&arn, &events);
+    assert_eq!(kinds.iter().filter(|t| *t == "PassStateEntered").count(), 1, "the Pass state is not run again: {kinds:?}");
+    assert!(kinds.contains(&"ExecutionRedriven".to_owned()), "{kinds:?}");
+    let again = client.redrive_execution().execution_arn(&arn).send().await;
+    assert!(again.expect_err("a succeeded execution").into_service_error().is_execution_not_redrivable());
+}
+
+/// Versions and aliases through the SDK: an alias routes all executions to a published version, which keeps running
+/// its own definition after the machine is updated; the execution reports the version and alias ARNs, in
+/// DescribeExecution and in its `ExecutionStarted` event.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_alias_runs_its_published_version() {
+    use aws_sdk_sfn::types::RoutingConfigurationListItem;
+
+    let dir = data_dir();
+    let server = Server::start(&dir.path().join("data"));
+    let client = server.client();
+    let pass = |result: &str| json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": result, "End": true}}});
+    let created = client
+        .create_state_machine()
+        .name("versioned")
+        .definition(pass("v1").to_string())
+        .role_arn(ROLE)
+        .publish(true)
+        .version_description("the first")
+        .send()
+        .await
+        .expect("create_state_machine with publish");
+    let machine = created.state_machine_arn().to_owned();
+    let version = created.state_machine_version_arn().expect("a version ARN").to_owned();
+    assert_eq!(version, format!("{machine}:1"));
+    let route = RoutingConfigurationListItem::builder()
+        .state_machine_version_arn(&version)
+        .weight(100)
+        .build()
+        .expect("a route");
+    let alias = client
+        .create_state_machine_alias()
+        .name("live")
+        .routing_configuration(route)
+        .send()
+        .await
+        .expect("create_state_machine_alias")
+        .state_machine_alias_arn()
+        .to_owned();
+    assert_eq!(alias, format!("{machine}:live"));
+
+    client
+        .update_state_machine()
+        .state_machine_arn(&machine)
+        .definition(pass("v2").to_string())
+        .send()
+        .await
+        .expect("update_state_machine");
+    let arn = start(&client, &alias, "through-alias", &json!({})).await;
+    let done = finished(&client, &arn, Duration::from_secs(10)).await;
+    assert_eq!(done.status(), &ExecutionStatus::Succeeded, "{:?}", done.cause());
+    assert_eq!(done.output(), Some("\"v1\""), "the version's definition, not the updated machine's");
+    assert_eq!(done.state_machine_arn(), machine);
+    assert_eq!(done.state_machine_version_arn(), Some(version.as_str()));
+    assert_eq!(done.state_machine_alias_arn(), Some(alias.as_str()));
+    let events = history(&client, &arn, 100).await;
+    let started = events.first().and_then(|e| e.execution_started_event_details()).expect("ExecutionStarted details");
+    assert_eq!(started.state_machine_version_arn(), Some(version.as_str()));
+    assert_eq!(started.state_machine_alias_arn(), Some(alias.as_str()));
+
+    let described = client.describe_state_machine().state_machine_arn(&version).send().await.expect("describe version");
+    assert_eq!((described.definition(), described.description()), (pass("v1").to_string().as_str(), Some("the first")));
+    let aliases = client.list_state_machine_aliases().state_machine_arn(&machine).send().await.expect("list aliases");
+    assert_eq!(aliases.state_machine_aliases().len(), 1);
+    let versions = client.list_state_machine_versions().state_machine_arn(&machine).send().await.expect("list versions");
+    assert_eq!(versions.state_machine_versions().len(), 1);
+    let refused = client.delete_state_machine_version().state_machine_version_arn(&version).send().await;
+    assert!(refused.expect_err("routed by an alias").into_service_error().is_conflict_exception());
+}
+
+/// TestState through the SDK (sent to `sync-<host>`): a Task answered by a local function, then by mocks that a
+/// retrier and a catcher handle, with inspection data.
+#[tokio::test(flavor = "multi_thread")]
+async fn test_state_runs_one_state() {
+    use aws_sdk_sfn::types::{InspectionLevel, MockErrorOutput, MockInput, TestExecutionStatus, TestStateConfiguration};
+
+    let dir = data_dir();
+    let functions = dir.path().join("functions.toml");
+    std::fs::write(&functions, "[functions.echo]\ncommand = [\"cat\"]\n").expect("write functions");
+    let server = Server::start_with(&dir.path().join("data"), &["--functions", functions.to_str().expect("utf-8 path")]);
+    let client = server.client();
+    let task = json!({
+        "Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": "echo", "Payload.$": "$"},
+        "ResultSelector": {"echoed.$": "$.Payload"},
+        "Retry": [{"ErrorEquals": ["Busy"], "IntervalSeconds": 3, "BackoffRate": 2, "MaxAttempts": 3}],
+        "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Recover"}],
+        "Next": "Done",
+    })
+    .to_string();
+
+    let called = client
+        .test_state()
+        .definition(&task)
+        .role_arn(ROLE)
+        .input(json!({"n": 1}).to_string())
+        .inspection_level(InspectionLevel::Debug)
+        .customize()
+        .mutate_request(strip_sync_prefix)
+        .send()
+        .await
+        .expect("test_state with a local function");
+    assert_eq!(called.status(), Some(&TestExecutionStatus::Succeeded), "{called:?}");
+    assert_eq!(called.next_state(), Some("Done"));
+    let output: Value = serde_json::from_str(called.output().expect("output")).expect("json");
+    assert_eq!(output, json!({"echoed": {"n": 1}}));
+    let inspection = called.inspection_data().expect("inspection data at DEBUG");
+    assert_eq!(inspection.after_parameters(), Some(r#"{"FunctionName":"echo","Payload":{"n":1}}"#));
+
+    let busy = MockInput::builder()
+        .error_output(MockErrorOutput::builder().error("Busy").cause("later").build())
+        .build();
+    let retriable = client
+        .test_state()
+        .definition(&task)
+        .input("{}")
+        .mock(busy.clone())
+        .state_configuration(TestStateConfiguration::builder().retrier_retry_count(2).build())
+        .customize()
+        .mutate_request(strip_sync_prefix)
+        .send()
+        .await
+        .expect("test_state with a mocked error");
+    assert_eq!(retriable.status(), Some(&TestExecutionStatus::Retriable), "{retriable:?}");
+    let details = retriable.inspection_data().and_then(|i| i.error_details()).expect("error details");
+    assert_eq!((details.retry_index(), details.retry_backoff_interval_seconds()), (Some(0), Some(12)));
+
+    let caught = client
+        .test_state()
+        .definition(&task)
+        .input("{}")
+        .mock(busy)
+        .state_configuration(TestStateConfiguration::builder().retrier_retry_count(3).build())
+        .customize()
+        .mutate_request(strip_sync_prefix)
+        .send()
+        .await
+        .expect("test_state with retries exhausted");
+    assert_eq!(caught.status(), Some(&TestExecutionStatus::CaughtError), "{caught:?}");
+    assert_eq!(caught.next_state(), Some("Recover"));
+    let output: Value = serde_json::from_str(caught.output().expect("output")).expect("json");
+    assert_eq!(output, json!({"error": {"Error": "Busy", "Cause": "later"}}));
+
+    let invalid = client
+        .test_state()
+        .definition(r#"{"Type": "Pass"}"#)
+        .customize()
+        .mutate_request(strip_sync_prefix)
+        .send()
+        .await
+        .expect_err("a state without Next or End");
+    assert!(invalid.as_service_error().is_some_and(|e| e.is_invalid_definition()), "{invalid:?}");
 }

@@ -336,7 +336,10 @@ impl Execution {
             "StartTime": format_timestamp(self.start_time),
         });
         if !self.info.express {
-            execution["RedriveCount"] = 0.into();
+            execution["RedriveCount"] = self.redrive_count.into();
+            if let Some(time) = self.redrive_time {
+                execution["RedriveTime"] = format_timestamp(time).into();
+            }
         }
         context.insert("Execution".into(), execution);
         context.insert("State".into(), Value::Object(state_object));

@@ -24,6 +24,8 @@ pub(crate) struct Setup {
     pub(crate) input: Value,
     pub(crate) script: Vec<Scripted>,
     pub(crate) stop: Option<Stop>,
+    /// How many times to redrive the execution when it fails, times out or is aborted.
+    pub(crate) redrives: u32,
     pub(crate) limits: Limits,
 }
 
@@ -88,6 +90,8 @@ pub(crate) fn info() -> ExecutionInfo {
         role_arn: "arn:aws:iam::123456789012:role/baton".to_owned(),
         region: "us-east-1".to_owned(),
         express: false,
+        version_arn: None,
+        alias_arn: None,
     }
 }
 
@@ -124,6 +128,7 @@ pub(crate) fn drive(machine: &Arc<StateMachine>, setup: &Setup, slice: Option<us
             Pending::Stop(stop.error.clone(), stop.cause.clone()),
         );
     }
+    let mut redrives = setup.redrives;
     driver.apply(Trigger::Start {
         input: setup.input.clone(),
         now: EPOCH_MS,
@@ -138,6 +143,11 @@ pub(crate) fn drive(machine: &Arc<StateMachine>, setup: &Setup, slice: Option<us
             continue;
         }
         if *driver.execution.status() != Status::Running {
+            if redrives > 0 && driver.execution.redrivable() {
+                redrives -= 1;
+                driver.apply(Trigger::Redrive { now: driver.now });
+                continue;
+            }
             break;
         }
         let Some(((at, _, _), pending)) = driver.agenda.pop_first() else {

@@ -35,6 +35,7 @@ pub(crate) fn setup(case: &Value) -> Setup {
         input: case.get("input").cloned().unwrap_or_else(|| json!({})),
         script,
         stop,
+        redrives: case.get("redrives").and_then(Value::as_u64).map_or(0, |n| u32::try_from(n).unwrap_or(0)),
         limits,
     }
 }

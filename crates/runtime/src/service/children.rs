@@ -9,7 +9,7 @@ use serde_json::{Map as Object, Value, json};
 use asl::Failure;
 use engine::TaskRequest;
 
-use crate::service::{Error, Service, StartExecution};
+use crate::service::{Error, Service, StartExecution, names};
 
 /// The resource prefix of a child execution task.
 const RESOURCE: &str = "arn:aws:states:::states:startExecution";
@@ -124,15 +124,7 @@ fn child_name(parent: &str, task: u64) -> String {
         }
         h
     };
-    let (a, b) = (hash(0xcbf2_9ce4_8422_2325), hash(0x8422_2325_cbf2_9ce4));
-    format!(
-        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-        (a >> 32) as u32,
-        (a >> 16) as u16,
-        (a & 0xfff) as u16,
-        ((b >> 48) as u16 & 0x3fff) | 0x8000,
-        b & 0xffff_ffff_ffff
-    )
+    names::uuid_from(hash(0xcbf2_9ce4_8422_2325), hash(0x8422_2325_cbf2_9ce4))
 }
 
 #[cfg(test)]

@@ -66,6 +66,11 @@ pub(crate) fn uuid() -> String {
     let a = hasher.finish();
     hasher.write_u64(a);
     let b = hasher.finish();
+    uuid_from(a, b)
+}
+
+/// Two 64-bit values in the form of a version-4 UUID.
+pub(crate) fn uuid_from(a: u64, b: u64) -> String {
     format!(
         "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
         (a >> 32) as u32,

@@ -50,6 +50,8 @@ pub(crate) fn info(express: bool) -> ExecutionInfo {
         role_arn: "arn:aws:iam::123456789012:role/baton".to_owned(),
         region: "us-east-1".to_owned(),
         express,
+        version_arn: None,
+        alias_arn: None,
     }
 }
 

@@ -19,15 +19,18 @@ pub(crate) async fn create(
     State(service): State<Service>,
     AwsJson(input): AwsJson<api::CreateStateMachineInput>,
 ) -> Result<AwsJson<api::CreateStateMachineOutput>, ApiError> {
-    let machine = service.create_state_machine(convert::create_request(input)?).await?;
-    Ok(AwsJson(convert::created(&machine)))
+    let options = convert::publish_options(input.publish, input.version_description.clone());
+    let (machine, version) = service
+        .create_state_machine_published(convert::create_request(input)?, options)
+        .await?;
+    Ok(AwsJson(convert::created(&machine, version)))
 }
 
 pub(crate) async fn describe(
     State(service): State<Service>,
     AwsJson(input): AwsJson<api::DescribeStateMachineInput>,
 ) -> Result<AwsJson<api::DescribeStateMachineOutput>, ApiError> {
-    let machine = service.describe_state_machine(&input.state_machine_arn).await?;
+    let machine = service.describe_state_machine_or_version(&input.state_machine_arn).await?;
     Ok(AwsJson(convert::described_state_machine(machine)))
 }
 
@@ -35,8 +38,11 @@ pub(crate) async fn update(
     State(service): State<Service>,
     AwsJson(input): AwsJson<api::UpdateStateMachineInput>,
 ) -> Result<AwsJson<api::UpdateStateMachineOutput>, ApiError> {
-    let machine = service.update_state_machine(convert::update_request(input)?).await?;
-    Ok(AwsJson(convert::updated(&machine)))
+    let options = convert::publish_options(input.publish, input.version_description.clone());
+    let (machine, version) = service
+        .update_state_machine_published(convert::update_request(input)?, options)
+        .await?;
+    Ok(AwsJson(convert::updated(&machine, version)))
 }
 
 pub(crate) async fn delete(
@@ -102,8 +108,7 @@ impl Shape for api::CreateStateMachineInput {
         }
         versions(&mut v, self.version_description.as_deref());
         encryption(&mut v, self.encryption_configuration.as_ref());
-        v.finish()?;
-        no_publish(self.publish)
+        v.finish()
     }
 }
 
@@ -161,7 +166,7 @@ impl Shape for api::UpdateStateMachineInput {
                     .to_owned(),
             });
         }
-        no_publish(self.publish)
+        Ok(())
     }
 }
 
@@ -248,14 +253,4 @@ fn encryption(v: &mut Violations, encryption: Option<&api::EncryptionConfigurati
         60,
         900,
     );
-}
-
-/// Versions are not implemented yet: `publish: true` is refused rather than silently ignored.
-fn no_publish(publish: Option<bool>) -> Result<(), ApiError> {
-    match publish {
-        Some(true) => Err(ApiError::validation(
-            "Baton does not implement state machine versions yet (publish: true)",
-        )),
-        _ => Ok(()),
-    }
 }

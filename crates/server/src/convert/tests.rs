@@ -42,6 +42,8 @@ fn execution(status: Status) -> Execution {
         output: (status == Status::Succeeded).then(|| r#"{"b":2}"#.to_owned()),
         error: (status == Status::Failed).then(|| "States.TaskFailed".to_owned()),
         cause: (status == Status::Failed).then(|| "boom".to_owned()),
+        version_arn: None,
+        alias_arn: None,
     }
 }
 
@@ -134,18 +136,25 @@ fn unreadable_configuration_text_reads_as_the_default() {
 #[test]
 fn create_and_update_outputs() {
     check(
-        convert::created(&machine()),
+        convert::created(&machine(), None),
         json!({"stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:m", "creationDate": 1_700_000_000.123}),
     );
     check(
-        convert::updated(&machine()),
-        json!({"updateDate": 1_700_000_005.123, "revisionId": "rev-1"}),
+        convert::created(&machine(), Some("arn:aws:states:us-east-1:123456789012:stateMachine:m:1".to_owned())),
+        json!({
+            "stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:m", "creationDate": 1_700_000_000.123,
+            "stateMachineVersionArn": "arn:aws:states:us-east-1:123456789012:stateMachine:m:1"
+        }),
+    );
+    check(
+        convert::updated(&machine(), Some("v".to_owned())),
+        json!({"updateDate": 1_700_000_005.123, "revisionId": "rev-1", "stateMachineVersionArn": "v"}),
     );
     check(
         convert::updated(&StateMachine {
             revision_id: String::new(),
             ..machine()
-        }),
+        }, None),
         json!({"updateDate": 1_700_000_005.123}),
     );
 }

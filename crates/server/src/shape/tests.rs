@@ -244,10 +244,10 @@ fn update_needs_something_to_change() {
 }
 
 #[test]
-fn publishing_versions_is_refused() {
+fn publishing_versions_is_accepted() {
     check::<api::CreateStateMachineInput>(
-        r#"{"name": "n", "definition": "{}", "roleArn": "r", "publish": true}"#,
-        "ValidationException: Baton does not implement state machine versions yet (publish: true)",
+        r#"{"name": "n", "definition": "{}", "roleArn": "r", "publish": true, "versionDescription": "v"}"#,
+        "ok",
     );
     check::<api::CreateStateMachineInput>(
         r#"{"name": "n", "definition": "{}", "roleArn": "r", "publish": false}"#,

@@ -10,7 +10,9 @@ mod props;
 mod requests;
 mod routing;
 mod tagging;
+mod test_state;
 mod validation;
+mod versions;
 
 use std::sync::Arc;
 

@@ -239,14 +239,11 @@ async fn unknown_members_are_ignored() {
 }
 
 #[tokio::test]
-async fn publishing_a_version_is_refused_clearly() {
-    let body = json!({"name": "n", "definition": "{}", "roleArn": "r", "publish": true});
+async fn a_version_description_needs_publish() {
+    let body = json!({"name": "n", "definition": "{}", "roleArn": "r", "versionDescription": "v"});
     let reply = api().await.call("CreateStateMachine", &body.to_string()).await;
     reply.assert_error("ValidationException");
-    assert_eq!(
-        reply.message(),
-        "Baton does not implement state machine versions yet (publish: true)"
-    );
+    assert_eq!(reply.message(), "Version description can only be set when publish is true");
 }
 
 #[tokio::test]

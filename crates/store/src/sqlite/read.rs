@@ -6,9 +6,9 @@ use std::sync::{Mutex, PoisonError};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::sqlite::rows::{self, EXECUTION_COLUMNS, List, MACHINE_COLUMNS};
+use crate::sqlite::rows::{self, ALIAS_COLUMNS, EXECUTION_COLUMNS, List, MACHINE_COLUMNS, VERSION_COLUMNS};
 use crate::sqlite::{Location, db, schema};
-use crate::{Error, Event, Execution, Page, PageRequest, Recovered, StateMachine, Status};
+use crate::{Alias, Error, Event, Execution, Page, PageRequest, Recovered, StateMachine, Status, Version};
 
 /// Idle connections kept for reuse; more are opened when reads overlap, and closed after.
 const MAX_IDLE: usize = 8;
@@ -155,6 +155,61 @@ pub(crate) fn running(conn: &mut Connection) -> Result<Vec<Recovered>, Error> {
         });
     }
     Ok(recovered)
+}
+
+/// One execution with all its triggers in order, whatever its status.
+pub(crate) fn recovered(conn: &mut Connection, arn: &str) -> Result<Option<Recovered>, Error> {
+    let tx = conn.transaction().map_err(db)?;
+    let sql = format!("SELECT {EXECUTION_COLUMNS} FROM executions WHERE arn = ?1");
+    let Some((seq, execution)) = collect(&tx, &sql, [arn], rows::execution)?.into_iter().next() else { return Ok(None) };
+    let triggers = collect(&tx, "SELECT json FROM triggers WHERE execution = ?1 ORDER BY seq", [seq], |row| row.get::<_, String>(0))?;
+    Ok(Some(Recovered { execution, triggers }))
+}
+
+pub(crate) fn version(conn: &mut Connection, machine: &str, number: u64) -> Result<Option<Version>, Error> {
+    let sql = format!("SELECT {VERSION_COLUMNS} FROM versions WHERE state_machine_arn = ?1 AND number = ?2");
+    let number = rows::sql_id(number)?;
+    let row = conn
+        .prepare_cached(&sql)
+        .and_then(|mut s| s.query_row(params![machine, number], rows::version).optional());
+    Ok(row.map_err(db)?.map(|(_, version)| version))
+}
+
+/// The version published for a revision of a machine, if any.
+pub(crate) fn version_of_revision(conn: &mut Connection, machine: &str, revision: &str) -> Result<Option<Version>, Error> {
+    let sql = format!("SELECT {VERSION_COLUMNS} FROM versions WHERE state_machine_arn = ?1 AND revision_id = ?2");
+    let row = conn
+        .prepare_cached(&sql)
+        .and_then(|mut s| s.query_row(params![machine, revision], rows::version).optional());
+    Ok(row.map_err(db)?.map(|(_, version)| version))
+}
+
+pub(crate) fn list_versions(conn: &mut Connection, machine: &str, page: &PageRequest) -> Result<Page<Version>, Error> {
+    let before = rows::decode_token(List::Versions, page)?.unwrap_or(i64::MAX);
+    let limit = rows::limit(page);
+    let sql = format!(
+        "SELECT {VERSION_COLUMNS} FROM versions WHERE state_machine_arn = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3"
+    );
+    let items = collect(conn, &sql, params![machine, before, fetch(limit)], rows::version)?;
+    Ok(paginate(items, limit, List::Versions))
+}
+
+pub(crate) fn alias(conn: &mut Connection, arn: &str) -> Result<Option<Alias>, Error> {
+    let sql = format!("SELECT {ALIAS_COLUMNS} FROM aliases WHERE arn = ?1");
+    let row = conn
+        .prepare_cached(&sql)
+        .and_then(|mut s| s.query_row([arn], rows::alias).optional());
+    Ok(row.map_err(db)?.map(|(_, alias)| alias))
+}
+
+pub(crate) fn list_aliases(conn: &mut Connection, machine: &str, page: &PageRequest) -> Result<Page<Alias>, Error> {
+    let after = rows::decode_token(List::Aliases, page)?.unwrap_or(0);
+    let limit = rows::limit(page);
+    let sql = format!(
+        "SELECT {ALIAS_COLUMNS} FROM aliases WHERE state_machine_arn = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
+    );
+    let items = collect(conn, &sql, params![machine, after, fetch(limit)], rows::alias)?;
+    Ok(paginate(items, limit, List::Aliases))
 }
 
 /// One more row than the page holds tells whether there is a next page.

@@ -7,7 +7,7 @@
 use rusqlite::Row;
 use rusqlite::types::Type;
 
-use crate::{Error, Execution, Kind, PageRequest, StateMachine, Status};
+use crate::{Alias, Error, Execution, Kind, PageRequest, Route, StateMachine, Status, Version};
 
 /// The columns `machine` reads, after `seq`.
 pub(crate) const MACHINE_COLUMNS: &str = "seq, arn, name, kind, definition, role_arn, logging_configuration, \
@@ -15,7 +15,14 @@ pub(crate) const MACHINE_COLUMNS: &str = "seq, arn, name, kind, definition, role
 
 /// The columns `execution` reads, after `seq`.
 pub(crate) const EXECUTION_COLUMNS: &str = "seq, arn, name, state_machine_arn, definition, role_arn, kind, input, \
-     trace_header, status, start, stop, output, error, cause";
+     trace_header, status, start, stop, output, error, cause, version_arn, alias_arn";
+
+/// The columns `version` reads, after `seq`.
+pub(crate) const VERSION_COLUMNS: &str =
+    "seq, state_machine_arn, number, definition, role_arn, revision_id, description, created";
+
+/// The columns `alias` reads, after `seq`.
+pub(crate) const ALIAS_COLUMNS: &str = "seq, arn, state_machine_arn, name, description, routing, created, updated";
 
 pub(crate) const DEFAULT_LIMIT: usize = 100;
 pub(crate) const MAX_LIMIT: usize = 1000;
@@ -27,6 +34,8 @@ pub(crate) enum List {
     Executions,
     HistoryForward,
     HistoryReverse,
+    Versions,
+    Aliases,
 }
 
 impl List {
@@ -36,6 +45,8 @@ impl List {
             List::Executions => "ex",
             List::HistoryForward => "hf",
             List::HistoryReverse => "hr",
+            List::Versions => "sv",
+            List::Aliases => "sa",
         }
     }
 }
@@ -125,8 +136,51 @@ pub(crate) fn execution(row: &Row<'_>) -> rusqlite::Result<(i64, Execution)> {
         output: row.get(12)?,
         error: row.get(13)?,
         cause: row.get(14)?,
+        version_arn: row.get(15)?,
+        alias_arn: row.get(16)?,
     };
     Ok((row.get(0)?, execution))
+}
+
+/// Reads `(seq, version)` from a row selected with `VERSION_COLUMNS`.
+pub(crate) fn version(row: &Row<'_>) -> rusqlite::Result<(i64, Version)> {
+    let number: i64 = row.get(2)?;
+    let version = Version {
+        state_machine_arn: row.get(1)?,
+        number: u64::try_from(number).map_err(|_| rusqlite::Error::IntegralValueOutOfRange(2, number))?,
+        definition: row.get(3)?,
+        role_arn: row.get(4)?,
+        revision_id: row.get(5)?,
+        description: row.get(6)?,
+        created: row.get(7)?,
+    };
+    Ok((row.get(0)?, version))
+}
+
+/// Reads `(seq, alias)` from a row selected with `ALIAS_COLUMNS`.
+pub(crate) fn alias(row: &Row<'_>) -> rusqlite::Result<(i64, Alias)> {
+    let routing: String = row.get(5)?;
+    let alias = Alias {
+        arn: row.get(1)?,
+        state_machine_arn: row.get(2)?,
+        name: row.get(3)?,
+        description: row.get(4)?,
+        routing: routing_from_json(&routing).map_err(|e| corrupt(5, e))?,
+        created: row.get(6)?,
+        updated: row.get(7)?,
+    };
+    Ok((row.get(0)?, alias))
+}
+
+/// Routes as stored: a JSON array of `[version ARN, weight]` pairs.
+pub(crate) fn routing_json(routing: &[Route]) -> Result<String, Error> {
+    let pairs: Vec<(&str, u32)> = routing.iter().map(|r| (r.version_arn.as_str(), r.weight)).collect();
+    serde_json::to_string(&pairs).map_err(|e| crate::sqlite::backend(format!("cannot encode routing: {e}")))
+}
+
+pub(crate) fn routing_from_json(text: &str) -> Result<Vec<Route>, String> {
+    let pairs: Vec<(String, u32)> = serde_json::from_str(text).map_err(|e| format!("routing {text:?}: {e}"))?;
+    Ok(pairs.into_iter().map(|(version_arn, weight)| Route { version_arn, weight }).collect())
 }
 
 fn kind(row: &Row<'_>, index: usize) -> rusqlite::Result<Kind> {

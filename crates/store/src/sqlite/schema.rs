@@ -19,9 +19,9 @@ use crate::Error;
 use crate::sqlite::{Location, backend, db};
 
 /// The schema version this build writes: the number of migrations.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
-const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1];
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2];
 
 const V1: &str = "
 CREATE TABLE state_machines (
@@ -74,6 +74,41 @@ CREATE TABLE triggers (
     json TEXT NOT NULL,
     PRIMARY KEY (execution, seq)
 ) STRICT, WITHOUT ROWID;
+";
+
+/// Versions and aliases; executions remember the version and alias they were started through.
+///
+/// `state_machines.last_version` is the highest version number the machine ever had, so numbers are not reused after
+/// a delete. `aliases.routing` is a JSON array of `[version ARN, weight]` pairs.
+const V2: &str = "
+ALTER TABLE state_machines ADD COLUMN last_version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE executions ADD COLUMN version_arn TEXT;
+ALTER TABLE executions ADD COLUMN alias_arn TEXT;
+
+CREATE TABLE versions (
+    seq INTEGER PRIMARY KEY,
+    state_machine_arn TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    revision_id TEXT NOT NULL,
+    role_arn TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    description TEXT,
+    definition TEXT NOT NULL,
+    UNIQUE (state_machine_arn, number)
+) STRICT;
+CREATE INDEX versions_by_revision ON versions (state_machine_arn, revision_id);
+
+CREATE TABLE aliases (
+    seq INTEGER PRIMARY KEY,
+    arn TEXT NOT NULL UNIQUE,
+    state_machine_arn TEXT NOT NULL,
+    name TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    updated INTEGER NOT NULL,
+    description TEXT,
+    routing TEXT NOT NULL
+) STRICT;
+CREATE INDEX aliases_by_machine ON aliases (state_machine_arn);
 ";
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -130,6 +165,11 @@ fn stable_plans(conn: &Connection) -> Result<(), Error> {
 
 /// Applies the migrations the database lacks, in one transaction.
 pub(crate) fn migrate(conn: &mut Connection, location: &Location) -> Result<(), Error> {
+    migrate_to(conn, location, SCHEMA_VERSION)
+}
+
+/// Applies the migrations up to `target`; tests use it to build a database of an older schema.
+pub(crate) fn migrate_to(conn: &mut Connection, location: &Location, target: u32) -> Result<(), Error> {
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(db)?;
@@ -140,7 +180,7 @@ pub(crate) fn migrate(conn: &mut Connection, location: &Location) -> Result<(), 
              use a newer baton"
         )));
     }
-    for (version, sql) in (1..).zip(MIGRATIONS.iter()).skip(found as usize) {
+    for (version, sql) in (1..).zip(MIGRATIONS.iter()).skip(found as usize).take_while(|(v, _)| *v <= target) {
         tx.execute_batch(sql)
             .map_err(|e| backend(format!("migration {version} of {location} failed: {e}")))?;
         tx.pragma_update(None, "user_version", version).map_err(db)?;

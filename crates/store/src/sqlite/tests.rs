@@ -30,6 +30,8 @@ fn execution(arn: &str) -> Execution {
         output: None,
         error: None,
         cause: None,
+        version_arn: None,
+        alias_arn: None,
     }
 }
 
@@ -118,4 +120,47 @@ fn query_plans_use_indexes() {
         all.contains("executions_by_machine") && !all.contains("TEMP B-TREE"),
         "{all}"
     );
+}
+
+/// A database of schema version 1 (before versions and aliases) opens, migrates to the current schema, and keeps
+/// its data.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn version_1_database_migrates() {
+    use crate::sqlite::{FILE_NAME, SCHEMA_VERSION, Sqlite};
+    use crate::{Publish, Store};
+
+    let dir = tempfile::tempdir().unwrap();
+    let location = Location::File(dir.path().join(FILE_NAME));
+    {
+        let mut conn = schema::open_writer(&location).unwrap();
+        schema::migrate_to(&mut conn, &location, 1).unwrap();
+        let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(version, 1);
+        conn.execute_batch(
+            r#"INSERT INTO state_machines (arn, name, kind, role_arn, revision_id, created, updated, tags, definition)
+               VALUES ('m', 'm', 'STANDARD', 'r', 'rev', 1, 2, '[["k","v"]]', '{}');
+               INSERT INTO executions (arn, status, kind, start, name, state_machine_arn, role_arn, input, definition)
+               VALUES ('e', 'RUNNING', 'STANDARD', 3, 'e', 'm', 'r', '{}', '{}');
+               INSERT INTO events (execution, id, json) VALUES (1, 1, '{}');
+               INSERT INTO triggers (execution, seq, json) VALUES (1, 1, '{"t":1}');"#,
+        )
+        .unwrap();
+    }
+
+    let store = Sqlite::open(dir.path()).unwrap();
+    let machine = store.state_machine("m").await.unwrap().unwrap();
+    assert_eq!((machine.revision_id.as_str(), machine.tags.clone()), ("rev", vec![("k".to_owned(), "v".to_owned())]));
+    let mut expected = execution("e");
+    expected.start = 3;
+    assert_eq!(store.execution("e").await.unwrap(), Some(expected));
+    let running = store.running().await.unwrap();
+    assert_eq!(running.first().map(|r| r.triggers.clone()), Some(vec![r#"{"t":1}"#.to_owned()]));
+    store.append(vec![step("e", 2)]).await.unwrap();
+    // The new tables work on the migrated database.
+    let publish = Publish { state_machine_arn: "m".to_owned(), revision_id: "rev".to_owned(), description: None, created: 4 };
+    assert_eq!(store.publish_version(publish).await.unwrap().number, 1);
+    drop(store);
+    let conn = Connection::open(dir.path().join(FILE_NAME)).unwrap();
+    let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
 }

@@ -14,9 +14,9 @@ use rusqlite::Error::ToSqlConversionFailure;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 use tokio::sync::oneshot;
 
-use crate::sqlite::rows::{self, kind_str, status_str, tags_json};
+use crate::sqlite::rows::{self, kind_str, routing_from_json, routing_json, status_str, tags_json};
 use crate::sqlite::{MAX_BATCH_STEPS, Stats, backend};
-use crate::{Append, Error, Execution, StateMachine, Status};
+use crate::{Alias, Append, Error, Execution, Publish, StateMachine, Status};
 
 /// A write the store was asked to do.
 pub(crate) enum Op {
@@ -26,6 +26,12 @@ pub(crate) enum Op {
     SetStateMachineTags(String, Vec<(String, String)>),
     CreateExecution(Box<Execution>, Append),
     Append(Vec<Append>),
+    RedriveExecution(String, Append),
+    PublishVersion(Publish),
+    DeleteVersion(String, u64),
+    CreateAlias(Alias),
+    UpdateAlias(Alias),
+    DeleteAlias(String),
 }
 
 impl Op {
@@ -231,10 +237,13 @@ pub(crate) fn apply(conn: &Connection, op: &Op) -> Result<(), Failure> {
                 .prepare_cached("DELETE FROM state_machines WHERE arn = ?1")?
                 .execute([arn])?;
             if deleted == 0 {
-                Err(Error::NotFound(arn.clone()).into())
-            } else {
-                Ok(())
+                return Err(Error::NotFound(arn.clone()).into());
             }
+            conn.prepare_cached("DELETE FROM versions WHERE state_machine_arn = ?1")?
+                .execute([arn])?;
+            conn.prepare_cached("DELETE FROM aliases WHERE state_machine_arn = ?1")?
+                .execute([arn])?;
+            Ok(())
         }
         Op::SetStateMachineTags(arn, tags) => {
             let tags = tags_json(tags)?;
@@ -266,7 +275,170 @@ pub(crate) fn apply(conn: &Connection, op: &Op) -> Result<(), Failure> {
             let targets = check(conn, steps, None)?;
             write_steps(conn, steps, &targets, None)
         }
+        Op::RedriveExecution(arn, first) => {
+            let status: Option<String> = conn
+                .prepare_cached("SELECT status FROM executions WHERE arn = ?1")?
+                .query_row([arn], |row| row.get(0))
+                .optional()?;
+            match status.as_deref() {
+                None => return Err(Error::NotFound(arn.clone()).into()),
+                Some("RUNNING" | "SUCCEEDED") => return Err(Error::NotRedrivable(arn.clone()).into()),
+                Some(_) => {}
+            }
+            // Check the step before writing, so that a refused redrive leaves the execution as it was.
+            let next = load(conn, arn)?.next;
+            for (event, expected) in first.events.iter().zip(next..) {
+                if event.id != expected {
+                    let conflict = Error::Conflict { execution: arn.clone(), expected, found: event.id };
+                    return Err(conflict.into());
+                }
+            }
+            conn.prepare_cached(
+                "UPDATE executions SET status = 'RUNNING', stop = NULL, output = NULL, error = NULL, cause = NULL \
+                 WHERE arn = ?1",
+            )?
+            .execute([arn])?;
+            let targets = check(conn, std::slice::from_ref(first), None)?;
+            write_steps(conn, std::slice::from_ref(first), &targets, None)
+        }
+        Op::PublishVersion(publish) => publish_version(conn, publish),
+        Op::DeleteVersion(machine, number) => delete_version(conn, machine, *number),
+        Op::CreateAlias(alias) => {
+            check_routes(conn, alias)?;
+            let routing = routing_json(&alias.routing)?;
+            let inserted = conn
+                .prepare_cached(
+                    "INSERT INTO aliases (arn, state_machine_arn, name, created, updated, description, routing) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )?
+                .execute(params![
+                    alias.arn,
+                    alias.state_machine_arn,
+                    alias.name,
+                    alias.created,
+                    alias.updated,
+                    alias.description,
+                    routing
+                ]);
+            unique(inserted, &alias.arn)
+        }
+        Op::UpdateAlias(alias) => {
+            let exists = conn
+                .prepare_cached("SELECT 1 FROM aliases WHERE arn = ?1")?
+                .exists([&alias.arn])?;
+            if !exists {
+                return Err(Error::NotFound(alias.arn.clone()).into());
+            }
+            check_routes(conn, alias)?;
+            let routing = routing_json(&alias.routing)?;
+            conn.prepare_cached("UPDATE aliases SET description = ?2, routing = ?3, updated = ?4 WHERE arn = ?1")?
+                .execute(params![alias.arn, alias.description, routing, alias.updated])?;
+            Ok(())
+        }
+        Op::DeleteAlias(arn) => {
+            let deleted = conn
+                .prepare_cached("DELETE FROM aliases WHERE arn = ?1")?
+                .execute([arn])?;
+            if deleted == 0 {
+                Err(Error::NotFound(arn.clone()).into())
+            } else {
+                Ok(())
+            }
+        }
     }
+}
+
+/// Snapshots the machine at the expected revision as its next version, unless that revision has one already.
+fn publish_version(conn: &Connection, publish: &Publish) -> Result<(), Failure> {
+    let machine = &publish.state_machine_arn;
+    let found: Option<(String, String, String, i64)> = conn
+        .prepare_cached("SELECT definition, role_arn, revision_id, last_version FROM state_machines WHERE arn = ?1")?
+        .query_row([machine], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
+        .optional()?;
+    let Some((definition, role_arn, revision_id, last)) = found else {
+        return Err(Error::NotFound(machine.clone()).into());
+    };
+    if revision_id != publish.revision_id {
+        let changed = Error::RevisionChanged {
+            arn: machine.clone(),
+            expected: publish.revision_id.clone(),
+            found: revision_id,
+        };
+        return Err(changed.into());
+    }
+    let published = conn
+        .prepare_cached("SELECT 1 FROM versions WHERE state_machine_arn = ?1 AND revision_id = ?2")?
+        .exists(params![machine, revision_id])?;
+    if published {
+        return Ok(());
+    }
+    let number = last + 1;
+    conn.prepare_cached(
+        "INSERT INTO versions (state_machine_arn, number, revision_id, role_arn, created, description, definition) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        machine,
+        number,
+        revision_id,
+        role_arn,
+        publish.created,
+        publish.description,
+        definition
+    ])?;
+    conn.prepare_cached("UPDATE state_machines SET last_version = ?2 WHERE arn = ?1")?
+        .execute(params![machine, number])?;
+    Ok(())
+}
+
+/// Deletes a version no alias routes to.
+fn delete_version(conn: &Connection, machine: &str, number: u64) -> Result<(), Failure> {
+    let sql_number = rows::sql_id(number)?;
+    let exists = conn
+        .prepare_cached("SELECT 1 FROM versions WHERE state_machine_arn = ?1 AND number = ?2")?
+        .exists(params![machine, sql_number])?;
+    let arn = format!("{machine}:{number}");
+    if !exists {
+        return Err(Error::NotFound(arn).into());
+    }
+    let mut statement =
+        conn.prepare_cached("SELECT name, routing FROM aliases WHERE state_machine_arn = ?1 ORDER BY seq")?;
+    let aliases = statement
+        .query_map([machine], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut using = Vec::new();
+    for (name, routing) in aliases {
+        let routes = routing_from_json(&routing).map_err(backend)?;
+        if routes.iter().any(|route| route.version_arn == arn) {
+            using.push(name);
+        }
+    }
+    if !using.is_empty() {
+        return Err(Error::VersionInUse { version: arn, aliases: using }.into());
+    }
+    conn.prepare_cached("DELETE FROM versions WHERE state_machine_arn = ?1 AND number = ?2")?
+        .execute(params![machine, sql_number])?;
+    Ok(())
+}
+
+/// Every version an alias routes to is a version of its machine: `NotFound(<version ARN>)` names the first that is not.
+fn check_routes(conn: &Connection, alias: &Alias) -> Result<(), Failure> {
+    let mut statement = conn.prepare_cached("SELECT 1 FROM versions WHERE state_machine_arn = ?1 AND number = ?2")?;
+    for route in &alias.routing {
+        let number = route
+            .version_arn
+            .strip_prefix(alias.state_machine_arn.as_str())
+            .and_then(|rest| rest.strip_prefix(':'))
+            .and_then(|n| n.parse::<i64>().ok());
+        let found = match number {
+            Some(number) => statement.exists(params![alias.state_machine_arn, number])?,
+            None => false,
+        };
+        if !found {
+            return Err(Error::NotFound(route.version_arn.clone()).into());
+        }
+    }
+    Ok(())
 }
 
 /// An execution being created in the same request, not yet in the table.
@@ -439,8 +611,8 @@ fn update_state_machine(conn: &Connection, m: &StateMachine) -> Result<(), Failu
 fn create_execution(conn: &Connection, e: &Execution) -> Result<i64, Failure> {
     conn.prepare_cached(
         "INSERT INTO executions (arn, status, kind, start, stop, name, state_machine_arn, role_arn, \
-         trace_header, error, cause, output, input, definition) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+         trace_header, error, cause, output, input, definition, version_arn, alias_arn) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     )?
     .execute(params![
         e.arn,
@@ -457,6 +629,8 @@ fn create_execution(conn: &Connection, e: &Execution) -> Result<i64, Failure> {
         e.output,
         e.input,
         e.definition,
+        e.version_arn,
+        e.alias_arn,
     ])?;
     Ok(conn.last_insert_rowid())
 }

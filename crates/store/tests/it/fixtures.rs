@@ -52,6 +52,8 @@ pub(crate) fn execution(machine: &str, name: &str) -> Execution {
         output: None,
         error: None,
         cause: None,
+        version_arn: None,
+        alias_arn: None,
     }
 }
 

@@ -41,3 +41,7 @@ store_test!(append_conflicts);
 store_test!(append_after_ending_refused);
 store_test!(running_with_triggers);
 store_test!(concurrent_appends);
+store_test!(versions_lifecycle);
+store_test!(aliases_lifecycle);
+store_test!(executions_remember_version_and_alias);
+store_test!(redrive);

@@ -1,8 +1,8 @@
 //! The conformance suite: what every `Store` backend must do, written once against `&impl Store`.
 
-use store::{Error, Event, Status, Store};
+use store::{Alias, Ending, Error, Event, Publish, Route, Status, Store};
 
-use crate::fixtures::{all_pages, execution, join_all, machine, page, step, succeeded};
+use crate::fixtures::{ACCOUNT, all_pages, execution, join_all, machine, page, step, succeeded};
 
 pub(crate) async fn state_machine_lifecycle(store: &impl Store) {
     let m = machine("life");
@@ -478,6 +478,201 @@ pub(crate) async fn concurrent_appends(store: &impl Store) {
             .filter(|r| r.execution.arn != contested.arn)
             .all(|r| r.triggers.len() as u64 == STEPS)
     );
+}
+
+pub(crate) async fn versions_lifecycle(store: &impl Store) {
+    let m = machine("versioned");
+    store.create_state_machine(m.clone()).await.unwrap();
+    let publish = |revision: &str, description: Option<&str>| Publish {
+        state_machine_arn: m.arn.clone(),
+        revision_id: revision.to_owned(),
+        description: description.map(str::to_owned),
+        created: 7,
+    };
+    let v1 = store.publish_version(publish("r1", Some("first"))).await.unwrap();
+    assert_eq!((v1.number, v1.arn()), (1, format!("{}:1", m.arn)));
+    assert_eq!((&v1.definition, &v1.role_arn, &v1.revision_id), (&m.definition, &m.role_arn, &m.revision_id));
+    assert_eq!((v1.description.as_deref(), v1.created), (Some("first"), 7));
+    // Publishing the same revision again returns its version.
+    assert_eq!(store.publish_version(publish("r1", None)).await.unwrap(), v1);
+    // A stale revision is refused and publishes nothing.
+    let r = store.publish_version(publish("r0", None)).await;
+    assert!(
+        matches!(&r, Err(Error::RevisionChanged { expected, found, .. }) if expected == "r0" && found == "r1"),
+        "{r:?}"
+    );
+
+    let mut changed = m.clone();
+    changed.definition = r#"{"StartAt":"Q","States":{"Q":{"Type":"Succeed"}}}"#.to_owned();
+    changed.revision_id = "r2".to_owned();
+    store.update_state_machine(changed.clone()).await.unwrap();
+    let v2 = store.publish_version(publish("r2", None)).await.unwrap();
+    assert_eq!((v2.number, &v2.definition, v2.description.as_deref()), (2, &changed.definition, None));
+    assert_eq!(store.version(&m.arn, 1).await.unwrap(), Some(v1.clone()));
+    assert_eq!(store.version(&m.arn, 3).await.unwrap(), None);
+
+    // Newest first, paged.
+    let pages = all_pages(1, |p| store.list_versions(&m.arn, p)).await;
+    let numbers: Vec<Vec<u64>> = pages.iter().map(|p| p.iter().map(|v| v.number).collect()).collect();
+    assert_eq!(numbers, [vec![2], vec![1]]);
+    let r = store.list_versions(&m.arn, page(Some("sm.1".to_owned()), 0)).await;
+    assert!(matches!(r, Err(Error::InvalidToken(_))), "{r:?}");
+
+    // Numbers are never reused, even after the newest is deleted.
+    store.delete_version(&m.arn, 2).await.unwrap();
+    let r = store.delete_version(&m.arn, 2).await;
+    assert!(matches!(&r, Err(Error::NotFound(arn)) if *arn == v2.arn()), "{r:?}");
+    let mut again = changed.clone();
+    again.revision_id = "r3".to_owned();
+    store.update_state_machine(again).await.unwrap();
+    assert_eq!(store.publish_version(publish("r3", None)).await.unwrap().number, 3);
+
+    let missing = machine("unversioned");
+    let r = store.publish_version(Publish { state_machine_arn: missing.arn.clone(), ..publish("r1", None) }).await;
+    assert!(matches!(&r, Err(Error::NotFound(arn)) if *arn == missing.arn), "{r:?}");
+    assert!(store.list_versions(&missing.arn, page(None, 0)).await.unwrap().items.is_empty());
+
+    // Deleting the machine deletes its versions.
+    store.delete_state_machine(&m.arn).await.unwrap();
+    assert_eq!(store.version(&m.arn, 1).await.unwrap(), None);
+    store.create_state_machine(m.clone()).await.unwrap();
+    assert_eq!(store.publish_version(publish("r1", None)).await.unwrap().number, 1);
+}
+
+fn alias(machine: &str, name: &str, routing: &[(String, u32)]) -> Alias {
+    let machine = format!("{ACCOUNT}:stateMachine:{machine}");
+    Alias {
+        arn: format!("{machine}:{name}"),
+        state_machine_arn: machine,
+        name: name.to_owned(),
+        description: Some(format!("alias {name}")),
+        routing: routing
+            .iter()
+            .map(|(version_arn, weight)| Route { version_arn: version_arn.clone(), weight: *weight })
+            .collect(),
+        created: 10,
+        updated: 10,
+    }
+}
+
+pub(crate) async fn aliases_lifecycle(store: &impl Store) {
+    let m = machine("aliased");
+    store.create_state_machine(m.clone()).await.unwrap();
+    let publish = |revision: &str| Publish {
+        state_machine_arn: m.arn.clone(),
+        revision_id: revision.to_owned(),
+        description: None,
+        created: 1,
+    };
+    let v1 = store.publish_version(publish("r1")).await.unwrap().arn();
+    let mut changed = m.clone();
+    changed.revision_id = "r2".to_owned();
+    store.update_state_machine(changed).await.unwrap();
+    let v2 = store.publish_version(publish("r2")).await.unwrap().arn();
+
+    let live = alias("aliased", "live", &[(v1.clone(), 100)]);
+    store.create_alias(live.clone()).await.unwrap();
+    assert_eq!(store.alias(&live.arn).await.unwrap(), Some(live.clone()));
+    let r = store.create_alias(live.clone()).await;
+    assert!(matches!(&r, Err(Error::AlreadyExists(arn)) if *arn == live.arn), "{r:?}");
+    // Routes must name existing versions of the alias's machine.
+    let v9 = format!("{}:9", m.arn);
+    let other = format!("{ACCOUNT}:stateMachine:other:1");
+    for bad in [v9.clone(), other.clone(), m.arn.clone()] {
+        let r = store.create_alias(alias("aliased", "bad", &[(v1.clone(), 50), (bad.clone(), 50)])).await;
+        assert!(matches!(&r, Err(Error::NotFound(arn)) if *arn == bad), "{r:?}");
+    }
+    let canary = alias("aliased", "canary", &[(v1.clone(), 90), (v2.clone(), 10)]);
+    store.create_alias(canary.clone()).await.unwrap();
+
+    // A version an alias routes to cannot be deleted.
+    let r = store.delete_version(&m.arn, 1).await;
+    assert!(
+        matches!(&r, Err(Error::VersionInUse { version, aliases }) if *version == v1 && *aliases == ["live", "canary"]),
+        "{r:?}"
+    );
+    let mut updated = live.clone();
+    updated.routing = vec![Route { version_arn: v2.clone(), weight: 100 }];
+    updated.description = None;
+    updated.updated = 20;
+    // Name, machine and creation time do not change.
+    let mut attempt = updated.clone();
+    attempt.created = 99;
+    store.update_alias(attempt).await.unwrap();
+    assert_eq!(store.alias(&live.arn).await.unwrap(), Some(updated.clone()));
+    let mut dangling = updated.clone();
+    dangling.routing = vec![Route { version_arn: v9.clone(), weight: 100 }];
+    let r = store.update_alias(dangling).await;
+    assert!(matches!(&r, Err(Error::NotFound(arn)) if *arn == v9), "{r:?}");
+    let r = store.update_alias(alias("aliased", "none", &[(v1.clone(), 100)])).await;
+    assert!(matches!(&r, Err(Error::NotFound(arn)) if arn.ends_with(":none")), "{r:?}");
+
+    // Creation order, paged.
+    let pages = all_pages(1, |p| store.list_aliases(&m.arn, p)).await;
+    let names: Vec<Vec<&str>> = pages.iter().map(|p| p.iter().map(|a| a.name.as_str()).collect()).collect();
+    assert_eq!(names, [vec!["live"], vec!["canary"]]);
+    let r = store.list_aliases(&m.arn, page(Some("sv.1".to_owned()), 0)).await;
+    assert!(matches!(r, Err(Error::InvalidToken(_))), "{r:?}");
+
+    store.delete_alias(&canary.arn).await.unwrap();
+    let r = store.delete_alias(&canary.arn).await;
+    assert!(matches!(&r, Err(Error::NotFound(arn)) if *arn == canary.arn), "{r:?}");
+    store.delete_version(&m.arn, 1).await.unwrap();
+    assert_eq!(store.alias(&canary.arn).await.unwrap(), None);
+
+    // Deleting the machine deletes its aliases.
+    store.delete_state_machine(&m.arn).await.unwrap();
+    assert_eq!(store.alias(&live.arn).await.unwrap(), None);
+    assert!(store.list_aliases(&m.arn, page(None, 0)).await.unwrap().items.is_empty());
+}
+
+pub(crate) async fn executions_remember_version_and_alias(store: &impl Store) {
+    let mut e = execution("m", "through-alias");
+    e.version_arn = Some(format!("{ACCOUNT}:stateMachine:m:3"));
+    e.alias_arn = Some(format!("{ACCOUNT}:stateMachine:m:live"));
+    store.create_execution(e.clone(), step(&e.arn, 1, 1)).await.unwrap();
+    assert_eq!(store.execution(&e.arn).await.unwrap(), Some(e.clone()));
+    let listed = store.list_executions(&e.state_machine_arn, None, page(None, 0)).await.unwrap();
+    assert_eq!(listed.items, [e.clone()]);
+    assert_eq!(store.running().await.unwrap()[0].execution, e);
+}
+
+pub(crate) async fn redrive(store: &impl Store) {
+    let e = execution("m", "redriven");
+    store.create_execution(e.clone(), step(&e.arn, 1, 2)).await.unwrap();
+    let r = store.redrive_execution(&e.arn, step(&e.arn, 3, 1)).await;
+    assert!(matches!(&r, Err(Error::NotRedrivable(arn)) if *arn == e.arn), "{r:?}");
+    let mut last = step(&e.arn, 3, 1);
+    last.ending = Some(Ending {
+        status: Status::Failed,
+        stop: 9,
+        output: None,
+        error: Some("E".to_owned()),
+        cause: Some("c".to_owned()),
+    });
+    store.append(vec![last]).await.unwrap();
+    // A step that does not continue the history is refused, and leaves the execution as it was.
+    let r = store.redrive_execution(&e.arn, step(&e.arn, 7, 1)).await;
+    assert!(matches!(&r, Err(Error::Conflict { expected: 4, found: 7, .. })), "{r:?}");
+    assert_eq!(store.execution(&e.arn).await.unwrap().unwrap().status, Status::Failed);
+
+    store.redrive_execution(&e.arn, step(&e.arn, 4, 2)).await.unwrap();
+    let redriven = store.execution(&e.arn).await.unwrap().unwrap();
+    assert_eq!(redriven, e, "running again, with no stop, output, error or cause");
+    let history = store.history(&e.arn, false, page(None, 0)).await.unwrap();
+    assert_eq!(ids(&history.items), [1, 2, 3, 4, 5]);
+    let running = store.running().await.unwrap();
+    assert_eq!(running[0].triggers, [r#"{"t":1}"#, r#"{"t":3}"#, r#"{"t":4}"#]);
+    store.append(vec![step(&e.arn, 6, 1)]).await.unwrap();
+
+    let mut end = step(&e.arn, 7, 1);
+    end.ending = Some(succeeded(12));
+    store.append(vec![end]).await.unwrap();
+    let r = store.redrive_execution(&e.arn, step(&e.arn, 8, 1)).await;
+    assert!(matches!(&r, Err(Error::NotRedrivable(_))), "{r:?}");
+    let missing = execution("m", "missing");
+    let r = store.redrive_execution(&missing.arn, step(&missing.arn, 1, 1)).await;
+    assert!(matches!(&r, Err(Error::NotFound(arn)) if *arn == missing.arn), "{r:?}");
 }
 
 fn ids(events: &[Event]) -> Vec<u64> {

@@ -1,0 +1,800 @@
+//! TestState: runs one state once, through the engine, and reports what it did.
+//!
+//! The state (the whole `definition`, or the state `stateName` names in a whole state machine) is wrapped into a
+//! one-state machine whose transition targets are placeholder `Succeed` states, so it validates and its `Next` keeps
+//! its name. The engine runs it with the request's input and variables; its task is answered by the `mock`, else by
+//! the service's resources (local functions, HTTP Tasks). A Wait state's timer fires at once. Only the tested state
+//! runs: the report stops at the state it would go to (`nextState`).
+//!
+//! Retry and Catch are decided here, not by the engine, because a test starts `retrierRetryCount` attempts in: the
+//! state first runs with neither, and a failure is then `RETRIABLE` when the first retrier that matches it has
+//! attempts left (`errorDetails.retryIndex`, and `retryBackoffIntervalSeconds` from `Retrier::delay_ms`, without
+//! jitter), else `CAUGHT_ERROR` when a catcher matches it (the state runs once more with its catchers and the same
+//! failure as its task's answer, so the engine computes the catcher's output, assignments and `Next`), else `FAILED`.
+//! A Parallel or Map state needs a mock and runs as a task answered by it: its branches or iterations do not run.
+//!
+//! `inspectionData` (DEBUG and TRACE) is computed from the engine's task request and result with `asl`'s public
+//! paths and templates; TRACE adds an HTTP Task's request and response, rebuilt from its parameters and result.
+//! `errorDetails` comes at every level. Not modelled: `fieldValidationMode` (mocks are never checked against AWS's
+//! API models), `revealSecrets` (Baton has no connections, so no secrets), `stateConfiguration`'s Map fields, and
+//! the parts of `context` the engine builds itself (`Execution.Input`, `State.RetryCount`, `Task`, `Map`); honoured
+//! are `Execution.Id`, `Name`, `RoleArn`, `StartTime`, `StateMachine.Id`, `Name` and `State.EnteredTime`.
+
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+use serde_json::{Map as Object, Value, json};
+
+use asl::model::{PathOrNull, QueryLanguage, ResultPath, State, StateKind, StateMachine, Task};
+use asl::{Env, Failure};
+use engine::{Command, EventDetails, ExecutionInfo, HistoryEvent, TaskRequest, Trigger};
+use integrations::{http, lambda};
+
+use crate::resources::Answer;
+use crate::service::{Error, Service, children, names, now};
+
+/// `TestState`.
+#[derive(Debug, Clone, Default)]
+pub struct TestStateRequest {
+    /// A single state, or (with `state_name`) a whole state machine; JSON or YAML text.
+    pub definition: String,
+    pub state_name: Option<String>,
+    pub role_arn: Option<String>,
+    /// JSON text; `None` is `{}`.
+    pub input: Option<String>,
+    pub inspection_level: InspectionLevel,
+    /// Accepted and ignored: Baton has no connections whose secrets it could hide.
+    pub reveal_secrets: bool,
+    /// A JSON object of workflow variables the state sees.
+    pub variables: Option<String>,
+    /// A JSON Context object; only with a mock.
+    pub context: Option<String>,
+    pub mock: Option<Mock>,
+    /// Attempts already made by the retrier that matches the failure (`stateConfiguration.retrierRetryCount`).
+    pub retrier_retry_count: u32,
+}
+
+/// How much a test reports beyond its outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum InspectionLevel {
+    #[default]
+    Info,
+    Debug,
+    Trace,
+}
+
+/// The answer a mock gives the state's task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mock {
+    /// The task's result, as JSON text.
+    Result(String),
+    /// The task's failure.
+    Error { error: String, cause: Option<String> },
+}
+
+/// What a test found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TestStateResult {
+    pub status: TestStatus,
+    /// The state's output (JSON text): when it succeeded, or a catcher's output.
+    pub output: Option<String>,
+    pub error: Option<String>,
+    pub cause: Option<String>,
+    /// Where the state goes next; `None` when it ends the workflow or fails.
+    pub next_state: Option<String>,
+    pub inspection: Option<Inspection>,
+}
+
+/// `TestExecutionStatus`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestStatus {
+    Succeeded,
+    Failed,
+    /// A retrier would retry the failure.
+    Retriable,
+    /// A catcher handled the failure.
+    CaughtError,
+}
+
+/// `InspectionData`: each value JSON text, present when the state got that far.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Inspection {
+    pub input: Option<String>,
+    pub after_input_path: Option<String>,
+    pub after_parameters: Option<String>,
+    pub after_arguments: Option<String>,
+    pub result: Option<String>,
+    pub after_result_selector: Option<String>,
+    pub after_result_path: Option<String>,
+    /// The variables after the state: the request's, then the state's assignments.
+    pub variables: Option<String>,
+    pub request: Option<HttpRequest>,
+    pub response: Option<HttpResponse>,
+    pub error_details: Option<ErrorDetails>,
+}
+
+/// An HTTP Task's request, as TRACE shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HttpRequest {
+    pub method: Option<String>,
+    pub url: Option<String>,
+    pub headers: Option<String>,
+    pub body: Option<String>,
+}
+
+/// An HTTP Task's response, as TRACE shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HttpResponse {
+    pub status_code: Option<String>,
+    pub status_message: Option<String>,
+    pub headers: Option<String>,
+    pub body: Option<String>,
+}
+
+/// `InspectionErrorDetails`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ErrorDetails {
+    pub catch_index: Option<u32>,
+    pub retry_index: Option<u32>,
+    pub retry_backoff_interval_seconds: Option<u64>,
+}
+
+/// The name a single-state definition runs under (another when one of its targets has it).
+const DEFAULT_NAME: &str = "TestState";
+
+/// The resource a mocked Parallel or Map state runs as.
+const MOCKED: &str = "baton:test-state:mock";
+
+/// Everything one engine run needs.
+struct Setup {
+    input: Value,
+    variables: Object<String, Value>,
+    info: ExecutionInfo,
+    now: i64,
+    wait: bool,
+}
+
+/// What one engine run did.
+struct Run {
+    history: Vec<HistoryEvent>,
+    request: Option<TaskRequest>,
+    outcome: Option<Result<Value, Failure>>,
+}
+
+/// How the tested state completed: its output, the state it goes to, and the variables it assigned.
+struct Exit {
+    output: String,
+    next: Option<String>,
+    assigned: Vec<(String, Value)>,
+}
+
+/// How the tested state's task is answered.
+enum Answerer<'a> {
+    Mock(&'a Mock),
+    Resources,
+    Fail(Failure),
+}
+
+impl Service {
+    /// Runs one state once and reports its outcome.
+    pub async fn test_state(&self, request: TestStateRequest) -> Result<TestStateResult, Error> {
+        let (name, state_value, language) = state_of(&request.definition, request.state_name.as_deref())?;
+        let wrapper = wrap(&name, &state_value, language.as_deref());
+        let machine = asl::parse::parse_value(&wrapper).map_err(invalid_definition)?;
+        let state = machine.top().states.iter().find(|s| s.name == name).cloned().ok_or_else(|| {
+            Error::Internal(format!("the wrapped state '{name}' is missing from its machine"))
+        })?;
+        check_mock(&state, &request)?;
+        let input = self.test_input(request.input.as_deref())?;
+        let variables = match request.variables.as_deref() {
+            None => Object::new(),
+            Some(text) => match serde_json::from_str::<Value>(text) {
+                Ok(Value::Object(variables)) => variables,
+                _ => return Err(Error::ValidationException("variables must be a JSON object".to_owned())),
+            },
+        };
+        let context = match request.context.as_deref() {
+            None => Object::new(),
+            Some(text) => match serde_json::from_str::<Value>(text) {
+                Ok(Value::Object(context)) => context,
+                _ => return Err(Error::ValidationException("context must be a JSON object".to_owned())),
+            },
+        };
+        let setup = self.setup(&request, input, variables, &context, matches!(state.kind, StateKind::Wait(_)));
+        let (retriers, catchers) = handlers(&state);
+        let bare = Arc::new(with_handlers(&machine, &name, false));
+        let answerer = match &request.mock {
+            Some(mock) => Answerer::Mock(mock),
+            None => Answerer::Resources,
+        };
+        let first = self.run(bare, &setup, &answerer).await;
+        let mut report = Report::new(&setup, &state, &first, request.inspection_level);
+        if let Some(exit) = exited(&first.history, &name) {
+            report.succeed(exit);
+            return Ok(report.finish());
+        }
+        let Some(failure) = failed(&first.history) else {
+            return Err(Error::Internal(format!("the state '{name}' neither completed nor failed")));
+        };
+        let retry_count = request.retrier_retry_count;
+        if let Some((index, retrier)) = retriers.iter().enumerate().find(|(_, r)| r.error_equals.iter().any(|e| failure.matches(e)))
+            && retry_count < retrier.max_attempts
+        {
+            let backoff = retrier.delay_ms(retry_count.saturating_add(1)) / 1000;
+            report.retriable(&failure, index, backoff);
+            return Ok(report.finish());
+        }
+        if let Some(index) = catchers.iter().position(|c| c.error_equals.iter().any(|e| failure.matches(e))) {
+            let catching = Arc::new(with_handlers(&machine, &name, true));
+            let second = self.run(catching, &setup, &Answerer::Fail(failure.clone())).await;
+            if let Some(exit) = exited(&second.history, &name) {
+                report.caught(&failure, index, exit);
+                return Ok(report.finish());
+            }
+            // The catcher itself failed (its ResultPath, Output or Assign): that failure is the state's.
+            let failure = failed(&second.history).unwrap_or(failure);
+            report.fail(&failure);
+            return Ok(report.finish());
+        }
+        report.fail(&failure);
+        Ok(report.finish())
+    }
+
+    fn test_input(&self, text: Option<&str>) -> Result<Value, Error> {
+        let text = text.unwrap_or("{}");
+        let limit = self.inner.config.limits.max_payload_bytes;
+        if text.len() > limit {
+            return Err(Error::InvalidExecutionInput(format!("Input exceeds the maximum size of {limit} bytes")));
+        }
+        serde_json::from_str(text).map_err(|e| Error::InvalidExecutionInput(format!("Invalid State Input: '{e}'")))
+    }
+
+    /// Who the test execution is: a fresh identity, with what the request's Context object says instead.
+    fn setup(
+        &self,
+        request: &TestStateRequest,
+        input: Value,
+        variables: Object<String, Value>,
+        context: &Object<String, Value>,
+        wait: bool,
+    ) -> Setup {
+        let field = |object: &str, key: &str| {
+            context.get(object).and_then(|o| o.get(key)).and_then(Value::as_str).map(str::to_owned)
+        };
+        let machine_name = field("StateMachine", "Name").unwrap_or_else(|| DEFAULT_NAME.to_owned());
+        let execution_name = field("Execution", "Name").unwrap_or_else(names::uuid);
+        let (region, account) = (self.region(), self.account_id());
+        let info = ExecutionInfo {
+            execution_arn: field("Execution", "Id").unwrap_or_else(|| {
+                format!("arn:aws:states:{region}:{account}:execution:{machine_name}:{execution_name}")
+            }),
+            name: execution_name,
+            state_machine_arn: field("StateMachine", "Id")
+                .unwrap_or_else(|| format!("arn:aws:states:{region}:{account}:stateMachine:{machine_name}")),
+            state_machine_name: machine_name,
+            role_arn: field("Execution", "RoleArn").or_else(|| request.role_arn.clone()).unwrap_or_default(),
+            region: region.to_owned(),
+            express: false,
+            version_arn: None,
+            alias_arn: None,
+        };
+        let time = |object: &str, key: &str| field(object, key).as_deref().and_then(asl::parse::parse_timestamp);
+        let now = time("State", "EnteredTime").or_else(|| time("Execution", "StartTime")).unwrap_or_else(now);
+        Setup { input, variables, info, now, wait }
+    }
+
+    /// Runs the wrapped machine until the tested state is done: its task answered once, a Wait's timer fired.
+    async fn run(&self, machine: Arc<StateMachine>, setup: &Setup, answerer: &Answerer<'_>) -> Run {
+        let limits = self.inner.config.limits.clone();
+        let mut execution =
+            engine::Execution::new(machine, setup.info.clone(), limits).with_variables(setup.variables.clone());
+        let mut commands = execution.apply(Trigger::Start { input: setup.input.clone(), now: setup.now });
+        let (mut request, mut outcome) = (None, None);
+        let mut fired = false;
+        loop {
+            let mut next = None;
+            for command in commands {
+                match command {
+                    Command::InvokeTask(task) if request.is_none() => {
+                        let answer = self.answer(&task, answerer).await;
+                        next = Some(Trigger::TaskCompleted { task: task.task, outcome: answer.clone(), now: setup.now });
+                        outcome = Some(answer);
+                        request = Some(task);
+                    }
+                    Command::StartTimer { timer, at } if setup.wait && !fired && next.is_none() => {
+                        fired = true;
+                        next = Some(Trigger::TimerFired { timer, now: at });
+                    }
+                    _ => {}
+                }
+            }
+            match next {
+                Some(trigger) => commands = execution.apply(trigger),
+                None => break,
+            }
+        }
+        Run { history: execution.history().to_vec(), request, outcome }
+    }
+
+    /// The tested state's task answer.
+    async fn answer(&self, task: &TaskRequest, answerer: &Answerer<'_>) -> Result<Value, Failure> {
+        match answerer {
+            Answerer::Mock(Mock::Result(text)) => serde_json::from_str(text).map_err(|e| {
+                Failure::runtime(format!("the mocked result is not JSON: {e}"))
+            }),
+            Answerer::Mock(Mock::Error { error, cause }) => Err(Failure { error: error.clone(), cause: cause.clone() }),
+            Answerer::Fail(failure) => Err(failure.clone()),
+            Answerer::Resources => {
+                let resources = self.inner.config.resources.clone();
+                match resources.answer(&task.state_name, &task.resource, 0) {
+                    Answer::Now(outcome) => outcome,
+                    Answer::Function => {
+                        let (resource, parameters) = (task.resource.clone(), task.parameters.clone());
+                        tokio::task::spawn_blocking(move || resources.invoke(&resource, &parameters))
+                            .await
+                            .unwrap_or_else(|e| Err(Failure::new(asl::errors::TASK_FAILED, format!("the task panicked: {e}"))))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Builds the response as the test learns its outcome.
+struct Report {
+    result: TestStateResult,
+    inspection: Inspection,
+    level: InspectionLevel,
+    variables: Object<String, Value>,
+    state: State,
+    input: Value,
+    context: Value,
+    trace_http: bool,
+}
+
+impl Report {
+    fn new(setup: &Setup, state: &State, run: &Run, level: InspectionLevel) -> Report {
+        let context = context(setup, state);
+        let mut report = Report {
+            result: TestStateResult {
+                status: TestStatus::Failed,
+                output: None,
+                error: None,
+                cause: None,
+                next_state: None,
+                inspection: None,
+            },
+            inspection: Inspection::default(),
+            level,
+            variables: setup.variables.clone(),
+            state: state.clone(),
+            input: setup.input.clone(),
+            context,
+            trace_http: false,
+        };
+        report.data_flow(run);
+        report
+    }
+
+    /// The intermediate values of the state's data flow, as far as the run got.
+    fn data_flow(&mut self, run: &Run) {
+        let i = &mut self.inspection;
+        i.input = Some(self.input.to_string());
+        let vars = &self.variables;
+        let random = || 0;
+        let jsonata = self.state.query_language == QueryLanguage::Jsonata;
+        let effective = if jsonata {
+            None
+        } else {
+            match &self.state.input_path {
+                None => Some(self.input.clone()),
+                Some(PathOrNull::Null) => Some(json!({})),
+                Some(PathOrNull::Path(path)) => {
+                    path.select(&Env { input: &self.input, context: &self.context, vars, random: &random }).ok()
+                }
+            }
+        };
+        i.after_input_path = effective.as_ref().map(Value::to_string);
+        let (selector, result_path): (Option<&asl::template::Template>, Option<&ResultPath>) = match &self.state.kind {
+            StateKind::Task(task) => (task.result_selector.as_ref(), Some(&task.result_path)),
+            StateKind::Pass(pass) => (None, Some(&pass.result_path)),
+            _ => (None, None),
+        };
+        // The state's work: its task's request and answer, or a Pass state's result.
+        let result: Option<Value> = match (&self.state.kind, &run.request) {
+            (StateKind::Task(_), Some(request)) => {
+                let parameters = request.parameters.to_string();
+                if jsonata {
+                    i.after_arguments = Some(parameters);
+                } else {
+                    i.after_parameters = Some(parameters);
+                }
+                self.trace_http = http::is_http(&request.resource);
+                run.outcome.as_ref().and_then(|outcome| outcome.as_ref().ok().cloned())
+            }
+            (StateKind::Pass(pass), _) if !jsonata => {
+                let parameters = match (&pass.parameters, &effective) {
+                    (Some(template), Some(effective)) => template
+                        .evaluate(&Env { input: effective, context: &self.context, vars, random: &random })
+                        .ok(),
+                    (None, effective) => effective.clone(),
+                    (Some(_), None) => None,
+                };
+                i.after_parameters = parameters.as_ref().map(Value::to_string);
+                pass.result.clone().or(parameters)
+            }
+            _ => None,
+        };
+        i.result = result.as_ref().map(Value::to_string);
+        if jsonata {
+            return;
+        }
+        let Some(result) = result else { return };
+        let Some(result_path) = result_path else { return };
+        let selected = match selector {
+            Some(template) => template.evaluate(&Env { input: &result, context: &self.context, vars, random: &random }).ok(),
+            None => Some(result),
+        };
+        if matches!(self.state.kind, StateKind::Task(_)) {
+            i.after_result_selector = selected.as_ref().map(Value::to_string);
+        }
+        let merged = selected.and_then(|selected| match result_path {
+            ResultPath::Replace => Some(selected),
+            ResultPath::Discard => Some(self.input.clone()),
+            ResultPath::At(path) => path.write(self.input.clone(), selected).ok(),
+        });
+        i.after_result_path = merged.as_ref().map(Value::to_string);
+    }
+
+    fn succeed(&mut self, exit: Exit) {
+        self.result.status = TestStatus::Succeeded;
+        self.exit(exit);
+    }
+
+    fn retriable(&mut self, failure: &Failure, index: usize, backoff_seconds: u64) {
+        self.result.status = TestStatus::Retriable;
+        self.set_failure(failure);
+        self.inspection.error_details = Some(ErrorDetails {
+            retry_index: u32::try_from(index).ok(),
+            retry_backoff_interval_seconds: Some(backoff_seconds),
+            ..ErrorDetails::default()
+        });
+    }
+
+    fn caught(&mut self, failure: &Failure, index: usize, exit: Exit) {
+        self.result.status = TestStatus::CaughtError;
+        self.set_failure(failure);
+        self.exit(exit);
+        // What a caught state passes on is the catcher's output; the data flow stopped at the failure.
+        self.inspection.after_result_selector = None;
+        self.inspection.after_result_path = None;
+        self.inspection.error_details = Some(ErrorDetails { catch_index: u32::try_from(index).ok(), ..ErrorDetails::default() });
+    }
+
+    fn fail(&mut self, failure: &Failure) {
+        self.result.status = TestStatus::Failed;
+        self.set_failure(failure);
+    }
+
+    fn set_failure(&mut self, failure: &Failure) {
+        self.result.error = (!failure.error.is_empty()).then(|| failure.error.clone());
+        self.result.cause = failure.cause.clone();
+        if self.result.status != TestStatus::Succeeded {
+            self.inspection.after_result_selector = None;
+            self.inspection.after_result_path = None;
+        }
+    }
+
+    fn exit(&mut self, exit: Exit) {
+        self.result.output = Some(exit.output);
+        self.result.next_state = exit.next;
+        for (name, value) in exit.assigned {
+            self.variables.insert(name, value);
+        }
+    }
+
+    fn finish(mut self) -> TestStateResult {
+        let mut inspection = match self.level {
+            InspectionLevel::Info => Inspection { error_details: self.inspection.error_details.take(), ..Inspection::default() },
+            InspectionLevel::Debug | InspectionLevel::Trace => {
+                let mut inspection = std::mem::take(&mut self.inspection);
+                if !self.variables.is_empty() {
+                    inspection.variables = Some(Value::Object(self.variables.clone()).to_string());
+                }
+                inspection
+            }
+        };
+        if self.level == InspectionLevel::Trace && self.trace_http {
+            let parameters = inspection.after_parameters.clone().or_else(|| inspection.after_arguments.clone());
+            let parameters: Option<Value> = parameters.and_then(|text| serde_json::from_str(&text).ok());
+            inspection.request = parameters.as_ref().map(http_request);
+            // A 2xx answer is the result; any other is the failure's cause, as JSON text.
+            let answer: Option<Value> = match (&inspection.result, &self.result.cause) {
+                (Some(result), _) => serde_json::from_str(result).ok(),
+                (None, Some(cause)) if self.result.error.as_deref().is_some_and(|e| e.starts_with("States.Http.StatusCode.")) => {
+                    serde_json::from_str(cause).ok()
+                }
+                _ => None,
+            };
+            inspection.response = answer.as_ref().map(http_response);
+        }
+        if inspection != Inspection::default() {
+            self.result.inspection = Some(inspection);
+        }
+        self.result
+    }
+}
+
+/// Finds the state to test: the definition itself, or the state `state_name` names in it. Returns its name, its
+/// JSON and the machine's `QueryLanguage`, if it says one.
+fn state_of(definition: &str, state_name: Option<&str>) -> Result<(String, Value, Option<String>), Error> {
+    let (value, _) = asl::source::load(definition)
+        .map_err(|d| Error::InvalidDefinition(format!("Invalid State Machine Definition: '{}: {}'", d.code, d.message)))?;
+    let Some(state_name) = state_name else {
+        if value.get("Type").and_then(Value::as_str).is_none() {
+            return Err(Error::InvalidDefinition(
+                "Invalid State Machine Definition: 'the definition must be a state with a Type, or a state machine \
+                 with a stateName to test'"
+                    .to_owned(),
+            ));
+        }
+        let targets = targets(&value);
+        let mut name = DEFAULT_NAME.to_owned();
+        let mut n = 1;
+        while targets.contains(&name) {
+            name = format!("{DEFAULT_NAME}-{n}");
+            n += 1;
+        }
+        return Ok((name, value, None));
+    };
+    asl::parse::parse_value(&value).map_err(invalid_definition)?;
+    let language = value.get("QueryLanguage").and_then(Value::as_str).map(str::to_owned);
+    let state = find_state(&value, state_name).ok_or_else(|| {
+        Error::ValidationException(format!("the state machine has no state named '{state_name}'"))
+    })?;
+    Ok((state_name.to_owned(), state.clone(), language))
+}
+
+/// The state `name` anywhere in a machine: its top level, Parallel branches and Map processors.
+fn find_state<'a>(workflow: &'a Value, name: &str) -> Option<&'a Value> {
+    let states = workflow.get("States")?.as_object()?;
+    if let Some(state) = states.get(name) {
+        return Some(state);
+    }
+    states.values().find_map(|state| {
+        let branches = state.get("Branches").and_then(Value::as_array).into_iter().flatten();
+        let processors = ["ItemProcessor", "Iterator"].into_iter().filter_map(|key| state.get(key));
+        branches.chain(processors).find_map(|inner| find_state(inner, name))
+    })
+}
+
+/// The names a state transitions to: `Next`, `Default`, its Choice rules' and its catchers' `Next`.
+fn targets(state: &Value) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut add = |value: Option<&Value>| {
+        if let Some(name) = value.and_then(Value::as_str)
+            && !names.iter().any(|n| n == name)
+        {
+            names.push(name.to_owned());
+        }
+    };
+    add(state.get("Next"));
+    add(state.get("Default"));
+    for key in ["Choices", "Catch"] {
+        for rule in state.get(key).and_then(Value::as_array).into_iter().flatten() {
+            add(rule.get("Next"));
+        }
+    }
+    names
+}
+
+/// A machine of the state `name` and a placeholder `Succeed` state for each of its targets.
+fn wrap(name: &str, state: &Value, language: Option<&str>) -> Value {
+    let mut states = Object::new();
+    states.insert(name.to_owned(), state.clone());
+    for target in targets(state) {
+        if target != name {
+            states.insert(target, json!({"Type": "Succeed"}));
+        }
+    }
+    let mut machine = Object::new();
+    if let Some(language) = language {
+        machine.insert("QueryLanguage".into(), language.into());
+    }
+    machine.insert("StartAt".into(), name.into());
+    machine.insert("States".into(), Value::Object(states));
+    Value::Object(machine)
+}
+
+/// The machine with the tested state's retriers removed, and its catchers too unless `catch`. A Parallel or Map
+/// state becomes a task (answered by its mock) with the same input and output processing.
+fn with_handlers(machine: &StateMachine, name: &str, catch: bool) -> StateMachine {
+    let mut machine = machine.clone();
+    let Some(state) = machine.workflows.first_mut().and_then(|top| top.states.iter_mut().find(|s| s.name == name)) else {
+        return machine;
+    };
+    let task = match &state.kind {
+        StateKind::Parallel(p) => Some(Task {
+            resource: MOCKED.to_owned(),
+            arguments: p.arguments.clone(),
+            result_selector: p.result_selector.clone(),
+            result_path: p.result_path.clone(),
+            timeout: None,
+            heartbeat: None,
+            credentials: None,
+            retry: p.retry.clone(),
+            catch: p.catch.clone(),
+            transition: p.transition,
+        }),
+        StateKind::Map(m) => Some(Task {
+            resource: MOCKED.to_owned(),
+            arguments: None,
+            result_selector: m.result_selector.clone(),
+            result_path: m.result_path.clone(),
+            timeout: None,
+            heartbeat: None,
+            credentials: None,
+            retry: m.retry.clone(),
+            catch: m.catch.clone(),
+            transition: m.transition,
+        }),
+        _ => None,
+    };
+    if let Some(task) = task {
+        state.kind = StateKind::Task(task);
+    }
+    if let StateKind::Task(task) = &mut state.kind {
+        task.retry.clear();
+        if !catch {
+            task.catch.clear();
+        }
+    }
+    machine
+}
+
+/// The state's retriers and catchers.
+fn handlers(state: &State) -> (Vec<asl::model::Retrier>, Vec<asl::model::Catcher>) {
+    match &state.kind {
+        StateKind::Task(s) => (s.retry.clone(), s.catch.clone()),
+        StateKind::Parallel(s) => (s.retry.clone(), s.catch.clone()),
+        StateKind::Map(s) => (s.retry.clone(), s.catch.clone()),
+        _ => (Vec::new(), Vec::new()),
+    }
+}
+
+/// Refuses what TestState refuses: a mock for a state without a task, and, without a mock, a context, a Parallel
+/// or Map state, and a task Baton cannot call itself.
+fn check_mock(state: &State, request: &TestStateRequest) -> Result<(), Error> {
+    let refuse = |message: String| Err(Error::ValidationException(message));
+    let has_task = matches!(state.kind, StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_));
+    if request.mock.is_some() {
+        if !has_task {
+            return refuse(format!(
+                "a mock can only be given for a Task, Map or Parallel state, not a {} state",
+                state.kind.type_name()
+            ));
+        }
+        return Ok(());
+    }
+    if request.context.is_some() {
+        return refuse("context can only be given with a mock".to_owned());
+    }
+    match &state.kind {
+        StateKind::Parallel(_) | StateKind::Map(_) => {
+            refuse(format!("testing a {} state needs a mock", state.kind.type_name()))
+        }
+        StateKind::Task(task) => {
+            let resource = task.resource.as_str();
+            let callable = (lambda::is_lambda(resource) || http::is_http(resource))
+                && !resource.ends_with(".waitForTaskToken")
+                && !resource.ends_with(".sync")
+                && !children::is_start_execution(resource);
+            if callable {
+                Ok(())
+            } else {
+                refuse(format!(
+                    "Baton cannot call the resource '{resource}' in a test: give a mock (mock.result or \
+                     mock.errorOutput), or use a local function or an HTTP Task"
+                ))
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The output, next state and assignments of the state `name`, if it completed.
+fn exited(history: &[HistoryEvent], name: &str) -> Option<Exit> {
+    let at = history.iter().position(|e| matches!(&e.details, EventDetails::StateExited { name: n, .. } if n == name))?;
+    let EventDetails::StateExited { output, assigned, .. } = &history.get(at)?.details else { return None };
+    let next = history.iter().skip(at + 1).find_map(|e| match &e.details {
+        EventDetails::StateEntered { name, .. } => Some(name.clone()),
+        _ => None,
+    });
+    let assigned = assigned
+        .iter()
+        .flatten()
+        .map(|(name, text)| (name.clone(), serde_json::from_str(text).unwrap_or(Value::Null)))
+        .collect();
+    Some(Exit { output: output.clone(), next, assigned })
+}
+
+/// The failure that ended the run, if it failed.
+fn failed(history: &[HistoryEvent]) -> Option<Failure> {
+    history.iter().rev().find_map(|e| match &e.details {
+        EventDetails::ExecutionFailed(details) => {
+            Some(Failure { error: details.error.clone().unwrap_or_default(), cause: details.cause.clone() })
+        }
+        _ => None,
+    })
+}
+
+/// The Context object the state sees, for recomputing its data flow (the engine builds its own, the same way).
+fn context(setup: &Setup, state: &State) -> Value {
+    let time = engine::format_timestamp(setup.now);
+    let mut state_object = json!({"EnteredTime": time, "Name": state.name});
+    if matches!(state.kind, StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_)) {
+        state_object["RetryCount"] = 0.into();
+    }
+    json!({
+        "Execution": {
+            "Id": setup.info.execution_arn,
+            "Input": setup.input,
+            "Name": setup.info.name,
+            "RoleArn": setup.info.role_arn,
+            "StartTime": time,
+            "RedriveCount": 0,
+        },
+        "State": state_object,
+        "StateMachine": {"Id": setup.info.state_machine_arn, "Name": setup.info.state_machine_name},
+    })
+}
+
+/// An HTTP Task's request from its effective parameters.
+fn http_request(parameters: &Value) -> HttpRequest {
+    let text = |key: &str| parameters.get(key).and_then(Value::as_str).map(str::to_owned);
+    let url = text("ApiEndpoint").map(|endpoint| match parameters.get("QueryParameters").and_then(Value::as_object) {
+        Some(query) if !query.is_empty() => {
+            let separator = if endpoint.contains('?') { '&' } else { '?' };
+            format!("{endpoint}{separator}{}", http::form(query, http::ArrayFormat::Repeat))
+        }
+        _ => endpoint,
+    });
+    HttpRequest {
+        method: text("Method"),
+        url,
+        headers: parameters.get("Headers").map(Value::to_string),
+        body: parameters.get("RequestBody").map(|body| match body {
+            Value::String(text) => text.clone(),
+            other => other.to_string(),
+        }),
+    }
+}
+
+/// An HTTP Task's response from its result (`{Headers, ResponseBody, StatusCode, StatusText}`).
+fn http_response(result: &Value) -> HttpResponse {
+    HttpResponse {
+        status_code: result.get("StatusCode").map(|code| match code {
+            Value::String(text) => text.clone(),
+            other => other.to_string(),
+        }),
+        status_message: result.get("StatusText").and_then(Value::as_str).map(str::to_owned),
+        headers: result.get("Headers").map(Value::to_string),
+        body: result.get("ResponseBody").map(|body| match body {
+            Value::String(text) => text.clone(),
+            other => other.to_string(),
+        }),
+    }
+}
+
+fn invalid_definition(diagnostics: Vec<asl::Diagnostic>) -> Error {
+    let problems: Vec<String> = diagnostics
+        .iter()
+        .map(|d| {
+            let at = if d.pointer.is_empty() { "/".to_owned() } else { d.pointer.clone() };
+            format!("{}: {} at {at}", d.code, d.message)
+        })
+        .collect();
+    Error::InvalidDefinition(format!("Invalid State Machine Definition: '{}'", problems.join(", ")))
+}
