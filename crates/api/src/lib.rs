@@ -15,6 +15,7 @@ mod configuration;
 mod error;
 mod execution;
 mod history;
+mod map_run;
 mod redrive;
 mod state_machine;
 mod task;
@@ -34,6 +35,10 @@ pub use execution::{
     StartSyncExecutionOutput, StopExecutionInput, StopExecutionOutput, SyncExecutionStatus,
 };
 pub use history::{GetExecutionHistoryInput, GetExecutionHistoryOutput};
+pub use map_run::{
+    DescribeMapRunInput, DescribeMapRunOutput, ListMapRunsInput, ListMapRunsOutput, MapRunCounts, MapRunListItem,
+    MapRunStatus, UpdateMapRunInput,
+};
 pub use state_machine::{
     CreateStateMachineInput, CreateStateMachineOutput, DeleteStateMachineInput, DeleteStateMachineOutput,
     DescribeStateMachineForExecutionInput, DescribeStateMachineForExecutionOutput, DescribeStateMachineInput,

@@ -14,6 +14,7 @@ use asl::model::{Condition, QueryLanguage, State, StateId, StateKind, StateMachi
 use asl::{Failure, errors};
 
 use crate::history::{ErrorDetails, EventDetails, HistoryEvent, TaskScheduled};
+use crate::map_run::{MapRunInfo, MapRunStatus};
 
 mod dataflow;
 mod fanout;
@@ -83,6 +84,15 @@ pub enum Trigger {
     TaskHeartbeat { task: TaskId, now: i64 },
     /// Run a failed, timed-out or aborted execution again from the state where it stopped (RedriveExecution).
     Redrive { now: i64 },
+    /// Change a running distributed Map run's limits (UpdateMapRun); what is `None` stays. Ignored for a Map run that
+    /// is not running.
+    UpdateMapRun {
+        map_run_arn: String,
+        max_concurrency: Option<u64>,
+        tolerated_failure_count: Option<u64>,
+        tolerated_failure_percentage: Option<f64>,
+        now: i64,
+    },
 }
 
 /// Something the runtime must do for the execution.
@@ -139,7 +149,8 @@ pub struct Execution {
     commands: Vec<Command>,
     status: Status,
     rng: Cell<u64>,
-    map_runs: u64,
+    /// The distributed Map runs started, in order.
+    map_runs: Vec<MapRunInfo>,
     /// The workflow variables the top-level workflow starts with (TestState gives some).
     initial_vars: Arc<Scope>,
     slice: usize,
@@ -228,6 +239,16 @@ struct MapRun {
     tolerated_percentage: Option<f64>,
     distributed: bool,
     failure: Option<ErrorDetails>,
+    /// A distributed Map's record in `Execution::map_runs`.
+    record: Option<usize>,
+    /// How many items each iteration processes, when an ItemBatcher groups them (else one each).
+    weights: Vec<u64>,
+}
+
+impl MapRun {
+    fn weight(&self, index: usize) -> u64 {
+        self.weights.get(index).copied().unwrap_or(1)
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -270,7 +291,7 @@ impl Execution {
             commands: Vec::new(),
             status: Status::NotStarted,
             rng: Cell::new(seed),
-            map_runs: 0,
+            map_runs: Vec::new(),
             initial_vars: Arc::new(Scope::default()),
             slice: usize::MAX,
             stopped_at: None,
@@ -313,6 +334,11 @@ impl Execution {
     /// top-level workflow (not by reaching the history limit).
     pub fn redrivable(&self) -> bool {
         matches!(self.status, Status::Failed(_) | Status::TimedOut(_) | Status::Aborted(_)) && self.stopped_at.is_some()
+    }
+
+    /// The distributed Map runs the execution started, in order.
+    pub fn map_runs(&self) -> &[MapRunInfo] {
+        &self.map_runs
     }
 
     /// How many times the execution was redriven.
@@ -370,6 +396,12 @@ impl Execution {
                 self.now = now;
                 if self.status == Status::Running {
                     self.task_heartbeat(task);
+                }
+            }
+            Trigger::UpdateMapRun { map_run_arn, max_concurrency, tolerated_failure_count, tolerated_failure_percentage, now } => {
+                self.now = now;
+                if self.status == Status::Running {
+                    self.update_map_run(&map_run_arn, max_concurrency, tolerated_failure_count, tolerated_failure_percentage);
                 }
             }
             Trigger::Stop { error, cause, now } => {
@@ -1096,6 +1128,9 @@ impl Execution {
                     return;
                 };
                 run.done += 1;
+                if let Some(record) = run.record.and_then(|i| self.map_runs.get_mut(i)) {
+                    record.iteration_ended(run.weight(index), outcome.is_ok());
+                }
                 match outcome {
                     Ok(output) => {
                         if let Some(slot) = run.results.get_mut(index) {
@@ -1160,6 +1195,10 @@ impl Execution {
                 }
             }
             Phase::Map(run) => {
+                let now = self.now;
+                if let Some(record) = run.record.and_then(|i| self.map_runs.get_mut(i)) {
+                    record.ended(MapRunStatus::Aborted, now);
+                }
                 for child in run.running {
                     self.abort_frame(child);
                 }

@@ -1,7 +1,8 @@
 //! The durable form of a `Trigger`: what the runtime stores for every step, and re-folds on recovery.
 //!
 //! A stable format: `{"v": 1, "type": "Start" | "TaskCompleted" | "TimerFired" | "Stop" | "Resume" | "TaskSubmitted" |
-//! "TaskStarted" | "TaskHeartbeat" | "Redrive", "now": ms, …}`.
+//! "TaskStarted" | "TaskHeartbeat" | "Redrive" | "UpdateMapRun", "now": ms, …}`. UpdateMapRun carries `mapRunArn` and
+//! `maxConcurrency`, `toleratedFailureCount`, `toleratedFailurePercentage`, each `null` when unchanged.
 //! Later versions must keep reading version 1.
 
 use serde_json::{Map as Object, Value, json};
@@ -48,6 +49,17 @@ impl Trigger {
             }
             Trigger::TaskHeartbeat { task, now } => json!({"v": VERSION, "type": "TaskHeartbeat", "now": now, "task": task.0}),
             Trigger::Redrive { now } => json!({"v": VERSION, "type": "Redrive", "now": now}),
+            Trigger::UpdateMapRun { map_run_arn, max_concurrency, tolerated_failure_count, tolerated_failure_percentage, now } => {
+                json!({
+                    "v": VERSION,
+                    "type": "UpdateMapRun",
+                    "now": now,
+                    "mapRunArn": map_run_arn,
+                    "maxConcurrency": max_concurrency,
+                    "toleratedFailureCount": tolerated_failure_count,
+                    "toleratedFailurePercentage": tolerated_failure_percentage,
+                })
+            }
         }
     }
 
@@ -76,6 +88,13 @@ impl Trigger {
             "TaskStarted" => Some(Trigger::TaskStarted { task: TaskId(value.get("task")?.as_u64()?), worker: text("worker")?, now }),
             "TaskHeartbeat" => Some(Trigger::TaskHeartbeat { task: TaskId(value.get("task")?.as_u64()?), now }),
             "Redrive" => Some(Trigger::Redrive { now }),
+            "UpdateMapRun" => Some(Trigger::UpdateMapRun {
+                map_run_arn: text("mapRunArn")?,
+                max_concurrency: value.get("maxConcurrency").and_then(Value::as_u64),
+                tolerated_failure_count: value.get("toleratedFailureCount").and_then(Value::as_u64),
+                tolerated_failure_percentage: value.get("toleratedFailurePercentage").and_then(Value::as_f64),
+                now,
+            }),
             _ => None,
         }
     }
@@ -108,6 +127,27 @@ mod tests {
         round_trip(Trigger::TaskStarted { task: TaskId(1), worker: "w".into(), now: 12 });
         round_trip(Trigger::TaskHeartbeat { task: TaskId(1), now: 13 });
         round_trip(Trigger::Redrive { now: 14 });
+        let arn = "arn:aws:states:us-east-1:1:mapRun:M/Each:e-1".to_owned();
+        round_trip(Trigger::UpdateMapRun {
+            map_run_arn: arn.clone(),
+            max_concurrency: Some(20),
+            tolerated_failure_count: None,
+            tolerated_failure_percentage: Some(12.5),
+            now: 15,
+        });
+        let all_none = Trigger::UpdateMapRun {
+            map_run_arn: arn,
+            max_concurrency: None,
+            tolerated_failure_count: Some(0),
+            tolerated_failure_percentage: None,
+            now: 16,
+        };
+        round_trip(all_none.clone());
+        let back = Trigger::from_json(&all_none.to_json()).expect("reads back");
+        assert!(matches!(
+            back,
+            Trigger::UpdateMapRun { max_concurrency: None, tolerated_failure_count: Some(0), tolerated_failure_percentage: None, .. }
+        ));
     }
 
     #[test]

@@ -10,9 +10,11 @@ mod actor;
 pub(crate) mod callbacks;
 mod children;
 mod express;
+mod map_runs;
 mod names;
 
-pub use activities::{Activity, ActivityTask};
+pub use activities::ActivityTask;
+pub use store::Activity;
 mod tags;
 mod versions;
 mod test_state;
@@ -34,6 +36,7 @@ use actor::{Actor, Live, Message};
 use callbacks::{Callbacks, Closed, Token};
 use express::Express;
 
+pub use map_runs::{MapRun, MapRunCounts, MapRunInfo, MapRunStatus, UpdateMapRun};
 pub use tags::MAX_TAGS;
 pub use versions::{CreateAlias, PublishOptions, UpdateAlias};
 pub use test_state::{
@@ -498,61 +501,6 @@ impl Service {
         let (live, task) = self.token_task(token)?;
         let _ = live.sender.send(Message::Heartbeat(task));
         Ok(())
-    }
-
-    /// `CreateActivity` (idempotent for the same name).
-    pub async fn create_activity(&self, name: &str, tags: Vec<(String, String)>) -> Result<Activity, Error> {
-        names::check_name(name)?;
-        let arn = format!("arn:aws:states:{}:{}:activity:{name}", self.region(), self.account_id());
-        Ok(self.inner.activities.create(Activity { arn, name: name.to_owned(), created: now(), tags }))
-    }
-
-    pub async fn describe_activity(&self, arn: &str) -> Result<Activity, Error> {
-        names::check_activity_arn(arn)?;
-        self.inner
-            .activities
-            .get(arn)
-            .ok_or_else(|| Error::ActivityDoesNotExist(format!("Activity Does Not Exist: '{arn}'")))
-    }
-
-    pub async fn delete_activity(&self, arn: &str) -> Result<(), Error> {
-        names::check_activity_arn(arn)?;
-        self.inner.activities.delete(arn);
-        Ok(())
-    }
-
-    pub async fn list_activities(&self, page: PageRequest) -> Result<Page<Activity>, Error> {
-        let activities = self.inner.activities.list();
-        let start = match &page.token {
-            Some(token) => token.parse::<usize>().map_err(|_| Error::InvalidToken(format!("Invalid Token: '{token}'")))?,
-            None => 0,
-        };
-        let limit = if page.limit == 0 { 100 } else { page.limit.min(1000) };
-        let end = start.saturating_add(limit).min(activities.len());
-        let next_token = (end < activities.len()).then(|| end.to_string());
-        Ok(Page { items: activities.get(start..end).unwrap_or_default().to_vec(), next_token })
-    }
-
-    /// `GetActivityTask`: the next task of the activity, waiting up to `wait` (AWS: about 60 s); `None` when none came.
-    pub async fn get_activity_task(
-        &self,
-        arn: &str,
-        worker: Option<String>,
-        wait: std::time::Duration,
-    ) -> Result<Option<ActivityTask>, Error> {
-        self.describe_activity(arn).await?;
-        let deadline = tokio::time::Instant::now() + wait;
-        loop {
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            let Some(task) = self.inner.activities.poll(arn, left).await else { return Ok(None) };
-            // A task whose execution ended or timed out meanwhile is dropped; wait for the next.
-            if let Ok((live, id)) = self.token_task(&task.token) {
-                let worker = worker.clone().unwrap_or_default();
-                if live.sender.send(Message::Started(id, worker)).is_ok() {
-                    return Ok(Some(task));
-                }
-            }
-        }
     }
 
     /// The execution `arn`; when `until_end`, once it has ended.

@@ -5,6 +5,7 @@
 
 pub(crate) mod execution;
 pub(crate) mod history;
+pub(crate) mod map_run;
 pub(crate) mod redrive;
 pub(crate) mod state_machine;
 pub(crate) mod tagging;

@@ -543,3 +543,64 @@ pub(crate) fn aliases(page: Page<Alias>) -> api::ListStateMachineAliasesOutput {
         next_token: page.next_token,
     }
 }
+
+pub(crate) fn described_map_run(run: service::MapRun) -> api::DescribeMapRunOutput {
+    let info = run.info;
+    api::DescribeMapRunOutput {
+        map_run_arn: info.arn,
+        execution_arn: run.execution_arn,
+        status: match info.status {
+            service::MapRunStatus::Running => api::MapRunStatus::Running,
+            service::MapRunStatus::Succeeded => api::MapRunStatus::Succeeded,
+            service::MapRunStatus::Failed => api::MapRunStatus::Failed,
+            service::MapRunStatus::Aborted => api::MapRunStatus::Aborted,
+        },
+        start_date: seconds(info.start),
+        stop_date: info.stop.map(seconds),
+        max_concurrency: long(info.max_concurrency),
+        tolerated_failure_percentage: info.tolerated_failure_percentage,
+        tolerated_failure_count: long(info.tolerated_failure_count),
+        item_counts: map_run_counts(&info.items),
+        execution_counts: map_run_counts(&info.executions),
+        // Baton redrives an execution from its top-level state, which starts a new Map Run.
+        redrive_count: Some(0),
+        redrive_date: None,
+    }
+}
+
+/// Counters as AWS shows them: Baton has no timeouts per child execution and no ResultWriter.
+fn map_run_counts(counts: &service::MapRunCounts) -> api::MapRunCounts {
+    api::MapRunCounts {
+        pending: long(counts.pending),
+        running: long(counts.running),
+        succeeded: long(counts.succeeded),
+        failed: long(counts.failed),
+        timed_out: 0,
+        aborted: long(counts.aborted),
+        total: long(counts.total),
+        results_written: 0,
+        failures_not_redrivable: Some(0),
+        pending_redrive: Some(0),
+    }
+}
+
+pub(crate) fn map_runs(page: Page<service::MapRun>) -> api::ListMapRunsOutput {
+    api::ListMapRunsOutput {
+        map_runs: page
+            .items
+            .into_iter()
+            .map(|run| api::MapRunListItem {
+                execution_arn: run.execution_arn,
+                map_run_arn: run.info.arn,
+                state_machine_arn: run.state_machine_arn,
+                start_date: seconds(run.info.start),
+                stop_date: run.info.stop.map(seconds),
+            })
+            .collect(),
+        next_token: page.next_token,
+    }
+}
+
+fn long(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}

@@ -15,7 +15,7 @@ use tokio::net::TcpListener;
 
 use runtime::service::Service;
 
-use crate::actions::{execution, history, redrive, state_machine, tagging, task, test_state, validation, versions};
+use crate::actions::{execution, history, map_run, redrive, state_machine, tagging, task, test_state, validation, versions};
 use crate::error::ApiError;
 use crate::home;
 
@@ -86,6 +86,9 @@ async fn dispatch(State(service): State<Service>, request: Request) -> Response 
         "DeleteStateMachineAlias" => versions::delete_alias.call(request, service).await,
         "ListStateMachineAliases" => versions::list_aliases.call(request, service).await,
         "RedriveExecution" => redrive::redrive.call(request, service).await,
+        "DescribeMapRun" => map_run::describe.call(request, service).await,
+        "ListMapRuns" => map_run::list.call(request, service).await,
+        "UpdateMapRun" => map_run::update.call(request, service).await,
         other if api::ACTIONS.contains(&other) => {
             ApiError::unknown_operation(format!("Baton does not implement {other} yet")).into_response()
         }

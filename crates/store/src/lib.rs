@@ -120,6 +120,17 @@ pub struct Alias {
     pub updated: i64,
 }
 
+/// An activity: a named task queue that workers poll. Its ARN is `…:activity:<name>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Activity {
+    pub arn: String,
+    pub name: String,
+    /// Milliseconds since the Unix epoch.
+    pub created: i64,
+    /// Tags as (key, value), in insertion order.
+    pub tags: Vec<(String, String)>,
+}
+
 /// One history event as stored: its id and its wire JSON (`HistoryEvent::to_json`, as text).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
@@ -275,4 +286,18 @@ pub trait Store: Send + Sync + 'static {
         state_machine_arn: &str,
         page: PageRequest,
     ) -> impl Future<Output = Result<Page<Alias>, Error>> + Send;
+
+    /// `AlreadyExists` if an activity of that ARN exists (the service makes CreateActivity idempotent on top).
+    fn create_activity(&self, activity: Activity) -> impl Future<Output = Result<(), Error>> + Send;
+    fn activity(&self, arn: &str) -> impl Future<Output = Result<Option<Activity>, Error>> + Send;
+    /// `NotFound` if there is no such activity.
+    fn delete_activity(&self, arn: &str) -> impl Future<Output = Result<(), Error>> + Send;
+    /// Activities in creation order.
+    fn list_activities(&self, page: PageRequest) -> impl Future<Output = Result<Page<Activity>, Error>> + Send;
+    /// Replaces an activity's tags (nothing else changes); `NotFound` if it does not exist.
+    fn set_activity_tags(
+        &self,
+        arn: &str,
+        tags: Vec<(String, String)>,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
 }

@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rusqlite::Connection;
 
 use crate::{
-    Alias, Append, Error, Event, Execution, Page, PageRequest, Publish, Recovered, StateMachine, Status, Store, Version,
+    Activity, Alias, Append, Error, Event, Execution, Page, PageRequest, Publish, Recovered, StateMachine, Status, Store, Version,
 };
 
 pub use schema::SCHEMA_VERSION;
@@ -217,6 +217,29 @@ impl Store for Sqlite {
     async fn list_aliases(&self, state_machine_arn: &str, page: PageRequest) -> Result<Page<Alias>, Error> {
         let machine = state_machine_arn.to_owned();
         self.read(move |conn| read::list_aliases(conn, &machine, &page)).await
+    }
+
+    async fn create_activity(&self, activity: Activity) -> Result<(), Error> {
+        self.writer.call(writer::Op::CreateActivity(activity)).await
+    }
+
+    async fn activity(&self, arn: &str) -> Result<Option<Activity>, Error> {
+        let arn = arn.to_owned();
+        self.read(move |conn| read::activity(conn, &arn)).await
+    }
+
+    async fn delete_activity(&self, arn: &str) -> Result<(), Error> {
+        self.writer.call(writer::Op::DeleteActivity(arn.to_owned())).await
+    }
+
+    async fn list_activities(&self, page: PageRequest) -> Result<Page<Activity>, Error> {
+        self.read(move |conn| read::list_activities(conn, &page)).await
+    }
+
+    async fn set_activity_tags(&self, arn: &str, tags: Vec<(String, String)>) -> Result<(), Error> {
+        self.writer
+            .call(writer::Op::SetActivityTags(arn.to_owned(), tags))
+            .await
     }
 }
 

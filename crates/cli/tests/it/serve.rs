@@ -3,7 +3,8 @@
 //!
 //! They cover the acceptance list of the server: the whole lifecycle, every error code a client meets first, paging,
 //! StopExecution, StartSyncExecution on an Express machine, DescribeStateMachineForExecution, malformed requests that
-//! must not hurt the server, and crash recovery: executions parked in a Wait survive `kill -9` and a restart.
+//! must not hurt the server, and crash recovery: executions parked in a Wait, and activities with the tasks waiting on
+//! them, survive `kill -9` and a restart.
 //! Everything quicker and finer-grained is tested without sockets in `crates/server` (`Router::oneshot`).
 //!
 //! Every server is held by a `Server` guard that kills the process on drop, so a failing test leaves no child behind.
@@ -539,22 +540,35 @@ async fn executions_waiting_survive_kill_9_and_restart() {
 /// CI installs boto3, so it runs there.
 #[test]
 fn boto3_scenario() {
+    run_boto3("scenario.py");
+}
+
+/// The rest of the API with boto3 (`tests/boto3/rest_of_api.py`): activities with heartbeats, SendTaskFailure through
+/// a handed-off token, redrive, an HTTP Task, `.sync:2`, aliases, tags, ValidateStateMachineDefinition, TestState and
+/// the AWS CLI. Skipped with a note without boto3, as `boto3_scenario`.
+#[test]
+fn boto3_rest_of_api() {
+    run_boto3("rest_of_api.py");
+}
+
+/// Runs `tests/boto3/<script>` against this build's `baton` with a fresh data directory; it must exit 0.
+fn run_boto3(script: &str) {
     let has_boto3 = Command::new("python3").args(["-c", "import boto3"]).output().is_ok_and(|o| o.status.success());
     if !has_boto3 {
-        eprintln!("note: skipping the boto3 scenario: `python3 -c 'import boto3'` failed (pip install boto3==1.43.11)");
+        eprintln!("note: skipping the boto3 {script}: `python3 -c 'import boto3'` failed (pip install boto3==1.43.11)");
         return;
     }
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/boto3/scenario.py");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/boto3").join(script);
     let dir = data_dir();
     let status = Command::new("python3")
-        .arg(script)
+        .arg(&path)
         .arg("--baton")
         .arg(env!("CARGO_BIN_EXE_baton"))
         .arg("--data-dir")
         .arg(dir.path())
         .status()
         .expect("run python3");
-    assert!(status.success(), "the boto3 scenario failed: {status}");
+    assert!(status.success(), "the boto3 {script} failed: {status}");
 }
 
 /// Activities and task tokens: a worker with heartbeats completes a task; a missed heartbeat times a task out; a
@@ -868,4 +882,129 @@ async fn test_state_runs_one_state() {
         .await
         .expect_err("a state without Next or End");
     assert!(invalid.as_service_error().is_some_and(|e| e.is_invalid_definition()), "{invalid:?}");
+}
+
+/// Activities are durable: one created before a `kill -9` is still described and listed after the restart, with its
+/// tags, and its worker gets the task of the recovered execution that waits on it and completes that execution.
+#[tokio::test(flavor = "multi_thread")]
+async fn activities_survive_kill_9_and_restart() {
+    use aws_sdk_sfn::types::Tag;
+
+    let dir = data_dir();
+    let data = dir.path().join("data");
+    let mut server = Server::start(&data);
+    let client = server.client();
+    let created = client
+        .create_activity()
+        .name("durable-work")
+        .tags(Tag::builder().key("team").value("ops").build())
+        .send()
+        .await
+        .expect("create activity");
+    let activity = created.activity_arn().to_owned();
+    let definition = json!({"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": activity,
+        "TimeoutSeconds": 300, "End": true}}});
+    let machine = create(&client, "durable-activity", &definition, StateMachineType::Standard).await;
+    let arn = start(&client, &machine, "waits", &json!({"job": 42})).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !types(&arn, &history(&client, &arn, 100).await).contains(&"ActivityScheduled".to_owned()) {
+        assert!(Instant::now() < deadline, "the activity task was never scheduled");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    server.kill();
+    let server = Server::start(&data);
+    assert_eq!(server.resumed, 1, "the execution waiting on the activity resumed");
+    let client = server.client();
+
+    let described = client.describe_activity().activity_arn(&activity).send().await.expect("describe activity after restart");
+    assert_eq!(described.name(), "durable-work");
+    assert_eq!(described.creation_date(), created.creation_date(), "the creation date is kept");
+    let listed = client.list_activities().send().await.expect("list activities after restart");
+    let arns: Vec<&str> = listed.activities().iter().map(|a| a.activity_arn()).collect();
+    assert_eq!(arns, [activity.as_str()]);
+    let tags = client.list_tags_for_resource().resource_arn(&activity).send().await.expect("list tags");
+    let tags: Vec<(Option<&str>, Option<&str>)> = tags.tags().iter().map(|t| (t.key(), t.value())).collect();
+    assert_eq!(tags, [(Some("team"), Some("ops"))]);
+    let again = client.create_activity().name("durable-work").send().await.expect("create again");
+    assert_eq!(again.activity_arn(), activity, "CreateActivity is idempotent across the restart");
+
+    let task = client.get_activity_task().activity_arn(&activity).worker_name("after-restart").send().await.expect("get task");
+    let token = task.task_token().expect("the recovered execution's task").to_owned();
+    assert_eq!(serde_json::from_str::<Value>(task.input().expect("input")).expect("json"), json!({"job": 42}));
+    client.send_task_success().task_token(&token).output(r#"{"worked":true}"#).send().await.expect("success");
+    let done = finished(&client, &arn, Duration::from_secs(10)).await;
+    assert_eq!(done.status(), &ExecutionStatus::Succeeded, "{:?}", done.cause());
+    assert_eq!(done.output(), Some(r#"{"worked":true}"#));
+    let kinds = types(&arn, &history(&client, &arn, 100).await);
+    assert_eq!(kinds.last().map(String::as_str), Some("ExecutionSucceeded"), "{kinds:?}");
+    assert!(kinds.contains(&"ActivityStarted".to_owned()), "{kinds:?}");
+}
+
+/// Map Runs through the SDK: a distributed Map over 20 items that each wait 1 s, one at a time, is found by
+/// ListMapRuns and shows its counters move; UpdateMapRun raises its concurrency to 20 and the rest finish together.
+/// After the end (and after a `kill -9` and restart, which rebuilds the run from its triggers) DescribeMapRun shows
+/// SUCCEEDED with the raised limit, and a finished run cannot be updated.
+#[tokio::test(flavor = "multi_thread")]
+async fn update_map_run_raises_a_distributed_maps_concurrency() {
+    use aws_sdk_sfn::types::MapRunStatus;
+
+    let dir = data_dir();
+    let mut server = Server::start(dir.path());
+    let client = server.client();
+    let definition = json!({"StartAt": "Each", "States": {"Each": {
+        "Type": "Map", "MaxConcurrency": 1, "Label": "Slow",
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "Sleep", "States": {"Sleep": {"Type": "Wait", "Seconds": 1, "End": true}}},
+        "End": true}}});
+    let machine = create(&client, "slow-map", &definition, StateMachineType::Standard).await;
+    let items: Vec<u32> = (1..=20).collect();
+    let arn = start(&client, &machine, "run", &json!(items)).await;
+    let started = Instant::now();
+
+    let listed = client.list_map_runs().execution_arn(&arn).send().await.expect("list_map_runs");
+    assert_eq!(listed.map_runs().len(), 1, "{listed:?}");
+    let map_run = listed.map_runs()[0].map_run_arn().to_owned();
+    assert_eq!(map_run, "arn:aws:states:us-east-1:123456789012:mapRun:slow-map/Slow:run-1");
+    assert_eq!(listed.map_runs()[0].execution_arn(), arn);
+
+    let first = client.describe_map_run().map_run_arn(&map_run).send().await.expect("describe_map_run");
+    assert_eq!(first.status(), &MapRunStatus::Running);
+    assert_eq!(first.max_concurrency(), 1);
+    let counts = first.item_counts().expect("itemCounts");
+    assert_eq!((counts.total(), counts.running()), (20, 1), "{counts:?}");
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let moving = client.describe_map_run().map_run_arn(&map_run).send().await.expect("describe_map_run");
+    let counts = moving.item_counts().expect("itemCounts");
+    assert!(counts.succeeded() >= 2 && counts.running() == 1, "{counts:?}");
+
+    client.update_map_run().map_run_arn(&map_run).max_concurrency(20).send().await.expect("update_map_run");
+    let raised = client.describe_map_run().map_run_arn(&map_run).send().await.expect("describe_map_run");
+    assert_eq!(raised.max_concurrency(), 20);
+    let counts = raised.item_counts().expect("itemCounts");
+    assert_eq!(counts.pending(), 0, "every item runs at once: {counts:?}");
+    assert!(counts.running() > 1, "{counts:?}");
+
+    let done = finished(&client, &arn, Duration::from_secs(10)).await;
+    assert_eq!(done.status(), &ExecutionStatus::Succeeded, "{:?}", done.cause());
+    assert!(started.elapsed() < Duration::from_secs(10), "the raised concurrency did not help: {:?}", started.elapsed());
+
+    let check = |described: aws_sdk_sfn::operation::describe_map_run::DescribeMapRunOutput| {
+        assert_eq!(described.status(), &MapRunStatus::Succeeded);
+        assert_eq!(described.max_concurrency(), 20);
+        assert!(described.stop_date().is_some());
+        let counts = described.item_counts().expect("itemCounts");
+        assert_eq!((counts.total(), counts.succeeded(), counts.running()), (20, 20, 0), "{counts:?}");
+    };
+    check(client.describe_map_run().map_run_arn(&map_run).send().await.expect("describe_map_run"));
+    let again = client.update_map_run().map_run_arn(&map_run).max_concurrency(2).send().await;
+    let error = again.expect_err("a finished Map Run").into_service_error();
+    assert!(error.is_validation_exception(), "{error:?}");
+
+    server.kill();
+    let server = Server::start(dir.path());
+    let client = server.client();
+    check(client.describe_map_run().map_run_arn(&map_run).send().await.expect("describe_map_run after restart"));
+    let unknown = client.describe_map_run().map_run_arn(format!("{}9", map_run)).send().await;
+    assert!(unknown.expect_err("no such Map Run").into_service_error().is_resource_not_found(), "an unknown Map Run");
 }

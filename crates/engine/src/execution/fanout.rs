@@ -11,6 +11,7 @@ use asl::{Failure, errors};
 use crate::execution::dataflow::{Conclusion, jsonata_type};
 use crate::execution::{Execution, Flow, Frame, MapRun, Parent, Phase, Spawn, batch_value, details, display_plain, failure_of};
 use crate::history::EventDetails;
+use crate::map_run::{MapRunCounts, MapRunInfo, MapRunStatus, map_run_arn};
 use crate::variables::Scope;
 
 impl Execution {
@@ -90,13 +91,20 @@ impl Execution {
             Ok(tolerance) => tolerance,
             Err(failure) => return self.fail_state(fid, failure),
         };
-        let items = match &map.item_batcher {
+        let item_count = items.len() as u64;
+        let (items, batched) = match &map.item_batcher {
             Some(batcher) if distributed => match self.batch(frame, state, batcher, items, &effective) {
-                Ok(items) => items,
+                Ok(items) => (items, true),
                 Err(failure) => return self.fail_state(fid, failure),
             },
-            _ => items,
+            _ => (items, false),
         };
+        let weights: Vec<u64> = if batched {
+            items.iter().map(|batch| batch.get("Items").and_then(Value::as_array).map_or(1, |items| items.len() as u64)).collect()
+        } else {
+            Vec::new()
+        };
+        let mut record = None;
         if distributed {
             if map.item_reader.is_some() {
                 let failure = Failure::new(
@@ -105,21 +113,24 @@ impl Execution {
                 );
                 return self.fail_state(fid, failure);
             }
-            self.map_runs += 1;
             let label = map.label.clone().unwrap_or_else(|| state.name.clone());
-            let map_run_arn = format!(
-                "{}/{}:{}",
-                self.info.state_machine_arn.replacen(":stateMachine:", ":mapRun:", 1),
-                label,
-                self.map_runs
-            );
-            self.emit(fid, EventDetails::MapRunStarted { map_run_arn });
+            let arn = map_run_arn(&self.info.execution_arn, &self.info.state_machine_arn, &label, self.map_runs.len() + 1);
+            record = Some(self.map_runs.len());
+            self.map_runs.push(MapRunInfo {
+                arn: arn.clone(),
+                state_name: state.name.clone(),
+                status: MapRunStatus::Running,
+                start: self.now,
+                stop: None,
+                max_concurrency: concurrency as u64,
+                tolerated_failure_count: tolerated_count.unwrap_or(0),
+                tolerated_failure_percentage: tolerated_percentage.unwrap_or(0.0),
+                items: MapRunCounts::new(item_count),
+                executions: MapRunCounts::new(items.len() as u64),
+            });
+            self.emit(fid, EventDetails::MapRunStarted { map_run_arn: arn });
         }
-        let default = if distributed { self.limits.distributed_map_concurrency } else { self.limits.inline_map_concurrency };
-        let concurrency = match concurrency {
-            0 => default,
-            n => n.min(default.max(n)),
-        };
+        let concurrency = self.effective_concurrency(distributed, concurrency);
         let count = items.len();
         self.frame_mut(fid).phase = Phase::Map(Box::new(MapRun {
             items,
@@ -134,8 +145,54 @@ impl Execution {
             tolerated_percentage,
             distributed,
             failure: None,
+            record,
+            weights,
         }));
         Flow::Continue
+    }
+
+    /// How many iterations a Map runs at once for a MaxConcurrency of `configured` (0: the default for its mode).
+    fn effective_concurrency(&self, distributed: bool, configured: usize) -> usize {
+        match configured {
+            0 if distributed => self.limits.distributed_map_concurrency,
+            0 => self.limits.inline_map_concurrency,
+            n => n,
+        }
+    }
+
+    /// UpdateMapRun: new limits for the running Map run `arn`. More concurrency starts more iterations at once.
+    pub(super) fn update_map_run(
+        &mut self,
+        arn: &str,
+        max_concurrency: Option<u64>,
+        tolerated_count: Option<u64>,
+        tolerated_percentage: Option<f64>,
+    ) {
+        let Some(index) = self.map_runs.iter().position(|run| run.arn == arn && run.status == MapRunStatus::Running) else {
+            return;
+        };
+        let found = self.frames.iter().position(|frame| {
+            matches!(frame, Some(Frame { phase: Phase::Map(run), .. }) if run.record == Some(index))
+        });
+        let Some(fid) = found else { return };
+        let concurrency = max_concurrency.map(|n| self.effective_concurrency(true, usize::try_from(n).unwrap_or(usize::MAX)));
+        let Phase::Map(run) = &mut self.frame_mut(fid).phase else { return };
+        if let Some(concurrency) = concurrency {
+            run.concurrency = concurrency;
+        }
+        if tolerated_count.is_some() {
+            run.tolerated_count = tolerated_count;
+        }
+        if tolerated_percentage.is_some() {
+            run.tolerated_percentage = tolerated_percentage;
+        }
+        if let Some(record) = self.map_runs.get_mut(index) {
+            record.max_concurrency = max_concurrency.unwrap_or(record.max_concurrency);
+            record.tolerated_failure_count = tolerated_count.unwrap_or(record.tolerated_failure_count);
+            record.tolerated_failure_percentage = tolerated_percentage.unwrap_or(record.tolerated_failure_percentage);
+        }
+        // The Map's frame waits for its iterations; running it now starts as many more as the new limit allows.
+        self.queue.push_back(fid);
     }
 
     /// Starts iterations up to the concurrency limit, and settles the Map when every item is done or it failed.
@@ -148,7 +205,7 @@ impl Execution {
         let state = machine.workflow(workflow).state(state_id);
         let StateKind::Map(map) = &state.kind else { return Flow::Stop };
         loop {
-            let (index, item, distributed, effective) = {
+            let (index, item, distributed, effective, map_run, weight) = {
                 let Phase::Map(run) = &mut self.frame_mut(fid).phase else { return Flow::Stop };
                 if run.failure.is_some() || run.done == run.items.len() {
                     return self.map_settled(fid);
@@ -159,7 +216,7 @@ impl Execution {
                 let index = run.next;
                 run.next += 1;
                 let item = std::mem::take(run.items.get_mut(index).expect("invariant: index below items.len()"));
-                (index, item, run.distributed, std::mem::take(&mut run.effective))
+                (index, item, run.distributed, std::mem::take(&mut run.effective), run.record, run.weight(index))
             };
             let frame = self.frame(fid);
             let input = match &map.item_selector {
@@ -191,6 +248,9 @@ impl Execution {
             let spawn = Spawn { workflow: map.processor, state: start, parent, input, last_event: started, record, vars };
             let child = self.spawn(spawn);
             self.queue.push_back(child);
+            if let Some(map_run) = map_run.and_then(|i| self.map_runs.get_mut(i)) {
+                map_run.iteration_started(weight);
+            }
             if let Phase::Map(run) = &mut self.frame_mut(fid).phase {
                 run.running.push(child);
             }
@@ -203,6 +263,11 @@ impl Execution {
         let Phase::Map(run) = std::mem::replace(&mut frame.phase, Phase::Run) else { return Flow::Stop };
         let state = machine.workflow(frame.workflow).state(frame.state);
         let StateKind::Map(map) = &state.kind else { return Flow::Stop };
+        let now = self.now;
+        if let Some(record) = run.record.and_then(|i| self.map_runs.get_mut(i)) {
+            let status = if run.failure.is_some() { MapRunStatus::Failed } else { MapRunStatus::Succeeded };
+            record.ended(status, now);
+        }
         if let Some(failure) = run.failure {
             for child in run.running {
                 self.abort_frame(child);

@@ -27,6 +27,17 @@ pub(crate) struct Setup {
     /// How many times to redrive the execution when it fails, times out or is aborted.
     pub(crate) redrives: u32,
     pub(crate) limits: Limits,
+    /// UpdateMapRun calls, each at its time.
+    pub(crate) updates: Vec<Update>,
+}
+
+/// An UpdateMapRun at `after_ms` past the start.
+pub(crate) struct Update {
+    pub(crate) after_ms: i64,
+    pub(crate) map_run_arn: String,
+    pub(crate) max_concurrency: Option<u64>,
+    pub(crate) tolerated_failure_count: Option<u64>,
+    pub(crate) tolerated_failure_percentage: Option<f64>,
 }
 
 /// The answer to one task invocation: `{"return": v}`, `{"throw": {"error", "cause"}}` or `{"hang": true}` (never
@@ -52,11 +63,13 @@ pub(crate) struct Run {
     pub(crate) commands: Vec<Vec<Command>>,
 }
 
-/// Something on the agenda. The derived order ranks task answers before a stop before timers at the same instant.
+/// Something on the agenda. The derived order ranks task answers before a stop before an update before timers at
+/// the same instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Kind {
     Task,
     Stop,
+    Update,
     Timer,
 }
 
@@ -65,6 +78,8 @@ type Key = (i64, Kind, u64);
 enum Pending {
     Task(TaskId, Result<Value, Failure>),
     Stop(Option<String>, Option<String>),
+    /// An UpdateMapRun: the map run ARN, max concurrency, tolerated count and percentage.
+    Update(String, Option<u64>, Option<u64>, Option<f64>),
     Timer(TimerId),
 }
 
@@ -128,6 +143,18 @@ pub(crate) fn drive(machine: &Arc<StateMachine>, setup: &Setup, slice: Option<us
             Pending::Stop(stop.error.clone(), stop.cause.clone()),
         );
     }
+    for update in &setup.updates {
+        driver.schedule(
+            EPOCH_MS + update.after_ms,
+            Kind::Update,
+            Pending::Update(
+                update.map_run_arn.clone(),
+                update.max_concurrency,
+                update.tolerated_failure_count,
+                update.tolerated_failure_percentage,
+            ),
+        );
+    }
     let mut redrives = setup.redrives;
     driver.apply(Trigger::Start {
         input: setup.input.clone(),
@@ -165,6 +192,15 @@ pub(crate) fn drive(machine: &Arc<StateMachine>, setup: &Setup, slice: Option<us
                 Trigger::TimerFired { timer, now }
             }
             Pending::Stop(error, cause) => Trigger::Stop { error, cause, now },
+            Pending::Update(map_run_arn, max_concurrency, tolerated_failure_count, tolerated_failure_percentage) => {
+                Trigger::UpdateMapRun {
+                    map_run_arn,
+                    max_concurrency,
+                    tolerated_failure_count,
+                    tolerated_failure_percentage,
+                    now,
+                }
+            }
         };
         driver.apply(trigger);
     }

@@ -1,7 +1,7 @@
 //! The data-driven execution suite (`test_data/executions/*.json`) and the determinism check over the same cases.
 //!
-//! A case file holds `definition`, `input`, `script` (task answers in invocation order), optionally `stop` and
-//! `limits`, an optional `fixme` saying where today's snapshot differs from AWS, and `expected`: status, output or
+//! A case file holds `definition`, `input`, `script` (task answers in invocation order), optionally `stop`,
+//! `update_map_run` (UpdateMapRun calls) and `limits`, an optional `fixme` saying where today's snapshot differs from AWS, and `expected`: status, output or
 //! error and cause, and the history snapshot. `UPDATE_EXPECT=1 cargo test -p engine --test it` rewrites `expected`.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -47,6 +47,9 @@ fn replay_is_deterministic() {
         }
         if replayed.execution.status() != run.execution.status() {
             return Err(format!("{file}: replaying gave another status"));
+        }
+        if replayed.execution.map_runs() != run.execution.map_runs() {
+            return Err(format!("{file}: replaying gave other Map runs"));
         }
         let sliced = driver::drive(machine, setup, Some(1));
         if wire(sliced.execution.history()) != original {
@@ -99,7 +102,7 @@ fn for_each_case(mut f: impl FnMut(&str, &Value, &Arc<StateMachine>, &Setup) -> 
 
 fn check(file: &str, case: &Value, machine: &Arc<StateMachine>, setup: &Setup, update: bool) -> Result<(), String> {
     let run = driver::drive(machine, setup, None);
-    let actual = snapshot::expected(run.execution.status(), run.execution.history());
+    let actual = snapshot::expected(run.execution.status(), run.execution.history(), run.execution.map_runs());
     if update {
         // Blessing also brings a hand-edited file back to the canonical layout.
         let mut blessed = case.clone();

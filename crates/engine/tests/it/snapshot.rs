@@ -8,9 +8,9 @@
 use serde_json::{Map as Object, Value, json};
 
 use asl::Failure;
-use engine::{ErrorDetails, HistoryEvent, Limits, Status};
+use engine::{ErrorDetails, HistoryEvent, Limits, MapRunCounts, MapRunInfo, MapRunStatus, Status};
 
-use crate::driver::{EPOCH_MS, Scripted, Setup, Stop};
+use crate::driver::{EPOCH_MS, Scripted, Setup, Stop, Update};
 
 /// The setup a case file describes.
 pub(crate) fn setup(case: &Value) -> Setup {
@@ -31,7 +31,13 @@ pub(crate) fn setup(case: &Value) -> Setup {
     if let Some(bytes) = case.pointer("/limits/max_payload_bytes").and_then(Value::as_u64) {
         limits.max_payload_bytes = usize::try_from(bytes).expect("max_payload_bytes fits usize");
     }
+    let updates = match case.get("update_map_run") {
+        Some(Value::Array(items)) => items.iter().map(update).collect(),
+        None => Vec::new(),
+        Some(other) => panic!("\"update_map_run\" must be an array, not {other}"),
+    };
     Setup {
+        updates,
         input: case.get("input").cloned().unwrap_or_else(|| json!({})),
         script,
         stop,
@@ -67,13 +73,28 @@ fn scripted(item: &Value) -> Scripted {
     }
 }
 
+/// `{"after": seconds, "mapRunArn", "maxConcurrency"?, "toleratedFailureCount"?, "toleratedFailurePercentage"?}`.
+fn update(item: &Value) -> Update {
+    Update {
+        after_ms: seconds_ms(item.get("after").expect("an update needs \"after\" (seconds)")),
+        map_run_arn: item
+            .get("mapRunArn")
+            .and_then(Value::as_str)
+            .expect("an update needs a string \"mapRunArn\"")
+            .to_owned(),
+        max_concurrency: item.get("maxConcurrency").and_then(Value::as_u64),
+        tolerated_failure_count: item.get("toleratedFailureCount").and_then(Value::as_u64),
+        tolerated_failure_percentage: item.get("toleratedFailurePercentage").and_then(Value::as_f64),
+    }
+}
+
 fn seconds_ms(seconds: &Value) -> i64 {
     let seconds = seconds.as_f64().expect("seconds are a number");
     (seconds * 1000.0).round() as i64
 }
 
-/// The `expected` section for an execution's status and history.
-pub(crate) fn expected(status: &Status, history: &[HistoryEvent]) -> Value {
+/// The `expected` section for an execution's status, history and (when it has any) distributed Map runs.
+pub(crate) fn expected(status: &Status, history: &[HistoryEvent], map_runs: &[MapRunInfo]) -> Value {
     let mut object = Object::new();
     let error = |object: &mut Object<String, Value>, name: &str, e: &ErrorDetails| {
         object.insert("status".into(), name.into());
@@ -96,7 +117,37 @@ pub(crate) fn expected(status: &Status, history: &[HistoryEvent]) -> Value {
         }
     }
     object.insert("history".into(), Value::Array(history.iter().map(event).collect()));
+    if !map_runs.is_empty() {
+        object.insert("map_runs".into(), Value::Array(map_runs.iter().map(map_run).collect()));
+    }
     Value::Object(object)
+}
+
+/// A Map run as a snapshot line: times in seconds since the start, as events have them.
+fn map_run(run: &MapRunInfo) -> Value {
+    let t = |ms: i64| json!((ms - EPOCH_MS) as f64 / 1000.0);
+    let counts = |c: &MapRunCounts| {
+        json!({"pending": c.pending, "running": c.running, "succeeded": c.succeeded, "failed": c.failed,
+               "aborted": c.aborted, "total": c.total})
+    };
+    let status = match run.status {
+        MapRunStatus::Running => "RUNNING",
+        MapRunStatus::Succeeded => "SUCCEEDED",
+        MapRunStatus::Failed => "FAILED",
+        MapRunStatus::Aborted => "ABORTED",
+    };
+    json!({
+        "arn": run.arn,
+        "state": run.state_name,
+        "status": status,
+        "start": t(run.start),
+        "stop": run.stop.map(t),
+        "maxConcurrency": run.max_concurrency,
+        "toleratedFailureCount": run.tolerated_failure_count,
+        "toleratedFailurePercentage": run.tolerated_failure_percentage,
+        "items": counts(&run.items),
+        "executions": counts(&run.executions),
+    })
 }
 
 /// One event as a snapshot line (see the module header).
@@ -164,7 +215,7 @@ pub(crate) fn render_case(case: &Value) -> String {
                 for (j, (k, v)) in expected.iter().enumerate() {
                     out.push_str(&format!("    {}: ", Value::from(k.as_str())));
                     match (k.as_str(), v) {
-                        ("history", Value::Array(events)) => out.push_str(&lines(events, "    ")),
+                        ("history" | "map_runs", Value::Array(events)) => out.push_str(&lines(events, "    ")),
                         _ => out.push_str(&compact(v)),
                     }
                     out.push_str(if j + 1 < n { ",\n" } else { "\n" });

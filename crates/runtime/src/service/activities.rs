@@ -1,7 +1,9 @@
-//! Activities: their registry, and the queue of tasks each one has for workers, with long polling.
+//! Activities: CreateActivity, DescribeActivity, DeleteActivity, ListActivities, GetActivityTask, and the queue of
+//! tasks each activity has for workers, with long polling.
 //!
-//! The registry is kept in memory and is lost on restart; the tasks are not: a running execution's activity task is
-//! queued again when the execution is recovered (a task a worker had taken before the restart waits for its token).
+//! Activity records live in the store and survive a restart; their task queues live in memory and are rebuilt: a
+//! running execution's activity task is queued again when the execution is recovered (a task a worker had taken
+//! before the restart waits for its token). Tags of activities are set through `tags.rs`.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
@@ -9,15 +11,13 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-/// An activity as `DescribeActivity` shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Activity {
-    pub arn: String,
-    pub name: String,
-    /// Milliseconds since the Unix epoch.
-    pub created: i64,
-    pub tags: Vec<(String, String)>,
-}
+use store::{Activity, Page, PageRequest, Store};
+
+use crate::service::actor::Message;
+use crate::service::{Error, Service, internal, names, now, paging};
+
+/// How many times CreateActivity tries again when the activity it found is deleted before it can read it.
+const CREATE_ATTEMPTS: usize = 3;
 
 /// A task handed to a worker.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,63 +26,93 @@ pub struct ActivityTask {
     pub input: String,
 }
 
+/// The task queues of all activities, by activity ARN (tasks may wait for an activity nobody created yet).
 #[derive(Default)]
 pub(crate) struct Activities {
-    state: Mutex<State>,
+    queues: Mutex<BTreeMap<String, VecDeque<ActivityTask>>>,
     arrived: Notify,
 }
 
-#[derive(Default)]
-struct State {
-    /// Activities by ARN, in creation order of their names.
-    activities: BTreeMap<String, Activity>,
-    /// Tasks waiting for a worker, by activity ARN (tasks may wait for an activity nobody created yet).
-    queues: BTreeMap<String, VecDeque<ActivityTask>>,
-}
-
-impl Activities {
-    /// Creates an activity; the existing one if the name is taken (CreateActivity is idempotent).
-    pub(crate) fn create(&self, activity: Activity) -> Activity {
-        self.lock().activities.entry(activity.arn.clone()).or_insert(activity).clone()
-    }
-
-    pub(crate) fn get(&self, arn: &str) -> Option<Activity> {
-        self.lock().activities.get(arn).cloned()
-    }
-
-    /// Replaces an activity's tags; `false` if it does not exist.
-    pub(crate) fn set_tags(&self, arn: &str, tags: Vec<(String, String)>) -> bool {
-        match self.lock().activities.get_mut(arn) {
-            Some(activity) => {
-                activity.tags = tags;
-                true
+impl Service {
+    /// `CreateActivity`: idempotent on the name; an existing activity is returned as it is (AWS ignores the tags of a
+    /// repeated create).
+    pub async fn create_activity(&self, name: &str, tags: Vec<(String, String)>) -> Result<Activity, Error> {
+        names::check_name(name)?;
+        let arn = format!("arn:aws:states:{}:{}:activity:{name}", self.region(), self.account_id());
+        let activity = Activity { arn, name: name.to_owned(), created: now(), tags };
+        for _ in 0..CREATE_ATTEMPTS {
+            match self.inner.store.create_activity(activity.clone()).await {
+                Ok(()) => return Ok(activity),
+                Err(store::Error::AlreadyExists(_)) => {}
+                Err(error) => return Err(internal(error)),
             }
-            None => false,
+            if let Some(existing) = self.inner.store.activity(&activity.arn).await.map_err(internal)? {
+                return Ok(existing);
+            }
+        }
+        Err(internal(format!("activity {} was deleted and created again concurrently", activity.arn)))
+    }
+
+    pub async fn describe_activity(&self, arn: &str) -> Result<Activity, Error> {
+        names::check_activity_arn(arn)?;
+        self.inner
+            .store
+            .activity(arn)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| Error::ActivityDoesNotExist(format!("Activity Does Not Exist: '{arn}'")))
+    }
+
+    /// `DeleteActivity`; deleting an activity that does not exist succeeds, as in AWS.
+    pub async fn delete_activity(&self, arn: &str) -> Result<(), Error> {
+        names::check_activity_arn(arn)?;
+        match self.inner.store.delete_activity(arn).await {
+            Ok(()) | Err(store::Error::NotFound(_)) => Ok(()),
+            Err(error) => Err(internal(error)),
         }
     }
 
-    pub(crate) fn delete(&self, arn: &str) {
-        self.lock().activities.remove(arn);
+    /// `ListActivities`, in creation order.
+    pub async fn list_activities(&self, page: PageRequest) -> Result<Page<Activity>, Error> {
+        self.inner.store.list_activities(page).await.map_err(paging)
     }
 
-    pub(crate) fn list(&self) -> Vec<Activity> {
-        let mut activities: Vec<Activity> = self.lock().activities.values().cloned().collect();
-        activities.sort_by_key(|a| a.created);
-        activities
+    /// `GetActivityTask`: the next task of the activity, waiting up to `wait` (AWS: about 60 s); `None` when none came.
+    pub async fn get_activity_task(
+        &self,
+        arn: &str,
+        worker: Option<String>,
+        wait: Duration,
+    ) -> Result<Option<ActivityTask>, Error> {
+        self.describe_activity(arn).await?;
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let Some(task) = self.inner.activities.poll(arn, left).await else { return Ok(None) };
+            // A task whose execution ended or timed out meanwhile is dropped; wait for the next.
+            if let Ok((live, id)) = self.token_task(&task.token) {
+                let worker = worker.clone().unwrap_or_default();
+                if live.sender.send(Message::Started(id, worker)).is_ok() {
+                    return Ok(Some(task));
+                }
+            }
+        }
     }
+}
 
+impl Activities {
     /// Queues a task for the activity's workers.
     pub(crate) fn enqueue(&self, arn: &str, token: String, input: String) {
-        self.lock().queues.entry(arn.to_owned()).or_default().push_back(ActivityTask { token, input });
+        self.lock().entry(arn.to_owned()).or_default().push_back(ActivityTask { token, input });
         self.arrived.notify_waiters();
     }
 
     /// The next task of the activity, waiting up to `wait` for one.
-    pub(crate) async fn poll(&self, arn: &str, wait: Duration) -> Option<ActivityTask> {
+    async fn poll(&self, arn: &str, wait: Duration) -> Option<ActivityTask> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             let notified = self.arrived.notified();
-            if let Some(task) = self.lock().queues.get_mut(arn).and_then(VecDeque::pop_front) {
+            if let Some(task) = self.lock().get_mut(arn).and_then(VecDeque::pop_front) {
                 return Some(task);
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
@@ -91,8 +121,8 @@ impl Activities {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        // The registry stays consistent across a panic elsewhere; keep using it.
-        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, VecDeque<ActivityTask>>> {
+        // The queues stay consistent across a panic elsewhere; keep using them.
+        self.queues.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }

@@ -9,11 +9,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use asl::Failure;
-use engine::{Command, Status, TaskId, TaskRequest, TimerId, Trigger};
+use engine::{Command, MapRunInfo, Status, TaskId, TaskRequest, TimerId, Trigger};
 use store::{Append, Ending, Event, Store};
 
 use crate::resources::{Answer, Resources};
@@ -31,6 +31,10 @@ pub(crate) enum Message {
     Heartbeat(TaskId),
     Timer(TimerId),
     Stop { error: Option<String>, cause: Option<String> },
+    /// UpdateMapRun: committed as a step like any other message.
+    UpdateMapRun { map_run_arn: String, max_concurrency: Option<u64>, tolerated_failure_count: Option<u64>, tolerated_failure_percentage: Option<f64> },
+    /// A read of the execution's Map runs: answered without a step, once the messages before it are committed.
+    Inspect(oneshot::Sender<Vec<MapRunInfo>>),
 }
 
 /// The handle the service keeps for a running execution.
@@ -68,12 +72,17 @@ impl Actor {
         }
         while let Some(message) = self.receiver.recv().await {
             let mut steps = Vec::new();
-            self.fold(message, &mut steps);
+            let mut readers = Vec::new();
+            self.fold(message, &mut steps, &mut readers);
             while !self.broken && matches!(self.execution.status(), Status::Running) {
                 match self.receiver.try_recv() {
-                    Ok(message) => self.fold(message, &mut steps),
+                    Ok(message) => self.fold(message, &mut steps, &mut readers),
                     Err(_) => break,
                 }
+            }
+            if steps.is_empty() {
+                self.answer(readers);
+                continue;
             }
             let commands: Vec<Command> = steps.iter_mut().flat_map(|(_, commands)| std::mem::take(commands)).collect();
             let appends: Vec<Append> = steps.into_iter().map(|(append, _)| append).collect();
@@ -89,10 +98,18 @@ impl Actor {
                 self.inner.express.record_steps(&self.record.arn, appends);
             }
             self.perform(commands);
+            self.answer(readers);
             if self.broken || !matches!(self.execution.status(), Status::Running) {
                 self.finish();
                 return;
             }
+        }
+    }
+
+    /// Answers reads (`Message::Inspect`) with the committed state.
+    fn answer(&self, readers: Vec<oneshot::Sender<Vec<MapRunInfo>>>) {
+        for reader in readers {
+            let _ = reader.send(self.execution.map_runs().to_vec());
         }
     }
 
@@ -127,8 +144,8 @@ impl Actor {
         }
     }
 
-    /// Applies one message and records the step it makes.
-    fn fold(&mut self, message: Message, steps: &mut Vec<(Append, Vec<Command>)>) {
+    /// Applies one message and records the step it makes; a read waits in `readers` for the steps to commit.
+    fn fold(&mut self, message: Message, steps: &mut Vec<(Append, Vec<Command>)>, readers: &mut Vec<oneshot::Sender<Vec<MapRunInfo>>>) {
         let now = now();
         let trigger = match message {
             Message::Task(task, outcome) => {
@@ -145,6 +162,13 @@ impl Actor {
             Message::Submitted(task, output) => Trigger::TaskSubmitted { task, output, now },
             Message::Started(task, worker) => Trigger::TaskStarted { task, worker, now },
             Message::Heartbeat(task) => Trigger::TaskHeartbeat { task, now },
+            Message::UpdateMapRun { map_run_arn, max_concurrency, tolerated_failure_count, tolerated_failure_percentage } => {
+                Trigger::UpdateMapRun { map_run_arn, max_concurrency, tolerated_failure_count, tolerated_failure_percentage, now }
+            }
+            Message::Inspect(reader) => {
+                readers.push(reader);
+                return;
+            }
         };
         let before = self.execution.history().len();
         let stored = trigger.to_json().to_string();

@@ -4,8 +4,7 @@
 //! there); untagging a key that is not there does nothing; a resource holds at most `MAX_TAGS` tags, and a request
 //! that would leave more is refused whole with `TooManyTags`. Tags keep the order in which their keys were first set.
 //! The lengths of keys and values are the request's shape, checked by the server.
-//!
-//! Not here yet: activities (their ARNs are well formed, so an unknown one is `ResourceNotFound`).
+//! Both kinds keep their tags in the store.
 
 use store::Store;
 
@@ -59,21 +58,23 @@ impl Service {
                 let machine = self.inner.store.state_machine(arn).await.map_err(internal)?;
                 machine.map(|machine| machine.tags).ok_or_else(|| not_found(arn))
             }
-            Taggable::Activity => self.inner.activities.get(arn).map(|activity| activity.tags).ok_or_else(|| not_found(arn)),
+            Taggable::Activity => {
+                let activity = self.inner.store.activity(arn).await.map_err(internal)?;
+                activity.map(|activity| activity.tags).ok_or_else(|| not_found(arn))
+            }
         }
     }
 
     async fn set_tags(&self, arn: &str, tags: Vec<(String, String)>) -> Result<(), Error> {
-        match taggable(arn)? {
-            Taggable::StateMachine => match self.inner.store.set_state_machine_tags(arn, tags).await {
-                Ok(()) => Ok(()),
-                // Deleted between the read and the write.
-                Err(store::Error::NotFound(_)) => Err(not_found(arn)),
-                Err(error) => Err(internal(error)),
-            },
-            Taggable::Activity => {
-                if self.inner.activities.set_tags(arn, tags) { Ok(()) } else { Err(not_found(arn)) }
-            }
+        let set = match taggable(arn)? {
+            Taggable::StateMachine => self.inner.store.set_state_machine_tags(arn, tags).await,
+            Taggable::Activity => self.inner.store.set_activity_tags(arn, tags).await,
+        };
+        match set {
+            Ok(()) => Ok(()),
+            // Deleted between the read and the write.
+            Err(store::Error::NotFound(_)) => Err(not_found(arn)),
+            Err(error) => Err(internal(error)),
         }
     }
 }

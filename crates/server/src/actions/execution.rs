@@ -63,7 +63,8 @@ pub(crate) async fn list(
     Ok(AwsJson(convert::executions(page, filter)))
 }
 
-/// The state machine whose executions ListExecutions lists: Baton has no Map Runs to list instead.
+/// The state machine whose executions ListExecutions lists: Baton runs a Map Run's iterations inside the parent
+/// execution, so it has no child executions to list for a `mapRunArn`.
 fn list_target(input: &api::ListExecutionsInput) -> Result<&str, ApiError> {
     match (&input.state_machine_arn, &input.map_run_arn) {
         (Some(arn), None) => Ok(arn),
@@ -72,7 +73,7 @@ fn list_target(input: &api::ListExecutionsInput) -> Result<&str, ApiError> {
         )),
         (None, Some(arn)) => Err(ApiError::Client {
             code: "ResourceNotFound",
-            message: format!("Baton does not implement Map Runs yet: '{arn}'"),
+            message: format!("Baton does not list the child executions of Map Runs: '{arn}'"),
         }),
         (None, None) => Err(ApiError::validation("Must specify either stateMachineArn or mapRunArn")),
     }

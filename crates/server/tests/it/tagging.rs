@@ -208,3 +208,32 @@ async fn shapes_are_checked() {
         .await
         .assert_error("SerializationException");
 }
+
+/// Activities carry tags like state machines: given at creation, set, removed; a repeated CreateActivity keeps them.
+#[tokio::test]
+async fn activities_are_tagged() {
+    let api = api().await;
+    let create = json!({"name": "worker", "tags": [{"key": "team", "value": "a"}]});
+    let reply = api.call("CreateActivity", &create.to_string()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    let arn = reply.body["activityArn"].as_str().expect("activityArn").to_owned();
+    assert_eq!(tags(&api, &arn).await, json!({"tags": [{"key": "team", "value": "a"}]}));
+
+    let tag = json!({"resourceArn": arn, "tags": [{"key": "env", "value": "dev"}, {"key": "team", "value": "b"}]});
+    assert_eq!(api.call("TagResource", &tag.to_string()).await.status, StatusCode::OK);
+    let again = json!({"name": "worker", "tags": [{"key": "other", "value": "x"}]});
+    let reply = api.call("CreateActivity", &again.to_string()).await;
+    assert_eq!(reply.body["activityArn"].as_str(), Some(arn.as_str()), "{reply:?}");
+    assert_eq!(
+        tags(&api, &arn).await,
+        json!({"tags": [{"key": "team", "value": "b"}, {"key": "env", "value": "dev"}]})
+    );
+    let untag = json!({"resourceArn": arn, "tagKeys": ["team"]});
+    assert_eq!(api.call("UntagResource", &untag.to_string()).await.status, StatusCode::OK);
+    assert_eq!(tags(&api, &arn).await, json!({"tags": [{"key": "env", "value": "dev"}]}));
+
+    let delete = json!({"activityArn": arn});
+    assert_eq!(api.call("DeleteActivity", &delete.to_string()).await.status, StatusCode::OK);
+    let reply = api.call("ListTagsForResource", &json!({"resourceArn": arn}).to_string()).await;
+    assert_eq!((reply.status, reply.body["__type"].as_str()), (StatusCode::BAD_REQUEST, Some("ResourceNotFound")), "{reply:?}");
+}

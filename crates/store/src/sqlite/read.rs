@@ -6,9 +6,9 @@ use std::sync::{Mutex, PoisonError};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::sqlite::rows::{self, ALIAS_COLUMNS, EXECUTION_COLUMNS, List, MACHINE_COLUMNS, VERSION_COLUMNS};
+use crate::sqlite::rows::{self, ACTIVITY_COLUMNS, ALIAS_COLUMNS, EXECUTION_COLUMNS, List, MACHINE_COLUMNS, VERSION_COLUMNS};
 use crate::sqlite::{Location, db, schema};
-use crate::{Alias, Error, Event, Execution, Page, PageRequest, Recovered, StateMachine, Status, Version};
+use crate::{Activity, Alias, Error, Event, Execution, Page, PageRequest, Recovered, StateMachine, Status, Version};
 
 /// Idle connections kept for reuse; more are opened when reads overlap, and closed after.
 const MAX_IDLE: usize = 8;
@@ -210,6 +210,22 @@ pub(crate) fn list_aliases(conn: &mut Connection, machine: &str, page: &PageRequ
     );
     let items = collect(conn, &sql, params![machine, after, fetch(limit)], rows::alias)?;
     Ok(paginate(items, limit, List::Aliases))
+}
+
+pub(crate) fn activity(conn: &mut Connection, arn: &str) -> Result<Option<Activity>, Error> {
+    let sql = format!("SELECT {ACTIVITY_COLUMNS} FROM activities WHERE arn = ?1");
+    let row = conn
+        .prepare_cached(&sql)
+        .and_then(|mut s| s.query_row([arn], rows::activity).optional());
+    Ok(row.map_err(db)?.map(|(_, activity)| activity))
+}
+
+pub(crate) fn list_activities(conn: &mut Connection, page: &PageRequest) -> Result<Page<Activity>, Error> {
+    let after = rows::decode_token(List::Activities, page)?.unwrap_or(0);
+    let limit = rows::limit(page);
+    let sql = format!("SELECT {ACTIVITY_COLUMNS} FROM activities WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+    let items = collect(conn, &sql, params![after, fetch(limit)], rows::activity)?;
+    Ok(paginate(items, limit, List::Activities))
 }
 
 /// One more row than the page holds tells whether there is a next page.

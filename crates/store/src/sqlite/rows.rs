@@ -1,13 +1,13 @@
 //! How records map to SQLite rows and back, and the page tokens.
 //!
 //! Enums are stored as their AWS names (`RUNNING`, `STANDARD`) so the database reads well in `sqlite3`; tags as a
-//! JSON array of `[key, value]` pairs. A page token is `<list>.<last sort key>` (`sm.12`, `ex.40`, `hf.7`, `hr.7`):
+//! JSON array of `[key, value]` pairs. A page token is `<list>.<last sort key>` (`sm.12`, `ex.40`, `hf.7`, `hr.7`, `ac.3`):
 //! opaque to callers, checked strictly when it comes back.
 
 use rusqlite::Row;
 use rusqlite::types::Type;
 
-use crate::{Alias, Error, Execution, Kind, PageRequest, Route, StateMachine, Status, Version};
+use crate::{Activity, Alias, Error, Execution, Kind, PageRequest, Route, StateMachine, Status, Version};
 
 /// The columns `machine` reads, after `seq`.
 pub(crate) const MACHINE_COLUMNS: &str = "seq, arn, name, kind, definition, role_arn, logging_configuration, \
@@ -24,6 +24,9 @@ pub(crate) const VERSION_COLUMNS: &str =
 /// The columns `alias` reads, after `seq`.
 pub(crate) const ALIAS_COLUMNS: &str = "seq, arn, state_machine_arn, name, description, routing, created, updated";
 
+/// The columns `activity` reads, after `seq`.
+pub(crate) const ACTIVITY_COLUMNS: &str = "seq, arn, name, created, tags";
+
 pub(crate) const DEFAULT_LIMIT: usize = 100;
 pub(crate) const MAX_LIMIT: usize = 1000;
 
@@ -36,6 +39,7 @@ pub(crate) enum List {
     HistoryReverse,
     Versions,
     Aliases,
+    Activities,
 }
 
 impl List {
@@ -47,6 +51,7 @@ impl List {
             List::HistoryReverse => "hr",
             List::Versions => "sv",
             List::Aliases => "sa",
+            List::Activities => "ac",
         }
     }
 }
@@ -170,6 +175,19 @@ pub(crate) fn alias(row: &Row<'_>) -> rusqlite::Result<(i64, Alias)> {
         updated: row.get(7)?,
     };
     Ok((row.get(0)?, alias))
+}
+
+/// Reads `(seq, activity)` from a row selected with `ACTIVITY_COLUMNS`.
+pub(crate) fn activity(row: &Row<'_>) -> rusqlite::Result<(i64, Activity)> {
+    let tags: String = row.get(4)?;
+    let tags = serde_json::from_str(&tags).map_err(|e| corrupt(4, format!("tags {tags:?}: {e}")))?;
+    let activity = Activity {
+        arn: row.get(1)?,
+        name: row.get(2)?,
+        created: row.get(3)?,
+        tags,
+    };
+    Ok((row.get(0)?, activity))
 }
 
 /// Routes as stored: a JSON array of `[version ARN, weight]` pairs.

@@ -19,9 +19,9 @@ use crate::Error;
 use crate::sqlite::{Location, backend, db};
 
 /// The schema version this build writes: the number of migrations.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
-const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2];
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2, V3];
 
 const V1: &str = "
 CREATE TABLE state_machines (
@@ -109,6 +109,21 @@ CREATE TABLE aliases (
     routing TEXT NOT NULL
 ) STRICT;
 CREATE INDEX aliases_by_machine ON aliases (state_machine_arn);
+";
+
+/// Activities, which were kept in memory (and lost on restart) before.
+///
+/// `seq` is `AUTOINCREMENT`, as for state machines: activities are deleted and listed in creation order by `seq`, and a
+/// reused `seq` would put a new activity behind a page token handed out before. `tags` is a JSON array of
+/// `[key, value]` pairs.
+const V3: &str = "
+CREATE TABLE activities (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    arn TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    tags TEXT NOT NULL
+) STRICT;
 ";
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

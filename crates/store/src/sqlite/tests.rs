@@ -164,3 +164,64 @@ async fn version_1_database_migrates() {
     let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(version, SCHEMA_VERSION);
 }
+
+/// A database of schema version 2 (before activities were stored) opens, migrates to the current schema, keeps its
+/// machines, versions, aliases and running executions, and stores activities.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn version_2_database_migrates() {
+    use crate::sqlite::{FILE_NAME, SCHEMA_VERSION, Sqlite};
+    use crate::{Activity, PageRequest, Store};
+
+    let dir = tempfile::tempdir().unwrap();
+    let location = Location::File(dir.path().join(FILE_NAME));
+    {
+        let mut conn = schema::open_writer(&location).unwrap();
+        schema::migrate_to(&mut conn, &location, 2).unwrap();
+        let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(version, 2);
+        let tables: u32 = conn
+            .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'activities'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(tables, 0, "version 2 has no activities table");
+        conn.execute_batch(
+            r#"INSERT INTO state_machines (arn, name, kind, role_arn, revision_id, created, updated, tags, definition,
+                   last_version)
+               VALUES ('m', 'm', 'STANDARD', 'r', 'rev', 1, 2, '[["k","v"]]', '{}', 1);
+               INSERT INTO versions (state_machine_arn, number, revision_id, role_arn, created, definition)
+               VALUES ('m', 1, 'rev', 'r', 3, '{}');
+               INSERT INTO aliases (arn, state_machine_arn, name, created, updated, routing)
+               VALUES ('m:live', 'm', 'live', 4, 4, '[["m:1",100]]');
+               INSERT INTO executions (arn, status, kind, start, name, state_machine_arn, role_arn, input, definition,
+                   version_arn, alias_arn)
+               VALUES ('e', 'RUNNING', 'STANDARD', 5, 'e', 'm', 'r', '{}', '{}', 'm:1', 'm:live');
+               INSERT INTO events (execution, id, json) VALUES (1, 1, '{}');
+               INSERT INTO triggers (execution, seq, json) VALUES (1, 1, '{"t":1}');"#,
+        )
+        .unwrap();
+    }
+
+    let store = Sqlite::open(dir.path()).unwrap();
+    let machine = store.state_machine("m").await.unwrap().unwrap();
+    assert_eq!(machine.tags, vec![("k".to_owned(), "v".to_owned())]);
+    assert_eq!(store.version("m", 1).await.unwrap().map(|v| v.created), Some(3));
+    let alias = store.alias("m:live").await.unwrap().unwrap();
+    assert_eq!(alias.routing.first().map(|r| (r.version_arn.as_str(), r.weight)), Some(("m:1", 100)));
+    let mut expected = execution("e");
+    expected.start = 5;
+    expected.version_arn = Some("m:1".to_owned());
+    expected.alias_arn = Some("m:live".to_owned());
+    assert_eq!(store.execution("e").await.unwrap(), Some(expected));
+    let running = store.running().await.unwrap();
+    assert_eq!(running.first().map(|r| r.triggers.clone()), Some(vec![r#"{"t":1}"#.to_owned()]));
+    store.append(vec![step("e", 2)]).await.unwrap();
+    // The new table works on the migrated database.
+    let activity = Activity { arn: "a".to_owned(), name: "a".to_owned(), created: 6, tags: Vec::new() };
+    store.create_activity(activity.clone()).await.unwrap();
+    let listed = store.list_activities(PageRequest::default()).await.unwrap();
+    assert_eq!(listed.items, [activity]);
+    drop(store);
+    let conn = Connection::open(dir.path().join(FILE_NAME)).unwrap();
+    let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+    assert_eq!(SCHEMA_VERSION, 3);
+}

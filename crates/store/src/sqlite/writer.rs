@@ -16,7 +16,7 @@ use tokio::sync::oneshot;
 
 use crate::sqlite::rows::{self, kind_str, routing_from_json, routing_json, status_str, tags_json};
 use crate::sqlite::{MAX_BATCH_STEPS, Stats, backend};
-use crate::{Alias, Append, Error, Execution, Publish, StateMachine, Status};
+use crate::{Activity, Alias, Append, Error, Execution, Publish, StateMachine, Status};
 
 /// A write the store was asked to do.
 pub(crate) enum Op {
@@ -32,6 +32,9 @@ pub(crate) enum Op {
     CreateAlias(Alias),
     UpdateAlias(Alias),
     DeleteAlias(String),
+    CreateActivity(Activity),
+    DeleteActivity(String),
+    SetActivityTags(String, Vec<(String, String)>),
 }
 
 impl Op {
@@ -340,6 +343,34 @@ pub(crate) fn apply(conn: &Connection, op: &Op) -> Result<(), Failure> {
                 .prepare_cached("DELETE FROM aliases WHERE arn = ?1")?
                 .execute([arn])?;
             if deleted == 0 {
+                Err(Error::NotFound(arn.clone()).into())
+            } else {
+                Ok(())
+            }
+        }
+        Op::CreateActivity(activity) => {
+            let tags = tags_json(&activity.tags)?;
+            let inserted = conn
+                .prepare_cached("INSERT INTO activities (arn, name, created, tags) VALUES (?1, ?2, ?3, ?4)")?
+                .execute(params![activity.arn, activity.name, activity.created, tags]);
+            unique(inserted, &activity.arn)
+        }
+        Op::DeleteActivity(arn) => {
+            let deleted = conn
+                .prepare_cached("DELETE FROM activities WHERE arn = ?1")?
+                .execute([arn])?;
+            if deleted == 0 {
+                Err(Error::NotFound(arn.clone()).into())
+            } else {
+                Ok(())
+            }
+        }
+        Op::SetActivityTags(arn, tags) => {
+            let tags = tags_json(tags)?;
+            let updated = conn
+                .prepare_cached("UPDATE activities SET tags = ?2 WHERE arn = ?1")?
+                .execute(params![arn, tags])?;
+            if updated == 0 {
                 Err(Error::NotFound(arn.clone()).into())
             } else {
                 Ok(())

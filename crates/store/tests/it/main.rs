@@ -45,3 +45,5 @@ store_test!(versions_lifecycle);
 store_test!(aliases_lifecycle);
 store_test!(executions_remember_version_and_alias);
 store_test!(redrive);
+store_test!(activities_lifecycle);
+store_test!(activities_paging);

@@ -1,6 +1,6 @@
 //! The conformance suite: what every `Store` backend must do, written once against `&impl Store`.
 
-use store::{Alias, Ending, Error, Event, Publish, Route, Status, Store};
+use store::{Activity, Alias, Ending, Error, Event, Publish, Route, Status, Store};
 
 use crate::fixtures::{ACCOUNT, all_pages, execution, join_all, machine, page, step, succeeded};
 
@@ -677,4 +677,78 @@ pub(crate) async fn redrive(store: &impl Store) {
 
 fn ids(events: &[Event]) -> Vec<u64> {
     events.iter().map(|e| e.id).collect()
+}
+
+fn activity(name: &str) -> Activity {
+    Activity {
+        arn: format!("{ACCOUNT}:activity:{name}"),
+        name: name.to_owned(),
+        created: 1_700_000_000_000,
+        tags: vec![("team".to_owned(), "ops".to_owned())],
+    }
+}
+
+pub(crate) async fn activities_lifecycle(store: &impl Store) {
+    let a = activity("work");
+    store.create_activity(a.clone()).await.unwrap();
+    assert_eq!(store.activity(&a.arn).await.unwrap(), Some(a.clone()));
+    // A second create of the same ARN is refused and changes nothing (the service answers with the first).
+    let mut other = a.clone();
+    other.created = 5;
+    other.tags = Vec::new();
+    let r = store.create_activity(other).await;
+    assert!(matches!(&r, Err(Error::AlreadyExists(arn)) if *arn == a.arn), "{r:?}");
+    assert_eq!(store.activity(&a.arn).await.unwrap(), Some(a.clone()));
+
+    // Tags are replaced whole, in the order given; nothing else changes.
+    let tags = vec![("z".to_owned(), String::new()), ("ü ключ".to_owned(), "v\"'".to_owned())];
+    store.set_activity_tags(&a.arn, tags.clone()).await.unwrap();
+    assert_eq!(store.activity(&a.arn).await.unwrap(), Some(Activity { tags, ..a.clone() }));
+    store.set_activity_tags(&a.arn, Vec::new()).await.unwrap();
+    assert!(store.activity(&a.arn).await.unwrap().unwrap().tags.is_empty());
+
+    store.delete_activity(&a.arn).await.unwrap();
+    assert_eq!(store.activity(&a.arn).await.unwrap(), None);
+    let r = store.delete_activity(&a.arn).await;
+    assert!(matches!(&r, Err(Error::NotFound(arn)) if *arn == a.arn), "{r:?}");
+    let r = store.set_activity_tags(&a.arn, Vec::new()).await;
+    assert!(matches!(&r, Err(Error::NotFound(arn)) if *arn == a.arn), "{r:?}");
+    // A deleted activity's name can be created again.
+    store.create_activity(a.clone()).await.unwrap();
+    assert_eq!(store.activity(&a.arn).await.unwrap(), Some(a));
+    assert_eq!(store.activity("arn:nothing").await.unwrap(), None);
+}
+
+pub(crate) async fn activities_paging(store: &impl Store) {
+    // Names sort differently from creation order, which is the order of the list.
+    let names: Vec<String> = (0..12).map(|i| format!("a{}", (i * 5) % 12)).collect();
+    for name in &names {
+        store.create_activity(activity(name)).await.unwrap();
+    }
+    // A deleted activity is skipped; one deleted and created again after its page was handed out is a new activity,
+    // listed again at the end.
+    store.delete_activity(&activity("a5").arn).await.unwrap();
+    let first = store.list_activities(page(None, 5)).await.unwrap();
+    let last_of_first = first.items.last().unwrap().clone();
+    store.delete_activity(&last_of_first.arn).await.unwrap();
+    store.create_activity(last_of_first.clone()).await.unwrap();
+    let mut seen: Vec<String> = first.items.into_iter().map(|a| a.name).collect();
+    let mut token = first.next_token;
+    let mut sizes = vec![seen.len()];
+    while let Some(next) = token {
+        let more = store.list_activities(page(Some(next), 5)).await.unwrap();
+        sizes.push(more.items.len());
+        seen.extend(more.items.into_iter().map(|a| a.name));
+        token = more.next_token;
+    }
+    let expected: Vec<&str> = names.iter().map(String::as_str).filter(|n| *n != "a5").chain([last_of_first.name.as_str()]).collect();
+    assert_eq!(seen, expected);
+    assert_eq!(sizes, [5, 5, 2]);
+
+    let whole = store.list_activities(page(None, 0)).await.unwrap();
+    assert_eq!((whole.items.len(), whole.next_token), (11, None));
+    for bad in ["garbage", "ac.", "ac.-1", "sm.1"] {
+        let r = store.list_activities(page(Some(bad.to_owned()), 0)).await;
+        assert!(matches!(&r, Err(Error::InvalidToken(t)) if t == bad), "{bad:?}: {r:?}");
+    }
 }
