@@ -621,6 +621,8 @@ impl Service {
             cause: None,
             version_arn: target.version_arn,
             alias_arn: target.alias_arn,
+            redrive_count: 0,
+            redrive_date: None,
         };
         if express {
             self.inner.express.insert(record.clone(), first);
@@ -712,7 +714,7 @@ impl Service {
         let stored = trigger.to_json().to_string();
         let commands = rebuilt.execution.apply(trigger);
         let first = actor::step(arn, stored, &rebuilt.execution, before);
-        match self.inner.store.redrive_execution(arn, first).await {
+        match self.inner.store.redrive_execution(arn, now, first).await {
             Ok(()) => {}
             Err(store::Error::NotRedrivable(_)) => {
                 return Err(Error::ExecutionNotRedrivable(format!("Execution cannot be redriven: '{arn}'")));
@@ -720,6 +722,8 @@ impl Service {
             Err(error) => return Err(internal(error)),
         }
         record.status = Status::Running;
+        record.redrive_count += 1;
+        record.redrive_date = Some(now);
         record.stop = None;
         record.output = None;
         record.error = None;

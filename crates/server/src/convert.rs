@@ -320,6 +320,7 @@ pub(crate) fn sync_execution(execution: Execution, included: IncludedData) -> ap
 
 pub(crate) fn described_execution(execution: Execution, included: IncludedData) -> api::DescribeExecutionOutput {
     let (input, input_details, output, output_details) = data(&execution, included);
+    let redrive_status = redrive_status(&execution).to_owned();
     api::DescribeExecutionOutput {
         status: status_to_wire(execution.status),
         start_date: seconds(execution.start),
@@ -331,9 +332,9 @@ pub(crate) fn described_execution(execution: Execution, included: IncludedData) 
         map_run_arn: None,
         state_machine_version_arn: execution.version_arn,
         state_machine_alias_arn: execution.alias_arn,
-        redrive_count: None,
-        redrive_date: None,
-        redrive_status: None,
+        redrive_count: Some(i64::from(execution.redrive_count)),
+        redrive_date: execution.redrive_date.map(seconds),
+        redrive_status: Some(redrive_status),
         redrive_status_reason: None,
         execution_arn: execution.arn,
         state_machine_arn: execution.state_machine_arn,
@@ -341,6 +342,14 @@ pub(crate) fn described_execution(execution: Execution, included: IncludedData) 
         trace_header: execution.trace_header,
         error: execution.error,
         cause: execution.cause,
+    }
+}
+
+/// `redriveStatus`: whether RedriveExecution can run the execution again (Express executions never).
+fn redrive_status(execution: &Execution) -> &'static str {
+    match (execution.kind, execution.status) {
+        (Kind::Standard, Status::Failed | Status::TimedOut | Status::Aborted) => "REDRIVABLE",
+        _ => "NOT_REDRIVABLE",
     }
 }
 
@@ -353,8 +362,8 @@ pub(crate) fn execution_list_item(execution: Execution) -> api::ExecutionListIte
         item_count: None,
         state_machine_version_arn: execution.version_arn,
         state_machine_alias_arn: execution.alias_arn,
-        redrive_count: None,
-        redrive_date: None,
+        redrive_count: Some(i64::from(execution.redrive_count)),
+        redrive_date: execution.redrive_date.map(seconds),
         execution_arn: execution.arn,
         state_machine_arn: execution.state_machine_arn,
         name: execution.name,

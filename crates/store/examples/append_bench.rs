@@ -81,6 +81,8 @@ fn execution(arn: &str, i: u64) -> Execution {
         cause: None,
         version_arn: None,
         alias_arn: None,
+        redrive_count: 0,
+        redrive_date: None,
     }
 }
 

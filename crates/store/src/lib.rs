@@ -68,6 +68,9 @@ pub struct Execution {
     pub version_arn: Option<String>,
     /// The alias it was started through, if any.
     pub alias_arn: Option<String>,
+    /// How many times the execution was redriven, and when last.
+    pub redrive_count: u32,
+    pub redrive_date: Option<i64>,
 }
 
 /// A published state machine version: an immutable snapshot of a revision. Its ARN is the machine's ARN and
@@ -253,9 +256,9 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Page<Event>, Error>> + Send;
     /// Every execution still running, with its triggers, for recovery at start-up.
     fn running(&self) -> impl Future<Output = Result<Vec<Recovered>, Error>> + Send;
-    /// Sets a failed, timed-out or aborted execution running again and appends `first` (the redrive's step) in the
-    /// same transaction. `NotFound` if it does not exist, `NotRedrivable` if it runs or succeeded.
-    fn redrive_execution(&self, arn: &str, first: Append) -> impl Future<Output = Result<(), Error>> + Send;
+    /// Sets a failed, timed-out or aborted execution running again, counts the redrive at `date`, and appends `first`
+    /// (the redrive's step) in the same transaction. `NotFound` if it does not exist, `NotRedrivable` if it runs or succeeded.
+    fn redrive_execution(&self, arn: &str, date: i64, first: Append) -> impl Future<Output = Result<(), Error>> + Send;
     /// One execution, whatever its status, with its triggers in order (to rebuild it for a redrive).
     fn recovered(&self, arn: &str) -> impl Future<Output = Result<Option<Recovered>, Error>> + Send;
 

@@ -137,8 +137,8 @@ impl Store for Sqlite {
         self.writer.call(writer::Op::Append(steps)).await
     }
 
-    async fn redrive_execution(&self, arn: &str, first: Append) -> Result<(), Error> {
-        self.writer.call(writer::Op::RedriveExecution(arn.to_owned(), first)).await
+    async fn redrive_execution(&self, arn: &str, date: i64, first: Append) -> Result<(), Error> {
+        self.writer.call(writer::Op::RedriveExecution(arn.to_owned(), date, first)).await
     }
 
     async fn execution(&self, arn: &str) -> Result<Option<Execution>, Error> {

@@ -722,6 +722,8 @@ async fn a_failed_execution_is_redriven_and_succeeds() {
     assert_eq!(done.status(), &ExecutionStatus::Succeeded, "{:?}", done.cause());
     let output: Value = serde_json::from_str(done.output().expect("output")).expect("json");
     assert_eq!(output, json!({"in": 1, "prep": {"step": "prepared"}, "call": {"payload": {"fixed": true}, "redrives": 1}}));
+    assert_eq!(done.redrive_count(), Some(1));
+    assert!(done.redrive_date().is_some());
     let events = history(&client, &arn, 100).await;
     let kinds = types(&arn, &events);
     assert_eq!(kinds.iter().filter(|t| *t == "PassStateEntered").count(), 1, "the Pass state is not run again: {kinds:?}");

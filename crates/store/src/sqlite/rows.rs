@@ -15,7 +15,7 @@ pub(crate) const MACHINE_COLUMNS: &str = "seq, arn, name, kind, definition, role
 
 /// The columns `execution` reads, after `seq`.
 pub(crate) const EXECUTION_COLUMNS: &str = "seq, arn, name, state_machine_arn, definition, role_arn, kind, input, \
-     trace_header, status, start, stop, output, error, cause, version_arn, alias_arn";
+     trace_header, status, start, stop, output, error, cause, version_arn, alias_arn, redrive_count, redrive_date";
 
 /// The columns `version` reads, after `seq`.
 pub(crate) const VERSION_COLUMNS: &str =
@@ -143,6 +143,8 @@ pub(crate) fn execution(row: &Row<'_>) -> rusqlite::Result<(i64, Execution)> {
         cause: row.get(14)?,
         version_arn: row.get(15)?,
         alias_arn: row.get(16)?,
+        redrive_count: row.get(17)?,
+        redrive_date: row.get(18)?,
     };
     Ok((row.get(0)?, execution))
 }

@@ -19,9 +19,9 @@ use crate::Error;
 use crate::sqlite::{Location, backend, db};
 
 /// The schema version this build writes: the number of migrations.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
-const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2, V3];
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2, V3, V4];
 
 const V1: &str = "
 CREATE TABLE state_machines (
@@ -124,6 +124,12 @@ CREATE TABLE activities (
     created INTEGER NOT NULL,
     tags TEXT NOT NULL
 ) STRICT;
+";
+
+/// Redrives: how many, and the last one's date.
+const V4: &str = "
+ALTER TABLE executions ADD COLUMN redrive_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE executions ADD COLUMN redrive_date INTEGER;
 ";
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

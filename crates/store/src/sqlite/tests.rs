@@ -32,6 +32,8 @@ fn execution(arn: &str) -> Execution {
         cause: None,
         version_arn: None,
         alias_arn: None,
+        redrive_count: 0,
+        redrive_date: None,
     }
 }
 
@@ -223,5 +225,5 @@ async fn version_2_database_migrates() {
     let conn = Connection::open(dir.path().join(FILE_NAME)).unwrap();
     let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(version, SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 3);
+    assert_eq!(SCHEMA_VERSION, 4);
 }

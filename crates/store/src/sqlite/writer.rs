@@ -26,7 +26,7 @@ pub(crate) enum Op {
     SetStateMachineTags(String, Vec<(String, String)>),
     CreateExecution(Box<Execution>, Append),
     Append(Vec<Append>),
-    RedriveExecution(String, Append),
+    RedriveExecution(String, i64, Append),
     PublishVersion(Publish),
     DeleteVersion(String, u64),
     CreateAlias(Alias),
@@ -278,7 +278,7 @@ pub(crate) fn apply(conn: &Connection, op: &Op) -> Result<(), Failure> {
             let targets = check(conn, steps, None)?;
             write_steps(conn, steps, &targets, None)
         }
-        Op::RedriveExecution(arn, first) => {
+        Op::RedriveExecution(arn, date, first) => {
             let status: Option<String> = conn
                 .prepare_cached("SELECT status FROM executions WHERE arn = ?1")?
                 .query_row([arn], |row| row.get(0))
@@ -297,10 +297,10 @@ pub(crate) fn apply(conn: &Connection, op: &Op) -> Result<(), Failure> {
                 }
             }
             conn.prepare_cached(
-                "UPDATE executions SET status = 'RUNNING', stop = NULL, output = NULL, error = NULL, cause = NULL \
-                 WHERE arn = ?1",
+                "UPDATE executions SET status = 'RUNNING', stop = NULL, output = NULL, error = NULL, cause = NULL, \
+                 redrive_count = redrive_count + 1, redrive_date = ?2 WHERE arn = ?1",
             )?
-            .execute([arn])?;
+            .execute(params![arn, date])?;
             let targets = check(conn, std::slice::from_ref(first), None)?;
             write_steps(conn, std::slice::from_ref(first), &targets, None)
         }

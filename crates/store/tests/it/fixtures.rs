@@ -54,6 +54,8 @@ pub(crate) fn execution(machine: &str, name: &str) -> Execution {
         cause: None,
         version_arn: None,
         alias_arn: None,
+        redrive_count: 0,
+        redrive_date: None,
     }
 }
 

@@ -640,7 +640,7 @@ pub(crate) async fn executions_remember_version_and_alias(store: &impl Store) {
 pub(crate) async fn redrive(store: &impl Store) {
     let e = execution("m", "redriven");
     store.create_execution(e.clone(), step(&e.arn, 1, 2)).await.unwrap();
-    let r = store.redrive_execution(&e.arn, step(&e.arn, 3, 1)).await;
+    let r = store.redrive_execution(&e.arn, 20, step(&e.arn, 3, 1)).await;
     assert!(matches!(&r, Err(Error::NotRedrivable(arn)) if *arn == e.arn), "{r:?}");
     let mut last = step(&e.arn, 3, 1);
     last.ending = Some(Ending {
@@ -652,13 +652,14 @@ pub(crate) async fn redrive(store: &impl Store) {
     });
     store.append(vec![last]).await.unwrap();
     // A step that does not continue the history is refused, and leaves the execution as it was.
-    let r = store.redrive_execution(&e.arn, step(&e.arn, 7, 1)).await;
+    let r = store.redrive_execution(&e.arn, 20, step(&e.arn, 7, 1)).await;
     assert!(matches!(&r, Err(Error::Conflict { expected: 4, found: 7, .. })), "{r:?}");
     assert_eq!(store.execution(&e.arn).await.unwrap().unwrap().status, Status::Failed);
 
-    store.redrive_execution(&e.arn, step(&e.arn, 4, 2)).await.unwrap();
+    store.redrive_execution(&e.arn, 20, step(&e.arn, 4, 2)).await.unwrap();
     let redriven = store.execution(&e.arn).await.unwrap().unwrap();
-    assert_eq!(redriven, e, "running again, with no stop, output, error or cause");
+    let expected = store::Execution { redrive_count: 1, redrive_date: Some(20), ..e.clone() };
+    assert_eq!(redriven, expected, "running again, counted, with no stop, output, error or cause");
     let history = store.history(&e.arn, false, page(None, 0)).await.unwrap();
     assert_eq!(ids(&history.items), [1, 2, 3, 4, 5]);
     let running = store.running().await.unwrap();
@@ -668,10 +669,10 @@ pub(crate) async fn redrive(store: &impl Store) {
     let mut end = step(&e.arn, 7, 1);
     end.ending = Some(succeeded(12));
     store.append(vec![end]).await.unwrap();
-    let r = store.redrive_execution(&e.arn, step(&e.arn, 8, 1)).await;
+    let r = store.redrive_execution(&e.arn, 20, step(&e.arn, 8, 1)).await;
     assert!(matches!(&r, Err(Error::NotRedrivable(_))), "{r:?}");
     let missing = execution("m", "missing");
-    let r = store.redrive_execution(&missing.arn, step(&missing.arn, 1, 1)).await;
+    let r = store.redrive_execution(&missing.arn, 20, step(&missing.arn, 1, 1)).await;
     assert!(matches!(&r, Err(Error::NotFound(arn)) if *arn == missing.arn), "{r:?}");
 }
 
