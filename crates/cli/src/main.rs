@@ -1,6 +1,7 @@
 //! The `baton` binary: argument parsing and wiring; the work happens in the library crates.
 
 mod bench;
+mod graph;
 mod run;
 mod serve;
 mod validate;
@@ -25,6 +26,8 @@ enum Command {
     Serve(serve::Args),
     /// Check definitions and print every problem with its location.
     Validate(validate::Args),
+    /// Draw a definition as SVG, Graphviz DOT or a Mermaid flowchart.
+    Graph(graph::Args),
     /// Run the benchmark workloads in process and print state transitions per second.
     Bench(bench::Args),
 }
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run::run(*args),
         Command::Serve(args) => serve::run(args),
         Command::Validate(args) => validate::run(args),
+        Command::Graph(args) => graph::run(args),
         Command::Bench(args) => bench::run(args),
     };
     match result {

@@ -1,4 +1,4 @@
-//! The CLI contract: `baton run --json` results, exit codes, and `baton validate` diagnostics.
+//! The CLI contract: `baton run --json` results, exit codes, `baton validate` diagnostics, and `baton graph`.
 
 use std::process::Command;
 
@@ -173,4 +173,33 @@ fn http_task_retries_a_503() {
     );
     let targets = server.join().expect("server");
     assert_eq!(targets, ["GET /orders/7?fields=status&fields=order HTTP/1.1"; 2]);
+}
+
+#[test]
+fn graph_draws_svg_dot_and_mermaid() {
+    let file = write(
+        "graph.json",
+        r#"{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericGreaterThan":1,"Next":"A"}],"Default":"A"},"A":{"Type":"Pass","End":true}}}"#,
+    );
+    let path = file.to_str().expect("utf-8 path");
+    let svg = baton(&["graph", path]);
+    assert!(svg.status.success(), "{}", String::from_utf8_lossy(&svg.stderr));
+    let svg = String::from_utf8_lossy(&svg.stdout);
+    assert!(svg.starts_with("<svg ") && svg.contains(r#"data-state="C""#) && svg.contains(r#"data-state="A""#), "{svg}");
+    let dot = baton(&["graph", path, "--format", "dot"]);
+    assert!(String::from_utf8_lossy(&dot.stdout).starts_with("digraph "));
+    let out = file.with_extension("mmd");
+    let mermaid = baton(&["graph", path, "--format", "mermaid", "--output", out.to_str().expect("utf-8 path")]);
+    assert!(mermaid.status.success() && mermaid.stdout.is_empty());
+    let text = std::fs::read_to_string(&out).expect("mermaid written");
+    assert!(text.starts_with("flowchart TD\n") && text.contains(r#"n1 -->|"$.n #gt; 1"| n2"#), "{text}");
+}
+
+#[test]
+fn graph_of_an_invalid_definition_lists_problems_and_exits_2() {
+    let file = write("graph-invalid.json", r#"{"StartAt":"Nope","States":{"A":{"Type":"Pass","End":true}}}"#);
+    let output = baton(&["graph", file.to_str().expect("utf-8 path")]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("/StartAt"));
 }

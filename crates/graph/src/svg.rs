@@ -1,0 +1,234 @@
+//! The graph drawn as SVG, the picture the CLI writes and the console embeds.
+//!
+//! Every state is a `<g data-state="NAME" class="state TYPE">` (plus `data-status` when `Statuses` has one), so the
+//! console can colour and link states with CSS and a query selector alone. Styling is one embedded `<style>`;
+//! the console may override it. Not here: positions (`layout`).
+
+use std::fmt::Write;
+
+use crate::build::{EdgeKind, Graph, NodeId, NodeKind, StateType};
+use crate::layout::{CHOICE_TIP, LABEL_FONT, LABEL_HEIGHT, Layout, Point, Rect, label_width, type_label};
+use crate::text::xml;
+use crate::{Status, Statuses};
+
+const STYLE: &str = r#"
+.baton-graph text { font-family: "Inter", "Segoe UI", "Helvetica Neue", Helvetica, Arial, sans-serif; }
+.baton-graph .shape { stroke-width: 1.5; }
+.baton-graph .name { font-size: 13px; font-weight: 600; fill: #1f2933; }
+.baton-graph .type { font-size: 10.5px; fill: #66707a; letter-spacing: 0.02em; }
+.baton-graph .task > .shape { fill: #eaf2fd; stroke: #3b7dd8; }
+.baton-graph .pass > .shape { fill: #f3f4f6; stroke: #8a939d; }
+.baton-graph .choice > .shape { fill: #fff6dd; stroke: #d29b0c; }
+.baton-graph .wait > .shape { fill: #f2edfc; stroke: #8161d1; }
+.baton-graph .succeed > .shape { fill: #e5f6eb; stroke: #2f9e5b; }
+.baton-graph .fail > .shape { fill: #fdeaea; stroke: #d44c4c; }
+.baton-graph .parallel > .shape, .baton-graph .map > .shape { fill: #f8f9fb; stroke: #9aa4b0; }
+.baton-graph .branch > .shape { fill: #ffffff; stroke: #c5ccd4; stroke-dasharray: 4 3; stroke-width: 1; }
+.baton-graph .marker > .shape { fill: #3d4752; stroke: #3d4752; }
+.baton-graph .marker > text { font-size: 12px; font-weight: 600; fill: #ffffff; }
+.baton-graph .edge > .line { fill: none; stroke: #7b8591; stroke-width: 1.4; }
+.baton-graph .edge.catch > .line { stroke: #d9772b; stroke-dasharray: 5 4; }
+.baton-graph .label > rect { fill: #ffffff; fill-opacity: 0.92; stroke: none; }
+.baton-graph .label > text { font-size: 11px; fill: #52606d; }
+.baton-graph .edge.catch .label > text { fill: #b85c16; }
+.baton-graph .edge.default .label > text { font-style: italic; }
+.baton-graph [data-status="succeeded"] > .shape { fill: #d6f5e0; stroke: #1f9d55; stroke-width: 2.5; }
+.baton-graph [data-status="failed"] > .shape { fill: #fddcdc; stroke: #d42f2f; stroke-width: 2.5; }
+.baton-graph [data-status="caught"] > .shape { fill: #ffe9d2; stroke: #e07b16; stroke-width: 2.5; }
+.baton-graph [data-status="running"] > .shape { fill: #dbe9ff; stroke: #2f6fe0; stroke-width: 2.5; stroke-dasharray: 6 3; }
+.baton-graph [data-status="not-run"] > .shape { fill: #fafafa; stroke: #d0d5da; }
+.baton-graph [data-status="not-run"] > text { fill-opacity: 0.55; }
+"#;
+
+/// `graph` drawn at the positions of `layout`, each state carrying its status from `statuses` if it has one.
+pub fn to_svg(graph: &Graph, layout: &Layout, statuses: &Statuses) -> String {
+    let mut out = String::new();
+    let (width, height) = (num(layout.width), num(layout.height));
+    let _ = writeln!(
+        out,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="baton-graph" width="{width}" height="{height}" viewBox="0 0 {width} {height}">"#
+    );
+    let _ = writeln!(out, "<style>{STYLE}</style>");
+    out.push_str(concat!(
+        "<defs>",
+        r##"<marker id="baton-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0L10,5L0,10z" fill="#7b8591"/></marker>"##,
+        r##"<marker id="baton-arrow-catch" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0L10,5L0,10z" fill="#d9772b"/></marker>"##,
+        "</defs>\n",
+    ));
+    let _ = writeln!(out, r##"<rect class="background" width="{width}" height="{height}" fill="#ffffff"/>"##);
+
+    // Boxes first, outermost first, so that what they hold is drawn over them; then edges; then the states.
+    let mut compounds: Vec<NodeId> = graph.ids().filter(|&id| graph.is_compound(id)).collect();
+    compounds.sort_by_key(|&id| (graph.depth(id), id));
+    for id in compounds {
+        compound(&mut out, graph, layout, statuses, id);
+    }
+    for (edge, path) in graph.edges().iter().zip(&layout.edges) {
+        if path.points.len() < 2 {
+            continue;
+        }
+        let class = match edge.kind {
+            EdgeKind::Next => "next",
+            EdgeKind::Choice => "choice",
+            EdgeKind::Default => "default",
+            EdgeKind::Catch => "catch",
+        };
+        let marker = if edge.kind == EdgeKind::Catch { "baton-arrow-catch" } else { "baton-arrow" };
+        let _ = write!(out, r#"<g class="edge {class}"{}{}>"#, end_attr("data-from", graph, edge.from), end_attr("data-to", graph, edge.to));
+        let _ = write!(out, r#"<path class="line" d="{}" marker-end="url(#{marker})"/>"#, path_data(&path.points));
+        if let (Some(label), Some(at)) = (&edge.label, path.label) {
+            let w = label_width(label);
+            let _ = write!(
+                out,
+                r#"<g class="label"><rect x="{}" y="{}" width="{}" height="{}" rx="3"/><text x="{}" y="{}" text-anchor="middle">{}</text></g>"#,
+                num(at.x - w / 2.0),
+                num(at.y - LABEL_HEIGHT / 2.0),
+                num(w),
+                num(LABEL_HEIGHT),
+                num(at.x),
+                num(at.y + LABEL_FONT * 0.36),
+                xml(label)
+            );
+        }
+        out.push_str("</g>\n");
+    }
+    for id in graph.ids().filter(|&id| !graph.is_compound(id)) {
+        leaf(&mut out, graph, layout, statuses, id);
+    }
+    out.push_str("</svg>\n");
+    out
+}
+
+fn leaf(out: &mut String, graph: &Graph, layout: &Layout, statuses: &Statuses, id: NodeId) {
+    let (Some(node), Some(r)) = (graph.node(id), layout.rect(id)) else { return };
+    match &node.kind {
+        NodeKind::Start | NodeKind::End => {
+            let (class, label) = if node.kind == NodeKind::Start { ("start", "Start") } else { ("end", "End") };
+            let _ = writeln!(
+                out,
+                r#"<g class="marker {class}"><rect class="shape" x="{}" y="{}" width="{}" height="{}" rx="{}"/><text x="{}" y="{}" text-anchor="middle">{label}</text></g>"#,
+                num(r.x),
+                num(r.y),
+                num(r.width),
+                num(r.height),
+                num(r.height / 2.0),
+                num(r.center_x()),
+                num(r.center_y() + 4.3),
+            );
+        }
+        NodeKind::State { name, kind } => {
+            let _ = write!(out, "{}", open_state(name, *kind, statuses));
+            if *kind == StateType::Choice {
+                let _ = write!(out, r#"<polygon class="shape" points="{}"/>"#, hexagon(r));
+            } else {
+                let _ = write!(
+                    out,
+                    r#"<rect class="shape" x="{}" y="{}" width="{}" height="{}" rx="8"/>"#,
+                    num(r.x),
+                    num(r.y),
+                    num(r.width),
+                    num(r.height)
+                );
+            }
+            let _ = writeln!(
+                out,
+                r#"<text class="name" x="{cx}" y="{}" text-anchor="middle">{}</text><text class="type" x="{cx}" y="{}" text-anchor="middle">{}</text></g>"#,
+                num(r.center_y() + 0.5),
+                xml(name),
+                num(r.center_y() + 14.5),
+                type_label(*kind),
+                cx = num(r.center_x()),
+            );
+        }
+        NodeKind::Branch { .. } => {}
+    }
+}
+
+fn compound(out: &mut String, graph: &Graph, layout: &Layout, statuses: &Statuses, id: NodeId) {
+    let (Some(node), Some(r)) = (graph.node(id), layout.rect(id)) else { return };
+    match &node.kind {
+        NodeKind::State { name, kind } => {
+            let _ = write!(out, "{}", open_state(name, *kind, statuses));
+            let _ = writeln!(
+                out,
+                r#"<rect class="shape" x="{}" y="{}" width="{}" height="{}" rx="10"/><text class="name" x="{}" y="{}">{}</text><text class="type" x="{}" y="{}" text-anchor="end">{}</text></g>"#,
+                num(r.x),
+                num(r.y),
+                num(r.width),
+                num(r.height),
+                num(r.x + 14.0),
+                num(r.y + 21.0),
+                xml(name),
+                num(r.right() - 14.0),
+                num(r.y + 21.0),
+                type_label(*kind),
+            );
+        }
+        NodeKind::Branch { index } => {
+            let _ = writeln!(
+                out,
+                r#"<g class="branch" data-branch="{index}"><rect class="shape" x="{}" y="{}" width="{}" height="{}" rx="8"/></g>"#,
+                num(r.x),
+                num(r.y),
+                num(r.width),
+                num(r.height)
+            );
+        }
+        NodeKind::Start | NodeKind::End => {}
+    }
+}
+
+fn open_state(name: &str, kind: StateType, statuses: &Statuses) -> String {
+    let class = type_label(kind).to_ascii_lowercase();
+    let status = statuses.get(name).map(|s: &Status| format!(r#" data-status="{}""#, s.as_str())).unwrap_or_default();
+    format!(r#"<g data-state="{}"{status} class="state {class}">"#, xml(name))
+}
+
+fn end_attr(attr: &str, graph: &Graph, id: NodeId) -> String {
+    match graph.state_name(id) {
+        Some(name) => format!(r#" {attr}="{}""#, xml(name)),
+        None => String::new(),
+    }
+}
+
+fn hexagon(r: Rect) -> String {
+    let tip = CHOICE_TIP.min(r.width / 2.0);
+    [
+        (r.x + tip, r.y),
+        (r.right() - tip, r.y),
+        (r.right(), r.center_y()),
+        (r.right() - tip, r.bottom()),
+        (r.x + tip, r.bottom()),
+        (r.x, r.center_y()),
+    ]
+    .iter()
+    .map(|(x, y)| format!("{},{}", num(*x), num(*y)))
+    .collect::<Vec<_>>()
+    .join(" ")
+}
+
+/// Straight segments where the points line up, otherwise curves leaving and entering vertically.
+fn path_data(points: &[Point]) -> String {
+    let mut d = String::new();
+    for (i, p) in points.iter().enumerate() {
+        if i == 0 {
+            let _ = write!(d, "M{},{}", num(p.x), num(p.y));
+            continue;
+        }
+        let Some(a) = points.get(i - 1) else { continue };
+        if (a.x - p.x).abs() < 0.5 || (a.y - p.y).abs() < 0.5 {
+            let _ = write!(d, " L{},{}", num(p.x), num(p.y));
+        } else {
+            let mid = (a.y + p.y) / 2.0;
+            let _ = write!(d, " C{},{} {},{} {},{}", num(a.x), num(mid), num(p.x), num(mid), num(p.x), num(p.y));
+        }
+    }
+    d
+}
+
+/// A coordinate with at most one decimal, and none when it is whole.
+fn num(value: f64) -> String {
+    let value = if value.is_finite() { (value * 10.0).round() / 10.0 } else { 0.0 };
+    let value = if value == 0.0 { 0.0 } else { value };
+    if value.fract() == 0.0 { format!("{value:.0}") } else { format!("{value:.1}") }
+}

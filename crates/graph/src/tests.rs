@@ -1,0 +1,382 @@
+//! Unit tests of the graph, the layout and the renderers: graphs as text, layouts by their invariants.
+
+use serde_json::{Value, json};
+
+use asl::model::StateMachine;
+
+use crate::{EdgeKind, Graph, Layout, NodeId, NodeKind, Rect, Status, Statuses, build, layout, to_dot, to_mermaid, to_svg};
+
+fn machine(definition: &Value) -> StateMachine {
+    asl::parse(&definition.to_string()).unwrap_or_else(|diagnostics| panic!("invalid test definition: {diagnostics:?}"))
+}
+
+fn name(graph: &Graph, id: NodeId) -> String {
+    match graph.node(id).map(|node| &node.kind) {
+        Some(NodeKind::Start) => "(start)".to_owned(),
+        Some(NodeKind::End) => "(end)".to_owned(),
+        Some(NodeKind::State { name, .. }) => name.clone(),
+        Some(NodeKind::Branch { index }) => format!("(branch {index})"),
+        None => "?".to_owned(),
+    }
+}
+
+/// The graph as text: the node tree, then one line per edge.
+fn render(graph: &Graph) -> String {
+    let mut out = String::new();
+    for id in graph.ids() {
+        let indent = "  ".repeat(graph.depth(id));
+        let kind = match graph.node(id).map(|node| &node.kind) {
+            Some(NodeKind::State { kind, .. }) => format!(" {kind:?}"),
+            _ => String::new(),
+        };
+        out.push_str(&format!("{indent}{}{kind}\n", name(graph, id)));
+    }
+    for edge in graph.edges() {
+        let dash = if edge.kind == EdgeKind::Catch { "-.->" } else { "-->" };
+        let label = edge.label.as_deref().map(|l| format!(" [{l}]")).unwrap_or_default();
+        out.push_str(&format!("{} {dash} {}{label}\n", name(graph, edge.from), name(graph, edge.to)));
+    }
+    out
+}
+
+#[track_caller]
+fn check_graph(definition: Value, expected: &str) {
+    let graph = build(&machine(&definition));
+    assert_eq!(render(&graph), expected);
+}
+
+fn small() -> Value {
+    json!({"StartAt": "Check", "States": {
+        "Check": {"Type": "Choice", "Choices": [
+            {"Variable": "$.n", "NumericGreaterThan": 3, "Next": "Work"},
+            {"And": [{"Variable": "$.s", "StringEquals": "x"}, {"Not": {"Variable": "$.b", "IsNull": true}}], "Next": "Done"}
+        ], "Default": "Oops"},
+        "Work": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:f",
+                 "Catch": [{"ErrorEquals": ["States.Timeout", "Custom"], "Next": "Oops"}], "Next": "Done"},
+        "Done": {"Type": "Succeed"},
+        "Oops": {"Type": "Fail", "Error": "E"}
+    }})
+}
+
+fn compound() -> Value {
+    json!({"StartAt": "Both", "States": {
+        "Both": {"Type": "Parallel", "Branches": [
+            {"StartAt": "A1", "States": {"A1": {"Type": "Pass", "Next": "A2"}, "A2": {"Type": "Pass", "End": true}}},
+            {"StartAt": "Each", "States": {"Each": {"Type": "Map", "ItemProcessor": {"StartAt": "Inner",
+                "States": {"Inner": {"Type": "Wait", "Seconds": 1, "End": true}}}, "End": true}}}
+        ], "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Failed"}], "Next": "Finish"},
+        "Finish": {"Type": "Pass", "End": true},
+        "Failed": {"Type": "Fail"}
+    }})
+}
+
+#[test]
+fn edges_and_labels() {
+    check_graph(
+        small(),
+        "(start)\nCheck Choice\nWork Task\nDone Succeed\nOops Fail\n(end)\n\
+         Check --> Work [$.n > 3]\n\
+         Check --> Done [$.s == \"x\" and (not $.b is null)]\n\
+         Check --> Oops [Default]\n\
+         Work --> Done\n\
+         Work -.-> Oops [States.Timeout, Custom]\n\
+         (start) --> Check\n\
+         Done --> (end)\n\
+         Oops --> (end)\n",
+    );
+}
+
+#[test]
+fn clusters_hold_branches_and_processors() {
+    check_graph(
+        compound(),
+        "(start)\nBoth Parallel\n  (branch 0)\n    A1 Pass\n    A2 Pass\n  (branch 1)\n    Each Map\n      Inner Wait\n\
+         Finish Pass\nFailed Fail\n(end)\n\
+         A1 --> A2\n\
+         Both --> Finish\n\
+         Both -.-> Failed [States.ALL]\n\
+         (start) --> Both\n\
+         Finish --> (end)\n\
+         Failed --> (end)\n",
+    );
+}
+
+#[test]
+fn jsonata_conditions_are_their_text() {
+    check_graph(
+        json!({"QueryLanguage": "JSONata", "StartAt": "C", "States": {
+            "C": {"Type": "Choice", "Choices": [{"Condition": "{% $states.input.n > 1 %}", "Next": "D"}], "Default": "D"},
+            "D": {"Type": "Succeed"}}}),
+        "(start)\nC Choice\nD Succeed\n(end)\nC --> D [$states.input.n > 1]\nC --> D [Default]\n(start) --> C\nD --> (end)\n",
+    );
+}
+
+/// A machine of `n` states with Choices, Catches, a loop back, and a Parallel and a Map in the middle.
+fn big(n: usize) -> Value {
+    let mut states = serde_json::Map::new();
+    let name = |i: usize| format!("State {i:02}");
+    for i in 0..n {
+        let next = if i + 1 < n { name(i + 1) } else { "Done".to_owned() };
+        let state = match i % 7 {
+            3 => json!({"Type": "Choice", "Choices": [
+                    {"Variable": "$.x", "NumericLessThan": i, "Next": next},
+                    {"Variable": "$.retry", "BooleanEquals": true, "Next": name(i.saturating_sub(2))}],
+                "Default": if i + 3 < n { name(i + 3) } else { "Done".to_owned() }}),
+            5 => json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Failed"}], "Next": next}),
+            _ if i == n / 2 => json!({"Type": "Parallel", "Branches": [
+                {"StartAt": "P1", "States": {"P1": {"Type": "Pass", "Next": "P2"}, "P2": {"Type": "Pass", "End": true}}},
+                {"StartAt": "P3", "States": {"P3": {"Type": "Wait", "Seconds": 1, "End": true}}}], "Next": next}),
+            _ if i == n / 3 => json!({"Type": "Map", "ItemProcessor": {"StartAt": "M1",
+                "States": {"M1": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}, "Next": next}),
+            _ => json!({"Type": "Pass", "Next": next}),
+        };
+        states.insert(name(i), state);
+    }
+    states.insert("Done".to_owned(), json!({"Type": "Succeed"}));
+    states.insert("Failed".to_owned(), json!({"Type": "Fail"}));
+    json!({"StartAt": name(0), "States": states})
+}
+
+fn overlap(a: Rect, b: Rect) -> bool {
+    a.x < b.right() - 0.01 && b.x < a.right() - 0.01 && a.y < b.bottom() - 0.01 && b.y < a.bottom() - 0.01
+}
+
+fn inside(inner: Rect, outer: Rect) -> bool {
+    inner.x >= outer.x - 0.01 && inner.y >= outer.y - 0.01 && inner.right() <= outer.right() + 0.01 && inner.bottom() <= outer.bottom() + 0.01
+}
+
+fn on_border(x: f64, y: f64, r: Rect) -> bool {
+    let within = |v: f64, lo: f64, hi: f64| v >= lo - 0.01 && v <= hi + 0.01;
+    within(x, r.x, r.right())
+        && within(y, r.y, r.bottom())
+        && [r.x, r.right()].iter().any(|e| (x - e).abs() < 0.01) | [r.y, r.bottom()].iter().any(|e| (y - e).abs() < 0.01)
+}
+
+/// The layout's invariants: siblings do not overlap, children sit inside their parent and the picture, every edge
+/// runs from its source's border to its target's, forward edges go down the ranks, and the same graph lays out the same.
+#[track_caller]
+fn check_layout(graph: &Graph) -> Layout {
+    let layout = layout(graph);
+    assert_eq!(layout, crate::layout(graph), "layout is deterministic");
+    let picture = Rect { x: 0.0, y: 0.0, width: layout.width, height: layout.height };
+    for a in graph.ids() {
+        let ra = layout.rect(a).expect("every node has a box");
+        assert!(ra.width > 0.0 && ra.height > 0.0, "{} has a size", name(graph, a));
+        let parent = graph.node(a).and_then(|node| node.parent);
+        let outer = parent.and_then(|p| layout.rect(p)).unwrap_or(picture);
+        assert!(inside(ra, outer), "{} lies inside its parent", name(graph, a));
+        for b in graph.ids().filter(|&b| b > a && graph.node(b).and_then(|node| node.parent) == parent) {
+            let rb = layout.rect(b).expect("every node has a box");
+            assert!(!overlap(ra, rb), "{} and {} overlap: {ra:?} {rb:?}", name(graph, a), name(graph, b));
+        }
+    }
+    for (edge, path) in graph.edges().iter().zip(&layout.edges) {
+        let what = format!("{} -> {}", name(graph, edge.from), name(graph, edge.to));
+        let (first, last) = (path.points.first().expect("edge drawn"), path.points.last().expect("edge drawn"));
+        assert!(on_border(first.x, first.y, layout.rect(edge.from).expect("box")), "{what} starts at its source");
+        assert!(on_border(last.x, last.y, layout.rect(edge.to).expect("box")), "{what} ends at its target");
+        let (from, to) = (layout.ranks[edge.from.0 as usize], layout.ranks[edge.to.0 as usize]);
+        if edge.from != edge.to {
+            if path.reversed {
+                assert!(to < from, "{what} closes a loop upwards");
+            } else {
+                assert!(to > from, "{what} goes down the ranks");
+            }
+        }
+        assert_eq!(path.label.is_some(), edge.label.is_some(), "{what} has its label placed");
+    }
+    layout
+}
+
+#[test]
+fn layout_invariants_small_and_compound() {
+    let graph = build(&machine(&small()));
+    let layout = check_layout(&graph);
+    assert!(layout.edges.iter().all(|path| !path.reversed), "an acyclic machine has no reversed edge");
+    check_layout(&build(&machine(&compound())));
+}
+
+#[test]
+fn loops_and_self_loops_lay_out() {
+    let definition = json!({"StartAt": "Poll", "States": {
+        "Poll": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Next": "Ready?"},
+        "Ready?": {"Type": "Choice", "Choices": [{"Variable": "$.done", "BooleanEquals": true, "Next": "Done"},
+            {"Variable": "$.spin", "IsPresent": true, "Next": "Spin"}], "Default": "Wait"},
+        "Wait": {"Type": "Wait", "Seconds": 5, "Next": "Poll"},
+        "Spin": {"Type": "Pass", "Next": "Spin"},
+        "Done": {"Type": "Succeed"}}});
+    let graph = build(&machine(&definition));
+    let layout = check_layout(&graph);
+    assert_eq!(layout.edges.iter().filter(|path| path.reversed).count(), 1, "one edge closes the polling loop");
+}
+
+#[test]
+fn sixty_states_lay_out_without_overlaps() {
+    let graph = build(&machine(&big(60)));
+    assert_eq!(graph.nodes().iter().filter(|node| matches!(node.kind, NodeKind::State { .. })).count(), 62 + 4);
+    let layout = check_layout(&graph);
+    assert!(layout.width < 3000.0, "stays readable: {} wide", layout.width);
+}
+
+#[test]
+fn dot_snapshot() {
+    let graph = build(&machine(&small()));
+    assert_eq!(
+        to_dot(&graph),
+        r##"digraph "state machine" {
+  graph [compound=true, rankdir=TB, nodesep=0.4, ranksep=0.45, fontname="Helvetica,Arial,sans-serif"];
+  node [shape=box, style="rounded,filled", fontname="Helvetica,Arial,sans-serif", fontsize=11, fillcolor="#eaf2fd", color="#3b7dd8"];
+  edge [fontname="Helvetica,Arial,sans-serif", fontsize=9, color="#7b8591"];
+  n0 [label="Start", shape=oval, fillcolor="#3d4752", color="#3d4752", fontcolor=white];
+  n1 [label="Check", shape=diamond, fillcolor="#fff6dd", color="#d29b0c"];
+  n2 [label="Work", shape=box, fillcolor="#eaf2fd", color="#3b7dd8"];
+  n3 [label="Done", shape=box, fillcolor="#e5f6eb", color="#2f9e5b"];
+  n4 [label="Oops", shape=box, fillcolor="#fdeaea", color="#d44c4c"];
+  n5 [label="End", shape=oval, fillcolor="#3d4752", color="#3d4752", fontcolor=white];
+  n1 -> n2 [label="$.n > 3"];
+  n1 -> n3 [label="$.s == \"x\" and (not $.b is null)"];
+  n1 -> n4 [label="Default"];
+  n2 -> n3;
+  n2 -> n4 [label="States.Timeout, Custom", style=dashed, color="#d9772b", fontcolor="#b85c16"];
+  n0 -> n1;
+  n3 -> n5;
+  n4 -> n5;
+}
+"##
+    );
+}
+
+#[test]
+fn dot_clusters_clip_edges() {
+    let dot = to_dot(&build(&machine(&compound())));
+    assert!(dot.contains("subgraph cluster_n1 {\n    label=\"Both (Parallel)\";"), "{dot}");
+    assert!(dot.contains("subgraph cluster_n2 {"), "{dot}");
+    assert!(dot.contains("n0 -> n3 [lhead=cluster_n1];"), "enters at the first branch's start: {dot}");
+    assert!(dot.contains("[ltail=cluster_n1]"), "{dot}");
+}
+
+#[test]
+fn mermaid_snapshot() {
+    let definition = json!({"StartAt": "Say \"hi\" #1", "States": {
+        "Say \"hi\" #1": {"Type": "Map", "ItemProcessor": {"StartAt": "A|B", "States": {"A|B": {"Type": "Pass", "End": true}}},
+            "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "No"}], "Next": "Yes?"},
+        "Yes?": {"Type": "Choice", "Choices": [{"Variable": "$.ok", "IsPresent": true, "Next": "No"}], "Default": "No"},
+        "No": {"Type": "Fail"}}});
+    assert_eq!(
+        to_mermaid(&build(&machine(&definition))),
+        r##"flowchart TD
+  n0(["Start"]):::marker
+  subgraph n1["Say #quot;hi#quot; #35;1 (Map)"]
+    n2("A#124;B"):::pass
+  end
+  n3{"Yes?"}:::choice
+  n4("No"):::fail
+  n5(["End"]):::marker
+  n1 --> n3
+  n1 -.->|"States.ALL"| n4
+  n3 -->|"$.ok is present"| n4
+  n3 -->|"Default"| n4
+  n0 --> n1
+  n4 --> n5
+  classDef marker fill:#3d4752,stroke:#3d4752,color:#ffffff
+  classDef task fill:#eaf2fd,stroke:#3b7dd8
+  classDef pass fill:#f3f4f6,stroke:#8a939d
+  classDef choice fill:#fff6dd,stroke:#d29b0c
+  classDef wait fill:#f2edfc,stroke:#8161d1
+  classDef succeed fill:#e5f6eb,stroke:#2f9e5b
+  classDef fail fill:#fdeaea,stroke:#d44c4c
+"##
+    );
+}
+
+/// A small XML well-formedness check: balanced tags, quoted unique attributes, escaped text. Returns every element
+/// as (name, attributes).
+fn parse_xml(text: &str) -> Vec<(String, Vec<(String, String)>)> {
+    let mut elements = Vec::new();
+    let mut open: Vec<String> = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find('<') {
+        check_text(&rest[..at]);
+        let end = rest[at..].find('>').expect("tag is closed") + at;
+        let tag = &rest[at + 1..end];
+        rest = &rest[end + 1..];
+        if let Some(name) = tag.strip_prefix('/') {
+            assert_eq!(open.pop().as_deref(), Some(name), "closing tag matches");
+            continue;
+        }
+        let (tag, closed) = match tag.strip_suffix('/') {
+            Some(tag) => (tag, true),
+            None => (tag, false),
+        };
+        let name_end = tag.find(char::is_whitespace).unwrap_or(tag.len());
+        let name = &tag[..name_end];
+        assert!(!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'), "tag name {name:?}");
+        let mut attributes: Vec<(String, String)> = Vec::new();
+        let mut attrs = tag[name_end..].trim();
+        while !attrs.is_empty() {
+            let eq = attrs.find("=\"").expect("attribute has a quoted value");
+            let key = attrs[..eq].trim();
+            let value_end = attrs[eq + 2..].find('"').expect("attribute value ends") + eq + 2;
+            let value = &attrs[eq + 2..value_end];
+            assert!(!value.contains('<'), "attribute {key} escapes <");
+            check_text(value);
+            assert!(attributes.iter().all(|(k, _)| k != key), "attribute {key} appears once");
+            attributes.push((key.to_owned(), value.to_owned()));
+            attrs = attrs[value_end + 1..].trim_start();
+        }
+        elements.push((name.to_owned(), attributes));
+        if !closed {
+            open.push(name.to_owned());
+        }
+    }
+    check_text(rest);
+    assert!(open.is_empty(), "every tag is closed: {open:?}");
+    elements
+}
+
+fn check_text(text: &str) {
+    for (i, _) in text.match_indices('&') {
+        let entity = &text[i..];
+        assert!(
+            ["&amp;", "&lt;", "&gt;", "&quot;", "&#39;"].iter().any(|e| entity.starts_with(e)),
+            "unescaped & in {text:?}"
+        );
+    }
+}
+
+#[test]
+fn svg_is_well_formed_and_marks_every_state() {
+    let definition = json!({"StartAt": "A <&> \"B\"", "States": {
+        "A <&> \"B\"": {"Type": "Pass", "Next": "Fan"},
+        "Fan": {"Type": "Parallel", "Branches": [{"StartAt": "X", "States": {"X": {"Type": "Succeed"}}}], "End": true}}});
+    let graph = build(&machine(&definition));
+    let statuses: Statuses = [("Fan".to_owned(), Status::Running), ("X".to_owned(), Status::Caught)].into();
+    let svg = to_svg(&graph, &layout(&graph), &statuses);
+    let elements = parse_xml(&svg);
+    assert_eq!(elements.first().map(|(name, _)| name.as_str()), Some("svg"));
+    let attr = |attrs: &[(String, String)], key: &str| attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+    let states: Vec<(String, Option<String>)> = elements
+        .iter()
+        .filter_map(|(_, attrs)| Some((attr(attrs, "data-state")?, attr(attrs, "data-status"))))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("Fan".to_owned(), Some("running".to_owned())),
+            ("A &lt;&amp;&gt; &quot;B&quot;".to_owned(), None),
+            ("X".to_owned(), Some("caught".to_owned())),
+        ],
+        "compound states are drawn first, then the others"
+    );
+}
+
+#[test]
+fn svg_of_sixty_states_is_well_formed() {
+    let graph = build(&machine(&big(60)));
+    let svg = to_svg(&graph, &layout(&graph), &Statuses::new());
+    let elements = parse_xml(&svg);
+    let drawn = elements.iter().filter(|(_, attrs)| attrs.iter().any(|(k, _)| k == "data-state")).count();
+    assert_eq!(drawn, 66);
+    assert_eq!(svg, to_svg(&graph, &layout(&graph), &Statuses::new()), "the same bytes every time");
+}
