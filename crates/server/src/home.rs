@@ -1,10 +1,18 @@
-//! The page a browser (or `curl`) gets at `GET /`: what this is and how to talk to it. The console comes later.
+//! What `GET /` answers: a browser is sent to the console, anything else (`curl`) gets a page naming the API.
 
 use axum::http::{HeaderMap, header};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Redirect, Response};
 
-/// A plain-text page naming Baton and its API endpoint.
-pub(crate) async fn page(headers: HeaderMap) -> impl IntoResponse {
+/// A redirect to `/console` when the client asks for HTML (a browser), else a plain-text page naming Baton and its
+/// API endpoint.
+pub(crate) async fn page(headers: HeaderMap) -> Response {
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|accept| accept.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if wants_html {
+        return Redirect::to("/console").into_response();
+    }
     let host = headers
         .get(header::HOST)
         .and_then(|host| host.to_str().ok())
@@ -20,7 +28,7 @@ pub(crate) async fn page(headers: HeaderMap) -> impl IntoResponse {
          Any credentials and region are accepted. SDKs send StartSyncExecution to the host sync-<host>;\n\
          set AWS_DISABLE_HOST_PREFIX_INJECTION=true, or use a host name whose sync- sibling resolves.\n\
          \n\
-         The web console is not here yet.\n",
+         The web console is at http://{host}/console\n",
     );
-    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text)
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response()
 }

@@ -1,4 +1,5 @@
-//! The router: `POST /` dispatched on `X-Amz-Target`, `GET /` the home page, and `serve`.
+//! The router: `POST /` dispatched on `X-Amz-Target`, `GET /` the home page (a redirect to the console for a
+//! browser), the console under `/console`, and `serve`.
 //!
 //! Any `Host` is accepted: SDKs send StartSyncExecution and TestState to `sync-<host>` (the model's host prefix),
 //! and whatever name reached us is ours.
@@ -17,16 +18,17 @@ use runtime::service::Service;
 
 use crate::actions::{execution, history, map_run, redrive, state_machine, tagging, task, test_state, validation, versions};
 use crate::error::ApiError;
-use crate::home;
+use crate::{console, home};
 
 /// The largest request body accepted, in bytes. AWS caps requests at 1 MB; a definition may be 1 MiB of characters,
 /// which JSON escaping can make several times longer, so the cap here is generous. Larger bodies get HTTP 413.
 pub const BODY_LIMIT: usize = 8 * 1024 * 1024;
 
-/// The API and the home page over `service`.
+/// The API, the home page and the console over `service`.
 pub fn router(service: Service) -> Router {
     Router::new()
         .route("/", get(home::page).post(dispatch))
+        .merge(console::routes())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(service)
 }

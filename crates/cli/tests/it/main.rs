@@ -1,7 +1,9 @@
-//! Integration tests of the `baton` binary: the conformance corpus, the CLI contract, and `baton serve` end to end.
+//! Integration tests of the `baton` binary: the conformance corpus, the CLI contract, `baton serve` end to end, and
+//! its web console in headless Chromium.
 
 mod aws_cli;
 mod cli;
 mod conformance;
+mod console;
 mod fuzzy;
 mod serve;

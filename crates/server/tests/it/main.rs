@@ -6,6 +6,7 @@
 //! expectations hold whatever the service stores.
 
 mod actions;
+mod console;
 mod map_runs;
 mod props;
 mod requests;

@@ -1,0 +1,290 @@
+//! The web console: HTML pages under `/console` and the JSON they fetch under `/console/api`.
+//!
+//! The pages are static files embedded in the binary (`console/assets`: one HTML shell, one stylesheet, one script;
+//! no JavaScript toolchain). The shell names its page in `data-page` and, for a state machine or an execution, its
+//! ARN in `data-arn`; the script fetches that page's JSON and renders it. Reading goes through the thin handlers
+//! here, which call the `Service`; starting, stopping and redriving go from the page straight to the AWS API
+//! (`POST /` with `X-Amz-Target`), which is already the tested way to do them, so the console adds no second one.
+//!
+//! Routes (ARNs percent-encoded as one path segment):
+//! - `GET /console`, `/console/state-machines/{arn}`, `/console/executions/{arn}`: the pages (404 for an unknown
+//!   ARN);
+//! - `GET /console/assets/{file}`: the stylesheet and script;
+//! - `GET /console/api/state-machines?next=…`, `/console/api/state-machines/{arn}`,
+//!   `/console/api/state-machines/{arn}/executions?next=…`, `/console/api/executions/{arn}`: JSON.
+//!
+//! Not here: what a state's status is (`statuses`, pure) and how the graph is drawn (`graph`).
+
+mod statuses;
+
+use axum::Router;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::{Value, json};
+
+use runtime::service::{Error, HistoryRequest, Service};
+use store::{Execution, Kind, PageRequest, StateMachine};
+
+/// Items per page of the state machine and execution lists.
+pub(crate) const PAGE_SIZE: usize = 25;
+/// Events fetched per store read when the execution page loads a whole history.
+const HISTORY_PAGE: usize = 1000;
+
+const SHELL: &str = include_str!("console/assets/page.html");
+const STYLE: &str = include_str!("console/assets/console.css");
+const SCRIPT: &str = include_str!("console/assets/console.js");
+
+/// The console's routes, to be merged into the API router.
+pub(crate) fn routes() -> Router<Service> {
+    Router::new()
+        .route("/console", get(list_page))
+        .route("/console/", get(list_page))
+        .route("/console/state-machines/{arn}", get(state_machine_page))
+        .route("/console/executions/{arn}", get(execution_page))
+        .route("/console/assets/{file}", get(asset))
+        .route("/console/api/state-machines", get(list_state_machines))
+        .route("/console/api/state-machines/{arn}", get(state_machine))
+        .route("/console/api/state-machines/{arn}/executions", get(list_executions))
+        .route("/console/api/executions/{arn}", get(execution))
+}
+
+/// A console failure: an HTML or JSON body with the HTTP status that fits (404 for an ARN that names nothing).
+/// Not `ApiError`: that one speaks the AWS error shape (always 400) to SDKs; the console speaks to its own script.
+struct ConsoleError {
+    status: StatusCode,
+    message: String,
+    html: bool,
+}
+
+impl ConsoleError {
+    fn from_service(error: Error, html: bool) -> ConsoleError {
+        let status = match error {
+            Error::StateMachineDoesNotExist(_) | Error::ExecutionDoesNotExist(_) | Error::InvalidArn(_) => {
+                StatusCode::NOT_FOUND
+            }
+            Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        let message = match &error {
+            Error::Internal(_) => "internal error: see the server's log".to_owned(),
+            other => format!("{}: {other}", other.code()),
+        };
+        ConsoleError { status, message, html }
+    }
+}
+
+impl IntoResponse for ConsoleError {
+    fn into_response(self) -> Response {
+        if self.html {
+            (self.status, html(shell("error", "", &self.message))).into_response()
+        } else {
+            (self.status, json_body(&json!({"error": self.message}))).into_response()
+        }
+    }
+}
+
+async fn list_page() -> Response {
+    html(shell("list", "", "")).into_response()
+}
+
+async fn state_machine_page(State(service): State<Service>, Path(arn): Path<String>) -> Result<Response, ConsoleError> {
+    let machine = service.describe_state_machine(&arn).await.map_err(|e| ConsoleError::from_service(e, true))?;
+    Ok(html(shell("state-machine", &machine.arn, "")).into_response())
+}
+
+async fn execution_page(State(service): State<Service>, Path(arn): Path<String>) -> Result<Response, ConsoleError> {
+    let execution = service.describe_execution(&arn).await.map_err(|e| ConsoleError::from_service(e, true))?;
+    Ok(html(shell("execution", &execution.arn, "")).into_response())
+}
+
+async fn asset(Path(file): Path<String>) -> Response {
+    match file.as_str() {
+        "console.css" => ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], STYLE).into_response(),
+        "console.js" => ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], SCRIPT).into_response(),
+        _ => (StatusCode::NOT_FOUND, "no such asset").into_response(),
+    }
+}
+
+/// `{"stateMachines": [{arn, name, type, created}], "next": token | null}`.
+async fn list_state_machines(State(service): State<Service>, RawQuery(query): RawQuery) -> Result<Response, ConsoleError> {
+    let page = page_request(query.as_deref());
+    let page = service.list_state_machines(page).await.map_err(|e| ConsoleError::from_service(e, false))?;
+    let items: Vec<Value> = page.items.iter().map(state_machine_summary).collect();
+    Ok(json_body(&json!({"stateMachines": items, "next": page.next_token})).into_response())
+}
+
+/// `{"stateMachine": {arn, name, type, created, updated, roleArn, definition}, "svg": text | null}`.
+async fn state_machine(State(service): State<Service>, Path(arn): Path<String>) -> Result<Response, ConsoleError> {
+    let machine = service.describe_state_machine(&arn).await.map_err(|e| ConsoleError::from_service(e, false))?;
+    let svg = asl::parse(&machine.definition).ok().map(|model| {
+        let graph = graph::build(&model);
+        graph::to_svg(&graph, &graph::layout(&graph), &graph::Statuses::new())
+    });
+    let mut summary = state_machine_summary(&machine);
+    if let Some(object) = summary.as_object_mut() {
+        object.insert("updated".to_owned(), json!(machine.updated));
+        object.insert("roleArn".to_owned(), json!(machine.role_arn));
+        object.insert("definition".to_owned(), json!(machine.definition));
+    }
+    Ok(json_body(&json!({"stateMachine": summary, "svg": svg})).into_response())
+}
+
+/// `{"executions": [{arn, name, status, start, stop}], "next": token | null}`, newest first; one store page.
+/// An Express machine's executions are not listed (as on AWS): `{"executions": [], "next": null, "express": true}`.
+async fn list_executions(
+    State(service): State<Service>,
+    Path(arn): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ConsoleError> {
+    let machine = service.describe_state_machine(&arn).await.map_err(|e| ConsoleError::from_service(e, false))?;
+    if machine.kind == Kind::Express {
+        return Ok(json_body(&json!({"executions": [], "next": null, "express": true})).into_response());
+    }
+    let page = page_request(query.as_deref());
+    let page = service.list_executions(&arn, None, page).await.map_err(|e| ConsoleError::from_service(e, false))?;
+    let items: Vec<Value> = page.items.iter().map(execution_summary).collect();
+    Ok(json_body(&json!({"executions": items, "next": page.next_token})).into_response())
+}
+
+/// `{"execution": {...}, "events": [wire events], "states": {name: {status, …}}, "svg": text | null}`.
+async fn execution(State(service): State<Service>, Path(arn): Path<String>) -> Result<Response, ConsoleError> {
+    let fail = |e| ConsoleError::from_service(e, false);
+    let record = service.describe_execution(&arn).await.map_err(fail)?;
+    let mut events = Vec::new();
+    let mut token = None;
+    loop {
+        let request = HistoryRequest {
+            execution_arn: arn.clone(),
+            reverse: false,
+            include_data: true,
+            page: PageRequest { token, limit: HISTORY_PAGE },
+        };
+        let page = service.get_execution_history(request).await.map_err(fail)?;
+        events.extend(page.items);
+        match page.next_token {
+            Some(next) => token = Some(next),
+            None => break,
+        }
+    }
+    let (svg, states) = match asl::parse(&record.definition) {
+        Ok(model) => {
+            let graph = graph::build(&model);
+            let runs = statuses::states(&graph, &events);
+            let colours: graph::Statuses = runs.iter().map(|(name, run)| (name.clone(), run.status)).collect();
+            (Some(graph::to_svg(&graph, &graph::layout(&graph), &colours)), runs)
+        }
+        Err(_) => (None, Default::default()),
+    };
+    let states: serde_json::Map<String, Value> = states
+        .into_iter()
+        .map(|(name, run)| {
+            let value = json!({
+                "status": run.status.as_str(),
+                "entered": run.entered,
+                "attempts": run.attempts,
+                "input": run.input,
+                "output": run.output,
+                "assignedVariables": run.assigned_variables,
+                "error": run.error,
+                "cause": run.cause,
+            });
+            (name, value)
+        })
+        .collect();
+    let mut summary = execution_summary(&record);
+    if let Some(object) = summary.as_object_mut() {
+        object.insert("stateMachineArn".to_owned(), json!(record.state_machine_arn));
+        object.insert("input".to_owned(), json!(record.input));
+        object.insert("output".to_owned(), json!(record.output));
+        object.insert("error".to_owned(), json!(record.error));
+        object.insert("cause".to_owned(), json!(record.cause));
+        object.insert("redriveCount".to_owned(), json!(record.redrive_count));
+    }
+    Ok(json_body(&json!({"execution": summary, "events": events, "states": states, "svg": svg})).into_response())
+}
+
+fn state_machine_summary(machine: &StateMachine) -> Value {
+    let kind = match machine.kind {
+        Kind::Standard => "STANDARD",
+        Kind::Express => "EXPRESS",
+    };
+    json!({"arn": machine.arn, "name": machine.name, "type": kind, "created": machine.created})
+}
+
+fn execution_summary(execution: &Execution) -> Value {
+    let status = match execution.status {
+        store::Status::Running => "RUNNING",
+        store::Status::Succeeded => "SUCCEEDED",
+        store::Status::Failed => "FAILED",
+        store::Status::TimedOut => "TIMED_OUT",
+        store::Status::Aborted => "ABORTED",
+    };
+    json!({
+        "arn": execution.arn,
+        "name": execution.name,
+        "status": status,
+        "start": execution.start,
+        "stop": execution.stop,
+    })
+}
+
+/// One page of `PAGE_SIZE` after the `next` token of the query, if it has one.
+fn page_request(query: Option<&str>) -> PageRequest {
+    let token = query.and_then(|query| {
+        query
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(key, _)| *key == "next")
+            .map(|(_, value)| percent_decode(value))
+            .filter(|token| !token.is_empty())
+    });
+    PageRequest { token, limit: PAGE_SIZE }
+}
+
+/// `%XX` escapes and `+` decoded; a malformed escape is kept as it is (the store then rejects the token).
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&byte) = bytes.get(i) {
+        let hex = bytes.get(i + 1..i + 3).and_then(|pair| std::str::from_utf8(pair).ok());
+        match (byte, hex.and_then(|hex| u8::from_str_radix(hex, 16).ok())) {
+            (b'%', Some(decoded)) => {
+                out.push(decoded);
+                i += 3;
+            }
+            (b'+', _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            _ => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The HTML shell for `page`, with `arn` and an error `message` in its data attributes.
+fn shell(page: &str, arn: &str, message: &str) -> String {
+    SHELL
+        .replace("{{page}}", page)
+        .replace("{{arn}}", &escape(arn))
+        .replace("{{message}}", &escape(message))
+}
+
+fn html(body: String) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], body)
+}
+
+fn json_body(value: &Value) -> impl IntoResponse + use<> {
+    ([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], value.to_string())
+}
+
+/// Text made safe inside an HTML attribute or element.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+}
