@@ -34,58 +34,10 @@ import tempfile
 import threading
 import time
 
-import boto3
-from botocore.config import Config
+from baton_server import Server, expect_error
 
 ROLE = "arn:aws:iam::123456789012:role/baton"
 ACCOUNT = "arn:aws:states:us-east-1:123456789012"
-
-
-class Server:
-    """A `baton serve` child process with local functions; `kill()` is SIGKILL."""
-
-    def __init__(self, baton, data_dir, functions):
-        self.process = subprocess.Popen(
-            [baton, "serve", "--bind", "127.0.0.1:0", "--data-dir", data_dir, "--functions", functions],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        serving = re.compile(r"^baton: serving .* on http://(\S+) ")
-        self.addr = None
-        ready = threading.Event()
-
-        def forward():
-            for line in self.process.stderr:
-                match = serving.match(line)
-                if match:
-                    self.addr = match.group(1)
-                    ready.set()
-                sys.stderr.write("[baton serve] " + line)
-            ready.set()
-
-        threading.Thread(target=forward, daemon=True).start()
-        if not ready.wait(120) or self.addr is None:
-            self.kill()
-            raise RuntimeError("baton serve did not start serving")
-
-    def client(self):
-        # StartSyncExecution and TestState have the host prefix `sync-`, which does not resolve for 127.0.0.1.
-        config = Config(inject_host_prefix=False, retries={"max_attempts": 2, "mode": "standard"})
-        return boto3.client(
-            "stepfunctions",
-            endpoint_url="http://" + self.addr,
-            region_name="us-east-1",
-            aws_access_key_id="AKIDLOCAL",
-            aws_secret_access_key="secret",
-            config=config,
-        )
-
-    def kill(self):
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait()
 
 
 class Orders(http.server.BaseHTTPRequestHandler):
@@ -106,16 +58,6 @@ class Orders(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, format, *args):
         sys.stderr.write("[orders endpoint] " + format % args + "\n")
-
-
-def expect_error(code, call, **kwargs):
-    try:
-        call(**kwargs)
-    except Exception as error:  # botocore.exceptions.ClientError and its modeled subclasses
-        got = getattr(error, "response", {}).get("Error", {}).get("Code")
-        assert got == code, f"{call.__name__}: expected {code}, got {got}: {error}"
-        return
-    raise AssertionError(f"{call.__name__}: expected {code}, got success")
 
 
 def history_types(sfn, arn):
@@ -422,7 +364,7 @@ def scenario(baton, data_dir, work):
     threading.Thread(target=endpoint.serve_forever, daemon=True).start()
     server = None
     try:
-        server = Server(baton, data_dir, functions)
+        server = Server(baton, data_dir, "--functions", functions)
         sfn = server.client()
         # What each step returned, by name: the tags step uses the activity the first step created.
         results = {}
