@@ -1010,3 +1010,55 @@ async fn update_map_run_raises_a_distributed_maps_concurrency() {
     let unknown = client.describe_map_run().map_run_arn(format!("{}9", map_run)).send().await;
     assert!(unknown.expect_err("no such Map Run").into_service_error().is_resource_not_found(), "an unknown Map Run");
 }
+
+/// A `.waitForTaskToken` HTTP task makes its request (carrying the token) and then waits for SendTaskSuccess.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_http_callback_task_sends_its_token_and_waits() {
+    use std::io::{Read, Write};
+    let dir = data_dir();
+    let server = Server::start(&dir.path().join("data"));
+    let client = server.client();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind endpoint");
+    let endpoint = format!("http://{}/hooks", listener.local_addr().expect("endpoint address"));
+    let (sender, receiver) = mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        let Ok((mut stream, _)) = listener.accept() else { return };
+        let mut request = Vec::new();
+        let mut buffer = [0u8; 4096];
+        // Read the headers, then as many body bytes as Content-Length says.
+        while let Ok(n) = stream.read(&mut buffer) {
+            if n == 0 {
+                break;
+            }
+            request.extend_from_slice(&buffer[..n]);
+            let text = String::from_utf8_lossy(&request).to_string();
+            if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                let length = head
+                    .lines()
+                    .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+                    .unwrap_or(0);
+                if body.len() >= length {
+                    let _ = sender.send(body.to_owned());
+                    break;
+                }
+            }
+        }
+        let _ = stream.write_all(b"HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n{\"queued\":true}");
+    });
+    let definition = json!({"StartAt": "Notify", "States": {"Notify": {"Type": "Task",
+        "Resource": "arn:aws:states:::http:invoke.waitForTaskToken",
+        "Parameters": {"ApiEndpoint": endpoint, "Method": "POST", "RequestBody": {"token.$": "$$.Task.Token"}}, "End": true}}});
+    let machine = create(&client, "hook", &definition, StateMachineType::Standard).await;
+    let arn = start(&client, &machine, "hooked", &json!({})).await;
+    let body = tokio::task::spawn_blocking(move || receiver.recv_timeout(Duration::from_secs(10)))
+        .await
+        .expect("join")
+        .expect("the endpoint got the request");
+    let token = serde_json::from_str::<Value>(&body).expect("json body")["token"].as_str().expect("token").to_owned();
+    client.send_task_success().task_token(&token).output(r#"{"approved":true}"#).send().await.expect("success");
+    let done = finished(&client, &arn, Duration::from_secs(10)).await;
+    assert_eq!(done.status(), &ExecutionStatus::Succeeded, "{:?}", done.cause());
+    assert_eq!(done.output(), Some(r#"{"approved":true}"#));
+    let events = history(&client, &arn, 100).await;
+    assert!(types(&arn, &events).contains(&"TaskSubmitted".to_owned()), "{:?}", types(&arn, &events));
+}

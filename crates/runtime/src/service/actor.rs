@@ -282,7 +282,7 @@ impl Actor {
             });
             return;
         }
-        if integrations::lambda::is_lambda(&request.resource) {
+        if integrations::lambda::is_lambda(&request.resource) || integrations::http::is_http(&request.resource) {
             let resources = self.resources.clone();
             tokio::task::spawn_blocking(move || {
                 let message = match resources.invoke(&request.resource, &request.parameters) {
