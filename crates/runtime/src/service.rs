@@ -801,16 +801,7 @@ impl Service {
         if let Some(machine) = lock(&self.inner.machines).get(definition) {
             return Ok(machine.clone());
         }
-        let machine = asl::parse(definition).map(Arc::new).map_err(|diagnostics| {
-            let problems: Vec<String> = diagnostics
-                .iter()
-                .map(|d| {
-                    let at = if d.pointer.is_empty() { "/".to_owned() } else { d.pointer.clone() };
-                    format!("{}: {} at {at}", d.code, d.message)
-                })
-                .collect();
-            Error::InvalidDefinition(format!("Invalid State Machine Definition: '{}'", problems.join(", ")))
-        })?;
+        let machine = asl::parse(definition).map(Arc::new).map_err(invalid_definition)?;
         lock(&self.inner.machines).insert(definition.to_owned(), machine.clone());
         Ok(machine)
     }
@@ -878,6 +869,18 @@ pub(crate) fn now() -> i64 {
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // The guarded maps stay consistent across a panic elsewhere; keep using them.
     mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// `InvalidDefinition` listing every problem of a definition with its location.
+pub(crate) fn invalid_definition(diagnostics: Vec<asl::Diagnostic>) -> Error {
+    let problems: Vec<String> = diagnostics
+        .iter()
+        .map(|d| {
+            let at = if d.pointer.is_empty() { "/".to_owned() } else { d.pointer.clone() };
+            format!("{}: {} at {at}", d.code, d.message)
+        })
+        .collect();
+    Error::InvalidDefinition(format!("Invalid State Machine Definition: '{}'", problems.join(", ")))
 }
 
 fn internal(error: impl std::fmt::Display) -> Error {

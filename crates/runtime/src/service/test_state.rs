@@ -33,7 +33,7 @@ use engine::{Command, EventDetails, ExecutionInfo, HistoryEvent, TaskRequest, Tr
 use integrations::{http, lambda};
 
 use crate::resources::Answer;
-use crate::service::{Error, Service, children, names, now};
+use crate::service::{Error, Service, children, invalid_definition, names, now};
 
 /// `TestState`.
 #[derive(Debug, Clone, Default)]
@@ -788,13 +788,3 @@ fn http_response(result: &Value) -> HttpResponse {
     }
 }
 
-fn invalid_definition(diagnostics: Vec<asl::Diagnostic>) -> Error {
-    let problems: Vec<String> = diagnostics
-        .iter()
-        .map(|d| {
-            let at = if d.pointer.is_empty() { "/".to_owned() } else { d.pointer.clone() };
-            format!("{}: {} at {at}", d.code, d.message)
-        })
-        .collect();
-    Error::InvalidDefinition(format!("Invalid State Machine Definition: '{}'", problems.join(", ")))
-}
