@@ -484,7 +484,7 @@ impl Service {
         let output: Value =
             serde_json::from_str(output).map_err(|e| Error::InvalidOutput(format!("Invalid Task Output: '{e}'")))?;
         let (live, task) = self.token_task(token)?;
-        let _ = live.sender.send(Message::Task(task, Ok(output)));
+        let _ = live.sender.send(Message::Callback(task, Ok(output)));
         Ok(())
     }
 
@@ -492,7 +492,7 @@ impl Service {
     pub async fn send_task_failure(&self, token: &str, error: Option<String>, cause: Option<String>) -> Result<(), Error> {
         let (live, task) = self.token_task(token)?;
         let failure = asl::Failure { error: error.unwrap_or_default(), cause };
-        let _ = live.sender.send(Message::Task(task, Err(failure)));
+        let _ = live.sender.send(Message::Callback(task, Err(failure)));
         Ok(())
     }
 
@@ -666,6 +666,7 @@ impl Service {
             timers: HashMap::new(),
             broken: false,
             task_tokens: HashMap::new(),
+            submitting: HashMap::new(),
         };
         tokio::spawn(actor.run(commands));
         done

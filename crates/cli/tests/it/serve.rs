@@ -1011,7 +1011,9 @@ async fn update_map_run_raises_a_distributed_maps_concurrency() {
     assert!(unknown.expect_err("no such Map Run").into_service_error().is_resource_not_found(), "an unknown Map Run");
 }
 
-/// A `.waitForTaskToken` HTTP task makes its request (carrying the token) and then waits for SendTaskSuccess.
+/// A `.waitForTaskToken` HTTP task makes its request (carrying the token) and then waits for SendTaskSuccess. Here the
+/// endpoint answers through SendTaskSuccess before it answers the request, the race a fast endpoint wins: the history
+/// still reads TaskSubmitted, then TaskSucceeded.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_http_callback_task_sends_its_token_and_waits() {
     use std::io::{Read, Write};
@@ -1021,6 +1023,7 @@ async fn an_http_callback_task_sends_its_token_and_waits() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind endpoint");
     let endpoint = format!("http://{}/hooks", listener.local_addr().expect("endpoint address"));
     let (sender, receiver) = mpsc::channel::<String>();
+    let (respond, respond_now) = mpsc::channel::<()>();
     std::thread::spawn(move || {
         let Ok((mut stream, _)) = listener.accept() else { return };
         let mut request = Vec::new();
@@ -1043,6 +1046,7 @@ async fn an_http_callback_task_sends_its_token_and_waits() {
                 }
             }
         }
+        let _ = respond_now.recv_timeout(Duration::from_secs(10));
         let _ = stream.write_all(b"HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n{\"queued\":true}");
     });
     let definition = json!({"StartAt": "Notify", "States": {"Notify": {"Type": "Task",
@@ -1056,9 +1060,17 @@ async fn an_http_callback_task_sends_its_token_and_waits() {
         .expect("the endpoint got the request");
     let token = serde_json::from_str::<Value>(&body).expect("json body")["token"].as_str().expect("token").to_owned();
     client.send_task_success().task_token(&token).output(r#"{"approved":true}"#).send().await.expect("success");
+    let early = client.describe_execution().execution_arn(&arn).send().await.expect("describe");
+    assert_eq!(early.status(), &ExecutionStatus::Running, "the task waits for its request to return");
+    respond.send(()).expect("the endpoint is waiting");
     let done = finished(&client, &arn, Duration::from_secs(10)).await;
     assert_eq!(done.status(), &ExecutionStatus::Succeeded, "{:?}", done.cause());
     assert_eq!(done.output(), Some(r#"{"approved":true}"#));
     let events = history(&client, &arn, 100).await;
-    assert!(types(&arn, &events).contains(&"TaskSubmitted".to_owned()), "{:?}", types(&arn, &events));
+    let types = types(&arn, &events);
+    let at = |name: &str| types.iter().position(|t| t == name).unwrap_or_else(|| panic!("no {name} in {types:?}"));
+    assert!(at("TaskSubmitted") < at("TaskSucceeded"), "{types:?}");
+    let submitted = events.iter().find(|e| e.r#type().as_str() == "TaskSubmitted").expect("TaskSubmitted");
+    let output = submitted.task_submitted_event_details().and_then(|d| d.output()).unwrap_or_default();
+    assert!(output.contains("queued"), "the endpoint's response is the submitted output: {output}");
 }

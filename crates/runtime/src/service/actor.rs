@@ -24,8 +24,10 @@ use crate::service::{Inner, Service, children, now};
 #[derive(Debug)]
 pub(crate) enum Message {
     Task(TaskId, Result<Value, Failure>),
-    /// A callback task's request was made; it waits for its token.
-    Submitted(TaskId, Value),
+    /// SendTaskSuccess or SendTaskFailure with a task's token.
+    Callback(TaskId, Result<Value, Failure>),
+    /// A callback task's request was made (it waits for its token), or could not be made (the task fails).
+    Submitted(TaskId, Result<Value, Failure>),
     /// An activity worker took the task.
     Started(TaskId, String),
     Heartbeat(TaskId),
@@ -60,6 +62,9 @@ pub(crate) struct Actor {
     pub(crate) broken: bool,
     /// The tokens of the tasks waiting for them.
     pub(crate) task_tokens: HashMap<TaskId, String>,
+    /// Callback tasks whose request is being made, with the callback that arrived before the request returned (the
+    /// endpoint may answer through SendTaskSuccess first): it is applied after TaskSubmitted, as AWS records it.
+    pub(crate) submitting: HashMap<TaskId, Option<Result<Value, Failure>>>,
 }
 
 impl Actor {
@@ -148,18 +153,36 @@ impl Actor {
     fn fold(&mut self, message: Message, steps: &mut Vec<(Append, Vec<Command>)>, readers: &mut Vec<oneshot::Sender<Vec<MapRunInfo>>>) {
         let now = now();
         let trigger = match message {
-            Message::Task(task, outcome) => {
-                if let Some(token) = self.task_tokens.remove(&task) {
-                    self.inner.callbacks.close(&token, Closed::Completed);
+            Message::Task(task, outcome) => self.completed(task, outcome, now),
+            Message::Callback(task, outcome) => {
+                if let Some(held) = self.submitting.get_mut(&task) {
+                    // The first callback wins, as it would once the request had returned.
+                    held.get_or_insert(outcome);
+                    return;
                 }
-                Trigger::TaskCompleted { task, outcome, now }
+                self.completed(task, outcome, now)
+            }
+            Message::Submitted(task, Ok(output)) => {
+                if let Some(Some(outcome)) = self.submitting.remove(&task) {
+                    self.apply(Trigger::TaskSubmitted { task, output, now }, steps);
+                    if self.broken {
+                        return;
+                    }
+                    self.completed(task, outcome, now)
+                } else {
+                    Trigger::TaskSubmitted { task, output, now }
+                }
+            }
+            Message::Submitted(task, Err(failure)) => {
+                // The request failed: the task fails, whatever its token brought meanwhile.
+                self.submitting.remove(&task);
+                self.completed(task, Err(failure), now)
             }
             Message::Timer(timer) => {
                 self.timers.remove(&timer);
                 Trigger::TimerFired { timer, now }
             }
             Message::Stop { error, cause } => Trigger::Stop { error, cause, now },
-            Message::Submitted(task, output) => Trigger::TaskSubmitted { task, output, now },
             Message::Started(task, worker) => Trigger::TaskStarted { task, worker, now },
             Message::Heartbeat(task) => Trigger::TaskHeartbeat { task, now },
             Message::UpdateMapRun { map_run_arn, max_concurrency, tolerated_failure_count, tolerated_failure_percentage } => {
@@ -170,6 +193,19 @@ impl Actor {
                 return;
             }
         };
+        self.apply(trigger, steps);
+    }
+
+    /// The trigger that completes `task`, closing its token.
+    fn completed(&mut self, task: TaskId, outcome: Result<Value, Failure>, now: i64) -> Trigger {
+        if let Some(token) = self.task_tokens.remove(&task) {
+            self.inner.callbacks.close(&token, Closed::Completed);
+        }
+        Trigger::TaskCompleted { task, outcome, now }
+    }
+
+    /// Applies one trigger to the engine and records the step it makes.
+    fn apply(&mut self, trigger: Trigger, steps: &mut Vec<(Append, Vec<Command>)>) {
         let before = self.execution.history().len();
         let stored = trigger.to_json().to_string();
         let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.execution.apply(trigger)));
@@ -264,38 +300,32 @@ impl Actor {
     }
 
     /// Makes a callback task's request, or queues an activity task for a worker.
-    pub(crate) fn submit(&self, request: TaskRequest, token: String) {
+    pub(crate) fn submit(&mut self, request: TaskRequest, token: String) {
         let sender = self.sender.clone();
         if engine::ResourceKind::of(&request.resource) == engine::ResourceKind::Activity {
             self.inner.activities.enqueue(&request.resource, token, request.parameters.to_string());
             return;
         }
         if children::is_start_execution(&request.resource) {
+            self.submitting.insert(request.task, None);
             let service = Service { inner: self.inner.clone() };
             let parent = self.record.arn.clone();
             tokio::spawn(async move {
-                let message = match children::run(&service, &parent, &request).await {
-                    Ok(output) => Message::Submitted(request.task, output),
-                    Err(failure) => Message::Task(request.task, Err(failure)),
-                };
-                let _ = sender.send(message);
+                let _ = sender.send(Message::Submitted(request.task, children::run(&service, &parent, &request).await));
             });
             return;
         }
         if integrations::lambda::is_lambda(&request.resource) || integrations::http::is_http(&request.resource) {
+            self.submitting.insert(request.task, None);
             let resources = self.resources.clone();
             tokio::task::spawn_blocking(move || {
-                let message = match resources.invoke(&request.resource, &request.parameters) {
-                    Ok(output) => Message::Submitted(request.task, output),
-                    Err(failure) => Message::Task(request.task, Err(failure)),
-                };
-                let _ = sender.send(message);
+                let _ = sender.send(Message::Submitted(request.task, resources.invoke(&request.resource, &request.parameters)));
             });
             return;
         }
         // Any other service: Baton cannot make the request, so the token is the whole interface (it appears in the
         // TaskScheduled event); the task waits for SendTaskSuccess or SendTaskFailure.
-        let _ = sender.send(Message::Submitted(request.task, Value::Object(serde_json::Map::new())));
+        let _ = sender.send(Message::Submitted(request.task, Ok(Value::Object(serde_json::Map::new()))));
     }
 
     /// The execution ended: publish its final record and forget it.
