@@ -5,10 +5,12 @@
 //! reversed to break cycles; ranks are longest paths, with labelled edges two ranks long so that their label gets a
 //! place of its own; long edges get a dummy node per rank; a few barycenter sweeps reduce crossings (the best order
 //! seen wins); x coordinates come from sweeps that pull each node to the mean of its neighbours while keeping the
-//! order and the gaps (a least-squares placement solved by pool-adjacent-violators). Not here: drawing (`svg`).
+//! order and the gaps (a least-squares placement solved by pool-adjacent-violators). A state with a note gets one
+//! more line: under the title of a compound state's box, under the type of another's. Not here: drawing (`svg`).
 
 use std::collections::BTreeMap;
 
+use crate::Notes;
 use crate::build::{Graph, NodeId, NodeKind, StateType};
 use crate::text;
 
@@ -40,6 +42,16 @@ pub struct EdgePath {
     pub reversed: bool,
 }
 
+/// A line of text on a state, with the room the layout made for it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Note {
+    /// As drawn: one line, cut if long.
+    pub text: String,
+    /// Where its baseline starts in a compound state (under the title), where its baseline's middle is in another
+    /// (under the type).
+    pub at: Point,
+}
+
 /// Positions for every node and edge of a `Graph`, in absolute pixels.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Layout {
@@ -49,6 +61,8 @@ pub struct Layout {
     pub ranks: Vec<u32>,
     /// Indexed like `Graph::edges`.
     pub edges: Vec<EdgePath>,
+    /// Each node's note, indexed by `NodeId`; `None` for a node without one.
+    pub notes: Vec<Option<Note>>,
     pub width: f64,
     pub height: f64,
 }
@@ -69,6 +83,16 @@ pub(crate) const TYPE_FONT: f64 = 10.5;
 pub(crate) const LABEL_FONT: f64 = 11.0;
 /// Height of an edge label's box.
 pub(crate) const LABEL_HEIGHT: f64 = 17.0;
+pub(crate) const NOTE_FONT: f64 = 11.0;
+/// The height a note adds to its state's box (to a compound state's title bar).
+pub(crate) const NOTE_LINE: f64 = 14.0;
+/// Where a compound state's name starts, from its box's corner (its baseline).
+pub(crate) const HEADER_TEXT: Point = Point { x: 14.0, y: 21.0 };
+/// How far below the middle of a (noteless) state box its name's and type's baselines are.
+pub(crate) const NAME_BASELINE: f64 = 0.5;
+pub(crate) const TYPE_BASELINE: f64 = 14.5;
+/// Notes longer than this many characters are cut.
+const NOTE_MAX: usize = 64;
 
 const NODE_GAP: f64 = 28.0;
 const DUMMY_GAP: f64 = 14.0;
@@ -82,6 +106,11 @@ const LOOP_WIDTH: f64 = 22.0;
 
 /// Lays `graph` out.
 pub fn layout(graph: &Graph) -> Layout {
+    layout_with_notes(graph, &Notes::new())
+}
+
+/// Lays `graph` out with the note of each state that `notes` has one for (a state's box grows a line for it).
+pub fn layout_with_notes(graph: &Graph, notes: &Notes) -> Layout {
     let count = graph.nodes().len();
     let mut children: Vec<Vec<NodeId>> = vec![Vec::new(); count];
     let mut top = Vec::new();
@@ -99,6 +128,7 @@ pub fn layout(graph: &Graph) -> Layout {
     }
     let mut work = Work {
         graph,
+        notes,
         children,
         local: vec![Rect::default(); count],
         ranks: vec![0; count],
@@ -134,13 +164,33 @@ pub fn layout(graph: &Graph) -> Layout {
             point.y += origin.y;
         }
     }
-    Layout { nodes, ranks: work.ranks, edges, width: width + 2.0 * MARGIN, height: height + 2.0 * MARGIN }
+    let notes = graph
+        .ids()
+        .map(|id| {
+            let node = graph.node(id)?;
+            let NodeKind::State { name, .. } = &node.kind else { return None };
+            let text = note_text(notes.get(name)?);
+            let r = nodes.get(id.0 as usize)?;
+            let at = if graph.is_compound(id) {
+                Point { x: r.x + HEADER_TEXT.x, y: r.y + HEADER_TEXT.y + NOTE_LINE }
+            } else {
+                Point { x: r.center_x(), y: r.center_y() - NOTE_LINE / 2.0 + TYPE_BASELINE + NOTE_LINE }
+            };
+            Some(Note { text, at })
+        })
+        .collect();
+    Layout { nodes, ranks: work.ranks, edges, notes, width: width + 2.0 * MARGIN, height: height + 2.0 * MARGIN }
 }
 
 impl Layout {
     /// The box of node `id`.
     pub fn rect(&self, id: NodeId) -> Option<Rect> {
         self.nodes.get(id.0 as usize).copied()
+    }
+
+    /// The note of node `id`, if it has one.
+    pub fn note(&self, id: NodeId) -> Option<&Note> {
+        self.notes.get(id.0 as usize).and_then(Option::as_ref)
     }
 }
 
@@ -181,8 +231,15 @@ pub(crate) fn label_width(label: &str) -> f64 {
     text::width(label, LABEL_FONT) + 10.0
 }
 
+/// A note as it is drawn: on one line, cut if long.
+fn note_text(note: &str) -> String {
+    let line: String = note.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    text::truncate(line.trim(), NOTE_MAX)
+}
+
 struct Work<'a> {
     graph: &'a Graph,
+    notes: &'a Notes,
     children: Vec<Vec<NodeId>>,
     /// Relative to the parent's corner (the picture's content corner at the top level).
     local: Vec<Rect>,
@@ -212,11 +269,19 @@ impl Work<'_> {
             NodeKind::State { name, kind } => {
                 let title = text::width(name, NAME_FONT) * 1.06;
                 let subtitle = text::width(type_label(*kind), TYPE_FONT);
+                let note = self.notes.get(name).map(|note| text::width(&note_text(note), NOTE_FONT));
+                // The widest line of a state box; the note is the only line of its own in a compound's title bar.
+                let widest = note.map_or(title.max(subtitle), |note| title.max(subtitle).max(note));
+                let header_width = |title: f64| note.map_or(title, |note| title.max(note + 2.0 * HEADER_TEXT.x));
+                let (header, height) = match note {
+                    Some(_) => (HEADER + NOTE_LINE, STATE_HEIGHT + NOTE_LINE),
+                    None => (HEADER, STATE_HEIGHT),
+                };
                 match kind {
-                    StateType::Parallel => self.parallel(id, title + subtitle + 3.0 * CLUSTER_PAD),
-                    StateType::Map => self.map(id, title + subtitle + 3.0 * CLUSTER_PAD),
-                    StateType::Choice => ((title.max(subtitle) + 28.0 + 2.0 * CHOICE_TIP).max(120.0), STATE_HEIGHT),
-                    _ => ((title.max(subtitle) + 30.0).max(110.0), STATE_HEIGHT),
+                    StateType::Parallel => self.parallel(id, header_width(title + subtitle + 3.0 * CLUSTER_PAD), header),
+                    StateType::Map => self.map(id, header_width(title + subtitle + 3.0 * CLUSTER_PAD), header),
+                    StateType::Choice => ((widest + 28.0 + 2.0 * CHOICE_TIP).max(120.0), height),
+                    _ => ((widest + 30.0).max(110.0), height),
                 }
             }
             NodeKind::Branch { .. } => {
@@ -229,14 +294,14 @@ impl Work<'_> {
         }
     }
 
-    /// A Parallel: its branches side by side under a title bar.
-    fn parallel(&mut self, id: NodeId, title: f64) -> (f64, f64) {
+    /// A Parallel: its branches side by side under a title bar `header` high, at least `title` wide.
+    fn parallel(&mut self, id: NodeId, title: f64, header: f64) -> (f64, f64) {
         let branches = self.children_of(id);
         let mut x = CLUSTER_PAD;
         let mut height: f64 = 0.0;
         for &branch in &branches {
             let (w, h) = self.size(branch);
-            self.set_local(branch, Rect { x, y: HEADER, width: w, height: h });
+            self.set_local(branch, Rect { x, y: header, width: w, height: h });
             x += w + BRANCH_GAP;
             height = height.max(h);
         }
@@ -248,17 +313,17 @@ impl Work<'_> {
                 rect.x += dx;
             }
         }
-        (width, HEADER + height + CLUSTER_PAD)
+        (width, header + height + CLUSTER_PAD)
     }
 
-    /// A Map: its processor's states under a title bar.
-    fn map(&mut self, id: NodeId, title: f64) -> (f64, f64) {
+    /// A Map: its processor's states under a title bar `header` high, at least `title` wide.
+    fn map(&mut self, id: NodeId, title: f64, header: f64) -> (f64, f64) {
         let members = self.children_of(id);
         let start = self.graph.node(id).and_then(|node| node.start);
         let (inner, height) = self.scope(&members, start, Some(id));
         let width = (inner + 2.0 * CLUSTER_PAD).max(title);
-        self.shift(id, &members, (width - inner) / 2.0, HEADER);
-        (width, HEADER + height + CLUSTER_PAD)
+        self.shift(id, &members, (width - inner) / 2.0, header);
+        (width, header + height + CLUSTER_PAD)
     }
 
     fn children_of(&self, id: NodeId) -> Vec<NodeId> {

@@ -1,13 +1,17 @@
 //! The graph drawn as SVG, the picture the CLI writes and the console embeds.
 //!
 //! Every state is a `<g data-state="NAME" class="state TYPE">` (plus `data-status` when `Statuses` has one), so the
-//! console can colour and link states with CSS and a query selector alone. Styling is one embedded `<style>`;
-//! the console may override it. Not here: positions (`layout`).
+//! console can colour and link states with CSS and a query selector alone; a state's note (from the layout) is a
+//! `<text class="note">` in its group. Styling is one embedded `<style>`, the same with notes or without (a note's
+//! look is in its attributes); the console may override it. Not here: positions (`layout`).
 
 use std::fmt::Write;
 
 use crate::build::{EdgeKind, Graph, NodeId, NodeKind, StateType};
-use crate::layout::{CHOICE_TIP, LABEL_FONT, LABEL_HEIGHT, Layout, Point, Rect, label_width, type_label};
+use crate::layout::{
+    CHOICE_TIP, HEADER_TEXT, LABEL_FONT, LABEL_HEIGHT, Layout, NAME_BASELINE, NOTE_FONT, NOTE_LINE, Point, Rect,
+    TYPE_BASELINE, label_width, type_label,
+};
 use crate::text::xml;
 use crate::{Status, Statuses};
 
@@ -40,7 +44,8 @@ const STYLE: &str = r#"
 .baton-graph [data-status="not-run"] > text { fill-opacity: 0.55; }
 "#;
 
-/// `graph` drawn at the positions of `layout`, each state carrying its status from `statuses` if it has one.
+/// `graph` drawn at the positions of `layout` with its notes, each state carrying its status from `statuses` if it has
+/// one.
 pub fn to_svg(graph: &Graph, layout: &Layout, statuses: &Statuses) -> String {
     let mut out = String::new();
     let (width, height) = (num(layout.width), num(layout.height));
@@ -130,15 +135,19 @@ fn leaf(out: &mut String, graph: &Graph, layout: &Layout, statuses: &Statuses, i
                     num(r.height)
                 );
             }
-            let _ = writeln!(
+            // A box with room for a note has its name and type a half line up.
+            let middle = if layout.note(id).is_some() { r.center_y() - NOTE_LINE / 2.0 } else { r.center_y() };
+            let _ = write!(
                 out,
-                r#"<text class="name" x="{cx}" y="{}" text-anchor="middle">{}</text><text class="type" x="{cx}" y="{}" text-anchor="middle">{}</text></g>"#,
-                num(r.center_y() + 0.5),
+                r#"<text class="name" x="{cx}" y="{}" text-anchor="middle">{}</text><text class="type" x="{cx}" y="{}" text-anchor="middle">{}</text>"#,
+                num(middle + NAME_BASELINE),
                 xml(name),
-                num(r.center_y() + 14.5),
+                num(middle + TYPE_BASELINE),
                 type_label(*kind),
                 cx = num(r.center_x()),
             );
+            note(out, layout, id, r#" text-anchor="middle""#);
+            out.push_str("</g>\n");
         }
         NodeKind::Branch { .. } => {}
     }
@@ -149,20 +158,22 @@ fn compound(out: &mut String, graph: &Graph, layout: &Layout, statuses: &Statuse
     match &node.kind {
         NodeKind::State { name, kind } => {
             let _ = write!(out, "{}", open_state(name, *kind, statuses));
-            let _ = writeln!(
+            let _ = write!(
                 out,
-                r#"<rect class="shape" x="{}" y="{}" width="{}" height="{}" rx="10"/><text class="name" x="{}" y="{}">{}</text><text class="type" x="{}" y="{}" text-anchor="end">{}</text></g>"#,
+                r#"<rect class="shape" x="{}" y="{}" width="{}" height="{}" rx="10"/><text class="name" x="{}" y="{}">{}</text><text class="type" x="{}" y="{}" text-anchor="end">{}</text>"#,
                 num(r.x),
                 num(r.y),
                 num(r.width),
                 num(r.height),
-                num(r.x + 14.0),
-                num(r.y + 21.0),
+                num(r.x + HEADER_TEXT.x),
+                num(r.y + HEADER_TEXT.y),
                 xml(name),
-                num(r.right() - 14.0),
-                num(r.y + 21.0),
+                num(r.right() - HEADER_TEXT.x),
+                num(r.y + HEADER_TEXT.y),
                 type_label(*kind),
             );
+            note(out, layout, id, "");
+            out.push_str("</g>\n");
         }
         NodeKind::Branch { index } => {
             let _ = writeln!(
@@ -176,6 +187,19 @@ fn compound(out: &mut String, graph: &Graph, layout: &Layout, statuses: &Statuse
         }
         NodeKind::Start | NodeKind::End => {}
     }
+}
+
+/// The note of node `id`, if it has one.
+fn note(out: &mut String, layout: &Layout, id: NodeId, anchor: &str) {
+    let Some(note) = layout.note(id) else { return };
+    let _ = write!(
+        out,
+        r##"<text class="note" x="{}" y="{}"{anchor} font-size="{}" fill="#3d4752">{}</text>"##,
+        num(note.at.x),
+        num(note.at.y),
+        num(NOTE_FONT),
+        xml(&note.text),
+    );
 }
 
 fn open_state(name: &str, kind: StateType, statuses: &Statuses) -> String {

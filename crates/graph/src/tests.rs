@@ -4,7 +4,10 @@ use serde_json::{Value, json};
 
 use asl::model::StateMachine;
 
-use crate::{EdgeKind, Graph, Layout, NodeId, NodeKind, Rect, Status, Statuses, build, layout, to_dot, to_mermaid, to_svg};
+use crate::{
+    EdgeKind, Graph, Layout, NodeId, NodeKind, Notes, Rect, Status, Statuses, build, layout, layout_with_notes, to_dot, to_mermaid,
+    to_svg,
+};
 
 fn machine(definition: &Value) -> StateMachine {
     asl::parse(&definition.to_string()).unwrap_or_else(|diagnostics| panic!("invalid test definition: {diagnostics:?}"))
@@ -157,8 +160,14 @@ fn on_border(x: f64, y: f64, r: Rect) -> bool {
 /// runs from its source's border to its target's, forward edges go down the ranks, and the same graph lays out the same.
 #[track_caller]
 fn check_layout(graph: &Graph) -> Layout {
-    let layout = layout(graph);
-    assert_eq!(layout, crate::layout(graph), "layout is deterministic");
+    check_layout_with(graph, &Notes::new())
+}
+
+/// `check_layout` of the layout with `notes`.
+#[track_caller]
+fn check_layout_with(graph: &Graph, notes: &Notes) -> Layout {
+    let layout = layout_with_notes(graph, notes);
+    assert_eq!(layout, layout_with_notes(graph, notes), "layout is deterministic");
     let picture = Rect { x: 0.0, y: 0.0, width: layout.width, height: layout.height };
     for a in graph.ids() {
         let ra = layout.rect(a).expect("every node has a box");
@@ -379,4 +388,102 @@ fn svg_of_sixty_states_is_well_formed() {
     let drawn = elements.iter().filter(|(_, attrs)| attrs.iter().any(|(k, _)| k == "data-state")).count();
     assert_eq!(drawn, 66);
     assert_eq!(svg, to_svg(&graph, &layout(&graph), &Statuses::new()), "the same bytes every time");
+}
+
+/// `big(14)` with a few statuses, as drawn before states could have notes: drawing with no notes has not changed a
+/// byte. (A deliberate change to the drawing rewrites this file from the test's output.)
+const BIG_WITHOUT_NOTES: &str = include_str!("../test_data/big_without_notes.svg");
+
+#[test]
+fn without_notes_the_svg_is_the_same_bytes_as_before_notes() {
+    let graph = build(&machine(&big(14)));
+    let statuses: Statuses = [
+        ("State 04".to_owned(), Status::Failed),
+        ("M1".to_owned(), Status::Running),
+        ("State 07".to_owned(), Status::Succeeded),
+        ("State 03".to_owned(), Status::Caught),
+        ("P3".to_owned(), Status::NotRun),
+    ]
+    .into();
+    assert_eq!(to_svg(&graph, &layout(&graph), &statuses), BIG_WITHOUT_NOTES);
+    // Notes for states the machine does not have change nothing either.
+    let stray: Notes = [("Nowhere".to_owned(), "3 items".to_owned())].into();
+    assert_eq!(layout_with_notes(&graph, &stray), layout(&graph));
+    assert!(!BIG_WITHOUT_NOTES.contains("note"), "no note is drawn");
+}
+
+/// A Parallel holding a Map, and a Task and a Choice, each with a note.
+fn noted() -> (Graph, Notes) {
+    let definition = json!({"StartAt": "Fan", "States": {
+        "Fan": {"Type": "Parallel", "Branches": [
+            {"StartAt": "Each", "States": {"Each": {"Type": "Map", "ItemProcessor": {"StartAt": "Work",
+                "States": {"Work": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}, "End": true}}},
+            {"StartAt": "Side", "States": {"Side": {"Type": "Pass", "End": true}}}], "Next": "Call"},
+        "Call": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Next": "More?"},
+        "More?": {"Type": "Choice", "Choices": [{"Variable": "$.more", "BooleanEquals": true, "Next": "Fan"}], "Default": "Done"},
+        "Done": {"Type": "Succeed"}}});
+    let notes: Notes = [
+        ("Each".to_owned(), "12 items · 10 succeeded · 1 failed · 1 running <&> \"x\"".to_owned()),
+        ("Fan".to_owned(), "branches: 2".to_owned()),
+        ("Call".to_owned(), "attempt 3 of a very long note that goes on and on\nand on past any sensible width".to_owned()),
+        ("More?".to_owned(), "looped 4 times".to_owned()),
+    ]
+    .into();
+    (build(&machine(&definition)), notes)
+}
+
+fn id_of(graph: &Graph, state: &str) -> NodeId {
+    graph.ids().find(|&id| graph.state_name(id) == Some(state)).expect("the state is in the graph")
+}
+
+#[test]
+fn notes_get_room_below_the_title_and_do_not_overlap_inner_states() {
+    let (graph, notes) = noted();
+    let layout = check_layout_with(&graph, &notes);
+    let plain = crate::layout(&graph);
+    for state in ["Fan", "Each"] {
+        let id = id_of(&graph, state);
+        let (r, note) = (layout.rect(id).expect("box"), layout.note(id).expect("a note"));
+        let before = plain.rect(id).expect("box");
+        assert!(note.at.y > r.y + 21.0 && note.at.y < r.y + 40.0, "{state}'s note is under its title: {note:?} {r:?}");
+        assert!(note.at.x + crate::text::width(&note.text, 11.0) <= r.right() - 14.0 + 0.01, "{state}'s box is wide enough for its note");
+        assert!(r.height >= before.height + 13.9, "{state}'s title bar grew a line: {r:?} {before:?}");
+        let children = graph.ids().filter(|&child| graph.node(child).and_then(|node| node.parent) == Some(id));
+        for child in children {
+            let inner = layout.rect(child).expect("box");
+            // The baseline plus the descent of an 11px font.
+            assert!(inner.y >= note.at.y + 4.0, "{} starts below {state}'s note: {inner:?} {note:?}", name(&graph, child));
+        }
+    }
+    for state in ["Call", "More?"] {
+        let id = id_of(&graph, state);
+        let (r, note) = (layout.rect(id).expect("box"), layout.note(id).expect("a note"));
+        assert!((note.at.x - r.center_x()).abs() < 0.01 && note.at.y > r.center_y() && note.at.y < r.bottom(), "{state}: {note:?} {r:?}");
+    }
+    let call = layout.note(id_of(&graph, "Call")).expect("a note");
+    assert!(call.text.chars().count() <= 64 && call.text.ends_with('…') && !call.text.contains('\n'), "{call:?}");
+    assert_eq!(layout.note(id_of(&graph, "Done")), None);
+    assert_eq!(layout.note(id_of(&graph, "Work")), None);
+}
+
+#[test]
+fn notes_are_drawn_escaped_in_their_states_group() {
+    let (graph, notes) = noted();
+    let statuses: Statuses = [("Each".to_owned(), Status::Running)].into();
+    let svg = to_svg(&graph, &layout_with_notes(&graph, &notes), &statuses);
+    parse_xml(&svg);
+    let group = |state: &str| -> &str {
+        let open = format!(r#"<g data-state="{state}""#);
+        svg.lines().find(|line| line.starts_with(&open)).unwrap_or_else(|| panic!("{state} is drawn: {svg}"))
+    };
+    let each = group("Each");
+    assert!(
+        each.contains(r#"class="note""#)
+            && each.contains(">12 items · 10 succeeded · 1 failed · 1 running &lt;&amp;&gt; &quot;x&quot;</text></g>"),
+        "{each}"
+    );
+    assert!(group("More?").contains(r#"class="note" "#) && group("More?").contains(r#"text-anchor="middle""#), "{svg}");
+    assert!(!group("Done").contains("note") && !group("Work").contains("note"), "{svg}");
+    assert_eq!(svg.matches(r#"class="note""#).count(), 4);
+    assert_eq!(svg.matches("<text class=\"note\"").count(), 4);
 }

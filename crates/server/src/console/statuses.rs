@@ -18,15 +18,23 @@
 //! A state visited several times (a loop, Map iterations) shows its most telling visit: running, then failed, then
 //! caught, then succeeded. `ExecutionRedriven` forgets the failures before it, since the redrive runs those states
 //! again. Input, output, variables, error and cause are the last visit's.
+//!
+//! A Map state's `Items` are its latest visit's (the last `MapStateEntered`; a Map inside a Map has several visits
+//! at once, and shows the one entered last), from its latest attempt: `MapStateStarted` gives the number of items
+//! and the `MapIteration…` events of an inline Map what became of them; iterations still running when the visit ends
+//! were aborted (Baton, unlike AWS, writes no `MapIterationAborted` for them). A distributed Map's iterations are
+//! child executions, not events of this history: it has its Map Run's ARN and status, and the console asks the
+//! Map Run for the counts (`Items::with_map_run`).
 
 #[cfg(test)]
 mod tests;
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use graph::{Graph, NodeKind, Status};
+use runtime::service::{MapRunInfo, MapRunStatus};
 
 /// What one state did in an execution.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,12 +51,51 @@ pub(crate) struct StateRun {
     pub(crate) assigned_variables: Option<Value>,
     pub(crate) error: Option<String>,
     pub(crate) cause: Option<String>,
+    /// A Map state's items, once its latest visit has started them.
+    pub(crate) items: Option<Items>,
+}
+
+/// What became of the items of a Map state's latest visit.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Items {
+    /// `MapStateStarted`'s `length`.
+    pub(crate) total: u64,
+    /// `None` for a distributed Map until `with_map_run` gives its Map Run's counts.
+    pub(crate) counts: Option<ItemCounts>,
+    /// A distributed Map's run.
+    pub(crate) map_run: Option<MapRun>,
+    /// Whether the visit still runs its items (else the ones not started never will be).
+    pub(crate) open: bool,
+}
+
+/// Items by outcome; they add up to the total.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct ItemCounts {
+    /// Not started yet (waiting for MaxConcurrency), or never (the Map ended first).
+    pub(crate) pending: u64,
+    pub(crate) running: u64,
+    pub(crate) succeeded: u64,
+    pub(crate) failed: u64,
+    pub(crate) aborted: u64,
+}
+
+/// A distributed Map's Map Run, as the history names it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct MapRun {
+    pub(crate) arn: String,
+    pub(crate) status: MapRunStatus,
 }
 
 /// Every state of `graph` with what the execution whose history is `events` (oldest first) did with it.
 pub(crate) fn states(graph: &Graph, events: &[Value]) -> BTreeMap<String, StateRun> {
     let enclosing = enclosing(graph);
-    let mut fold = Fold { enclosing: &enclosing, by_id: BTreeMap::new(), open: BTreeMap::new(), runs: BTreeMap::new() };
+    let mut fold = Fold {
+        enclosing: &enclosing,
+        by_id: BTreeMap::new(),
+        open: BTreeMap::new(),
+        latest: BTreeMap::new(),
+        runs: BTreeMap::new(),
+    };
     for name in enclosing.keys() {
         fold.runs.insert(name.clone(), StateRun::not_run());
     }
@@ -73,7 +120,83 @@ impl StateRun {
             assigned_variables: None,
             error: None,
             cause: None,
+            items: None,
         }
+    }
+}
+
+impl Items {
+    /// The ARN of the Map Run whose counts these items lack (a distributed Map's).
+    pub(crate) fn map_run_lacking_counts(&self) -> Option<&str> {
+        self.map_run.as_ref().filter(|_| self.counts.is_none()).map(|run| run.arn.as_str())
+    }
+
+    /// Takes the counts and status of the Map Run these items are from, as `DescribeMapRun` reads them.
+    pub(crate) fn with_map_run(&mut self, info: &MapRunInfo) {
+        let items = &info.items;
+        self.total = items.total;
+        self.counts = Some(ItemCounts {
+            pending: items.pending,
+            running: items.running,
+            succeeded: items.succeeded,
+            failed: items.failed,
+            aborted: items.aborted,
+        });
+        if let Some(run) = &mut self.map_run {
+            run.status = info.status;
+        }
+        self.open = info.status == MapRunStatus::Running;
+    }
+
+    /// `{"total", "pending", "running", "succeeded", "failed", "aborted", "mapRun": {"arn", "status"} | null}`, the
+    /// counts null when they are not known.
+    pub(crate) fn to_json(&self) -> Value {
+        let count = |pick: fn(&ItemCounts) -> u64| self.counts.as_ref().map(pick);
+        json!({
+            "total": self.total,
+            "pending": count(|c| c.pending),
+            "running": count(|c| c.running),
+            "succeeded": count(|c| c.succeeded),
+            "failed": count(|c| c.failed),
+            "aborted": count(|c| c.aborted),
+            "mapRun": self.map_run.as_ref().map(|run| json!({"arn": run.arn, "status": map_run_status(run.status)})),
+        })
+    }
+
+    /// One line for the graph: "12 items · 10 succeeded · 1 failed · 1 running", the counts that are not zero.
+    pub(crate) fn note(&self) -> String {
+        let mut note = format!("{} item{}", self.total, if self.total == 1 { "" } else { "s" });
+        match &self.counts {
+            Some(c) => {
+                let waiting = if self.open { "pending" } else { "not started" };
+                let parts = [
+                    (c.succeeded, "succeeded"),
+                    (c.failed, "failed"),
+                    (c.aborted, "aborted"),
+                    (c.running, "running"),
+                    (c.pending, waiting),
+                ];
+                for (n, what) in parts.into_iter().filter(|(n, _)| *n > 0) {
+                    note.push_str(&format!(" · {n} {what}"));
+                }
+            }
+            None => {
+                if let Some(run) = &self.map_run {
+                    note.push_str(&format!(" · Map Run {}", map_run_status(run.status).to_ascii_lowercase()));
+                }
+            }
+        }
+        note
+    }
+}
+
+/// As `DescribeMapRun` spells it.
+fn map_run_status(status: MapRunStatus) -> &'static str {
+    match status {
+        MapRunStatus::Running => "RUNNING",
+        MapRunStatus::Succeeded => "SUCCEEDED",
+        MapRunStatus::Failed => "FAILED",
+        MapRunStatus::Aborted => "ABORTED",
     }
 }
 
@@ -114,6 +237,8 @@ struct Fold<'a> {
     /// `previousEventId` of every event seen, by id.
     by_id: BTreeMap<u64, u64>,
     open: BTreeMap<u64, Visit>,
+    /// The id of each state's latest `…StateEntered`.
+    latest: BTreeMap<String, u64>,
     runs: BTreeMap<String, StateRun>,
 }
 
@@ -130,6 +255,7 @@ impl Fold<'_> {
             let Some(name) = text("name") else { return };
             let fail = state_type == "Fail";
             self.open.insert(id, Visit { name: name.clone(), kind: state_type.to_owned(), failed: fail });
+            self.latest.insert(name.clone(), id);
             let run = self.run(&name);
             run.entered += 1;
             run.input = text("input");
@@ -137,6 +263,7 @@ impl Fold<'_> {
             run.assigned_variables = None;
             run.error = None;
             run.cause = None;
+            run.items = None;
         } else if kind.ends_with("StateExited") {
             let Some(name) = text("name") else { return };
             let Some(visit_id) = self.owner(previous, |visit| visit.name == name) else { return };
@@ -144,6 +271,7 @@ impl Fold<'_> {
             if let Some(visit) = self.open.remove(&visit_id) {
                 let status = if visit.failed { Status::Caught } else { Status::Succeeded };
                 self.settle(&name, status);
+                self.items_ended(visit_id, &name);
             }
             let run = self.run(&name);
             run.output = text("output");
@@ -156,15 +284,18 @@ impl Fold<'_> {
                 let name = visit.name.clone();
                 self.close_inside(&name, true);
                 self.failure(&name, text("error"), text("cause"));
+                self.items_ended(visit_id, &name);
             }
         } else if matches!(kind, "ExecutionFailed" | "ExecutionTimedOut" | "ExecutionAborted") {
-            for visit in std::mem::take(&mut self.open).into_values() {
+            for (visit_id, visit) in std::mem::take(&mut self.open) {
                 self.failure(&visit.name, text("error"), text("cause"));
                 self.settle(&visit.name, Status::Failed);
+                self.items_ended(visit_id, &visit.name);
             }
         } else if kind == "ExecutionSucceeded" {
-            for visit in std::mem::take(&mut self.open).into_values() {
+            for (visit_id, visit) in std::mem::take(&mut self.open) {
                 self.settle(&visit.name, if visit.failed { Status::Failed } else { Status::Succeeded });
+                self.items_ended(visit_id, &visit.name);
             }
         } else if kind == "ExecutionRedriven" {
             for run in self.runs.values_mut().filter(|run| run.status == Status::Failed) {
@@ -178,6 +309,57 @@ impl Fold<'_> {
             let name = visit.name.clone();
             if kind.ends_with("Scheduled") {
                 self.run(&name).attempts += 1;
+            }
+            if kind == "MapStateStarted" {
+                let total = details.and_then(|d| d.get("length")).and_then(Value::as_u64).unwrap_or(0);
+                let counts = ItemCounts { pending: total, ..ItemCounts::default() };
+                if let Some(items) = self.items(visit_id, &name) {
+                    *items = Some(Items { total, counts: Some(counts), map_run: None, open: true });
+                }
+            }
+        } else if let Some(outcome) = kind.strip_prefix("MapIteration") {
+            // An inline Map's iteration, named by its Map state: the chain of previous events may pass through
+            // other Maps (one inside its iterations).
+            let Some(name) = text("name") else { return };
+            let Some(visit_id) = self.owner(previous, |visit| visit.kind == "Map" && visit.name == name) else { return };
+            let Some(Some(Items { counts: Some(c), .. })) = self.items(visit_id, &name) else { return };
+            let slot = match outcome {
+                "Started" => {
+                    c.pending = c.pending.saturating_sub(1);
+                    &mut c.running
+                }
+                "Succeeded" => &mut c.succeeded,
+                "Failed" => &mut c.failed,
+                "Aborted" => &mut c.aborted,
+                _ => return,
+            };
+            *slot += 1;
+            if outcome != "Started" {
+                c.running = c.running.saturating_sub(1);
+            }
+        } else if let Some(outcome) = kind.strip_prefix("MapRun") {
+            let Some(visit_id) = self.owner(previous, |visit| visit.kind == "Map") else { return };
+            let Some(name) = self.open.get(&visit_id).map(|visit| visit.name.clone()) else { return };
+            let Some(Some(items)) = self.items(visit_id, &name) else { return };
+            let status = match outcome {
+                "Started" => {
+                    let arn = text("mapRunArn").unwrap_or_default();
+                    items.counts = None;
+                    items.map_run = Some(MapRun { arn, status: MapRunStatus::Running });
+                    return;
+                }
+                "Succeeded" => MapRunStatus::Succeeded,
+                "Failed" => MapRunStatus::Failed,
+                "Aborted" => MapRunStatus::Aborted,
+                _ => return,
+            };
+            if let Some(run) = &mut items.map_run {
+                run.status = status;
+            }
+        } else if kind == "MapStateAborted" {
+            let Some(visit_id) = self.owner(previous, |visit| visit.kind == "Map") else { return };
+            if let Some(name) = self.open.get(&visit_id).map(|visit| visit.name.clone()) {
+                self.items_ended(visit_id, &name);
             }
         } else if is_state_failure(kind) {
             let Some(visit_id) = self.owner(previous, |_| true) else { return };
@@ -220,6 +402,7 @@ impl Fold<'_> {
             if let Some(visit) = self.open.remove(&id) {
                 let status = if visit.failed || outer_failed { Status::Failed } else { Status::Succeeded };
                 self.settle(&visit.name, status);
+                self.items_ended(id, &visit.name);
             }
         }
     }
@@ -249,6 +432,28 @@ impl Fold<'_> {
         if error.is_some() || cause.is_some() {
             run.error = error;
             run.cause = cause;
+        }
+    }
+
+    /// The items of the visit `visit_id` of state `name`, if it is the state's latest visit (`None` inside until the
+    /// Map starts them); `None` for an earlier visit, whose items are not shown.
+    fn items(&mut self, visit_id: u64, name: &str) -> Option<&mut Option<Items>> {
+        if self.latest.get(name) != Some(&visit_id) {
+            return None;
+        }
+        Some(&mut self.run(name).items)
+    }
+
+    /// The visit `visit_id` of `name` stopped running items: what still ran was aborted.
+    fn items_ended(&mut self, visit_id: u64, name: &str) {
+        let Some(Some(items)) = self.items(visit_id, name) else { return };
+        if !items.open {
+            return;
+        }
+        items.open = false;
+        if let Some(c) = &mut items.counts {
+            c.aborted += c.running;
+            c.running = 0;
         }
     }
 

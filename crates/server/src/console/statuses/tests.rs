@@ -1,9 +1,11 @@
 //! Unit tests of `states`: recorded histories (from `baton run --history`, in `crates/server/test_data/console/`),
 //! whole or cut short to look like a running execution, each state's outcome written out as text.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use crate::console::statuses::states;
+use runtime::service::{MapRunCounts, MapRunInfo, MapRunStatus};
+
+use crate::console::statuses::{Items, states};
 
 /// A recorded execution: `{"definition": …, "history": [...]}`.
 fn recorded(text: &str) -> (graph::Graph, Vec<Value>) {
@@ -27,6 +29,12 @@ fn check(text: &str, events: usize, expected: &str) {
 
 const CHOICE_PARALLEL_CATCH: &str = include_str!("../../../test_data/console/choice_parallel_catch.json");
 const MAP_AND_UNCAUGHT_FAILURE: &str = include_str!("../../../test_data/console/map_and_uncaught_failure.json");
+/// `Each` maps over 3 items that succeed, then over 5 with MaxConcurrency 2, the fourth failing (caught).
+const MAP_IN_A_LOOP: &str = include_str!("../../../test_data/console/map_in_a_loop.json");
+/// `Outer` maps over `[[1, 2], [3]]`; `Inner`, inside it, over each of those.
+const MAP_IN_A_MAP: &str = include_str!("../../../test_data/console/map_in_a_map.json");
+/// `Spread`, a distributed Map over 4 items, tolerating the one that fails.
+const DISTRIBUTED_MAP: &str = include_str!("../../../test_data/console/distributed_map.json");
 
 #[test]
 fn choice_parallel_catch_and_an_unvisited_branch() {
@@ -135,4 +143,94 @@ fn execution_failure_marks_the_open_states_failed_and_a_redrive_forgets_it() {
     let runs = states(&graph, &history);
     assert_eq!(runs["Both"].status, graph::Status::Running);
     assert_eq!(runs["Call"].status, graph::Status::NotRun);
+}
+
+/// `name: note` per state with items, one a line, for the first `events` events of the recording.
+#[track_caller]
+fn check_items(text: &str, events: usize, expected: &str) {
+    let (graph, history) = recorded(text);
+    let runs = states(&graph, &history[..events.min(history.len())]);
+    let actual: String = runs
+        .iter()
+        .filter_map(|(name, run)| Some(format!("{name}: {}\n", run.items.as_ref()?.note())))
+        .collect();
+    assert_eq!(actual.trim(), expected.trim(), "\n{actual}");
+}
+
+#[test]
+fn a_map_counts_the_items_of_its_latest_visit() {
+    // Before the Map starts its items, and as it runs them two at a time.
+    check_items(MAP_IN_A_LOOP, 4, "");
+    check_items(MAP_IN_A_LOOP, 7, "Each: 3 items · 2 running · 1 pending");
+    check_items(MAP_IN_A_LOOP, 12, "Each: 3 items · 1 succeeded · 1 running · 1 pending");
+    check_items(MAP_IN_A_LOOP, 25, "Each: 3 items · 3 succeeded");
+    // Entered again in the loop: the new visit has not started its items yet.
+    check_items(MAP_IN_A_LOOP, 30, "");
+    check_items(MAP_IN_A_LOOP, 45, "Each: 5 items · 2 succeeded · 2 running · 1 pending");
+    // The fourth item fails the Map: the fifth never starts.
+    check_items(MAP_IN_A_LOOP, usize::MAX, "Each: 5 items · 3 succeeded · 1 failed · 1 not started");
+
+    let (graph, history) = recorded(MAP_IN_A_LOOP);
+    let each = states(&graph, &history)["Each"].clone();
+    assert_eq!(each.status, graph::Status::Caught);
+    assert_eq!(each.entered, 2);
+    assert_eq!(
+        each.items.as_ref().map(Items::to_json),
+        Some(json!({"total": 5, "pending": 1, "running": 0, "succeeded": 3, "failed": 1, "aborted": 0, "mapRun": null}))
+    );
+    assert_eq!(states(&graph, &history)["Check"].items, None, "only a Map has items");
+}
+
+#[test]
+fn iterations_running_when_the_execution_stops_were_aborted() {
+    let (graph, mut history) = recorded(MAP_IN_A_LOOP);
+    history.truncate(45);
+    history.push(json!({"id": 46, "previousEventId": 45, "type": "ExecutionAborted"}));
+    let runs = states(&graph, &history);
+    assert_eq!(runs["Each"].items.as_ref().map(Items::note).as_deref(), Some("5 items · 2 succeeded · 2 aborted · 1 not started"));
+}
+
+#[test]
+fn a_map_inside_a_map_counts_each_visits_own_iterations() {
+    // Inner's first visit (event 6) starts 2 items, its second (event 10, the latest) 1.
+    check_items(MAP_IN_A_MAP, 9, "Inner: 2 items · 2 running\nOuter: 2 items · 2 running");
+    check_items(MAP_IN_A_MAP, 12, "Inner: 1 item · 1 running\nOuter: 2 items · 2 running");
+    // The first visit's iterations end: neither the latest visit nor Outer counts them.
+    check_items(MAP_IN_A_MAP, 18, "Inner: 1 item · 1 running\nOuter: 2 items · 2 running");
+    check_items(MAP_IN_A_MAP, 24, "Inner: 1 item · 1 succeeded\nOuter: 2 items · 1 succeeded · 1 running");
+    check_items(MAP_IN_A_MAP, usize::MAX, "Inner: 1 item · 1 succeeded\nOuter: 2 items · 2 succeeded");
+}
+
+#[test]
+fn a_distributed_map_has_its_map_run_and_takes_its_counts_from_it() {
+    check_items(DISTRIBUTED_MAP, 4, "Spread: 4 items · Map Run running");
+    check_items(DISTRIBUTED_MAP, usize::MAX, "Spread: 4 items · Map Run succeeded");
+
+    let (graph, history) = recorded(DISTRIBUTED_MAP);
+    let mut items = states(&graph, &history)["Spread"].items.clone().expect("a Map has items");
+    let arn = "arn:aws:states:us-east-1:123456789012:mapRun:distributed/Spread:18ea3e22-cb82-239f-1";
+    assert_eq!(items.map_run_lacking_counts(), Some(arn));
+    assert_eq!(
+        items.to_json(),
+        json!({"total": 4, "pending": null, "running": null, "succeeded": null, "failed": null, "aborted": null,
+            "mapRun": {"arn": arn, "status": "SUCCEEDED"}})
+    );
+    let counts = MapRunCounts { pending: 0, running: 0, succeeded: 3, failed: 1, aborted: 0, total: 4 };
+    let info = MapRunInfo {
+        arn: arn.to_owned(),
+        state_name: "Spread".to_owned(),
+        status: MapRunStatus::Succeeded,
+        start: 0,
+        stop: Some(1),
+        max_concurrency: 0,
+        tolerated_failure_count: 1,
+        tolerated_failure_percentage: 0.0,
+        items: counts,
+        executions: counts,
+    };
+    items.with_map_run(&info);
+    assert_eq!(items.map_run_lacking_counts(), None);
+    assert_eq!(items.note(), "4 items · 3 succeeded · 1 failed");
+    assert_eq!(items.to_json()["failed"], 1);
+    assert_eq!(items.to_json()["mapRun"]["status"], "SUCCEEDED");
 }
