@@ -62,6 +62,12 @@ pub fn locate(text: &str, format: Format, pointer: &str) -> Option<(usize, usize
     }
 }
 
+/// `value` written as YAML (block style, keys in the value's order), for a person to edit; `load` reads it back
+/// as the same value. A value YAML cannot write (none that JSON can hold) gives `None`.
+pub fn to_yaml(value: &Value) -> Option<String> {
+    serde_saphyr::to_string(value).ok()
+}
+
 fn strip_bom(text: &str) -> &str {
     text.strip_prefix('\u{feff}').unwrap_or(text)
 }

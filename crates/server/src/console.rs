@@ -11,17 +11,19 @@
 //!   ARN);
 //! - `GET /console/assets/{file}`: the stylesheet and script;
 //! - `GET /console/api/state-machines?next=…`, `/console/api/state-machines/{arn}`,
-//!   `/console/api/state-machines/{arn}/executions?next=…`, `/console/api/executions/{arn}`: JSON.
+//!   `/console/api/state-machines/{arn}/executions?next=…`, `/console/api/executions/{arn}`: JSON;
+//! - `POST /console/api/check`: the definition editor's validation as you type (`editor`).
 //!
 //! Not here: what a state's status is (`statuses`, pure) and how the graph is drawn (`graph`).
 
+mod editor;
 mod statuses;
 
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use runtime::service::{Error, HistoryRequest, Service};
@@ -48,6 +50,7 @@ pub(crate) fn routes() -> Router<Service> {
         .route("/console/api/state-machines/{arn}", get(state_machine))
         .route("/console/api/state-machines/{arn}/executions", get(list_executions))
         .route("/console/api/executions/{arn}", get(execution))
+        .route("/console/api/check", post(editor::check))
 }
 
 /// A console failure: an HTML or JSON body with the HTTP status that fits (404 for an ARN that names nothing).
@@ -148,8 +151,17 @@ async fn list_executions(
     Ok(json_body(&json!({"executions": items, "next": page.next_token})).into_response())
 }
 
-/// `{"execution": {...}, "events": [wire events], "states": {name: {status, …}}, "svg": text | null}`.
-async fn execution(State(service): State<Service>, Path(arn): Path<String>) -> Result<Response, ConsoleError> {
+/// `{"execution": {...}, "events": [wire events], "states": {name: {status, …, items}}, "svg": text | null}`; `items`
+/// is a Map state's item counts (`statuses::Items::to_json`), else null.
+///
+/// With `?since=N`, `events` holds only the events after the N-th (the page polls with the count it has, so a long
+/// history crosses the wire once); `eventCount` is the whole history's length either way.
+async fn execution(
+    State(service): State<Service>,
+    Path(arn): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ConsoleError> {
+    let since: u64 = query_param(query.as_deref(), "since").and_then(|n| n.parse().ok()).unwrap_or(0);
     let fail = |e| ConsoleError::from_service(e, false);
     let record = service.describe_execution(&arn).await.map_err(fail)?;
     let mut events = Vec::new();
@@ -171,9 +183,19 @@ async fn execution(State(service): State<Service>, Path(arn): Path<String>) -> R
     let (svg, states) = match asl::parse(&record.definition) {
         Ok(model) => {
             let graph = graph::build(&model);
-            let runs = statuses::states(&graph, &events);
+            let mut runs = statuses::states(&graph, &events);
+            // A distributed Map's item counts are its Map Run's: its iterations are not events of this history.
+            for items in runs.values_mut().filter_map(|run| run.items.as_mut()) {
+                if let Some(arn) = items.map_run_lacking_counts()
+                    && let Ok(map_run) = service.describe_map_run(arn).await
+                {
+                    items.with_map_run(&map_run.info);
+                }
+            }
             let colours: graph::Statuses = runs.iter().map(|(name, run)| (name.clone(), run.status)).collect();
-            (Some(graph::to_svg(&graph, &graph::layout(&graph), &colours)), runs)
+            let notes: graph::Notes =
+                runs.iter().filter_map(|(name, run)| Some((name.clone(), run.items.as_ref()?.note()))).collect();
+            (Some(graph::to_svg(&graph, &graph::layout_with_notes(&graph, &notes), &colours)), runs)
         }
         Err(_) => (None, Default::default()),
     };
@@ -189,6 +211,7 @@ async fn execution(State(service): State<Service>, Path(arn): Path<String>) -> R
                 "assignedVariables": run.assigned_variables,
                 "error": run.error,
                 "cause": run.cause,
+                "items": run.items.as_ref().map(statuses::Items::to_json),
             });
             (name, value)
         })
@@ -202,7 +225,10 @@ async fn execution(State(service): State<Service>, Path(arn): Path<String>) -> R
         object.insert("cause".to_owned(), json!(record.cause));
         object.insert("redriveCount".to_owned(), json!(record.redrive_count));
     }
-    Ok(json_body(&json!({"execution": summary, "events": events, "states": states, "svg": svg})).into_response())
+    let count = events.len();
+    let events: Vec<&Value> = events.iter().filter(|event| event["id"].as_u64().is_none_or(|id| id > since)).collect();
+    let body = json!({"execution": summary, "eventCount": count, "events": events, "states": states, "svg": svg});
+    Ok(json_body(&body).into_response())
 }
 
 fn state_machine_summary(machine: &StateMachine) -> Value {
@@ -232,15 +258,13 @@ fn execution_summary(execution: &Execution) -> Value {
 
 /// One page of `PAGE_SIZE` after the `next` token of the query, if it has one.
 fn page_request(query: Option<&str>) -> PageRequest {
-    let token = query.and_then(|query| {
-        query
-            .split('&')
-            .filter_map(|pair| pair.split_once('='))
-            .find(|(key, _)| *key == "next")
-            .map(|(_, value)| percent_decode(value))
-            .filter(|token| !token.is_empty())
-    });
+    let token = query_param(query, "next").filter(|token| !token.is_empty());
     PageRequest { token, limit: PAGE_SIZE }
+}
+
+/// The decoded value of `key` in a query string, if it is there.
+fn query_param(query: Option<&str>, key: &str) -> Option<String> {
+    query?.split('&').filter_map(|pair| pair.split_once('=')).find(|(k, _)| *k == key).map(|(_, value)| percent_decode(value))
 }
 
 /// `%XX` escapes and `+` decoded; a malformed escape is kept as it is (the store then rejects the token).

@@ -1,5 +1,6 @@
 //! The web console's routes: the pages are HTML shells naming their page and ARN, the assets are served, `GET /`
-//! sends a browser to the console, and the JSON the pages fetch has its shape, pages lists, and 404s unknown ARNs.
+//! sends a browser to the console, and the JSON the pages fetch has its shape (a Map's item counts too), pages lists,
+//! and 404s unknown ARNs.
 
 use std::time::Duration;
 
@@ -166,6 +167,85 @@ async fn json_of_the_lists_the_machine_and_the_execution() {
     let svg = body["svg"].as_str().expect("an SVG");
     assert!(svg.contains(r#"data-state="Go" data-status="succeeded""#), "{svg}");
     assert!(svg.contains(r#"data-state="Skip" data-status="not-run""#), "{svg}");
+
+    // A poll that already has four events gets the rest only, with the whole count.
+    let later = api.get(&format!("/console/api/executions/{}?since=4", encode(&execution))).await;
+    let ids: Vec<u64> = later.body["events"].as_array().expect("events").iter().filter_map(|e| e["id"].as_u64()).collect();
+    assert_eq!((ids, later.body["eventCount"].as_u64()), (vec![5, 6], Some(6)));
+    assert_eq!(later.body["states"]["Go"]["status"], "succeeded", "statuses still cover the whole history");
+}
+
+#[tokio::test]
+async fn a_maps_item_counts_are_in_its_json_and_on_its_box() {
+    let api = api().await;
+    let definition = json!({"StartAt": "Each & every", "States": {
+        "Each & every": {"Type": "Map", "ItemsPath": "$.items", "ResultPath": null,
+            "ItemProcessor": {"StartAt": "Double", "States": {"Double": {"Type": "Pass", "End": true}}}, "Next": "Spread"},
+        "Spread": {"Type": "Map", "ToleratedFailureCount": 1, "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "Check",
+            "States": {
+                "Check": {"Type": "Choice", "Choices": [{"Variable": "$", "NumericEquals": 3, "Next": "Bad"}], "Default": "Ok"},
+                "Ok": {"Type": "Pass", "End": true},
+                "Bad": {"Type": "Fail", "Error": "Unlucky"}
+            }}, "ItemsPath": "$.four", "End": true}
+    }});
+    let machine = api.create("Items", &definition).await;
+    let items: Vec<u32> = (1..=12).collect();
+    let execution = api.run(&machine, &json!({"items": items, "four": [1, 2, 3, 4]})).await;
+
+    let reply = api.get(&format!("/console/api/executions/{}", encode(&execution))).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    let states = &reply.body["states"];
+    assert_eq!(
+        states["Each & every"]["items"],
+        json!({"total": 12, "pending": 0, "running": 0, "succeeded": 12, "failed": 0, "aborted": 0, "mapRun": null})
+    );
+    assert_eq!(states["Double"]["items"], Value::Null, "only a Map has items");
+    // A distributed Map's counts are not in the history: they are its Map Run's.
+    let spread = &states["Spread"]["items"];
+    assert_eq!((spread["total"].as_u64(), spread["succeeded"].as_u64(), spread["failed"].as_u64()), (Some(4), Some(3), Some(1)), "{spread}");
+    assert_eq!(spread["mapRun"]["status"], "SUCCEEDED");
+    assert!(spread["mapRun"]["arn"].as_str().is_some_and(|arn| arn.contains(":mapRun:Items/Spread:")), "{spread}");
+
+    let svg = reply.body["svg"].as_str().expect("an SVG");
+    let group = |state: &str| {
+        let open = format!(r#"<g data-state="{state}""#);
+        svg.lines().find(|line| line.starts_with(&open)).unwrap_or_else(|| panic!("{state} is drawn: {svg}")).to_owned()
+    };
+    let each = group("Each &amp; every");
+    assert!(each.contains(r#"<text class="note""#) && each.contains(">12 items · 12 succeeded</text>"), "{each}");
+    assert!(group("Spread").contains(">4 items · 3 succeeded · 1 failed</text>"), "{svg}");
+    assert!(!group("Double").contains("note"), "{svg}");
+    // The state machine's own page has no execution, so no notes.
+    let described = api.get(&format!("/console/api/state-machines/{}", encode(&machine))).await;
+    assert!(!described.body["svg"].as_str().expect("an SVG").contains(r#"class="note""#));
+}
+
+/// The editor's check answers YAML and JSON, valid or not, and what it approves `UpdateStateMachine` takes.
+#[tokio::test]
+async fn the_editor_checks_a_definition_and_its_json_saves() {
+    let api = api().await;
+    let check = |text: &'static str| {
+        let request = Request::post("/console/api/check").body(Body::from(text)).expect("a valid request");
+        api.send(request)
+    };
+    let bad = check("StartAt: One\nStates:\n  One:\n    Type: Pass\n    Next: Nowhere\n").await;
+    assert_eq!(bad.status, StatusCode::OK, "{bad:?}");
+    assert_eq!((bad.body["valid"].as_bool(), bad.body["format"].as_str()), (Some(false), Some("yaml")));
+    assert_eq!(bad.body["diagnostics"][0]["line"], 5, "{:?}", bad.body);
+    assert_eq!(bad.body["diagnostics"][0]["code"], "MISSING_TRANSITION_TARGET");
+
+    let good = check("StartAt: One\nStates:\n  One:\n    Type: Pass\n    Result: {edited: true}\n    End: true\n").await;
+    assert_eq!(good.body["valid"], true, "{:?}", good.body);
+    assert!(good.body["svg"].as_str().is_some_and(|svg| svg.contains(r#"data-state="One""#)));
+    let machine = api.create("edited", &json!({"StartAt": "One", "States": {"One": {"Type": "Pass", "End": true}}})).await;
+    let update = json!({"stateMachineArn": machine, "definition": good.body["json"]});
+    let reply = api.call("UpdateStateMachine", &update.to_string()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    let execution = api.run(&machine, &json!({})).await;
+    let done = api.get(&format!("/console/api/executions/{}", encode(&execution))).await;
+    assert_eq!(done.body["execution"]["output"], r#"{"edited":true}"#);
 }
 
 #[tokio::test]

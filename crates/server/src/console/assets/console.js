@@ -5,6 +5,8 @@
 
 const app = document.getElementById("app");
 const crumbs = document.getElementById("crumbs");
+// Bumped each time a page is drawn, so the timers of the page it replaced stop.
+let drawn = 0;
 
 // ---- helpers ---------------------------------------------------------------------------------------------------
 
@@ -81,7 +83,17 @@ function pagedTable(headers, load, row) {
     );
   }
   const table = h("table", {}, h("thead", {}, h("tr", {}, headers.map((name) => h("th", {}, name)))), body);
-  return { element: h("div", {}, table, pager), show };
+  const element = h("div", {}, table, pager);
+  // Re-reads the first page every `ms` while it is shown, so new rows appear without a reload.
+  const generation = drawn;
+  function follow(ms) {
+    setTimeout(() => {
+      if (generation !== drawn) return;
+      if (!element.isConnected) return follow(ms); // hidden (the editor is open): try again later
+      (index === 0 ? show() : Promise.resolve()).catch(() => {}).finally(() => follow(ms));
+    }, ms);
+  }
+  return { element, show, follow };
 }
 
 // ---- pages ---------------------------------------------------------------------------------------------------
@@ -99,7 +111,8 @@ async function listPage() {
   await table.show();
 }
 
-async function stateMachinePage(arn) {
+async function stateMachinePage(arn, flash) {
+  drawn += 1;
   const { stateMachine: machine, svg } = await getJson("/console/api/state-machines/" + encodeURIComponent(arn));
   crumbs.replaceChildren(h("a", { href: "/console" }, "State machines"), " / ", machine.name);
   document.title = machine.name + " · Baton";
@@ -134,20 +147,222 @@ async function stateMachinePage(arn) {
     h("td", {}, when(execution.start)),
     h("td", {}, when(execution.stop))));
 
+  const body = h("div", { class: "split" },
+    h("div", {}, h("h2", {}, "Graph"), graph, h("h2", {}, "Executions (newest first)"), executions.element),
+    h("div", {},
+      h("h2", {}, "Start an execution"),
+      h("div", { class: "card" }, name, h("p", { class: "muted" }, "Input (JSON)"), input,
+        h("div", { class: "actions" }, h("button", { id: "start", onclick: start }, "Start execution"), message)),
+      h("h2", { class: "with-action" }, "Definition",
+        h("button", { id: "edit", class: "secondary", onclick: edit }, "Edit definition")),
+      h("pre", { id: "definition" }, pretty(machine.definition))));
+
+  function edit() {
+    const editor = definitionEditor(machine,
+      () => stateMachinePage(arn, "Saved: the state machine was updated."),
+      () => editor.replaceWith(body));
+    body.replaceWith(editor);
+  }
+
   app.replaceChildren(
     h("h1", {}, machine.name),
     h("div", { class: "arn" }, machine.arn),
     h("p", { class: "muted" }, machine.type + " · created " + when(machine.created) + " · updated " + when(machine.updated)),
-    h("div", { class: "split" },
-      h("div", {}, h("h2", {}, "Graph"), graph, h("h2", {}, "Executions (newest first)"), executions.element),
-      h("div", {},
-        h("h2", {}, "Start an execution"),
-        h("div", { class: "card" }, name, h("p", { class: "muted" }, "Input (JSON)"), input,
-          h("div", { class: "actions" }, h("button", { id: "start", onclick: start }, "Start execution"), message)),
-        h("h2", {}, "Definition"),
-        h("pre", { id: "definition" }, pretty(machine.definition)))),
+    flash ? h("p", { class: "flash", id: "flash" }, flash) : null,
+    body,
   );
   await executions.show();
+  executions.follow(3000);
+}
+
+// ---- the definition editor -------------------------------------------------------------------------------------
+
+// An editor for `machine`'s definition: JSON or YAML text with line numbers, checked by the server as you type
+// (POST /console/api/check), every problem listed with its line, the graph redrawn beside it, and Save sending
+// the definition (as JSON, which is what AWS stores) to UpdateStateMachine.
+function definitionEditor(machine, onSaved, onCancel) {
+  const text = h("textarea", { id: "editor-text", class: "editor-text", spellcheck: "false", wrap: "off", "aria-label": "Definition" });
+  text.value = pretty(machine.definition);
+  const gutter = h("pre", { class: "gutter", "aria-hidden": "true" });
+  const preview = h("div", { class: "graph", id: "editor-graph" });
+  const problems = h("ul", { class: "problems", id: "editor-problems" });
+  const verdict = h("span", { id: "editor-status", class: "muted" });
+  const message = h("span", { class: "error", id: "editor-message" });
+  const save = h("button", { id: "editor-save", disabled: true, onclick: () => store() }, "Save");
+  const asJson = h("button", { class: "secondary", id: "editor-json", disabled: true, onclick: () => reformat("json") }, "As JSON");
+  const asYaml = h("button", { class: "secondary", id: "editor-yaml", disabled: true, onclick: () => reformat("yaml") }, "As YAML");
+  let latest = null;
+  let asked = 0;
+  let timer = null;
+  let badLines = new Set();
+
+  function numberLines() {
+    const count = text.value.split("\n").length;
+    const lines = [];
+    for (let i = 1; i <= count; i++) lines.push(badLines.has(i) ? h("span", { class: "bad" }, i + "\n") : i + "\n");
+    gutter.replaceChildren(...lines);
+    gutter.scrollTop = text.scrollTop;
+  }
+
+  // Puts the caret at `line`:`column` (1-based) and scrolls it into view.
+  function jump(line, column) {
+    const lines = text.value.split("\n");
+    let offset = 0;
+    for (let i = 0; i < line - 1 && i < lines.length; i++) offset += lines[i].length + 1;
+    const end = offset + (lines[line - 1] || "").length;
+    offset += Math.max(0, (column || 1) - 1);
+    text.focus();
+    text.setSelectionRange(Math.min(offset, end), end);
+    const lineHeight = parseFloat(getComputedStyle(text).lineHeight) || 16;
+    text.scrollTop = Math.max(0, (line - 4) * lineHeight);
+  }
+
+  function show(result) {
+    latest = result;
+    badLines = new Set(result.diagnostics.filter((d) => d.line).map((d) => d.line));
+    numberLines();
+    const kind = result.format ? result.format.toUpperCase() : "";
+    if (result.valid) {
+      preview.innerHTML = result.svg;
+      preview.classList.remove("stale");
+      verdict.className = "ok";
+      verdict.textContent = "Valid " + kind + " definition";
+      problems.replaceChildren();
+    } else {
+      preview.classList.add("stale");
+      verdict.className = "error";
+      const n = result.diagnostics.length;
+      verdict.textContent = n + (n === 1 ? " problem" : " problems");
+      problems.replaceChildren(...result.diagnostics.map((d) => h("li", { onclick: () => d.line && jump(d.line, d.column) },
+        h("span", { class: "where" }, d.line ? "line " + d.line + ", column " + d.column : "definition"),
+        " ", h("span", { class: "code" }, d.code), " ", d.message,
+        d.path ? h("span", { class: "muted" }, " (" + d.path + ")") : null)));
+    }
+    save.disabled = !result.valid;
+    asJson.disabled = !result.valid || result.format === "json";
+    asYaml.disabled = !result.valid || result.format === "yaml";
+  }
+
+  async function check() {
+    const mine = ++asked;
+    const response = await fetch("/console/api/check", { method: "POST", headers: { "Content-Type": "text/plain; charset=utf-8" }, body: text.value });
+    const result = await response.json();
+    if (mine === asked) show(result); // an older answer that arrives late is dropped
+  }
+
+  function changed() {
+    numberLines();
+    message.textContent = "";
+    verdict.className = "muted";
+    verdict.textContent = "Checking…";
+    save.disabled = true;
+    clearTimeout(timer);
+    timer = setTimeout(() => check().catch((error) => { verdict.textContent = String(error.message || error); }), 200);
+  }
+
+  function reformat(kind) {
+    if (!latest || !latest.valid) return;
+    text.value = latest[kind];
+    changed();
+  }
+
+  async function store() {
+    if (!latest || !latest.valid) return;
+    message.textContent = "";
+    save.disabled = true;
+    try {
+      await aws("UpdateStateMachine", { stateMachineArn: machine.arn, definition: latest.json });
+      await onSaved();
+    } catch (error) {
+      message.textContent = error.message;
+      save.disabled = false;
+    }
+  }
+
+  text.addEventListener("input", changed);
+  text.addEventListener("scroll", () => { gutter.scrollTop = text.scrollTop; });
+  text.addEventListener("keydown", (event) => {
+    if (event.key === "Tab" && !event.shiftKey) {
+      event.preventDefault();
+      text.setRangeText("  ", text.selectionStart, text.selectionEnd, "end");
+      changed();
+    } else if (event.key === "s" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      if (!save.disabled) store();
+    }
+  });
+  numberLines();
+  check().catch((error) => { verdict.textContent = String(error.message || error); });
+
+  return h("div", { class: "editor", id: "editor" },
+    h("div", {},
+      h("h2", {}, "Edit the definition ", h("span", { class: "muted" }, "(JSON or YAML; saved as JSON)")),
+      h("div", { class: "editor-box" }, gutter, text),
+      h("div", { class: "actions" }, save, h("button", { class: "secondary", id: "editor-cancel", onclick: onCancel }, "Cancel"), asJson, asYaml, verdict, message),
+      problems),
+    h("div", {}, h("h2", {}, "Graph"), preview));
+}
+
+// ---- the timeline of states ------------------------------------------------------------------------------------
+
+const TIMELINE_ROWS = 300;
+
+// Each visit of a state in `events` (oldest first): {name, start, end (null while open), failed}. A `…StateExited`
+// event is matched with its `…StateEntered` by following `previousEventId` back (as the server's status fold does),
+// which keeps concurrent Parallel branches and Map iterations apart.
+function visits(events) {
+  const byId = new Map(events.map((event) => [event.id, event]));
+  const detail = (event) => event[Object.keys(event).find((key) => key.endsWith("EventDetails"))] || {};
+  const found = [];
+  const open = new Map();
+  for (const event of events) {
+    if (event.type.endsWith("StateEntered")) {
+      const visit = { name: detail(event).name, start: event.timestamp, end: null, failed: false };
+      open.set(event.id, visit);
+      found.push(visit);
+    } else if (event.type.endsWith("StateExited")) {
+      const name = detail(event).name;
+      let step = byId.get(event.previousEventId);
+      while (step && !(step.type.endsWith("StateEntered") && detail(step).name === name)) step = byId.get(step.previousEventId);
+      const visit = step && open.get(step.id);
+      if (visit) { visit.end = event.timestamp; open.delete(step.id); }
+    } else {
+      // A failure marks its visit; a new attempt (a retry) clears it.
+      const failed = event.type.endsWith("Failed") || event.type.endsWith("TimedOut");
+      const retried = event.type.endsWith("Scheduled") || event.type.endsWith("StateStarted");
+      if (!failed && !retried) continue;
+      let step = byId.get(event.previousEventId);
+      while (step && !step.type.endsWith("StateEntered")) step = byId.get(step.previousEventId);
+      const visit = step && open.get(step.id);
+      if (visit) visit.failed = failed;
+    }
+  }
+  return found;
+}
+
+// A Gantt chart of the visits: one row per visit (the first TIMELINE_ROWS), bars on the execution's time axis.
+function timeline(events, execution) {
+  const all = visits(events);
+  if (all.length === 0) return h("p", { class: "muted" }, "No state has been entered yet.");
+  const toMillis = (t) => t * 1000;
+  const origin = toMillis(events[0].timestamp);
+  const last = Math.max(...events.map((event) => toMillis(event.timestamp)));
+  const finish = execution.status === "RUNNING" ? Math.max(last, Date.now()) : last;
+  const span = Math.max(finish - origin, 1);
+  const duration = (ms) => ms < 1000 ? Math.round(ms) + " ms" : ms < 60000 ? (ms / 1000).toFixed(2) + " s" : (ms / 60000).toFixed(1) + " min";
+  const rows = all.slice(0, TIMELINE_ROWS).map((visit) => {
+    const start = toMillis(visit.start) - origin;
+    const end = (visit.end === null ? finish : toMillis(visit.end)) - origin;
+    const outcome = visit.end === null ? (execution.status === "RUNNING" ? "running" : "failed") : visit.failed ? "caught" : "succeeded";
+    const left = (100 * start) / span;
+    const width = Math.max((100 * (end - start)) / span, 0.3);
+    return h("div", { class: "row", "data-timeline-state": visit.name },
+      h("span", { class: "label", title: visit.name }, visit.name),
+      h("span", { class: "track" }, h("i", { class: "bar " + outcome, style: "left:" + left + "%;width:" + Math.min(width, 100 - left) + "%" })),
+      h("span", { class: "took" }, duration(end - start) + (visit.end === null && outcome === "running" ? "…" : "")));
+  });
+  const more = all.length > TIMELINE_ROWS ? h("p", { class: "muted" }, "The first " + TIMELINE_ROWS + " of " + all.length + " state visits.") : null;
+  return h("div", { class: "timeline" }, rows, h("div", { class: "axis" }, h("span", {}, "0"), h("span", {}, duration(span))), more);
 }
 
 const LEGEND = [["succeeded", "#d6f5e0"], ["failed", "#fddcdc"], ["caught", "#ffe9d2"], ["running", "#dbe9ff"], ["not-run", "#fafafa"]];
@@ -160,6 +375,7 @@ async function executionPage(arn) {
   const graph = h("div", { class: "graph", id: "graph" });
   const details = h("div", { class: "card", id: "state-details" }, h("p", { class: "muted" }, "Click a state to see what it did."));
   const io = h("div");
+  const chart = h("div", { id: "timeline" });
   const events = h("tbody");
   const message = h("span", { class: "error" });
   let data = null;
@@ -180,6 +396,11 @@ async function executionPage(arn) {
     const run = data.states[selected] || { status: "not-run" };
     const rows = [["Status", run.status], ["Entered", run.entered ?? 0]];
     if (run.attempts) rows.push(["Attempts", run.attempts + " (" + (run.attempts - 1) + " retr" + (run.attempts === 2 ? "y" : "ies") + ")"]);
+    if (run.items) {
+      const counts = ["pending", "running", "succeeded", "failed", "aborted"].filter((k) => run.items[k]).map((k) => run.items[k] + " " + k);
+      rows.push(["Items", run.items.total + (counts.length ? " (" + counts.join(", ") + ")" : "")]);
+      if (run.items.mapRun) rows.push(["Map Run", run.items.mapRun.status + " · " + run.items.mapRun.arn]);
+    }
     if (run.error) rows.push(["Error", run.error]);
     if (run.cause) rows.push(["Cause", run.cause]);
     const blocks = [];
@@ -202,8 +423,31 @@ async function executionPage(arn) {
     } catch (error) { message.textContent = error.message; }
   }
 
+  // The events so far: each poll asks only for the ones after them.
+  let history = [];
+  function eventRow(event) {
+    const detailsKey = Object.keys(event).find((key) => key.endsWith("EventDetails"));
+    const detail = detailsKey ? event[detailsKey] : null;
+    const state = detail && detail.name ? detail.name : "";
+    return h("tr", {},
+      h("td", {}, event.id),
+      h("td", {}, event.type),
+      h("td", {}, state),
+      h("td", { class: "mono" }, when(event.timestamp)),
+      h("td", { class: "mono" }, detail ? JSON.stringify(detail).slice(0, 300) : ""));
+  }
+
   async function refresh() {
-    data = await getJson("/console/api/executions/" + encodeURIComponent(arn));
+    const fresh = await getJson("/console/api/executions/" + encodeURIComponent(arn) + "?since=" + history.length);
+    if (fresh.eventCount < history.length) {
+      history = []; // the history got shorter, which it never should: start over
+      events.replaceChildren();
+      return refresh();
+    }
+    history = history.concat(fresh.events);
+    events.append(...fresh.events.map(eventRow));
+    data = fresh;
+    data.events = history;
     const execution = data.execution;
     crumbs.replaceChildren(h("a", { href: "/console" }, "State machines"), " / ",
       h("a", { href: machineUrl(execution.stateMachineArn) }, execution.stateMachineArn.split(":").pop()), " / ", execution.name);
@@ -225,20 +469,19 @@ async function executionPage(arn) {
     graph.innerHTML = data.svg || "<p class=muted>No graph for this definition.</p>";
     io.replaceChildren(h("h2", {}, "Execution input"), h("pre", {}, pretty(execution.input)),
       ...(execution.output !== null ? [h("h2", {}, "Execution output"), h("pre", {}, pretty(execution.output))] : []));
-    events.replaceChildren(...data.events.map((event) => {
-      const detailsKey = Object.keys(event).find((key) => key.endsWith("EventDetails"));
-      const detail = detailsKey ? event[detailsKey] : null;
-      const state = detail && detail.name ? detail.name : "";
-      return h("tr", {},
-        h("td", {}, event.id),
-        h("td", {}, event.type),
-        h("td", {}, state),
-        h("td", { class: "mono" }, when(event.timestamp)),
-        h("td", { class: "mono" }, detail ? JSON.stringify(detail).slice(0, 300) : ""));
-    }));
+    chart.replaceChildren(timeline(data.events, execution));
     showState();
     clearTimeout(timer);
-    if (running) timer = setTimeout(() => refresh().catch(fail), 1000);
+    if (running) timer = setTimeout(poll, 1000);
+  }
+
+  // One poll; a failed one (the server restarting, say) is reported and tried again.
+  function poll() {
+    refresh().then(() => { if (message.dataset.lost) { message.textContent = ""; delete message.dataset.lost; } }, (error) => {
+      message.textContent = "Cannot reach the server (" + (error.message || error) + "): retrying…";
+      message.dataset.lost = "yes";
+      timer = setTimeout(poll, 2000);
+    });
   }
 
   app.replaceChildren(
@@ -249,6 +492,8 @@ async function executionPage(arn) {
         h("div", { class: "legend" }, LEGEND.map(([name, colour]) => h("span", {}, h("i", { style: "background:" + colour }), name))),
         graph),
       h("div", {}, h("h2", {}, "State"), details, io)),
+    h("h2", {}, "Timeline"),
+    chart,
     h("h2", {}, "Events"),
     h("table", { class: "events" },
       h("thead", {}, h("tr", {}, ["#", "Type", "State", "Time", "Details"].map((name) => h("th", {}, name)))), events),

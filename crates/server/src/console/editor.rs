@@ -1,0 +1,108 @@
+//! The definition editor's check: `POST /console/api/check` with definition text (JSON or YAML) as the body.
+//!
+//! The editor calls it as the user types. The answer says whether the text is a valid definition and, if not, every
+//! problem with its line and column; if it is, the graph as SVG and the definition as JSON (what saving sends to
+//! `UpdateStateMachine`) and as YAML (for the editor's format switch). Validation is `asl::parse`, the same that
+//! `CreateStateMachine` and `ValidateStateMachineDefinition` run, so the editor can never approve what saving
+//! rejects. Pure apart from the HTTP plumbing: nothing is stored.
+
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::json_body;
+
+/// The longest definition AWS accepts (1 MiB of characters); longer text is answered without parsing it.
+const MAX_DEFINITION: usize = 1024 * 1024;
+
+/// `{"valid", "format": "json"|"yaml"|null, "diagnostics": [{line, column, path, code, message}], "svg", "json",
+/// "yaml"}`; the last three are null unless the definition is valid.
+pub(super) async fn check(text: String) -> Response {
+    json_body(&answer(&text)).into_response()
+}
+
+fn answer(text: &str) -> Value {
+    if text.chars().count() > MAX_DEFINITION {
+        let message = format!("the definition is longer than {MAX_DEFINITION} characters");
+        return invalid(None, vec![json!({"line": null, "column": null, "path": "", "code": "SCHEMA_VALIDATION_FAILED", "message": message})]);
+    }
+    let format = asl::source::load(text).ok().map(|(_, format)| format);
+    let format_name = format.map(|format| match format {
+        asl::source::Format::Json => "json",
+        asl::source::Format::Yaml => "yaml",
+    });
+    match asl::parse(text) {
+        Ok(model) => {
+            let graph = graph::build(&model);
+            let svg = graph::to_svg(&graph, &graph::layout(&graph), &graph::Statuses::new());
+            // `parse` succeeded, so `load` did too.
+            let value = asl::source::load(text).map(|(value, _)| value).unwrap_or(Value::Null);
+            let json_text = serde_json::to_string_pretty(&value).unwrap_or_default();
+            json!({
+                "valid": true,
+                "format": format_name,
+                "diagnostics": [],
+                "svg": svg,
+                "json": json_text,
+                "yaml": asl::source::to_yaml(&value),
+            })
+        }
+        Err(mut diagnostics) => {
+            diagnostics.sort_by_key(|d| (d.position.is_none(), d.position));
+            let found = diagnostics
+                .into_iter()
+                .map(|d| {
+                    let (line, column) = d.position.unzip();
+                    json!({"line": line, "column": column, "path": d.pointer, "code": d.code, "message": d.message})
+                })
+                .collect();
+            invalid(format_name, found)
+        }
+    }
+}
+
+fn invalid(format: Option<&str>, diagnostics: Vec<Value>) -> Value {
+    json!({"valid": false, "format": format, "diagnostics": diagnostics, "svg": null, "json": null, "yaml": null})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::answer;
+
+    #[test]
+    fn a_valid_json_definition_has_its_graph_and_both_texts() {
+        let text = r#"{"StartAt": "Hello", "States": {"Hello": {"Type": "Pass", "End": true}}}"#;
+        let found = answer(text);
+        assert_eq!(found["valid"], true, "{found}");
+        assert_eq!(found["format"], "json");
+        assert!(found["svg"].as_str().unwrap_or_default().contains(r#"data-state="Hello""#), "{found}");
+        let yaml = found["yaml"].as_str().expect("yaml");
+        let (again, format) = asl::source::load(yaml).expect("the YAML loads");
+        assert_eq!(format, asl::source::Format::Yaml);
+        assert_eq!(again, serde_json::from_str::<serde_json::Value>(text).expect("json"));
+    }
+
+    #[test]
+    fn every_problem_of_a_yaml_definition_has_its_line() {
+        let text = "StartAt: One\nStates:\n  One:\n    Type: Pass\n    Next: Missing\n  Two:\n    Type: Wait\n    End: true\n";
+        let found = answer(text);
+        assert_eq!(found["valid"], false, "{found}");
+        assert_eq!(found["format"], "yaml");
+        assert!(found["svg"].is_null() && found["json"].is_null(), "{found}");
+        let diagnostics = found["diagnostics"].as_array().expect("diagnostics");
+        let at = |path: &str| diagnostics.iter().find(|d| d["path"].as_str().unwrap_or_default().starts_with(path));
+        let next = at("/States/One/Next").unwrap_or_else(|| panic!("a missing target in {found}"));
+        assert_eq!((next["line"].as_u64(), next["code"].as_str()), (Some(5), Some("MISSING_TRANSITION_TARGET")));
+        let wait = at("/States/Two").unwrap_or_else(|| panic!("a Wait without a duration in {found}"));
+        assert!(wait["line"].as_u64().is_some_and(|line| line >= 6), "{wait}");
+    }
+
+    #[test]
+    fn a_syntax_error_says_where() {
+        let found = answer("{\"StartAt\": \"A\",\n  \"States\": {\n}");
+        assert_eq!(found["valid"], false);
+        let diagnostic = &found["diagnostics"][0];
+        assert_eq!(diagnostic["code"], "INVALID_JSON_DESCRIPTION", "{found}");
+        assert!(diagnostic["line"].as_u64().is_some(), "{found}");
+        assert_eq!(answer("   ")["diagnostics"][0]["code"], "MISSING_DESCRIPTION");
+    }
+}
