@@ -1,11 +1,17 @@
-//! The web console in a real browser: headless Chromium renders an execution page of `baton serve`, and the DOM
-//! it builds (the graph fetched as JSON and inserted by the page's script) carries each state's status.
+//! The web console in a real browser, headless Chromium, against `baton serve`.
 //!
-//! The machine has a Choice with an unvisited branch, a Parallel whose Task fails twice (one retry) and is caught,
-//! and a Parallel whose Fail state is caught by the Parallel's Catch. A screenshot of the page is saved to
-//! `$CARGO_TARGET_TMPDIR/console-execution.png`, with the
-//! Task state `Right` selected to show its details. Skipped with a note when `/usr/bin/chromium` does not exist; CI
-//! installs it, so it runs there.
+//! `the_console_starts_an_execution_and_shows_it_live` drives the console as a person would, over the DevTools
+//! protocol (`crate::cdp`): it starts an execution from the state machine's page, watches the execution page's graph
+//! show the Wait running and then every state's final status, clicks states to read their details, and finds the
+//! execution in the state machine's list. A screenshot is saved to `$CARGO_TARGET_TMPDIR/console-live.png`.
+//! `the_execution_page_colours_every_state_in_chromium` renders a finished execution's page with `--dump-dom`:
+//! the DOM it builds (the graph fetched as JSON and inserted by the page's script) carries each state's status, and
+//! a state selected by the URL (`#state=Right`) shows its details; its screenshot is
+//! `$CARGO_TARGET_TMPDIR/console-execution.png`.
+//!
+//! Both run one machine: a Choice with an unvisited branch, a Wait of `$.pause` seconds, a Parallel whose Task fails
+//! twice (one retry) and is caught, and a Parallel whose Fail state is caught by the Parallel's Catch. Both are
+//! skipped with a note when `/usr/bin/chromium` does not exist; CI installs it, so they run there.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -14,9 +20,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::cdp::{Browser, CHROMIUM, CHROMIUM_FLAGS};
 use crate::serve::{Server, data_dir};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
 const ROLE: &str = "arn:aws:iam::123456789012:role/baton";
 
 /// `POST /` with `X-Amz-Target: AWSStepFunctions.<action>`.
@@ -35,21 +41,63 @@ fn encode(arn: &str) -> String {
     arn.replace(':', "%3A").replace('/', "%2F")
 }
 
+/// Creates the STANDARD state machine both tests run, as `name`; its ARN. Started with `{"go": true, "pause": N}`
+/// it succeeds after N seconds in `Pause` and the retry of `Right` (one second), every state ending as
+/// `final_statuses` says.
+fn create_machine(addr: &str, name: &str) -> String {
+    let definition = json!({
+        "StartAt": "Check",
+        "States": {
+            "Check": {"Type": "Choice", "Choices": [{"Variable": "$.go", "BooleanEquals": true, "Next": "Pause"}], "Default": "Skipped"},
+            "Skipped": {"Type": "Pass", "End": true},
+            "Pause": {"Type": "Wait", "SecondsPath": "$.pause", "Next": "Fan"},
+            "Fan": {"Type": "Parallel", "Next": "Explode", "Branches": [
+                {"StartAt": "Left", "States": {"Left": {"Type": "Pass", "Result": {"hand": "left"}, "Assign": {"side": "left"}, "End": true}}},
+                {"StartAt": "Right", "States": {
+                    "Right": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+                        "Parameters": {"QueueUrl": "q", "MessageBody": "m"},
+                        "Retry": [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 1, "IntervalSeconds": 1}],
+                        "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Recovered"}], "End": true},
+                    "Recovered": {"Type": "Pass", "End": true}
+                }}
+            ]},
+            "Explode": {"Type": "Parallel", "Next": "Never",
+                "Branches": [{"StartAt": "Boom", "States": {"Boom": {"Type": "Fail", "Error": "Boom", "Cause": "on purpose"}}}],
+                "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Done"}]},
+            "Never": {"Type": "Pass", "End": true},
+            "Done": {"Type": "Succeed"}
+        }
+    });
+    let request = json!({"name": name, "definition": definition.to_string(), "roleArn": ROLE});
+    let created = call(addr, "CreateStateMachine", &request);
+    created["stateMachineArn"].as_str().unwrap_or_else(|| panic!("a state machine ARN: {created}")).to_owned()
+}
+
+/// `data-state` → `data-status` of every state of `create_machine`'s machine once an execution of it succeeded.
+fn final_statuses() -> BTreeMap<String, String> {
+    [
+        ("Boom", "failed"),
+        ("Check", "succeeded"),
+        ("Done", "succeeded"),
+        ("Explode", "caught"),
+        ("Fan", "succeeded"),
+        ("Left", "succeeded"),
+        ("Never", "not-run"),
+        ("Pause", "succeeded"),
+        ("Recovered", "succeeded"),
+        ("Right", "caught"),
+        ("Skipped", "not-run"),
+    ]
+    .into_iter()
+    .map(|(name, status)| (name.to_owned(), status.to_owned()))
+    .collect()
+}
+
 /// Runs headless Chromium on `url` with `extra` arguments; kills it after two minutes.
 fn chromium(profile: &Path, url: &str, extra: &[&str]) -> Output {
     let mut child = Command::new(CHROMIUM)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--virtual-time-budget=5000",
-            "--window-size=1500,1100",
-        ])
+        .args(CHROMIUM_FLAGS)
+        .arg("--virtual-time-budget=5000")
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(extra)
         .arg(url)
@@ -80,41 +128,105 @@ fn statuses(dom: &str) -> BTreeMap<String, String> {
     out
 }
 
+/// JavaScript: `{state: status}` of every state drawn in the page's `#graph`.
+const GRAPH_STATUSES: &str = "Object.fromEntries([...document.querySelectorAll('#graph [data-state]')]\
+    .map((g) => [g.getAttribute('data-state'), g.getAttribute('data-status')]))";
+
+/// How long the page may take to show what the test waits for.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// `{state: status}` as `final_statuses` writes it, from a JSON object.
+fn status_map(value: &Value) -> BTreeMap<String, String> {
+    serde_json::from_value(value.clone()).unwrap_or_else(|error| panic!("{error}: {value}"))
+}
+
+/// The text of `#state-details` with every whitespace removed, so that JSON reads the same however it is indented.
+fn details_text(browser: &mut Browser) -> String {
+    let text = browser.eval("document.querySelector('#state-details').textContent");
+    text.as_str().expect("the details' text").split_whitespace().collect()
+}
+
+#[test]
+fn the_console_starts_an_execution_and_shows_it_live() {
+    let Some(mut browser) = Browser::start() else { return };
+    let dir = data_dir();
+    let server = Server::start(dir.path());
+    let addr = server.addr.as_str();
+    let machine = create_machine(addr, "Live");
+
+    // Start an execution from the state machine's page, as a person would: input, name, the Start button.
+    let machine_page = format!("http://{addr}/console/state-machines/{}", encode(&machine));
+    browser.navigate(&machine_page);
+    browser.wait_for("document.querySelector('#start') !== null", PATIENCE);
+    browser.type_into("#start-input", r#"{"go": true, "pause": 2}"#);
+    browser.type_into("#start-name", "live");
+    browser.click("#start");
+
+    // The page moves to the new execution's page, which shows the Wait running while everything after it has not run.
+    browser.wait_for("location.pathname.startsWith('/console/executions/')", PATIENCE);
+    let running = browser.wait_for(
+        &format!(
+            "(() => {{ const s = {GRAPH_STATUSES}; \
+             return s.Pause === 'running' ? [document.querySelector('h1').textContent, s] : null; }})()"
+        ),
+        PATIENCE,
+    );
+    let mut expected: BTreeMap<String, String> =
+        final_statuses().into_keys().map(|name| (name, "not-run".to_owned())).collect();
+    expected.insert("Check".to_owned(), "succeeded".to_owned());
+    expected.insert("Pause".to_owned(), "running".to_owned());
+    assert_eq!(running[0], "live RUNNING", "the execution's header while it runs");
+    assert_eq!(status_map(&running[1]), expected, "while the Wait runs");
+
+    // Without a reload, the page follows the execution to its end (it polls every second while the execution runs).
+    browser.wait_for("document.querySelector('h1 .status').textContent !== 'RUNNING'", PATIENCE);
+    assert_eq!(browser.eval("document.querySelector('h1').textContent"), "live SUCCEEDED");
+    assert_eq!(status_map(&browser.eval(GRAPH_STATUSES)), final_statuses(), "once the execution succeeded");
+
+    // A click on a state shows what it did: its name, status, input and output.
+    browser.click(r#"#graph [data-state="Left"]"#);
+    browser.wait_for("document.querySelector('#state-details h2').textContent === 'Left'", PATIENCE);
+    let left = details_text(&mut browser);
+    for part in ["Statussucceeded", r#"Input{"go":true,"pause":2}"#, r#"Output{"hand":"left"}"#, r#"{"side":"left"}"#] {
+        assert!(left.contains(part), "the details of Left lack {part}: {left}");
+    }
+    let selected = browser.eval(r#"document.querySelector('#graph [data-state="Left"]').classList.contains('selected')"#);
+    assert_eq!(selected, true, "Left is drawn selected");
+    browser.click(r#"#graph [data-state="Right"]"#);
+    browser.wait_for("document.querySelector('#state-details h2').textContent === 'Right'", PATIENCE);
+    let right = details_text(&mut browser);
+    for part in ["Statuscaught", "Attempts2(1retry)", "ErrorStates.TaskFailed", r#"Input{"go":true,"pause":2}"#] {
+        assert!(right.contains(part), "the details of Right lack {part}: {right}");
+    }
+    let screenshot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("console-live.png");
+    browser.screenshot(&screenshot);
+    eprintln!("console screenshot: {}", screenshot.display());
+
+    // Back on the state machine's page, the executions table lists it.
+    browser.navigate(&machine_page);
+    let row = browser.wait_for(
+        "[...document.querySelectorAll('tbody tr')].map((tr) => [...tr.cells].map((td) => td.textContent))\
+             .find((cells) => cells[0] === 'live')",
+        PATIENCE,
+    );
+    assert_eq!(row[1], "SUCCEEDED", "the execution's row: {row}");
+    drop(browser);
+    drop(server);
+}
+
 #[test]
 fn the_execution_page_colours_every_state_in_chromium() {
     if !Path::new(CHROMIUM).exists() {
-        eprintln!("note: {CHROMIUM} not found; skipping the headless browser test of the console");
+        eprintln!("note: {CHROMIUM} not found; skipping a headless browser test of the console");
         return;
     }
     let dir = data_dir();
     let server = Server::start(dir.path());
     let addr = server.addr.as_str();
 
-    let definition = json!({
-        "StartAt": "Check",
-        "States": {
-            "Check": {"Type": "Choice", "Choices": [{"Variable": "$.go", "BooleanEquals": true, "Next": "Fan"}], "Default": "Skipped"},
-            "Skipped": {"Type": "Pass", "End": true},
-            "Fan": {"Type": "Parallel", "Next": "Explode", "Branches": [
-                {"StartAt": "Left", "States": {"Left": {"Type": "Pass", "Assign": {"side": "left"}, "End": true}}},
-                {"StartAt": "Right", "States": {
-                    "Right": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
-                        "Parameters": {"QueueUrl": "q", "MessageBody": "m"},
-                        "Retry": [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 1, "IntervalSeconds": 1}],
-                        "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Recovered"}], "End": true},
-                    "Recovered": {"Type": "Pass", "End": true}
-                }}
-            ]},
-            "Explode": {"Type": "Parallel", "Next": "Never",
-                "Branches": [{"StartAt": "Boom", "States": {"Boom": {"Type": "Fail", "Error": "Boom", "Cause": "on purpose"}}}],
-                "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Done"}]},
-            "Never": {"Type": "Pass", "End": true},
-            "Done": {"Type": "Succeed"}
-        }
-    });
-    let created = call(addr, "CreateStateMachine", &json!({"name": "Console", "definition": definition.to_string(), "roleArn": ROLE}));
-    let machine = created["stateMachineArn"].as_str().expect("a state machine ARN").to_owned();
-    let started = call(addr, "StartExecution", &json!({"stateMachineArn": machine, "name": "seen", "input": r#"{"go":true}"#}));
+    let machine = create_machine(addr, "Console");
+    let request = json!({"stateMachineArn": machine, "name": "seen", "input": r#"{"go":true,"pause":0}"#});
+    let started = call(addr, "StartExecution", &request);
     let execution = started["executionArn"].as_str().expect("an execution ARN").to_owned();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
@@ -132,22 +244,7 @@ fn the_execution_page_colours_every_state_in_chromium() {
     let output = chromium(profile.path(), &url, &["--dump-dom"]);
     let dom = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "chromium failed: {}\n{dom}", String::from_utf8_lossy(&output.stderr));
-    let expected: BTreeMap<String, String> = [
-        ("Boom", "failed"),
-        ("Check", "succeeded"),
-        ("Done", "succeeded"),
-        ("Explode", "caught"),
-        ("Fan", "succeeded"),
-        ("Left", "succeeded"),
-        ("Never", "not-run"),
-        ("Recovered", "succeeded"),
-        ("Right", "caught"),
-        ("Skipped", "not-run"),
-    ]
-    .into_iter()
-    .map(|(name, status)| (name.to_owned(), status.to_owned()))
-    .collect();
-    assert_eq!(statuses(&dom), expected, "{dom}");
+    assert_eq!(statuses(&dom), final_statuses(), "{dom}");
     // The page's own parts rendered too: the status badge, the buttons, the event table.
     assert!(dom.contains(r#"<span class="status SUCCEEDED">SUCCEEDED</span>"#), "{dom}");
     assert!(dom.contains(r#"id="redrive""#) && dom.contains(r#"id="stop" disabled"#), "{dom}");
@@ -170,5 +267,81 @@ fn the_execution_page_colours_every_state_in_chromium() {
     let png = std::fs::read(&screenshot).expect("a screenshot file");
     assert!(png.starts_with(b"\x89PNG"), "not a PNG");
     eprintln!("console screenshot: {}", screenshot.display());
+    drop(server);
+}
+
+/// The definition editor, driven: a problem typed in YAML is listed with its line as you type (a click on it puts
+/// the caret there) and the graph is greyed; once fixed, the graph is redrawn with the new state; As JSON rewrites the
+/// text; Save updates the state machine, whose next execution runs the new definition and shows both states on its
+/// timeline. A screenshot of the editor is saved to `$CARGO_TARGET_TMPDIR/console-editor.png`.
+#[test]
+fn the_editor_checks_as_you_type_and_saves() {
+    let Some(mut browser) = Browser::start() else { return };
+    let dir = data_dir();
+    let server = Server::start(dir.path());
+    let addr = server.addr.as_str();
+    let definition = json!({"StartAt": "One", "States": {"One": {"Type": "Pass", "End": true}}});
+    let created = call(addr, "CreateStateMachine", &json!({"name": "Edited", "definition": definition.to_string(), "roleArn": ROLE}));
+    let machine = created["stateMachineArn"].as_str().expect("a state machine ARN").to_owned();
+    let status = "document.querySelector('#editor-status').textContent";
+
+    browser.navigate(&format!("http://{addr}/console/state-machines/{}", encode(&machine)));
+    browser.wait_for("document.querySelector('#edit') !== null", PATIENCE);
+    let page = browser.eval("document.querySelector('main').innerText");
+    assert!(!page.as_str().unwrap_or_default().lines().any(|line| line.trim() == "null"), "a stray null: {page}");
+    browser.click("#edit");
+    browser.wait_for(&format!("{status} === 'Valid JSON definition'"), PATIENCE);
+
+    browser.type_into("#editor-text", "StartAt: One\nStates:\n  One:\n    Type: Pass\n    Next: Two\n");
+    let problem = browser.wait_for("document.querySelector('#editor-problems li')?.textContent", PATIENCE);
+    let problem = problem.as_str().unwrap_or_default().to_owned();
+    assert!(problem.starts_with("line 5, column 5") && problem.contains("MISSING_TRANSITION_TARGET"), "{problem}");
+    assert_eq!(browser.eval(status), "1 problem");
+    assert_eq!(browser.eval("document.querySelector('#editor-save').disabled"), true, "an invalid definition cannot be saved");
+    assert_eq!(browser.eval("document.querySelector('.gutter .bad')?.textContent"), "5\n", "the gutter marks line 5");
+    assert_eq!(browser.eval("document.querySelector('#editor-graph').classList.contains('stale')"), true);
+    browser.click("#editor-problems li");
+    let caret_line = "(() => { const t = document.querySelector('#editor-text'); \
+                      return t.value.slice(0, t.selectionStart).split('\\n').length; })()";
+    assert_eq!(browser.eval(caret_line), 5, "a click on the problem puts the caret on its line");
+
+    browser.type_into(
+        "#editor-text",
+        "StartAt: One\nStates:\n  One:\n    Type: Pass\n    Next: Two\n  Two:\n    Type: Pass\n    Result: {saved: true}\n    End: true\n",
+    );
+    browser.wait_for(&format!("{status} === 'Valid YAML definition'"), PATIENCE);
+    let redrawn = r#"document.querySelector('#editor-graph [data-state="Two"]') !== null"#;
+    assert_eq!(browser.eval(redrawn), true, "the graph is redrawn with Two");
+    assert_eq!(browser.eval("document.querySelector('#editor-graph').classList.contains('stale')"), false);
+    let screenshot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("console-editor.png");
+    browser.screenshot(&screenshot);
+    eprintln!("console screenshot: {}", screenshot.display());
+
+    browser.click("#editor-json");
+    browser.wait_for(&format!("{status} === 'Valid JSON definition'"), PATIENCE);
+    let text = browser.eval("document.querySelector('#editor-text').value");
+    let rewritten: Value = serde_json::from_str(text.as_str().unwrap_or_default()).expect("As JSON writes JSON");
+    assert_eq!(rewritten["States"]["Two"]["Result"], json!({"saved": true}));
+
+    browser.click("#editor-save");
+    browser.wait_for("document.querySelector('#flash') !== null", PATIENCE);
+    assert_eq!(browser.eval(r#"document.querySelector('.graph [data-state="Two"]') !== null"#), true, "the page shows the saved graph");
+    let described = call(addr, "DescribeStateMachine", &json!({"stateMachineArn": machine}));
+    let saved: Value = serde_json::from_str(described["definition"].as_str().unwrap_or_default()).expect("a JSON definition");
+    assert_eq!(saved, rewritten, "Save sent the definition to UpdateStateMachine");
+
+    // The next execution runs the new definition; its timeline has a bar for each state.
+    browser.type_into("#start-name", "after-edit");
+    browser.click("#start");
+    browser.wait_for("document.querySelector('h1 .status')?.textContent === 'SUCCEEDED'", PATIENCE);
+    let rows = browser.wait_for(
+        "(() => { const rows = [...document.querySelectorAll('#timeline .row')].map((r) => r.dataset.timelineState); \
+         return rows.length === 2 ? rows : null; })()",
+        PATIENCE,
+    );
+    assert_eq!(rows, json!(["One", "Two"]));
+    let output = browser.eval("[...document.querySelectorAll('pre')].map((p) => p.textContent).join('|')");
+    assert!(output.as_str().unwrap_or_default().contains("\"saved\": true"), "{output}");
+    drop(browser);
     drop(server);
 }

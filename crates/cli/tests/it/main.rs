@@ -2,6 +2,7 @@
 //! its web console in headless Chromium.
 
 mod aws_cli;
+mod cdp;
 mod cli;
 mod conformance;
 mod console;

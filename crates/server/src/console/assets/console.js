@@ -168,7 +168,7 @@ async function stateMachinePage(arn, flash) {
     h("h1", {}, machine.name),
     h("div", { class: "arn" }, machine.arn),
     h("p", { class: "muted" }, machine.type + " · created " + when(machine.created) + " · updated " + when(machine.updated)),
-    flash ? h("p", { class: "flash", id: "flash" }, flash) : null,
+    ...(flash ? [h("p", { class: "flash", id: "flash" }, flash)] : []),
     body,
   );
   await executions.show();
@@ -384,7 +384,7 @@ async function executionPage(arn) {
     const state = event.target.closest("[data-state]");
     if (!state) return;
     selected = state.getAttribute("data-state");
-    history.replaceState(null, "", "#state=" + encodeURIComponent(selected));
+    window.history.replaceState(null, "", "#state=" + encodeURIComponent(selected));
     showState();
   });
 
@@ -423,8 +423,8 @@ async function executionPage(arn) {
     } catch (error) { message.textContent = error.message; }
   }
 
-  // The events so far: each poll asks only for the ones after them.
-  let history = [];
+  // The events so far: each poll asks only for the ones after them. (Not named `history`: that is the browser's.)
+  let seen = [];
   function eventRow(event) {
     const detailsKey = Object.keys(event).find((key) => key.endsWith("EventDetails"));
     const detail = detailsKey ? event[detailsKey] : null;
@@ -438,16 +438,16 @@ async function executionPage(arn) {
   }
 
   async function refresh() {
-    const fresh = await getJson("/console/api/executions/" + encodeURIComponent(arn) + "?since=" + history.length);
-    if (fresh.eventCount < history.length) {
-      history = []; // the history got shorter, which it never should: start over
+    const fresh = await getJson("/console/api/executions/" + encodeURIComponent(arn) + "?since=" + seen.length);
+    if (fresh.eventCount < seen.length) {
+      seen = []; // the history got shorter, which it never should: start over
       events.replaceChildren();
       return refresh();
     }
-    history = history.concat(fresh.events);
+    seen = seen.concat(fresh.events);
     events.append(...fresh.events.map(eventRow));
     data = fresh;
-    data.events = history;
+    data.events = seen;
     const execution = data.execution;
     crumbs.replaceChildren(h("a", { href: "/console" }, "State machines"), " / ",
       h("a", { href: machineUrl(execution.stateMachineArn) }, execution.stateMachineArn.split(":").pop()), " / ", execution.name);
