@@ -278,17 +278,12 @@ fn check_url(at: &str, value: &toml::Value, problems: &mut Vec<String>) -> Optio
         problems.push(format!("`{at}.url` must be a string, found {}", value.type_str()));
         return None;
     };
-    let Some(rest) = url.strip_prefix("http://") else {
-        let message = if url.starts_with("https://") {
-            format!("`{at}.url`: `{url}` uses https, which is not supported; local endpoints speak plain http://")
-        } else {
-            format!("`{at}.url`: `{url}` is not an http:// URL")
-        };
-        problems.push(message);
+    let Some(rest) = url.strip_prefix("http://").or_else(|| url.strip_prefix("https://")) else {
+        problems.push(format!("`{at}.url`: `{url}` is not an http:// or https:// URL"));
         return None;
     };
     if rest.is_empty() || rest.starts_with('/') || rest.contains(['?', '#']) || rest.contains(char::is_whitespace) {
-        problems.push(format!("`{at}.url`: `{url}` must be `http://HOST[:PORT][/PATH]`"));
+        problems.push(format!("`{at}.url`: `{url}` must be `http[s]://HOST[:PORT][/PATH]`"));
         return None;
     }
     Some(url.trim_end_matches('/').to_owned())

@@ -22,7 +22,9 @@
 //!   cannot be built is `States.Runtime`. AWS rejects some of these (literal values) when the definition is created;
 //!   Baton fails them when the task runs.
 //!
-//! This module only speaks plain `http://`: Baton's `ureq` is built without TLS.
+//! `http://` and `https://` endpoints both work. TLS is rustls with Mozilla's root certificates (`webpki-roots`,
+//! built in, so the answer does not depend on the machine); a certificate those roots do not vouch for fails the
+//! handshake, and that, like any other TLS failure, is `States.Http.Socket`.
 
 #[cfg(test)]
 mod tests;
@@ -169,12 +171,8 @@ fn call(parameters: &Value) -> Result<Call, TaskError> {
     }
     let method = Method::from_bytes(method.as_bytes())
         .map_err(|_| runtime(format!("The field 'Method' is not a valid HTTP method: '{method}'")))?;
-    if endpoint.starts_with("https://") {
-        return Err(runtime(format!(
-            "Baton cannot call https endpoints: it is built without TLS support (ApiEndpoint '{endpoint}')"
-        )));
-    }
-    if !endpoint.starts_with("http://") || endpoint.len() == "http://".len() {
+    let host = endpoint.strip_prefix("http://").or_else(|| endpoint.strip_prefix("https://"));
+    if host.is_none_or(str::is_empty) {
         return Err(runtime(format!(
             "The field 'ApiEndpoint' must be an http or https URL, found '{endpoint}'"
         )));
@@ -324,6 +322,10 @@ fn transport_error(url: &str, error: ureq::Error, timeout: Duration) -> TaskErro
             SOCKET,
             format!("The HTTP request to '{url}' failed: the answer is not valid HTTP: {error}"),
         ),
+        ureq::Error::Tls(error) => TaskError::new(SOCKET, format!("The HTTP request to '{url}' failed: TLS: {error}")),
+        ureq::Error::Rustls(error) => {
+            TaskError::new(SOCKET, format!("The HTTP request to '{url}' failed: TLS: {error}"))
+        }
         error => runtime(format!("The HTTP request to '{url}' failed: {error}")),
     }
 }

@@ -148,20 +148,20 @@ fn config_errors_in_urls_and_names() {
         "invalid functions file: `functions.f.url` must be a string, found integer",
     );
     check_config_error(
-        "[functions.f]\nurl = \"https://x\"",
-        "invalid functions file: `functions.f.url`: `https://x` uses https, which is not supported; local endpoints speak plain http://",
+        "[functions.f]\nurl = \"https://\"",
+        "invalid functions file: `functions.f.url`: `https://` must be `http[s]://HOST[:PORT][/PATH]`",
     );
     check_config_error(
         "[functions.f]\nurl = \"ftp://x\"",
-        "invalid functions file: `functions.f.url`: `ftp://x` is not an http:// URL",
+        "invalid functions file: `functions.f.url`: `ftp://x` is not an http:// or https:// URL",
     );
     check_config_error(
         "[functions.f]\nurl = \"http://\"",
-        "invalid functions file: `functions.f.url`: `http://` must be `http://HOST[:PORT][/PATH]`",
+        "invalid functions file: `functions.f.url`: `http://` must be `http[s]://HOST[:PORT][/PATH]`",
     );
     check_config_error(
         "[functions.f]\nurl = \"http://x?a=1\"",
-        "invalid functions file: `functions.f.url`: `http://x?a=1` must be `http://HOST[:PORT][/PATH]`",
+        "invalid functions file: `functions.f.url`: `http://x?a=1` must be `http[s]://HOST[:PORT][/PATH]`",
     );
     check_config_error(
         "[functions.f]\nurl = \"http://x\"\nenv = {}",

@@ -178,11 +178,8 @@ fn request_problems_fail_before_sending() {
             runtime("The field 'ApiEndpoint' must be an http or https URL, found 'ftp://example.com'"),
         ),
         (
-            json!({"ApiEndpoint": "https://example.com", "Method": "GET"}),
-            runtime(
-                "Baton cannot call https endpoints: it is built without TLS support (ApiEndpoint \
-                 'https://example.com')",
-            ),
+            json!({"ApiEndpoint": "https://", "Method": "GET"}),
+            runtime("The field 'ApiEndpoint' must be an http or https URL, found 'https://'"),
         ),
         (
             json!({"ApiEndpoint": "http://127.0.0.1:9", "Method": "GET", "Headers": {"Host": "x"}}),
@@ -415,4 +412,25 @@ fn no_answer_in_time_is_a_socket_error() {
             format!("The HTTP request to '{url}' timed out: no complete answer within 300 milliseconds")
         )
     );
+}
+
+/// An `https://` endpoint gets a TLS handshake (the first bytes are a TLS handshake record); one that answers with
+/// something else fails the task with `States.Http.Socket`, as any transport failure does.
+#[test]
+fn https_speaks_tls_and_a_failed_handshake_is_a_socket_error() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("https://{}/secure", listener.local_addr().expect("address"));
+    let opening = thread::spawn(move || {
+        let (mut stream, _) = listener.accept().expect("accept");
+        let mut first = [0u8; 3];
+        std::io::Read::read_exact(&mut stream, &mut first).expect("the first bytes");
+        let _ = std::io::Write::write_all(&mut stream, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        first
+    });
+    let error = invoke(&json!({"ApiEndpoint": url, "Method": "GET"}), &Options::default()).expect_err("failure");
+    // 0x16 is a handshake record, 0x03 the major version every TLS record carries.
+    assert_eq!(opening.join().expect("the endpoint")[..2], [0x16, 0x03], "a TLS ClientHello");
+    assert_eq!(error.error, "States.Http.Socket", "{error:?}");
+    let cause = error.cause.expect("cause");
+    assert!(cause.starts_with(&format!("The HTTP request to '{url}' failed: ")), "{cause}");
 }
