@@ -346,3 +346,39 @@ fn the_editor_checks_as_you_type_and_saves() {
     drop(browser);
     drop(server);
 }
+
+/// The execution page's buttons: Stop aborts a running execution (the Wait it was in is drawn failed), and Redrive
+/// runs it again from that Wait, which the page then follows as running.
+#[test]
+fn stop_and_redrive_from_the_execution_page() {
+    let Some(mut browser) = Browser::start() else { return };
+    let dir = data_dir();
+    let server = Server::start(dir.path());
+    let addr = server.addr.as_str();
+    let machine = create_machine(addr, "Buttons");
+    let request = json!({"stateMachineArn": machine, "name": "long", "input": r#"{"go":true,"pause":600}"#});
+    let started = call(addr, "StartExecution", &request);
+    let execution = started["executionArn"].as_str().expect("an execution ARN").to_owned();
+
+    browser.navigate(&format!("http://{addr}/console/executions/{}", encode(&execution)));
+    let pause = r#"document.querySelector('#graph [data-state="Pause"]')?.getAttribute('data-status')"#;
+    browser.wait_for(&format!("{pause} === 'running'"), PATIENCE);
+    assert_eq!(browser.eval("document.querySelector('#redrive').disabled"), true, "a running execution cannot be redriven");
+    browser.click("#stop");
+    browser.wait_for("document.querySelector('h1 .status')?.textContent === 'ABORTED'", PATIENCE);
+    assert_eq!(browser.eval(pause), "failed", "the state it stopped in");
+    let described = call(addr, "DescribeExecution", &json!({"executionArn": execution}));
+    assert_eq!((described["status"].as_str(), described["error"].as_str()), (Some("ABORTED"), Some("Console")), "{described}");
+
+    assert_eq!(browser.eval("document.querySelector('#stop').disabled"), true, "a stopped execution cannot be stopped");
+    browser.click("#redrive");
+    browser.wait_for("document.querySelector('h1 .status')?.textContent === 'RUNNING'", PATIENCE);
+    browser.wait_for(&format!("{pause} === 'running'"), PATIENCE);
+    let facts = browser.eval("document.querySelector('main dl').textContent");
+    assert!(facts.as_str().unwrap_or_default().contains("Redriven1×"), "{facts}");
+    let described = call(addr, "DescribeExecution", &json!({"executionArn": execution}));
+    assert_eq!((described["status"].as_str(), described["redriveCount"].as_i64()), (Some("RUNNING"), Some(1)), "{described}");
+    call(addr, "StopExecution", &json!({"executionArn": execution}));
+    drop(browser);
+    drop(server);
+}
