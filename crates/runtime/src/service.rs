@@ -402,17 +402,19 @@ impl Service {
             .ok_or_else(|| Error::ExecutionDoesNotExist(format!("Execution Does Not Exist: '{arn}'")))
     }
 
+    /// `ListExecutions` of a state machine, or of one of its versions or aliases (the executions started with it).
     pub async fn list_executions(
         &self,
         state_machine_arn: &str,
         status: Option<Status>,
         page: PageRequest,
     ) -> Result<Page<Execution>, Error> {
-        let machine = self.describe_state_machine(state_machine_arn).await?;
+        let (machine_arn, started_with) = self.executions_target(state_machine_arn).await?;
+        let machine = self.describe_state_machine(&machine_arn).await?;
         if machine.kind == Kind::Express {
             return Err(Error::StateMachineTypeNotSupported("This operation is not supported by this type of state machine".to_owned()));
         }
-        self.inner.store.list_executions(state_machine_arn, status, page).await.map_err(paging)
+        self.inner.store.list_executions(&machine_arn, started_with.as_deref(), status, page).await.map_err(paging)
     }
 
     /// History events as `GetExecutionHistory` returns them (wire JSON values).

@@ -240,10 +240,12 @@ pub trait Store: Send + Sync + 'static {
     /// longer runs, `Conflict` unless each step's event ids continue the execution's stored ids (from 1, by 1).
     fn append(&self, steps: Vec<Append>) -> impl Future<Output = Result<(), Error>> + Send;
     fn execution(&self, arn: &str) -> impl Future<Output = Result<Option<Execution>, Error>> + Send;
-    /// Executions of a state machine, newest first, optionally only those with `status`.
+    /// Executions of a state machine, newest first; optionally only those started with `started_with` (a version's
+    /// or an alias's ARN, as `Execution::version_arn` or `alias_arn` records it) and only those with `status`.
     fn list_executions(
         &self,
         state_machine_arn: &str,
+        started_with: Option<&str>,
         status: Option<Status>,
         page: PageRequest,
     ) -> impl Future<Output = Result<Page<Execution>, Error>> + Send;

@@ -149,11 +149,13 @@ impl Store for Sqlite {
     async fn list_executions(
         &self,
         state_machine_arn: &str,
+        started_with: Option<&str>,
         status: Option<Status>,
         page: PageRequest,
     ) -> Result<Page<Execution>, Error> {
         let machine = state_machine_arn.to_owned();
-        self.read(move |conn| read::list_executions(conn, &machine, status, &page))
+        let started_with = started_with.map(str::to_owned);
+        self.read(move |conn| read::list_executions(conn, &machine, started_with.as_deref(), status, &page))
             .await
     }
 

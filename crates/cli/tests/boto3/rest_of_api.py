@@ -8,7 +8,8 @@ with its own assertion messages:
   3. an execution whose local function failed is redriven and succeeds;
   4. an HTTP Task calls a local endpoint (an http.server this script runs on 127.0.0.1, port 0);
   5. `states:startExecution.sync:2` runs a child execution and returns its output as JSON;
-  6. an alias routes executions to a published version, which keeps its definition after an update;
+  6. an alias routes executions to a published version, which keeps its definition after an update, and
+     ListExecutions of the version or the alias lists the executions started with it;
   7. tags round-trip on a state machine and an activity;
   8. ValidateStateMachineDefinition answers OK, and FAIL with diagnostics;
   9. TestState answers a Pass state and a Task with a mocked result;
@@ -254,6 +255,15 @@ def alias_routes_to_a_version(sfn):
     done = succeeded(sfn, arn, "the execution through an alias")
     assert done["output"] == '"v1"', f"the alias ran {done['output']}, not the published version's definition"
     assert (done.get("stateMachineVersionArn"), done.get("stateMachineAliasArn")) == (version, alias), done
+    direct = sfn.start_execution(stateMachineArn=machine, name="direct")["executionArn"]
+    succeeded(sfn, direct, "the execution of the machine itself")
+    listed = {
+        target: [e["name"] for e in sfn.list_executions(stateMachineArn=target)["executions"]]
+        for target in (machine, version, alias)
+    }
+    assert listed == {machine: ["direct", "through-alias"], version: ["through-alias"], alias: ["through-alias"]}, listed
+    expect_error("StateMachineDoesNotExist", sfn.list_executions, stateMachineArn=machine + ":9")
+    expect_error("ResourceNotFound", sfn.list_executions, stateMachineArn=machine + ":nosuch")
     described = sfn.describe_state_machine_alias(stateMachineAliasArn=alias)
     assert described["routingConfiguration"] == [{"stateMachineVersionArn": version, "weight": 100}], described
     versions = [v["stateMachineVersionArn"] for v in sfn.list_state_machine_versions(stateMachineArn=machine)["stateMachineVersions"]]

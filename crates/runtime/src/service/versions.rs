@@ -130,6 +130,23 @@ impl Service {
         }
     }
 
+    /// What `ListExecutions` of `arn` lists: the machine's ARN, and the version's or alias's ARN to filter by when
+    /// `arn` names one (which must exist).
+    pub(crate) async fn executions_target(&self, arn: &str) -> Result<(String, Option<String>), Error> {
+        let (machine_arn, qualifier) = qualified(arn)?;
+        match qualifier {
+            Qualifier::Machine => Ok((arn.to_owned(), None)),
+            Qualifier::Version(_) => {
+                self.describe_state_machine_or_version(arn).await?;
+                Ok((machine_arn.to_owned(), Some(arn.to_owned())))
+            }
+            Qualifier::Alias(_) => {
+                self.describe_state_machine_alias(arn).await?;
+                Ok((machine_arn.to_owned(), Some(arn.to_owned())))
+            }
+        }
+    }
+
     /// `CreateStateMachineAlias`: idempotent for the same description and routing; the machine is the one the routed
     /// versions belong to.
     pub async fn create_state_machine_alias(&self, request: CreateAlias) -> Result<Alias, Error> {

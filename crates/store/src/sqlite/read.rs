@@ -69,33 +69,27 @@ pub(crate) fn execution(conn: &mut Connection, arn: &str) -> Result<Option<Execu
 pub(crate) fn list_executions(
     conn: &mut Connection,
     machine: &str,
+    started_with: Option<&str>,
     status: Option<Status>,
     page: &PageRequest,
 ) -> Result<Page<Execution>, Error> {
     let before = rows::decode_token(List::Executions, page)?.unwrap_or(i64::MAX);
     let limit = rows::limit(page);
-    let items = match status {
-        None => {
-            let sql = format!(
-                "SELECT {EXECUTION_COLUMNS} FROM executions WHERE state_machine_arn = ?1 AND seq < ?2 \
-                 ORDER BY seq DESC LIMIT ?3"
-            );
-            collect(conn, &sql, params![machine, before, fetch(limit)], rows::execution)?
-        }
-        Some(status) => {
-            let sql = format!(
-                "SELECT {EXECUTION_COLUMNS} FROM executions WHERE state_machine_arn = ?1 AND status = ?2 \
-                 AND seq < ?3 ORDER BY seq DESC LIMIT ?4"
-            );
-            let status = rows::status_str(status);
-            collect(
-                conn,
-                &sql,
-                params![machine, status, before, fetch(limit)],
-                rows::execution,
-            )?
-        }
-    };
+    // ?1 the machine, ?2 the page's end, ?3 its size; the optional filters follow. A version ARN never equals an alias
+    // ARN, so one test serves both.
+    let mut sql = format!("SELECT {EXECUTION_COLUMNS} FROM executions WHERE state_machine_arn = ?1 AND seq < ?2");
+    let mut values: Vec<Box<dyn rusqlite::ToSql>> =
+        vec![Box::new(machine.to_owned()), Box::new(before), Box::new(fetch(limit))];
+    if let Some(status) = status {
+        values.push(Box::new(rows::status_str(status)));
+        sql.push_str(&format!(" AND status = ?{}", values.len()));
+    }
+    if let Some(arn) = started_with {
+        values.push(Box::new(arn.to_owned()));
+        sql.push_str(&format!(" AND (version_arn = ?{n} OR alias_arn = ?{n})", n = values.len()));
+    }
+    sql.push_str(" ORDER BY seq DESC LIMIT ?3");
+    let items = collect(conn, &sql, rusqlite::params_from_iter(values), rows::execution)?;
     Ok(paginate(items, limit, List::Executions))
 }
 

@@ -124,7 +124,7 @@ pub(crate) async fn bad_tokens(store: &impl Store) {
         assert!(matches!(&r, Err(Error::InvalidToken(t)) if t == bad), "{bad:?}: {r:?}");
     }
     let r = store
-        .list_executions(&m.arn, None, page(Some("sm.1".to_owned()), 0))
+        .list_executions(&m.arn, None, None, page(Some("sm.1".to_owned()), 0))
         .await;
     assert!(matches!(r, Err(Error::InvalidToken(_))), "{r:?}");
     // A forward history token does not page a reverse history.
@@ -158,7 +158,14 @@ pub(crate) async fn executions_by_status_newest_first(store: &impl Store) {
     store.create_state_machine(machine("other")).await.unwrap();
     let names = ["a", "b", "c", "d", "e", "f"];
     for (i, name) in names.iter().enumerate() {
-        let e = execution("ex", name);
+        let mut e = execution("ex", name);
+        // c and e ran version 1, e through the alias `live`.
+        if ["c", "e"].contains(name) {
+            e.version_arn = Some(format!("{}:1", m.arn));
+        }
+        if *name == "e" {
+            e.alias_arn = Some(format!("{}:live", m.arn));
+        }
         store.create_execution(e.clone(), step(&e.arn, 1, 2)).await.unwrap();
         let o = execution("other", &format!("{name}{i}"));
         store.create_execution(o.clone(), step(&o.arn, 1, 2)).await.unwrap();
@@ -179,7 +186,7 @@ pub(crate) async fn executions_by_status_newest_first(store: &impl Store) {
 
     let arn = m.arn.as_str();
     let list = |status: Option<Status>| async move {
-        let pages = all_pages(2, |p| store.list_executions(arn, status, p)).await;
+        let pages = all_pages(2, |p| store.list_executions(arn, None, status, p)).await;
         pages
             .into_iter()
             .flatten()
@@ -210,8 +217,18 @@ pub(crate) async fn executions_by_status_newest_first(store: &impl Store) {
     assert_eq!(list(Some(Failed)).await, [("c".to_owned(), Failed)]);
     assert_eq!(list(Some(Aborted)).await, []);
 
+    let started_with = |qualified: String, status: Option<Status>| async move {
+        let pages = all_pages(1, |p| store.list_executions(arn, Some(&qualified), status, p)).await;
+        pages.into_iter().flatten().map(|e| e.name).collect::<Vec<_>>()
+    };
+    assert_eq!(started_with(format!("{arn}:1"), None).await, ["e", "c"], "by version, paged one by one");
+    assert_eq!(started_with(format!("{arn}:live"), None).await, ["e"], "by alias");
+    assert_eq!(started_with(format!("{arn}:1"), Some(Failed)).await, ["c"], "by version and status");
+    assert_eq!(started_with(format!("{arn}:1"), Some(Running)).await, Vec::<String>::new());
+    assert_eq!(started_with(format!("{arn}:2"), None).await, Vec::<String>::new());
+
     let none = store
-        .list_executions("arn:no-such-machine", None, page(None, 0))
+        .list_executions("arn:no-such-machine", None, None, page(None, 0))
         .await
         .unwrap();
     assert_eq!((none.items.len(), none.next_token), (0, None));
@@ -632,7 +649,7 @@ pub(crate) async fn executions_remember_version_and_alias(store: &impl Store) {
     e.alias_arn = Some(format!("{ACCOUNT}:stateMachine:m:live"));
     store.create_execution(e.clone(), step(&e.arn, 1, 1)).await.unwrap();
     assert_eq!(store.execution(&e.arn).await.unwrap(), Some(e.clone()));
-    let listed = store.list_executions(&e.state_machine_arn, None, page(None, 0)).await.unwrap();
+    let listed = store.list_executions(&e.state_machine_arn, None, None, page(None, 0)).await.unwrap();
     assert_eq!(listed.items, [e.clone()]);
     assert_eq!(store.running().await.unwrap()[0].execution, e);
 }
