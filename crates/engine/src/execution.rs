@@ -18,9 +18,11 @@ use crate::map_run::{MapRunInfo, MapRunStatus};
 
 mod dataflow;
 mod fanout;
+mod redrive;
 
 use crate::variables::Scope;
 use dataflow::{Conclusion, Concluded};
+use redrive::{Slot, StoppedAt};
 use crate::resource::ResourceKind;
 
 /// Identifies a task invocation the engine asked for.
@@ -82,7 +84,8 @@ pub enum Trigger {
     TaskStarted { task: TaskId, worker: String, now: i64 },
     /// The task's token sent a heartbeat.
     TaskHeartbeat { task: TaskId, now: i64 },
-    /// Run a failed, timed-out or aborted execution again from the state where it stopped (RedriveExecution).
+    /// Run a failed, timed-out or aborted execution again from the state where it stopped (RedriveExecution); in a
+    /// Parallel or inline Map, only the branches and iterations that had not succeeded run again.
     Redrive { now: i64 },
     /// Change a running distributed Map run's limits (UpdateMapRun); what is `None` stays. Ignored for a Map run that
     /// is not running.
@@ -154,17 +157,11 @@ pub struct Execution {
     /// The workflow variables the top-level workflow starts with (TestState gives some).
     initial_vars: Arc<Scope>,
     slice: usize,
-    /// Where the top-level workflow stopped, if it failed, timed out or was aborted there: a redrive starts again here.
+    /// Where the top-level workflow stopped, if it failed, timed out or was aborted there, and, through the Parallel
+    /// or inline Map it stopped in, where each of their branches and iterations stopped: a redrive starts again here.
     stopped_at: Option<StoppedAt>,
     redrive_count: u32,
     redrive_time: Option<i64>,
-}
-
-/// The state, input and variables of the top-level workflow when the execution stopped.
-struct StoppedAt {
-    state: StateId,
-    input: Value,
-    vars: Arc<Scope>,
 }
 
 /// One thread of execution.
@@ -186,6 +183,9 @@ struct Frame {
     vars: Arc<Scope>,
     /// The token of the task being scheduled, for `$$.Task.Token`.
     task_token: Option<String>,
+    /// Set only in a redrive, on a frame that continues in a Parallel or inline Map state: what became of each
+    /// branch or iteration before. The state takes it when it starts them; it is `None` everywhere else.
+    redrive: Option<Box<[Slot]>>,
     phase: Phase,
 }
 
@@ -224,6 +224,8 @@ struct Fanout {
     results: Vec<Value>,
     remaining: usize,
     failure: Option<ErrorDetails>,
+    /// Where the branches that failed stopped, by branch index, for a redrive.
+    stopped: Vec<(usize, StoppedAt)>,
 }
 
 struct MapRun {
@@ -243,6 +245,11 @@ struct MapRun {
     record: Option<usize>,
     /// How many items each iteration processes, when an ItemBatcher groups them (else one each).
     weights: Vec<u64>,
+    /// Where the iterations that failed stopped, by item index, for a redrive (inline Maps only).
+    stopped: Vec<(usize, StoppedAt)>,
+    /// In a redrive, what becomes of each item (see `Slot`); empty otherwise. An iteration's slot is taken when its
+    /// turn comes; the outputs of the kept ones are in `results` from the start.
+    plan: Vec<Slot>,
 }
 
 impl MapRun {
@@ -442,30 +449,6 @@ impl Execution {
         self.queue.push_back(frame);
     }
 
-    fn redrive(&mut self) {
-        let Some(stopped) = self.stopped_at.take() else { return };
-        self.redrive_count += 1;
-        self.redrive_time = Some(self.now);
-        self.status = Status::Running;
-        self.emit_execution(EventDetails::ExecutionRedriven { redrive_count: self.redrive_count });
-        if let Some(timeout) = self.machine.timeout_seconds {
-            let timer = self.timer(TimerPurpose::Execution);
-            self.commands.push(Command::StartTimer { timer, at: self.now.saturating_add(seconds_ms(timeout)) });
-        }
-        let last_event = self.history.len() as u64;
-        let spawn = Spawn {
-            workflow: WorkflowId(0),
-            state: stopped.state,
-            parent: Parent::Root,
-            input: stopped.input,
-            last_event,
-            record: true,
-            vars: stopped.vars,
-        };
-        let frame = self.spawn(spawn);
-        self.queue.push_back(frame);
-    }
-
     fn run(&mut self) {
         let mut budget = self.slice;
         while budget > 0 {
@@ -630,22 +613,41 @@ impl Execution {
                     let frame = self.frame(fid);
                     (frame.record, frame.vars.clone())
                 };
-                let mut children = Vec::with_capacity(parallel.branches.len());
+                // In a redrive, the branches that succeeded before keep their outputs and do not run again.
+                let mut plan = self.take_plan(fid, parallel.branches.len());
+                let count = parallel.branches.len();
+                let mut children = Vec::with_capacity(count);
+                let mut results = vec![Value::Null; count];
+                let mut remaining = count;
                 for (index, branch) in parallel.branches.iter().enumerate() {
-                    let start = machine.workflow(*branch).start_at;
                     let parent = Parent::Branch { frame: fid, index };
-                    let vars = Arc::new(Scope::inside(scope.clone()));
-                    let spawn = Spawn { workflow: *branch, state: start, parent, input: input.clone(), last_event: started, record, vars };
-                    let child = self.spawn(spawn);
+                    let child = match plan.get_mut(index).map(|slot| std::mem::replace(slot, Slot::NotStarted)) {
+                        Some(Slot::Succeeded(output)) => {
+                            if let Some(result) = results.get_mut(index) {
+                                *result = output;
+                            }
+                            remaining -= 1;
+                            children.push(None);
+                            continue;
+                        }
+                        Some(Slot::Stopped(stopped)) => self.respawn(*branch, parent, stopped, started, record),
+                        Some(Slot::NotStarted) | None => {
+                            let start = machine.workflow(*branch).start_at;
+                            let vars = Arc::new(Scope::inside(scope.clone()));
+                            let spawn =
+                                Spawn { workflow: *branch, state: start, parent, input: input.clone(), last_event: started, record, vars };
+                            self.spawn(spawn)
+                        }
+                    };
                     children.push(Some(child));
                     self.queue.push_back(child);
                 }
-                let count = children.len();
                 self.frame_mut(fid).phase = Phase::Parallel(Box::new(Fanout {
                     children,
-                    results: vec![Value::Null; count],
-                    remaining: count,
+                    results,
+                    remaining,
                     failure: None,
+                    stopped: Vec::new(),
                 }));
                 Flow::Continue
             }
@@ -1008,6 +1010,12 @@ impl Execution {
 
     /// Handles a failure of the current state: retry, catch, or fail the frame.
     fn fail_state(&mut self, fid: usize, failure: Failure) -> Flow {
+        self.fail_state_keeping(fid, failure, None)
+    }
+
+    /// `fail_state` for a Parallel or Map whose branches or iterations failed: `kept` says what became of each, and
+    /// goes with the frame to a redrive if the failure stays. A retry runs every branch or iteration again.
+    fn fail_state_keeping(&mut self, fid: usize, failure: Failure, kept: Option<Box<[Slot]>>) -> Flow {
         let machine = self.machine.clone();
         let frame = self.frame(fid);
         let state = machine.workflow(frame.workflow).state(frame.state);
@@ -1057,24 +1065,38 @@ impl Execution {
                 // A catcher's output that is itself too large fails the state for good: catching it again would
                 // produce the same output forever.
                 Ok((output, _)) if output.to_string().len() > self.limits.max_payload_bytes => {
-                    self.end_frame(fid, Err(details(data_limit_exceeded(&state.name))));
+                    self.fail_frame(fid, details(data_limit_exceeded(&state.name)), kept);
                     Flow::Stop
                 }
-                Ok(concluded) => self.finish_state(fid, Ok(concluded), Transition::Next(catcher.next)),
+                Ok(concluded) => {
+                    // A redrive's plan for a Parallel or Map that failed before starting its branches is moot now.
+                    self.frame_mut(fid).redrive = None;
+                    self.finish_state(fid, Ok(concluded), Transition::Next(catcher.next))
+                }
                 Err(failure) => {
-                    self.end_frame(fid, Err(details(failure)));
+                    self.fail_frame(fid, details(failure), kept);
                     Flow::Stop
                 }
             };
         }
-        self.end_frame(fid, Err(details(failure)));
+        self.fail_frame(fid, details(failure), kept);
         Flow::Stop
+    }
+
+    /// Ends frame `fid` with a failure that stays. `kept`, the fate of its Parallel's branches or Map's iterations,
+    /// stays with it for a redrive (`end_frame` records where the frame stopped).
+    fn fail_frame(&mut self, fid: usize, error: ErrorDetails, kept: Option<Box<[Slot]>>) {
+        if kept.is_some() {
+            self.frame_mut(fid).redrive = kept;
+        }
+        self.end_frame(fid, Err(error));
     }
 
     /// Ends a frame: the execution finishes, or the parent Parallel/Map learns the result.
     fn end_frame(&mut self, fid: usize, outcome: Outcome) {
         let Some(frame) = self.frames.get_mut(fid).and_then(Option::take) else { return };
         self.free.push(fid);
+        let last_event = frame.last_event;
         match frame.parent {
             Parent::Root => match outcome {
                 Ok(output) => {
@@ -1083,7 +1105,7 @@ impl Execution {
                     self.cancel_all_timers();
                 }
                 Err(error) => {
-                    self.stopped_at = Some(StoppedAt { state: frame.state, input: frame.input, vars: frame.vars });
+                    self.stopped_at = Some(StoppedAt::of(frame));
                     self.emit_execution(EventDetails::ExecutionFailed(error.clone()));
                     self.status = Status::Failed(error);
                     self.abort_all();
@@ -1108,9 +1130,10 @@ impl Execution {
                         if fanout.failure.is_none() {
                             fanout.failure = Some(error);
                         }
+                        fanout.stopped.push((index, StoppedAt::of(frame)));
                     }
                 }
-                self.sync_parent_event(parent, frame.last_event);
+                self.sync_parent_event(parent, last_event);
                 self.queue.push_back(parent);
             }
             Parent::Iteration { frame: parent, index } => {
@@ -1123,7 +1146,7 @@ impl Execution {
                     let parent_frame = self.frame(parent);
                     machine.workflow(parent_frame.workflow).state(parent_frame.state).name.clone()
                 };
-                self.sync_parent_event(parent, frame.last_event);
+                self.sync_parent_event(parent, last_event);
                 let Some(Phase::Map(run)) = self.frames.get_mut(parent).and_then(Option::as_mut).map(|f| &mut f.phase) else {
                     return;
                 };
@@ -1146,6 +1169,9 @@ impl Execution {
                         let tolerated = tolerates(run.failed, total, run.tolerated_count, run.tolerated_percentage);
                         if let Some(slot) = run.results.get_mut(index) {
                             *slot = error_output(&error);
+                        }
+                        if !run.distributed {
+                            run.stopped.push((index, StoppedAt::of(frame)));
                         }
                         if !tolerated && run.failure.is_none() {
                             run.failure = Some(if run.distributed {
@@ -1176,46 +1202,43 @@ impl Execution {
         }
     }
 
-    /// Stops a frame and everything under it, cancelling what it waits for.
-    fn abort_frame(&mut self, fid: usize) {
-        let Some(frame) = self.frames.get_mut(fid).and_then(Option::take) else { return };
+    /// Stops a frame and everything under it, cancelling what it waits for. Returns where it stopped, with what
+    /// became of the branches or iterations of the Parallel or inline Map it was in, for a redrive.
+    fn abort_frame(&mut self, fid: usize) -> Option<StoppedAt> {
+        let frame = self.frames.get_mut(fid).and_then(Option::take)?;
         self.free.push(fid);
-        match frame.phase {
+        let kept = match frame.phase {
             Phase::Task { task, timeout, heartbeat, .. } => {
                 self.tasks.remove(&task);
                 self.commands.push(Command::CancelTask { task });
                 for timer in timeout.into_iter().chain(heartbeat.map(|(timer, _)| timer)) {
                     self.cancel_timer(timer);
                 }
+                None
             }
-            Phase::Wait { timer, .. } | Phase::Backoff { timer } => self.cancel_timer(timer),
-            Phase::Parallel(fanout) => {
-                for child in fanout.children.into_iter().flatten() {
-                    self.abort_frame(child);
-                }
+            Phase::Wait { timer, .. } | Phase::Backoff { timer } => {
+                self.cancel_timer(timer);
+                None
             }
+            Phase::Parallel(fanout) => Some(self.parallel_slots(*fanout)),
             Phase::Map(run) => {
                 let now = self.now;
                 if let Some(record) = run.record.and_then(|i| self.map_runs.get_mut(i)) {
                     record.ended(MapRunStatus::Aborted, now);
                 }
-                for child in run.running {
-                    self.abort_frame(child);
-                }
+                self.map_slots(*run)
             }
-            Phase::Enter | Phase::Run => {}
-        }
+            Phase::Enter | Phase::Run => None,
+        };
+        // A frame that had not yet started the branches of its Parallel or Map keeps the plan it was given.
+        let redrive = kept.or(frame.redrive);
+        Some(StoppedAt::new(frame.state, frame.input, frame.vars, redrive))
     }
 
     fn abort_all(&mut self) {
-        let root = self.frames.iter().flatten().find(|frame| matches!(frame.parent, Parent::Root));
-        if let Some(root) = root {
-            self.stopped_at = Some(StoppedAt { state: root.state, input: root.input.clone(), vars: root.vars.clone() });
-        }
-        for fid in 0..self.frames.len() {
-            if matches!(self.frames.get(fid), Some(Some(frame)) if matches!(frame.parent, Parent::Root)) {
-                self.abort_frame(fid);
-            }
+        let root = self.frames.iter().position(|frame| matches!(frame, Some(frame) if matches!(frame.parent, Parent::Root)));
+        if let Some(stopped) = root.and_then(|fid| self.abort_frame(fid)) {
+            self.stopped_at = Some(stopped);
         }
         self.queue.clear();
         self.cancel_all_timers();
@@ -1263,6 +1286,7 @@ impl Execution {
             retry_count: 0,
             vars: spawn.vars,
             task_token: None,
+            redrive: None,
             phase: Phase::Enter,
         };
         match self.free.pop() {

@@ -9,7 +9,7 @@ use asl::model::{Count, MapMode, Percentage, QueryLanguage, State, StateKind};
 use asl::{Failure, errors};
 
 use crate::execution::dataflow::{Conclusion, jsonata_type};
-use crate::execution::{Execution, Flow, Frame, MapRun, Parent, Phase, Spawn, batch_value, details, display_plain, failure_of};
+use crate::execution::{Execution, Flow, Frame, MapRun, Parent, Phase, Slot, Spawn, batch_value, details, display_plain, failure_of};
 use crate::history::EventDetails;
 use crate::map_run::{MapRunCounts, MapRunInfo, MapRunStatus, map_run_arn};
 use crate::variables::Scope;
@@ -18,18 +18,17 @@ impl Execution {
     pub(super) fn parallel_settled(&mut self, fid: usize) -> Flow {
         let machine = self.machine.clone();
         let frame = self.frame_mut(fid);
-        let Phase::Parallel(fanout) = std::mem::replace(&mut frame.phase, Phase::Run) else { return Flow::Stop };
+        let Phase::Parallel(mut fanout) = std::mem::replace(&mut frame.phase, Phase::Run) else { return Flow::Stop };
         let state = machine.workflow(frame.workflow).state(frame.state);
         let StateKind::Parallel(parallel) = &state.kind else { return Flow::Stop };
-        if let Some(failure) = fanout.failure {
-            for child in fanout.children.into_iter().flatten() {
-                self.abort_frame(child);
-            }
+        if let Some(failure) = fanout.failure.take() {
+            // Aborts the branches still running; what became of each goes with the failure, for a redrive.
+            let kept = self.parallel_slots(*fanout);
             let failure = failure_of(failure);
             if !self.will_retry(fid, &failure) {
                 self.emit(fid, EventDetails::ParallelStateFailed);
             }
-            return self.fail_state(fid, failure);
+            return self.fail_state_keeping(fid, failure, Some(kept));
         }
         let frame = self.frame(fid);
         let conclusion = Conclusion {
@@ -132,13 +131,25 @@ impl Execution {
         }
         let concurrency = self.effective_concurrency(distributed, concurrency);
         let count = items.len();
+        let mut results = vec![Value::Null; count];
+        // In a redrive, the iterations that succeeded before keep their outputs and do not run again. A distributed
+        // Map runs every item again, in a new Map Run.
+        let plan = self.take_plan(fid, count);
+        let mut plan = if distributed { Vec::new() } else { plan.into_vec() };
+        let mut done = 0;
+        for (slot, result) in plan.iter_mut().zip(results.iter_mut()) {
+            if let Slot::Succeeded(output) = slot {
+                *result = std::mem::take(output);
+                done += 1;
+            }
+        }
         self.frame_mut(fid).phase = Phase::Map(Box::new(MapRun {
             items,
             effective,
             next: 0,
             running: Vec::new(),
-            results: vec![Value::Null; count],
-            done: 0,
+            results,
+            done,
             failed: 0,
             concurrency,
             tolerated_count,
@@ -147,6 +158,8 @@ impl Execution {
             failure: None,
             record,
             weights,
+            stopped: Vec::new(),
+            plan,
         }));
         Flow::Continue
     }
@@ -215,6 +228,15 @@ impl Execution {
                 }
                 let index = run.next;
                 run.next += 1;
+                match run.plan.get_mut(index).map(|slot| std::mem::replace(slot, Slot::NotStarted)) {
+                    // Kept from before the redrive: its output is in `results`, and it counts as done.
+                    Some(Slot::Succeeded(_)) => continue,
+                    Some(Slot::Stopped(stopped)) => {
+                        self.resume_iteration(fid, state, map.processor, index, stopped);
+                        continue;
+                    }
+                    Some(Slot::NotStarted) | None => {}
+                }
                 let item = std::mem::take(run.items.get_mut(index).expect("invariant: index below items.len()"));
                 (index, item, run.distributed, std::mem::take(&mut run.effective), run.record, run.weight(index))
             };
@@ -233,6 +255,8 @@ impl Execution {
                 Ok(input) => input,
                 Err(failure) => {
                     run.failure = Some(details(failure));
+                    // The item never started: a redrive starts it.
+                    run.next = index;
                     return self.map_settled(fid);
                 }
             };
@@ -260,7 +284,7 @@ impl Execution {
     pub(super) fn map_settled(&mut self, fid: usize) -> Flow {
         let machine = self.machine.clone();
         let frame = self.frame_mut(fid);
-        let Phase::Map(run) = std::mem::replace(&mut frame.phase, Phase::Run) else { return Flow::Stop };
+        let Phase::Map(mut run) = std::mem::replace(&mut frame.phase, Phase::Run) else { return Flow::Stop };
         let state = machine.workflow(frame.workflow).state(frame.state);
         let StateKind::Map(map) = &state.kind else { return Flow::Stop };
         let now = self.now;
@@ -268,18 +292,18 @@ impl Execution {
             let status = if run.failure.is_some() { MapRunStatus::Failed } else { MapRunStatus::Succeeded };
             record.ended(status, now);
         }
-        if let Some(failure) = run.failure {
-            for child in run.running {
-                self.abort_frame(child);
-            }
-            if run.distributed {
+        if let Some(failure) = run.failure.take() {
+            let distributed = run.distributed;
+            // Aborts the iterations still running; what became of each goes with the failure, for a redrive.
+            let kept = self.map_slots(*run);
+            if distributed {
                 self.emit(fid, EventDetails::MapRunFailed(failure.clone()));
             }
             let failure = failure_of(failure);
             if !self.will_retry(fid, &failure) {
                 self.emit(fid, EventDetails::MapStateFailed);
             }
-            return self.fail_state(fid, failure);
+            return self.fail_state_keeping(fid, failure, kept);
         }
         if run.distributed {
             self.emit(fid, EventDetails::MapRunSucceeded);

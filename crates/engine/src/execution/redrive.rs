@@ -1,0 +1,191 @@
+//! RedriveExecution: where each thread of a failed, timed-out or aborted execution stopped, and running it again
+//! from there.
+//!
+//! When the execution stops, `Execution::stopped_at` records where its top-level workflow stopped. If that is a
+//! Parallel or an inline Map, the record says what became of each branch or iteration (a `Slot`): the ones that
+//! succeeded keep their outputs, the ones that failed or were aborted (a sibling's failure, a stop, a timeout)
+//! record where they stopped, recursively, and the Map items that never started are marked so. All of it is
+//! derived while folding triggers (no clock, no hash order), so an execution rebuilt from its stored triggers can be
+//! redriven exactly like the one that ran. Nothing is recorded while states succeed: the records are made only from
+//! what a failing or aborted frame owned.
+//!
+//! A redrive, as AWS documents it, "reschedules and redrives only the iterations and branches that failed or
+//! aborted". AWS publishes no history of a redriven Parallel or inline Map, so the shape Baton writes is a choice,
+//! the one closest to how it already redrives a top-level state (entered again, as in
+//! `redrive_restarts_at_the_failed_state`):
+//!
+//! - `ExecutionRedriven`, then the state the top level stopped in is entered again: `ParallelStateEntered` and
+//!   `ParallelStateStarted`, or `MapStateEntered` and `MapStateStarted` with the length of every item;
+//! - a branch that runs again continues with its events from the state it stopped in (`…StateEntered` again), after
+//!   `ParallelStateStarted`; an iteration that runs again writes `MapIterationStarted` with its original index, then
+//!   the events of the state it stopped in, and `MapIterationSucceeded` or `MapIterationFailed`;
+//! - the branches and iterations kept write nothing, and their Task states are not invoked again;
+//! - the Parallel or Map then ends as it would have (`ParallelStateExited`, or `MapStateSucceeded` and
+//!   `MapStateExited`), its result holding every output in branch or item order;
+//! - the same holds at every depth: a branch that stopped in a Map enters that Map again, and so on.
+//!
+//! Re-entering the state re-evaluates its input processing (InputPath, Parameters or Arguments, ItemsPath or Items,
+//! MaxConcurrency), which gives what it gave before unless it reads `$$.Execution.RedriveCount` or the time; a Map
+//! whose items then number differently runs every item again. A branch or iteration that runs again continues with
+//! the input and variables it had (its ItemSelector is not evaluated again); a Map item that never started starts
+//! with its original index as `$$.Map.Item.Index`. A retry of the Parallel or Map, in a redrive as anywhere, runs
+//! every branch or iteration again. So does a redrive of a Parallel or Map whose branches all succeeded but whose
+//! own output processing (ResultSelector, ResultPath, OutputPath, Output, Assign, a payload limit) failed: the
+//! results went into that processing and are not kept. A distributed Map runs every item again, in a new Map Run
+//! (AWS redrives its Map Run instead).
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use asl::model::{State, StateId, WorkflowId};
+
+use crate::execution::{
+    Command, EventDetails, Execution, Fanout, Frame, MapRun, Parent, Phase, Spawn, Status, TimerPurpose, seconds_ms,
+};
+use crate::variables::Scope;
+
+/// Where a thread of execution stopped: the state, its input and variables, and, for a Parallel or an inline Map
+/// that had started its branches or iterations, what became of each.
+pub(super) struct StoppedAt {
+    state: StateId,
+    input: Value,
+    vars: Arc<Scope>,
+    kept: Option<Box<[Slot]>>,
+}
+
+/// What became of one branch of a Parallel or one iteration of an inline Map, so what a redrive does with it.
+pub(super) enum Slot {
+    /// It succeeded: its output is kept and it does not run again.
+    Succeeded(Value),
+    /// It failed or was aborted there: it continues from there.
+    Stopped(StoppedAt),
+    /// It never started (a Map item after the last one started): it starts from the beginning.
+    NotStarted,
+}
+
+impl StoppedAt {
+    pub(super) fn new(state: StateId, input: Value, vars: Arc<Scope>, kept: Option<Box<[Slot]>>) -> StoppedAt {
+        StoppedAt { state, input, vars, kept }
+    }
+
+    /// Where a frame that is over stopped: its current state, input and variables, and the plan it holds.
+    pub(super) fn of(frame: Frame) -> StoppedAt {
+        StoppedAt { state: frame.state, input: frame.input, vars: frame.vars, kept: frame.redrive }
+    }
+}
+
+impl Execution {
+    /// Runs the execution again from where its top-level workflow stopped.
+    pub(super) fn redrive(&mut self) {
+        let Some(stopped) = self.stopped_at.take() else { return };
+        self.redrive_count += 1;
+        self.redrive_time = Some(self.now);
+        self.status = Status::Running;
+        self.emit_execution(EventDetails::ExecutionRedriven { redrive_count: self.redrive_count });
+        if let Some(timeout) = self.machine.timeout_seconds {
+            let timer = self.timer(TimerPurpose::Execution);
+            self.commands.push(Command::StartTimer { timer, at: self.now.saturating_add(seconds_ms(timeout)) });
+        }
+        let last_event = self.history.len() as u64;
+        let frame = self.respawn(WorkflowId(0), Parent::Root, stopped, last_event, true);
+        self.queue.push_back(frame);
+    }
+
+    /// A frame in `workflow` that continues where a thread stopped before the redrive, with the input and variables
+    /// it had there; the state is entered again.
+    pub(super) fn respawn(&mut self, workflow: WorkflowId, parent: Parent, stopped: StoppedAt, last_event: u64, record: bool) -> usize {
+        let StoppedAt { state, input, vars, kept } = stopped;
+        let fid = self.spawn(Spawn { workflow, state, parent, input, last_event, record, vars });
+        self.frame_mut(fid).redrive = kept;
+        fid
+    }
+
+    /// The plan a redrive gave frame `fid` for the `count` branches or items its Parallel or Map starts now; empty
+    /// when there is none, or when it does not fit (the Map has another number of items now: all run again).
+    pub(super) fn take_plan(&mut self, fid: usize, count: usize) -> Box<[Slot]> {
+        match self.frame_mut(fid).redrive.take() {
+            Some(plan) if plan.len() == count => plan,
+            _ => Box::default(),
+        }
+    }
+
+    /// Starts again, in a redrive, iteration `index` of the inline Map of frame `fid`, from where it stopped.
+    pub(super) fn resume_iteration(&mut self, fid: usize, state: &State, processor: WorkflowId, index: usize, stopped: StoppedAt) {
+        let record = self.frame(fid).record;
+        let started = if record {
+            self.emit(fid, EventDetails::MapIterationStarted { name: state.name.clone(), index })
+        } else {
+            self.frame(fid).last_event
+        };
+        let child = self.respawn(processor, Parent::Iteration { frame: fid, index }, stopped, started, record);
+        self.queue.push_back(child);
+        if let Phase::Map(run) = &mut self.frame_mut(fid).phase {
+            run.running.push(child);
+        }
+    }
+
+    /// What became of each branch of a Parallel that stops: the branches still running are aborted (and stopped
+    /// where they were), the failed ones stopped where they failed, the others succeeded.
+    pub(super) fn parallel_slots(&mut self, fanout: Fanout) -> Box<[Slot]> {
+        let Fanout { children, results, stopped, .. } = fanout;
+        let mut slots: Vec<Slot> = results.into_iter().map(Slot::Succeeded).collect();
+        for (index, child) in children.into_iter().enumerate() {
+            let Some(child) = child else { continue };
+            let aborted = self.abort_frame(child);
+            if let (Some(slot), Some(aborted)) = (slots.get_mut(index), aborted) {
+                *slot = Slot::Stopped(aborted);
+            }
+        }
+        for (index, failed) in stopped {
+            if let Some(slot) = slots.get_mut(index) {
+                *slot = Slot::Stopped(failed);
+            }
+        }
+        slots.into_boxed_slice()
+    }
+
+    /// What became of each iteration of a Map that stops, as `parallel_slots` does; items after the last one
+    /// started have not started (or keep what the redrive planned for them). `None` for a distributed Map, whose
+    /// iterations are aborted and all run again in a redrive.
+    pub(super) fn map_slots(&mut self, run: MapRun) -> Option<Box<[Slot]>> {
+        let MapRun { results, running, stopped, next, mut plan, distributed, .. } = run;
+        if distributed {
+            for child in running {
+                self.abort_frame(child);
+            }
+            return None;
+        }
+        let mut slots: Vec<Slot> = results
+            .into_iter()
+            .enumerate()
+            .map(|(index, output)| {
+                if index < next {
+                    return Slot::Succeeded(output);
+                }
+                match plan.get_mut(index).map(|slot| std::mem::replace(slot, Slot::NotStarted)) {
+                    // A kept output not yet reached: it is in `results`.
+                    Some(Slot::Succeeded(_)) => Slot::Succeeded(output),
+                    Some(other) => other,
+                    None => Slot::NotStarted,
+                }
+            })
+            .collect();
+        for child in running {
+            let index = match self.frames.get(child).and_then(Option::as_ref).map(|frame| &frame.parent) {
+                Some(Parent::Iteration { index, .. }) => *index,
+                _ => continue,
+            };
+            let aborted = self.abort_frame(child);
+            if let (Some(slot), Some(aborted)) = (slots.get_mut(index), aborted) {
+                *slot = Slot::Stopped(aborted);
+            }
+        }
+        for (index, failed) in stopped {
+            if let Some(slot) = slots.get_mut(index) {
+                *slot = Slot::Stopped(failed);
+            }
+        }
+        Some(slots.into_boxed_slice())
+    }
+}
