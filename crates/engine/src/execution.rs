@@ -980,17 +980,30 @@ impl Execution {
         }
     }
 
-    /// The field of a JSONata evaluation failure of this very state (not one handed up from a child), which AWS
-    /// records in an `EvaluationFailed` event. The engine's own cause text names the field.
-    fn evaluation_failure_location(&self, frame: &Frame, state: &State, failure: &Failure) -> Option<String> {
+    /// Whether `failure` is a JSONata evaluation failure of this very state (not one handed up from a child), which
+    /// AWS records in an `EvaluationFailed` event; if so, the field that failed when the engine's cause text names it
+    /// ("… for the field 'Arguments/Payload' …", "The Timestamp field cannot be parsed …").
+    fn evaluation_failure_location(&self, frame: &Frame, state: &State, failure: &Failure) -> Option<Option<String>> {
         if failure.error != errors::QUERY_EVALUATION_ERROR {
             return None;
         }
         let cause = failure.cause.as_deref()?;
         let own = self.prefix_text(frame, state, "");
         let rest = cause.strip_prefix(own.as_str())?;
-        let field = rest.split_once("for the field '").map(|(_, after)| after)?;
-        field.split_once('\'').map(|(field, _)| field.to_owned())
+        let quoted = rest.split_once("for the field '").and_then(|(_, after)| after.split_once('\''));
+        let named = rest.strip_prefix("The ").and_then(|after| after.split_once(" field "));
+        Some(quoted.or(named).map(|(field, _)| field.to_owned()))
+    }
+
+    /// Writes the `EvaluationFailed` event of a JSONata evaluation failure of this very state; says whether it did.
+    fn record_evaluation_failure(&mut self, fid: usize, failure: &Failure) -> bool {
+        let machine = self.machine.clone();
+        let frame = self.frame(fid);
+        let state = machine.workflow(frame.workflow).state(frame.state);
+        let Some(location) = self.evaluation_failure_location(frame, state, failure) else { return false };
+        let error = ErrorDetails { error: Some(failure.error.clone()), cause: failure.cause.clone() };
+        self.emit(fid, EventDetails::EvaluationFailed { error, location, state: state.name.clone() });
+        true
     }
 
     /// Whether `fail_state` would retry this failure (AWS writes `…StateFailed` only for a failure that stays).
@@ -1016,13 +1029,25 @@ impl Execution {
     /// `fail_state` for a Parallel or Map whose branches or iterations failed: `kept` says what became of each, and
     /// goes with the frame to a redrive if the failure stays. A retry runs every branch or iteration again.
     fn fail_state_keeping(&mut self, fid: usize, failure: Failure, kept: Option<Box<[Slot]>>) -> Flow {
+        self.record_evaluation_failure(fid, &failure);
+        self.retry_catch_or_fail(fid, failure, kept)
+    }
+
+    /// A Map that fails before it starts its iterations. After the `EvaluationFailed` of a JSONata evaluation failure
+    /// AWS writes `MapStateFailed` (unless a retrier takes the failure), as its recorded histories show; after a
+    /// JSONPath runtime failure (a bad MaxConcurrencyPath value) it writes nothing more.
+    fn fail_unstarted_map(&mut self, fid: usize, failure: Failure) -> Flow {
+        if self.record_evaluation_failure(fid, &failure) && !self.will_retry(fid, &failure) {
+            self.emit(fid, EventDetails::MapStateFailed);
+        }
+        self.retry_catch_or_fail(fid, failure, None)
+    }
+
+    /// What follows a state's failure once its events are written: retry, catch, or fail the frame.
+    fn retry_catch_or_fail(&mut self, fid: usize, failure: Failure, kept: Option<Box<[Slot]>>) -> Flow {
         let machine = self.machine.clone();
         let frame = self.frame(fid);
         let state = machine.workflow(frame.workflow).state(frame.state);
-        if let Some(location) = self.evaluation_failure_location(frame, state, &failure) {
-            let error = ErrorDetails { error: Some(failure.error.clone()), cause: failure.cause.clone() };
-            self.emit(fid, EventDetails::EvaluationFailed { error, location, state: state.name.clone() });
-        }
         let (retriers, catchers) = match &state.kind {
             StateKind::Task(s) => (&s.retry, &s.catch),
             StateKind::Parallel(s) => (&s.retry, &s.catch),

@@ -69,7 +69,8 @@ pub enum EventDetails {
     MapRunFailed(ErrorDetails),
     MapRunAborted,
     /// A JSONata expression failed: `location` is the field, `state` the state's name.
-    EvaluationFailed { error: ErrorDetails, location: String, state: String },
+    /// `location` is the field whose evaluation failed, when the failure names one.
+    EvaluationFailed { error: ErrorDetails, location: Option<String>, state: String },
 }
 
 /// An error name and cause, either of which AWS may leave out.
@@ -275,7 +276,9 @@ impl EventDetails {
             EventDetails::MapRunFailed(e) => ("mapRunFailedEventDetails", e.to_json()),
             EventDetails::EvaluationFailed { error, location, state } => {
                 let mut details = error.to_json();
-                details["location"] = location.clone().into();
+                if let Some(location) = location {
+                    details["location"] = location.clone().into();
+                }
                 details["state"] = state.clone().into();
                 ("evaluationFailedEventDetails", details)
             }

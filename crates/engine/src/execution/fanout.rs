@@ -76,13 +76,13 @@ impl Execution {
         let frame = self.frame(fid);
         let items = match self.map_items(frame, state, map, &effective) {
             Ok(items) => items,
-            Err(failure) => return self.fail_state(fid, failure),
+            Err(failure) => return self.fail_unstarted_map(fid, failure),
         };
         let distributed = map.mode == MapMode::Distributed;
         // AWS resolves MaxConcurrency before the Map starts, and the tolerated failure thresholds after.
         let concurrency = match self.map_concurrency(frame, state, map, &effective) {
             Ok(concurrency) => concurrency,
-            Err(failure) => return self.fail_state(fid, failure),
+            Err(failure) => return self.fail_unstarted_map(fid, failure),
         };
         self.emit(fid, EventDetails::MapStateStarted { length: items.len() });
         let frame = self.frame(fid);
