@@ -438,6 +438,7 @@ async function executionPage(arn) {
   }
 
   async function refresh() {
+    const asked = performance.now();
     const fresh = await getJson("/console/api/executions/" + encodeURIComponent(arn) + "?since=" + seen.length);
     if (fresh.eventCount < seen.length) {
       seen = []; // the history got shorter, which it never should: start over
@@ -472,7 +473,9 @@ async function executionPage(arn) {
     chart.replaceChildren(timeline(data.events, execution));
     showState();
     clearTimeout(timer);
-    if (running) timer = setTimeout(poll, 1000);
+    // Once a second, or less often when the server takes long to answer (a history of many thousand events), so
+    // that watching never costs the server more than about a third of its time.
+    if (running) timer = setTimeout(poll, Math.max(1000, 3 * (performance.now() - asked)));
   }
 
   // One poll; a failed one (the server restarting, say) is reported and tried again.
