@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use runtime::service::{MapRunCounts, MapRunInfo, MapRunStatus};
 
-use crate::console::statuses::{Items, states};
+use crate::console::statuses::{Items, fold, states};
 
 /// A recorded execution: `{"definition": …, "history": [...]}`.
 fn recorded(text: &str) -> (graph::Graph, Vec<Value>) {
@@ -233,4 +233,37 @@ fn a_distributed_map_has_its_map_run_and_takes_its_counts_from_it() {
     assert_eq!(items.note(), "4 items · 3 succeeded · 1 failed");
     assert_eq!(items.to_json()["failed"], 1);
     assert_eq!(items.to_json()["mapRun"]["status"], "SUCCEEDED");
+}
+
+/// The path compression in `owner` changes nothing: every recorded history here and every engine golden history
+/// (`crates/engine/test_data`), cut at every event, folds to the same answer with and without it, and each state's
+/// `entered` is its count of `…StateEntered` events.
+#[test]
+fn path_compression_gives_the_same_answer_on_every_recorded_history() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut histories = 0;
+    for dir in [root.join("test_data/console"), root.join("../engine/test_data/executions")] {
+        for entry in std::fs::read_dir(&dir).expect("recorded histories").flatten() {
+            let text = std::fs::read_to_string(entry.path()).expect("a recorded history");
+            let case: Value = serde_json::from_str(&text).expect("JSON");
+            let Some(history) = case["history"].as_array().or(case["expected"]["history"].as_array()) else { continue };
+            let Ok(machine) = asl::parse(&case["definition"].to_string()) else { continue };
+            let graph = graph::build(&machine);
+            histories += 1;
+            for end in 0..=history.len() {
+                let events = &history[..end];
+                let fast = fold(&graph, events, true);
+                assert_eq!(fast, fold(&graph, events, false), "{} cut at {end}", entry.path().display());
+                for (name, run) in &fast {
+                    let entered = events
+                        .iter()
+                        .filter(|e| e["type"].as_str().is_some_and(|t| t.ends_with("StateEntered")))
+                        .filter(|e| e["stateEnteredEventDetails"]["name"].as_str() == Some(name.as_str()))
+                        .count();
+                    assert_eq!(run.entered as usize, entered, "{name} in {} cut at {end}", entry.path().display());
+                }
+            }
+        }
+    }
+    assert!(histories > 50, "only {histories} histories were read");
 }
