@@ -382,3 +382,38 @@ fn stop_and_redrive_from_the_execution_page() {
     drop(browser);
     drop(server);
 }
+
+/// A long history: the event table shows 500 rows at a time behind a "Show more" button, and the Map's box on the
+/// graph carries its item counts.
+#[test]
+fn a_long_history_is_shown_500_events_at_a_time() {
+    let Some(mut browser) = Browser::start() else { return };
+    let dir = data_dir();
+    let server = Server::start(dir.path());
+    let addr = server.addr.as_str();
+    let definition = json!({"StartAt": "Each", "States": {"Each": {"Type": "Map", "End": true,
+        "ItemProcessor": {"StartAt": "Echo", "States": {"Echo": {"Type": "Pass", "End": true}}}}}});
+    let created = call(addr, "CreateStateMachine", &json!({"name": "Long", "definition": definition.to_string(), "roleArn": ROLE}));
+    let machine = created["stateMachineArn"].as_str().expect("a state machine ARN");
+    let items: Vec<u32> = (0..300).collect();
+    let request = json!({"stateMachineArn": machine, "name": "long", "input": json!(items).to_string()});
+    let execution = call(addr, "StartExecution", &request)["executionArn"].as_str().expect("an execution ARN").to_owned();
+
+    browser.navigate(&format!("http://{addr}/console/executions/{}", encode(&execution)));
+    browser.wait_for("document.querySelector('h1 .status')?.textContent === 'SUCCEEDED'", PATIENCE);
+    let rows = "document.querySelectorAll('table.events tbody tr').length";
+    let button = "document.querySelector('#more-events')";
+    // 300 items of 4 events each, and the Map's and the execution's own: 1,206 events.
+    assert_eq!(browser.eval(rows), 500);
+    assert_eq!(browser.eval(&format!("{button}.textContent")), "Show 500 more (706 not shown)");
+    browser.click("#more-events");
+    assert_eq!(browser.eval(rows), 1000);
+    browser.click("#more-events");
+    assert_eq!(browser.eval(rows), 1206);
+    assert_eq!(browser.eval(&format!("{button}.hidden")), true, "nothing more to show");
+    assert_eq!(browser.eval("document.querySelector('table.events tbody tr:last-child td:nth-child(2)').textContent"), "ExecutionSucceeded");
+    let note = browser.eval(r#"document.querySelector('#graph [data-state="Each"] .note')?.textContent"#);
+    assert_eq!(note, "300 items · 300 succeeded");
+    drop(browser);
+    drop(server);
+}

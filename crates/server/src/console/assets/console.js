@@ -306,6 +306,7 @@ function definitionEditor(machine, onSaved, onCancel) {
 // ---- the timeline of states ------------------------------------------------------------------------------------
 
 const TIMELINE_ROWS = 300;
+const EVENT_ROWS = 500;
 
 // Each visit of a state in `events` (oldest first): {name, start, end (null while open), failed}. A `…StateExited`
 // event is matched with its `…StateEntered` by following `previousEventId` back (as the server's status fold does),
@@ -377,6 +378,17 @@ async function executionPage(arn) {
   const io = h("div");
   const chart = h("div", { id: "timeline" });
   const events = h("tbody");
+  // The event table grows EVENT_ROWS rows at a time (a long history would be tens of thousands of rows).
+  let shown = 0;
+  let limit = EVENT_ROWS;
+  const more = h("button", { class: "secondary", id: "more-events", hidden: true, onclick: () => { limit += EVENT_ROWS; showRows(); } });
+  function showRows() {
+    const upto = Math.min(limit, seen.length);
+    events.append(...seen.slice(shown, upto).map(eventRow));
+    shown = upto;
+    more.hidden = seen.length <= shown;
+    more.textContent = "Show " + Math.min(EVENT_ROWS, seen.length - shown) + " more (" + (seen.length - shown) + " not shown)";
+  }
   const message = h("span", { class: "error" });
   let data = null;
 
@@ -443,10 +455,11 @@ async function executionPage(arn) {
     if (fresh.eventCount < seen.length) {
       seen = []; // the history got shorter, which it never should: start over
       events.replaceChildren();
+      shown = 0;
       return refresh();
     }
     seen = seen.concat(fresh.events);
-    events.append(...fresh.events.map(eventRow));
+    showRows();
     data = fresh;
     data.events = seen;
     const execution = data.execution;
@@ -500,6 +513,7 @@ async function executionPage(arn) {
     h("h2", {}, "Events"),
     h("table", { class: "events" },
       h("thead", {}, h("tr", {}, ["#", "Type", "State", "Time", "Details"].map((name) => h("th", {}, name)))), events),
+    h("div", { class: "pager" }, more),
   );
   await refresh();
 }
