@@ -2,9 +2,10 @@
 //!
 //! Property tests generate definitions (all eight state types, nested, with random fields, payload templates, paths,
 //! intrinsic calls, Choice rules and transitions), inputs and task outcomes; they require that `asl::parse` never
-//! panics, and that every valid definition runs to its end (through `runtime::run`, or a bounded engine driver for
-//! machines that may loop) with a well-formed history, and that the graph draws every valid one. Each property runs a small number of cases by default so
-//! that `cargo test` stays fast; `PROPTEST_CASES=20000 cargo test -p runtime --test it` runs many more.
+//! panics, that every valid definition runs to its end (through `runtime::run`, or a bounded engine driver for
+//! machines that may loop) with a well-formed history, and that the graph draws every valid one. Each property runs
+//! a small number of cases by default so that `cargo test` stays fast; `PROPTEST_CASES=20000 cargo test -p runtime
+//! --test it` runs many more.
 
 mod arb;
 mod definition;
