@@ -81,25 +81,26 @@ impl ConsoleError {
 impl IntoResponse for ConsoleError {
     fn into_response(self) -> Response {
         if self.html {
-            (self.status, html(shell("error", "", &self.message))).into_response()
+            (self.status, html(shell("error", "", &self.message, ""))).into_response()
         } else {
             (self.status, json_body(&json!({"error": self.message}))).into_response()
         }
     }
 }
 
-async fn list_page() -> Response {
-    html(shell("list", "", "")).into_response()
+/// The list page; it names the server's account, whose role ARN the create form suggests.
+async fn list_page(State(service): State<Service>) -> Response {
+    html(shell("list", "", "", service.account_id())).into_response()
 }
 
 async fn state_machine_page(State(service): State<Service>, Path(arn): Path<String>) -> Result<Response, ConsoleError> {
     let machine = service.describe_state_machine(&arn).await.map_err(|e| ConsoleError::from_service(e, true))?;
-    Ok(html(shell("state-machine", &machine.arn, "")).into_response())
+    Ok(html(shell("state-machine", &machine.arn, "", "")).into_response())
 }
 
 async fn execution_page(State(service): State<Service>, Path(arn): Path<String>) -> Result<Response, ConsoleError> {
     let execution = service.describe_execution(&arn).await.map_err(|e| ConsoleError::from_service(e, true))?;
-    Ok(html(shell("execution", &execution.arn, "")).into_response())
+    Ok(html(shell("execution", &execution.arn, "", "")).into_response())
 }
 
 async fn asset(Path(file): Path<String>) -> Response {
@@ -292,12 +293,13 @@ fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The HTML shell for `page`, with `arn` and an error `message` in its data attributes.
-fn shell(page: &str, arn: &str, message: &str) -> String {
+/// The HTML shell for `page`, with `arn`, an error `message` and the `account` in its data attributes.
+fn shell(page: &str, arn: &str, message: &str, account: &str) -> String {
     SHELL
         .replace("{{page}}", page)
         .replace("{{arn}}", &escape(arn))
         .replace("{{message}}", &escape(message))
+        .replace("{{account}}", &escape(account))
 }
 
 fn html(body: String) -> impl IntoResponse {

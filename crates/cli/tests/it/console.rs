@@ -417,3 +417,43 @@ fn a_long_history_is_shown_500_events_at_a_time() {
     drop(browser);
     drop(server);
 }
+
+/// Creating a state machine from the list page: the form suggests a role in the server's account, the editor starts
+/// from a definition that runs, a name AWS refuses is reported beside the button, and Create opens the new machine.
+/// A screenshot of the form is saved to `$CARGO_TARGET_TMPDIR/console-create.png`.
+#[test]
+fn a_state_machine_is_created_from_the_list_page() {
+    let Some(mut browser) = Browser::start() else { return };
+    let dir = data_dir();
+    let server = Server::start(dir.path());
+    let addr = server.addr.as_str();
+
+    browser.navigate(&format!("http://{addr}/console"));
+    browser.wait_for("document.querySelector('#create') !== null", PATIENCE);
+    browser.click("#create");
+    browser.wait_for("document.querySelector('#editor-status')?.textContent === 'Valid JSON definition'", PATIENCE);
+    assert_eq!(browser.eval("document.querySelector('#create-role').value"), ROLE, "a role in the server's account");
+    assert_eq!(browser.eval("document.querySelector('#editor-save').textContent"), "Create");
+
+    browser.type_into("#create-name", "has spaces");
+    browser.click("#editor-save");
+    let refused = browser.wait_for("document.querySelector('#editor-message').textContent || null", PATIENCE);
+    assert!(refused.as_str().unwrap_or_default().starts_with("InvalidName"), "{refused}");
+
+    browser.type_into("#create-name", "Greeter");
+    browser.type_into("#editor-text", "StartAt: Hi\nStates:\n  Hi:\n    Type: Pass\n    Result: {greeting: hello}\n    End: true\n");
+    browser.wait_for("document.querySelector('#editor-status').textContent === 'Valid YAML definition'", PATIENCE);
+    let screenshot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("console-create.png");
+    browser.screenshot(&screenshot);
+    eprintln!("console screenshot: {}", screenshot.display());
+    browser.click("#editor-save");
+    browser.wait_for("location.pathname.startsWith('/console/state-machines/')", PATIENCE);
+    browser.wait_for("document.querySelector('h1')?.textContent === 'Greeter'", PATIENCE);
+    let machine = "arn:aws:states:us-east-1:123456789012:stateMachine:Greeter";
+    let described = call(addr, "DescribeStateMachine", &json!({"stateMachineArn": machine}));
+    let definition: Value = serde_json::from_str(described["definition"].as_str().unwrap_or_default()).expect("JSON");
+    assert_eq!(definition["States"]["Hi"]["Result"], json!({"greeting": "hello"}), "{described}");
+    assert_eq!((described["type"].as_str(), described["roleArn"].as_str()), (Some("STANDARD"), Some(ROLE)));
+    drop(browser);
+    drop(server);
+}

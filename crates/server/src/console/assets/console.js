@@ -107,9 +107,39 @@ async function listPage() {
     h("td", {}, h("a", { href: machineUrl(machine.arn) }, machine.name)),
     h("td", {}, machine.type),
     h("td", {}, when(machine.created))));
-  app.replaceChildren(h("h1", {}, "State machines"), table.element);
+  const account = app.dataset.account;
+  const body = h("div", {}, table.element);
+  function create() {
+    const name = h("input", { type: "text", id: "create-name", placeholder: "name", "aria-label": "Name" });
+    const type = h("select", { id: "create-type", "aria-label": "Type" }, h("option", { value: "STANDARD" }, "Standard"), h("option", { value: "EXPRESS" }, "Express"));
+    const role = h("input", { type: "text", id: "create-role", class: "wide", value: "arn:aws:iam::" + account + ":role/baton", "aria-label": "Role ARN" });
+    const editor = definitionEditor({
+      initial: STARTER,
+      title: "New state machine",
+      saveLabel: "Create",
+      save: async (definition) => {
+        const created = await aws("CreateStateMachine", { name: name.value.trim(), type: type.value, roleArn: role.value.trim(), definition });
+        location.href = machineUrl(created.stateMachineArn);
+      },
+      onCancel: () => { editor.replaceWith(body); opener.disabled = false; },
+      fields: h("div", { class: "card fields" },
+        h("label", {}, "Name ", name), h("label", {}, "Type ", type), h("label", {}, "Role ", role)),
+    });
+    body.replaceWith(editor);
+    opener.disabled = true;
+    name.focus();
+  }
+  const opener = h("button", { id: "create", onclick: create }, "Create state machine");
+  app.replaceChildren(h("h1", { class: "with-action" }, "State machines", opener), body);
   await table.show();
 }
+
+// What a new state machine's editor starts with.
+const STARTER = JSON.stringify({
+  Comment: "A new state machine",
+  StartAt: "Hello",
+  States: { Hello: { Type: "Pass", Result: { hello: "world" }, End: true } },
+}, null, 2);
 
 async function stateMachinePage(arn, flash) {
   drawn += 1;
@@ -158,9 +188,16 @@ async function stateMachinePage(arn, flash) {
       h("pre", { id: "definition" }, pretty(machine.definition))));
 
   function edit() {
-    const editor = definitionEditor(machine,
-      () => stateMachinePage(arn, "Saved: the state machine was updated."),
-      () => editor.replaceWith(body));
+    const editor = definitionEditor({
+      initial: pretty(machine.definition),
+      title: "Edit the definition",
+      saveLabel: "Save",
+      save: async (definition) => {
+        await aws("UpdateStateMachine", { stateMachineArn: machine.arn, definition });
+        await stateMachinePage(arn, "Saved: the state machine was updated.");
+      },
+      onCancel: () => editor.replaceWith(body),
+    });
     body.replaceWith(editor);
   }
 
@@ -177,18 +214,19 @@ async function stateMachinePage(arn, flash) {
 
 // ---- the definition editor -------------------------------------------------------------------------------------
 
-// An editor for `machine`'s definition: JSON or YAML text with line numbers, checked by the server as you type
-// (POST /console/api/check), every problem listed with its line, the graph redrawn beside it, and Save sending
-// the definition (as JSON, which is what AWS stores) to UpdateStateMachine.
-function definitionEditor(machine, onSaved, onCancel) {
+// A definition editor: JSON or YAML text with line numbers, checked by the server as you type
+// (POST /console/api/check), every problem listed with its line, the graph redrawn beside it. The save button
+// (labelled `saveLabel`) hands the definition as JSON, which is what AWS stores, to `save`; what `save` throws is
+// shown beside it. `fields` are drawn above the text (the create page's name, type and role).
+function definitionEditor({ initial, title, saveLabel, save: onSave, onCancel, fields }) {
   const text = h("textarea", { id: "editor-text", class: "editor-text", spellcheck: "false", wrap: "off", "aria-label": "Definition" });
-  text.value = pretty(machine.definition);
+  text.value = initial;
   const gutter = h("pre", { class: "gutter", "aria-hidden": "true" });
   const preview = h("div", { class: "graph", id: "editor-graph" });
   const problems = h("ul", { class: "problems", id: "editor-problems" });
   const verdict = h("span", { id: "editor-status", class: "muted" });
   const message = h("span", { class: "error", id: "editor-message" });
-  const save = h("button", { id: "editor-save", disabled: true, onclick: () => store() }, "Save");
+  const save = h("button", { id: "editor-save", disabled: true, onclick: () => store() }, saveLabel);
   const asJson = h("button", { class: "secondary", id: "editor-json", disabled: true, onclick: () => reformat("json") }, "As JSON");
   const asYaml = h("button", { class: "secondary", id: "editor-yaml", disabled: true, onclick: () => reformat("yaml") }, "As YAML");
   let latest = null;
@@ -271,8 +309,7 @@ function definitionEditor(machine, onSaved, onCancel) {
     message.textContent = "";
     save.disabled = true;
     try {
-      await aws("UpdateStateMachine", { stateMachineArn: machine.arn, definition: latest.json });
-      await onSaved();
+      await onSave(latest.json);
     } catch (error) {
       message.textContent = error.message;
       save.disabled = false;
@@ -296,7 +333,8 @@ function definitionEditor(machine, onSaved, onCancel) {
 
   return h("div", { class: "editor", id: "editor" },
     h("div", {},
-      h("h2", {}, "Edit the definition ", h("span", { class: "muted" }, "(JSON or YAML; saved as JSON)")),
+      h("h2", {}, title, " ", h("span", { class: "muted" }, "(JSON or YAML; saved as JSON)")),
+      fields || null,
       h("div", { class: "editor-box" }, gutter, text),
       h("div", { class: "actions" }, save, h("button", { class: "secondary", id: "editor-cancel", onclick: onCancel }, "Cancel"), asJson, asYaml, verdict, message),
       problems),
