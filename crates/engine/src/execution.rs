@@ -22,7 +22,7 @@ mod redrive;
 
 use crate::variables::Scope;
 use dataflow::{Conclusion, Concluded};
-use redrive::{Slot, StoppedAt};
+use redrive::{Kept, Slot, StoppedAt};
 use crate::resource::ResourceKind;
 
 /// Identifies a task invocation the engine asked for.
@@ -85,7 +85,8 @@ pub enum Trigger {
     /// The task's token sent a heartbeat.
     TaskHeartbeat { task: TaskId, now: i64 },
     /// Run a failed, timed-out or aborted execution again from the state where it stopped (RedriveExecution); in a
-    /// Parallel or inline Map, only the branches and iterations that had not succeeded run again.
+    /// Parallel or Map, only the branches and iterations that had not succeeded run again, and a distributed Map
+    /// redrives its Map Run.
     Redrive { now: i64 },
     /// Change a running distributed Map run's limits (UpdateMapRun); what is `None` stays. Ignored for a Map run that
     /// is not running.
@@ -158,7 +159,7 @@ pub struct Execution {
     initial_vars: Arc<Scope>,
     slice: usize,
     /// Where the top-level workflow stopped, if it failed, timed out or was aborted there, and, through the Parallel
-    /// or inline Map it stopped in, where each of their branches and iterations stopped: a redrive starts again here.
+    /// or Map it stopped in, where each of their branches and iterations stopped: a redrive starts again here.
     stopped_at: Option<StoppedAt>,
     redrive_count: u32,
     redrive_time: Option<i64>,
@@ -183,9 +184,10 @@ struct Frame {
     vars: Arc<Scope>,
     /// The token of the task being scheduled, for `$$.Task.Token`.
     task_token: Option<String>,
-    /// Set only in a redrive, on a frame that continues in a Parallel or inline Map state: what became of each
-    /// branch or iteration before. The state takes it when it starts them; it is `None` everywhere else.
-    redrive: Option<Box<[Slot]>>,
+    /// Set only in a redrive, on a frame that continues in a Parallel or Map state: what became of each branch or
+    /// iteration before (and of a distributed Map's Map Run). The state takes it when it starts them; it is `None`
+    /// everywhere else.
+    redrive: Option<Box<Kept>>,
     phase: Phase,
 }
 
@@ -245,7 +247,7 @@ struct MapRun {
     record: Option<usize>,
     /// How many items each iteration processes, when an ItemBatcher groups them (else one each).
     weights: Vec<u64>,
-    /// Where the iterations that failed stopped, by item index, for a redrive (inline Maps only).
+    /// Where the iterations that failed stopped, by item index, for a redrive.
     stopped: Vec<(usize, StoppedAt)>,
     /// In a redrive, what becomes of each item (see `Slot`); empty otherwise. An iteration's slot is taken when its
     /// turn comes; the outputs of the kept ones are in `results` from the start.
@@ -462,7 +464,7 @@ impl Execution {
                             self.limits.max_history_events
                         )),
                     });
-                    self.stopped_at = None;
+                    self.not_redrivable();
                     return;
                 }
                 budget = budget.saturating_sub(1);
@@ -614,7 +616,7 @@ impl Execution {
                     (frame.record, frame.vars.clone())
                 };
                 // In a redrive, the branches that succeeded before keep their outputs and do not run again.
-                let mut plan = self.take_plan(fid, parallel.branches.len());
+                let mut plan = self.take_plan(fid, parallel.branches.len()).map(|kept| kept.into_parts().0).unwrap_or_default();
                 let count = parallel.branches.len();
                 let mut children = Vec::with_capacity(count);
                 let mut results = vec![Value::Null; count];
@@ -1028,7 +1030,7 @@ impl Execution {
 
     /// `fail_state` for a Parallel or Map whose branches or iterations failed: `kept` says what became of each, and
     /// goes with the frame to a redrive if the failure stays. A retry runs every branch or iteration again.
-    fn fail_state_keeping(&mut self, fid: usize, failure: Failure, kept: Option<Box<[Slot]>>) -> Flow {
+    fn fail_state_keeping(&mut self, fid: usize, failure: Failure, kept: Option<Box<Kept>>) -> Flow {
         self.record_evaluation_failure(fid, &failure);
         self.retry_catch_or_fail(fid, failure, kept)
     }
@@ -1044,7 +1046,7 @@ impl Execution {
     }
 
     /// What follows a state's failure once its events are written: retry, catch, or fail the frame.
-    fn retry_catch_or_fail(&mut self, fid: usize, failure: Failure, kept: Option<Box<[Slot]>>) -> Flow {
+    fn retry_catch_or_fail(&mut self, fid: usize, failure: Failure, kept: Option<Box<Kept>>) -> Flow {
         let machine = self.machine.clone();
         let frame = self.frame(fid);
         let state = machine.workflow(frame.workflow).state(frame.state);
@@ -1069,6 +1071,10 @@ impl Execution {
                 *attempts += 1;
                 let attempt = *attempts;
                 frame.retry_count += 1;
+                // The retry runs every branch or iteration again (a distributed Map in a new Map Run).
+                if let Some(kept) = &kept {
+                    self.forsake(kept);
+                }
                 let mut delay = retrier.delay_ms(attempt);
                 if retrier.jitter == asl::model::Jitter::Full {
                     delay = next_random(&self.rng) % delay.saturating_add(1);
@@ -1094,8 +1100,11 @@ impl Execution {
                     Flow::Stop
                 }
                 Ok(concluded) => {
-                    // A redrive's plan for a Parallel or Map that failed before starting its branches is moot now.
-                    self.frame_mut(fid).redrive = None;
+                    // A redrive's plan for a Parallel or Map that failed before starting its branches is moot now,
+                    // and so is what became of the branches or iterations of the one that failed.
+                    for kept in [self.frame_mut(fid).redrive.take(), kept].into_iter().flatten() {
+                        self.forsake(&kept);
+                    }
                     self.finish_state(fid, Ok(concluded), Transition::Next(catcher.next))
                 }
                 Err(failure) => {
@@ -1110,7 +1119,7 @@ impl Execution {
 
     /// Ends frame `fid` with a failure that stays. `kept`, the fate of its Parallel's branches or Map's iterations,
     /// stays with it for a redrive (`end_frame` records where the frame stopped).
-    fn fail_frame(&mut self, fid: usize, error: ErrorDetails, kept: Option<Box<[Slot]>>) {
+    fn fail_frame(&mut self, fid: usize, error: ErrorDetails, kept: Option<Box<Kept>>) {
         if kept.is_some() {
             self.frame_mut(fid).redrive = kept;
         }
@@ -1195,9 +1204,7 @@ impl Execution {
                         if let Some(slot) = run.results.get_mut(index) {
                             *slot = error_output(&error);
                         }
-                        if !run.distributed {
-                            run.stopped.push((index, StoppedAt::of(frame)));
-                        }
+                        run.stopped.push((index, StoppedAt::of(frame)));
                         if !tolerated && run.failure.is_none() {
                             run.failure = Some(if run.distributed {
                                 ErrorDetails {
@@ -1228,7 +1235,7 @@ impl Execution {
     }
 
     /// Stops a frame and everything under it, cancelling what it waits for. Returns where it stopped, with what
-    /// became of the branches or iterations of the Parallel or inline Map it was in, for a redrive.
+    /// became of the branches or iterations of the Parallel or Map it was in, for a redrive.
     fn abort_frame(&mut self, fid: usize) -> Option<StoppedAt> {
         let frame = self.frames.get_mut(fid).and_then(Option::take)?;
         self.free.push(fid);
@@ -1251,7 +1258,7 @@ impl Execution {
                 if let Some(record) = run.record.and_then(|i| self.map_runs.get_mut(i)) {
                     record.ended(MapRunStatus::Aborted, now);
                 }
-                self.map_slots(*run)
+                Some(self.map_slots(*run))
             }
             Phase::Enter | Phase::Run => None,
         };

@@ -68,6 +68,9 @@ pub enum EventDetails {
     MapRunSucceeded,
     MapRunFailed(ErrorDetails),
     MapRunAborted,
+    /// A redrive of the execution redrove the Map Run `map_run_arn` (the same run, not a new one); `redrive_count`
+    /// counts the redrives of that Map Run, this one included.
+    MapRunRedriven { map_run_arn: String, redrive_count: u32 },
     /// A JSONata expression failed: `location` is the field, `state` the state's name.
     /// `location` is the field whose evaluation failed, when the failure names one.
     EvaluationFailed { error: ErrorDetails, location: Option<String>, state: String },
@@ -145,6 +148,7 @@ impl EventDetails {
             EventDetails::MapRunSucceeded => "MapRunSucceeded",
             EventDetails::MapRunFailed(_) => "MapRunFailed",
             EventDetails::MapRunAborted => "MapRunAborted",
+            EventDetails::MapRunRedriven { .. } => "MapRunRedriven",
             EventDetails::EvaluationFailed { .. } => "EvaluationFailed",
         }
     }
@@ -274,6 +278,9 @@ impl EventDetails {
                 ("mapRunStartedEventDetails", json!({"mapRunArn": map_run_arn}))
             }
             EventDetails::MapRunFailed(e) => ("mapRunFailedEventDetails", e.to_json()),
+            EventDetails::MapRunRedriven { map_run_arn, redrive_count } => {
+                ("mapRunRedrivenEventDetails", json!({"mapRunArn": map_run_arn, "redriveCount": redrive_count}))
+            }
             EventDetails::EvaluationFailed { error, location, state } => {
                 let mut details = error.to_json();
                 if let Some(location) = location {

@@ -3,6 +3,11 @@
 //! The `Execution` keeps one `MapRunInfo` per distributed Map run it started, in start order, and updates it as
 //! iterations start and end. It is not a history event and it is not persisted: re-folding the execution's triggers
 //! derives it again. Inline Maps have no Map Run.
+//!
+//! A redrive of the execution that re-enters a distributed Map whose Map Run stopped redrives that Map Run (same ARN,
+//! `MapRunRedriven`): it is running again, with its `redrive_count` and `redrive_date`; the items that succeeded stay
+//! succeeded, and the failed and aborted ones go back to pending (counted in `pending_redrive` too) until they start
+//! again.
 
 /// Where a Map Run is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,7 +19,7 @@ pub enum MapRunStatus {
 }
 
 /// Item or child-execution counters of a Map Run. Invariant: `pending + running + succeeded + failed + aborted ==
-/// total`, kept by the methods below.
+/// total`, `pending_redrive <= pending` and `failures_not_redrivable <= failed + aborted`, kept by the methods below.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct MapRunCounts {
     pub pending: u64,
@@ -23,6 +28,12 @@ pub struct MapRunCounts {
     pub failed: u64,
     pub aborted: u64,
     pub total: u64,
+    /// Of `pending`, those that failed or were aborted before the Map Run was redriven and have not started again.
+    pub pending_redrive: u64,
+    /// Of `failed` and `aborted`, those no redrive will run again: the Map state went on without them (the Map Run
+    /// succeeded within its tolerated failures, or a Retry or Catch took its failure), or the execution cannot be
+    /// redriven.
+    pub failures_not_redrivable: u64,
 }
 
 /// One distributed Map run.
@@ -45,6 +56,10 @@ pub struct MapRunInfo {
     pub items: MapRunCounts,
     /// Child executions: one per item, or per batch.
     pub executions: MapRunCounts,
+    /// How many times a redrive of the execution redrove this Map Run, and when it last did (milliseconds since the
+    /// epoch).
+    pub redrive_count: u32,
+    pub redrive_date: Option<i64>,
 }
 
 impl MapRunCounts {
@@ -52,10 +67,14 @@ impl MapRunCounts {
         MapRunCounts { pending: total, total, ..MapRunCounts::default() }
     }
 
-    pub(crate) fn start(&mut self, n: u64) {
+    /// `n` start; `redriven` if they are ones a redrive runs again.
+    pub(crate) fn start(&mut self, n: u64, redriven: bool) {
         let n = n.min(self.pending);
         self.pending -= n;
         self.running += n;
+        if redriven {
+            self.pending_redrive -= n.min(self.pending_redrive);
+        }
     }
 
     pub(crate) fn end(&mut self, n: u64, succeeded: bool) {
@@ -73,13 +92,24 @@ impl MapRunCounts {
         self.aborted += self.running;
         self.running = 0;
     }
+
+    /// The run is redriven: what failed or was aborted waits to run again; what succeeded stays.
+    fn redrive(&mut self) {
+        let again = self.failed + self.aborted + self.running;
+        self.pending += again;
+        self.pending_redrive = again;
+        self.running = 0;
+        self.failed = 0;
+        self.aborted = 0;
+        self.failures_not_redrivable = 0;
+    }
 }
 
 impl MapRunInfo {
-    /// Records an iteration of `items` items starting.
-    pub(crate) fn iteration_started(&mut self, items: u64) {
-        self.items.start(items);
-        self.executions.start(1);
+    /// Records an iteration of `items` items starting; `redriven` if it failed or was aborted before a redrive.
+    pub(crate) fn iteration_started(&mut self, items: u64, redriven: bool) {
+        self.items.start(items, redriven);
+        self.executions.start(1, redriven);
     }
 
     /// Records an iteration of `items` items ending.
@@ -97,6 +127,22 @@ impl MapRunInfo {
         self.stop = Some(now);
         self.items.abort_running();
         self.executions.abort_running();
+    }
+
+    /// A redrive of the execution redrives the run at `now`: it runs again, its unsuccessful items pending.
+    pub(crate) fn redriven(&mut self, now: i64) {
+        self.status = MapRunStatus::Running;
+        self.stop = None;
+        self.redrive_count = self.redrive_count.saturating_add(1);
+        self.redrive_date = Some(now);
+        self.items.redrive();
+        self.executions.redrive();
+    }
+
+    /// No redrive will run the run's failed and aborted items again.
+    pub(crate) fn not_redrivable(&mut self) {
+        self.items.failures_not_redrivable = self.items.failed + self.items.aborted;
+        self.executions.failures_not_redrivable = self.executions.failed + self.executions.aborted;
     }
 }
 

@@ -571,9 +571,9 @@ pub(crate) fn described_map_run(run: service::MapRun) -> api::DescribeMapRunOutp
         tolerated_failure_count: long(info.tolerated_failure_count),
         item_counts: map_run_counts(&info.items),
         execution_counts: map_run_counts(&info.executions),
-        // Baton redrives an execution from its top-level state, which starts a new Map Run.
-        redrive_count: Some(0),
-        redrive_date: None,
+        // A redrive of the execution that re-enters the Map redrives its Map Run.
+        redrive_count: Some(i64::from(info.redrive_count)),
+        redrive_date: info.redrive_date.map(seconds),
     }
 }
 
@@ -588,8 +588,8 @@ fn map_run_counts(counts: &service::MapRunCounts) -> api::MapRunCounts {
         aborted: long(counts.aborted),
         total: long(counts.total),
         results_written: 0,
-        failures_not_redrivable: Some(0),
-        pending_redrive: Some(0),
+        failures_not_redrivable: Some(long(counts.failures_not_redrivable)),
+        pending_redrive: Some(long(counts.pending_redrive)),
     }
 }
 

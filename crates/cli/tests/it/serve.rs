@@ -1011,6 +1011,73 @@ async fn update_map_run_raises_a_distributed_maps_concurrency() {
     assert!(unknown.expect_err("no such Map Run").into_service_error().is_resource_not_found(), "an unknown Map Run");
 }
 
+/// RedriveExecution of an execution whose distributed Map failed (a local function fails once, on item 2) redrives its
+/// Map Run: the same ARN runs again (`MapRunRedriven`), only the items that had not succeeded call the function again,
+/// the output has every item in order, and DescribeMapRun shows `redriveCount` 1 and a `redriveDate`, also after a
+/// `kill -9` and restart (which rebuilds the run from its triggers).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redrive_redrives_a_distributed_maps_map_run() {
+    use aws_sdk_sfn::types::MapRunStatus;
+
+    let dir = data_dir();
+    let (marker, calls) = (dir.path().join("failed-once"), dir.path().join("calls"));
+    let functions = dir.path().join("functions.toml");
+    let script = format!(
+        "read -r item; echo \"$item\" >> {calls}; if [ \"$item\" = 2 ] && [ ! -f {m} ]; then touch {m}; echo '{{\"errorType\": \"Flaky\", \"errorMessage\": \"item 2\"}}'; exit 1; fi; echo \"{{\\\"item\\\": $item}}\"",
+        calls = calls.display(),
+        m = marker.display()
+    );
+    std::fs::write(&functions, format!("[functions.flaky]\ncommand = [\"sh\", \"-c\", {script:?}]\n")).expect("write functions");
+    let data = dir.path().join("data");
+    let mut server = Server::start_with(&data, &["--functions", functions.to_str().expect("utf-8 path")]);
+    let client = server.client();
+    let definition = json!({"StartAt": "Each", "States": {"Each": {
+        "Type": "Map", "MaxConcurrency": 1, "ToleratedFailureCount": 0, "Label": "Items",
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "Call", "States": {"Call": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {"FunctionName": "flaky", "Payload.$": "$"}, "OutputPath": "$.Payload", "End": true}}},
+        "End": true}}});
+    let machine = create(&client, "flaky-map", &definition, StateMachineType::Standard).await;
+    let arn = start(&client, &machine, "run", &json!([1, 2, 3, 4, 5])).await;
+    let failed = finished(&client, &arn, Duration::from_secs(10)).await;
+    assert_eq!((failed.status(), failed.error()), (&ExecutionStatus::Failed, Some("States.ExceedToleratedFailureThreshold")));
+    let map_run = "arn:aws:states:us-east-1:123456789012:mapRun:flaky-map/Items:run-1";
+    let before = client.describe_map_run().map_run_arn(map_run).send().await.expect("describe_map_run");
+    assert_eq!((before.status(), before.redrive_count(), before.redrive_date()), (&MapRunStatus::Failed, Some(0), None));
+    let counts = before.item_counts().expect("itemCounts");
+    assert_eq!((counts.succeeded(), counts.failed(), counts.pending()), (1, 1, 3), "{counts:?}");
+
+    client.redrive_execution().execution_arn(&arn).send().await.expect("redrive");
+    let done = finished(&client, &arn, Duration::from_secs(20)).await;
+    assert_eq!(done.status(), &ExecutionStatus::Succeeded, "{:?}", done.cause());
+    let output: Value = serde_json::from_str(done.output().expect("output")).expect("json");
+    assert_eq!(output, json!([{"item": 1}, {"item": 2}, {"item": 3}, {"item": 4}, {"item": 5}]));
+    let called = std::fs::read_to_string(&calls).expect("calls");
+    assert_eq!(called.lines().collect::<Vec<_>>(), ["1", "2", "2", "3", "4", "5"], "item 1 is not run again");
+
+    let listed = client.list_map_runs().execution_arn(&arn).send().await.expect("list_map_runs");
+    assert_eq!(listed.map_runs().len(), 1, "the same Map Run, not a new one: {listed:?}");
+    let events = history(&client, &arn, 100).await;
+    let kinds = types(&arn, &events);
+    assert_eq!(kinds.iter().filter(|t| *t == "MapRunStarted").count(), 1, "{kinds:?}");
+    let redriven = events.iter().find_map(HistoryEvent::map_run_redriven_event_details).expect("a MapRunRedriven event");
+    assert_eq!((redriven.map_run_arn(), redriven.redrive_count()), (Some(map_run), Some(1)));
+
+    let check = |described: aws_sdk_sfn::operation::describe_map_run::DescribeMapRunOutput| {
+        assert_eq!(described.status(), &MapRunStatus::Succeeded);
+        assert_eq!(described.redrive_count(), Some(1));
+        let redrive_date = described.redrive_date().expect("redriveDate");
+        assert!(described.start_date() <= redrive_date, "{described:?}");
+        let counts = described.item_counts().expect("itemCounts");
+        assert_eq!((counts.total(), counts.succeeded(), counts.failed(), counts.pending_redrive()), (5, 5, 0, Some(0)), "{counts:?}");
+    };
+    check(client.describe_map_run().map_run_arn(map_run).send().await.expect("describe_map_run"));
+    server.kill();
+    let server = Server::start_with(&data, &["--functions", functions.to_str().expect("utf-8 path")]);
+    let client = server.client();
+    check(client.describe_map_run().map_run_arn(map_run).send().await.expect("describe_map_run after restart"));
+}
+
 /// A `.waitForTaskToken` HTTP task makes its request (carrying the token) and then waits for SendTaskSuccess. Here the
 /// endpoint answers through SendTaskSuccess before it answers the request, the race a fast endpoint wins: the history
 /// still reads TaskSubmitted, then TaskSucceeded.

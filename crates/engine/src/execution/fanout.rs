@@ -103,39 +103,55 @@ impl Execution {
         } else {
             Vec::new()
         };
+        if distributed && map.item_reader.is_some() {
+            let failure = Failure::new(
+                errors::ITEM_READER_FAILED,
+                self.prefix_text(frame, state, "ItemReader needs S3, which Baton does not provide; pass the items in the input instead"),
+            );
+            return self.fail_state(fid, failure);
+        }
+        let count = items.len();
+        // In a redrive, the iterations that succeeded before keep their outputs and do not run again, and a
+        // distributed Map redrives the Map Run it stopped with instead of starting a new one.
+        let (mut plan, redriven) = self.take_plan(fid, count).map(|kept| kept.into_parts()).unwrap_or_default();
+        let (mut concurrency, mut tolerated_count, mut tolerated_percentage) =
+            (concurrency, tolerated_count, tolerated_percentage);
         let mut record = None;
         if distributed {
-            if map.item_reader.is_some() {
-                let failure = Failure::new(
-                    errors::ITEM_READER_FAILED,
-                    self.prefix_text(frame, state, "ItemReader needs S3, which Baton does not provide; pass the items in the input instead"),
-                );
-                return self.fail_state(fid, failure);
+            match redriven.and_then(|index| self.redrive_map_run(fid, index).map(|settings| (index, settings))) {
+                // The Map Run keeps the limits UpdateMapRun last gave it. Its tolerated failures are the failures of
+                // this attempt (every unsuccessful item runs again), out of all its items.
+                Some((index, (max_concurrency, failures, percentage))) => {
+                    record = Some(index);
+                    concurrency = max_concurrency;
+                    tolerated_count = Some(failures);
+                    tolerated_percentage = Some(percentage);
+                }
+                None => {
+                    let label = map.label.clone().unwrap_or_else(|| state.name.clone());
+                    let arn =
+                        map_run_arn(&self.info.execution_arn, &self.info.state_machine_arn, &label, self.map_runs.len() + 1);
+                    record = Some(self.map_runs.len());
+                    self.map_runs.push(MapRunInfo {
+                        arn: arn.clone(),
+                        state_name: state.name.clone(),
+                        status: MapRunStatus::Running,
+                        start: self.now,
+                        stop: None,
+                        max_concurrency: concurrency as u64,
+                        tolerated_failure_count: tolerated_count.unwrap_or(0),
+                        tolerated_failure_percentage: tolerated_percentage.unwrap_or(0.0),
+                        items: MapRunCounts::new(item_count),
+                        executions: MapRunCounts::new(count as u64),
+                        redrive_count: 0,
+                        redrive_date: None,
+                    });
+                    self.emit(fid, EventDetails::MapRunStarted { map_run_arn: arn });
+                }
             }
-            let label = map.label.clone().unwrap_or_else(|| state.name.clone());
-            let arn = map_run_arn(&self.info.execution_arn, &self.info.state_machine_arn, &label, self.map_runs.len() + 1);
-            record = Some(self.map_runs.len());
-            self.map_runs.push(MapRunInfo {
-                arn: arn.clone(),
-                state_name: state.name.clone(),
-                status: MapRunStatus::Running,
-                start: self.now,
-                stop: None,
-                max_concurrency: concurrency as u64,
-                tolerated_failure_count: tolerated_count.unwrap_or(0),
-                tolerated_failure_percentage: tolerated_percentage.unwrap_or(0.0),
-                items: MapRunCounts::new(item_count),
-                executions: MapRunCounts::new(items.len() as u64),
-            });
-            self.emit(fid, EventDetails::MapRunStarted { map_run_arn: arn });
         }
         let concurrency = self.effective_concurrency(distributed, concurrency);
-        let count = items.len();
         let mut results = vec![Value::Null; count];
-        // In a redrive, the iterations that succeeded before keep their outputs and do not run again. A distributed
-        // Map runs every item again, in a new Map Run.
-        let plan = self.take_plan(fid, count);
-        let mut plan = if distributed { Vec::new() } else { plan.into_vec() };
         let mut done = 0;
         for (slot, result) in plan.iter_mut().zip(results.iter_mut()) {
             if let Slot::Succeeded(output) = slot {
@@ -273,7 +289,7 @@ impl Execution {
             let child = self.spawn(spawn);
             self.queue.push_back(child);
             if let Some(map_run) = map_run.and_then(|i| self.map_runs.get_mut(i)) {
-                map_run.iteration_started(weight);
+                map_run.iteration_started(weight, false);
             }
             if let Phase::Map(run) = &mut self.frame_mut(fid).phase {
                 run.running.push(child);
@@ -289,8 +305,13 @@ impl Execution {
         let StateKind::Map(map) = &state.kind else { return Flow::Stop };
         let now = self.now;
         if let Some(record) = run.record.and_then(|i| self.map_runs.get_mut(i)) {
-            let status = if run.failure.is_some() { MapRunStatus::Failed } else { MapRunStatus::Succeeded };
-            record.ended(status, now);
+            if run.failure.is_some() {
+                record.ended(MapRunStatus::Failed, now);
+            } else {
+                record.ended(MapRunStatus::Succeeded, now);
+                // The Map state goes on: no redrive runs the tolerated failures again.
+                record.not_redrivable();
+            }
         }
         if let Some(failure) = run.failure.take() {
             let distributed = run.distributed;
@@ -303,7 +324,7 @@ impl Execution {
             if !self.will_retry(fid, &failure) {
                 self.emit(fid, EventDetails::MapStateFailed);
             }
-            return self.fail_state_keeping(fid, failure, kept);
+            return self.fail_state_keeping(fid, failure, Some(kept));
         }
         if run.distributed {
             self.emit(fid, EventDetails::MapRunSucceeded);

@@ -3,8 +3,9 @@
 //! determinism.
 //!
 //! `driver` is the fake runtime, `snapshot` the reviewable rendering of a result and the blessing of case files
-//! (`UPDATE_EXPECT=1`), `executions` the tests themselves.
+//! (`UPDATE_EXPECT=1`), `executions` the tests themselves, `map_runs` a Map Run's counters followed through a redrive.
 
 mod driver;
 mod executions;
+mod map_runs;
 mod snapshot;

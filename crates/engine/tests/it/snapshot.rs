@@ -128,7 +128,8 @@ fn map_run(run: &MapRunInfo) -> Value {
     let t = |ms: i64| json!((ms - EPOCH_MS) as f64 / 1000.0);
     let counts = |c: &MapRunCounts| {
         json!({"pending": c.pending, "running": c.running, "succeeded": c.succeeded, "failed": c.failed,
-               "aborted": c.aborted, "total": c.total})
+               "aborted": c.aborted, "total": c.total, "pendingRedrive": c.pending_redrive,
+               "failuresNotRedrivable": c.failures_not_redrivable})
     };
     let status = match run.status {
         MapRunStatus::Running => "RUNNING",
@@ -147,6 +148,8 @@ fn map_run(run: &MapRunInfo) -> Value {
         "toleratedFailurePercentage": run.tolerated_failure_percentage,
         "items": counts(&run.items),
         "executions": counts(&run.executions),
+        "redriveCount": run.redrive_count,
+        "redriveDate": run.redrive_date.map(t),
     })
 }
 

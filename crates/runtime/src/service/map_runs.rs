@@ -6,6 +6,10 @@
 //! finished one is rebuilt from its stored triggers. UpdateMapRun goes through the actor as a message, so it is
 //! committed as a step (`Trigger::UpdateMapRun`) like any other and survives a restart.
 //!
+//! RedriveExecution redrives the Map Run of a distributed Map the execution stopped in (the engine folds it from the
+//! `Redrive` trigger): the same ARN runs again, with its `redrive_count`, `redrive_date` and counters, and can be
+//! updated again while it runs.
+//!
 //! Express executions keep no triggers in the store: their Map runs are readable only while they run. Child
 //! executions are not separate executions here, so ListExecutions by `mapRunArn` is not served.
 

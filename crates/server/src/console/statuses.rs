@@ -350,7 +350,8 @@ impl Fold<'_> {
             let Some(name) = self.open.get(&visit_id).map(|visit| visit.name.clone()) else { return };
             let Some(Some(items)) = self.items(visit_id, &name) else { return };
             let status = match outcome {
-                "Started" => {
+                // A redriven Map Run runs again under its ARN, its counts read from it as when it started.
+                "Started" | "Redriven" => {
                     let arn = text("mapRunArn").unwrap_or_default();
                     items.counts = None;
                     items.map_run = Some(MapRun { arn, status: MapRunStatus::Running });

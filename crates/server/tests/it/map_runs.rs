@@ -1,4 +1,4 @@
-//! DescribeMapRun, ListMapRuns and UpdateMapRun: errors, and a finished distributed Map's run.
+//! DescribeMapRun, ListMapRuns and UpdateMapRun: errors, a finished distributed Map's run, and a redriven one.
 
 use std::time::Duration;
 
@@ -107,6 +107,83 @@ async fn a_finished_distributed_map_has_a_succeeded_map_run() {
     let paged = api.call("ListMapRuns", &json!({"executionArn": execution, "maxResults": 1}).to_string()).await;
     assert_eq!(paged.body["mapRuns"].as_array().map(Vec::len), Some(1), "{paged:?}");
     assert!(paged.body.get("nextToken").is_none(), "{paged:?}");
+}
+
+/// RedriveExecution of an execution whose distributed Map failed redrives its Map Run: the same ARN runs again, only
+/// the unsuccessful items run (item 1 fails while `$$.Execution.RedriveCount` is 0), and DescribeMapRun shows the
+/// redrive and the counts.
+#[tokio::test]
+async fn a_redrive_redrives_the_failed_map_run() {
+    let api = api().await;
+    let definition = json!({
+        "StartAt": "Each",
+        "States": {"Each": {
+            "Type": "Map",
+            "Label": "Items",
+            "MaxConcurrency": 1,
+            "ToleratedFailureCount": 0,
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "Pick",
+                "States": {
+                    "Pick": {"Type": "Choice", "Choices": [{"Variable": "$.v", "NumericEquals": 2, "Next": "Flaky"}], "Default": "Fine"},
+                    // Index -1 (fails) before the redrive, 0 after.
+                    "Flaky": {"Type": "Pass", "Parameters": {
+                        "v.$": "$.v", "got.$": "States.ArrayGetItem($.list, States.MathAdd($$.Execution.RedriveCount, -1))"}, "End": true},
+                    "Fine": {"Type": "Pass", "Parameters": {"v.$": "$.v"}, "End": true}
+                }
+            },
+            "End": true
+        }}
+    });
+    let create = json!({"name": "redriven", "definition": definition.to_string(), "roleArn": "arn:aws:iam::123456789012:role/r"});
+    let reply = api.call("CreateStateMachine", &create.to_string()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    let items: Vec<Value> = (1..=5).map(|v| json!({"v": v, "list": ["x"]})).collect();
+    let start = json!({"stateMachineArn": reply.body["stateMachineArn"], "name": "e1", "input": Value::from(items).to_string()});
+    let reply = api.call("StartExecution", &start.to_string()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    let execution = reply.body["executionArn"].as_str().unwrap().to_owned();
+    assert_eq!(finished(&api, &execution).await["status"], json!("FAILED"));
+
+    let arn = "arn:aws:states:us-east-1:123456789012:mapRun:redriven/Items:e1-1";
+    let describe = json!({"mapRunArn": arn}).to_string();
+    let failed = api.call("DescribeMapRun", &describe).await;
+    assert_eq!(failed.status, StatusCode::OK, "{failed:?}");
+    assert_eq!(failed.body["status"], json!("FAILED"));
+    assert_eq!(failed.body["redriveCount"], json!(0));
+    assert!(failed.body.get("redriveDate").is_none(), "{failed:?}");
+    let counts = json!({"pending": 3, "running": 0, "succeeded": 1, "failed": 1, "timedOut": 0, "aborted": 0,
+        "total": 5, "resultsWritten": 0, "failuresNotRedrivable": 0, "pendingRedrive": 0});
+    assert_eq!(failed.body["itemCounts"], counts);
+
+    let reply = api.call("RedriveExecution", &json!({"executionArn": execution}).to_string()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    let done = finished(&api, &execution).await;
+    assert_eq!(done["status"], json!("SUCCEEDED"), "{done:?}");
+    let output: Value = serde_json::from_str(done["output"].as_str().unwrap()).unwrap();
+    assert_eq!(output, json!([{"v": 1}, {"v": 2, "got": "x"}, {"v": 3}, {"v": 4}, {"v": 5}]));
+
+    let redriven = api.call("DescribeMapRun", &describe).await;
+    assert_eq!(redriven.status, StatusCode::OK, "{redriven:?}");
+    let body = &redriven.body;
+    assert_eq!(body["status"], json!("SUCCEEDED"));
+    assert_eq!(body["redriveCount"], json!(1));
+    let redrive_date = body["redriveDate"].as_f64().expect("redriveDate");
+    assert!(redrive_date >= body["startDate"].as_f64().unwrap() && redrive_date <= body["stopDate"].as_f64().unwrap(), "{body}");
+    let counts = json!({"pending": 0, "running": 0, "succeeded": 5, "failed": 0, "timedOut": 0, "aborted": 0,
+        "total": 5, "resultsWritten": 0, "failuresNotRedrivable": 0, "pendingRedrive": 0});
+    assert_eq!(body["itemCounts"], counts);
+    assert_eq!(body["executionCounts"], counts);
+    let listed = api.call("ListMapRuns", &json!({"executionArn": execution}).to_string()).await;
+    assert_eq!(listed.body["mapRuns"].as_array().map(Vec::len), Some(1), "no second Map Run: {listed:?}");
+
+    let history = api.call("GetExecutionHistory", &json!({"executionArn": execution}).to_string()).await;
+    let events = history.body["events"].as_array().expect("events");
+    let types: Vec<&str> = events.iter().filter_map(|event| event["type"].as_str()).collect();
+    assert_eq!(types.iter().filter(|t| **t == "MapRunStarted").count(), 1, "{types:?}");
+    let redriven = events.iter().find(|event| event["type"] == "MapRunRedriven").expect("a MapRunRedriven event");
+    assert_eq!(redriven["mapRunRedrivenEventDetails"], json!({"mapRunArn": arn, "redriveCount": 1}));
 }
 
 /// Waits for the execution to end.

@@ -215,7 +215,7 @@ fn a_distributed_map_has_its_map_run_and_takes_its_counts_from_it() {
         json!({"total": 4, "pending": null, "running": null, "succeeded": null, "failed": null, "aborted": null,
             "mapRun": {"arn": arn, "status": "SUCCEEDED"}})
     );
-    let counts = MapRunCounts { pending: 0, running: 0, succeeded: 3, failed: 1, aborted: 0, total: 4 };
+    let counts = MapRunCounts { pending: 0, running: 0, succeeded: 3, failed: 1, aborted: 0, total: 4, ..MapRunCounts::default() };
     let info = MapRunInfo {
         arn: arn.to_owned(),
         state_name: "Spread".to_owned(),
@@ -227,6 +227,8 @@ fn a_distributed_map_has_its_map_run_and_takes_its_counts_from_it() {
         tolerated_failure_percentage: 0.0,
         items: counts,
         executions: counts,
+        redrive_count: 0,
+        redrive_date: None,
     };
     items.with_map_run(&info);
     assert_eq!(items.map_run_lacking_counts(), None);
@@ -266,4 +268,28 @@ fn path_compression_gives_the_same_answer_on_every_recorded_history() {
         }
     }
     assert!(histories > 50, "only {histories} histories were read");
+}
+
+/// A redriven distributed Map runs its Map Run again under the same ARN: after `MapRunRedriven` the console reads
+/// the run's counts from it again (running, then succeeded), and the Map is drawn as it ended this time.
+#[test]
+fn a_redriven_map_run_is_the_maps_run_again() {
+    let text = include_str!("../../../../engine/test_data/executions/redrive_distributed_map_reruns_only_unsuccessful_items.json");
+    let case: Value = serde_json::from_str(text).expect("JSON");
+    let machine = asl::parse(&case["definition"].to_string()).expect("a valid definition");
+    let graph = graph::build(&machine);
+    let history = case["expected"]["history"].as_array().expect("a history");
+    let arn = "arn:aws:states:us-east-1:123456789012:mapRun:Machine/Each:exec-1-1";
+    let at = |events: usize| states(&graph, &history[..events])["Each"].clone();
+
+    let failed = at(7);
+    assert_eq!(failed.status, graph::Status::Failed);
+    assert_eq!(failed.items.as_ref().map(Items::to_json).map(|j| j["mapRun"].clone()), Some(json!({"arn": arn, "status": "FAILED"})));
+    let redriven = at(11);
+    assert_eq!(redriven.status, graph::Status::Running);
+    let items = redriven.items.expect("the redriven visit's items");
+    assert_eq!(items.map_run_lacking_counts(), Some(arn), "its counts come from the Map Run, as when it started");
+    let done = at(history.len());
+    assert_eq!(done.status, graph::Status::Succeeded);
+    assert_eq!(done.items.as_ref().map(Items::to_json).map(|j| j["mapRun"].clone()), Some(json!({"arn": arn, "status": "SUCCEEDED"})));
 }
