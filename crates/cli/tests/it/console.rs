@@ -68,9 +68,20 @@ fn create_machine(addr: &str, name: &str) -> String {
             "Done": {"Type": "Succeed"}
         }
     });
+    create(addr, name, &definition)
+}
+
+/// CreateStateMachine (STANDARD): the new machine's ARN.
+fn create(addr: &str, name: &str, definition: &Value) -> String {
     let request = json!({"name": name, "definition": definition.to_string(), "roleArn": ROLE});
     let created = call(addr, "CreateStateMachine", &request);
     created["stateMachineArn"].as_str().unwrap_or_else(|| panic!("a state machine ARN: {created}")).to_owned()
+}
+
+/// StartExecution with `input` (JSON text): the execution's ARN.
+fn start(addr: &str, machine: &str, name: &str, input: &str) -> String {
+    let started = call(addr, "StartExecution", &json!({"stateMachineArn": machine, "name": name, "input": input}));
+    started["executionArn"].as_str().unwrap_or_else(|| panic!("an execution ARN: {started}")).to_owned()
 }
 
 /// `data-state` → `data-status` of every state of `create_machine`'s machine once an execution of it succeeded.
@@ -226,9 +237,7 @@ fn the_execution_page_colours_every_state_in_chromium() {
     let addr = server.addr.as_str();
 
     let machine = create_machine(addr, "Console");
-    let request = json!({"stateMachineArn": machine, "name": "seen", "input": r#"{"go":true,"pause":0}"#});
-    let started = call(addr, "StartExecution", &request);
-    let execution = started["executionArn"].as_str().expect("an execution ARN").to_owned();
+    let execution = start(addr, &machine, "seen", r#"{"go":true,"pause":0}"#);
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let described = call(addr, "DescribeExecution", &json!({"executionArn": execution}));
@@ -282,8 +291,7 @@ fn the_editor_checks_as_you_type_and_saves() {
     let server = Server::start(dir.path());
     let addr = server.addr.as_str();
     let definition = json!({"StartAt": "One", "States": {"One": {"Type": "Pass", "End": true}}});
-    let created = call(addr, "CreateStateMachine", &json!({"name": "Edited", "definition": definition.to_string(), "roleArn": ROLE}));
-    let machine = created["stateMachineArn"].as_str().expect("a state machine ARN").to_owned();
+    let machine = create(addr, "Edited", &definition);
     let status = "document.querySelector('#editor-status').textContent";
 
     browser.navigate(&format!("http://{addr}/console/state-machines/{}", encode(&machine)));
@@ -356,9 +364,7 @@ fn stop_and_redrive_from_the_execution_page() {
     let server = Server::start(dir.path());
     let addr = server.addr.as_str();
     let machine = create_machine(addr, "Buttons");
-    let request = json!({"stateMachineArn": machine, "name": "long", "input": r#"{"go":true,"pause":600}"#});
-    let started = call(addr, "StartExecution", &request);
-    let execution = started["executionArn"].as_str().expect("an execution ARN").to_owned();
+    let execution = start(addr, &machine, "long", r#"{"go":true,"pause":600}"#);
 
     browser.navigate(&format!("http://{addr}/console/executions/{}", encode(&execution)));
     let pause = r#"document.querySelector('#graph [data-state="Pause"]')?.getAttribute('data-status')"#;
@@ -393,11 +399,9 @@ fn a_long_history_is_shown_500_events_at_a_time() {
     let addr = server.addr.as_str();
     let definition = json!({"StartAt": "Each", "States": {"Each": {"Type": "Map", "End": true,
         "ItemProcessor": {"StartAt": "Echo", "States": {"Echo": {"Type": "Pass", "End": true}}}}}});
-    let created = call(addr, "CreateStateMachine", &json!({"name": "Long", "definition": definition.to_string(), "roleArn": ROLE}));
-    let machine = created["stateMachineArn"].as_str().expect("a state machine ARN");
+    let machine = create(addr, "Long", &definition);
     let items: Vec<u32> = (0..300).collect();
-    let request = json!({"stateMachineArn": machine, "name": "long", "input": json!(items).to_string()});
-    let execution = call(addr, "StartExecution", &request)["executionArn"].as_str().expect("an execution ARN").to_owned();
+    let execution = start(addr, &machine, "long", &json!(items).to_string());
 
     browser.navigate(&format!("http://{addr}/console/executions/{}", encode(&execution)));
     browser.wait_for("document.querySelector('h1 .status')?.textContent === 'SUCCEEDED'", PATIENCE);
