@@ -11,7 +11,7 @@
 //!   ARN);
 //! - `GET /console/assets/{file}`: the stylesheet and script;
 //! - `GET /console/api/state-machines?next=…`, `/console/api/state-machines/{arn}`,
-//!   `/console/api/state-machines/{arn}/executions?next=…`, `/console/api/executions/{arn}`: JSON;
+//!   `/console/api/state-machines/{arn}/executions?next=…&status=…`, `/console/api/executions/{arn}?since=…`: JSON;
 //! - `POST /console/api/check`: the definition editor's validation as you type (`editor`).
 //!
 //! Not here: what a state's status is (`statuses`, pure) and how the graph is drawn (`graph`).
@@ -135,7 +135,8 @@ async fn state_machine(State(service): State<Service>, Path(arn): Path<String>) 
     Ok(json_body(&json!({"stateMachine": summary, "svg": svg})).into_response())
 }
 
-/// `{"executions": [{arn, name, status, start, stop}], "next": token | null}`, newest first; one store page.
+/// `{"executions": [{arn, name, status, start, stop}], "next": token | null}`, newest first; one store page; only
+/// those with `?status=` when it is given.
 /// An Express machine's executions are not listed (as on AWS): `{"executions": [], "next": null, "express": true}`.
 async fn list_executions(
     State(service): State<Service>,
@@ -146,8 +147,20 @@ async fn list_executions(
     if machine.kind == Kind::Express {
         return Ok(json_body(&json!({"executions": [], "next": null, "express": true})).into_response());
     }
+    let status = match query_param(query.as_deref(), "status").as_deref() {
+        None | Some("") => None,
+        Some("RUNNING") => Some(store::Status::Running),
+        Some("SUCCEEDED") => Some(store::Status::Succeeded),
+        Some("FAILED") => Some(store::Status::Failed),
+        Some("TIMED_OUT") => Some(store::Status::TimedOut),
+        Some("ABORTED") => Some(store::Status::Aborted),
+        Some(other) => {
+            let message = format!("unknown status '{other}': RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED");
+            return Err(ConsoleError { status: StatusCode::BAD_REQUEST, message, html: false });
+        }
+    };
     let page = page_request(query.as_deref());
-    let page = service.list_executions(&arn, None, page).await.map_err(|e| ConsoleError::from_service(e, false))?;
+    let page = service.list_executions(&arn, status, page).await.map_err(|e| ConsoleError::from_service(e, false))?;
     let items: Vec<Value> = page.items.iter().map(execution_summary).collect();
     Ok(json_body(&json!({"executions": items, "next": page.next_token})).into_response())
 }

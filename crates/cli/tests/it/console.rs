@@ -222,6 +222,14 @@ fn the_console_starts_an_execution_and_shows_it_live() {
         PATIENCE,
     );
     assert_eq!(row[1], "SUCCEEDED", "the execution's row: {row}");
+    // Filtered by status, the list holds only what has it.
+    let first_cells = "[...document.querySelectorAll('tbody tr')].map((tr) => tr.cells[0].textContent).join()";
+    browser.eval("(() => { const s = document.querySelector('#status-filter'); s.value = 'FAILED'; \
+                  s.dispatchEvent(new Event('change')); return true; })()");
+    browser.wait_for(&format!("{first_cells} === 'None yet.'"), PATIENCE);
+    browser.eval("(() => { const s = document.querySelector('#status-filter'); s.value = 'SUCCEEDED'; \
+                  s.dispatchEvent(new Event('change')); return true; })()");
+    browser.wait_for(&format!("{first_cells} === 'live'"), PATIENCE);
     drop(browser);
     drop(server);
 }

@@ -150,6 +150,12 @@ async fn json_of_the_lists_the_machine_and_the_execution() {
     let row = &executions.body["executions"][0];
     assert_eq!((row["arn"].as_str(), row["status"].as_str()), (Some(execution.as_str()), Some("SUCCEEDED")));
     assert!(row["start"].is_i64() && row["stop"].is_i64(), "{row}");
+    let listed = |status: &str| format!("/console/api/state-machines/{}/executions?status={status}", encode(&machine));
+    assert_eq!(api.get(&listed("SUCCEEDED")).await.body["executions"][0]["arn"].as_str(), Some(execution.as_str()));
+    assert_eq!(api.get(&listed("FAILED")).await.body["executions"], json!([]), "only the executions with that status");
+    let bogus = api.get(&listed("DONE")).await;
+    assert_eq!(bogus.status, StatusCode::BAD_REQUEST, "{bogus:?}");
+    assert!(bogus.body["error"].as_str().is_some_and(|e| e.contains("unknown status 'DONE'")), "{bogus:?}");
 
     let reply = api.get(&format!("/console/api/executions/{}", encode(&execution))).await;
     assert_eq!(reply.status, StatusCode::OK, "{reply:?}");

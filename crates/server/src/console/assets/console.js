@@ -93,7 +93,13 @@ function pagedTable(headers, load, row) {
       (index === 0 ? show() : Promise.resolve()).catch(() => {}).finally(() => follow(ms));
     }, ms);
   }
-  return { element, show, follow };
+  // Back to the first page, as when the list is filtered differently.
+  function reset() {
+    tokens.length = 1;
+    index = 0;
+    return show();
+  }
+  return { element, show, follow, reset };
 }
 
 // ---- pages ---------------------------------------------------------------------------------------------------
@@ -167,8 +173,13 @@ async function stateMachinePage(arn, flash) {
 
   const graph = h("div", { class: "graph" });
   graph.innerHTML = svg || "<p class=muted>No graph for this definition.</p>";
+  const filter = h("select", { id: "status-filter", "aria-label": "Status", onchange: () => executions.reset().catch(fail) },
+    ["", "RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"].map((s) => h("option", { value: s }, s || "Any status")));
   const executions = pagedTable(["Name", "Status", "Started", "Stopped"], async (token) => {
-    const url = "/console/api/state-machines/" + encodeURIComponent(arn) + "/executions" + (token ? "?next=" + encodeURIComponent(token) : "");
+    const query = new URLSearchParams();
+    if (token) query.set("next", token);
+    if (filter.value) query.set("status", filter.value);
+    const url = "/console/api/state-machines/" + encodeURIComponent(arn) + "/executions" + (query.size ? "?" + query : "");
     const page = await getJson(url);
     return { items: page.executions, next: page.next };
   }, (execution) => h("tr", {},
@@ -178,7 +189,8 @@ async function stateMachinePage(arn, flash) {
     h("td", {}, when(execution.stop))));
 
   const body = h("div", { class: "split" },
-    h("div", {}, h("h2", {}, "Graph"), graph, h("h2", {}, "Executions (newest first)"), executions.element),
+    h("div", {}, h("h2", {}, "Graph"), graph,
+      h("h2", { class: "with-action" }, "Executions (newest first)", filter), executions.element),
     h("div", {},
       h("h2", {}, "Start an execution"),
       h("div", { class: "card" }, name, h("p", { class: "muted" }, "Input (JSON)"), input,
