@@ -469,3 +469,34 @@ fn a_state_machine_is_created_from_the_list_page() {
     drop(browser);
     drop(server);
 }
+
+/// An Express state machine's start form runs StartSyncExecution and shows the result on the page (Express
+/// executions are not listed, as on AWS): the output when it succeeds, the error and cause when it fails.
+#[test]
+fn an_express_execution_shows_its_result_on_the_machines_page() {
+    let Some(mut browser) = Browser::start() else { return };
+    let dir = data_dir();
+    let server = Server::start(dir.path());
+    let addr = server.addr.as_str();
+    let definition = json!({"StartAt": "Check", "States": {
+        "Check": {"Type": "Choice", "Choices": [{"Variable": "$.ok", "BooleanEquals": true, "Next": "Echo"}], "Default": "No"},
+        "Echo": {"Type": "Pass", "Parameters": {"echoed.$": "$.ok"}, "End": true},
+        "No": {"Type": "Fail", "Error": "NotOk", "Cause": "ok was not true"}}});
+    let request = json!({"name": "Quick", "type": "EXPRESS", "definition": definition.to_string(), "roleArn": ROLE});
+    let machine = call(addr, "CreateStateMachine", &request)["stateMachineArn"].as_str().expect("an ARN").to_owned();
+
+    browser.navigate(&format!("http://{addr}/console/state-machines/{}", encode(&machine)));
+    browser.wait_for("document.querySelector('#start') !== null", PATIENCE);
+    let result = "document.querySelector('#sync-result').innerText";
+    browser.type_into("#start-input", r#"{"ok": true}"#);
+    browser.click("#start");
+    let shown = browser.wait_for(&format!("{result}.includes('echoed') && {result}"), PATIENCE);
+    assert!(shown.as_str().unwrap_or_default().starts_with("SUCCEEDED"), "{shown}");
+    browser.type_into("#start-input", r#"{"ok": false}"#);
+    browser.click("#start");
+    let shown = browser.wait_for(&format!("{result}.includes('NotOk') && {result}"), PATIENCE);
+    let shown = shown.as_str().unwrap_or_default();
+    assert!(shown.starts_with("FAILED") && shown.contains("ok was not true"), "{shown}");
+    drop(browser);
+    drop(server);
+}

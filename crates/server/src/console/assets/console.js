@@ -31,6 +31,11 @@ function when(ms) {
   return new Date(millis).toISOString().replace("T", " ").replace("Z", "").slice(0, 23);
 }
 
+// The time between two timestamps of the AWS API (seconds), as "1.234 s".
+function elapsed(start, stop) {
+  return ((stop - start) || 0).toFixed(3) + " s";
+}
+
 function statusBadge(status) {
   return h("span", { class: "status " + status }, status);
 }
@@ -156,14 +161,22 @@ async function stateMachinePage(arn, flash) {
   const input = h("textarea", { id: "start-input", spellcheck: "false" }, "{}");
   const name = h("input", { type: "text", id: "start-name", placeholder: "name (optional)" });
   const message = h("span", { class: "error" });
+  // An Express execution is not listed (as on AWS): its result shows here.
+  const result = h("div", { id: "sync-result" });
   async function start() {
     message.textContent = "";
+    result.replaceChildren();
     const request = { stateMachineArn: machine.arn, input: input.value };
     if (name.value.trim()) request.name = name.value.trim();
     try {
       if (machine.type === "EXPRESS") {
-        await aws("StartSyncExecution", request);
-        message.textContent = "Express execution finished (Express executions are not listed).";
+        const done = await aws("StartSyncExecution", request);
+        const outcome = done.status === "SUCCEEDED"
+          ? [h("h2", {}, "Output"), h("pre", {}, pretty(done.output))]
+          : [h("dl", {}, h("dt", {}, "Error"), h("dd", {}, done.error || ""), h("dt", {}, "Cause"), h("dd", {}, done.cause || ""))];
+        result.replaceChildren(
+          h("p", {}, statusBadge(done.status), " ", h("span", { class: "muted" }, done.name + ", in " + elapsed(done.startDate, done.stopDate))),
+          ...outcome);
       } else {
         const started = await aws("StartExecution", request);
         location.href = executionUrl(started.executionArn);
@@ -194,7 +207,7 @@ async function stateMachinePage(arn, flash) {
     h("div", {},
       h("h2", {}, "Start an execution"),
       h("div", { class: "card" }, name, h("p", { class: "muted" }, "Input (JSON)"), input,
-        h("div", { class: "actions" }, h("button", { id: "start", onclick: start }, "Start execution"), message)),
+        h("div", { class: "actions" }, h("button", { id: "start", onclick: start }, "Start execution"), message), result),
       h("h2", { class: "with-action" }, "Definition",
         h("button", { id: "edit", class: "secondary", onclick: edit }, "Edit definition")),
       h("pre", { id: "definition" }, pretty(machine.definition))));
