@@ -169,8 +169,8 @@ fn the_console_starts_an_execution_and_shows_it_live() {
     let machine_page = format!("http://{addr}/console/state-machines/{}", encode(&machine));
     browser.navigate(&machine_page);
     browser.wait_for("document.querySelector('#start') !== null", PATIENCE);
-    // Five seconds of Wait: room for a slow machine to load the execution page while the Wait still runs.
-    browser.type_into("#start-input", r#"{"go": true, "pause": 5}"#);
+    // Eight seconds of Wait: room for a slow machine to load the execution page while the Wait still runs.
+    browser.type_into("#start-input", r#"{"go": true, "pause": 8}"#);
     browser.type_into("#start-name", "live");
     browser.click("#start");
 
@@ -199,7 +199,7 @@ fn the_console_starts_an_execution_and_shows_it_live() {
     browser.click(r#"#graph [data-state="Left"]"#);
     browser.wait_for("document.querySelector('#state-details h2').textContent === 'Left'", PATIENCE);
     let left = details_text(&mut browser);
-    for part in ["Statussucceeded", r#"Input{"go":true,"pause":5}"#, r#"Output{"hand":"left"}"#, r#"{"side":"left"}"#] {
+    for part in ["Statussucceeded", r#"Input{"go":true,"pause":8}"#, r#"Output{"hand":"left"}"#, r#"{"side":"left"}"#] {
         assert!(left.contains(part), "the details of Left lack {part}: {left}");
     }
     let selected = browser.eval(r#"document.querySelector('#graph [data-state="Left"]').classList.contains('selected')"#);
@@ -207,7 +207,7 @@ fn the_console_starts_an_execution_and_shows_it_live() {
     browser.click(r#"#graph [data-state="Right"]"#);
     browser.wait_for("document.querySelector('#state-details h2').textContent === 'Right'", PATIENCE);
     let right = details_text(&mut browser);
-    for part in ["Statuscaught", "Attempts2(1retry)", "ErrorStates.TaskFailed", r#"Input{"go":true,"pause":5}"#] {
+    for part in ["Statuscaught", "Attempts2(1retry)", "ErrorStates.TaskFailed", r#"Input{"go":true,"pause":8}"#] {
         assert!(right.contains(part), "the details of Right lack {part}: {right}");
     }
     let screenshot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("console-live.png");
