@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use crate::Notes;
-use crate::build::{Graph, NodeId, NodeKind, StateType};
+use crate::build::{EdgeKind, Graph, NodeId, NodeKind, StateType};
 use crate::text;
 
 /// A point in pixels, y pointing down.
@@ -102,6 +102,8 @@ const BRANCH_PAD: f64 = 12.0;
 const BRANCH_GAP: f64 = 16.0;
 const SWEEPS: usize = 12;
 const PLACEMENT_SWEEPS: usize = 12;
+/// How strongly a Catch edge pulls its ends together in placement, against 1 for any other edge.
+const CATCH_PULL: f64 = 0.1;
 const LOOP_WIDTH: f64 = 22.0;
 
 /// Lays `graph` out.
@@ -416,11 +418,22 @@ impl Work<'_> {
         let v = vertices.len();
         let mut succs: Vec<Vec<usize>> = vec![Vec::new(); v];
         let mut preds: Vec<Vec<usize>> = vec![Vec::new(); v];
-        for chain in chains.iter().flatten() {
+        // Placement pulls each vertex towards its neighbours; a Catch edge (a side exit) pulls only lightly, so that
+        // a chain of states that each catch into a Fail keeps a straight spine.
+        let mut weight: BTreeMap<(usize, usize), f64> = BTreeMap::new();
+        for (e, chain) in chains.iter().enumerate() {
+            let Some(chain) = chain else { continue };
+            let side = edges
+                .get(e)
+                .and_then(|&(k, _, _)| self.graph.edges().get(k))
+                .is_some_and(|edge| edge.kind == EdgeKind::Catch);
             for pair in chain.windows(2) {
                 if let [a, b] = *pair {
                     succs[a].push(b);
                     preds[b].push(a);
+                    if side {
+                        weight.insert((a, b), CATCH_PULL);
+                    }
                 }
             }
         }
@@ -448,7 +461,7 @@ impl Work<'_> {
             y += height + RANK_GAP;
         }
         let total_height = (y - RANK_GAP).max(0.0);
-        let mut x = place(&layers, &vertices, &preds, &succs, v);
+        let mut x = place(&layers, &vertices, &preds, &succs, &weight, v);
         // Room on the right for self-loops.
         let loops: Vec<usize> = edges.iter().filter(|(_, from, to)| from == to).map(|&(_, from, _)| from).collect();
         let left = layers
@@ -700,7 +713,14 @@ fn crossings(layers: &[Vec<usize>], succs: &[Vec<usize>], position: &[usize]) ->
 }
 
 /// Each vertex's x centre: sweeps pulling vertices towards the mean of their neighbours, keeping order and gaps.
-fn place(layers: &[Vec<usize>], vertices: &[Vertex], preds: &[Vec<usize>], succs: &[Vec<usize>], v: usize) -> Vec<f64> {
+fn place(
+    layers: &[Vec<usize>],
+    vertices: &[Vertex],
+    preds: &[Vec<usize>],
+    succs: &[Vec<usize>],
+    weight: &BTreeMap<(usize, usize), f64>,
+    v: usize,
+) -> Vec<f64> {
     let gap = |a: usize, b: usize| {
         let space = if vertices[a].real && vertices[b].real { NODE_GAP } else { DUMMY_GAP };
         (vertices[a].width + vertices[b].width) / 2.0 + space
@@ -721,17 +741,25 @@ fn place(layers: &[Vec<usize>], vertices: &[Vertex], preds: &[Vec<usize>], succs
         let order: Vec<usize> = if down { (0..layers.len()).collect() } else { (0..layers.len()).rev().collect() };
         for r in order {
             let layer = &layers[r];
-            let desired: Vec<f64> = layer
+            // Each vertex's desired x, with how strongly it is pulled there (the weight of its edges).
+            let desired: Vec<(f64, f64)> = layer
                 .iter()
                 .map(|&vertex| {
-                    let list: Vec<usize> = if last {
-                        preds[vertex].iter().chain(&succs[vertex]).copied().collect()
+                    let above = preds[vertex].iter().map(|&o| (o, weight.get(&(o, vertex)).copied().unwrap_or(1.0)));
+                    let below = succs[vertex].iter().map(|&o| (o, weight.get(&(vertex, o)).copied().unwrap_or(1.0)));
+                    let list: Vec<(usize, f64)> = if last {
+                        above.chain(below).collect()
                     } else if down {
-                        preds[vertex].clone()
+                        above.collect()
                     } else {
-                        succs[vertex].clone()
+                        below.collect()
                     };
-                    if list.is_empty() { x[vertex] } else { list.iter().map(|&o| x[o]).sum::<f64>() / list.len() as f64 }
+                    let total: f64 = list.iter().map(|&(_, w)| w).sum();
+                    if total <= 0.0 {
+                        (x[vertex], 1.0)
+                    } else {
+                        (list.iter().map(|&(o, w)| x[o] * w).sum::<f64>() / total, total)
+                    }
                 })
                 .collect();
             let gaps: Vec<f64> = layer.windows(2).map(|pair| gap(pair[0], pair[1])).collect();
@@ -743,9 +771,10 @@ fn place(layers: &[Vec<usize>], vertices: &[Vertex], preds: &[Vec<usize>], succs
     x
 }
 
-/// The positions closest (least squares) to `desired` with `x[i + 1] - x[i] >= gaps[i]`: shifted by the cumulative
-/// gaps this is isotonic regression, solved by pooling adjacent violators.
-fn fit(desired: &[f64], gaps: &[f64]) -> Vec<f64> {
+/// The positions closest (weighted least squares) to `desired` (each a target and its weight) with
+/// `x[i + 1] - x[i] >= gaps[i]`: shifted by the cumulative gaps this is weighted isotonic regression, solved by
+/// pooling adjacent violators.
+fn fit(desired: &[(f64, f64)], gaps: &[f64]) -> Vec<f64> {
     let mut offsets = Vec::with_capacity(desired.len());
     let mut total = 0.0;
     for i in 0..desired.len() {
@@ -754,23 +783,23 @@ fn fit(desired: &[f64], gaps: &[f64]) -> Vec<f64> {
         }
         offsets.push(total);
     }
-    // Blocks of (sum, count), each block's mean not above the next one's.
-    let mut blocks: Vec<(f64, usize)> = Vec::new();
-    for (d, o) in desired.iter().zip(&offsets) {
-        blocks.push((d - o, 1));
-        while let [.., (s1, c1), (s2, c2)] = blocks[..] {
-            if s1 / c1 as f64 > s2 / c2 as f64 {
+    // Blocks of (weighted sum, weight, count), each block's mean not above the next one's.
+    let mut blocks: Vec<(f64, f64, usize)> = Vec::new();
+    for (&(d, w), o) in desired.iter().zip(&offsets) {
+        blocks.push(((d - o) * w, w, 1));
+        while let [.., (s1, w1, c1), (s2, w2, c2)] = blocks[..] {
+            if s1 / w1 > s2 / w2 {
                 blocks.pop();
                 blocks.pop();
-                blocks.push((s1 + s2, c1 + c2));
+                blocks.push((s1 + s2, w1 + w2, c1 + c2));
             } else {
                 break;
             }
         }
     }
     let mut out = Vec::with_capacity(desired.len());
-    for (sum, count) in blocks {
-        let mean = sum / count as f64;
+    for (sum, weight, count) in blocks {
+        let mean = sum / weight;
         for _ in 0..count {
             let offset = offsets.get(out.len()).copied().unwrap_or(0.0);
             out.push(mean + offset);
