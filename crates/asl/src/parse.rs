@@ -30,7 +30,13 @@ pub const SYNTAX: &str = "INVALID_JSON_DESCRIPTION";
 /// Parses and validates definition text (JSON or YAML). Diagnostics carry line and column.
 pub fn parse(text: &str) -> Result<StateMachine, Vec<Diagnostic>> {
     let (value, format) = source::load(text).map_err(|diagnostic| vec![diagnostic])?;
-    parse_value(&value).map_err(|mut diagnostics| {
+    parse_loaded(text, &value, format)
+}
+
+/// Validates `value`, which `source::load` read from `text` in `format`; diagnostics carry line and column in `text`.
+/// For a caller that needs the loaded value too, without reading the text twice.
+pub fn parse_loaded(text: &str, value: &Value, format: source::Format) -> Result<StateMachine, Vec<Diagnostic>> {
+    parse_value(value).map_err(|mut diagnostics| {
         for diagnostic in &mut diagnostics {
             diagnostic.position = source::locate(text, format, &diagnostic.pointer);
         }

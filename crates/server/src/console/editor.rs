@@ -25,17 +25,18 @@ fn answer(text: &str) -> Value {
         let message = format!("the definition is longer than {MAX_DEFINITION} characters");
         return invalid(None, vec![json!({"line": null, "column": null, "path": "", "code": "SCHEMA_VALIDATION_FAILED", "message": message})]);
     }
-    let format = asl::source::load(text).ok().map(|(_, format)| format);
-    let format_name = format.map(|format| match format {
+    let (value, format) = match asl::source::load(text) {
+        Ok(loaded) => loaded,
+        Err(diagnostic) => return invalid(None, diagnostics(vec![diagnostic])),
+    };
+    let format_name = match format {
         asl::source::Format::Json => "json",
         asl::source::Format::Yaml => "yaml",
-    });
-    match asl::parse(text) {
+    };
+    match asl::parse::parse_loaded(text, &value, format) {
         Ok(model) => {
             let graph = graph::build(&model);
             let svg = graph::to_svg(&graph, &graph::layout(&graph), &graph::Statuses::new());
-            // `parse` succeeded, so `load` did too.
-            let value = asl::source::load(text).map(|(value, _)| value).unwrap_or(Value::Null);
             let json_text = serde_json::to_string_pretty(&value).unwrap_or_default();
             json!({
                 "valid": true,
@@ -46,18 +47,20 @@ fn answer(text: &str) -> Value {
                 "yaml": asl::source::to_yaml(&value),
             })
         }
-        Err(mut diagnostics) => {
-            diagnostics.sort_by_key(|d| (d.position.is_none(), d.position));
-            let found = diagnostics
-                .into_iter()
-                .map(|d| {
-                    let (line, column) = d.position.unzip();
-                    json!({"line": line, "column": column, "path": d.pointer, "code": d.code, "message": d.message})
-                })
-                .collect();
-            invalid(format_name, found)
-        }
+        Err(found) => invalid(Some(format_name), diagnostics(found)),
     }
+}
+
+/// Diagnostics as the editor lists them, in the order of their lines (those without a position last).
+fn diagnostics(mut found: Vec<asl::Diagnostic>) -> Vec<Value> {
+    found.sort_by_key(|d| (d.position.is_none(), d.position));
+    found
+        .into_iter()
+        .map(|d| {
+            let (line, column) = d.position.unzip();
+            json!({"line": line, "column": column, "path": d.pointer, "code": d.code, "message": d.message})
+        })
+        .collect()
 }
 
 fn invalid(format: Option<&str>, diagnostics: Vec<Value>) -> Value {
