@@ -40,7 +40,8 @@ pub(crate) enum IncludedData {
 pub(crate) enum StatusFilter {
     Any,
     Only(Status),
-    /// `PENDING_REDRIVE`: Baton has no redrive, so no execution is ever in this status.
+    /// `PENDING_REDRIVE`: Map Run child executions waiting for a redrive; Baton has none (its Map items are not
+    /// executions), so no execution is ever in this status.
     PendingRedrive,
 }
 
@@ -84,17 +85,23 @@ pub(crate) fn kind_to_wire(kind: Kind) -> api::StateMachineType {
 }
 
 pub(crate) fn status_filter(value: Option<&str>) -> Result<StatusFilter, ApiError> {
-    let status = match value {
-        None => return Ok(StatusFilter::Any),
-        Some("PENDING_REDRIVE") => return Ok(StatusFilter::PendingRedrive),
-        Some("RUNNING") => Status::Running,
-        Some("SUCCEEDED") => Status::Succeeded,
-        Some("FAILED") => Status::Failed,
-        Some("TIMED_OUT") => Status::TimedOut,
-        Some("ABORTED") => Status::Aborted,
-        Some(other) => return Err(enum_error("statusFilter", other, STATUSES)),
-    };
-    Ok(StatusFilter::Only(status))
+    match value {
+        None => Ok(StatusFilter::Any),
+        Some("PENDING_REDRIVE") => Ok(StatusFilter::PendingRedrive),
+        Some(name) => status_named(name).map(StatusFilter::Only).ok_or_else(|| enum_error("statusFilter", name, STATUSES)),
+    }
+}
+
+/// The stored status an execution status's wire name (`RUNNING`, …) names.
+pub(crate) fn status_named(name: &str) -> Option<Status> {
+    match name {
+        "RUNNING" => Some(Status::Running),
+        "SUCCEEDED" => Some(Status::Succeeded),
+        "FAILED" => Some(Status::Failed),
+        "TIMED_OUT" => Some(Status::TimedOut),
+        "ABORTED" => Some(Status::Aborted),
+        _ => None,
+    }
 }
 
 pub(crate) fn status_to_wire(status: Status) -> api::ExecutionStatus {

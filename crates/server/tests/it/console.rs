@@ -153,6 +153,11 @@ async fn json_of_the_lists_the_machine_and_the_execution() {
     let listed = |status: &str| format!("/console/api/state-machines/{}/executions?status={status}", encode(&machine));
     assert_eq!(api.get(&listed("SUCCEEDED")).await.body["executions"][0]["arn"].as_str(), Some(execution.as_str()));
     assert_eq!(api.get(&listed("FAILED")).await.body["executions"], json!([]), "only the executions with that status");
+    let express = json!({"name": "quick", "type": "EXPRESS", "definition": definition.to_string(), "roleArn": ROLE});
+    let express = api.call("CreateStateMachine", &express.to_string()).await.body["stateMachineArn"].clone();
+    let path = format!("/console/api/state-machines/{}/executions", encode(express.as_str().expect("an ARN")));
+    let none = api.get(&path).await;
+    assert_eq!(none.body, json!({"executions": [], "next": null, "express": true}), "Express executions are not listed");
     let bogus = api.get(&listed("DONE")).await;
     assert_eq!(bogus.status, StatusCode::BAD_REQUEST, "{bogus:?}");
     assert!(bogus.body["error"].as_str().is_some_and(|e| e.contains("unknown status 'DONE'")), "{bogus:?}");
