@@ -8,6 +8,7 @@
 mod diagnostic;
 mod env;
 mod failure;
+mod guard;
 mod scope;
 
 pub mod choice;
@@ -22,4 +23,5 @@ pub mod template;
 pub use diagnostic::Diagnostic;
 pub use env::{Env, NoVariables, Variables};
 pub use failure::{Failure, errors};
+pub use guard::{Cut, Entered, Guard, Watch};
 pub use parse::parse;

@@ -159,6 +159,11 @@ impl Cancel {
     pub fn cancel(&self) {
         self.0.cancel();
     }
+
+    /// Whether [`Cancel::cancel`] was called on this token or a clone.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.is_cancelled()
+    }
 }
 
 /// Whether `$name` occurs in `source`. An over-approximation (`$states` also mentions `$state`), never an under one.

@@ -7,5 +7,6 @@
 
 mod driver;
 mod executions;
+mod folds;
 mod map_runs;
 mod snapshot;
