@@ -1,5 +1,6 @@
 //! The `baton` binary: argument parsing and wiring; the work happens in the library crates.
 
+mod backup;
 mod bench;
 mod graph;
 mod run;
@@ -30,6 +31,8 @@ enum Command {
     Graph(graph::Args),
     /// Run the benchmark workloads in process and print state transitions per second.
     Bench(bench::Args),
+    /// Copy a data directory's database consistently, while a server may be using it.
+    Backup(backup::Args),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +43,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => validate::run(args),
         Command::Graph(args) => graph::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Backup(args) => backup::run(args),
     };
     match result {
         Ok(code) => code,

@@ -63,6 +63,10 @@ pub(crate) struct Args {
     /// Most history events an execution may have before it fails, as AWS's 25,000; 0 for no limit.
     #[arg(long, default_value_t = 25_000)]
     max_history_events: usize,
+    /// How long one JSONata evaluation may run before it fails with States.QueryEvaluationError, in milliseconds;
+    /// 0 for no limit.
+    #[arg(long, default_value_t = runtime::DEFAULT_MAX_EVALUATION_MS)]
+    max_evaluation_ms: u64,
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -131,6 +135,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         limits,
         resources: Arc::new(resources),
         progress: Some(&mut report),
+        keep_history: args.history,
+        max_evaluation_ms: args.max_evaluation_ms,
     };
     let execution = runtime::run(machine, info, input, options);
     reporter.finish();

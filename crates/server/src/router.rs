@@ -40,11 +40,15 @@ pub async fn serve(
     service: Service,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let served = axum::serve(listener, router(service.clone()))
-        .with_graceful_shutdown(shutdown)
-        .await;
-    service.shutdown().await;
-    served
+    // The service shuts down first, when the signal comes: long polls and running evaluations end, so the server's
+    // graceful shutdown does not wait for them.
+    let stopping = service.clone();
+    axum::serve(listener, router(service))
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            stopping.shutdown().await;
+        })
+        .await
 }
 
 /// Calls the handler of the action `X-Amz-Target` names.

@@ -56,6 +56,7 @@ pub(crate) fn execution(machine: &str, name: &str) -> Execution {
         alias_arn: None,
         redrive_count: 0,
         redrive_date: None,
+        engine_version: 0,
     }
 }
 
@@ -71,6 +72,7 @@ pub(crate) fn step(arn: &str, first: u64, count: u64) -> Append {
             })
             .collect(),
         ending: None,
+        digest: first * 1000 + count,
     }
 }
 
