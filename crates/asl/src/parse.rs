@@ -900,10 +900,11 @@ impl Parser {
             self.error(pointer, SCHEMA, format!("expected a JSONPath string, found {value}"));
             return None;
         };
+        // `Path`'s messages name the path already: "invalid JSONPath '…': why".
         match Path::parse(text) {
             Ok(path) => Some(path),
             Err(message) => {
-                self.error(pointer, SCHEMA, format!("invalid JSONPath '{text}': {message}"));
+                self.error(pointer, SCHEMA, message);
                 None
             }
         }
@@ -917,7 +918,7 @@ impl Parser {
         match Path::parse_reference(text) {
             Ok(path) => Some(path),
             Err(message) => {
-                self.error(pointer, SCHEMA, format!("invalid reference path '{text}': {message}"));
+                self.error(pointer, SCHEMA, message);
                 None
             }
         }

@@ -125,3 +125,24 @@ fn unknown_type() {
 fn not_an_object() {
     check_errors(json!([1]), &[": SCHEMA_VALIDATION_FAILED"]);
 }
+
+/// Validates `definition` and renders each diagnostic as `pointer: message`.
+#[track_caller]
+fn check_messages(definition: serde_json::Value, expected: &[&str]) {
+    let diagnostics = match parse_value(&definition) {
+        Ok(_) => Vec::new(),
+        Err(diagnostics) => diagnostics.iter().map(|d| format!("{}: {}", d.pointer, d.message)).collect(),
+    };
+    assert_eq!(diagnostics, expected, "diagnostics differ");
+}
+
+#[test]
+fn a_bad_path_is_called_invalid_once() {
+    check_messages(
+        json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "InputPath": "$.a b", "ResultPath": "$.x[*]", "End": true}}}),
+        &[
+            "/States/A/ResultPath: invalid reference path '$.x[*]': a reference path must identify a single node (no '*', '..', filters, slices or unions)",
+            "/States/A/InputPath: invalid JSONPath '$.a b': unexpected characters in property name 'a b'",
+        ],
+    );
+}
