@@ -84,6 +84,12 @@ struct Names<'a> {
     ids: HashMap<&'a str, StateId>,
 }
 
+/// The Map fields AWS allows only when the Map is distributed.
+const DISTRIBUTED_ONLY: &[&str] = &[
+    "ItemReader", "ItemBatcher", "ResultWriter", "ToleratedFailureCount", "ToleratedFailureCountPath",
+    "ToleratedFailurePercentage", "ToleratedFailurePercentagePath", "Label",
+];
+
 /// The fields a state of `type_name` accepts in `language`; `None` for an unknown type.
 fn fields(type_name: &str, language: QueryLanguage) -> Option<Vec<&'static str>> {
     const BASE: &[&str] = &["Type", "Comment", "QueryLanguage"];
@@ -602,6 +608,15 @@ impl Parser {
             }
             let language = self.query_language(processor, &processor_pointer, language);
             processor_id = self.workflow(processor, &processor_pointer, language);
+        }
+        if mode == MapMode::Inline {
+            for key in object.keys().filter(|key| DISTRIBUTED_ONLY.contains(&key.as_str())) {
+                self.error(
+                    format!("{pointer}/{}", escape(key)),
+                    SCHEMA,
+                    format!("field '{key}' is only allowed in a distributed Map (ItemProcessor.ProcessorConfig.Mode DISTRIBUTED)"),
+                );
+            }
         }
         let items_path = object.get("ItemsPath").and_then(|value| self.reference_path(value, &format!("{pointer}/ItemsPath")));
         let items = match object.get("Items") {

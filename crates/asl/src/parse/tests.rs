@@ -146,3 +146,45 @@ fn a_bad_path_is_called_invalid_once() {
         ],
     );
 }
+
+#[test]
+fn distributed_only_fields_are_errors_in_an_inline_map() {
+    let inline = |extra: serde_json::Value, processor: serde_json::Value| {
+        let mut map = json!({"Type": "Map", "End": true, "ItemProcessor": processor});
+        for (key, value) in extra.as_object().expect("test fields are an object") {
+            map[key] = value.clone();
+        }
+        json!({"StartAt": "M", "States": {"M": map}})
+    };
+    let processor = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
+    let fields = json!({
+        "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "Parameters": {"Bucket": "b", "Key": "k"}},
+        "ItemBatcher": {"MaxItemsPerBatch": 2},
+        "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "b", "Prefix": "p"}},
+        "ToleratedFailurePercentage": 5,
+        "ToleratedFailureCountPath": "$.n",
+        "Label": "run"
+    });
+    check_errors(
+        inline(fields.clone(), processor.clone()),
+        &[
+            "/States/M/ItemReader: SCHEMA_VALIDATION_FAILED",
+            "/States/M/ItemBatcher: SCHEMA_VALIDATION_FAILED",
+            "/States/M/ResultWriter: SCHEMA_VALIDATION_FAILED",
+            "/States/M/ToleratedFailurePercentage: SCHEMA_VALIDATION_FAILED",
+            "/States/M/ToleratedFailureCountPath: SCHEMA_VALIDATION_FAILED",
+            "/States/M/Label: SCHEMA_VALIDATION_FAILED",
+        ],
+    );
+    let mut explicit = processor.clone();
+    explicit["ProcessorConfig"] = json!({"Mode": "INLINE"});
+    check_errors(inline(json!({"ToleratedFailureCount": 1}), explicit), &["/States/M/ToleratedFailureCount: SCHEMA_VALIDATION_FAILED"]);
+    let mut distributed = processor;
+    distributed["ProcessorConfig"] = json!({"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"});
+    check_errors(inline(fields, distributed), &[]);
+    check_messages(
+        json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true, "Label": "x",
+            "Iterator": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}}}),
+        &["/States/M/Label: field 'Label' is only allowed in a distributed Map (ItemProcessor.ProcessorConfig.Mode DISTRIBUTED)"],
+    );
+}
