@@ -308,6 +308,9 @@ impl Parser {
                         String::new()
                     }
                 };
+                if is_http_task(&resource) {
+                    self.http_task(object, pointer, language);
+                }
                 let timeout = self.seconds(object, pointer, "TimeoutSeconds", language);
                 let heartbeat = self.seconds(object, pointer, "HeartbeatSeconds", language);
                 if let (Some(Seconds::Literal(timeout)), Some(Seconds::Literal(heartbeat))) = (&timeout, &heartbeat)
@@ -377,6 +380,40 @@ impl Parser {
             uses_context,
             kind,
         })
+    }
+
+    /// What AWS requires of an HTTP Task's `Parameters` (`Arguments` in JSONata): `ApiEndpoint`, `Method`, and an
+    /// EventBridge connection's `ConnectionArn` in `Authentication` (or, as AWS also deploys, `InvocationConfig`),
+    /// each given literally, by a path (`….$`) or by an expression. Arguments that are one expression are checked
+    /// when the task runs.
+    fn http_task(&mut self, object: &Object<String, Value>, pointer: &str, language: QueryLanguage) {
+        let key = match language {
+            QueryLanguage::JsonPath => "Parameters",
+            QueryLanguage::Jsonata => "Arguments",
+        };
+        let Some(arguments) = object.get(key) else {
+            self.error(pointer, SCHEMA, format!("an HTTP Task needs '{key}' with ApiEndpoint, Method and Authentication.ConnectionArn"));
+            return;
+        };
+        let Some(fields) = arguments.as_object() else { return };
+        let given = |fields: &Object<String, Value>, name: &str| fields.contains_key(name) || fields.contains_key(&format!("{name}.$"));
+        for required in ["ApiEndpoint", "Method"] {
+            if !given(fields, required) {
+                self.error(format!("{pointer}/{key}"), SCHEMA, format!("an HTTP Task needs '{required}' in its {key}"));
+            }
+        }
+        let connected = ["Authentication", "InvocationConfig"].iter().any(|field| {
+            fields.contains_key(&format!("{field}.$"))
+                || match fields.get(*field) {
+                    Some(Value::Object(config)) => given(config, "ConnectionArn"),
+                    Some(Value::String(text)) => crate::expr::is_expression(text),
+                    _ => false,
+                }
+        });
+        if !connected {
+            let at = if fields.contains_key("Authentication") { format!("{pointer}/{key}/Authentication") } else { format!("{pointer}/{key}") };
+            self.error(at, SCHEMA, "an HTTP Task needs 'Authentication' with a 'ConnectionArn' (an EventBridge connection)");
+        }
     }
 
     /// `Assign`: an object of variables, a payload template in JSONPath states, JSONata values otherwise.
@@ -1144,6 +1181,14 @@ impl Parser {
             }
         }
     }
+}
+
+/// Whether `resource` is the HTTP Task, `arn:<partition>:states:::http:invoke`, with or without `.waitForTaskToken`.
+fn is_http_task(resource: &str) -> bool {
+    let mut parts = resource.splitn(3, ':');
+    parts.next() == Some("arn")
+        && parts.next().is_some_and(|partition| !partition.is_empty())
+        && matches!(parts.next(), Some("states:::http:invoke" | "states:::http:invoke.waitForTaskToken"))
 }
 
 /// The states a state can go to next.

@@ -188,3 +188,34 @@ fn distributed_only_fields_are_errors_in_an_inline_map() {
         &["/States/M/Label: field 'Label' is only allowed in a distributed Map (ItemProcessor.ProcessorConfig.Mode DISTRIBUTED)"],
     );
 }
+
+#[test]
+fn an_http_task_needs_endpoint_method_and_connection() {
+    let task = |parameters: serde_json::Value| {
+        json!({"StartAt": "Call", "States": {"Call": {"Type": "Task", "Resource": "arn:aws:states:::http:invoke", "Parameters": parameters, "End": true}}})
+    };
+    let connection = json!({"ConnectionArn": "arn:aws:events:us-east-1:123456789012:connection/c/1"});
+    check_errors(task(json!({"ApiEndpoint": "https://example.com", "Method": "GET", "Authentication": connection})), &[]);
+    check_errors(task(json!({"ApiEndpoint.$": "$.url", "Method.$": "$.method", "Authentication": {"ConnectionArn.$": "$.c"}})), &[]);
+    check_errors(task(json!({"ApiEndpoint": "https://example.com", "Method": "GET", "Authentication.$": "$.auth"})), &[]);
+    check_errors(task(json!({"ApiEndpoint": "https://example.com", "Method": "GET", "InvocationConfig": connection})), &[]);
+    check_messages(
+        task(json!({"Authentication": {}})),
+        &[
+            "/States/Call/Parameters: an HTTP Task needs 'ApiEndpoint' in its Parameters",
+            "/States/Call/Parameters: an HTTP Task needs 'Method' in its Parameters",
+            "/States/Call/Parameters/Authentication: an HTTP Task needs 'Authentication' with a 'ConnectionArn' (an EventBridge connection)",
+        ],
+    );
+    check_errors(task(json!({"ApiEndpoint": "https://example.com", "Method": "GET"})), &["/States/Call/Parameters: SCHEMA_VALIDATION_FAILED"]);
+    check_errors(
+        json!({"StartAt": "Call", "States": {"Call": {"Type": "Task", "Resource": "arn:aws:states:::http:invoke.waitForTaskToken", "End": true}}}),
+        &["/States/Call: SCHEMA_VALIDATION_FAILED"],
+    );
+    let jsonata = |arguments: serde_json::Value| {
+        json!({"QueryLanguage": "JSONata", "StartAt": "Call", "States": {"Call": {"Type": "Task", "Resource": "arn:aws:states:::http:invoke", "Arguments": arguments, "End": true}}})
+    };
+    check_errors(jsonata(json!({"ApiEndpoint": "{% $states.input.url %}", "Method": "POST", "Authentication": {"ConnectionArn": "{% $states.input.c %}"}})), &[]);
+    check_errors(jsonata(json!("{% $states.input %}")), &[]);
+    check_errors(jsonata(json!({"Method": "POST", "Authentication": "{% $states.input.auth %}"})), &["/States/Call/Arguments: SCHEMA_VALIDATION_FAILED"]);
+}
