@@ -9,6 +9,7 @@ mod diagnostic;
 mod env;
 mod failure;
 mod scope;
+mod suggest;
 
 pub mod choice;
 pub mod expr;

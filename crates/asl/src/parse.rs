@@ -13,6 +13,7 @@ use crate::intrinsics::Call;
 use crate::model::*;
 use crate::path::Path;
 use crate::source;
+use crate::suggest::{closest, did_you_mean};
 use crate::template::Template;
 use crate::Diagnostic;
 
@@ -82,7 +83,12 @@ enum Given<'v> {
 /// The names of a workflow's states, for resolving transitions.
 struct Names<'a> {
     ids: HashMap<&'a str, StateId>,
+    /// The names in the order the definition gives them, for suggestions.
+    ordered: Vec<&'a str>,
 }
+
+/// The state types.
+const STATE_TYPES: &[&str] = &["Task", "Pass", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map"];
 
 /// The Map fields AWS allows only when the Map is distributed.
 const DISTRIBUTED_ONLY: &[&str] = &[
@@ -187,7 +193,10 @@ impl Parser {
         if states_value.is_some() && states.is_empty() {
             self.error(format!("{pointer}/States"), SCHEMA, "'States' must contain at least one state");
         }
-        let names = Names { ids: states.keys().enumerate().map(|(i, k)| (k.as_str(), state_id(i))).collect() };
+        let names = Names {
+            ids: states.keys().enumerate().map(|(i, k)| (k.as_str(), state_id(i))).collect(),
+            ordered: states.keys().map(String::as_str).collect(),
+        };
         for name in states.keys() {
             if name.is_empty() || name.chars().count() > 80 {
                 self.error(
@@ -205,10 +214,11 @@ impl Parser {
                     *id
                 }
                 None => {
+                    let suggestion = did_you_mean(start, names.ordered.iter().copied());
                     self.error(
                         format!("{pointer}/StartAt"),
                         MISSING_TARGET,
-                        format!("StartAt '{start}' is not a state of this workflow"),
+                        format!("StartAt '{start}' is not a state of this workflow{suggestion}"),
                     );
                     StateId(0)
                 }
@@ -227,9 +237,12 @@ impl Parser {
                 parsed.push(state);
             }
         }
-        // Reachability means something only from a real start and when every state parsed.
-        if start_known && parsed.len() == states.len() && !parsed.is_empty() {
-            self.check_reachable(&parsed, start_at, pointer);
+        // Reachability means something only from a real start, and is read from the transitions as written, so a
+        // state that failed to parse or a Choice rule with a bad condition still leads where it says. A transition to
+        // a state that does not exist (already reported) leaves its intended target unknown: then nothing is called
+        // unreachable, as that would only repeat the first error.
+        if start_known && !states.is_empty() {
+            self.check_reachable(states, &names, start_at, pointer);
         }
         if let Some(workflow) = self.workflows.get_mut(id.0 as usize) {
             *workflow = Workflow { start_at, states: parsed };
@@ -237,26 +250,25 @@ impl Parser {
         id
     }
 
-    /// Reports every state that no transition reaches from `StartAt`, as AWS does.
-    fn check_reachable(&mut self, states: &[State], start: StateId, pointer: &str) {
-        let mut seen = vec![false; states.len()];
+    /// Reports every state that no transition reaches from `StartAt`, as AWS does, unless a transition's target is
+    /// unknown.
+    fn check_reachable(&mut self, states: &Object<String, Value>, names: &Names<'_>, start: StateId, pointer: &str) {
+        let values: Vec<&Value> = states.values().collect();
+        let mut seen = vec![false; values.len()];
         let mut stack = vec![start];
         while let Some(id) = stack.pop() {
             let Some(flag) = seen.get_mut(id.0 as usize) else { continue };
             if std::mem::replace(flag, true) {
                 continue;
             }
-            if let Some(state) = states.get(id.0 as usize) {
-                successors(state, &mut stack);
+            let Some(state) = values.get(id.0 as usize) else { continue };
+            if raw_successors(state, names, &mut stack).is_none() {
+                return;
             }
         }
-        for (state, reached) in states.iter().zip(seen) {
+        for ((name, _), reached) in states.iter().zip(seen) {
             if !reached {
-                self.error(
-                    format!("{pointer}/States/{}", escape(&state.name)),
-                    UNREACHABLE,
-                    format!("state '{}' is not reachable", state.name),
-                );
+                self.error(format!("{pointer}/States/{}", escape(name)), UNREACHABLE, format!("state '{name}' is not reachable"));
             }
         }
     }
@@ -282,7 +294,10 @@ impl Parser {
             self.error(
                 format!("{pointer}/Type"),
                 SCHEMA,
-                format!("unknown state type '{type_name}': expected Task, Pass, Choice, Wait, Succeed, Fail, Parallel or Map"),
+                match closest(&type_name, STATE_TYPES.iter().copied()) {
+                    Some(meant) => format!("unknown state type '{type_name}'; did you mean '{meant}'?"),
+                    None => format!("unknown state type '{type_name}': expected Task, Pass, Choice, Wait, Succeed, Fail, Parallel or Map"),
+                },
             );
             return None;
         };
@@ -918,7 +933,8 @@ impl Parser {
     fn target(&mut self, name: &str, pointer: &str, names: &Names<'_>) -> Option<StateId> {
         let found = names.ids.get(name).copied();
         if found.is_none() {
-            self.error(pointer, MISSING_TARGET, format!("'{name}' is not a state of this workflow"));
+            let suggestion = did_you_mean(name, names.ordered.iter().copied());
+            self.error(pointer, MISSING_TARGET, format!("'{name}' is not a state of this workflow{suggestion}"));
         }
         found
     }
@@ -1168,7 +1184,10 @@ impl Parser {
                     language_name(other),
                     language_name(language)
                 ),
-                _ => format!("field '{key}' is not supported by a {type_name} state"),
+                _ => format!(
+                    "field '{key}' is not supported by a {type_name} state{}",
+                    did_you_mean(key, allowed.iter().copied())
+                ),
             };
             self.error(format!("{pointer}/{}", escape(key)), SCHEMA, message);
         }
@@ -1177,7 +1196,8 @@ impl Parser {
     fn allow_fields(&mut self, object: &Object<String, Value>, pointer: &str, allowed: &[&str]) {
         for key in object.keys() {
             if !allowed.contains(&key.as_str()) {
-                self.error(format!("{pointer}/{}", escape(key)), SCHEMA, format!("field '{key}' is not supported here"));
+                let suggestion = did_you_mean(key, allowed.iter().copied());
+                self.error(format!("{pointer}/{}", escape(key)), SCHEMA, format!("field '{key}' is not supported here{suggestion}"));
             }
         }
     }
@@ -1191,33 +1211,27 @@ fn is_http_task(resource: &str) -> bool {
         && matches!(parts.next(), Some("states:::http:invoke" | "states:::http:invoke.waitForTaskToken"))
 }
 
-/// The states a state can go to next.
-fn successors(state: &State, out: &mut Vec<StateId>) {
-    let transition = match &state.kind {
-        StateKind::Pass(s) => Some(s.transition),
-        StateKind::Task(s) => {
-            out.extend(s.catch.iter().map(|c| c.next));
-            Some(s.transition)
-        }
-        StateKind::Wait(s) => Some(s.transition),
-        StateKind::Parallel(s) => {
-            out.extend(s.catch.iter().map(|c| c.next));
-            Some(s.transition)
-        }
-        StateKind::Map(s) => {
-            out.extend(s.catch.iter().map(|c| c.next));
-            Some(s.transition)
-        }
-        StateKind::Choice(s) => {
-            out.extend(s.choices.iter().map(|c| c.next));
-            out.extend(s.default);
-            None
-        }
-        StateKind::Succeed | StateKind::Fail(_) => None,
+/// Pushes the states `state` (as written) names in `Next`, `Default`, its Choice rules' and its catchers' `Next`;
+/// `None` if one of them is not the name of a state of the workflow, or the state is not an object.
+fn raw_successors(state: &Value, names: &Names<'_>, out: &mut Vec<StateId>) -> Option<()> {
+    let state = state.as_object()?;
+    let mut push = |next: &Value| -> Option<()> {
+        out.push(*names.ids.get(next.as_str()?)?);
+        Some(())
     };
-    if let Some(Transition::Next(next)) = transition {
-        out.push(next);
+    for key in ["Next", "Default"] {
+        if let Some(next) = state.get(key) {
+            push(next)?;
+        }
     }
+    for list in ["Choices", "Catch"] {
+        for item in state.get(list).and_then(Value::as_array).into_iter().flatten() {
+            if let Some(next) = item.get("Next") {
+                push(next)?;
+            }
+        }
+    }
+    Some(())
 }
 
 /// Whether any string in `value` (outside nested workflows' own states, which are checked on their own) contains

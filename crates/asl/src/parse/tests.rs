@@ -219,3 +219,54 @@ fn an_http_task_needs_endpoint_method_and_connection() {
     check_errors(jsonata(json!("{% $states.input %}")), &[]);
     check_errors(jsonata(json!({"Method": "POST", "Authentication": "{% $states.input.auth %}"})), &["/States/Call/Arguments: SCHEMA_VALIDATION_FAILED"]);
 }
+
+#[test]
+fn near_misses_get_a_suggestion() {
+    check_messages(
+        json!({"StartAt": "start", "States": {
+            "Start": {"Type": "Pas", "Next": "Process"},
+            "Process": {"Type": "Task", "Resource": "arn:aws:states:::x", "Nxt": "Done", "Next": "Dnoe",
+                "Retry": [{"ErrorEqual": ["X"], "ErrorEquals": ["X"]}]},
+            "Done": {"Type": "Succeed", "Unrelated": 1}
+        }}),
+        &[
+            "/StartAt: StartAt 'start' is not a state of this workflow; did you mean 'Start'?",
+            "/States/Start/Type: unknown state type 'Pas'; did you mean 'Pass'?",
+            "/States/Process/Nxt: field 'Nxt' is not supported by a Task state; did you mean 'Next'?",
+            "/States/Process/Retry/0/ErrorEqual: field 'ErrorEqual' is not supported here; did you mean 'ErrorEquals'?",
+            "/States/Process/Next: 'Dnoe' is not a state of this workflow; did you mean 'Done'?",
+            "/States/Done/Unrelated: field 'Unrelated' is not supported by a Succeed state",
+        ],
+    );
+}
+
+#[test]
+fn a_broken_transition_makes_no_unreachable_noise() {
+    check_errors(
+        json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Bee"}, "B": {"Type": "Pass", "End": true}}}),
+        &["/States/A/Next: MISSING_TRANSITION_TARGET"],
+    );
+    check_errors(
+        json!({"StartAt": "C", "States": {
+            "C": {"Type": "Choice", "Choices": [{"Variable": "$.x", "IsPresnt": true, "Next": "B"}], "Default": "D"},
+            "B": {"Type": "Pass", "End": true},
+            "D": {"Type": "Pass", "End": true}
+        }}),
+        &["/States/C/Choices/0/IsPresnt: SCHEMA_VALIDATION_FAILED", "/States/C/Choices/0: SCHEMA_VALIDATION_FAILED"],
+    );
+    check_errors(
+        json!({"StartAt": "T", "States": {
+            "T": {"Type": "Task", "Resource": "arn:aws:states:::x", "End": true, "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Handlr"}]},
+            "Handler": {"Type": "Fail"}
+        }}),
+        &["/States/T/Catch/0/Next: MISSING_TRANSITION_TARGET"],
+    );
+    // An error inside a branch says nothing about the states around the Parallel.
+    check_errors(
+        json!({"StartAt": "P", "States": {
+            "P": {"Type": "Parallel", "End": true, "Branches": [{"StartAt": "X", "States": {"X": {"Type": "Pass", "Next": "Y"}}}]},
+            "Lost": {"Type": "Pass", "End": true}
+        }}),
+        &["/States/P/Branches/0/States/X/Next: MISSING_TRANSITION_TARGET", "/States/Lost: UNREACHABLE_STATE"],
+    );
+}
