@@ -20,7 +20,7 @@ pub mod path;
 pub mod source;
 pub mod template;
 
-pub use diagnostic::Diagnostic;
+pub use diagnostic::{Diagnostic, Severity};
 pub use env::{Env, NoVariables, Variables};
 pub use failure::{Failure, errors};
 pub use parse::parse;

@@ -25,6 +25,8 @@ pub const MISSING_TARGET: &str = "MISSING_TRANSITION_TARGET";
 pub const UNREACHABLE: &str = "UNREACHABLE_STATE";
 /// A feature Baton recognises but does not run yet.
 pub const UNSUPPORTED: &str = "UNSUPPORTED_FEATURE";
+/// A warning: a JSONata expression reads a variable that no state in scope assigns (AWS has no code for this).
+pub const UNASSIGNED: &str = "UNASSIGNED_VARIABLE";
 /// The text is not JSON or YAML.
 pub const SYNTAX: &str = "INVALID_JSON_DESCRIPTION";
 
@@ -45,6 +47,22 @@ pub fn parse_loaded(text: &str, value: &Value, format: source::Format) -> Result
     })
 }
 
+/// The warnings about a definition that `source::load` read from `text` in `format`, with line and column: things
+/// AWS accepts that will likely fail when they run (a JSONata expression reading a variable no state assigns). They
+/// never make `parse` fail.
+pub fn warnings_loaded(text: &str, value: &Value, format: source::Format) -> Vec<Diagnostic> {
+    let mut warnings = warnings(value);
+    for warning in &mut warnings {
+        warning.position = source::locate(text, format, &warning.pointer);
+    }
+    warnings
+}
+
+/// The warnings about a definition already read as JSON; see `warnings_loaded`.
+pub fn warnings(value: &Value) -> Vec<Diagnostic> {
+    crate::scope::check(value).warnings
+}
+
 /// Parses and validates a definition already read as JSON.
 pub fn parse_value(value: &Value) -> Result<StateMachine, Vec<Diagnostic>> {
     let mut parser = Parser { diagnostics: Vec::new(), workflows: Vec::new() };
@@ -60,7 +78,7 @@ pub fn parse_value(value: &Value) -> Result<StateMachine, Vec<Diagnostic>> {
     let timeout_seconds = parser.opt_positive(root, "", "TimeoutSeconds");
     let query_language = parser.query_language(root, "", QueryLanguage::JsonPath);
     parser.workflow(root, "", query_language);
-    crate::scope::check(value, &mut parser.diagnostics);
+    parser.diagnostics.extend(crate::scope::check(value).errors);
     if parser.diagnostics.is_empty() {
         Ok(StateMachine { comment, timeout_seconds, query_language, workflows: parser.workflows })
     } else {

@@ -67,6 +67,40 @@ fn invalid_definition_lists_every_problem() {
     assert_eq!(run.status.code(), Some(2), "an invalid definition is Baton not being able to run");
 }
 
+/// Each problem with its line and column, AWS's code, and a suggestion for a near miss; a duplicate JSON key; a
+/// JSONata read of a variable no state assigns is a warning, printed but not failing validation.
+#[test]
+fn validate_prints_locations_suggestions_and_warnings() {
+    let misspelt = write(
+        "misspelt.json",
+        "{\n  \"StartAt\": \"A\",\n  \"States\": {\n    \"A\": {\"Type\": \"Pass\", \"Next\": \"Dnoe\"},\n    \"Done\": {\"Type\": \"Succeed\"}\n  }\n}\n",
+    );
+    let duplicate = write("duplicate.json", "{\"StartAt\": \"A\",\n \"States\": {\"A\": {\"Type\": \"Pass\", \"End\": true}},\n \"StartAt\": \"A\"}\n");
+    let warned = write(
+        "warned.yaml",
+        "QueryLanguage: JSONata\nStartAt: A\nStates:\n  A:\n    Type: Pass\n    Output: '{% $missing %}'\n    End: true\n",
+    );
+    let path = |file: &std::path::Path| file.to_str().expect("utf-8 path").to_owned();
+    let output = baton(&["validate", &path(&misspelt), &path(&duplicate), &path(&warned)]);
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            format!("{}:4:27: /States/A/Next: 'Dnoe' is not a state of this workflow; did you mean 'Done'? [MISSING_TRANSITION_TARGET]", path(&misspelt)),
+            format!("{}:3:2: /StartAt: invalid JSON: duplicate key `StartAt` [INVALID_JSON_DESCRIPTION]", path(&duplicate)),
+            format!(
+                "{}:6:5: /States/A/Output: warning: '$missing' is not a variable that any state of this workflow or an \
+                 enclosing one assigns; it is undefined here [UNASSIGNED_VARIABLE]",
+                path(&warned)
+            ),
+        ]
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&format!("{}: ok", path(&warned))) && stderr.contains("2 problems found"), "{stderr}");
+}
+
 #[test]
 fn unreadable_definition_is_a_clear_error() {
     let output = baton(&["run", "/nonexistent/definition.json"]);
