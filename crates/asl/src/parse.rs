@@ -27,6 +27,8 @@ pub const UNREACHABLE: &str = "UNREACHABLE_STATE";
 pub const UNSUPPORTED: &str = "UNSUPPORTED_FEATURE";
 /// A warning: a JSONata expression reads a variable that no state in scope assigns (AWS has no code for this).
 pub const UNASSIGNED: &str = "UNASSIGNED_VARIABLE";
+/// A warning: a distributed Map's field in an inline Map (AWS has no code for this).
+pub const INLINE_MAP_FIELD: &str = "INLINE_MAP_FIELD";
 /// The text is not JSON or YAML.
 pub const SYNTAX: &str = "INVALID_JSON_DESCRIPTION";
 
@@ -48,8 +50,8 @@ pub fn parse_loaded(text: &str, value: &Value, format: source::Format) -> Result
 }
 
 /// The warnings about a definition that `source::load` read from `text` in `format`, with line and column: things
-/// AWS accepts that will likely fail when they run (a JSONata expression reading a variable no state assigns). They
-/// never make `parse` fail.
+/// AWS accepts that will likely fail or do nothing when they run (a JSONata expression reading a variable no state
+/// assigns, a distributed Map's field in an inline Map). They never make `parse` fail.
 pub fn warnings_loaded(text: &str, value: &Value, format: source::Format) -> Vec<Diagnostic> {
     let mut warnings = warnings(value);
     for warning in &mut warnings {
@@ -60,7 +62,51 @@ pub fn warnings_loaded(text: &str, value: &Value, format: source::Format) -> Vec
 
 /// The warnings about a definition already read as JSON; see `warnings_loaded`.
 pub fn warnings(value: &Value) -> Vec<Diagnostic> {
-    crate::scope::check(value).warnings
+    let mut warnings = crate::scope::check(value).warnings;
+    if let Some(root) = value.as_object() {
+        inline_map_fields(root, "", &mut warnings);
+    }
+    warnings
+}
+
+/// Warns of the distributed-only fields of every inline Map in the workflow `object` and the ones inside it.
+///
+/// AWS accepts them there: the conformance corpus records inline Maps with `ToleratedFailureCount` and
+/// `ToleratedFailurePercentage` running, and real-world definitions AWS deploys have inline Maps with `Label`,
+/// `ItemReader` and `ResultWriter`. What AWS then does with a reader or writer is not recorded; Baton fails the Map
+/// naming it rather than ignore it (a guess), and the other fields change nothing.
+fn inline_map_fields(object: &Object<String, Value>, pointer: &str, warnings: &mut Vec<Diagnostic>) {
+    let Some(states) = object.get("States").and_then(Value::as_object) else { return };
+    for (name, state) in states {
+        let Some(state) = state.as_object() else { continue };
+        let state_pointer = format!("{pointer}/States/{}", escape(name));
+        for (i, branch) in state.get("Branches").and_then(Value::as_array).into_iter().flatten().enumerate() {
+            if let Some(branch) = branch.as_object() {
+                inline_map_fields(branch, &format!("{state_pointer}/Branches/{i}"), warnings);
+            }
+        }
+        if state.get("Type").and_then(Value::as_str) != Some("Map") {
+            continue;
+        }
+        let processor = ["ItemProcessor", "Iterator"].into_iter().find_map(|key| Some((key, state.get(key)?.as_object()?)));
+        let mode = processor.and_then(|(_, processor)| processor.get("ProcessorConfig")?.get("Mode")?.as_str());
+        if mode != Some("DISTRIBUTED") {
+            for key in state.keys().filter(|key| DISTRIBUTED_ONLY.contains(&key.as_str())) {
+                let effect = match key.as_str() {
+                    "ItemReader" | "ResultWriter" => "Baton fails such a Map when it runs rather than ignore it",
+                    _ => "it has no effect there",
+                };
+                warnings.push(Diagnostic::warning(
+                    format!("{state_pointer}/{}", escape(key)),
+                    INLINE_MAP_FIELD,
+                    format!("field '{key}' is for a distributed Map, and this Map is inline; {effect}"),
+                ));
+            }
+        }
+        if let Some((key, processor)) = processor {
+            inline_map_fields(processor, &format!("{state_pointer}/{key}"), warnings);
+        }
+    }
 }
 
 /// Parses and validates a definition already read as JSON.
@@ -108,7 +154,7 @@ struct Names<'a> {
 /// The state types.
 const STATE_TYPES: &[&str] = &["Task", "Pass", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map"];
 
-/// The Map fields AWS allows only when the Map is distributed.
+/// The Map fields that only mean something when the Map is distributed.
 const DISTRIBUTED_ONLY: &[&str] = &[
     "ItemReader", "ItemBatcher", "ResultWriter", "ToleratedFailureCount", "ToleratedFailureCountPath",
     "ToleratedFailurePercentage", "ToleratedFailurePercentagePath", "Label",
@@ -678,15 +724,6 @@ impl Parser {
             }
             let language = self.query_language(processor, &processor_pointer, language);
             processor_id = self.workflow(processor, &processor_pointer, language);
-        }
-        if mode == MapMode::Inline {
-            for key in object.keys().filter(|key| DISTRIBUTED_ONLY.contains(&key.as_str())) {
-                self.error(
-                    format!("{pointer}/{}", escape(key)),
-                    SCHEMA,
-                    format!("field '{key}' is only allowed in a distributed Map (ItemProcessor.ProcessorConfig.Mode DISTRIBUTED)"),
-                );
-            }
         }
         let items_path = object.get("ItemsPath").and_then(|value| self.reference_path(value, &format!("{pointer}/ItemsPath")));
         let items = match object.get("Items") {

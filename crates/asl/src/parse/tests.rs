@@ -147,8 +147,18 @@ fn a_bad_path_is_called_invalid_once() {
     );
 }
 
+/// The warnings for `definition`, as `pointer: message [code]`.
+#[track_caller]
+fn check_warnings(definition: serde_json::Value, expected: &[&str]) {
+    let warnings: Vec<String> =
+        crate::parse::warnings(&definition).iter().map(|d| format!("{}: {} [{}]", d.pointer, d.message, d.code)).collect();
+    assert_eq!(warnings, expected, "warnings differ");
+}
+
+// AWS runs inline Maps with ToleratedFailureCount and ToleratedFailurePercentage (conformance:
+// base_evaluate_expressions.test_base_map*.TOLERATED_*), so distributed-only fields in an inline Map are warnings.
 #[test]
-fn distributed_only_fields_are_errors_in_an_inline_map() {
+fn distributed_only_fields_in_an_inline_map_are_warnings() {
     let inline = |extra: serde_json::Value, processor: serde_json::Value| {
         let mut map = json!({"Type": "Map", "End": true, "ItemProcessor": processor});
         for (key, value) in extra.as_object().expect("test fields are an object") {
@@ -165,27 +175,36 @@ fn distributed_only_fields_are_errors_in_an_inline_map() {
         "ToleratedFailureCountPath": "$.n",
         "Label": "run"
     });
-    check_errors(
+    check_errors(inline(fields.clone(), processor.clone()), &[]);
+    check_warnings(
         inline(fields.clone(), processor.clone()),
         &[
-            "/States/M/ItemReader: SCHEMA_VALIDATION_FAILED",
-            "/States/M/ItemBatcher: SCHEMA_VALIDATION_FAILED",
-            "/States/M/ResultWriter: SCHEMA_VALIDATION_FAILED",
-            "/States/M/ToleratedFailurePercentage: SCHEMA_VALIDATION_FAILED",
-            "/States/M/ToleratedFailureCountPath: SCHEMA_VALIDATION_FAILED",
-            "/States/M/Label: SCHEMA_VALIDATION_FAILED",
+            "/States/M/ItemReader: field 'ItemReader' is for a distributed Map, and this Map is inline; Baton fails such a Map when it runs rather than ignore it [INLINE_MAP_FIELD]",
+            "/States/M/ItemBatcher: field 'ItemBatcher' is for a distributed Map, and this Map is inline; it has no effect there [INLINE_MAP_FIELD]",
+            "/States/M/ResultWriter: field 'ResultWriter' is for a distributed Map, and this Map is inline; Baton fails such a Map when it runs rather than ignore it [INLINE_MAP_FIELD]",
+            "/States/M/ToleratedFailurePercentage: field 'ToleratedFailurePercentage' is for a distributed Map, and this Map is inline; it has no effect there [INLINE_MAP_FIELD]",
+            "/States/M/ToleratedFailureCountPath: field 'ToleratedFailureCountPath' is for a distributed Map, and this Map is inline; it has no effect there [INLINE_MAP_FIELD]",
+            "/States/M/Label: field 'Label' is for a distributed Map, and this Map is inline; it has no effect there [INLINE_MAP_FIELD]",
         ],
     );
     let mut explicit = processor.clone();
     explicit["ProcessorConfig"] = json!({"Mode": "INLINE"});
-    check_errors(inline(json!({"ToleratedFailureCount": 1}), explicit), &["/States/M/ToleratedFailureCount: SCHEMA_VALIDATION_FAILED"]);
+    check_warnings(
+        inline(json!({"ToleratedFailureCount": 1}), explicit),
+        &["/States/M/ToleratedFailureCount: field 'ToleratedFailureCount' is for a distributed Map, and this Map is inline; it has no effect there [INLINE_MAP_FIELD]"],
+    );
     let mut distributed = processor;
     distributed["ProcessorConfig"] = json!({"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"});
-    check_errors(inline(fields, distributed), &[]);
-    check_messages(
-        json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true, "Label": "x",
-            "Iterator": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}}}),
-        &["/States/M/Label: field 'Label' is only allowed in a distributed Map (ItemProcessor.ProcessorConfig.Mode DISTRIBUTED)"],
+    check_warnings(inline(fields, distributed), &[]);
+    // Maps inside branches and processors are checked too; the legacy Iterator is inline.
+    check_warnings(
+        json!({"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true, "Branches": [{"StartAt": "M", "States": {
+            "M": {"Type": "Map", "End": true, "Label": "x", "Iterator": {"StartAt": "N", "States": {
+                "N": {"Type": "Map", "End": true, "ItemBatcher": {}, "ItemProcessor": {"StartAt": "Q", "States": {"Q": {"Type": "Pass", "End": true}}}}}}}}}]}}}),
+        &[
+            "/States/P/Branches/0/States/M/Label: field 'Label' is for a distributed Map, and this Map is inline; it has no effect there [INLINE_MAP_FIELD]",
+            "/States/P/Branches/0/States/M/Iterator/States/N/ItemBatcher: field 'ItemBatcher' is for a distributed Map, and this Map is inline; it has no effect there [INLINE_MAP_FIELD]",
+        ],
     );
 }
 
