@@ -5,6 +5,8 @@ use std::fmt;
 /// One problem in a definition. Validation collects all of them; it never stops at the first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// An error rejects the definition; a warning points at something that will likely go wrong when it runs.
+    pub severity: Severity,
     /// JSON Pointer (RFC 6901) to the offending value, e.g. `/States/Fetch/Retry/0/ErrorEquals`; empty for the root.
     pub pointer: String,
     /// A stable code: AWS's diagnostic code where AWS has one (`SCHEMA_VALIDATION_FAILED`, …).
@@ -15,19 +17,37 @@ pub struct Diagnostic {
     pub position: Option<(usize, usize)>,
 }
 
+/// How bad a problem is, as AWS's ValidateStateMachineDefinition grades its diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// The definition cannot be created or run.
+    Error,
+    /// The definition is accepted, as AWS accepts it, but something in it will likely fail when it runs.
+    Warning,
+}
+
 impl Diagnostic {
-    /// A diagnostic at `pointer` with no position yet.
+    /// An error at `pointer` with no position yet.
     pub fn new(pointer: impl Into<String>, code: &'static str, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { pointer: pointer.into(), code, message: message.into(), position: None }
+        Diagnostic { severity: Severity::Error, pointer: pointer.into(), code, message: message.into(), position: None }
+    }
+
+    /// A warning at `pointer` with no position yet.
+    pub fn warning(pointer: impl Into<String>, code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::new(pointer, code, message) }
     }
 }
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let pointer = if self.pointer.is_empty() { "/" } else { &self.pointer };
+        let grade = match self.severity {
+            Severity::Error => "",
+            Severity::Warning => "warning: ",
+        };
         match self.position {
-            Some((line, column)) => write!(f, "{line}:{column}: {pointer}: {} [{}]", self.message, self.code),
-            None => write!(f, "{pointer}: {} [{}]", self.message, self.code),
+            Some((line, column)) => write!(f, "{line}:{column}: {pointer}: {grade}{} [{}]", self.message, self.code),
+            None => write!(f, "{pointer}: {grade}{} [{}]", self.message, self.code),
         }
     }
 }

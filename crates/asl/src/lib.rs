@@ -10,6 +10,7 @@ mod env;
 mod failure;
 mod guard;
 mod scope;
+mod suggest;
 
 pub mod choice;
 pub mod expr;
@@ -20,7 +21,7 @@ pub mod path;
 pub mod source;
 pub mod template;
 
-pub use diagnostic::Diagnostic;
+pub use diagnostic::{Diagnostic, Severity};
 pub use env::{Env, NoVariables, Variables};
 pub use failure::{Failure, errors};
 pub use guard::{Cut, Entered, Guard, Watch};

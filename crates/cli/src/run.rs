@@ -10,6 +10,7 @@ use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
 use engine::{ExecutionInfo, Limits, Status};
+use integrations::connections::Connections;
 use integrations::functions::Functions;
 use integrations::mock::MockConfig;
 use runtime::{Clock, Options, Progress, Resources};
@@ -39,6 +40,10 @@ pub(crate) struct Args {
     /// A TOML file of local functions (`[functions.NAME]` with `command` or `url`).
     #[arg(long)]
     functions: Option<PathBuf>,
+    /// A TOML file of EventBridge connections for HTTP Tasks (`[connections.NAME]` with `basic`, `api_key`,
+    /// `headers`, `query`, `body`); a connection not in it adds nothing to the request.
+    #[arg(long)]
+    connections: Option<PathBuf>,
     /// Skip waits: Wait states, retry intervals and timeouts advance a virtual clock.
     #[arg(long)]
     virtual_time: bool,
@@ -102,6 +107,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(file) = &args.functions {
         // Relative commands and working directories are relative to the functions file.
         resources.functions = Functions::read(file).with_context(|| format!("in functions file {}", file.display()))?;
+    }
+    if let Some(file) = &args.connections {
+        resources.http.connections = Connections::read(file)?;
     }
     let execution_name = args.execution_name.clone().unwrap_or_else(generated_name);
     let express = args.workflow_type == "EXPRESS";

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
+use integrations::connections::Connections;
 use integrations::functions::Functions;
 use integrations::mock::MockConfig;
 use runtime::Resources;
@@ -23,6 +24,10 @@ pub(crate) struct Args {
     /// A TOML file of local functions, as for `baton run`.
     #[arg(long)]
     functions: Option<PathBuf>,
+    /// A TOML file of EventBridge connections for HTTP Tasks (`[connections.NAME]` with `basic`, `api_key`,
+    /// `headers`, `query`, `body`); a connection not in it adds nothing to the request.
+    #[arg(long)]
+    connections: Option<PathBuf>,
     /// A Step Functions Local mock config; pick a test case with `<stateMachineArn>#<TestCase>`.
     #[arg(long)]
     mock_config: Option<PathBuf>,
@@ -59,6 +64,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut resources = Resources::default();
     if let Some(file) = &args.functions {
         resources.functions = Functions::read(file).with_context(|| format!("in functions file {}", file.display()))?;
+    }
+    if let Some(file) = &args.connections {
+        resources.http.connections = Connections::read(file)?;
     }
     let mock_config = match &args.mock_config {
         Some(file) => {

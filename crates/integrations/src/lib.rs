@@ -1,9 +1,10 @@
 //! Task resources that Baton can call: mocked responses (Step Functions Local mock files), local functions and HTTP
-//! endpoints (the HTTP Task).
+//! endpoints (the HTTP Task, with local stand-ins for its EventBridge connections).
 //!
 //! Speaks plain JSON values and `TaskError`s; knows nothing of the engine or of ASL semantics beyond the shapes of the
 //! AWS integrations it emulates. This crate does I/O (runs commands, makes HTTP requests) and is called by `runtime`.
 
+pub mod connections;
 pub mod functions;
 pub mod http;
 mod ids;
@@ -42,4 +43,7 @@ pub enum Error {
     /// A functions file cannot be read, is not TOML or does not validate; the message lists every problem.
     #[error("invalid functions file: {0}")]
     Functions(String),
+    /// A connections file cannot be read, is not TOML or does not validate; the message lists every problem.
+    #[error("invalid connections file: {0}")]
+    Connections(String),
 }

@@ -67,6 +67,40 @@ fn invalid_definition_lists_every_problem() {
     assert_eq!(run.status.code(), Some(2), "an invalid definition is Baton not being able to run");
 }
 
+/// Each problem with its line and column, AWS's code, and a suggestion for a near miss; a duplicate JSON key; a
+/// JSONata read of a variable no state assigns is a warning, printed but not failing validation.
+#[test]
+fn validate_prints_locations_suggestions_and_warnings() {
+    let misspelt = write(
+        "misspelt.json",
+        "{\n  \"StartAt\": \"A\",\n  \"States\": {\n    \"A\": {\"Type\": \"Pass\", \"Next\": \"Dnoe\"},\n    \"Done\": {\"Type\": \"Succeed\"}\n  }\n}\n",
+    );
+    let duplicate = write("duplicate.json", "{\"StartAt\": \"A\",\n \"States\": {\"A\": {\"Type\": \"Pass\", \"End\": true}},\n \"StartAt\": \"A\"}\n");
+    let warned = write(
+        "warned.yaml",
+        "QueryLanguage: JSONata\nStartAt: A\nStates:\n  A:\n    Type: Pass\n    Output: '{% $missing %}'\n    End: true\n",
+    );
+    let path = |file: &std::path::Path| file.to_str().expect("utf-8 path").to_owned();
+    let output = baton(&["validate", &path(&misspelt), &path(&duplicate), &path(&warned)]);
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            format!("{}:4:27: /States/A/Next: 'Dnoe' is not a state of this workflow; did you mean 'Done'? [MISSING_TRANSITION_TARGET]", path(&misspelt)),
+            format!("{}:3:2: /StartAt: invalid JSON: duplicate key `StartAt` [INVALID_JSON_DESCRIPTION]", path(&duplicate)),
+            format!(
+                "{}:6:5: /States/A/Output: warning: '$missing' is not a variable that any state of this workflow or an \
+                 enclosing one assigns; it is undefined here [UNASSIGNED_VARIABLE]",
+                path(&warned)
+            ),
+        ]
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&format!("{}: ok", path(&warned))) && stderr.contains("2 problems found"), "{stderr}");
+}
+
 #[test]
 fn unreadable_definition_is_a_clear_error() {
     let output = baton(&["run", "/nonexistent/definition.json"]);
@@ -173,6 +207,63 @@ fn http_task_retries_a_503() {
     );
     let targets = server.join().expect("server");
     assert_eq!(targets, ["GET /orders/7?fields=status&fields=order HTTP/1.1"; 2]);
+}
+
+/// An HTTP Task's connection: without a connections file the request carries no credentials; with one that knows
+/// the connection, its Basic credentials and header go with the request.
+#[test]
+fn http_task_uses_a_local_connection_when_one_is_given() {
+    use std::io::{Read, Write};
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/me", listener.local_addr().expect("address"));
+    let server = std::thread::spawn(move || {
+        let mut heads = Vec::new();
+        for _ in 0..2 {
+            let (mut stream, _) = listener.accept().expect("accept");
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") {
+                let n = stream.read(&mut byte).expect("read");
+                assert_eq!(n, 1, "connection closed before the request head ended");
+                head.push(byte[0]);
+            }
+            heads.push(String::from_utf8_lossy(&head).to_ascii_lowercase());
+            stream.write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n").expect("write");
+        }
+        heads
+    });
+    let definition = json!({"StartAt": "Fetch", "States": {"Fetch": {
+        "Type": "Task", "Resource": "arn:aws:states:::http:invoke",
+        "Parameters": {"ApiEndpoint": url, "Method": "GET",
+            "Authentication": {"ConnectionArn": "arn:aws:events:us-east-1:123456789012:connection/shop/0b1c"}},
+        "ResultSelector": {"status.$": "$.StatusCode"}, "End": true}}});
+    let file = write("http-task-connection.json", &definition.to_string());
+    let connections = write(
+        "connections.toml",
+        "[connections.shop]\nbasic = { username = \"me\", password = \"pw\" }\nheaders = { X-Tenant = \"t1\" }\n",
+    );
+    let path = file.to_str().expect("utf-8 path");
+    let plain = baton(&["run", path, "--json"]);
+    let connected = baton(&["run", path, "--json", "--connections", connections.to_str().expect("utf-8 path")]);
+    for output in [&plain, &connected] {
+        assert!(output.status.success(), "baton failed: {}", String::from_utf8_lossy(&output.stderr));
+        let result: Value = serde_json::from_slice(&output.stdout).expect("json on stdout");
+        assert_eq!(result, json!({"status": "SUCCEEDED", "output": {"status": 204}}));
+    }
+    let heads = server.join().expect("server");
+    assert!(!heads[0].contains("authorization:") && !heads[0].contains("x-tenant:"), "{}", heads[0]);
+    assert!(heads[1].contains("authorization: basic bwu6chc=\r\n") && heads[1].contains("x-tenant: t1\r\n"), "{}", heads[1]);
+}
+
+#[test]
+fn a_bad_connections_file_is_a_clear_error() {
+    let file = write("plain.json", r#"{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}"#);
+    let connections = write("bad-connections.toml", "[connections.shop]\nbasic = { username = \"me\" }\n");
+    let output = baton(&["run", file.to_str().expect("utf-8 path"), "--connections", connections.to_str().expect("utf-8 path")]);
+    assert_eq!(output.status.code(), Some(2), "{}", String::from_utf8_lossy(&output.stderr));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("invalid connections file:") && stderr.contains("`connections.shop.basic` needs `password`"), "{stderr}");
 }
 
 #[test]

@@ -1143,7 +1143,8 @@ async fn an_http_callback_task_sends_its_token_and_waits() {
     });
     let definition = json!({"StartAt": "Notify", "States": {"Notify": {"Type": "Task",
         "Resource": "arn:aws:states:::http:invoke.waitForTaskToken",
-        "Parameters": {"ApiEndpoint": endpoint, "Method": "POST", "RequestBody": {"token.$": "$$.Task.Token"}}, "End": true}}});
+        "Parameters": {"ApiEndpoint": endpoint, "Method": "POST", "RequestBody": {"token.$": "$$.Task.Token"},
+            "Authentication": {"ConnectionArn": "arn:aws:events:us-east-1:123456789012:connection/hook/1"}}, "End": true}}});
     let machine = create(&client, "hook", &definition, StateMachineType::Standard).await;
     let arn = start(&client, &machine, "hooked", &json!({})).await;
     let body = tokio::task::spawn_blocking(move || receiver.recv_timeout(Duration::from_secs(10)))
