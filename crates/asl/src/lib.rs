@@ -5,12 +5,12 @@
 //! text with positions (`source`). This crate does no I/O and reads no clock, randomness or environment: whatever
 //! varies (the current time, random numbers) arrives as data through `Env`.
 
-mod diagnostic;
 mod env;
 mod failure;
 mod scope;
 
 pub mod choice;
+pub mod diagnostic;
 pub mod expr;
 pub mod intrinsics;
 pub mod model;

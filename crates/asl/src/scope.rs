@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use serde_json::{Map as Object, Value};
 
 use crate::Diagnostic;
-use crate::parse::{SCHEMA, escape};
+use crate::diagnostic::{SCHEMA, escape};
 
 /// Reports every JSONPath reference to a variable out of scope in `definition`.
 pub(crate) fn check(definition: &Value, diagnostics: &mut Vec<Diagnostic>) {
