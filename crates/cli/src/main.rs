@@ -2,6 +2,7 @@
 
 mod bench;
 mod graph;
+mod logging;
 mod run;
 mod serve;
 mod validate;
@@ -34,6 +35,10 @@ enum Command {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if let Err(err) = logging::init() {
+        eprintln!("error: {err:#}");
+        return ExitCode::from(2);
+    }
     let result = match args.command {
         Command::Run(args) => run::run(*args),
         Command::Serve(args) => serve::run(args),

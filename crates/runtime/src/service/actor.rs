@@ -95,7 +95,7 @@ impl Actor {
                 if let Err(error) = self.inner.store.append(appends).await {
                     // The step is not durable, so its effects must not happen. The execution stays RUNNING in the
                     // store and resumes from its last committed step when the server restarts.
-                    eprintln!("baton: cannot commit a step of {}: {error}", self.record.arn);
+                    tracing::error!(execution_arn = %self.record.arn, %error, "cannot commit a step; the execution pauses until a restart resumes it from its last committed step");
                     self.abandon();
                     return;
                 }
@@ -217,7 +217,7 @@ impl Actor {
             Err(panic) => {
                 // A bug in the engine: fail this execution, keep serving the others.
                 let message = panic_message(&panic);
-                eprintln!("baton: internal error in {}: {message}", self.record.arn);
+                tracing::error!(execution_arn = %self.record.arn, panic = %message, "internal error: a step panicked; the execution fails");
                 steps.push((self.internal_failure(stored, &message), Vec::new()));
                 self.broken = true;
             }
