@@ -248,9 +248,9 @@ impl Actor {
                             let _ = sender.send(Message::Task(request.task, outcome));
                         }
                         Answer::Function => {
-                            let resources = self.resources.clone();
+                            let (resources, arn) = (self.resources.clone(), self.record.arn.clone());
                             tokio::task::spawn_blocking(move || {
-                                let outcome = resources.invoke(&request.resource, &request.parameters);
+                                let outcome = resources.invoke(&arn, &request);
                                 let _ = sender.send(Message::Task(request.task, outcome));
                             });
                         }
@@ -317,9 +317,9 @@ impl Actor {
         }
         if integrations::lambda::is_lambda(&request.resource) || integrations::http::is_http(&request.resource) {
             self.submitting.insert(request.task, None);
-            let resources = self.resources.clone();
+            let (resources, arn) = (self.resources.clone(), self.record.arn.clone());
             tokio::task::spawn_blocking(move || {
-                let _ = sender.send(Message::Submitted(request.task, resources.invoke(&request.resource, &request.parameters)));
+                let _ = sender.send(Message::Submitted(request.task, resources.invoke(&arn, &request)));
             });
             return;
         }
