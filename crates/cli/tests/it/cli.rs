@@ -148,6 +148,18 @@ fn function_stderr_goes_to_the_log_and_its_tail_to_the_cause() {
     assert!(String::from_utf8_lossy(&bad.stderr).starts_with("error: invalid BATON_LOG `integrations=loud`: "));
 }
 
+/// The README's functions file, which lists every option, is a valid functions file.
+#[test]
+fn readme_functions_file_is_valid() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).expect("README.md");
+    let toml = readme.split("```toml\n").nth(1).and_then(|rest| rest.split("```").next()).expect("a toml block in the README");
+    assert!(toml.contains("command =") && toml.contains("url =") && toml.contains("env =") && toml.contains("cwd ="));
+    let functions = write("readme-functions.toml", toml);
+    let definition = write("readme-pass.json", r#"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#);
+    let output = baton(&["run", definition.to_str().expect("utf-8 path"), "--functions", functions.to_str().expect("utf-8 path")]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+}
+
 /// An HTTP Task against a server the test starts: the first call answers 503, the Retry on
 /// `States.Http.StatusCode.503` calls again, and the second answer is the task's result.
 #[test]
