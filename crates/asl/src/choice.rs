@@ -21,7 +21,7 @@ use jiff::Timestamp;
 use serde_json::{Number, Value};
 
 use crate::choice::pattern::Pattern;
-use crate::parse::SCHEMA;
+use crate::diagnostic::SCHEMA;
 use crate::path::Path;
 use crate::{Diagnostic, Env, Failure};
 

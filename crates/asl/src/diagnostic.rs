@@ -1,6 +1,22 @@
-//! A problem found in a definition, with where it is.
+//! A problem found in a definition, with where it is: `Diagnostic`, the codes it carries, and `escape` for the JSON
+//! Pointers it holds. A leaf module: validation (`parse`, `choice`, `scope`) and loading (`source`) all use it.
 
 use std::fmt;
+
+/// AWS's code for a definition that breaks the schema.
+pub const SCHEMA: &str = "SCHEMA_VALIDATION_FAILED";
+/// AWS's code for a transition to a state that does not exist.
+pub const MISSING_TARGET: &str = "MISSING_TRANSITION_TARGET";
+/// A state that no transition reaches.
+pub const UNREACHABLE: &str = "UNREACHABLE_STATE";
+/// A feature Baton recognises but does not run yet.
+pub const UNSUPPORTED: &str = "UNSUPPORTED_FEATURE";
+/// The text is not JSON or YAML.
+pub const SYNTAX: &str = "INVALID_JSON_DESCRIPTION";
+/// A warning: a JSONata expression reads a variable that no state in scope assigns (AWS has no code for this).
+pub const UNASSIGNED: &str = "UNASSIGNED_VARIABLE";
+/// A warning: a distributed Map's field in an inline Map (AWS has no code for this).
+pub const INLINE_MAP_FIELD: &str = "INLINE_MAP_FIELD";
 
 /// One problem in a definition. Validation collects all of them; it never stops at the first.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,4 +66,9 @@ impl fmt::Display for Diagnostic {
             None => write!(f, "{pointer}: {grade}{} [{}]", self.message, self.code),
         }
     }
+}
+
+/// Escapes a key for a JSON Pointer (RFC 6901).
+pub fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
 }

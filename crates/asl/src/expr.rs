@@ -167,7 +167,7 @@ fn compile_at(value: &Value, pointer: &str, problems: &mut Vec<(String, String)>
         Value::Object(object) => {
             let members: Vec<(String, Dynamic)> = object
                 .iter()
-                .map(|(k, v)| (k.clone(), compile_at(v, &format!("{pointer}/{}", crate::parse::escape(k)), problems)))
+                .map(|(k, v)| (k.clone(), compile_at(v, &format!("{pointer}/{}", crate::diagnostic::escape(k)), problems)))
                 .collect();
             if members.iter().all(|(_, m)| m.is_literal()) {
                 Dynamic::Literal(value.clone())

@@ -5,7 +5,6 @@
 //! text with positions (`source`). This crate does no I/O and reads no clock, randomness or environment: whatever
 //! varies (the current time, random numbers) arrives as data through `Env`.
 
-mod diagnostic;
 mod env;
 mod failure;
 mod guard;
@@ -13,6 +12,7 @@ mod scope;
 mod suggest;
 
 pub mod choice;
+pub mod diagnostic;
 pub mod expr;
 pub mod intrinsics;
 pub mod model;

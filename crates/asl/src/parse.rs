@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use serde_json::{Map as Object, Value};
 
 use crate::choice;
+use crate::diagnostic::{INLINE_MAP_FIELD, MISSING_TARGET, SCHEMA, UNREACHABLE, escape};
 use crate::expr::{Dynamic, Expr};
 use crate::intrinsics::Call;
 use crate::model::*;
@@ -16,21 +17,6 @@ use crate::source;
 use crate::suggest::{closest, did_you_mean};
 use crate::template::Template;
 use crate::Diagnostic;
-
-/// AWS's code for a definition that breaks the schema.
-pub const SCHEMA: &str = "SCHEMA_VALIDATION_FAILED";
-/// AWS's code for a transition to a state that does not exist.
-pub const MISSING_TARGET: &str = "MISSING_TRANSITION_TARGET";
-/// A state that no transition reaches.
-pub const UNREACHABLE: &str = "UNREACHABLE_STATE";
-/// A feature Baton recognises but does not run yet.
-pub const UNSUPPORTED: &str = "UNSUPPORTED_FEATURE";
-/// A warning: a JSONata expression reads a variable that no state in scope assigns (AWS has no code for this).
-pub const UNASSIGNED: &str = "UNASSIGNED_VARIABLE";
-/// A warning: a distributed Map's field in an inline Map (AWS has no code for this).
-pub const INLINE_MAP_FIELD: &str = "INLINE_MAP_FIELD";
-/// The text is not JSON or YAML.
-pub const SYNTAX: &str = "INVALID_JSON_DESCRIPTION";
 
 /// Parses and validates definition text (JSON or YAML). Diagnostics carry line and column.
 pub fn parse(text: &str) -> Result<StateMachine, Vec<Diagnostic>> {
@@ -1313,11 +1299,6 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
 
 fn state_id(index: usize) -> StateId {
     StateId(u32::try_from(index).unwrap_or(u32::MAX))
-}
-
-/// Escapes a key for a JSON Pointer (RFC 6901).
-pub fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
 }
 
 fn kind(value: &Value) -> &'static str {

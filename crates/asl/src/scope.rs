@@ -17,8 +17,8 @@ use std::collections::BTreeSet;
 use serde_json::{Map as Object, Value};
 
 use crate::Diagnostic;
+use crate::diagnostic::{SCHEMA, UNASSIGNED, escape};
 use crate::expr::is_expression;
-use crate::parse::{SCHEMA, UNASSIGNED, escape};
 
 /// What the check found: errors (JSONPath references) and warnings (JSONata references).
 #[derive(Default)]

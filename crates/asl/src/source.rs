@@ -30,7 +30,7 @@ use serde_saphyr::MessageFormatter as _;
 use serde_saphyr::granit_parser::{Event, Parser};
 
 use crate::Diagnostic;
-use crate::parse::{SYNTAX, escape};
+use crate::diagnostic::{SYNTAX, escape};
 
 /// AWS's code for a definition that is empty.
 pub const EMPTY: &str = "MISSING_DESCRIPTION";

@@ -3,6 +3,7 @@
 mod backup;
 mod bench;
 mod graph;
+mod logging;
 mod run;
 mod serve;
 mod validate;
@@ -37,6 +38,10 @@ enum Command {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if let Err(err) = logging::init() {
+        eprintln!("error: {err:#}");
+        return ExitCode::from(2);
+    }
     let result = match args.command {
         Command::Run(args) => run::run(*args),
         Command::Serve(args) => serve::run(args),

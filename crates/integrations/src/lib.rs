@@ -11,6 +11,15 @@ mod ids;
 pub mod lambda;
 pub mod mock;
 
+/// Who invokes a task: the execution and its state. A local function's stderr is logged under their names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller<'a> {
+    /// The execution's ARN.
+    pub execution_arn: &'a str,
+    /// The name of the Task state.
+    pub state: &'a str,
+}
+
 /// A task failure as the task resource reports it: the error name and cause AWS would put in `TaskFailed`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskError {

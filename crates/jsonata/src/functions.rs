@@ -27,7 +27,7 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use crate::Host;
-use crate::expression::MAX_SEQUENCE_LENGTH;
+use crate::limits::MAX_SEQUENCE_LENGTH;
 
 /// Which of the functions this module provides an expression's text can reach, so that an evaluation registers
 /// only those (each registration allocates). A function is reachable only through `$name` written in the text: a

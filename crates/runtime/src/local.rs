@@ -61,7 +61,7 @@ pub fn run(machine: Arc<StateMachine>, info: ExecutionInfo, input: Value, mut op
     }
     let watchdog = (options.max_evaluation_ms > 0 && execution.uses_jsonata())
         .then(|| Watchdog::start(execution.guard().watch(), Duration::from_millis(options.max_evaluation_ms)));
-    let mut driver = Driver::new(options.clock, options.resources.clone());
+    let mut driver = Driver::new(options.clock, options.resources.clone(), execution.info().execution_arn.clone());
     let mut commands = execution.apply(Trigger::Start { input, now: driver.now() });
     let mut progress = Progress::default();
     let mut seen = 0;
@@ -154,6 +154,8 @@ struct Driver {
     /// Milliseconds the virtual clock is ahead of the wall clock.
     skipped: i64,
     resources: Arc<Resources>,
+    /// The execution's ARN, which local functions log under.
+    execution_arn: Arc<str>,
     timers: BTreeSet<(i64, TimerId)>,
     timer_at: HashMap<TimerId, i64>,
     ready: VecDeque<(TaskId, Result<Value, Failure>)>,
@@ -165,12 +167,13 @@ struct Driver {
 }
 
 impl Driver {
-    fn new(clock: Clock, resources: Arc<Resources>) -> Driver {
+    fn new(clock: Clock, resources: Arc<Resources>, execution_arn: String) -> Driver {
         let (sender, receiver) = mpsc::channel();
         Driver {
             clock,
             skipped: 0,
             resources,
+            execution_arn: Arc::from(execution_arn),
             timers: BTreeSet::new(),
             timer_at: HashMap::new(),
             ready: VecDeque::new(),
@@ -213,9 +216,9 @@ impl Driver {
                         Answer::Function => {
                             self.in_flight += 1;
                             let sender = self.sender.clone();
-                            let resources = self.resources.clone();
+                            let (resources, arn) = (self.resources.clone(), self.execution_arn.clone());
                             std::thread::spawn(move || {
-                                let outcome = resources.invoke(&request.resource, &request.parameters);
+                                let outcome = resources.invoke(&arn, &request);
                                 // The receiver lives as long as the run; a send can only fail after it ended.
                                 let _ = sender.send((request.task, outcome));
                             });

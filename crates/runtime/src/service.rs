@@ -706,7 +706,7 @@ impl Service {
             Err(panic) => {
                 // A bug in the engine: the execution exists, failed, and says why.
                 let message = actor::panic_message(&panic);
-                tracing::error!(execution = %arn, panic = %message, "the engine panicked starting an execution");
+                tracing::error!(execution_arn = %arn, panic = %message, "the engine panicked starting an execution");
                 let cause = format!("Baton internal error: {message}");
                 (actor::fail_step(&arn, 0, now, &cause, &mut digest), Vec::new())
             }
@@ -858,7 +858,7 @@ impl Service {
         let commands = match applied {
             Ok(commands) => commands,
             Err(message) => {
-                tracing::error!(execution = %arn, panic = %message, "the engine panicked redriving an execution");
+                tracing::error!(execution_arn = %arn, panic = %message, "the engine panicked redriving an execution");
                 return Err(Error::Internal(format!("Baton internal error redriving {arn}: {message}")));
             }
         };

@@ -18,11 +18,8 @@ use runtime::service::Service;
 
 use crate::actions::{execution, history, map_run, redrive, state_machine, tagging, task, test_state, validation, versions};
 use crate::error::ApiError;
+use crate::limits::BODY_LIMIT;
 use crate::{console, home};
-
-/// The largest request body accepted, in bytes. AWS caps requests at 1 MB; a definition may be 1 MiB of characters,
-/// which JSON escaping can make several times longer, so the cap here is generous. Larger bodies get HTTP 413.
-pub const BODY_LIMIT: usize = 8 * 1024 * 1024;
 
 /// The API, the home page and the console over `service`.
 pub fn router(service: Service) -> Router {

@@ -139,6 +139,61 @@ fn example_rejects_an_unknown_sku_after_retries() {
     assert_eq!(result, json!({"status": "FAILED", "error": "Order.Rejected", "cause": "Order B-7 cannot be priced"}));
 }
 
+/// A local function's stderr: each line logged on Baton's stderr with the execution and state, and the last of it
+/// in a failure's cause. `BATON_LOG=off` silences the log, and a value that does not parse stops the command.
+#[test]
+fn function_stderr_goes_to_the_log_and_its_tail_to_the_cause() {
+    let functions = write("noisy.toml", "[functions.noisy]\ncommand = [\"sh\", \"-c\", \"echo computing >&2; echo no disk >&2; exit 2\"]\n");
+    let definition = write(
+        "noisy.json",
+        r#"{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:noisy","End":true}}}"#,
+    );
+    let run = |log: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_baton"));
+        command.args(["run", definition.to_str().expect("utf-8 path"), "--json", "--name", "jobs"]);
+        command.args(["--functions", functions.to_str().expect("utf-8 path")]);
+        command.env_remove("BATON_LOG");
+        if let Some(log) = log {
+            command.env("BATON_LOG", log);
+        }
+        command.output().expect("run baton")
+    };
+    let output = run(None);
+    assert!(output.status.success(), "baton failed: {}", String::from_utf8_lossy(&output.stderr));
+    let result: Value = serde_json::from_slice(&output.stdout).expect("json on stdout");
+    assert_eq!(result["error"], "Runtime.ExitError");
+    let cause: Value = serde_json::from_str(result["cause"].as_str().unwrap_or_default()).expect("JSON cause");
+    assert_eq!(cause["stderr"], "computing\nno disk");
+    let log = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = log.lines().filter(|line| line.contains(" INFO ")).collect();
+    assert_eq!(lines.len(), 2, "{log}");
+    for (line, message) in lines.iter().zip(["computing", "no disk"]) {
+        assert!(line.contains(&format!(": {message} ")), "{line}");
+        assert!(line.contains(" execution_arn=arn:aws:states:us-east-1:123456789012:execution:jobs:"), "{line}");
+        assert!(line.contains(" state=Work function=noisy"), "{line}");
+    }
+
+    let quiet = run(Some("off"));
+    assert!(quiet.status.success());
+    assert_eq!(String::from_utf8_lossy(&quiet.stderr), "");
+
+    let bad = run(Some("integrations=loud"));
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).starts_with("error: invalid BATON_LOG `integrations=loud`: "));
+}
+
+/// The README's functions file, which lists every option, is a valid functions file.
+#[test]
+fn readme_functions_file_is_valid() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).expect("README.md");
+    let toml = readme.split("```toml\n").nth(1).and_then(|rest| rest.split("```").next()).expect("a toml block in the README");
+    assert!(toml.contains("command =") && toml.contains("url =") && toml.contains("env =") && toml.contains("cwd ="));
+    let functions = write("readme-functions.toml", toml);
+    let definition = write("readme-pass.json", r#"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#);
+    let output = baton(&["run", definition.to_str().expect("utf-8 path"), "--functions", functions.to_str().expect("utf-8 path")]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+}
+
 /// An HTTP Task against a server the test starts: the first call answers 503, the Retry on
 /// `States.Http.StatusCode.503` calls again, and the second answer is the task's result.
 #[test]

@@ -198,7 +198,7 @@ impl Actor {
             Err(error) => {
                 // Not a panic of the engine (those are caught per fold): the execution stays as last committed and
                 // is adopted again.
-                tracing::error!(execution = %arn, %error, "the fold of an execution failed; it resumes from its last step");
+                tracing::error!(execution_arn = %arn, %error, "the fold of an execution failed; it resumes from its last step");
                 inner.forget(&arn);
                 inner.note_orphan();
                 None
@@ -322,7 +322,7 @@ impl Actor {
             Err(panic) => {
                 // A bug in the engine: fail this execution, keep serving the others.
                 let message = panic_message(&panic);
-                tracing::error!(execution = %self.record.arn, panic = %message, "the engine panicked; the execution fails");
+                tracing::error!(execution_arn = %self.record.arn, panic = %message, "the engine panicked; the execution fails");
                 let cause = format!("Baton internal error: {message}");
                 steps.push((fail_step(&self.record.arn, before, now(), &cause, &mut self.digest), Vec::new()));
                 self.broken = true;
@@ -350,7 +350,7 @@ impl Actor {
             if let Err(error) = self.inner.store.append(appends).await {
                 // The steps are not durable, so their effects must not happen and nobody is told they happened. The
                 // execution stays RUNNING in the store and is adopted again once the store takes writes.
-                tracing::error!(execution = %self.record.arn, %error, "cannot commit a step; the execution waits for the store");
+                tracing::error!(execution_arn = %self.record.arn, %error, "cannot commit a step; the execution waits for the store");
                 for ack in acks {
                     let _ = ack.send(Err(Error::Internal(format!("cannot commit the change: {error}"))));
                 }
@@ -395,7 +395,7 @@ impl Actor {
                 true
             }
             Err(error) => {
-                tracing::error!(execution = %self.record.arn, %error, "cannot rebuild an interrupted execution");
+                tracing::error!(execution_arn = %self.record.arn, %error, "cannot rebuild an interrupted execution");
                 self.abandon();
                 self.inner.note_orphan();
                 false
@@ -434,9 +434,9 @@ impl Actor {
                             let _ = sender.send(Message::Task(request.task, outcome));
                         }
                         Answer::Function => {
-                            let resources = self.resources.clone();
+                            let (resources, arn) = (self.resources.clone(), self.record.arn.clone());
                             tokio::task::spawn_blocking(move || {
-                                let outcome = resources.invoke(&request.resource, &request.parameters);
+                                let outcome = resources.invoke(&arn, &request);
                                 let _ = sender.send(Message::Task(request.task, outcome));
                             });
                         }
@@ -501,9 +501,9 @@ impl Actor {
             return;
         }
         if integrations::lambda::is_lambda(&request.resource) || integrations::http::is_http(&request.resource) {
-            let resources = self.resources.clone();
+            let (resources, arn) = (self.resources.clone(), self.record.arn.clone());
             tokio::task::spawn_blocking(move || {
-                let _ = sender.send(Message::Submitted(request.task, resources.invoke(&request.resource, &request.parameters)));
+                let _ = sender.send(Message::Submitted(request.task, resources.invoke(&arn, &request)));
             });
             return;
         }

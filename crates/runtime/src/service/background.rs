@@ -53,7 +53,7 @@ async fn watchdog(inner: Weak<Inner>, limit_ms: u64) {
                 _ => now,
             };
             if now.duration_since(since) >= limit {
-                tracing::warn!(execution = %arn, limit_ms, "a JSONata evaluation ran past its time limit and is cut off");
+                tracing::warn!(execution_arn = %arn, limit_ms, "a JSONata evaluation ran past its time limit and is cut off");
                 watch.expire(generation);
             } else {
                 still.insert(arn, (generation, since));

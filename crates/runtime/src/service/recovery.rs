@@ -173,7 +173,7 @@ impl Service {
                 record.engine_version,
                 engine::REPLAY_VERSION
             );
-            tracing::warn!(execution = %arn, "not resuming an execution: {why}");
+            tracing::warn!(execution_arn = %arn, "not resuming an execution: {why}");
             lock(&self.inner.quarantined).insert(arn, why);
             return None;
         }
@@ -198,10 +198,10 @@ impl Service {
             Ok(rebuilt) => rebuilt,
             Err(error) => {
                 let cause = format!("Baton cannot resume this execution: {error}");
-                tracing::error!(execution = %arn, "{cause}");
+                tracing::error!(execution_arn = %arn, "{cause}");
                 let fail = actor::fail_step(&arn, last_event, now(), &cause, &mut digest.unwrap_or(0));
                 if let Err(error) = self.inner.store.append(vec![fail]).await {
-                    tracing::error!(execution = %arn, %error, "cannot record that the execution failed; trying again later");
+                    tracing::error!(execution_arn = %arn, %error, "cannot record that the execution failed; trying again later");
                     self.inner.note_orphan();
                 }
                 return None;
@@ -211,7 +211,7 @@ impl Service {
         let resources = match self.resources(&machine_name, None) {
             Ok(resources) => resources,
             Err(error) => {
-                tracing::error!(execution = %arn, %error, "cannot resume an execution");
+                tracing::error!(execution_arn = %arn, %error, "cannot resume an execution");
                 return None;
             }
         };

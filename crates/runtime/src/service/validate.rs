@@ -88,7 +88,7 @@ fn validate(request: &ValidateDefinition) -> Validation {
 }
 
 fn diagnostic(d: asl::Diagnostic) -> ValidationDiagnostic {
-    let syntax = d.code == asl::parse::SYNTAX || d.code == asl::source::EMPTY;
+    let syntax = d.code == asl::diagnostic::SYNTAX || d.code == asl::source::EMPTY;
     let location = match (syntax, d.pointer.is_empty()) {
         (true, _) => None,
         (false, true) => Some("/".to_owned()),
