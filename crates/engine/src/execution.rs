@@ -625,6 +625,10 @@ impl Execution {
         let machine = self.machine.clone();
         let frame = self.frame_mut(fid);
         let state = machine.workflow(frame.workflow).state(frame.state);
+        #[cfg(feature = "failpoints")]
+        if state.name.starts_with("BatonPanic") {
+            panic!("failpoint: entering {}", state.name);
+        }
         let input = frame.input.to_string();
         let id = self.emit(fid, EventDetails::StateEntered { state_type: state.kind.type_name(), name: state.name.clone(), input });
         let now = self.now;
