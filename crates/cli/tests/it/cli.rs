@@ -55,6 +55,24 @@ fn wait_is_skipped_with_virtual_time() {
     assert!(started.elapsed().as_secs() < 60, "a one-hour wait must not really wait");
 }
 
+/// `baton run` cuts off a JSONata evaluation that never ends: the state fails within `--max-evaluation-ms`, and a
+/// Catch of the Parallel around it runs.
+#[test]
+fn a_never_ending_evaluation_fails_within_the_limit() {
+    let definition = r#"{"QueryLanguage": "JSONata", "StartAt": "Guarded", "States": {
+        "Guarded": {"Type": "Parallel", "End": true,
+            "Branches": [{"StartAt": "Spin", "States": {
+                "Spin": {"Type": "Pass", "Output": "{% ($f := function($n){ $f($n + 1) }; $f(0)) %}", "End": true}}}],
+            "Catch": [{"ErrorEquals": ["States.QueryEvaluationError"], "Next": "Caught"}]},
+        "Caught": {"Type": "Pass", "End": true}}}"#;
+    let started = std::time::Instant::now();
+    let result = run_json(definition, "{}", &["--max-evaluation-ms", "300"]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "took {:?}", started.elapsed());
+    assert_eq!(result["status"], "SUCCEEDED", "{result}");
+    assert_eq!(result["output"]["Error"], "States.QueryEvaluationError", "{result}");
+    assert!(result["output"]["Cause"].as_str().unwrap_or_default().contains("exceeded its time limit"), "{result}");
+}
+
 #[test]
 fn invalid_definition_lists_every_problem() {
     let file = write("invalid.json", "{\n  \"StartAt\": \"Nope\",\n  \"States\": {\n    \"A\": {\"Type\": \"Pass\", \"Next\": \"B\"}\n  }\n}\n");

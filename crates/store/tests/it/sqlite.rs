@@ -227,3 +227,23 @@ async fn an_unwritable_directory_is_refused() {
     let message = opened.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(message.contains("cannot be written") && message.contains("data"), "{message}");
 }
+
+/// When writes stop, the writer folds the WAL into the database file: a reader of the file alone (`immutable=1`
+/// ignores the WAL) sees what was committed, without waiting for SQLite's own threshold of thousands of pages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_writer_checkpoints_the_wal() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Sqlite::open(dir.path()).unwrap();
+    store.create_state_machine(machine("kept")).await.unwrap();
+    let uri = format!("file:{}?immutable=1", dir.path().join(FILE_NAME).display());
+    let count = || -> i64 {
+        let file_only = Connection::open_with_flags(&uri, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI)
+            .unwrap();
+        file_only.query_row("SELECT count(*) FROM state_machines", [], |row| row.get(0)).unwrap_or(0)
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while count() != 1 {
+        assert!(std::time::Instant::now() < deadline, "the WAL was not checkpointed");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
