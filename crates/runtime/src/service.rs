@@ -9,6 +9,7 @@ mod activities;
 mod actor;
 pub(crate) mod callbacks;
 mod children;
+mod encryption;
 mod express;
 mod map_runs;
 mod names;
@@ -36,6 +37,7 @@ use actor::{Actor, Live, Message};
 use callbacks::{Callbacks, Closed, Token};
 use express::Express;
 
+pub use encryption::{Encryption, EncryptionType};
 pub use map_runs::{MapRun, MapRunCounts, MapRunInfo, MapRunStatus, UpdateMapRun};
 pub use tags::MAX_TAGS;
 pub use versions::{CreateAlias, PublishOptions, UpdateAlias};
@@ -69,6 +71,7 @@ pub struct CreateStateMachine {
     pub logging_configuration: Option<String>,
     pub tracing_configuration: Option<String>,
     pub tags: Vec<(String, String)>,
+    pub encryption: Option<Encryption>,
 }
 
 /// `UpdateStateMachine`: what is `Some` changes.
@@ -79,6 +82,7 @@ pub struct UpdateStateMachine {
     pub role_arn: Option<String>,
     pub logging_configuration: Option<String>,
     pub tracing_configuration: Option<String>,
+    pub encryption: Option<Encryption>,
 }
 
 /// `StartExecution` and `StartSyncExecution`. `state_machine_arn` may end in `#TestCase` to pick mocks.
@@ -153,6 +157,10 @@ pub enum Error {
     #[error("{0}")]
     ConflictException(String),
     #[error("{0}")]
+    InvalidEncryptionConfiguration(String),
+    #[error("{0}")]
+    ActivityAlreadyExists(String),
+    #[error("{0}")]
     Internal(String),
 }
 
@@ -180,6 +188,8 @@ impl Error {
             Error::ResourceNotFound(_) => "ResourceNotFound",
             Error::TooManyTags(_) => "TooManyTags",
             Error::ConflictException(_) => "ConflictException",
+            Error::InvalidEncryptionConfiguration(_) => "InvalidEncryptionConfiguration",
+            Error::ActivityAlreadyExists(_) => "ActivityAlreadyExists",
             Error::Internal(_) => "InternalFailure",
         }
     }
@@ -250,11 +260,16 @@ impl Service {
     pub async fn create_state_machine(&self, request: CreateStateMachine) -> Result<StateMachine, Error> {
         names::check_name(&request.name)?;
         self.machine(&request.definition)?;
+        let encryption = encryption::kept(request.encryption.as_ref())?;
         let arn = format!("arn:aws:states:{}:{}:stateMachine:{}", self.region(), self.account_id(), request.name);
         let kind = request.kind.unwrap_or(Kind::Standard);
         if let Some(existing) = self.inner.store.state_machine(&arn).await.map_err(internal)? {
             // CreateStateMachine is idempotent for an identical request.
-            if existing.definition == request.definition && existing.role_arn == request.role_arn && existing.kind == kind {
+            if existing.definition == request.definition
+                && existing.role_arn == request.role_arn
+                && existing.kind == kind
+                && existing.encryption_configuration == encryption
+            {
                 return Ok(existing);
             }
             return Err(Error::StateMachineAlreadyExists(format!("State Machine Already Exists: '{arn}'")));
@@ -273,6 +288,7 @@ impl Service {
             created: now,
             updated: now,
             tags: request.tags,
+            encryption_configuration: encryption,
         };
         match self.inner.store.create_state_machine(machine.clone()).await {
             Ok(()) => Ok(machine),
@@ -299,13 +315,18 @@ impl Service {
             && request.role_arn.is_none()
             && request.logging_configuration.is_none()
             && request.tracing_configuration.is_none()
+            && request.encryption.is_none()
         {
             return Err(Error::ValidationException(
-                "Either the definition, the roleArn, the loggingConfiguration or the tracingConfiguration must be specified"
+                "Either the definition, the roleArn, the loggingConfiguration, the encryptionConfiguration or the \
+                 tracingConfiguration must be specified"
                     .to_owned(),
             ));
         }
         let unchanged = machine.clone();
+        if request.encryption.is_some() {
+            machine.encryption_configuration = encryption::kept(request.encryption.as_ref())?;
+        }
         if let Some(definition) = request.definition {
             self.machine(&definition)?;
             machine.definition = definition;
@@ -468,6 +489,7 @@ impl Service {
                 created: execution.start,
                 updated: execution.start,
                 tags: Vec::new(),
+                encryption_configuration: None,
             },
         };
         machine.definition = execution.definition;

@@ -34,6 +34,8 @@ pub struct StateMachine {
     pub updated: i64,
     /// Tags as (key, value), in insertion order.
     pub tags: Vec<(String, String)>,
+    /// `encryptionConfiguration` as the service keeps it (JSON text); `None` when none was given.
+    pub encryption_configuration: Option<String>,
 }
 
 /// How an execution ended, or that it runs.
@@ -132,6 +134,8 @@ pub struct Activity {
     pub created: i64,
     /// Tags as (key, value), in insertion order.
     pub tags: Vec<(String, String)>,
+    /// `encryptionConfiguration` as the service keeps it (JSON text); `None` when none was given.
+    pub encryption_configuration: Option<String>,
 }
 
 /// One history event as stored: its id and its wire JSON (`HistoryEvent::to_json`, as text).
@@ -218,7 +222,8 @@ pub enum Error {
 /// steps in one transaction (group commit) and returns only once they are durable.
 pub trait Store: Send + Sync + 'static {
     fn create_state_machine(&self, machine: StateMachine) -> impl Future<Output = Result<(), Error>> + Send;
-    /// Replaces the definition, role, logging, tracing and description, and sets a new revision id and update time.
+    /// Replaces the definition, role, logging, tracing, encryption and description, and sets a new revision id and
+    /// update time.
     fn update_state_machine(&self, machine: StateMachine) -> impl Future<Output = Result<(), Error>> + Send;
     /// Deletes a state machine with its versions and aliases (its executions stay).
     fn delete_state_machine(&self, arn: &str) -> impl Future<Output = Result<(), Error>> + Send;

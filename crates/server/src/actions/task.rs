@@ -7,6 +7,7 @@ use axum::extract::State;
 
 use runtime::service::{Activity, Service};
 
+use crate::actions::state_machine::{self, tags};
 use crate::convert;
 use crate::error::ApiError;
 use crate::extract::AwsJson;
@@ -46,15 +47,16 @@ pub(crate) async fn create_activity(
     AwsJson(input): AwsJson<api::CreateActivityInput>,
 ) -> Result<AwsJson<api::CreateActivityOutput>, ApiError> {
     let tags = input.tags.unwrap_or_default().into_iter().filter_map(|t| Some((t.key?, t.value.unwrap_or_default()))).collect();
-    let activity = service.create_activity(&input.name, tags).await?;
+    let encryption = convert::encryption_request(input.encryption_configuration.as_ref())?;
+    let activity = service.create_activity(&input.name, tags, encryption.as_ref()).await?;
     Ok(AwsJson(api::CreateActivityOutput { activity_arn: activity.arn, creation_date: convert::seconds(activity.created) }))
 }
 
 pub(crate) async fn describe_activity(
     State(service): State<Service>,
     AwsJson(input): AwsJson<api::ActivityArnInput>,
-) -> Result<AwsJson<api::ActivityListItem>, ApiError> {
-    Ok(AwsJson(item(service.describe_activity(&input.activity_arn).await?)))
+) -> Result<AwsJson<api::DescribeActivityOutput>, ApiError> {
+    Ok(AwsJson(convert::described_activity(service.describe_activity(&input.activity_arn).await?)))
 }
 
 pub(crate) async fn delete_activity(
@@ -127,6 +129,8 @@ impl Shape for api::CreateActivityInput {
     fn validate(&self) -> Result<(), ApiError> {
         let mut v = Violations::default();
         v.length("name", Some(&self.name), 1, limits::NAME, Length::Chars);
+        tags(&mut v, self.tags.as_deref());
+        state_machine::encryption(&mut v, self.encryption_configuration.as_ref());
         v.finish()
     }
 }

@@ -7,6 +7,7 @@
 
 mod actions;
 mod console;
+mod encryption;
 mod map_runs;
 mod props;
 mod requests;
@@ -104,6 +105,20 @@ impl Api {
             .body(Body::from(body.to_owned()))
             .expect("a valid request");
         self.send(request).await
+    }
+
+    /// Calls `action` and expects HTTP 200; returns the body.
+    async fn ok(&self, action: &str, body: Value) -> Value {
+        let reply = self.call(action, &body.to_string()).await;
+        assert_eq!(reply.status, StatusCode::OK, "{action}: {reply:?}");
+        reply.body
+    }
+
+    /// Calls `action` and expects the AWS error `code`; returns its message.
+    async fn error(&self, action: &str, body: Value, code: &str) -> String {
+        let reply = self.call(action, &body.to_string()).await;
+        reply.assert_error(code);
+        reply.message().to_owned()
     }
 
     async fn send(&self, request: Request<Body>) -> Reply {

@@ -19,9 +19,9 @@ use crate::Error;
 use crate::sqlite::{Location, backend, db};
 
 /// The schema version this build writes: the number of migrations.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
-const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2, V3, V4];
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2, V3, V4, V5];
 
 const V1: &str = "
 CREATE TABLE state_machines (
@@ -130,6 +130,12 @@ CREATE TABLE activities (
 const V4: &str = "
 ALTER TABLE executions ADD COLUMN redrive_count INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE executions ADD COLUMN redrive_date INTEGER;
+";
+
+/// The `encryptionConfiguration` of state machines and activities (JSON text, as the service gives it).
+const V5: &str = "
+ALTER TABLE state_machines ADD COLUMN encryption_configuration TEXT;
+ALTER TABLE activities ADD COLUMN encryption_configuration TEXT;
 ";
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

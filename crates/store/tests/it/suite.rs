@@ -14,6 +14,7 @@ pub(crate) async fn state_machine_lifecycle(store: &impl Store) {
     changed.role_arn = "arn:aws:iam::123456789012:role/other".to_owned();
     changed.logging_configuration = None;
     changed.tracing_configuration = Some(r#"{"enabled":true}"#.to_owned());
+    changed.encryption_configuration = Some(r#"{"type":"CUSTOMER_MANAGED_KMS_KEY","kmsKeyId":"k"}"#.to_owned());
     changed.description = None;
     changed.revision_id = "r2".to_owned();
     changed.updated = m.updated + 5;
@@ -703,6 +704,7 @@ fn activity(name: &str) -> Activity {
         name: name.to_owned(),
         created: 1_700_000_000_000,
         tags: vec![("team".to_owned(), "ops".to_owned())],
+        encryption_configuration: Some(r#"{"type":"AWS_OWNED_KEY"}"#.to_owned()),
     }
 }
 
@@ -714,6 +716,7 @@ pub(crate) async fn activities_lifecycle(store: &impl Store) {
     let mut other = a.clone();
     other.created = 5;
     other.tags = Vec::new();
+    other.encryption_configuration = None;
     let r = store.create_activity(other).await;
     assert!(matches!(&r, Err(Error::AlreadyExists(arn)) if *arn == a.arn), "{r:?}");
     assert_eq!(store.activity(&a.arn).await.unwrap(), Some(a.clone()));
