@@ -102,17 +102,20 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let execution_name = args.execution_name.clone().unwrap_or_else(generated_name);
     let express = args.workflow_type == "EXPRESS";
     // Express executions have their own ARN form: `…:express:<machine>:<name>:<id>`.
+    // ARNs name the region's partition (`aws-cn` for `cn-*`, …).
+    let partition = runtime::partition(&args.region);
+    let states = format!("arn:{partition}:states:{}:{}", args.region, args.account_id);
     let execution_arn = if express {
-        format!("arn:aws:states:{}:{}:express:{name}:{execution_name}:{}", args.region, args.account_id, generated_name())
+        format!("{states}:express:{name}:{execution_name}:{}", generated_name())
     } else {
-        format!("arn:aws:states:{}:{}:execution:{name}:{execution_name}", args.region, args.account_id)
+        format!("{states}:execution:{name}:{execution_name}")
     };
     let info = ExecutionInfo {
         execution_arn,
-        state_machine_arn: format!("arn:aws:states:{}:{}:stateMachine:{name}", args.region, args.account_id),
+        state_machine_arn: format!("{states}:stateMachine:{name}"),
         state_machine_name: name,
         name: execution_name,
-        role_arn: format!("arn:aws:iam::{}:role/baton", args.account_id),
+        role_arn: format!("arn:{partition}:iam::{}:role/baton", args.account_id),
         region: args.region.clone(),
         express,
         version_arn: None,

@@ -5,8 +5,10 @@
 //! wall clock or starts threads.
 
 pub mod local;
+mod partition;
 pub mod service;
 mod resources;
 
 pub use local::{Clock, Options, Progress, run};
+pub use partition::partition;
 pub use resources::Resources;

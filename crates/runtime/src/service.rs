@@ -252,6 +252,11 @@ impl Service {
         &self.inner.config.account_id
     }
 
+    /// The ARN of a Step Functions resource of this server: `arn:<partition>:states:<region>:<account>:<resource>`.
+    pub(crate) fn arn(&self, resource: &str) -> String {
+        format!("arn:{}:states:{}:{}:{resource}", crate::partition(self.region()), self.region(), self.account_id())
+    }
+
     /// How many executions are running in this process.
     pub fn running_count(&self) -> usize {
         lock(&self.inner.live).len()
@@ -261,7 +266,7 @@ impl Service {
         names::check_name(&request.name)?;
         self.machine(&request.definition)?;
         let encryption = encryption::kept(request.encryption.as_ref())?;
-        let arn = format!("arn:aws:states:{}:{}:stateMachine:{}", self.region(), self.account_id(), request.name);
+        let arn = self.arn(&format!("stateMachine:{}", request.name));
         let kind = request.kind.unwrap_or(Kind::Standard);
         if let Some(existing) = self.inner.store.state_machine(&arn).await.map_err(internal)? {
             // CreateStateMachine is idempotent for an identical request.
@@ -598,9 +603,9 @@ impl Service {
         let input: Value = serde_json::from_str(&input_text)
             .map_err(|e| Error::InvalidExecutionInput(format!("Invalid State Machine Execution Input: '{e}'")))?;
         let arn = if express {
-            format!("arn:aws:states:{}:{}:express:{}:{name}:{}", self.region(), self.account_id(), machine.name, names::uuid())
+            self.arn(&format!("express:{}:{name}:{}", machine.name, names::uuid()))
         } else {
-            format!("arn:aws:states:{}:{}:execution:{}:{name}", self.region(), self.account_id(), machine.name)
+            self.arn(&format!("execution:{}:{name}", machine.name))
         };
         if !express && let Some(existing) = self.inner.store.execution(&arn).await.map_err(internal)? {
             // StartExecution is idempotent for the same name and input while the execution runs.

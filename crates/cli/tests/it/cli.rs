@@ -203,3 +203,18 @@ fn graph_of_an_invalid_definition_lists_problems_and_exits_2() {
     assert!(output.stdout.is_empty());
     assert!(String::from_utf8_lossy(&output.stderr).contains("/StartAt"));
 }
+
+/// `--region` picks the partition of every ARN the Context object shows.
+#[test]
+fn arns_name_the_regions_partition() {
+    let definition = r#"{"StartAt":"C","States":{"C":{"Type":"Pass","Parameters":{"id.$":"$$.Execution.Id","machine.$":"$$.StateMachine.Id","role.$":"$$.Execution.RoleArn"},"End":true}}}"#;
+    let result = run_json(definition, "{}", &["--region", "us-gov-east-1", "--name", "M", "--execution-name", "e"]);
+    assert_eq!(
+        result["output"],
+        json!({
+            "id": "arn:aws-us-gov:states:us-gov-east-1:123456789012:execution:M:e",
+            "machine": "arn:aws-us-gov:states:us-gov-east-1:123456789012:stateMachine:M",
+            "role": "arn:aws-us-gov:iam::123456789012:role/baton",
+        })
+    );
+}

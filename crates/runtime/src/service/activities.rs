@@ -44,7 +44,7 @@ impl Service {
     ) -> Result<Activity, Error> {
         names::check_name(name)?;
         let encryption_configuration = encryption::kept(encryption)?;
-        let arn = format!("arn:aws:states:{}:{}:activity:{name}", self.region(), self.account_id());
+        let arn = self.arn(&format!("activity:{name}"));
         let activity = Activity { arn, name: name.to_owned(), created: now(), tags, encryption_configuration };
         for _ in 0..CREATE_ATTEMPTS {
             match self.inner.store.create_activity(activity.clone()).await {

@@ -9,6 +9,7 @@ mod actions;
 mod console;
 mod encryption;
 mod map_runs;
+mod partitions;
 mod props;
 mod requests;
 mod routing;
@@ -73,8 +74,12 @@ impl Reply {
 }
 
 async fn service(dir: &TempDir) -> Service {
+    service_in(dir, "us-east-1").await
+}
+
+async fn service_in(dir: &TempDir, region: &str) -> Service {
     let config = Config {
-        region: "us-east-1".to_owned(),
+        region: region.to_owned(),
         account_id: "123456789012".to_owned(),
         data_dir: dir.path().to_owned(),
         limits: engine::Limits::default(),
@@ -88,9 +93,14 @@ async fn service(dir: &TempDir) -> Service {
 }
 
 async fn api() -> Api {
+    api_in("us-east-1").await
+}
+
+/// A router over a service whose ARNs name `region`.
+async fn api_in(region: &str) -> Api {
     let dir = tempfile::tempdir().expect("a temporary directory");
     Api {
-        router: server::router(service(&dir).await),
+        router: server::router(service_in(&dir, region).await),
         _dir: dir,
     }
 }
