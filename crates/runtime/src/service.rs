@@ -315,6 +315,11 @@ impl Service {
     }
 
     pub async fn update_state_machine(&self, request: UpdateStateMachine) -> Result<StateMachine, Error> {
+        self.update(request, Revision::IfChanged).await
+    }
+
+    /// UpdateStateMachine; `revision` says whether an update that changes nothing makes a new revision.
+    pub(crate) async fn update(&self, request: UpdateStateMachine, revision: Revision) -> Result<StateMachine, Error> {
         let mut machine = self.describe_state_machine(&request.arn).await?;
         if request.definition.is_none()
             && request.role_arn.is_none()
@@ -345,8 +350,8 @@ impl Service {
         if request.tracing_configuration.is_some() {
             machine.tracing_configuration = request.tracing_configuration;
         }
-        // AWS keeps the revision (and publishes no new version) when an update changes nothing.
-        if machine == unchanged {
+        // AWS keeps the revision when an update changes nothing, unless it publishes (`Revision::Always`).
+        if machine == unchanged && revision == Revision::IfChanged {
             return Ok(machine);
         }
         machine.revision_id = names::uuid();
@@ -852,6 +857,16 @@ impl Service {
         resources.mocks = Some(mocks);
         Ok(Arc::new(resources))
     }
+}
+
+/// Whether an UpdateStateMachine that changes nothing makes a new revision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Revision {
+    /// Only an update that changes something is a new revision.
+    IfChanged,
+    /// Every update is (one with `publish`: AWS publishes a new version for it even when nothing changed, and a
+    /// version snapshots a revision).
+    Always,
 }
 
 /// An execution rebuilt from its triggers.
