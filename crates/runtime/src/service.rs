@@ -29,7 +29,7 @@ use tokio::sync::{mpsc, watch};
 
 use engine::{Command, ExecutionInfo, TaskId, TaskRequest, TimerId, Trigger};
 use store::sqlite::Sqlite;
-use store::{Execution, Kind, Page, PageRequest, StateMachine, Status, Store};
+use store::{Execution, ExecutionFilter, Kind, Page, PageRequest, StateMachine, Status, Store};
 
 use crate::Resources;
 use activities::Activities;
@@ -433,11 +433,14 @@ impl Service {
             .ok_or_else(|| Error::ExecutionDoesNotExist(format!("Execution Does Not Exist: '{arn}'")))
     }
 
-    /// `ListExecutions` of a state machine, or of one of its versions or aliases (the executions started with it).
+    /// `ListExecutions` of a state machine, or of one of its versions or aliases (the executions started with it);
+    /// only those with `status` if given, and only those redriven (`Some(true)`) or never redriven (`Some(false)`)
+    /// if `redriven` is given (`redriveFilter`).
     pub async fn list_executions(
         &self,
         state_machine_arn: &str,
         status: Option<Status>,
+        redriven: Option<bool>,
         page: PageRequest,
     ) -> Result<Page<Execution>, Error> {
         let (machine_arn, started_with) = self.executions_target(state_machine_arn).await?;
@@ -445,7 +448,8 @@ impl Service {
         if machine.kind == Kind::Express {
             return Err(Error::StateMachineTypeNotSupported("This operation is not supported by this type of state machine".to_owned()));
         }
-        self.inner.store.list_executions(&machine_arn, started_with.as_deref(), status, page).await.map_err(paging)
+        let filter = ExecutionFilter { started_with, status, redriven };
+        self.inner.store.list_executions(&machine_arn, filter, page).await.map_err(paging)
     }
 
     /// History events as `GetExecutionHistory` returns them (wire JSON values).
@@ -876,7 +880,9 @@ struct Rebuilt {
     invocations: HashMap<String, u32>,
 }
 
-/// Leaves inputs and outputs out of history events, as `includeExecutionData: false` asks.
+/// Leaves inputs and outputs out of history events, as `includeExecutionData: false` asks. Their `inputDetails` and
+/// `outputDetails` stay as the model has them (`HistoryEventExecutionDataDetails`: only `truncated`). A task's
+/// `parameters` are left out too; the model has no `parametersDetails`, so nothing stands in for them.
 fn strip_data(event: &mut Value) {
     let Some(object) = event.as_object_mut() else { return };
     for (key, details) in object.iter_mut() {
@@ -884,11 +890,12 @@ fn strip_data(event: &mut Value) {
             continue;
         }
         if let Some(details) = details.as_object_mut() {
-            for field in ["input", "output", "parameters"] {
+            for field in ["input", "output"] {
                 if details.remove(field).is_some() {
-                    details.insert(format!("{field}Details"), serde_json::json!({"included": false}));
+                    details.entry(format!("{field}Details")).or_insert_with(|| serde_json::json!({"truncated": false}));
                 }
             }
+            details.remove("parameters");
         }
     }
 }

@@ -165,6 +165,17 @@ pub struct Append {
     pub ending: Option<Ending>,
 }
 
+/// Which executions of a state machine `list_executions` lists; the default lists them all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExecutionFilter {
+    /// Only those started with this version's or alias's ARN (as `Execution::version_arn` or `alias_arn` records it).
+    pub started_with: Option<String>,
+    /// Only those with this status.
+    pub status: Option<Status>,
+    /// Only those redriven at least once (`Some(true)`), or never (`Some(false)`).
+    pub redriven: Option<bool>,
+}
+
 /// A page request: at most `limit` items after the position `token` names.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PageRequest {
@@ -245,13 +256,11 @@ pub trait Store: Send + Sync + 'static {
     /// longer runs, `Conflict` unless each step's event ids continue the execution's stored ids (from 1, by 1).
     fn append(&self, steps: Vec<Append>) -> impl Future<Output = Result<(), Error>> + Send;
     fn execution(&self, arn: &str) -> impl Future<Output = Result<Option<Execution>, Error>> + Send;
-    /// Executions of a state machine, newest first; optionally only those started with `started_with` (a version's
-    /// or an alias's ARN, as `Execution::version_arn` or `alias_arn` records it) and only those with `status`.
+    /// Executions of a state machine that pass `filter`, newest first.
     fn list_executions(
         &self,
         state_machine_arn: &str,
-        started_with: Option<&str>,
-        status: Option<Status>,
+        filter: ExecutionFilter,
         page: PageRequest,
     ) -> impl Future<Output = Result<Page<Execution>, Error>> + Send;
     /// History events in id order (or reverse order).

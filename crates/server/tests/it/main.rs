@@ -8,6 +8,7 @@
 mod actions;
 mod console;
 mod encryption;
+mod executions;
 mod map_runs;
 mod partitions;
 mod props;
@@ -129,6 +130,18 @@ impl Api {
         let reply = self.call(action, &body.to_string()).await;
         reply.assert_error(code);
         reply.message().to_owned()
+    }
+
+    /// Waits for the execution `arn` to end; returns DescribeExecution.
+    async fn finished(&self, arn: &Value) -> Value {
+        for _ in 0..1000 {
+            let described = self.ok("DescribeExecution", serde_json::json!({"executionArn": arn})).await;
+            if described["status"] != "RUNNING" {
+                return described;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("{arn} did not finish");
     }
 
     async fn send(&self, request: Request<Body>) -> Reply {

@@ -1,10 +1,8 @@
 //! ARNs name the partition of the server's region, in the API and in the Context object.
 
-use std::time::Duration;
-
 use serde_json::{Value, json};
 
-use crate::{Api, api_in};
+use crate::api_in;
 
 /// A Pass state that returns the Context object's ARNs, then a distributed Map (whose Map Run ARN names the
 /// execution's partition too).
@@ -19,17 +17,6 @@ fn definition() -> String {
         }, "ResultPath": null, "End": true}
     }})
     .to_string()
-}
-
-async fn finished(api: &Api, arn: &Value) -> Value {
-    for _ in 0..500 {
-        let described = api.ok("DescribeExecution", json!({"executionArn": arn})).await;
-        if described["status"] != "RUNNING" {
-            return described;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("{arn} did not finish");
 }
 
 #[tokio::test]
@@ -49,7 +36,7 @@ async fn arns_name_the_regions_partition() {
             .ok("StartExecution", json!({"stateMachineArn": created["stateMachineArn"], "name": "e", "input": input}))
             .await;
         assert_eq!(started["executionArn"], json!(format!("{states}:execution:M:e")));
-        let described = finished(&api, &started["executionArn"]).await;
+        let described = api.finished(&started["executionArn"]).await;
         assert_eq!(described["status"], "SUCCEEDED", "{described}");
         let output: Value = serde_json::from_str(described["output"].as_str().unwrap()).unwrap();
         assert_eq!(

@@ -1,0 +1,75 @@
+//! ListExecutions' filters and GetExecutionHistory without execution data, on executions that ran.
+
+use serde_json::{Value, json};
+
+use crate::{Api, api};
+
+const ROLE: &str = "arn:aws:iam::123456789012:role/r";
+
+async fn start(api: &Api, machine: &Value, name: &str) -> Value {
+    let started = api.ok("StartExecution", json!({"stateMachineArn": machine, "name": name, "input": "{\"a\":1}"})).await;
+    api.finished(&started["executionArn"]).await;
+    started["executionArn"].clone()
+}
+
+async fn names(api: &Api, request: Value) -> Vec<String> {
+    let listed = api.ok("ListExecutions", request).await;
+    listed["executions"].as_array().into_iter().flatten().map(|e| e["name"].as_str().unwrap_or("").to_owned()).collect()
+}
+
+#[tokio::test]
+async fn list_executions_applies_the_redrive_filter() {
+    let api = api().await;
+    let definition = json!({"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E"}}}).to_string();
+    let machine = api.ok("CreateStateMachine", json!({"name": "M", "definition": definition, "roleArn": ROLE})).await;
+    let machine = machine["stateMachineArn"].clone();
+    let redriven = start(&api, &machine, "redriven").await;
+    start(&api, &machine, "never").await;
+    api.ok("RedriveExecution", json!({"executionArn": redriven})).await;
+    api.finished(&redriven).await;
+
+    let list = |filter: Option<&str>| {
+        let mut request = json!({"stateMachineArn": machine});
+        if let Some(filter) = filter {
+            request["redriveFilter"] = json!(filter);
+        }
+        request
+    };
+    assert_eq!(names(&api, list(Some("REDRIVEN"))).await, ["redriven"]);
+    assert_eq!(names(&api, list(Some("NOT_REDRIVEN"))).await, ["never"]);
+    assert_eq!(names(&api, list(None)).await, ["never", "redriven"]);
+    let mut both = list(Some("REDRIVEN"));
+    both["statusFilter"] = json!("SUCCEEDED");
+    assert_eq!(names(&api, both).await, Vec::<String>::new());
+    api.error("ListExecutions", list(Some("SOMETIMES")), "ValidationException").await;
+}
+
+#[tokio::test]
+async fn history_without_execution_data_has_the_models_details() {
+    let api = api().await;
+    let definition = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}).to_string();
+    let machine = api.ok("CreateStateMachine", json!({"name": "M", "definition": definition, "roleArn": ROLE})).await;
+    let arn = start(&api, &machine["stateMachineArn"], "e").await;
+    let full = api.ok("GetExecutionHistory", json!({"executionArn": arn})).await;
+    let bare = api.ok("GetExecutionHistory", json!({"executionArn": arn, "includeExecutionData": false})).await;
+    let details = |history: &Value| -> Vec<Value> {
+        history["events"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|event| event.as_object()?.iter().find(|(key, _)| key.ends_with("EventDetails")).map(|(_, v)| v.clone()))
+            .collect()
+    };
+    let (full, bare) = (details(&full), details(&bare));
+    assert_eq!(full.len(), 4, "{full:?}");
+    assert_eq!(
+        bare,
+        [
+            json!({"inputDetails": {"truncated": false}, "roleArn": ROLE}),
+            json!({"name": "P", "inputDetails": {"truncated": false}}),
+            json!({"name": "P", "outputDetails": {"truncated": false}}),
+            json!({"outputDetails": {"truncated": false}}),
+        ]
+    );
+    assert_eq!(full[1], json!({"name": "P", "input": "{\"a\":1}", "inputDetails": {"truncated": false}}));
+}
