@@ -218,3 +218,22 @@ fn arns_name_the_regions_partition() {
         })
     );
 }
+
+/// An execution input over `--max-payload-bytes` is refused as the execution's input (exit 2, as an input AWS's
+/// StartExecution refuses), not blamed on the first state that passes it on.
+#[test]
+fn an_oversized_input_is_refused_as_the_execution_input() {
+    let file = write("oversized.json", r#"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"End":true}}}"#);
+    let path = file.to_str().expect("utf-8 path");
+    let input = r#"{"a":"xxxxxxxxxxxxxxxxxxxx"}"#;
+    let output = baton(&["run", path, "--json", "--virtual-time", "--max-payload-bytes", "10", "--input", input]);
+    assert_eq!(output.status.code(), Some(2), "{}", String::from_utf8_lossy(&output.stdout));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("execution input is 28 bytes, more than the maximum of 10"), "{stderr}");
+    let input_file = write("oversized-input.json", input);
+    let args = ["run", path, "--max-payload-bytes", "10", "--input-file", input_file.to_str().expect("utf-8 path")];
+    assert_eq!(baton(&args).status.code(), Some(2));
+    // Within the limit it runs.
+    let result = run_json(r#"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"End":true}}}"#, input, &["--max-payload-bytes", "28"]);
+    assert_eq!(result["status"], "SUCCEEDED");
+}
