@@ -79,12 +79,12 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let input: Value = match (&args.input, &args.input_file) {
         (Some(text), _) => {
-            check_input_size(text.len(), args.max_payload_bytes)?;
+            check_input_size(text, args.max_payload_bytes)?;
             serde_json::from_str(text).context("--input is not valid JSON")?
         }
         (None, Some(file)) => {
             let text = std::fs::read_to_string(file).with_context(|| format!("cannot read input {}", file.display()))?;
-            check_input_size(text.len(), args.max_payload_bytes)?;
+            check_input_size(&text, args.max_payload_bytes)?;
             serde_json::from_str(&text).with_context(|| format!("input file {} is not valid JSON", file.display()))?
         }
         (None, None) => json!({}),
@@ -222,9 +222,14 @@ impl Reporter {
 
 /// An execution input over the payload limit is refused before the execution starts, as AWS's StartExecution refuses
 /// it (`InvalidExecutionInput`), instead of failing the first state that passes it on.
-fn check_input_size(bytes: usize, limit: usize) -> anyhow::Result<()> {
+fn check_input_size(text: &str, limit: usize) -> anyhow::Result<()> {
+    let bytes = text.len();
     if bytes > limit {
         bail!("the execution input is {bytes} bytes, more than the maximum of {limit} (--max-payload-bytes)");
+    }
+    let depth = engine::nesting_depth(text);
+    if depth > engine::MAX_NESTING_DEPTH {
+        bail!("the execution input is nested {depth} levels deep, more than the maximum of {}", engine::MAX_NESTING_DEPTH);
     }
     Ok(())
 }

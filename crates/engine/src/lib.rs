@@ -9,6 +9,7 @@
 mod execution;
 mod history;
 mod map_run;
+mod nesting;
 mod resource;
 mod time;
 mod trigger;
@@ -17,5 +18,6 @@ mod variables;
 pub use execution::{Command, Execution, ExecutionInfo, Limits, Status, TaskId, TaskRequest, TimerId, Trigger};
 pub use history::{ErrorDetails, EventDetails, HistoryEvent, TaskScheduled};
 pub use map_run::{MapRunCounts, MapRunInfo, MapRunStatus, map_run_execution};
+pub use nesting::{MAX_NESTING_DEPTH, nesting_depth};
 pub use resource::ResourceKind;
 pub use time::format_timestamp;

@@ -11,4 +11,6 @@ mod resources;
 
 pub use local::{Clock, Options, Progress, run};
 pub use partition::partition;
+/// The one limit on how deeply values nest, which the API applies to inputs and task outputs.
+pub use engine::{MAX_NESTING_DEPTH, nesting_depth};
 pub use resources::Resources;

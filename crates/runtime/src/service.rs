@@ -609,6 +609,7 @@ impl Service {
                 self.inner.config.limits.max_payload_bytes
             )));
         }
+        check_nesting(&input_text)?;
         let input: Value = serde_json::from_str(&input_text)
             .map_err(|e| Error::InvalidExecutionInput(format!("Invalid State Machine Execution Input: '{e}'")))?;
         let arn = if express {
@@ -921,6 +922,18 @@ pub(crate) fn now() -> i64 {
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // The guarded maps stay consistent across a panic elsewhere; keep using them.
     mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// An execution input nested deeper than the engine's one limit (`engine::MAX_NESTING_DEPTH`) is refused.
+pub(crate) fn check_nesting(input: &str) -> Result<(), Error> {
+    let depth = engine::nesting_depth(input);
+    if depth > engine::MAX_NESTING_DEPTH {
+        return Err(Error::InvalidExecutionInput(format!(
+            "Invalid State Machine Execution Input: 'nested {depth} levels deep, more than the maximum of {} levels'",
+            engine::MAX_NESTING_DEPTH
+        )));
+    }
+    Ok(())
 }
 
 /// `InvalidDefinition` listing every problem of a definition with its location.

@@ -237,3 +237,17 @@ fn an_oversized_input_is_refused_as_the_execution_input() {
     let result = run_json(r#"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"End":true}}}"#, input, &["--max-payload-bytes", "28"]);
     assert_eq!(result["status"], "SUCCEEDED");
 }
+
+/// An execution input nested deeper than the one nesting limit (126 levels) is refused as the execution's input.
+#[test]
+fn an_input_nested_too_deeply_is_refused() {
+    let file = write("deep.json", r#"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#);
+    let path = file.to_str().expect("utf-8 path");
+    let deep = format!("{}{}", "[".repeat(127), "]".repeat(127));
+    let output = baton(&["run", path, "--json", "--input", &deep]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("nested 127 levels deep, more than the maximum of 126"), "{stderr}");
+    let fine = format!("{}{}", "[".repeat(126), "]".repeat(126));
+    assert_eq!(run_json(r#"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#, &fine, &[])["status"], "SUCCEEDED");
+}

@@ -8,4 +8,5 @@
 mod driver;
 mod executions;
 mod map_runs;
+mod nesting;
 mod snapshot;

@@ -248,6 +248,7 @@ impl Service {
         if text.len() > limit {
             return Err(Error::InvalidExecutionInput(format!("Input exceeds the maximum size of {limit} bytes")));
         }
+        crate::service::check_nesting(text)?;
         serde_json::from_str(text).map_err(|e| Error::InvalidExecutionInput(format!("Invalid State Input: '{e}'")))
     }
 

@@ -97,7 +97,19 @@ impl Shape for api::SendTaskSuccessInput {
         let mut v = Violations::default();
         v.length("taskToken", Some(&self.task_token), 1, TOKEN, Length::Chars);
         v.length("output", Some(&self.output), 0, limits::INPUT, Length::SensitiveBytes);
-        v.finish()
+        v.finish()?;
+        // A task result may nest as deeply as an execution input, and no deeper (`runtime::MAX_NESTING_DEPTH`).
+        let depth = runtime::nesting_depth(&self.output);
+        if depth > runtime::MAX_NESTING_DEPTH {
+            return Err(ApiError::Client {
+                code: "InvalidOutput",
+                message: format!(
+                    "Invalid Task Output: 'nested {depth} levels deep, more than the maximum of {} levels'",
+                    runtime::MAX_NESTING_DEPTH
+                ),
+            });
+        }
+        Ok(())
     }
 }
 

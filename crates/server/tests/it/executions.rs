@@ -73,3 +73,32 @@ async fn history_without_execution_data_has_the_models_details() {
     );
     assert_eq!(full[1], json!({"name": "P", "input": "{\"a\":1}", "inputDetails": {"truncated": false}}));
 }
+
+fn nested(levels: usize) -> String {
+    format!("{}{}", "[".repeat(levels), "]".repeat(levels))
+}
+
+/// One nesting limit (`runtime::MAX_NESTING_DEPTH`, 126 levels) for execution inputs, task outputs and TestState
+/// inputs, the same the engine holds state outputs to; a deeper input gets a clear error, not the JSON parser's.
+#[tokio::test]
+async fn inputs_and_task_outputs_nest_at_most_as_deep_as_the_engine_allows() {
+    let api = api().await;
+    let definition = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}).to_string();
+    let machine = api.ok("CreateStateMachine", json!({"name": "M", "definition": definition, "roleArn": ROLE})).await;
+    let machine = machine["stateMachineArn"].clone();
+    let limit = runtime::MAX_NESTING_DEPTH;
+    assert_eq!(limit, 126);
+    for levels in [limit + 1, 128, 1000] {
+        let start = json!({"stateMachineArn": machine, "input": nested(levels)});
+        let message = api.error("StartExecution", start, "InvalidExecutionInput").await;
+        assert!(message.contains(&format!("nested {levels} levels deep, more than the maximum of 126 levels")), "{message}");
+        let output = json!({"taskToken": "t", "output": nested(levels)});
+        api.error("SendTaskSuccess", output, "InvalidOutput").await;
+        let state = json!({"Type": "Pass", "End": true}).to_string();
+        let test = json!({"definition": state, "roleArn": ROLE, "input": nested(levels)});
+        api.error("TestState", test, "InvalidExecutionInput").await;
+    }
+    let started = api.ok("StartExecution", json!({"stateMachineArn": machine, "input": nested(limit)})).await;
+    let described = api.finished(&started["executionArn"]).await;
+    assert_eq!((&described["status"], &described["output"]), (&json!("SUCCEEDED"), &json!(nested(limit))));
+}
