@@ -264,8 +264,10 @@ impl Service {
 
     pub async fn create_state_machine(&self, request: CreateStateMachine) -> Result<StateMachine, Error> {
         names::check_name(&request.name)?;
+        names::check_role_arn(&request.role_arn)?;
         self.machine(&request.definition)?;
         let encryption = encryption::kept(request.encryption.as_ref())?;
+        let tags = tags::merged(Vec::new(), request.tags)?;
         let arn = self.arn(&format!("stateMachine:{}", request.name));
         let kind = request.kind.unwrap_or(Kind::Standard);
         if let Some(existing) = self.inner.store.state_machine(&arn).await.map_err(internal)? {
@@ -292,7 +294,7 @@ impl Service {
             revision_id: names::uuid(),
             created: now,
             updated: now,
-            tags: request.tags,
+            tags,
             encryption_configuration: encryption,
         };
         match self.inner.store.create_state_machine(machine.clone()).await {
@@ -342,6 +344,7 @@ impl Service {
             machine.definition = definition;
         }
         if let Some(role_arn) = request.role_arn {
+            names::check_role_arn(&role_arn)?;
             machine.role_arn = role_arn;
         }
         if request.logging_configuration.is_some() {

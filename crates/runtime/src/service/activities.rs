@@ -14,7 +14,7 @@ use tokio::sync::Notify;
 use store::{Activity, Page, PageRequest, Store};
 
 use crate::service::actor::Message;
-use crate::service::{Encryption, Error, Service, encryption, internal, names, now, paging};
+use crate::service::{Encryption, Error, Service, encryption, internal, names, now, paging, tags};
 
 /// How many times CreateActivity tries again when the activity it found is deleted before it can read it.
 const CREATE_ATTEMPTS: usize = 3;
@@ -44,6 +44,7 @@ impl Service {
     ) -> Result<Activity, Error> {
         names::check_name(name)?;
         let encryption_configuration = encryption::kept(encryption)?;
+        let tags = tags::merged(Vec::new(), tags)?;
         let arn = self.arn(&format!("activity:{name}"));
         let activity = Activity { arn, name: name.to_owned(), created: now(), tags, encryption_configuration };
         for _ in 0..CREATE_ATTEMPTS {

@@ -7,6 +7,7 @@
 
 mod actions;
 mod console;
+mod creating;
 mod encryption;
 mod executions;
 mod map_runs;
