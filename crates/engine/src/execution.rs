@@ -61,11 +61,20 @@ pub struct Limits {
     pub distributed_map_concurrency: usize,
     /// Most history events an execution may have; AWS fails a Standard execution that reaches 25,000. 0 is no limit.
     pub max_history_events: usize,
+    /// Longest an Express execution may run, in seconds: AWS times it out after five minutes, whatever its
+    /// `TimeoutSeconds`. 0 is no limit.
+    pub max_express_seconds: u64,
 }
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits { max_payload_bytes: 262_144, inline_map_concurrency: 40, distributed_map_concurrency: 1000, max_history_events: 25_000 }
+        Limits {
+            max_payload_bytes: 262_144,
+            inline_map_concurrency: 40,
+            distributed_map_concurrency: 1000,
+            max_history_events: 25_000,
+            max_express_seconds: 300,
+        }
     }
 }
 
@@ -440,7 +449,12 @@ impl Execution {
             version_arn: self.info.version_arn.clone(),
             alias_arn: self.info.alias_arn.clone(),
         });
-        if let Some(timeout) = self.machine.timeout_seconds {
+        let express_limit = (self.info.express && self.limits.max_express_seconds > 0).then_some(self.limits.max_express_seconds);
+        let timeout = match (self.machine.timeout_seconds, express_limit) {
+            (Some(timeout), Some(limit)) => Some(timeout.min(limit)),
+            (timeout, limit) => timeout.or(limit),
+        };
+        if let Some(timeout) = timeout {
             let timer = self.timer(TimerPurpose::Execution);
             self.commands.push(Command::StartTimer { timer, at: self.now.saturating_add(seconds_ms(timeout)) });
         }

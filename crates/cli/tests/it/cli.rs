@@ -251,3 +251,12 @@ fn an_input_nested_too_deeply_is_refused() {
     let fine = format!("{}{}", "[".repeat(126), "]".repeat(126));
     assert_eq!(run_json(r#"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#, &fine, &[])["status"], "SUCCEEDED");
 }
+
+/// An Express execution times out after AWS's five minutes, even with a longer `TimeoutSeconds`.
+#[test]
+fn an_express_run_times_out_after_five_minutes() {
+    let definition = r#"{"TimeoutSeconds":7200,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":301,"End":true}}}"#;
+    let result = run_json(definition, "{}", &["--type", "EXPRESS"]);
+    assert_eq!(result, json!({"status": "TIMED_OUT", "error": "States.Timeout", "cause": null}));
+    assert_eq!(run_json(definition, "{}", &[])["status"], "SUCCEEDED", "a Standard run waits as long as it asks");
+}

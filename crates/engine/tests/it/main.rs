@@ -7,6 +7,7 @@
 
 mod driver;
 mod executions;
+mod express;
 mod map_runs;
 mod nesting;
 mod snapshot;
