@@ -884,9 +884,10 @@ struct Rebuilt {
     invocations: HashMap<String, u32>,
 }
 
-/// Leaves inputs and outputs out of history events, as `includeExecutionData: false` asks. Their `inputDetails` and
-/// `outputDetails` stay as the model has them (`HistoryEventExecutionDataDetails`: only `truncated`). A task's
-/// `parameters` are left out too; the model has no `parametersDetails`, so nothing stands in for them.
+/// Leaves inputs and outputs out of history events, as `includeExecutionData: false` asks ("input or output of a
+/// history event", the model says). Their `inputDetails` and `outputDetails` stay as the model has them
+/// (`HistoryEventExecutionDataDetails`: only `truncated`). A task's `parameters` stay: the model requires them in
+/// `TaskScheduledEventDetails`.
 fn strip_data(event: &mut Value) {
     let Some(object) = event.as_object_mut() else { return };
     for (key, details) in object.iter_mut() {
@@ -899,7 +900,6 @@ fn strip_data(event: &mut Value) {
                     details.entry(format!("{field}Details")).or_insert_with(|| serde_json::json!({"truncated": false}));
                 }
             }
-            details.remove("parameters");
         }
     }
 }

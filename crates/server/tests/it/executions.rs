@@ -102,3 +102,21 @@ async fn inputs_and_task_outputs_nest_at_most_as_deep_as_the_engine_allows() {
     let described = api.finished(&started["executionArn"]).await;
     assert_eq!((&described["status"], &described["output"]), (&json!("SUCCEEDED"), &json!(nested(limit))));
 }
+
+/// A task's `parameters` stay in its `TaskScheduled` event without execution data: the model requires them, and
+/// `includeExecutionData` is about inputs and outputs. (Found by the request fuzzer's check of answers against the
+/// model.)
+#[tokio::test]
+async fn history_without_execution_data_keeps_a_tasks_parameters() {
+    let api = api().await;
+    let definition = json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+        "Parameters": {"QueueUrl": "q", "MessageBody.$": "$"}, "End": true}}})
+    .to_string();
+    let machine = api.ok("CreateStateMachine", json!({"name": "M", "definition": definition, "roleArn": ROLE})).await;
+    let arn = start(&api, &machine["stateMachineArn"], "e").await;
+    let bare = api.ok("GetExecutionHistory", json!({"executionArn": arn, "includeExecutionData": false})).await;
+    let scheduled = bare["events"].as_array().into_iter().flatten().find(|event| event["type"] == "TaskScheduled");
+    let details = &scheduled.expect("a TaskScheduled event")["taskScheduledEventDetails"];
+    assert_eq!(details["parameters"], json!(r#"{"QueueUrl":"q","MessageBody":{"a":1}}"#), "{details}");
+    assert_eq!(details.get("parametersDetails"), None);
+}
