@@ -10,6 +10,7 @@ mod console;
 mod creating;
 mod encryption;
 mod executions;
+mod fuzz;
 mod map_runs;
 mod partitions;
 mod props;
