@@ -21,7 +21,7 @@ use jiff::Timestamp;
 use serde_json::{Number, Value};
 
 use crate::choice::pattern::Pattern;
-use crate::parse::SCHEMA;
+use crate::diagnostic::SCHEMA;
 use crate::path::Path;
 use crate::{Diagnostic, Env, Failure};
 
@@ -369,7 +369,12 @@ fn parse_object(value: &Value, pointer: &str, top_level: bool, diagnostics: &mut
                     format!("a choice rule takes one comparison operator; found '{}' and '{key}'", first.name),
                 ),
                 (Some(found), None) => operator = Some((found, field)),
-                (None, _) => error(diagnostics, at(), format!("field '{key}' is not supported in a choice rule")),
+                (None, _) => {
+                    let known = ["Next", "Variable", "Assign", "Output", "Comment", "And", "Or", "Not"];
+                    let names = known.into_iter().chain(OPERATOR_TABLE.iter().map(|operator| operator.name));
+                    let suggestion = crate::suggest::did_you_mean(key, names);
+                    error(diagnostics, at(), format!("field '{key}' is not supported in a choice rule{suggestion}"));
+                }
             },
         }
     }

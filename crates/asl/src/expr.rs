@@ -7,6 +7,7 @@
 
 use serde_json::{Map as Object, Value};
 
+use crate::guard::{Cut, Guard};
 use crate::{Failure, Variables, errors};
 
 /// One JSONata expression, the text between `{%` and `%}`.
@@ -28,12 +29,13 @@ pub enum Dynamic {
 }
 
 /// What a JSONata expression can see: `$states` (input, result, errorOutput, context), the workflow variables, the
-/// current time and a source of random numbers.
+/// current time and a source of random numbers; and the `Guard` that numbers evaluations and cuts them off.
 pub struct Scope<'a> {
     pub states: &'a Value,
     pub vars: &'a dyn Variables,
     pub now_ms: i64,
     pub random: &'a dyn Fn() -> u64,
+    pub guard: &'a Guard,
 }
 
 /// The delimiters of an expression.
@@ -85,13 +87,27 @@ impl Expr {
             }
         }
         let host = jsonata::Host { now_ms: scope.now_ms, random: scope.random };
-        self.compiled.evaluate(&Value::Null, &bindings, &host).map_err(|error| {
+        let entered = scope.guard.enter().map_err(|cut| self.cut_off(field, cut))?;
+        let result = self.compiled.evaluate_cancellable(&Value::Null, &bindings, &host, entered.cancel());
+        let cancelled = matches!(&result, Err(error) if error.is_cancelled());
+        if let Some(cut) = scope.guard.leave(entered, cancelled) {
+            return Err(self.cut_off(field, cut));
+        }
+        result.map_err(|error| {
             if error.is_unsupported_result() {
                 self.failure(field, "returned an unsupported result type.")
             } else {
                 self.failure(field, &format!("threw an error during evaluation. {error}"))
             }
         })
+    }
+
+    /// The failure of an evaluation the guard cut off.
+    fn cut_off(&self, field: &str, cut: Cut) -> Failure {
+        match cut {
+            Cut::TimeLimit => self.failure(field, "threw an error during evaluation. The evaluation exceeded its time limit."),
+            Cut::Stopped => self.failure(field, "was interrupted because the execution is stopping."),
+        }
     }
 
     fn failure(&self, field: &str, what: &str) -> Failure {
@@ -151,7 +167,7 @@ fn compile_at(value: &Value, pointer: &str, problems: &mut Vec<(String, String)>
         Value::Object(object) => {
             let members: Vec<(String, Dynamic)> = object
                 .iter()
-                .map(|(k, v)| (k.clone(), compile_at(v, &format!("{pointer}/{}", crate::parse::escape(k)), problems)))
+                .map(|(k, v)| (k.clone(), compile_at(v, &format!("{pointer}/{}", crate::diagnostic::escape(k)), problems)))
                 .collect();
             if members.iter().all(|(_, m)| m.is_literal()) {
                 Dynamic::Literal(value.clone())

@@ -5,12 +5,14 @@
 //! text with positions (`source`). This crate does no I/O and reads no clock, randomness or environment: whatever
 //! varies (the current time, random numbers) arrives as data through `Env`.
 
-mod diagnostic;
 mod env;
 mod failure;
+mod guard;
 mod scope;
+mod suggest;
 
 pub mod choice;
+pub mod diagnostic;
 pub mod expr;
 pub mod intrinsics;
 pub mod model;
@@ -19,7 +21,8 @@ pub mod path;
 pub mod source;
 pub mod template;
 
-pub use diagnostic::Diagnostic;
+pub use diagnostic::{Diagnostic, Severity};
 pub use env::{Env, NoVariables, Variables};
 pub use failure::{Failure, errors};
+pub use guard::{Cut, Entered, Guard, Watch};
 pub use parse::parse;

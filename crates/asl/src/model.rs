@@ -308,6 +308,14 @@ impl StateMachine {
     pub fn workflow(&self, id: WorkflowId) -> &Workflow {
         self.workflows.get(id.0 as usize).expect("invariant: workflow ids come from this machine")
     }
+
+    /// Whether any state is in JSONata (JSONata expressions are evaluated only in JSONata states).
+    pub fn uses_jsonata(&self) -> bool {
+        self.workflows
+            .iter()
+            .flat_map(|workflow| &workflow.states)
+            .any(|state| state.query_language == QueryLanguage::Jsonata)
+    }
 }
 
 impl Workflow {

@@ -8,24 +8,15 @@ use std::collections::HashMap;
 use serde_json::{Map as Object, Value};
 
 use crate::choice;
+use crate::diagnostic::{INLINE_MAP_FIELD, MISSING_TARGET, SCHEMA, UNREACHABLE, escape};
 use crate::expr::{Dynamic, Expr};
 use crate::intrinsics::Call;
 use crate::model::*;
 use crate::path::Path;
 use crate::source;
+use crate::suggest::{closest, did_you_mean};
 use crate::template::Template;
 use crate::Diagnostic;
-
-/// AWS's code for a definition that breaks the schema.
-pub const SCHEMA: &str = "SCHEMA_VALIDATION_FAILED";
-/// AWS's code for a transition to a state that does not exist.
-pub const MISSING_TARGET: &str = "MISSING_TRANSITION_TARGET";
-/// A state that no transition reaches.
-pub const UNREACHABLE: &str = "UNREACHABLE_STATE";
-/// A feature Baton recognises but does not run yet.
-pub const UNSUPPORTED: &str = "UNSUPPORTED_FEATURE";
-/// The text is not JSON or YAML.
-pub const SYNTAX: &str = "INVALID_JSON_DESCRIPTION";
 
 /// Parses and validates definition text (JSON or YAML). Diagnostics carry line and column.
 pub fn parse(text: &str) -> Result<StateMachine, Vec<Diagnostic>> {
@@ -44,6 +35,66 @@ pub fn parse_loaded(text: &str, value: &Value, format: source::Format) -> Result
     })
 }
 
+/// The warnings about a definition that `source::load` read from `text` in `format`, with line and column: things
+/// AWS accepts that will likely fail or do nothing when they run (a JSONata expression reading a variable no state
+/// assigns, a distributed Map's field in an inline Map). They never make `parse` fail.
+pub fn warnings_loaded(text: &str, value: &Value, format: source::Format) -> Vec<Diagnostic> {
+    let mut warnings = warnings(value);
+    for warning in &mut warnings {
+        warning.position = source::locate(text, format, &warning.pointer);
+    }
+    warnings
+}
+
+/// The warnings about a definition already read as JSON; see `warnings_loaded`.
+pub fn warnings(value: &Value) -> Vec<Diagnostic> {
+    let mut warnings = crate::scope::check(value).warnings;
+    if let Some(root) = value.as_object() {
+        inline_map_fields(root, "", &mut warnings);
+    }
+    warnings
+}
+
+/// Warns of the distributed-only fields of every inline Map in the workflow `object` and the ones inside it.
+///
+/// AWS accepts them there: the conformance corpus records inline Maps with `ToleratedFailureCount` and
+/// `ToleratedFailurePercentage` running, and real-world definitions AWS deploys have inline Maps with `Label`,
+/// `ItemReader` and `ResultWriter`. What AWS then does with a reader or writer is not recorded; Baton fails the Map
+/// naming it rather than ignore it (a guess), and the other fields change nothing.
+fn inline_map_fields(object: &Object<String, Value>, pointer: &str, warnings: &mut Vec<Diagnostic>) {
+    let Some(states) = object.get("States").and_then(Value::as_object) else { return };
+    for (name, state) in states {
+        let Some(state) = state.as_object() else { continue };
+        let state_pointer = format!("{pointer}/States/{}", escape(name));
+        for (i, branch) in state.get("Branches").and_then(Value::as_array).into_iter().flatten().enumerate() {
+            if let Some(branch) = branch.as_object() {
+                inline_map_fields(branch, &format!("{state_pointer}/Branches/{i}"), warnings);
+            }
+        }
+        if state.get("Type").and_then(Value::as_str) != Some("Map") {
+            continue;
+        }
+        let processor = ["ItemProcessor", "Iterator"].into_iter().find_map(|key| Some((key, state.get(key)?.as_object()?)));
+        let mode = processor.and_then(|(_, processor)| processor.get("ProcessorConfig")?.get("Mode")?.as_str());
+        if mode != Some("DISTRIBUTED") {
+            for key in state.keys().filter(|key| DISTRIBUTED_ONLY.contains(&key.as_str())) {
+                let effect = match key.as_str() {
+                    "ItemReader" | "ResultWriter" => "Baton fails such a Map when it runs rather than ignore it",
+                    _ => "it has no effect there",
+                };
+                warnings.push(Diagnostic::warning(
+                    format!("{state_pointer}/{}", escape(key)),
+                    INLINE_MAP_FIELD,
+                    format!("field '{key}' is for a distributed Map, and this Map is inline; {effect}"),
+                ));
+            }
+        }
+        if let Some((key, processor)) = processor {
+            inline_map_fields(processor, &format!("{state_pointer}/{key}"), warnings);
+        }
+    }
+}
+
 /// Parses and validates a definition already read as JSON.
 pub fn parse_value(value: &Value) -> Result<StateMachine, Vec<Diagnostic>> {
     let mut parser = Parser { diagnostics: Vec::new(), workflows: Vec::new() };
@@ -59,7 +110,7 @@ pub fn parse_value(value: &Value) -> Result<StateMachine, Vec<Diagnostic>> {
     let timeout_seconds = parser.opt_positive(root, "", "TimeoutSeconds");
     let query_language = parser.query_language(root, "", QueryLanguage::JsonPath);
     parser.workflow(root, "", query_language);
-    crate::scope::check(value, &mut parser.diagnostics);
+    parser.diagnostics.extend(crate::scope::check(value).errors);
     if parser.diagnostics.is_empty() {
         Ok(StateMachine { comment, timeout_seconds, query_language, workflows: parser.workflows })
     } else {
@@ -82,7 +133,18 @@ enum Given<'v> {
 /// The names of a workflow's states, for resolving transitions.
 struct Names<'a> {
     ids: HashMap<&'a str, StateId>,
+    /// The names in the order the definition gives them, for suggestions.
+    ordered: Vec<&'a str>,
 }
+
+/// The state types.
+const STATE_TYPES: &[&str] = &["Task", "Pass", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map"];
+
+/// The Map fields that only mean something when the Map is distributed.
+const DISTRIBUTED_ONLY: &[&str] = &[
+    "ItemReader", "ItemBatcher", "ResultWriter", "ToleratedFailureCount", "ToleratedFailureCountPath",
+    "ToleratedFailurePercentage", "ToleratedFailurePercentagePath", "Label",
+];
 
 /// The fields a state of `type_name` accepts in `language`; `None` for an unknown type.
 fn fields(type_name: &str, language: QueryLanguage) -> Option<Vec<&'static str>> {
@@ -181,7 +243,10 @@ impl Parser {
         if states_value.is_some() && states.is_empty() {
             self.error(format!("{pointer}/States"), SCHEMA, "'States' must contain at least one state");
         }
-        let names = Names { ids: states.keys().enumerate().map(|(i, k)| (k.as_str(), state_id(i))).collect() };
+        let names = Names {
+            ids: states.keys().enumerate().map(|(i, k)| (k.as_str(), state_id(i))).collect(),
+            ordered: states.keys().map(String::as_str).collect(),
+        };
         for name in states.keys() {
             if name.is_empty() || name.chars().count() > 80 {
                 self.error(
@@ -199,10 +264,11 @@ impl Parser {
                     *id
                 }
                 None => {
+                    let suggestion = did_you_mean(start, names.ordered.iter().copied());
                     self.error(
                         format!("{pointer}/StartAt"),
                         MISSING_TARGET,
-                        format!("StartAt '{start}' is not a state of this workflow"),
+                        format!("StartAt '{start}' is not a state of this workflow{suggestion}"),
                     );
                     StateId(0)
                 }
@@ -221,9 +287,12 @@ impl Parser {
                 parsed.push(state);
             }
         }
-        // Reachability means something only from a real start and when every state parsed.
-        if start_known && parsed.len() == states.len() && !parsed.is_empty() {
-            self.check_reachable(&parsed, start_at, pointer);
+        // Reachability means something only from a real start, and is read from the transitions as written, so a
+        // state that failed to parse or a Choice rule with a bad condition still leads where it says. A transition to
+        // a state that does not exist (already reported) leaves its intended target unknown: then nothing is called
+        // unreachable, as that would only repeat the first error.
+        if start_known && !states.is_empty() {
+            self.check_reachable(states, &names, start_at, pointer);
         }
         if let Some(workflow) = self.workflows.get_mut(id.0 as usize) {
             *workflow = Workflow { start_at, states: parsed };
@@ -231,26 +300,25 @@ impl Parser {
         id
     }
 
-    /// Reports every state that no transition reaches from `StartAt`, as AWS does.
-    fn check_reachable(&mut self, states: &[State], start: StateId, pointer: &str) {
-        let mut seen = vec![false; states.len()];
+    /// Reports every state that no transition reaches from `StartAt`, as AWS does, unless a transition's target is
+    /// unknown.
+    fn check_reachable(&mut self, states: &Object<String, Value>, names: &Names<'_>, start: StateId, pointer: &str) {
+        let values: Vec<&Value> = states.values().collect();
+        let mut seen = vec![false; values.len()];
         let mut stack = vec![start];
         while let Some(id) = stack.pop() {
             let Some(flag) = seen.get_mut(id.0 as usize) else { continue };
             if std::mem::replace(flag, true) {
                 continue;
             }
-            if let Some(state) = states.get(id.0 as usize) {
-                successors(state, &mut stack);
+            let Some(state) = values.get(id.0 as usize) else { continue };
+            if raw_successors(state, names, &mut stack).is_none() {
+                return;
             }
         }
-        for (state, reached) in states.iter().zip(seen) {
+        for ((name, _), reached) in states.iter().zip(seen) {
             if !reached {
-                self.error(
-                    format!("{pointer}/States/{}", escape(&state.name)),
-                    UNREACHABLE,
-                    format!("state '{}' is not reachable", state.name),
-                );
+                self.error(format!("{pointer}/States/{}", escape(name)), UNREACHABLE, format!("state '{name}' is not reachable"));
             }
         }
     }
@@ -276,7 +344,10 @@ impl Parser {
             self.error(
                 format!("{pointer}/Type"),
                 SCHEMA,
-                format!("unknown state type '{type_name}': expected Task, Pass, Choice, Wait, Succeed, Fail, Parallel or Map"),
+                match closest(&type_name, STATE_TYPES.iter().copied()) {
+                    Some(meant) => format!("unknown state type '{type_name}'; did you mean '{meant}'?"),
+                    None => format!("unknown state type '{type_name}': expected Task, Pass, Choice, Wait, Succeed, Fail, Parallel or Map"),
+                },
             );
             return None;
         };
@@ -302,6 +373,9 @@ impl Parser {
                         String::new()
                     }
                 };
+                if is_http_task(&resource) {
+                    self.http_task(object, pointer, language);
+                }
                 let timeout = self.seconds(object, pointer, "TimeoutSeconds", language);
                 let heartbeat = self.seconds(object, pointer, "HeartbeatSeconds", language);
                 if let (Some(Seconds::Literal(timeout)), Some(Seconds::Literal(heartbeat))) = (&timeout, &heartbeat)
@@ -371,6 +445,40 @@ impl Parser {
             uses_context,
             kind,
         })
+    }
+
+    /// What AWS requires of an HTTP Task's `Parameters` (`Arguments` in JSONata): `ApiEndpoint`, `Method`, and an
+    /// EventBridge connection's `ConnectionArn` in `Authentication` (or, as AWS also deploys, `InvocationConfig`),
+    /// each given literally, by a path (`….$`) or by an expression. Arguments that are one expression are checked
+    /// when the task runs.
+    fn http_task(&mut self, object: &Object<String, Value>, pointer: &str, language: QueryLanguage) {
+        let key = match language {
+            QueryLanguage::JsonPath => "Parameters",
+            QueryLanguage::Jsonata => "Arguments",
+        };
+        let Some(arguments) = object.get(key) else {
+            self.error(pointer, SCHEMA, format!("an HTTP Task needs '{key}' with ApiEndpoint, Method and Authentication.ConnectionArn"));
+            return;
+        };
+        let Some(fields) = arguments.as_object() else { return };
+        let given = |fields: &Object<String, Value>, name: &str| fields.contains_key(name) || fields.contains_key(&format!("{name}.$"));
+        for required in ["ApiEndpoint", "Method"] {
+            if !given(fields, required) {
+                self.error(format!("{pointer}/{key}"), SCHEMA, format!("an HTTP Task needs '{required}' in its {key}"));
+            }
+        }
+        let connected = ["Authentication", "InvocationConfig"].iter().any(|field| {
+            fields.contains_key(&format!("{field}.$"))
+                || match fields.get(*field) {
+                    Some(Value::Object(config)) => given(config, "ConnectionArn"),
+                    Some(Value::String(text)) => crate::expr::is_expression(text),
+                    _ => false,
+                }
+        });
+        if !connected {
+            let at = if fields.contains_key("Authentication") { format!("{pointer}/{key}/Authentication") } else { format!("{pointer}/{key}") };
+            self.error(at, SCHEMA, "an HTTP Task needs 'Authentication' with a 'ConnectionArn' (an EventBridge connection)");
+        }
     }
 
     /// `Assign`: an object of variables, a payload template in JSONPath states, JSONata values otherwise.
@@ -866,7 +974,8 @@ impl Parser {
     fn target(&mut self, name: &str, pointer: &str, names: &Names<'_>) -> Option<StateId> {
         let found = names.ids.get(name).copied();
         if found.is_none() {
-            self.error(pointer, MISSING_TARGET, format!("'{name}' is not a state of this workflow"));
+            let suggestion = did_you_mean(name, names.ordered.iter().copied());
+            self.error(pointer, MISSING_TARGET, format!("'{name}' is not a state of this workflow{suggestion}"));
         }
         found
     }
@@ -900,10 +1009,11 @@ impl Parser {
             self.error(pointer, SCHEMA, format!("expected a JSONPath string, found {value}"));
             return None;
         };
+        // `Path`'s messages name the path already: "invalid JSONPath '…': why".
         match Path::parse(text) {
             Ok(path) => Some(path),
             Err(message) => {
-                self.error(pointer, SCHEMA, format!("invalid JSONPath '{text}': {message}"));
+                self.error(pointer, SCHEMA, message);
                 None
             }
         }
@@ -917,7 +1027,7 @@ impl Parser {
         match Path::parse_reference(text) {
             Ok(path) => Some(path),
             Err(message) => {
-                self.error(pointer, SCHEMA, format!("invalid reference path '{text}': {message}"));
+                self.error(pointer, SCHEMA, message);
                 None
             }
         }
@@ -1115,7 +1225,10 @@ impl Parser {
                     language_name(other),
                     language_name(language)
                 ),
-                _ => format!("field '{key}' is not supported by a {type_name} state"),
+                _ => format!(
+                    "field '{key}' is not supported by a {type_name} state{}",
+                    did_you_mean(key, allowed.iter().copied())
+                ),
             };
             self.error(format!("{pointer}/{}", escape(key)), SCHEMA, message);
         }
@@ -1124,39 +1237,42 @@ impl Parser {
     fn allow_fields(&mut self, object: &Object<String, Value>, pointer: &str, allowed: &[&str]) {
         for key in object.keys() {
             if !allowed.contains(&key.as_str()) {
-                self.error(format!("{pointer}/{}", escape(key)), SCHEMA, format!("field '{key}' is not supported here"));
+                let suggestion = did_you_mean(key, allowed.iter().copied());
+                self.error(format!("{pointer}/{}", escape(key)), SCHEMA, format!("field '{key}' is not supported here{suggestion}"));
             }
         }
     }
 }
 
-/// The states a state can go to next.
-fn successors(state: &State, out: &mut Vec<StateId>) {
-    let transition = match &state.kind {
-        StateKind::Pass(s) => Some(s.transition),
-        StateKind::Task(s) => {
-            out.extend(s.catch.iter().map(|c| c.next));
-            Some(s.transition)
-        }
-        StateKind::Wait(s) => Some(s.transition),
-        StateKind::Parallel(s) => {
-            out.extend(s.catch.iter().map(|c| c.next));
-            Some(s.transition)
-        }
-        StateKind::Map(s) => {
-            out.extend(s.catch.iter().map(|c| c.next));
-            Some(s.transition)
-        }
-        StateKind::Choice(s) => {
-            out.extend(s.choices.iter().map(|c| c.next));
-            out.extend(s.default);
-            None
-        }
-        StateKind::Succeed | StateKind::Fail(_) => None,
+/// Whether `resource` is the HTTP Task, `arn:<partition>:states:::http:invoke`, with or without `.waitForTaskToken`.
+fn is_http_task(resource: &str) -> bool {
+    let mut parts = resource.splitn(3, ':');
+    parts.next() == Some("arn")
+        && parts.next().is_some_and(|partition| !partition.is_empty())
+        && matches!(parts.next(), Some("states:::http:invoke" | "states:::http:invoke.waitForTaskToken"))
+}
+
+/// Pushes the states `state` (as written) names in `Next`, `Default`, its Choice rules' and its catchers' `Next`;
+/// `None` if one of them is not the name of a state of the workflow, or the state is not an object.
+fn raw_successors(state: &Value, names: &Names<'_>, out: &mut Vec<StateId>) -> Option<()> {
+    let state = state.as_object()?;
+    let mut push = |next: &Value| -> Option<()> {
+        out.push(*names.ids.get(next.as_str()?)?);
+        Some(())
     };
-    if let Some(Transition::Next(next)) = transition {
-        out.push(next);
+    for key in ["Next", "Default"] {
+        if let Some(next) = state.get(key) {
+            push(next)?;
+        }
     }
+    for list in ["Choices", "Catch"] {
+        for item in state.get(list).and_then(Value::as_array).into_iter().flatten() {
+            if let Some(next) = item.get("Next") {
+                push(next)?;
+            }
+        }
+    }
+    Some(())
 }
 
 /// Whether any string in `value` (outside nested workflows' own states, which are checked on their own) contains
@@ -1183,11 +1299,6 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
 
 fn state_id(index: usize) -> StateId {
     StateId(u32::try_from(index).unwrap_or(u32::MAX))
-}
-
-/// Escapes a key for a JSON Pointer (RFC 6901).
-pub fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
 }
 
 fn kind(value: &Value) -> &'static str {

@@ -7,6 +7,19 @@
 //! possibly empty. Definite paths are walked directly by our own parser; queries go to `serde_json_path` after
 //! dot-names that RFC 9535 forbids (`$.my-key`, `$.a.1`) are rewritten into bracket form.
 //!
+//! The messages AWS records (`Missing property in path …`, `Multi properties can only be used as path leafs: …`) are
+//! those of Jayway 2.1–2.2, and so are these quirks, all of which AWS accepts in a definition:
+//! - Blanks around a path are ignored (`"$$.Execution.Name "`): Jayway trims the path before compiling it.
+//! - A dot before a bracket is skipped (`$.[0]`, `$.[*]`, `$.['a','b']`).
+//! - A bracket of several quoted names (`$['a','b']`) picks those members of an object into one new object (the ones
+//!   the object has, in the order written), not a list of values as in RFC 9535. It must end the path; after a
+//!   definite path the result is that object, after a query the array of one object per object selected. Jayway
+//!   allows it nowhere else, and AWS fails the state when it meets one (`$['a','b'].v`).
+//! - A filter compares with quoted strings, numbers, `true`, `false`, `null`, JSON, regexes and paths; an unquoted
+//!   word (`[?(@.Name==Receipt)]`) is none of these, and Jayway's filter compiler fails on it. Jayway before 2.1
+//!   compared such a word as a string, but AWS's Jayway is later (see above), so a definition with one is accepted
+//!   and the path fails whenever it is evaluated.
+//!
 //! This module knows nothing about states or fields: callers wrap the messages into the `Failure` they need.
 
 #[cfg(test)]
@@ -52,35 +65,58 @@ enum Kind {
     Definite(Vec<Segment>),
     /// Anything else, evaluated by `serde_json_path` against the root value.
     Query(Box<JsonPath>),
+    /// A path ending in Jayway's multi-property step, `…['a','b']`.
+    Merge(Prefix, Vec<String>),
+    /// Syntax AWS accepts in a definition but Jayway cannot evaluate: every evaluation fails with this message.
+    Invalid(String),
+}
+
+/// What comes before a multi-property step.
+#[derive(Debug, Clone)]
+enum Prefix {
+    Definite(Vec<Segment>),
+    Query(Box<JsonPath>),
+}
+
+/// A path's text split at a bracket of several quoted names: `prefix['a','b']after`.
+struct Multi<'a> {
+    prefix: &'a str,
+    names: Vec<String>,
+    after: &'a str,
 }
 
 impl Path {
     /// Parses any path AWS accepts in InputPath, OutputPath, ItemsPath, `.$` template fields and intrinsic arguments.
     pub fn parse(text: &str) -> Result<Path, String> {
-        let (root, rest) = split_root(text)?;
-        match parse_segments(rest) {
-            Ok(segments) => Ok(Path {
-                text: text.to_owned(),
-                root,
-                kind: Kind::Definite(segments),
-            }),
-            Err(Stop::Indefinite) => {
-                let rfc = rewrite_for_rfc(rest);
-                let query = JsonPath::parse(&rfc).map_err(|e| format!("invalid JSONPath '{text}': {e}"))?;
-                Ok(Path {
-                    text: text.to_owned(),
-                    root,
-                    kind: Kind::Query(Box::new(query)),
-                })
+        let trimmed = text.trim();
+        let (root, rest) = split_root(trimmed)?;
+        let kind = match split_multi(rest) {
+            None => kind(rest, text)?,
+            Some(Multi { prefix, names, after }) => {
+                let step = format!("[{}]", quoted(&names, ", "));
+                match kind(prefix, text)? {
+                    Kind::Invalid(message) => Kind::Invalid(message),
+                    prefix_kind if !after.trim().is_empty() => {
+                        let at = match &prefix_kind {
+                            Kind::Definite(segments) => render(segments),
+                            _ => format!("{}{prefix}", trimmed.get(..trimmed.len() - rest.len()).unwrap_or("$")),
+                        };
+                        Kind::Invalid(format!("Multi properties can only be used as path leafs: {at}{step}"))
+                    }
+                    Kind::Definite(segments) => Kind::Merge(Prefix::Definite(segments), names),
+                    Kind::Query(query) => Kind::Merge(Prefix::Query(query), names),
+                    // `split_multi` splits at the first multi-property step, so a prefix holds none.
+                    Kind::Merge(..) => Kind::Invalid(format!("Multi properties can only be used as path leafs: {trimmed}")),
+                }
             }
-            Err(Stop::Invalid(why)) => Err(format!("invalid JSONPath '{text}': {why}")),
-        }
+        };
+        Ok(Path { text: text.to_owned(), root, kind })
     }
 
     /// Parses a reference path: a definite path (names and non-negative indexes only), as ResultPath, Choice
     /// `Variable` and the `…Path` fields require.
     pub fn parse_reference(text: &str) -> Result<Path, String> {
-        let (root, rest) = split_root(text)?;
+        let (root, rest) = split_root(text.trim())?;
         match parse_segments(rest) {
             Ok(segments) => {
                 if segments.iter().any(|s| matches!(s, Segment::Index(i) if *i < 0)) {
@@ -109,7 +145,7 @@ impl Path {
 
     /// Whether the path is definite (yields one value) rather than a query (yields an array of matches).
     pub fn is_definite(&self) -> bool {
-        matches!(self.kind, Kind::Definite(_))
+        matches!(self.kind, Kind::Definite(_) | Kind::Merge(Prefix::Definite(_), _))
     }
 
     /// Where the path starts.
@@ -126,7 +162,7 @@ impl Path {
     pub fn segments(&self) -> Option<&[Segment]> {
         match &self.kind {
             Kind::Definite(segments) => Some(segments),
-            Kind::Query(_) => None,
+            Kind::Query(_) | Kind::Merge(..) | Kind::Invalid(_) => None,
         }
     }
 
@@ -139,7 +175,7 @@ impl Path {
     pub fn normalized(&self) -> String {
         match &self.kind {
             Kind::Definite(segments) => render(segments),
-            Kind::Query(_) => self.text.clone(),
+            Kind::Query(_) | Kind::Merge(..) | Kind::Invalid(_) => self.text.trim().to_owned(),
         }
     }
 
@@ -159,11 +195,24 @@ impl Path {
             },
         };
         match &self.kind {
-            Kind::Definite(segments) => walk(root, segments).map(Cow::Borrowed),
+            Kind::Definite(segments) => walk(root, segments, true).map(Cow::Borrowed),
             Kind::Query(query) => {
                 let nodes = query.query(root);
                 Ok(Cow::Owned(Value::Array(nodes.iter().map(|v| (*v).clone()).collect())))
             }
+            Kind::Merge(Prefix::Definite(segments), names) => {
+                let node = walk(root, segments, false)?;
+                match node {
+                    Value::Object(object) => Ok(Cow::Owned(merge(object, names))),
+                    other => Err(not_an_object(&format!("[{}]", quoted(names, ",")), &render(segments), other)),
+                }
+            }
+            Kind::Merge(Prefix::Query(query), names) => {
+                let nodes = query.query(root);
+                let merged = nodes.iter().filter_map(|node| node.as_object()).map(|object| merge(object, names));
+                Ok(Cow::Owned(Value::Array(merged.collect())))
+            }
+            Kind::Invalid(message) => Err(message.clone()),
         }
     }
 
@@ -243,6 +292,165 @@ fn split_root(text: &str) -> Result<(Root, &str), String> {
         ));
     }
     Ok((Root::Variable(name.to_owned()), rest))
+}
+
+/// How the part of a path after its root is evaluated; `text` (the whole path) is for messages.
+fn kind(rest: &str, text: &str) -> Result<Kind, String> {
+    match parse_segments(rest) {
+        Ok(segments) => Ok(Kind::Definite(segments)),
+        Err(Stop::Indefinite) => {
+            let rfc = rewrite_for_rfc(rest);
+            match JsonPath::parse(&rfc) {
+                Ok(query) => Ok(Kind::Query(Box::new(query))),
+                Err(e) => match unquoted_words(&rfc) {
+                    // A path that only Jayway's filter literals spoil is AWS's to accept and Jayway's to fail.
+                    Some((message, quoted)) if JsonPath::parse(&quoted).is_ok() => Ok(Kind::Invalid(message)),
+                    _ => Err(format!("invalid JSONPath '{text}': {e}")),
+                },
+            }
+        }
+        Err(Stop::Invalid(why)) => Err(format!("invalid JSONPath '{text}': {why}")),
+    }
+}
+
+/// Splits `rest` at its first top-level bracket of two or more quoted names (Jayway's multi-property step), if any.
+/// A dot just before the bracket goes with it. After `..` the bracket is left to RFC 9535 (a union of each
+/// descendant's members), as Baton does not model Jayway's scan there.
+fn split_multi(rest: &str) -> Option<Multi<'_>> {
+    let mut at = 0;
+    while let Some(offset) = rest.get(at..).and_then(|tail| tail.find('[')) {
+        let open = at + offset;
+        let end = bracket_end(rest, open);
+        let inside = rest.get(open + 1..end.saturating_sub(1)).unwrap_or("");
+        if let Some(names) = multi_names(inside) {
+            let before = rest.get(..open).unwrap_or("");
+            if before.ends_with("..") {
+                return None;
+            }
+            let prefix = before.strip_suffix('.').unwrap_or(before);
+            return Some(Multi { prefix, names, after: rest.get(end..).unwrap_or("") });
+        }
+        at = end.max(open + 1);
+    }
+    None
+}
+
+/// The names of a bracket's inside that holds two or more quoted names (`'a', "b"`), kept verbatim as in
+/// `parse_bracket`; `None` for anything else.
+fn multi_names(inside: &str) -> Option<Vec<String>> {
+    let mut names = Vec::new();
+    let mut rest = inside.trim_start();
+    loop {
+        let quote = rest.chars().next().filter(|c| *c == '\'' || *c == '"')?;
+        let body = rest.get(1..)?;
+        let mut escaped = false;
+        let mut close = None;
+        for (i, c) in body.char_indices() {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == quote {
+                close = Some(i);
+                break;
+            }
+        }
+        let close = close?;
+        names.push(body.get(..close)?.to_owned());
+        rest = body.get(close + 1..)?.trim_start();
+        match rest.strip_prefix(',') {
+            Some(next) => rest = next.trim_start(),
+            None if rest.is_empty() && names.len() > 1 => return Some(names),
+            None => return None,
+        }
+    }
+}
+
+/// Jayway's compiler rejects an unquoted word as a filter's operand (`[?(@.Name==Receipt)]`): it reads anything
+/// unquoted that is not `true`, `false`, `null`, JSON, a regex or a path as a number. Returns the message for the
+/// first such word in `rfc` and the text with every such word quoted, or `None` when there is none.
+///
+/// The message follows Jayway 2.2's filter compiler ("Failed to parse filter: …, error on position: N, char: C",
+/// the position counted from the filter's `[`); its exact words on AWS are a guess.
+fn unquoted_words(rfc: &str) -> Option<(String, String)> {
+    let mut message = None;
+    let mut quoted = String::with_capacity(rfc.len() + 8);
+    let mut copied = 0;
+    let mut at = 0;
+    while let Some(offset) = rfc.get(at..).and_then(|tail| tail.find('[')) {
+        let open = at + offset;
+        let end = bracket_end(rfc, open);
+        let group = rfc.get(open..end).unwrap_or("");
+        if group.get(1..).is_some_and(|inside| inside.trim_start().starts_with('?')) {
+            for (start, word_end) in filter_words(group) {
+                if message.is_none() {
+                    let position = group.get(..start).map_or(0, |before| before.chars().count());
+                    let first = group.get(start..).and_then(|word| word.chars().next()).unwrap_or(' ');
+                    message = Some(format!("Failed to parse filter: {group}, error on position: {position}, char: {first}"));
+                }
+                quoted.push_str(rfc.get(copied..open + start).unwrap_or(""));
+                quoted.push('\'');
+                quoted.push_str(group.get(start..word_end).unwrap_or(""));
+                quoted.push('\'');
+                copied = open + word_end;
+            }
+        }
+        at = end.max(open + 1);
+    }
+    quoted.push_str(rfc.get(copied..).unwrap_or(""));
+    message.map(|message| (message, quoted))
+}
+
+/// The byte ranges in a filter `group` of the unquoted words that follow a comparison operator.
+fn filter_words(group: &str) -> Vec<(usize, usize)> {
+    let mut words = Vec::new();
+    let bytes = group.as_bytes();
+    let mut quote = None;
+    let mut escaped = false;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if let Some(q) = quote {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == q {
+                quote = None;
+            }
+            i += 1;
+            continue;
+        }
+        match b {
+            b'\'' | b'"' => quote = Some(b),
+            b'=' | b'<' | b'>' | b'!' => {
+                // The operator's remaining characters, then blanks, then the operand.
+                let mut j = i + 1;
+                while matches!(bytes.get(j), Some(b'=' | b'<' | b'>' | b'~')) {
+                    j += 1;
+                }
+                while bytes.get(j) == Some(&b' ') {
+                    j += 1;
+                }
+                if bytes.get(j).is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_') {
+                    let mut k = j;
+                    while bytes.get(k).is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-')) {
+                        k += 1;
+                    }
+                    let word = group.get(j..k).unwrap_or("");
+                    if !matches!(word, "true" | "false" | "null") {
+                        words.push((j, k));
+                    }
+                    i = k;
+                    continue;
+                }
+                i = j;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    words
 }
 
 /// Parses the part after the root as names and indexes only.
@@ -336,8 +544,8 @@ fn parse_bracket(inside: &str) -> Result<(Segment, &str), Stop> {
     Err(Stop::Indefinite)
 }
 
-/// Rewrites Jayway dot-names that RFC 9535 forbids (`.my-key`, `.1`) into `['…']`, outside brackets only, and
-/// prefixes the `$` that `split_root` removed.
+/// Rewrites Jayway dot-names that RFC 9535 forbids (`.my-key`, `.1`) into `['…']` and drops a dot before a
+/// bracket, outside brackets only, and prefixes the `$` that `split_root` removed.
 fn rewrite_for_rfc(rest: &str) -> String {
     let mut out = String::with_capacity(rest.len() + 8);
     out.push('$');
@@ -350,6 +558,10 @@ fn rewrite_for_rfc(rest: &str) -> String {
                 let end = bracket_end(rest, i);
                 out.push_str(rest.get(i..end).unwrap_or(""));
                 i = end;
+            }
+            b'.' if bytes.get(i + 1) == Some(&b'[') => {
+                // Jayway skips a dot before a bracket: `$.[*]` is `$[*]`.
+                i += 1;
             }
             b'.' => {
                 let dots = if bytes.get(i + 1) == Some(&b'.') { 2 } else { 1 };
@@ -443,11 +655,12 @@ fn push_segment(out: &mut String, segment: &Segment) {
     }
 }
 
-/// Walks a definite path, with Jayway's error messages (default options, as AWS runs it).
-fn walk<'a>(root: &'a Value, segments: &[Segment]) -> Result<&'a Value, String> {
+/// Walks a definite path, with Jayway's error messages (default options, as AWS runs it). `ends_path` says whether
+/// the last segment is the path's last step (a missing name there is "No results", elsewhere "Missing property").
+fn walk<'a>(root: &'a Value, segments: &[Segment], ends_path: bool) -> Result<&'a Value, String> {
     let mut node = root;
     for (k, segment) in segments.iter().enumerate() {
-        let is_leaf = k + 1 == segments.len();
+        let is_leaf = ends_path && k + 1 == segments.len();
         let next = match (segment, node) {
             (Segment::Name(name), Value::Object(map)) => match map.get(name) {
                 Some(next) => next,
@@ -460,13 +673,7 @@ fn walk<'a>(root: &'a Value, segments: &[Segment]) -> Result<&'a Value, String> 
                 }
             },
             (Segment::Name(name), other) => {
-                let at = render(segments.get(..k).unwrap_or(&[]));
-                return Err(format!(
-                    "Expected to find an object with property ['{name}'] in path {at} but found '{}'. This is not a \
-                     json object according to the JsonProvider: \
-                     'com.jayway.jsonpath.spi.json.JsonSmartJsonProvider'.",
-                    java_class(other)
-                ));
+                return Err(not_an_object(&format!("['{name}']"), &render(segments.get(..k).unwrap_or(&[])), other));
             }
             (Segment::Index(i), Value::Array(items)) => {
                 let index = if *i < 0 {
@@ -492,6 +699,31 @@ fn walk<'a>(root: &'a Value, segments: &[Segment]) -> Result<&'a Value, String> 
         node = next;
     }
     Ok(node)
+}
+
+/// Jayway's message for a property step (`fragment`, e.g. `['a']`) applied at `at` to something not an object.
+fn not_an_object(fragment: &str, at: &str, found: &Value) -> String {
+    format!(
+        "Expected to find an object with property {fragment} in path {at} but found '{}'. This is not a json object \
+         according to the JsonProvider: 'com.jayway.jsonpath.spi.json.JsonSmartJsonProvider'.",
+        java_class(found)
+    )
+}
+
+/// Jayway's multi-property step on one object: a new object of the `names` it has, in the order written.
+fn merge(object: &Map<String, Value>, names: &[String]) -> Value {
+    let mut merged = Map::new();
+    for name in names {
+        if let Some(value) = object.get(name) {
+            merged.insert(name.clone(), value.clone());
+        }
+    }
+    Value::Object(merged)
+}
+
+/// `'a'<separator>'b'`.
+fn quoted(names: &[String], separator: &str) -> String {
+    names.iter().map(|name| format!("'{name}'")).collect::<Vec<_>>().join(separator)
 }
 
 fn no_results(segments: &[Segment]) -> String {

@@ -5,8 +5,8 @@
 //! YAML 1.2 core schema for booleans (`yes`/`on` stay strings), duplicate keys are an error, anchors, aliases and
 //! `<<` merge keys are expanded, and tags are dropped (`!Ref x` is the string `x`: CloudFormation intrinsics are not
 //! evaluated). In both syntaxes integers within `i64`/`u64` stay integers; beyond that they become floats, as
-//! `serde_json` without `arbitrary_precision` has no other choice. A JSON object with a repeated key keeps the last
-//! value (`serde_json`'s rule).
+//! `serde_json` without `arbitrary_precision` has no other choice. A repeated key in a JSON object is an error too,
+//! as in YAML, reported at the repeated key's JSON Pointer.
 //!
 //! `locate` maps a JSON Pointer back to a 1-based line and column (counted in characters) so diagnostics can say
 //! `file:line:col`. It points at the key of an object member and at the first character of an array element or of
@@ -21,12 +21,16 @@
 #[rustfmt::skip] // One-line tests, as data.
 mod tests;
 
+use std::cell::RefCell;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use serde_saphyr::MessageFormatter as _;
 use serde_saphyr::granit_parser::{Event, Parser};
 
 use crate::Diagnostic;
-use crate::parse::SYNTAX;
+use crate::diagnostic::{SYNTAX, escape};
 
 /// AWS's code for a definition that is empty.
 pub const EMPTY: &str = "MISSING_DESCRIPTION";
@@ -73,7 +77,13 @@ fn strip_bom(text: &str) -> &str {
 }
 
 fn load_json(text: &str) -> Result<Value, Diagnostic> {
-    serde_json::from_str(text).map_err(|e| {
+    let duplicate = RefCell::new(None);
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let loaded = Checked { duplicate: &duplicate }.deserialize(&mut deserializer).and_then(|value| {
+        deserializer.end()?;
+        Ok(value)
+    });
+    loaded.map_err(|e| {
         let (line, byte_column) = (e.line(), e.column());
         let full = e.to_string();
         let message = full.strip_suffix(&format!(" at line {line} column {byte_column}")).unwrap_or(&full);
@@ -83,10 +93,111 @@ fn load_json(text: &str) -> Result<Value, Diagnostic> {
             .nth(line.saturating_sub(1))
             .map(|content| char_column(content, byte_column))
             .unwrap_or(byte_column);
-        let mut diagnostic = Diagnostic::new("", SYNTAX, format!("invalid JSON: {message}"));
-        diagnostic.position = Some((line.max(1), column.max(1)));
+        let pointer = match duplicate.into_inner() {
+            Some(mut trail) => {
+                trail.reverse();
+                trail.iter().fold(String::new(), |pointer, token| format!("{pointer}/{}", escape(token)))
+            }
+            None => String::new(),
+        };
+        let position = match locate(text, Format::Json, &pointer) {
+            Some(position) if !pointer.is_empty() => position,
+            _ => (line.max(1), column.max(1)),
+        };
+        let mut diagnostic = Diagnostic::new(pointer, SYNTAX, format!("invalid JSON: {message}"));
+        diagnostic.position = Some(position);
         diagnostic
     })
+}
+
+/// Builds a `Value` as `serde_json` does, but refuses a key that an object already has. On a duplicate, `duplicate`
+/// receives the path to it, innermost token first: the duplicate key records itself, and each enclosing object or
+/// array adds its own key or index as the error passes through it.
+struct Checked<'a> {
+    duplicate: &'a RefCell<Option<Vec<String>>>,
+}
+
+impl Checked<'_> {
+    /// Adds `token` to the path of a duplicate found inside the value at `token`.
+    fn enclose<'a, E>(&'a self, token: impl FnOnce() -> String + 'a) -> impl FnOnce(E) -> E + 'a {
+        move |error| {
+            if let Some(trail) = self.duplicate.borrow_mut().as_mut() {
+                trail.push(token());
+            }
+            error
+        }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Checked<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Checked<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Value, E> {
+        Ok(Value::Bool(value))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(value).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Value, E> {
+        Ok(Value::String(value.to_owned()))
+    }
+
+    fn visit_string<E>(self, value: String) -> Result<Value, E> {
+        Ok(Value::String(value))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        loop {
+            let index = items.len();
+            let item = Checked { duplicate: self.duplicate };
+            match seq.next_element_seed(item).map_err(self.enclose(|| index.to_string()))? {
+                Some(item) => items.push(item),
+                None => return Ok(Value::Array(items)),
+            }
+        }
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if object.contains_key(&key) {
+                let message = format!("duplicate key `{key}`");
+                *self.duplicate.borrow_mut() = Some(vec![key]);
+                return Err(de::Error::custom(message));
+            }
+            let value = Checked { duplicate: self.duplicate };
+            let value = map.next_value_seed(value).map_err(self.enclose(|| key.clone()))?;
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
+    }
 }
 
 fn load_yaml(text: &str) -> Result<Value, Diagnostic> {

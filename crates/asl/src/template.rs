@@ -122,7 +122,9 @@ fn compile_dynamic(key: &str, value: &Value, pointer: &str, errors: &mut Vec<(St
         ));
         return Node::Const(Value::Null);
     };
-    let result = if text.starts_with('$') {
+    // Jayway trims a path before compiling it; Baton reads blanks around one as AWS accepts them (a guess for
+    // leading ones, which no recorded definition has).
+    let result = if text.trim_start().starts_with('$') {
         Path::parse(text).map(|path| Node::Path {
             path,
             field: key.to_owned(),

@@ -150,13 +150,20 @@ fn measure(workload: &Workload, budget: Duration) -> anyhow::Result<Measurement>
     loop {
         // The large Map is far past AWS's 25,000-event history limit; the benchmark measures the engine, not the limit.
         let limits = Limits { max_history_events: 0, ..Limits::default() };
-        let options = Options { clock: Clock::Virtual, limits, resources: resources.clone(), progress: None };
+        let options = Options {
+            clock: Clock::Virtual,
+            limits,
+            resources: resources.clone(),
+            progress: None,
+            keep_history: true,
+            max_evaluation_ms: 0,
+        };
         let execution = runtime::run(workload.machine.clone(), info(&workload.name), workload.input.clone(), options);
         if measurement.runs == 0 {
             check(workload, execution.status())?;
         }
         measurement.runs += 1;
-        measurement.events += execution.history().len() as u64;
+        measurement.events += execution.event_count();
         measurement.transitions +=
             execution.history().iter().filter(|e| matches!(e.details, EventDetails::StateEntered { .. })).count() as u64;
         measurement.elapsed = started.elapsed();

@@ -1,7 +1,9 @@
 //! The `baton` binary: argument parsing and wiring; the work happens in the library crates.
 
+mod backup;
 mod bench;
 mod graph;
+mod logging;
 mod run;
 mod serve;
 mod validate;
@@ -30,16 +32,23 @@ enum Command {
     Graph(graph::Args),
     /// Run the benchmark workloads in process and print state transitions per second.
     Bench(bench::Args),
+    /// Copy a data directory's database consistently, while a server may be using it.
+    Backup(backup::Args),
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if let Err(err) = logging::init() {
+        eprintln!("error: {err:#}");
+        return ExitCode::from(2);
+    }
     let result = match args.command {
         Command::Run(args) => run::run(*args),
         Command::Serve(args) => serve::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Graph(args) => graph::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Backup(args) => backup::run(args),
     };
     match result {
         Ok(code) => code,

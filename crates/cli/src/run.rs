@@ -10,6 +10,7 @@ use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
 use engine::{ExecutionInfo, Limits, Status};
+use integrations::connections::Connections;
 use integrations::functions::Functions;
 use integrations::mock::MockConfig;
 use runtime::{Clock, Options, Progress, Resources};
@@ -39,6 +40,10 @@ pub(crate) struct Args {
     /// A TOML file of local functions (`[functions.NAME]` with `command` or `url`).
     #[arg(long)]
     functions: Option<PathBuf>,
+    /// A TOML file of EventBridge connections for HTTP Tasks (`[connections.NAME]` with `basic`, `api_key`,
+    /// `headers`, `query`, `body`); a connection not in it adds nothing to the request.
+    #[arg(long)]
+    connections: Option<PathBuf>,
     /// Skip waits: Wait states, retry intervals and timeouts advance a virtual clock.
     #[arg(long)]
     virtual_time: bool,
@@ -63,6 +68,10 @@ pub(crate) struct Args {
     /// Most history events an execution may have before it fails, as AWS's 25,000; 0 for no limit.
     #[arg(long, default_value_t = 25_000)]
     max_history_events: usize,
+    /// How long one JSONata evaluation may run before it fails with States.QueryEvaluationError, in milliseconds;
+    /// 0 for no limit.
+    #[arg(long, default_value_t = runtime::DEFAULT_MAX_EVALUATION_MS)]
+    max_evaluation_ms: u64,
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -103,6 +112,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         // Relative commands and working directories are relative to the functions file.
         resources.functions = Functions::read(file).with_context(|| format!("in functions file {}", file.display()))?;
     }
+    if let Some(file) = &args.connections {
+        resources.http.connections = Connections::read(file)?;
+    }
     let execution_name = args.execution_name.clone().unwrap_or_else(generated_name);
     let express = args.workflow_type == "EXPRESS";
     // Express executions have their own ARN form: `…:express:<machine>:<name>:<id>`.
@@ -138,6 +150,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         limits,
         resources: Arc::new(resources),
         progress: Some(&mut report),
+        keep_history: args.history,
+        max_evaluation_ms: args.max_evaluation_ms,
     };
     let execution = runtime::run(machine, info, input, options);
     reporter.finish();

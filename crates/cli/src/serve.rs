@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
+use integrations::connections::Connections;
 use integrations::functions::Functions;
 use integrations::mock::MockConfig;
 use runtime::Resources;
@@ -23,6 +24,10 @@ pub(crate) struct Args {
     /// A TOML file of local functions, as for `baton run`.
     #[arg(long)]
     functions: Option<PathBuf>,
+    /// A TOML file of EventBridge connections for HTTP Tasks (`[connections.NAME]` with `basic`, `api_key`,
+    /// `headers`, `query`, `body`); a connection not in it adds nothing to the request.
+    #[arg(long)]
+    connections: Option<PathBuf>,
     /// A Step Functions Local mock config; pick a test case with `<stateMachineArn>#<TestCase>`.
     #[arg(long)]
     mock_config: Option<PathBuf>,
@@ -41,12 +46,27 @@ pub(crate) struct Args {
     /// Most history events an execution may have before it fails, as AWS's 25,000; 0 for no limit.
     #[arg(long, default_value_t = 25_000)]
     max_history_events: usize,
+    /// How long one JSONata evaluation may run before it fails with States.QueryEvaluationError, in milliseconds;
+    /// 0 for no limit.
+    #[arg(long, default_value_t = runtime::DEFAULT_MAX_EVALUATION_MS)]
+    max_evaluation_ms: u64,
+    /// How long closed Standard executions are kept, with their history, before they are deleted: a number and a
+    /// unit (`90d`, `12h`, `30m`, `45s`), as AWS keeps them 90 days; `0` keeps them for ever.
+    #[arg(long, default_value = "90d", value_parser = parse_retention)]
+    retention: Retention,
 }
+
+/// `--retention` in milliseconds; `None` keeps executions for ever.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Retention(Option<i64>);
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut resources = Resources::default();
     if let Some(file) = &args.functions {
         resources.functions = Functions::read(file).with_context(|| format!("in functions file {}", file.display()))?;
+    }
+    if let Some(file) = &args.connections {
+        resources.http.connections = Connections::read(file)?;
     }
     let mock_config = match &args.mock_config {
         Some(file) => {
@@ -67,9 +87,11 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         resources: Arc::new(resources),
         mock_config,
         express_retention_seconds: args.express_retention_seconds,
+        max_evaluation_ms: args.max_evaluation_ms,
+        retention_ms: args.retention.0,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
-    runtime.block_on(async move {
+    let served = runtime.block_on(async move {
         let service = Service::open(config).await.with_context(|| format!("cannot open the data directory {}", args.data_dir.display()))?;
         let listener = tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("cannot listen on {}", args.bind))?;
         eprintln!(
@@ -82,7 +104,38 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         server::serve(listener, service, shutdown_signal()).await.context("the server failed")?;
         eprintln!("baton: stopped");
         anyhow::Ok(ExitCode::SUCCESS)
-    })
+    });
+    // Local functions still running on blocking threads are not waited for: their steps are not committed, and a
+    // restart invokes them again.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    served
+}
+
+/// `--retention`: `0` (for ever) or a number with a unit `s`, `m`, `h` or `d`; in milliseconds.
+fn parse_retention(text: &str) -> Result<Retention, String> {
+    retention_ms(text).map(Retention)
+}
+
+fn retention_ms(text: &str) -> Result<Option<i64>, String> {
+    if text.trim() == "0" {
+        return Ok(None);
+    }
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: i64 = number.parse().map_err(|_| format!("'{text}' is not a duration such as 90d, 12h, 30m or 45s"))?;
+    let unit_ms: i64 = match unit {
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => return Err(format!("'{text}' has no unit: write 90d, 12h, 30m or 45s (or 0 to keep executions for ever)")),
+    };
+    match number.checked_mul(unit_ms) {
+        Some(0) => Ok(None),
+        Some(ms) => Ok(Some(ms)),
+        None => Err(format!("'{text}' is too long")),
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
@@ -104,5 +157,20 @@ async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => {}
         () = term => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::retention_ms;
+
+    #[test]
+    fn retention_takes_a_number_and_a_unit() {
+        assert_eq!(retention_ms("90d"), Ok(Some(90 * 86_400_000)));
+        assert_eq!(retention_ms("45s"), Ok(Some(45_000)));
+        assert_eq!(retention_ms("0"), Ok(None));
+        assert!(retention_ms("90").is_err());
+        assert!(retention_ms("d").is_err());
+        assert!(retention_ms("1y").is_err());
     }
 }

@@ -16,7 +16,15 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut problems = 0;
     for file in &args.files {
         let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-        match asl::parse(&text) {
+        let (value, format) = match asl::source::load(&text) {
+            Ok(loaded) => loaded,
+            Err(diagnostic) => {
+                problems += 1;
+                println!("{}:{diagnostic}", file.display());
+                continue;
+            }
+        };
+        match asl::parse::parse_loaded(&text, &value, format) {
             Ok(_) => eprintln!("{}: ok", file.display()),
             Err(diagnostics) => {
                 problems += diagnostics.len();
@@ -24,6 +32,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
                     println!("{}:{diagnostic}", file.display());
                 }
             }
+        }
+        // Warnings do not fail validation: AWS accepts what they point at.
+        for warning in asl::parse::warnings_loaded(&text, &value, format) {
+            println!("{}:{warning}", file.display());
         }
     }
     if problems > 0 {

@@ -94,6 +94,13 @@ pub enum Trigger {
     TaskStarted { task: TaskId, worker: String, now: i64 },
     /// The task's token sent a heartbeat.
     TaskHeartbeat { task: TaskId, now: i64 },
+    /// A callback task's token came back (SendTaskSuccess or SendTaskFailure). If the task's request has not returned
+    /// yet (no `TaskSubmitted`), the outcome waits for it, so the history shows the submission first, as AWS's does;
+    /// otherwise it is `TaskCompleted`. The first outcome counts.
+    TaskCallback { task: TaskId, outcome: Result<Value, Failure>, now: i64 },
+    /// The runtime cannot go on with the execution (a bug in Baton, or a stored history it cannot resume): it fails
+    /// at once with only an `ExecutionFailed` event, wherever it was, and cannot be redriven.
+    Fail { error: String, cause: String, now: i64 },
     /// Run a failed, timed-out or aborted execution again from the state where it stopped (RedriveExecution); in a
     /// Parallel or Map, only the branches and iterations that had not succeeded run again, and a distributed Map
     /// redrives its Map Run.
@@ -145,6 +152,15 @@ pub enum Status {
     Aborted(ErrorDetails),
 }
 
+/// How one fold went, where replaying it could not work it out again: how many steps it took before it paused
+/// (`Execution::set_slice` bounds that, and the bounds may differ in a later run), and which of its JSONata
+/// evaluations the runtime cut off (a time limit measured on a clock). Stored with the trigger; see `FoldNote::write`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FoldNote {
+    pub paused_after: Option<usize>,
+    pub cutoffs: Vec<u64>,
+}
+
 /// An execution: the machine, the history so far, and the threads still running.
 pub struct Execution {
     machine: Arc<StateMachine>,
@@ -153,7 +169,16 @@ pub struct Execution {
     input: Value,
     start_time: i64,
     now: i64,
+    /// The events not yet taken (`take_events`); all of them if nobody takes them.
     history: Vec<HistoryEvent>,
+    /// How many events the execution has, taken or not: the last one's id.
+    event_count: u64,
+    last_event_time: i64,
+    /// Payload bytes of the events this fold emitted, for `slice_bytes`.
+    fold_bytes: usize,
+    slice_bytes: usize,
+    paused_after: Option<usize>,
+    guard: asl::Guard,
     frames: Vec<Option<Frame>>,
     free: Vec<usize>,
     queue: VecDeque<usize>,
@@ -224,7 +249,15 @@ enum Phase {
     Enter,
     /// Entered; its work runs next (again, after a retry's backoff).
     Run,
-    Task { task: TaskId, timeout: Option<TimerId>, heartbeat: Option<(TimerId, u64)>, kind: ResourceKind },
+    Task {
+        task: TaskId,
+        timeout: Option<TimerId>,
+        heartbeat: Option<(TimerId, u64)>,
+        kind: ResourceKind,
+        /// A callback task whose request has not returned: its token's answer waits in `early` until it does.
+        submitting: bool,
+        early: Option<Box<Result<Value, Failure>>>,
+    },
     Wait { timer: TimerId, effective: Value },
     Backoff { timer: TimerId },
     Parallel(Box<Fanout>),
@@ -301,6 +334,12 @@ impl Execution {
             start_time: 0,
             now: 0,
             history: Vec::new(),
+            event_count: 0,
+            last_event_time: 0,
+            fold_bytes: 0,
+            slice_bytes: usize::MAX,
+            paused_after: None,
+            guard: asl::Guard::default(),
             frames: Vec::new(),
             free: Vec::new(),
             queue: VecDeque::new(),
@@ -319,9 +358,50 @@ impl Execution {
         }
     }
 
-    /// The history so far.
+    /// The events not taken yet by `take_events`: the whole history, for a caller that never takes them.
     pub fn history(&self) -> &[HistoryEvent] {
         &self.history
+    }
+
+    /// Hands over the events not taken yet, so that a long execution need not keep its history in memory.
+    pub fn take_events(&mut self) -> Vec<HistoryEvent> {
+        std::mem::take(&mut self.history)
+    }
+
+    /// How many events the execution has, taken or not (its last event's id).
+    pub fn event_count(&self) -> u64 {
+        self.event_count
+    }
+
+    /// The time of the last event, in milliseconds since the epoch (0 before any).
+    pub fn last_event_time(&self) -> i64 {
+        self.last_event_time
+    }
+
+    /// The bookkeeping of JSONata evaluations, whose `Watch` lets the runtime cut one off.
+    pub fn guard(&self) -> &asl::Guard {
+        &self.guard
+    }
+
+    /// The guard, to hand it another `Watch` (`asl::Guard::adopt`).
+    pub fn guard_mut(&mut self) -> &mut asl::Guard {
+        &mut self.guard
+    }
+
+    /// How the last `apply` went, for the record (see `FoldNote`).
+    pub fn fold_note(&self) -> FoldNote {
+        FoldNote { paused_after: self.paused_after, cutoffs: self.guard.take_cut() }
+    }
+
+    /// Folds a recorded trigger again exactly as it went: pausing after the same steps, the same evaluations cut off.
+    pub fn replay(&mut self, trigger: Trigger, note: FoldNote) -> Vec<Command> {
+        let bounds = (self.slice, self.slice_bytes);
+        self.slice = note.paused_after.unwrap_or(usize::MAX).max(1);
+        self.slice_bytes = usize::MAX;
+        self.guard.begin_fold(note.cutoffs);
+        let commands = self.fold(trigger);
+        (self.slice, self.slice_bytes) = bounds;
+        commands
     }
 
     /// Sets the workflow variables the execution starts with, as TestState's `variables` does. Before `Start` only.
@@ -342,11 +422,27 @@ impl Execution {
         &self.info
     }
 
+    /// The tasks the execution waits for.
+    pub fn pending_tasks(&self) -> impl Iterator<Item = TaskId> + '_ {
+        self.tasks.keys().copied()
+    }
+
+    /// Whether any state of the machine is in JSONata, whose evaluation can take long.
+    pub fn uses_jsonata(&self) -> bool {
+        self.machine.uses_jsonata()
+    }
+
     /// Bounds how many steps one `apply` takes before returning, so a caller can show progress during long runs of
     /// states that need nothing from outside (a Map over many Pass items). Work left over is picked up by
     /// `Trigger::Resume`; `has_work` says whether there is any.
     pub fn set_slice(&mut self, steps: usize) {
         self.slice = steps.max(1);
+    }
+
+    /// Also pauses an `apply` once the events it emitted carry about `bytes` of payloads, so that a caller that takes
+    /// and stores the events after each `apply` holds a bounded amount of history in memory.
+    pub fn set_slice_bytes(&mut self, bytes: usize) {
+        self.slice_bytes = bytes.max(1);
     }
 
     /// Whether RedriveExecution can run this execution again: it failed, timed out or was aborted in a state of its
@@ -373,6 +469,13 @@ impl Execution {
     /// Folds one trigger into the execution and returns what the runtime must do next. Triggers for tasks or timers
     /// the execution no longer waits for are ignored.
     pub fn apply(&mut self, trigger: Trigger) -> Vec<Command> {
+        self.guard.begin_fold(Vec::new());
+        self.fold(trigger)
+    }
+
+    fn fold(&mut self, trigger: Trigger) -> Vec<Command> {
+        self.fold_bytes = 0;
+        self.paused_after = None;
         match trigger {
             Trigger::Start { input, now } => {
                 self.now = now;
@@ -409,6 +512,23 @@ impl Execution {
                 self.now = now;
                 if self.redrivable() {
                     self.redrive();
+                }
+            }
+            Trigger::TaskCallback { task, outcome, now } => {
+                self.now = now;
+                if self.status == Status::Running {
+                    self.task_callback(task, outcome);
+                }
+            }
+            Trigger::Fail { error, cause, now } => {
+                self.now = now;
+                if self.status == Status::Running {
+                    self.queue.clear();
+                    self.cancel_all_timers();
+                    let details = ErrorDetails { error: Some(error), cause: Some(cause) };
+                    self.emit_execution(EventDetails::ExecutionFailed(details.clone()));
+                    self.status = Status::Failed(details);
+                    self.not_redrivable();
                 }
             }
             Trigger::TaskHeartbeat { task, now } => {
@@ -460,15 +580,15 @@ impl Execution {
         }
         let top = WorkflowId(0);
         let start_at = self.machine.top().start_at;
-        let last = self.history.len() as u64;
+        let last = self.event_count;
         let vars = self.initial_vars.clone();
         let frame = self.spawn(Spawn { workflow: top, state: start_at, parent: Parent::Root, input, last_event: last, record: true, vars });
         self.queue.push_back(frame);
     }
 
     fn run(&mut self) {
-        let mut budget = self.slice;
-        while budget > 0 {
+        let mut steps = 0;
+        'slice: while steps < self.slice && self.fold_bytes < self.slice_bytes {
             let Some(frame) = self.queue.pop_front() else { break };
             while self.status == Status::Running {
                 if self.history_full() {
@@ -482,16 +602,19 @@ impl Execution {
                     self.not_redrivable();
                     return;
                 }
-                budget = budget.saturating_sub(1);
+                steps += 1;
                 match self.advance(frame) {
-                    Flow::Continue if budget == 0 => {
+                    Flow::Continue if steps >= self.slice || self.fold_bytes >= self.slice_bytes => {
                         self.queue.push_front(frame);
-                        break;
+                        break 'slice;
                     }
                     Flow::Continue => {}
                     Flow::Stop => break,
                 }
             }
+        }
+        if self.has_work() {
+            self.paused_after = Some(steps);
         }
     }
 
@@ -517,6 +640,10 @@ impl Execution {
         let machine = self.machine.clone();
         let frame = self.frame_mut(fid);
         let state = machine.workflow(frame.workflow).state(frame.state);
+        #[cfg(feature = "failpoints")]
+        if state.name.starts_with("BatonPanic") {
+            panic!("failpoint: entering {}", state.name);
+        }
         let input = frame.input.to_string();
         let id = self.emit(fid, EventDetails::StateEntered { state_type: state.kind.type_name(), name: state.name.clone(), input });
         let now = self.now;
@@ -772,7 +899,9 @@ impl Execution {
         let heartbeat = heartbeat.filter(|_| self.frame(fid).task_token.is_some()).map(|seconds| (self.heartbeat_timer(fid, id, seconds), seconds));
         let frame = self.frame_mut(fid);
         frame.task_token = None;
-        frame.phase = Phase::Task { task: id, timeout: timeout_timer, heartbeat, kind };
+        // A callback task's request is made (and answers TaskSubmitted) unless it is an activity's.
+        let submitting = is_callback(&task.resource) && matches!(kind, ResourceKind::Service { .. });
+        frame.phase = Phase::Task { task: id, timeout: timeout_timer, heartbeat, kind, submitting, early: None };
         Flow::Stop
     }
 
@@ -788,11 +917,12 @@ impl Execution {
         format!("{:016x}{:016x}{:016x}", next_random(&self.rng), next_random(&self.rng), next_random(&self.rng))
     }
 
-    /// A callback task's request was made: record it; the task goes on waiting for its token.
+    /// A callback task's request was made: record it; the task goes on waiting for its token, unless the token came
+    /// back first.
     fn task_submitted(&mut self, task: TaskId, output: Value) {
         let Some(&fid) = self.tasks.get(&task) else { return };
-        let Some(Phase::Task { kind: ResourceKind::Service { resource_type, resource }, .. }) =
-            self.frames.get(fid).and_then(Option::as_ref).map(|f| &f.phase)
+        let Some(Phase::Task { kind: ResourceKind::Service { resource_type, resource }, submitting, early, .. }) =
+            self.frames.get_mut(fid).and_then(Option::as_mut).map(|f| &mut f.phase)
         else {
             return;
         };
@@ -801,7 +931,22 @@ impl Execution {
             resource: resource.clone(),
             output: output.to_string(),
         };
+        *submitting = false;
+        let early = early.take();
         self.emit(fid, details);
+        if let Some(outcome) = early {
+            self.task_completed(task, *outcome);
+        }
+    }
+
+    /// A callback task's token came back: it completes the task, or waits for the task's request to return.
+    fn task_callback(&mut self, task: TaskId, outcome: Result<Value, Failure>) {
+        let Some(&fid) = self.tasks.get(&task) else { return };
+        if let Some(Phase::Task { submitting: true, early, .. }) = self.frames.get_mut(fid).and_then(Option::as_mut).map(|f| &mut f.phase) {
+            early.get_or_insert_with(|| Box::new(outcome));
+            return;
+        }
+        self.task_completed(task, outcome);
     }
 
     /// An activity worker took the task: record it, and restart the heartbeat clock.
@@ -1298,7 +1443,7 @@ impl Execution {
 
     /// Whether the history has room for no more than the event that ends the execution.
     fn history_full(&self) -> bool {
-        self.limits.max_history_events > 0 && self.history.len() + 1 >= self.limits.max_history_events
+        self.limits.max_history_events > 0 && self.event_count + 1 >= self.limits.max_history_events as u64
     }
 
     /// Ends the execution as failed, from wherever it is.
@@ -1382,16 +1527,23 @@ impl Execution {
         if !frame.record {
             return frame.last_event;
         }
-        let id = self.history.len() as u64 + 1;
-        self.history.push(HistoryEvent { id, previous_event_id: frame.last_event, timestamp: self.now, details });
+        let id = self.event_count + 1;
+        let previous = frame.last_event;
         frame.last_event = id;
+        self.push_event(HistoryEvent { id, previous_event_id: previous, timestamp: self.now, details });
         id
     }
 
     fn emit_execution(&mut self, details: EventDetails) {
-        let id = self.history.len() as u64 + 1;
-        let previous = self.history.len() as u64;
-        self.history.push(HistoryEvent { id, previous_event_id: previous, timestamp: self.now, details });
+        let id = self.event_count + 1;
+        self.push_event(HistoryEvent { id, previous_event_id: id - 1, timestamp: self.now, details });
+    }
+
+    fn push_event(&mut self, event: HistoryEvent) {
+        self.event_count = event.id;
+        self.last_event_time = event.timestamp;
+        self.fold_bytes = self.fold_bytes.saturating_add(event.details.payload_len());
+        self.history.push(event);
     }
 }
 

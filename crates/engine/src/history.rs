@@ -95,6 +95,39 @@ pub struct TaskScheduled {
 }
 
 impl EventDetails {
+    /// About how many bytes the event's payloads (inputs, outputs, parameters, causes) take: what bounds the memory
+    /// one fold may use.
+    pub fn payload_len(&self) -> usize {
+        let error = |e: &ErrorDetails| e.cause.as_ref().map_or(0, String::len);
+        match self {
+            EventDetails::ExecutionStarted { input, .. }
+            | EventDetails::StateEntered { input, .. }
+            | EventDetails::ActivityScheduled { input, .. }
+            | EventDetails::LambdaFunctionScheduled { input, .. } => input.len(),
+            EventDetails::ExecutionSucceeded { output }
+            | EventDetails::TaskSucceeded { output, .. }
+            | EventDetails::TaskSubmitted { output, .. }
+            | EventDetails::ActivitySucceeded { output }
+            | EventDetails::LambdaFunctionSucceeded { output } => output.len(),
+            EventDetails::StateExited { output, assigned, .. } => {
+                output.len() + assigned.as_ref().map_or(0, |vars| vars.iter().map(|(n, v)| n.len() + v.len()).sum())
+            }
+            EventDetails::TaskScheduled(t) => t.parameters.len(),
+            EventDetails::ExecutionFailed(e)
+            | EventDetails::ExecutionTimedOut(e)
+            | EventDetails::ExecutionAborted(e)
+            | EventDetails::ActivityFailed(e)
+            | EventDetails::ActivityTimedOut(e)
+            | EventDetails::LambdaFunctionFailed(e)
+            | EventDetails::LambdaFunctionTimedOut(e)
+            | EventDetails::MapRunFailed(e)
+            | EventDetails::TaskFailed { error: e, .. }
+            | EventDetails::TaskTimedOut { error: e, .. }
+            | EventDetails::EvaluationFailed { error: e, .. } => error(e),
+            _ => 0,
+        }
+    }
+
     /// The event's `type`, as AWS names it.
     pub fn event_type(&self) -> String {
         match self {

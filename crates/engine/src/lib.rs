@@ -6,6 +6,11 @@
 //! jitter, `States.UUID`) comes from a generator seeded by the execution's identity, so replaying the same triggers
 //! gives the same history.
 
+/// The replay format of this engine: what an execution's stored triggers mean when folded again. It changes when a
+/// stored trigger would fold differently (another history) than before; recovery refuses to resume an execution
+/// written with a newer one, and reports one whose replay does not give the stored history.
+pub const REPLAY_VERSION: u32 = 1;
+
 mod execution;
 mod history;
 mod map_run;
@@ -15,7 +20,7 @@ mod time;
 mod trigger;
 mod variables;
 
-pub use execution::{Command, Execution, ExecutionInfo, Limits, Status, TaskId, TaskRequest, TimerId, Trigger};
+pub use execution::{Command, Execution, ExecutionInfo, FoldNote, Limits, Status, TaskId, TaskRequest, TimerId, Trigger};
 pub use history::{ErrorDetails, EventDetails, HistoryEvent, TaskScheduled};
 pub use map_run::{MapRunCounts, MapRunInfo, MapRunStatus, map_run_execution};
 pub use nesting::{MAX_NESTING_DEPTH, nesting_depth};

@@ -1,15 +1,17 @@
 //! The durable form of a `Trigger`: what the runtime stores for every step, and re-folds on recovery.
 //!
-//! A stable format: `{"v": 1, "type": "Start" | "TaskCompleted" | "TimerFired" | "Stop" | "Resume" | "TaskSubmitted" |
-//! "TaskStarted" | "TaskHeartbeat" | "Redrive" | "UpdateMapRun", "now": ms, …}`. UpdateMapRun carries `mapRunArn` and
-//! `maxConcurrency`, `toleratedFailureCount`, `toleratedFailurePercentage`, each `null` when unchanged.
+//! A stable format: `{"v": 1, "type": "Start" | "TaskCompleted" | "TaskCallback" | "TimerFired" | "Stop" | "Fail" |
+//! "Resume" | "TaskSubmitted" | "TaskStarted" | "TaskHeartbeat" | "Redrive" | "UpdateMapRun", "now": ms, …}`.
+//! UpdateMapRun carries `mapRunArn` and `maxConcurrency`, `toleratedFailureCount`, `toleratedFailurePercentage`,
+//! each `null` when unchanged. A stored trigger may also carry its `FoldNote`: `"steps"` (the steps its fold took
+//! before it paused) and `"cutoffs"` (the JSONata evaluations cut off), both absent when there is nothing to note.
 //! Later versions must keep reading version 1.
 
 use serde_json::{Map as Object, Value, json};
 
 use asl::Failure;
 
-use crate::execution::{TaskId, TimerId, Trigger};
+use crate::execution::{FoldNote, TaskId, TimerId, Trigger};
 
 /// The version written by `to_json`.
 const VERSION: u64 = 1;
@@ -19,25 +21,10 @@ impl Trigger {
     pub fn to_json(&self) -> Value {
         match self {
             Trigger::Start { input, now } => json!({"v": VERSION, "type": "Start", "now": now, "input": input}),
-            Trigger::TaskCompleted { task, outcome, now } => {
-                let mut object = Object::new();
-                object.insert("v".into(), VERSION.into());
-                object.insert("type".into(), "TaskCompleted".into());
-                object.insert("now".into(), (*now).into());
-                object.insert("task".into(), task.0.into());
-                // A result nested too deeply for the stored trigger to be read back is stored as the failure the
-                // engine makes of it (`nesting::bounded`).
-                let bounded = crate::nesting::bounded(outcome).map(Err);
-                match bounded.as_ref().unwrap_or(outcome) {
-                    Ok(result) => {
-                        object.insert("result".into(), result.clone());
-                    }
-                    Err(failure) => {
-                        object.insert("error".into(), failure.error.clone().into());
-                        object.insert("cause".into(), failure.cause.clone().map_or(Value::Null, Value::String));
-                    }
-                }
-                Value::Object(object)
+            Trigger::TaskCompleted { task, outcome, now } => outcome_json("TaskCompleted", *task, outcome, *now),
+            Trigger::TaskCallback { task, outcome, now } => outcome_json("TaskCallback", *task, outcome, *now),
+            Trigger::Fail { error, cause, now } => {
+                json!({"v": VERSION, "type": "Fail", "now": now, "error": error, "cause": cause})
             }
             Trigger::TimerFired { timer, now } => json!({"v": VERSION, "type": "TimerFired", "now": now, "timer": timer.0}),
             Trigger::Stop { error, cause, now } => {
@@ -72,14 +59,19 @@ impl Trigger {
         let text = |key: &str| value.get(key).and_then(Value::as_str).map(str::to_owned);
         match value.get("type")?.as_str()? {
             "Start" => Some(Trigger::Start { input: value.get("input")?.clone(), now }),
-            "TaskCompleted" => {
+            kind @ ("TaskCompleted" | "TaskCallback") => {
                 let task = TaskId(value.get("task")?.as_u64()?);
                 let outcome = match value.get("result") {
                     Some(result) => Ok(result.clone()),
                     None => Err(Failure { error: text("error")?, cause: text("cause") }),
                 };
-                Some(Trigger::TaskCompleted { task, outcome, now })
+                if kind == "TaskCallback" {
+                    Some(Trigger::TaskCallback { task, outcome, now })
+                } else {
+                    Some(Trigger::TaskCompleted { task, outcome, now })
+                }
             }
+            "Fail" => Some(Trigger::Fail { error: text("error")?, cause: text("cause")?, now }),
             "TimerFired" => Some(Trigger::TimerFired { timer: TimerId(value.get("timer")?.as_u64()?), now }),
             "Stop" => Some(Trigger::Stop { error: text("error"), cause: text("cause"), now }),
             "Resume" => Some(Trigger::Resume { now }),
@@ -103,13 +95,59 @@ impl Trigger {
     }
 }
 
+/// A task's outcome as stored.
+fn outcome_json(kind: &str, task: TaskId, outcome: &Result<Value, Failure>, now: i64) -> Value {
+    let mut object = Object::new();
+    object.insert("v".into(), VERSION.into());
+    object.insert("type".into(), kind.into());
+    object.insert("now".into(), now.into());
+    object.insert("task".into(), task.0.into());
+    // A result nested too deeply for the stored trigger to be read back is stored as the failure the engine makes of
+    // it (`nesting::bounded`).
+    let bounded = crate::nesting::bounded(outcome).map(Err);
+    match bounded.as_ref().unwrap_or(outcome) {
+        Ok(result) => {
+            object.insert("result".into(), result.clone());
+        }
+        Err(failure) => {
+            object.insert("error".into(), failure.error.clone().into());
+            object.insert("cause".into(), failure.cause.clone().map_or(Value::Null, Value::String));
+        }
+    }
+    Value::Object(object)
+}
+
+impl FoldNote {
+    /// Adds the note to a stored trigger (`Trigger::to_json`); nothing when there is nothing to note.
+    pub fn write(&self, trigger: &mut Value) {
+        let Some(object) = trigger.as_object_mut() else { return };
+        if let Some(steps) = self.paused_after {
+            object.insert("steps".into(), steps.into());
+        }
+        if !self.cutoffs.is_empty() {
+            object.insert("cutoffs".into(), self.cutoffs.clone().into());
+        }
+    }
+
+    /// The note of a stored trigger; an empty one if it has none.
+    pub fn read(trigger: &Value) -> FoldNote {
+        let paused_after = trigger.get("steps").and_then(Value::as_u64).and_then(|steps| usize::try_from(steps).ok());
+        let cutoffs = trigger
+            .get("cutoffs")
+            .and_then(Value::as_array)
+            .map(|cutoffs| cutoffs.iter().filter_map(Value::as_u64).collect())
+            .unwrap_or_default();
+        FoldNote { paused_after, cutoffs }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
     use asl::Failure;
 
-    use crate::execution::{TaskId, TimerId, Trigger};
+    use crate::execution::{FoldNote, TaskId, TimerId, Trigger};
 
     #[track_caller]
     fn round_trip(trigger: Trigger) {
@@ -123,6 +161,9 @@ mod tests {
         round_trip(Trigger::Start { input: json!({"a": [1, 2.5]}), now: 5 });
         round_trip(Trigger::TaskCompleted { task: TaskId(3), outcome: Ok(json!(null)), now: 6 });
         round_trip(Trigger::TaskCompleted { task: TaskId(3), outcome: Err(Failure { error: "E".into(), cause: None }), now: 7 });
+        round_trip(Trigger::TaskCallback { task: TaskId(4), outcome: Ok(json!({"a": 1})), now: 7 });
+        round_trip(Trigger::TaskCallback { task: TaskId(4), outcome: Err(Failure { error: "E".into(), cause: Some("c".into()) }), now: 7 });
+        round_trip(Trigger::Fail { error: "States.Runtime".into(), cause: "why".into(), now: 8 });
         round_trip(Trigger::TimerFired { timer: TimerId(9), now: 8 });
         round_trip(Trigger::Stop { error: Some("x".into()), cause: None, now: 9 });
         round_trip(Trigger::Resume { now: 10 });
@@ -151,6 +192,18 @@ mod tests {
             back,
             Trigger::UpdateMapRun { max_concurrency: None, tolerated_failure_count: Some(0), tolerated_failure_percentage: None, .. }
         ));
+    }
+
+    #[test]
+    fn fold_notes_ride_along_and_default_to_nothing() {
+        let mut stored = Trigger::Resume { now: 1 }.to_json();
+        assert_eq!(FoldNote::read(&stored), FoldNote::default());
+        FoldNote::default().write(&mut stored);
+        assert_eq!(stored, Trigger::Resume { now: 1 }.to_json());
+        let note = FoldNote { paused_after: Some(500), cutoffs: vec![2, 9] };
+        note.write(&mut stored);
+        assert_eq!(FoldNote::read(&stored), note);
+        assert!(Trigger::from_json(&stored).is_some());
     }
 
     #[test]

@@ -18,26 +18,45 @@
 //! `lambda:invoke` result envelope; that is `crate::lambda`.
 //!
 //! Command protocol: the request body on stdin, the result JSON on stdout (empty stdout = `null`). A failure is a
-//! non-zero exit (its `{"errorType", "errorMessage"}` stdout object, else `Runtime.ExitError` with stderr as the
-//! message), a zero exit whose stdout is a `{"errorType", "errorMessage"}` object, a timeout (`Lambda.Unknown`, as
-//! Lambda reports its timeouts), or stdout that is not JSON (`Runtime.MarshalError`).
+//! non-zero exit (its `{"errorType", "errorMessage"}` stdout object, else `Runtime.ExitError`), a zero exit whose
+//! stdout is a `{"errorType", "errorMessage"}` object, a timeout (`Lambda.Unknown`, as Lambda reports its timeouts),
+//! or stdout that is not JSON (`Runtime.MarshalError`).
+//!
+//! Stderr is the function's log, as a Lambda function's is its CloudWatch log: each line becomes an `info` event
+//! with the execution ARN, the state and the function name as fields. A failure that Baton detects (an exit error,
+//! a timeout, stdout that is not JSON) also carries the last `STDERR_TAIL_BYTES` of stderr in its cause, as a
+//! `stderr` member beside AWS's `errorMessage` and `errorType`; AWS puts no log text in a Lambda failure's cause
+//! (`{"errorMessage": "RequestId: … Error: Runtime exited with error: exit status 1", "errorType":
+//! "Runtime.ExitError"}`), and returns the last 4 KB of the log only to an Invoke with `LogType: Tail`. An error
+//! object the function wrote itself is its cause exactly, as on AWS, so a Catch sees what it would see there.
 
 #[cfg(test)]
 mod tests;
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStderr, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 
-use crate::{Error, TaskError, TaskOutcome, ids};
+use crate::{Caller, Error, TaskError, TaskOutcome, ids};
 
 /// The default command timeout: Lambda's maximum function timeout.
 pub const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(900);
+
+/// How much of a failed command's stderr its cause carries: the last 4 KiB, as much of its log as Lambda returns
+/// to an Invoke with `LogType: Tail`.
+pub const STDERR_TAIL_BYTES: usize = 4096;
+
+/// The longest stderr line logged as one event; a longer line is logged in pieces.
+const LOG_LINE_BYTES: u64 = 16 * 1024;
+
+/// How long a timed-out command's stderr reader may take to log what the command wrote before it was killed.
+const STDERR_GRACE: Duration = Duration::from_millis(100);
 
 /// The functions a user configured.
 #[derive(Debug, Clone, Default)]
@@ -108,26 +127,27 @@ impl Functions {
         self.functions.keys().map(String::as_str)
     }
 
-    /// Invokes function `name` with `payload`; the result is the function's JSON result or its error as AWS
-    /// surfaces a Lambda function error.
-    pub fn invoke(&self, name: &str, payload: &Value) -> TaskOutcome {
-        self.call(name, &payload.to_string())
+    /// Invokes function `name` with `payload` for `caller`; the result is the function's JSON result or its error as
+    /// AWS surfaces a Lambda function error.
+    pub fn invoke(&self, name: &str, payload: &Value, caller: Caller<'_>) -> TaskOutcome {
+        self.call(name, &payload.to_string(), caller)
             .map(|invocation| invocation.result)
     }
 
-    /// Invokes function `name` with request body `body` (JSON text; empty means `{}`, as in Lambda), reporting
-    /// the invocation's details. An unknown name fails with `Lambda.ResourceNotFoundException`, naming the function
-    /// by its ARN in the default region and account (`crate::lambda` names it as the state did).
-    pub fn call(&self, name: &str, body: &str) -> Result<Invocation, TaskError> {
+    /// Invokes function `name` with request body `body` (JSON text; empty means `{}`, as in Lambda) for `caller`,
+    /// reporting the invocation's details. An unknown name fails with `Lambda.ResourceNotFoundException`, naming the
+    /// function by its ARN in the default region and account (`crate::lambda` names it as the state did).
+    pub fn call(&self, name: &str, body: &str, caller: Caller<'_>) -> Result<Invocation, TaskError> {
         self.call_as(
             name,
             &format!("arn:aws:lambda:us-east-1:123456789012:function:{name}:$LATEST"),
             body,
+            caller,
         )
     }
 
     /// `call`, with the qualified ARN that Lambda's errors name the function by.
-    pub(crate) fn call_as(&self, name: &str, arn: &str, body: &str) -> Result<Invocation, TaskError> {
+    pub(crate) fn call_as(&self, name: &str, arn: &str, body: &str, caller: Caller<'_>) -> Result<Invocation, TaskError> {
         let request_id = ids::request_id();
         let Some(function) = self.functions.get(name) else {
             return Err(not_found(arn, &request_id));
@@ -145,7 +165,7 @@ impl Functions {
             ));
         }
         match function {
-            Function::Command(command) => run_command(name, command, body, request_id),
+            Function::Command(command) => run_command(name, command, body, request_id, caller),
             Function::Url(url) => call_url(name, url, arn, body, request_id),
         }
     }
@@ -365,6 +385,7 @@ fn run_command(
     function: &CommandFunction,
     body: &str,
     request_id: String,
+    caller: Caller<'_>,
 ) -> Result<Invocation, TaskError> {
     let mut command = Command::new(&function.program);
     command
@@ -396,34 +417,45 @@ fn run_command(
         thread::spawn(move || drop(stdin.write_all(body.as_bytes())))
     });
     let stdout = child.stdout.take().map(drain);
-    let stderr = child.stderr.take().map(drain);
+    let tail = Arc::new(Mutex::new(Tail::default()));
+    let log = Log { execution_arn: caller.execution_arn.to_owned(), state: caller.state.to_owned(), function: name.to_owned() };
+    let stderr = child.stderr.take().map(|pipe| relay(pipe, log, tail.clone()));
     let Some(status) = wait(&mut child, function.timeout) else {
-        // The readers may block on grandchildren that still hold the pipes; they are left to finish on their own.
+        // The readers may block on grandchildren that still hold the pipes; they are left to finish on their own,
+        // after a moment for stderr to catch up with what the command wrote before it was killed.
+        let deadline = Instant::now() + STDERR_GRACE;
+        while stderr.as_ref().is_some_and(|reader| !reader.is_finished()) && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(5));
+        }
         let message = format!(
             "{request_id} Task timed out after {:.2} seconds",
             function.timeout.as_secs_f64()
         );
         let mut payload = Map::new();
         payload.insert("errorMessage".to_owned(), Value::String(message));
+        with_stderr(&mut payload, &tail);
         return Err(TaskError::new("Lambda.Unknown", Value::Object(payload).to_string()));
     };
     if let Some(stdin) = stdin {
         drop(stdin.join());
     }
     let stdout = stdout.and_then(|reader| reader.join().ok()).unwrap_or_default();
-    let stderr = stderr.and_then(|reader| reader.join().ok()).unwrap_or_default();
+    if let Some(stderr) = stderr {
+        drop(stderr.join());
+    }
     let stdout = String::from_utf8_lossy(&stdout);
     let stdout = stdout.trim();
     if !status.success() {
         if let Some(error) = parse_error_object(stdout, false) {
             return Err(function_error(&error));
         }
-        let stderr = String::from_utf8_lossy(&stderr);
-        let message = match stderr.trim() {
-            "" => format!("Runtime exited with error: {}", describe(status)),
-            stderr => stderr.to_owned(),
-        };
-        return Err(function_error(&error_payload("Runtime.ExitError", &message, None)));
+        // AWS's payload for a runtime that exits: no stackTrace (Lambda's own error, not the function's).
+        let mut payload = Map::new();
+        let message = format!("RequestId: {request_id} Error: Runtime exited with error: {}", describe(status));
+        payload.insert("errorMessage".to_owned(), Value::String(message));
+        payload.insert("errorType".to_owned(), Value::String("Runtime.ExitError".to_owned()));
+        with_stderr(&mut payload, &tail);
+        return Err(function_error(&Value::Object(payload).to_string()));
     }
     if stdout.is_empty() {
         return Ok(Invocation {
@@ -443,9 +475,86 @@ fn run_command(
         }),
         Err(err) => {
             let message = format!("Unable to marshal response: stdout is not JSON: {err}");
-            Err(function_error(&error_payload("Runtime.MarshalError", &message, None)))
+            let mut payload = error_fields("Runtime.MarshalError", &message, None);
+            with_stderr(&mut payload, &tail);
+            Err(function_error(&Value::Object(payload).to_string()))
         }
     }
+}
+
+/// Where a command's stderr lines are logged: the execution and state that invoked it, and the function's name.
+struct Log {
+    execution_arn: String,
+    state: String,
+    function: String,
+}
+
+impl Log {
+    /// Logs one line of stderr (its line break removed); a blank line is not logged.
+    fn line(&self, bytes: &[u8]) {
+        let text = String::from_utf8_lossy(bytes);
+        let text = text.trim_end_matches(['\n', '\r']);
+        if !text.trim().is_empty() {
+            tracing::info!(
+                execution_arn = %self.execution_arn,
+                state = %self.state,
+                function = %self.function,
+                "{text}"
+            );
+        }
+    }
+}
+
+/// The last `STDERR_TAIL_BYTES` (at least) of a command's stderr.
+#[derive(Debug, Default)]
+struct Tail(Vec<u8>);
+
+impl Tail {
+    fn push(&mut self, bytes: &[u8]) {
+        self.0.extend_from_slice(bytes);
+        if self.0.len() > 2 * STDERR_TAIL_BYTES {
+            let cut = self.0.len() - STDERR_TAIL_BYTES;
+            self.0.drain(..cut);
+        }
+    }
+
+    /// The last `STDERR_TAIL_BYTES` as text, from a character boundary, without surrounding white space.
+    fn text(&self) -> String {
+        let start = self.0.len().saturating_sub(STDERR_TAIL_BYTES);
+        let bytes = self.0.get(start..).unwrap_or_default();
+        // A UTF-8 continuation byte (0b10xx_xxxx) cannot start a character: skip the rest of a cut one.
+        let first = bytes.iter().take(3).take_while(|&&b| b & 0xc0 == 0x80).count();
+        String::from_utf8_lossy(bytes.get(first..).unwrap_or_default()).trim().to_owned()
+    }
+}
+
+/// Adds the stderr tail to a failure's payload as `stderr`, if the command wrote any.
+fn with_stderr(payload: &mut Map<String, Value>, tail: &Mutex<Tail>) {
+    let text = tail.lock().unwrap_or_else(PoisonError::into_inner).text();
+    if !text.is_empty() {
+        payload.insert("stderr".to_owned(), Value::String(text));
+    }
+}
+
+/// Reads a command's stderr line by line on its own thread: each line is logged and kept in `tail`. The thread logs
+/// to the subscriber of the thread that started it.
+fn relay(pipe: ChildStderr, log: Log, tail: Arc<Mutex<Tail>>) -> thread::JoinHandle<()> {
+    let dispatch = tracing::dispatcher::get_default(Clone::clone);
+    thread::spawn(move || {
+        tracing::dispatcher::with_default(&dispatch, || {
+            let mut reader = BufReader::new(pipe);
+            let mut line = Vec::new();
+            loop {
+                line.clear();
+                match (&mut reader).take(LOG_LINE_BYTES).read_until(b'\n', &mut line) {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {}
+                }
+                tail.lock().unwrap_or_else(PoisonError::into_inner).push(&line);
+                log.line(&line);
+            }
+        });
+    })
 }
 
 /// Waits for `child` up to `timeout`; on timeout kills it and returns `None`.
@@ -527,6 +636,11 @@ fn parse_error_object(text: &str, strict: bool) -> Option<String> {
 
 /// A Lambda error payload for an error Baton itself detected.
 fn error_payload(error_type: &str, message: &str, request_id: Option<&str>) -> String {
+    Value::Object(error_fields(error_type, message, request_id)).to_string()
+}
+
+/// The members of `error_payload`, for a caller that adds more.
+fn error_fields(error_type: &str, message: &str, request_id: Option<&str>) -> Map<String, Value> {
     let mut payload = Map::new();
     payload.insert("errorMessage".to_owned(), Value::String(message.to_owned()));
     payload.insert("errorType".to_owned(), Value::String(error_type.to_owned()));
@@ -534,7 +648,7 @@ fn error_payload(error_type: &str, message: &str, request_id: Option<&str>) -> S
         payload.insert("requestId".to_owned(), Value::String(request_id.to_owned()));
     }
     payload.insert("stackTrace".to_owned(), Value::Array(Vec::new()));
-    Value::Object(payload).to_string()
+    payload
 }
 
 fn call_url(

@@ -3,8 +3,10 @@
 //!
 //! Parameters (`Parameters` or `Arguments`, already evaluated): `ApiEndpoint` and `Method` (GET, POST, PUT, DELETE,
 //! PATCH, HEAD, OPTIONS) are required; `Headers`, `QueryParameters`, `RequestBody` and `Transform` are optional.
-//! `Authentication.ConnectionArn` (an EventBridge connection, required by AWS) is accepted and ignored: Baton has no
-//! connections, so the request carries no credentials beyond what the definition itself gives.
+//! `Authentication.ConnectionArn` (or `InvocationConfig.ConnectionArn`) names an EventBridge connection, which AWS
+//! requires: the connection of that name or ARN in `Options::connections` adds its credentials and parameters to the
+//! request (`crate::connections`); a connection Baton does not know adds nothing, and the request carries only what
+//! the definition itself gives.
 //!
 //! - `RequestBody`: a string is sent as is; any other value is sent as JSON (`Content-Type: application/json` unless
 //!   `Headers` names a content type). With `Transform.RequestBodyEncoding: URL_ENCODED` an object body is sent as a
@@ -34,6 +36,7 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 use ureq::http::{Method, Request, Response};
 
+use crate::connections::{Connection, Connections};
 use crate::{TaskError, TaskOutcome};
 
 /// How HTTP Tasks call their endpoints.
@@ -41,6 +44,8 @@ use crate::{TaskError, TaskOutcome};
 pub struct Options {
     /// How long a request may take, from connecting to reading the whole answer; AWS's is 60 seconds.
     pub timeout: Duration,
+    /// The EventBridge connections Baton knows, by name or ARN.
+    pub connections: Connections,
 }
 
 /// How a form (a URL-encoded body or a query) writes an array.
@@ -119,7 +124,7 @@ const FORBIDDEN_PREFIXES: [&str; 3] = ["x-forwarded-", "x-amz-", "x-amzn-"];
 
 impl Default for Options {
     fn default() -> Options {
-        Options { timeout: Duration::from_secs(60) }
+        Options { timeout: Duration::from_secs(60), connections: Connections::default() }
     }
 }
 
@@ -141,7 +146,7 @@ pub fn is_http(resource: &str) -> bool {
 /// Calls the endpoint the HTTP Task's effective `parameters` describe and returns AWS's task result, or the failure.
 /// Blocking: it waits for the answer (at most `options.timeout`).
 pub fn invoke(parameters: &Value, options: &Options) -> TaskOutcome {
-    let call = call(parameters)?;
+    let call = call(parameters, &options.connections)?;
     send(call, options)
 }
 
@@ -154,8 +159,8 @@ pub fn form(fields: &Map<String, Value>, format: ArrayFormat) -> String {
     pairs.join("&")
 }
 
-/// Checks the parameters and builds the request, without sending anything.
-fn call(parameters: &Value) -> Result<Call, TaskError> {
+/// Checks the parameters and builds the request, with what the connection they name adds, without sending anything.
+fn call(parameters: &Value, connections: &Connections) -> Result<Call, TaskError> {
     let Some(fields) = parameters.as_object() else {
         return Err(runtime(format!(
             "The parameters of an HTTP Task must be an object, found {parameters}"
@@ -177,19 +182,24 @@ fn call(parameters: &Value) -> Result<Call, TaskError> {
             "The field 'ApiEndpoint' must be an http or https URL, found '{endpoint}'"
         )));
     }
+    let connection = connection_arn(fields).and_then(|arn| connections.get(arn));
     let (encoding, format) = transform(fields.get("Transform"))?;
     let mut headers = headers(fields.get("Headers"))?;
-    let query = match fields.get("QueryParameters") {
-        None | Some(Value::Null) => String::new(),
-        Some(Value::Object(query)) => form(query, format.unwrap_or(ArrayFormat::Repeat)),
+    let mut query = match fields.get("QueryParameters") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(query)) => query.clone(),
         Some(other) => {
             return Err(runtime(format!(
                 "The field 'QueryParameters' must be an object, found {other}"
             )));
         }
     };
-    let url = with_query(endpoint, &query);
-    let body = match (fields.get("RequestBody"), encoding) {
+    let mut request_body = fields.get("RequestBody").cloned();
+    if let Some(connection) = connection {
+        add_connection(connection, &mut headers, &mut query, &mut request_body);
+    }
+    let url = with_query(endpoint, &form(&query, format.unwrap_or(ArrayFormat::Repeat)));
+    let body = match (request_body.as_ref(), encoding) {
         (None | Some(Value::Null), _) => None,
         (Some(Value::String(text)), _) => Some((text.clone().into_bytes(), "application/json")),
         (Some(Value::Object(body)), BodyEncoding::UrlEncoded) => Some((
@@ -212,6 +222,41 @@ fn call(parameters: &Value) -> Result<Call, TaskError> {
     // A HEAD request cannot carry a body; AWS's behaviour here is unknown, so Baton leaves it out.
     let body = if method == Method::HEAD { None } else { body };
     Ok(Call { method, url, headers, body })
+}
+
+/// The `ConnectionArn` the parameters name, in `Authentication` or `InvocationConfig`.
+fn connection_arn(fields: &Map<String, Value>) -> Option<&str> {
+    ["Authentication", "InvocationConfig"]
+        .iter()
+        .find_map(|field| fields.get(*field)?.get("ConnectionArn")?.as_str())
+}
+
+/// Adds a connection's parameters to the task's: its headers, query string and body parameters replace the task's
+/// of the same names, and body parameters go into a JSON object body (making one when the task sends none).
+fn add_connection(
+    connection: &Connection,
+    headers: &mut Vec<(String, String)>,
+    query: &mut Map<String, Value>,
+    body: &mut Option<Value>,
+) {
+    headers.retain(|(name, _)| !connection.headers.iter().any(|(own, _)| own.eq_ignore_ascii_case(name)));
+    headers.extend(connection.headers.iter().cloned());
+    for (key, value) in &connection.query {
+        query.insert(key.clone(), value.clone());
+    }
+    if connection.body.is_empty() {
+        return;
+    }
+    match body {
+        None | Some(Value::Null) => *body = Some(Value::Object(connection.body.clone())),
+        Some(Value::Object(fields)) => {
+            for (key, value) in &connection.body {
+                fields.insert(key.clone(), value.clone());
+            }
+        }
+        // A string body is sent as written; AWS's rule for merging into one is unknown.
+        Some(_) => {}
+    }
 }
 
 /// Sends `call` and shapes the answer.

@@ -23,7 +23,7 @@ use std::time::SystemTime;
 use serde_json::{Map, Value, json};
 
 use crate::functions::{Functions, Invocation};
-use crate::{TaskError, TaskOutcome, ids};
+use crate::{Caller, TaskError, TaskOutcome, ids};
 
 /// Where functions live when an ARN does not say: the region and account of the emulated AWS.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,13 +159,19 @@ pub fn function_ref(resource: &str, parameters: &Value) -> Option<FunctionRef> {
 }
 
 /// Invokes a Lambda task resource with the state's effective parameters, through `functions`, in the default
-/// region and account.
-pub fn invoke(functions: &Functions, resource: &str, parameters: &Value) -> TaskOutcome {
-    invoke_with(functions, resource, parameters, &Options::default())
+/// region and account, for `caller`.
+pub fn invoke(functions: &Functions, resource: &str, parameters: &Value, caller: Caller<'_>) -> TaskOutcome {
+    invoke_with(functions, resource, parameters, &Options::default(), caller)
 }
 
 /// `invoke`, with the region and account that unqualified function references resolve to.
-pub fn invoke_with(functions: &Functions, resource: &str, parameters: &Value, options: &Options) -> TaskOutcome {
+pub fn invoke_with(
+    functions: &Functions,
+    resource: &str,
+    parameters: &Value,
+    options: &Options,
+    caller: Caller<'_>,
+) -> TaskOutcome {
     let Some(kind) = parse_resource(resource) else {
         return Err(TaskError::new(
             "States.Runtime",
@@ -174,7 +180,7 @@ pub fn invoke_with(functions: &Functions, resource: &str, parameters: &Value, op
     };
     match kind {
         Resource::Function(function) => {
-            let invocation = functions.call_as(&function.name, &function.arn(options), &parameters.to_string())?;
+            let invocation = functions.call_as(&function.name, &function.arn(options), &parameters.to_string(), caller)?;
             Ok(invocation.result)
         }
         Resource::Invoke => {
@@ -194,7 +200,7 @@ pub fn invoke_with(functions: &Functions, resource: &str, parameters: &Value, op
                 Some(Value::String(text)) => text.clone(),
                 Some(payload) => payload.to_string(),
             };
-            let invocation = functions.call_as(&function.name, &function.arn(options), &body)?;
+            let invocation = functions.call_as(&function.name, &function.arn(options), &body, caller)?;
             Ok(invoke_response(invocation))
         }
     }

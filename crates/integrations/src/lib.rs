@@ -1,14 +1,24 @@
 //! Task resources that Baton can call: mocked responses (Step Functions Local mock files), local functions and HTTP
-//! endpoints (the HTTP Task).
+//! endpoints (the HTTP Task, with local stand-ins for its EventBridge connections).
 //!
 //! Speaks plain JSON values and `TaskError`s; knows nothing of the engine or of ASL semantics beyond the shapes of the
 //! AWS integrations it emulates. This crate does I/O (runs commands, makes HTTP requests) and is called by `runtime`.
 
+pub mod connections;
 pub mod functions;
 pub mod http;
 mod ids;
 pub mod lambda;
 pub mod mock;
+
+/// Who invokes a task: the execution and its state. A local function's stderr is logged under their names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller<'a> {
+    /// The execution's ARN.
+    pub execution_arn: &'a str,
+    /// The name of the Task state.
+    pub state: &'a str,
+}
 
 /// A task failure as the task resource reports it: the error name and cause AWS would put in `TaskFailed`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,4 +52,7 @@ pub enum Error {
     /// A functions file cannot be read, is not TOML or does not validate; the message lists every problem.
     #[error("invalid functions file: {0}")]
     Functions(String),
+    /// A connections file cannot be read, is not TOML or does not validate; the message lists every problem.
+    #[error("invalid connections file: {0}")]
+    Connections(String),
 }

@@ -29,6 +29,11 @@ impl Error {
         }
     }
 
+    /// Whether evaluation stopped because its [`crate::Cancel`] was tripped (`U1003`).
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self, Error::Evaluate(_)) && self.code() == Some("U1003")
+    }
+
     /// Whether this is [`Error::UnsupportedResult`].
     pub fn is_unsupported_result(&self) -> bool {
         matches!(self, Error::UnsupportedResult)

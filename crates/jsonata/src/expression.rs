@@ -18,17 +18,10 @@ use jsonata_core::parser::ParserError;
 use serde_json::Value;
 
 use crate::Error;
+use crate::host::Host;
+use crate::limits::{MAX_SEQUENCE_LENGTH, MAX_STACK_DEPTH};
 use crate::convert::{from_jvalue, to_jvalue};
 use crate::functions::{self, Uses};
-
-/// How deeply evaluation may nest, in jsonata-core's levels. AWS refuses an evaluation nested deeper than 100 levels
-/// (measured by Floci: a 200-term `1+1+…+1` fails with a stack overflow, a non-tail-recursive `$f(n)` nests `3n+5`).
-/// With this value jsonata-core accepts a 101-term chain and 32 recursive calls (`examples/timing.rs` prints both),
-/// within one of AWS's bounds.
-pub const MAX_STACK_DEPTH: usize = 100;
-
-/// The most items a sequence may hold. AWS accepts `[1..873782]` and refuses one item more (its memory limit).
-pub const MAX_SEQUENCE_LENGTH: usize = 873_782;
 
 /// A compiled JSONata expression. Cheap to clone, and `Send + Sync`: the parsed form is shared.
 #[derive(Clone)]
@@ -43,17 +36,6 @@ pub struct Expression {
 #[derive(Debug, Clone, Default)]
 pub struct Bindings<'a> {
     entries: Vec<(&'a str, &'a Value)>,
-}
-
-/// What an evaluation may know of the world: the current time and a source of randomness, both supplied by the
-/// caller so that evaluation stays deterministic.
-#[derive(Clone, Copy)]
-pub struct Host<'a> {
-    /// What `$now()` and `$millis()` return, in milliseconds since the Unix epoch.
-    pub now_ms: i64,
-    /// Uniform random bits, for `$random()` (without a seed) and `$uuid()`. It is called at most once per
-    /// evaluation, to seed a stream, and only when the expression's text mentions `random` or `uuid`.
-    pub random: &'a dyn Fn() -> u64,
 }
 
 /// Stops the evaluations it is passed to, from any thread: they fail with `U1003: Evaluation cancelled`.
@@ -158,6 +140,11 @@ impl Cancel {
     /// Stops every evaluation holding this token (or a clone); it cannot be reset.
     pub fn cancel(&self) {
         self.0.cancel();
+    }
+
+    /// Whether [`Cancel::cancel`] was called on this token or a clone.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.is_cancelled()
     }
 }
 

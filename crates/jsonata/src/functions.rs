@@ -6,10 +6,12 @@
 //! (floci-io/floci issues #2662, #2737 and `JsonataEvaluator.java`), and the conformance corpus's `$partition`,
 //! `$range` and `$parse` cases.
 //!
-//! Time and randomness come from the caller's [`Host`]: `$now()`/`$millis()` read `now_ms`, and the unseeded
-//! `$random()`/`$uuid()` draw from a SplitMix64 stream seeded by one call of `Host::random`, made only when the
-//! expression's text mentions `random` or `uuid`. Nothing here reads a clock, the environment or an OS source of
-//! randomness.
+//! Time and randomness come from the caller's [`Host`]: `$now()`/`$millis()` read `now_ms`, as does
+//! `$toMillis(timestamp, picture)` for the fields its picture leaves out (jsonata-core's own reads the wall clock),
+//! and the unseeded `$random()`/`$uuid()` and `$shuffle` (jsonata-core's uses the thread's RNG) draw from a
+//! SplitMix64 stream seeded by one call of `Host::random`, made only when the expression's text mentions `random`,
+//! `uuid` or `shuffle`. Nothing here reads a clock, the environment or an OS source of randomness, so an execution
+//! replayed from its history evaluates every expression to the same value.
 
 use std::cell::Cell;
 use std::fmt::Write as _;
@@ -25,7 +27,7 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use crate::Host;
-use crate::expression::MAX_SEQUENCE_LENGTH;
+use crate::limits::MAX_SEQUENCE_LENGTH;
 
 /// Which of the functions this module provides an expression's text can reach, so that an evaluation registers
 /// only those (each registration allocates). A function is reachable only through `$name` written in the text: a
@@ -33,7 +35,7 @@ use crate::expression::MAX_SEQUENCE_LENGTH;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Uses(u16);
 
-const NAMES: [&str; 9] = [
+const NAMES: [&str; 11] = [
     "partition",
     "range",
     "hash",
@@ -43,6 +45,8 @@ const NAMES: [&str; 9] = [
     "now",
     "millis",
     "eval",
+    "shuffle",
+    "toMillis",
 ];
 
 impl Uses {
@@ -65,7 +69,7 @@ impl Uses {
 
     /// Whether the expression can draw unseeded random numbers.
     fn draws_random(self) -> bool {
-        self.has("random") || self.has("uuid")
+        self.has("random") || self.has("uuid") || self.has("shuffle")
     }
 }
 
@@ -99,11 +103,19 @@ pub(crate) fn register(evaluator: &mut Evaluator, uses: Uses, host: &Host) -> Re
         let now_ms = host.now_ms;
         evaluator.register_fn_override("millis", move |args: &[JValue]| millis(now_ms, args))?;
     }
+    if uses.has("toMillis") {
+        let now_ms = host.now_ms;
+        evaluator.register_fn_override("toMillis", move |args: &[JValue]| to_millis(now_ms, args))?;
+    }
     if uses.draws_random() {
         let stream = Rc::new(SplitMix64(Cell::new((host.random)())));
         if uses.has("random") {
             let stream = Rc::clone(&stream);
             evaluator.register_fn_override("random", move |args: &[JValue]| random(&stream, args))?;
+        }
+        if uses.has("shuffle") {
+            let stream = Rc::clone(&stream);
+            evaluator.register_fn_override("shuffle", move |args: &[JValue]| shuffle(&stream, args))?;
         }
         if uses.has("uuid") {
             evaluator.register_fn("uuid", move |args: &[JValue]| uuid(&stream, args))?;
@@ -238,6 +250,66 @@ fn millis(now_ms: i64, args: &[JValue]) -> Result<JValue> {
     Ok(JValue::Number(now_ms as f64))
 }
 
+/// `$toMillis(timestamp [, picture])`. jsonata-core fills the leading fields a picture leaves out (the date of
+/// `[H]:[m]`) from the wall clock; here they come from `now_ms`: the timestamp and the picture get those fields
+/// prepended, written out from `now_ms`, and jsonata-core's own `$toMillis` parses the result, so everything else
+/// (errors, undefined for a mismatch, the defaults of trailing fields) stays jsonata-core's.
+fn to_millis(now_ms: i64, args: &[JValue]) -> Result<JValue> {
+    static CALLS: OnceLock<[Option<AstNode>; 4]> = OnceLock::new();
+    let calls = CALLS.get_or_init(|| {
+        ["$toMillis()", "$toMillis($a)", "$toMillis($a, $b)", "$toMillis($a, $b, $c)"]
+            .map(|text| jsonata_core::parser::parse(text).ok())
+    });
+    let mut args = args.to_vec();
+    let mut plus_ms = 0;
+    if let (Some(timestamp), Some(picture)) = (args.first().and_then(JValue::as_str), args.get(1).and_then(JValue::as_str))
+    {
+        match picture::anchored(timestamp, picture, now_ms) {
+            picture::Anchor::Clockless => {}
+            picture::Anchor::Prefixed { timestamp, picture, plus_ms: plus } => {
+                args[0] = JValue::string(timestamp);
+                args[1] = JValue::string(picture);
+                plus_ms = plus;
+            }
+            picture::Anchor::Unsupported => {
+                return Err(error(
+                    "D3136: A day of the year without a year cannot be combined with a time of day in a $toMillis \
+                     picture; add a year ([Y0001])",
+                ));
+            }
+        }
+    }
+    let Some(Some(call)) = calls.get(args.len()) else {
+        return Err(signature("toMillis", calls.len()));
+    };
+    let mut context = Context::new();
+    for (name, value) in ["a", "b", "c"].into_iter().zip(args) {
+        context.bind(name.to_owned(), value);
+    }
+    match Evaluator::with_context(context).evaluate(call, &JValue::Undefined)? {
+        JValue::Number(millis) if plus_ms != 0 => Ok(JValue::Number(millis + plus_ms as f64)),
+        other => Ok(other),
+    }
+}
+
+/// `$shuffle(array)`: the items in an order drawn from the evaluation's stream (a Fisher-Yates shuffle). Like
+/// jsonata-js, undefined stays undefined and a single value is an array of one.
+fn shuffle(stream: &SplitMix64, args: &[JValue]) -> Result<JValue> {
+    no_more_than(args, "shuffle", 1)?;
+    let Some(value) = arg(args, 0) else {
+        return Ok(JValue::Undefined);
+    };
+    let mut items = match value.as_array() {
+        Some(items) => items.clone(),
+        None => vec![value.clone()],
+    };
+    for i in (1..items.len()).rev() {
+        let j = (stream.next() % (i as u64 + 1)) as usize;
+        items.swap(i, j);
+    }
+    Ok(JValue::array(items))
+}
+
 /// `$random([seed])`: a number in [0, 1). With a seed it is `new java.util.Random(seed).nextDouble()`, as on AWS
 /// (`$random(42)` is `0.7275636800328681`); without one it comes from the evaluation's stream.
 fn random(stream: &SplitMix64, args: &[JValue]) -> Result<JValue> {
@@ -297,6 +369,110 @@ pub(crate) fn java_random_next_double(seed: i64) -> f64 {
     let high = next(26);
     let low = next(27);
     ((high << 27) + low) as f64 / (1u64 << 53) as f64
+}
+
+mod picture {
+    //! The fields of a `$toMillis` picture that jsonata-core would take from the clock, written out from a given time.
+
+    use std::collections::BTreeSet;
+
+    /// How a `$toMillis` call is made to read `now_ms` instead of the clock.
+    pub(super) enum Anchor {
+        /// The picture reads no clock.
+        Clockless,
+        /// The leading fields the picture lacks, written from `now_ms`, are prepended to the timestamp and the
+        /// picture; `plus_ms` is added to the result.
+        Prefixed { timestamp: String, picture: String, plus_ms: i64 },
+        /// A day of the year (`[d]`) without a year but with a time of day. jsonata-core takes the year, the
+        /// (unused) day of the month and the leading time fields from the clock, and the same picture with a year
+        /// is its error D3136; no rewriting gives the first from `now_ms`, so it is refused as the second.
+        Unsupported,
+    }
+
+    /// The leading fields the picture lacks, as jsonata-core (after jsonata-js's `parseDateTime`) fills them from
+    /// the clock, taken from `now_ms` instead.
+    pub(super) fn anchored(timestamp: &str, picture: &str, now_ms: i64) -> Anchor {
+        let present = components(picture);
+        if present.is_empty() {
+            // No field at all: jsonata-core answers undefined without reading the clock.
+            return Anchor::Clockless;
+        }
+        let has = |c: char| present.contains(&c);
+        let all_of = |order: &str, allowed: &str| {
+            let found: Vec<char> = order.chars().filter(|c| has(*c)).collect();
+            !found.is_empty() && found.iter().all(|c| allowed.contains(*c))
+        };
+        let date_a = all_of("YXMxWwdD", "YMD");
+        let date_b = !date_a && all_of("YXMxWwdD", "Yd");
+        let time_a = all_of("PHhmsf", "Hmsf");
+        let time_b = !time_a && all_of("PHhmsf", "Phmsf");
+        let order = format!("{}{}", if date_b { "YD" } else { "YMD" }, if time_b { "Phmsf" } else { "Hmsf" });
+        let mut leading: Vec<char> = order.chars().take_while(|c| !has(*c)).collect();
+        if leading.is_empty() {
+            return Anchor::Clockless;
+        }
+        let Ok(now) = jiff::Timestamp::from_millisecond(now_ms) else { return Anchor::Clockless };
+        let time = now.to_zoned(jiff::tz::TimeZone::UTC).datetime();
+        let hour = i64::from(time.hour());
+        let mut plus_ms = 0;
+        if date_b && !has('Y') {
+            // In this mode jsonata-core walks "YD" then the time fields: with no year, the year, the day of the
+            // month (which a day of the year ignores) and every time field come from the clock. A prepended year
+            // would make the time fields trailing ones (midnight), so the time of day is added afterwards instead.
+            if "PHhmsf".chars().any(has) {
+                return Anchor::Unsupported;
+            }
+            leading = vec!['Y'];
+            plus_ms = ((hour * 60 + i64::from(time.minute())) * 60 + i64::from(time.second())) * 1000
+                + i64::from(time.millisecond());
+        }
+        let mut stamp = String::new();
+        let mut marks = String::new();
+        for field in leading {
+            let (mark, value) = match field {
+                'Y' => ("[Y0001]", format!("{:04}", time.year())),
+                'M' => ("[M01]", format!("{:02}", time.month())),
+                'D' => ("[D01]", format!("{:02}", time.day())),
+                'H' => ("[H01]", format!("{hour:02}")),
+                'P' => ("[P]", (if hour >= 12 { "pm" } else { "am" }).to_owned()),
+                'h' => ("[h01]", format!("{:02}", if hour % 12 == 0 { 12 } else { hour % 12 })),
+                'm' => ("[m01]", format!("{:02}", time.minute())),
+                's' => ("[s01]", format!("{:02}", time.second())),
+                _ => ("[f001]", format!("{:03}", time.millisecond())),
+            };
+            marks.push_str(mark);
+            marks.push('~');
+            stamp.push_str(&value);
+            stamp.push('~');
+        }
+        Anchor::Prefixed { timestamp: stamp + timestamp, picture: marks + picture, plus_ms }
+    }
+
+    /// The component letters of a picture's markers: `[Y0001]` is `Y`; `[[` and `]]` are literal brackets.
+    fn components(picture: &str) -> BTreeSet<char> {
+        let mut found = BTreeSet::new();
+        let mut chars = picture.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c != '[' {
+                continue;
+            }
+            if chars.peek() == Some(&'[') {
+                chars.next();
+                continue;
+            }
+            let mut first = None;
+            for inner in chars.by_ref() {
+                if inner == ']' {
+                    break;
+                }
+                if first.is_none() && !inner.is_whitespace() {
+                    first = Some(inner);
+                }
+            }
+            found.extend(first);
+        }
+        found
+    }
 }
 
 /// Argument `index`, unless it is missing or undefined.

@@ -12,9 +12,13 @@ mod convert;
 mod error;
 mod expression;
 mod functions;
+mod host;
+mod limits;
 
 #[cfg(test)]
 mod tests;
 
 pub use crate::error::Error;
-pub use crate::expression::{Bindings, Cancel, Expression, Host, MAX_SEQUENCE_LENGTH, MAX_STACK_DEPTH};
+pub use crate::expression::{Bindings, Cancel, Expression};
+pub use crate::host::Host;
+pub use crate::limits::{MAX_SEQUENCE_LENGTH, MAX_STACK_DEPTH};

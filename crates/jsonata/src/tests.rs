@@ -424,3 +424,5 @@ const TOKENS: &[&str] = &[
     "/a+/",
     " ",
 ];
+
+mod deterministic;

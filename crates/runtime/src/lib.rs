@@ -13,4 +13,9 @@ pub use local::{Clock, Options, Progress, run};
 pub use partition::partition;
 /// The one limit on how deeply values nest, which the API applies to inputs and task outputs.
 pub use engine::{MAX_NESTING_DEPTH, nesting_depth};
+
+/// How long one JSONata evaluation may run by default before it fails with `States.QueryEvaluationError`, in
+/// milliseconds. AWS documents no such limit; ten seconds is far beyond any expression that does useful work on a
+/// payload of 256 KiB, and short enough that a runaway one is noticed.
+pub const DEFAULT_MAX_EVALUATION_MS: u64 = 10_000;
 pub use resources::Resources;

@@ -29,7 +29,18 @@ pub struct Options<'a> {
     pub resources: Arc<Resources>,
     /// Called now and then during the run with what happened so far.
     pub progress: Option<&'a mut dyn FnMut(&Progress)>,
+    /// Keep the whole history in the returned execution (`Execution::history`); otherwise events are dropped as they
+    /// come, and a long run holds a bounded part of them.
+    pub keep_history: bool,
+    /// How long one JSONata evaluation may run before it fails with `States.QueryEvaluationError`, in
+    /// milliseconds; 0 for no limit.
+    pub max_evaluation_ms: u64,
 }
+
+/// Folds take at most this many steps, so progress shows during long runs of states that need nothing outside.
+const SLICE_STEPS: usize = 50_000;
+/// About how many bytes of event payloads one fold may emit when the history is not kept.
+const SLICE_BYTES: usize = 16 << 20;
 
 /// Counts shown while a long run goes on.
 #[derive(Debug, Clone, Default)]
@@ -39,20 +50,29 @@ pub struct Progress {
     pub events: u64,
 }
 
-/// Runs `machine` on `input` until the execution ends, and returns it (status and history).
+/// Runs `machine` on `input` until the execution ends, and returns it (status, and history if kept).
 pub fn run(machine: Arc<StateMachine>, info: ExecutionInfo, input: Value, mut options: Options<'_>) -> Execution {
     let mut execution = Execution::new(machine, info, options.limits.clone());
-    if options.progress.is_some() {
-        execution.set_slice(50_000);
+    if options.progress.is_some() || !options.keep_history {
+        execution.set_slice(SLICE_STEPS);
     }
-    let mut driver = Driver::new(options.clock, options.resources.clone());
+    if !options.keep_history {
+        execution.set_slice_bytes(SLICE_BYTES);
+    }
+    let watchdog = (options.max_evaluation_ms > 0 && execution.uses_jsonata())
+        .then(|| Watchdog::start(execution.guard().watch(), Duration::from_millis(options.max_evaluation_ms)));
+    let mut driver = Driver::new(options.clock, options.resources.clone(), execution.info().execution_arn.clone());
     let mut commands = execution.apply(Trigger::Start { input, now: driver.now() });
     let mut progress = Progress::default();
     let mut seen = 0;
     loop {
         driver.perform(commands);
+        count(&execution, &mut seen, &mut progress);
+        if !options.keep_history {
+            drop(execution.take_events());
+            seen = 0;
+        }
         if let Some(report) = options.progress.as_mut() {
-            count(&execution, &mut seen, &mut progress);
             report(&progress);
         }
         if !matches!(execution.status(), Status::Running) {
@@ -61,6 +81,7 @@ pub fn run(machine: Arc<StateMachine>, info: ExecutionInfo, input: Value, mut op
         let trigger = if execution.has_work() { Trigger::Resume { now: driver.now() } } else { driver.next_trigger() };
         commands = execution.apply(trigger);
     }
+    drop(watchdog);
     execution
 }
 
@@ -76,7 +97,55 @@ fn count(execution: &Execution, seen: &mut usize, progress: &mut Progress) {
         }
     }
     *seen = history.len();
-    progress.events = history.len() as u64;
+    progress.events = execution.event_count();
+}
+
+/// Cuts off the execution's JSONata evaluations that run for longer than a limit, from a thread of its own.
+struct Watchdog {
+    done: Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Watchdog {
+    fn start(watch: Arc<asl::Watch>, limit: Duration) -> Watchdog {
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let tick = (limit / 10).clamp(Duration::from_millis(5), Duration::from_millis(100));
+        let thread = std::thread::Builder::new()
+            .name("baton-watchdog".to_owned())
+            .spawn({
+                let done = done.clone();
+                move || {
+                    let mut seen: Option<(u64, std::time::Instant)> = None;
+                    while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                        std::thread::sleep(tick);
+                        let now = std::time::Instant::now();
+                        seen = match (watch.running(), seen) {
+                            (Some(generation), Some((seen_generation, since))) if generation == seen_generation => {
+                                if now.duration_since(since) >= limit {
+                                    watch.expire(generation);
+                                    None
+                                } else {
+                                    Some((generation, since))
+                                }
+                            }
+                            (Some(generation), _) => Some((generation, now)),
+                            (None, _) => None,
+                        };
+                    }
+                }
+            })
+            .ok();
+        Watchdog { done, thread }
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        self.done.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 /// Performs commands and produces the next trigger.
@@ -85,6 +154,8 @@ struct Driver {
     /// Milliseconds the virtual clock is ahead of the wall clock.
     skipped: i64,
     resources: Arc<Resources>,
+    /// The execution's ARN, which local functions log under.
+    execution_arn: Arc<str>,
     timers: BTreeSet<(i64, TimerId)>,
     timer_at: HashMap<TimerId, i64>,
     ready: VecDeque<(TaskId, Result<Value, Failure>)>,
@@ -96,12 +167,13 @@ struct Driver {
 }
 
 impl Driver {
-    fn new(clock: Clock, resources: Arc<Resources>) -> Driver {
+    fn new(clock: Clock, resources: Arc<Resources>, execution_arn: String) -> Driver {
         let (sender, receiver) = mpsc::channel();
         Driver {
             clock,
             skipped: 0,
             resources,
+            execution_arn: Arc::from(execution_arn),
             timers: BTreeSet::new(),
             timer_at: HashMap::new(),
             ready: VecDeque::new(),
@@ -144,9 +216,9 @@ impl Driver {
                         Answer::Function => {
                             self.in_flight += 1;
                             let sender = self.sender.clone();
-                            let resources = self.resources.clone();
+                            let (resources, arn) = (self.resources.clone(), self.execution_arn.clone());
                             std::thread::spawn(move || {
-                                let outcome = resources.invoke(&request.resource, &request.parameters);
+                                let outcome = resources.invoke(&arn, &request);
                                 // The receiver lives as long as the run; a send can only fail after it ended.
                                 let _ = sender.send((request.task, outcome));
                             });

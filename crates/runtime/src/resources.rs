@@ -4,9 +4,10 @@
 use serde_json::Value;
 
 use asl::Failure;
+use engine::TaskRequest;
 use integrations::functions::Functions;
 use integrations::mock::TestCase;
-use integrations::{TaskError, http, lambda};
+use integrations::{Caller, TaskError, http, lambda};
 
 /// The task resources available to an execution.
 #[derive(Debug, Clone, Default)]
@@ -44,13 +45,15 @@ impl Resources {
         )))
     }
 
-    /// Calls a resource `answer` left to `Answer::Function`: an HTTP Task's endpoint, or a Lambda resource through
-    /// the local functions. Blocking.
-    pub(crate) fn invoke(&self, resource: &str, parameters: &Value) -> Result<Value, Failure> {
+    /// Calls the resource of a task `answer` left to `Answer::Function`: an HTTP Task's endpoint, or a Lambda resource
+    /// through the local functions, which log under `execution_arn` and the task's state. Blocking.
+    pub(crate) fn invoke(&self, execution_arn: &str, task: &TaskRequest) -> Result<Value, Failure> {
+        let (resource, parameters) = (task.resource.as_str(), &task.parameters);
         let outcome = if http::is_http(resource) {
             http::invoke(parameters, &self.http)
         } else {
-            lambda::invoke(&self.functions, resource, parameters)
+            let caller = Caller { execution_arn, state: &task.state_name };
+            lambda::invoke(&self.functions, resource, parameters, caller)
         };
         outcome.map_err(failure)
     }

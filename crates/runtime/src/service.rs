@@ -1,18 +1,25 @@
 //! The execution service behind `baton serve`: state machines and durable executions on a `Store`.
 //!
 //! Every API action the server exposes is one method here; the server only converts wire types. Standard executions
-//! are durable: each step's trigger and events are committed (group commit) before its effects run, and on start-up
-//! every running execution is rebuilt by re-folding its triggers, then its timers are re-armed and its in-flight tasks
-//! invoked again (at least once). Express executions run in memory.
+//! are durable: each step's trigger and events are committed (group commit) before its effects run, and an API call
+//! that changes an execution answers only once its change is committed. On start-up every running execution is
+//! rebuilt by re-folding its triggers (`recovery`), checked against what was stored, then its timers are re-armed and
+//! its in-flight tasks invoked again (at least once); a task that already waits for its token is not invoked again.
+//! Express executions run in memory.
+//!
+//! Beside the API, `background` runs the watchdog that cuts off long JSONata evaluations, the adoption of executions
+//! whose actor stopped on a storage error, and the retention that deletes old closed executions.
 
 mod activities;
 mod actor;
+mod background;
 pub(crate) mod callbacks;
 mod children;
 mod encryption;
 mod express;
 mod map_runs;
 mod names;
+mod recovery;
 
 pub use activities::ActivityTask;
 pub use store::Activity;
@@ -21,13 +28,14 @@ mod versions;
 mod test_state;
 mod validate;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 
-use engine::{Command, ExecutionInfo, TaskId, TaskRequest, TimerId, Trigger};
+use engine::{Command, ExecutionInfo, TaskId, TaskRequest, Trigger};
 use store::sqlite::Sqlite;
 use store::{Execution, ExecutionFilter, Kind, Page, PageRequest, StateMachine, Status, Store};
 
@@ -36,6 +44,7 @@ use activities::Activities;
 use actor::{Actor, Live, Message};
 use callbacks::{Callbacks, Closed, Token};
 use express::Express;
+use recovery::Rebuilt;
 
 pub use encryption::{Encryption, EncryptionType};
 pub use map_runs::{MapRun, MapRunCounts, MapRunInfo, MapRunStatus, UpdateMapRun};
@@ -58,6 +67,10 @@ pub struct Config {
     pub mock_config: Option<integrations::mock::MockConfig>,
     /// How long finished Express executions stay listed and readable, in seconds.
     pub express_retention_seconds: u64,
+    /// How long one JSONata evaluation may run before it fails with `States.QueryEvaluationError`, in milliseconds.
+    pub max_evaluation_ms: u64,
+    /// How long closed Standard executions are kept, in milliseconds; `None` keeps them for ever.
+    pub retention_ms: Option<i64>,
 }
 
 /// `CreateStateMachine`.
@@ -208,21 +221,43 @@ pub(crate) struct Inner {
     pub(crate) callbacks: Callbacks,
     pub(crate) activities: Activities,
     live: Mutex<HashMap<String, Live>>,
+    /// The evaluations of live executions whose definitions have JSONata, for the watchdog.
+    watched: Mutex<HashMap<String, Arc<asl::Watch>>>,
     /// Parsed definitions by their text, so executions of one machine share one parse.
     machines: Mutex<HashMap<String, Arc<asl::model::StateMachine>>>,
+    /// Set when an execution's actor stopped because the store refused its step: it runs in the store but not here,
+    /// and `background` adopts it again.
+    orphans: AtomicBool,
+    /// Running executions this server leaves alone, with why (written by a newer Baton).
+    quarantined: Mutex<HashMap<String, String>>,
+    shutting_down: AtomicBool,
+    background: Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 impl Inner {
     /// Drops an ended (or abandoned) execution from the live set.
     pub(crate) fn forget(&self, arn: &str) {
         lock(&self.live).remove(arn);
+        lock(&self.watched).remove(arn);
+    }
+
+    /// An execution runs in the store but no longer here: adopt it again when the store allows.
+    pub(crate) fn note_orphan(&self) {
+        self.orphans.store(true, Ordering::SeqCst);
+    }
+
+    pub(crate) fn shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::SeqCst)
     }
 }
 
 impl Service {
     /// Opens the store in `config.data_dir`, recovers running executions, and starts the background work.
     pub async fn open(config: Config) -> Result<Service, Error> {
-        let store = Sqlite::open(&config.data_dir).map_err(internal)?;
+        let store = Sqlite::open(&config.data_dir).map_err(|error| match error {
+            store::Error::Locked(message) | store::Error::Damaged(message) => Error::Internal(message),
+            other => internal(other),
+        })?;
         let express = Express::new(config.express_retention_seconds);
         let inner = Arc::new(Inner {
             config,
@@ -231,17 +266,40 @@ impl Service {
             callbacks: Callbacks::default(),
             activities: Activities::default(),
             live: Mutex::new(HashMap::new()),
+            watched: Mutex::new(HashMap::new()),
             machines: Mutex::new(HashMap::new()),
+            orphans: AtomicBool::new(false),
+            quarantined: Mutex::new(HashMap::new()),
+            shutting_down: AtomicBool::new(false),
+            background: Mutex::new(Vec::new()),
         });
         let service = Service { inner };
         service.recover().await?;
+        background::start(&service);
         Ok(service)
     }
 
-    /// Stops taking work. Every acknowledged step is already durable; executions resume on the next start.
+    /// Stops taking work: running evaluations are interrupted and the background work ends. Every acknowledged step is
+    /// already durable; executions resume on the next start.
     pub async fn shutdown(&self) {
+        self.inner.shutting_down.store(true, Ordering::SeqCst);
+        for task in lock(&self.inner.background).drain(..) {
+            task.abort();
+        }
         let live: Vec<Live> = lock(&self.inner.live).drain().map(|(_, live)| live).collect();
-        drop(live);
+        for live in &live {
+            live.watch.stop();
+            let _ = live.sender.send(Message::Shutdown);
+        }
+        lock(&self.inner.watched).clear();
+        self.inner.activities.shut_down();
+    }
+
+    /// Running executions this server does not run, with why.
+    pub fn quarantined(&self) -> Vec<(String, String)> {
+        let mut list: Vec<(String, String)> = lock(&self.inner.quarantined).iter().map(|(a, w)| (a.clone(), w.clone())).collect();
+        list.sort();
+        list
     }
 
     pub fn region(&self) -> &str {
@@ -401,26 +459,34 @@ impl Service {
         }
     }
 
-    /// Stops a running execution; returns the stop date.
+    /// Stops a running execution; returns the stop date once the stop is committed.
     pub async fn stop_execution(&self, arn: &str, error: Option<String>, cause: Option<String>) -> Result<i64, Error> {
         let execution = self.describe_execution(arn).await?;
         if execution.status != Status::Running {
             return Ok(execution.stop.unwrap_or(execution.start));
         }
-        let live = lock(&self.inner.live).get(arn).cloned();
-        let Some(mut live) = live else {
-            return Err(Error::Internal(format!("execution {arn} is running but not live in this server")));
-        };
-        let _ = live.sender.send(Message::Stop { error, cause });
-        loop {
-            if let Some(record) = live.done.borrow().clone() {
-                return Ok(record.stop.unwrap_or_else(now));
+        let mut live = lock(&self.inner.live).get(arn).cloned();
+        if live.is_none() {
+            // Running in the store but not here (its actor stopped on a storage error): take it up again to stop it.
+            if let Some(why) = lock(&self.inner.quarantined).get(arn) {
+                return Err(Error::Internal(format!("execution {arn} is not run by this server: {why}")));
             }
-            if live.done.changed().await.is_err() {
-                let record = self.describe_execution(arn).await?;
-                return Ok(record.stop.unwrap_or_else(now));
-            }
+            self.adopt(arn).await?;
+            live = lock(&self.inner.live).get(arn).cloned();
         }
+        let Some(live) = live else {
+            // It ended while being taken up.
+            let record = self.describe_execution(arn).await?;
+            return Ok(record.stop.unwrap_or(record.start));
+        };
+        let (ack, acked) = oneshot::channel();
+        if live.sender.send(Message::Stop { error, cause, ack }).is_ok() && live.watch.running().is_some() {
+            // An evaluation is running: cut it short rather than wait for it.
+            live.watch.stop();
+        }
+        acknowledged(acked).await?;
+        let record = self.describe_execution(arn).await?;
+        Ok(record.stop.unwrap_or_else(now))
     }
 
     pub async fn describe_execution(&self, arn: &str) -> Result<Execution, Error> {
@@ -514,7 +580,7 @@ impl Service {
         Ok(machine)
     }
 
-    /// `SendTaskSuccess`: completes the task of `token` with `output` (JSON text).
+    /// `SendTaskSuccess`: completes the task of `token` with `output` (JSON text), once that is committed.
     pub async fn send_task_success(&self, token: &str, output: &str) -> Result<(), Error> {
         if output.len() > self.inner.config.limits.max_payload_bytes {
             return Err(Error::InvalidOutput(format!(
@@ -525,41 +591,57 @@ impl Service {
         let output: Value =
             serde_json::from_str(output).map_err(|e| Error::InvalidOutput(format!("Invalid Task Output: '{e}'")))?;
         let (live, task) = self.token_task(token)?;
-        let _ = live.sender.send(Message::Callback(task, Ok(output)));
-        Ok(())
+        let (ack, acked) = oneshot::channel();
+        let _ = live.sender.send(Message::Callback(task, Ok(output), ack));
+        acknowledged(acked).await
     }
 
-    /// `SendTaskFailure`: fails the task of `token`.
+    /// `SendTaskFailure`: fails the task of `token`, once that is committed.
     pub async fn send_task_failure(&self, token: &str, error: Option<String>, cause: Option<String>) -> Result<(), Error> {
         let (live, task) = self.token_task(token)?;
         let failure = asl::Failure { error: error.unwrap_or_default(), cause };
-        let _ = live.sender.send(Message::Callback(task, Err(failure)));
-        Ok(())
+        let (ack, acked) = oneshot::channel();
+        let _ = live.sender.send(Message::Callback(task, Err(failure), ack));
+        acknowledged(acked).await
     }
 
-    /// `SendTaskHeartbeat`: the task of `token` is still being worked on.
+    /// `SendTaskHeartbeat`: the task of `token` is still being worked on; answers once that is committed.
     pub async fn send_task_heartbeat(&self, token: &str) -> Result<(), Error> {
         let (live, task) = self.token_task(token)?;
-        let _ = live.sender.send(Message::Heartbeat(task));
-        Ok(())
+        let (ack, acked) = oneshot::channel();
+        let _ = live.sender.send(Message::Heartbeat(task, ack));
+        acknowledged(acked).await
     }
 
-    /// The execution `arn`; when `until_end`, once it has ended.
+    /// The execution `arn`; when `until_end`, once it has ended. An execution that runs in the store but not here
+    /// (not adopted yet) is waited for through the store.
     pub(crate) async fn wait(&self, arn: &str, until_end: bool) -> Result<Execution, Error> {
-        if until_end {
-            let live = lock(&self.inner.live).get(arn).cloned();
-            if let Some(mut live) = live {
-                loop {
-                    if let Some(record) = live.done.borrow().clone() {
-                        return Ok(record);
-                    }
-                    if live.done.changed().await.is_err() {
-                        break;
+        loop {
+            if until_end {
+                let live = lock(&self.inner.live).get(arn).cloned();
+                if let Some(mut live) = live {
+                    loop {
+                        if let Some(record) = live.done.borrow().clone() {
+                            return Ok(record);
+                        }
+                        if live.done.changed().await.is_err() {
+                            break;
+                        }
                     }
                 }
             }
+            let record = self.describe_execution(arn).await?;
+            if self.inner.shutting_down() {
+                return Err(Error::Internal("the server is shutting down".to_owned()));
+            }
+            if !until_end || record.status != Status::Running || lock(&self.inner.live).contains_key(arn) {
+                if until_end && record.status == Status::Running {
+                    continue;
+                }
+                return Ok(record);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         }
-        self.describe_execution(arn).await
     }
 
     /// The live execution and task a token completes, or AWS's error for the token.
@@ -640,13 +722,36 @@ impl Service {
             version_arn: target.version_arn.clone(),
             alias_arn: target.alias_arn.clone(),
         };
-        let mut execution = engine::Execution::new(parsed, info, self.inner.config.limits.clone());
+        let mut execution = self.engine(parsed, info);
         let now = now();
         let trigger = Trigger::Start { input, now };
-        let stored = trigger.to_json().to_string();
-        let commands = execution.apply(trigger);
-        let first = actor::step(&arn, stored, &execution, 0);
-        let record = Execution {
+        let mut stored = trigger.to_json();
+        let mut digest = 0;
+        // A JSONata machine's first step stops after entering its first state, before any evaluation: StartExecution
+        // answers at once, and the evaluations run in the execution's actor, off the async workers and watched.
+        let jsonata = execution.uses_jsonata();
+        if jsonata {
+            execution.set_slice(1);
+        }
+        let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| execution.apply(trigger)));
+        if jsonata {
+            execution.set_slice(actor::SLICE_STEPS);
+        }
+        let (first, commands) = match applied {
+            Ok(commands) => {
+                execution.fold_note().write(&mut stored);
+                let events = execution.take_events();
+                (actor::step(&arn, stored.to_string(), &events, &execution, &mut digest), commands)
+            }
+            Err(panic) => {
+                // A bug in the engine: the execution exists, failed, and says why.
+                let message = actor::panic_message(&panic);
+                tracing::error!(execution_arn = %arn, panic = %message, "the engine panicked starting an execution");
+                let cause = format!("Baton internal error: {message}");
+                (actor::fail_step(&arn, 0, now, &cause, &mut digest), Vec::new())
+            }
+        };
+        let mut record = Execution {
             arn: arn.clone(),
             name,
             state_machine_arn: machine.arn.clone(),
@@ -665,7 +770,9 @@ impl Service {
             alias_arn: target.alias_arn,
             redrive_count: 0,
             redrive_date: None,
+            engine_version: engine::REPLAY_VERSION,
         };
+        let ended = first.ending.clone();
         if express {
             self.inner.express.insert(record.clone(), first);
         } else {
@@ -677,24 +784,61 @@ impl Service {
                 Err(error) => return Err(internal(error)),
             }
         }
-        let done = self.spawn(execution, record.clone(), !express, resources, HashMap::new(), commands);
-        Ok((record, Some(done)))
+        if let Some(ending) = ended {
+            // Ended in its first step (or failed at once): nothing to run, no task to start.
+            record.status = ending.status;
+            record.stop = Some(ending.stop);
+            record.output = ending.output;
+            record.error = ending.error;
+            record.cause = ending.cause;
+            let (_, done) = watch::channel(Some(record.clone()));
+            return Ok((record, Some(done)));
+        }
+        let rebuilt = Rebuilt { execution, commands, awaiting: Vec::new(), invocations: HashMap::new(), digest };
+        match self.prepare(rebuilt, record.clone(), !express, resources) {
+            Some((launch, done)) => {
+                launch.spawn();
+                Ok((record, Some(done)))
+            }
+            // Taken up from the store already (an adoption raced this start): that actor runs it.
+            None => Ok((record, lock(&self.inner.live).get(&arn).map(|live| live.done.clone()))),
+        }
     }
 
-    /// Starts the task of a running execution.
-    fn spawn(
+    /// A fresh engine as the service runs them: its folds bounded by `actor::SLICE_STEPS` and `actor::SLICE_BYTES`.
+    fn engine(&self, machine: Arc<asl::model::StateMachine>, info: ExecutionInfo) -> engine::Execution {
+        let mut execution = engine::Execution::new(machine, info, self.inner.config.limits.clone());
+        execution.set_slice(actor::SLICE_STEPS);
+        execution.set_slice_bytes(actor::SLICE_BYTES);
+        execution
+    }
+
+    /// Makes a rebuilt (or just started) execution live, and returns the actor that will run it once spawned
+    /// (`Launch::spawn`); until then messages queue. `None` if the execution is live already (taken up by another
+    /// path, which runs it).
+    pub(crate) fn prepare(
         &self,
-        execution: engine::Execution,
+        rebuilt: Rebuilt,
         record: Execution,
         durable: bool,
         resources: Arc<Resources>,
-        invocations: HashMap<String, u32>,
-        commands: Vec<Command>,
-    ) -> watch::Receiver<Option<Execution>> {
+    ) -> Option<(Launch, watch::Receiver<Option<Execution>>)> {
+        let Rebuilt { execution, commands, awaiting, invocations, digest } = rebuilt;
         let (sender, receiver) = mpsc::unbounded_channel();
         let (done_sender, done) = watch::channel(None);
-        let live = Live { sender: sender.clone(), done: done.clone() };
-        lock(&self.inner.live).insert(record.arn.clone(), live);
+        let watch = execution.guard().watch();
+        let offload = execution.uses_jsonata();
+        let live = Live { sender: sender.clone(), done: done.clone(), watch: watch.clone() };
+        {
+            let mut lives = lock(&self.inner.live);
+            if lives.contains_key(&record.arn) {
+                return None;
+            }
+            lives.insert(record.arn.clone(), live);
+        }
+        if offload {
+            lock(&self.inner.watched).insert(record.arn.clone(), watch);
+        }
         let actor = Actor {
             inner: self.inner.clone(),
             execution,
@@ -708,24 +852,10 @@ impl Service {
             timers: HashMap::new(),
             broken: false,
             task_tokens: HashMap::new(),
-            submitting: HashMap::new(),
+            digest,
+            offload,
         };
-        tokio::spawn(actor.run(commands));
-        done
-    }
-
-    /// Rebuilds every running execution from its triggers and resumes it: timers are armed again and tasks that were
-    /// in flight are invoked again (at least once).
-    async fn recover(&self) -> Result<(), Error> {
-        let running = self.inner.store.running().await.map_err(internal)?;
-        for recovered in running {
-            let record = recovered.execution;
-            let rebuilt = self.rebuild(&record, &recovered.triggers)?;
-            let machine_name = names::state_machine_name(&record.state_machine_arn).unwrap_or_default().to_owned();
-            let resources = self.resources(&machine_name, None)?;
-            self.spawn(rebuilt.execution, record, true, resources, rebuilt.invocations, rebuilt.commands);
-        }
-        Ok(())
+        Some((Launch { actor, commands, awaiting }, done))
     }
 
     /// `RedriveExecution`: runs a failed, timed-out or aborted Standard execution again from the state where it
@@ -745,18 +875,36 @@ impl Service {
                 if record.status == Status::Running { "RUNNING" } else { "SUCCEEDED" }
             )));
         }
-        let mut rebuilt = self.rebuild(&record, &recovered.triggers)?;
+        let mut rebuilt = self.rebuild_blocking(&record, recovered.triggers).await?;
         if !rebuilt.execution.redrivable() {
             return Err(Error::ExecutionNotRedrivable(format!(
                 "Execution cannot be redriven: '{arn}' did not stop in a state it can restart from"
             )));
         }
         let now = now();
-        let before = rebuilt.execution.history().len();
         let trigger = Trigger::Redrive { now };
-        let stored = trigger.to_json().to_string();
-        let commands = rebuilt.execution.apply(trigger);
-        let first = actor::step(arn, stored, &rebuilt.execution, before);
+        let mut stored = trigger.to_json();
+        // Off the async workers and under the watchdog: the redrive's first step may evaluate JSONata.
+        lock(&self.inner.watched).insert(arn.to_owned(), rebuilt.execution.guard().watch());
+        let folded = tokio::task::spawn_blocking(move || {
+            let mut execution = rebuilt.execution;
+            let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| execution.apply(trigger)));
+            rebuilt.execution = execution;
+            (rebuilt, applied.map_err(|panic| actor::panic_message(&panic)))
+        })
+        .await;
+        lock(&self.inner.watched).remove(arn);
+        let (mut rebuilt, applied) = folded.map_err(|error| Error::Internal(format!("redriving {arn} failed: {error}")))?;
+        let commands = match applied {
+            Ok(commands) => commands,
+            Err(message) => {
+                tracing::error!(execution_arn = %arn, panic = %message, "the engine panicked redriving an execution");
+                return Err(Error::Internal(format!("Baton internal error redriving {arn}: {message}")));
+            }
+        };
+        rebuilt.execution.fold_note().write(&mut stored);
+        let events = rebuilt.execution.take_events();
+        let first = actor::step(arn, stored.to_string(), &events, &rebuilt.execution, &mut rebuilt.digest);
         match self.inner.store.redrive_execution(arn, now, first).await {
             Ok(()) => {}
             Err(store::Error::NotRedrivable(_)) => {
@@ -773,70 +921,11 @@ impl Service {
         record.cause = None;
         let machine_name = names::state_machine_name(&record.state_machine_arn).unwrap_or_default().to_owned();
         let resources = self.resources(&machine_name, None)?;
-        self.spawn(rebuilt.execution, record, true, resources, rebuilt.invocations, commands);
+        rebuilt.commands = commands;
+        if let Some((launch, _)) = self.prepare(rebuilt, record, true, resources) {
+            launch.spawn();
+        }
         Ok(now)
-    }
-
-    /// Re-folds an execution's stored triggers through a fresh engine: the execution as it was after its last step,
-    /// with the commands still outstanding then (timers to arm, tasks in flight) and the invocation counts for mocks.
-    fn rebuild(&self, record: &Execution, triggers: &[String]) -> Result<Rebuilt, Error> {
-        let machine = self.machine(&record.definition)?;
-        let machine_name = names::state_machine_name(&record.state_machine_arn).unwrap_or_default().to_owned();
-        let info = ExecutionInfo {
-            execution_arn: record.arn.clone(),
-            name: record.name.clone(),
-            state_machine_arn: record.state_machine_arn.clone(),
-            state_machine_name: machine_name,
-            role_arn: record.role_arn.clone(),
-            region: self.region().to_owned(),
-            express: record.kind == Kind::Express,
-            version_arn: record.version_arn.clone(),
-            alias_arn: record.alias_arn.clone(),
-        };
-        let mut execution = engine::Execution::new(machine, info, self.inner.config.limits.clone());
-        let mut tasks: BTreeMap<TaskId, TaskRequest> = BTreeMap::new();
-        let mut timers: BTreeMap<TimerId, i64> = BTreeMap::new();
-        let mut invocations: HashMap<String, u32> = HashMap::new();
-        for text in triggers {
-            let Some(trigger) = serde_json::from_str::<Value>(text).ok().as_ref().and_then(Trigger::from_json) else {
-                return Err(Error::Internal(format!("unreadable trigger of {}: {text}", record.arn)));
-            };
-            match &trigger {
-                Trigger::TaskCompleted { task, .. } => {
-                    tasks.remove(task);
-                }
-                Trigger::TimerFired { timer, .. } => {
-                    timers.remove(timer);
-                }
-                _ => {}
-            }
-            for command in execution.apply(trigger) {
-                match command {
-                    Command::InvokeTask(request) => {
-                        *invocations.entry(request.state_name.clone()).or_insert(0) += 1;
-                        tasks.insert(request.task, request);
-                    }
-                    Command::StartTimer { timer, at } => {
-                        timers.insert(timer, at);
-                    }
-                    Command::CancelTimer { timer } => {
-                        timers.remove(&timer);
-                    }
-                    Command::CancelTask { task } => {
-                        tasks.remove(&task);
-                    }
-                }
-            }
-        }
-        let mut commands: Vec<Command> = timers.into_iter().map(|(timer, at)| Command::StartTimer { timer, at }).collect();
-        for request in tasks.into_values() {
-            // The task is invoked again, so its invocation counts once more for mocks.
-            if let Some(count) = invocations.get_mut(&request.state_name) {
-                *count = count.saturating_sub(1);
-            }
-            commands.push(Command::InvokeTask(request));
-        }
-        Ok(Rebuilt { execution, commands, invocations })
     }
 
     /// The parsed definition, shared by every execution of the same text.
@@ -877,11 +966,26 @@ pub(crate) enum Revision {
     Always,
 }
 
-/// An execution rebuilt from its triggers.
-struct Rebuilt {
-    execution: engine::Execution,
+/// An actor ready to run, with what it must do first.
+pub(crate) struct Launch {
+    actor: Actor,
     commands: Vec<Command>,
-    invocations: HashMap<String, u32>,
+    awaiting: Vec<TaskRequest>,
+}
+
+impl Launch {
+    fn spawn(self) {
+        tokio::spawn(self.actor.run(self.commands, self.awaiting));
+    }
+}
+
+/// Waits for an actor's ack: the change is committed, or why not.
+async fn acknowledged(acked: oneshot::Receiver<Result<(), Error>>) -> Result<(), Error> {
+    match acked.await {
+        Ok(result) => result,
+        // The actor ended without answering: it stopped on a storage error, or the server is shutting down.
+        Err(_) => Err(Error::Internal("the execution stopped before the change was committed".to_owned())),
+    }
 }
 
 /// Leaves inputs and outputs out of history events, as `includeExecutionData: false` asks ("input or output of a

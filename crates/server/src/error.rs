@@ -100,7 +100,7 @@ impl From<service::Error> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if let ApiError::Internal(detail) = &self {
-            eprintln!("baton: internal failure: {detail}");
+            tracing::error!(%detail, "internal failure");
         }
         let (status, body) = self.to_wire();
         // Serializing two strings cannot fail; the fallback keeps this path free of panics all the same.

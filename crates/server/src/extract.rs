@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{AMZ_JSON, ApiError};
-use crate::router::BODY_LIMIT;
+use crate::limits::BODY_LIMIT;
 use crate::shape::{Shape, Violations};
 
 /// A request or response body in AWS JSON 1.0.

@@ -17,7 +17,9 @@ mod convert;
 mod error;
 mod extract;
 mod home;
+mod limits;
 mod router;
 mod shape;
 
-pub use router::{BODY_LIMIT, router, serve};
+pub use limits::BODY_LIMIT;
+pub use router::{router, serve};

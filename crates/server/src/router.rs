@@ -18,11 +18,8 @@ use runtime::service::Service;
 
 use crate::actions::{execution, history, map_run, redrive, state_machine, tagging, task, test_state, validation, versions};
 use crate::error::ApiError;
+use crate::limits::BODY_LIMIT;
 use crate::{console, home};
-
-/// The largest request body accepted, in bytes. AWS caps requests at 1 MB; a definition may be 1 MiB of characters,
-/// which JSON escaping can make several times longer, so the cap here is generous. Larger bodies get HTTP 413.
-pub const BODY_LIMIT: usize = 8 * 1024 * 1024;
 
 /// The API, the home page and the console over `service`.
 pub fn router(service: Service) -> Router {
@@ -40,11 +37,15 @@ pub async fn serve(
     service: Service,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let served = axum::serve(listener, router(service.clone()))
-        .with_graceful_shutdown(shutdown)
-        .await;
-    service.shutdown().await;
-    served
+    // The service shuts down first, when the signal comes: long polls and running evaluations end, so the server's
+    // graceful shutdown does not wait for them.
+    let stopping = service.clone();
+    axum::serve(listener, router(service))
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            stopping.shutdown().await;
+        })
+        .await
 }
 
 /// Calls the handler of the action `X-Amz-Target` names.

@@ -83,6 +83,7 @@ fn execution(arn: &str, i: u64) -> Execution {
         alias_arn: None,
         redrive_count: 0,
         redrive_date: None,
+        engine_version: 0,
     }
 }
 
@@ -102,5 +103,6 @@ fn step(arn: &str, s: u64) -> Append {
         trigger: format!(r#"{{"TaskSucceeded":{{"step":{s}}}}}"#),
         events,
         ending: None,
+        digest: s,
     }
 }

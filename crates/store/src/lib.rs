@@ -73,6 +73,8 @@ pub struct Execution {
     /// How many times the execution was redriven, and when last.
     pub redrive_count: u32,
     pub redrive_date: Option<i64>,
+    /// The replay format of the engine that wrote its triggers (`engine::REPLAY_VERSION`); 0 before it was recorded.
+    pub engine_version: u32,
 }
 
 /// A published state machine version: an immutable snapshot of a revision. Its ARN is the machine's ARN and
@@ -156,13 +158,15 @@ pub struct Ending {
 }
 
 /// What one step of one execution appends: the trigger it folded (JSON text, opaque to the store), the events it
-/// produced (ids continue the execution's sequence), and its ending if it ended.
+/// produced (ids continue the execution's sequence), its ending if it ended, and the digest of all the execution's
+/// events after this step (opaque to the store, which keeps it with the trigger for recovery to compare).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Append {
     pub execution_arn: String,
     pub trigger: String,
     pub events: Vec<Event>,
     pub ending: Option<Ending>,
+    pub digest: u64,
 }
 
 /// Which executions of a state machine `list_executions` lists; the default lists them all.
@@ -190,11 +194,14 @@ pub struct Page<T> {
     pub next_token: Option<String>,
 }
 
-/// A running execution as recovery needs it: its record and its triggers in order.
+/// An execution as recovery needs it: its record, its triggers in order, its last event's id, and the digest its
+/// last step recorded (`None` for a step written before digests were kept).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Recovered {
     pub execution: Execution,
     pub triggers: Vec<String>,
+    pub last_event: u64,
+    pub digest: Option<u64>,
 }
 
 /// Storage errors.
@@ -225,6 +232,16 @@ pub enum Error {
     /// A delete of a version that aliases (named) still route to.
     #[error("version {version} is routed to by aliases {aliases:?}")]
     VersionInUse { version: String, aliases: Vec<String> },
+    /// The disk (or the database's size limit) is full: nothing of the request was written, and writes work again
+    /// once there is room.
+    #[error("storage is full, nothing was written: {0}")]
+    Full(String),
+    /// Another process uses the data directory.
+    #[error("{0}")]
+    Locked(String),
+    /// The database failed its integrity check.
+    #[error("{0}")]
+    Damaged(String),
     #[error("storage failed: {0}")]
     Backend(Box<dyn std::error::Error + Send + Sync>),
 }
@@ -272,6 +289,11 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Page<Event>, Error>> + Send;
     /// Every execution still running, with its triggers, for recovery at start-up.
     fn running(&self) -> impl Future<Output = Result<Vec<Recovered>, Error>> + Send;
+    /// The ARNs of the executions still running, oldest first.
+    fn running_arns(&self) -> impl Future<Output = Result<Vec<String>, Error>> + Send;
+    /// Deletes at most `limit` executions that ended before `before` (milliseconds since the epoch), with their history
+    /// and triggers; returns how many it deleted.
+    fn delete_closed(&self, before: i64, limit: usize) -> impl Future<Output = Result<u64, Error>> + Send;
     /// Sets a failed, timed-out or aborted execution running again, counts the redrive at `date`, and appends `first`
     /// (the redrive's step) in the same transaction. `NotFound` if it does not exist, `NotRedrivable` if it runs or succeeded.
     fn redrive_execution(&self, arn: &str, date: i64, first: Append) -> impl Future<Output = Result<(), Error>> + Send;

@@ -12,6 +12,10 @@
 //! Reads run on `tokio::task::spawn_blocking` threads with connections from a small pool (`read`). WAL lets them
 //! read beside the writer, and a read started after a write was acknowledged sees it.
 //!
+//! **Opening** checks what would otherwise fail later or silently: the directory must be writable, no other process
+//! may hold it (a lock on `baton.lock`, released when the store is dropped or the process dies), and the database
+//! must pass SQLite's `quick_check`.
+//!
 //! Not here: coordination between processes. One `baton serve` owns a data directory; PostgreSQL is for sharing.
 
 mod read;
@@ -35,6 +39,9 @@ pub use schema::SCHEMA_VERSION;
 /// The database file's name inside the data directory.
 pub const FILE_NAME: &str = "baton.sqlite3";
 
+/// The lock file's name inside the data directory: a process that holds it owns the directory.
+pub const LOCK_NAME: &str = "baton.lock";
+
 /// The most steps (appended steps, created executions, machine changes) one transaction commits.
 pub const MAX_BATCH_STEPS: usize = 1000;
 
@@ -44,6 +51,8 @@ pub const MAX_BATCH_STEPS: usize = 1000;
 pub struct Sqlite {
     writer: writer::Handle,
     readers: Arc<read::Pool>,
+    /// Held for the store's lifetime (after the writer, which is dropped first).
+    _lock: Option<std::fs::File>,
 }
 
 /// Counters since the store was opened.
@@ -58,11 +67,41 @@ pub struct Stats {
 impl Sqlite {
     /// Opens (creating if missing) `dir/baton.sqlite3`, migrating its schema to `SCHEMA_VERSION`.
     ///
-    /// Fails if the database was written by a newer Baton (its schema version is above ours).
+    /// Fails if the directory cannot be written, if another process holds it (`Error::Locked`), if the database fails
+    /// its integrity check (`Error::Damaged`), or if it was written by a newer Baton (its schema version is above ours).
     pub fn open(dir: &Path) -> Result<Sqlite, Error> {
         std::fs::create_dir_all(dir)
             .map_err(|e| backend(format!("cannot create data directory {}: {e}", dir.display())))?;
-        Sqlite::start(Location::File(dir.join(FILE_NAME)))
+        check_writable(dir)?;
+        let lock = lock(dir)?;
+        let mut store = Sqlite::start(Location::File(dir.join(FILE_NAME)))?;
+        store._lock = Some(lock);
+        Ok(store)
+    }
+
+    /// Writes a consistent copy of the database in `dir` (which must not hold one) to `to`, a directory created if
+    /// missing, while a server may be using it; the copy is checked before this returns. A copy of the database file
+    /// alone would miss what is still in its write-ahead log.
+    pub fn backup(dir: &Path, to: &Path) -> Result<PathBuf, Error> {
+        let source = dir.join(FILE_NAME);
+        if !source.is_file() {
+            return Err(backend(format!("no Baton database in {}: {} does not exist", dir.display(), source.display())));
+        }
+        std::fs::create_dir_all(to).map_err(|e| backend(format!("cannot create {}: {e}", to.display())))?;
+        let target = to.join(FILE_NAME);
+        if target.exists() {
+            return Err(backend(format!("{} exists already; back up into an empty directory", target.display())));
+        }
+        let conn = Location::File(source).connect()?;
+        conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(db)?;
+        let target_text = target.to_str().ok_or_else(|| backend(format!("{} is not valid UTF-8", target.display())))?;
+        // One read transaction: the copy is the database as of one commit, WAL included.
+        conn.execute("VACUUM INTO ?1", [target_text])
+            .map_err(|e| backend(format!("cannot write {}: {e}", target.display())))?;
+        drop(conn);
+        let copy = Location::File(target.clone()).connect()?;
+        schema::check_integrity(&copy, &target.display().to_string())?;
+        Ok(target)
     }
 
     /// Opens a fresh database that lives in memory until the store is dropped.
@@ -86,6 +125,7 @@ impl Sqlite {
         Ok(Sqlite {
             writer,
             readers: Arc::new(read::Pool::new(location)),
+            _lock: None,
         })
     }
 
@@ -164,6 +204,14 @@ impl Store for Sqlite {
 
     async fn running(&self) -> Result<Vec<Recovered>, Error> {
         self.read(read::running).await
+    }
+
+    async fn running_arns(&self) -> Result<Vec<String>, Error> {
+        self.read(read::running_arns).await
+    }
+
+    async fn delete_closed(&self, before: i64, limit: usize) -> Result<u64, Error> {
+        self.writer.count(writer::Op::DeleteClosed { before, limit }).await
     }
 
     async fn recovered(&self, arn: &str) -> Result<Option<Recovered>, Error> {
@@ -268,6 +316,52 @@ impl std::fmt::Display for Location {
             Location::Memory(name) => write!(f, "memory:{name}"),
         }
     }
+}
+
+/// Takes the data directory's lock, or says which process holds it.
+fn lock(dir: &Path) -> Result<std::fs::File, Error> {
+    use std::io::{Read, Seek, Write};
+    let path = dir.join(LOCK_NAME);
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| backend(format!("cannot open the lock file {}: {e}", path.display())))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _ = file.read_to_string(&mut holder);
+            let holder = holder.trim();
+            let who = if holder.is_empty() { String::new() } else { format!(" (process {holder})") };
+            return Err(Error::Locked(format!(
+                "the data directory {} is in use by another Baton{who}; stop it first, or use another --data-dir",
+                dir.display()
+            )));
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(backend(format!("cannot lock {}: {e}", path.display())));
+        }
+    }
+    // Who holds it, for the next one to be told; the lock is what counts, so a failed write changes nothing.
+    let _ = file.set_len(0).and_then(|()| file.rewind()).and_then(|()| write!(file, "{}", std::process::id()));
+    Ok(file)
+}
+
+/// Fails unless a file can be created, written, synced and removed in `dir`.
+fn check_writable(dir: &Path) -> Result<(), Error> {
+    use std::io::Write;
+    let probe = dir.join(format!(".baton-write-check-{}", std::process::id()));
+    let written = std::fs::File::create(&probe).and_then(|mut file| {
+        file.write_all(b"baton")?;
+        file.sync_all()
+    });
+    let removed = std::fs::remove_file(&probe);
+    written
+        .and(removed)
+        .map_err(|e| backend(format!("the data directory {} cannot be written: {e}", dir.display())))
 }
 
 fn backend(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Error {

@@ -274,9 +274,10 @@ fn like(actual: &str, expect: &str) -> bool {
 #[test] fn missing_variable_field() { check(r#"{"IsNull":true}"#, "null", "/Choices/0: missing required field 'Variable' for 'IsNull'") }
 #[test] fn missing_operator() { check(r#"{"Variable":"$"}"#, "null", "/Choices/0: missing comparison operator for 'Variable' (one of StringEquals, NumericLessThan, IsPresent, …)") }
 #[test] fn two_operators() { check(r#"{"Variable":"$","IsNull":true,"IsString":false}"#, "null", "/Choices/0/IsString: a choice rule takes one comparison operator; found 'IsNull' and 'IsString'") }
-#[test] fn unknown_field() { check(r#"{"Variable":"$","IsNull":true,"Nxt":"A"}"#, "null", "/Choices/0/Nxt: field 'Nxt' is not supported in a choice rule") }
+#[test] fn unknown_field() { check(r#"{"Variable":"$","IsNull":true,"Nxt":"A"}"#, "null", "/Choices/0/Nxt: field 'Nxt' is not supported in a choice rule; did you mean 'Next'?") }
+#[test] fn misspelt_operator() { check(r#"{"Variable":"$","IsPresnt":true}"#, "null", "/Choices/0/IsPresnt: field 'IsPresnt' is not supported in a choice rule; did you mean 'IsPresent'?\n/Choices/0: missing comparison operator …") }
 #[test] fn unknown_field_escaped() { check(r#"{"Variable":"$","IsNull":true,"a/b~c":1}"#, "null", "/Choices/0/a~1b~0c: field 'a/b~c' is not supported in a choice rule") }
-#[test] fn lowercase_operator() { check(r#"{"Variable":"$","stringEquals":"a"}"#, "null", "/Choices/0/stringEquals: field 'stringEquals' is not supported in a choice rule\n/Choices/0: missing comparison operator …") }
+#[test] fn lowercase_operator() { check(r#"{"Variable":"$","stringEquals":"a"}"#, "null", "/Choices/0/stringEquals: field 'stringEquals' is not supported in a choice rule; did you mean 'StringEquals'?\n/Choices/0: missing comparison operator …") }
 #[test] fn comment_not_string() { check(r#"{"Variable":"$","IsNull":true,"Comment":1}"#, "null", "/Choices/0/Comment: 'Comment' must be a string, found number") }
 #[test] fn nested_next() { check(r#"{"Not":{"Variable":"$","IsNull":true,"Next":"A"}}"#, "null", "/Choices/0/Not/Next: field 'Next' is not allowed in a nested choice rule (inside And, Or, Not)") }
 #[test] fn nested_assign() { check(r#"{"Or":[{"Variable":"$","IsNull":true,"Assign":{}}]}"#, "null", "/Choices/0/Or/0/Assign: field 'Assign' is not allowed in a nested choice rule (inside And, Or, Not)") }

@@ -125,3 +125,167 @@ fn unknown_type() {
 fn not_an_object() {
     check_errors(json!([1]), &[": SCHEMA_VALIDATION_FAILED"]);
 }
+
+/// Validates `definition` and renders each diagnostic as `pointer: message`.
+#[track_caller]
+fn check_messages(definition: serde_json::Value, expected: &[&str]) {
+    let diagnostics = match parse_value(&definition) {
+        Ok(_) => Vec::new(),
+        Err(diagnostics) => diagnostics.iter().map(|d| format!("{}: {}", d.pointer, d.message)).collect(),
+    };
+    assert_eq!(diagnostics, expected, "diagnostics differ");
+}
+
+#[test]
+fn a_bad_path_is_called_invalid_once() {
+    check_messages(
+        json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "InputPath": "$.a b", "ResultPath": "$.x[*]", "End": true}}}),
+        &[
+            "/States/A/ResultPath: invalid reference path '$.x[*]': a reference path must identify a single node (no '*', '..', filters, slices or unions)",
+            "/States/A/InputPath: invalid JSONPath '$.a b': unexpected characters in property name 'a b'",
+        ],
+    );
+}
+
+/// The warnings for `definition`, as `pointer: message [code]`.
+#[track_caller]
+fn check_warnings(definition: serde_json::Value, expected: &[&str]) {
+    let warnings: Vec<String> =
+        crate::parse::warnings(&definition).iter().map(|d| format!("{}: {} [{}]", d.pointer, d.message, d.code)).collect();
+    assert_eq!(warnings, expected, "warnings differ");
+}
+
+// AWS runs inline Maps with ToleratedFailureCount and ToleratedFailurePercentage (conformance:
+// base_evaluate_expressions.test_base_map*.TOLERATED_*), so distributed-only fields in an inline Map are warnings.
+#[test]
+fn distributed_only_fields_in_an_inline_map_are_warnings() {
+    let inline = |extra: serde_json::Value, processor: serde_json::Value| {
+        let mut map = json!({"Type": "Map", "End": true, "ItemProcessor": processor});
+        for (key, value) in extra.as_object().expect("test fields are an object") {
+            map[key] = value.clone();
+        }
+        json!({"StartAt": "M", "States": {"M": map}})
+    };
+    let processor = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
+    let fields = json!({
+        "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "Parameters": {"Bucket": "b", "Key": "k"}},
+        "ItemBatcher": {"MaxItemsPerBatch": 2},
+        "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "b", "Prefix": "p"}},
+        "ToleratedFailurePercentage": 5,
+        "ToleratedFailureCountPath": "$.n",
+        "Label": "run"
+    });
+    check_errors(inline(fields.clone(), processor.clone()), &[]);
+    check_warnings(
+        inline(fields.clone(), processor.clone()),
+        &[
+            "/States/M/ItemReader: field 'ItemReader' is for a distributed Map, and this Map is inline; Baton fails such a Map when it runs rather than ignore it [INLINE_MAP_FIELD]",
+            "/States/M/ItemBatcher: field 'ItemBatcher' is for a distributed Map, and this Map is inline; it has no effect there [INLINE_MAP_FIELD]",
+            "/States/M/ResultWriter: field 'ResultWriter' is for a distributed Map, and this Map is inline; Baton fails such a Map when it runs rather than ignore it [INLINE_MAP_FIELD]",
+            "/States/M/ToleratedFailurePercentage: field 'ToleratedFailurePercentage' is for a distributed Map, and this Map is inline; it has no effect there [INLINE_MAP_FIELD]",
+            "/States/M/ToleratedFailureCountPath: field 'ToleratedFailureCountPath' is for a distributed Map, and this Map is inline; it has no effect there [INLINE_MAP_FIELD]",
+            "/States/M/Label: field 'Label' is for a distributed Map, and this Map is inline; it has no effect there [INLINE_MAP_FIELD]",
+        ],
+    );
+    let mut explicit = processor.clone();
+    explicit["ProcessorConfig"] = json!({"Mode": "INLINE"});
+    check_warnings(
+        inline(json!({"ToleratedFailureCount": 1}), explicit),
+        &["/States/M/ToleratedFailureCount: field 'ToleratedFailureCount' is for a distributed Map, and this Map is inline; it has no effect there [INLINE_MAP_FIELD]"],
+    );
+    let mut distributed = processor;
+    distributed["ProcessorConfig"] = json!({"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"});
+    check_warnings(inline(fields, distributed), &[]);
+    // Maps inside branches and processors are checked too; the legacy Iterator is inline.
+    check_warnings(
+        json!({"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true, "Branches": [{"StartAt": "M", "States": {
+            "M": {"Type": "Map", "End": true, "Label": "x", "Iterator": {"StartAt": "N", "States": {
+                "N": {"Type": "Map", "End": true, "ItemBatcher": {}, "ItemProcessor": {"StartAt": "Q", "States": {"Q": {"Type": "Pass", "End": true}}}}}}}}}]}}}),
+        &[
+            "/States/P/Branches/0/States/M/Label: field 'Label' is for a distributed Map, and this Map is inline; it has no effect there [INLINE_MAP_FIELD]",
+            "/States/P/Branches/0/States/M/Iterator/States/N/ItemBatcher: field 'ItemBatcher' is for a distributed Map, and this Map is inline; it has no effect there [INLINE_MAP_FIELD]",
+        ],
+    );
+}
+
+#[test]
+fn an_http_task_needs_endpoint_method_and_connection() {
+    let task = |parameters: serde_json::Value| {
+        json!({"StartAt": "Call", "States": {"Call": {"Type": "Task", "Resource": "arn:aws:states:::http:invoke", "Parameters": parameters, "End": true}}})
+    };
+    let connection = json!({"ConnectionArn": "arn:aws:events:us-east-1:123456789012:connection/c/1"});
+    check_errors(task(json!({"ApiEndpoint": "https://example.com", "Method": "GET", "Authentication": connection})), &[]);
+    check_errors(task(json!({"ApiEndpoint.$": "$.url", "Method.$": "$.method", "Authentication": {"ConnectionArn.$": "$.c"}})), &[]);
+    check_errors(task(json!({"ApiEndpoint": "https://example.com", "Method": "GET", "Authentication.$": "$.auth"})), &[]);
+    check_errors(task(json!({"ApiEndpoint": "https://example.com", "Method": "GET", "InvocationConfig": connection})), &[]);
+    check_messages(
+        task(json!({"Authentication": {}})),
+        &[
+            "/States/Call/Parameters: an HTTP Task needs 'ApiEndpoint' in its Parameters",
+            "/States/Call/Parameters: an HTTP Task needs 'Method' in its Parameters",
+            "/States/Call/Parameters/Authentication: an HTTP Task needs 'Authentication' with a 'ConnectionArn' (an EventBridge connection)",
+        ],
+    );
+    check_errors(task(json!({"ApiEndpoint": "https://example.com", "Method": "GET"})), &["/States/Call/Parameters: SCHEMA_VALIDATION_FAILED"]);
+    check_errors(
+        json!({"StartAt": "Call", "States": {"Call": {"Type": "Task", "Resource": "arn:aws:states:::http:invoke.waitForTaskToken", "End": true}}}),
+        &["/States/Call: SCHEMA_VALIDATION_FAILED"],
+    );
+    let jsonata = |arguments: serde_json::Value| {
+        json!({"QueryLanguage": "JSONata", "StartAt": "Call", "States": {"Call": {"Type": "Task", "Resource": "arn:aws:states:::http:invoke", "Arguments": arguments, "End": true}}})
+    };
+    check_errors(jsonata(json!({"ApiEndpoint": "{% $states.input.url %}", "Method": "POST", "Authentication": {"ConnectionArn": "{% $states.input.c %}"}})), &[]);
+    check_errors(jsonata(json!("{% $states.input %}")), &[]);
+    check_errors(jsonata(json!({"Method": "POST", "Authentication": "{% $states.input.auth %}"})), &["/States/Call/Arguments: SCHEMA_VALIDATION_FAILED"]);
+}
+
+#[test]
+fn near_misses_get_a_suggestion() {
+    check_messages(
+        json!({"StartAt": "start", "States": {
+            "Start": {"Type": "Pas", "Next": "Process"},
+            "Process": {"Type": "Task", "Resource": "arn:aws:states:::x", "Nxt": "Done", "Next": "Dnoe",
+                "Retry": [{"ErrorEqual": ["X"], "ErrorEquals": ["X"]}]},
+            "Done": {"Type": "Succeed", "Unrelated": 1}
+        }}),
+        &[
+            "/StartAt: StartAt 'start' is not a state of this workflow; did you mean 'Start'?",
+            "/States/Start/Type: unknown state type 'Pas'; did you mean 'Pass'?",
+            "/States/Process/Nxt: field 'Nxt' is not supported by a Task state; did you mean 'Next'?",
+            "/States/Process/Retry/0/ErrorEqual: field 'ErrorEqual' is not supported here; did you mean 'ErrorEquals'?",
+            "/States/Process/Next: 'Dnoe' is not a state of this workflow; did you mean 'Done'?",
+            "/States/Done/Unrelated: field 'Unrelated' is not supported by a Succeed state",
+        ],
+    );
+}
+
+#[test]
+fn a_broken_transition_makes_no_unreachable_noise() {
+    check_errors(
+        json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Bee"}, "B": {"Type": "Pass", "End": true}}}),
+        &["/States/A/Next: MISSING_TRANSITION_TARGET"],
+    );
+    check_errors(
+        json!({"StartAt": "C", "States": {
+            "C": {"Type": "Choice", "Choices": [{"Variable": "$.x", "IsPresnt": true, "Next": "B"}], "Default": "D"},
+            "B": {"Type": "Pass", "End": true},
+            "D": {"Type": "Pass", "End": true}
+        }}),
+        &["/States/C/Choices/0/IsPresnt: SCHEMA_VALIDATION_FAILED", "/States/C/Choices/0: SCHEMA_VALIDATION_FAILED"],
+    );
+    check_errors(
+        json!({"StartAt": "T", "States": {
+            "T": {"Type": "Task", "Resource": "arn:aws:states:::x", "End": true, "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Handlr"}]},
+            "Handler": {"Type": "Fail"}
+        }}),
+        &["/States/T/Catch/0/Next: MISSING_TRANSITION_TARGET"],
+    );
+    // An error inside a branch says nothing about the states around the Parallel.
+    check_errors(
+        json!({"StartAt": "P", "States": {
+            "P": {"Type": "Parallel", "End": true, "Branches": [{"StartAt": "X", "States": {"X": {"Type": "Pass", "Next": "Y"}}}]},
+            "Lost": {"Type": "Pass", "End": true}
+        }}),
+        &["/States/P/Branches/0/States/X/Next: MISSING_TRANSITION_TARGET", "/States/Lost: UNREACHABLE_STATE"],
+    );
+}

@@ -3,16 +3,21 @@
 
 use crate::source::{Format, load, locate, to_yaml};
 
-/// Renders `load(text)` as `json <value>`, `yaml <value>` or `<code> <line>:<col>: <message>`.
+/// Renders `load(text)` as `json <value>`, `yaml <value>` or `<code> <line>:<col>: <message>`, with the pointer
+/// after the position when it is not the root's.
 #[track_caller]
 fn check_load(text: &str, expect: &str) {
     let actual = match load(text) {
         Ok((value, Format::Json)) => format!("json {value}"),
         Ok((value, Format::Yaml)) => format!("yaml {value}"),
-        Err(d) => match d.position {
-            Some((line, column)) => format!("{} {line}:{column}: {}", d.code, d.message),
-            None => format!("{} -: {}", d.code, d.message),
-        },
+        Err(d) => {
+            let at = match d.position {
+                Some((line, column)) => format!("{line}:{column}"),
+                None => "-".to_owned(),
+            };
+            let pointer = if d.pointer.is_empty() { String::new() } else { format!(" {}", d.pointer) };
+            format!("{} {at}{pointer}: {}", d.code, d.message)
+        }
     };
     assert_eq!(actual, expect, "\n  text: {text:?}");
 }
@@ -37,7 +42,11 @@ fn check_locate(text: &str, pointer: &str, expect: &str) {
 #[test] fn json_keeps_order() { check_load(r#"{"b": 1, "a": 2}"#, r#"json {"b":1,"a":2}"#) }
 #[test] fn json_large_ints() { check_load(r#"{"a": 18446744073709551615, "b": -9223372036854775808}"#, r#"json {"a":18446744073709551615,"b":-9223372036854775808}"#) }
 #[test] fn json_huge_int_is_float() { check_load(r#"{"a": 18446744073709551616}"#, r#"json {"a":1.8446744073709552e+19}"#) }
-#[test] fn json_duplicate_key_last_wins() { check_load(r#"{"a": 1, "a": 2}"#, r#"json {"a":2}"#) }
+#[test] fn json_duplicate_key() { check_load("{\"a\": 1,\n \"a\": 2}", "INVALID_JSON_DESCRIPTION 2:2 /a: invalid JSON: duplicate key `a`") }
+#[test] fn json_duplicate_key_nested() { check_load(r#"{"States": {"A": {"Type": "Pass", "End": true, "Type": "Succeed"}}, "x": [{"k/~": 1, "k/~": 2}]}"#, "INVALID_JSON_DESCRIPTION 1:48 /States/A/Type: invalid JSON: duplicate key `Type`") }
+#[test] fn json_duplicate_key_in_array() { check_load(r#"{"x": [1, {"k/~": 1, "k/~": 2}]}"#, "INVALID_JSON_DESCRIPTION 1:22 /x/1/k~1~0: invalid JSON: duplicate key `k/~`") }
+#[test] fn json_duplicate_key_escaped() { check_load(r#"{"A": 1, "\u0041": 2}"#, "INVALID_JSON_DESCRIPTION 1:10 /A: invalid JSON: duplicate key `A`") }
+#[test] fn json_same_key_in_sibling_objects() { check_load(r#"{"a": {"k": 1}, "b": {"k": 2}}"#, r#"json {"a":{"k":1},"b":{"k":2}}"#) }
 #[test] fn json_missing_comma() { check_load("{\"a\": 1\n \"b\": 2}", "INVALID_JSON_DESCRIPTION 2:2: invalid JSON: expected `,` or `}`") }
 #[test] fn json_trailing_comma() { check_load(r#"{"a": 1,}"#, "INVALID_JSON_DESCRIPTION 1:9: invalid JSON: trailing comma") }
 #[test] fn json_unclosed() { check_load("{\"a\": [1,\n", "INVALID_JSON_DESCRIPTION 2:1: invalid JSON: EOF while parsing a value") }

@@ -56,6 +56,8 @@ fn check(template: Value, input: Value, expect: &str) {
 #[test] fn dash_key_path() { check(json!({"partner.$": "$.delivery-partner"}), json!({"delivery-partner": "p"}), r#"{"partner":"p"}"#) }
 #[test] fn escaped_bracket_path() { check(json!({"value.$": "$['Test\\\"\"Name\"']"}), json!({"Test\\\"\"Name\"": "Value\"\\"}), r#"{"value":"Value\"\\"}"#) }
 #[test] fn array_index_path() { check(json!({"item.$": "$.items[10]"}), json!({"items": [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, {"item_key": 10}]}), r#"{"item":{"item_key":10}}"#) }
+#[test] fn path_with_blanks() { check(json!({"a.$": "$$.Execution.Name ", "b.$": " $.x"}), json!({"x": 1}), r#"{"a":"run","b":1}"#) }
+#[test] fn path_with_multi_names() { check(json!({"r.$": "$.[*].['bucket', 'key']"}), json!([{"bucket": "b", "key": "k", "n": 1}]), r#"{"r":[{"bucket":"b","key":"k"}]}"#) }
 
 // Failures, with AWS's causes (scenarios/base_scenarios.test_invalid_jsonpath.*).
 #[test] fn missing_path() { check(json!({"value.$": "$.no_such_jsonpath"}), json!({"int-literal": 0}), r#"States.Runtime: The JSONPath '$.no_such_jsonpath' specified for the field 'value.$' could not be found in the input '{"int-literal":0}'"#) }
@@ -63,6 +65,7 @@ fn check(template: Value, input: Value, expect: &str) {
 #[test] fn missing_intermediate() { check(json!({"deep": {"value.$": "$.a.b.c"}}), json!({}), "States.Runtime: The JSONPath '$.a.b.c' specified for the field 'value.$' could not be found in the input '{}'") }
 #[test] fn missing_variable() { check(json!({"value.$": "$nope"}), json!({}), "States.Runtime: The JSONPath '$nope' specified for the field 'value.$' could not be found in the input '{}'") }
 #[test] fn intrinsic_failure() { check(json!({"r.$": "States.ArrayLength($.a)"}), json!({"a": 1}), "States.IntrinsicFailure: Invalid arguments in States.ArrayLength: argument 1 must be an array, got 1") }
+#[test] fn unquoted_filter_word() { check(json!({"r.$": "$.Labels[?(@.Name==Receipt)]"}), json!({"Labels": []}), r#"States.Runtime: The JSONPath '$.Labels[?(@.Name==Receipt)]' specified for the field 'r.$' could not be found in the input '{"Labels":[]}'"#) }
 #[test] fn failure_in_array() { check(json!([{"r.$": "$.nope"}]), json!({}), "States.Runtime: The JSONPath '$.nope' specified for the field 'r.$' could not be found in the input '{}'") }
 
 // Compile errors: every one, with a pointer.

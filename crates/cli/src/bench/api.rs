@@ -174,6 +174,8 @@ pub(crate) fn api(executions: usize, clients: usize, only: Option<&str>, root: &
         resources: Arc::new(runtime::Resources::default()),
         mock_config: None,
         express_retention_seconds: 60,
+        max_evaluation_ms: runtime::DEFAULT_MAX_EVALUATION_MS,
+        retention_ms: None,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
     let (service, addr, stop) = runtime.block_on(async {

@@ -67,6 +67,40 @@ fn invalid_definition_lists_every_problem() {
     assert_eq!(run.status.code(), Some(2), "an invalid definition is Baton not being able to run");
 }
 
+/// Each problem with its line and column, AWS's code, and a suggestion for a near miss; a duplicate JSON key; a
+/// JSONata read of a variable no state assigns is a warning, printed but not failing validation.
+#[test]
+fn validate_prints_locations_suggestions_and_warnings() {
+    let misspelt = write(
+        "misspelt.json",
+        "{\n  \"StartAt\": \"A\",\n  \"States\": {\n    \"A\": {\"Type\": \"Pass\", \"Next\": \"Dnoe\"},\n    \"Done\": {\"Type\": \"Succeed\"}\n  }\n}\n",
+    );
+    let duplicate = write("duplicate.json", "{\"StartAt\": \"A\",\n \"States\": {\"A\": {\"Type\": \"Pass\", \"End\": true}},\n \"StartAt\": \"A\"}\n");
+    let warned = write(
+        "warned.yaml",
+        "QueryLanguage: JSONata\nStartAt: A\nStates:\n  A:\n    Type: Pass\n    Output: '{% $missing %}'\n    End: true\n",
+    );
+    let path = |file: &std::path::Path| file.to_str().expect("utf-8 path").to_owned();
+    let output = baton(&["validate", &path(&misspelt), &path(&duplicate), &path(&warned)]);
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            format!("{}:4:27: /States/A/Next: 'Dnoe' is not a state of this workflow; did you mean 'Done'? [MISSING_TRANSITION_TARGET]", path(&misspelt)),
+            format!("{}:3:2: /StartAt: invalid JSON: duplicate key `StartAt` [INVALID_JSON_DESCRIPTION]", path(&duplicate)),
+            format!(
+                "{}:6:5: /States/A/Output: warning: '$missing' is not a variable that any state of this workflow or an \
+                 enclosing one assigns; it is undefined here [UNASSIGNED_VARIABLE]",
+                path(&warned)
+            ),
+        ]
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&format!("{}: ok", path(&warned))) && stderr.contains("2 problems found"), "{stderr}");
+}
+
 #[test]
 fn unreadable_definition_is_a_clear_error() {
     let output = baton(&["run", "/nonexistent/definition.json"]);
@@ -103,6 +137,61 @@ fn example_prices_an_order() {
 fn example_rejects_an_unknown_sku_after_retries() {
     let result = example(r#"{"order": "B-7", "lines": [{"sku": "gold", "quantity": 1}]}"#);
     assert_eq!(result, json!({"status": "FAILED", "error": "Order.Rejected", "cause": "Order B-7 cannot be priced"}));
+}
+
+/// A local function's stderr: each line logged on Baton's stderr with the execution and state, and the last of it
+/// in a failure's cause. `BATON_LOG=off` silences the log, and a value that does not parse stops the command.
+#[test]
+fn function_stderr_goes_to_the_log_and_its_tail_to_the_cause() {
+    let functions = write("noisy.toml", "[functions.noisy]\ncommand = [\"sh\", \"-c\", \"echo computing >&2; echo no disk >&2; exit 2\"]\n");
+    let definition = write(
+        "noisy.json",
+        r#"{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:noisy","End":true}}}"#,
+    );
+    let run = |log: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_baton"));
+        command.args(["run", definition.to_str().expect("utf-8 path"), "--json", "--name", "jobs"]);
+        command.args(["--functions", functions.to_str().expect("utf-8 path")]);
+        command.env_remove("BATON_LOG");
+        if let Some(log) = log {
+            command.env("BATON_LOG", log);
+        }
+        command.output().expect("run baton")
+    };
+    let output = run(None);
+    assert!(output.status.success(), "baton failed: {}", String::from_utf8_lossy(&output.stderr));
+    let result: Value = serde_json::from_slice(&output.stdout).expect("json on stdout");
+    assert_eq!(result["error"], "Runtime.ExitError");
+    let cause: Value = serde_json::from_str(result["cause"].as_str().unwrap_or_default()).expect("JSON cause");
+    assert_eq!(cause["stderr"], "computing\nno disk");
+    let log = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = log.lines().filter(|line| line.contains(" INFO ")).collect();
+    assert_eq!(lines.len(), 2, "{log}");
+    for (line, message) in lines.iter().zip(["computing", "no disk"]) {
+        assert!(line.contains(&format!(": {message} ")), "{line}");
+        assert!(line.contains(" execution_arn=arn:aws:states:us-east-1:123456789012:execution:jobs:"), "{line}");
+        assert!(line.contains(" state=Work function=noisy"), "{line}");
+    }
+
+    let quiet = run(Some("off"));
+    assert!(quiet.status.success());
+    assert_eq!(String::from_utf8_lossy(&quiet.stderr), "");
+
+    let bad = run(Some("integrations=loud"));
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).starts_with("error: invalid BATON_LOG `integrations=loud`: "));
+}
+
+/// The README's functions file, which lists every option, is a valid functions file.
+#[test]
+fn readme_functions_file_is_valid() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).expect("README.md");
+    let toml = readme.split("```toml\n").nth(1).and_then(|rest| rest.split("```").next()).expect("a toml block in the README");
+    assert!(toml.contains("command =") && toml.contains("url =") && toml.contains("env =") && toml.contains("cwd ="));
+    let functions = write("readme-functions.toml", toml);
+    let definition = write("readme-pass.json", r#"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#);
+    let output = baton(&["run", definition.to_str().expect("utf-8 path"), "--functions", functions.to_str().expect("utf-8 path")]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
 }
 
 /// An HTTP Task against a server the test starts: the first call answers 503, the Retry on
@@ -173,6 +262,63 @@ fn http_task_retries_a_503() {
     );
     let targets = server.join().expect("server");
     assert_eq!(targets, ["GET /orders/7?fields=status&fields=order HTTP/1.1"; 2]);
+}
+
+/// An HTTP Task's connection: without a connections file the request carries no credentials; with one that knows
+/// the connection, its Basic credentials and header go with the request.
+#[test]
+fn http_task_uses_a_local_connection_when_one_is_given() {
+    use std::io::{Read, Write};
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/me", listener.local_addr().expect("address"));
+    let server = std::thread::spawn(move || {
+        let mut heads = Vec::new();
+        for _ in 0..2 {
+            let (mut stream, _) = listener.accept().expect("accept");
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") {
+                let n = stream.read(&mut byte).expect("read");
+                assert_eq!(n, 1, "connection closed before the request head ended");
+                head.push(byte[0]);
+            }
+            heads.push(String::from_utf8_lossy(&head).to_ascii_lowercase());
+            stream.write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n").expect("write");
+        }
+        heads
+    });
+    let definition = json!({"StartAt": "Fetch", "States": {"Fetch": {
+        "Type": "Task", "Resource": "arn:aws:states:::http:invoke",
+        "Parameters": {"ApiEndpoint": url, "Method": "GET",
+            "Authentication": {"ConnectionArn": "arn:aws:events:us-east-1:123456789012:connection/shop/0b1c"}},
+        "ResultSelector": {"status.$": "$.StatusCode"}, "End": true}}});
+    let file = write("http-task-connection.json", &definition.to_string());
+    let connections = write(
+        "connections.toml",
+        "[connections.shop]\nbasic = { username = \"me\", password = \"pw\" }\nheaders = { X-Tenant = \"t1\" }\n",
+    );
+    let path = file.to_str().expect("utf-8 path");
+    let plain = baton(&["run", path, "--json"]);
+    let connected = baton(&["run", path, "--json", "--connections", connections.to_str().expect("utf-8 path")]);
+    for output in [&plain, &connected] {
+        assert!(output.status.success(), "baton failed: {}", String::from_utf8_lossy(&output.stderr));
+        let result: Value = serde_json::from_slice(&output.stdout).expect("json on stdout");
+        assert_eq!(result, json!({"status": "SUCCEEDED", "output": {"status": 204}}));
+    }
+    let heads = server.join().expect("server");
+    assert!(!heads[0].contains("authorization:") && !heads[0].contains("x-tenant:"), "{}", heads[0]);
+    assert!(heads[1].contains("authorization: basic bwu6chc=\r\n") && heads[1].contains("x-tenant: t1\r\n"), "{}", heads[1]);
+}
+
+#[test]
+fn a_bad_connections_file_is_a_clear_error() {
+    let file = write("plain.json", r#"{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}"#);
+    let connections = write("bad-connections.toml", "[connections.shop]\nbasic = { username = \"me\" }\n");
+    let output = baton(&["run", file.to_str().expect("utf-8 path"), "--connections", connections.to_str().expect("utf-8 path")]);
+    assert_eq!(output.status.code(), Some(2), "{}", String::from_utf8_lossy(&output.stderr));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("invalid connections file:") && stderr.contains("`connections.shop.basic` needs `password`"), "{stderr}");
 }
 
 #[test]

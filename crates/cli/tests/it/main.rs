@@ -6,5 +6,6 @@ mod cdp;
 mod cli;
 mod conformance;
 mod console;
+mod faults;
 mod fuzzy;
 mod serve;

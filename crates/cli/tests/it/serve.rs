@@ -29,7 +29,7 @@ pub(crate) struct Server {
     /// `127.0.0.1:<port>`.
     pub(crate) addr: String,
     /// How many executions it said it resumed on start-up.
-    resumed: usize,
+    pub(crate) resumed: usize,
 }
 
 impl Server {
@@ -39,7 +39,7 @@ impl Server {
     }
 
     /// `start` with more `baton serve` arguments.
-    fn start_with(data_dir: &Path, extra: &[&str]) -> Server {
+    pub(crate) fn start_with(data_dir: &Path, extra: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
             .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
@@ -69,17 +69,42 @@ impl Server {
     }
 
     /// Kills the process with SIGKILL, as a crash would, and reaps it.
-    fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 
+    /// The process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends SIGTERM and waits up to `timeout` for the process to exit; whether it did.
+    pub(crate) fn terminate(&mut self, timeout: Duration) -> bool {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if !self.alive() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+
+    /// The most resident memory the process has used so far, in KiB (Linux's `VmHWM`).
+    pub(crate) fn peak_resident_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    }
+
     /// Whether the process is still running.
-    fn alive(&mut self) -> bool {
+    pub(crate) fn alive(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
     }
 
-    fn client(&self) -> Client {
+    pub(crate) fn client(&self) -> Client {
         let conf = aws_sdk_sfn::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new("us-east-1"))
@@ -108,7 +133,7 @@ pub(crate) fn data_dir() -> tempfile::TempDir {
     tempfile::Builder::new().prefix("baton-e2e-").tempdir().expect("temp dir")
 }
 
-async fn create(client: &Client, name: &str, definition: &Value, kind: StateMachineType) -> String {
+pub(crate) async fn create(client: &Client, name: &str, definition: &Value, kind: StateMachineType) -> String {
     client
         .create_state_machine()
         .name(name)
@@ -121,7 +146,7 @@ async fn create(client: &Client, name: &str, definition: &Value, kind: StateMach
         .state_machine_arn
 }
 
-async fn start(client: &Client, machine: &str, name: &str, input: &Value) -> String {
+pub(crate) async fn start(client: &Client, machine: &str, name: &str, input: &Value) -> String {
     client
         .start_execution()
         .state_machine_arn(machine)
@@ -134,7 +159,7 @@ async fn start(client: &Client, machine: &str, name: &str, input: &Value) -> Str
 }
 
 /// Polls until the execution has ended; returns its final status.
-async fn finished(client: &Client, arn: &str, timeout: Duration) -> aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput {
+pub(crate) async fn finished(client: &Client, arn: &str, timeout: Duration) -> aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput {
     let deadline = Instant::now() + timeout;
     loop {
         let described = client.describe_execution().execution_arn(arn).send().await.expect("describe_execution");
@@ -147,7 +172,7 @@ async fn finished(client: &Client, arn: &str, timeout: Duration) -> aws_sdk_sfn:
 }
 
 /// The whole history, following `nextToken`, in pages of `page` events.
-async fn history(client: &Client, arn: &str, page: i32) -> Vec<HistoryEvent> {
+pub(crate) async fn history(client: &Client, arn: &str, page: i32) -> Vec<HistoryEvent> {
     let mut events = Vec::new();
     let mut token = None;
     loop {
@@ -169,7 +194,7 @@ async fn history(client: &Client, arn: &str, page: i32) -> Vec<HistoryEvent> {
 
 /// Checks ids `1..=n` in order and returns the event types.
 #[track_caller]
-fn types(arn: &str, events: &[HistoryEvent]) -> Vec<String> {
+pub(crate) fn types(arn: &str, events: &[HistoryEvent]) -> Vec<String> {
     let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
     let expected: Vec<i64> = (1..=i64::try_from(events.len()).expect("small")).collect();
     assert_eq!(ids, expected, "history ids of {arn}");
@@ -1118,7 +1143,8 @@ async fn an_http_callback_task_sends_its_token_and_waits() {
     });
     let definition = json!({"StartAt": "Notify", "States": {"Notify": {"Type": "Task",
         "Resource": "arn:aws:states:::http:invoke.waitForTaskToken",
-        "Parameters": {"ApiEndpoint": endpoint, "Method": "POST", "RequestBody": {"token.$": "$$.Task.Token"}}, "End": true}}});
+        "Parameters": {"ApiEndpoint": endpoint, "Method": "POST", "RequestBody": {"token.$": "$$.Task.Token"},
+            "Authentication": {"ConnectionArn": "arn:aws:events:us-east-1:123456789012:connection/hook/1"}}, "End": true}}});
     let machine = create(&client, "hook", &definition, StateMachineType::Standard).await;
     let arn = start(&client, &machine, "hooked", &json!({})).await;
     let body = tokio::task::spawn_blocking(move || receiver.recv_timeout(Duration::from_secs(10)))

@@ -142,14 +142,14 @@ impl Execution {
     /// Evaluates a value with JSONata inside for `field`.
     pub(super) fn jsonata(&self, frame: &Frame, state: &State, value: &Dynamic, states: &Value, field: &str) -> Result<Value, Failure> {
         let random = || next_random(&self.rng);
-        let scope = JsonataScope { states, vars: &*frame.vars, now_ms: self.now, random: &random };
+        let scope = JsonataScope { states, vars: &*frame.vars, now_ms: self.now, random: &random, guard: &self.guard };
         value.evaluate(&scope, field).map_err(|failure| self.prefixed(frame, state, failure))
     }
 
     /// Evaluates one JSONata expression for `field`.
     pub(super) fn jsonata_expr(&self, frame: &Frame, state: &State, expr: &Expr, states: &Value, field: &str) -> Result<Value, Failure> {
         let random = || next_random(&self.rng);
-        let scope = JsonataScope { states, vars: &*frame.vars, now_ms: self.now, random: &random };
+        let scope = JsonataScope { states, vars: &*frame.vars, now_ms: self.now, random: &random, guard: &self.guard };
         expr.evaluate(&scope, field).map_err(|failure| self.prefixed(frame, state, failure))
     }
 

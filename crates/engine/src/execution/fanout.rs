@@ -74,6 +74,18 @@ impl Execution {
 
     pub(super) fn start_map(&mut self, fid: usize, state: &State, map: &asl::model::Map, effective: Value) -> Flow {
         let frame = self.frame(fid);
+        // Until Baton reads and writes S3, a Map that asks for it fails first, naming the field, rather than
+        // iterating over its input or returning its results inline as if nothing had been asked.
+        let unsupported = if map.item_reader.is_some() {
+            Some((errors::ITEM_READER_FAILED, "ItemReader needs S3, which Baton does not provide; pass the items in the input instead"))
+        } else if map.result_writer.is_some() {
+            Some((errors::RESULT_WRITER_FAILED, "ResultWriter is not supported by Baton yet; leave it out to get the results as the Map's output"))
+        } else {
+            None
+        };
+        if let Some((error, cause)) = unsupported {
+            return self.fail_unstarted_map(fid, Failure::new(error, self.prefix_text(frame, state, cause)));
+        }
         let items = match self.map_items(frame, state, map, &effective) {
             Ok(items) => items,
             Err(failure) => return self.fail_unstarted_map(fid, failure),
@@ -103,13 +115,6 @@ impl Execution {
         } else {
             Vec::new()
         };
-        if distributed && map.item_reader.is_some() {
-            let failure = Failure::new(
-                errors::ITEM_READER_FAILED,
-                self.prefix_text(frame, state, "ItemReader needs S3, which Baton does not provide; pass the items in the input instead"),
-            );
-            return self.fail_state(fid, failure);
-        }
         let count = items.len();
         // In a redrive, the iterations that succeeded before keep their outputs and do not run again, and a
         // distributed Map redrives the Map Run it stopped with instead of starting a new one.

@@ -113,7 +113,7 @@ impl Execution {
             let timer = self.timer(TimerPurpose::Execution);
             self.commands.push(Command::StartTimer { timer, at: self.now.saturating_add(seconds_ms(timeout)) });
         }
-        let last_event = self.history.len() as u64;
+        let last_event = self.event_count;
         let frame = self.respawn(WorkflowId(0), Parent::Root, stopped, last_event, true);
         self.queue.push_back(frame);
     }

@@ -8,6 +8,7 @@
 mod driver;
 mod executions;
 mod express;
+mod folds;
 mod map_runs;
 mod nesting;
 mod snapshot;

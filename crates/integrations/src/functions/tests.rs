@@ -1,17 +1,25 @@
 //! Tests of `crate::functions`: the TOML file, command functions (`sh`, `cat`) and URL functions against a tiny
 //! HTTP server on 127.0.0.1.
 
+use std::collections::BTreeMap;
+use std::fmt::Debug;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Metadata, Subscriber};
 
-use crate::TaskError;
-use crate::functions::{Functions, Invocation, function_error};
+use crate::functions::{Functions, Invocation, STDERR_TAIL_BYTES, function_error};
+use crate::{Caller, TaskError};
+
+const CALLER: Caller<'static> = Caller { execution_arn: "arn:aws:states:us-east-1:123456789012:execution:m:e", state: "S" };
 
 fn functions(text: &str) -> Functions {
     Functions::from_toml(text).unwrap_or_else(|err| panic!("{err}"))
@@ -38,17 +46,20 @@ fn check_config_error(text: &str, expected: &str) {
 /// The outcome of calling `f` with `body`, request ids erased.
 fn call(functions: &Functions, body: &str) -> Result<Value, TaskError> {
     functions
-        .call("f", body)
+        .call("f", body, CALLER)
         .map(|invocation| invocation.result)
         .map_err(erase_request_id)
 }
 
 fn erase_request_id(mut error: TaskError) -> TaskError {
-    if let Some(cause) = &mut error.cause
-        && let Some(at) = cause.find("Request ID: ")
-    {
-        let end = cause[at..].find(';').map_or(cause.len(), |end| at + end);
-        cause.replace_range(at + "Request ID: ".len()..end, "<id>");
+    if let Some(cause) = &mut error.cause {
+        // A service error's `Request ID: <id>;`, an exit error's `RequestId: <id> Error`.
+        for (label, end) in [("Request ID: ", ';'), ("RequestId: ", ' ')] {
+            if let Some(at) = cause.find(label) {
+                let end = cause[at + label.len()..].find(end).map_or(cause.len(), |end| at + label.len() + end);
+                cause.replace_range(at + label.len()..end, "<id>");
+            }
+        }
     }
     error
 }
@@ -194,12 +205,12 @@ fn read_reports_missing_files() {
 fn command_echoes_with_cat() {
     let functions = functions("[functions.f]\ncommand = [\"cat\"]");
     assert_eq!(
-        functions.invoke("f", &json!({"a": [1, "x"]})),
+        functions.invoke("f", &json!({"a": [1, "x"]}), CALLER),
         Ok(json!({"a": [1, "x"]}))
     );
-    assert_eq!(functions.invoke("f", &json!("s")), Ok(json!("s")));
+    assert_eq!(functions.invoke("f", &json!("s"), CALLER), Ok(json!("s")));
     assert_eq!(call(&functions, "  "), Ok(json!({})));
-    let invocation = functions.call("f", "{\"a\": 1}\n").expect("success");
+    let invocation = functions.call("f", "{\"a\": 1}\n", CALLER).expect("success");
     assert_eq!(
         (invocation.result, invocation.body_len),
         (json!({"a": 1}), "{\"a\": 1}".len())
@@ -211,14 +222,14 @@ fn command_echoes_with_cat() {
 fn command_with_large_payload_does_not_deadlock() {
     let big = json!({"data": "x".repeat(1 << 20)});
     assert_eq!(
-        functions("[functions.f]\ncommand = [\"cat\"]").invoke("f", &big),
+        functions("[functions.f]\ncommand = [\"cat\"]").invoke("f", &big, CALLER),
         Ok(big)
     );
 }
 
 #[test]
 fn command_without_output_returns_null() {
-    let invocation = sh("cat >/dev/null").call("f", "{}").expect("success");
+    let invocation = sh("cat >/dev/null").call("f", "{}", CALLER).expect("success");
     assert_eq!((invocation.result, invocation.body_len), (Value::Null, 4));
 }
 
@@ -254,7 +265,7 @@ fn script_file_next_to_the_functions_file() {
     .expect("write functions file");
     let functions = Functions::read(&dir.join("functions.toml")).expect("valid file");
     assert_eq!(
-        functions.invoke("f", &json!([1, 2])),
+        functions.invoke("f", &json!([1, 2]), CALLER),
         Ok(json!({"got": [1, 2], "n": 7}))
     );
 }
@@ -262,25 +273,30 @@ fn script_file_next_to_the_functions_file() {
 #[test]
 fn command_failures() {
     let error = |error: &str, cause: Value| Err(TaskError::new(error, cause.to_string()));
+    // AWS's payload for a runtime that exits, and Baton's `stderr` tail beside it.
     assert_eq!(
-        call(&sh("echo oops >&2; exit 1"), "{}"),
+        call(&sh("echo starting >&2; echo oops >&2; exit 1"), "{}"),
         error(
             "Runtime.ExitError",
-            json!({"errorMessage": "oops", "errorType": "Runtime.ExitError", "stackTrace": []})
+            json!({
+                "errorMessage": "RequestId: <id> Error: Runtime exited with error: exit status 1",
+                "errorType": "Runtime.ExitError",
+                "stderr": "starting\noops"
+            })
         )
     );
     assert_eq!(
         call(&sh("exit 3"), "{}"),
         error(
             "Runtime.ExitError",
-            json!({"errorMessage": "Runtime exited with error: exit status 3", "errorType": "Runtime.ExitError", "stackTrace": []})
+            json!({"errorMessage": "RequestId: <id> Error: Runtime exited with error: exit status 3", "errorType": "Runtime.ExitError"})
         )
     );
     assert_eq!(
         call(&sh("kill -9 $$"), "{}"),
         error(
             "Runtime.ExitError",
-            json!({"errorMessage": "Runtime exited with error: signal: 9", "errorType": "Runtime.ExitError", "stackTrace": []})
+            json!({"errorMessage": "RequestId: <id> Error: Runtime exited with error: signal: 9", "errorType": "Runtime.ExitError"})
         )
     );
     // A non-zero exit with an error object on stdout: its errorType, fields in AWS's order, extras kept.
@@ -316,10 +332,11 @@ fn command_failures() {
 
 #[test]
 fn command_output_that_is_not_json() {
-    let result = call(&sh("echo not json"), "{}").expect_err("marshal error");
+    let result = call(&sh("echo about to print >&2; echo not json"), "{}").expect_err("marshal error");
     assert_eq!(result.error, "Runtime.MarshalError");
     let cause: Value = serde_json::from_str(result.cause.as_deref().unwrap_or_default()).expect("JSON cause");
     assert_eq!(cause["errorType"], "Runtime.MarshalError");
+    assert_eq!(cause["stderr"], "about to print");
     assert!(
         cause["errorMessage"]
             .as_str()
@@ -330,12 +347,99 @@ fn command_output_that_is_not_json() {
 #[test]
 fn command_timeout_is_lambda_unknown() {
     let functions = functions("[functions.f]\ncommand = [\"sleep\", \"5\"]\ntimeout_seconds = 1");
-    let error = functions.invoke("f", &json!({})).expect_err("timeout");
+    let error = functions.invoke("f", &json!({}), CALLER).expect_err("timeout");
     assert_eq!(error.error, "Lambda.Unknown");
     let cause: Value = serde_json::from_str(error.cause.as_deref().unwrap_or_default()).expect("JSON cause");
     let message = cause["errorMessage"].as_str().unwrap_or_default();
     assert!(message.ends_with(" Task timed out after 1.00 seconds"), "{message}");
     assert_eq!(cause.as_object().map(|fields| fields.len()), Some(1));
+}
+
+#[test]
+fn command_timeout_carries_the_stderr_so_far() {
+    let script = toml_string("echo waiting for a lock >&2; sleep 5");
+    let functions = functions(&format!("[functions.f]\ncommand = [\"sh\", \"-c\", {script}]\ntimeout_seconds = 1"));
+    let error = functions.invoke("f", &json!({}), CALLER).expect_err("timeout");
+    assert_eq!(error.error, "Lambda.Unknown");
+    let cause: Value = serde_json::from_str(error.cause.as_deref().unwrap_or_default()).expect("JSON cause");
+    assert_eq!(cause["stderr"], "waiting for a lock");
+}
+
+#[test]
+fn failure_cause_holds_the_last_4_kib_of_stderr() {
+    // 3,000 two-byte characters and a line break: the last 4,096 bytes start inside a character, which is skipped.
+    let error = call(&sh("printf 'first line\\n' >&2; printf '%3000s\\n' '' | sed 's/ /é/g' >&2; exit 1"), "{}")
+        .expect_err("exit error");
+    let cause: Value = serde_json::from_str(error.cause.as_deref().unwrap_or_default()).expect("JSON cause");
+    let tail = cause["stderr"].as_str().unwrap_or_default();
+    assert_eq!(tail, "é".repeat(2047), "{} bytes", tail.len());
+    assert!(tail.len() <= STDERR_TAIL_BYTES);
+}
+
+#[test]
+fn an_error_object_is_the_cause_as_written_without_stderr() {
+    let error = call(&sh(r#"echo 'Traceback: boom' >&2; echo '{"errorType": "Boom", "errorMessage": "m"}'; exit 1"#), "{}");
+    assert_eq!(
+        error,
+        Err(TaskError::new("Boom", json!({"errorMessage": "m", "errorType": "Boom", "stackTrace": []}).to_string()))
+    );
+}
+
+/// The events a test's thread (and the threads it starts with the dispatcher) emitted: each event's fields, its
+/// level as `level`.
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<BTreeMap<String, String>>>>);
+
+struct Fields<'a>(&'a mut BTreeMap<String, String>);
+
+impl Visit for Fields<'_> {
+    fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
+        self.0.insert(field.name().to_owned(), format!("{value:?}"));
+    }
+}
+
+impl Subscriber for Capture {
+    fn enabled(&self, _: &Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &Attributes<'_>) -> Id {
+        Id::from_u64(1)
+    }
+    fn record(&self, _: &Id, _: &Record<'_>) {}
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+    fn event(&self, event: &Event<'_>) {
+        let mut fields = BTreeMap::from([("level".to_owned(), event.metadata().level().to_string())]);
+        event.record(&mut Fields(&mut fields));
+        self.0.lock().expect("no panic while holding the lock").push(fields);
+    }
+    fn enter(&self, _: &Id) {}
+    fn exit(&self, _: &Id) {}
+}
+
+/// The fields of the events logged while `f` runs.
+fn logged(f: impl FnOnce()) -> Vec<BTreeMap<String, String>> {
+    let capture = Capture::default();
+    tracing::subscriber::with_default(capture.clone(), f);
+    capture.0.lock().map(|events| events.clone()).expect("no panic while holding the lock")
+}
+
+#[test]
+fn stderr_lines_are_logged_with_the_execution_and_state() {
+    let events = logged(|| {
+        let result = sh("echo one >&2; echo >&2; printf 'two\\r\\n' >&2; echo '{}'").call("f", "{}", CALLER);
+        assert!(result.is_ok(), "{result:?}");
+    });
+    let expected = |message: &str| {
+        BTreeMap::from([
+            ("execution_arn", CALLER.execution_arn),
+            ("function", "f"),
+            ("level", "INFO"),
+            ("message", message),
+            ("state", "S"),
+        ].map(|(k, v)| (k.to_owned(), v.to_owned())))
+    };
+    // The blank line is not logged; the line break (and a carriage return before it) is not part of a message.
+    assert_eq!(events, [expected("one"), expected("two")]);
 }
 
 #[test]
@@ -370,7 +474,7 @@ fn request_body_must_be_json() {
 #[test]
 fn unknown_function() {
     let error = functions("")
-        .call("nope", "{}")
+        .call("nope", "{}", CALLER)
         .map_err(erase_request_id)
         .expect_err("not found");
     assert_eq!(
@@ -454,7 +558,7 @@ fn url_function(url: &str) -> Functions {
 #[test]
 fn url_success() {
     let (url, server) = serve(vec![("HTTP/1.1 200 OK\r\nx-amzn-RequestId: req-1", "{\"ok\": true}")]);
-    let invocation = url_function(&url).call("f", "{\"in\": 1}").expect("success");
+    let invocation = url_function(&url).call("f", "{\"in\": 1}", CALLER).expect("success");
     assert_eq!(
         invocation,
         Invocation {
@@ -516,7 +620,7 @@ fn url_service_errors() {
     let functions = url_function(&url);
     let expected = |error: &str, cause: &str| Err(TaskError::new(error, cause));
     assert_eq!(
-        functions.call("f", "{}").map(|_| ()).map_err(|e| e.cause.unwrap_or_default()),
+        functions.call("f", "{}", CALLER).map(|_| ()).map_err(|e| e.cause.unwrap_or_default()),
         Err("Function not found: arn:aws:lambda:us-east-1:000000000000:function:f (Service: AWSLambda; Status Code: 404; \
              Error Code: ResourceNotFoundException; Request ID: r-2; Proxy: null)"
             .to_owned())

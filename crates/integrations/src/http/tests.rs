@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::TaskError;
+use crate::connections::Connections;
 use crate::http::{ArrayFormat, Options, form, invoke, is_http};
 
 /// What the test server saw of one request.
@@ -223,6 +224,55 @@ fn request_problems_fail_before_sending() {
     }
 }
 
+/// Calls the server as `call` does, with the connections of `connections_toml` configured.
+fn call_connected(connections_toml: &str, path: &str, mut parameters: Value) -> Seen {
+    let (url, server) = serve(vec![NO_CONTENT]);
+    parameters["ApiEndpoint"] = json!(format!("{url}{path}"));
+    let connections = Connections::from_toml(connections_toml).expect("valid connections");
+    let options = Options { connections, ..Options::default() };
+    assert!(invoke(&parameters, &options).is_ok());
+    server.join().expect("server").remove(0)
+}
+
+const SHOP: &str = "[connections.shop]\nbasic = { username = \"me\", password = \"pw\" }\n\
+                    headers = { X-Tenant = \"t1\" }\nquery = { v = \"2\" }\nbody = { client = \"baton\" }";
+
+#[test]
+fn a_known_connection_adds_its_credentials_and_parameters() {
+    let parameters = json!({
+        "Method": "POST",
+        "Authentication": {"ConnectionArn": "arn:aws:events:us-east-1:123456789012:connection/shop/0b1c"},
+        "Headers": {"X-Tenant": "mine", "X-Other": "kept"},
+        "QueryParameters": {"v": "1", "q": "x"},
+        "RequestBody": {"client": "mine", "order": 7}
+    });
+    let seen = call_connected(SHOP, "/orders", parameters);
+    assert_eq!(seen.header("authorization"), ["Basic bWU6cHc="]);
+    assert_eq!((seen.header("x-tenant"), seen.header("x-other")), (vec!["t1"], vec!["kept"]));
+    assert_eq!(seen.target, "/orders?v=2&q=x");
+    assert_eq!(serde_json::from_str::<Value>(&seen.body).expect("JSON body"), json!({"client": "baton", "order": 7}));
+}
+
+#[test]
+fn a_connection_makes_a_body_and_leaves_a_string_body_alone() {
+    let arn = "arn:aws:events:us-east-1:123456789012:connection/shop/0b1c";
+    let seen = call_connected(SHOP, "/", json!({"Method": "POST", "InvocationConfig": {"ConnectionArn": arn}}));
+    assert_eq!((seen.header("authorization"), seen.body.as_str()), (vec!["Basic bWU6cHc="], r#"{"client":"baton"}"#));
+    let seen = call_connected(SHOP, "/", json!({"Method": "POST", "Authentication": {"ConnectionArn": arn}, "RequestBody": "raw"}));
+    assert_eq!(seen.body, "raw");
+}
+
+#[test]
+fn an_unknown_connection_adds_nothing() {
+    let parameters = json!({
+        "Method": "GET",
+        "Authentication": {"ConnectionArn": "arn:aws:events:us-east-1:123456789012:connection/elsewhere/1"},
+        "Headers": {"X-Tenant": "mine"}
+    });
+    let seen = call_connected(SHOP, "/", parameters);
+    assert_eq!((seen.header("authorization"), seen.header("x-tenant"), seen.target.as_str()), (vec![], vec!["mine"], "/"));
+}
+
 #[test]
 fn get_with_headers_and_query() {
     let parameters = json!({
@@ -402,7 +452,7 @@ fn no_answer_in_time_is_a_socket_error() {
         thread::sleep(Duration::from_secs(30));
     });
     let started = Instant::now();
-    let options = Options { timeout: Duration::from_millis(300) };
+    let options = Options { timeout: Duration::from_millis(300), ..Options::default() };
     let error = invoke(&json!({"ApiEndpoint": url, "Method": "GET"}), &options).expect_err("failure");
     assert!(started.elapsed() < Duration::from_secs(10), "the timeout must cut the request short");
     assert_eq!(

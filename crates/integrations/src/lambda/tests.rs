@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use crate::TaskError;
 use crate::functions::Functions;
+use crate::{Caller, TaskError};
 use crate::lambda::{
     FunctionRef, Options, ResponseMeta, function_name, function_ref, invoke, invoke_with, is_lambda,
     is_wait_for_task_token, service_result,
@@ -12,6 +12,7 @@ use crate::lambda::{
 
 const INVOKE: &str = "arn:aws:states:::lambda:invoke";
 const DIRECT: &str = "arn:aws:lambda:eu-west-1:111111111111:function:f";
+const CALLER: Caller<'static> = Caller { execution_arn: "arn:aws:states:us-east-1:123456789012:execution:m:e", state: "S" };
 
 #[test]
 fn lambda_resources() {
@@ -207,7 +208,7 @@ fn functions() -> Functions {
 
 /// `lambda:invoke` with `parameters`: the payload and Content-Length of the result, or the error.
 fn invoke_service(parameters: Value) -> Result<(Value, Value), TaskError> {
-    let result = invoke(&functions(), INVOKE, &parameters)?;
+    let result = invoke(&functions(), INVOKE, &parameters, CALLER)?;
     let headers = &result["SdkHttpMetadata"]["HttpHeaders"];
     assert_eq!(result["StatusCode"], 200);
     assert_eq!(result["SdkResponseMetadata"]["RequestId"], headers["x-amzn-RequestId"]);
@@ -219,11 +220,11 @@ fn invoke_service(parameters: Value) -> Result<(Value, Value), TaskError> {
 #[test]
 fn direct_function_result_is_as_is() {
     assert_eq!(
-        invoke(&functions(), DIRECT, &json!({"FunctionName": "x", "Payload": 1})),
+        invoke(&functions(), DIRECT, &json!({"FunctionName": "x", "Payload": 1}), CALLER),
         Ok(json!({"FunctionName": "x", "Payload": 1}))
     );
-    assert_eq!(invoke(&functions(), DIRECT, &json!("text")), Ok(json!("text")));
-    assert_eq!(invoke(&functions(), DIRECT, &json!(null)), Ok(json!(null)));
+    assert_eq!(invoke(&functions(), DIRECT, &json!("text"), CALLER), Ok(json!("text")));
+    assert_eq!(invoke(&functions(), DIRECT, &json!(null), CALLER), Ok(json!(null)));
 }
 
 #[test]
@@ -266,11 +267,11 @@ fn function_errors_are_the_same_for_both_forms() {
     let cause = r#"{"errorMessage":"Some exception was raised.","errorType":"Exception","stackTrace":[]}"#;
     let expected = Err(TaskError::new("Exception", cause));
     assert_eq!(
-        invoke(&functions(), "arn:aws:lambda:us-east-1:1:function:raise", &json!({})),
+        invoke(&functions(), "arn:aws:lambda:us-east-1:1:function:raise", &json!({}), CALLER),
         expected
     );
     assert_eq!(
-        invoke(&functions(), INVOKE, &json!({"FunctionName": "raise", "Payload": null})),
+        invoke(&functions(), INVOKE, &json!({"FunctionName": "raise", "Payload": null}), CALLER),
         expected
     );
 }
@@ -300,7 +301,7 @@ fn unknown_functions_are_named_by_arn() {
             ),
         ))
     };
-    let run = |resource: &str, parameters: Value| invoke(&functions(), resource, &parameters).map_err(erase_request_id);
+    let run = |resource: &str, parameters: Value| invoke(&functions(), resource, &parameters, CALLER).map_err(erase_request_id);
     assert_eq!(
         run(INVOKE, json!({"FunctionName": "no_such"})),
         not_found("arn:aws:lambda:us-east-1:123456789012:function:no_such:$LATEST")
@@ -322,14 +323,14 @@ fn unknown_functions_are_named_by_arn() {
         account: "999999999999".into(),
     };
     assert_eq!(
-        invoke_with(&functions(), INVOKE, &json!({"FunctionName": "no_such"}), &options).map_err(erase_request_id),
+        invoke_with(&functions(), INVOKE, &json!({"FunctionName": "no_such"}), &options, CALLER).map_err(erase_request_id),
         not_found("arn:aws:lambda:ap-south-1:999999999999:function:no_such:$LATEST")
     );
 }
 
 #[test]
 fn bad_service_parameters() {
-    let run = |parameters: Value| invoke(&functions(), INVOKE, &parameters).map_err(erase_request_id);
+    let run = |parameters: Value| invoke(&functions(), INVOKE, &parameters, CALLER).map_err(erase_request_id);
     assert_eq!(
         run(json!({})),
         Err(TaskError::new(
@@ -356,7 +357,7 @@ fn bad_service_parameters() {
         Err("Lambda.InvalidRequestContentException".into())
     );
     assert_eq!(
-        invoke(&functions(), "arn:aws:states:::sqs:sendMessage", &json!({})),
+        invoke(&functions(), "arn:aws:states:::sqs:sendMessage", &json!({}), CALLER),
         Err(TaskError::new(
             "States.Runtime",
             "'arn:aws:states:::sqs:sendMessage' is not a Lambda resource"

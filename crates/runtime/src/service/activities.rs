@@ -31,6 +31,8 @@ pub struct ActivityTask {
 pub(crate) struct Activities {
     queues: Mutex<BTreeMap<String, VecDeque<ActivityTask>>>,
     arrived: Notify,
+    /// Set at shutdown: long polls answer at once.
+    closed: std::sync::atomic::AtomicBool,
 }
 
 impl Service {
@@ -103,11 +105,17 @@ impl Service {
         loop {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             let Some(task) = self.inner.activities.poll(arn, left).await else { return Ok(None) };
-            // A task whose execution ended or timed out meanwhile is dropped; wait for the next.
+            // A task whose execution ended or timed out meanwhile is dropped; wait for the next. A task taken is handed
+            // out once its ActivityStarted is committed, so that a restart does not queue it again.
             if let Ok((live, id)) = self.token_task(&task.token) {
                 let worker = worker.clone().unwrap_or_default();
-                if live.sender.send(Message::Started(id, worker)).is_ok() {
-                    return Ok(Some(task));
+                let (ack, acked) = tokio::sync::oneshot::channel();
+                if live.sender.send(Message::Started(id, worker, ack)).is_ok() {
+                    return match acked.await {
+                        Ok(Ok(())) => Ok(Some(task)),
+                        Ok(Err(error)) => Err(error),
+                        Err(_) => Err(Error::Internal("the execution stopped before the task was handed out".to_owned())),
+                    };
                 }
             }
         }
@@ -121,11 +129,20 @@ impl Activities {
         self.arrived.notify_waiters();
     }
 
+    /// Ends every long poll, now and later: the server is shutting down.
+    pub(crate) fn shut_down(&self) {
+        self.closed.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.arrived.notify_waiters();
+    }
+
     /// The next task of the activity, waiting up to `wait` for one.
     async fn poll(&self, arn: &str, wait: Duration) -> Option<ActivityTask> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             let notified = self.arrived.notified();
+            if self.closed.load(std::sync::atomic::Ordering::SeqCst) {
+                return None;
+            }
             if let Some(task) = self.lock().get_mut(arn).and_then(VecDeque::pop_front) {
                 return Some(task);
             }

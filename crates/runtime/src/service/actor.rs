@@ -1,8 +1,21 @@
 //! One running execution: a task that owns the engine's `Execution`, folds each message into it, commits the step,
-//! and only then performs the step's commands.
+//! and only then performs the step's commands and answers the callers whose messages it folded.
 //!
 //! Messages that queue up while a step commits are folded together and committed in one `append`, so a busy
-//! execution costs one durable write per batch, and the store's group commit joins many executions' batches.
+//! execution costs one durable write per batch, and the store's group commit joins many executions' batches. An API
+//! call that changes the execution (SendTask*, StopExecution, UpdateMapRun, an activity task taken) sends its message
+//! with an `Ack` and answers only once that ack says the step is committed.
+//!
+//! Folding is bounded: each fold takes at most `SLICE_STEPS` steps and about `SLICE_BYTES` of event payloads before it
+//! pauses (the rest follows as `Trigger::Resume`, committed as its own step), so an execution holds a bounded part of
+//! its history in memory; its events go to the store step by step. An execution whose definition has JSONata folds on
+//! a blocking thread, where a slow expression cannot stall the server's async workers, and its evaluations are cut
+//! off by the service's watchdog after `Config::max_evaluation_ms` (recorded in the step's `FoldNote`, so a replay
+//! gives the same history). A stop (StopExecution, shutdown) interrupts a running evaluation: that fold is thrown
+//! away and the execution rebuilt from what is committed.
+//!
+//! Every fold runs under a panic guard: a bug in the engine fails this execution (`Trigger::Fail`, numbered after
+//! the last event of the steps before it) and the server goes on.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,30 +26,48 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use asl::Failure;
-use engine::{Command, MapRunInfo, Status, TaskId, TaskRequest, TimerId, Trigger};
+use engine::{Command, FoldNote, HistoryEvent, MapRunInfo, Status, TaskId, TaskRequest, TimerId, Trigger};
 use store::{Append, Ending, Event, Store};
 
 use crate::resources::{Answer, Resources};
 use crate::service::callbacks::Closed;
-use crate::service::{Inner, Service, children, now};
+use crate::service::{Error, Inner, Service, children, now};
+
+/// Most steps one fold takes before it pauses.
+pub(crate) const SLICE_STEPS: usize = 5_000;
+/// About how many bytes of event payloads one fold emits before it pauses.
+pub(crate) const SLICE_BYTES: usize = 4 << 20;
+/// Most messages folded into one batch.
+const MAX_BATCH: usize = 256;
+
+/// Told once what a message changed is committed (or why it is not).
+pub(crate) type Ack = oneshot::Sender<Result<(), Error>>;
 
 /// What an execution's task hears from the outside.
 #[derive(Debug)]
 pub(crate) enum Message {
     Task(TaskId, Result<Value, Failure>),
     /// SendTaskSuccess or SendTaskFailure with a task's token.
-    Callback(TaskId, Result<Value, Failure>),
+    Callback(TaskId, Result<Value, Failure>, Ack),
     /// A callback task's request was made (it waits for its token), or could not be made (the task fails).
     Submitted(TaskId, Result<Value, Failure>),
     /// An activity worker took the task.
-    Started(TaskId, String),
-    Heartbeat(TaskId),
+    Started(TaskId, String, Ack),
+    Heartbeat(TaskId, Ack),
     Timer(TimerId),
-    Stop { error: Option<String>, cause: Option<String> },
+    Stop { error: Option<String>, cause: Option<String>, ack: Ack },
     /// UpdateMapRun: committed as a step like any other message.
-    UpdateMapRun { map_run_arn: String, max_concurrency: Option<u64>, tolerated_failure_count: Option<u64>, tolerated_failure_percentage: Option<f64> },
+    UpdateMapRun {
+        map_run_arn: String,
+        max_concurrency: Option<u64>,
+        tolerated_failure_count: Option<u64>,
+        tolerated_failure_percentage: Option<f64>,
+        ack: Ack,
+    },
     /// A read of the execution's Map runs: answered without a step, once the messages before it are committed.
     Inspect(oneshot::Sender<Vec<MapRunInfo>>),
+    /// The service shuts down: the actor commits what it folded before this and ends.
+    Shutdown,
 }
 
 /// The handle the service keeps for a running execution.
@@ -45,6 +76,8 @@ pub(crate) struct Live {
     pub(crate) sender: mpsc::UnboundedSender<Message>,
     /// Becomes `Some` with the final record when the execution ends.
     pub(crate) done: watch::Receiver<Option<store::Execution>>,
+    /// Its JSONata evaluations, for the watchdog and for stops.
+    pub(crate) watch: Arc<asl::Watch>,
 }
 
 pub(crate) struct Actor {
@@ -62,51 +95,310 @@ pub(crate) struct Actor {
     pub(crate) broken: bool,
     /// The tokens of the tasks waiting for them.
     pub(crate) task_tokens: HashMap<TaskId, String>,
-    /// Callback tasks whose request is being made, with the callback that arrived before the request returned (the
-    /// endpoint may answer through SendTaskSuccess first): it is applied after TaskSubmitted, as AWS records it.
-    pub(crate) submitting: HashMap<TaskId, Option<Result<Value, Failure>>>,
+    /// The digest of the events so far (`digest`), committed or folded in the batch being built.
+    pub(crate) digest: u64,
+    /// Fold on a blocking thread: the definition has JSONata, whose evaluation may take long.
+    pub(crate) offload: bool,
+}
+
+/// What folding a batch of messages gave.
+#[derive(Default)]
+struct Folded {
+    steps: Vec<(Append, Vec<Command>)>,
+    /// The callers to tell once the steps are committed.
+    acks: Vec<Ack>,
+    readers: Vec<oneshot::Sender<Vec<MapRunInfo>>>,
+    /// A stop interrupted a fold: it and the messages after it (`rest`) were not folded; the engine must be rebuilt.
+    interrupted: Option<Interrupted>,
+    /// The service shuts down: end once the steps are committed.
+    shutdown: bool,
+}
+
+struct Interrupted {
+    /// The ack of the message whose fold was thrown away.
+    voided: Option<Ack>,
+    rest: Vec<Message>,
 }
 
 impl Actor {
-    /// Performs `commands` (from the start, or from recovery), then serves messages until the execution ends.
-    pub(crate) async fn run(mut self, commands: Vec<Command>) {
-        self.perform(commands);
-        if !matches!(self.execution.status(), Status::Running) {
-            self.finish();
-            return;
+    /// Opens the tokens of tasks that wait for them, performs `commands` (from the start, or from recovery), then
+    /// serves messages until the execution ends.
+    pub(crate) async fn run(mut self, commands: Vec<Command>, awaiting: Vec<TaskRequest>) {
+        for request in awaiting {
+            if let Some(token) = request.token {
+                self.inner.callbacks.open(&token, &self.record.arn, request.task);
+                self.task_tokens.insert(request.task, token);
+            }
         }
-        while let Some(message) = self.receiver.recv().await {
-            let mut steps = Vec::new();
-            let mut readers = Vec::new();
-            self.fold(message, &mut steps, &mut readers);
-            while !self.broken && matches!(self.execution.status(), Status::Running) {
-                match self.receiver.try_recv() {
-                    Ok(message) => self.fold(message, &mut steps, &mut readers),
+        self.perform(commands);
+        let mut actor = self;
+        let mut pending: Vec<Message> = Vec::new();
+        loop {
+            if !matches!(actor.execution.status(), Status::Running) || actor.broken {
+                actor.finish();
+                return;
+            }
+            if pending.is_empty() && !actor.execution.has_work() {
+                match actor.receiver.recv().await {
+                    Some(message) => pending.push(message),
+                    None => return,
+                }
+            }
+            while pending.len() < MAX_BATCH {
+                match actor.receiver.try_recv() {
+                    Ok(message) => pending.push(message),
                     Err(_) => break,
                 }
             }
-            if steps.is_empty() {
-                self.answer(readers);
-                continue;
+            let batch = std::mem::take(&mut pending);
+            let folded;
+            (actor, folded) = match actor.fold_batch(batch).await {
+                Some(done) => done,
+                None => return,
+            };
+            let Folded { steps, acks, readers, interrupted, shutdown } = folded;
+            if !actor.commit(steps, acks).await {
+                return;
             }
-            let commands: Vec<Command> = steps.iter_mut().flat_map(|(_, commands)| std::mem::take(commands)).collect();
-            let appends: Vec<Append> = steps.into_iter().map(|(append, _)| append).collect();
-            if self.durable {
-                if let Err(error) = self.inner.store.append(appends).await {
-                    // The step is not durable, so its effects must not happen. The execution stays RUNNING in the
-                    // store and resumes from its last committed step when the server restarts.
-                    eprintln!("baton: cannot commit a step of {}: {error}", self.record.arn);
-                    self.abandon();
+            actor.answer(readers);
+            if shutdown {
+                actor.stop_timers();
+                return;
+            }
+            if let Some(Interrupted { voided, rest }) = interrupted {
+                if let Some(ack) = voided {
+                    let _ = ack.send(Err(Error::TaskDoesNotExist("the execution is stopping".to_owned())));
+                }
+                if actor.inner.shutting_down() {
                     return;
                 }
-            } else {
-                self.inner.express.record_steps(&self.record.arn, appends);
+                if !actor.reload().await {
+                    return;
+                }
+                pending = rest;
             }
-            self.perform(commands);
-            self.answer(readers);
+        }
+    }
+
+    /// Folds `batch`, on a blocking thread when the definition has JSONata. `None` if that thread died.
+    async fn fold_batch(mut self, batch: Vec<Message>) -> Option<(Actor, Folded)> {
+        if !self.offload {
+            let folded = self.fold_all(batch);
+            return Some((self, folded));
+        }
+        let arn = self.record.arn.clone();
+        let inner = self.inner.clone();
+        match tokio::task::spawn_blocking(move || {
+            let folded = self.fold_all(batch);
+            (self, folded)
+        })
+        .await
+        {
+            Ok(done) => Some(done),
+            Err(error) => {
+                // Not a panic of the engine (those are caught per fold): the execution stays as last committed and
+                // is adopted again.
+                tracing::error!(execution_arn = %arn, %error, "the fold of an execution failed; it resumes from its last step");
+                inner.forget(&arn);
+                inner.note_orphan();
+                None
+            }
+        }
+    }
+
+    /// Folds the messages of one batch, and a `Resume` first if the last fold paused.
+    fn fold_all(&mut self, batch: Vec<Message>) -> Folded {
+        let mut folded = Folded::default();
+        let mut batch = batch.into_iter();
+        if self.execution.has_work() {
+            self.apply(Trigger::Resume { now: now() }, &mut folded.steps);
+            if self.execution.guard().watch().interrupted() {
+                folded.interrupted = Some(Interrupted { voided: None, rest: batch.collect() });
+                return folded;
+            }
+        }
+        while let Some(message) = batch.next() {
             if self.broken || !matches!(self.execution.status(), Status::Running) {
-                self.finish();
-                return;
+                // Ended: what is left is answered once the ending is committed.
+                self.fold_after_end(message, &mut folded);
+                continue;
+            }
+            if matches!(message, Message::Shutdown) {
+                folded.shutdown = true;
+                break;
+            }
+            let ack = self.fold(message, &mut folded);
+            if self.execution.guard().watch().interrupted() {
+                // A stop cut that fold short: it was not kept, and the engine is rebuilt before going on.
+                folded.interrupted = Some(Interrupted { voided: ack, rest: batch.collect() });
+                return folded;
+            }
+            folded.acks.extend(ack);
+        }
+        folded
+    }
+
+    /// A message for an execution that has ended within this batch.
+    fn fold_after_end(&mut self, message: Message, folded: &mut Folded) {
+        match message {
+            Message::Inspect(reader) => folded.readers.push(reader),
+            Message::Callback(_, _, ack)
+            | Message::Started(_, _, ack)
+            | Message::Heartbeat(_, ack)
+            | Message::Stop { ack, .. }
+            | Message::UpdateMapRun { ack, .. } => folded.acks.push(ack),
+            Message::Task(..) | Message::Submitted(..) | Message::Timer(_) | Message::Shutdown => {}
+        }
+    }
+
+    /// Applies one message and records the step it makes; returns its ack, to answer once that step is committed.
+    fn fold(&mut self, message: Message, folded: &mut Folded) -> Option<Ack> {
+        let now = now();
+        let steps = &mut folded.steps;
+        let (trigger, ack) = match message {
+            Message::Task(task, outcome) => (self.completed(task, outcome, now), None),
+            Message::Callback(task, outcome, ack) => {
+                self.close_token(task);
+                (Trigger::TaskCallback { task, outcome, now }, Some(ack))
+            }
+            Message::Submitted(task, Ok(output)) => (Trigger::TaskSubmitted { task, output, now }, None),
+            // The request failed: the task fails, whatever its token brought meanwhile.
+            Message::Submitted(task, Err(failure)) => (self.completed(task, Err(failure), now), None),
+            Message::Timer(timer) => {
+                self.timers.remove(&timer);
+                (Trigger::TimerFired { timer, now }, None)
+            }
+            Message::Stop { error, cause, ack } => {
+                let trigger = Trigger::Stop { error, cause, now };
+                self.apply(trigger, steps);
+                // Evaluations may run again: the stop they were held for is folded.
+                self.execution.guard().watch().resume();
+                return Some(ack);
+            }
+            Message::Started(task, worker, ack) => (Trigger::TaskStarted { task, worker, now }, Some(ack)),
+            Message::Heartbeat(task, ack) => (Trigger::TaskHeartbeat { task, now }, Some(ack)),
+            Message::UpdateMapRun { map_run_arn, max_concurrency, tolerated_failure_count, tolerated_failure_percentage, ack } => {
+                let trigger = Trigger::UpdateMapRun { map_run_arn, max_concurrency, tolerated_failure_count, tolerated_failure_percentage, now };
+                (trigger, Some(ack))
+            }
+            Message::Inspect(reader) => {
+                folded.readers.push(reader);
+                return None;
+            }
+            Message::Shutdown => return None,
+        };
+        self.apply(trigger, steps);
+        ack
+    }
+
+    /// The trigger that completes `task`, closing its token.
+    fn completed(&mut self, task: TaskId, outcome: Result<Value, Failure>, now: i64) -> Trigger {
+        self.close_token(task);
+        Trigger::TaskCompleted { task, outcome, now }
+    }
+
+    fn close_token(&mut self, task: TaskId) {
+        if let Some(token) = self.task_tokens.remove(&task) {
+            self.inner.callbacks.close(&token, Closed::Completed);
+        }
+    }
+
+    /// Applies one trigger to the engine, under the panic guard, and records the step it makes (unless a stop
+    /// interrupted it, which leaves the engine to be rebuilt).
+    fn apply(&mut self, trigger: Trigger, steps: &mut Vec<(Append, Vec<Command>)>) {
+        let before = self.execution.event_count();
+        let mut stored = trigger.to_json();
+        let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.execution.apply(trigger)));
+        match applied {
+            Ok(commands) => {
+                if self.execution.guard().watch().interrupted() {
+                    return;
+                }
+                self.execution.fold_note().write(&mut stored);
+                let events = self.execution.take_events();
+                let append = step(&self.record.arn, stored.to_string(), &events, &self.execution, &mut self.digest);
+                steps.push((append, commands));
+            }
+            Err(panic) => {
+                // A bug in the engine: fail this execution, keep serving the others.
+                let message = panic_message(&panic);
+                tracing::error!(execution_arn = %self.record.arn, panic = %message, "the engine panicked; the execution fails");
+                let cause = format!("Baton internal error: {message}");
+                steps.push((fail_step(&self.record.arn, before, now(), &cause, &mut self.digest), Vec::new()));
+                self.broken = true;
+            }
+        }
+    }
+
+    /// Commits the steps (durably, or into the Express store), then performs their commands and answers their acks.
+    /// `false` if they could not be committed: the execution is abandoned, as it was after its last committed step.
+    async fn commit(&mut self, steps: Vec<(Append, Vec<Command>)>, acks: Vec<Ack>) -> bool {
+        if steps.is_empty() {
+            for ack in acks {
+                let _ = ack.send(Ok(()));
+            }
+            return true;
+        }
+        let mut commands = Vec::new();
+        let mut appends = Vec::with_capacity(steps.len());
+        for (append, step_commands) in steps {
+            appends.push(append);
+            commands.extend(step_commands);
+        }
+        let ended = appends.iter().rev().find_map(|append| append.ending.clone());
+        if self.durable {
+            if let Err(error) = self.inner.store.append(appends).await {
+                // The steps are not durable, so their effects must not happen and nobody is told they happened. The
+                // execution stays RUNNING in the store and is adopted again once the store takes writes.
+                tracing::error!(execution_arn = %self.record.arn, %error, "cannot commit a step; the execution waits for the store");
+                for ack in acks {
+                    let _ = ack.send(Err(Error::Internal(format!("cannot commit the change: {error}"))));
+                }
+                self.abandon();
+                self.inner.note_orphan();
+                return false;
+            }
+        } else {
+            self.inner.express.record_steps(&self.record.arn, appends);
+        }
+        if let Some(ending) = ended {
+            self.record.status = ending.status;
+            self.record.stop = Some(ending.stop);
+            self.record.output = ending.output;
+            self.record.error = ending.error;
+            self.record.cause = ending.cause;
+        }
+        self.perform(commands);
+        for ack in acks {
+            let _ = ack.send(Ok(()));
+        }
+        true
+    }
+
+    /// After an interrupted fold: the engine as the committed steps leave it.
+    async fn reload(&mut self) -> bool {
+        let service = Service { inner: self.inner.clone() };
+        let rebuilt = match self.inner.store.recovered(&self.record.arn).await {
+            Ok(Some(recovered)) if self.durable => service.rebuild_blocking(&self.record, recovered.triggers).await,
+            Ok(_) => Err(Error::Internal("an interrupted Express execution cannot be rebuilt".to_owned())),
+            Err(error) => Err(Error::Internal(error.to_string())),
+        };
+        match rebuilt {
+            Ok(rebuilt) => {
+                // Its timers and tasks are the ones this actor already has: the thrown-away fold changed nothing. The
+                // stop itself is still to come, so evaluations stay held until it is folded.
+                let watch = self.execution.guard().watch();
+                self.execution = rebuilt.execution;
+                self.execution.guard_mut().adopt(watch);
+                self.execution.guard().watch().clear_interrupted();
+                self.digest = rebuilt.digest;
+                true
+            }
+            Err(error) => {
+                tracing::error!(execution_arn = %self.record.arn, %error, "cannot rebuild an interrupted execution");
+                self.abandon();
+                self.inner.note_orphan();
+                false
             }
         }
     }
@@ -115,112 +407,6 @@ impl Actor {
     fn answer(&self, readers: Vec<oneshot::Sender<Vec<MapRunInfo>>>) {
         for reader in readers {
             let _ = reader.send(self.execution.map_runs().to_vec());
-        }
-    }
-
-    /// The step that records an internal error: `ExecutionFailed` after the events already stored.
-    fn internal_failure(&mut self, trigger: String, message: &str) -> Append {
-        let id = self.execution.history().len() as u64 + 1;
-        let stop = now();
-        let cause = format!("Baton internal error: {message}");
-        let event = serde_json::json!({
-            "timestamp": stop as f64 / 1000.0,
-            "type": "ExecutionFailed",
-            "id": id,
-            "previousEventId": id - 1,
-            "executionFailedEventDetails": {"error": asl::errors::RUNTIME, "cause": cause},
-        });
-        let ending = Ending {
-            status: store::Status::Failed,
-            stop,
-            output: None,
-            error: Some(asl::errors::RUNTIME.to_owned()),
-            cause: Some(cause),
-        };
-        self.record.status = store::Status::Failed;
-        self.record.stop = Some(stop);
-        self.record.error = ending.error.clone();
-        self.record.cause = ending.cause.clone();
-        Append {
-            execution_arn: self.record.arn.clone(),
-            trigger,
-            events: vec![Event { id, json: event.to_string() }],
-            ending: Some(ending),
-        }
-    }
-
-    /// Applies one message and records the step it makes; a read waits in `readers` for the steps to commit.
-    fn fold(&mut self, message: Message, steps: &mut Vec<(Append, Vec<Command>)>, readers: &mut Vec<oneshot::Sender<Vec<MapRunInfo>>>) {
-        let now = now();
-        let trigger = match message {
-            Message::Task(task, outcome) => self.completed(task, outcome, now),
-            Message::Callback(task, outcome) => {
-                if let Some(held) = self.submitting.get_mut(&task) {
-                    // The first callback wins, as it would once the request had returned.
-                    held.get_or_insert(outcome);
-                    return;
-                }
-                self.completed(task, outcome, now)
-            }
-            Message::Submitted(task, Ok(output)) => {
-                if let Some(Some(outcome)) = self.submitting.remove(&task) {
-                    self.apply(Trigger::TaskSubmitted { task, output, now }, steps);
-                    if self.broken {
-                        return;
-                    }
-                    self.completed(task, outcome, now)
-                } else {
-                    Trigger::TaskSubmitted { task, output, now }
-                }
-            }
-            Message::Submitted(task, Err(failure)) => {
-                // The request failed: the task fails, whatever its token brought meanwhile.
-                self.submitting.remove(&task);
-                self.completed(task, Err(failure), now)
-            }
-            Message::Timer(timer) => {
-                self.timers.remove(&timer);
-                Trigger::TimerFired { timer, now }
-            }
-            Message::Stop { error, cause } => Trigger::Stop { error, cause, now },
-            Message::Started(task, worker) => Trigger::TaskStarted { task, worker, now },
-            Message::Heartbeat(task) => Trigger::TaskHeartbeat { task, now },
-            Message::UpdateMapRun { map_run_arn, max_concurrency, tolerated_failure_count, tolerated_failure_percentage } => {
-                Trigger::UpdateMapRun { map_run_arn, max_concurrency, tolerated_failure_count, tolerated_failure_percentage, now }
-            }
-            Message::Inspect(reader) => {
-                readers.push(reader);
-                return;
-            }
-        };
-        self.apply(trigger, steps);
-    }
-
-    /// The trigger that completes `task`, closing its token.
-    fn completed(&mut self, task: TaskId, outcome: Result<Value, Failure>, now: i64) -> Trigger {
-        if let Some(token) = self.task_tokens.remove(&task) {
-            self.inner.callbacks.close(&token, Closed::Completed);
-        }
-        Trigger::TaskCompleted { task, outcome, now }
-    }
-
-    /// Applies one trigger to the engine and records the step it makes.
-    fn apply(&mut self, trigger: Trigger, steps: &mut Vec<(Append, Vec<Command>)>) {
-        let before = self.execution.history().len();
-        let stored = trigger.to_json().to_string();
-        let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.execution.apply(trigger)));
-        match applied {
-            Ok(commands) => {
-                let append = step(&self.record.arn, stored, &self.execution, before);
-                steps.push((append, commands));
-            }
-            Err(panic) => {
-                // A bug in the engine: fail this execution, keep serving the others.
-                let message = panic_message(&panic);
-                eprintln!("baton: internal error in {}: {message}", self.record.arn);
-                steps.push((self.internal_failure(stored, &message), Vec::new()));
-                self.broken = true;
-            }
         }
     }
 
@@ -248,9 +434,9 @@ impl Actor {
                             let _ = sender.send(Message::Task(request.task, outcome));
                         }
                         Answer::Function => {
-                            let resources = self.resources.clone();
+                            let (resources, arn) = (self.resources.clone(), self.record.arn.clone());
                             tokio::task::spawn_blocking(move || {
-                                let outcome = resources.invoke(&request.resource, &request.parameters);
+                                let outcome = resources.invoke(&arn, &request);
                                 let _ = sender.send(Message::Task(request.task, outcome));
                             });
                         }
@@ -307,7 +493,6 @@ impl Actor {
             return;
         }
         if children::is_start_execution(&request.resource) {
-            self.submitting.insert(request.task, None);
             let service = Service { inner: self.inner.clone() };
             let parent = self.record.arn.clone();
             tokio::spawn(async move {
@@ -316,10 +501,9 @@ impl Actor {
             return;
         }
         if integrations::lambda::is_lambda(&request.resource) || integrations::http::is_http(&request.resource) {
-            self.submitting.insert(request.task, None);
-            let resources = self.resources.clone();
+            let (resources, arn) = (self.resources.clone(), self.record.arn.clone());
             tokio::task::spawn_blocking(move || {
-                let _ = sender.send(Message::Submitted(request.task, resources.invoke(&request.resource, &request.parameters)));
+                let _ = sender.send(Message::Submitted(request.task, resources.invoke(&arn, &request)));
             });
             return;
         }
@@ -330,22 +514,19 @@ impl Actor {
 
     /// The execution ended: publish its final record and forget it.
     fn finish(&mut self) {
-        if let Some(ending) = ending(&self.execution).filter(|_| !self.broken) {
-            self.record.status = ending.status;
-            self.record.stop = Some(ending.stop);
-            self.record.output = ending.output;
-            self.record.error = ending.error;
-            self.record.cause = ending.cause;
-        }
         self.abandon();
         let _ = self.done.send(Some(self.record.clone()));
     }
 
-    /// Stops the timers and drops the execution from the live set.
-    fn abandon(&mut self) {
+    fn stop_timers(&mut self) {
         for (_, handle) in self.timers.drain() {
             handle.abort();
         }
+    }
+
+    /// Stops the timers and drops the execution from the live set.
+    fn abandon(&mut self) {
+        self.stop_timers();
         for (_, token) in self.task_tokens.drain() {
             self.inner.callbacks.close(&token, Closed::Ended);
         }
@@ -354,7 +535,7 @@ impl Actor {
 }
 
 /// The text of a panic's payload.
-fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+pub(crate) fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
     match (panic.downcast_ref::<&str>(), panic.downcast_ref::<String>()) {
         (Some(text), _) => (*text).to_owned(),
         (_, Some(text)) => text.clone(),
@@ -362,21 +543,47 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
     }
 }
 
-/// The `Append` for the events `execution` added after the first `before`.
-pub(crate) fn step(arn: &str, trigger: String, execution: &engine::Execution, before: usize) -> Append {
-    let events = execution
-        .history()
-        .get(before..)
-        .unwrap_or_default()
-        .iter()
-        .map(|event| Event { id: event.id, json: event.to_json().to_string() })
-        .collect();
-    Append { execution_arn: arn.to_owned(), trigger, events, ending: ending(execution) }
+/// The `Append` for `events`, the events one fold of `execution` emitted; `digest` moves past them.
+pub(crate) fn step(arn: &str, trigger: String, events: &[HistoryEvent], execution: &engine::Execution, digest: &mut u64) -> Append {
+    let events: Vec<Event> = events.iter().map(|event| Event { id: event.id, json: event.to_json().to_string() }).collect();
+    *digest = advance_digest(*digest, &events);
+    Append { execution_arn: arn.to_owned(), trigger, events, ending: ending(execution), digest: *digest }
+}
+
+/// The step that fails an execution whose last event is `last` (a panic, or a history that cannot be resumed): a
+/// `Trigger::Fail` and the one `ExecutionFailed` event the engine writes for it.
+pub(crate) fn fail_step(arn: &str, last: u64, now: i64, cause: &str, digest: &mut u64) -> Append {
+    let error = asl::errors::RUNTIME.to_owned();
+    let trigger = Trigger::Fail { error: error.clone(), cause: cause.to_owned(), now };
+    let details = engine::ErrorDetails { error: Some(error.clone()), cause: Some(cause.to_owned()) };
+    let event = HistoryEvent { id: last + 1, previous_event_id: last, timestamp: now, details: engine::EventDetails::ExecutionFailed(details) };
+    let events = vec![Event { id: event.id, json: event.to_json().to_string() }];
+    *digest = advance_digest(*digest, &events);
+    let ending = Ending { status: store::Status::Failed, stop: now, output: None, error: Some(error), cause: Some(cause.to_owned()) };
+    Append { execution_arn: arn.to_owned(), trigger: trigger.to_json().to_string(), events, ending: Some(ending), digest: *digest }
+}
+
+/// The digest of an execution's events after `events`, from the digest before them: FNV-1a over each event's wire
+/// JSON, chained. Not cryptographic: it tells whether a replay wrote what was stored.
+pub(crate) fn advance_digest(digest: u64, events: &[Event]) -> u64 {
+    const PRIME: u64 = 0x100_0000_01b3;
+    let mut hash = if digest == 0 { 0xcbf2_9ce4_8422_2325 } else { digest };
+    for event in events {
+        for byte in event.json.bytes().chain(std::iter::once(b'\n')) {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(PRIME);
+        }
+    }
+    hash
+}
+
+/// Replays a stored trigger, noting what `FoldNote` it carries.
+pub(crate) fn replay(execution: &mut engine::Execution, stored: &Value, trigger: Trigger) -> Vec<Command> {
+    execution.replay(trigger, FoldNote::read(stored))
 }
 
 /// How the execution ended, if it did.
 pub(crate) fn ending(execution: &engine::Execution) -> Option<Ending> {
-    let stop = execution.history().last().map_or(0, |event| event.timestamp);
+    let stop = execution.last_event_time();
     let (status, output, details) = match execution.status() {
         Status::Succeeded { output } => (store::Status::Succeeded, Some(output.to_string()), None),
         Status::Failed(details) => (store::Status::Failed, None, Some(details)),

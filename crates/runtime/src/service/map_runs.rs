@@ -76,16 +76,22 @@ impl Service {
         }
         let live = lock(&self.inner.live).get(&run.execution_arn).cloned();
         let Some(live) = live else { return Err(completed(arn)) };
+        let (ack, acked) = oneshot::channel();
         let message = Message::UpdateMapRun {
             map_run_arn: request.map_run_arn.clone(),
             max_concurrency: request.max_concurrency,
             tolerated_failure_count: request.tolerated_failure_count,
             tolerated_failure_percentage: request.tolerated_failure_percentage,
+            ack,
         };
         if live.sender.send(message).is_err() {
             return Err(completed(arn));
         }
-        // Messages are folded in order, so the answer to this read comes after the update is committed.
+        match acked.await {
+            Ok(result) => result?,
+            Err(_) => return Err(completed(arn)),
+        }
+        // Committed; the read says whether the run is still there.
         let (reader, answer) = oneshot::channel();
         if live.sender.send(Message::Inspect(reader)).is_err() {
             return Err(completed(arn));
@@ -116,7 +122,7 @@ impl Service {
         let Some(recovered) = self.inner.store.recovered(execution_arn).await.map_err(internal)? else { return Ok(None) };
         // The state as of the last committed step: what a live execution would answer too.
         let record = recovered.execution;
-        let rebuilt = self.rebuild(&record, &recovered.triggers)?;
+        let rebuilt = self.rebuild_blocking(&record, recovered.triggers).await?;
         let runs = rebuilt.execution.map_runs().to_vec();
         Ok(Some((record, runs)))
     }

@@ -298,7 +298,7 @@ impl Service {
             for command in commands {
                 match command {
                     Command::InvokeTask(task) if request.is_none() => {
-                        let answer = self.answer(&task, answerer).await;
+                        let answer = self.answer(&setup.info.execution_arn, &task, answerer).await;
                         next = Some(Trigger::TaskCompleted { task: task.task, outcome: answer.clone(), now: setup.now });
                         outcome = Some(answer);
                         request = Some(task);
@@ -319,7 +319,7 @@ impl Service {
     }
 
     /// The tested state's task answer.
-    async fn answer(&self, task: &TaskRequest, answerer: &Answerer<'_>) -> Result<Value, Failure> {
+    async fn answer(&self, execution_arn: &str, task: &TaskRequest, answerer: &Answerer<'_>) -> Result<Value, Failure> {
         match answerer {
             Answerer::Mock(Mock::Result(text)) => serde_json::from_str(text).map_err(|e| {
                 Failure::runtime(format!("the mocked result is not JSON: {e}"))
@@ -331,8 +331,8 @@ impl Service {
                 match resources.answer(&task.state_name, &task.resource, 0) {
                     Answer::Now(outcome) => outcome,
                     Answer::Function => {
-                        let (resource, parameters) = (task.resource.clone(), task.parameters.clone());
-                        tokio::task::spawn_blocking(move || resources.invoke(&resource, &parameters))
+                        let (arn, task) = (execution_arn.to_owned(), task.clone());
+                        tokio::task::spawn_blocking(move || resources.invoke(&arn, &task))
                             .await
                             .unwrap_or_else(|e| Err(Failure::new(asl::errors::TASK_FAILED, format!("the task panicked: {e}"))))
                     }

@@ -6,8 +6,9 @@
 //! `UNSUPPORTED_FEATURE`) and its JSON Pointer as the location (`/States/Fetch/Next`; `/` for the root). A
 //! definition that is not JSON or YAML has no location; its message says where the syntax breaks.
 //!
-//! Baton reports errors only (it has no warnings yet), so `severity` changes nothing today. Not checked: what only
-//! an Express state machine refuses (`type`).
+//! Warnings (`asl::parse::warnings`: a JSONata expression reading a variable no state in scope assigns, a distributed
+//! Map's field in an inline Map) follow the errors, and are reported only when the request's `severity` is WARNING,
+//! as AWS does (ERROR is the default). Not checked: what only an Express state machine refuses (`type`).
 
 use store::Kind;
 
@@ -67,10 +68,17 @@ impl Service {
 }
 
 fn validate(request: &ValidateDefinition) -> Validation {
-    let found: Vec<ValidationDiagnostic> = match asl::parse(&request.definition) {
-        Ok(_) => Vec::new(),
-        Err(diagnostics) => diagnostics.into_iter().map(diagnostic).collect(),
+    let text = &request.definition;
+    let mut found: Vec<ValidationDiagnostic> = match asl::source::load(text) {
+        Err(syntax) => vec![diagnostic(syntax)],
+        Ok((value, format)) => {
+            let errors = asl::parse::parse_loaded(text, &value, format).err().unwrap_or_default();
+            let warnings = asl::parse::warnings_loaded(text, &value, format);
+            errors.into_iter().chain(warnings).map(diagnostic).collect()
+        }
     };
+    // Errors first, then warnings, each in the order found.
+    found.sort_by_key(|d| std::cmp::Reverse(d.severity));
     let ok = !found.iter().any(|d| d.severity == Severity::Error);
     let limit = match request.max_results {
         0 => MAX_DIAGNOSTICS,
@@ -88,7 +96,7 @@ fn validate(request: &ValidateDefinition) -> Validation {
 }
 
 fn diagnostic(d: asl::Diagnostic) -> ValidationDiagnostic {
-    let syntax = d.code == asl::parse::SYNTAX || d.code == asl::source::EMPTY;
+    let syntax = d.code == asl::diagnostic::SYNTAX || d.code == asl::source::EMPTY;
     let location = match (syntax, d.pointer.is_empty()) {
         (true, _) => None,
         (false, true) => Some("/".to_owned()),
@@ -98,8 +106,12 @@ fn diagnostic(d: asl::Diagnostic) -> ValidationDiagnostic {
         (true, Some((line, column))) => format!("{} at line {line}, column {column}", d.message),
         _ => d.message,
     };
+    let severity = match d.severity {
+        asl::Severity::Error => Severity::Error,
+        asl::Severity::Warning => Severity::Warning,
+    };
     ValidationDiagnostic {
-        severity: Severity::Error,
+        severity,
         code: d.code,
         message,
         location,
@@ -153,6 +165,31 @@ mod tests {
         assert!(d.message.contains("at line 2"), "{}", d.message);
         let v = validate(&request("  ", 0));
         assert_eq!(v.diagnostics.first().map(|d| d.code), Some("MISSING_DESCRIPTION"));
+    }
+
+    #[test]
+    fn warnings_follow_the_errors_when_asked_for() {
+        let definition = r#"{"QueryLanguage": "JSONata", "StartAt": "P", "States": {
+            "P": {"Type": "Pass", "Output": "{% $nowhere %}", "Next": "Q"},
+            "Q": {"Type": "Map", "Label": "Each", "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Pass", "End": true}}}, "End": true}}}"#;
+        let errors_only = validate(&request(definition, 0));
+        assert!(errors_only.ok && errors_only.diagnostics.is_empty(), "{errors_only:?}");
+        let all = validate(&ValidateDefinition { severity: Severity::Warning, ..request(definition, 0) });
+        assert!(all.ok, "warnings do not fail a definition");
+        let found: Vec<(Severity, &str, Option<&str>)> =
+            all.diagnostics.iter().map(|d| (d.severity, d.code, d.location.as_deref())).collect();
+        assert_eq!(
+            found,
+            [
+                (Severity::Warning, "UNASSIGNED_VARIABLE", Some("/States/P/Output")),
+                (Severity::Warning, "INLINE_MAP_FIELD", Some("/States/Q/Label")),
+            ]
+        );
+        // With an error too, the error comes first.
+        let broken = definition.replace(r#""Next": "Q""#, r#""Next": "Nowhere""#);
+        let all = validate(&ValidateDefinition { severity: Severity::Warning, ..request(&broken, 0) });
+        assert!(!all.ok);
+        assert_eq!(all.diagnostics.first().map(|d| (d.severity, d.code)), Some((Severity::Error, "MISSING_TRANSITION_TARGET")));
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod driver;
 mod graph;
 mod parse;
 mod run;
+mod service;
 
 /// The proptest configuration: `default_cases` cases unless `PROPTEST_CASES` says otherwise, and no regression
 /// files written into the source tree (a failure prints its minimal input instead).

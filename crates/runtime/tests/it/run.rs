@@ -56,7 +56,14 @@ proptest! {
         let config_json = definition::mock_config("Fuzz", "Case", &built.tasks, &mocks);
         let config = MockConfig::from_value(&config_json).map_err(|e| TestCaseError::fail(format!("bad mock config: {e}")))?;
         let resources = Resources { mocks: config.test_case("Fuzz", "Case"), ..Resources::default() };
-        let options = Options { clock: Clock::Virtual, limits, resources: Arc::new(resources), progress: None };
+        let options = Options {
+            clock: Clock::Virtual,
+            limits,
+            resources: Arc::new(resources),
+            progress: None,
+            keep_history: true,
+            max_evaluation_ms: 0,
+        };
         let case = || format!("definition {}\ninput {input}\nmock config {config_json}", built.definition);
         let execution = catch(case, || runtime::run(Arc::new(parsed), driver::info(express), input.clone(), options))?;
         driver::check_ended(&execution).map_err(|problem| TestCaseError::fail(format!("{problem}\n{}", case())))?;

@@ -14,8 +14,9 @@ use super::json_body;
 /// The longest definition AWS accepts (1 MiB of characters); longer text is answered without parsing it.
 const MAX_DEFINITION: usize = 1024 * 1024;
 
-/// `{"valid", "format": "json"|"yaml"|null, "diagnostics": [{line, column, path, code, message}], "svg", "json",
-/// "yaml"}`; the last three are null unless the definition is valid.
+/// `{"valid", "format": "json"|"yaml"|null, "diagnostics": [{line, column, path, code, message, severity}], "svg",
+/// "json", "yaml"}`; the last three are null unless the definition is valid. `severity` is `"error"` or `"warning"`: a
+/// definition with warnings only is valid (AWS accepts it), and the editor shows them beside its graph.
 pub(super) async fn check(text: String) -> Response {
     json_body(&answer(&text)).into_response()
 }
@@ -33,6 +34,7 @@ fn answer(text: &str) -> Value {
         asl::source::Format::Json => "json",
         asl::source::Format::Yaml => "yaml",
     };
+    let warnings = asl::parse::warnings_loaded(text, &value, format);
     match asl::parse::parse_loaded(text, &value, format) {
         Ok(model) => {
             let graph = graph::build(&model);
@@ -41,13 +43,13 @@ fn answer(text: &str) -> Value {
             json!({
                 "valid": true,
                 "format": format_name,
-                "diagnostics": [],
+                "diagnostics": diagnostics(warnings),
                 "svg": svg,
                 "json": json_text,
                 "yaml": asl::source::to_yaml(&value),
             })
         }
-        Err(found) => invalid(Some(format_name), diagnostics(found)),
+        Err(found) => invalid(Some(format_name), diagnostics(found.into_iter().chain(warnings).collect())),
     }
 }
 
@@ -58,7 +60,11 @@ fn diagnostics(mut found: Vec<asl::Diagnostic>) -> Vec<Value> {
         .into_iter()
         .map(|d| {
             let (line, column) = d.position.unzip();
-            json!({"line": line, "column": column, "path": d.pointer, "code": d.code, "message": d.message})
+            let severity = match d.severity {
+                asl::Severity::Error => "error",
+                asl::Severity::Warning => "warning",
+            };
+            json!({"line": line, "column": column, "path": d.pointer, "code": d.code, "message": d.message, "severity": severity})
         })
         .collect()
 }
@@ -97,6 +103,17 @@ mod tests {
         assert_eq!((next["line"].as_u64(), next["code"].as_str()), (Some(5), Some("MISSING_TRANSITION_TARGET")));
         let wait = at("/States/Two").unwrap_or_else(|| panic!("a Wait without a duration in {found}"));
         assert!(wait["line"].as_u64().is_some_and(|line| line >= 6), "{wait}");
+    }
+
+    #[test]
+    fn warnings_come_with_a_valid_definition() {
+        let text = "QueryLanguage: JSONata\nStartAt: Say\nStates:\n  Say:\n    Type: Pass\n    Output: '{% $nowhere %}'\n    End: true\n";
+        let found = answer(text);
+        assert_eq!(found["valid"], true, "{found}");
+        let warning = &found["diagnostics"][0];
+        assert_eq!((warning["severity"].as_str(), warning["code"].as_str()), (Some("warning"), Some("UNASSIGNED_VARIABLE")), "{found}");
+        assert_eq!(warning["line"].as_u64(), Some(6), "{found}");
+        assert!(found["svg"].is_string());
     }
 
     #[test]

@@ -47,6 +47,7 @@ fn execution(status: Status) -> Execution {
         alias_arn: None,
         redrive_count: 0,
         redrive_date: None,
+        engine_version: 0,
     }
 }
 

@@ -273,6 +273,7 @@ async fn ten_thousand_executions_are_listed_one_page_at_a_time_newest_first() {
                 trigger: "{}".to_owned(),
                 events: vec![Event { id: 1, json: r#"{"id":1,"previousEventId":0,"type":"ExecutionStarted"}"#.to_owned() }],
                 ending: None,
+                digest: 0,
             };
             let arn = execution.arn.clone();
             store.create_execution(execution, first).await.unwrap();
@@ -282,6 +283,7 @@ async fn ten_thousand_executions_are_listed_one_page_at_a_time_newest_first() {
                 trigger: "{}".to_owned(),
                 events: vec![Event { id: 2, json: r#"{"id":2,"previousEventId":1,"type":"ExecutionSucceeded"}"#.to_owned() }],
                 ending: Some(end),
+                digest: 0,
             };
             store.append(vec![last]).await.unwrap();
         }
@@ -349,5 +351,6 @@ fn stored_execution(machine_arn: &str, n: u32) -> Execution {
         alias_arn: None,
         redrive_count: 0,
         redrive_date: None,
+        engine_version: 0,
     }
 }

@@ -89,6 +89,8 @@ async fn service_in(dir: &TempDir, region: &str) -> Service {
         resources: Arc::new(runtime::Resources::default()),
         mock_config: None,
         express_retention_seconds: 300,
+        max_evaluation_ms: runtime::DEFAULT_MAX_EVALUATION_MS,
+        retention_ms: None,
     };
     Service::open(config)
         .await

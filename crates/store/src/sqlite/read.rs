@@ -135,24 +135,26 @@ pub(crate) fn running(conn: &mut Connection) -> Result<Vec<Recovered>, Error> {
     let executions = collect(&tx, &sql, [], rows::execution)?;
     let triggers = collect(
         &tx,
-        "SELECT t.execution, t.json FROM executions e JOIN triggers t ON t.execution = e.seq \
+        "SELECT t.execution, t.json, t.last_event, t.digest FROM executions e JOIN triggers t ON t.execution = e.seq \
          WHERE e.status = 'RUNNING' ORDER BY e.seq, t.seq",
         [],
-        |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?)),
+        |row| Ok((row.get::<_, i64>(0)?, Trigger { json: row.get(1)?, last_event: row.get(2)?, digest: row.get(3)? })),
     )?;
     let mut triggers = triggers.into_iter().peekable();
     let mut recovered = Vec::with_capacity(executions.len());
     for (seq, execution) in executions {
         let mut mine = Vec::new();
-        while let Some((_, json)) = triggers.next_if(|(owner, _)| *owner <= seq) {
-            mine.push(json);
+        while let Some((_, trigger)) = triggers.next_if(|(owner, _)| *owner <= seq) {
+            mine.push(trigger);
         }
-        recovered.push(Recovered {
-            execution,
-            triggers: mine,
-        });
+        recovered.push(recover(&tx, seq, execution, mine)?);
     }
     Ok(recovered)
+}
+
+/// The ARNs of the running executions, oldest first.
+pub(crate) fn running_arns(conn: &mut Connection) -> Result<Vec<String>, Error> {
+    collect(conn, "SELECT arn FROM executions WHERE status = 'RUNNING' ORDER BY seq", [], |row| row.get::<_, String>(0))
 }
 
 /// One execution with all its triggers in order, whatever its status.
@@ -160,8 +162,43 @@ pub(crate) fn recovered(conn: &mut Connection, arn: &str) -> Result<Option<Recov
     let tx = conn.transaction().map_err(db)?;
     let sql = format!("SELECT {EXECUTION_COLUMNS} FROM executions WHERE arn = ?1");
     let Some((seq, execution)) = collect(&tx, &sql, [arn], rows::execution)?.into_iter().next() else { return Ok(None) };
-    let triggers = collect(&tx, "SELECT json FROM triggers WHERE execution = ?1 ORDER BY seq", [seq], |row| row.get::<_, String>(0))?;
-    Ok(Some(Recovered { execution, triggers }))
+    let triggers = collect(
+        &tx,
+        "SELECT json, last_event, digest FROM triggers WHERE execution = ?1 ORDER BY seq",
+        [seq],
+        |row| Ok(Trigger { json: row.get(0)?, last_event: row.get(1)?, digest: row.get(2)? }),
+    )?;
+    recover(&tx, seq, execution, triggers).map(Some)
+}
+
+/// A stored trigger row.
+struct Trigger {
+    json: String,
+    last_event: Option<i64>,
+    digest: Option<i64>,
+}
+
+/// An execution with its trigger rows as recovery needs it: the last event id and digest come from the last trigger
+/// row, or (for rows written before they were recorded) from the events themselves, without a digest.
+fn recover(conn: &Connection, seq: i64, execution: Execution, triggers: Vec<Trigger>) -> Result<Recovered, Error> {
+    let (last_event, digest) = match triggers.last() {
+        Some(Trigger { last_event: Some(last), digest, .. }) => (*last, *digest),
+        _ => {
+            let last: Option<i64> = conn
+                .prepare_cached("SELECT id FROM events WHERE execution = ?1 ORDER BY id DESC LIMIT 1")
+                .and_then(|mut s| s.query_row([seq], |row| row.get(0)).optional())
+                .map_err(db)?;
+            (last.unwrap_or(0), None)
+        }
+    };
+    let last_event = u64::try_from(last_event).map_err(|_| Error::Backend(format!("stored event id out of range: {last_event}").into()))?;
+    Ok(Recovered {
+        execution,
+        triggers: triggers.into_iter().map(|trigger| trigger.json).collect(),
+        last_event,
+        // The digest is stored as its bits.
+        digest: digest.map(|bits| bits as u64),
+    })
 }
 
 pub(crate) fn version(conn: &mut Connection, machine: &str, number: u64) -> Result<Option<Version>, Error> {

@@ -15,7 +15,8 @@ pub(crate) const MACHINE_COLUMNS: &str = "seq, arn, name, kind, definition, role
 
 /// The columns `execution` reads, after `seq`.
 pub(crate) const EXECUTION_COLUMNS: &str = "seq, arn, name, state_machine_arn, definition, role_arn, kind, input, \
-     trace_header, status, start, stop, output, error, cause, version_arn, alias_arn, redrive_count, redrive_date";
+     trace_header, status, start, stop, output, error, cause, version_arn, alias_arn, redrive_count, redrive_date, \
+     engine_version";
 
 /// The columns `version` reads, after `seq`.
 pub(crate) const VERSION_COLUMNS: &str =
@@ -146,6 +147,7 @@ pub(crate) fn execution(row: &Row<'_>) -> rusqlite::Result<(i64, Execution)> {
         alias_arn: row.get(16)?,
         redrive_count: row.get(17)?,
         redrive_date: row.get(18)?,
+        engine_version: row.get(19)?,
     };
     Ok((row.get(0)?, execution))
 }

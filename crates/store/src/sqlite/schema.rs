@@ -19,9 +19,9 @@ use crate::Error;
 use crate::sqlite::{Location, backend, db};
 
 /// The schema version this build writes: the number of migrations.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
-const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2, V3, V4, V5];
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2, V3, V4, V5, V6];
 
 const V1: &str = "
 CREATE TABLE state_machines (
@@ -132,8 +132,20 @@ ALTER TABLE executions ADD COLUMN redrive_count INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE executions ADD COLUMN redrive_date INTEGER;
 ";
 
-/// The `encryptionConfiguration` of state machines and activities (JSON text, as the service gives it).
+/// What recovery checks a replay against, and what retention deletes by.
+///
+/// `executions.engine_version` is the engine's replay format an execution was written with (0 before it was
+/// recorded). Each trigger row records the execution's last event id and the digest of its events after that step
+/// (`NULL` for rows written before). `executions_by_stop` finds closed executions past their retention.
 const V5: &str = "
+ALTER TABLE executions ADD COLUMN engine_version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE triggers ADD COLUMN last_event INTEGER;
+ALTER TABLE triggers ADD COLUMN digest INTEGER;
+CREATE INDEX executions_by_stop ON executions (stop) WHERE stop IS NOT NULL;
+";
+
+/// The `encryptionConfiguration` of state machines and activities (JSON text, as the service gives it).
+const V6: &str = "
 ALTER TABLE state_machines ADD COLUMN encryption_configuration TEXT;
 ALTER TABLE activities ADD COLUMN encryption_configuration TEXT;
 ";
@@ -158,9 +170,10 @@ pub(crate) fn open_writer(location: &Location) -> Result<Connection, Error> {
     // commit writes hundreds of pages, past SQLite's default checkpoint threshold of 1,000 pages, so nearly every
     // commit ran a checkpoint inside it, writing its pages twice with more fsyncs; checkpointing every 20,000 pages
     // (about 80 MiB of WAL) writes them mostly once. Durability is the same: the WAL is fsynced at each commit.
+    // The WAL is truncated back to 64 MiB after a checkpoint that emptied it, so a burst does not leave a large file.
     conn.execute_batch(
         "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; \
-         PRAGMA wal_autocheckpoint = 20000;",
+         PRAGMA wal_autocheckpoint = 20000; PRAGMA journal_size_limit = 67108864;",
     )
     .map_err(db)?;
     stable_plans(&conn)?;
@@ -190,9 +203,30 @@ fn stable_plans(conn: &Connection) -> Result<(), Error> {
     Ok(())
 }
 
-/// Applies the migrations the database lacks, in one transaction.
+/// Applies the migrations the database lacks, in one transaction, after checking the database's integrity.
 pub(crate) fn migrate(conn: &mut Connection, location: &Location) -> Result<(), Error> {
+    check_integrity(conn, &location.to_string())?;
     migrate_to(conn, location, SCHEMA_VERSION)
+}
+
+/// SQLite's `quick_check`: `Error::Damaged` with what it found, unless the database is sound.
+pub(crate) fn check_integrity(conn: &Connection, name: &str) -> Result<(), Error> {
+    let damaged = |found: String| {
+        Error::Damaged(format!(
+            "the database {name} is damaged ({found}); Baton will not run on it. Restore a copy made by `baton backup`, \
+             or move the data directory away to start empty"
+        ))
+    };
+    let mut statement = conn.prepare("PRAGMA quick_check(5)").map_err(|e| damaged(e.to_string()))?;
+    let problems = statement
+        .query_map([], |row| row.get::<_, String>(0))
+        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<String>>>())
+        .map_err(|e| damaged(e.to_string()))?;
+    if problems.len() == 1 && problems.first().is_some_and(|p| p == "ok") {
+        Ok(())
+    } else {
+        Err(damaged(problems.join("; ")))
+    }
 }
 
 /// Applies the migrations up to `target`; tests use it to build a database of an older schema.

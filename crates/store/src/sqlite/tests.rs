@@ -4,7 +4,7 @@ use rusqlite::{Connection, StatementStatus};
 
 use crate::sqlite::writer::{self, HOT_STATEMENTS, Op};
 use crate::sqlite::{Location, schema};
-use crate::{Append, Ending, Event, Execution, Kind, Status};
+use crate::{Append, Ending, Event, Execution, Kind, StateMachine, Status};
 
 fn database() -> (tempfile::TempDir, Connection) {
     let dir = tempfile::tempdir().unwrap();
@@ -34,6 +34,7 @@ fn execution(arn: &str) -> Execution {
         alias_arn: None,
         redrive_count: 0,
         redrive_date: None,
+        engine_version: 0,
     }
 }
 
@@ -46,6 +47,7 @@ fn step(arn: &str, id: u64) -> Append {
             json: "{}".to_owned(),
         }],
         ending: None,
+        digest: id,
     }
 }
 
@@ -215,7 +217,11 @@ async fn version_2_database_migrates() {
     assert_eq!(store.execution("e").await.unwrap(), Some(expected));
     let running = store.running().await.unwrap();
     assert_eq!(running.first().map(|r| r.triggers.clone()), Some(vec![r#"{"t":1}"#.to_owned()]));
+    // A step stored before digests were kept: its last event comes from the events, without a digest.
+    assert_eq!(running.first().map(|r| (r.last_event, r.digest)), Some((1, None)));
     store.append(vec![step("e", 2)]).await.unwrap();
+    let recovered = store.recovered("e").await.unwrap().unwrap();
+    assert_eq!((recovered.last_event, recovered.digest), (2, Some(2)));
     // The new table works on the migrated database.
     let activity =
         Activity { arn: "a".to_owned(), name: "a".to_owned(), created: 6, tags: Vec::new(), encryption_configuration: None };
@@ -228,10 +234,10 @@ async fn version_2_database_migrates() {
     assert_eq!(version, SCHEMA_VERSION);
 }
 
-/// A database of schema version 4 (before encryption configurations were stored) opens, migrates to the current
+/// A database of schema version 5 (before encryption configurations were stored) opens, migrates to the current
 /// schema, keeps its machines and activities (with no encryption configuration), and stores one on both.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn version_4_database_migrates() {
+async fn version_5_database_migrates() {
     use crate::sqlite::{FILE_NAME, SCHEMA_VERSION, Sqlite};
     use crate::{Activity, Store};
 
@@ -239,7 +245,7 @@ async fn version_4_database_migrates() {
     let location = Location::File(dir.path().join(FILE_NAME));
     {
         let mut conn = schema::open_writer(&location).unwrap();
-        schema::migrate_to(&mut conn, &location, 4).unwrap();
+        schema::migrate_to(&mut conn, &location, 5).unwrap();
         conn.execute_batch(
             r#"INSERT INTO state_machines (arn, name, kind, role_arn, revision_id, created, updated, tags, definition)
                VALUES ('m', 'm', 'STANDARD', 'r', 'rev', 1, 2, '[]', '{}');
@@ -269,5 +275,60 @@ async fn version_4_database_migrates() {
     let conn = Connection::open(dir.path().join(FILE_NAME)).unwrap();
     let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(version, SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 5);
+    assert_eq!(SCHEMA_VERSION, 6);
+}
+
+/// A full database (here its page limit, as a full disk) refuses a batch without poisoning the writer: once room is
+/// made, writes succeed again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_database_recovers_once_there_is_room() {
+    use crate::Error;
+
+    let (_dir, conn) = database();
+    let big = |arn: &str, first: u64| Append {
+        execution_arn: arn.to_owned(),
+        trigger: "{}".to_owned(),
+        events: (first..first + 4).map(|id| Event { id, json: format!("\"{}\"", "x".repeat(8000 + id as usize)) }).collect(),
+        ending: None,
+        digest: first,
+    };
+    let handle = writer::Handle::spawn(conn).unwrap();
+    let machine = StateMachine {
+        arn: "m".to_owned(),
+        name: "m".to_owned(),
+        kind: Kind::Standard,
+        definition: "{}".to_owned(),
+        role_arn: "r".to_owned(),
+        logging_configuration: None,
+        tracing_configuration: None,
+        description: None,
+        revision_id: "r".to_owned(),
+        created: 1,
+        updated: 1,
+        tags: Vec::new(),
+        encryption_configuration: None,
+    };
+    handle.call(Op::CreateStateMachine(machine)).await.unwrap();
+    // Ten executions that ended, holding about 320 KB, then a limit a little above what the file holds.
+    for n in 0..10 {
+        let arn = format!("done{n}");
+        let mut first = big(&arn, 1);
+        first.ending = Some(Ending { status: Status::Succeeded, stop: 5, output: None, error: None, cause: None });
+        handle.call(Op::CreateExecution(Box::new(execution(&arn)), first)).await.unwrap();
+    }
+    handle.call(Op::LimitPages(20)).await.unwrap();
+    handle.call(Op::CreateExecution(Box::new(execution("live")), big("live", 1))).await.unwrap();
+    let mut next = 5;
+    let full = loop {
+        match handle.call(Op::Append(vec![big("live", next)])).await {
+            Ok(()) => next += 4,
+            Err(error) => break error,
+        }
+        assert!(next < 10_000, "the database never filled");
+    };
+    assert!(matches!(full, Error::Full(_)), "{full}");
+    // Still full, still not poisoned.
+    assert!(matches!(handle.call(Op::Append(vec![big("live", next)])).await, Err(Error::Full(_))));
+    assert_eq!(handle.count(Op::DeleteClosed { before: 10, limit: 100 }).await.unwrap(), 10);
+    handle.call(Op::Append(vec![big("live", next)])).await.unwrap();
 }

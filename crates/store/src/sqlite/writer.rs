@@ -3,12 +3,19 @@
 //! Each turn it blocks for one request, drains whatever else is queued (up to `MAX_BATCH_STEPS` steps), runs
 //! `BEGIN IMMEDIATE`, applies each request (checked in full before it writes, so a refused request leaves
 //! nothing behind), commits once, and only then answers every request through its oneshot. If SQLite itself
-//! fails mid-request, the whole batch rolls back and every request in it gets `Error::Backend`. A failed COMMIT poisons the writer: that batch
-//! and every later request get `Error::Backend`, because what reached the disk is unknown.
+//! fails mid-request, the whole batch rolls back and every request in it gets `Error::Backend`. A full disk (or a full
+//! database) is not a failure of that kind: SQLite writes nothing of the transaction it refuses, so the batch gets
+//! `Error::Full` and the next one is tried as usual, and writes succeed again once there is room. Any other failed
+//! COMMIT poisons the writer: that batch and every later request get `Error::Backend`, because what reached the disk
+//! is unknown (an fsync that failed may have lost pages the kernel reported written).
+//!
+//! When no request has come for a while after writes, the writer checkpoints the WAL (passively: it never waits for
+//! readers), so the WAL is folded into the database regularly instead of only when it passes SQLite's threshold.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use rusqlite::Error::ToSqlConversionFailure;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
@@ -35,6 +42,11 @@ pub(crate) enum Op {
     CreateActivity(Activity),
     DeleteActivity(String),
     SetActivityTags(String, Vec<(String, String)>),
+    /// Retention: at most this many executions that ended before this time, with their events and triggers.
+    DeleteClosed { before: i64, limit: usize },
+    /// Caps the database at its current size and this many pages more, as a full disk would (tests only).
+    #[cfg(test)]
+    LimitPages(i64),
 }
 
 impl Op {
@@ -59,15 +71,19 @@ pub(crate) const HOT_STATEMENTS: [&str; 5] = [
 const SELECT_EXECUTION: &str = "SELECT seq, status FROM executions WHERE arn = ?1";
 const LAST_EVENT: &str = "SELECT id FROM events WHERE execution = ?1 ORDER BY id DESC LIMIT 1";
 const INSERT_EVENT: &str = "INSERT INTO events (execution, id, json) VALUES (?1, ?2, ?3)";
-const INSERT_TRIGGER: &str = "INSERT INTO triggers (execution, seq, json) VALUES (?1, coalesce((SELECT seq FROM \
-     triggers WHERE execution = ?1 ORDER BY seq DESC LIMIT 1), 0) + 1, ?2)";
+const INSERT_TRIGGER: &str = "INSERT INTO triggers (execution, seq, json, last_event, digest) VALUES (?1, \
+     coalesce((SELECT seq FROM triggers WHERE execution = ?1 ORDER BY seq DESC LIMIT 1), 0) + 1, ?2, ?3, ?4)";
 const END_EXECUTION: &str =
     "UPDATE executions SET status = ?2, stop = ?3, output = ?4, error = ?5, cause = ?6 WHERE seq = ?1";
 
 struct Request {
     op: Op,
-    reply: oneshot::Sender<Result<(), Error>>,
+    /// What the request did: how many executions `DeleteClosed` deleted, 0 for the others.
+    reply: oneshot::Sender<Result<u64, Error>>,
 }
+
+/// How long the writer waits for a request before it checkpoints the WAL, after writes.
+const IDLE: Duration = Duration::from_millis(500);
 
 #[derive(Default)]
 struct Counters {
@@ -102,6 +118,11 @@ impl Handle {
 
     /// Queues `op` and waits until it is committed (or refused).
     pub(crate) async fn call(&self, op: Op) -> Result<(), Error> {
+        self.count(op).await.map(|_| ())
+    }
+
+    /// Queues `op` and waits until it is committed (or refused); returns what `Request::reply` says it did.
+    pub(crate) async fn count(&self, op: Op) -> Result<u64, Error> {
         let (reply, answer) = oneshot::channel();
         let sent = match &self.sender {
             Some(sender) => sender.send(Request { op, reply }).is_ok(),
@@ -139,7 +160,22 @@ fn stopped() -> Error {
 fn run(mut conn: Connection, receiver: &mpsc::Receiver<Request>, counters: &Counters) {
     let mut poisoned: Option<String> = None;
     let mut batch = Vec::new();
-    while let Ok(first) = receiver.recv() {
+    let mut dirty = false;
+    loop {
+        let first = match receiver.recv_timeout(IDLE) {
+            Ok(first) => first,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                if dirty && poisoned.is_none() {
+                    // Folds the WAL into the database as far as no reader needs it; never blocks. A failure here
+                    // costs nothing: the next checkpoint (or SQLite's own) does the work.
+                    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                    dirty = false;
+                }
+                continue;
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        };
+        dirty = true;
         let mut steps = first.op.steps();
         batch.push(first);
         while steps < MAX_BATCH_STEPS {
@@ -170,22 +206,31 @@ fn poison_error(why: &str) -> Error {
 }
 
 /// Applies and commits `batch`, returning each request's result. `Err` means the commit failed: poison.
-fn commit(conn: &mut Connection, batch: &[Request], counters: &Counters) -> Result<Vec<Result<(), Error>>, String> {
+fn commit(conn: &mut Connection, batch: &[Request], counters: &Counters) -> Result<Vec<Result<u64, Error>>, String> {
     let results = match apply_all(conn, batch) {
         Ok(results) => results,
         Err(e) => {
             // Nothing was committed: fail this batch, keep going.
             rollback(conn);
-            let message = e.to_string();
-            return Ok(batch.iter().map(|_| Err(backend(message.clone()))).collect());
+            let failed = |e: &rusqlite::Error| if is_full(e) { Error::Full(e.to_string()) } else { backend(e.to_string()) };
+            return Ok(batch.iter().map(|_| Err(failed(&e))).collect());
         }
     };
     if let Err(e) = conn.execute_batch("COMMIT") {
         rollback(conn);
+        if is_full(&e) {
+            // SQLite refused the whole transaction: nothing of it is in the database, which stays usable.
+            return Ok(batch.iter().map(|_| Err(Error::Full(e.to_string()))).collect());
+        }
         return Err(e.to_string());
     }
     counters.commits.fetch_add(1, Ordering::Relaxed);
     Ok(results)
+}
+
+/// Whether SQLite failed for want of room (`SQLITE_FULL`: the disk, or the database's page limit).
+fn is_full(error: &rusqlite::Error) -> bool {
+    matches!(error, rusqlite::Error::SqliteFailure(e, _) if e.code == ErrorCode::DiskFull)
 }
 
 fn rollback(conn: &Connection) {
@@ -218,12 +263,16 @@ impl From<Error> for Failure {
 /// Applies every request in one transaction. Each request is checked completely before it writes, so a refused
 /// request leaves nothing behind and needs no savepoint (savepoints copied every page touched into a
 /// sub-journal). `Err` means the transaction must roll back.
-fn apply_all(conn: &Connection, batch: &[Request]) -> rusqlite::Result<Vec<Result<(), Error>>> {
+fn apply_all(conn: &Connection, batch: &[Request]) -> rusqlite::Result<Vec<Result<u64, Error>>> {
     conn.execute_batch("BEGIN IMMEDIATE")?;
     let mut results = Vec::with_capacity(batch.len());
     for request in batch {
-        match apply(conn, &request.op) {
-            Ok(()) => results.push(Ok(())),
+        let applied = match &request.op {
+            Op::DeleteClosed { before, limit } => delete_closed(conn, *before, *limit),
+            op => apply(conn, op).map(|()| 0),
+        };
+        match applied {
+            Ok(count) => results.push(Ok(count)),
             Err(Failure::Refused(e)) => results.push(Err(e)),
             Err(Failure::Broken(e)) => return Err(e),
         }
@@ -379,7 +428,29 @@ pub(crate) fn apply(conn: &Connection, op: &Op) -> Result<(), Failure> {
                 Ok(())
             }
         }
+        // Counted, so `apply_all` runs it.
+        Op::DeleteClosed { before, limit } => delete_closed(conn, *before, *limit).map(|_| ()),
+        #[cfg(test)]
+        Op::LimitPages(extra) => {
+            let pages: i64 = conn.query_row("PRAGMA page_count", [], |row| row.get(0))?;
+            conn.execute_batch(&format!("PRAGMA max_page_count = {}", pages + extra))?;
+            Ok(())
+        }
     }
+}
+
+/// Deletes at most `limit` executions that ended before `before`, oldest first, with their events and triggers.
+fn delete_closed(conn: &Connection, before: i64, limit: usize) -> Result<u64, Failure> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut select =
+        conn.prepare_cached("SELECT seq FROM executions WHERE stop IS NOT NULL AND stop < ?1 AND status != 'RUNNING' ORDER BY stop LIMIT ?2")?;
+    let doomed = select.query_map(params![before, limit], |row| row.get::<_, i64>(0))?.collect::<rusqlite::Result<Vec<i64>>>()?;
+    for seq in &doomed {
+        conn.prepare_cached("DELETE FROM events WHERE execution = ?1")?.execute([seq])?;
+        conn.prepare_cached("DELETE FROM triggers WHERE execution = ?1")?.execute([seq])?;
+        conn.prepare_cached("DELETE FROM executions WHERE seq = ?1")?.execute([seq])?;
+    }
+    Ok(doomed.len() as u64)
 }
 
 /// Snapshots the machine at the expected revision as its next version, unless that revision has one already.
@@ -487,6 +558,8 @@ struct Target<'a> {
     arn: &'a str,
     /// `None` for the execution the request creates.
     seq: Option<i64>,
+    /// The id the execution's next event takes, before the request.
+    first: u64,
     next: u64,
     running: bool,
 }
@@ -499,6 +572,7 @@ fn check<'a>(conn: &Connection, steps: &'a [Append], new: Option<New<'a>>) -> Re
         targets.push(Target {
             arn: new.arn,
             seq: None,
+            first: 1,
             next: 1,
             running: new.running,
         });
@@ -553,6 +627,7 @@ fn load<'a>(conn: &Connection, arn: &'a str) -> Result<Target<'a>, Failure> {
     Ok(Target {
         arn,
         seq: Some(seq),
+        first: last + 1,
         next: last + 1,
         running: status == status_str(Status::Running),
     })
@@ -567,18 +642,24 @@ fn write_steps(
 ) -> Result<(), Failure> {
     let mut insert_event = conn.prepare_cached(INSERT_EVENT)?;
     let mut insert_trigger = conn.prepare_cached(INSERT_TRIGGER)?;
+    // The next event id of each target as the steps go, to record each step's last event.
+    let mut next: Vec<u64> = targets.iter().map(|t| t.first).collect();
     for step in steps {
-        let target = targets.iter().find(|t| t.arn == step.execution_arn);
-        let target = target.expect("invariant: `check` returns a target for every step's execution");
+        let index = targets.iter().position(|t| t.arn == step.execution_arn);
+        let index = index.expect("invariant: `check` returns a target for every step's execution");
+        let target = targets.get(index).expect("invariant: the index was just found");
         let seq = target
             .seq
             .or(created)
             .expect("invariant: only the created execution has no stored seq");
+        let sql_id = |id: u64| rows::sql_id(id).map_err(|e| Failure::Broken(ToSqlConversionFailure(Box::new(e))));
         for event in &step.events {
-            let id = rows::sql_id(event.id).map_err(|e| Failure::Broken(ToSqlConversionFailure(Box::new(e))))?;
-            insert_event.execute(params![seq, id, event.json])?;
+            insert_event.execute(params![seq, sql_id(event.id)?, event.json])?;
         }
-        insert_trigger.execute(params![seq, step.trigger])?;
+        let next = next.get_mut(index).expect("invariant: one entry per target");
+        *next += step.events.len() as u64;
+        // The digest is stored as its bits.
+        insert_trigger.execute(params![seq, step.trigger, sql_id(*next - 1)?, step.digest as i64])?;
         if let Some(end) = &step.ending {
             conn.prepare_cached(END_EXECUTION)?.execute(params![
                 seq,
@@ -648,8 +729,8 @@ fn update_state_machine(conn: &Connection, m: &StateMachine) -> Result<(), Failu
 fn create_execution(conn: &Connection, e: &Execution) -> Result<i64, Failure> {
     conn.prepare_cached(
         "INSERT INTO executions (arn, status, kind, start, stop, name, state_machine_arn, role_arn, \
-         trace_header, error, cause, output, input, definition, version_arn, alias_arn) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+         trace_header, error, cause, output, input, definition, version_arn, alias_arn, engine_version) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
     )?
     .execute(params![
         e.arn,
@@ -668,6 +749,7 @@ fn create_execution(conn: &Connection, e: &Execution) -> Result<i64, Failure> {
         e.definition,
         e.version_arn,
         e.alias_arn,
+        e.engine_version,
     ])?;
     Ok(conn.last_insert_rowid())
 }

@@ -57,6 +57,7 @@ pub(crate) fn execution(machine: &str, name: &str) -> Execution {
         alias_arn: None,
         redrive_count: 0,
         redrive_date: None,
+        engine_version: 0,
     }
 }
 
@@ -72,6 +73,7 @@ pub(crate) fn step(arn: &str, first: u64, count: u64) -> Append {
             })
             .collect(),
         ending: None,
+        digest: first * 1000 + count,
     }
 }
 

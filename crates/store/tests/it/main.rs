@@ -40,6 +40,7 @@ store_test!(history_order_and_paging);
 store_test!(append_conflicts);
 store_test!(append_after_ending_refused);
 store_test!(running_with_triggers);
+store_test!(retention_deletes_closed_executions);
 store_test!(concurrent_appends);
 store_test!(versions_lifecycle);
 store_test!(aliases_lifecycle);

@@ -143,3 +143,87 @@ async fn reads_beside_a_held_write_lock() {
     assert_eq!(store.state_machine(&m.arn).await.unwrap(), Some(m));
     raw.execute_batch("ROLLBACK").unwrap();
 }
+
+/// One process at a time owns a data directory: a second open is refused, naming the holder, until the first closes.
+#[tokio::test]
+async fn a_second_open_of_the_directory_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = Sqlite::open(dir.path()).unwrap();
+    let second = Sqlite::open(dir.path());
+    let Err(Error::Locked(message)) = second else { panic!("a second open succeeded or failed otherwise") };
+    assert!(message.contains("in use by another Baton") && message.contains(&std::process::id().to_string()), "{message}");
+    drop(first);
+    drop(Sqlite::open(dir.path()).unwrap());
+}
+
+/// A damaged database is refused with a clear message, not opened and half-read.
+#[tokio::test]
+async fn a_damaged_database_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Sqlite::open(dir.path()).unwrap();
+        store.create_state_machine(machine("m")).await.unwrap();
+        for i in 0..50 {
+            let e = execution("m", &format!("e{i}"));
+            store.create_execution(e.clone(), step(&e.arn, 1, 20)).await.unwrap();
+        }
+    }
+    // Fold the WAL into the file, then overwrite a stretch of its pages (not the header).
+    Connection::open(dir.path().join(FILE_NAME)).unwrap().execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
+    let path = dir.path().join(FILE_NAME);
+    let mut bytes = std::fs::read(&path).unwrap();
+    assert!(bytes.len() > 5 * 4096, "{} bytes", bytes.len());
+    for byte in bytes.iter_mut().skip(2 * 4096).take(2 * 4096) {
+        *byte = 0x5a;
+    }
+    std::fs::write(&path, bytes).unwrap();
+    let Err(Error::Damaged(message)) = Sqlite::open(dir.path()) else { panic!("a damaged database was opened") };
+    assert!(message.contains("is damaged") && message.contains("baton backup"), "{message}");
+}
+
+/// `backup` copies the database with what its WAL still holds, while the store is open, and the copy opens.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_holds_every_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Sqlite::open(&dir.path().join("data")).unwrap();
+    store.create_state_machine(machine("m")).await.unwrap();
+    let e = execution("m", "e");
+    store.create_execution(e.clone(), step(&e.arn, 1, 3)).await.unwrap();
+    // Still in the WAL: a copy of the database file alone would not have it.
+    let copy = Sqlite::backup(&dir.path().join("data"), &dir.path().join("copy")).unwrap();
+    assert!(copy.ends_with(FILE_NAME));
+    let again = Sqlite::backup(&dir.path().join("data"), &dir.path().join("copy"));
+    assert!(again.err().is_some_and(|e| e.to_string().contains("exists already")));
+    drop(store);
+    let restored = Sqlite::open(&dir.path().join("copy")).unwrap();
+    assert_eq!(restored.execution(&e.arn).await.unwrap().map(|e| e.status), Some(Status::Running));
+    assert_eq!(restored.history(&e.arn, false, page(None, 0)).await.unwrap().items.len(), 3);
+}
+
+/// A directory that cannot be written is refused at open, not at the first write. Root writes anywhere, so there
+/// the directory is a read-only mount; where neither works the test says so and passes.
+#[tokio::test]
+async fn an_unwritable_directory_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "ro,size=1m", "tmpfs"])
+        .arg(&data)
+        .status()
+        .is_ok_and(|status| status.success());
+    if !mounted {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o555)).unwrap();
+        if std::fs::write(data.join("probe"), "x").is_ok() {
+            eprintln!("note: cannot make a directory unwritable here (root without mount); skipping");
+            return;
+        }
+    }
+    let opened = Sqlite::open(&data);
+    if mounted {
+        let _ = std::process::Command::new("umount").arg(&data).status();
+    }
+    let message = opened.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(message.contains("cannot be written") && message.contains("data"), "{message}");
+}

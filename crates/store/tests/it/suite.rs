@@ -1,6 +1,6 @@
 //! The conformance suite: what every `Store` backend must do, written once against `&impl Store`.
 
-use store::{Activity, Alias, Ending, Error, Event, ExecutionFilter, Publish, Route, Status, Store};
+use store::{Activity, Alias, Ending, Error, Event, ExecutionFilter, PageRequest, Publish, Route, Status, Store};
 
 use crate::fixtures::{ACCOUNT, all_pages, execution, join_all, machine, page, step, succeeded};
 
@@ -441,6 +441,45 @@ pub(crate) async fn running_with_triggers(store: &impl Store) {
         ]
     );
     assert_eq!(running[0].execution, a);
+    // Each recovered execution knows its last event and the digest its last step recorded (`fixtures::step`).
+    let ends: Vec<(u64, Option<u64>)> = running.iter().map(|r| (r.last_event, r.digest)).collect();
+    assert_eq!(ends, [(2, Some(2001)), (4, Some(4001))]);
+    let arns = store.running_arns().await.unwrap();
+    assert_eq!(arns, [a.arn.clone(), c.arn.clone()]);
+    let one = store.recovered(&c.arn).await.unwrap().unwrap();
+    assert_eq!((one.last_event, one.digest, one.triggers.len()), (4, Some(4001), 3));
+}
+
+pub(crate) async fn retention_deletes_closed_executions(store: &impl Store) {
+    store.create_state_machine(machine("old")).await.unwrap();
+    let names = ["a", "b", "c", "d", "running"];
+    for (stop, name) in (10..).zip(names) {
+        let e = execution("old", name);
+        store.create_execution(e.clone(), step(&e.arn, 1, 3)).await.unwrap();
+        if name != "running" {
+            let mut end = step(&e.arn, 4, 1);
+            end.ending = Some(succeeded(stop));
+            store.append(vec![end]).await.unwrap();
+        }
+    }
+    // Ended before 13: a (10), b (11), c (12); at most two at a time, oldest first.
+    assert_eq!(store.delete_closed(13, 2).await.unwrap(), 2);
+    assert_eq!(store.delete_closed(13, 2).await.unwrap(), 1);
+    assert_eq!(store.delete_closed(13, 2).await.unwrap(), 0);
+    for name in names {
+        let arn = execution("old", name).arn;
+        let kept = store.execution(&arn).await.unwrap().is_some();
+        assert_eq!(kept, matches!(name, "d" | "running"), "{name}");
+        let history = store.history(&arn, false, PageRequest::default()).await;
+        match history {
+            Ok(page) => assert!(kept && !page.items.is_empty(), "{name}"),
+            Err(error) => assert!(!kept && matches!(error, Error::NotFound(_)), "{name}: {error}"),
+        }
+        assert_eq!(store.recovered(&arn).await.unwrap().is_some(), kept, "{name}");
+    }
+    // A running execution is never deleted, however old.
+    assert_eq!(store.delete_closed(i64::MAX, 10).await.unwrap(), 1);
+    assert!(store.execution(&execution("old", "running").arn).await.unwrap().is_some());
 }
 
 pub(crate) async fn concurrent_appends(store: &impl Store) {

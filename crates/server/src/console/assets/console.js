@@ -282,24 +282,29 @@ function definitionEditor({ initial, title, saveLabel, save: onSave, onCancel, f
 
   function show(result) {
     latest = result;
-    badLines = new Set(result.diagnostics.filter((d) => d.line).map((d) => d.line));
+    const errors = result.diagnostics.filter((d) => d.severity !== "warning");
+    const warnings = result.diagnostics.filter((d) => d.severity === "warning");
+    badLines = new Set(errors.filter((d) => d.line).map((d) => d.line));
     numberLines();
     const kind = result.format ? result.format.toUpperCase() : "";
+    // Each problem, errors first; a warning (AWS accepts the definition) is marked as one.
+    const listed = (d) => h("li", { class: d.severity === "warning" ? "warning" : null, onclick: () => d.line && jump(d.line, d.column) },
+      h("span", { class: "where" }, d.line ? "line " + d.line + ", column " + d.column : "definition"),
+      " ", h("span", { class: "code" }, d.code), " ", d.severity === "warning" ? "warning: " : "", d.message,
+      d.path ? h("span", { class: "muted" }, " (" + d.path + ")") : null);
     if (result.valid) {
       preview.innerHTML = result.svg;
       preview.classList.remove("stale");
       verdict.className = "ok";
-      verdict.textContent = "Valid " + kind + " definition";
-      problems.replaceChildren();
+      const n = warnings.length;
+      verdict.textContent = "Valid " + kind + " definition" + (n ? " (" + n + (n === 1 ? " warning)" : " warnings)") : "");
+      problems.replaceChildren(...warnings.map(listed));
     } else {
       preview.classList.add("stale");
       verdict.className = "error";
-      const n = result.diagnostics.length;
+      const n = errors.length;
       verdict.textContent = n + (n === 1 ? " problem" : " problems");
-      problems.replaceChildren(...result.diagnostics.map((d) => h("li", { onclick: () => d.line && jump(d.line, d.column) },
-        h("span", { class: "where" }, d.line ? "line " + d.line + ", column " + d.column : "definition"),
-        " ", h("span", { class: "code" }, d.code), " ", d.message,
-        d.path ? h("span", { class: "muted" }, " (" + d.path + ")") : null)));
+      problems.replaceChildren(...errors.concat(warnings).map(listed));
     }
     save.disabled = !result.valid;
     asJson.disabled = !result.valid || result.format === "json";

@@ -111,7 +111,7 @@ async fn mutated_requests_get_aws_answers_and_leave_the_server_whole() {
     // execution failed with a Baton internal error (the runtime's answer to a panic in the engine).
     service.shutdown().await;
     drop((router, service));
-    let router = server::router(fuzz_service(&dir).await);
+    let router = server::router(reopened(&dir).await);
     let after = call(&router, "DescribeExecution", json!({"executionArn": world.done})).await;
     assert_eq!(after, before, "the execution started before fuzzing changed");
     let definition = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": "ok", "End": true}}}).to_string();
@@ -124,9 +124,28 @@ async fn mutated_requests_get_aws_answers_and_leave_the_server_whole() {
     assert!(failures.is_empty(), "executions failed with a Baton internal error: {failures:?}");
 }
 
+/// The service opened again on `dir` once the one before has let go of it: its executions' tasks end soon after
+/// `shutdown`, and the data directory stays locked until the last one has.
+async fn reopened(dir: &tempfile::TempDir) -> Service {
+    for _ in 0..200 {
+        match Service::open(fuzz_config(dir)).await {
+            Ok(service) => return service,
+            Err(error) if error.to_string().contains("in use by another Baton") => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(error) => panic!("the service does not open again: {error}"),
+        }
+    }
+    panic!("the data directory stayed locked after shutdown");
+}
+
 /// A service whose executions end early (a short history limit), so that runaway definitions do not outlive the run.
 async fn fuzz_service(dir: &tempfile::TempDir) -> Service {
-    let config = Config {
+    Service::open(fuzz_config(dir)).await.expect("the service opens")
+}
+
+fn fuzz_config(dir: &tempfile::TempDir) -> Config {
+    Config {
         region: "us-east-1".to_owned(),
         account_id: "123456789012".to_owned(),
         data_dir: dir.path().to_owned(),
@@ -134,8 +153,10 @@ async fn fuzz_service(dir: &tempfile::TempDir) -> Service {
         resources: Arc::new(runtime::Resources::default()),
         mock_config: None,
         express_retention_seconds: 300,
-    };
-    Service::open(config).await.expect("the service opens")
+        // A runaway JSONata expression of a mutated definition is cut off soon.
+        max_evaluation_ms: 2_000,
+        retention_ms: None,
+    }
 }
 
 /// Creates the resources the seeds name.
