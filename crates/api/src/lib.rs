@@ -55,7 +55,8 @@ pub use validation::{
     ValidateStateMachineDefinitionSeverity,
 };
 pub use task::{
-    ActivityArnInput, ActivityListItem, CreateActivityInput, CreateActivityOutput, EmptyOutput, GetActivityTaskInput,
+    ActivityArnInput, ActivityListItem, CreateActivityInput, CreateActivityOutput, DescribeActivityOutput, EmptyOutput,
+    GetActivityTaskInput,
     GetActivityTaskOutput, ListActivitiesInput, ListActivitiesOutput, SendTaskFailureInput, SendTaskHeartbeatInput,
     SendTaskSuccessInput,
 };

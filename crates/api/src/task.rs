@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::Tag;
+use crate::{EncryptionConfiguration, Tag};
 
 /// `SendTaskSuccessInput`. Required: `taskToken`, `output`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -42,6 +42,8 @@ pub struct CreateActivityInput {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption_configuration: Option<EncryptionConfiguration>,
 }
 
 /// `CreateActivityOutput`.
@@ -59,7 +61,18 @@ pub struct ActivityArnInput {
     pub activity_arn: String,
 }
 
-/// `DescribeActivityOutput`, and an item of `ListActivitiesOutput`.
+/// `DescribeActivityOutput`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DescribeActivityOutput {
+    pub activity_arn: String,
+    pub name: String,
+    pub creation_date: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption_configuration: Option<EncryptionConfiguration>,
+}
+
+/// An item of `ListActivitiesOutput`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ActivityListItem {

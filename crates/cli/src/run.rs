@@ -87,9 +87,13 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     };
     let input: Value = match (&args.input, &args.input_file) {
-        (Some(text), _) => serde_json::from_str(text).context("--input is not valid JSON")?,
+        (Some(text), _) => {
+            check_input_size(text, args.max_payload_bytes)?;
+            serde_json::from_str(text).context("--input is not valid JSON")?
+        }
         (None, Some(file)) => {
             let text = std::fs::read_to_string(file).with_context(|| format!("cannot read input {}", file.display()))?;
+            check_input_size(&text, args.max_payload_bytes)?;
             serde_json::from_str(&text).with_context(|| format!("input file {} is not valid JSON", file.display()))?
         }
         (None, None) => json!({}),
@@ -114,17 +118,20 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let execution_name = args.execution_name.clone().unwrap_or_else(generated_name);
     let express = args.workflow_type == "EXPRESS";
     // Express executions have their own ARN form: `…:express:<machine>:<name>:<id>`.
+    // ARNs name the region's partition (`aws-cn` for `cn-*`, …).
+    let partition = runtime::partition(&args.region);
+    let states = format!("arn:{partition}:states:{}:{}", args.region, args.account_id);
     let execution_arn = if express {
-        format!("arn:aws:states:{}:{}:express:{name}:{execution_name}:{}", args.region, args.account_id, generated_name())
+        format!("{states}:express:{name}:{execution_name}:{}", generated_name())
     } else {
-        format!("arn:aws:states:{}:{}:execution:{name}:{execution_name}", args.region, args.account_id)
+        format!("{states}:execution:{name}:{execution_name}")
     };
     let info = ExecutionInfo {
         execution_arn,
-        state_machine_arn: format!("arn:aws:states:{}:{}:stateMachine:{name}", args.region, args.account_id),
+        state_machine_arn: format!("{states}:stateMachine:{name}"),
         state_machine_name: name,
         name: execution_name,
-        role_arn: format!("arn:aws:iam::{}:role/baton", args.account_id),
+        role_arn: format!("arn:{partition}:iam::{}:role/baton", args.account_id),
         region: args.region.clone(),
         express,
         version_arn: None,
@@ -225,6 +232,20 @@ impl Reporter {
             eprintln!();
         }
     }
+}
+
+/// An execution input over the payload limit is refused before the execution starts, as AWS's StartExecution refuses
+/// it (`InvalidExecutionInput`), instead of failing the first state that passes it on.
+fn check_input_size(text: &str, limit: usize) -> anyhow::Result<()> {
+    let bytes = text.len();
+    if bytes > limit {
+        bail!("the execution input is {bytes} bytes, more than the maximum of {limit} (--max-payload-bytes)");
+    }
+    let depth = engine::nesting_depth(text);
+    if depth > engine::MAX_NESTING_DEPTH {
+        bail!("the execution input is nested {depth} levels deep, more than the maximum of {}", engine::MAX_NESTING_DEPTH);
+    }
+    Ok(())
 }
 
 fn stem(path: &Path) -> String {

@@ -20,6 +20,7 @@ mod dataflow;
 mod fanout;
 mod redrive;
 
+use crate::nesting::{MAX_NESTING_DEPTH, nesting_depth};
 use crate::variables::Scope;
 use dataflow::{Conclusion, Concluded};
 use redrive::{Kept, Slot, StoppedAt};
@@ -60,11 +61,20 @@ pub struct Limits {
     pub distributed_map_concurrency: usize,
     /// Most history events an execution may have; AWS fails a Standard execution that reaches 25,000. 0 is no limit.
     pub max_history_events: usize,
+    /// Longest an Express execution may run, in seconds: AWS times it out after five minutes, whatever its
+    /// `TimeoutSeconds`. 0 is no limit.
+    pub max_express_seconds: u64,
 }
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits { max_payload_bytes: 262_144, inline_map_concurrency: 40, distributed_map_concurrency: 1000, max_history_events: 25_000 }
+        Limits {
+            max_payload_bytes: 262_144,
+            inline_map_concurrency: 40,
+            distributed_map_concurrency: 1000,
+            max_history_events: 25_000,
+            max_express_seconds: 300,
+        }
     }
 }
 
@@ -559,7 +569,12 @@ impl Execution {
             version_arn: self.info.version_arn.clone(),
             alias_arn: self.info.alias_arn.clone(),
         });
-        if let Some(timeout) = self.machine.timeout_seconds {
+        let express_limit = (self.info.express && self.limits.max_express_seconds > 0).then_some(self.limits.max_express_seconds);
+        let timeout = match (self.machine.timeout_seconds, express_limit) {
+            (Some(timeout), Some(limit)) => Some(timeout.min(limit)),
+            (timeout, limit) => timeout.or(limit),
+        };
+        if let Some(timeout) = timeout {
             let timer = self.timer(TimerPurpose::Execution);
             self.commands.push(Command::StartTimer { timer, at: self.now.saturating_add(seconds_ms(timeout)) });
         }
@@ -957,6 +972,11 @@ impl Execution {
     }
 
     fn task_completed(&mut self, task: TaskId, outcome: Result<Value, Failure>) {
+        // A result nested too deeply is stored as this failure (`Trigger::to_json`), so it is one here too.
+        let outcome = match crate::nesting::bounded(&outcome) {
+            Some(failure) => Err(failure),
+            None => outcome,
+        };
         let Some(fid) = self.tasks.remove(&task) else { return };
         let Some(frame) = self.frames.get_mut(fid).and_then(Option::as_mut) else { return };
         let Phase::Task { timeout, heartbeat, kind, .. } = std::mem::replace(&mut frame.phase, Phase::Run) else { return };
@@ -1614,38 +1634,6 @@ fn seconds_ms(seconds: u64) -> i64 {
 /// Whether a resource waits for its task token to come back (`….waitForTaskToken`).
 fn is_callback(resource: &str) -> bool {
     resource.ends_with(".waitForTaskToken")
-}
-
-/// The deepest nesting of arrays and objects a state's output may have. AWS documents no limit (its JSON parser,
-/// Jackson, stops at 1,000); Baton stops at 256 so that serializing, cloning and dropping a value (all recursive)
-/// stays well inside a 2 MiB thread stack even in a debug build. Execution inputs and task results are parsed with a
-/// limit of 128 levels, so only a state that wraps its input again and again gets here.
-const MAX_NESTING_DEPTH: usize = 256;
-
-/// How deeply arrays and objects nest in JSON text, without recursion.
-fn nesting_depth(text: &str) -> usize {
-    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
-    for byte in text.bytes() {
-        if in_string {
-            match byte {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match byte {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                deepest = deepest.max(depth);
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    deepest
 }
 
 /// SplitMix64: a small, well-distributed generator; the engine's only source of "randomness".

@@ -9,11 +9,15 @@
 /// The replay format of this engine: what an execution's stored triggers mean when folded again. It changes when a
 /// stored trigger would fold differently (another history) than before; recovery refuses to resume an execution
 /// written with a newer one, and reports one whose replay does not give the stored history.
-pub const REPLAY_VERSION: u32 = 1;
+///
+/// 2: one nesting limit of 126 levels (a state output nested 127 to 256 levels deep now fails its state, and a task
+/// result nested past it fails its task), and Express executions time out after five minutes.
+pub const REPLAY_VERSION: u32 = 2;
 
 mod execution;
 mod history;
 mod map_run;
+mod nesting;
 mod resource;
 mod time;
 mod trigger;
@@ -22,5 +26,6 @@ mod variables;
 pub use execution::{Command, Execution, ExecutionInfo, FoldNote, Limits, Status, TaskId, TaskRequest, TimerId, Trigger};
 pub use history::{ErrorDetails, EventDetails, HistoryEvent, TaskScheduled};
 pub use map_run::{MapRunCounts, MapRunInfo, MapRunStatus, map_run_execution};
+pub use nesting::{MAX_NESTING_DEPTH, nesting_depth};
 pub use resource::ResourceKind;
 pub use time::format_timestamp;

@@ -102,7 +102,10 @@ fn outcome_json(kind: &str, task: TaskId, outcome: &Result<Value, Failure>, now:
     object.insert("type".into(), kind.into());
     object.insert("now".into(), now.into());
     object.insert("task".into(), task.0.into());
-    match outcome {
+    // A result nested too deeply for the stored trigger to be read back is stored as the failure the engine makes of
+    // it (`nesting::bounded`).
+    let bounded = crate::nesting::bounded(outcome).map(Err);
+    match bounded.as_ref().unwrap_or(outcome) {
         Ok(result) => {
             object.insert("result".into(), result.clone());
         }

@@ -5,10 +5,14 @@
 //! wall clock or starts threads.
 
 pub mod local;
+mod partition;
 pub mod service;
 mod resources;
 
 pub use local::{Clock, Options, Progress, run};
+pub use partition::partition;
+/// The one limit on how deeply values nest, which the API applies to inputs and task outputs.
+pub use engine::{MAX_NESTING_DEPTH, nesting_depth};
 
 /// How long one JSONata evaluation may run by default before it fails with `States.QueryEvaluationError`, in
 /// milliseconds. AWS documents no such limit; ten seconds is far beyond any expression that does useful work on a

@@ -15,6 +15,7 @@ mod actor;
 mod background;
 pub(crate) mod callbacks;
 mod children;
+mod encryption;
 mod express;
 mod map_runs;
 mod names;
@@ -36,7 +37,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 use engine::{Command, ExecutionInfo, TaskId, TaskRequest, Trigger};
 use store::sqlite::Sqlite;
-use store::{Execution, Kind, Page, PageRequest, StateMachine, Status, Store};
+use store::{Execution, ExecutionFilter, Kind, Page, PageRequest, StateMachine, Status, Store};
 
 use crate::Resources;
 use activities::Activities;
@@ -45,6 +46,7 @@ use callbacks::{Callbacks, Closed, Token};
 use express::Express;
 use recovery::Rebuilt;
 
+pub use encryption::{Encryption, EncryptionType};
 pub use map_runs::{MapRun, MapRunCounts, MapRunInfo, MapRunStatus, UpdateMapRun};
 pub use tags::MAX_TAGS;
 pub use versions::{CreateAlias, PublishOptions, UpdateAlias};
@@ -82,6 +84,7 @@ pub struct CreateStateMachine {
     pub logging_configuration: Option<String>,
     pub tracing_configuration: Option<String>,
     pub tags: Vec<(String, String)>,
+    pub encryption: Option<Encryption>,
 }
 
 /// `UpdateStateMachine`: what is `Some` changes.
@@ -92,6 +95,7 @@ pub struct UpdateStateMachine {
     pub role_arn: Option<String>,
     pub logging_configuration: Option<String>,
     pub tracing_configuration: Option<String>,
+    pub encryption: Option<Encryption>,
 }
 
 /// `StartExecution` and `StartSyncExecution`. `state_machine_arn` may end in `#TestCase` to pick mocks.
@@ -166,6 +170,10 @@ pub enum Error {
     #[error("{0}")]
     ConflictException(String),
     #[error("{0}")]
+    InvalidEncryptionConfiguration(String),
+    #[error("{0}")]
+    ActivityAlreadyExists(String),
+    #[error("{0}")]
     Internal(String),
 }
 
@@ -193,6 +201,8 @@ impl Error {
             Error::ResourceNotFound(_) => "ResourceNotFound",
             Error::TooManyTags(_) => "TooManyTags",
             Error::ConflictException(_) => "ConflictException",
+            Error::InvalidEncryptionConfiguration(_) => "InvalidEncryptionConfiguration",
+            Error::ActivityAlreadyExists(_) => "ActivityAlreadyExists",
             Error::Internal(_) => "InternalFailure",
         }
     }
@@ -300,6 +310,11 @@ impl Service {
         &self.inner.config.account_id
     }
 
+    /// The ARN of a Step Functions resource of this server: `arn:<partition>:states:<region>:<account>:<resource>`.
+    pub(crate) fn arn(&self, resource: &str) -> String {
+        format!("arn:{}:states:{}:{}:{resource}", crate::partition(self.region()), self.region(), self.account_id())
+    }
+
     /// How many executions are running in this process.
     pub fn running_count(&self) -> usize {
         lock(&self.inner.live).len()
@@ -307,12 +322,19 @@ impl Service {
 
     pub async fn create_state_machine(&self, request: CreateStateMachine) -> Result<StateMachine, Error> {
         names::check_name(&request.name)?;
+        names::check_role_arn(&request.role_arn)?;
         self.machine(&request.definition)?;
-        let arn = format!("arn:aws:states:{}:{}:stateMachine:{}", self.region(), self.account_id(), request.name);
+        let encryption = encryption::kept(request.encryption.as_ref())?;
+        let tags = tags::merged(Vec::new(), request.tags)?;
+        let arn = self.arn(&format!("stateMachine:{}", request.name));
         let kind = request.kind.unwrap_or(Kind::Standard);
         if let Some(existing) = self.inner.store.state_machine(&arn).await.map_err(internal)? {
             // CreateStateMachine is idempotent for an identical request.
-            if existing.definition == request.definition && existing.role_arn == request.role_arn && existing.kind == kind {
+            if existing.definition == request.definition
+                && existing.role_arn == request.role_arn
+                && existing.kind == kind
+                && existing.encryption_configuration == encryption
+            {
                 return Ok(existing);
             }
             return Err(Error::StateMachineAlreadyExists(format!("State Machine Already Exists: '{arn}'")));
@@ -330,7 +352,8 @@ impl Service {
             revision_id: names::uuid(),
             created: now,
             updated: now,
-            tags: request.tags,
+            tags,
+            encryption_configuration: encryption,
         };
         match self.inner.store.create_state_machine(machine.clone()).await {
             Ok(()) => Ok(machine),
@@ -352,23 +375,34 @@ impl Service {
     }
 
     pub async fn update_state_machine(&self, request: UpdateStateMachine) -> Result<StateMachine, Error> {
+        self.update(request, Revision::IfChanged).await
+    }
+
+    /// UpdateStateMachine; `revision` says whether an update that changes nothing makes a new revision.
+    pub(crate) async fn update(&self, request: UpdateStateMachine, revision: Revision) -> Result<StateMachine, Error> {
         let mut machine = self.describe_state_machine(&request.arn).await?;
         if request.definition.is_none()
             && request.role_arn.is_none()
             && request.logging_configuration.is_none()
             && request.tracing_configuration.is_none()
+            && request.encryption.is_none()
         {
             return Err(Error::ValidationException(
-                "Either the definition, the roleArn, the loggingConfiguration or the tracingConfiguration must be specified"
+                "Either the definition, the roleArn, the loggingConfiguration, the encryptionConfiguration or the \
+                 tracingConfiguration must be specified"
                     .to_owned(),
             ));
         }
         let unchanged = machine.clone();
+        if request.encryption.is_some() {
+            machine.encryption_configuration = encryption::kept(request.encryption.as_ref())?;
+        }
         if let Some(definition) = request.definition {
             self.machine(&definition)?;
             machine.definition = definition;
         }
         if let Some(role_arn) = request.role_arn {
+            names::check_role_arn(&role_arn)?;
             machine.role_arn = role_arn;
         }
         if request.logging_configuration.is_some() {
@@ -377,8 +411,8 @@ impl Service {
         if request.tracing_configuration.is_some() {
             machine.tracing_configuration = request.tracing_configuration;
         }
-        // AWS keeps the revision (and publishes no new version) when an update changes nothing.
-        if machine == unchanged {
+        // AWS keeps the revision when an update changes nothing, unless it publishes (`Revision::Always`).
+        if machine == unchanged && revision == Revision::IfChanged {
             return Ok(machine);
         }
         machine.revision_id = names::uuid();
@@ -468,11 +502,14 @@ impl Service {
             .ok_or_else(|| Error::ExecutionDoesNotExist(format!("Execution Does Not Exist: '{arn}'")))
     }
 
-    /// `ListExecutions` of a state machine, or of one of its versions or aliases (the executions started with it).
+    /// `ListExecutions` of a state machine, or of one of its versions or aliases (the executions started with it);
+    /// only those with `status` if given, and only those redriven (`Some(true)`) or never redriven (`Some(false)`)
+    /// if `redriven` is given (`redriveFilter`).
     pub async fn list_executions(
         &self,
         state_machine_arn: &str,
         status: Option<Status>,
+        redriven: Option<bool>,
         page: PageRequest,
     ) -> Result<Page<Execution>, Error> {
         let (machine_arn, started_with) = self.executions_target(state_machine_arn).await?;
@@ -480,7 +517,8 @@ impl Service {
         if machine.kind == Kind::Express {
             return Err(Error::StateMachineTypeNotSupported("This operation is not supported by this type of state machine".to_owned()));
         }
-        self.inner.store.list_executions(&machine_arn, started_with.as_deref(), status, page).await.map_err(paging)
+        let filter = ExecutionFilter { started_with, status, redriven };
+        self.inner.store.list_executions(&machine_arn, filter, page).await.map_err(paging)
     }
 
     /// History events as `GetExecutionHistory` returns them (wire JSON values).
@@ -534,6 +572,7 @@ impl Service {
                 created: execution.start,
                 updated: execution.start,
                 tags: Vec::new(),
+                encryption_configuration: None,
             },
         };
         machine.definition = execution.definition;
@@ -655,12 +694,13 @@ impl Service {
                 self.inner.config.limits.max_payload_bytes
             )));
         }
+        check_nesting(&input_text)?;
         let input: Value = serde_json::from_str(&input_text)
             .map_err(|e| Error::InvalidExecutionInput(format!("Invalid State Machine Execution Input: '{e}'")))?;
         let arn = if express {
-            format!("arn:aws:states:{}:{}:express:{}:{name}:{}", self.region(), self.account_id(), machine.name, names::uuid())
+            self.arn(&format!("express:{}:{name}:{}", machine.name, names::uuid()))
         } else {
-            format!("arn:aws:states:{}:{}:execution:{}:{name}", self.region(), self.account_id(), machine.name)
+            self.arn(&format!("execution:{}:{name}", machine.name))
         };
         if !express && let Some(existing) = self.inner.store.execution(&arn).await.map_err(internal)? {
             // StartExecution is idempotent for the same name and input while the execution runs.
@@ -916,6 +956,16 @@ impl Service {
     }
 }
 
+/// Whether an UpdateStateMachine that changes nothing makes a new revision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Revision {
+    /// Only an update that changes something is a new revision.
+    IfChanged,
+    /// Every update is (one with `publish`: AWS publishes a new version for it even when nothing changed, and a
+    /// version snapshots a revision).
+    Always,
+}
+
 /// An actor ready to run, with what it must do first.
 pub(crate) struct Launch {
     actor: Actor,
@@ -938,7 +988,10 @@ async fn acknowledged(acked: oneshot::Receiver<Result<(), Error>>) -> Result<(),
     }
 }
 
-/// Leaves inputs and outputs out of history events, as `includeExecutionData: false` asks.
+/// Leaves inputs and outputs out of history events, as `includeExecutionData: false` asks ("input or output of a
+/// history event", the model says). Their `inputDetails` and `outputDetails` stay as the model has them
+/// (`HistoryEventExecutionDataDetails`: only `truncated`). A task's `parameters` stay: the model requires them in
+/// `TaskScheduledEventDetails`.
 fn strip_data(event: &mut Value) {
     let Some(object) = event.as_object_mut() else { return };
     for (key, details) in object.iter_mut() {
@@ -946,9 +999,9 @@ fn strip_data(event: &mut Value) {
             continue;
         }
         if let Some(details) = details.as_object_mut() {
-            for field in ["input", "output", "parameters"] {
+            for field in ["input", "output"] {
                 if details.remove(field).is_some() {
-                    details.insert(format!("{field}Details"), serde_json::json!({"included": false}));
+                    details.entry(format!("{field}Details")).or_insert_with(|| serde_json::json!({"truncated": false}));
                 }
             }
         }
@@ -976,6 +1029,18 @@ pub(crate) fn now() -> i64 {
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // The guarded maps stay consistent across a panic elsewhere; keep using them.
     mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// An execution input nested deeper than the engine's one limit (`engine::MAX_NESTING_DEPTH`) is refused.
+pub(crate) fn check_nesting(input: &str) -> Result<(), Error> {
+    let depth = engine::nesting_depth(input);
+    if depth > engine::MAX_NESTING_DEPTH {
+        return Err(Error::InvalidExecutionInput(format!(
+            "Invalid State Machine Execution Input: 'nested {depth} levels deep, more than the maximum of {} levels'",
+            engine::MAX_NESTING_DEPTH
+        )));
+    }
+    Ok(())
 }
 
 /// `InvalidDefinition` listing every problem of a definition with its location.

@@ -151,7 +151,7 @@ async fn list_executions(
         })?),
     };
     let page = page_request(query.as_deref());
-    let page = match service.list_executions(&arn, status, page).await {
+    let page = match service.list_executions(&arn, status, None, page).await {
         Ok(page) => page,
         // The service lists no Express executions, as AWS does not.
         Err(Error::StateMachineTypeNotSupported(_)) => {

@@ -18,6 +18,8 @@ pub(crate) const DEFAULT_PAGE_SIZE: usize = 100;
 
 /// `STANDARD`, `EXPRESS`.
 pub(crate) const TYPES: &[&str] = &["STANDARD", "EXPRESS"];
+/// `encryptionConfiguration.type`.
+pub(crate) const ENCRYPTION_TYPES: &[&str] = &["AWS_OWNED_KEY", "CUSTOMER_MANAGED_KMS_KEY"];
 /// `ExecutionStatus` names.
 pub(crate) const STATUSES: &[&str] = &[
     "RUNNING",
@@ -158,6 +160,31 @@ fn default_logging() -> api::LoggingConfiguration {
     }
 }
 
+/// What AWS reports for a state machine or activity created without an encryption configuration (a guess from
+/// reports that AWS describes them as using its own key, as the console shows).
+fn default_encryption() -> api::EncryptionConfiguration {
+    api::EncryptionConfiguration { kind: Some("AWS_OWNED_KEY".to_owned()), kms_key_id: None, kms_data_key_reuse_period_seconds: None }
+}
+
+/// An `encryptionConfiguration` of a request (its shape already checked: `type` is there and known).
+pub(crate) fn encryption_request(
+    configuration: Option<&api::EncryptionConfiguration>,
+) -> Result<Option<service::Encryption>, ApiError> {
+    let Some(configuration) = configuration else { return Ok(None) };
+    let kind = match configuration.kind.as_deref() {
+        Some("AWS_OWNED_KEY") => service::EncryptionType::AwsOwnedKey,
+        Some("CUSTOMER_MANAGED_KMS_KEY") => service::EncryptionType::CustomerManagedKmsKey,
+        other => {
+            return Err(enum_error("encryptionConfiguration.type", other.unwrap_or("null"), ENCRYPTION_TYPES));
+        }
+    };
+    Ok(Some(service::Encryption {
+        kind,
+        kms_key_id: configuration.kms_key_id.clone(),
+        kms_data_key_reuse_period_seconds: configuration.kms_data_key_reuse_period_seconds,
+    }))
+}
+
 /// What AWS reports for a state machine created without a tracing configuration.
 fn default_tracing() -> api::TracingConfiguration {
     api::TracingConfiguration { enabled: Some(false) }
@@ -174,6 +201,7 @@ pub(crate) fn create_request(input: api::CreateStateMachineInput) -> Result<serv
             .into_iter()
             .map(|tag| (tag.key.unwrap_or_default(), tag.value.unwrap_or_default()))
             .collect(),
+        encryption: encryption_request(input.encryption_configuration.as_ref())?,
         name: input.name,
         definition: input.definition,
         role_arn: input.role_arn,
@@ -200,6 +228,7 @@ pub(crate) fn update_request(input: api::UpdateStateMachineInput) -> Result<serv
     Ok(service::UpdateStateMachine {
         logging_configuration: to_text(input.logging_configuration.as_ref())?,
         tracing_configuration: to_text(input.tracing_configuration.as_ref())?,
+        encryption: encryption_request(input.encryption_configuration.as_ref())?,
         arn: input.state_machine_arn,
         definition: input.definition,
         role_arn: input.role_arn,
@@ -223,7 +252,7 @@ pub(crate) fn described_state_machine(machine: StateMachine) -> api::DescribeSta
         tracing_configuration: Some(from_text(machine.tracing_configuration.as_deref(), default_tracing())),
         label: None,
         revision_id: non_empty(&machine.revision_id),
-        encryption_configuration: None,
+        encryption_configuration: Some(from_text(machine.encryption_configuration.as_deref(), default_encryption())),
         state_machine_arn: machine.arn,
         name: machine.name,
         definition: machine.definition,
@@ -258,11 +287,20 @@ pub(crate) fn described_state_machine_for_execution(
         map_run_arn: None,
         label: None,
         revision_id: non_empty(&machine.revision_id),
-        encryption_configuration: None,
+        encryption_configuration: Some(from_text(machine.encryption_configuration.as_deref(), default_encryption())),
         state_machine_arn: machine.arn,
         name: machine.name,
         definition: machine.definition,
         role_arn: machine.role_arn,
+    }
+}
+
+pub(crate) fn described_activity(activity: store::Activity) -> api::DescribeActivityOutput {
+    api::DescribeActivityOutput {
+        encryption_configuration: Some(from_text(activity.encryption_configuration.as_deref(), default_encryption())),
+        activity_arn: activity.arn,
+        name: activity.name,
+        creation_date: seconds(activity.created),
     }
 }
 

@@ -1,7 +1,9 @@
 //! `ApiError`, the one error type of the HTTP boundary, and how it becomes a response.
 //!
 //! Client errors are HTTP 400 with `{"__type": "<Code>", "message": "…"}` (a bare code: SDKs keep what follows a
-//! `#`, so it reads the same as AWS's qualified one). A body over `BODY_LIMIT` is HTTP 413. A failure of Baton itself
+//! `#`, so it reads the same as AWS's qualified one). Every Step Functions error is a 400, `ConflictException` and
+//! `ResourceNotFound` included: botocore's model gives no error a status of its own, and AWS's API reference lists
+//! "HTTP Status Code: 400" for both (its 409 is a sentence of ConflictException's description, not its status). A body over `BODY_LIMIT` is HTTP 413. A failure of Baton itself
 //! is HTTP 500 `InternalFailure` with a fixed message: its detail goes to stderr, never to the client.
 
 #[cfg(test)]

@@ -24,7 +24,9 @@ impl<T: Shape, S: Send + Sync> FromRequest<S> for AwsJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        check_content_type(request.headers())?;
+        // The body is read before the Content-Type is judged: a request refused with its body unread would close the
+        // connection, which SDKs reuse.
+        let content_type = check_content_type(request.headers());
         let body = Bytes::from_request(request, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::TooLarge { limit: BODY_LIMIT }
@@ -32,6 +34,7 @@ impl<T: Shape, S: Send + Sync> FromRequest<S> for AwsJson<T> {
                 ApiError::serialization(format!("cannot read the request body: {}", rejection.body_text()))
             }
         })?;
+        content_type?;
         parse(&body).map(AwsJson)
     }
 }

@@ -52,7 +52,7 @@ pub async fn serve(
 async fn dispatch(State(service): State<Service>, request: Request) -> Response {
     let action = match action(request.headers()) {
         Ok(action) => action,
-        Err(error) => return error.into_response(),
+        Err(error) => return refuse(request, error).await,
     };
     match action.as_str() {
         "CreateStateMachine" => state_machine::create.call(request, service).await,
@@ -93,10 +93,18 @@ async fn dispatch(State(service): State<Service>, request: Request) -> Response 
         "ListMapRuns" => map_run::list.call(request, service).await,
         "UpdateMapRun" => map_run::update.call(request, service).await,
         other if api::ACTIONS.contains(&other) => {
-            ApiError::unknown_operation(format!("Baton does not implement {other} yet")).into_response()
+            refuse(request, ApiError::unknown_operation(format!("Baton does not implement {other} yet"))).await
         }
-        other => ApiError::unknown_operation(format!("unknown operation: {other}")).into_response(),
+        other => refuse(request, ApiError::unknown_operation(format!("unknown operation: {other}"))).await,
     }
+}
+
+/// Answers `error` to a request no handler takes, after reading its body: hyper closes a connection whose request
+/// body was left unread, and SDKs send their next request on the same connection. A body over `BODY_LIMIT` is not
+/// read to its end (that connection closes, as for any oversized request).
+async fn refuse(request: Request, error: ApiError) -> Response {
+    let _ = axum::body::to_bytes(request.into_body(), BODY_LIMIT).await;
+    error.into_response()
 }
 
 /// The action of `X-Amz-Target: AWSStepFunctions.<Action>`.

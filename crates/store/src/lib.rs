@@ -34,6 +34,8 @@ pub struct StateMachine {
     pub updated: i64,
     /// Tags as (key, value), in insertion order.
     pub tags: Vec<(String, String)>,
+    /// `encryptionConfiguration` as the service keeps it (JSON text); `None` when none was given.
+    pub encryption_configuration: Option<String>,
 }
 
 /// How an execution ended, or that it runs.
@@ -134,6 +136,8 @@ pub struct Activity {
     pub created: i64,
     /// Tags as (key, value), in insertion order.
     pub tags: Vec<(String, String)>,
+    /// `encryptionConfiguration` as the service keeps it (JSON text); `None` when none was given.
+    pub encryption_configuration: Option<String>,
 }
 
 /// One history event as stored: its id and its wire JSON (`HistoryEvent::to_json`, as text).
@@ -163,6 +167,17 @@ pub struct Append {
     pub events: Vec<Event>,
     pub ending: Option<Ending>,
     pub digest: u64,
+}
+
+/// Which executions of a state machine `list_executions` lists; the default lists them all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExecutionFilter {
+    /// Only those started with this version's or alias's ARN (as `Execution::version_arn` or `alias_arn` records it).
+    pub started_with: Option<String>,
+    /// Only those with this status.
+    pub status: Option<Status>,
+    /// Only those redriven at least once (`Some(true)`), or never (`Some(false)`).
+    pub redriven: Option<bool>,
 }
 
 /// A page request: at most `limit` items after the position `token` names.
@@ -235,7 +250,8 @@ pub enum Error {
 /// steps in one transaction (group commit) and returns only once they are durable.
 pub trait Store: Send + Sync + 'static {
     fn create_state_machine(&self, machine: StateMachine) -> impl Future<Output = Result<(), Error>> + Send;
-    /// Replaces the definition, role, logging, tracing and description, and sets a new revision id and update time.
+    /// Replaces the definition, role, logging, tracing, encryption and description, and sets a new revision id and
+    /// update time.
     fn update_state_machine(&self, machine: StateMachine) -> impl Future<Output = Result<(), Error>> + Send;
     /// Deletes a state machine with its versions and aliases (its executions stay).
     fn delete_state_machine(&self, arn: &str) -> impl Future<Output = Result<(), Error>> + Send;
@@ -257,13 +273,11 @@ pub trait Store: Send + Sync + 'static {
     /// longer runs, `Conflict` unless each step's event ids continue the execution's stored ids (from 1, by 1).
     fn append(&self, steps: Vec<Append>) -> impl Future<Output = Result<(), Error>> + Send;
     fn execution(&self, arn: &str) -> impl Future<Output = Result<Option<Execution>, Error>> + Send;
-    /// Executions of a state machine, newest first; optionally only those started with `started_with` (a version's
-    /// or an alias's ARN, as `Execution::version_arn` or `alias_arn` records it) and only those with `status`.
+    /// Executions of a state machine that pass `filter`, newest first.
     fn list_executions(
         &self,
         state_machine_arn: &str,
-        started_with: Option<&str>,
-        status: Option<Status>,
+        filter: ExecutionFilter,
         page: PageRequest,
     ) -> impl Future<Output = Result<Page<Execution>, Error>> + Send;
     /// History events in id order (or reverse order).

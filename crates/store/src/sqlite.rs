@@ -30,7 +30,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rusqlite::Connection;
 
 use crate::{
-    Activity, Alias, Append, Error, Event, Execution, Page, PageRequest, Publish, Recovered, StateMachine, Status, Store, Version,
+    Activity, Alias, Append, Error, Event, Execution, ExecutionFilter, Page, PageRequest, Publish, Recovered, StateMachine,
+    Store, Version,
 };
 
 pub use schema::SCHEMA_VERSION;
@@ -189,14 +190,11 @@ impl Store for Sqlite {
     async fn list_executions(
         &self,
         state_machine_arn: &str,
-        started_with: Option<&str>,
-        status: Option<Status>,
+        filter: ExecutionFilter,
         page: PageRequest,
     ) -> Result<Page<Execution>, Error> {
         let machine = state_machine_arn.to_owned();
-        let started_with = started_with.map(str::to_owned);
-        self.read(move |conn| read::list_executions(conn, &machine, started_with.as_deref(), status, &page))
-            .await
+        self.read(move |conn| read::list_executions(conn, &machine, &filter, &page)).await
     }
 
     async fn history(&self, execution_arn: &str, reverse: bool, page: PageRequest) -> Result<Page<Event>, Error> {

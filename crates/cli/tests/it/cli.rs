@@ -367,3 +367,60 @@ fn graph_of_an_invalid_definition_lists_problems_and_exits_2() {
     assert!(output.stdout.is_empty());
     assert!(String::from_utf8_lossy(&output.stderr).contains("/StartAt"));
 }
+
+/// `--region` picks the partition of every ARN the Context object shows.
+#[test]
+fn arns_name_the_regions_partition() {
+    let definition = r#"{"StartAt":"C","States":{"C":{"Type":"Pass","Parameters":{"id.$":"$$.Execution.Id","machine.$":"$$.StateMachine.Id","role.$":"$$.Execution.RoleArn"},"End":true}}}"#;
+    let result = run_json(definition, "{}", &["--region", "us-gov-east-1", "--name", "M", "--execution-name", "e"]);
+    assert_eq!(
+        result["output"],
+        json!({
+            "id": "arn:aws-us-gov:states:us-gov-east-1:123456789012:execution:M:e",
+            "machine": "arn:aws-us-gov:states:us-gov-east-1:123456789012:stateMachine:M",
+            "role": "arn:aws-us-gov:iam::123456789012:role/baton",
+        })
+    );
+}
+
+/// An execution input over `--max-payload-bytes` is refused as the execution's input (exit 2, as an input AWS's
+/// StartExecution refuses), not blamed on the first state that passes it on.
+#[test]
+fn an_oversized_input_is_refused_as_the_execution_input() {
+    let file = write("oversized.json", r#"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"End":true}}}"#);
+    let path = file.to_str().expect("utf-8 path");
+    let input = r#"{"a":"xxxxxxxxxxxxxxxxxxxx"}"#;
+    let output = baton(&["run", path, "--json", "--virtual-time", "--max-payload-bytes", "10", "--input", input]);
+    assert_eq!(output.status.code(), Some(2), "{}", String::from_utf8_lossy(&output.stdout));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("execution input is 28 bytes, more than the maximum of 10"), "{stderr}");
+    let input_file = write("oversized-input.json", input);
+    let args = ["run", path, "--max-payload-bytes", "10", "--input-file", input_file.to_str().expect("utf-8 path")];
+    assert_eq!(baton(&args).status.code(), Some(2));
+    // Within the limit it runs.
+    let result = run_json(r#"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"End":true}}}"#, input, &["--max-payload-bytes", "28"]);
+    assert_eq!(result["status"], "SUCCEEDED");
+}
+
+/// An execution input nested deeper than the one nesting limit (126 levels) is refused as the execution's input.
+#[test]
+fn an_input_nested_too_deeply_is_refused() {
+    let file = write("deep.json", r#"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#);
+    let path = file.to_str().expect("utf-8 path");
+    let deep = format!("{}{}", "[".repeat(127), "]".repeat(127));
+    let output = baton(&["run", path, "--json", "--input", &deep]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("nested 127 levels deep, more than the maximum of 126"), "{stderr}");
+    let fine = format!("{}{}", "[".repeat(126), "]".repeat(126));
+    assert_eq!(run_json(r#"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#, &fine, &[])["status"], "SUCCEEDED");
+}
+
+/// An Express execution times out after AWS's five minutes, even with a longer `TimeoutSeconds`.
+#[test]
+fn an_express_run_times_out_after_five_minutes() {
+    let definition = r#"{"TimeoutSeconds":7200,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":301,"End":true}}}"#;
+    let result = run_json(definition, "{}", &["--type", "EXPRESS"]);
+    assert_eq!(result, json!({"status": "TIMED_OUT", "error": "States.Timeout", "cause": null}));
+    assert_eq!(run_json(definition, "{}", &[])["status"], "SUCCEEDED", "a Standard run waits as long as it asks");
+}

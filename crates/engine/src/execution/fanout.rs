@@ -264,7 +264,10 @@ impl Execution {
             let frame = self.frame(fid);
             let input = match &map.item_selector {
                 Some(selector) => {
-                    let extra = json!({"Index": index, "Value": item});
+                    // `Source` is where the item came from: `STATE_DATA` for the state's input. An ItemReader's
+                    // items (whose Source is the S3 URI they were read from) never get here: Baton has no S3, and a
+                    // Map with an ItemReader fails before it starts an item.
+                    let extra = json!({"Index": index, "Value": item, "Source": "STATE_DATA"});
                     self.arguments(frame, state, Some(selector), &effective, Some(extra), "ItemSelector")
                 }
                 None => Ok(item),

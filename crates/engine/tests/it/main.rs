@@ -7,6 +7,8 @@
 
 mod driver;
 mod executions;
+mod express;
 mod folds;
 mod map_runs;
+mod nesting;
 mod snapshot;

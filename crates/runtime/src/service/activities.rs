@@ -14,7 +14,7 @@ use tokio::sync::Notify;
 use store::{Activity, Page, PageRequest, Store};
 
 use crate::service::actor::Message;
-use crate::service::{Error, Service, internal, names, now, paging};
+use crate::service::{Encryption, Error, Service, encryption, internal, names, now, paging, tags};
 
 /// How many times CreateActivity tries again when the activity it found is deleted before it can read it.
 const CREATE_ATTEMPTS: usize = 3;
@@ -36,20 +36,34 @@ pub(crate) struct Activities {
 }
 
 impl Service {
-    /// `CreateActivity`: idempotent on the name; an existing activity is returned as it is (AWS ignores the tags of a
-    /// repeated create).
-    pub async fn create_activity(&self, name: &str, tags: Vec<(String, String)>) -> Result<Activity, Error> {
+    /// `CreateActivity`: idempotent on the name and settings; an existing activity is returned as it is (AWS ignores
+    /// the tags of a repeated create), unless its encryption configuration differs (`ActivityAlreadyExists`).
+    pub async fn create_activity(
+        &self,
+        name: &str,
+        tags: Vec<(String, String)>,
+        encryption: Option<&Encryption>,
+    ) -> Result<Activity, Error> {
         names::check_name(name)?;
-        let arn = format!("arn:aws:states:{}:{}:activity:{name}", self.region(), self.account_id());
-        let activity = Activity { arn, name: name.to_owned(), created: now(), tags };
+        let encryption_configuration = encryption::kept(encryption)?;
+        let tags = tags::merged(Vec::new(), tags)?;
+        let arn = self.arn(&format!("activity:{name}"));
+        let activity = Activity { arn, name: name.to_owned(), created: now(), tags, encryption_configuration };
         for _ in 0..CREATE_ATTEMPTS {
             match self.inner.store.create_activity(activity.clone()).await {
                 Ok(()) => return Ok(activity),
                 Err(store::Error::AlreadyExists(_)) => {}
                 Err(error) => return Err(internal(error)),
             }
-            if let Some(existing) = self.inner.store.activity(&activity.arn).await.map_err(internal)? {
-                return Ok(existing);
+            match self.inner.store.activity(&activity.arn).await.map_err(internal)? {
+                Some(existing) if existing.encryption_configuration == activity.encryption_configuration => {
+                    return Ok(existing);
+                }
+                // The message is a guess in the style of StateMachineAlreadyExists; AWS's is not published.
+                Some(_) => {
+                    return Err(Error::ActivityAlreadyExists(format!("Activity Already Exists: '{}'", activity.arn)));
+                }
+                None => {}
             }
         }
         Err(internal(format!("activity {} was deleted and created again concurrently", activity.arn)))

@@ -16,6 +16,22 @@ pub(crate) fn check_name(name: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// Checks a role ARN, as CreateStateMachine and UpdateStateMachine take it: `arn:<partition>:iam::<account>:role/<name>`
+/// (the name may have a path). Baton assumes no role, so only the form is checked; the message is AWS's.
+pub(crate) fn check_role_arn(arn: &str) -> Result<(), Error> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let valid = match parts.as_slice() {
+        ["arn", partition, "iam", "", account, resource] => {
+            partition.starts_with("aws")
+                && !account.is_empty()
+                && account.chars().all(|c| c.is_ascii_digit())
+                && resource.strip_prefix("role/").is_some_and(|name| !name.is_empty() && !name.ends_with('/'))
+        }
+        _ => false,
+    };
+    if valid { Ok(()) } else { Err(Error::InvalidArn(format!("Invalid Role Arn: '{arn}'"))) }
+}
+
 /// The parts of a state machine ARN: `arn:aws:states:<region>:<account>:stateMachine:<name>`.
 pub(crate) fn state_machine_name(arn: &str) -> Result<&str, Error> {
     let parts: Vec<&str> = arn.split(':').collect();
@@ -83,7 +99,8 @@ pub(crate) fn uuid_from(a: u64, b: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{check_execution_arn, check_name, state_machine_name, uuid};
+    use super::{check_execution_arn, check_name, check_role_arn, state_machine_name, uuid};
+    use crate::service::Error;
 
     #[test]
     fn names() {
@@ -101,6 +118,30 @@ mod tests {
         assert!(check_execution_arn("arn:aws:states:us-east-1:123456789012:execution:m:e").is_ok());
         assert!(check_execution_arn("arn:aws:states:us-east-1:123456789012:express:m:e:id").is_ok());
         assert!(check_execution_arn("arn:aws:states:us-east-1:123456789012:stateMachine:m").is_err());
+    }
+
+    #[test]
+    fn role_arns() {
+        for good in [
+            "arn:aws:iam::123456789012:role/baton",
+            "arn:aws-cn:iam::123456789012:role/service-role/StepFunctions-x",
+            "arn:aws-us-gov:iam::000000000000:role/a",
+        ] {
+            assert!(check_role_arn(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "r",
+            "arn:aws:iam::aws:policy/AWSBatchFullAccess",
+            "arn:aws:iam::123456789012:user/me",
+            "arn:aws:iam::123456789012:role/",
+            "arn:aws:iam:us-east-1:123456789012:role/r",
+            "arn:aws:iam:::role/r",
+            "arn:aws:sts::123456789012:role/r",
+            "arn:other:iam::123456789012:role/r",
+        ] {
+            assert!(matches!(check_role_arn(bad), Err(Error::InvalidArn(m)) if m == format!("Invalid Role Arn: '{bad}'")), "{bad}");
+        }
     }
 
     #[test]

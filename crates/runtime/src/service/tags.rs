@@ -13,6 +13,25 @@ use crate::service::{Error, Service, internal};
 /// The most tags one resource may carry.
 pub const MAX_TAGS: usize = 50;
 
+/// `current` with `tags` set (a key already there takes the new value, the last of a repeated key wins), or
+/// `TooManyTags` if that is more than `MAX_TAGS` tags; CreateStateMachine and CreateActivity merge into none.
+pub(crate) fn merged(mut current: Vec<(String, String)>, tags: Vec<(String, String)>) -> Result<Vec<(String, String)>, Error> {
+    for (key, value) in tags {
+        match current.iter_mut().find(|(existing, _)| *existing == key) {
+            Some(entry) => entry.1 = value,
+            None => current.push((key, value)),
+        }
+    }
+    if current.len() > MAX_TAGS {
+        return Err(Error::TooManyTags(
+            "You've exceeded the number of tags allowed for a resource. See the Limits Topic in the AWS Step \
+             Functions Developer Guide."
+                .to_owned(),
+        ));
+    }
+    Ok(current)
+}
+
 /// A resource that can carry tags, as its ARN names it.
 enum Taggable {
     StateMachine,
@@ -23,21 +42,9 @@ impl Service {
     /// Adds `tags` to the resource `arn`, replacing the values of keys it already has (the last of a repeated key
     /// wins).
     pub async fn tag_resource(&self, arn: &str, tags: Vec<(String, String)>) -> Result<(), Error> {
-        let mut current = self.list_tags_for_resource(arn).await?;
-        for (key, value) in tags {
-            match current.iter_mut().find(|(existing, _)| *existing == key) {
-                Some(entry) => entry.1 = value,
-                None => current.push((key, value)),
-            }
-        }
-        if current.len() > MAX_TAGS {
-            return Err(Error::TooManyTags(
-                "You've exceeded the number of tags allowed for a resource. See the Limits Topic in the AWS Step \
-                 Functions Developer Guide."
-                    .to_owned(),
-            ));
-        }
-        self.set_tags(arn, current).await
+        let current = self.list_tags_for_resource(arn).await?;
+        let merged = merged(current, tags)?;
+        self.set_tags(arn, merged).await
     }
 
     /// Removes the tags with `keys` from the resource `arn`; keys it does not have are ignored.

@@ -248,6 +248,7 @@ impl Service {
         if text.len() > limit {
             return Err(Error::InvalidExecutionInput(format!("Input exceeds the maximum size of {limit} bytes")));
         }
+        crate::service::check_nesting(text)?;
         serde_json::from_str(text).map_err(|e| Error::InvalidExecutionInput(format!("Invalid State Input: '{e}'")))
     }
 
@@ -265,14 +266,13 @@ impl Service {
         };
         let machine_name = field("StateMachine", "Name").unwrap_or_else(|| DEFAULT_NAME.to_owned());
         let execution_name = field("Execution", "Name").unwrap_or_else(names::uuid);
-        let (region, account) = (self.region(), self.account_id());
+        let region = self.region();
         let info = ExecutionInfo {
-            execution_arn: field("Execution", "Id").unwrap_or_else(|| {
-                format!("arn:aws:states:{region}:{account}:execution:{machine_name}:{execution_name}")
-            }),
+            execution_arn: field("Execution", "Id")
+                .unwrap_or_else(|| self.arn(&format!("execution:{machine_name}:{execution_name}"))),
             name: execution_name,
             state_machine_arn: field("StateMachine", "Id")
-                .unwrap_or_else(|| format!("arn:aws:states:{region}:{account}:stateMachine:{machine_name}")),
+                .unwrap_or_else(|| self.arn(&format!("stateMachine:{machine_name}"))),
             state_machine_name: machine_name,
             role_arn: field("Execution", "RoleArn").or_else(|| request.role_arn.clone()).unwrap_or_default(),
             region: region.to_owned(),

@@ -12,7 +12,7 @@
 
 use store::{Alias, Page, PageRequest, Publish, Route, StateMachine, Store, Version};
 
-use crate::service::{CreateStateMachine, Error, Service, UpdateStateMachine, internal, names, now, paging};
+use crate::service::{CreateStateMachine, Error, Revision, Service, UpdateStateMachine, internal, names, now, paging};
 
 /// What an execution runs: the machine (with the version's definition and role when started through a version or
 /// alias) and the version and alias ARNs it records.
@@ -74,7 +74,11 @@ impl Service {
         options: PublishOptions,
     ) -> Result<(StateMachine, Option<String>), Error> {
         check_options(&options)?;
-        let machine = self.update_state_machine(request).await?;
+        // With `publish`, AWS publishes a new version (with the new description) even when nothing changed. Versions
+        // snapshot revisions, and publishing a revision that has a version returns that one, so the update is a new
+        // revision then (whether AWS also gives it a new revisionId is not documented; this is a guess).
+        let revision = if options.publish { Revision::Always } else { Revision::IfChanged };
+        let machine = self.update(request, revision).await?;
         let version = self.publish_if(&machine, options).await?;
         Ok((machine, version))
     }

@@ -59,7 +59,12 @@ pub(crate) async fn list(
     let filter = convert::status_filter(input.status_filter.as_deref())?;
     let arn = list_target(&input)?.to_owned();
     let page = convert::page_request(input.max_results, input.next_token);
-    let page = service.list_executions(&arn, filter.status(), page).await?;
+    let redriven = match input.redrive_filter.as_deref() {
+        Some("REDRIVEN") => Some(true),
+        Some("NOT_REDRIVEN") => Some(false),
+        _ => None,
+    };
+    let page = service.list_executions(&arn, filter.status(), redriven, page).await?;
     Ok(AwsJson(convert::executions(page, filter)))
 }
 

@@ -12,8 +12,6 @@ use crate::shape::{Length, Shape, Violations, limits, paging};
 
 /// `loggingConfiguration.level`.
 const LOG_LEVELS: &[&str] = &["ALL", "ERROR", "FATAL", "OFF"];
-/// `encryptionConfiguration.type`.
-const ENCRYPTION_TYPES: &[&str] = &["AWS_OWNED_KEY", "CUSTOMER_MANAGED_KMS_KEY"];
 
 pub(crate) async fn create(
     State(service): State<Service>,
@@ -89,23 +87,7 @@ impl Shape for api::CreateStateMachineInput {
         v.length("roleArn", Some(&self.role_arn), 1, limits::ARN, Length::Chars);
         v.one_of("type", self.kind.as_deref(), convert::TYPES);
         logging(&mut v, self.logging_configuration.as_ref());
-        for (i, tag) in self.tags.iter().flatten().enumerate() {
-            let n = i + 1;
-            v.length(
-                &format!("tags.{n}.member.key"),
-                tag.key.as_deref(),
-                1,
-                128,
-                Length::Chars,
-            );
-            v.length(
-                &format!("tags.{n}.member.value"),
-                tag.value.as_deref(),
-                0,
-                256,
-                Length::Chars,
-            );
-        }
+        tags(&mut v, self.tags.as_deref());
         versions(&mut v, self.version_description.as_deref());
         encryption(&mut v, self.encryption_configuration.as_ref());
         v.finish()
@@ -233,12 +215,25 @@ fn versions(v: &mut Violations, description: Option<&str>) {
     );
 }
 
-fn encryption(v: &mut Violations, encryption: Option<&api::EncryptionConfiguration>) {
+/// The model's constraints on the `tags` of a create (CreateStateMachine, CreateActivity).
+pub(crate) fn tags(v: &mut Violations, tags: Option<&[api::Tag]>) {
+    for (i, tag) in tags.into_iter().flatten().enumerate() {
+        let n = i + 1;
+        v.length(&format!("tags.{n}.member.key"), tag.key.as_deref(), 1, 128, Length::Chars);
+        v.length(&format!("tags.{n}.member.value"), tag.value.as_deref(), 0, 256, Length::Chars);
+    }
+}
+
+/// The model's constraints on an `encryptionConfiguration` (also CreateActivity's).
+pub(crate) fn encryption(v: &mut Violations, encryption: Option<&api::EncryptionConfiguration>) {
     let Some(encryption) = encryption else { return };
+    if encryption.kind.is_none() {
+        v.null("encryptionConfiguration.type");
+    }
     v.one_of(
         "encryptionConfiguration.type",
         encryption.kind.as_deref(),
-        ENCRYPTION_TYPES,
+        convert::ENCRYPTION_TYPES,
     );
     v.length(
         "encryptionConfiguration.kmsKeyId",

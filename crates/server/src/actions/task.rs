@@ -7,6 +7,7 @@ use axum::extract::State;
 
 use runtime::service::{Activity, Service};
 
+use crate::actions::state_machine::{self, tags};
 use crate::convert;
 use crate::error::ApiError;
 use crate::extract::AwsJson;
@@ -46,15 +47,16 @@ pub(crate) async fn create_activity(
     AwsJson(input): AwsJson<api::CreateActivityInput>,
 ) -> Result<AwsJson<api::CreateActivityOutput>, ApiError> {
     let tags = input.tags.unwrap_or_default().into_iter().filter_map(|t| Some((t.key?, t.value.unwrap_or_default()))).collect();
-    let activity = service.create_activity(&input.name, tags).await?;
+    let encryption = convert::encryption_request(input.encryption_configuration.as_ref())?;
+    let activity = service.create_activity(&input.name, tags, encryption.as_ref()).await?;
     Ok(AwsJson(api::CreateActivityOutput { activity_arn: activity.arn, creation_date: convert::seconds(activity.created) }))
 }
 
 pub(crate) async fn describe_activity(
     State(service): State<Service>,
     AwsJson(input): AwsJson<api::ActivityArnInput>,
-) -> Result<AwsJson<api::ActivityListItem>, ApiError> {
-    Ok(AwsJson(item(service.describe_activity(&input.activity_arn).await?)))
+) -> Result<AwsJson<api::DescribeActivityOutput>, ApiError> {
+    Ok(AwsJson(convert::described_activity(service.describe_activity(&input.activity_arn).await?)))
 }
 
 pub(crate) async fn delete_activity(
@@ -95,7 +97,19 @@ impl Shape for api::SendTaskSuccessInput {
         let mut v = Violations::default();
         v.length("taskToken", Some(&self.task_token), 1, TOKEN, Length::Chars);
         v.length("output", Some(&self.output), 0, limits::INPUT, Length::SensitiveBytes);
-        v.finish()
+        v.finish()?;
+        // A task result may nest as deeply as an execution input, and no deeper (`runtime::MAX_NESTING_DEPTH`).
+        let depth = runtime::nesting_depth(&self.output);
+        if depth > runtime::MAX_NESTING_DEPTH {
+            return Err(ApiError::Client {
+                code: "InvalidOutput",
+                message: format!(
+                    "Invalid Task Output: 'nested {depth} levels deep, more than the maximum of {} levels'",
+                    runtime::MAX_NESTING_DEPTH
+                ),
+            });
+        }
+        Ok(())
     }
 }
 
@@ -127,6 +141,8 @@ impl Shape for api::CreateActivityInput {
     fn validate(&self) -> Result<(), ApiError> {
         let mut v = Violations::default();
         v.length("name", Some(&self.name), 1, limits::NAME, Length::Chars);
+        tags(&mut v, self.tags.as_deref());
+        state_machine::encryption(&mut v, self.encryption_configuration.as_ref());
         v.finish()
     }
 }

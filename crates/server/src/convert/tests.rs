@@ -23,6 +23,7 @@ fn machine() -> StateMachine {
         created: T0,
         updated: T0 + 5_000,
         tags: Vec::new(),
+        encryption_configuration: None,
     }
 }
 
@@ -77,8 +78,44 @@ fn describe_state_machine() {
             "loggingConfiguration": {"level": "OFF", "includeExecutionData": false},
             "tracingConfiguration": {"enabled": false},
             "revisionId": "rev-1",
+            "encryptionConfiguration": {"type": "AWS_OWNED_KEY"},
         }),
     );
+}
+
+#[test]
+fn encryption_configurations_are_described_as_kept() {
+    let input = api::CreateStateMachineInput {
+        encryption_configuration: Some(api::EncryptionConfiguration {
+            kind: Some("CUSTOMER_MANAGED_KMS_KEY".to_owned()),
+            kms_key_id: Some("alias/mine".to_owned()),
+            kms_data_key_reuse_period_seconds: Some(120),
+        }),
+        ..Default::default()
+    };
+    let request = convert::create_request(input).unwrap();
+    let encryption = request.encryption.expect("an encryption configuration");
+    assert_eq!(encryption.kind, service::EncryptionType::CustomerManagedKmsKey);
+    // The service keeps it as this text (`service::encryption`).
+    let kept = r#"{"type":"CUSTOMER_MANAGED_KMS_KEY","kmsKeyId":"alias/mine","kmsDataKeyReusePeriodSeconds":120}"#;
+    let stored = StateMachine { encryption_configuration: Some(kept.to_owned()), ..machine() };
+    let described = serde_json::to_value(convert::described_state_machine(stored)).unwrap();
+    let expected = json!({"type": "CUSTOMER_MANAGED_KMS_KEY", "kmsKeyId": "alias/mine", "kmsDataKeyReusePeriodSeconds": 120});
+    assert_eq!(described["encryptionConfiguration"], expected);
+    let activity = store::Activity {
+        arn: "arn:aws:states:us-east-1:123456789012:activity:a".to_owned(),
+        name: "a".to_owned(),
+        created: T0,
+        tags: Vec::new(),
+        encryption_configuration: Some(kept.to_owned()),
+    };
+    check(
+        convert::described_activity(activity.clone()),
+        json!({"activityArn": activity.arn, "name": "a", "creationDate": 1_700_000_000.123, "encryptionConfiguration": expected}),
+    );
+    let plain = store::Activity { encryption_configuration: None, ..activity };
+    let described = serde_json::to_value(convert::described_activity(plain)).unwrap();
+    assert_eq!(described["encryptionConfiguration"], json!({"type": "AWS_OWNED_KEY"}));
 }
 
 #[test]
@@ -222,6 +259,7 @@ fn describe_state_machine_for_execution() {
             "loggingConfiguration": {"level": "OFF", "includeExecutionData": false},
             "tracingConfiguration": {"enabled": false},
             "revisionId": "rev-1",
+            "encryptionConfiguration": {"type": "AWS_OWNED_KEY"},
         }),
     );
 }

@@ -325,6 +325,7 @@ fn stored_machine(arn: &str) -> StateMachine {
         created: 1_700_000_000_000,
         updated: 1_700_000_000_000,
         tags: Vec::new(),
+        encryption_configuration: None,
     }
 }
 

@@ -7,7 +7,12 @@
 
 mod actions;
 mod console;
+mod creating;
+mod encryption;
+mod executions;
+mod fuzz;
 mod map_runs;
+mod partitions;
 mod props;
 mod requests;
 mod routing;
@@ -72,8 +77,12 @@ impl Reply {
 }
 
 async fn service(dir: &TempDir) -> Service {
+    service_in(dir, "us-east-1").await
+}
+
+async fn service_in(dir: &TempDir, region: &str) -> Service {
     let config = Config {
-        region: "us-east-1".to_owned(),
+        region: region.to_owned(),
         account_id: "123456789012".to_owned(),
         data_dir: dir.path().to_owned(),
         limits: engine::Limits::default(),
@@ -89,9 +98,14 @@ async fn service(dir: &TempDir) -> Service {
 }
 
 async fn api() -> Api {
+    api_in("us-east-1").await
+}
+
+/// A router over a service whose ARNs name `region`.
+async fn api_in(region: &str) -> Api {
     let dir = tempfile::tempdir().expect("a temporary directory");
     Api {
-        router: server::router(service(&dir).await),
+        router: server::router(service_in(&dir, region).await),
         _dir: dir,
     }
 }
@@ -106,6 +120,32 @@ impl Api {
             .body(Body::from(body.to_owned()))
             .expect("a valid request");
         self.send(request).await
+    }
+
+    /// Calls `action` and expects HTTP 200; returns the body.
+    async fn ok(&self, action: &str, body: Value) -> Value {
+        let reply = self.call(action, &body.to_string()).await;
+        assert_eq!(reply.status, StatusCode::OK, "{action}: {reply:?}");
+        reply.body
+    }
+
+    /// Calls `action` and expects the AWS error `code`; returns its message.
+    async fn error(&self, action: &str, body: Value, code: &str) -> String {
+        let reply = self.call(action, &body.to_string()).await;
+        reply.assert_error(code);
+        reply.message().to_owned()
+    }
+
+    /// Waits for the execution `arn` to end; returns DescribeExecution.
+    async fn finished(&self, arn: &Value) -> Value {
+        for _ in 0..1000 {
+            let described = self.ok("DescribeExecution", serde_json::json!({"executionArn": arn})).await;
+            if described["status"] != "RUNNING" {
+                return described;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("{arn} did not finish");
     }
 
     async fn send(&self, request: Request<Body>) -> Reply {

@@ -260,3 +260,72 @@ async fn other_methods_and_paths_are_http_errors() {
         StatusCode::NOT_FOUND
     );
 }
+
+/// Over a real socket, a request for an unknown action (or with no `X-Amz-Target`, or another Content-Type) is
+/// answered and the connection stays open for the next request, as SDKs reuse it: its body is read even though no
+/// handler wants it.
+#[tokio::test]
+async fn an_unknown_action_keeps_the_connection() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let service = crate::service(&dir).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+    let address = listener.local_addr().expect("an address");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(server::serve(listener, service, async move {
+        let _ = stopped.await;
+    }));
+    let mut socket = tokio::net::TcpStream::connect(address).await.expect("a connection");
+    let body = format!("{{\"padding\": \"{}\"}}", "x".repeat(100_000));
+    let json = "application/x-amz-json-1.0";
+    for (target, content_type) in [
+        ("AWSStepFunctions.NoSuchAction", json),
+        ("", json),
+        ("AWSStepFunctions.ListStateMachines", "text/plain"),
+        ("AWSStepFunctions.ListStateMachines", json),
+    ] {
+        let target = if target.is_empty() { String::new() } else { format!("X-Amz-Target: {target}\r\n") };
+        let request = format!(
+            "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: {content_type}\r\n{target}\
+             Content-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        socket.write_all(request.as_bytes()).await.expect("the request is sent");
+        let mut response = Vec::new();
+        let mut buffer = [0u8; 4096];
+        // Read the head, then as much body as Content-Length says.
+        let length = loop {
+            let n = tokio::time::timeout(std::time::Duration::from_secs(10), socket.read(&mut buffer))
+                .await
+                .expect("an answer in time")
+                .expect("a read");
+            assert_ne!(n, 0, "the server closed the connection after {} bytes: {:?}", response.len(), String::from_utf8_lossy(&response));
+            response.extend_from_slice(&buffer[..n]);
+            let text = String::from_utf8_lossy(&response).into_owned();
+            if let Some(end) = text.find("\r\n\r\n") {
+                let length: usize = text[..end]
+                    .lines()
+                    .find_map(|line| line.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+                    .unwrap_or(0);
+                if response.len() >= end + 4 + length {
+                    break end + 4 + length;
+                }
+            }
+        };
+        let text = String::from_utf8_lossy(&response[..length]).into_owned();
+        assert!(!text.to_ascii_lowercase().contains("connection: close"), "{text}");
+        if target.is_empty() || target.contains("NoSuchAction") {
+            assert!(text.starts_with("HTTP/1.1 400"), "{text}");
+            assert!(text.contains("UnknownOperationException"), "{text}");
+        } else if content_type != json {
+            assert!(text.starts_with("HTTP/1.1 400"), "{text}");
+            assert!(text.contains("SerializationException"), "{text}");
+        } else {
+            assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+        }
+    }
+    let _ = stop.send(());
+    drop(socket);
+    server.await.expect("the server task").expect("the server ends cleanly");
+}

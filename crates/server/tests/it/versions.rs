@@ -108,6 +108,29 @@ async fn publish_list_describe_and_delete_versions() {
     error(&api, "PublishStateMachineVersion", json!({"stateMachineArn": missing}), "StateMachineDoesNotExist").await;
 }
 
+/// UpdateStateMachine with `publish` publishes a new version even when nothing else changed, with the new
+/// description; without `publish`, an update that changes nothing keeps the revision.
+#[tokio::test]
+async fn an_unchanged_update_with_publish_publishes_a_new_version() {
+    let api = api().await;
+    let create = json!({"name": "same", "definition": pass("one"), "roleArn": ROLE, "publish": true, "versionDescription": "first"});
+    let machine = ok(&api, "CreateStateMachine", create).await["stateMachineArn"].as_str().unwrap().to_owned();
+    let before = ok(&api, "DescribeStateMachine", json!({"stateMachineArn": machine})).await["revisionId"].clone();
+    let unchanged = ok(&api, "UpdateStateMachine", json!({"stateMachineArn": machine, "definition": pass("one")})).await;
+    assert_eq!((&unchanged["revisionId"], unchanged.get("stateMachineVersionArn")), (&before, None));
+
+    let update = json!({"stateMachineArn": machine, "definition": pass("one"), "publish": true, "versionDescription": "again"});
+    let updated = ok(&api, "UpdateStateMachine", update).await;
+    let v2 = format!("{machine}:2");
+    assert_eq!(updated["stateMachineVersionArn"], json!(v2));
+    let described = ok(&api, "DescribeStateMachine", json!({"stateMachineArn": v2})).await;
+    assert_eq!((&described["description"], &described["definition"]), (&json!("again"), &json!(pass("one"))));
+    let described = ok(&api, "DescribeStateMachine", json!({"stateMachineArn": format!("{machine}:1")})).await;
+    assert_eq!(described["description"], "first");
+    let listed = ok(&api, "ListStateMachineVersions", json!({"stateMachineArn": machine})).await;
+    assert_eq!(listed["stateMachineVersions"].as_array().map(Vec::len), Some(2));
+}
+
 #[tokio::test]
 async fn aliases_route_executions_to_versions() {
     let api = api().await;

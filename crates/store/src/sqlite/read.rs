@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::sqlite::rows::{self, ACTIVITY_COLUMNS, ALIAS_COLUMNS, EXECUTION_COLUMNS, List, MACHINE_COLUMNS, VERSION_COLUMNS};
 use crate::sqlite::{Location, db, schema};
-use crate::{Activity, Alias, Error, Event, Execution, Page, PageRequest, Recovered, StateMachine, Status, Version};
+use crate::{Activity, Alias, Error, Event, Execution, ExecutionFilter, Page, PageRequest, Recovered, StateMachine, Version};
 
 /// Idle connections kept for reuse; more are opened when reads overlap, and closed after.
 const MAX_IDLE: usize = 8;
@@ -69,8 +69,7 @@ pub(crate) fn execution(conn: &mut Connection, arn: &str) -> Result<Option<Execu
 pub(crate) fn list_executions(
     conn: &mut Connection,
     machine: &str,
-    started_with: Option<&str>,
-    status: Option<Status>,
+    filter: &ExecutionFilter,
     page: &PageRequest,
 ) -> Result<Page<Execution>, Error> {
     let before = rows::decode_token(List::Executions, page)?.unwrap_or(i64::MAX);
@@ -80,13 +79,18 @@ pub(crate) fn list_executions(
     let mut sql = format!("SELECT {EXECUTION_COLUMNS} FROM executions WHERE state_machine_arn = ?1 AND seq < ?2");
     let mut values: Vec<Box<dyn rusqlite::ToSql>> =
         vec![Box::new(machine.to_owned()), Box::new(before), Box::new(fetch(limit))];
-    if let Some(status) = status {
+    if let Some(status) = filter.status {
         values.push(Box::new(rows::status_str(status)));
         sql.push_str(&format!(" AND status = ?{}", values.len()));
     }
-    if let Some(arn) = started_with {
-        values.push(Box::new(arn.to_owned()));
+    if let Some(arn) = &filter.started_with {
+        values.push(Box::new(arn.clone()));
         sql.push_str(&format!(" AND (version_arn = ?{n} OR alias_arn = ?{n})", n = values.len()));
+    }
+    match filter.redriven {
+        Some(true) => sql.push_str(" AND redrive_count > 0"),
+        Some(false) => sql.push_str(" AND redrive_count = 0"),
+        None => {}
     }
     sql.push_str(" ORDER BY seq DESC LIMIT ?3");
     let items = collect(conn, &sql, rusqlite::params_from_iter(values), rows::execution)?;

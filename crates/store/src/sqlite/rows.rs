@@ -11,7 +11,7 @@ use crate::{Activity, Alias, Error, Execution, Kind, PageRequest, Route, StateMa
 
 /// The columns `machine` reads, after `seq`.
 pub(crate) const MACHINE_COLUMNS: &str = "seq, arn, name, kind, definition, role_arn, logging_configuration, \
-     tracing_configuration, description, revision_id, created, updated, tags";
+     tracing_configuration, description, revision_id, created, updated, tags, encryption_configuration";
 
 /// The columns `execution` reads, after `seq`.
 pub(crate) const EXECUTION_COLUMNS: &str = "seq, arn, name, state_machine_arn, definition, role_arn, kind, input, \
@@ -26,7 +26,7 @@ pub(crate) const VERSION_COLUMNS: &str =
 pub(crate) const ALIAS_COLUMNS: &str = "seq, arn, state_machine_arn, name, description, routing, created, updated";
 
 /// The columns `activity` reads, after `seq`.
-pub(crate) const ACTIVITY_COLUMNS: &str = "seq, arn, name, created, tags";
+pub(crate) const ACTIVITY_COLUMNS: &str = "seq, arn, name, created, tags, encryption_configuration";
 
 pub(crate) const DEFAULT_LIMIT: usize = 100;
 pub(crate) const MAX_LIMIT: usize = 1000;
@@ -121,6 +121,7 @@ pub(crate) fn machine(row: &Row<'_>) -> rusqlite::Result<(i64, StateMachine)> {
         created: row.get(10)?,
         updated: row.get(11)?,
         tags,
+        encryption_configuration: row.get(13)?,
     };
     Ok((row.get(0)?, machine))
 }
@@ -190,6 +191,7 @@ pub(crate) fn activity(row: &Row<'_>) -> rusqlite::Result<(i64, Activity)> {
         name: row.get(2)?,
         created: row.get(3)?,
         tags,
+        encryption_configuration: row.get(5)?,
     };
     Ok((row.get(0)?, activity))
 }

@@ -19,9 +19,9 @@ use crate::Error;
 use crate::sqlite::{Location, backend, db};
 
 /// The schema version this build writes: the number of migrations.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
-const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2, V3, V4, V5];
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2, V3, V4, V5, V6];
 
 const V1: &str = "
 CREATE TABLE state_machines (
@@ -142,6 +142,12 @@ ALTER TABLE executions ADD COLUMN engine_version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE triggers ADD COLUMN last_event INTEGER;
 ALTER TABLE triggers ADD COLUMN digest INTEGER;
 CREATE INDEX executions_by_stop ON executions (stop) WHERE stop IS NOT NULL;
+";
+
+/// The `encryptionConfiguration` of state machines and activities (JSON text, as the service gives it).
+const V6: &str = "
+ALTER TABLE state_machines ADD COLUMN encryption_configuration TEXT;
+ALTER TABLE activities ADD COLUMN encryption_configuration TEXT;
 ";
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

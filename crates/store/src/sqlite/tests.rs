@@ -223,7 +223,8 @@ async fn version_2_database_migrates() {
     let recovered = store.recovered("e").await.unwrap().unwrap();
     assert_eq!((recovered.last_event, recovered.digest), (2, Some(2)));
     // The new table works on the migrated database.
-    let activity = Activity { arn: "a".to_owned(), name: "a".to_owned(), created: 6, tags: Vec::new() };
+    let activity =
+        Activity { arn: "a".to_owned(), name: "a".to_owned(), created: 6, tags: Vec::new(), encryption_configuration: None };
     store.create_activity(activity.clone()).await.unwrap();
     let listed = store.list_activities(PageRequest::default()).await.unwrap();
     assert_eq!(listed.items, [activity]);
@@ -231,7 +232,50 @@ async fn version_2_database_migrates() {
     let conn = Connection::open(dir.path().join(FILE_NAME)).unwrap();
     let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(version, SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 5);
+}
+
+/// A database of schema version 5 (before encryption configurations were stored) opens, migrates to the current
+/// schema, keeps its machines and activities (with no encryption configuration), and stores one on both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn version_5_database_migrates() {
+    use crate::sqlite::{FILE_NAME, SCHEMA_VERSION, Sqlite};
+    use crate::{Activity, Store};
+
+    let dir = tempfile::tempdir().unwrap();
+    let location = Location::File(dir.path().join(FILE_NAME));
+    {
+        let mut conn = schema::open_writer(&location).unwrap();
+        schema::migrate_to(&mut conn, &location, 5).unwrap();
+        conn.execute_batch(
+            r#"INSERT INTO state_machines (arn, name, kind, role_arn, revision_id, created, updated, tags, definition)
+               VALUES ('m', 'm', 'STANDARD', 'r', 'rev', 1, 2, '[]', '{}');
+               INSERT INTO activities (arn, name, created, tags) VALUES ('a', 'a', 3, '[]');"#,
+        )
+        .unwrap();
+    }
+
+    let store = Sqlite::open(dir.path()).unwrap();
+    let mut machine = store.state_machine("m").await.unwrap().unwrap();
+    assert_eq!((machine.revision_id.as_str(), machine.encryption_configuration.clone()), ("rev", None));
+    let activity = store.activity("a").await.unwrap().unwrap();
+    assert_eq!(activity.encryption_configuration, None);
+    machine.encryption_configuration = Some(r#"{"type":"AWS_OWNED_KEY"}"#.to_owned());
+    store.update_state_machine(machine.clone()).await.unwrap();
+    assert_eq!(store.state_machine("m").await.unwrap(), Some(machine));
+    let encrypted = Activity {
+        arn: "b".to_owned(),
+        name: "b".to_owned(),
+        created: 4,
+        tags: Vec::new(),
+        encryption_configuration: Some(r#"{"type":"CUSTOMER_MANAGED_KMS_KEY","kmsKeyId":"k"}"#.to_owned()),
+    };
+    store.create_activity(encrypted.clone()).await.unwrap();
+    assert_eq!(store.activity("b").await.unwrap(), Some(encrypted));
+    drop(store);
+    let conn = Connection::open(dir.path().join(FILE_NAME)).unwrap();
+    let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+    assert_eq!(SCHEMA_VERSION, 6);
 }
 
 /// A full database (here its page limit, as a full disk) refuses a batch without poisoning the writer: once room is
@@ -262,6 +306,7 @@ async fn a_full_database_recovers_once_there_is_room() {
         created: 1,
         updated: 1,
         tags: Vec::new(),
+        encryption_configuration: None,
     };
     handle.call(Op::CreateStateMachine(machine)).await.unwrap();
     // Ten executions that ended, holding about 320 KB, then a limit a little above what the file holds.

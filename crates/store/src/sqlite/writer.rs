@@ -400,8 +400,11 @@ pub(crate) fn apply(conn: &Connection, op: &Op) -> Result<(), Failure> {
         Op::CreateActivity(activity) => {
             let tags = tags_json(&activity.tags)?;
             let inserted = conn
-                .prepare_cached("INSERT INTO activities (arn, name, created, tags) VALUES (?1, ?2, ?3, ?4)")?
-                .execute(params![activity.arn, activity.name, activity.created, tags]);
+                .prepare_cached(
+                    "INSERT INTO activities (arn, name, created, tags, encryption_configuration) \
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![activity.arn, activity.name, activity.created, tags, activity.encryption_configuration]);
             unique(inserted, &activity.arn)
         }
         Op::DeleteActivity(arn) => {
@@ -676,8 +679,8 @@ fn create_state_machine(conn: &Connection, m: &StateMachine) -> Result<(), Failu
     let inserted = conn
         .prepare_cached(
             "INSERT INTO state_machines (arn, name, kind, role_arn, revision_id, created, updated, description, \
-             logging_configuration, tracing_configuration, tags, definition) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+             logging_configuration, tracing_configuration, tags, definition, encryption_configuration) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )?
         .execute(params![
             m.arn,
@@ -692,6 +695,7 @@ fn create_state_machine(conn: &Connection, m: &StateMachine) -> Result<(), Failu
             m.tracing_configuration,
             tags,
             m.definition,
+            m.encryption_configuration,
         ]);
     unique(inserted, &m.arn)
 }
@@ -700,7 +704,8 @@ fn update_state_machine(conn: &Connection, m: &StateMachine) -> Result<(), Failu
     let updated = conn
         .prepare_cached(
             "UPDATE state_machines SET definition = ?2, role_arn = ?3, logging_configuration = ?4, \
-             tracing_configuration = ?5, description = ?6, revision_id = ?7, updated = ?8 WHERE arn = ?1",
+             tracing_configuration = ?5, description = ?6, revision_id = ?7, updated = ?8, \
+             encryption_configuration = ?9 WHERE arn = ?1",
         )?
         .execute(params![
             m.arn,
@@ -711,6 +716,7 @@ fn update_state_machine(conn: &Connection, m: &StateMachine) -> Result<(), Failu
             m.description,
             m.revision_id,
             m.updated,
+            m.encryption_configuration,
         ])?;
     if updated == 0 {
         Err(Error::NotFound(m.arn.clone()).into())

@@ -33,6 +33,7 @@ pub(crate) fn machine(name: &str) -> StateMachine {
         created: 1_700_000_000_000,
         updated: 1_700_000_000_000,
         tags: vec![("b".to_owned(), "2".to_owned()), ("a".to_owned(), "1".to_owned())],
+        encryption_configuration: None,
     }
 }
 

@@ -1,6 +1,6 @@
 //! The conformance suite: what every `Store` backend must do, written once against `&impl Store`.
 
-use store::{Activity, Alias, Ending, Error, Event, PageRequest, Publish, Route, Status, Store};
+use store::{Activity, Alias, Ending, Error, Event, ExecutionFilter, PageRequest, Publish, Route, Status, Store};
 
 use crate::fixtures::{ACCOUNT, all_pages, execution, join_all, machine, page, step, succeeded};
 
@@ -14,6 +14,7 @@ pub(crate) async fn state_machine_lifecycle(store: &impl Store) {
     changed.role_arn = "arn:aws:iam::123456789012:role/other".to_owned();
     changed.logging_configuration = None;
     changed.tracing_configuration = Some(r#"{"enabled":true}"#.to_owned());
+    changed.encryption_configuration = Some(r#"{"type":"CUSTOMER_MANAGED_KMS_KEY","kmsKeyId":"k"}"#.to_owned());
     changed.description = None;
     changed.revision_id = "r2".to_owned();
     changed.updated = m.updated + 5;
@@ -124,7 +125,7 @@ pub(crate) async fn bad_tokens(store: &impl Store) {
         assert!(matches!(&r, Err(Error::InvalidToken(t)) if t == bad), "{bad:?}: {r:?}");
     }
     let r = store
-        .list_executions(&m.arn, None, None, page(Some("sm.1".to_owned()), 0))
+        .list_executions(&m.arn, ExecutionFilter::default(), page(Some("sm.1".to_owned()), 0))
         .await;
     assert!(matches!(r, Err(Error::InvalidToken(_))), "{r:?}");
     // A forward history token does not page a reverse history.
@@ -186,7 +187,8 @@ pub(crate) async fn executions_by_status_newest_first(store: &impl Store) {
 
     let arn = m.arn.as_str();
     let list = |status: Option<Status>| async move {
-        let pages = all_pages(2, |p| store.list_executions(arn, None, status, p)).await;
+        let filter = ExecutionFilter { status, ..ExecutionFilter::default() };
+        let pages = all_pages(2, |p| store.list_executions(arn, filter.clone(), p)).await;
         pages
             .into_iter()
             .flatten()
@@ -218,7 +220,8 @@ pub(crate) async fn executions_by_status_newest_first(store: &impl Store) {
     assert_eq!(list(Some(Aborted)).await, []);
 
     let started_with = |qualified: String, status: Option<Status>| async move {
-        let pages = all_pages(1, |p| store.list_executions(arn, Some(&qualified), status, p)).await;
+        let filter = ExecutionFilter { started_with: Some(qualified), status, redriven: None };
+        let pages = all_pages(1, |p| store.list_executions(arn, filter.clone(), p)).await;
         pages.into_iter().flatten().map(|e| e.name).collect::<Vec<_>>()
     };
     assert_eq!(started_with(format!("{arn}:1"), None).await, ["e", "c"], "by version, paged one by one");
@@ -228,7 +231,7 @@ pub(crate) async fn executions_by_status_newest_first(store: &impl Store) {
     assert_eq!(started_with(format!("{arn}:2"), None).await, Vec::<String>::new());
 
     let none = store
-        .list_executions("arn:no-such-machine", None, None, page(None, 0))
+        .list_executions("arn:no-such-machine", ExecutionFilter::default(), page(None, 0))
         .await
         .unwrap();
     assert_eq!((none.items.len(), none.next_token), (0, None));
@@ -688,7 +691,7 @@ pub(crate) async fn executions_remember_version_and_alias(store: &impl Store) {
     e.alias_arn = Some(format!("{ACCOUNT}:stateMachine:m:live"));
     store.create_execution(e.clone(), step(&e.arn, 1, 1)).await.unwrap();
     assert_eq!(store.execution(&e.arn).await.unwrap(), Some(e.clone()));
-    let listed = store.list_executions(&e.state_machine_arn, None, None, page(None, 0)).await.unwrap();
+    let listed = store.list_executions(&e.state_machine_arn, ExecutionFilter::default(), page(None, 0)).await.unwrap();
     assert_eq!(listed.items, [e.clone()]);
     assert_eq!(store.running().await.unwrap()[0].execution, e);
 }
@@ -718,6 +721,18 @@ pub(crate) async fn redrive(store: &impl Store) {
     assert_eq!(redriven, expected, "running again, counted, with no stop, output, error or cause");
     let history = store.history(&e.arn, false, page(None, 0)).await.unwrap();
     assert_eq!(ids(&history.items), [1, 2, 3, 4, 5]);
+    // ListExecutions' redriveFilter: redriven at least once, or never.
+    let other = execution("m", "never");
+    store.create_execution(other.clone(), step(&other.arn, 1, 1)).await.unwrap();
+    let machine = e.state_machine_arn.as_str();
+    let names = |redriven: Option<bool>| async move {
+        let filter = ExecutionFilter { redriven, ..ExecutionFilter::default() };
+        let listed = store.list_executions(machine, filter, page(None, 0)).await.unwrap();
+        listed.items.into_iter().map(|e| e.name).collect::<Vec<_>>()
+    };
+    assert_eq!(names(Some(true)).await, ["redriven"]);
+    assert_eq!(names(Some(false)).await, ["never"]);
+    assert_eq!(names(None).await, ["never", "redriven"]);
     let running = store.running().await.unwrap();
     assert_eq!(running[0].triggers, [r#"{"t":1}"#, r#"{"t":3}"#, r#"{"t":4}"#]);
     store.append(vec![step(&e.arn, 6, 1)]).await.unwrap();
@@ -742,6 +757,7 @@ fn activity(name: &str) -> Activity {
         name: name.to_owned(),
         created: 1_700_000_000_000,
         tags: vec![("team".to_owned(), "ops".to_owned())],
+        encryption_configuration: Some(r#"{"type":"AWS_OWNED_KEY"}"#.to_owned()),
     }
 }
 
@@ -753,6 +769,7 @@ pub(crate) async fn activities_lifecycle(store: &impl Store) {
     let mut other = a.clone();
     other.created = 5;
     other.tags = Vec::new();
+    other.encryption_configuration = None;
     let r = store.create_activity(other).await;
     assert!(matches!(&r, Err(Error::AlreadyExists(arn)) if *arn == a.arn), "{r:?}");
     assert_eq!(store.activity(&a.arn).await.unwrap(), Some(a.clone()));
