@@ -335,6 +335,22 @@ fn split_multi(rest: &str) -> Option<Multi<'_>> {
     None
 }
 
+/// Where the name that follows an opening `quote` ends in `body` (the text after that quote): the byte index of its
+/// closing quote. A backslash protects the next character, as in Jayway.
+fn closing_quote(body: &str, quote: char) -> Option<usize> {
+    let mut escaped = false;
+    for (i, c) in body.char_indices() {
+        if escaped {
+            escaped = false;
+        } else if c == '\\' {
+            escaped = true;
+        } else if c == quote {
+            return Some(i);
+        }
+    }
+    None
+}
+
 /// The names of a bracket's inside that holds two or more quoted names (`'a', "b"`), kept verbatim as in
 /// `parse_bracket`; `None` for anything else.
 fn multi_names(inside: &str) -> Option<Vec<String>> {
@@ -343,19 +359,7 @@ fn multi_names(inside: &str) -> Option<Vec<String>> {
     loop {
         let quote = rest.chars().next().filter(|c| *c == '\'' || *c == '"')?;
         let body = rest.get(1..)?;
-        let mut escaped = false;
-        let mut close = None;
-        for (i, c) in body.char_indices() {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == quote {
-                close = Some(i);
-                break;
-            }
-        }
-        let close = close?;
+        let close = closing_quote(body, quote)?;
         names.push(body.get(..close)?.to_owned());
         rest = body.get(close + 1..)?.trim_start();
         match rest.strip_prefix(',') {
@@ -505,19 +509,7 @@ fn parse_bracket(inside: &str) -> Result<(Segment, &str), Stop> {
         // Jayway: a backslash protects the next character from ending the name; the text is kept verbatim, which is
         // what AWS shows for `$['Test\""Name"']`.
         let body = trimmed.get(1..).unwrap_or("");
-        let mut escaped = false;
-        let mut close = None;
-        for (i, c) in body.char_indices() {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == first {
-                close = Some(i);
-                break;
-            }
-        }
-        let Some(close) = close else {
+        let Some(close) = closing_quote(body, first) else {
             return Err(Stop::Invalid("unclosed quote".to_owned()));
         };
         let name = body.get(..close).unwrap_or("");

@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 use runtime::service::{Config, CreateStateMachine, HistoryRequest, Service, StartExecution};
 use store::Status;
 
-async fn service(dir: &std::path::Path) -> Service {
-    let config = Config {
+fn config(dir: &std::path::Path) -> Config {
+    Config {
         region: "us-east-1".to_owned(),
         account_id: "123456789012".to_owned(),
         data_dir: dir.to_owned(),
@@ -21,8 +21,11 @@ async fn service(dir: &std::path::Path) -> Service {
         express_retention_seconds: 60,
         max_evaluation_ms: runtime::DEFAULT_MAX_EVALUATION_MS,
         retention_ms: None,
-    };
-    Service::open(config).await.expect("the service opens")
+    }
+}
+
+async fn service(dir: &std::path::Path) -> Service {
+    Service::open(config(dir)).await.expect("the service opens")
 }
 
 async fn machine(service: &Service, name: &str, definition: Value) -> String {
@@ -113,18 +116,7 @@ async fn a_panic_fails_the_execution_it_hit_and_nothing_else() {
 async fn service_after_restart(dir: &std::path::Path) -> Service {
     // The previous service's store closes once its last task has let go of it.
     for _ in 0..100 {
-        let config = Config {
-            region: "us-east-1".to_owned(),
-            account_id: "123456789012".to_owned(),
-            data_dir: dir.to_owned(),
-            limits: engine::Limits::default(),
-            resources: Arc::new(runtime::Resources::default()),
-            mock_config: None,
-            express_retention_seconds: 60,
-            max_evaluation_ms: runtime::DEFAULT_MAX_EVALUATION_MS,
-            retention_ms: None,
-        };
-        match Service::open(config).await {
+        match Service::open(config(dir)).await {
             Ok(service) => return service,
             Err(error) if error.to_string().contains("in use") => tokio::time::sleep(Duration::from_millis(50)).await,
             Err(error) => panic!("{error}"),
