@@ -5,6 +5,7 @@
 //! wall clock or starts threads.
 
 pub mod local;
+mod overrun;
 mod partition;
 pub mod service;
 mod resources;

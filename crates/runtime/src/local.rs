@@ -11,6 +11,7 @@ use asl::Failure;
 use asl::model::StateMachine;
 use engine::{Command, EventDetails, Execution, ExecutionInfo, Limits, Status, TaskId, TimerId, Trigger};
 
+use crate::overrun::{self, Seen};
 use crate::resources::{Answer, Resources};
 
 /// How time passes.
@@ -109,28 +110,15 @@ struct Watchdog {
 impl Watchdog {
     fn start(watch: Arc<asl::Watch>, limit: Duration) -> Watchdog {
         let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let tick = (limit / 10).clamp(Duration::from_millis(5), Duration::from_millis(100));
         let thread = std::thread::Builder::new()
             .name("baton-watchdog".to_owned())
             .spawn({
                 let done = done.clone();
                 move || {
-                    let mut seen: Option<(u64, std::time::Instant)> = None;
+                    let mut seen = Seen::default();
                     while !done.load(std::sync::atomic::Ordering::SeqCst) {
-                        std::thread::sleep(tick);
-                        let now = std::time::Instant::now();
-                        seen = match (watch.running(), seen) {
-                            (Some(generation), Some((seen_generation, since))) if generation == seen_generation => {
-                                if now.duration_since(since) >= limit {
-                                    watch.expire(generation);
-                                    None
-                                } else {
-                                    Some((generation, since))
-                                }
-                            }
-                            (Some(generation), _) => Some((generation, now)),
-                            (None, _) => None,
-                        };
+                        std::thread::sleep(overrun::tick(limit));
+                        seen.check(&watch, std::time::Instant::now(), limit);
                     }
                 }
             })

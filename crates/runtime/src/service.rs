@@ -634,13 +634,13 @@ impl Service {
             if self.inner.shutting_down() {
                 return Err(Error::Internal("the server is shutting down".to_owned()));
             }
-            if !until_end || record.status != Status::Running || lock(&self.inner.live).contains_key(arn) {
-                if until_end && record.status == Status::Running {
-                    continue;
-                }
+            if !until_end || record.status != Status::Running {
                 return Ok(record);
             }
-            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            // Live again (adopted): the next turn waits on it; otherwise look at the store again shortly.
+            if !lock(&self.inner.live).contains_key(arn) {
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            }
         }
     }
 

@@ -16,6 +16,19 @@ fn write(name: &str, content: &str) -> std::path::PathBuf {
     path
 }
 
+/// Reads an HTTP request's head (up to the blank line) from `stream`, byte by byte so nothing after it is taken.
+fn request_head(stream: &mut std::net::TcpStream) -> String {
+    use std::io::Read;
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        let n = stream.read(&mut byte).expect("read");
+        assert_eq!(n, 1, "connection closed before the request head ended");
+        head.push(byte[0]);
+    }
+    String::from_utf8_lossy(&head).into_owned()
+}
+
 #[track_caller]
 fn run_json(definition: &str, input: &str, extra: &[&str]) -> Value {
     let file = write(&format!("def-{}.json", definition.len()), definition);
@@ -216,7 +229,7 @@ fn readme_functions_file_is_valid() {
 /// `States.Http.StatusCode.503` calls again, and the second answer is the task's result.
 #[test]
 fn http_task_retries_a_503() {
-    use std::io::{Read, Write};
+    use std::io::Write;
 
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!("http://{}/orders/7", listener.local_addr().expect("address"));
@@ -228,14 +241,7 @@ fn http_task_retries_a_503() {
         let mut targets = Vec::new();
         for (status, content_type, body) in answers {
             let (mut stream, _) = listener.accept().expect("accept");
-            let mut head = Vec::new();
-            let mut byte = [0u8; 1];
-            while !head.ends_with(b"\r\n\r\n") {
-                let n = stream.read(&mut byte).expect("read");
-                assert_eq!(n, 1, "connection closed before the request head ended");
-                head.push(byte[0]);
-            }
-            let head = String::from_utf8_lossy(&head).into_owned();
+            let head = request_head(&mut stream);
             targets.push(head.lines().next().unwrap_or_default().to_owned());
             let response = format!(
                 "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -286,7 +292,7 @@ fn http_task_retries_a_503() {
 /// the connection, its Basic credentials and header go with the request.
 #[test]
 fn http_task_uses_a_local_connection_when_one_is_given() {
-    use std::io::{Read, Write};
+    use std::io::Write;
 
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!("http://{}/me", listener.local_addr().expect("address"));
@@ -294,14 +300,7 @@ fn http_task_uses_a_local_connection_when_one_is_given() {
         let mut heads = Vec::new();
         for _ in 0..2 {
             let (mut stream, _) = listener.accept().expect("accept");
-            let mut head = Vec::new();
-            let mut byte = [0u8; 1];
-            while !head.ends_with(b"\r\n\r\n") {
-                let n = stream.read(&mut byte).expect("read");
-                assert_eq!(n, 1, "connection closed before the request head ended");
-                head.push(byte[0]);
-            }
-            heads.push(String::from_utf8_lossy(&head).to_ascii_lowercase());
+            heads.push(request_head(&mut stream).to_ascii_lowercase());
             stream.write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n").expect("write");
         }
         heads

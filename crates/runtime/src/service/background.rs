@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use store::Store;
 
+use crate::overrun::{self, Seen};
 use crate::service::{Inner, Service, lock, now};
 
 /// How often the adoption of orphans is tried while there are some.
@@ -36,10 +37,9 @@ pub(crate) fn start(service: &Service) {
 /// step records it, so a replay fails it the same way without running it.
 async fn watchdog(inner: Weak<Inner>, limit_ms: u64) {
     let limit = Duration::from_millis(limit_ms);
-    let tick = (limit / 10).clamp(Duration::from_millis(5), Duration::from_millis(100));
-    let mut seen: HashMap<String, (u64, Instant)> = HashMap::new();
+    let mut seen: HashMap<String, Seen> = HashMap::new();
     loop {
-        tokio::time::sleep(tick).await;
+        tokio::time::sleep(overrun::tick(limit)).await;
         let Some(inner) = inner.upgrade() else { return };
         let now = Instant::now();
         let watched: Vec<(String, Arc<asl::Watch>)> =
@@ -47,16 +47,12 @@ async fn watchdog(inner: Weak<Inner>, limit_ms: u64) {
         drop(inner);
         let mut still = HashMap::with_capacity(seen.len());
         for (arn, watch) in watched {
-            let Some(generation) = watch.running() else { continue };
-            let since = match seen.get(&arn) {
-                Some((seen_generation, since)) if *seen_generation == generation => *since,
-                _ => now,
-            };
-            if now.duration_since(since) >= limit {
+            let mut one = seen.remove(&arn).unwrap_or_default();
+            let running = watch.running().is_some();
+            if one.check(&watch, now, limit) {
+                still.insert(arn, one);
+            } else if running {
                 tracing::warn!(execution_arn = %arn, limit_ms, "a JSONata evaluation ran past its time limit and is cut off");
-                watch.expire(generation);
-            } else {
-                still.insert(arn, (generation, since));
             }
         }
         seen = still;
