@@ -61,6 +61,8 @@ const PURE: &[(&str, &[&str])] = &[
     ("asl", &["jsonata", "serde", "serde_json", "serde_json_path", "serde-saphyr", "jiff", "base64", "md-5", "sha1", "sha2"]),
     ("engine", &["asl", "serde", "serde_json", "jiff"]),
     ("graph", &["asl"]),
+    // The AWS service models (zlib, inflated by miniz_oxide) and their protocols (XML through quick-xml).
+    ("sdk", &["serde", "serde_json", "thiserror", "base64", "jiff", "miniz_oxide", "quick-xml"]),
 ];
 
 /// The crates that may read the clock and start threads or tasks: `runtime` decides when things happen; `store`
@@ -92,6 +94,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("asl", 0),
     ("engine", 1),
     ("graph", 1),
+    ("sdk", 0),
     ("store", 2),
     ("integrations", 2),
     ("runtime", 3),
