@@ -186,8 +186,10 @@ pub struct XmlNamespace {
 #[serde(rename_all = "kebab-case")]
 pub enum TimestampFormat {
     /// `2026-12-02T10:00:00Z`
+    #[serde(alias = "ISO8601")]
     Iso8601,
     /// Seconds since the epoch, with a fraction.
+    #[serde(alias = "unixTimestamp", alias = "unixtimestamp")]
     UnixTimestamp,
     /// `Wed, 02 Dec 2026 10:00:00 GMT`
     Rfc822,
