@@ -19,6 +19,8 @@ pub struct Service {
     pub error_prefix: &'static str,
     /// botocore's name for it (`stepfunctions` for `sfn`).
     pub botocore: &'static str,
+    /// Whether AWS's guide lists the integration as deprecated.
+    pub deprecated: bool,
     pub model: Model,
 }
 
@@ -50,7 +52,13 @@ pub fn load(name: &str) -> Result<Service, Error> {
     let damaged = |reason: String| Error::Damaged { service: name.to_owned(), reason };
     let json = miniz_oxide::inflate::decompress_to_vec_zlib(entry.model).map_err(|e| damaged(format!("{e:?}")))?;
     let model = Model::from_json(&json).map_err(|e| damaged(e.to_string()))?;
-    Ok(Service { name: entry.name, error_prefix: entry.error_prefix, botocore: entry.botocore, model })
+    Ok(Service {
+        name: entry.name,
+        error_prefix: entry.error_prefix,
+        botocore: entry.botocore,
+        deprecated: entry.deprecated,
+        model,
+    })
 }
 
 /// Whether AWS's guide lists `service`'s `action` (as written in the resource) among those Step Functions does not
