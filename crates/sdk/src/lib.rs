@@ -28,8 +28,9 @@ pub struct Service {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// AWS's list of AWS SDK integrations does not name the service.
-    #[error("Step Functions has no AWS SDK integration for the service '{0}'")]
+    /// Baton has no model for the service: AWS's list of AWS SDK integrations does not name it, or names a retired
+    /// service that botocore no longer describes.
+    #[error("Baton knows no AWS SDK integration for the service '{0}' (scripts/aws-sdk-services.tsv lists those it has)")]
     UnknownService(String),
     /// The embedded model does not decompress or parse: a build problem, not a user's.
     #[error("the embedded model of '{service}' is damaged: {reason}")]
