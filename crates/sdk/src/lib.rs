@@ -7,6 +7,7 @@
 
 mod index;
 pub mod model;
+pub mod protocol;
 
 use model::Model;
 

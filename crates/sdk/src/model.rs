@@ -121,6 +121,9 @@ pub struct Endpoint {
 pub struct HttpChecksum {
     #[serde(default)]
     pub request_checksum_required: bool,
+    /// The input member that names the checksum algorithm the caller wants (S3's `ChecksumAlgorithm`).
+    #[serde(default)]
+    pub request_algorithm_member: Option<String>,
 }
 
 /// A reference to a shape: an operation's input or output, a structure's member, a list's member, a map's key or

@@ -1,0 +1,1 @@
+//! Tests of the wire protocols against AWS's documented requests and responses.
