@@ -44,6 +44,10 @@ pub(crate) struct Args {
     /// `headers`, `query`, `body`); a connection not in it adds nothing to the request.
     #[arg(long)]
     connections: Option<PathBuf>,
+    /// Make no AWS call: a Task that would call an AWS service (AWS SDK or optimized integration) fails with
+    /// States.TaskFailed, naming the state and resource to mock. Mocks, local functions and HTTP Tasks still work.
+    #[arg(long)]
+    offline: bool,
     /// Skip waits: Wait states, retry intervals and timeouts advance a virtual clock.
     #[arg(long)]
     virtual_time: bool,
@@ -99,7 +103,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         (None, None) => json!({}),
     };
     let name = args.name.clone().unwrap_or_else(|| stem(&args.definition));
-    let mut resources = Resources::default();
+    let mut resources = Resources {
+        aws: integrations::aws::Aws::new(integrations::aws::Options { offline: args.offline, ..Default::default() }),
+        ..Resources::default()
+    };
     if let (Some(file), Some(case)) = (&args.mock_config, &args.test_case) {
         let text = std::fs::read_to_string(file).with_context(|| format!("cannot read mock config {}", file.display()))?;
         let config = MockConfig::load_str(&text).with_context(|| format!("in {}", file.display()))?;

@@ -4,6 +4,7 @@
 //! Speaks plain JSON values and `TaskError`s; knows nothing of the engine or of ASL semantics beyond the shapes of the
 //! AWS integrations it emulates. This crate does I/O (runs commands, makes HTTP requests) and is called by `runtime`.
 
+pub mod aws;
 pub mod connections;
 pub mod functions;
 pub mod http;

@@ -211,6 +211,15 @@ impl Driver {
                                 let _ = sender.send((request.task, outcome));
                             });
                         }
+                        Answer::Aws(target) => {
+                            self.in_flight += 1;
+                            let sender = self.sender.clone();
+                            let (resources, arn) = (self.resources.clone(), self.execution_arn.clone());
+                            std::thread::spawn(move || {
+                                let outcome = resources.call_blocking(&arn, &request, &target);
+                                let _ = sender.send((request.task, outcome));
+                            });
+                        }
                     }
                 }
                 Command::StartTimer { timer, at } => {

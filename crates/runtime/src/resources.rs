@@ -1,5 +1,5 @@
-//! Which task resource answers a task: a mock, a local function, an HTTP endpoint (the HTTP Task), or nothing (a
-//! clear failure).
+//! Which task resource answers a task: a mock, a local function, an HTTP endpoint (the HTTP Task), an AWS service
+//! (AWS SDK and optimized integrations), or nothing (a clear failure).
 
 use serde_json::Value;
 
@@ -7,6 +7,7 @@ use asl::Failure;
 use engine::TaskRequest;
 use integrations::functions::Functions;
 use integrations::mock::TestCase;
+use integrations::aws::{Aws, target::Target};
 use integrations::{Caller, TaskError, http, lambda};
 
 /// The task resources available to an execution.
@@ -17,6 +18,8 @@ pub struct Resources {
     pub functions: Functions,
     /// How HTTP Tasks (`arn:aws:states:::http:invoke`) call their endpoints.
     pub http: http::Options,
+    /// How AWS calls are made (shared by every execution of the process).
+    pub aws: Aws,
 }
 
 /// How a task will be answered.
@@ -25,6 +28,8 @@ pub(crate) enum Answer {
     Now(Result<Value, Failure>),
     /// Needs a blocking call, made by `Resources::invoke` off the async executor: a local function or an HTTP request.
     Function,
+    /// An AWS call, made by `Resources::call` (async) or `Resources::call_blocking`.
+    Aws(Target),
 }
 
 impl Resources {
@@ -36,6 +41,9 @@ impl Resources {
         if lambda::is_lambda(resource) || http::is_http(resource) {
             return Answer::Function;
         }
+        if let Some(target) = Target::of(resource) {
+            return Answer::Aws(target);
+        }
         Answer::Now(Err(Failure::new(
             asl::errors::TASK_FAILED,
             format!(
@@ -43,6 +51,32 @@ impl Resources {
                  (--mock-config with --test-case) or use a local function"
             ),
         )))
+    }
+
+    /// Makes the AWS call of a task `answer` left to `Answer::Aws`, for the execution `execution_arn`.
+    pub(crate) async fn call(&self, execution_arn: &str, task: &TaskRequest, target: &Target) -> Result<Value, Failure> {
+        let caller = Caller { execution_arn, state: &task.state_name };
+        let token = integrations::aws::idempotency_token(execution_arn, task.task.0);
+        self.aws.call(&task.resource, target, &task.parameters, &token, caller).await.map_err(failure)
+    }
+
+    /// Watches the `.sync` job a `call` started (`started` is its answer) until it ends.
+    pub(crate) async fn wait(&self, execution_arn: &str, task: &TaskRequest, target: &Target, started: &Value) -> Result<Value, Failure> {
+        let caller = Caller { execution_arn, state: &task.state_name };
+        self.aws.wait(&task.resource, target, &task.parameters, started, caller).await.map_err(failure)
+    }
+
+    /// Stops the `.sync` job a `call` started, because its task was cancelled.
+    pub(crate) async fn stop(&self, execution_arn: &str, task: &TaskRequest, target: &Target, started: &Value) {
+        let caller = Caller { execution_arn, state: &task.state_name };
+        self.aws.stop(target, &task.parameters, started, caller).await;
+    }
+
+    /// `call`, and for `.sync` the wait for its job, for a thread outside any async runtime (`baton run`).
+    pub(crate) fn call_blocking(&self, execution_arn: &str, task: &TaskRequest, target: &Target) -> Result<Value, Failure> {
+        let caller = Caller { execution_arn, state: &task.state_name };
+        let token = integrations::aws::idempotency_token(execution_arn, task.task.0);
+        self.aws.call_blocking(&task.resource, target, &task.parameters, &token, caller).map_err(failure)
     }
 
     /// Calls the resource of a task `answer` left to `Answer::Function`: an HTTP Task's endpoint, or a Lambda resource

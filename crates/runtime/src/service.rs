@@ -35,7 +35,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot, watch};
 
-use engine::{Command, ExecutionInfo, TaskId, TaskRequest, Trigger};
+use engine::{Command, ExecutionInfo, TaskId, Trigger};
 use store::sqlite::Sqlite;
 use store::{Execution, ExecutionFilter, Kind, Page, PageRequest, StateMachine, Status, Store};
 
@@ -852,6 +852,7 @@ impl Service {
             timers: HashMap::new(),
             broken: false,
             task_tokens: HashMap::new(),
+            jobs: HashMap::new(),
             digest,
             offload,
         };
@@ -970,7 +971,7 @@ pub(crate) enum Revision {
 pub(crate) struct Launch {
     actor: Actor,
     commands: Vec<Command>,
-    awaiting: Vec<TaskRequest>,
+    awaiting: Vec<actor::Awaiting>,
 }
 
 impl Launch {

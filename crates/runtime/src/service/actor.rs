@@ -29,6 +29,8 @@ use asl::Failure;
 use engine::{Command, FoldNote, HistoryEvent, MapRunInfo, Status, TaskId, TaskRequest, TimerId, Trigger};
 use store::{Append, Ending, Event, Store};
 
+use integrations::aws::target::{Pattern, Target};
+
 use crate::resources::{Answer, Resources};
 use crate::service::callbacks::Closed;
 use crate::service::{Error, Inner, Service, children, now};
@@ -80,6 +82,13 @@ pub(crate) struct Live {
     pub(crate) watch: Arc<asl::Watch>,
 }
 
+/// A task of a rebuilt execution that must not be invoked again: it waits for its token, or its `.sync` job was
+/// submitted (`submitted` holds the start's answer, which names the job to watch).
+pub(crate) struct Awaiting {
+    pub(crate) request: TaskRequest,
+    pub(crate) submitted: Option<Value>,
+}
+
 pub(crate) struct Actor {
     pub(crate) inner: Arc<Inner>,
     pub(crate) execution: engine::Execution,
@@ -95,6 +104,8 @@ pub(crate) struct Actor {
     pub(crate) broken: bool,
     /// The tokens of the tasks waiting for them.
     pub(crate) task_tokens: HashMap<TaskId, String>,
+    /// The `.sync` jobs being watched: a message on the sender stops the job (its task was cancelled).
+    pub(crate) jobs: HashMap<TaskId, oneshot::Sender<()>>,
     /// The digest of the events so far (`digest`), committed or folded in the batch being built.
     pub(crate) digest: u64,
     /// Fold on a blocking thread: the definition has JSONata, whose evaluation may take long.
@@ -123,11 +134,19 @@ struct Interrupted {
 impl Actor {
     /// Opens the tokens of tasks that wait for them, performs `commands` (from the start, or from recovery), then
     /// serves messages until the execution ends.
-    pub(crate) async fn run(mut self, commands: Vec<Command>, awaiting: Vec<TaskRequest>) {
-        for request in awaiting {
-            if let Some(token) = request.token {
-                self.inner.callbacks.open(&token, &self.record.arn, request.task);
-                self.task_tokens.insert(request.task, token);
+    pub(crate) async fn run(mut self, commands: Vec<Command>, awaiting: Vec<Awaiting>) {
+        for Awaiting { request, submitted } in awaiting {
+            match (request.token.clone(), submitted) {
+                (Some(token), _) => {
+                    self.inner.callbacks.open(&token, &self.record.arn, request.task);
+                    self.task_tokens.insert(request.task, token);
+                }
+                // A `.sync` job submitted before a restart: watch it again rather than start another.
+                (None, Some(started)) => match Target::of(&request.resource) {
+                    Some(target) => self.run_job(request, target, Some(started)),
+                    None => tracing::warn!(execution_arn = %self.record.arn, resource = %request.resource, "a submitted task Baton cannot watch"),
+                },
+                (None, None) => {}
             }
         }
         self.perform(commands);
@@ -294,6 +313,7 @@ impl Actor {
     /// The trigger that completes `task`, closing its token.
     fn completed(&mut self, task: TaskId, outcome: Result<Value, Failure>, now: i64) -> Trigger {
         self.close_token(task);
+        self.jobs.remove(&task);
         Trigger::TaskCompleted { task, outcome, now }
     }
 
@@ -440,6 +460,14 @@ impl Actor {
                                 let _ = sender.send(Message::Task(request.task, outcome));
                             });
                         }
+                        Answer::Aws(target) if target.pattern == Pattern::Sync => self.run_job(request, target, None),
+                        Answer::Aws(target) => {
+                            let (resources, arn) = (self.resources.clone(), self.record.arn.clone());
+                            tokio::spawn(async move {
+                                let outcome = resources.call(&arn, &request, &target).await;
+                                let _ = sender.send(Message::Task(request.task, outcome));
+                            });
+                        }
                     }
                 }
                 Command::StartTimer { timer, at } => {
@@ -462,9 +490,47 @@ impl Actor {
                     if let Some(token) = self.task_tokens.remove(&task) {
                         self.inner.callbacks.close(&token, Closed::TimedOut);
                     }
+                    if let Some(stop) = self.jobs.remove(&task) {
+                        let _ = stop.send(());
+                    }
                 }
             }
         }
+    }
+
+    /// Runs a `.sync` task: starts its job (unless `started` holds the answer of a start made before a restart), has
+    /// the submission recorded (`TaskSubmitted`, committed with the job's id), then watches the job until it ends
+    /// or the task is cancelled, which stops the job. An actor that goes away (the service shuts down) leaves the job
+    /// running, for the next start of Baton to watch.
+    fn run_job(&mut self, request: TaskRequest, target: Target, started: Option<Value>) {
+        let (stop, stopped) = oneshot::channel::<()>();
+        self.jobs.insert(request.task, stop);
+        let (resources, arn, sender) = (self.resources.clone(), self.record.arn.clone(), self.sender.clone());
+        tokio::spawn(async move {
+            let started = match started {
+                Some(started) => started,
+                None => match resources.call(&arn, &request, &target).await {
+                    Ok(started) => {
+                        let _ = sender.send(Message::Submitted(request.task, Ok(started.clone())));
+                        started
+                    }
+                    Err(failure) => {
+                        let _ = sender.send(Message::Task(request.task, Err(failure)));
+                        return;
+                    }
+                },
+            };
+            tokio::select! {
+                outcome = resources.wait(&arn, &request, &target, &started) => {
+                    let _ = sender.send(Message::Task(request.task, outcome));
+                }
+                stop = stopped => {
+                    if stop.is_ok() {
+                        resources.stop(&arn, &request, &target, &started).await;
+                    }
+                }
+            }
+        });
     }
 
     /// Starts a task that reports through a token (a callback or an activity task). Returns the request when it is
@@ -504,6 +570,14 @@ impl Actor {
             let (resources, arn) = (self.resources.clone(), self.record.arn.clone());
             tokio::task::spawn_blocking(move || {
                 let _ = sender.send(Message::Submitted(request.task, resources.invoke(&arn, &request)));
+            });
+            return;
+        }
+        if let Some(target) = integrations::aws::target::Target::of(&request.resource) {
+            let (resources, arn) = (self.resources.clone(), self.record.arn.clone());
+            tokio::spawn(async move {
+                let outcome = resources.call(&arn, &request, &target).await;
+                let _ = sender.send(Message::Submitted(request.task, outcome));
             });
             return;
         }

@@ -18,7 +18,7 @@ use serde_json::Value;
 use engine::{Command, ExecutionInfo, TaskId, TaskRequest, TimerId, Trigger};
 use store::{Event, Execution, Kind, Recovered, Status, Store};
 
-use crate::service::actor::{self, advance_digest};
+use crate::service::actor::{self, Awaiting, advance_digest};
 use crate::service::{Error, Launch, Service, internal, lock, names, now};
 
 /// An execution rebuilt from its triggers (or just started): the engine as after its last step, the commands still
@@ -27,7 +27,7 @@ use crate::service::{Error, Launch, Service, internal, lock, names, now};
 pub(crate) struct Rebuilt {
     pub(crate) execution: engine::Execution,
     pub(crate) commands: Vec<Command>,
-    pub(crate) awaiting: Vec<TaskRequest>,
+    pub(crate) awaiting: Vec<Awaiting>,
     pub(crate) invocations: HashMap<String, u32>,
     pub(crate) digest: u64,
 }
@@ -52,6 +52,7 @@ impl Service {
         let mut tasks: BTreeMap<TaskId, TaskRequest> = BTreeMap::new();
         let mut timers: BTreeMap<TimerId, i64> = BTreeMap::new();
         let mut token_out: HashSet<TaskId> = HashSet::new();
+        let mut submitted: HashMap<TaskId, Value> = HashMap::new();
         let mut invocations: HashMap<String, u32> = HashMap::new();
         let mut digest = 0;
         for (n, text) in (1..).zip(triggers) {
@@ -64,7 +65,11 @@ impl Service {
                 Trigger::TimerFired { timer, .. } => {
                     timers.remove(timer);
                 }
-                Trigger::TaskSubmitted { task, .. } | Trigger::TaskStarted { task, .. } => {
+                Trigger::TaskSubmitted { task, output, .. } => {
+                    token_out.insert(*task);
+                    submitted.insert(*task, output.clone());
+                }
+                Trigger::TaskStarted { task, .. } => {
                     token_out.insert(*task);
                 }
                 _ => {}
@@ -103,7 +108,11 @@ impl Service {
         let mut awaiting = Vec::new();
         for request in tasks.into_values().filter(|request| waiting.contains(&request.task)) {
             if token_out.contains(&request.task) && request.token.is_some() {
-                awaiting.push(request);
+                awaiting.push(Awaiting { request, submitted: None });
+                continue;
+            }
+            if let Some(output) = submitted.remove(&request.task) {
+                awaiting.push(Awaiting { request, submitted: Some(output) });
                 continue;
             }
             // The task is invoked again, so its invocation counts once more for mocks.

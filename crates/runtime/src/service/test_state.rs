@@ -336,6 +336,7 @@ impl Service {
                             .await
                             .unwrap_or_else(|e| Err(Failure::new(asl::errors::TASK_FAILED, format!("the task panicked: {e}"))))
                     }
+                    Answer::Aws(target) => resources.call(execution_arn, task, &target).await,
                 }
             }
         }

@@ -1,0 +1,544 @@
+//! Calls to AWS services (or anything that speaks their APIs: LocalStack, moto, MinIO, DynamoDB Local, ElasticMQ):
+//! the AWS SDK integrations and the optimized integrations Baton calls through a service model.
+//!
+//! The standard AWS configuration decides where calls go and as whom: `aws-config` reads credentials (environment,
+//! shared files and profiles, SSO, web identity, container and instance metadata), the region and the endpoint
+//! overrides as the AWS SDKs do (`endpoint`). `sdk` turns the parameters into the service's request and its answer
+//! into the result or the error Step Functions names; `aws-sigv4` signs; one `reqwest` client with connection reuse
+//! sends every call.
+//!
+//! Failures that are not the service's answer: no credentials, no model, a bad parameter (`States.TaskFailed` with a
+//! cause that says which); a connection that fails or a call with no answer in `Options::timeout`
+//! (`<Service>.SdkClientException`, "Unable to execute HTTP request: …", as the AWS SDK for Java reports it).
+
+mod endpoint;
+mod job;
+pub mod target;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::ProvideCredentials;
+use serde_json::{Map, Value, json};
+
+use crate::{Caller, TaskError, TaskOutcome};
+use target::{Optimized, Target};
+
+const TASK_FAILED: &str = "States.TaskFailed";
+
+/// How AWS calls are made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// Refuse every call (`--offline`): a Task that would call AWS fails, naming the state and resource to mock.
+    pub offline: bool,
+    /// How long one HTTP exchange may take.
+    pub timeout: Duration,
+    /// The first and the longest pause between two polls of a `.sync` job (the pause doubles from one to the other).
+    pub poll: (Duration, Duration),
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { offline: false, timeout: Duration::from_secs(60), poll: (Duration::from_millis(250), Duration::from_secs(5)) }
+    }
+}
+
+/// The AWS client of a Baton process: shared by every execution (cheap to clone).
+#[derive(Clone)]
+pub struct Aws {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Aws {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Aws").field("offline", &self.inner.options.offline).finish_non_exhaustive()
+    }
+}
+
+impl Default for Aws {
+    fn default() -> Aws {
+        Aws::new(Options::default())
+    }
+}
+
+struct Inner {
+    options: Options,
+    /// The standard configuration, read at the first call (it may read files and ask metadata services).
+    config: tokio::sync::OnceCell<SdkConfig>,
+    /// Built at the first call: it loads the platform's root certificates.
+    http: std::sync::OnceLock<Result<reqwest::Client, String>>,
+    /// Models parsed so far, by service name.
+    services: Mutex<HashMap<String, Arc<sdk::Service>>>,
+    /// The last credentials the chain gave, kept until five minutes before they expire.
+    credentials: tokio::sync::Mutex<Option<Credentials>>,
+    /// The runtime of `call_blocking`.
+    runtime: std::sync::OnceLock<Result<tokio::runtime::Runtime, String>>,
+}
+
+/// A service's answer, as received.
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Aws {
+    pub fn new(options: Options) -> Aws {
+        Aws {
+            inner: Arc::new(Inner {
+                options,
+                config: tokio::sync::OnceCell::new(),
+                http: std::sync::OnceLock::new(),
+                services: Mutex::new(HashMap::new()),
+                credentials: tokio::sync::Mutex::new(None),
+                runtime: std::sync::OnceLock::new(),
+            }),
+        }
+    }
+
+    /// Whether calls are refused.
+    pub fn offline(&self) -> bool {
+        self.inner.options.offline
+    }
+
+    /// `call`, then `wait` for a `.sync` job, for a thread outside any async runtime (`baton run`): the call runs on a runtime of this client's own,
+    /// started at the first such call, so its connections are reused from call to call.
+    pub fn call_blocking(&self, resource: &str, target: &Target, parameters: &Value, idempotency_token: &str, caller: Caller<'_>) -> TaskOutcome {
+        let runtime = self.inner.runtime.get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().map_err(|e| e.to_string())
+        });
+        match runtime {
+            Ok(runtime) => runtime.block_on(async {
+                let started = self.call(resource, target, parameters, idempotency_token, caller).await?;
+                match target.pattern {
+                    target::Pattern::Sync => self.wait(resource, target, parameters, &started, caller).await,
+                    _ => Ok(started),
+                }
+            }),
+            Err(error) => Err(TaskError::new(TASK_FAILED, format!("Baton cannot start its AWS client: {error}"))),
+        }
+    }
+
+    /// Makes the call `target` names with `parameters` (already evaluated) for `caller`, and shapes its answer as
+    /// Step Functions does. `idempotency_token` fills the service's idempotency-token members that the parameters
+    /// leave out, so a repeated submission of the same task is recognised by the service. For `.sync` this is the
+    /// call that starts the job; `wait` watches it.
+    pub async fn call(&self, resource: &str, target: &Target, parameters: &Value, idempotency_token: &str, caller: Caller<'_>) -> TaskOutcome {
+        if self.inner.options.offline {
+            return Err(TaskError::new(
+                TASK_FAILED,
+                format!(
+                    "Baton runs offline: state '{}' would call {resource}; give the state a mocked response \
+                     (--mock-config with --test-case) or run without --offline",
+                    caller.state
+                ),
+            ));
+        }
+        let cannot = |why: String| TaskError::new(TASK_FAILED, format!("Baton cannot call {resource} for state '{}': {why}", caller.state));
+        if target.pattern == target::Pattern::Sync && job::of(&target.service, &target.action).is_none() {
+            return Err(cannot("Baton does not know how to watch this job (.sync)".to_owned()));
+        }
+        if sdk::is_unsupported(&target.service, &target.action) {
+            return Err(cannot("Step Functions does not support this action through AWS SDK integrations".to_owned()));
+        }
+        let parameters = prepare(target, parameters);
+        let (output, answer) = self.exchange(target, &target.action, &parameters, idempotency_token, caller).await.map_err(|e| e.into_task_error(cannot))?;
+        finish(target, output, &answer)
+    }
+
+    /// Watches the `.sync` job that `call` started (its answer is `started`) until it ends: the job's description
+    /// when it ends well, `States.TaskFailed` with the description as cause when it does not.
+    pub async fn wait(&self, resource: &str, target: &Target, parameters: &Value, started: &Value, caller: Caller<'_>) -> TaskOutcome {
+        let cannot = |why: String| TaskError::new(TASK_FAILED, format!("Baton cannot watch {resource} for state '{}': {why}", caller.state));
+        let Some(job) = job::of(&target.service, &target.action) else {
+            return Err(cannot("Baton does not know how to watch this job".to_owned()));
+        };
+        let Some(describe) = (job.describe_parameters)(parameters, started) else {
+            return Err(cannot(format!("the job's start answered {started}, which does not name the job")));
+        };
+        let (mut pause, longest) = self.inner.options.poll;
+        loop {
+            let (answer, _) = self.exchange(target, job.describe, &describe, "", caller).await.map_err(|e| e.into_task_error(cannot))?;
+            let Some(description) = (job.description)(answer.clone()) else {
+                return Err(cannot(format!("{} answered {answer}, which does not describe the job", job.describe)));
+            };
+            match job.progress(description) {
+                job::Progress::Succeeded(description) => return Ok(description),
+                job::Progress::Failed(description) => return Err(TaskError::new(TASK_FAILED, description.to_string())),
+                job::Progress::Running => {}
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(longest);
+        }
+    }
+
+    /// Stops the `.sync` job that `call` started, because its task was cancelled. Best effort: a failure is logged.
+    pub async fn stop(&self, target: &Target, parameters: &Value, started: &Value, caller: Caller<'_>) {
+        let Some(job) = job::of(&target.service, &target.action) else { return };
+        let Some(stop) = (job.stop_parameters)(parameters, started) else { return };
+        match self.exchange(target, job.stop, &stop, "", caller).await {
+            Ok(_) => tracing::info!(execution_arn = caller.execution_arn, state = caller.state, action = job.stop, "stopped the task's job"),
+            Err(error) => tracing::warn!(
+                execution_arn = caller.execution_arn, state = caller.state, action = job.stop, error = ?error.into_task_error(|w| TaskError::new(TASK_FAILED, w)),
+                "cannot stop the task's job"
+            ),
+        }
+    }
+
+    /// One call of `action` on `target`'s service: its parsed output and the answer it came in.
+    async fn exchange(&self, target: &Target, action: &str, parameters: &Value, idempotency_token: &str, caller: Caller<'_>) -> Result<(Value, Answer), CallError> {
+        let service = self.inner.service(&target.service).map_err(CallError::Cannot)?;
+        let Some(operation) = service.model.operation(action) else {
+            return Err(CallError::Cannot(format!("the service '{}' has no action '{action}'", target.service)));
+        };
+        let request = sdk::protocol::build(&service, operation, parameters, idempotency_token).map_err(|e| CallError::Cannot(e.to_string()))?;
+        let config = self.inner.config().await;
+        let metadata = &service.model.metadata;
+        let endpoint = endpoint::resolve(config, &metadata.service_id, &metadata.endpoint_prefix, metadata.global_endpoint.as_deref());
+        let credentials = self.inner.credentials(config).await.map_err(|e| CallError::Cannot(format!("no AWS credentials: {e}")))?;
+        let answer = self
+            .inner
+            .send(&service, operation, &endpoint, request, &credentials)
+            .await
+            .map_err(|why| CallError::Failed(client_error(target, &service, &why)))?;
+        tracing::debug!(
+            execution_arn = caller.execution_arn, state = caller.state, service = service.name, action,
+            status = answer.status, "AWS call answered"
+        );
+        let response = sdk::protocol::Response { status: answer.status, headers: &answer.headers, body: &answer.body };
+        match sdk::protocol::parse(&service, operation, &response) {
+            Ok(output) => Ok((output, answer)),
+            Err(error) => Err(CallError::Failed(service_error(target, &service, &error))),
+        }
+    }
+}
+
+/// Why a call gave no result.
+#[derive(Debug)]
+enum CallError {
+    /// Baton could not make it (no model, no credentials, a bad parameter): the cause says why.
+    Cannot(String),
+    /// It was made and failed, as Step Functions names the failure.
+    Failed(TaskError),
+}
+
+impl CallError {
+    fn into_task_error(self, cannot: impl Fn(String) -> TaskError) -> TaskError {
+        match self {
+            CallError::Cannot(why) => cannot(why),
+            CallError::Failed(error) => error,
+        }
+    }
+}
+
+impl Inner {
+    async fn config(&self) -> &SdkConfig {
+        self.config.get_or_init(|| aws_config::defaults(BehaviorVersion::latest()).load()).await
+    }
+
+    /// The model of `name`, parsed once.
+    fn service(&self, name: &str) -> Result<Arc<sdk::Service>, String> {
+        let mut services = self.services.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(service) = services.get(name) {
+            return Ok(service.clone());
+        }
+        let service = Arc::new(sdk::load(name).map_err(|e| e.to_string())?);
+        services.insert(name.to_owned(), service.clone());
+        Ok(service)
+    }
+
+    /// Credentials from the default chain, reused until they are about to expire.
+    async fn credentials(&self, config: &SdkConfig) -> Result<Credentials, String> {
+        let mut cached = self.credentials.lock().await;
+        let fresh = |c: &Credentials| c.expiry().is_none_or(|at| at > SystemTime::now() + Duration::from_secs(300));
+        if let Some(credentials) = cached.as_ref().filter(|c| fresh(c)) {
+            return Ok(credentials.clone());
+        }
+        let provider = config.credentials_provider().ok_or_else(|| "the AWS configuration has no credentials provider".to_owned())?;
+        let credentials = provider.provide_credentials().await.map_err(|e| error_chain(&e))?;
+        *cached = Some(credentials.clone());
+        Ok(credentials)
+    }
+
+    fn http(&self) -> Result<&reqwest::Client, String> {
+        let timeout = self.options.timeout;
+        self.http
+            .get_or_init(|| {
+                reqwest::Client::builder()
+                    .timeout(timeout)
+                    .connect_timeout(Duration::from_secs(10))
+                    .build()
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// Signs and sends `request`; `Err` is why no answer came.
+    async fn send(
+        &self,
+        service: &sdk::Service,
+        operation: &sdk::model::Operation,
+        endpoint: &endpoint::Endpoint,
+        request: sdk::protocol::Request,
+        credentials: &Credentials,
+    ) -> Result<Answer, String> {
+        let url = url(endpoint, &request);
+        let mut headers = request.headers;
+        if operation.http_checksum_required || operation.http_checksum.as_ref().is_some_and(|c| c.request_checksum_required) {
+            headers.push(("Content-MD5".to_owned(), content_md5(&request.body)));
+        }
+        let signed = sign(service, endpoint, &request.method, &url, &headers, &request.body, credentials)?;
+        headers.extend(signed);
+        let method = reqwest::Method::from_bytes(request.method.as_bytes()).map_err(|e| e.to_string())?;
+        let mut builder = self.http()?.request(method, &url).body(request.body);
+        for (name, value) in &headers {
+            builder = builder.header(name, value);
+        }
+        let response = builder.send().await.map_err(|e| error_chain(&e))?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+            .collect();
+        let body = response.bytes().await.map_err(|e| error_chain(&e))?.to_vec();
+        Ok(Answer { status, headers, body })
+    }
+}
+
+/// The idempotency token of task `task` of execution `execution_arn`: the same after a restart replays the task's
+/// submission, different for a retry (a new task). 32 hex digits of SHA-256, which every AWS token field accepts.
+pub fn idempotency_token(execution_arn: &str, task: u64) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::new().chain_update(execution_arn.as_bytes()).chain_update(task.to_be_bytes()).finalize();
+    digest.iter().take(16).map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// The request's full URL: the endpoint, the operation's host prefix unless the endpoint is configured (a local
+/// stand-in at `127.0.0.1` has no `data-` subdomain), and the path.
+fn url(endpoint: &endpoint::Endpoint, request: &sdk::protocol::Request) -> String {
+    match request.host_prefix.as_deref().filter(|_| !endpoint.configured) {
+        Some(prefix) => match endpoint.base.split_once("://") {
+            Some((scheme, rest)) => format!("{scheme}://{prefix}{rest}{}", request.path_and_query),
+            None => format!("{}{}", endpoint.base, request.path_and_query),
+        },
+        None => format!("{}{}", endpoint.base, request.path_and_query),
+    }
+}
+
+/// The SigV4 headers for a request (`Authorization`, `X-Amz-Date`, the session token; S3 also signs its payload's
+/// hash and does not normalise or double-encode its paths).
+fn sign(
+    service: &sdk::Service,
+    endpoint: &endpoint::Endpoint,
+    method: &str,
+    url: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+    credentials: &Credentials,
+) -> Result<Vec<(String, String)>, String> {
+    use aws_sigv4::http_request::{
+        PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SigningSettings, UriPathNormalizationMode, sign,
+    };
+    let mut settings = SigningSettings::default();
+    if service.model.signing_name() == "s3" {
+        settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
+        settings.percent_encoding_mode = PercentEncodingMode::Single;
+        settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
+    }
+    let identity = credentials.clone().into();
+    let params = aws_sigv4::sign::v4::SigningParams::builder()
+        .identity(&identity)
+        .region(&endpoint.signing_region)
+        .name(service.model.signing_name())
+        .time(SystemTime::now())
+        .settings(settings)
+        .build()
+        .map_err(|e| e.to_string())?
+        .into();
+    let signable = SignableRequest::new(
+        method,
+        url,
+        headers.iter().map(|(name, value)| (name.as_str(), value.as_str())),
+        SignableBody::Bytes(body),
+    )
+    .map_err(|e| e.to_string())?;
+    let (instructions, _signature) = sign(signable, &params).map_err(|e| e.to_string())?.into_parts();
+    let (signed, _query) = instructions.into_parts();
+    Ok(signed.into_iter().map(|header| (header.name().to_owned(), header.value().to_owned())).collect())
+}
+
+/// The base64 MD5 of a body, for operations that require `Content-MD5`.
+fn content_md5(body: &[u8]) -> String {
+    use base64::Engine as _;
+    use md5::Digest as _;
+    base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(body))
+}
+
+/// An error and its sources, joined: reqwest's and aws-config's top-level messages say little on their own.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(inner) = source {
+        let next = inner.to_string();
+        if !text.contains(&next) {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
+        source = inner.source();
+    }
+    text
+}
+
+/// Parameters as the service takes them: an optimized `events:putEvents` accepts each entry's `Detail` as JSON and
+/// sends it as text.
+fn prepare(target: &Target, parameters: &Value) -> Value {
+    let mut parameters = parameters.clone();
+    if target.optimized.is_some()
+        && target.service == "eventbridge"
+        && let Some(entries) = parameters.get_mut("Entries").and_then(Value::as_array_mut)
+    {
+        for entry in entries {
+            if let Some(detail) = entry.get_mut("Detail").filter(|d| !d.is_string()) {
+                *detail = Value::String(detail.to_string());
+            }
+        }
+    }
+    parameters
+}
+
+/// The task's result from the service's output: an optimized integration adds the Java SDK's HTTP metadata, and
+/// `events:putEvents` fails when an entry failed.
+fn finish(target: &Target, mut output: Value, answer: &Answer) -> TaskOutcome {
+    let Some(optimized) = target.optimized else { return Ok(output) };
+    if target.service == "eventbridge" && output.get("FailedEntryCount").and_then(Value::as_u64).is_some_and(|n| n > 0) {
+        return Err(TaskError::new("EventBridge.FailedEntry", output.to_string()));
+    }
+    if optimized.http_metadata
+        && let Value::Object(fields) = &mut output
+    {
+        fields.insert("SdkHttpMetadata".to_owned(), http_metadata(answer));
+        fields.insert("SdkResponseMetadata".to_owned(), json!({"RequestId": request_id(&answer.headers).unwrap_or_default()}));
+    }
+    Ok(output)
+}
+
+/// `SdkHttpMetadata`: the answer's headers (all values, and the last of each) and its status.
+fn http_metadata(answer: &Answer) -> Value {
+    let mut all: Map<String, Value> = Map::new();
+    let mut last = Map::new();
+    for (name, value) in &answer.headers {
+        let name = canonical_header(name);
+        match all.entry(name.clone()).or_insert_with(|| Value::Array(Vec::new())) {
+            Value::Array(values) => values.push(Value::String(value.clone())),
+            other => *other = json!([value]),
+        }
+        last.insert(name, Value::String(value.clone()));
+    }
+    json!({"AllHttpHeaders": all, "HttpHeaders": last, "HttpStatusCode": answer.status})
+}
+
+/// A header name as services write it (`Content-Type`), since HTTP/1.1 clients hand them over lower-cased; AWS's own
+/// `x-amz…` headers keep their lower-case start.
+fn canonical_header(name: &str) -> String {
+    if name.starts_with("x-amz") {
+        return match name {
+            "x-amzn-requestid" => "x-amzn-RequestId".to_owned(),
+            other => other.to_owned(),
+        };
+    }
+    name.split('-')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// The request id a service returned in its headers.
+fn request_id(headers: &[(String, String)]) -> Option<String> {
+    ["x-amzn-requestid", "x-amz-request-id"]
+        .iter()
+        .find_map(|wanted| headers.iter().find(|(name, _)| name.eq_ignore_ascii_case(wanted)))
+        .map(|(_, value)| value.clone())
+}
+
+/// The task failure for a service's error answer.
+fn service_error(target: &Target, service: &sdk::Service, error: &sdk::protocol::ServiceError) -> TaskError {
+    match target.optimized {
+        None => TaskError::new(error.error_name(service), error.cause(service)),
+        Some(optimized) => optimized_error(optimized, error),
+    }
+}
+
+/// An optimized integration's error, named and explained as the AWS SDK for Java v1 does.
+fn optimized_error(optimized: Optimized, error: &sdk::protocol::ServiceError) -> TaskError {
+    let code = &error.code;
+    let name = if code.ends_with("Exception") { code.clone() } else { format!("{code}Exception") };
+    let cause = format!(
+        "{} (Service: {}; Status Code: {}; Error Code: {}; Request ID: {}; Proxy: null)",
+        error.message.as_deref().unwrap_or_default(),
+        optimized.cause_service,
+        error.status,
+        code,
+        error.request_id.as_deref().unwrap_or_default()
+    );
+    TaskError::new(format!("{}.{name}", optimized.error_prefix), cause)
+}
+
+/// The failure of a call that got no answer.
+fn client_error(target: &Target, service: &sdk::Service, why: &str) -> TaskError {
+    let prefix = target.optimized.map_or(service.error_prefix, |o| o.error_prefix);
+    TaskError::new(format!("{prefix}.SdkClientException"), format!("Unable to execute HTTP request: {why}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Answer, canonical_header, finish, http_metadata, prepare};
+    use crate::aws::target::Target;
+    use serde_json::json;
+
+    fn target(resource: &str) -> Target {
+        Target::of(resource).expect("an AWS call")
+    }
+
+    #[test]
+    fn optimized_put_events_sends_detail_as_text_and_fails_on_failed_entries() {
+        let events = target("arn:aws:states:::events:putEvents");
+        let prepared = prepare(&events, &json!({"Entries": [{"Detail": {"a": 1}, "Source": "s"}, {"Detail": "x"}]}));
+        assert_eq!(prepared, json!({"Entries": [{"Detail": "{\"a\":1}", "Source": "s"}, {"Detail": "x"}]}));
+        let answer = Answer { status: 200, headers: vec![], body: vec![] };
+        let failed = json!({"Entries": [{"ErrorCode": "InvalidArgument"}], "FailedEntryCount": 1});
+        let error = finish(&events, failed.clone(), &answer).expect_err("a failed entry");
+        assert_eq!((error.error.as_str(), error.cause), ("EventBridge.FailedEntry", Some(failed.to_string())));
+        let sdk = target("arn:aws:states:::aws-sdk:eventbridge:putEvents");
+        assert_eq!(prepare(&sdk, &json!({"Entries": [{"Detail": {"a": 1}}]})), json!({"Entries": [{"Detail": {"a": 1}}]}));
+    }
+
+    #[test]
+    fn optimized_dynamodb_results_carry_http_metadata() {
+        let headers = vec![
+            ("content-type".to_owned(), "application/x-amz-json-1.0".to_owned()),
+            ("x-amzn-requestid".to_owned(), "R1".to_owned()),
+        ];
+        let answer = Answer { status: 200, headers, body: vec![] };
+        let output = finish(&target("arn:aws:states:::dynamodb:putItem"), json!({}), &answer).expect("a result");
+        assert_eq!(output["SdkResponseMetadata"], json!({"RequestId": "R1"}));
+        assert_eq!(output["SdkHttpMetadata"]["HttpStatusCode"], json!(200));
+        assert_eq!(output["SdkHttpMetadata"]["AllHttpHeaders"]["Content-Type"], json!(["application/x-amz-json-1.0"]));
+        assert_eq!(http_metadata(&answer)["HttpHeaders"]["x-amzn-RequestId"], json!("R1"));
+        let plain = finish(&target("arn:aws:states:::aws-sdk:dynamodb:putItem"), json!({}), &answer).expect("a result");
+        assert_eq!(plain, json!({}));
+    }
+
+    #[test]
+    fn header_names_are_written_as_services_write_them() {
+        assert_eq!(canonical_header("content-length"), "Content-Length");
+        assert_eq!(canonical_header("x-amz-crc32"), "x-amz-crc32");
+    }
+}

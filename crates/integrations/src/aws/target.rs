@@ -1,0 +1,142 @@
+//! Which AWS call a Task's resource names: an AWS SDK integration (`arn:aws:states:::aws-sdk:SERVICE:ACTION`) or an
+//! optimized integration (`arn:aws:states:::SERVICE:ACTION`), its pattern, and how Step Functions shapes its result
+//! and names its errors.
+
+/// How a Task waits for its call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pattern {
+    /// The call's answer is the result.
+    RequestResponse,
+    /// `.sync`: the call starts a job; the result is the job's description when it ends.
+    Sync,
+    /// `.sync:2`: as `.sync`, with the result in its parsed form (Step Functions' `startExecution`).
+    Sync2,
+    /// `.waitForTaskToken`: the call is made; the result comes with `SendTaskSuccess`.
+    Callback,
+}
+
+/// How Step Functions presents an optimized integration: its own error names and output additions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Optimized {
+    /// The prefix of its error names: `DynamoDB.ConditionalCheckFailedException`, `SQS.…`.
+    pub error_prefix: &'static str,
+    /// The service name in its causes, as the AWS SDK for Java v1 writes it (`AmazonDynamoDBv2`).
+    pub cause_service: &'static str,
+    /// The output carries `SdkHttpMetadata` and `SdkResponseMetadata`, as the Java v1 SDK's results do.
+    pub http_metadata: bool,
+}
+
+/// An AWS call named by a resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// The service's name among AWS SDK integrations (`dynamodb`, `s3`, `eventbridge`).
+    pub service: String,
+    /// The action as written (`putItem`).
+    pub action: String,
+    pub pattern: Pattern,
+    /// `None` for an AWS SDK integration.
+    pub optimized: Option<Optimized>,
+}
+
+/// The optimized integrations Baton calls through the service's model: resource service, its AWS SDK service name,
+/// and the actions (request-response unless the pattern says otherwise).
+const OPTIMIZED: &[(&str, &str, &[&str], Optimized)] = &[
+    (
+        "dynamodb",
+        "dynamodb",
+        &["getItem", "putItem", "updateItem", "deleteItem"],
+        Optimized { error_prefix: "DynamoDB", cause_service: "AmazonDynamoDBv2", http_metadata: true },
+    ),
+    ("sqs", "sqs", &["sendMessage"], Optimized { error_prefix: "SQS", cause_service: "AmazonSQS", http_metadata: true }),
+    ("sns", "sns", &["publish"], Optimized { error_prefix: "SNS", cause_service: "AmazonSNS", http_metadata: true }),
+    (
+        "events",
+        "eventbridge",
+        &["putEvents"],
+        Optimized { error_prefix: "EventBridge", cause_service: "AmazonEventBridge", http_metadata: false },
+    ),
+    (
+        "glue",
+        "glue",
+        &["startJobRun"],
+        Optimized { error_prefix: "Glue", cause_service: "AWSGlue", http_metadata: false },
+    ),
+];
+
+impl Target {
+    /// The AWS call `resource` names, or `None` when it names something else (a Lambda function ARN, an activity,
+    /// an HTTP Task, a child execution, or an optimized integration Baton does not call).
+    pub fn of(resource: &str) -> Option<Target> {
+        let rest = resource.strip_prefix("arn:")?;
+        let mut parts = rest.splitn(5, ':');
+        let (_partition, states, _region, _account, rest) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        if states != "states" {
+            return None;
+        }
+        let (rest, pattern) = split_pattern(rest);
+        if let Some(sdk) = rest.strip_prefix("aws-sdk:") {
+            let (service, action) = sdk.split_once(':')?;
+            if service.is_empty() || action.is_empty() || matches!(pattern, Pattern::Sync | Pattern::Sync2) {
+                return None;
+            }
+            return Some(Target { service: service.to_owned(), action: action.to_owned(), pattern, optimized: None });
+        }
+        let (service, action) = rest.split_once(':')?;
+        let (_, sdk_name, actions, optimized) = OPTIMIZED.iter().find(|(name, ..)| *name == service)?;
+        if !actions.contains(&action) {
+            return None;
+        }
+        let allowed = matches!((service, pattern), (_, Pattern::RequestResponse | Pattern::Callback) | ("glue", Pattern::Sync));
+        allowed.then(|| Target { service: (*sdk_name).to_owned(), action: action.to_owned(), pattern, optimized: Some(*optimized) })
+    }
+}
+
+/// Splits `.sync`, `.sync:2` or `.waitForTaskToken` off the end of a resource's service part.
+fn split_pattern(rest: &str) -> (&str, Pattern) {
+    if let Some(base) = rest.strip_suffix(".waitForTaskToken") {
+        (base, Pattern::Callback)
+    } else if let Some(base) = rest.strip_suffix(".sync:2") {
+        (base, Pattern::Sync2)
+    } else if let Some(base) = rest.strip_suffix(".sync") {
+        (base, Pattern::Sync)
+    } else {
+        (rest, Pattern::RequestResponse)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Pattern, Target};
+
+    #[test]
+    fn resources_name_their_calls() {
+        let sdk = Target::of("arn:aws:states:::aws-sdk:s3:getObject").expect("an SDK call");
+        assert_eq!((sdk.service.as_str(), sdk.action.as_str(), sdk.pattern, sdk.optimized), ("s3", "getObject", Pattern::RequestResponse, None));
+        let callback = Target::of("arn:aws:states:::aws-sdk:sqs:sendMessage.waitForTaskToken").expect("a callback");
+        assert_eq!(callback.pattern, Pattern::Callback);
+        let put = Target::of("arn:aws:states:::dynamodb:putItem").expect("optimized");
+        assert_eq!(put.optimized.map(|o| o.error_prefix), Some("DynamoDB"));
+        let events = Target::of("arn:aws:states:::events:putEvents").expect("optimized");
+        assert_eq!(events.service, "eventbridge");
+        let glue = Target::of("arn:aws:states:::glue:startJobRun.sync").expect("a job");
+        assert_eq!(glue.pattern, Pattern::Sync);
+        assert_eq!(Target::of("arn:aws-cn:states:::aws-sdk:s3:listBuckets").map(|t| t.service), Some("s3".to_owned()));
+    }
+
+    #[test]
+    fn other_resources_are_not_aws_calls() {
+        for resource in [
+            "arn:aws:lambda:us-east-1:123456789012:function:f",
+            "arn:aws:states:us-east-1:123456789012:activity:a",
+            "arn:aws:states:::http:invoke",
+            "arn:aws:states:::states:startExecution.sync",
+            "arn:aws:states:::lambda:invoke",
+            "arn:aws:states:::aws-sdk:s3:getObject.sync",
+            "arn:aws:states:::aws-sdk:s3",
+            "arn:aws:states:::dynamodb:scan",
+            "arn:aws:states:::sqs:sendMessage.sync",
+        ] {
+            assert_eq!(Target::of(resource), None, "{resource}");
+        }
+    }
+}
