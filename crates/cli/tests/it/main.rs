@@ -2,6 +2,7 @@
 //! its web console in headless Chromium.
 
 mod aws_cli;
+mod aws_services;
 mod cdp;
 mod cli;
 mod conformance;

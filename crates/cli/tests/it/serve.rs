@@ -40,10 +40,16 @@ impl Server {
 
     /// `start` with more `baton serve` arguments.
     pub(crate) fn start_with(data_dir: &Path, extra: &[&str]) -> Server {
+        Server::start_env(data_dir, extra, &[])
+    }
+
+    /// `start_with`, with more environment variables for the server.
+    pub(crate) fn start_env(data_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
             .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
             .args(extra)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

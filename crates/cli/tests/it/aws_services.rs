@@ -1,0 +1,322 @@
+//! Tasks that call AWS services, against moto's server (PyPI `moto[server]`, which `.ci/run` installs) on a free
+//! 127.0.0.1 port: one state machine writes and reads DynamoDB, catches `DynamoDB.ConditionalCheckFailedException`,
+//! sends to SQS and receives the message, publishes to SNS, puts and gets an S3 object through `aws-sdk:s3`, catches
+//! `S3.NoSuchKeyException`, runs a Glue job with `.sync` and puts an event on EventBridge, under `baton run` and
+//! `baton serve`; the same definition with some states mocked calls only the rest; `--offline` calls nothing; and a
+//! `.sync` job in flight survives `kill -9` of `baton serve` without being submitted twice.
+//!
+//! Skipped, with a note, where `moto_server` is not installed.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_sdk_sfn::types::StateMachineType;
+use serde_json::{Value, json};
+
+use crate::serve::{Server, create, data_dir, finished, history, start, types};
+
+/// A moto server, killed when dropped.
+struct Moto {
+    child: Child,
+    url: String,
+}
+
+impl Moto {
+    /// Starts `moto_server` on a free port, or `None` (with a note) where it is not installed.
+    fn start() -> Option<Moto> {
+        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+        let child = Command::new("moto_server")
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn();
+        let Ok(child) = child else {
+            eprintln!("note: moto_server is not installed (pip install 'moto[server]'); the AWS service tests are skipped");
+            return None;
+        };
+        let moto = Moto { child, url: format!("http://127.0.0.1:{port}") };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while ureq::get(&format!("{}/moto-api/", moto.url)).call().is_err() {
+            assert!(Instant::now() < deadline, "moto_server did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Some(moto)
+    }
+
+    /// The environment that sends Baton's AWS calls to this server.
+    fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ENDPOINT_URL", self.url.clone()),
+            ("AWS_ACCESS_KEY_ID", "testing".to_owned()),
+            ("AWS_SECRET_ACCESS_KEY", "testing".to_owned()),
+            ("AWS_REGION", "us-east-1".to_owned()),
+            ("AWS_CONFIG_FILE", "/dev/null".to_owned()),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null".to_owned()),
+        ]
+    }
+
+    /// Makes Glue job runs advance one state every `times` GetJobRun calls, instead of ending at once.
+    fn slow_glue_runs(&self, times: u32) {
+        let body = json!({"model_name": "glue::job_run", "transition": {"progression": "manual", "times": times}});
+        ureq::post(&format!("{}/moto-api/state-manager/set-transition", self.url))
+            .send(body.to_string())
+            .expect("set the Glue job run transition");
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The state machine of the acceptance list. `suffix` keeps the names of two runs on one moto apart.
+fn definition(suffix: &str) -> Value {
+    let table = format!("orders-{suffix}");
+    let bucket = format!("baton-bucket-{suffix}");
+    json!({
+        "StartAt": "CreateTable",
+        "States": {
+            "CreateTable": {
+                "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:dynamodb:createTable",
+                "Parameters": {
+                    "TableName": table, "BillingMode": "PAY_PER_REQUEST",
+                    "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+                    "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}]
+                },
+                "ResultSelector": {"status.$": "$.TableDescription.TableStatus"}, "ResultPath": "$.table", "Next": "PutItem"
+            },
+            "PutItem": {
+                "Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
+                "Parameters": {"TableName": table, "Item": {"id": {"S": "o1"}, "total": {"N": "42"}}},
+                "ResultSelector": {"status.$": "$.SdkHttpMetadata.HttpStatusCode"}, "ResultPath": "$.put", "Next": "PutAgain"
+            },
+            "PutAgain": {
+                "Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
+                "Parameters": {"TableName": table, "Item": {"id": {"S": "o1"}}, "ConditionExpression": "attribute_not_exists(id)"},
+                "Catch": [{"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "ResultPath": "$.conflict", "Next": "GetItem"}],
+                "Next": "GetItem"
+            },
+            "GetItem": {
+                "Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
+                "Parameters": {"TableName": table, "Key": {"id": {"S": "o1"}}},
+                "ResultSelector": {"item.$": "$.Item"}, "ResultPath": "$.get", "Next": "CreateQueue"
+            },
+            "CreateQueue": {
+                "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sqs:createQueue",
+                "Parameters": {"QueueName": format!("queue-{suffix}")}, "ResultPath": "$.queue", "Next": "Send"
+            },
+            "Send": {
+                "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+                "Parameters": {"QueueUrl.$": "$.queue.QueueUrl", "MessageBody": "order o1"},
+                "ResultSelector": {"id.$": "$.MessageId"}, "ResultPath": "$.sent", "Next": "Receive"
+            },
+            "Receive": {
+                "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sqs:receiveMessage",
+                "Parameters": {"QueueUrl.$": "$.queue.QueueUrl", "MaxNumberOfMessages": 1},
+                "ResultSelector": {"body.$": "$.Messages[0].Body", "id.$": "$.Messages[0].MessageId"}, "ResultPath": "$.received", "Next": "CreateTopic"
+            },
+            "CreateTopic": {
+                "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sns:createTopic",
+                "Parameters": {"Name": format!("topic-{suffix}")}, "ResultPath": "$.topic", "Next": "Publish"
+            },
+            "Publish": {
+                "Type": "Task", "Resource": "arn:aws:states:::sns:publish",
+                "Parameters": {"TopicArn.$": "$.topic.TopicArn", "Message": "order o1 placed"},
+                "ResultSelector": {"published.$": "States.ArrayLength(States.Array($.MessageId))"}, "ResultPath": "$.publish", "Next": "CreateBucket"
+            },
+            "CreateBucket": {
+                "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:createBucket",
+                "Parameters": {"Bucket": bucket}, "ResultPath": null, "Next": "PutObject"
+            },
+            "PutObject": {
+                "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:putObject",
+                "Parameters": {"Bucket": bucket, "Key": "orders/o1.json", "Body": "{\"total\": 42}", "ContentType": "application/json"},
+                "ResultPath": null, "Next": "GetObject"
+            },
+            "GetObject": {
+                "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:getObject",
+                "Parameters": {"Bucket": bucket, "Key": "orders/o1.json"},
+                "ResultSelector": {"body.$": "States.StringToJson($.Body)", "type.$": "$.ContentType"}, "ResultPath": "$.object", "Next": "GetMissing"
+            },
+            "GetMissing": {
+                "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:getObject",
+                "Parameters": {"Bucket": bucket, "Key": "orders/none.json"},
+                "Catch": [{"ErrorEquals": ["S3.NoSuchKeyException"], "ResultPath": "$.missing", "Next": "CreateJob"}],
+                "Next": "CreateJob"
+            },
+            "CreateJob": {
+                "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:glue:createJob",
+                "Parameters": {"Name": format!("etl-{suffix}"), "Role": "arn:aws:iam::123456789012:role/glue", "Command": {"Name": "glueetl", "ScriptLocation": "s3://scripts/etl.py"}},
+                "ResultPath": null, "Next": "RunJob"
+            },
+            "RunJob": {
+                "Type": "Task", "Resource": "arn:aws:states:::glue:startJobRun.sync",
+                "Parameters": {"JobName": format!("etl-{suffix}")},
+                "ResultSelector": {"state.$": "$.JobRunState", "job.$": "$.JobName"}, "ResultPath": "$.job", "Next": "PutEvent"
+            },
+            "PutEvent": {
+                "Type": "Task", "Resource": "arn:aws:states:::events:putEvents",
+                "Parameters": {"Entries": [{"Source": "baton.orders", "DetailType": "OrderPlaced", "Detail": {"id": "o1"}}]},
+                "ResultSelector": {"failed.$": "$.FailedEntryCount"}, "ResultPath": "$.event", "End": true
+            }
+        }
+    })
+}
+
+/// Checks the output of `definition(suffix)`.
+#[track_caller]
+fn check_output(output: &Value, suffix: &str) {
+    assert_eq!(output["table"], json!({"status": "ACTIVE"}), "{output:#}");
+    assert_eq!(output["put"], json!({"status": 200}));
+    assert_eq!(output["conflict"]["Error"], json!("DynamoDB.ConditionalCheckFailedException"));
+    let cause = output["conflict"]["Cause"].as_str().unwrap_or_default();
+    assert!(cause.contains("(Service: AmazonDynamoDBv2; Status Code: 400; Error Code: ConditionalCheckFailedException"), "{cause}");
+    assert_eq!(output["get"]["item"], json!({"id": {"S": "o1"}, "total": {"N": "42"}}));
+    assert_eq!(output["received"]["body"], json!("order o1"));
+    assert_eq!(output["received"]["id"], output["sent"]["id"], "the message sent arrived");
+    assert_eq!(output["publish"], json!({"published": 1}));
+    assert_eq!(output["object"], json!({"body": {"total": 42}, "type": "application/json"}));
+    assert_eq!(output["missing"]["Error"], json!("S3.NoSuchKeyException"));
+    let cause = output["missing"]["Cause"].as_str().unwrap_or_default();
+    assert!(cause.starts_with("The specified key does not exist. (Service: S3, Status Code: 404, Request ID: "), "{cause}");
+    assert_eq!(output["job"], json!({"state": "SUCCEEDED", "job": format!("etl-{suffix}")}));
+    assert_eq!(output["event"], json!({"failed": 0}));
+}
+
+/// `baton run` with `args`, under moto's environment: (exit code, stdout, stderr).
+fn run(moto: &Moto, args: &[&str]) -> (Option<i32>, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .arg("run")
+        .args(args)
+        .envs(moto.env())
+        .output()
+        .expect("run baton");
+    (output.status.code(), String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, value: &Value) -> String {
+    let path = dir.path().join(name);
+    std::fs::write(&path, value.to_string()).expect("write a file");
+    path.display().to_string()
+}
+
+#[test]
+fn baton_run_calls_services_on_moto_mixes_mocks_and_goes_offline() {
+    let Some(moto) = Moto::start() else { return };
+    let dir = data_dir();
+    let file = write(&dir, "orders.json", &definition("run"));
+    let (code, stdout, stderr) = run(&moto, &[&file]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    let output: Value = serde_json::from_str(&stdout).expect("the output is JSON");
+    check_output(&output, "run");
+
+    // Mocked states are answered by the mock file and call nothing: Publish names a topic that does not exist, and
+    // CreateTable a table that does (either would fail if called).
+    let mocks = json!({
+        "StateMachines": {"orders": {"TestCases": {"Mixed": {"CreateTable": "Table", "Publish": "Published"}}}},
+        "MockedResponses": {
+            "Table": {"0": {"Return": {"TableDescription": {"TableStatus": "ACTIVE"}}}},
+            "Published": {"0": {"Return": {"MessageId": "mocked"}}}
+        }
+    });
+    let mut mixed = definition("run");
+    mixed["States"]["Publish"]["Parameters"]["TopicArn.$"] = json!("States.Format('{}-gone', $.topic.TopicArn)");
+    mixed["States"]["CreateJob"]["Parameters"]["Name"] = json!("etl-mixed");
+    mixed["States"]["RunJob"]["Parameters"]["JobName"] = json!("etl-mixed");
+    let file = write(&dir, "orders-mixed.json", &mixed);
+    let mock_file = write(&dir, "mocks.json", &mocks);
+    let (code, stdout, stderr) = run(&moto, &[&file, "--name", "orders", "--mock-config", &mock_file, "--test-case", "Mixed"]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    let output: Value = serde_json::from_str(&stdout).expect("the output is JSON");
+    assert_eq!(output["publish"], json!({"published": 1}));
+    assert_eq!(output["get"]["item"]["id"], json!({"S": "o1"}));
+
+    // Offline, the first state that would call AWS fails, naming itself and its resource; mocked states still run.
+    let (code, stdout, stderr) = run(&moto, &[&file, "--name", "orders", "--mock-config", &mock_file, "--test-case", "Mixed", "--offline"]);
+    assert_ne!(code, Some(0), "{stdout}\n{stderr}");
+    let shown = format!("{stdout}{stderr}");
+    assert!(shown.contains("error: States.TaskFailed"), "{shown}");
+    assert!(shown.contains("state 'PutItem' would call arn:aws:states:::dynamodb:putItem"), "{shown}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn baton_serve_calls_services_and_records_the_sync_job() {
+    let Some(moto) = Moto::start() else { return };
+    let dir = data_dir();
+    let env = moto.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let server = Server::start_env(dir.path(), &[], &env);
+    let client = server.client();
+    let machine = create(&client, "orders", &definition("serve"), StateMachineType::Standard).await;
+    let arn = start(&client, &machine, "first", &json!({})).await;
+    let described = finished(&client, &arn, Duration::from_secs(60)).await;
+    let output: Value = serde_json::from_str(described.output().unwrap_or("null")).expect("the output is JSON");
+    assert_eq!(described.status.as_str(), "SUCCEEDED", "{:?}", described.cause());
+    check_output(&output, "serve");
+    let events = history(&client, &arn, 1000).await;
+    let kinds = types(&arn, &events);
+    // The .sync task submitted its job, then succeeded with the job's description.
+    let kinds: Vec<&str> = kinds.iter().map(String::as_str).collect();
+    assert!(kinds.windows(4).any(|w| w == ["TaskScheduled", "TaskStarted", "TaskSubmitted", "TaskSucceeded"]), "{kinds:?}");
+    let submitted = events.iter().find_map(|e| e.task_submitted_event_details()).expect("a TaskSubmitted event");
+    assert_eq!((submitted.resource_type(), submitted.resource()), ("glue", "startJobRun.sync"));
+    assert!(submitted.output().unwrap_or_default().contains("JobRunId"), "{submitted:?}");
+    let scheduled = events.iter().filter_map(|e| e.task_scheduled_event_details()).find(|d| d.resource_type() == "aws-sdk:s3");
+    assert!(scheduled.is_some(), "TaskScheduled names the AWS SDK resource type");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_job_in_flight_survives_kill_9_and_is_not_submitted_twice() {
+    let Some(moto) = Moto::start() else { return };
+    let dir = data_dir();
+    let env = moto.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let definition = json!({
+        "StartAt": "CreateJob",
+        "States": {
+            "CreateJob": {
+                "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:glue:createJob",
+                "Parameters": {"Name": "nightly", "Role": "arn:aws:iam::123456789012:role/glue", "Command": {"Name": "glueetl", "ScriptLocation": "s3://scripts/etl.py"}},
+                "ResultPath": null, "Next": "RunJob"
+            },
+            "RunJob": {
+                "Type": "Task", "Resource": "arn:aws:states:::glue:startJobRun.sync",
+                "Parameters": {"JobName": "nightly"}, "ResultSelector": {"state.$": "$.JobRunState", "id.$": "$.Id"}, "Next": "Runs"
+            },
+            "Runs": {
+                "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:glue:getJobRuns",
+                "Parameters": {"JobName": "nightly"}, "ResultSelector": {"count.$": "States.ArrayLength($.JobRuns)"}, "ResultPath": "$.runs", "End": true
+            }
+        }
+    });
+    // Each run stays STARTING, then RUNNING, for two polls each: long enough to kill Baton in between.
+    moto.slow_glue_runs(2);
+    let mut server = Server::start_env(dir.path(), &[], &env);
+    let client = server.client();
+    let machine = create(&client, "nightly", &definition, StateMachineType::Standard).await;
+    let arn = start(&client, &machine, "tonight", &json!({})).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let kinds = types(&arn, &history(&client, &arn, 1000).await);
+        if kinds.iter().any(|t| t == "TaskSubmitted") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the job was never submitted: {kinds:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server.kill();
+    let server = Server::start_env(dir.path(), &[], &env);
+    assert_eq!(server.resumed, 1, "the execution is resumed");
+    let client = server.client();
+    let described = finished(&client, &arn, Duration::from_secs(60)).await;
+    assert_eq!(described.status.as_str(), "SUCCEEDED", "{:?}", described.cause());
+    let output: Value = serde_json::from_str(described.output().unwrap_or("null")).expect("the output is JSON");
+    assert_eq!(output["state"], json!("SUCCEEDED"));
+    assert_eq!(output["runs"], json!({"count": 1}), "the job was submitted once");
+    let kinds = types(&arn, &history(&client, &arn, 1000).await);
+    assert_eq!(kinds.iter().filter(|t| *t == "TaskSubmitted").count(), 1, "{kinds:?}");
+}
