@@ -65,7 +65,7 @@ impl InputError {
 
 /// The protocol Baton speaks to the service: awsJson when the service offers it (botocore lists it beside Smithy's
 /// RPC v2 CBOR for some), else the first protocol it lists, else its `protocol`.
-pub fn protocol(model: &Model) -> Protocol {
+pub fn choose(model: &Model) -> Protocol {
     let metadata = &model.metadata;
     if metadata.protocols.contains(&Protocol::Json) {
         return Protocol::Json;
@@ -82,14 +82,14 @@ fn is_spoken(protocol: Protocol) -> bool {
 /// members get `idempotency_token`.
 pub fn build(service: &Service, operation: &Operation, input: &Value, idempotency_token: &str) -> Result<Request, InputError> {
     let model = &service.model;
-    let protocol = protocol(model);
+    let protocol = choose(model);
     if !is_spoken(protocol) {
         return Err(unspoken(service));
     }
     let typed = input::normalize(model, operation, input, idempotency_token)?;
     let mut request = match protocol {
         Protocol::Json => json::build(model, operation, typed.as_ref()),
-        Protocol::RestJson | Protocol::RestXml => rest::build(operation, typed.as_ref(), protocol)?,
+        Protocol::RestJson | Protocol::RestXml => rest::build(model, operation, typed.as_ref(), protocol)?,
         Protocol::Query | Protocol::Ec2 => query::build(model, operation, typed.as_ref(), protocol),
         Protocol::RpcV2Cbor | Protocol::Other => return Err(unspoken(service)),
     };
@@ -97,10 +97,11 @@ pub fn build(service: &Service, operation: &Operation, input: &Value, idempotenc
     Ok(request)
 }
 
-/// The JSON Step Functions shows for `response` to `operation`, or the error the response names.
+/// The JSON Step Functions shows for `response` to `operation`, or the error the response names (boxed: it is
+/// large, and rare next to the output).
 pub fn parse(service: &Service, operation: &Operation, response: &Response<'_>) -> Result<Value, Box<ServiceError>> {
     let model = &service.model;
-    match protocol(model) {
+    match choose(model) {
         Protocol::Json => json::parse(model, operation, response),
         protocol @ (Protocol::RestJson | Protocol::RestXml) => rest::parse(model, operation, response, protocol),
         protocol @ (Protocol::Query | Protocol::Ec2) => query::parse(model, operation, response, protocol),

@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::model::{Protocol, TimestampFormat};
 use crate::protocol::checksum::Algorithm;
 use crate::protocol::tests::service;
-use crate::protocol::{names, percent, protocol, time};
+use crate::protocol::{choose, names, percent, time};
 
 /// A timestamp from its RFC 3339 text.
 fn at(text: &str) -> Timestamp {
@@ -53,10 +53,10 @@ fn percent_encoding_keeps_only_unreserved_bytes() {
 
 #[test]
 fn protocol_prefers_json_where_offered() {
-    assert_eq!(protocol(&service("cloudwatch").model), Protocol::Json);
-    assert_eq!(protocol(&service("s3").model), Protocol::RestXml);
-    assert_eq!(protocol(&service("ec2").model), Protocol::Ec2);
-    assert_eq!(protocol(&service("partnercentralrevenuemeasurement").model), Protocol::RpcV2Cbor);
+    assert_eq!(choose(&service("cloudwatch").model), Protocol::Json);
+    assert_eq!(choose(&service("s3").model), Protocol::RestXml);
+    assert_eq!(choose(&service("ec2").model), Protocol::Ec2);
+    assert_eq!(choose(&service("partnercentralrevenuemeasurement").model), Protocol::RpcV2Cbor);
 }
 
 #[test]

@@ -120,3 +120,14 @@ fn api_gateway_not_found() {
     assert_eq!(name, "ApiGateway.NotFoundException");
     assert_eq!(cause, "Invalid API identifier specified 123456789012:a1b2c3 (Service: ApiGateway, Status Code: 404, Request ID: r-1)");
 }
+
+#[test]
+fn structure_payload_is_the_body_and_an_absent_one_is_an_empty_object() {
+    let input = json!({"AccountId": "-", "VaultName": "examplevault", "JobParameters": {"Type": "inventory-retrieval", "Format": "JSON"}});
+    let request = request("glacier", "initiateJob", input);
+    assert_eq!(request.path_and_query, "/-/vaults/examplevault/jobs");
+    assert_eq!(body(&request), r#"{"Format":"JSON","Type":"inventory-retrieval"}"#);
+    let absent = crate::protocol::tests::request("glacier", "initiateJob", json!({"AccountId": "-", "VaultName": "examplevault"}));
+    assert_eq!(body(&absent), "{}");
+    assert_eq!(header(&absent, "Content-Type"), Some("application/json"));
+}
