@@ -33,11 +33,14 @@ use input::Typed;
 /// An HTTP request for a service, before signing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
+    /// `GET`, `PUT`, `POST`, `DELETE`, `HEAD`, `PATCH`.
     pub method: String,
     /// Percent-encoded; starts with `/`.
     pub path_and_query: String,
     /// The operation's `endpoint.hostPrefix` with its labels filled (`123456789012.`), to put before the host.
     pub host_prefix: Option<String>,
+    /// The protocol's own headers (`Content-Type`, `X-Amz-Target`, checksums) and the members bound to headers;
+    /// not `Host`, `Content-Length` or the signature's.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
 }
@@ -46,6 +49,7 @@ pub struct Request {
 #[derive(Debug, Clone, Copy)]
 pub struct Response<'a> {
     pub status: u16,
+    /// Names are matched without regard to case.
     pub headers: &'a [(String, String)],
     pub body: &'a [u8],
 }
@@ -54,6 +58,7 @@ pub struct Response<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct InputError {
+    /// `the value of 'Item.id.N' must be a string, not a number`.
     pub message: String,
 }
 

@@ -276,6 +276,7 @@ fn body_members(model: &Model, reference: &ShapeRef, shape: &Shape, response: &R
         _ if empty => None,
         _ => Some(read_structure(model, member, response, protocol)?),
     };
+    let value = value.filter(|value| !value.is_null());
     Ok(value.map(|value| Map::from_iter([(names::shown(payload), value)])).unwrap_or_default())
 }
 

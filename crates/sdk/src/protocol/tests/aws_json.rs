@@ -174,3 +174,26 @@ fn unreadable_json_is_a_client_error() {
 fn failure_of_ok_status(service_name: &str, action: &str, body: &str) -> (crate::protocol::ServiceError, String, String) {
     failure(service_name, action, 200, &[], body)
 }
+
+#[test]
+fn step_functions_start_execution_takes_camel_case_members_in_pascal_case() {
+    let input = json!({"StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:Hello", "Input": "{\"a\":1}", "Name": "run-1"});
+    let request = request("sfn", "startExecution", input);
+    assert_eq!(header(&request, "X-Amz-Target"), Some("AWSStepFunctions.StartExecution"));
+    assert_eq!(
+        body_json(&request),
+        json!({"stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:Hello", "name": "run-1", "input": "{\"a\":1}"})
+    );
+    let output = output("sfn", "startExecution", &[], r#"{"executionArn":"arn:aws:states:us-east-1:123456789012:execution:Hello:run-1","startDate":1.796205600E9}"#);
+    assert_eq!(
+        output,
+        json!({"ExecutionArn": "arn:aws:states:us-east-1:123456789012:execution:Hello:run-1", "StartDate": "2026-12-02T10:00:00Z"})
+    );
+}
+
+#[test]
+fn athena_start_query_execution_gets_the_token_in_json_1_1() {
+    let request = request("athena", "startQueryExecution", json!({"QueryString": "SELECT 1", "WorkGroup": "primary"}));
+    assert_eq!(header(&request, "X-Amz-Target"), Some("AmazonAthena.StartQueryExecution"));
+    assert_eq!(body_json(&request), json!({"QueryString": "SELECT 1", "ClientRequestToken": "token-0001", "WorkGroup": "primary"}));
+}

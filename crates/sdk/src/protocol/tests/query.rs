@@ -217,3 +217,35 @@ fn ec2_run_instances_fills_the_client_token() {
     let request = request("ec2", "runInstances", json!({"ImageId": "ami-1", "MinCount": 1, "MaxCount": 1}));
     assert!(body(&request).contains("&ClientToken=token-0001"), "{}", body(&request));
 }
+
+#[test]
+fn iam_get_role_output_decodes_timestamps_and_keeps_the_policy_text() {
+    let response = r#"<GetRoleResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
+  <GetRoleResult>
+    <Role>
+      <Path>/application_abc/component_xyz/</Path>
+      <Arn>arn:aws:iam::123456789012:role/application_abc/component_xyz/S3Access</Arn>
+      <RoleName>S3Access</RoleName>
+      <AssumeRolePolicyDocument>%7B%22Version%22%3A%222012-10-17%22%7D</AssumeRolePolicyDocument>
+      <CreateDate>2012-05-08T23:34:01Z</CreateDate>
+      <RoleId>AROADBQP57FF2AEXAMPLE</RoleId>
+      <MaxSessionDuration>3600</MaxSessionDuration>
+    </Role>
+  </GetRoleResult>
+  <ResponseMetadata><RequestId>df37e965-9967-11e1-a4c3-270EXAMPLE04</RequestId></ResponseMetadata>
+</GetRoleResponse>"#;
+    let request = request("iam", "getRole", json!({"RoleName": "S3Access"}));
+    assert_eq!(body(&request), "Action=GetRole&Version=2010-05-08&RoleName=S3Access");
+    assert_eq!(
+        output("iam", "getRole", &[], response),
+        json!({"Role": {
+            "Path": "/application_abc/component_xyz/",
+            "RoleName": "S3Access",
+            "RoleId": "AROADBQP57FF2AEXAMPLE",
+            "Arn": "arn:aws:iam::123456789012:role/application_abc/component_xyz/S3Access",
+            "CreateDate": "2012-05-08T23:34:01Z",
+            "AssumeRolePolicyDocument": "%7B%22Version%22%3A%222012-10-17%22%7D",
+            "MaxSessionDuration": 3600
+        }})
+    );
+}
