@@ -20,8 +20,11 @@ pub struct ServiceError {
     /// The error code on the wire (`NoSuchKey`, `ConditionalCheckFailedException`); for a response without one, the
     /// status's reason without spaces (`NotFound`).
     pub code: String,
+    /// The service's message, when it sent one (a HEAD response has none).
     pub message: Option<String>,
+    /// The HTTP status (200 for S3's error documents sent with it).
     pub status: u16,
+    /// `x-amzn-RequestId`, `x-amz-request-id`, or the `RequestId` of an XML error.
     pub request_id: Option<String>,
     /// S3's `x-amz-id-2` (`HostId`).
     pub extended_request_id: Option<String>,

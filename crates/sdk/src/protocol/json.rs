@@ -131,12 +131,12 @@ pub(crate) fn error(model: &Model, operation: &Operation, response: &Response<'_
     };
     error.message = text("message").or_else(|| text("Message")).or_else(|| text("errorMessage")).map(str::to_owned);
     error.request_id = request_id(response.headers);
-    error.shape = match (query_code, type_code) {
-        (_, Some(code)) => modelled_shape(model, operation, code, None),
-        (Some(code), None) => modelled_shape(model, operation, code, None),
-        (None, None) => modelled_shape(model, operation, &error.code, Some(response.status)),
-    }
-    .or_else(|| query_code.and_then(|code| modelled_shape(model, operation, code, None)));
+    error.shape = if type_code.or(query_code).is_some() {
+        // `__type` names the model's shape; a former awsQuery code may not.
+        type_code.into_iter().chain(query_code).find_map(|code| modelled_shape(model, operation, code, None))
+    } else {
+        modelled_shape(model, operation, &error.code, Some(response.status))
+    };
     error
 }
 

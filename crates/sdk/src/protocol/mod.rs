@@ -33,11 +33,14 @@ use input::Typed;
 /// An HTTP request for a service, before signing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
+    /// `GET`, `PUT`, `POST`, `DELETE`, `HEAD`, `PATCH`.
     pub method: String,
     /// Percent-encoded; starts with `/`.
     pub path_and_query: String,
     /// The operation's `endpoint.hostPrefix` with its labels filled (`123456789012.`), to put before the host.
     pub host_prefix: Option<String>,
+    /// The protocol's own headers (`Content-Type`, `X-Amz-Target`, checksums) and the members bound to headers;
+    /// not `Host`, `Content-Length` or the signature's.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
 }
@@ -46,6 +49,7 @@ pub struct Request {
 #[derive(Debug, Clone, Copy)]
 pub struct Response<'a> {
     pub status: u16,
+    /// Names are matched without regard to case.
     pub headers: &'a [(String, String)],
     pub body: &'a [u8],
 }
@@ -54,6 +58,7 @@ pub struct Response<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct InputError {
+    /// `the value of 'Item.id.N' must be a string, not a number`.
     pub message: String,
 }
 
@@ -65,7 +70,7 @@ impl InputError {
 
 /// The protocol Baton speaks to the service: awsJson when the service offers it (botocore lists it beside Smithy's
 /// RPC v2 CBOR for some), else the first protocol it lists, else its `protocol`.
-pub fn protocol(model: &Model) -> Protocol {
+pub fn choose(model: &Model) -> Protocol {
     let metadata = &model.metadata;
     if metadata.protocols.contains(&Protocol::Json) {
         return Protocol::Json;
@@ -82,14 +87,14 @@ fn is_spoken(protocol: Protocol) -> bool {
 /// members get `idempotency_token`.
 pub fn build(service: &Service, operation: &Operation, input: &Value, idempotency_token: &str) -> Result<Request, InputError> {
     let model = &service.model;
-    let protocol = protocol(model);
+    let protocol = choose(model);
     if !is_spoken(protocol) {
         return Err(unspoken(service));
     }
     let typed = input::normalize(model, operation, input, idempotency_token)?;
     let mut request = match protocol {
         Protocol::Json => json::build(model, operation, typed.as_ref()),
-        Protocol::RestJson | Protocol::RestXml => rest::build(operation, typed.as_ref(), protocol)?,
+        Protocol::RestJson | Protocol::RestXml => rest::build(model, operation, typed.as_ref(), protocol)?,
         Protocol::Query | Protocol::Ec2 => query::build(model, operation, typed.as_ref(), protocol),
         Protocol::RpcV2Cbor | Protocol::Other => return Err(unspoken(service)),
     };
@@ -97,10 +102,11 @@ pub fn build(service: &Service, operation: &Operation, input: &Value, idempotenc
     Ok(request)
 }
 
-/// The JSON Step Functions shows for `response` to `operation`, or the error the response names.
+/// The JSON Step Functions shows for `response` to `operation`, or the error the response names (boxed: it is
+/// large, and rare next to the output).
 pub fn parse(service: &Service, operation: &Operation, response: &Response<'_>) -> Result<Value, Box<ServiceError>> {
     let model = &service.model;
-    match protocol(model) {
+    match choose(model) {
         Protocol::Json => json::parse(model, operation, response),
         protocol @ (Protocol::RestJson | Protocol::RestXml) => rest::parse(model, operation, response, protocol),
         protocol @ (Protocol::Query | Protocol::Ec2) => query::parse(model, operation, response, protocol),

@@ -4,10 +4,9 @@
 //! object (restJson) or an XML element named by the input's `locationName` (restXml). A response fills members from
 //! its headers and status, and from the payload or the body.
 
-use serde_json::{Map, Value as Json};
-
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use serde_json::{Map, Value as Json};
 
 use crate::model::{Location, Model, Operation, Protocol, Shape, ShapeRef, TimestampFormat, Type};
 use crate::protocol::checksum::Algorithm;
@@ -16,7 +15,7 @@ use crate::protocol::input::{Field, Typed, Value};
 use crate::protocol::{InputError, Request, Response, header, is_error, json, member, names, percent, time, xml};
 
 /// The restJson or restXml request for `operation` with the checked `input`.
-pub(crate) fn build(operation: &Operation, input: Option<&Typed<'_>>, protocol: Protocol) -> Result<Request, InputError> {
+pub(crate) fn build(model: &Model, operation: &Operation, input: Option<&Typed<'_>>, protocol: Protocol) -> Result<Request, InputError> {
     let template = operation.http.request_uri.as_str();
     let (path_template, fixed_query) = template.split_once('?').map_or((template, None), |(path, query)| (path, Some(query)));
     let fields: &[Field<'_>] = input.map_or(&[], Typed::fields);
@@ -32,7 +31,7 @@ pub(crate) fn build(operation: &Operation, input: Option<&Typed<'_>>, protocol: 
             Some(Location::Uri | Location::StatusCode) | None => {}
         }
     }
-    let body = body(input, protocol, &mut headers);
+    let body = input.map_or_else(Vec::new, |input| body(model, input, protocol, &mut headers));
     checksum(operation, input, &body, &mut headers)?;
     let mut parts: Vec<String> = fixed_query.filter(|q| !q.is_empty()).map(str::to_owned).into_iter().collect();
     if !query.is_empty() {
@@ -127,38 +126,47 @@ fn prefixed_headers(prefix: &str, typed: &Typed<'_>, name: &str, out: &mut Vec<(
     Ok(())
 }
 
-/// The body: the payload member alone, or the members bound nowhere else. restJson sends `{}` when the input has
-/// body members but none is given; restXml sends nothing then.
-fn body(input: Option<&Typed<'_>>, protocol: Protocol, headers: &mut Vec<(String, String)>) -> Vec<u8> {
-    let Some(input) = input else { return Vec::new() };
-    if let Some(payload) = &input.shape.payload {
-        let Some(typed) = input.field(payload) else { return Vec::new() };
-        return match &typed.value {
-            Value::Blob(bytes) => bytes.clone(),
-            Value::String(text) => text.clone().into_bytes(),
-            _ => structure_body(payload, typed, protocol, headers),
-        };
+/// The body: the payload member alone, or the members bound nowhere else.
+fn body(model: &Model, input: &Typed<'_>, protocol: Protocol, headers: &mut Vec<(String, String)>) -> Vec<u8> {
+    match &input.shape.payload {
+        Some(payload) => payload_body(model, input, payload, protocol, headers),
+        None => members_body(input, protocol, headers),
     }
-    let mut body_fields = input.fields().iter().filter(|field| field.typed.reference.location.is_none()).peekable();
-    match protocol {
-        Protocol::RestXml => {
-            if body_fields.peek().is_none() {
-                return Vec::new();
-            }
-            let name = member::wire_name(input.reference, input.shape, &input.reference.shape);
-            let root = xml::write_structure(name, input.reference, input.shape, body_fields);
-            with_content_type(headers, "application/xml");
-            root.into_bytes()
-        }
-        _ => {
-            let has_body_members = input.shape.members.iter().any(|(_, member)| member.location.is_none());
-            if !has_body_members {
-                return Vec::new();
-            }
+}
+
+/// The payload member as the body: a blob's or string's bytes, a structure serialized. An absent structure payload
+/// is `{}` in restJson (as botocore sends it), nothing in restXml.
+fn payload_body(model: &Model, input: &Typed<'_>, payload: &str, protocol: Protocol, headers: &mut Vec<(String, String)>) -> Vec<u8> {
+    match input.field(payload).map(|typed| (typed, &typed.value)) {
+        Some((_, Value::Blob(bytes))) => bytes.clone(),
+        Some((_, Value::String(text))) => text.clone().into_bytes(),
+        Some((typed, _)) => structure_body(payload, typed, protocol, headers),
+        None if protocol == Protocol::RestJson && !has_raw_payload(model, input.shape) => {
             with_content_type(headers, "application/json");
-            json::object(body_fields, TimestampFormat::UnixTimestamp).to_string().into_bytes()
+            b"{}".to_vec()
         }
+        None => Vec::new(),
     }
+}
+
+/// The members bound nowhere else as the body: a JSON object in restJson (`{}` when the input has such members but
+/// none is given, as botocore sends it), an element named by the input's `locationName` in restXml (nothing when
+/// none is given).
+fn members_body(input: &Typed<'_>, protocol: Protocol, headers: &mut Vec<(String, String)>) -> Vec<u8> {
+    let mut body_fields = input.fields().iter().filter(|field| field.typed.reference.location.is_none()).peekable();
+    if protocol == Protocol::RestXml {
+        if body_fields.peek().is_none() {
+            return Vec::new();
+        }
+        let name = member::wire_name(input.reference, input.shape, &input.reference.shape);
+        with_content_type(headers, "application/xml");
+        return xml::write_structure(name, input.reference, input.shape, body_fields).into_bytes();
+    }
+    if !input.shape.members.iter().any(|(_, member)| member.location.is_none()) {
+        return Vec::new();
+    }
+    with_content_type(headers, "application/json");
+    json::object(body_fields, TimestampFormat::UnixTimestamp).to_string().into_bytes()
 }
 
 /// A structure payload: JSON for restJson, an element named by the member's `locationName` for restXml.
@@ -268,6 +276,7 @@ fn body_members(model: &Model, reference: &ShapeRef, shape: &Shape, response: &R
         _ if empty => None,
         _ => Some(read_structure(model, member, response, protocol)?),
     };
+    let value = value.filter(|value| !value.is_null());
     Ok(value.map(|value| Map::from_iter([(names::shown(payload), value)])).unwrap_or_default())
 }
 

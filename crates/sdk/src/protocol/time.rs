@@ -36,17 +36,13 @@ pub(crate) fn from_wire_text(text: &str) -> Option<Timestamp> {
     text.parse().ok().or_else(|| DateTimeParser::new().parse_timestamp(text).ok())
 }
 
-/// `seconds` since the epoch, to the nanosecond the float holds.
+/// `seconds` since the epoch, to the millisecond (as the AWS SDK for Java reads epoch timestamps).
 fn from_epoch(seconds: f64) -> Option<Timestamp> {
     if !seconds.is_finite() {
         return None;
     }
-    let whole = seconds.floor();
-    // Timestamp's range (years -9999..=9999) is far inside i64 seconds; the conversion saturates and jiff refuses.
-    let nanos = ((seconds - whole) * 1e9).round() as i32;
-    let whole = whole as i64;
-    let (whole, nanos) = if nanos >= 1_000_000_000 { (whole.saturating_add(1), 0) } else { (whole, nanos) };
-    Timestamp::new(whole, nanos).ok()
+    // Far outside Timestamp's range the conversion saturates, and jiff refuses it.
+    Timestamp::from_millisecond((seconds * 1000.0).round() as i64).ok()
 }
 
 /// `timestamp` in `format` as the wire carries it: epoch seconds are a JSON number (with milliseconds when not

@@ -287,22 +287,22 @@ pub(crate) fn write_structure<'a, 'm: 'a>(
 /// Writes the element `name` with `fields` as attributes and children.
 fn write_fields<'a, 'm: 'a>(out: &mut String, name: &str, namespace: Option<&XmlNamespace>, fields: impl Iterator<Item = &'a Field<'m>>) {
     let (attributes, children): (Vec<&Field<'m>>, Vec<&Field<'m>>) = fields.partition(|field| field.typed.reference.xml_attribute);
-    open_tag(out, name, namespace);
-    for field in attributes {
-        let wire = member::wire_name(field.typed.reference, field.typed.shape, field.name);
-        let text = field.typed.text(TimestampFormat::Iso8601).unwrap_or_default();
-        // The tag is still open: put the attribute before its `>`.
-        out.pop();
-        out.push_str(&format!(" {wire}=\"{}\">", escape(text.as_str())));
-    }
+    let attributes: Vec<(&str, String)> = attributes
+        .iter()
+        .map(|field| {
+            let wire = member::wire_name(field.typed.reference, field.typed.shape, field.name);
+            (wire, field.typed.text(TimestampFormat::Iso8601).unwrap_or_default())
+        })
+        .collect();
+    open_tag(out, name, namespace, &attributes);
     for field in children {
         write_value(out, member::wire_name(field.typed.reference, field.typed.shape, field.name), &field.typed);
     }
     out.push_str(&format!("</{name}>"));
 }
 
-/// `<name xmlns…>`.
-fn open_tag(out: &mut String, name: &str, namespace: Option<&XmlNamespace>) {
+/// `<name xmlns… attribute="value"…>`.
+fn open_tag(out: &mut String, name: &str, namespace: Option<&XmlNamespace>, attributes: &[(&str, String)]) {
     out.push('<');
     out.push_str(name);
     if let Some(uri) = namespace.and_then(|namespace| namespace.uri.as_deref()) {
@@ -310,6 +310,9 @@ fn open_tag(out: &mut String, name: &str, namespace: Option<&XmlNamespace>) {
             Some(prefix) => out.push_str(&format!(" xmlns:{prefix}=\"{}\"", escape(uri))),
             None => out.push_str(&format!(" xmlns=\"{}\"", escape(uri))),
         }
+    }
+    for (key, value) in attributes {
+        out.push_str(&format!(" {key}=\"{}\"", escape(value.as_str())));
     }
     out.push('>');
 }
@@ -322,7 +325,7 @@ fn write_value(out: &mut String, name: &str, typed: &Typed<'_>) {
         Value::List(items) => {
             let flat = member::flattened(typed.reference, typed.shape);
             if !flat {
-                open_tag(out, name, namespace);
+                open_tag(out, name, namespace, &[]);
             }
             let item_name = if flat { name } else { typed.shape.member.as_deref().and_then(|m| m.location_name.as_deref()).unwrap_or("member") };
             for item in items {
@@ -334,7 +337,7 @@ fn write_value(out: &mut String, name: &str, typed: &Typed<'_>) {
         }
         Value::Map(entries) => write_map(out, name, typed, entries),
         _ => {
-            open_tag(out, name, namespace);
+            open_tag(out, name, namespace, &[]);
             let text = match &typed.value {
                 Value::Document(document) => document.to_string(),
                 _ => typed.text(TimestampFormat::Iso8601).unwrap_or_default(),
@@ -353,7 +356,7 @@ fn write_map(out: &mut String, name: &str, typed: &Typed<'_>, entries: &[(String
     let flat = member::flattened(typed.reference, shape);
     let (outer, entry) = if flat { (None, name) } else { (Some(name), "entry") };
     if let Some(outer) = outer {
-        open_tag(out, outer, member::xml_namespace(typed.reference, shape));
+        open_tag(out, outer, member::xml_namespace(typed.reference, shape), &[]);
     }
     for (key, item) in entries {
         out.push_str(&format!("<{entry}><{key_name}>{}</{key_name}>", escape(key.as_str())));
