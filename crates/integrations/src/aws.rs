@@ -397,7 +397,22 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 /// Parameters as the service takes them: an optimized `events:putEvents` accepts each entry's `Detail` as JSON and
 /// sends it as text.
 fn prepare(target: &Target, parameters: &Value) -> Value {
+    if let Some(arn) = &target.function_arn {
+        return json!({"FunctionName": arn, "Payload": parameters.to_string()});
+    }
     let mut parameters = parameters.clone();
+    if target.optimized.is_some()
+        && target.service == "lambda"
+        && let Value::Object(fields) = &mut parameters
+    {
+        // `lambda:invoke` takes any JSON as the payload and sends it as text; no payload is `{}`.
+        let payload = match fields.remove("Payload") {
+            None | Some(Value::Null) => "{}".to_owned(),
+            Some(Value::String(text)) => text,
+            Some(other) => other.to_string(),
+        };
+        fields.insert("Payload".to_owned(), Value::String(payload));
+    }
     if target.optimized.is_some()
         && target.service == "eventbridge"
         && let Some(entries) = parameters.get_mut("Entries").and_then(Value::as_array_mut)
@@ -415,12 +430,36 @@ fn prepare(target: &Target, parameters: &Value) -> Value {
 /// `events:putEvents` fails when an entry failed.
 fn finish(target: &Target, mut output: Value, answer: &Answer) -> TaskOutcome {
     let Some(optimized) = target.optimized else { return Ok(output) };
+    if target.service == "lambda" {
+        return lambda_result(target, output, answer);
+    }
     if target.service == "eventbridge" && output.get("FailedEntryCount").and_then(Value::as_u64).is_some_and(|n| n > 0) {
         return Err(TaskError::new("EventBridge.FailedEntry", output.to_string()));
     }
     if optimized.http_metadata
         && let Value::Object(fields) = &mut output
     {
+        fields.insert("SdkHttpMetadata".to_owned(), http_metadata(answer));
+        fields.insert("SdkResponseMetadata".to_owned(), json!({"RequestId": request_id(&answer.headers).unwrap_or_default()}));
+    }
+    Ok(output)
+}
+
+/// A Lambda invocation's result: a function error (the `X-Amz-Function-Error` header) fails the task with the error's
+/// `errorType` (`Lambda.Unknown` without one) and the error payload as cause; otherwise the payload, parsed when it is
+/// JSON, is the result (`lambda:invoke` wraps it in the Invoke response, with the HTTP metadata).
+fn lambda_result(target: &Target, mut output: Value, answer: &Answer) -> TaskOutcome {
+    let text = output.get("Payload").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let payload: Value = serde_json::from_str(&text).unwrap_or(Value::String(text.clone()));
+    if answer.headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("x-amz-function-error")) {
+        let error = payload.get("errorType").and_then(Value::as_str).unwrap_or("Lambda.Unknown");
+        return Err(TaskError::new(error, text));
+    }
+    if target.function_arn.is_some() {
+        return Ok(payload);
+    }
+    if let Value::Object(fields) = &mut output {
+        fields.insert("Payload".to_owned(), payload);
         fields.insert("SdkHttpMetadata".to_owned(), http_metadata(answer));
         fields.insert("SdkResponseMetadata".to_owned(), json!({"RequestId": request_id(&answer.headers).unwrap_or_default()}));
     }

@@ -199,7 +199,7 @@ impl Driver {
                         self.ready.push_back((request.task, Err(failure)));
                         continue;
                     }
-                    match self.resources.answer(&request.state_name, &request.resource, n) {
+                    match self.resources.answer(&request.state_name, &request.resource, &request.parameters, n) {
                         Answer::Now(outcome) => self.ready.push_back((request.task, outcome)),
                         Answer::Function => {
                             self.in_flight += 1;

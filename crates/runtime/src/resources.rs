@@ -7,7 +7,8 @@ use asl::Failure;
 use engine::TaskRequest;
 use integrations::functions::Functions;
 use integrations::mock::TestCase;
-use integrations::aws::{Aws, target::Target};
+use integrations::aws::Aws;
+use integrations::aws::target::{Pattern, Target};
 use integrations::{Caller, TaskError, http, lambda};
 
 /// The task resources available to an execution.
@@ -34,15 +35,13 @@ pub(crate) enum Answer {
 
 impl Resources {
     /// Decides how to answer the `invocation`-th call of `state`'s task `resource`.
-    pub(crate) fn answer(&self, state: &str, resource: &str, invocation: u32) -> Answer {
+    /// A Lambda resource is answered by the local function of its name, or by AWS Lambda when there is none.
+    pub(crate) fn answer(&self, state: &str, resource: &str, parameters: &Value, invocation: u32) -> Answer {
         if let Some(outcome) = self.mocks.as_ref().and_then(|mocks| mocks.response(state, invocation)) {
             return Answer::Now(outcome.map_err(failure));
         }
-        if lambda::is_lambda(resource) || http::is_http(resource) {
-            return Answer::Function;
-        }
-        if let Some(target) = Target::of(resource) {
-            return Answer::Aws(target);
+        if let Some(answer) = self.route(resource, parameters) {
+            return answer;
         }
         Answer::Now(Err(Failure::new(
             asl::errors::TASK_FAILED,
@@ -51,6 +50,25 @@ impl Resources {
                  (--mock-config with --test-case) or use a local function"
             ),
         )))
+    }
+
+    /// Who makes a task's request, mocks aside: a local function or an HTTP endpoint (`Answer::Function`), an AWS
+    /// service (`Answer::Aws`), or nobody Baton knows (`None`).
+    pub(crate) fn route(&self, resource: &str, parameters: &Value) -> Option<Answer> {
+        if http::is_http(resource) {
+            return Some(Answer::Function);
+        }
+        if lambda::is_lambda(resource) {
+            return Some(match lambda::function_name(resource, parameters) {
+                Some(name) if !self.functions.contains(&name) => {
+                    let arn = resource.starts_with("arn:") && resource.split(':').nth(2) == Some("lambda");
+                    let pattern = if resource.ends_with(".waitForTaskToken") { Pattern::Callback } else { Pattern::RequestResponse };
+                    Answer::Aws(Target::lambda(arn.then_some(resource), pattern))
+                }
+                _ => Answer::Function,
+            });
+        }
+        Target::of(resource).map(Answer::Aws)
     }
 
     /// Makes the AWS call of a task `answer` left to `Answer::Aws`, for the execution `execution_arn`.

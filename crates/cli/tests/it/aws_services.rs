@@ -320,3 +320,95 @@ async fn a_sync_job_in_flight_survives_kill_9_and_is_not_submitted_twice() {
     let kinds = types(&arn, &history(&client, &arn, 1000).await);
     assert_eq!(kinds.iter().filter(|t| *t == "TaskSubmitted").count(), 1, "{kinds:?}");
 }
+
+/// A stand-in for AWS Lambda's Invoke API on a free port: `echo` returns `{"echo": <payload>}`, `fails` answers a
+/// function error. Serves `calls` requests, then stops.
+fn fake_lambda(calls: usize) -> String {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let url = format!("http://{}", listener.local_addr().expect("an address"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(calls) {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().expect("a stream"));
+            let mut request_line = String::new();
+            let _ = reader.read_line(&mut request_line);
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some((name, value)) = line.split_once(':')
+                    && name.eq_ignore_ascii_case("content-length")
+                {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            let payload: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            let (extra, answer) = if request_line.contains("/functions/fails/") {
+                ("X-Amz-Function-Error: Unhandled\r\n", json!({"errorType": "ValueError", "errorMessage": "bad order"}))
+            } else {
+                ("", json!({"echo": payload}))
+            };
+            let answer = answer.to_string();
+            let response = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Amz-Executed-Version: $LATEST\r\n\
+                 x-amzn-RequestId: req-1\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                answer.len()
+            );
+            let _ = stream.write_all(response.as_bytes());
+        }
+    });
+    url
+}
+
+#[test]
+fn lambda_tasks_without_a_local_function_call_aws_lambda() {
+    let url = fake_lambda(3);
+    let dir = data_dir();
+    let definition = json!({
+        "StartAt": "Invoke",
+        "States": {
+            "Invoke": {
+                "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {"FunctionName": "echo", "Payload": {"order.$": "$.order"}},
+                "ResultSelector": {"payload.$": "$.Payload", "status.$": "$.StatusCode", "http.$": "$.SdkHttpMetadata.HttpStatusCode"},
+                "ResultPath": "$.invoked", "Next": "Direct"
+            },
+            "Direct": {
+                "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:echo",
+                "Parameters": {"n": 1}, "ResultPath": "$.direct", "Next": "Fails"
+            },
+            "Fails": {
+                "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {"FunctionName": "fails"},
+                "Catch": [{"ErrorEquals": ["ValueError"], "ResultPath": "$.error", "Next": "Done"}], "End": true
+            },
+            "Done": {"Type": "Succeed"}
+        }
+    });
+    let file = write(&dir, "lambda.json", &definition);
+    let output = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["run", &file, "--input", "{\"order\": \"o1\"}"])
+        .envs([
+            ("AWS_ENDPOINT_URL_LAMBDA", url.as_str()),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_CONFIG_FILE", "/dev/null"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
+        ])
+        .output()
+        .expect("run baton");
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    let output: Value = serde_json::from_str(&stdout).expect("the output is JSON");
+    assert_eq!(output["invoked"], json!({"payload": {"echo": {"order": "o1"}}, "status": 200, "http": 200}));
+    assert_eq!(output["direct"], json!({"echo": {"n": 1}}));
+    assert_eq!(output["error"]["Error"], json!("ValueError"));
+    let cause: Value = serde_json::from_str(output["error"]["Cause"].as_str().unwrap_or_default()).expect("a JSON cause");
+    assert_eq!(cause["errorMessage"], json!("bad order"));
+}

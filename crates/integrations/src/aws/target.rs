@@ -36,7 +36,12 @@ pub struct Target {
     pub pattern: Pattern,
     /// `None` for an AWS SDK integration.
     pub optimized: Option<Optimized>,
+    /// A Lambda function ARN used as the resource: the parameters are the payload, the result the function's.
+    pub function_arn: Option<String>,
 }
+
+/// Lambda's optimized integration, `lambda:invoke`.
+const LAMBDA: Optimized = Optimized { error_prefix: "Lambda", cause_service: "AWSLambda", http_metadata: true };
 
 /// The optimized integrations Baton calls through the service's model: resource service, its AWS SDK service name,
 /// and the actions (request-response unless the pattern says otherwise).
@@ -79,7 +84,7 @@ impl Target {
             if service.is_empty() || action.is_empty() || matches!(pattern, Pattern::Sync | Pattern::Sync2) {
                 return None;
             }
-            return Some(Target { service: service.to_owned(), action: action.to_owned(), pattern, optimized: None });
+            return Some(Target { service: service.to_owned(), action: action.to_owned(), pattern, optimized: None, function_arn: None });
         }
         let (service, action) = rest.split_once(':')?;
         let (_, sdk_name, actions, optimized) = OPTIMIZED.iter().find(|(name, ..)| *name == service)?;
@@ -87,7 +92,25 @@ impl Target {
             return None;
         }
         let allowed = matches!((service, pattern), (_, Pattern::RequestResponse | Pattern::Callback) | ("glue", Pattern::Sync));
-        allowed.then(|| Target { service: (*sdk_name).to_owned(), action: action.to_owned(), pattern, optimized: Some(*optimized) })
+        allowed.then(|| Target {
+            service: (*sdk_name).to_owned(),
+            action: action.to_owned(),
+            pattern,
+            optimized: Some(*optimized),
+            function_arn: None,
+        })
+    }
+
+    /// The call of a Lambda resource Baton has no local function for: `lambda:invoke` (`function_arn` `None`, the
+    /// parameters are Invoke's) or a function ARN as the resource (the parameters are the payload).
+    pub fn lambda(function_arn: Option<&str>, pattern: Pattern) -> Target {
+        Target {
+            service: "lambda".to_owned(),
+            action: "invoke".to_owned(),
+            pattern,
+            optimized: Some(LAMBDA),
+            function_arn: function_arn.map(str::to_owned),
+        }
     }
 }
 

@@ -448,7 +448,7 @@ impl Actor {
                         });
                         continue;
                     }
-                    match self.resources.answer(&request.state_name, &request.resource, n) {
+                    match self.resources.answer(&request.state_name, &request.resource, &request.parameters, n) {
                         Answer::Now(outcome) => {
                             // The receiver lives as long as this actor; a failed send means it already ended.
                             let _ = sender.send(Message::Task(request.task, outcome));
@@ -566,20 +566,23 @@ impl Actor {
             });
             return;
         }
-        if integrations::lambda::is_lambda(&request.resource) || integrations::http::is_http(&request.resource) {
-            let (resources, arn) = (self.resources.clone(), self.record.arn.clone());
-            tokio::task::spawn_blocking(move || {
-                let _ = sender.send(Message::Submitted(request.task, resources.invoke(&arn, &request)));
-            });
-            return;
-        }
-        if let Some(target) = integrations::aws::target::Target::of(&request.resource) {
-            let (resources, arn) = (self.resources.clone(), self.record.arn.clone());
-            tokio::spawn(async move {
-                let outcome = resources.call(&arn, &request, &target).await;
-                let _ = sender.send(Message::Submitted(request.task, outcome));
-            });
-            return;
+        match self.resources.route(&request.resource, &request.parameters) {
+            Some(Answer::Function) => {
+                let (resources, arn) = (self.resources.clone(), self.record.arn.clone());
+                tokio::task::spawn_blocking(move || {
+                    let _ = sender.send(Message::Submitted(request.task, resources.invoke(&arn, &request)));
+                });
+                return;
+            }
+            Some(Answer::Aws(target)) => {
+                let (resources, arn) = (self.resources.clone(), self.record.arn.clone());
+                tokio::spawn(async move {
+                    let outcome = resources.call(&arn, &request, &target).await;
+                    let _ = sender.send(Message::Submitted(request.task, outcome));
+                });
+                return;
+            }
+            Some(Answer::Now(_)) | None => {}
         }
         // Any other service: Baton cannot make the request, so the token is the whole interface (it appears in the
         // TaskScheduled event); the task waits for SendTaskSuccess or SendTaskFailure.

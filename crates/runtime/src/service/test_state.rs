@@ -328,7 +328,7 @@ impl Service {
             Answerer::Fail(failure) => Err(failure.clone()),
             Answerer::Resources => {
                 let resources = self.inner.config.resources.clone();
-                match resources.answer(&task.state_name, &task.resource, 0) {
+                match resources.answer(&task.state_name, &task.resource, &task.parameters, 0) {
                     Answer::Now(outcome) => outcome,
                     Answer::Function => {
                         let (arn, task) = (execution_arn.to_owned(), task.clone());
