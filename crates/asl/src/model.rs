@@ -138,7 +138,8 @@ pub struct Task {
     pub result_path: ResultPath,
     pub timeout: Option<Seconds>,
     pub heartbeat: Option<Seconds>,
-    pub credentials: Option<Value>,
+    /// `Credentials`: `{"RoleArn": …}` (a template in JSONPath, `{% %}` in JSONata), the role the task assumes.
+    pub credentials: Option<Arguments>,
     pub retry: Vec<Retrier>,
     pub catch: Vec<Catcher>,
     pub transition: Transition,

@@ -394,7 +394,7 @@ impl Parser {
                     result_path: self.result_path(object, pointer),
                     timeout,
                     heartbeat,
-                    credentials: object.get("Credentials").cloned(),
+                    credentials: self.credentials(object, pointer, language),
                     retry: self.retriers(object, pointer),
                     catch: self.catchers(object, pointer, names, language),
                     transition: self.transition(object, pointer, names),
@@ -1030,6 +1030,19 @@ impl Parser {
                 self.error(pointer, SCHEMA, message);
                 None
             }
+        }
+    }
+
+    /// `Credentials` of a Task: an object with `RoleArn` (or `RoleArn.$` in JSONPath), compiled as the language says.
+    fn credentials(&mut self, object: &Object<String, Value>, pointer: &str, language: QueryLanguage) -> Option<Arguments> {
+        let value = object.get("Credentials")?;
+        let named = value.as_object().is_some_and(|fields| fields.contains_key("RoleArn") || fields.contains_key("RoleArn.$"));
+        if value.is_object() && !named {
+            self.error(format!("{pointer}/Credentials"), SCHEMA, "Credentials must have the field 'RoleArn'");
+        }
+        match language {
+            QueryLanguage::JsonPath => self.template(object, pointer, "Credentials").map(Arguments::Parameters),
+            QueryLanguage::Jsonata => self.dynamic(Some(value), &format!("{pointer}/Credentials")).map(Arguments::Arguments),
         }
     }
 

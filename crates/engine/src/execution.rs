@@ -139,6 +139,8 @@ pub struct TaskRequest {
     pub heartbeat_seconds: Option<u64>,
     /// The task token of a callback (`.waitForTaskToken`) or activity task, which completes it.
     pub token: Option<String>,
+    /// The role the task assumes (`Credentials.RoleArn`), if any.
+    pub role_arn: Option<String>,
 }
 
 /// Where an execution is.
@@ -840,6 +842,10 @@ impl Execution {
             Ok(heartbeat) => heartbeat,
             Err(failure) => return self.fail_state(fid, failure),
         };
+        let role_arn = match self.role_arn(frame, state, task, &effective) {
+            Ok(role_arn) => role_arn,
+            Err(failure) => return self.fail_state(fid, failure),
+        };
         let text = parameters.to_string();
         match &kind {
             ResourceKind::LambdaFunction => {
@@ -849,6 +855,7 @@ impl Execution {
                         resource: task.resource.clone(),
                         input: text,
                         timeout_in_seconds: timeout,
+                        role_arn: role_arn.clone(),
                     },
                 );
                 self.emit(fid, EventDetails::LambdaFunctionStarted);
@@ -863,6 +870,7 @@ impl Execution {
                         parameters: text,
                         timeout_in_seconds: timeout,
                         heartbeat_in_seconds: heartbeat,
+                        role_arn: role_arn.clone(),
                     }),
                 );
                 self.emit(fid, EventDetails::TaskStarted { resource_type: resource_type.clone(), resource: resource.clone() });
@@ -889,6 +897,7 @@ impl Execution {
             timeout_seconds: timeout,
             heartbeat_seconds: heartbeat,
             token,
+            role_arn,
         }));
         let timeout_timer = timeout.map(|seconds| {
             let timer = self.timer(TimerPurpose::TaskTimeout(fid, id));
@@ -903,6 +912,20 @@ impl Execution {
         let submitting = is_callback(&task.resource) && matches!(kind, ResourceKind::Service { .. });
         frame.phase = Phase::Task { task: id, timeout: timeout_timer, heartbeat, kind, submitting, early: None };
         Flow::Stop
+    }
+
+    /// The role a task assumes: its `Credentials`, evaluated, must hold `RoleArn` as a string.
+    fn role_arn(&self, frame: &Frame, state: &State, task: &asl::model::Task, effective: &Value) -> Result<Option<String>, Failure> {
+        let Some(credentials) = task.credentials.as_ref() else { return Ok(None) };
+        let value = self.arguments(frame, state, Some(credentials), effective, None, "Credentials")?;
+        match value.get("RoleArn") {
+            Some(Value::String(role)) => Ok(Some(role.clone())),
+            other => {
+                let found = other.map_or_else(|| "nothing".to_owned(), Value::to_string);
+                let message = format!("The field 'RoleArn' of 'Credentials' must be a string, but was {found}");
+                Err(Failure::new(errors::RUNTIME, self.prefix_text(frame, state, &message)))
+            }
+        }
     }
 
     /// Arms the heartbeat timer of task `task` of frame `fid`.

@@ -47,7 +47,7 @@ pub enum EventDetails {
     ActivitySucceeded { output: String },
     ActivityFailed(ErrorDetails),
     ActivityTimedOut(ErrorDetails),
-    LambdaFunctionScheduled { resource: String, input: String, timeout_in_seconds: Option<u64> },
+    LambdaFunctionScheduled { resource: String, input: String, timeout_in_seconds: Option<u64>, role_arn: Option<String> },
     LambdaFunctionStarted,
     LambdaFunctionSucceeded { output: String },
     LambdaFunctionFailed(ErrorDetails),
@@ -92,6 +92,8 @@ pub struct TaskScheduled {
     pub parameters: String,
     pub timeout_in_seconds: Option<u64>,
     pub heartbeat_in_seconds: Option<u64>,
+    /// `Credentials.RoleArn`, shown as `taskCredentials`.
+    pub role_arn: Option<String>,
 }
 
 impl EventDetails {
@@ -235,6 +237,9 @@ impl EventDetails {
                 if let Some(heartbeat) = t.heartbeat_in_seconds {
                     object.insert("heartbeatInSeconds".into(), heartbeat.into());
                 }
+                if let Some(role) = &t.role_arn {
+                    object.insert("taskCredentials".into(), json!({"roleArn": role}));
+                }
                 ("taskScheduledEventDetails", Value::Object(object))
             }
             EventDetails::TaskStarted { resource_type, resource } => {
@@ -278,13 +283,16 @@ impl EventDetails {
             ),
             EventDetails::ActivityFailed(e) => ("activityFailedEventDetails", e.to_json()),
             EventDetails::ActivityTimedOut(e) => ("activityTimedOutEventDetails", e.to_json()),
-            EventDetails::LambdaFunctionScheduled { resource, input, timeout_in_seconds } => {
+            EventDetails::LambdaFunctionScheduled { resource, input, timeout_in_seconds, role_arn } => {
                 let mut object = Object::new();
                 object.insert("resource".into(), resource.clone().into());
                 object.insert("input".into(), input.clone().into());
                 object.insert("inputDetails".into(), json!({"truncated": false}));
                 if let Some(timeout) = timeout_in_seconds {
                     object.insert("timeoutInSeconds".into(), (*timeout).into());
+                }
+                if let Some(role) = role_arn {
+                    object.insert("taskCredentials".into(), json!({"roleArn": role}));
                 }
                 ("lambdaFunctionScheduledEventDetails", Value::Object(object))
             }

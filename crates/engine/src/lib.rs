@@ -12,7 +12,11 @@
 ///
 /// 2: one nesting limit of 126 levels (a state output nested 127 to 256 levels deep now fails its state, and a task
 /// result nested past it fails its task), and Express executions time out after five minutes.
-pub const REPLAY_VERSION: u32 = 2;
+///
+/// 3: a Task's `Credentials` are evaluated (a `RoleArn` that is not a string fails the state) and shown as
+/// `taskCredentials` in `TaskScheduled` and `LambdaFunctionScheduled`; an execution of format 2 whose Tasks have
+/// `Credentials` replays to other events, and is reported as such.
+pub const REPLAY_VERSION: u32 = 3;
 
 mod execution;
 mod history;

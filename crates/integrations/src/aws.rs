@@ -74,6 +74,8 @@ struct Inner {
     services: Mutex<HashMap<String, Arc<sdk::Service>>>,
     /// The last credentials the chain gave, kept until five minutes before they expire.
     credentials: tokio::sync::Mutex<Option<Credentials>>,
+    /// Credentials of the roles tasks assumed (`Credentials.RoleArn`), by role, kept likewise.
+    roles: tokio::sync::Mutex<HashMap<String, Credentials>>,
     /// The runtime of `call_blocking`.
     runtime: std::sync::OnceLock<Result<tokio::runtime::Runtime, String>>,
 }
@@ -94,6 +96,7 @@ impl Aws {
                 http: std::sync::OnceLock::new(),
                 services: Mutex::new(HashMap::new()),
                 credentials: tokio::sync::Mutex::new(None),
+                roles: tokio::sync::Mutex::new(HashMap::new()),
                 runtime: std::sync::OnceLock::new(),
             }),
         }
@@ -198,7 +201,10 @@ impl Aws {
         let config = self.inner.config().await;
         let metadata = &service.model.metadata;
         let endpoint = endpoint::resolve(config, &metadata.service_id, &metadata.endpoint_prefix, metadata.global_endpoint.as_deref());
-        let credentials = self.inner.credentials(config).await.map_err(|e| CallError::Cannot(format!("no AWS credentials: {e}")))?;
+        let credentials = match caller.role_arn {
+            None => self.inner.credentials(config).await.map_err(|e| CallError::Cannot(format!("no AWS credentials: {e}")))?,
+            Some(role) => self.inner.assumed(config, role).await.map_err(|e| CallError::Cannot(format!("cannot assume the role {role}: {e}")))?,
+        };
         let answer = self
             .inner
             .send(&service, operation, &endpoint, request, &credentials)
@@ -253,13 +259,30 @@ impl Inner {
     /// Credentials from the default chain, reused until they are about to expire.
     async fn credentials(&self, config: &SdkConfig) -> Result<Credentials, String> {
         let mut cached = self.credentials.lock().await;
-        let fresh = |c: &Credentials| c.expiry().is_none_or(|at| at > SystemTime::now() + Duration::from_secs(300));
         if let Some(credentials) = cached.as_ref().filter(|c| fresh(c)) {
             return Ok(credentials.clone());
         }
         let provider = config.credentials_provider().ok_or_else(|| "the AWS configuration has no credentials provider".to_owned())?;
         let credentials = provider.provide_credentials().await.map_err(|e| error_chain(&e))?;
         *cached = Some(credentials.clone());
+        Ok(credentials)
+    }
+
+    /// Credentials of `role`, from STS `AssumeRole` made with the default chain's credentials (through the STS
+    /// endpoint the configuration names), as Step Functions assumes a Task's `Credentials.RoleArn`.
+    async fn assumed(&self, config: &SdkConfig, role: &str) -> Result<Credentials, String> {
+        let mut roles = self.roles.lock().await;
+        if let Some(credentials) = roles.get(role).filter(|c| fresh(c)) {
+            return Ok(credentials.clone());
+        }
+        let provider = aws_config::sts::AssumeRoleProvider::builder(role)
+            .session_name("baton")
+            .region(aws_config::Region::new(config.region().map_or(endpoint::DEFAULT_REGION, |r| r.as_ref()).to_owned()))
+            .configure(config)
+            .build()
+            .await;
+        let credentials = provider.provide_credentials().await.map_err(|e| error_chain(&e))?;
+        roles.insert(role.to_owned(), credentials.clone());
         Ok(credentials)
     }
 
@@ -308,6 +331,11 @@ impl Inner {
         let body = response.bytes().await.map_err(|e| error_chain(&e))?.to_vec();
         Ok(Answer { status, headers, body })
     }
+}
+
+/// Whether credentials are good for five more minutes.
+fn fresh(credentials: &Credentials) -> bool {
+    credentials.expiry().is_none_or(|at| at > SystemTime::now() + Duration::from_secs(300))
 }
 
 /// The idempotency token of task `task` of execution `execution_arn`: the same after a restart replays the task's

@@ -19,6 +19,8 @@ pub struct Caller<'a> {
     pub execution_arn: &'a str,
     /// The name of the Task state.
     pub state: &'a str,
+    /// The role the task assumes (`Credentials.RoleArn`): AWS calls are made with its credentials.
+    pub role_arn: Option<&'a str>,
 }
 
 /// A task failure as the task resource reports it: the error name and cause AWS would put in `TaskFailed`.

@@ -73,26 +73,26 @@ impl Resources {
 
     /// Makes the AWS call of a task `answer` left to `Answer::Aws`, for the execution `execution_arn`.
     pub(crate) async fn call(&self, execution_arn: &str, task: &TaskRequest, target: &Target) -> Result<Value, Failure> {
-        let caller = Caller { execution_arn, state: &task.state_name };
+        let caller = Caller { execution_arn, state: &task.state_name, role_arn: task.role_arn.as_deref() };
         let token = integrations::aws::idempotency_token(execution_arn, task.task.0);
         self.aws.call(&task.resource, target, &task.parameters, &token, caller).await.map_err(failure)
     }
 
     /// Watches the `.sync` job a `call` started (`started` is its answer) until it ends.
     pub(crate) async fn wait(&self, execution_arn: &str, task: &TaskRequest, target: &Target, started: &Value) -> Result<Value, Failure> {
-        let caller = Caller { execution_arn, state: &task.state_name };
+        let caller = Caller { execution_arn, state: &task.state_name, role_arn: task.role_arn.as_deref() };
         self.aws.wait(&task.resource, target, &task.parameters, started, caller).await.map_err(failure)
     }
 
     /// Stops the `.sync` job a `call` started, because its task was cancelled.
     pub(crate) async fn stop(&self, execution_arn: &str, task: &TaskRequest, target: &Target, started: &Value) {
-        let caller = Caller { execution_arn, state: &task.state_name };
+        let caller = Caller { execution_arn, state: &task.state_name, role_arn: task.role_arn.as_deref() };
         self.aws.stop(target, &task.parameters, started, caller).await;
     }
 
     /// `call`, and for `.sync` the wait for its job, for a thread outside any async runtime (`baton run`).
     pub(crate) fn call_blocking(&self, execution_arn: &str, task: &TaskRequest, target: &Target) -> Result<Value, Failure> {
-        let caller = Caller { execution_arn, state: &task.state_name };
+        let caller = Caller { execution_arn, state: &task.state_name, role_arn: task.role_arn.as_deref() };
         let token = integrations::aws::idempotency_token(execution_arn, task.task.0);
         self.aws.call_blocking(&task.resource, target, &task.parameters, &token, caller).map_err(failure)
     }
@@ -104,7 +104,7 @@ impl Resources {
         let outcome = if http::is_http(resource) {
             http::invoke(parameters, &self.http)
         } else {
-            let caller = Caller { execution_arn, state: &task.state_name };
+            let caller = Caller { execution_arn, state: &task.state_name, role_arn: task.role_arn.as_deref() };
             lambda::invoke(&self.functions, resource, parameters, caller)
         };
         outcome.map_err(failure)

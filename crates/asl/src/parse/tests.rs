@@ -289,3 +289,15 @@ fn a_broken_transition_makes_no_unreachable_noise() {
         &["/States/P/Branches/0/States/X/Next: MISSING_TRANSITION_TARGET", "/States/Lost: UNREACHABLE_STATE"],
     );
 }
+
+#[test]
+fn task_credentials_name_a_role() {
+    let task = |credentials: serde_json::Value| {
+        json!({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+            "Credentials": credentials, "End": true}}})
+    };
+    check_errors(task(json!({"RoleArn": "arn:aws:iam::123456789012:role/r"})), &[]);
+    check_errors(task(json!({"RoleArn.$": "$.role"})), &[]);
+    check_errors(task(json!({"Role": "r"})), &["/States/A/Credentials: SCHEMA_VALIDATION_FAILED"]);
+    check_errors(task(json!({"RoleArn.$": "$$$"})), &["/States/A/Credentials/RoleArn.$: SCHEMA_VALIDATION_FAILED"]);
+}

@@ -3,7 +3,8 @@
 //! sends to SQS and receives the message, publishes to SNS, puts and gets an S3 object through `aws-sdk:s3`, catches
 //! `S3.NoSuchKeyException`, runs a Glue job with `.sync` and puts an event on EventBridge, under `baton run` and
 //! `baton serve`; the same definition with some states mocked calls only the rest; `--offline` calls nothing; and a
-//! `.sync` job in flight survives `kill -9` of `baton serve` without being submitted twice.
+//! `.sync` job in flight survives `kill -9` of `baton serve` without being submitted twice. A Task's
+//! `Credentials.RoleArn` is assumed through moto's STS and shown in `TaskScheduled`.
 //!
 //! Skipped, with a note, where `moto_server` is not installed.
 
@@ -92,6 +93,7 @@ fn definition(suffix: &str) -> Value {
             "PutItem": {
                 "Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
                 "Parameters": {"TableName": table, "Item": {"id": {"S": "o1"}, "total": {"N": "42"}}},
+                "Credentials": {"RoleArn.$": "States.Format('arn:aws:iam::123456789012:role/{}', 'writer')"},
                 "ResultSelector": {"status.$": "$.SdkHttpMetadata.HttpStatusCode"}, "ResultPath": "$.put", "Next": "PutAgain"
             },
             "PutAgain": {
@@ -267,6 +269,10 @@ async fn baton_serve_calls_services_and_records_the_sync_job() {
     assert!(submitted.output().unwrap_or_default().contains("JobRunId"), "{submitted:?}");
     let scheduled = events.iter().filter_map(|e| e.task_scheduled_event_details()).find(|d| d.resource_type() == "aws-sdk:s3");
     assert!(scheduled.is_some(), "TaskScheduled names the AWS SDK resource type");
+    // PutItem ran as the role its Credentials name, assumed through (moto's) STS.
+    let put = events.iter().filter_map(|e| e.task_scheduled_event_details()).find(|d| d.resource() == "putItem").expect("PutItem scheduled");
+    let role = put.task_credentials().and_then(|c| c.role_arn());
+    assert_eq!(role, Some("arn:aws:iam::123456789012:role/writer"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -19,7 +19,7 @@ use tracing::{Event, Metadata, Subscriber};
 use crate::functions::{Functions, Invocation, STDERR_TAIL_BYTES, function_error};
 use crate::{Caller, TaskError};
 
-const CALLER: Caller<'static> = Caller { execution_arn: "arn:aws:states:us-east-1:123456789012:execution:m:e", state: "S" };
+const CALLER: Caller<'static> = Caller { execution_arn: "arn:aws:states:us-east-1:123456789012:execution:m:e", state: "S", role_arn: None };
 
 fn functions(text: &str) -> Functions {
     Functions::from_toml(text).unwrap_or_else(|err| panic!("{err}"))
