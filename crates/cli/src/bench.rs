@@ -6,9 +6,11 @@
 //! `map_100k` workload (an inline Map over `--map-items` items) shows that a large
 //! Map runs in bounded memory: its figure is the process's peak resident memory.
 //!
-//! `--api` and `--parked N` measure the durable server through its HTTP API instead (`api`).
+//! `--api` and `--parked N` measure the durable server through its HTTP API instead (`api`); `--aws` measures Tasks
+//! calling an AWS service (`aws`).
 
 mod api;
+mod aws;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -53,6 +55,13 @@ pub(crate) struct Args {
     /// it with SIGKILL and report how long the restart takes to serve again.
     #[arg(long, num_args = 0..=1, default_missing_value = "10000")]
     parked: Option<usize>,
+    /// Measure Tasks calling an AWS service (SQS sendMessage on a local stand-in) instead: calls per second and the
+    /// overhead Baton adds per call.
+    #[arg(long)]
+    aws: bool,
+    /// Calls per `--aws` run.
+    #[arg(long, default_value_t = 2000)]
+    aws_calls: usize,
     /// Where `--api` and `--parked` put their (temporary) data directories.
     #[arg(long)]
     data_dir: Option<PathBuf>,
@@ -75,6 +84,10 @@ struct Measurement {
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if args.aws {
+        aws::aws(args.aws_calls.max(1), &mut std::io::stdout().lock())?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if args.api || args.parked.is_some() {
         let root = args.data_dir.clone().unwrap_or_else(std::env::temp_dir);
         let mut stdout = std::io::stdout().lock();
