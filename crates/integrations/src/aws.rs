@@ -239,6 +239,16 @@ impl Aws {
     }
 }
 
+/// Builds the request a call of `target` with `parameters` would send, without sending it: `Err` says why the call
+/// could not be made (no model, no such action, a parameter the model does not take). For checks of definitions.
+pub fn request(target: &Target, parameters: &Value) -> Result<sdk::protocol::Request, String> {
+    let service = sdk::load(&target.service).map_err(|e| e.to_string())?;
+    let Some(operation) = service.model.operation(&target.action) else {
+        return Err(format!("the service '{}' has no action '{}'", target.service, target.action));
+    };
+    sdk::protocol::build(&service, operation, &prepare(target, parameters), "token").map_err(|e| e.to_string())
+}
+
 /// Why a call gave no result.
 #[derive(Debug)]
 enum CallError {

@@ -222,8 +222,10 @@ fn scalar<'m>(reference: &ShapeRef, shape: &Shape, value: &Json, path: &str) -> 
     Ok(match shape.kind {
         Type::String => match value {
             Json::String(text) => Value::String(text.clone()),
-            // A JSON-valued string may be given as the JSON itself.
+            // A JSON-valued string may be given as the JSON itself; so may any string, as Step Functions serializes an
+            // object or array given for a string member (an SQS MessageBody, SNS Message, Step Functions Input).
             other if member::jsonvalue(reference, shape) => Value::String(other.to_string()),
+            other @ (Json::Object(_) | Json::Array(_)) => Value::String(other.to_string()),
             other => return Err(wrong_type(path, "a string", other)),
         },
         Type::Boolean => Value::Boolean(value.as_bool().ok_or_else(|| wrong_type(path, "a boolean", value))?),
@@ -233,6 +235,8 @@ fn scalar<'m>(reference: &ShapeRef, shape: &Shape, value: &Json, path: &str) -> 
         Type::Timestamp => Value::Timestamp(time::from_input(value).ok_or_else(|| {
             wrong_type(path, "a timestamp (an ISO 8601 string such as 2026-12-02T10:00:00Z, or seconds since the epoch)", value)
         })?),
+        // An object or array given for binary data is sent as its JSON text.
+        Type::Blob if value.is_object() || value.is_array() => Value::Blob(value.to_string().into_bytes()),
         Type::Blob => {
             let text = value.as_str().ok_or_else(|| wrong_type(path, "a base64 string", value))?;
             Value::Blob(BASE64.decode(text).map_err(|_| InputError::new(format!("the value of '{path}' must be base64-encoded binary data")))?)

@@ -15,10 +15,10 @@ use crate::Service;
 use crate::protocol::{Request, Response, ServiceError, build, parse};
 
 /// The idempotency token the tests give `build`.
-const TOKEN: &str = "token-0001";
+pub(super) const TOKEN: &str = "token-0001";
 
 /// The service `name`.
-fn service(name: &str) -> Service {
+pub(super) fn service(name: &str) -> Service {
     crate::load(name).expect("every embedded model loads")
 }
 

@@ -3,7 +3,9 @@
 
 use serde_json::{Value, json};
 
-use crate::protocol::tests::{body_json, input_error, request};
+use crate::model::Protocol;
+use crate::protocol::build;
+use crate::protocol::tests::{TOKEN, body_json, input_error, request, service};
 
 #[test]
 fn unknown_field_is_named_with_the_valid_ones() {
@@ -103,6 +105,22 @@ fn nesting_deeper_than_the_limit_is_refused_without_overflowing() {
 
 #[test]
 fn a_service_speaking_only_cbor_is_refused() {
-    let message = input_error("partnercentralrevenuemeasurement", "getMarketplaceRevenueShare", json!({}));
-    assert!(message.starts_with("the service 'partnercentralrevenuemeasurement' speaks only protocols Baton does not"), "{message}");
+    // Every service of AWS's list also speaks a protocol Baton does; a model offering only CBOR is made here.
+    let mut translate = service("translate");
+    translate.model.metadata.protocol = Protocol::RpcV2Cbor;
+    translate.model.metadata.protocols = vec![Protocol::RpcV2Cbor];
+    let operation = translate.model.operation("translateText").expect("the operation exists").clone();
+    let message = build(&translate, &operation, &json!({}), TOKEN).expect_err("refused").message;
+    assert!(message.starts_with("the service 'translate' speaks only protocols Baton does not"), "{message}");
+}
+
+#[test]
+fn an_object_given_for_a_string_or_blob_is_sent_as_its_json_text() {
+    let queue = "https://sqs.us-east-1.amazonaws.com/123456789012/q";
+    let sent = request("sqs", "sendMessage", json!({"QueueUrl": queue, "MessageBody": {"order": [1, 2]}}));
+    assert_eq!(body_json(&sent)["MessageBody"], json!("{\"order\":[1,2]}"));
+    let started = request("sfn", "startExecution", json!({"StateMachineArn": "arn:aws:states:us-east-1:1:stateMachine:m", "Input": {"k": "v"}}));
+    assert_eq!(body_json(&started)["input"], json!("{\"k\":\"v\"}"));
+    let message = input_error("sqs", "sendMessage", json!({"QueueUrl": queue, "MessageBody": 7}));
+    assert!(message.contains("'MessageBody' must be a string, not a number"), "{message}");
 }

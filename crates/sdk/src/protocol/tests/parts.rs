@@ -56,7 +56,7 @@ fn protocol_prefers_json_where_offered() {
     assert_eq!(choose(&service("cloudwatch").model), Protocol::Json);
     assert_eq!(choose(&service("s3").model), Protocol::RestXml);
     assert_eq!(choose(&service("ec2").model), Protocol::Ec2);
-    assert_eq!(choose(&service("partnercentralrevenuemeasurement").model), Protocol::RpcV2Cbor);
+    assert_eq!(choose(&service("translate").model), Protocol::Json, "CBOR is listed first, JSON is offered too");
 }
 
 #[test]
