@@ -424,6 +424,11 @@ impl Execution {
         &self.info
     }
 
+    /// The machine it runs.
+    pub fn machine(&self) -> &Arc<StateMachine> {
+        &self.machine
+    }
+
     /// The tasks the execution waits for.
     pub fn pending_tasks(&self) -> impl Iterator<Item = TaskId> + '_ {
         self.tasks.keys().copied()

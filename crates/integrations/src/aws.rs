@@ -5,7 +5,7 @@
 //! shared files and profiles, SSO, web identity, container and instance metadata), the region and the endpoint
 //! overrides as the AWS SDKs do (`endpoint`). `sdk` turns the parameters into the service's request and its answer
 //! into the result or the error Step Functions names; `aws-sigv4` signs; one `reqwest` client with connection reuse
-//! sends every call.
+//! sends every call, awaited on the caller's async runtime.
 //!
 //! Failures that are not the service's answer: no credentials, no model, a bad parameter (`States.TaskFailed` with a
 //! cause that says which); a connection that fails or a call with no answer in `Options::timeout`
@@ -86,8 +86,6 @@ struct Inner {
     credentials: tokio::sync::Mutex<Option<Credentials>>,
     /// Credentials of the roles tasks assumed (`Credentials.RoleArn`), by role, kept likewise.
     roles: tokio::sync::Mutex<HashMap<String, Credentials>>,
-    /// The runtime of `call_blocking`.
-    runtime: std::sync::OnceLock<Result<tokio::runtime::Runtime, String>>,
 }
 
 /// A service's answer, as received.
@@ -107,7 +105,6 @@ impl Aws {
                 services: Mutex::new(HashMap::new()),
                 credentials: tokio::sync::Mutex::new(None),
                 roles: tokio::sync::Mutex::new(HashMap::new()),
-                runtime: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -115,24 +112,6 @@ impl Aws {
     /// Whether calls are refused.
     pub fn offline(&self) -> bool {
         self.inner.options.offline
-    }
-
-    /// `call`, then `wait` for a `.sync` job, for a thread outside any async runtime (`baton run`): the call runs on a runtime of this client's own,
-    /// started at the first such call, so its connections are reused from call to call.
-    pub fn call_blocking(&self, resource: &str, target: &Target, parameters: &Value, idempotency_token: &str, caller: Caller<'_>) -> TaskOutcome {
-        let runtime = self.inner.runtime.get_or_init(|| {
-            tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().map_err(|e| e.to_string())
-        });
-        match runtime {
-            Ok(runtime) => runtime.block_on(async {
-                let started = self.call(resource, target, parameters, idempotency_token, caller).await?;
-                match target.pattern {
-                    target::Pattern::Sync => self.wait(resource, target, parameters, &started, caller).await,
-                    _ => Ok(started),
-                }
-            }),
-            Err(error) => Err(TaskError::new(TASK_FAILED, format!("Baton cannot start its AWS client: {error}"))),
-        }
     }
 
     /// Makes the call `target` names with `parameters` (already evaluated) for `caller`, and shapes its answer as

@@ -4,6 +4,7 @@
 //! responses, local functions, and an optional virtual clock that skips waits. This is the only crate that reads the
 //! wall clock or starts threads.
 
+mod integration;
 pub mod local;
 mod overrun;
 mod partition;

@@ -11,8 +11,9 @@ use asl::Failure;
 use asl::model::StateMachine;
 use engine::{Command, EventDetails, Execution, ExecutionInfo, Limits, Status, TaskId, TimerId, Trigger};
 
+use crate::integration::{Kind, Routes};
 use crate::overrun::{self, Seen};
-use crate::resources::{Answer, Resources};
+use crate::resources::Resources;
 
 /// How time passes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,7 +63,8 @@ pub fn run(machine: Arc<StateMachine>, info: ExecutionInfo, input: Value, mut op
     }
     let watchdog = (options.max_evaluation_ms > 0 && execution.uses_jsonata())
         .then(|| Watchdog::start(execution.guard().watch(), Duration::from_millis(options.max_evaluation_ms)));
-    let mut driver = Driver::new(options.clock, options.resources.clone(), execution.info().execution_arn.clone());
+    let routes = Routes::of(execution.machine());
+    let mut driver = Driver::new(options.clock, options.resources.clone(), execution.info().execution_arn.clone(), routes);
     let mut commands = execution.apply(Trigger::Start { input, now: driver.now() });
     let mut progress = Progress::default();
     let mut seen = 0;
@@ -142,6 +144,8 @@ struct Driver {
     /// Milliseconds the virtual clock is ahead of the wall clock.
     skipped: i64,
     resources: Arc<Resources>,
+    /// The integration of each Task resource of the machine.
+    routes: Routes,
     /// The execution's ARN, which local functions log under.
     execution_arn: Arc<str>,
     timers: BTreeSet<(i64, TimerId)>,
@@ -155,12 +159,13 @@ struct Driver {
 }
 
 impl Driver {
-    fn new(clock: Clock, resources: Arc<Resources>, execution_arn: String) -> Driver {
+    fn new(clock: Clock, resources: Arc<Resources>, execution_arn: String, routes: Routes) -> Driver {
         let (sender, receiver) = mpsc::channel();
         Driver {
             clock,
             skipped: 0,
             resources,
+            routes,
             execution_arn: Arc::from(execution_arn),
             timers: BTreeSet::new(),
             timer_at: HashMap::new(),
@@ -199,28 +204,34 @@ impl Driver {
                         self.ready.push_back((request.task, Err(failure)));
                         continue;
                     }
-                    match self.resources.answer(&request.state_name, &request.resource, &request.parameters, n) {
-                        Answer::Now(outcome) => self.ready.push_back((request.task, outcome)),
-                        Answer::Function => {
-                            self.in_flight += 1;
-                            let sender = self.sender.clone();
-                            let (resources, arn) = (self.resources.clone(), self.execution_arn.clone());
-                            std::thread::spawn(move || {
-                                let outcome = resources.invoke(&arn, &request);
-                                // The receiver lives as long as the run; a send can only fail after it ended.
-                                let _ = sender.send((request.task, outcome));
-                            });
-                        }
-                        Answer::Aws(target) => {
-                            self.in_flight += 1;
-                            let sender = self.sender.clone();
-                            let (resources, arn) = (self.resources.clone(), self.execution_arn.clone());
-                            std::thread::spawn(move || {
-                                let outcome = resources.call_blocking(&arn, &request, &target);
-                                let _ = sender.send((request.task, outcome));
-                            });
-                        }
+                    if let Some(outcome) = self.resources.mocked(&request.state_name, n) {
+                        self.ready.push_back((request.task, outcome));
+                        continue;
                     }
+                    let runtime = match calls() {
+                        Ok(runtime) => runtime,
+                        Err(error) => {
+                            let failure = Failure::new(asl::errors::TASK_FAILED, format!("Baton cannot make the task's call: {error}"));
+                            self.ready.push_back((request.task, Err(failure)));
+                            continue;
+                        }
+                    };
+                    self.in_flight += 1;
+                    let integration = self.routes.get(&request.resource);
+                    let (resources, arn, sender) = (self.resources.clone(), self.execution_arn.to_string(), self.sender.clone());
+                    runtime.spawn(async move {
+                        let task = request.task;
+                        let outcome = match integration.kind() {
+                            // In process nothing is recorded between the job's start and its end.
+                            Kind::Job => match integration.invoke(resources.clone(), arn.clone(), request.clone()).await {
+                                Ok(started) => integration.wait(resources, arn, request, started).await,
+                                Err(failure) => Err(failure),
+                            },
+                            _ => integration.invoke(resources, arn, request).await,
+                        };
+                        // The receiver lives as long as the run; a send can only fail after it ended.
+                        let _ = sender.send((task, outcome));
+                    });
                 }
                 Command::StartTimer { timer, at } => {
                     self.timers.insert((at, timer));
@@ -285,6 +296,23 @@ impl Driver {
             return Trigger::TimerFired { timer, now: self.now().max(at) };
         }
     }
+}
+
+/// The runtime in-process runs make their tasks' calls on (local functions on its blocking threads, AWS calls on its
+/// one worker), started at the first call and shared by every run of the process, so connections are reused.
+fn calls() -> Result<&'static tokio::runtime::Runtime, String> {
+    static CALLS: std::sync::OnceLock<Result<tokio::runtime::Runtime, String>> = std::sync::OnceLock::new();
+    CALLS
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .thread_name("baton-calls")
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(Clone::clone)
 }
 
 fn wall_clock() -> i64 {

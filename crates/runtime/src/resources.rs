@@ -1,5 +1,5 @@
-//! Which task resource answers a task: a mock, a local function, an HTTP endpoint (the HTTP Task), an AWS service
-//! (AWS SDK and optimized integrations), or nothing (a clear failure).
+//! What answers tasks: the mock test case in force, the local functions, how HTTP Tasks and AWS calls are made. The
+//! `integration` of a resource decides which of them makes a task's request.
 
 use serde_json::Value;
 
@@ -8,7 +8,7 @@ use engine::TaskRequest;
 use integrations::functions::Functions;
 use integrations::mock::TestCase;
 use integrations::aws::Aws;
-use integrations::aws::target::{Pattern, Target};
+use integrations::aws::target::Target;
 use integrations::{Caller, TaskError, http, lambda};
 
 /// The task resources available to an execution.
@@ -23,55 +23,13 @@ pub struct Resources {
     pub aws: Aws,
 }
 
-/// How a task will be answered.
-pub(crate) enum Answer {
-    /// Known now, without doing anything (a mock, or a failure to find a resource).
-    Now(Result<Value, Failure>),
-    /// Needs a blocking call, made by `Resources::invoke` off the async executor: a local function or an HTTP request.
-    Function,
-    /// An AWS call, made by `Resources::call` (async) or `Resources::call_blocking`.
-    Aws(Target),
-}
-
 impl Resources {
-    /// Decides how to answer the `invocation`-th call of `state`'s task `resource`.
-    /// A Lambda resource is answered by the local function of its name, or by AWS Lambda when there is none.
-    pub(crate) fn answer(&self, state: &str, resource: &str, parameters: &Value, invocation: u32) -> Answer {
-        if let Some(outcome) = self.mocks.as_ref().and_then(|mocks| mocks.response(state, invocation)) {
-            return Answer::Now(outcome.map_err(failure));
-        }
-        if let Some(answer) = self.route(resource, parameters) {
-            return answer;
-        }
-        Answer::Now(Err(Failure::new(
-            asl::errors::TASK_FAILED,
-            format!(
-                "Baton cannot call the resource '{resource}' of state '{state}': give a mocked response for it \
-                 (--mock-config with --test-case) or use a local function"
-            ),
-        )))
+    /// The mock test case's answer to the `invocation`-th call of `state`'s task, if it has one.
+    pub(crate) fn mocked(&self, state: &str, invocation: u32) -> Option<Result<Value, Failure>> {
+        self.mocks.as_ref().and_then(|mocks| mocks.response(state, invocation)).map(|outcome| outcome.map_err(failure))
     }
 
-    /// Who makes a task's request, mocks aside: a local function or an HTTP endpoint (`Answer::Function`), an AWS
-    /// service (`Answer::Aws`), or nobody Baton knows (`None`).
-    pub(crate) fn route(&self, resource: &str, parameters: &Value) -> Option<Answer> {
-        if http::is_http(resource) {
-            return Some(Answer::Function);
-        }
-        if lambda::is_lambda(resource) {
-            return Some(match lambda::function_name(resource, parameters) {
-                Some(name) if !self.functions.contains(&name) => {
-                    let arn = resource.starts_with("arn:") && resource.split(':').nth(2) == Some("lambda");
-                    let pattern = if resource.ends_with(".waitForTaskToken") { Pattern::Callback } else { Pattern::RequestResponse };
-                    Answer::Aws(Target::lambda(arn.then_some(resource), pattern))
-                }
-                _ => Answer::Function,
-            });
-        }
-        Target::of(resource).map(Answer::Aws)
-    }
-
-    /// Makes the AWS call of a task `answer` left to `Answer::Aws`, for the execution `execution_arn`.
+    /// Makes the AWS call `target` of a task of the execution `execution_arn`.
     pub(crate) async fn call(&self, execution_arn: &str, task: &TaskRequest, target: &Target) -> Result<Value, Failure> {
         let caller = Caller { execution_arn, state: &task.state_name, role_arn: task.role_arn.as_deref() };
         let token = integrations::aws::idempotency_token(execution_arn, task.task.0);
@@ -90,15 +48,8 @@ impl Resources {
         self.aws.stop(target, &task.parameters, started, caller).await;
     }
 
-    /// `call`, and for `.sync` the wait for its job, for a thread outside any async runtime (`baton run`).
-    pub(crate) fn call_blocking(&self, execution_arn: &str, task: &TaskRequest, target: &Target) -> Result<Value, Failure> {
-        let caller = Caller { execution_arn, state: &task.state_name, role_arn: task.role_arn.as_deref() };
-        let token = integrations::aws::idempotency_token(execution_arn, task.task.0);
-        self.aws.call_blocking(&task.resource, target, &task.parameters, &token, caller).map_err(failure)
-    }
-
-    /// Calls the resource of a task `answer` left to `Answer::Function`: an HTTP Task's endpoint, or a Lambda resource
-    /// through the local functions, which log under `execution_arn` and the task's state. Blocking.
+    /// Makes a blocking call: an HTTP Task's endpoint, or a Lambda resource through the local functions, which log
+    /// under `execution_arn` and the task's state.
     pub(crate) fn invoke(&self, execution_arn: &str, task: &TaskRequest) -> Result<Value, Failure> {
         let (resource, parameters) = (task.resource.as_str(), &task.parameters);
         let outcome = if http::is_http(resource) {

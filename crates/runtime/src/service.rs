@@ -15,6 +15,7 @@ mod actor;
 mod background;
 pub(crate) mod callbacks;
 mod children;
+pub(crate) use children::is_start_execution;
 mod encryption;
 mod express;
 mod map_runs;
@@ -839,6 +840,7 @@ impl Service {
         if offload {
             lock(&self.inner.watched).insert(record.arn.clone(), watch);
         }
+        let routes = crate::integration::Routes::of(execution.machine());
         let actor = Actor {
             inner: self.inner.clone(),
             execution,
@@ -853,6 +855,7 @@ impl Service {
             broken: false,
             task_tokens: HashMap::new(),
             jobs: HashMap::new(),
+            routes,
             digest,
             offload,
         };

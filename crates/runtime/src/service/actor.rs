@@ -29,9 +29,8 @@ use asl::Failure;
 use engine::{Command, FoldNote, HistoryEvent, MapRunInfo, Status, TaskId, TaskRequest, TimerId, Trigger};
 use store::{Append, Ending, Event, Store};
 
-use integrations::aws::target::{Pattern, Target};
-
-use crate::resources::{Answer, Resources};
+use crate::integration::{Integration, Kind, Routes};
+use crate::resources::Resources;
 use crate::service::callbacks::Closed;
 use crate::service::{Error, Inner, Service, children, now};
 
@@ -106,6 +105,8 @@ pub(crate) struct Actor {
     pub(crate) task_tokens: HashMap<TaskId, String>,
     /// The `.sync` jobs being watched: a message on the sender stops the job (its task was cancelled).
     pub(crate) jobs: HashMap<TaskId, oneshot::Sender<()>>,
+    /// The integration of each Task resource of the machine.
+    pub(crate) routes: Routes,
     /// The digest of the events so far (`digest`), committed or folded in the batch being built.
     pub(crate) digest: u64,
     /// Fold on a blocking thread: the definition has JSONata, whose evaluation may take long.
@@ -142,10 +143,14 @@ impl Actor {
                     self.task_tokens.insert(request.task, token);
                 }
                 // A `.sync` job submitted before a restart: watch it again rather than start another.
-                (None, Some(started)) => match Target::of(&request.resource) {
-                    Some(target) => self.run_job(request, target, Some(started)),
-                    None => tracing::warn!(execution_arn = %self.record.arn, resource = %request.resource, "a submitted task Baton cannot watch"),
-                },
+                (None, Some(started)) => {
+                    let integration = self.routes.get(&request.resource);
+                    if integration.kind() == Kind::Job {
+                        self.run_job(integration, request, Some(started));
+                    } else {
+                        tracing::warn!(execution_arn = %self.record.arn, resource = %request.resource, "a submitted task Baton cannot watch");
+                    }
+                }
                 (None, None) => {}
             }
         }
@@ -439,33 +444,26 @@ impl Actor {
                     *invocation += 1;
                     let Some(request) = self.callback(request, n) else { continue };
                     let sender = self.sender.clone();
-                    if children::is_start_execution(&request.resource) && !self.mocked(&request, n) {
-                        let service = Service { inner: self.inner.clone() };
-                        let parent = self.record.arn.clone();
-                        tokio::spawn(async move {
-                            let outcome = children::run(&service, &parent, &request).await;
-                            let _ = sender.send(Message::Task(request.task, outcome));
-                        });
+                    if let Some(outcome) = self.resources.mocked(&request.state_name, n) {
+                        // The receiver lives as long as this actor; a failed send means it already ended.
+                        let _ = sender.send(Message::Task(request.task, outcome));
                         continue;
                     }
-                    match self.resources.answer(&request.state_name, &request.resource, &request.parameters, n) {
-                        Answer::Now(outcome) => {
-                            // The receiver lives as long as this actor; a failed send means it already ended.
-                            let _ = sender.send(Message::Task(request.task, outcome));
-                        }
-                        Answer::Function => {
-                            let (resources, arn) = (self.resources.clone(), self.record.arn.clone());
-                            tokio::task::spawn_blocking(move || {
-                                let outcome = resources.invoke(&arn, &request);
+                    let integration = self.routes.get(&request.resource);
+                    match integration.kind() {
+                        Kind::Child => {
+                            let service = Service { inner: self.inner.clone() };
+                            let parent = self.record.arn.clone();
+                            tokio::spawn(async move {
+                                let outcome = children::run(&service, &parent, &request).await;
                                 let _ = sender.send(Message::Task(request.task, outcome));
                             });
                         }
-                        Answer::Aws(target) if target.pattern == Pattern::Sync => self.run_job(request, target, None),
-                        Answer::Aws(target) => {
-                            let (resources, arn) = (self.resources.clone(), self.record.arn.clone());
+                        Kind::Job => self.run_job(integration, request, None),
+                        Kind::Request | Kind::Activity | Kind::Unknown => {
+                            let call = integration.invoke(self.resources.clone(), self.record.arn.clone(), request.clone());
                             tokio::spawn(async move {
-                                let outcome = resources.call(&arn, &request, &target).await;
-                                let _ = sender.send(Message::Task(request.task, outcome));
+                                let _ = sender.send(Message::Task(request.task, call.await));
                             });
                         }
                     }
@@ -502,14 +500,14 @@ impl Actor {
     /// the submission recorded (`TaskSubmitted`, committed with the job's id), then watches the job until it ends
     /// or the task is cancelled, which stops the job. An actor that goes away (the service shuts down) leaves the job
     /// running, for the next start of Baton to watch.
-    fn run_job(&mut self, request: TaskRequest, target: Target, started: Option<Value>) {
+    fn run_job(&mut self, integration: Arc<dyn Integration>, request: TaskRequest, started: Option<Value>) {
         let (stop, stopped) = oneshot::channel::<()>();
         self.jobs.insert(request.task, stop);
         let (resources, arn, sender) = (self.resources.clone(), self.record.arn.clone(), self.sender.clone());
         tokio::spawn(async move {
             let started = match started {
                 Some(started) => started,
-                None => match resources.call(&arn, &request, &target).await {
+                None => match integration.invoke(resources.clone(), arn.clone(), request.clone()).await {
                     Ok(started) => {
                         let _ = sender.send(Message::Submitted(request.task, Ok(started.clone())));
                         started
@@ -521,12 +519,12 @@ impl Actor {
                 },
             };
             tokio::select! {
-                outcome = resources.wait(&arn, &request, &target, &started) => {
+                outcome = integration.wait(resources.clone(), arn.clone(), request.clone(), started.clone()) => {
                     let _ = sender.send(Message::Task(request.task, outcome));
                 }
                 stop = stopped => {
                     if stop.is_ok() {
-                        resources.stop(&arn, &request, &target, &started).await;
+                        integration.stop(resources, arn, request, started).await;
                     }
                 }
             }
@@ -548,45 +546,34 @@ impl Actor {
 
     /// Whether the mock test case answers this invocation of the task's state.
     fn mocked(&self, request: &TaskRequest, invocation: u32) -> bool {
-        self.resources.mocks.as_ref().is_some_and(|m| m.response(&request.state_name, invocation).is_some())
+        self.resources.mocked(&request.state_name, invocation).is_some()
     }
 
     /// Makes a callback task's request, or queues an activity task for a worker.
     pub(crate) fn submit(&mut self, request: TaskRequest, token: String) {
         let sender = self.sender.clone();
-        if engine::ResourceKind::of(&request.resource) == engine::ResourceKind::Activity {
-            self.inner.activities.enqueue(&request.resource, token, request.parameters.to_string());
-            return;
-        }
-        if children::is_start_execution(&request.resource) {
-            let service = Service { inner: self.inner.clone() };
-            let parent = self.record.arn.clone();
-            tokio::spawn(async move {
-                let _ = sender.send(Message::Submitted(request.task, children::run(&service, &parent, &request).await));
-            });
-            return;
-        }
-        match self.resources.route(&request.resource, &request.parameters) {
-            Some(Answer::Function) => {
-                let (resources, arn) = (self.resources.clone(), self.record.arn.clone());
-                tokio::task::spawn_blocking(move || {
-                    let _ = sender.send(Message::Submitted(request.task, resources.invoke(&arn, &request)));
-                });
-                return;
-            }
-            Some(Answer::Aws(target)) => {
-                let (resources, arn) = (self.resources.clone(), self.record.arn.clone());
+        let integration = self.routes.get(&request.resource);
+        match integration.kind() {
+            Kind::Activity => self.inner.activities.enqueue(&request.resource, token, request.parameters.to_string()),
+            Kind::Child => {
+                let service = Service { inner: self.inner.clone() };
+                let parent = self.record.arn.clone();
                 tokio::spawn(async move {
-                    let outcome = resources.call(&arn, &request, &target).await;
-                    let _ = sender.send(Message::Submitted(request.task, outcome));
+                    let _ = sender.send(Message::Submitted(request.task, children::run(&service, &parent, &request).await));
                 });
-                return;
             }
-            Some(Answer::Now(_)) | None => {}
+            Kind::Request | Kind::Job => {
+                let call = integration.invoke(self.resources.clone(), self.record.arn.clone(), request.clone());
+                tokio::spawn(async move {
+                    let _ = sender.send(Message::Submitted(request.task, call.await));
+                });
+            }
+            // Baton cannot make the request, so the token is the whole interface (it appears in the TaskScheduled
+            // event); the task waits for SendTaskSuccess or SendTaskFailure.
+            Kind::Unknown => {
+                let _ = sender.send(Message::Submitted(request.task, Ok(Value::Object(serde_json::Map::new()))));
+            }
         }
-        // Any other service: Baton cannot make the request, so the token is the whole interface (it appears in the
-        // TaskScheduled event); the task waits for SendTaskSuccess or SendTaskFailure.
-        let _ = sender.send(Message::Submitted(request.task, Ok(Value::Object(serde_json::Map::new()))));
     }
 
     /// The execution ended: publish its final record and forget it.

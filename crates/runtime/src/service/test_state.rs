@@ -32,7 +32,7 @@ use asl::{Env, Failure};
 use engine::{Command, EventDetails, ExecutionInfo, HistoryEvent, TaskRequest, Trigger};
 use integrations::{http, lambda};
 
-use crate::resources::Answer;
+use crate::integration::{Kind, Routes};
 use crate::service::{Error, Service, children, invalid_definition, names, now};
 
 /// `TestState`.
@@ -328,15 +328,18 @@ impl Service {
             Answerer::Fail(failure) => Err(failure.clone()),
             Answerer::Resources => {
                 let resources = self.inner.config.resources.clone();
-                match resources.answer(&task.state_name, &task.resource, &task.parameters, 0) {
-                    Answer::Now(outcome) => outcome,
-                    Answer::Function => {
-                        let (arn, task) = (execution_arn.to_owned(), task.clone());
-                        tokio::task::spawn_blocking(move || resources.invoke(&arn, &task))
-                            .await
-                            .unwrap_or_else(|e| Err(Failure::new(asl::errors::TASK_FAILED, format!("the task panicked: {e}"))))
-                    }
-                    Answer::Aws(target) => resources.call(execution_arn, task, &target).await,
+                let integration = Routes::default().get(&task.resource);
+                let (arn, task) = (execution_arn.to_owned(), task.clone());
+                match integration.kind() {
+                    Kind::Activity | Kind::Child => Err(Failure::new(
+                        asl::errors::TASK_FAILED,
+                        format!("TestState does not run the task of state '{}' ({}): give it a mock", task.state_name, task.resource),
+                    )),
+                    Kind::Job => match integration.invoke(resources.clone(), arn.clone(), task.clone()).await {
+                        Ok(started) => integration.wait(resources, arn, task, started).await,
+                        Err(failure) => Err(failure),
+                    },
+                    Kind::Request | Kind::Unknown => integration.invoke(resources, arn, task).await,
                 }
             }
         }
