@@ -154,13 +154,13 @@ fn batch_jobs_are_watched_until_they_end() {
 #[test]
 fn athena_queries_are_watched_until_they_end() {
     let job = job("athena", "startQueryExecution");
-    let parameters = json!({"QueryString": "SELECT * FROM cloudfront_logs LIMIT 10", "WorkGroup": "primary"});
+    let parameters = json!({"QueryString": "SELECT 1", "WorkGroup": "primary"});
     let started = json!({"QueryExecutionId": "a1b2c3d4-5678-90ab-cdef-EXAMPLE11111"});
     assert_eq!((job.describe_parameters)(&parameters, &started), Some(json!({"QueryExecutionId": "a1b2c3d4-5678-90ab-cdef-EXAMPLE11111"})));
     assert_eq!((job.stop_parameters)(&parameters, &started), Some(json!({"QueryExecutionId": "a1b2c3d4-5678-90ab-cdef-EXAMPLE11111"})));
     let described = |state: &str| {
         json!({"QueryExecution": {
-            "QueryExecutionId": "a1b2c3d4-5678-90ab-cdef-EXAMPLE11111", "Query": "SELECT * FROM cloudfront_logs LIMIT 10",
+            "QueryExecutionId": "a1b2c3d4-5678-90ab-cdef-EXAMPLE11111", "Query": "SELECT 1",
             "StatementType": "DML", "WorkGroup": "primary",
             "ResultConfiguration": {"OutputLocation": "s3://amzn-s3-demo-bucket/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111.csv"},
             "Status": {"State": state, "SubmissionDateTime": "2021-04-23T21:22:06.271Z"}
