@@ -207,3 +207,40 @@ fn codebuild_builds_and_build_batches_are_watched_until_they_end() {
     }
     assert!(of("codebuild", "stopBuild").is_none());
 }
+
+/// The ECS job reads what `sdk` makes of ECS's wire answers (camelCase JSON 1.1 in, Step Functions' PascalCase out):
+/// a stopped task whose sidecar was killed, and its task definition, which marks the sidecar not essential.
+#[test]
+fn ecs_wire_answers_parse_into_what_the_job_reads() {
+    let ecs = sdk::load("ecs").expect("the ECS model");
+    let parse = |action: &str, body: Value| {
+        let operation = ecs.model.operation(action).expect("the action");
+        let headers = vec![("content-type".to_owned(), "application/x-amz-json-1.1".to_owned())];
+        let body = body.to_string().into_bytes();
+        sdk::protocol::parse(&ecs, operation, &sdk::protocol::Response { status: 200, headers: &headers, body: &body }).expect("an answer")
+    };
+    let tasks = parse(
+        "describeTasks",
+        json!({"failures": [], "tasks": [{
+            "clusterArn": CLUSTER, "taskArn": TASK, "taskDefinitionArn": DEFINITION, "lastStatus": "STOPPED",
+            "desiredStatus": "STOPPED", "stopCode": "EssentialContainerExited", "stoppedReason": "Essential container in task exited",
+            "containers": [
+                {"name": "report", "lastStatus": "STOPPED", "exitCode": 0, "taskArn": TASK},
+                {"name": "log-router", "lastStatus": "STOPPED", "exitCode": 137, "taskArn": TASK}
+            ]
+        }]}),
+    );
+    let job = job("ecs", "runTask");
+    let task = (job.description)(tasks).expect("a task");
+    assert_eq!((job.progress)(&task), Progress::Ended);
+    let check = job.check.as_ref().expect("a check");
+    assert_eq!((check.parameters)(&task), Some(json!({"TaskDefinition": DEFINITION})));
+    let definition = parse(
+        "describeTaskDefinition",
+        json!({"taskDefinition": {"taskDefinitionArn": DEFINITION, "family": "report", "containerDefinitions": [
+            {"name": "report", "image": "busybox", "essential": true},
+            {"name": "log-router", "image": "fluent-bit", "essential": false}
+        ]}}),
+    );
+    assert!((check.succeeded)(&task, Some(&definition)), "{definition}");
+}
