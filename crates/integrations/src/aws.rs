@@ -136,13 +136,14 @@ impl Aws {
         if sdk::is_unsupported(&target.service, &target.action) {
             return Err(cannot("Step Functions does not support this action through AWS SDK integrations".to_owned()));
         }
-        let parameters = prepare(target, parameters);
+        let parameters = prepare(target, parameters, idempotency_token);
         let (output, answer) = self.exchange(target, &target.action, &parameters, idempotency_token, caller).await.map_err(|e| e.into_task_error(cannot))?;
         finish(target, output, &answer)
     }
 
     /// Watches the `.sync` job that `call` started (its answer is `started`) until it ends: the job's description
-    /// when it ends well, `States.TaskFailed` with the description as cause when it does not.
+    /// when it ends well, `States.TaskFailed` with the description as cause when it does not. Each poll is one
+    /// describe call, the pause between two doubling from `Options::poll`'s first to its longest.
     pub async fn wait(&self, resource: &str, target: &Target, parameters: &Value, started: &Value, caller: Caller<'_>) -> TaskOutcome {
         let cannot = |why: String| TaskError::new(TASK_FAILED, format!("Baton cannot watch {resource} for state '{}': {why}", caller.state));
         let Some(job) = job::of(&target.service, &target.action) else {
@@ -157,14 +158,39 @@ impl Aws {
             let Some(description) = (job.description)(answer.clone()) else {
                 return Err(cannot(format!("{} answered {answer}, which does not describe the job", job.describe)));
             };
-            match job.progress(description) {
-                job::Progress::Succeeded(description) => return Ok(description),
-                job::Progress::Failed(description) => return Err(TaskError::new(TASK_FAILED, description.to_string())),
-                job::Progress::Running => {}
+            let succeeded = match (job.progress)(&description) {
+                job::Progress::Running => None,
+                job::Progress::Succeeded => Some(true),
+                job::Progress::Failed => Some(false),
+                job::Progress::Ended => Some(self.check(target, job, &description, caller).await),
+            };
+            match succeeded {
+                Some(true) => return Ok(description),
+                Some(false) => return Err(TaskError::new(TASK_FAILED, description.to_string())),
+                None => {}
             }
             tokio::time::sleep(pause).await;
             pause = (pause * 2).min(longest);
         }
+    }
+
+    /// Whether a job that ended as `description` says ended well, by its `check` call (an ECS task's definition).
+    async fn check(&self, target: &Target, job: &job::Job, description: &Value, caller: Caller<'_>) -> bool {
+        let Some(check) = &job.check else { return false };
+        let answer = match (check.parameters)(description) {
+            Some(parameters) => match self.exchange(target, check.action, &parameters, "", caller).await {
+                Ok((answer, _)) => Some(answer),
+                Err(error) => {
+                    tracing::warn!(
+                        execution_arn = caller.execution_arn, state = caller.state, action = check.action,
+                        error = ?error.into_task_error(|w| TaskError::new(TASK_FAILED, w)), "cannot check how the job ended"
+                    );
+                    None
+                }
+            },
+            None => None,
+        };
+        (check.succeeded)(description, answer.as_ref())
     }
 
     /// Stops the `.sync` job that `call` started, because its task was cancelled. Best effort: a failure is logged.
@@ -225,7 +251,7 @@ pub fn request(target: &Target, parameters: &Value) -> Result<sdk::protocol::Req
     let Some(operation) = service.model.operation(&target.action) else {
         return Err(format!("the service '{}' has no action '{}'", target.service, target.action));
     };
-    sdk::protocol::build(&service, operation, &prepare(target, parameters), "token").map_err(|e| e.to_string())
+    sdk::protocol::build(&service, operation, &prepare(target, parameters, "token"), "token").map_err(|e| e.to_string())
 }
 
 /// Why a call gave no result.
@@ -440,8 +466,10 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 }
 
 /// Parameters as the service takes them: an optimized `events:putEvents` accepts each entry's `Detail` as JSON and
-/// sends it as text.
-fn prepare(target: &Target, parameters: &Value) -> Value {
+/// sends it as text; an optimized CodeBuild start gets `idempotency_token` as its `IdempotencyToken` unless given
+/// (CodeBuild's model does not mark that member as a token, so `sdk` would not fill it; CodeBuild honours a token
+/// for five minutes); a Lambda function ARN's parameters are its payload.
+fn prepare(target: &Target, parameters: &Value, idempotency_token: &str) -> Value {
     if let Some(arn) = &target.function_arn {
         return json!({"FunctionName": arn, "Payload": parameters.to_string()});
     }
@@ -468,11 +496,21 @@ fn prepare(target: &Target, parameters: &Value) -> Value {
             }
         }
     }
+    if target.optimized.is_some()
+        && target.service == "codebuild"
+        && matches!(target.action.as_str(), "startBuild" | "startBuildBatch" | "retryBuildBatch")
+        && !idempotency_token.is_empty()
+        && let Value::Object(fields) = &mut parameters
+        && !fields.contains_key("IdempotencyToken")
+        && !fields.contains_key("idempotencyToken")
+    {
+        fields.insert("IdempotencyToken".to_owned(), Value::String(idempotency_token.to_owned()));
+    }
     parameters
 }
 
-/// The task's result from the service's output: an optimized integration adds the Java SDK's HTTP metadata, and
-/// `events:putEvents` fails when an entry failed.
+/// The task's result from the service's output: an optimized integration adds the Java SDK's HTTP metadata,
+/// `events:putEvents` fails when an entry failed, and `ecs:runTask` when it placed no task (`Failures`) and waits.
 fn finish(target: &Target, mut output: Value, answer: &Answer) -> TaskOutcome {
     let Some(optimized) = target.optimized else { return Ok(output) };
     if target.service == "lambda" {
@@ -480,6 +518,16 @@ fn finish(target: &Target, mut output: Value, answer: &Answer) -> TaskOutcome {
     }
     if target.service == "eventbridge" && output.get("FailedEntryCount").and_then(Value::as_u64).is_some_and(|n| n > 0) {
         return Err(TaskError::new("EventBridge.FailedEntry", output.to_string()));
+    }
+    // The guide (connect-ecs): a `runTask` answered with a non-empty `Failures` is a result in request-response,
+    // and fails the task with `AmazonECS.Unknown` in `.sync` and `.waitForTaskToken` (the cause is not documented:
+    // Baton gives the answer).
+    if target.service == "ecs"
+        && target.action == "runTask"
+        && matches!(target.pattern, target::Pattern::Sync | target::Pattern::Callback)
+        && output.get("Failures").and_then(Value::as_array).is_some_and(|failures| !failures.is_empty())
+    {
+        return Err(TaskError::new("AmazonECS.Unknown", output.to_string()));
     }
     if optimized.http_metadata
         && let Value::Object(fields) = &mut output
@@ -583,7 +631,7 @@ fn client_error(target: &Target, service: &sdk::Service, why: &str) -> TaskError
 
 #[cfg(test)]
 mod tests {
-    use super::{Answer, canonical_header, finish, http_metadata, prepare};
+    use super::{Answer, canonical_header, finish, http_metadata, idempotency_token, prepare};
     use crate::aws::target::Target;
     use serde_json::json;
 
@@ -594,14 +642,14 @@ mod tests {
     #[test]
     fn optimized_put_events_sends_detail_as_text_and_fails_on_failed_entries() {
         let events = target("arn:aws:states:::events:putEvents");
-        let prepared = prepare(&events, &json!({"Entries": [{"Detail": {"a": 1}, "Source": "s"}, {"Detail": "x"}]}));
+        let prepared = prepare(&events, &json!({"Entries": [{"Detail": {"a": 1}, "Source": "s"}, {"Detail": "x"}]}), "t");
         assert_eq!(prepared, json!({"Entries": [{"Detail": "{\"a\":1}", "Source": "s"}, {"Detail": "x"}]}));
         let answer = Answer { status: 200, headers: vec![], body: vec![] };
         let failed = json!({"Entries": [{"ErrorCode": "InvalidArgument"}], "FailedEntryCount": 1});
         let error = finish(&events, failed.clone(), &answer).expect_err("a failed entry");
         assert_eq!((error.error.as_str(), error.cause), ("EventBridge.FailedEntry", Some(failed.to_string())));
         let sdk = target("arn:aws:states:::aws-sdk:eventbridge:putEvents");
-        assert_eq!(prepare(&sdk, &json!({"Entries": [{"Detail": {"a": 1}}]})), json!({"Entries": [{"Detail": {"a": 1}}]}));
+        assert_eq!(prepare(&sdk, &json!({"Entries": [{"Detail": {"a": 1}}]}), "t"), json!({"Entries": [{"Detail": {"a": 1}}]}));
     }
 
     #[test]
@@ -618,6 +666,65 @@ mod tests {
         assert_eq!(http_metadata(&answer)["HttpHeaders"]["x-amzn-RequestId"], json!("R1"));
         let plain = finish(&target("arn:aws:states:::aws-sdk:dynamodb:putItem"), json!({}), &answer).expect("a result");
         assert_eq!(plain, json!({}));
+    }
+
+    #[test]
+    fn ecs_run_task_failures_fail_a_waiting_task_only() {
+        let answer = Answer { status: 200, headers: vec![("x-amzn-requestid".to_owned(), "R2".to_owned())], body: vec![] };
+        let failed = json!({"Failures": [{"Arn": "arn:aws:ecs:us-east-1:123456789012:container-instance/c1", "Reason": "RESOURCE:MEMORY"}], "Tasks": []});
+        for resource in ["arn:aws:states:::ecs:runTask.sync", "arn:aws:states:::ecs:runTask.waitForTaskToken"] {
+            let error = finish(&target(resource), failed.clone(), &answer).expect_err("no task was placed");
+            assert_eq!((error.error.as_str(), error.cause), ("AmazonECS.Unknown", Some(failed.to_string())), "{resource}");
+        }
+        let result = finish(&target("arn:aws:states:::ecs:runTask"), failed.clone(), &answer).expect("request-response returns it");
+        assert_eq!(result["Failures"], failed["Failures"]);
+        assert_eq!(result["SdkResponseMetadata"], json!({"RequestId": "R2"}), "ECS results carry the Java SDK's metadata");
+        let placed = json!({"Failures": [], "Tasks": [{"TaskArn": "arn:aws:ecs:us-east-1:123456789012:task/jobs/1"}]});
+        let started = finish(&target("arn:aws:states:::ecs:runTask.sync"), placed, &answer).expect("a task was placed");
+        assert_eq!(started["SdkHttpMetadata"]["HttpStatusCode"], json!(200));
+        let plain = finish(&target("arn:aws:states:::athena:getQueryExecution"), json!({"QueryExecution": {}}), &answer).expect("a result");
+        assert_eq!(plain, json!({"QueryExecution": {}}), "Athena's results are unknown to carry metadata: none is added");
+    }
+
+    /// A start call made again after a restart (its answer was not committed) carries the token of the first: the
+    /// task's number in its execution is replayed, so the service recognises the submission.
+    #[test]
+    fn a_resubmitted_start_carries_the_same_idempotency_token() {
+        let ecs = sdk::load("ecs").expect("the ECS model");
+        let run_task = ecs.model.operation("runTask").expect("RunTask");
+        let parameters = json!({"Cluster": "jobs", "TaskDefinition": "report:3", "LaunchType": "FARGATE"});
+        let execution = "arn:aws:states:us-east-1:123456789012:execution:nightly:tonight";
+        let client_token = |task: u64| {
+            let request = sdk::protocol::build(&ecs, run_task, &parameters, &idempotency_token(execution, task)).expect("a request");
+            let body: serde_json::Value = serde_json::from_slice(&request.body).expect("a JSON body");
+            body["clientToken"].as_str().map(str::to_owned)
+        };
+        let first = client_token(7).expect("RunTask's clientToken is filled");
+        assert_eq!(first.len(), 32);
+        assert_eq!(client_token(7).as_deref(), Some(first.as_str()), "the same task, after a restart");
+        assert_ne!(client_token(8).as_deref(), Some(first.as_str()), "a retry is a new task");
+        let given = json!({"Cluster": "jobs", "TaskDefinition": "report:3", "ClientToken": "mine"});
+        let request = sdk::protocol::build(&ecs, run_task, &given, &idempotency_token(execution, 7)).expect("a request");
+        let body: serde_json::Value = serde_json::from_slice(&request.body).expect("a JSON body");
+        assert_eq!(body["clientToken"], json!("mine"), "a token the parameters give is kept");
+        // The other start calls with a token member get it too (CodeBuild's through `prepare`); Batch's SubmitJob has
+        // none.
+        for (service, action, member, input) in [
+            ("athena", "startQueryExecution", "ClientRequestToken", json!({"QueryString": "SELECT 1"})),
+            ("codebuild", "startBuild", "idempotencyToken", json!({"ProjectName": "p"})),
+            ("codebuild", "startBuildBatch", "idempotencyToken", json!({"ProjectName": "p"})),
+            ("batch", "submitJob", "", json!({"JobName": "j", "JobQueue": "q", "JobDefinition": "d"})),
+        ] {
+            let model = sdk::load(service).expect("a model");
+            let operation = model.model.operation(action).expect("the action");
+            let token = idempotency_token(execution, 7);
+            let input = prepare(&target(&format!("arn:aws:states:::{service}:{action}.sync")), &input, &token);
+            let request = sdk::protocol::build(&model, operation, &input, &token).expect("a request");
+            let body: serde_json::Value = serde_json::from_slice(&request.body).expect("a JSON body");
+            let tokens: Vec<&str> = body.as_object().into_iter().flatten().filter(|(_, v)| v.as_str() == Some(first.as_str())).map(|(k, _)| k.as_str()).collect();
+            let expected: Vec<&str> = if member.is_empty() { vec![] } else { vec![member] };
+            assert_eq!(tokens, expected, "{service}:{action}");
+        }
     }
 
     #[test]

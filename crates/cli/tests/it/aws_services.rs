@@ -6,7 +6,13 @@
 //! `.sync` job in flight survives `kill -9` of `baton serve` without being submitted twice. A Task's
 //! `Credentials.RoleArn` is assumed through moto's STS and shown in `TaskScheduled`.
 //!
-//! Skipped, with a note, where `moto_server` is not installed.
+//! The other jobs: an Athena query and a CodeBuild build with `.sync`, and Athena's and CodeBuild's request-response
+//! actions; an ECS `runTask.sync` whose task is stopped from outside (with boto3's `StopTask`) fails as AWS reports
+//! it, with the task as the cause; and `StopExecution` during an ECS `.sync` stops the task. Not run here: Batch
+//! (moto runs a Batch job's container with Docker, after a compute environment and a queue come up; the job's
+//! `DescribeJobs`/`TerminateJob` handling is covered by unit tests).
+//!
+//! Skipped, with a note, where `moto_server` is not installed (and the ECS tests where Python has no boto3).
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
@@ -60,10 +66,33 @@ impl Moto {
 
     /// Makes Glue job runs advance one state every `times` GetJobRun calls, instead of ending at once.
     fn slow_glue_runs(&self, times: u32) {
-        let body = json!({"model_name": "glue::job_run", "transition": {"progression": "manual", "times": times}});
+        self.slow("glue::job_run", times);
+    }
+
+    /// Makes moto's `model` (`glue::job_run`, `ecs::task`) advance one state every `times` describe calls.
+    fn slow(&self, model: &str, times: u32) {
+        let body = json!({"model_name": model, "transition": {"progression": "manual", "times": times}});
         ureq::post(&format!("{}/moto-api/state-manager/set-transition", self.url))
             .send(body.to_string())
-            .expect("set the Glue job run transition");
+            .unwrap_or_else(|e| panic!("set the {model} transition: {e}"));
+    }
+
+    /// Runs a boto3 `script` (Python, its clients made with `client(name)`) against this server; what it prints is
+    /// JSON. `None` (with a note) where Python has no boto3.
+    fn boto3(&self, script: &str) -> Option<Value> {
+        let prelude = format!(
+            "import boto3, json\n\
+             def client(name):\n    return boto3.client(name, endpoint_url='{}', region_name='us-east-1', \
+             aws_access_key_id='testing', aws_secret_access_key='testing')\n",
+            self.url
+        );
+        let output = Command::new("python3").args(["-c", &format!("{prelude}{script}")]).output().expect("run python3");
+        if String::from_utf8_lossy(&output.stderr).contains("No module named 'boto3'") {
+            eprintln!("note: python3 has no boto3 (pip install boto3); this AWS service test is skipped");
+            return None;
+        }
+        assert!(output.status.success(), "boto3: {}", String::from_utf8_lossy(&output.stderr));
+        Some(serde_json::from_slice(&output.stdout).expect("the script prints JSON"))
     }
 }
 
@@ -417,4 +446,190 @@ fn lambda_tasks_without_a_local_function_call_aws_lambda() {
     assert_eq!(output["error"]["Error"], json!("ValueError"));
     let cause: Value = serde_json::from_str(output["error"]["Cause"].as_str().unwrap_or_default()).expect("a JSON cause");
     assert_eq!(cause["errorMessage"], json!("bad order"));
+}
+
+/// Athena and CodeBuild jobs with `.sync` under `baton run`, beside their request-response actions: the results have
+/// the shapes the guide shows (`{"QueryExecution": …}`, `{"Build": …}`).
+#[test]
+fn athena_and_codebuild_jobs_run_to_their_end() {
+    let Some(moto) = Moto::start() else { return };
+    let dir = data_dir();
+    let definition = json!({
+        "StartAt": "Query",
+        "States": {
+            "Query": {
+                "Type": "Task", "Resource": "arn:aws:states:::athena:startQueryExecution.sync",
+                "Parameters": {"QueryString": "SELECT 1", "WorkGroup": "primary", "ResultConfiguration": {"OutputLocation": "s3://results/"}},
+                "ResultSelector": {"state.$": "$.QueryExecution.Status.State", "id.$": "$.QueryExecution.QueryExecutionId", "query.$": "$.QueryExecution.Query"},
+                "ResultPath": "$.query", "Next": "GetQuery"
+            },
+            "GetQuery": {
+                "Type": "Task", "Resource": "arn:aws:states:::athena:getQueryExecution",
+                "Parameters": {"QueryExecutionId.$": "$.query.id"},
+                "ResultSelector": {"state.$": "$.QueryExecution.Status.State", "keys.$": "States.ArrayLength(States.Array($.QueryExecution))"},
+                "ResultPath": "$.got", "Next": "Results"
+            },
+            "Results": {
+                "Type": "Task", "Resource": "arn:aws:states:::athena:getQueryResults",
+                "Parameters": {"QueryExecutionId.$": "$.query.id"},
+                "ResultSelector": {"rows.$": "States.ArrayLength($.ResultSet.Rows)"}, "ResultPath": "$.results", "Next": "CreateProject"
+            },
+            "CreateProject": {
+                "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:codebuild:createProject",
+                "Parameters": {
+                    "Name": "app", "Source": {"Type": "S3", "Location": "sources/app.zip"}, "Artifacts": {"Type": "NO_ARTIFACTS"},
+                    "Environment": {"Type": "LINUX_CONTAINER", "Image": "aws/codebuild/standard:7.0", "ComputeType": "BUILD_GENERAL1_SMALL"},
+                    "ServiceRole": "arn:aws:iam::123456789012:role/codebuild"
+                },
+                "ResultPath": null, "Next": "Build"
+            },
+            "Build": {
+                "Type": "Task", "Resource": "arn:aws:states:::codebuild:startBuild.sync",
+                "Parameters": {"ProjectName": "app"},
+                "ResultSelector": {"status.$": "$.Build.BuildStatus", "project.$": "$.Build.ProjectName", "id.$": "$.Build.Id"},
+                "ResultPath": "$.build", "Next": "StopBuild"
+            },
+            "StopBuild": {
+                "Type": "Task", "Resource": "arn:aws:states:::codebuild:stopBuild",
+                "Parameters": {"Id.$": "$.build.id"}, "ResultSelector": {"status.$": "$.Build.BuildStatus"}, "ResultPath": "$.stopped", "End": true
+            }
+        }
+    });
+    let file = write(&dir, "jobs.json", &definition);
+    let (code, stdout, stderr) = run(&moto, &[&file]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    let output: Value = serde_json::from_str(&stdout).expect("the output is JSON");
+    assert_eq!(output["query"]["state"], json!("SUCCEEDED"), "{output:#}");
+    assert_eq!(output["query"]["query"], json!("SELECT 1"));
+    assert_eq!(output["got"], json!({"state": "SUCCEEDED", "keys": 1}), "no SdkHttpMetadata beside QueryExecution");
+    assert_eq!(output["results"], json!({"rows": 0}));
+    assert_eq!(output["build"]["status"], json!("SUCCEEDED"));
+    assert_eq!(output["build"]["project"], json!("app"));
+    assert_eq!(output["stopped"], json!({"status": "STOPPED"}));
+}
+
+/// An ECS cluster and Fargate task definition, then `runTask.sync` on it in the default VPC: the state machine of the
+/// ECS tests.
+fn ecs_definition(cluster: &str) -> Value {
+    json!({
+        "StartAt": "CreateCluster",
+        "States": {
+            "CreateCluster": {
+                "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:ecs:createCluster",
+                "Parameters": {"ClusterName": cluster}, "ResultPath": null, "Next": "Register"
+            },
+            "Register": {
+                "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:ecs:registerTaskDefinition",
+                "Parameters": {
+                    "Family": "report", "RequiresCompatibilities": ["FARGATE"], "NetworkMode": "awsvpc", "Cpu": "256", "Memory": "512",
+                    "ContainerDefinitions": [{"Name": "report", "Image": "busybox", "Essential": true, "Memory": 128, "Command": ["sleep", "600"]}]
+                },
+                "ResultPath": null, "Next": "Subnet"
+            },
+            "Subnet": {
+                "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:ec2:describeSubnets", "Parameters": {},
+                "ResultSelector": {"id.$": "$.Subnets[0].SubnetId"}, "ResultPath": "$.subnet", "Next": "SecurityGroup"
+            },
+            "SecurityGroup": {
+                "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:ec2:describeSecurityGroups", "Parameters": {},
+                "ResultSelector": {"id.$": "$.SecurityGroups[0].GroupId"}, "ResultPath": "$.group", "Next": "Run"
+            },
+            "Run": {
+                "Type": "Task", "Resource": "arn:aws:states:::ecs:runTask.sync",
+                "Parameters": {
+                    "Cluster": cluster, "TaskDefinition": "report", "LaunchType": "FARGATE",
+                    "NetworkConfiguration": {"AwsvpcConfiguration": {"Subnets.$": "States.Array($.subnet.id)", "SecurityGroups.$": "States.Array($.group.id)"}}
+                },
+                "End": true
+            }
+        }
+    })
+}
+
+/// Waits for the execution's `TaskSubmitted` event; returns its output (the `RunTask` answer).
+async fn submitted(client: &aws_sdk_sfn::Client, arn: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let events = history(client, arn, 1000).await;
+        if let Some(details) = events.iter().find_map(|e| e.task_submitted_event_details()) {
+            return serde_json::from_str(details.output().unwrap_or("null")).expect("the output is JSON");
+        }
+        assert!(Instant::now() < deadline, "the task was never submitted: {:?}", types(arn, &events));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A task stopped from outside (ECS `StopTask`) while `runTask.sync` watches it: its execution fails with
+/// `States.TaskFailed` and the stopped task as the cause, as AWS reports a task whose essential container did not
+/// exit 0 (here moto's container never ran: it stays `PENDING`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ecs_task_stopped_from_outside_fails_its_sync_task() {
+    let Some(moto) = Moto::start() else { return };
+    if moto.boto3("print(json.dumps(1))").is_none() {
+        return;
+    }
+    // The task stays RUNNING until it is stopped.
+    moto.slow("ecs::task", 1_000_000);
+    let dir = data_dir();
+    let env = moto.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let server = Server::start_env(dir.path(), &[], &env);
+    let client = server.client();
+    let machine = create(&client, "report", &ecs_definition("jobs"), StateMachineType::Standard).await;
+    let arn = start(&client, &machine, "outside", &json!({})).await;
+    let started = submitted(&client, &arn).await;
+    assert!(started["SdkHttpMetadata"]["HttpStatusCode"] == json!(200), "ECS results carry SdkHttpMetadata: {started:#}");
+    let task = started["Tasks"][0]["TaskArn"].as_str().expect("a task ARN").to_owned();
+    let stopped = moto.boto3(&format!(
+        "t = client('ecs').stop_task(cluster='jobs', task='{task}', reason='stopped by the test')['task']\n\
+         print(json.dumps(t['lastStatus']))"
+    ));
+    assert_eq!(stopped, Some(json!("STOPPED")));
+    let described = finished(&client, &arn, Duration::from_secs(60)).await;
+    assert_eq!(described.status.as_str(), "FAILED");
+    assert_eq!(described.error(), Some("States.TaskFailed"));
+    let cause: Value = serde_json::from_str(described.cause().unwrap_or("null")).expect("the cause is the task as JSON");
+    assert_eq!(cause["TaskArn"], json!(task));
+    assert_eq!(cause["LastStatus"], json!("STOPPED"));
+    assert_eq!(cause["StoppedReason"], json!("stopped by the test"));
+    let kinds = types(&arn, &history(&client, &arn, 1000).await);
+    let kinds: Vec<&str> = kinds.iter().map(String::as_str).collect();
+    assert!(kinds.windows(2).any(|w| w == ["TaskSubmitted", "TaskFailed"]), "{kinds:?}");
+}
+
+/// `StopExecution` while `runTask.sync` watches a task stops the task (`StopTask`, with Baton's reason).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_an_execution_stops_its_ecs_task() {
+    let Some(moto) = Moto::start() else { return };
+    if moto.boto3("print(json.dumps(1))").is_none() {
+        return;
+    }
+    moto.slow("ecs::task", 1_000_000);
+    let dir = data_dir();
+    let env = moto.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let server = Server::start_env(dir.path(), &[], &env);
+    let client = server.client();
+    let machine = create(&client, "report", &ecs_definition("nightly"), StateMachineType::Standard).await;
+    let arn = start(&client, &machine, "stopped", &json!({})).await;
+    let started = submitted(&client, &arn).await;
+    let task = started["Tasks"][0]["TaskArn"].as_str().expect("a task ARN").to_owned();
+    client.stop_execution().execution_arn(&arn).send().await.expect("stop_execution");
+    assert_eq!(finished(&client, &arn, Duration::from_secs(30)).await.status.as_str(), "ABORTED");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let task = loop {
+        let described = moto
+            .boto3(&format!(
+                "t = client('ecs').describe_tasks(cluster='nightly', tasks=['{task}'])['tasks'][0]\n\
+                 print(json.dumps({{'status': t['lastStatus'], 'reason': t.get('stoppedReason')}}))"
+            ))
+            .expect("boto3");
+        if described["status"] == json!("STOPPED") {
+            break described;
+        }
+        assert!(Instant::now() < deadline, "the task was not stopped: {described}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let reason = task["reason"].as_str().unwrap_or_default();
+    assert!(reason.starts_with("Stopped by Baton"), "{task}");
 }

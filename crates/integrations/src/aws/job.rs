@@ -1,7 +1,12 @@
 //! The `.sync` pattern ("run a job"): after the call that starts a job, Step Functions polls the service's describe
 //! call until the job ends; the task's result is the job's description, a job that ends badly fails the task with
-//! that description as the cause, and a task that is cancelled (its execution stopped, its timeout passed) stops
-//! the job.
+//! `States.TaskFailed` and that description as the cause, and a task that is cancelled (its execution stopped, its
+//! timeout passed) stops the job.
+//!
+//! One `Job` per start action, as the Step Functions developer guide documents it (connect-glue, connect-ecs,
+//! connect-batch, connect-athena, connect-codebuild): Glue `startJobRun`, ECS `runTask`, Batch `submitJob`, Athena
+//! `startQueryExecution`, CodeBuild `startBuild`, `startBuildBatch` and `retryBuildBatch`. Parameters and answers
+//! are spelt as Step Functions spells them (PascalCase members).
 
 use serde_json::{Value, json};
 
@@ -10,24 +15,69 @@ pub(crate) struct Job {
     /// The describe call: its action, and its parameters from the task's parameters and the start call's answer.
     pub(crate) describe: &'static str,
     pub(crate) describe_parameters: fn(&Value, &Value) -> Option<Value>,
-    /// The job's description within the describe call's answer.
+    /// The job's description within the describe call's answer: the task's result when the job ends well.
     pub(crate) description: fn(Value) -> Option<Value>,
-    /// The job's state within its description.
-    pub(crate) state: &'static str,
-    /// States in which the job has ended well, and ended badly.
-    pub(crate) succeeded: &'static [&'static str],
-    pub(crate) failed: &'static [&'static str],
+    /// Where the job is, from its description.
+    pub(crate) progress: fn(&Value) -> Progress,
+    /// For a job whose description can end in `Progress::Ended`: the one more call that says how it ended.
+    pub(crate) check: Option<Check>,
     /// The call that stops the job, and its parameters.
     pub(crate) stop: &'static str,
     pub(crate) stop_parameters: fn(&Value, &Value) -> Option<Value>,
 }
 
-/// The job of a `.sync` resource (`glue:startJobRun`), if Baton knows how to watch it.
+/// A call made once, when a job has ended, to learn whether it ended well (an ECS task's definition says which of
+/// its containers are essential).
+pub(crate) struct Check {
+    pub(crate) action: &'static str,
+    /// Its parameters, from the job's description.
+    pub(crate) parameters: fn(&Value) -> Option<Value>,
+    /// Whether the job ended well, from its description and the call's answer (`None` when the call failed).
+    pub(crate) succeeded: fn(&Value, Option<&Value>) -> bool,
+}
+
+/// Where a job is, from its description.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Progress {
+    Running,
+    Succeeded,
+    Failed,
+    /// Ended, and the job's `check` says how.
+    Ended,
+}
+
+/// The reason Baton gives a service that records why a job was stopped (ECS `StopTask`, Batch `TerminateJob`).
+pub(crate) const STOP_REASON: &str = "Stopped by Baton: the Step Functions task that started this job was cancelled";
+
+/// The job of a `.sync` resource, by its AWS SDK service name and action, if Baton knows how to watch it.
 pub(crate) fn of(service: &str, action: &str) -> Option<&'static Job> {
     match (service, action) {
         ("glue", "startJobRun") => Some(&GLUE),
+        ("ecs", "runTask") => Some(&ECS),
+        ("batch", "submitJob") => Some(&BATCH),
+        ("athena", "startQueryExecution") => Some(&ATHENA),
+        ("codebuild", "startBuild") => Some(&CODEBUILD),
+        ("codebuild", "startBuildBatch" | "retryBuildBatch") => Some(&CODEBUILD_BATCH),
         _ => None,
     }
+}
+
+/// The job's state at `path` in its description, mapped to its progress: `succeeded` and `failed` list the states in
+/// which it has ended well and badly, any other state (or none) is still running.
+fn by_state(description: &Value, path: &[&str], succeeded: &[&str], failed: &[&str]) -> Progress {
+    let state = path.iter().try_fold(description, |value, key| value.get(key)).and_then(Value::as_str).unwrap_or_default();
+    if succeeded.contains(&state) {
+        Progress::Succeeded
+    } else if failed.contains(&state) {
+        Progress::Failed
+    } else {
+        Progress::Running
+    }
+}
+
+/// The first element of the array `key` of `answer`.
+fn first(answer: &Value, key: &str) -> Option<Value> {
+    answer.get(key)?.get(0).cloned()
 }
 
 /// Glue `startJobRun.sync`: `GetJobRun` until the run ends; the result is the `JobRun`. `BatchStopJobRun` stops it.
@@ -37,55 +87,113 @@ static GLUE: Job = Job {
         Some(json!({"JobName": parameters.get("JobName")?, "RunId": started.get("JobRunId")?}))
     },
     description: |answer| answer.get("JobRun").cloned(),
-    state: "JobRunState",
-    succeeded: &["SUCCEEDED"],
-    failed: &["FAILED", "STOPPED", "TIMEOUT", "ERROR", "EXPIRED"],
+    progress: |run| by_state(run, &["JobRunState"], &["SUCCEEDED"], &["FAILED", "STOPPED", "TIMEOUT", "ERROR", "EXPIRED"]),
+    check: None,
     stop: "batchStopJobRun",
     stop_parameters: |parameters, started| {
         Some(json!({"JobName": parameters.get("JobName")?, "JobRunIds": [started.get("JobRunId")?]}))
     },
 };
 
-/// Where a job is, from its description.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Progress {
-    Running,
-    Succeeded(Value),
-    Failed(Value),
+/// ECS `runTask.sync`: `DescribeTasks` until the task's `LastStatus` is `STOPPED`; the result is the `Task`. It ended
+/// well when its essential containers stopped with exit code 0 (a container that never ran has none). Which
+/// containers are essential is in the task definition, not in the task: when every container exited 0 the task
+/// succeeded without asking; otherwise `DescribeTaskDefinition` says (once, at the end). `StopTask` stops it.
+///
+/// Only the first task is watched: the guide documents the result of one (`Count` above 1 is not described).
+static ECS: Job = Job {
+    describe: "describeTasks",
+    describe_parameters: |_, started| {
+        let task = first(started, "Tasks")?;
+        Some(json!({"Cluster": task.get("ClusterArn")?, "Tasks": [task.get("TaskArn")?]}))
+    },
+    description: |answer| first(&answer, "Tasks"),
+    progress: |task| match task.get("LastStatus").and_then(Value::as_str) {
+        Some("STOPPED") if ecs_containers_exited_0(task, |_| true) => Progress::Succeeded,
+        Some("STOPPED") => Progress::Ended,
+        _ => Progress::Running,
+    },
+    check: Some(Check {
+        action: "describeTaskDefinition",
+        parameters: |task| Some(json!({"TaskDefinition": task.get("TaskDefinitionArn")?})),
+        succeeded: |task, answer| {
+            // Without the definition every container counts as essential: a task with one container (the usual
+            // case) is judged exactly, and a failing sidecar errs towards failure.
+            let definitions = answer.and_then(|a| a.get("TaskDefinition")?.get("ContainerDefinitions")?.as_array());
+            let essential = |name: &str| match definitions {
+                None => true,
+                Some(definitions) => definitions.iter().any(|d| {
+                    d.get("Name").and_then(Value::as_str) == Some(name) && d.get("Essential").and_then(Value::as_bool) != Some(false)
+                }),
+            };
+            ecs_containers_exited_0(task, essential)
+        },
+    }),
+    stop: "stopTask",
+    stop_parameters: |_, started| {
+        let task = first(started, "Tasks")?;
+        Some(json!({"Cluster": task.get("ClusterArn")?, "Task": task.get("TaskArn")?, "Reason": STOP_REASON}))
+    },
+};
+
+/// Whether the stopped ECS task's containers that `essential` names (at least one) stopped with exit code 0.
+fn ecs_containers_exited_0(task: &Value, essential: impl Fn(&str) -> bool) -> bool {
+    let Some(containers) = task.get("Containers").and_then(Value::as_array) else { return false };
+    let mut judged = containers.iter().filter(|c| essential(c.get("Name").and_then(Value::as_str).unwrap_or_default())).peekable();
+    judged.peek().is_some()
+        && judged.all(|c| c.get("LastStatus").and_then(Value::as_str) == Some("STOPPED") && c.get("ExitCode").and_then(Value::as_i64) == Some(0))
 }
 
-impl Job {
-    /// What `description` says of the job.
-    pub(crate) fn progress(&self, description: Value) -> Progress {
-        let state = description.get(self.state).and_then(Value::as_str).unwrap_or_default().to_owned();
-        if self.succeeded.contains(&state.as_str()) {
-            Progress::Succeeded(description)
-        } else if self.failed.contains(&state.as_str()) {
-            Progress::Failed(description)
-        } else {
-            Progress::Running
-        }
-    }
-}
+/// Batch `submitJob.sync`: `DescribeJobs` until the job is `SUCCEEDED` or `FAILED`; the result is the job's
+/// `JobDetail`. `TerminateJob` (which requires a reason) stops it, whether it waits in its queue or runs.
+static BATCH: Job = Job {
+    describe: "describeJobs",
+    describe_parameters: |_, started| Some(json!({"Jobs": [started.get("JobId")?]})),
+    description: |answer| first(&answer, "Jobs"),
+    progress: |job| by_state(job, &["Status"], &["SUCCEEDED"], &["FAILED"]),
+    check: None,
+    stop: "terminateJob",
+    stop_parameters: |_, started| Some(json!({"JobId": started.get("JobId")?, "Reason": STOP_REASON})),
+};
+
+/// Athena `startQueryExecution.sync`: `GetQueryExecution` until the query's `Status.State` is `SUCCEEDED`,
+/// `FAILED` or `CANCELLED`; the result is the whole answer, `{"QueryExecution": …}`. `StopQueryExecution` stops it.
+static ATHENA: Job = Job {
+    describe: "getQueryExecution",
+    describe_parameters: |_, started| Some(json!({"QueryExecutionId": started.get("QueryExecutionId")?})),
+    description: |answer| answer.get("QueryExecution").is_some().then_some(answer),
+    progress: |answer| by_state(answer, &["QueryExecution", "Status", "State"], &["SUCCEEDED"], &["FAILED", "CANCELLED"]),
+    check: None,
+    stop: "stopQueryExecution",
+    stop_parameters: |_, started| Some(json!({"QueryExecutionId": started.get("QueryExecutionId")?})),
+};
+
+/// The states in which a CodeBuild build or build batch has ended badly (`IN_PROGRESS` runs, `SUCCEEDED` ends well).
+const CODEBUILD_FAILED: &[&str] = &["FAILED", "FAULT", "TIMED_OUT", "STOPPED"];
+
+/// CodeBuild `startBuild.sync`: `BatchGetBuilds` until the build's `BuildStatus` leaves `IN_PROGRESS`; the result is
+/// `{"Build": …}`, the shape of `StartBuild`'s answer. `StopBuild` stops it.
+static CODEBUILD: Job = Job {
+    describe: "batchGetBuilds",
+    describe_parameters: |_, started| Some(json!({"Ids": [started.get("Build")?.get("Id")?]})),
+    description: |answer| Some(json!({"Build": first(&answer, "Builds")?})),
+    progress: |build| by_state(build, &["Build", "BuildStatus"], &["SUCCEEDED"], CODEBUILD_FAILED),
+    check: None,
+    stop: "stopBuild",
+    stop_parameters: |_, started| Some(json!({"Id": started.get("Build")?.get("Id")?})),
+};
+
+/// CodeBuild `startBuildBatch.sync` and `retryBuildBatch.sync`: `BatchGetBuildBatches` until the batch's
+/// `BuildBatchStatus` leaves `IN_PROGRESS`; the result is `{"BuildBatch": …}`. `StopBuildBatch` stops it.
+static CODEBUILD_BATCH: Job = Job {
+    describe: "batchGetBuildBatches",
+    describe_parameters: |_, started| Some(json!({"Ids": [started.get("BuildBatch")?.get("Id")?]})),
+    description: |answer| Some(json!({"BuildBatch": first(&answer, "BuildBatches")?})),
+    progress: |batch| by_state(batch, &["BuildBatch", "BuildBatchStatus"], &["SUCCEEDED"], CODEBUILD_FAILED),
+    check: None,
+    stop: "stopBuildBatch",
+    stop_parameters: |_, started| Some(json!({"Id": started.get("BuildBatch")?.get("Id")?})),
+};
 
 #[cfg(test)]
-mod tests {
-    use super::{Progress, of};
-    use serde_json::json;
-
-    #[test]
-    fn glue_runs_are_watched_until_they_end() {
-        let job = of("glue", "startJobRun").expect("a job");
-        let parameters = json!({"JobName": "etl", "Arguments": {}});
-        let started = json!({"JobRunId": "jr_1"});
-        assert_eq!((job.describe_parameters)(&parameters, &started), Some(json!({"JobName": "etl", "RunId": "jr_1"})));
-        assert_eq!((job.stop_parameters)(&parameters, &started), Some(json!({"JobName": "etl", "JobRunIds": ["jr_1"]})));
-        let running = json!({"JobRunState": "RUNNING"});
-        assert_eq!(job.progress(running), Progress::Running);
-        let done = json!({"Id": "jr_1", "JobRunState": "SUCCEEDED"});
-        assert_eq!(job.progress(done.clone()), Progress::Succeeded(done));
-        let failed = json!({"Id": "jr_1", "JobRunState": "FAILED", "ErrorMessage": "boom"});
-        assert_eq!(job.progress(failed.clone()), Progress::Failed(failed));
-        assert!(of("glue", "getJobRun").is_none());
-    }
-}
+mod tests;

@@ -43,8 +43,16 @@ pub struct Target {
 /// Lambda's optimized integration, `lambda:invoke`.
 const LAMBDA: Optimized = Optimized { error_prefix: "Lambda", cause_service: "AWSLambda", http_metadata: true };
 
-/// The optimized integrations Baton calls through the service's model: resource service, its AWS SDK service name,
-/// and the actions (request-response unless the pattern says otherwise).
+/// The optimized integrations Baton calls through the service's model, as the Step Functions developer guide lists
+/// them: resource service, its AWS SDK service name, the actions, and how Step Functions presents them. Every action
+/// is request-response and `.waitForTaskToken`; `.sync` where `job` knows the action's job (the guide's "Run a Job"
+/// column: Glue `startJobRun`, ECS `runTask`, Batch `submitJob`, Athena `startQueryExecution`, CodeBuild
+/// `startBuild`, `startBuildBatch` and `retryBuildBatch`). The guide lists `.waitForTaskToken` as not supported for
+/// DynamoDB, Glue, Batch, Athena and CodeBuild; Baton does not refuse it there, and makes the call.
+///
+/// ECS `runTask` results carry `SdkHttpMetadata` (an execution history recorded on AWS shows it, in a
+/// request-response result and in `.sync`'s `TaskSubmitted` output; the `.sync` result, the task, has none). The
+/// guide shows no Batch, Athena or CodeBuild result with or without it: unknown, so Baton adds none.
 const OPTIMIZED: &[(&str, &str, &[&str], Optimized)] = &[
     (
         "dynamodb",
@@ -65,6 +73,29 @@ const OPTIMIZED: &[(&str, &str, &[&str], Optimized)] = &[
         "glue",
         &["startJobRun"],
         Optimized { error_prefix: "Glue", cause_service: "AWSGlue", http_metadata: false },
+    ),
+    ("ecs", "ecs", &["runTask"], Optimized { error_prefix: "ECS", cause_service: "AmazonECS", http_metadata: true }),
+    ("batch", "batch", &["submitJob"], Optimized { error_prefix: "Batch", cause_service: "AWSBatch", http_metadata: false }),
+    (
+        "athena",
+        "athena",
+        &["startQueryExecution", "stopQueryExecution", "getQueryExecution", "getQueryResults"],
+        Optimized { error_prefix: "Athena", cause_service: "AmazonAthena", http_metadata: false },
+    ),
+    (
+        "codebuild",
+        "codebuild",
+        &[
+            "startBuild",
+            "stopBuild",
+            "batchDeleteBuilds",
+            "batchGetReports",
+            "startBuildBatch",
+            "stopBuildBatch",
+            "retryBuildBatch",
+            "deleteBuildBatch",
+        ],
+        Optimized { error_prefix: "CodeBuild", cause_service: "AWSCodeBuild", http_metadata: false },
     ),
 ];
 
@@ -91,7 +122,11 @@ impl Target {
         if !actions.contains(&action) {
             return None;
         }
-        let allowed = matches!((service, pattern), (_, Pattern::RequestResponse | Pattern::Callback) | ("glue", Pattern::Sync));
+        let allowed = match pattern {
+            Pattern::RequestResponse | Pattern::Callback => true,
+            Pattern::Sync => super::job::of(sdk_name, action).is_some(),
+            Pattern::Sync2 => false,
+        };
         allowed.then(|| Target {
             service: (*sdk_name).to_owned(),
             action: action.to_owned(),
@@ -147,6 +182,32 @@ mod tests {
     }
 
     #[test]
+    fn jobs_and_their_companions_are_optimized_integrations() {
+        let optimized = |resource: &str| {
+            let target = Target::of(resource).unwrap_or_else(|| panic!("{resource} is an optimized integration"));
+            let names = target.optimized.map(|o| (o.error_prefix, o.cause_service));
+            (target.service, target.action, target.pattern, names)
+        };
+        let ecs = Some(("ECS", "AmazonECS"));
+        assert_eq!(optimized("arn:aws:states:::ecs:runTask"), ("ecs".into(), "runTask".into(), Pattern::RequestResponse, ecs));
+        assert_eq!(optimized("arn:aws:states:::ecs:runTask.sync").2, Pattern::Sync);
+        assert_eq!(optimized("arn:aws:states:::ecs:runTask.waitForTaskToken").2, Pattern::Callback);
+        assert_eq!(optimized("arn:aws:states:::batch:submitJob.sync").3, Some(("Batch", "AWSBatch")));
+        for action in ["startQueryExecution", "startQueryExecution.sync", "stopQueryExecution", "getQueryExecution", "getQueryResults"] {
+            assert_eq!(optimized(&format!("arn:aws:states:::athena:{action}")).3, Some(("Athena", "AmazonAthena")), "{action}");
+        }
+        for action in [
+            "startBuild", "startBuild.sync", "stopBuild", "batchDeleteBuilds", "batchGetReports", "startBuildBatch",
+            "startBuildBatch.sync", "stopBuildBatch", "retryBuildBatch", "retryBuildBatch.sync", "deleteBuildBatch",
+        ] {
+            assert_eq!(optimized(&format!("arn:aws:states:::codebuild:{action}")).3, Some(("CodeBuild", "AWSCodeBuild")), "{action}");
+        }
+        let metadata = |resource: &str| Target::of(resource).and_then(|t| t.optimized).map(|o| o.http_metadata);
+        assert_eq!(metadata("arn:aws:states:::ecs:runTask"), Some(true));
+        assert_eq!(metadata("arn:aws:states:::athena:getQueryResults"), Some(false));
+    }
+
+    #[test]
     fn other_resources_are_not_aws_calls() {
         for resource in [
             "arn:aws:lambda:us-east-1:123456789012:function:f",
@@ -158,6 +219,13 @@ mod tests {
             "arn:aws:states:::aws-sdk:s3",
             "arn:aws:states:::dynamodb:scan",
             "arn:aws:states:::sqs:sendMessage.sync",
+            "arn:aws:states:::ecs:runTask.sync:2",
+            "arn:aws:states:::ecs:stopTask",
+            "arn:aws:states:::batch:terminateJob",
+            "arn:aws:states:::athena:getQueryResults.sync",
+            "arn:aws:states:::athena:listQueryExecutions",
+            "arn:aws:states:::codebuild:stopBuild.sync",
+            "arn:aws:states:::codebuild:batchGetBuilds",
         ] {
             assert_eq!(Target::of(resource), None, "{resource}");
         }
