@@ -633,3 +633,41 @@ async fn stopping_an_execution_stops_its_ecs_task() {
     let reason = task["reason"].as_str().unwrap_or_default();
     assert!(reason.starts_with("Stopped by Baton"), "{task}");
 }
+
+/// A child execution whose state machine lives on another server (its ARN names another region) is started there,
+/// through `AWS_ENDPOINT_URL_SFN`, and `.sync:2` waits for it and returns it as a child here would be returned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_child_on_another_server_is_started_and_awaited_there() {
+    let (far_dir, near_dir) = (data_dir(), data_dir());
+    let far = Server::start_with(far_dir.path(), &["--region", "eu-west-1"]);
+    let far_client = far.client();
+    let child = json!({"StartAt": "Double", "States": {"Double": {"Type": "Pass", "Parameters": {"n.$": "States.MathAdd($.n, $.n)"}, "End": true}}});
+    let child_arn = create(&far_client, "doubler", &child, StateMachineType::Standard).await;
+    assert!(child_arn.contains(":eu-west-1:"), "{child_arn}");
+    let endpoint = format!("http://{}", far.addr);
+    let env = [
+        ("AWS_ENDPOINT_URL_SFN", endpoint.as_str()),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "eu-west-1"),
+        ("AWS_CONFIG_FILE", "/dev/null"),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
+    ];
+    let near = Server::start_env(near_dir.path(), &[], &env);
+    let client = near.client();
+    let parent = json!({"StartAt": "Call", "States": {
+        "Call": {"Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync:2",
+                 "Parameters": {"StateMachineArn": child_arn, "Input": {"n.$": "$.n"}},
+                 "ResultSelector": {"status.$": "$.Status", "output.$": "$.Output", "arn.$": "$.ExecutionArn"}, "End": true}
+    }});
+    let machine = create(&client, "caller", &parent, StateMachineType::Standard).await;
+    let arn = start(&client, &machine, "one", &json!({"n": 21})).await;
+    let described = finished(&client, &arn, Duration::from_secs(60)).await;
+    assert_eq!(described.status.as_str(), "SUCCEEDED", "{:?}", described.cause());
+    let output: Value = serde_json::from_str(described.output().unwrap_or("null")).expect("JSON");
+    assert_eq!(output["status"], json!("SUCCEEDED"));
+    assert_eq!(output["output"], json!({"n": 42}));
+    let child_execution = output["arn"].as_str().unwrap_or_default();
+    let listed = far_client.describe_execution().execution_arn(child_execution).send().await.expect("the child is on the far server");
+    assert_eq!(listed.status.as_str(), "SUCCEEDED");
+}

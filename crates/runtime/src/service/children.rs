@@ -9,6 +9,8 @@ use serde_json::{Map as Object, Value, json};
 use asl::Failure;
 use engine::TaskRequest;
 
+use integrations::aws::target::Target;
+
 use crate::service::{Error, Service, StartExecution, names};
 
 /// The resource prefix of a child execution task.
@@ -48,6 +50,10 @@ pub(crate) async fn run(service: &Service, parent: &str, request: &TaskRequest) 
         Some(name) => name.to_owned(),
         None => child_name(parent, request.task.0),
     };
+    if let Some(elsewhere) = remote(service, machine) {
+        tracing::debug!(execution_arn = parent, state_machine_arn = machine, elsewhere, "starting a child on another server");
+        return remote_run(service, parent, request, machine, &name, &input, pattern).await;
+    }
     let start = StartExecution {
         state_machine_arn: machine.to_owned(),
         name: Some(name.clone()),
@@ -71,6 +77,63 @@ pub(crate) async fn run(service: &Service, parent: &str, request: &TaskRequest) 
         Ok(described)
     } else {
         Err(Failure::new(asl::errors::TASK_FAILED, described.to_string()))
+    }
+}
+
+/// Where a state machine lives when it is not on this server: its ARN names another region or account (another
+/// Step Functions, reached as the AWS configuration says: AWS itself, or `AWS_ENDPOINT_URL_SFN`).
+fn remote<'a>(service: &Service, machine: &'a str) -> Option<&'a str> {
+    let mut parts = machine.split(':');
+    let (region, account) = (parts.nth(3)?, parts.next()?);
+    (region != service.region() || account != service.account_id()).then_some(region)
+}
+
+/// A child on another server: `StartExecution` there (the same name on a repeat after a restart, so the other server
+/// recognises it), and for `.sync` its `DescribeExecution` until it ends, shaped as for a child here.
+async fn remote_run(
+    service: &Service,
+    parent: &str,
+    request: &TaskRequest,
+    machine: &str,
+    name: &str,
+    input: &str,
+    pattern: Pattern,
+) -> Result<Value, Failure> {
+    let resources = service.inner.config.resources.clone();
+    let call = |action: &str, parameters: Value| {
+        let target = Target::of(&format!("arn:aws:states:::aws-sdk:sfn:{action}")).expect("an AWS SDK resource");
+        let task = TaskRequest { parameters, ..request.clone() };
+        let resources = resources.clone();
+        async move { resources.call(parent, &task, &target).await.map_err(step_functions_failure) }
+    };
+    let started = call("startExecution", json!({"StateMachineArn": machine, "Name": name, "Input": input})).await?;
+    let Pattern::Sync { json } = pattern else { return Ok(started) };
+    let arn = started.get("ExecutionArn").cloned().unwrap_or(Value::Null);
+    let mut pause = std::time::Duration::from_millis(250);
+    loop {
+        let mut described = call("describeExecution", json!({"ExecutionArn": arn})).await?;
+        let status = described.get("Status").and_then(Value::as_str).unwrap_or("RUNNING").to_owned();
+        if status != "RUNNING" && status != "PENDING_REDRIVE" {
+            if json {
+                for key in ["Input", "Output"] {
+                    if let Some(Value::String(text)) = described.get(key) {
+                        let parsed = serde_json::from_str(text).unwrap_or(Value::Null);
+                        described[key] = parsed;
+                    }
+                }
+            }
+            return if status == "SUCCEEDED" { Ok(described) } else { Err(Failure::new(asl::errors::TASK_FAILED, described.to_string())) };
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(std::time::Duration::from_secs(5));
+    }
+}
+
+/// An AWS SDK failure of Step Functions (`Sfn.…`) as the optimized integration names it (`StepFunctions.…`).
+fn step_functions_failure(failure: Failure) -> Failure {
+    match failure.error.strip_prefix("Sfn.") {
+        Some(rest) => Failure { error: format!("StepFunctions.{rest}"), cause: failure.cause },
+        None => failure,
     }
 }
 
