@@ -671,3 +671,51 @@ async fn a_child_on_another_server_is_started_and_awaited_there() {
     let listed = far_client.describe_execution().execution_arn(child_execution).send().await.expect("the child is on the far server");
     assert_eq!(listed.status.as_str(), "SUCCEEDED");
 }
+
+/// The callback pattern on a real queue: `sqs:sendMessage.waitForTaskToken` sends the token in the message; a worker
+/// (boto3 here) receives it and answers `SendTaskSuccess`, which ends the task with its output. Offline, `baton serve`
+/// sends nothing and the task fails naming its state.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_callback_through_sqs_is_answered_by_its_worker() {
+    let Some(moto) = Moto::start() else { return };
+    let Some(queue) = moto.boto3("print(json.dumps(client('sqs').create_queue(QueueName='work')['QueueUrl']))") else { return };
+    let queue = queue.as_str().expect("a queue URL").to_owned();
+    let dir = data_dir();
+    let env = moto.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let server = Server::start_env(dir.path(), &[], &env);
+    let client = server.client();
+    let definition = json!({"StartAt": "Ask", "States": {"Ask": {
+        "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        "Parameters": {"QueueUrl": queue, "MessageBody": {"token.$": "$$.Task.Token", "order.$": "$.order"}},
+        "TimeoutSeconds": 60, "End": true
+    }}});
+    let machine = create(&client, "approval", &definition, StateMachineType::Standard).await;
+    let arn = start(&client, &machine, "o1", &json!({"order": "o1"})).await;
+    let received = moto
+        .boto3(&format!(
+            "import time\nsqs = client('sqs')\nfor _ in range(100):\n    m = sqs.receive_message(QueueUrl={queue:?}).get('Messages')\n    \
+             if m:\n        print(m[0]['Body'])\n        break\n    time.sleep(0.1)\nelse:\n    print('null')"
+        ))
+        .expect("boto3 ran before");
+    assert_eq!(received["order"], json!("o1"), "{received}");
+    let token = received["token"].as_str().expect("the token is in the message");
+    client.send_task_success().task_token(token).output(r#"{"approved": true}"#).send().await.expect("SendTaskSuccess");
+    let described = finished(&client, &arn, Duration::from_secs(30)).await;
+    assert_eq!(described.status.as_str(), "SUCCEEDED", "{:?}", described.cause());
+    assert_eq!(described.output(), Some(r#"{"approved":true}"#));
+    let kinds = types(&arn, &history(&client, &arn, 1000).await);
+    let kinds: Vec<&str> = kinds.iter().map(String::as_str).collect();
+    assert!(kinds.windows(4).any(|w| w == ["TaskScheduled", "TaskStarted", "TaskSubmitted", "TaskSucceeded"]), "{kinds:?}");
+    drop(server);
+
+    let offline_dir = data_dir();
+    let offline = Server::start_env(offline_dir.path(), &["--offline"], &env);
+    let client = offline.client();
+    let machine = create(&client, "approval", &definition, StateMachineType::Standard).await;
+    let arn = start(&client, &machine, "o2", &json!({"order": "o2"})).await;
+    let described = finished(&client, &arn, Duration::from_secs(30)).await;
+    assert_eq!(described.status.as_str(), "FAILED");
+    assert_eq!(described.error(), Some("States.TaskFailed"));
+    assert!(described.cause().unwrap_or_default().contains("state 'Ask' would call arn:aws:states:::sqs:sendMessage.waitForTaskToken"));
+}
