@@ -77,6 +77,14 @@ impl Moto {
             .unwrap_or_else(|e| panic!("set the {model} transition: {e}"));
     }
 
+    /// `baton serve` over a fresh data directory (returned with it, kept as long as the server), calling this server.
+    fn serve(&self, extra: &[&str]) -> (Server, tempfile::TempDir) {
+        let dir = data_dir();
+        let env = self.env();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        (Server::start_env(dir.path(), extra, &env), dir)
+    }
+
     /// Runs a boto3 `script` (Python, its clients made with `client(name)`) against this server; what it prints is
     /// JSON. `None` (with a note) where Python has no boto3.
     fn boto3(&self, script: &str) -> Option<Value> {
@@ -277,10 +285,7 @@ fn baton_run_calls_services_on_moto_mixes_mocks_and_goes_offline() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn baton_serve_calls_services_and_records_the_sync_job() {
     let Some(moto) = Moto::start() else { return };
-    let dir = data_dir();
-    let env = moto.env();
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let server = Server::start_env(dir.path(), &[], &env);
+    let (server, _dir) = moto.serve(&[]);
     let client = server.client();
     let machine = create(&client, "orders", &definition("serve"), StateMachineType::Standard).await;
     let arn = start(&client, &machine, "first", &json!({})).await;
@@ -570,10 +575,7 @@ async fn an_ecs_task_stopped_from_outside_fails_its_sync_task() {
     }
     // The task stays RUNNING until it is stopped.
     moto.slow("ecs::task", 1_000_000);
-    let dir = data_dir();
-    let env = moto.env();
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let server = Server::start_env(dir.path(), &[], &env);
+    let (server, _dir) = moto.serve(&[]);
     let client = server.client();
     let machine = create(&client, "report", &ecs_definition("jobs"), StateMachineType::Standard).await;
     let arn = start(&client, &machine, "outside", &json!({})).await;
@@ -605,10 +607,7 @@ async fn stopping_an_execution_stops_its_ecs_task() {
         return;
     }
     moto.slow("ecs::task", 1_000_000);
-    let dir = data_dir();
-    let env = moto.env();
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let server = Server::start_env(dir.path(), &[], &env);
+    let (server, _dir) = moto.serve(&[]);
     let client = server.client();
     let machine = create(&client, "report", &ecs_definition("nightly"), StateMachineType::Standard).await;
     let arn = start(&client, &machine, "stopped", &json!({})).await;
@@ -680,10 +679,7 @@ async fn a_callback_through_sqs_is_answered_by_its_worker() {
     let Some(moto) = Moto::start() else { return };
     let Some(queue) = moto.boto3("print(json.dumps(client('sqs').create_queue(QueueName='work')['QueueUrl']))") else { return };
     let queue = queue.as_str().expect("a queue URL").to_owned();
-    let dir = data_dir();
-    let env = moto.env();
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let server = Server::start_env(dir.path(), &[], &env);
+    let (server, _dir) = moto.serve(&[]);
     let client = server.client();
     let definition = json!({"StartAt": "Ask", "States": {"Ask": {
         "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
@@ -709,8 +705,7 @@ async fn a_callback_through_sqs_is_answered_by_its_worker() {
     assert!(kinds.windows(4).any(|w| w == ["TaskScheduled", "TaskStarted", "TaskSubmitted", "TaskSucceeded"]), "{kinds:?}");
     drop(server);
 
-    let offline_dir = data_dir();
-    let offline = Server::start_env(offline_dir.path(), &["--offline"], &env);
+    let (offline, _offline_dir) = moto.serve(&["--offline"]);
     let client = offline.client();
     let machine = create(&client, "approval", &definition, StateMachineType::Standard).await;
     let arn = start(&client, &machine, "o2", &json!({"order": "o2"})).await;
