@@ -9,3 +9,4 @@ mod console;
 mod faults;
 mod fuzzy;
 mod serve;
+mod warm;
