@@ -106,6 +106,12 @@ impl Warm {
         self.pool.stop();
     }
 
+    /// How many invocations wait for a process (for tests).
+    #[cfg(test)]
+    pub(crate) fn queued(&self) -> usize {
+        self.pool.lock().queue.len()
+    }
+
     /// The ids of the processes running now, oldest first (for tests).
     #[cfg(test)]
     pub(crate) fn pids(&self) -> Vec<u32> {

@@ -506,11 +506,16 @@ fn invocations_wait_for_a_busy_instance_in_order() {
     let mut process = fake.next_process();
     let next = process.next();
     assert_eq!(next.body, "1");
+    let pool = warm(&functions, "f");
     let waiting: Vec<_> = (2..=3)
         .map(|n| {
             let handle = invoke(&functions, &n.to_string());
             // Queued in this order.
-            thread::sleep(Duration::from_millis(100));
+            let deadline = Instant::now() + PATIENCE;
+            while pool.queued() < n - 1 {
+                assert!(Instant::now() < deadline, "invocation {n} is not queued");
+                thread::sleep(Duration::from_millis(5));
+            }
             handle
         })
         .collect();
