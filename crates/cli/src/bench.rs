@@ -7,10 +7,12 @@
 //! Map runs in bounded memory: its figure is the process's peak resident memory.
 //!
 //! `--api` and `--parked N` measure the durable server through its HTTP API instead (`api`); `--aws` measures Tasks
-//! calling an AWS service (`aws`).
+//! calling an AWS service (`aws`); `--functions FILE` measures invocations per second of local functions
+//! (`functions`).
 
 mod api;
 mod aws;
+mod functions;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -65,6 +67,13 @@ pub(crate) struct Args {
     /// Where `--api` and `--parked` put their (temporary) data directories.
     #[arg(long)]
     data_dir: Option<PathBuf>,
+    /// Measure invocations per second of each function in this functions file instead (Maps of Lambda Tasks, for
+    /// about `--seconds` each; `--only` picks functions).
+    #[arg(long)]
+    functions: Option<PathBuf>,
+    /// How many invocations of a `--functions` function run at once (the Map's MaxConcurrency).
+    #[arg(long, default_value_t = 8)]
+    concurrency: usize,
 }
 
 /// One workload: a machine, its input, and what it must produce.
@@ -87,6 +96,11 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.aws {
         aws::aws(args.aws_calls.max(1), &mut std::io::stdout().lock())?;
         return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(file) = &args.functions {
+        let mut stdout = std::io::stdout().lock();
+        let all_ran = functions::functions(file, args.only.as_deref(), args.seconds, args.concurrency, args.json, &mut stdout)?;
+        return Ok(if all_ran { ExitCode::SUCCESS } else { ExitCode::from(1) });
     }
     if args.api || args.parked.is_some() {
         let root = args.data_dir.clone().unwrap_or_else(std::env::temp_dir);

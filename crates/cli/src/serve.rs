@@ -21,7 +21,7 @@ pub(crate) struct Args {
     /// The data directory (created if missing); SQLite in WAL mode inside.
     #[arg(long, default_value = "./baton-data")]
     data_dir: PathBuf,
-    /// A TOML file of local functions, as for `baton run`.
+    /// A TOML file of local functions, as for `baton run`; SIGHUP reloads it.
     #[arg(long)]
     functions: Option<PathBuf>,
     /// A TOML file of EventBridge connections for HTTP Tasks (`[connections.NAME]` with `basic`, `api_key`,
@@ -82,6 +82,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
+    // A handle on the functions every execution uses: a reload replaces them for all.
+    let functions = resources.functions.clone();
     let config = Config {
         region: args.region,
         account_id: args.account_id,
@@ -98,7 +100,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         retention_ms: args.retention.0,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
+    let functions_file = args.functions.clone();
+    let reloaded = functions.clone();
     let served = runtime.block_on(async move {
+        tokio::spawn(reload_on_hangup(functions_file, reloaded));
         let service = Service::open(config).await.with_context(|| format!("cannot open the data directory {}", args.data_dir.display()))?;
         let listener = tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("cannot listen on {}", args.bind))?;
         eprintln!(
@@ -115,7 +120,42 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     // Local functions still running on blocking threads are not waited for: their steps are not committed, and a
     // restart invokes them again.
     runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    // Warm functions' processes do not outlive the server.
+    functions.stop();
     served
+}
+
+/// Reloads the functions file on each SIGHUP: changed and removed warm functions stop their processes, and every
+/// execution sees the new functions from its next invocation. A file that does not load is reported, and the
+/// functions stay as they were.
+async fn reload_on_hangup(file: Option<PathBuf>, functions: Functions) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut hangups) = signal(SignalKind::hangup()) else { return };
+        while hangups.recv().await.is_some() {
+            let Some(file) = file.clone() else {
+                eprintln!("baton: SIGHUP: no --functions file to reload");
+                continue;
+            };
+            let functions = functions.clone();
+            let shown = file.display().to_string();
+            let reloaded = tokio::task::spawn_blocking(move || {
+                let new = Functions::read(&file)?;
+                let count = new.names().len();
+                functions.replace(new);
+                Ok::<_, integrations::Error>(count)
+            })
+            .await;
+            match reloaded {
+                Ok(Ok(count)) => eprintln!("baton: reloaded the functions file {shown} ({count} functions)"),
+                Ok(Err(err)) => eprintln!("baton: cannot reload the functions file: {err}; the functions stay as they were"),
+                Err(err) => eprintln!("baton: cannot reload the functions file {shown}: {err}"),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    drop((file, functions));
 }
 
 /// `--retention`: `0` (for ever) or a number with a unit `s`, `m`, `h` or `d`; in milliseconds.

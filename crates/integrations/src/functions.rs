@@ -1,4 +1,5 @@
-//! Local functions: a TOML file of `[functions.NAME]` entries, each a command or a Lambda-compatible URL.
+//! Local functions: a TOML file of `[functions.NAME]` entries, each a command, a warm process speaking the Lambda
+//! Runtime API, or a Lambda-compatible URL.
 //!
 //! ```toml
 //! [functions.greet]                      # a command: payload JSON on stdin, result JSON on stdout
@@ -7,10 +8,19 @@
 //! cwd = "handlers"                       # optional
 //! timeout_seconds = 10                   # optional, default 900 (Lambda's maximum)
 //!
+//! [functions.price]                      # warm processes polling the Lambda Runtime API (`runtime_api`)
+//! runtime = ["python3", "-m", "awslambdaric"]
+//! handler = "app.handler"                # optional: the last argument and `_HANDLER`
+//! instances = 2                          # optional, default 1: processes kept warm, one invocation each
+//! env = { … }, cwd = "…", timeout_seconds = 30   # optional, as for a command
+//!
 //! [functions.resize]                     # an endpoint speaking the Lambda Invoke API (SAM local, RIE, LocalStack)
 //! url = "http://127.0.0.1:3001"          # POST {url}/2015-03-31/functions/resize/invocations
 //! timeout_seconds = 30                   # optional, default none
 //! ```
+//!
+//! A `Functions` value is a handle: its clones share the functions and their warm processes, and `replace` (a
+//! reloaded file) changes them for every clone at once.
 //!
 //! This module plays the Lambda service: it runs a function and reports what Lambda's Invoke API would, turned into
 //! a task result or a `TaskError` the way Step Functions surfaces Lambda errors (error = the function's `errorType`,
@@ -30,6 +40,7 @@
 //! "Runtime.ExitError"}`), and returns the last 4 KB of the log only to an Invoke with `LogType: Tail`. An error
 //! object the function wrote itself is its cause exactly, as on AWS, so a Catch sees what it would see there.
 
+mod runtime_api;
 #[cfg(test)]
 mod tests;
 
@@ -58,11 +69,21 @@ const LOG_LINE_BYTES: u64 = 16 * 1024;
 /// How long a timed-out command's stderr reader may take to log what the command wrote before it was killed.
 const STDERR_GRACE: Duration = Duration::from_millis(100);
 
-/// The functions a user configured.
+/// The default number of warm processes of a Runtime API function.
+pub const DEFAULT_INSTANCES: usize = 1;
+
+/// The most warm processes one Runtime API function may keep.
+pub const MAX_INSTANCES: usize = 64;
+
+/// The functions a user configured. Clones share the functions and the processes of warm ones; `replace` changes
+/// them for every clone.
 #[derive(Debug, Clone, Default)]
 pub struct Functions {
-    functions: BTreeMap<String, Function>,
+    /// The table in force; an invocation takes a snapshot, so a reload never waits for one.
+    table: Arc<Mutex<Arc<Table>>>,
 }
+
+type Table = BTreeMap<String, Function>;
 
 /// What one successful invocation returned, with what the `lambda:invoke` envelope needs to describe it.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,6 +100,8 @@ pub struct Invocation {
 enum Function {
     Command(CommandFunction),
     Url(UrlFunction),
+    /// Its processes stop when the last clone is dropped (after a reload, once its invocations in flight end).
+    Warm(Arc<runtime_api::Warm>),
 }
 
 #[derive(Debug, Clone)]
@@ -119,12 +142,49 @@ impl Functions {
 
     /// Whether a function of this name is configured.
     pub fn contains(&self, name: &str) -> bool {
-        self.functions.contains_key(name)
+        self.snapshot().contains_key(name)
     }
 
     /// The configured function names, sorted.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.functions.keys().map(String::as_str)
+    pub fn names(&self) -> Vec<String> {
+        self.snapshot().keys().cloned().collect()
+    }
+
+    /// Puts the functions of `new` (a reloaded file) in force for this handle and every clone of it. A warm function
+    /// whose entry is unchanged keeps its processes; the processes of a changed or removed one stop as soon as the
+    /// invocations they are running end (new invocations go to the new entry).
+    pub fn replace(&self, new: Functions) {
+        let incoming = new.snapshot();
+        let mut table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
+        let merged: Table = incoming
+            .iter()
+            .map(|(name, function)| {
+                let kept = match (table.get(name), function) {
+                    (Some(Function::Warm(old)), Function::Warm(new)) if old.spec() == new.spec() => {
+                        Function::Warm(old.clone())
+                    }
+                    _ => function.clone(),
+                };
+                (name.clone(), kept)
+            })
+            .collect();
+        *table = Arc::new(merged);
+    }
+
+    /// Stops every warm function's processes now (an invocation in flight fails) and removes all functions; for a
+    /// server that is shutting down.
+    pub fn stop(&self) {
+        let old = std::mem::take(&mut *self.table.lock().unwrap_or_else(PoisonError::into_inner));
+        for function in old.values() {
+            if let Function::Warm(warm) = function {
+                warm.stop();
+            }
+        }
+    }
+
+    /// The table in force now.
+    fn snapshot(&self) -> Arc<Table> {
+        self.table.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
     /// Invokes function `name` with `payload` for `caller`; the result is the function's JSON result or its error as
@@ -149,7 +209,8 @@ impl Functions {
     /// `call`, with the qualified ARN that Lambda's errors name the function by.
     pub(crate) fn call_as(&self, name: &str, arn: &str, body: &str, caller: Caller<'_>) -> Result<Invocation, TaskError> {
         let request_id = ids::request_id();
-        let Some(function) = self.functions.get(name) else {
+        let table = self.snapshot();
+        let Some(function) = table.get(name) else {
             return Err(not_found(arn, &request_id));
         };
         let body = if body.trim().is_empty() { "{}" } else { body };
@@ -167,6 +228,7 @@ impl Functions {
         match function {
             Function::Command(command) => run_command(name, command, body, request_id, caller),
             Function::Url(url) => call_url(name, url, arn, body, request_id),
+            Function::Warm(warm) => warm.invoke(arn, body, request_id, caller),
         }
     }
 }
@@ -226,7 +288,7 @@ fn parse(text: &str, base: Option<&Path>) -> Result<Functions, Error> {
         Some(other) => problems.push(format!("`functions` must be a table, found {}", other.type_str())),
     }
     if problems.is_empty() {
-        Ok(Functions { functions })
+        Ok(Functions { table: Arc::new(Mutex::new(Arc::new(functions))) })
     } else {
         Err(Error::Functions(problems.join("; ")))
     }
@@ -254,19 +316,25 @@ fn check_function(
         problems.push(format!("`{at}` must be a table, found {}", value.type_str()));
         return None;
     };
-    let known: &[&str] = match (fields.contains_key("command"), fields.contains_key("url")) {
-        (true, true) => {
-            problems.push(format!("`{at}` has both `command` and `url`; give exactly one"));
-            return None;
-        }
-        (false, false) => {
+    let kinds: Vec<&str> = ["command", "runtime", "url"].into_iter().filter(|kind| fields.contains_key(*kind)).collect();
+    let known: &[&str] = match kinds.as_slice() {
+        ["command"] => &["command", "env", "cwd", "timeout_seconds"],
+        ["runtime"] => &["runtime", "handler", "instances", "env", "cwd", "timeout_seconds"],
+        ["url"] => &["url", "timeout_seconds"],
+        [] => {
             problems.push(format!(
-                "`{at}` needs `command = [\"prog\", \"arg\", …]` or `url = \"http://…\"`"
+                "`{at}` needs `command = [\"prog\", \"arg\", …]`, `runtime = [\"prog\", \"arg\", …]` or `url = \"http://…\"`"
             ));
             return None;
         }
-        (true, false) => &["command", "env", "cwd", "timeout_seconds"],
-        (false, true) => &["url", "timeout_seconds"],
+        several => {
+            let given: Vec<String> = several.iter().map(|kind| format!("`{kind}`")).collect();
+            problems.push(format!(
+                "`{at}` has {}; give exactly one of `command`, `runtime` and `url`",
+                given.join(" and ")
+            ));
+            return None;
+        }
     };
     for key in fields.keys().filter(|key| !known.contains(&key.as_str())) {
         let expected: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
@@ -284,13 +352,60 @@ fn check_function(
     };
     let function = if let Some(url) = fields.get("url") {
         check_url(&at, url, problems).map(|url| Function::Url(UrlFunction { url, timeout }))
+    } else if fields.contains_key("runtime") {
+        let handler = check_handler(&at, fields, problems);
+        let instances = check_instances(&at, fields, problems);
+        check_command(&at, "runtime", fields, base, problems).map(|command| {
+            let spec = runtime_api::Spec {
+                program: command.program,
+                args: command.args,
+                handler,
+                env: command.env,
+                cwd: command.cwd,
+                timeout: timeout.unwrap_or(DEFAULT_COMMAND_TIMEOUT),
+                instances,
+            };
+            Function::Warm(Arc::new(runtime_api::Warm::new(name, spec)))
+        })
     } else {
-        check_command(&at, fields, base, problems).map(|mut command| {
+        check_command(&at, "command", fields, base, problems).map(|mut command| {
             command.timeout = timeout.unwrap_or(DEFAULT_COMMAND_TIMEOUT);
             Function::Command(command)
         })
     };
     if problems.len() == before { function } else { None }
+}
+
+/// The optional `handler` of a Runtime API function: a non-empty string.
+fn check_handler(at: &str, fields: &toml::Table, problems: &mut Vec<String>) -> Option<String> {
+    match fields.get("handler") {
+        None => None,
+        Some(toml::Value::String(handler)) if !handler.trim().is_empty() => Some(handler.clone()),
+        Some(toml::Value::String(_)) => {
+            problems.push(format!("`{at}.handler` is empty"));
+            None
+        }
+        Some(other) => {
+            problems.push(format!("`{at}.handler` must be a string, found {}", other.type_str()));
+            None
+        }
+    }
+}
+
+/// The optional `instances` of a Runtime API function: 1 to `MAX_INSTANCES`.
+fn check_instances(at: &str, fields: &toml::Table, problems: &mut Vec<String>) -> usize {
+    match fields.get("instances") {
+        None => DEFAULT_INSTANCES,
+        Some(toml::Value::Integer(count)) if (1..=MAX_INSTANCES as i64).contains(count) => {
+            usize::try_from(*count).unwrap_or(DEFAULT_INSTANCES)
+        }
+        Some(other) => {
+            problems.push(format!(
+                "`{at}.instances` must be an integer from 1 to {MAX_INSTANCES}, found {other}"
+            ));
+            DEFAULT_INSTANCES
+        }
+    }
 }
 
 fn check_url(at: &str, value: &toml::Value, problems: &mut Vec<String>) -> Option<String> {
@@ -309,26 +424,28 @@ fn check_url(at: &str, value: &toml::Value, problems: &mut Vec<String>) -> Optio
     Some(url.trim_end_matches('/').to_owned())
 }
 
+/// The program and its arguments under `key` (`command` or `runtime`), with `env` and `cwd`.
 fn check_command(
     at: &str,
+    key: &str,
     fields: &toml::Table,
     base: Option<&Path>,
     problems: &mut Vec<String>,
 ) -> Option<CommandFunction> {
-    let argv: Vec<String> = match fields.get("command") {
+    let argv: Vec<String> = match fields.get(key) {
         Some(toml::Value::Array(items)) => {
             let strings: Vec<String> = items
                 .iter()
                 .filter_map(|item| item.as_str().map(str::to_owned))
                 .collect();
             if strings.len() != items.len() {
-                problems.push(format!("`{at}.command` must be an array of strings"));
+                problems.push(format!("`{at}.{key}` must be an array of strings"));
             }
             strings
         }
         Some(other) => {
             problems.push(format!(
-                "`{at}.command` must be an array of strings, found {}",
+                "`{at}.{key}` must be an array of strings, found {}",
                 other.type_str()
             ));
             Vec::new()
@@ -337,12 +454,12 @@ fn check_command(
     };
     let Some((program, args)) = argv.split_first() else {
         problems.push(format!(
-            "`{at}.command` must name a program: `command = [\"prog\", \"arg\", …]`"
+            "`{at}.{key}` must name a program: `{key} = [\"prog\", \"arg\", …]`"
         ));
         return None;
     };
     if program.is_empty() {
-        problems.push(format!("`{at}.command`: the program name is empty"));
+        problems.push(format!("`{at}.{key}`: the program name is empty"));
     }
     let mut env = BTreeMap::new();
     match fields.get("env") {

@@ -10,3 +10,4 @@ mod console;
 mod faults;
 mod fuzzy;
 mod serve;
+mod warm;

@@ -75,7 +75,7 @@ fn temp_dir() -> PathBuf {
 #[test]
 fn empty_file_has_no_functions() {
     let functions = functions("");
-    assert_eq!(functions.names().count(), 0);
+    assert!(functions.names().is_empty());
     assert!(!functions.contains("f"));
 }
 
@@ -84,7 +84,7 @@ fn names_and_contains() {
     let functions = functions(
         "[functions.b]\ncommand = [\"cat\"]\n[functions.a-1_x]\nurl = \"http://127.0.0.1:9/\"\ntimeout_seconds = 2\n",
     );
-    assert_eq!(functions.names().collect::<Vec<_>>(), ["a-1_x", "b"]);
+    assert_eq!(functions.names(), ["a-1_x", "b"]);
     assert!(functions.contains("b") && !functions.contains("c"));
 }
 
@@ -108,12 +108,64 @@ fn config_errors() {
     );
     check_config_error(
         "[functions.f]\n",
-        "invalid functions file: `functions.f` needs `command = [\"prog\", \"arg\", …]` or `url = \"http://…\"`",
+        "invalid functions file: `functions.f` needs `command = [\"prog\", \"arg\", …]`, `runtime = [\"prog\", \"arg\", …]` \
+         or `url = \"http://…\"`",
     );
     check_config_error(
         "[functions.f]\ncommand = [\"cat\"]\nurl = \"http://x\"",
-        "invalid functions file: `functions.f` has both `command` and `url`; give exactly one",
+        "invalid functions file: `functions.f` has `command` and `url`; give exactly one of `command`, `runtime` and `url`",
     );
+    check_config_error(
+        "[functions.f]\ncommand = [\"cat\"]\nruntime = [\"cat\"]\nurl = \"http://x\"",
+        "invalid functions file: `functions.f` has `command` and `runtime` and `url`; give exactly one of `command`, \
+         `runtime` and `url`",
+    );
+}
+
+#[test]
+fn config_errors_in_runtimes() {
+    check_config_error(
+        "[functions.f]\nruntime = []",
+        "invalid functions file: `functions.f.runtime` must name a program: `runtime = [\"prog\", \"arg\", …]`",
+    );
+    check_config_error(
+        "[functions.f]\nruntime = \"python3\"\nhandler = 1\ninstances = 0",
+        "invalid functions file: `functions.f.handler` must be a string, found integer; \
+         `functions.f.instances` must be an integer from 1 to 64, found 0; \
+         `functions.f.runtime` must be an array of strings, found string; \
+         `functions.f.runtime` must name a program: `runtime = [\"prog\", \"arg\", …]`",
+    );
+    check_config_error(
+        "[functions.f]\nruntime = [\"python3\"]\nhandler = \" \"\ninstances = 65\ncommand_ = 1",
+        "invalid functions file: `functions.f`: unknown key `command_`; expected `runtime`, `handler`, `instances`, \
+         `env`, `cwd`, `timeout_seconds`; `functions.f.handler` is empty; \
+         `functions.f.instances` must be an integer from 1 to 64, found 65",
+    );
+    check_config_error(
+        "[functions.f]\ncommand = [\"cat\"]\ninstances = 2",
+        "invalid functions file: `functions.f`: unknown key `instances`; expected `command`, `env`, `cwd`, `timeout_seconds`",
+    );
+}
+
+#[test]
+fn a_runtime_entry_is_a_warm_function() {
+    let functions = functions(
+        "[functions.w]\nruntime = [\"python3\", \"-m\", \"awslambdaric\"]\nhandler = \"app.handler\"\ninstances = 3\n\
+         env = { A = \"1\" }\ncwd = \"h\"\ntimeout_seconds = 5\n[functions.d]\nruntime = [\"./bootstrap\"]\n",
+    );
+    assert_eq!(functions.names(), ["d", "w"]);
+    let spec = |name: &str| match functions.snapshot().get(name) {
+        Some(super::Function::Warm(warm)) => warm.spec().clone(),
+        other => panic!("{name} is not warm: {other:?}"),
+    };
+    let w = spec("w");
+    assert_eq!((w.program.as_str(), w.args.as_slice()), ("python3", &["-m".to_owned(), "awslambdaric".to_owned()][..]));
+    assert_eq!(w.handler.as_deref(), Some("app.handler"));
+    assert_eq!((w.instances, w.timeout), (3, Duration::from_secs(5)));
+    assert_eq!(w.env.get("A").map(String::as_str), Some("1"));
+    assert_eq!(w.cwd, Some(PathBuf::from("h")));
+    let d = spec("d");
+    assert_eq!((d.handler, d.instances, d.timeout), (None, 1, Duration::from_secs(900)));
 }
 
 #[test]
@@ -417,7 +469,7 @@ impl Subscriber for Capture {
 }
 
 /// The fields of the events logged while `f` runs.
-fn logged(f: impl FnOnce()) -> Vec<BTreeMap<String, String>> {
+pub(super) fn logged(f: impl FnOnce()) -> Vec<BTreeMap<String, String>> {
     let capture = Capture::default();
     tracing::subscriber::with_default(capture.clone(), f);
     capture.0.lock().map(|events| events.clone()).expect("no panic while holding the lock")
