@@ -86,12 +86,20 @@ impl Routes {
     }
 }
 
+/// The resource prefix of a child execution task.
+pub(crate) const CHILD_RESOURCE: &str = "arn:aws:states:::states:startExecution";
+
+/// Whether a Task resource starts a child execution.
+pub(crate) fn is_start_execution(resource: &str) -> bool {
+    resource == CHILD_RESOURCE || resource.strip_prefix(CHILD_RESOURCE).is_some_and(|suffix| suffix.starts_with('.'))
+}
+
 /// The integration of `resource`.
 fn choose(resource: &str) -> Arc<dyn Integration> {
     if engine::ResourceKind::of(resource) == engine::ResourceKind::Activity {
         return Arc::new(Activity);
     }
-    if crate::service::is_start_execution(resource) {
+    if is_start_execution(resource) {
         return Arc::new(Child);
     }
     if http::is_http(resource) {
@@ -227,7 +235,15 @@ fn only_served(task: &TaskRequest) -> Failure {
 
 #[cfg(test)]
 mod tests {
-    use super::{Kind, Routes};
+    use super::{Kind, Routes, is_start_execution};
+
+    #[test]
+    fn recognises_the_resource() {
+        assert!(is_start_execution("arn:aws:states:::states:startExecution"));
+        assert!(is_start_execution("arn:aws:states:::states:startExecution.sync:2"));
+        assert!(is_start_execution("arn:aws:states:::states:startExecution.waitForTaskToken"));
+        assert!(!is_start_execution("arn:aws:states:::states:startExecutionX"));
+    }
 
     #[test]
     fn each_resource_gets_its_integration_when_the_machine_loads() {

@@ -15,7 +15,6 @@ mod actor;
 mod background;
 pub(crate) mod callbacks;
 mod children;
-pub(crate) use children::is_start_execution;
 mod encryption;
 mod express;
 mod map_runs;

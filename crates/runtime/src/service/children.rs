@@ -13,8 +13,7 @@ use integrations::aws::target::Target;
 
 use crate::service::{Error, Service, StartExecution, names};
 
-/// The resource prefix of a child execution task.
-const RESOURCE: &str = "arn:aws:states:::states:startExecution";
+use crate::integration::CHILD_RESOURCE as RESOURCE;
 
 /// How the parent waits for the child.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,11 +22,6 @@ enum Pattern {
     Start,
     /// The task ends with the child: its output as JSON text (`.sync`) or as JSON (`.sync:2`).
     Sync { json: bool },
-}
-
-/// Whether a Task resource starts a child execution.
-pub(crate) fn is_start_execution(resource: &str) -> bool {
-    resource == RESOURCE || resource.strip_prefix(RESOURCE).is_some_and(|suffix| suffix.starts_with('.'))
 }
 
 /// Starts the child of `request` (a task of execution `parent`) and, for `.sync`, waits for it to end.
@@ -192,15 +186,7 @@ fn child_name(parent: &str, task: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{child_name, is_start_execution};
-
-    #[test]
-    fn recognises_the_resource() {
-        assert!(is_start_execution("arn:aws:states:::states:startExecution"));
-        assert!(is_start_execution("arn:aws:states:::states:startExecution.sync:2"));
-        assert!(is_start_execution("arn:aws:states:::states:startExecution.waitForTaskToken"));
-        assert!(!is_start_execution("arn:aws:states:::states:startExecutionX"));
-    }
+    use super::child_name;
 
     #[test]
     fn child_names_are_stable_per_parent_and_task() {

@@ -33,7 +33,7 @@ use engine::{Command, EventDetails, ExecutionInfo, HistoryEvent, TaskRequest, Tr
 use integrations::{http, lambda};
 
 use crate::integration::{Kind, Routes};
-use crate::service::{Error, Service, children, invalid_definition, names, now};
+use crate::service::{Error, Service, invalid_definition, names, now};
 
 /// `TestState`.
 #[derive(Debug, Clone, Default)]
@@ -694,7 +694,7 @@ fn check_mock(state: &State, request: &TestStateRequest) -> Result<(), Error> {
             let callable = (lambda::is_lambda(resource) || http::is_http(resource))
                 && !resource.ends_with(".waitForTaskToken")
                 && !resource.ends_with(".sync")
-                && !children::is_start_execution(resource);
+                && !crate::integration::is_start_execution(resource);
             if callable {
                 Ok(())
             } else {
