@@ -11,6 +11,7 @@
 //! cause that says which); a connection that fails or a call with no answer in `Options::timeout`
 //! (`<Service>.SdkClientException`, "Unable to execute HTTP request: …", as the AWS SDK for Java reports it).
 
+mod apigateway;
 mod endpoint;
 mod job;
 pub mod target;
@@ -130,6 +131,9 @@ impl Aws {
             ));
         }
         let cannot = |why: String| TaskError::new(TASK_FAILED, format!("Baton cannot call {resource} for state '{}': {why}", caller.state));
+        if target.service == apigateway::SERVICE {
+            return self.invoke_api(parameters, caller).await.map_err(|e| e.into_task_error(cannot));
+        }
         if target.pattern == target::Pattern::Sync && job::of(&target.service, &target.action).is_none() {
             return Err(cannot("Baton does not know how to watch this job (.sync)".to_owned()));
         }
@@ -223,10 +227,7 @@ impl Aws {
             },
             None => endpoint::resolve(config, &metadata.service_id, &metadata.endpoint_prefix, metadata.global_endpoint.as_deref()),
         };
-        let credentials = match caller.role_arn {
-            None => self.inner.credentials(config).await.map_err(|e| CallError::Cannot(format!("no AWS credentials: {e}")))?,
-            Some(role) => self.inner.assumed(config, role).await.map_err(|e| CallError::Cannot(format!("cannot assume the role {role}: {e}")))?,
-        };
+        let credentials = self.inner.identity(config, caller.role_arn).await.map_err(CallError::Cannot)?;
         let answer = self
             .inner
             .send(&service, operation, &endpoint, request, &credentials)
@@ -247,6 +248,9 @@ impl Aws {
 /// Builds the request a call of `target` with `parameters` would send, without sending it: `Err` says why the call
 /// could not be made (no model, no such action, a parameter the model does not take). For checks of definitions.
 pub fn request(target: &Target, parameters: &Value) -> Result<sdk::protocol::Request, String> {
+    if target.service == apigateway::SERVICE {
+        return apigateway::Invocation::of(parameters).map(apigateway::Invocation::into_request);
+    }
     let service = sdk::load(&target.service).map_err(|e| e.to_string())?;
     let Some(operation) = service.model.operation(&target.action) else {
         return Err(format!("the service '{}' has no action '{}'", target.service, target.action));
@@ -297,6 +301,15 @@ impl Inner {
         let service = Arc::new(sdk::load(name).map_err(|e| e.to_string())?);
         services.insert(name.to_owned(), service.clone());
         Ok(service)
+    }
+
+    /// The credentials a task's calls are signed with: its role's (`Credentials.RoleArn`) when it names one, else the
+    /// default chain's. `Err` says why there are none.
+    async fn identity(&self, config: &SdkConfig, role_arn: Option<&str>) -> Result<Credentials, String> {
+        match role_arn {
+            None => self.credentials(config).await.map_err(|e| format!("no AWS credentials: {e}")),
+            Some(role) => self.assumed(config, role).await.map_err(|e| format!("cannot assume the role {role}: {e}")),
+        }
     }
 
     /// Credentials from the default chain, reused until they are about to expire.
@@ -357,11 +370,17 @@ impl Inner {
         if operation.http_checksum_required || operation.http_checksum.as_ref().is_some_and(|c| c.request_checksum_required) {
             headers.push(("Content-MD5".to_owned(), content_md5(&request.body)));
         }
-        let signed = sign(service, endpoint, &request.method, &url, &headers, &request.body, credentials)?;
+        let signing = Signing { name: service.model.signing_name(), region: &endpoint.signing_region, credentials };
+        let signed = sign(&signing, &request.method, &url, &headers, &request.body)?;
         headers.extend(signed);
-        let method = reqwest::Method::from_bytes(request.method.as_bytes()).map_err(|e| e.to_string())?;
-        let mut builder = self.http()?.request(method, &url).body(request.body);
-        for (name, value) in &headers {
+        self.transmit(&request.method, &url, &headers, request.body).await
+    }
+
+    /// Sends a request as it is (signed already, if it is to be); `Err` is why no answer came.
+    async fn transmit(&self, method: &str, url: &str, headers: &[(String, String)], body: Vec<u8>) -> Result<Answer, String> {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| e.to_string())?;
+        let mut builder = self.http()?.request(method, url).body(body);
+        for (name, value) in headers {
             builder = builder.header(name, value);
         }
         let response = builder.send().await.map_err(|e| error_chain(&e))?;
@@ -401,31 +420,31 @@ fn url(endpoint: &endpoint::Endpoint, request: &sdk::protocol::Request) -> Strin
     }
 }
 
+/// Whom a request is signed as, and for which service and region.
+struct Signing<'a> {
+    /// The service's signing name (`dynamodb`, `s3`, `execute-api`).
+    name: &'a str,
+    region: &'a str,
+    credentials: &'a Credentials,
+}
+
 /// The SigV4 headers for a request (`Authorization`, `X-Amz-Date`, the session token; S3 also signs its payload's
 /// hash and does not normalise or double-encode its paths).
-fn sign(
-    service: &sdk::Service,
-    endpoint: &endpoint::Endpoint,
-    method: &str,
-    url: &str,
-    headers: &[(String, String)],
-    body: &[u8],
-    credentials: &Credentials,
-) -> Result<Vec<(String, String)>, String> {
+fn sign(signing: &Signing<'_>, method: &str, url: &str, headers: &[(String, String)], body: &[u8]) -> Result<Vec<(String, String)>, String> {
     use aws_sigv4::http_request::{
         PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SigningSettings, UriPathNormalizationMode, sign,
     };
     let mut settings = SigningSettings::default();
-    if service.model.signing_name() == "s3" {
+    if signing.name == "s3" {
         settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
         settings.percent_encoding_mode = PercentEncodingMode::Single;
         settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
     }
-    let identity = credentials.clone().into();
+    let identity = signing.credentials.clone().into();
     let params = aws_sigv4::sign::v4::SigningParams::builder()
         .identity(&identity)
-        .region(&endpoint.signing_region)
-        .name(service.model.signing_name())
+        .region(signing.region)
+        .name(signing.name)
         .time(SystemTime::now())
         .settings(settings)
         .build()

@@ -633,3 +633,120 @@ async fn stopping_an_execution_stops_its_ecs_task() {
     let reason = task["reason"].as_str().unwrap_or_default();
     assert!(reason.starts_with("Stopped by Baton"), "{task}");
 }
+
+/// A request a stand-in server received: its request line, headers (names lower-cased) and body.
+#[derive(Debug)]
+struct Received {
+    line: String,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Received {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// A stand-in HTTP server on a free port: each of `calls` requests is answered by `answer` (status line, extra header
+/// lines, body) and sent on the channel. Returns its base URL.
+fn fake_http(calls: usize, answer: fn(&Received) -> (&'static str, &'static str, String)) -> (String, std::sync::mpsc::Receiver<Received>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let url = format!("http://{}", listener.local_addr().expect("an address"));
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(calls) {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().expect("a stream"));
+            let mut line = String::new();
+            let _ = reader.read_line(&mut line);
+            let mut headers = Vec::new();
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+                    break;
+                }
+                if let Some((name, value)) = header.split_once(':') {
+                    headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
+                }
+            }
+            let length = headers.iter().find(|(n, _)| n == "content-length").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            let received = Received { line: line.trim_end().to_owned(), headers, body: String::from_utf8_lossy(&body).into_owned() };
+            let (status, extra, body) = answer(&received);
+            let response = format!("HTTP/1.1 {status}\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+            let _ = stream.write_all(response.as_bytes());
+            let _ = sender.send(received);
+        }
+    });
+    (url, receiver)
+}
+
+/// `apigateway:invoke` against a stand-in API: a signed POST (`IAM_ROLE`) with its stage, path, query, headers and a
+/// JSON body without its nulls gives `{ResponseBody, StatusCode, StatusText, Headers}`; an unsigned GET (`NO_AUTH`)
+/// answered 404 fails with `ApiGateway.404` and the body as cause.
+#[test]
+fn api_gateway_invoke_calls_the_api_and_names_failures_by_status() {
+    let (url, received) = fake_http(2, |request| {
+        if request.line.starts_with("POST ") {
+            ("201 Created", "Content-Type: application/json\r\nx-amzn-RequestId: api-1\r\n", json!({"id": "o1", "got": request.body}).to_string())
+        } else {
+            ("404 Not Found", "Content-Type: application/json\r\n", "{\"message\":\"Not Found\"}".to_owned())
+        }
+    });
+    let dir = data_dir();
+    let definition = json!({
+        "StartAt": "Create",
+        "States": {
+            "Create": {
+                "Type": "Task", "Resource": "arn:aws:states:::apigateway:invoke",
+                "Parameters": {
+                    "ApiEndpoint": url, "Method": "POST", "Stage": "prod", "Path": "/orders",
+                    "QueryParameters": {"q": ["a b"]}, "Headers": {"X-Order": ["o1"]},
+                    "RequestBody": {"total": 42, "note": null}, "AuthType": "IAM_ROLE"
+                },
+                "ResultSelector": {"body.$": "$.ResponseBody", "status.$": "$.StatusCode", "text.$": "$.StatusText", "type.$": "$.Headers.Content-Type"},
+                "ResultPath": "$.created", "Next": "Missing"
+            },
+            "Missing": {
+                "Type": "Task", "Resource": "arn:aws:states:::apigateway:invoke",
+                "Parameters": {"ApiEndpoint": url, "Method": "GET", "Stage": "prod", "Path": "missing"},
+                "Catch": [{"ErrorEquals": ["ApiGateway.404"], "ResultPath": "$.missing", "Next": "Done"}], "End": true
+            },
+            "Done": {"Type": "Succeed"}
+        }
+    });
+    let file = write(&dir, "api.json", &definition);
+    let output = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["run", &file])
+        .envs([
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_REGION", "eu-west-1"),
+            ("AWS_CONFIG_FILE", "/dev/null"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
+        ])
+        .output()
+        .expect("run baton");
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    let output: Value = serde_json::from_str(&stdout).expect("the output is JSON");
+    assert_eq!(
+        output["created"],
+        json!({"body": {"id": "o1", "got": "{\"total\":42}"}, "status": 201, "text": "Created", "type": ["application/json"]})
+    );
+    assert_eq!(output["missing"], json!({"Error": "ApiGateway.404", "Cause": "{\"message\":\"Not Found\"}"}));
+
+    let post = received.recv_timeout(Duration::from_secs(5)).expect("the POST");
+    assert_eq!(post.line, "POST /prod/orders?q=a%20b HTTP/1.1");
+    assert_eq!(post.header("x-order"), Some("o1"));
+    assert_eq!(post.header("content-type"), Some("application/json"));
+    let authorization = post.header("authorization").unwrap_or_default();
+    assert!(authorization.starts_with("AWS4-HMAC-SHA256 Credential=testing/"), "{authorization}");
+    assert!(authorization.contains("/eu-west-1/execute-api/aws4_request"), "signed for execute-api in the region: {authorization}");
+    let get = received.recv_timeout(Duration::from_secs(5)).expect("the GET");
+    assert_eq!(get.line, "GET /prod/missing HTTP/1.1");
+    assert_eq!((get.header("authorization"), get.body.as_str()), (None, ""), "NO_AUTH is unsigned, a GET has no body");
+}

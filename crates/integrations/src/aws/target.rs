@@ -53,7 +53,16 @@ const LAMBDA: Optimized = Optimized { error_prefix: "Lambda", cause_service: "AW
 /// ECS `runTask` results carry `SdkHttpMetadata` (an execution history recorded on AWS shows it, in a
 /// request-response result and in `.sync`'s `TaskSubmitted` output; the `.sync` result, the task, has none). The
 /// guide shows no Batch, Athena or CodeBuild result with or without it: unknown, so Baton adds none.
+///
+/// `apigateway:invoke` is no model's action (its service name here is `execute-api`, what its calls are signed for):
+/// `apigateway` makes it.
 const OPTIMIZED: &[(&str, &str, &[&str], Optimized)] = &[
+    (
+        "apigateway",
+        "execute-api",
+        &["invoke"],
+        Optimized { error_prefix: "ApiGateway", cause_service: "AmazonApiGateway", http_metadata: false },
+    ),
     (
         "dynamodb",
         "dynamodb",
