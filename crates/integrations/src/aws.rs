@@ -506,6 +506,18 @@ fn prepare(target: &Target, parameters: &Value, idempotency_token: &str) -> Valu
         fields.insert("Payload".to_owned(), Value::String(payload));
     }
     if target.optimized.is_some()
+        && target.service == "bedrockruntime"
+        && let Value::Object(fields) = &mut parameters
+    {
+        // `bedrock:invokeModel` takes the model's input as JSON and sends it as text, as JSON unless said otherwise.
+        if let Some(body) = fields.get_mut("Body").filter(|body| !body.is_string() && !body.is_null()) {
+            *body = Value::String(body.to_string());
+            for member in ["ContentType", "Accept"] {
+                fields.entry(member).or_insert_with(|| Value::String("application/json".to_owned()));
+            }
+        }
+    }
+    if target.optimized.is_some()
         && target.service == "eventbridge"
         && let Some(entries) = parameters.get_mut("Entries").and_then(Value::as_array_mut)
     {
@@ -547,6 +559,16 @@ fn finish(target: &Target, mut output: Value, answer: &Answer) -> TaskOutcome {
         && output.get("Failures").and_then(Value::as_array).is_some_and(|failures| !failures.is_empty())
     {
         return Err(TaskError::new("AmazonECS.Unknown", output.to_string()));
+    }
+    // `bedrock:invokeModel`'s result holds the model's answer parsed when it is JSON (the guide's example selects
+    // `$.Body.generation`).
+    let json_answer = output.get("ContentType").and_then(Value::as_str).is_none_or(|t| t.to_ascii_lowercase().contains("json"));
+    if target.service == "bedrockruntime"
+        && json_answer
+        && let Some(body) = output.get_mut("Body")
+        && let Some(parsed) = body.as_str().and_then(|text| serde_json::from_str::<Value>(text).ok())
+    {
+        *body = parsed;
     }
     if optimized.http_metadata
         && let Value::Object(fields) = &mut output
@@ -744,6 +766,27 @@ mod tests {
             let expected: Vec<&str> = if member.is_empty() { vec![] } else { vec![member] };
             assert_eq!(tokens, expected, "{service}:{action}");
         }
+    }
+
+    #[test]
+    fn bedrock_invoke_model_sends_json_as_text_and_parses_the_answer() {
+        let invoke = target("arn:aws:states:::bedrock:invokeModel");
+        assert_eq!((invoke.service.as_str(), invoke.optimized.map(|o| o.cause_service)), ("bedrockruntime", Some("AmazonBedrockRuntime")));
+        let prepared = prepare(&invoke, &json!({"ModelId": "m", "Body": {"prompt": "hi"}}), "t");
+        assert_eq!(prepared, json!({"ModelId": "m", "Body": "{\"prompt\":\"hi\"}", "ContentType": "application/json", "Accept": "application/json"}));
+        let text = prepare(&invoke, &json!({"ModelId": "m", "Body": "raw", "ContentType": "text/plain"}), "t");
+        assert_eq!(text, json!({"ModelId": "m", "Body": "raw", "ContentType": "text/plain"}));
+        let request = super::request(&invoke, &prepared).expect("a request");
+        assert_eq!((request.method.as_str(), request.path_and_query.as_str()), ("POST", "/model/m/invoke"));
+        assert_eq!(request.body, br#"{"prompt":"hi"}"#);
+        let answer = Answer { status: 200, headers: vec![], body: vec![] };
+        let output = finish(&invoke, json!({"Body": "{\"generation\":\"hello\"}", "ContentType": "application/json"}), &answer).expect("a result");
+        assert_eq!(output, json!({"Body": {"generation": "hello"}, "ContentType": "application/json"}));
+        let plain = finish(&invoke, json!({"Body": "42", "ContentType": "text/plain"}), &answer).expect("a result");
+        assert_eq!(plain["Body"], json!("42"));
+        let customize = target("arn:aws:states:::bedrock:createModelCustomizationJob.sync");
+        assert_eq!((customize.service.as_str(), customize.optimized.map(|o| o.error_prefix)), ("bedrock", Some("Bedrock")));
+        assert_eq!(Target::of("arn:aws:states:::bedrock:invokeModel.sync"), None);
     }
 
     #[test]

@@ -11,8 +11,6 @@ use serde_json::{Map, Value};
 
 /// The optimized integrations the CDK uses that Baton does not call yet.
 const NOT_YET: &[&str] = &[
-    "arn:aws:states:::bedrock:createModelCustomizationJob",
-    "arn:aws:states:::bedrock:invokeModel",
     "arn:aws:states:::databrew:startJobRun",
     "arn:aws:states:::databrew:startJobRun.sync",
     "arn:aws:states:::eks:call",

@@ -750,3 +750,78 @@ fn api_gateway_invoke_calls_the_api_and_names_failures_by_status() {
     assert_eq!(get.line, "GET /prod/missing HTTP/1.1");
     assert_eq!((get.header("authorization"), get.body.as_str()), (None, ""), "NO_AUTH is unsigned, a GET has no body");
 }
+
+/// `bedrock:invokeModel` against a stand-in Bedrock Runtime: the model's input is sent as JSON text, its answer is
+/// parsed into `Body`, and a `ValidationException` fails as `Bedrock.ValidationException` with the Java SDK's cause.
+/// Then `bedrock:createModelCustomizationJob` against moto (whose jobs never end, so not `.sync`: its job is covered by
+/// unit tests).
+#[test]
+fn bedrock_invokes_models_and_creates_customization_jobs() {
+    let (url, received) = fake_http(2, |request| {
+        if request.body.contains("bad") {
+            ("400 Bad Request", "Content-Type: application/json\r\nx-amzn-ErrorType: ValidationException\r\nx-amzn-RequestId: br-2\r\n", "{\"message\":\"bad input\"}".to_owned())
+        } else {
+            ("200 OK", "Content-Type: application/json\r\nx-amzn-RequestId: br-1\r\n", "{\"completion\":\" hello\",\"stop_reason\":\"stop_sequence\"}".to_owned())
+        }
+    });
+    let dir = data_dir();
+    let invoke = |prompt: &str| json!({
+        "Type": "Task", "Resource": "arn:aws:states:::bedrock:invokeModel",
+        "Parameters": {"ModelId": "anthropic.claude-v2", "Body": {"prompt": prompt, "max_tokens_to_sample": 100}}
+    });
+    let mut good = invoke("Human: hi\n\nAssistant:");
+    good["ResultSelector"] = json!({"completion.$": "$.Body.completion", "type.$": "$.ContentType"});
+    good["ResultPath"] = json!("$.invoked");
+    good["Next"] = json!("Bad");
+    let mut bad = invoke("bad");
+    bad["Catch"] = json!([{"ErrorEquals": ["Bedrock.ValidationException"], "ResultPath": "$.error", "Next": "Done"}]);
+    bad["End"] = json!(true);
+    let definition = json!({"StartAt": "Invoke", "States": {"Invoke": good, "Bad": bad, "Done": {"Type": "Succeed"}}});
+    let file = write(&dir, "bedrock.json", &definition);
+    let env = [
+        ("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", url.as_str()),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_CONFIG_FILE", "/dev/null"),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
+    ];
+    let output = Command::new(env!("CARGO_BIN_EXE_baton")).args(["run", &file]).envs(env).output().expect("run baton");
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    let output: Value = serde_json::from_str(&stdout).expect("the output is JSON");
+    assert_eq!(output["invoked"], json!({"completion": " hello", "type": "application/json"}));
+    assert_eq!(output["error"]["Error"], json!("Bedrock.ValidationException"));
+    let cause = output["error"]["Cause"].as_str().unwrap_or_default();
+    assert!(cause.starts_with("bad input (Service: AmazonBedrockRuntime; Status Code: 400; Error Code: ValidationException; Request ID: br-2"), "{cause}");
+    let request = received.recv_timeout(Duration::from_secs(5)).expect("the InvokeModel request");
+    assert_eq!(request.line, "POST /model/anthropic.claude-v2/invoke HTTP/1.1");
+    assert_eq!((request.header("content-type"), request.header("accept")), (Some("application/json"), Some("application/json")));
+    let body: Value = serde_json::from_str(&request.body).expect("a JSON body");
+    assert_eq!(body, json!({"prompt": "Human: hi\n\nAssistant:", "max_tokens_to_sample": 100}));
+
+    let Some(moto) = Moto::start() else { return };
+    let definition = json!({
+        "StartAt": "Customize",
+        "States": {
+            "Customize": {
+                "Type": "Task", "Resource": "arn:aws:states:::bedrock:createModelCustomizationJob",
+                "Parameters": {
+                    "BaseModelIdentifier": "amazon.titan-text-express-v1", "CustomModelName": "custom", "JobName": "tune",
+                    "HyperParameters": {"epochCount": "1"}, "RoleArn": "arn:aws:iam::123456789012:role/bedrock",
+                    "OutputDataConfig": {"S3Uri": "s3://bucket/out/"}, "TrainingDataConfig": {"S3Uri": "s3://bucket/train.jsonl"}
+                },
+                "ResultPath": "$.created", "Next": "Get"
+            },
+            "Get": {
+                "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:bedrock:getModelCustomizationJob",
+                "Parameters": {"JobIdentifier.$": "$.created.JobArn"}, "ResultSelector": {"status.$": "$.Status", "name.$": "$.JobName"}, "End": true
+            }
+        }
+    });
+    let file = write(&dir, "customize.json", &definition);
+    let (code, stdout, stderr) = run(&moto, &[&file]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    let output: Value = serde_json::from_str(&stdout).expect("the output is JSON");
+    assert_eq!(output, json!({"status": "InProgress", "name": "tune"}));
+}

@@ -58,6 +58,7 @@ pub(crate) fn of(service: &str, action: &str) -> Option<&'static Job> {
         ("athena", "startQueryExecution") => Some(&ATHENA),
         ("codebuild", "startBuild") => Some(&CODEBUILD),
         ("codebuild", "startBuildBatch" | "retryBuildBatch") => Some(&CODEBUILD_BATCH),
+        ("bedrock", "createModelCustomizationJob") => Some(&BEDROCK_CUSTOMIZATION),
         _ => None,
     }
 }
@@ -197,3 +198,15 @@ static CODEBUILD_BATCH: Job = Job {
 
 #[cfg(test)]
 mod tests;
+
+/// Bedrock `createModelCustomizationJob.sync`: `GetModelCustomizationJob` until the job's `Status` is `Completed`,
+/// `Failed` or `Stopped`; the result is its whole answer. `StopModelCustomizationJob` stops it.
+static BEDROCK_CUSTOMIZATION: Job = Job {
+    describe: "getModelCustomizationJob",
+    describe_parameters: |_, started| Some(json!({"JobIdentifier": started.get("JobArn")?})),
+    description: |answer| answer.get("Status").is_some().then_some(answer),
+    progress: |job| by_state(job, &["Status"], &["Completed"], &["Failed", "Stopped"]),
+    check: None,
+    stop: "stopModelCustomizationJob",
+    stop_parameters: |_, started| Some(json!({"JobIdentifier": started.get("JobArn")?})),
+};

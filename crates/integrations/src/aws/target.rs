@@ -63,6 +63,20 @@ const OPTIMIZED: &[(&str, &str, &[&str], Optimized)] = &[
         &["invoke"],
         Optimized { error_prefix: "ApiGateway", cause_service: "AmazonApiGateway", http_metadata: false },
     ),
+    // The guide does not show a Bedrock failure; the cause services are the Java v1 SDK's client names for Bedrock
+    // and Bedrock Runtime (AmazonBedrock, AmazonBedrockRuntime), unconfirmed by an execution recorded on AWS.
+    (
+        "bedrock",
+        "bedrockruntime",
+        &["invokeModel"],
+        Optimized { error_prefix: "Bedrock", cause_service: "AmazonBedrockRuntime", http_metadata: false },
+    ),
+    (
+        "bedrock",
+        "bedrock",
+        &["createModelCustomizationJob"],
+        Optimized { error_prefix: "Bedrock", cause_service: "AmazonBedrock", http_metadata: false },
+    ),
     (
         "dynamodb",
         "dynamodb",
@@ -127,10 +141,7 @@ impl Target {
             return Some(Target { service: service.to_owned(), action: action.to_owned(), pattern, optimized: None, function_arn: None });
         }
         let (service, action) = rest.split_once(':')?;
-        let (_, sdk_name, actions, optimized) = OPTIMIZED.iter().find(|(name, ..)| *name == service)?;
-        if !actions.contains(&action) {
-            return None;
-        }
+        let (_, sdk_name, _, optimized) = OPTIMIZED.iter().find(|(name, _, actions, _)| *name == service && actions.contains(&action))?;
         let allowed = match pattern {
             Pattern::RequestResponse | Pattern::Callback => true,
             Pattern::Sync => super::job::of(sdk_name, action).is_some(),

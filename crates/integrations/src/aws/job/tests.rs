@@ -244,3 +244,21 @@ fn ecs_wire_answers_parse_into_what_the_job_reads() {
     );
     assert!((check.succeeded)(&task, Some(&definition)), "{definition}");
 }
+
+#[test]
+fn bedrock_customization_jobs_are_watched_until_they_end() {
+    let job = job("bedrock", "createModelCustomizationJob");
+    let arn = "arn:aws:bedrock:us-east-1:123456789012:model-customization-job/amazon.titan-text-express-v1:0:8k/abc123";
+    let started = json!({"JobArn": arn});
+    assert_eq!((job.describe_parameters)(&json!({}), &started), Some(json!({"JobIdentifier": arn})));
+    assert_eq!((job.stop_parameters)(&json!({}), &started), Some(json!({"JobIdentifier": arn})));
+    assert_eq!(job.describe, "getModelCustomizationJob");
+    assert_eq!(job.stop, "stopModelCustomizationJob");
+    let described = |status: &str| json!({"JobArn": arn, "JobName": "job", "Status": status, "OutputModelName": "custom"});
+    assert_eq!(progress(job, described("InProgress")), Progress::Running);
+    assert_eq!(progress(job, described("Stopping")), Progress::Running);
+    assert_eq!(progress(job, described("Completed")), Progress::Succeeded);
+    assert_eq!(progress(job, described("Failed")), Progress::Failed);
+    assert_eq!(progress(job, described("Stopped")), Progress::Failed);
+    assert_eq!((job.description)(described("Completed")), Some(described("Completed")), "the result is the whole answer");
+}
