@@ -12,6 +12,7 @@
 //! (`<Service>.SdkClientException`, "Unable to execute HTTP request: …", as the AWS SDK for Java reports it).
 
 mod apigateway;
+mod emr;
 mod endpoint;
 mod job;
 pub mod target;
@@ -141,7 +142,13 @@ impl Aws {
             return Err(cannot("Step Functions does not support this action through AWS SDK integrations".to_owned()));
         }
         let parameters = prepare(target, parameters, idempotency_token);
-        let (output, answer) = self.exchange(target, &target.action, &parameters, idempotency_token, caller).await.map_err(|e| e.into_task_error(cannot))?;
+        let (action, parameters) = if target.optimized.is_some() && target.service == emr::SERVICE {
+            let resolved = self.resolve_by_name(target, &parameters, caller).await.map_err(|e| e.into_task_error(cannot))?;
+            emr::operation(&target.action, &parameters, resolved.as_deref()).map_err(cannot)?
+        } else {
+            (target.action.clone(), parameters)
+        };
+        let (output, answer) = self.exchange(target, &action, &parameters, idempotency_token, caller).await.map_err(|e| e.into_task_error(cannot))?;
         finish(target, output, &answer)
     }
 
@@ -169,7 +176,10 @@ impl Aws {
                 job::Progress::Ended => Some(self.check(target, job, &description, caller).await),
             };
             match succeeded {
-                Some(true) => return Ok(description),
+                Some(true) => return Ok(match job.result {
+                    Some(result) => result(started, description),
+                    None => description,
+                }),
                 Some(false) => return Err(TaskError::new(TASK_FAILED, description.to_string())),
                 None => {}
             }
@@ -252,10 +262,16 @@ pub fn request(target: &Target, parameters: &Value) -> Result<sdk::protocol::Req
         return apigateway::Invocation::of(parameters).map(apigateway::Invocation::into_request);
     }
     let service = sdk::load(&target.service).map_err(|e| e.to_string())?;
-    let Some(operation) = service.model.operation(&target.action) else {
-        return Err(format!("the service '{}' has no action '{}'", target.service, target.action));
+    let parameters = prepare(target, parameters, "token");
+    let (action, parameters) = if target.optimized.is_some() && target.service == emr::SERVICE {
+        emr::operation(&target.action, &parameters, Some("id"))?
+    } else {
+        (target.action.clone(), parameters)
     };
-    sdk::protocol::build(&service, operation, &prepare(target, parameters, "token"), "token").map_err(|e| e.to_string())
+    let Some(operation) = service.model.operation(&action) else {
+        return Err(format!("the service '{}' has no action '{action}'", target.service));
+    };
+    sdk::protocol::build(&service, operation, &parameters, "token").map_err(|e| e.to_string())
 }
 
 /// Why a call gave no result.
@@ -544,6 +560,9 @@ fn prepare(target: &Target, parameters: &Value, idempotency_token: &str) -> Valu
 /// `events:putEvents` fails when an entry failed, and `ecs:runTask` when it placed no task (`Failures`) and waits.
 fn finish(target: &Target, mut output: Value, answer: &Answer) -> TaskOutcome {
     let Some(optimized) = target.optimized else { return Ok(output) };
+    if target.service == emr::SERVICE {
+        output = emr::result(&target.action, output);
+    }
     if target.service == "lambda" {
         return lambda_result(target, output, answer);
     }

@@ -77,6 +77,58 @@ const OPTIMIZED: &[(&str, &str, &[&str], Optimized)] = &[
         &["createModelCustomizationJob"],
         Optimized { error_prefix: "Bedrock", cause_service: "AmazonBedrock", http_metadata: false },
     ),
+    // The guide shows none of these services' failures: the error prefixes follow the pattern of the others (the
+    // resource's service, as AWS capitalises it), the cause services are the Java v1 SDK's client names. Neither is
+    // confirmed by an execution recorded on AWS.
+    (
+        "sagemaker",
+        "sagemaker",
+        &[
+            "createEndpoint",
+            "createEndpointConfig",
+            "createHyperParameterTuningJob",
+            "createLabelingJob",
+            "createModel",
+            "createProcessingJob",
+            "createTrainingJob",
+            "createTransformJob",
+            "updateEndpoint",
+        ],
+        Optimized { error_prefix: "SageMaker", cause_service: "AmazonSageMaker", http_metadata: false },
+    ),
+    (
+        "elasticmapreduce",
+        "emr",
+        &[
+            "addStep",
+            "cancelStep",
+            "createCluster",
+            "modifyInstanceFleetByName",
+            "modifyInstanceGroupByName",
+            "setClusterTerminationProtection",
+            "terminateCluster",
+        ],
+        Optimized { error_prefix: "EMR", cause_service: "AmazonElasticMapReduce", http_metadata: false },
+    ),
+    (
+        "emr-containers",
+        "emrcontainers",
+        &["createVirtualCluster", "deleteVirtualCluster", "startJobRun"],
+        Optimized { error_prefix: "EMRContainers", cause_service: "AmazonEMRContainers", http_metadata: false },
+    ),
+    (
+        "emr-serverless",
+        "emrserverless",
+        &["createApplication", "startApplication", "stopApplication", "deleteApplication", "startJobRun", "cancelJobRun"],
+        Optimized { error_prefix: "EMRServerless", cause_service: "AWSEMRServerless", http_metadata: false },
+    ),
+    ("databrew", "databrew", &["startJobRun"], Optimized { error_prefix: "DataBrew", cause_service: "AWSGlueDataBrew", http_metadata: false }),
+    (
+        "mediaconvert",
+        "mediaconvert",
+        &["createJob"],
+        Optimized { error_prefix: "MediaConvert", cause_service: "AWSMediaConvert", http_metadata: false },
+    ),
     (
         "dynamodb",
         "dynamodb",
@@ -246,6 +298,13 @@ mod tests {
             "arn:aws:states:::athena:listQueryExecutions",
             "arn:aws:states:::codebuild:stopBuild.sync",
             "arn:aws:states:::codebuild:batchGetBuilds",
+            "arn:aws:states:::sagemaker:createModel.sync",
+            "arn:aws:states:::elasticmapreduce:cancelStep.sync",
+            "arn:aws:states:::elasticmapreduce:runJobFlow",
+            "arn:aws:states:::emr-containers:createVirtualCluster.sync",
+            "arn:aws:states:::bedrock:invokeModel.sync",
+            "arn:aws:states:::apigateway:invoke.sync",
+            "arn:aws:states:::eks:call",
         ] {
             assert_eq!(Target::of(resource), None, "{resource}");
         }
