@@ -825,3 +825,99 @@ fn bedrock_invokes_models_and_creates_customization_jobs() {
     let output: Value = serde_json::from_str(&stdout).expect("the output is JSON");
     assert_eq!(output, json!({"status": "InProgress", "name": "tune"}));
 }
+
+/// SageMaker, EMR, EMR Serverless and EMR on EKS on moto, under `baton run`: a SageMaker model, endpoint config and
+/// endpoint, and a training job with `.sync`; an EMR cluster created with `.sync` (the result has its `ClusterId`),
+/// an instance group resized by name, a step added, termination protection set, and the cluster
+/// terminated with `.sync`; an EMR Serverless application created, a job run, the application stopped and deleted,
+/// each with `.sync`; an EMR on EKS virtual cluster created and deleted with `.sync`. Not here: DataBrew job runs and
+/// MediaConvert (moto has none), EMR `cancelStep` (moto has no `CancelSteps`) and the jobs moto never ends (EMR steps,
+/// EMR on EKS job runs): unit tests.
+#[test]
+fn sagemaker_and_emr_jobs_run_on_moto() {
+    let Some(moto) = Moto::start() else { return };
+    let dir = data_dir();
+    let role = "arn:aws:iam::123456789012:role/jobs";
+    let task = |resource: &str, parameters: Value, selector: Value, path: &str, next: &str| {
+        let mut state = json!({"Type": "Task", "Resource": format!("arn:aws:states:::{resource}"), "Parameters": parameters, "ResultPath": path});
+        if !selector.is_null() {
+            state["ResultSelector"] = selector;
+        }
+        if next.is_empty() {
+            state["End"] = json!(true);
+        } else {
+            state["Next"] = json!(next);
+        }
+        state
+    };
+    let group = |name: &str, role: &str| json!({"Name": name, "InstanceRole": role, "InstanceType": "m5.xlarge", "InstanceCount": 1, "Market": "ON_DEMAND"});
+    let definition = json!({
+        "StartAt": "Model",
+        "States": {
+            "Model": task("sagemaker:createModel", json!({
+                "ModelName": "m", "ExecutionRoleArn": role, "PrimaryContainer": {"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/m:1"}
+            }), json!({"arn.$": "$.ModelArn"}), "$.model", "Config"),
+            "Config": task("sagemaker:createEndpointConfig", json!({
+                "EndpointConfigName": "c", "ProductionVariants": [{"VariantName": "v", "ModelName": "m", "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}]
+            }), Value::Null, "$.config", "Endpoint"),
+            "Endpoint": task("sagemaker:createEndpoint", json!({"EndpointName": "e", "EndpointConfigName": "c"}), json!({"arn.$": "$.EndpointArn"}), "$.endpoint", "Train"),
+            "Train": task("sagemaker:createTrainingJob.sync", json!({
+                "TrainingJobName": "train", "RoleArn": role,
+                "AlgorithmSpecification": {"TrainingImage": "123456789012.dkr.ecr.us-east-1.amazonaws.com/t:1", "TrainingInputMode": "File"},
+                "OutputDataConfig": {"S3OutputPath": "s3://out/"},
+                "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
+                "StoppingCondition": {"MaxRuntimeInSeconds": 3600}
+            }), json!({"status.$": "$.TrainingJobStatus", "name.$": "$.TrainingJobName"}), "$.training", "Cluster"),
+            "Cluster": task("elasticmapreduce:createCluster.sync", json!({
+                "Name": "cluster", "ReleaseLabel": "emr-6.15.0", "ServiceRole": "emr", "JobFlowRole": "emr-ec2",
+                "Instances": {"KeepJobFlowAliveWhenNoSteps": true, "InstanceGroups": [group("main", "MASTER"), group("workers", "CORE")]}
+            }), Value::Null, "$.cluster", "Resize"),
+            "Resize": task("elasticmapreduce:modifyInstanceGroupByName", json!({
+                "ClusterId.$": "$.cluster.ClusterId", "InstanceGroupName": "workers", "InstanceGroup": {"InstanceCount": 3}
+            }), Value::Null, "$.resized", "Groups"),
+            "Groups": task("aws-sdk:emr:listInstanceGroups", json!({"ClusterId.$": "$.cluster.ClusterId"}),
+                json!({"names.$": "$.InstanceGroups[*].Name", "counts.$": "$.InstanceGroups[*].RequestedInstanceCount"}), "$.groups", "AddStep"),
+            "AddStep": task("elasticmapreduce:addStep", json!({
+                "ClusterId.$": "$.cluster.ClusterId",
+                "Step": {"Name": "step", "ActionOnFailure": "CONTINUE", "HadoopJarStep": {"Jar": "command-runner.jar", "Args": ["true"]}}
+            }), Value::Null, "$.step", "Protect"),
+            "Protect": task("elasticmapreduce:setClusterTerminationProtection", json!({"ClusterId.$": "$.cluster.ClusterId", "TerminationProtected": false}),
+                Value::Null, "$.protect", "Terminate"),
+            "Terminate": task("elasticmapreduce:terminateCluster.sync", json!({"ClusterId.$": "$.cluster.ClusterId"}),
+                json!({"state.$": "$.Status.State"}), "$.terminated", "Application"),
+            "Application": task("emr-serverless:createApplication.sync", json!({"Name": "app", "ReleaseLabel": "emr-6.15.0", "Type": "SPARK"}),
+                json!({"id.$": "$.Application.ApplicationId", "state.$": "$.Application.State"}), "$.application", "Run"),
+            "Run": task("emr-serverless:startJobRun.sync", json!({
+                "ApplicationId.$": "$.application.id", "ExecutionRoleArn": role, "JobDriver": {"SparkSubmit": {"EntryPoint": "s3://b/app.py"}}
+            }), json!({"state.$": "$.JobRun.State"}), "$.run", "StopApplication"),
+            "StopApplication": task("emr-serverless:stopApplication.sync", json!({"ApplicationId.$": "$.application.id"}),
+                json!({"state.$": "$.Application.State"}), "$.stopped", "DeleteApplication"),
+            "DeleteApplication": task("emr-serverless:deleteApplication.sync", json!({"ApplicationId.$": "$.application.id"}),
+                json!({"state.$": "$.Application.State"}), "$.deleted", "VirtualCluster"),
+            "VirtualCluster": task("emr-containers:createVirtualCluster", json!({
+                "Name": "vc", "ContainerProvider": {"Id": "eks", "Type": "EKS", "Info": {"EksInfo": {"Namespace": "spark"}}}
+            }), json!({"id.$": "$.Id"}), "$.vc", "DeleteVirtualCluster"),
+            "DeleteVirtualCluster": task("emr-containers:deleteVirtualCluster.sync", json!({"Id.$": "$.vc.id"}),
+                json!({"state.$": "$.VirtualCluster.State"}), "$.vcDeleted", "")
+        }
+    });
+    let file = write(&dir, "jobs.json", &definition);
+    let (code, stdout, stderr) = run(&moto, &[&file]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    let output: Value = serde_json::from_str(&stdout).expect("the output is JSON");
+    assert!(output["model"]["arn"].as_str().is_some_and(|arn| arn.ends_with(":model/m")), "{output:#}");
+    assert!(output["endpoint"]["arn"].as_str().is_some_and(|arn| arn.ends_with(":endpoint/e")), "{output:#}");
+    assert_eq!(output["training"], json!({"status": "Completed", "name": "train"}));
+    let cluster = output["cluster"]["ClusterId"].as_str().unwrap_or_default();
+    assert!(cluster.starts_with("j-") && output["cluster"]["ClusterArn"].is_string(), "createCluster.sync answers ClusterId: {output:#}");
+    let groups = &output["groups"];
+    let mut sizes: Vec<(&Value, &Value)> = groups["names"].as_array().into_iter().flatten().zip(groups["counts"].as_array().into_iter().flatten()).collect();
+    sizes.sort_by_key(|(name, _)| name.as_str());
+    assert_eq!(sizes, [(&json!("main"), &json!(1)), (&json!("workers"), &json!(3))], "the group named workers was resized");
+    assert!(output["step"]["StepId"].as_str().is_some_and(|id| id.starts_with("s-")), "{output:#}");
+    assert_eq!(output["terminated"], json!({"state": "TERMINATED"}));
+    assert_eq!(output["run"], json!({"state": "SUCCESS"}));
+    assert_eq!(output["stopped"], json!({"state": "STOPPED"}));
+    assert_eq!(output["deleted"], json!({"state": "TERMINATED"}));
+    assert_eq!(output["vcDeleted"], json!({"state": "TERMINATED"}));
+}
