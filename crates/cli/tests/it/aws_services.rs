@@ -921,3 +921,65 @@ fn sagemaker_and_emr_jobs_run_on_moto() {
     assert_eq!(output["deleted"], json!({"state": "TERMINATED"}));
     assert_eq!(output["vcDeleted"], json!({"state": "TERMINATED"}));
 }
+
+/// DataBrew `startJobRun.sync` and MediaConvert `createJob.sync` against a stand-in speaking both services' REST
+/// APIs (moto has neither): each job is described once running, then once ended, and the result is its description.
+#[test]
+fn databrew_and_mediaconvert_jobs_are_watched_on_a_stand_in() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static DESCRIBED: [AtomicUsize; 2] = [AtomicUsize::new(0), AtomicUsize::new(0)];
+    let (url, received) = fake_http(6, |request| {
+        let json = "Content-Type: application/json\r\n";
+        let answer = if request.line.starts_with("POST /jobs/clean/startJobRun ") {
+            json!({"RunId": "db_1"})
+        } else if request.line.starts_with("GET /jobs/clean/jobRun/db_1 ") {
+            let state = if DESCRIBED[0].fetch_add(1, Ordering::SeqCst) == 0 { "RUNNING" } else { "SUCCEEDED" };
+            json!({"JobName": "clean", "RunId": "db_1", "State": state})
+        } else if request.line.starts_with("POST /2017-08-29/jobs ") {
+            json!({"job": {"id": "mc-1", "status": "SUBMITTED", "role": "arn:aws:iam::123456789012:role/mc"}})
+        } else if request.line.starts_with("GET /2017-08-29/jobs/mc-1 ") {
+            let status = if DESCRIBED[1].fetch_add(1, Ordering::SeqCst) == 0 { "PROGRESSING" } else { "COMPLETE" };
+            json!({"job": {"id": "mc-1", "status": status}})
+        } else {
+            return ("404 Not Found", json, "{}".to_owned());
+        };
+        ("200 OK", json, answer.to_string())
+    });
+    let dir = data_dir();
+    let definition = json!({
+        "StartAt": "Clean",
+        "States": {
+            "Clean": {
+                "Type": "Task", "Resource": "arn:aws:states:::databrew:startJobRun.sync", "Parameters": {"Name": "clean"},
+                "ResultSelector": {"state.$": "$.State", "run.$": "$.RunId"}, "ResultPath": "$.clean", "Next": "Transcode"
+            },
+            "Transcode": {
+                "Type": "Task", "Resource": "arn:aws:states:::mediaconvert:createJob.sync",
+                "Parameters": {"Role": "arn:aws:iam::123456789012:role/mc", "Settings": {}},
+                "ResultSelector": {"status.$": "$.Job.Status", "id.$": "$.Job.Id"}, "ResultPath": "$.transcode", "End": true
+            }
+        }
+    });
+    let file = write(&dir, "media.json", &definition);
+    let output = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["run", &file])
+        .envs([
+            ("AWS_ENDPOINT_URL_DATABREW", url.as_str()),
+            ("AWS_ENDPOINT_URL_MEDIACONVERT", url.as_str()),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_CONFIG_FILE", "/dev/null"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
+        ])
+        .output()
+        .expect("run baton");
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    let output: Value = serde_json::from_str(&stdout).expect("the output is JSON");
+    assert_eq!(output["clean"], json!({"state": "SUCCEEDED", "run": "db_1"}));
+    assert_eq!(output["transcode"], json!({"status": "COMPLETE", "id": "mc-1"}));
+    let lines: Vec<String> = (0..6).filter_map(|_| received.recv_timeout(Duration::from_secs(5)).ok()).map(|r| r.line).collect();
+    assert_eq!(lines.len(), 6, "a start and two describes for each job: {lines:#?}");
+    assert!(received.recv_timeout(Duration::from_millis(200)).is_err(), "no more calls");
+}
