@@ -7,6 +7,9 @@
 //! into the result or the error Step Functions names; `aws-sigv4` signs; one `reqwest` client with connection reuse
 //! sends every call, awaited on the caller's async runtime.
 //!
+//! Two optimized integrations are more than a model's action: `apigateway:invoke` calls an API that API Gateway
+//! serves (`apigateway`), and EMR's actions have Step Functions' own names and fields over EMR's API (`emr`).
+//!
 //! Failures that are not the service's answer: no credentials, no model, a bad parameter (`States.TaskFailed` with a
 //! cause that says which); a connection that fails or a call with no answer in `Options::timeout`
 //! (`<Service>.SdkClientException`, "Unable to execute HTTP request: …", as the AWS SDK for Java reports it).
@@ -784,6 +787,40 @@ mod tests {
             let tokens: Vec<&str> = body.as_object().into_iter().flatten().filter(|(_, v)| v.as_str() == Some(first.as_str())).map(|(k, _)| k.as_str()).collect();
             let expected: Vec<&str> = if member.is_empty() { vec![] } else { vec![member] };
             assert_eq!(tokens, expected, "{service}:{action}");
+        }
+        // The jobs of the later optimized integrations whose start calls take a token (by the resource's name).
+        for (resource, member, input) in [
+            ("emr-serverless:startJobRun", "clientToken", json!({"ApplicationId": "a", "ExecutionRoleArn": "r"})),
+            ("emr-serverless:createApplication", "clientToken", json!({"ReleaseLabel": "emr-6.15.0", "Type": "SPARK"})),
+            ("emr-containers:startJobRun", "clientToken", json!({"VirtualClusterId": "v", "ExecutionRoleArn": "r", "ReleaseLabel": "l", "JobDriver": {}})),
+            ("mediaconvert:createJob", "clientRequestToken", json!({"Role": "r", "Settings": {}})),
+            (
+                "bedrock:createModelCustomizationJob",
+                "clientRequestToken",
+                json!({
+                    "JobName": "j", "CustomModelName": "c", "RoleArn": "r", "BaseModelIdentifier": "b",
+                    "TrainingDataConfig": {"S3Uri": "s3://b/t"}, "OutputDataConfig": {"S3Uri": "s3://b/o"}
+                }),
+            ),
+            ("databrew:startJobRun", "", json!({"Name": "j"})),
+            (
+                "sagemaker:createTrainingJob",
+                "",
+                json!({
+                    "TrainingJobName": "t", "RoleArn": "r", "AlgorithmSpecification": {"TrainingInputMode": "File"},
+                    "OutputDataConfig": {"S3OutputPath": "s3://b/o"}, "ResourceConfig": {"VolumeSizeInGB": 1}, "StoppingCondition": {}
+                }),
+            ),
+        ] {
+            let target = target(&format!("arn:aws:states:::{resource}.sync"));
+            let token = idempotency_token(execution, 7);
+            let model = sdk::load(&target.service).expect("a model");
+            let operation = model.model.operation(&target.action).expect("the action");
+            let request = sdk::protocol::build(&model, operation, &prepare(&target, &input, &token), &token).expect("a request");
+            let body: serde_json::Value = if request.body.is_empty() { json!({}) } else { serde_json::from_slice(&request.body).expect("a JSON body") };
+            let tokens: Vec<&str> = body.as_object().into_iter().flatten().filter(|(_, v)| v.as_str() == Some(token.as_str())).map(|(k, _)| k.as_str()).collect();
+            let expected: Vec<&str> = if member.is_empty() { vec![] } else { vec![member] };
+            assert_eq!(tokens, expected, "{resource}");
         }
     }
 

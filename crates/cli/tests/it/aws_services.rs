@@ -12,6 +12,10 @@
 //! (moto runs a Batch job's container with Docker, after a compute environment and a queue come up; the job's
 //! `DescribeJobs`/`TerminateJob` handling is covered by unit tests).
 //!
+//! The later optimized integrations: SageMaker, EMR, EMR Serverless and EMR on EKS on moto; `apigateway:invoke`,
+//! Bedrock `invokeModel`, and DataBrew and MediaConvert jobs against small in-test stand-ins (`fake_http`), which
+//! check the requests Baton sends as well as the results and failures it makes of the answers.
+//!
 //! Skipped, with a note, where `moto_server` is not installed (and the ECS tests where Python has no boto3).
 
 use std::net::TcpListener;
