@@ -15,6 +15,7 @@
 //! (`<Service>.SdkClientException`, "Unable to execute HTTP request: …", as the AWS SDK for Java reports it).
 
 mod apigateway;
+mod bedrock;
 mod emr;
 mod endpoint;
 mod job;
@@ -151,7 +152,15 @@ impl Aws {
         } else {
             (target.action.clone(), parameters)
         };
-        let (output, answer) = self.exchange(target, &action, &parameters, idempotency_token, caller).await.map_err(|e| e.into_task_error(cannot))?;
+        let bedrock = target.optimized.is_some() && target.service == "bedrockruntime";
+        let (parameters, output_uri) = match bedrock {
+            true => self.bedrock_input(parameters, caller).await.map_err(|e| e.into_task_error(cannot))?,
+            false => (parameters, None),
+        };
+        let (mut output, answer) = self.exchange(target, &action, &parameters, idempotency_token, caller).await.map_err(|e| e.into_task_error(cannot))?;
+        if let Some(uri) = output_uri {
+            output = self.bedrock_output(&uri, output, caller).await.map_err(|e| e.into_task_error(cannot))?;
+        }
         finish(target, output, &answer)
     }
 
@@ -265,7 +274,15 @@ pub fn request(target: &Target, parameters: &Value) -> Result<sdk::protocol::Req
         return apigateway::Invocation::of(parameters).map(apigateway::Invocation::into_request);
     }
     let service = sdk::load(&target.service).map_err(|e| e.to_string())?;
-    let parameters = prepare(target, parameters, "token");
+    let mut parameters = prepare(target, parameters, "token");
+    if target.optimized.is_some()
+        && target.service == "bedrockruntime"
+        && let Value::Object(fields) = &mut parameters
+    {
+        // Read and written through S3 around the call (`bedrock`), not sent.
+        fields.remove("Input");
+        fields.remove("Output");
+    }
     let (action, parameters) = if target.optimized.is_some() && target.service == emr::SERVICE {
         emr::operation(&target.action, &parameters, Some("id"))?
     } else {

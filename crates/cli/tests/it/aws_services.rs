@@ -758,7 +758,7 @@ fn api_gateway_invoke_calls_the_api_and_names_failures_by_status() {
 /// `bedrock:invokeModel` against a stand-in Bedrock Runtime: the model's input is sent as JSON text, its answer is
 /// parsed into `Body`, and a `ValidationException` fails as `Bedrock.ValidationException` with the Java SDK's cause.
 /// Then `bedrock:createModelCustomizationJob` against moto (whose jobs never end, so not `.sync`: its job is covered by
-/// unit tests).
+/// unit tests), and `invokeModel` with its `Input` and `Output` in moto's S3.
 #[test]
 fn bedrock_invokes_models_and_creates_customization_jobs() {
     let (url, received) = fake_http(2, |request| {
@@ -828,6 +828,41 @@ fn bedrock_invokes_models_and_creates_customization_jobs() {
     assert_eq!(code, Some(0), "{stdout}\n{stderr}");
     let output: Value = serde_json::from_str(&stdout).expect("the output is JSON");
     assert_eq!(output, json!({"status": "InProgress", "name": "tune"}));
+
+    // `Input` and `Output` in S3 (moto's), the model on the stand-in.
+    let (url, received) = fake_http(1, |request| {
+        ("200 OK", "Content-Type: application/json\r\n", json!({"completion": "from s3", "asked": request.body}).to_string())
+    });
+    let definition = json!({
+        "StartAt": "Bucket",
+        "States": {
+            "Bucket": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:createBucket", "Parameters": {"Bucket": "prompts"}, "ResultPath": null, "Next": "Prompt"},
+            "Prompt": {
+                "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:putObject",
+                "Parameters": {"Bucket": "prompts", "Key": "in.json", "Body": "{\"prompt\":\"hi\"}"}, "ResultPath": null, "Next": "Invoke"
+            },
+            "Invoke": {
+                "Type": "Task", "Resource": "arn:aws:states:::bedrock:invokeModel",
+                "Parameters": {"ModelId": "m", "Input": {"S3Uri": "s3://prompts/in.json"}, "Output": {"S3Uri": "s3://prompts/out.json"}},
+                "ResultPath": "$.invoked", "Next": "Answer"
+            },
+            "Answer": {
+                "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:getObject", "Parameters": {"Bucket": "prompts", "Key": "out.json"},
+                "ResultSelector": {"body.$": "States.StringToJson($.Body)"}, "ResultPath": "$.answer", "End": true
+            }
+        }
+    });
+    let file = write(&dir, "s3-model.json", &definition);
+    let mut env = moto.env();
+    env.push(("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", url));
+    let output = Command::new(env!("CARGO_BIN_EXE_baton")).args(["run", &file]).envs(env).output().expect("run baton");
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    let output: Value = serde_json::from_str(&stdout).expect("the output is JSON");
+    assert_eq!(output["invoked"]["Body"], json!({"S3Uri": "s3://prompts/out.json"}), "the result refers to the answer: {output:#}");
+    assert_eq!(output["answer"]["body"], json!({"completion": "from s3", "asked": "{\"prompt\":\"hi\"}"}), "the answer was written to S3");
+    let request = received.recv_timeout(Duration::from_secs(5)).expect("the InvokeModel request");
+    assert_eq!(request.body, "{\"prompt\":\"hi\"}", "the input came from S3");
 }
 
 /// SageMaker, EMR, EMR Serverless and EMR on EKS on moto, under `baton run`: a SageMaker model, endpoint config and
