@@ -176,11 +176,17 @@ impl Aws {
             return Err(cannot(format!("the job's start answered {started}, which does not name the job")));
         };
         let (mut pause, longest) = self.inner.options.poll;
+        let mut last = started.clone();
         loop {
-            let (answer, _) = self.exchange(target, job.describe, &describe, "", caller).await.map_err(|e| e.into_task_error(cannot))?;
+            let answer = match self.exchange(target, job.describe, &describe, "", caller).await {
+                Ok((answer, _)) => answer,
+                Err(CallError::Failed(error)) if job.gone && error.error.ends_with(".ResourceNotFoundException") => return Ok(last),
+                Err(error) => return Err(error.into_task_error(cannot)),
+            };
             let Some(description) = (job.description)(answer.clone()) else {
                 return Err(cannot(format!("{} answered {answer}, which does not describe the job", job.describe)));
             };
+            last = description.clone();
             let succeeded = match (job.progress)(&description) {
                 job::Progress::Running => None,
                 job::Progress::Succeeded => Some(true),

@@ -1022,3 +1022,47 @@ fn databrew_and_mediaconvert_jobs_are_watched_on_a_stand_in() {
     assert_eq!(lines.len(), 6, "a start and two describes for each job: {lines:#?}");
     assert!(received.recv_timeout(Duration::from_millis(200)).is_err(), "no more calls");
 }
+
+/// EKS's cluster, node group and Fargate profile creations and deletions with `.sync` on moto: a creation ends when
+/// the resource is `ACTIVE` (the result is its description), a deletion when it is no longer found.
+#[test]
+fn eks_resources_are_created_and_deleted_with_sync() {
+    let Some(moto) = Moto::start() else { return };
+    let dir = data_dir();
+    let role = "arn:aws:iam::123456789012:role/eks";
+    let state = |resource: &str, parameters: Value, selector: Value, path: &str, next: &str| {
+        let mut state = json!({"Type": "Task", "Resource": format!("arn:aws:states:::eks:{resource}.sync"), "Parameters": parameters, "ResultPath": path});
+        if !selector.is_null() {
+            state["ResultSelector"] = selector;
+        }
+        if next.is_empty() { state["End"] = json!(true) } else { state["Next"] = json!(next) }
+        state
+    };
+    let definition = json!({
+        "StartAt": "Cluster",
+        "States": {
+            "Cluster": state("createCluster", json!({"Name": "k", "RoleArn": role, "ResourcesVpcConfig": {"SubnetIds": ["subnet-1"]}}),
+                json!({"status.$": "$.Cluster.Status"}), "$.cluster", "Nodegroup"),
+            "Nodegroup": state("createNodegroup", json!({"ClusterName": "k", "NodegroupName": "n", "NodeRole": role, "Subnets": ["subnet-1"]}),
+                json!({"status.$": "$.Nodegroup.Status"}), "$.nodegroup", "Profile"),
+            "Profile": state("createFargateProfile", json!({"ClusterName": "k", "FargateProfileName": "f", "PodExecutionRoleArn": role, "Selectors": [{"Namespace": "default"}]}),
+                json!({"status.$": "$.FargateProfile.Status"}), "$.profile", "DeleteProfile"),
+            "DeleteProfile": state("deleteFargateProfile", json!({"ClusterName": "k", "FargateProfileName": "f"}), Value::Null, "$.deletedProfile", "DeleteNodegroup"),
+            "DeleteNodegroup": state("deleteNodegroup", json!({"ClusterName": "k", "NodegroupName": "n"}), Value::Null, "$.deletedNodegroup", "DeleteCluster"),
+            "DeleteCluster": state("deleteCluster", json!({"Name": "k"}), Value::Null, "$.deletedCluster", "Clusters"),
+            "Clusters": {
+                "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:eks:listClusters", "Parameters": {},
+                "ResultSelector": {"n.$": "States.ArrayLength($.Clusters)"}, "ResultPath": "$.left", "End": true
+            }
+        }
+    });
+    let file = write(&dir, "eks.json", &definition);
+    let (code, stdout, stderr) = run(&moto, &[&file]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    let output: Value = serde_json::from_str(&stdout).expect("the output is JSON");
+    assert_eq!(output["cluster"], json!({"status": "ACTIVE"}), "{output:#}");
+    assert_eq!(output["nodegroup"], json!({"status": "ACTIVE"}));
+    assert_eq!(output["profile"], json!({"status": "ACTIVE"}));
+    assert_eq!(output["deletedCluster"]["Cluster"]["Name"], json!("k"), "a deletion's result is the last description seen, else the deletion's answer: {output:#}");
+    assert_eq!(output["left"], json!({"n": 0}));
+}

@@ -9,7 +9,8 @@
 //! `runTask`, Batch `submitJob`, Athena `startQueryExecution`, CodeBuild `startBuild`, `startBuildBatch` and
 //! `retryBuildBatch`, Bedrock `createModelCustomizationJob`, SageMaker's five job kinds, EMR `createCluster`,
 //! `terminateCluster` and `addStep`, EMR on EKS `deleteVirtualCluster` and `startJobRun`, the six EMR Serverless
-//! actions, DataBrew `startJobRun` and MediaConvert `createJob`. Where the guide shows no `.sync` result, the result
+//! actions, DataBrew `startJobRun`, MediaConvert `createJob`, and EKS's cluster, node group and Fargate profile
+//! creations and deletions (connect-eks). Where the guide shows no `.sync` result, the result
 //! is the describe call's answer (or the part of it that describes the job), and a job is stopped where its service
 //! has a stop call for it. Parameters and answers
 //! are spelt as Step Functions spells them (PascalCase members).
@@ -30,6 +31,9 @@ pub(crate) struct Job {
     /// The task's result from the start call's answer and the description of the job that ended well, where it is
     /// not the description itself (EMR `createCluster.sync` gives the cluster's id, as its start call does).
     pub(crate) result: Option<fn(&Value, Value) -> Value>,
+    /// The job is a deletion: a describe call answered `…ResourceNotFoundException` means it ended well (the
+    /// result is the last description seen, else the start call's answer).
+    pub(crate) gone: bool,
     /// The call that stops the job, and its parameters (`None`: the job is not stopped, as where the guide says
     /// Step Functions leaves it, or where it cannot be undone).
     pub(crate) stop: &'static str,
@@ -87,6 +91,12 @@ pub(crate) fn of(service: &str, action: &str) -> Option<&'static Job> {
         ("emrserverless", "cancelJobRun") => Some(&EMR_SERVERLESS_CANCEL),
         ("databrew", "startJobRun") => Some(&DATABREW),
         ("mediaconvert", "createJob") => Some(&MEDIACONVERT),
+        ("eks", "createCluster") => Some(&EKS_CREATE_CLUSTER),
+        ("eks", "deleteCluster") => Some(&EKS_DELETE_CLUSTER),
+        ("eks", "createNodegroup") => Some(&EKS_CREATE_NODEGROUP),
+        ("eks", "deleteNodegroup") => Some(&EKS_DELETE_NODEGROUP),
+        ("eks", "createFargateProfile") => Some(&EKS_CREATE_FARGATE_PROFILE),
+        ("eks", "deleteFargateProfile") => Some(&EKS_DELETE_FARGATE_PROFILE),
         _ => None,
     }
 }
@@ -119,6 +129,7 @@ static GLUE: Job = Job {
     progress: |run| by_state(run, &["JobRunState"], &["SUCCEEDED"], &["FAILED", "STOPPED", "TIMEOUT", "ERROR", "EXPIRED"]),
     check: None,
     result: None,
+    gone: false,
     stop: "batchStopJobRun",
     stop_parameters: |parameters, started| {
         Some(json!({"JobName": parameters.get("JobName")?, "JobRunIds": [started.get("JobRunId")?]}))
@@ -160,6 +171,7 @@ static ECS: Job = Job {
         },
     }),
     result: None,
+    gone: false,
     stop: "stopTask",
     stop_parameters: |_, started| {
         let task = first(started, "Tasks")?;
@@ -184,6 +196,7 @@ static BATCH: Job = Job {
     progress: |job| by_state(job, &["Status"], &["SUCCEEDED"], &["FAILED"]),
     check: None,
     result: None,
+    gone: false,
     stop: "terminateJob",
     stop_parameters: |_, started| Some(json!({"JobId": started.get("JobId")?, "Reason": STOP_REASON})),
 };
@@ -197,6 +210,7 @@ static ATHENA: Job = Job {
     progress: |answer| by_state(answer, &["QueryExecution", "Status", "State"], &["SUCCEEDED"], &["FAILED", "CANCELLED"]),
     check: None,
     result: None,
+    gone: false,
     stop: "stopQueryExecution",
     stop_parameters: |_, started| Some(json!({"QueryExecutionId": started.get("QueryExecutionId")?})),
 };
@@ -213,6 +227,7 @@ static CODEBUILD: Job = Job {
     progress: |build| by_state(build, &["Build", "BuildStatus"], &["SUCCEEDED"], CODEBUILD_FAILED),
     check: None,
     result: None,
+    gone: false,
     stop: "stopBuild",
     stop_parameters: |_, started| Some(json!({"Id": started.get("Build")?.get("Id")?})),
 };
@@ -226,6 +241,7 @@ static CODEBUILD_BATCH: Job = Job {
     progress: |batch| by_state(batch, &["BuildBatch", "BuildBatchStatus"], &["SUCCEEDED"], CODEBUILD_FAILED),
     check: None,
     result: None,
+    gone: false,
     stop: "stopBuildBatch",
     stop_parameters: |_, started| Some(json!({"Id": started.get("BuildBatch")?.get("Id")?})),
 };
@@ -242,6 +258,7 @@ static BEDROCK_CUSTOMIZATION: Job = Job {
     progress: |job| by_state(job, &["Status"], &["Completed"], &["Failed", "Stopped"]),
     check: None,
     result: None,
+    gone: false,
     stop: "stopModelCustomizationJob",
     stop_parameters: |_, started| Some(json!({"JobIdentifier": started.get("JobArn")?})),
 };
@@ -262,6 +279,7 @@ macro_rules! sagemaker_job {
             progress: |job| by_state(job, &[$status], &["Completed"], &["Failed", "Stopped"]),
             check: None,
             result: None,
+            gone: false,
             stop: $stop,
             stop_parameters: |parameters, _| Some(json!({$name: parameters.get($name)?})),
         };
@@ -291,6 +309,7 @@ static EMR_CREATE_CLUSTER: Job = Job {
     progress: |cluster| by_state(cluster, &["Status", "State"], &["RUNNING", "WAITING"], &["TERMINATING", "TERMINATED", "TERMINATED_WITH_ERRORS"]),
     check: None,
     result: Some(|started, _| started.clone()),
+    gone: false,
     stop: "",
     stop_parameters: no_stop,
 };
@@ -304,6 +323,7 @@ static EMR_TERMINATE_CLUSTER: Job = Job {
     progress: |cluster| by_state(cluster, &["Status", "State"], &["TERMINATED", "TERMINATED_WITH_ERRORS"], &[]),
     check: None,
     result: None,
+    gone: false,
     stop: "",
     stop_parameters: no_stop,
 };
@@ -317,6 +337,7 @@ static EMR_STEP: Job = Job {
     progress: |step| by_state(step, &["Status", "State"], &["COMPLETED"], &["CANCELLED", "FAILED", "INTERRUPTED"]),
     check: None,
     result: None,
+    gone: false,
     stop: "cancelSteps",
     stop_parameters: |parameters, started| Some(json!({"ClusterId": parameters.get("ClusterId")?, "StepIds": [started.get("StepId")?]})),
 };
@@ -330,6 +351,7 @@ static EMR_CONTAINERS_DELETE: Job = Job {
     progress: |answer| by_state(answer, &["VirtualCluster", "State"], &["TERMINATED"], &["ARRESTED"]),
     check: None,
     result: None,
+    gone: false,
     stop: "",
     stop_parameters: no_stop,
 };
@@ -343,6 +365,7 @@ static EMR_CONTAINERS_JOB: Job = Job {
     progress: |answer| by_state(answer, &["JobRun", "State"], &["COMPLETED"], &["FAILED", "CANCELLED"]),
     check: None,
     result: None,
+    gone: false,
     stop: "cancelJobRun",
     stop_parameters: |parameters, started| Some(json!({"Id": started.get("Id")?, "VirtualClusterId": parameters.get("VirtualClusterId")?})),
 };
@@ -368,6 +391,7 @@ macro_rules! emr_serverless_application_job {
             },
             check: None,
             result: None,
+            gone: false,
             stop: "",
             stop_parameters: no_stop,
         };
@@ -395,6 +419,7 @@ static EMR_SERVERLESS_JOB: Job = Job {
     progress: |answer| by_state(answer, &["JobRun", "State"], &["SUCCESS"], &["FAILED", "CANCELLED"]),
     check: None,
     result: None,
+    gone: false,
     stop: "cancelJobRun",
     stop_parameters: emr_serverless_run,
 };
@@ -407,6 +432,7 @@ static EMR_SERVERLESS_CANCEL: Job = Job {
     progress: |answer| by_state(answer, &["JobRun", "State"], &["CANCELLED"], &["SUCCESS", "FAILED"]),
     check: None,
     result: None,
+    gone: false,
     stop: "",
     stop_parameters: no_stop,
 };
@@ -420,6 +446,7 @@ static DATABREW: Job = Job {
     progress: |run| by_state(run, &["State"], &["SUCCEEDED"], &["FAILED", "STOPPED", "TIMEOUT"]),
     check: None,
     result: None,
+    gone: false,
     stop: "stopJobRun",
     stop_parameters: |parameters, started| Some(json!({"Name": parameters.get("Name")?, "RunId": started.get("RunId")?})),
 };
@@ -433,6 +460,66 @@ static MEDIACONVERT: Job = Job {
     progress: |answer| by_state(answer, &["Job", "Status"], &["COMPLETE"], &["CANCELED", "ERROR"]),
     check: None,
     result: None,
+    gone: false,
     stop: "cancelJob",
     stop_parameters: |_, started| Some(json!({"Id": started.get("Job")?.get("Id")?})),
 };
+
+/// An EKS resource's `.sync` (connect-eks): `$describe` with the resource's names from the task's parameters until
+/// its `$status` in `$member` is one of `$succeeded` (one of `$failed` fails the task); a deletion (`gone`) ends when
+/// the resource is no longer found. The result is the describe answer. Not stopped: a creation or deletion of
+/// infrastructure is not undone.
+macro_rules! eks_job {
+    ($job:ident, $describe:literal, {$($key:literal: $parameter:literal),*}, $member:literal, [$($succeeded:literal),*], [$($failed:literal),*], $gone:literal) => {
+        static $job: Job = Job {
+            describe: $describe,
+            describe_parameters: |parameters, _| Some(json!({$($key: parameters.get($parameter)?),*})),
+            description: |answer| answer.get($member).is_some().then_some(answer),
+            progress: |answer| by_state(answer, &[$member, "Status"], &[$($succeeded),*], &[$($failed),*]),
+            check: None,
+            result: None,
+            gone: $gone,
+            stop: "",
+            stop_parameters: no_stop,
+        };
+    };
+}
+
+eks_job!(EKS_CREATE_CLUSTER, "describeCluster", {"Name": "Name"}, "Cluster", ["ACTIVE"], ["FAILED", "DELETING"], false);
+eks_job!(EKS_DELETE_CLUSTER, "describeCluster", {"Name": "Name"}, "Cluster", [], ["FAILED"], true);
+eks_job!(
+    EKS_CREATE_NODEGROUP,
+    "describeNodegroup",
+    {"ClusterName": "ClusterName", "NodegroupName": "NodegroupName"},
+    "Nodegroup",
+    ["ACTIVE"],
+    ["CREATE_FAILED", "DELETING", "DELETE_FAILED"],
+    false
+);
+eks_job!(
+    EKS_DELETE_NODEGROUP,
+    "describeNodegroup",
+    {"ClusterName": "ClusterName", "NodegroupName": "NodegroupName"},
+    "Nodegroup",
+    [],
+    ["DELETE_FAILED"],
+    true
+);
+eks_job!(
+    EKS_CREATE_FARGATE_PROFILE,
+    "describeFargateProfile",
+    {"ClusterName": "ClusterName", "FargateProfileName": "FargateProfileName"},
+    "FargateProfile",
+    ["ACTIVE"],
+    ["CREATE_FAILED", "DELETING", "DELETE_FAILED"],
+    false
+);
+eks_job!(
+    EKS_DELETE_FARGATE_PROFILE,
+    "describeFargateProfile",
+    {"ClusterName": "ClusterName", "FargateProfileName": "FargateProfileName"},
+    "FargateProfile",
+    [],
+    ["DELETE_FAILED"],
+    true
+);

@@ -130,6 +130,12 @@ const OPTIMIZED: &[(&str, &str, &[&str], Optimized)] = &[
         Optimized { error_prefix: "MediaConvert", cause_service: "AWSMediaConvert", http_metadata: false },
     ),
     (
+        "eks",
+        "eks",
+        &["createCluster", "deleteCluster", "createNodegroup", "deleteNodegroup", "createFargateProfile", "deleteFargateProfile"],
+        Optimized { error_prefix: "EKS", cause_service: "AmazonEKS", http_metadata: false },
+    ),
+    (
         "dynamodb",
         "dynamodb",
         &["getItem", "putItem", "updateItem", "deleteItem"],

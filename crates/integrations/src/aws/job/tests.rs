@@ -346,12 +346,26 @@ fn the_other_jobs_are_described_judged_and_stopped() {
             "mediaconvert", "createJob", json!({"Role": "r"}), json!({"Job": {"Id": "1", "Status": "SUBMITTED"}}), json!({"Id": "1"}),
             |s| json!({"Job": {"Id": "1", "Status": s}}), ["PROGRESSING", "COMPLETE", "ERROR"], Some(("cancelJob", json!({"Id": "1"}))),
         ),
+        (
+            "eks", "createCluster", json!({"Name": "c"}), json!({"Cluster": {"Name": "c", "Status": "CREATING"}}), json!({"Name": "c"}),
+            |s| json!({"Cluster": {"Name": "c", "Status": s}}), ["CREATING", "ACTIVE", "FAILED"], None,
+        ),
+        (
+            "eks", "createNodegroup", json!({"ClusterName": "c", "NodegroupName": "n"}), json!({}), json!({"ClusterName": "c", "NodegroupName": "n"}),
+            |s| json!({"Nodegroup": {"Status": s}}), ["CREATING", "ACTIVE", "CREATE_FAILED"], None,
+        ),
+        (
+            "eks", "deleteFargateProfile", json!({"ClusterName": "c", "FargateProfileName": "f"}), json!({}),
+            json!({"ClusterName": "c", "FargateProfileName": "f"}), |s| json!({"FargateProfile": {"Status": s}}), ["DELETING", "none", "DELETE_FAILED"], None,
+        ),
     ];
     for (service, action, parameters, started, describe, answer, [running, succeeded, failed], stop) in cases {
         let job = job(service, action);
         assert_eq!((job.describe_parameters)(parameters, started).as_ref(), Some(describe), "{service}:{action}");
         assert_eq!(progress(job, answer(running)), Progress::Running, "{service}:{action} {running}");
-        assert_eq!(progress(job, answer(succeeded)), Progress::Succeeded, "{service}:{action} {succeeded}");
+        if *succeeded != "none" {
+            assert_eq!(progress(job, answer(succeeded)), Progress::Succeeded, "{service}:{action} {succeeded}");
+        }
         if *failed != "none" {
             assert_eq!(progress(job, answer(failed)), Progress::Failed, "{service}:{action} {failed}");
         }
@@ -362,6 +376,8 @@ fn the_other_jobs_are_described_judged_and_stopped() {
     let started = json!({"ClusterId": "j-1", "ClusterArn": "arn:j-1"});
     let result = cluster.result.map(|result| result(&started, json!({"Id": "j-1"})));
     assert_eq!(result, Some(started), "createCluster.sync gives the cluster's id, as its start does");
+    let deletions: Vec<bool> = ["deleteCluster", "deleteNodegroup", "deleteFargateProfile", "createCluster"].iter().map(|a| job("eks", a).gone).collect();
+    assert_eq!(deletions, [true, true, true, false], "an EKS deletion ends when its resource is gone");
     for (service, action) in [("sagemaker", "createModel"), ("sagemaker", "createEndpoint"), ("emr", "cancelStep"), ("emrcontainers", "createVirtualCluster")] {
         assert!(of(service, action).is_none(), "{service}:{action} is no job");
     }
