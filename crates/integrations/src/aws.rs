@@ -7,10 +7,16 @@
 //! into the result or the error Step Functions names; `aws-sigv4` signs; one `reqwest` client with connection reuse
 //! sends every call, awaited on the caller's async runtime.
 //!
+//! Two optimized integrations are more than a model's action: `apigateway:invoke` calls an API that API Gateway
+//! serves (`apigateway`), and EMR's actions have Step Functions' own names and fields over EMR's API (`emr`).
+//!
 //! Failures that are not the service's answer: no credentials, no model, a bad parameter (`States.TaskFailed` with a
 //! cause that says which); a connection that fails or a call with no answer in `Options::timeout`
 //! (`<Service>.SdkClientException`, "Unable to execute HTTP request: …", as the AWS SDK for Java reports it).
 
+mod apigateway;
+mod bedrock;
+mod emr;
 mod endpoint;
 mod job;
 pub mod target;
@@ -130,6 +136,9 @@ impl Aws {
             ));
         }
         let cannot = |why: String| TaskError::new(TASK_FAILED, format!("Baton cannot call {resource} for state '{}': {why}", caller.state));
+        if target.service == apigateway::SERVICE {
+            return self.invoke_api(parameters, caller).await.map_err(|e| e.into_task_error(cannot));
+        }
         if target.pattern == target::Pattern::Sync && job::of(&target.service, &target.action).is_none() {
             return Err(cannot("Baton does not know how to watch this job (.sync)".to_owned()));
         }
@@ -137,7 +146,21 @@ impl Aws {
             return Err(cannot("Step Functions does not support this action through AWS SDK integrations".to_owned()));
         }
         let parameters = prepare(target, parameters, idempotency_token);
-        let (output, answer) = self.exchange(target, &target.action, &parameters, idempotency_token, caller).await.map_err(|e| e.into_task_error(cannot))?;
+        let (action, parameters) = if target.optimized.is_some() && target.service == emr::SERVICE {
+            let resolved = self.resolve_by_name(target, &parameters, caller).await.map_err(|e| e.into_task_error(cannot))?;
+            emr::operation(&target.action, &parameters, resolved.as_deref()).map_err(cannot)?
+        } else {
+            (target.action.clone(), parameters)
+        };
+        let bedrock = target.optimized.is_some() && target.service == "bedrockruntime";
+        let (parameters, output_uri) = match bedrock {
+            true => self.bedrock_input(parameters, caller).await.map_err(|e| e.into_task_error(cannot))?,
+            false => (parameters, None),
+        };
+        let (mut output, answer) = self.exchange(target, &action, &parameters, idempotency_token, caller).await.map_err(|e| e.into_task_error(cannot))?;
+        if let Some(uri) = output_uri {
+            output = self.bedrock_output(&uri, output, caller).await.map_err(|e| e.into_task_error(cannot))?;
+        }
         finish(target, output, &answer)
     }
 
@@ -153,11 +176,17 @@ impl Aws {
             return Err(cannot(format!("the job's start answered {started}, which does not name the job")));
         };
         let (mut pause, longest) = self.inner.options.poll;
+        let mut last = started.clone();
         loop {
-            let (answer, _) = self.exchange(target, job.describe, &describe, "", caller).await.map_err(|e| e.into_task_error(cannot))?;
+            let answer = match self.exchange(target, job.describe, &describe, "", caller).await {
+                Ok((answer, _)) => answer,
+                Err(CallError::Failed(error)) if job.gone && error.error.ends_with(".ResourceNotFoundException") => return Ok(last),
+                Err(error) => return Err(error.into_task_error(cannot)),
+            };
             let Some(description) = (job.description)(answer.clone()) else {
                 return Err(cannot(format!("{} answered {answer}, which does not describe the job", job.describe)));
             };
+            last = description.clone();
             let succeeded = match (job.progress)(&description) {
                 job::Progress::Running => None,
                 job::Progress::Succeeded => Some(true),
@@ -165,7 +194,10 @@ impl Aws {
                 job::Progress::Ended => Some(self.check(target, job, &description, caller).await),
             };
             match succeeded {
-                Some(true) => return Ok(description),
+                Some(true) => return Ok(match job.result {
+                    Some(result) => result(started, description),
+                    None => description,
+                }),
                 Some(false) => return Err(TaskError::new(TASK_FAILED, description.to_string())),
                 None => {}
             }
@@ -223,10 +255,7 @@ impl Aws {
             },
             None => endpoint::resolve(config, &metadata.service_id, &metadata.endpoint_prefix, metadata.global_endpoint.as_deref()),
         };
-        let credentials = match caller.role_arn {
-            None => self.inner.credentials(config).await.map_err(|e| CallError::Cannot(format!("no AWS credentials: {e}")))?,
-            Some(role) => self.inner.assumed(config, role).await.map_err(|e| CallError::Cannot(format!("cannot assume the role {role}: {e}")))?,
-        };
+        let credentials = self.inner.identity(config, caller.role_arn).await.map_err(CallError::Cannot)?;
         let answer = self
             .inner
             .send(&service, operation, &endpoint, request, &credentials)
@@ -247,11 +276,28 @@ impl Aws {
 /// Builds the request a call of `target` with `parameters` would send, without sending it: `Err` says why the call
 /// could not be made (no model, no such action, a parameter the model does not take). For checks of definitions.
 pub fn request(target: &Target, parameters: &Value) -> Result<sdk::protocol::Request, String> {
+    if target.service == apigateway::SERVICE {
+        return apigateway::Invocation::of(parameters).map(apigateway::Invocation::into_request);
+    }
     let service = sdk::load(&target.service).map_err(|e| e.to_string())?;
-    let Some(operation) = service.model.operation(&target.action) else {
-        return Err(format!("the service '{}' has no action '{}'", target.service, target.action));
+    let mut parameters = prepare(target, parameters, "token");
+    if target.optimized.is_some()
+        && target.service == "bedrockruntime"
+        && let Value::Object(fields) = &mut parameters
+    {
+        // Read and written through S3 around the call (`bedrock`), not sent.
+        fields.remove("Input");
+        fields.remove("Output");
+    }
+    let (action, parameters) = if target.optimized.is_some() && target.service == emr::SERVICE {
+        emr::operation(&target.action, &parameters, Some("id"))?
+    } else {
+        (target.action.clone(), parameters)
     };
-    sdk::protocol::build(&service, operation, &prepare(target, parameters, "token"), "token").map_err(|e| e.to_string())
+    let Some(operation) = service.model.operation(&action) else {
+        return Err(format!("the service '{}' has no action '{action}'", target.service));
+    };
+    sdk::protocol::build(&service, operation, &parameters, "token").map_err(|e| e.to_string())
 }
 
 /// Why a call gave no result.
@@ -297,6 +343,15 @@ impl Inner {
         let service = Arc::new(sdk::load(name).map_err(|e| e.to_string())?);
         services.insert(name.to_owned(), service.clone());
         Ok(service)
+    }
+
+    /// The credentials a task's calls are signed with: its role's (`Credentials.RoleArn`) when it names one, else the
+    /// default chain's. `Err` says why there are none.
+    async fn identity(&self, config: &SdkConfig, role_arn: Option<&str>) -> Result<Credentials, String> {
+        match role_arn {
+            None => self.credentials(config).await.map_err(|e| format!("no AWS credentials: {e}")),
+            Some(role) => self.assumed(config, role).await.map_err(|e| format!("cannot assume the role {role}: {e}")),
+        }
     }
 
     /// Credentials from the default chain, reused until they are about to expire.
@@ -357,11 +412,17 @@ impl Inner {
         if operation.http_checksum_required || operation.http_checksum.as_ref().is_some_and(|c| c.request_checksum_required) {
             headers.push(("Content-MD5".to_owned(), content_md5(&request.body)));
         }
-        let signed = sign(service, endpoint, &request.method, &url, &headers, &request.body, credentials)?;
+        let signing = Signing { name: service.model.signing_name(), region: &endpoint.signing_region, credentials };
+        let signed = sign(&signing, &request.method, &url, &headers, &request.body)?;
         headers.extend(signed);
-        let method = reqwest::Method::from_bytes(request.method.as_bytes()).map_err(|e| e.to_string())?;
-        let mut builder = self.http()?.request(method, &url).body(request.body);
-        for (name, value) in &headers {
+        self.transmit(&request.method, &url, &headers, request.body).await
+    }
+
+    /// Sends a request as it is (signed already, if it is to be); `Err` is why no answer came.
+    async fn transmit(&self, method: &str, url: &str, headers: &[(String, String)], body: Vec<u8>) -> Result<Answer, String> {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| e.to_string())?;
+        let mut builder = self.http()?.request(method, url).body(body);
+        for (name, value) in headers {
             builder = builder.header(name, value);
         }
         let response = builder.send().await.map_err(|e| error_chain(&e))?;
@@ -401,31 +462,31 @@ fn url(endpoint: &endpoint::Endpoint, request: &sdk::protocol::Request) -> Strin
     }
 }
 
+/// Whom a request is signed as, and for which service and region.
+struct Signing<'a> {
+    /// The service's signing name (`dynamodb`, `s3`, `execute-api`).
+    name: &'a str,
+    region: &'a str,
+    credentials: &'a Credentials,
+}
+
 /// The SigV4 headers for a request (`Authorization`, `X-Amz-Date`, the session token; S3 also signs its payload's
 /// hash and does not normalise or double-encode its paths).
-fn sign(
-    service: &sdk::Service,
-    endpoint: &endpoint::Endpoint,
-    method: &str,
-    url: &str,
-    headers: &[(String, String)],
-    body: &[u8],
-    credentials: &Credentials,
-) -> Result<Vec<(String, String)>, String> {
+fn sign(signing: &Signing<'_>, method: &str, url: &str, headers: &[(String, String)], body: &[u8]) -> Result<Vec<(String, String)>, String> {
     use aws_sigv4::http_request::{
         PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SigningSettings, UriPathNormalizationMode, sign,
     };
     let mut settings = SigningSettings::default();
-    if service.model.signing_name() == "s3" {
+    if signing.name == "s3" {
         settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
         settings.percent_encoding_mode = PercentEncodingMode::Single;
         settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
     }
-    let identity = credentials.clone().into();
+    let identity = signing.credentials.clone().into();
     let params = aws_sigv4::sign::v4::SigningParams::builder()
         .identity(&identity)
-        .region(&endpoint.signing_region)
-        .name(service.model.signing_name())
+        .region(signing.region)
+        .name(signing.name)
         .time(SystemTime::now())
         .settings(settings)
         .build()
@@ -487,6 +548,18 @@ fn prepare(target: &Target, parameters: &Value, idempotency_token: &str) -> Valu
         fields.insert("Payload".to_owned(), Value::String(payload));
     }
     if target.optimized.is_some()
+        && target.service == "bedrockruntime"
+        && let Value::Object(fields) = &mut parameters
+    {
+        // `bedrock:invokeModel` takes the model's input as JSON and sends it as text, as JSON unless said otherwise.
+        if let Some(body) = fields.get_mut("Body").filter(|body| !body.is_string() && !body.is_null()) {
+            *body = Value::String(body.to_string());
+            for member in ["ContentType", "Accept"] {
+                fields.entry(member).or_insert_with(|| Value::String("application/json".to_owned()));
+            }
+        }
+    }
+    if target.optimized.is_some()
         && target.service == "eventbridge"
         && let Some(entries) = parameters.get_mut("Entries").and_then(Value::as_array_mut)
     {
@@ -513,6 +586,9 @@ fn prepare(target: &Target, parameters: &Value, idempotency_token: &str) -> Valu
 /// `events:putEvents` fails when an entry failed, and `ecs:runTask` when it placed no task (`Failures`) and waits.
 fn finish(target: &Target, mut output: Value, answer: &Answer) -> TaskOutcome {
     let Some(optimized) = target.optimized else { return Ok(output) };
+    if target.service == emr::SERVICE {
+        output = emr::result(&target.action, output);
+    }
     if target.service == "lambda" {
         return lambda_result(target, output, answer);
     }
@@ -528,6 +604,16 @@ fn finish(target: &Target, mut output: Value, answer: &Answer) -> TaskOutcome {
         && output.get("Failures").and_then(Value::as_array).is_some_and(|failures| !failures.is_empty())
     {
         return Err(TaskError::new("AmazonECS.Unknown", output.to_string()));
+    }
+    // `bedrock:invokeModel`'s result holds the model's answer parsed when it is JSON (the guide's example selects
+    // `$.Body.generation`).
+    let json_answer = output.get("ContentType").and_then(Value::as_str).is_none_or(|t| t.to_ascii_lowercase().contains("json"));
+    if target.service == "bedrockruntime"
+        && json_answer
+        && let Some(body) = output.get_mut("Body")
+        && let Some(parsed) = body.as_str().and_then(|text| serde_json::from_str::<Value>(text).ok())
+    {
+        *body = parsed;
     }
     if optimized.http_metadata
         && let Value::Object(fields) = &mut output
@@ -725,6 +811,61 @@ mod tests {
             let expected: Vec<&str> = if member.is_empty() { vec![] } else { vec![member] };
             assert_eq!(tokens, expected, "{service}:{action}");
         }
+        // The jobs of the later optimized integrations whose start calls take a token (by the resource's name).
+        for (resource, member, input) in [
+            ("emr-serverless:startJobRun", "clientToken", json!({"ApplicationId": "a", "ExecutionRoleArn": "r"})),
+            ("emr-serverless:createApplication", "clientToken", json!({"ReleaseLabel": "emr-6.15.0", "Type": "SPARK"})),
+            ("emr-containers:startJobRun", "clientToken", json!({"VirtualClusterId": "v", "ExecutionRoleArn": "r", "ReleaseLabel": "l", "JobDriver": {}})),
+            ("mediaconvert:createJob", "clientRequestToken", json!({"Role": "r", "Settings": {}})),
+            (
+                "bedrock:createModelCustomizationJob",
+                "clientRequestToken",
+                json!({
+                    "JobName": "j", "CustomModelName": "c", "RoleArn": "r", "BaseModelIdentifier": "b",
+                    "TrainingDataConfig": {"S3Uri": "s3://b/t"}, "OutputDataConfig": {"S3Uri": "s3://b/o"}
+                }),
+            ),
+            ("databrew:startJobRun", "", json!({"Name": "j"})),
+            (
+                "sagemaker:createTrainingJob",
+                "",
+                json!({
+                    "TrainingJobName": "t", "RoleArn": "r", "AlgorithmSpecification": {"TrainingInputMode": "File"},
+                    "OutputDataConfig": {"S3OutputPath": "s3://b/o"}, "ResourceConfig": {"VolumeSizeInGB": 1}, "StoppingCondition": {}
+                }),
+            ),
+        ] {
+            let target = target(&format!("arn:aws:states:::{resource}.sync"));
+            let token = idempotency_token(execution, 7);
+            let model = sdk::load(&target.service).expect("a model");
+            let operation = model.model.operation(&target.action).expect("the action");
+            let request = sdk::protocol::build(&model, operation, &prepare(&target, &input, &token), &token).expect("a request");
+            let body: serde_json::Value = if request.body.is_empty() { json!({}) } else { serde_json::from_slice(&request.body).expect("a JSON body") };
+            let tokens: Vec<&str> = body.as_object().into_iter().flatten().filter(|(_, v)| v.as_str() == Some(token.as_str())).map(|(k, _)| k.as_str()).collect();
+            let expected: Vec<&str> = if member.is_empty() { vec![] } else { vec![member] };
+            assert_eq!(tokens, expected, "{resource}");
+        }
+    }
+
+    #[test]
+    fn bedrock_invoke_model_sends_json_as_text_and_parses_the_answer() {
+        let invoke = target("arn:aws:states:::bedrock:invokeModel");
+        assert_eq!((invoke.service.as_str(), invoke.optimized.map(|o| o.cause_service)), ("bedrockruntime", Some("AmazonBedrockRuntime")));
+        let prepared = prepare(&invoke, &json!({"ModelId": "m", "Body": {"prompt": "hi"}}), "t");
+        assert_eq!(prepared, json!({"ModelId": "m", "Body": "{\"prompt\":\"hi\"}", "ContentType": "application/json", "Accept": "application/json"}));
+        let text = prepare(&invoke, &json!({"ModelId": "m", "Body": "raw", "ContentType": "text/plain"}), "t");
+        assert_eq!(text, json!({"ModelId": "m", "Body": "raw", "ContentType": "text/plain"}));
+        let request = super::request(&invoke, &prepared).expect("a request");
+        assert_eq!((request.method.as_str(), request.path_and_query.as_str()), ("POST", "/model/m/invoke"));
+        assert_eq!(request.body, br#"{"prompt":"hi"}"#);
+        let answer = Answer { status: 200, headers: vec![], body: vec![] };
+        let output = finish(&invoke, json!({"Body": "{\"generation\":\"hello\"}", "ContentType": "application/json"}), &answer).expect("a result");
+        assert_eq!(output, json!({"Body": {"generation": "hello"}, "ContentType": "application/json"}));
+        let plain = finish(&invoke, json!({"Body": "42", "ContentType": "text/plain"}), &answer).expect("a result");
+        assert_eq!(plain["Body"], json!("42"));
+        let customize = target("arn:aws:states:::bedrock:createModelCustomizationJob.sync");
+        assert_eq!((customize.service.as_str(), customize.optimized.map(|o| o.error_prefix)), ("bedrock", Some("Bedrock")));
+        assert_eq!(Target::of("arn:aws:states:::bedrock:invokeModel.sync"), None);
     }
 
     #[test]

@@ -11,33 +11,7 @@ use serde_json::{Map, Value};
 
 /// The optimized integrations the CDK uses that Baton does not call yet.
 const NOT_YET: &[&str] = &[
-    "arn:aws:states:::apigateway:invoke",
-    "arn:aws:states:::apigateway:invoke.waitForTaskToken",
-    "arn:aws:states:::bedrock:createModelCustomizationJob",
-    "arn:aws:states:::bedrock:invokeModel",
-    "arn:aws:states:::databrew:startJobRun",
-    "arn:aws:states:::databrew:startJobRun.sync",
     "arn:aws:states:::eks:call",
-    "arn:aws:states:::elasticmapreduce:addStep",
-    "arn:aws:states:::elasticmapreduce:addStep.sync",
-    "arn:aws:states:::elasticmapreduce:cancelStep",
-    "arn:aws:states:::elasticmapreduce:createCluster.sync",
-    "arn:aws:states:::elasticmapreduce:modifyInstanceFleetByName",
-    "arn:aws:states:::elasticmapreduce:modifyInstanceGroupByName",
-    "arn:aws:states:::elasticmapreduce:setClusterTerminationProtection",
-    "arn:aws:states:::elasticmapreduce:terminateCluster.sync",
-    "arn:aws:states:::emr-containers:createVirtualCluster",
-    "arn:aws:states:::emr-containers:deleteVirtualCluster",
-    "arn:aws:states:::emr-containers:startJobRun.sync",
-    "arn:aws:states:::mediaconvert:createJob",
-    "arn:aws:states:::mediaconvert:createJob.sync",
-    "arn:aws:states:::sagemaker:createEndpoint",
-    "arn:aws:states:::sagemaker:createEndpointConfig",
-    "arn:aws:states:::sagemaker:createModel",
-    "arn:aws:states:::sagemaker:createTrainingJob",
-    "arn:aws:states:::sagemaker:createTrainingJob.sync",
-    "arn:aws:states:::sagemaker:createTransformJob",
-    "arn:aws:states:::sagemaker:updateEndpoint",
 ];
 
 /// Every Task state of a workflow (its States), with nested branches and processors.

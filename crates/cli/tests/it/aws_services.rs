@@ -12,6 +12,10 @@
 //! (moto runs a Batch job's container with Docker, after a compute environment and a queue come up; the job's
 //! `DescribeJobs`/`TerminateJob` handling is covered by unit tests).
 //!
+//! The later optimized integrations: SageMaker, EMR, EMR Serverless and EMR on EKS on moto; `apigateway:invoke`,
+//! Bedrock `invokeModel`, and DataBrew and MediaConvert jobs against small in-test stand-ins (`fake_http`), which
+//! check the requests Baton sends as well as the results and failures it makes of the answers.
+//!
 //! Skipped, with a note, where `moto_server` is not installed (and the ECS tests where Python has no boto3).
 
 use std::net::TcpListener;
@@ -713,4 +717,433 @@ async fn a_callback_through_sqs_is_answered_by_its_worker() {
     assert_eq!(described.status.as_str(), "FAILED");
     assert_eq!(described.error(), Some("States.TaskFailed"));
     assert!(described.cause().unwrap_or_default().contains("state 'Ask' would call arn:aws:states:::sqs:sendMessage.waitForTaskToken"));
+}
+
+/// A request a stand-in server received: its request line, headers (names lower-cased) and body.
+#[derive(Debug)]
+struct Received {
+    line: String,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Received {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// A stand-in HTTP server on a free port: each of `calls` requests is answered by `answer` (status line, extra header
+/// lines, body) and sent on the channel. Returns its base URL.
+fn fake_http(calls: usize, answer: fn(&Received) -> (&'static str, &'static str, String)) -> (String, std::sync::mpsc::Receiver<Received>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let url = format!("http://{}", listener.local_addr().expect("an address"));
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(calls) {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().expect("a stream"));
+            let mut line = String::new();
+            let _ = reader.read_line(&mut line);
+            let mut headers = Vec::new();
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+                    break;
+                }
+                if let Some((name, value)) = header.split_once(':') {
+                    headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
+                }
+            }
+            let length = headers.iter().find(|(n, _)| n == "content-length").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            let received = Received { line: line.trim_end().to_owned(), headers, body: String::from_utf8_lossy(&body).into_owned() };
+            let (status, extra, body) = answer(&received);
+            let response = format!("HTTP/1.1 {status}\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+            let _ = stream.write_all(response.as_bytes());
+            let _ = sender.send(received);
+        }
+    });
+    (url, receiver)
+}
+
+/// `apigateway:invoke` against a stand-in API: a signed POST (`IAM_ROLE`) with its stage, path, query, headers and a
+/// JSON body without its nulls gives `{ResponseBody, StatusCode, StatusText, Headers}`; an unsigned GET (`NO_AUTH`)
+/// answered 404 fails with `ApiGateway.404` and the body as cause.
+#[test]
+fn api_gateway_invoke_calls_the_api_and_names_failures_by_status() {
+    let (url, received) = fake_http(2, |request| {
+        if request.line.starts_with("POST ") {
+            ("201 Created", "Content-Type: application/json\r\nx-amzn-RequestId: api-1\r\n", json!({"id": "o1", "got": request.body}).to_string())
+        } else {
+            ("404 Not Found", "Content-Type: application/json\r\n", "{\"message\":\"Not Found\"}".to_owned())
+        }
+    });
+    let dir = data_dir();
+    let definition = json!({
+        "StartAt": "Create",
+        "States": {
+            "Create": {
+                "Type": "Task", "Resource": "arn:aws:states:::apigateway:invoke",
+                "Parameters": {
+                    "ApiEndpoint": url, "Method": "POST", "Stage": "prod", "Path": "/orders",
+                    "QueryParameters": {"q": ["a b"]}, "Headers": {"X-Order": ["o1"]},
+                    "RequestBody": {"total": 42, "note": null}, "AuthType": "IAM_ROLE"
+                },
+                "ResultSelector": {"body.$": "$.ResponseBody", "status.$": "$.StatusCode", "text.$": "$.StatusText", "type.$": "$.Headers.Content-Type"},
+                "ResultPath": "$.created", "Next": "Missing"
+            },
+            "Missing": {
+                "Type": "Task", "Resource": "arn:aws:states:::apigateway:invoke",
+                "Parameters": {"ApiEndpoint": url, "Method": "GET", "Stage": "prod", "Path": "missing"},
+                "Catch": [{"ErrorEquals": ["ApiGateway.404"], "ResultPath": "$.missing", "Next": "Done"}], "End": true
+            },
+            "Done": {"Type": "Succeed"}
+        }
+    });
+    let file = write(&dir, "api.json", &definition);
+    let output = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["run", &file])
+        .envs([
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_REGION", "eu-west-1"),
+            ("AWS_CONFIG_FILE", "/dev/null"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
+        ])
+        .output()
+        .expect("run baton");
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    let output: Value = serde_json::from_str(&stdout).expect("the output is JSON");
+    assert_eq!(
+        output["created"],
+        json!({"body": {"id": "o1", "got": "{\"total\":42}"}, "status": 201, "text": "Created", "type": ["application/json"]})
+    );
+    assert_eq!(output["missing"], json!({"Error": "ApiGateway.404", "Cause": "{\"message\":\"Not Found\"}"}));
+
+    let post = received.recv_timeout(Duration::from_secs(5)).expect("the POST");
+    assert_eq!(post.line, "POST /prod/orders?q=a%20b HTTP/1.1");
+    assert_eq!(post.header("x-order"), Some("o1"));
+    assert_eq!(post.header("content-type"), Some("application/json"));
+    let authorization = post.header("authorization").unwrap_or_default();
+    assert!(authorization.starts_with("AWS4-HMAC-SHA256 Credential=testing/"), "{authorization}");
+    assert!(authorization.contains("/eu-west-1/execute-api/aws4_request"), "signed for execute-api in the region: {authorization}");
+    let get = received.recv_timeout(Duration::from_secs(5)).expect("the GET");
+    assert_eq!(get.line, "GET /prod/missing HTTP/1.1");
+    assert_eq!((get.header("authorization"), get.body.as_str()), (None, ""), "NO_AUTH is unsigned, a GET has no body");
+}
+
+/// `bedrock:invokeModel` against a stand-in Bedrock Runtime: the model's input is sent as JSON text, its answer is
+/// parsed into `Body`, and a `ValidationException` fails as `Bedrock.ValidationException` with the Java SDK's cause.
+/// Then `bedrock:createModelCustomizationJob` against moto (whose jobs never end, so not `.sync`: its job is covered by
+/// unit tests), and `invokeModel` with its `Input` and `Output` in moto's S3.
+#[test]
+fn bedrock_invokes_models_and_creates_customization_jobs() {
+    let (url, received) = fake_http(2, |request| {
+        if request.body.contains("bad") {
+            ("400 Bad Request", "Content-Type: application/json\r\nx-amzn-ErrorType: ValidationException\r\nx-amzn-RequestId: br-2\r\n", "{\"message\":\"bad input\"}".to_owned())
+        } else {
+            ("200 OK", "Content-Type: application/json\r\nx-amzn-RequestId: br-1\r\n", "{\"completion\":\" hello\",\"stop_reason\":\"stop_sequence\"}".to_owned())
+        }
+    });
+    let dir = data_dir();
+    let invoke = |prompt: &str| json!({
+        "Type": "Task", "Resource": "arn:aws:states:::bedrock:invokeModel",
+        "Parameters": {"ModelId": "anthropic.claude-v2", "Body": {"prompt": prompt, "max_tokens_to_sample": 100}}
+    });
+    let mut good = invoke("Human: hi\n\nAssistant:");
+    good["ResultSelector"] = json!({"completion.$": "$.Body.completion", "type.$": "$.ContentType"});
+    good["ResultPath"] = json!("$.invoked");
+    good["Next"] = json!("Bad");
+    let mut bad = invoke("bad");
+    bad["Catch"] = json!([{"ErrorEquals": ["Bedrock.ValidationException"], "ResultPath": "$.error", "Next": "Done"}]);
+    bad["End"] = json!(true);
+    let definition = json!({"StartAt": "Invoke", "States": {"Invoke": good, "Bad": bad, "Done": {"Type": "Succeed"}}});
+    let file = write(&dir, "bedrock.json", &definition);
+    let env = [
+        ("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", url.as_str()),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_CONFIG_FILE", "/dev/null"),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
+    ];
+    let output = Command::new(env!("CARGO_BIN_EXE_baton")).args(["run", &file]).envs(env).output().expect("run baton");
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    let output: Value = serde_json::from_str(&stdout).expect("the output is JSON");
+    assert_eq!(output["invoked"], json!({"completion": " hello", "type": "application/json"}));
+    assert_eq!(output["error"]["Error"], json!("Bedrock.ValidationException"));
+    let cause = output["error"]["Cause"].as_str().unwrap_or_default();
+    assert!(cause.starts_with("bad input (Service: AmazonBedrockRuntime; Status Code: 400; Error Code: ValidationException; Request ID: br-2"), "{cause}");
+    let request = received.recv_timeout(Duration::from_secs(5)).expect("the InvokeModel request");
+    assert_eq!(request.line, "POST /model/anthropic.claude-v2/invoke HTTP/1.1");
+    assert_eq!((request.header("content-type"), request.header("accept")), (Some("application/json"), Some("application/json")));
+    let body: Value = serde_json::from_str(&request.body).expect("a JSON body");
+    assert_eq!(body, json!({"prompt": "Human: hi\n\nAssistant:", "max_tokens_to_sample": 100}));
+
+    let Some(moto) = Moto::start() else { return };
+    let definition = json!({
+        "StartAt": "Customize",
+        "States": {
+            "Customize": {
+                "Type": "Task", "Resource": "arn:aws:states:::bedrock:createModelCustomizationJob",
+                "Parameters": {
+                    "BaseModelIdentifier": "amazon.titan-text-express-v1", "CustomModelName": "custom", "JobName": "tune",
+                    "HyperParameters": {"epochCount": "1"}, "RoleArn": "arn:aws:iam::123456789012:role/bedrock",
+                    "OutputDataConfig": {"S3Uri": "s3://bucket/out/"}, "TrainingDataConfig": {"S3Uri": "s3://bucket/train.jsonl"}
+                },
+                "ResultPath": "$.created", "Next": "Get"
+            },
+            "Get": {
+                "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:bedrock:getModelCustomizationJob",
+                "Parameters": {"JobIdentifier.$": "$.created.JobArn"}, "ResultSelector": {"status.$": "$.Status", "name.$": "$.JobName"}, "End": true
+            }
+        }
+    });
+    let file = write(&dir, "customize.json", &definition);
+    let (code, stdout, stderr) = run(&moto, &[&file]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    let output: Value = serde_json::from_str(&stdout).expect("the output is JSON");
+    assert_eq!(output, json!({"status": "InProgress", "name": "tune"}));
+
+    // `Input` and `Output` in S3 (moto's), the model on the stand-in.
+    let (url, received) = fake_http(1, |request| {
+        ("200 OK", "Content-Type: application/json\r\n", json!({"completion": "from s3", "asked": request.body}).to_string())
+    });
+    let definition = json!({
+        "StartAt": "Bucket",
+        "States": {
+            "Bucket": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:createBucket", "Parameters": {"Bucket": "prompts"}, "ResultPath": null, "Next": "Prompt"},
+            "Prompt": {
+                "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:putObject",
+                "Parameters": {"Bucket": "prompts", "Key": "in.json", "Body": "{\"prompt\":\"hi\"}"}, "ResultPath": null, "Next": "Invoke"
+            },
+            "Invoke": {
+                "Type": "Task", "Resource": "arn:aws:states:::bedrock:invokeModel",
+                "Parameters": {"ModelId": "m", "Input": {"S3Uri": "s3://prompts/in.json"}, "Output": {"S3Uri": "s3://prompts/out.json"}},
+                "ResultPath": "$.invoked", "Next": "Answer"
+            },
+            "Answer": {
+                "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:getObject", "Parameters": {"Bucket": "prompts", "Key": "out.json"},
+                "ResultSelector": {"body.$": "States.StringToJson($.Body)"}, "ResultPath": "$.answer", "End": true
+            }
+        }
+    });
+    let file = write(&dir, "s3-model.json", &definition);
+    let mut env = moto.env();
+    env.push(("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", url));
+    let output = Command::new(env!("CARGO_BIN_EXE_baton")).args(["run", &file]).envs(env).output().expect("run baton");
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    let output: Value = serde_json::from_str(&stdout).expect("the output is JSON");
+    assert_eq!(output["invoked"]["Body"], json!({"S3Uri": "s3://prompts/out.json"}), "the result refers to the answer: {output:#}");
+    assert_eq!(output["answer"]["body"], json!({"completion": "from s3", "asked": "{\"prompt\":\"hi\"}"}), "the answer was written to S3");
+    let request = received.recv_timeout(Duration::from_secs(5)).expect("the InvokeModel request");
+    assert_eq!(request.body, "{\"prompt\":\"hi\"}", "the input came from S3");
+}
+
+/// SageMaker, EMR, EMR Serverless and EMR on EKS on moto, under `baton run`: a SageMaker model, endpoint config and
+/// endpoint, and a training job with `.sync`; an EMR cluster created with `.sync` (the result has its `ClusterId`),
+/// an instance group resized by name, a step added, termination protection set, and the cluster
+/// terminated with `.sync`; an EMR Serverless application created, a job run, the application stopped and deleted,
+/// each with `.sync`; an EMR on EKS virtual cluster created and deleted with `.sync`. Not here: DataBrew job runs and
+/// MediaConvert (moto has none), EMR `cancelStep` (moto has no `CancelSteps`) and the jobs moto never ends (EMR steps,
+/// EMR on EKS job runs): unit tests.
+#[test]
+fn sagemaker_and_emr_jobs_run_on_moto() {
+    let Some(moto) = Moto::start() else { return };
+    let dir = data_dir();
+    let role = "arn:aws:iam::123456789012:role/jobs";
+    let task = |resource: &str, parameters: Value, selector: Value, path: &str, next: &str| {
+        let mut state = json!({"Type": "Task", "Resource": format!("arn:aws:states:::{resource}"), "Parameters": parameters, "ResultPath": path});
+        if !selector.is_null() {
+            state["ResultSelector"] = selector;
+        }
+        if next.is_empty() {
+            state["End"] = json!(true);
+        } else {
+            state["Next"] = json!(next);
+        }
+        state
+    };
+    let group = |name: &str, role: &str| json!({"Name": name, "InstanceRole": role, "InstanceType": "m5.xlarge", "InstanceCount": 1, "Market": "ON_DEMAND"});
+    let definition = json!({
+        "StartAt": "Model",
+        "States": {
+            "Model": task("sagemaker:createModel", json!({
+                "ModelName": "m", "ExecutionRoleArn": role, "PrimaryContainer": {"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/m:1"}
+            }), json!({"arn.$": "$.ModelArn"}), "$.model", "Config"),
+            "Config": task("sagemaker:createEndpointConfig", json!({
+                "EndpointConfigName": "c", "ProductionVariants": [{"VariantName": "v", "ModelName": "m", "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}]
+            }), Value::Null, "$.config", "Endpoint"),
+            "Endpoint": task("sagemaker:createEndpoint", json!({"EndpointName": "e", "EndpointConfigName": "c"}), json!({"arn.$": "$.EndpointArn"}), "$.endpoint", "Train"),
+            "Train": task("sagemaker:createTrainingJob.sync", json!({
+                "TrainingJobName": "train", "RoleArn": role,
+                "AlgorithmSpecification": {"TrainingImage": "123456789012.dkr.ecr.us-east-1.amazonaws.com/t:1", "TrainingInputMode": "File"},
+                "OutputDataConfig": {"S3OutputPath": "s3://out/"},
+                "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
+                "StoppingCondition": {"MaxRuntimeInSeconds": 3600}
+            }), json!({"status.$": "$.TrainingJobStatus", "name.$": "$.TrainingJobName"}), "$.training", "Cluster"),
+            "Cluster": task("elasticmapreduce:createCluster.sync", json!({
+                "Name": "cluster", "ReleaseLabel": "emr-6.15.0", "ServiceRole": "emr", "JobFlowRole": "emr-ec2",
+                "Instances": {"KeepJobFlowAliveWhenNoSteps": true, "InstanceGroups": [group("main", "MASTER"), group("workers", "CORE")]}
+            }), Value::Null, "$.cluster", "Resize"),
+            "Resize": task("elasticmapreduce:modifyInstanceGroupByName", json!({
+                "ClusterId.$": "$.cluster.ClusterId", "InstanceGroupName": "workers", "InstanceGroup": {"InstanceCount": 3}
+            }), Value::Null, "$.resized", "Groups"),
+            "Groups": task("aws-sdk:emr:listInstanceGroups", json!({"ClusterId.$": "$.cluster.ClusterId"}),
+                json!({"names.$": "$.InstanceGroups[*].Name", "counts.$": "$.InstanceGroups[*].RequestedInstanceCount"}), "$.groups", "AddStep"),
+            "AddStep": task("elasticmapreduce:addStep", json!({
+                "ClusterId.$": "$.cluster.ClusterId",
+                "Step": {"Name": "step", "ActionOnFailure": "CONTINUE", "HadoopJarStep": {"Jar": "command-runner.jar", "Args": ["true"]}}
+            }), Value::Null, "$.step", "Protect"),
+            "Protect": task("elasticmapreduce:setClusterTerminationProtection", json!({"ClusterId.$": "$.cluster.ClusterId", "TerminationProtected": false}),
+                Value::Null, "$.protect", "Terminate"),
+            "Terminate": task("elasticmapreduce:terminateCluster.sync", json!({"ClusterId.$": "$.cluster.ClusterId"}),
+                json!({"state.$": "$.Status.State"}), "$.terminated", "Application"),
+            "Application": task("emr-serverless:createApplication.sync", json!({"Name": "app", "ReleaseLabel": "emr-6.15.0", "Type": "SPARK"}),
+                json!({"id.$": "$.Application.ApplicationId", "state.$": "$.Application.State"}), "$.application", "Run"),
+            "Run": task("emr-serverless:startJobRun.sync", json!({
+                "ApplicationId.$": "$.application.id", "ExecutionRoleArn": role, "JobDriver": {"SparkSubmit": {"EntryPoint": "s3://b/app.py"}}
+            }), json!({"state.$": "$.JobRun.State"}), "$.run", "StopApplication"),
+            "StopApplication": task("emr-serverless:stopApplication.sync", json!({"ApplicationId.$": "$.application.id"}),
+                json!({"state.$": "$.Application.State"}), "$.stopped", "DeleteApplication"),
+            "DeleteApplication": task("emr-serverless:deleteApplication.sync", json!({"ApplicationId.$": "$.application.id"}),
+                json!({"state.$": "$.Application.State"}), "$.deleted", "VirtualCluster"),
+            "VirtualCluster": task("emr-containers:createVirtualCluster", json!({
+                "Name": "vc", "ContainerProvider": {"Id": "eks", "Type": "EKS", "Info": {"EksInfo": {"Namespace": "spark"}}}
+            }), json!({"id.$": "$.Id"}), "$.vc", "DeleteVirtualCluster"),
+            "DeleteVirtualCluster": task("emr-containers:deleteVirtualCluster.sync", json!({"Id.$": "$.vc.id"}),
+                json!({"state.$": "$.VirtualCluster.State"}), "$.vcDeleted", "")
+        }
+    });
+    let file = write(&dir, "jobs.json", &definition);
+    let (code, stdout, stderr) = run(&moto, &[&file]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    let output: Value = serde_json::from_str(&stdout).expect("the output is JSON");
+    assert!(output["model"]["arn"].as_str().is_some_and(|arn| arn.ends_with(":model/m")), "{output:#}");
+    assert!(output["endpoint"]["arn"].as_str().is_some_and(|arn| arn.ends_with(":endpoint/e")), "{output:#}");
+    assert_eq!(output["training"], json!({"status": "Completed", "name": "train"}));
+    let cluster = output["cluster"]["ClusterId"].as_str().unwrap_or_default();
+    assert!(cluster.starts_with("j-") && output["cluster"]["ClusterArn"].is_string(), "createCluster.sync answers ClusterId: {output:#}");
+    let groups = &output["groups"];
+    let mut sizes: Vec<(&Value, &Value)> = groups["names"].as_array().into_iter().flatten().zip(groups["counts"].as_array().into_iter().flatten()).collect();
+    sizes.sort_by_key(|(name, _)| name.as_str());
+    assert_eq!(sizes, [(&json!("main"), &json!(1)), (&json!("workers"), &json!(3))], "the group named workers was resized");
+    assert!(output["step"]["StepId"].as_str().is_some_and(|id| id.starts_with("s-")), "{output:#}");
+    assert_eq!(output["terminated"], json!({"state": "TERMINATED"}));
+    assert_eq!(output["run"], json!({"state": "SUCCESS"}));
+    assert_eq!(output["stopped"], json!({"state": "STOPPED"}));
+    assert_eq!(output["deleted"], json!({"state": "TERMINATED"}));
+    assert_eq!(output["vcDeleted"], json!({"state": "TERMINATED"}));
+}
+
+/// DataBrew `startJobRun.sync` and MediaConvert `createJob.sync` against a stand-in speaking both services' REST
+/// APIs (moto has neither): each job is described once running, then once ended, and the result is its description.
+#[test]
+fn databrew_and_mediaconvert_jobs_are_watched_on_a_stand_in() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static DESCRIBED: [AtomicUsize; 2] = [AtomicUsize::new(0), AtomicUsize::new(0)];
+    let (url, received) = fake_http(6, |request| {
+        let json = "Content-Type: application/json\r\n";
+        let answer = if request.line.starts_with("POST /jobs/clean/startJobRun ") {
+            json!({"RunId": "db_1"})
+        } else if request.line.starts_with("GET /jobs/clean/jobRun/db_1 ") {
+            let state = if DESCRIBED[0].fetch_add(1, Ordering::SeqCst) == 0 { "RUNNING" } else { "SUCCEEDED" };
+            json!({"JobName": "clean", "RunId": "db_1", "State": state})
+        } else if request.line.starts_with("POST /2017-08-29/jobs ") {
+            json!({"job": {"id": "mc-1", "status": "SUBMITTED", "role": "arn:aws:iam::123456789012:role/mc"}})
+        } else if request.line.starts_with("GET /2017-08-29/jobs/mc-1 ") {
+            let status = if DESCRIBED[1].fetch_add(1, Ordering::SeqCst) == 0 { "PROGRESSING" } else { "COMPLETE" };
+            json!({"job": {"id": "mc-1", "status": status}})
+        } else {
+            return ("404 Not Found", json, "{}".to_owned());
+        };
+        ("200 OK", json, answer.to_string())
+    });
+    let dir = data_dir();
+    let definition = json!({
+        "StartAt": "Clean",
+        "States": {
+            "Clean": {
+                "Type": "Task", "Resource": "arn:aws:states:::databrew:startJobRun.sync", "Parameters": {"Name": "clean"},
+                "ResultSelector": {"state.$": "$.State", "run.$": "$.RunId"}, "ResultPath": "$.clean", "Next": "Transcode"
+            },
+            "Transcode": {
+                "Type": "Task", "Resource": "arn:aws:states:::mediaconvert:createJob.sync",
+                "Parameters": {"Role": "arn:aws:iam::123456789012:role/mc", "Settings": {}},
+                "ResultSelector": {"status.$": "$.Job.Status", "id.$": "$.Job.Id"}, "ResultPath": "$.transcode", "End": true
+            }
+        }
+    });
+    let file = write(&dir, "media.json", &definition);
+    let output = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["run", &file])
+        .envs([
+            ("AWS_ENDPOINT_URL_DATABREW", url.as_str()),
+            ("AWS_ENDPOINT_URL_MEDIACONVERT", url.as_str()),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_CONFIG_FILE", "/dev/null"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
+        ])
+        .output()
+        .expect("run baton");
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    let output: Value = serde_json::from_str(&stdout).expect("the output is JSON");
+    assert_eq!(output["clean"], json!({"state": "SUCCEEDED", "run": "db_1"}));
+    assert_eq!(output["transcode"], json!({"status": "COMPLETE", "id": "mc-1"}));
+    let lines: Vec<String> = (0..6).filter_map(|_| received.recv_timeout(Duration::from_secs(5)).ok()).map(|r| r.line).collect();
+    assert_eq!(lines.len(), 6, "a start and two describes for each job: {lines:#?}");
+    assert!(received.recv_timeout(Duration::from_millis(200)).is_err(), "no more calls");
+}
+
+/// EKS's cluster, node group and Fargate profile creations and deletions with `.sync` on moto: a creation ends when
+/// the resource is `ACTIVE` (the result is its description), a deletion when it is no longer found.
+#[test]
+fn eks_resources_are_created_and_deleted_with_sync() {
+    let Some(moto) = Moto::start() else { return };
+    let dir = data_dir();
+    let role = "arn:aws:iam::123456789012:role/eks";
+    let state = |resource: &str, parameters: Value, selector: Value, path: &str, next: &str| {
+        let mut state = json!({"Type": "Task", "Resource": format!("arn:aws:states:::eks:{resource}.sync"), "Parameters": parameters, "ResultPath": path});
+        if !selector.is_null() {
+            state["ResultSelector"] = selector;
+        }
+        if next.is_empty() { state["End"] = json!(true) } else { state["Next"] = json!(next) }
+        state
+    };
+    let definition = json!({
+        "StartAt": "Cluster",
+        "States": {
+            "Cluster": state("createCluster", json!({"Name": "k", "RoleArn": role, "ResourcesVpcConfig": {"SubnetIds": ["subnet-1"]}}),
+                json!({"status.$": "$.Cluster.Status"}), "$.cluster", "Nodegroup"),
+            "Nodegroup": state("createNodegroup", json!({"ClusterName": "k", "NodegroupName": "n", "NodeRole": role, "Subnets": ["subnet-1"]}),
+                json!({"status.$": "$.Nodegroup.Status"}), "$.nodegroup", "Profile"),
+            "Profile": state("createFargateProfile", json!({"ClusterName": "k", "FargateProfileName": "f", "PodExecutionRoleArn": role, "Selectors": [{"Namespace": "default"}]}),
+                json!({"status.$": "$.FargateProfile.Status"}), "$.profile", "DeleteProfile"),
+            "DeleteProfile": state("deleteFargateProfile", json!({"ClusterName": "k", "FargateProfileName": "f"}), Value::Null, "$.deletedProfile", "DeleteNodegroup"),
+            "DeleteNodegroup": state("deleteNodegroup", json!({"ClusterName": "k", "NodegroupName": "n"}), Value::Null, "$.deletedNodegroup", "DeleteCluster"),
+            "DeleteCluster": state("deleteCluster", json!({"Name": "k"}), Value::Null, "$.deletedCluster", "Clusters"),
+            "Clusters": {
+                "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:eks:listClusters", "Parameters": {},
+                "ResultSelector": {"n.$": "States.ArrayLength($.Clusters)"}, "ResultPath": "$.left", "End": true
+            }
+        }
+    });
+    let file = write(&dir, "eks.json", &definition);
+    let (code, stdout, stderr) = run(&moto, &[&file]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    let output: Value = serde_json::from_str(&stdout).expect("the output is JSON");
+    assert_eq!(output["cluster"], json!({"status": "ACTIVE"}), "{output:#}");
+    assert_eq!(output["nodegroup"], json!({"status": "ACTIVE"}));
+    assert_eq!(output["profile"], json!({"status": "ACTIVE"}));
+    assert_eq!(output["deletedCluster"]["Cluster"]["Name"], json!("k"), "a deletion's result is the last description seen, else the deletion's answer: {output:#}");
+    assert_eq!(output["left"], json!({"n": 0}));
 }

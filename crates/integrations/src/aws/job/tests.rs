@@ -244,3 +244,141 @@ fn ecs_wire_answers_parse_into_what_the_job_reads() {
     );
     assert!((check.succeeded)(&task, Some(&definition)), "{definition}");
 }
+
+#[test]
+fn bedrock_customization_jobs_are_watched_until_they_end() {
+    let job = job("bedrock", "createModelCustomizationJob");
+    let arn = "arn:aws:bedrock:us-east-1:123456789012:model-customization-job/amazon.titan-text-express-v1:0:8k/abc123";
+    let started = json!({"JobArn": arn});
+    assert_eq!((job.describe_parameters)(&json!({}), &started), Some(json!({"JobIdentifier": arn})));
+    assert_eq!((job.stop_parameters)(&json!({}), &started), Some(json!({"JobIdentifier": arn})));
+    assert_eq!(job.describe, "getModelCustomizationJob");
+    assert_eq!(job.stop, "stopModelCustomizationJob");
+    let described = |status: &str| json!({"JobArn": arn, "JobName": "job", "Status": status, "OutputModelName": "custom"});
+    assert_eq!(progress(job, described("InProgress")), Progress::Running);
+    assert_eq!(progress(job, described("Stopping")), Progress::Running);
+    assert_eq!(progress(job, described("Completed")), Progress::Succeeded);
+    assert_eq!(progress(job, described("Failed")), Progress::Failed);
+    assert_eq!(progress(job, described("Stopped")), Progress::Failed);
+    assert_eq!((job.description)(described("Completed")), Some(described("Completed")), "the result is the whole answer");
+}
+
+/// Each job's describe call from its task's parameters and start answer, its progress from describe answers with the
+/// given state (running, succeeded, failed), and its stop call (`None` where the job is not stopped).
+#[test]
+fn the_other_jobs_are_described_judged_and_stopped() {
+    #[allow(clippy::type_complexity)]
+    let cases: &[(&str, &str, Value, Value, Value, fn(&str) -> Value, [&str; 3], Option<(&str, Value)>)] = &[
+        (
+            "sagemaker", "createTrainingJob", json!({"TrainingJobName": "t1"}), json!({"TrainingJobArn": "arn:t1"}),
+            json!({"TrainingJobName": "t1"}), |s| json!({"TrainingJobName": "t1", "TrainingJobStatus": s}),
+            ["InProgress", "Completed", "Failed"], Some(("stopTrainingJob", json!({"TrainingJobName": "t1"}))),
+        ),
+        (
+            "sagemaker", "createTransformJob", json!({"TransformJobName": "x"}), json!({}), json!({"TransformJobName": "x"}),
+            |s| json!({"TransformJobStatus": s}), ["Stopping", "Completed", "Stopped"], Some(("stopTransformJob", json!({"TransformJobName": "x"}))),
+        ),
+        (
+            "sagemaker", "createProcessingJob", json!({"ProcessingJobName": "p"}), json!({}), json!({"ProcessingJobName": "p"}),
+            |s| json!({"ProcessingJobStatus": s}), ["InProgress", "Completed", "Failed"], Some(("stopProcessingJob", json!({"ProcessingJobName": "p"}))),
+        ),
+        (
+            "sagemaker", "createLabelingJob", json!({"LabelingJobName": "l"}), json!({}), json!({"LabelingJobName": "l"}),
+            |s| json!({"LabelingJobStatus": s}), ["Initializing", "Completed", "Failed"], Some(("stopLabelingJob", json!({"LabelingJobName": "l"}))),
+        ),
+        (
+            "sagemaker", "createHyperParameterTuningJob", json!({"HyperParameterTuningJobName": "h"}), json!({}),
+            json!({"HyperParameterTuningJobName": "h"}), |s| json!({"HyperParameterTuningJobStatus": s}), ["InProgress", "Completed", "Stopped"],
+            Some(("stopHyperParameterTuningJob", json!({"HyperParameterTuningJobName": "h"}))),
+        ),
+        (
+            "emr", "createCluster", json!({"Name": "c"}), json!({"ClusterId": "j-1", "ClusterArn": "arn:j-1"}), json!({"ClusterId": "j-1"}),
+            |s| json!({"Cluster": {"Id": "j-1", "Status": {"State": s}}}), ["BOOTSTRAPPING", "WAITING", "TERMINATED_WITH_ERRORS"], None,
+        ),
+        (
+            "emr", "terminateCluster", json!({"ClusterId": "j-1"}), json!({}), json!({"ClusterId": "j-1"}),
+            |s| json!({"Cluster": {"Status": {"State": s}}}), ["TERMINATING", "TERMINATED", "none"], None,
+        ),
+        (
+            "emr", "addStep", json!({"ClusterId": "j-1", "Step": {}}), json!({"StepId": "s-1"}), json!({"ClusterId": "j-1", "StepId": "s-1"}),
+            |s| json!({"Step": {"Status": {"State": s}}}), ["PENDING", "COMPLETED", "INTERRUPTED"],
+            Some(("cancelSteps", json!({"ClusterId": "j-1", "StepIds": ["s-1"]}))),
+        ),
+        (
+            "emrcontainers", "deleteVirtualCluster", json!({"Id": "vc"}), json!({"Id": "vc"}), json!({"Id": "vc"}),
+            |s| json!({"VirtualCluster": {"State": s}}), ["TERMINATING", "TERMINATED", "ARRESTED"], None,
+        ),
+        (
+            "emrcontainers", "startJobRun", json!({"VirtualClusterId": "vc"}), json!({"Id": "r1", "VirtualClusterId": "vc"}),
+            json!({"Id": "r1", "VirtualClusterId": "vc"}), |s| json!({"JobRun": {"State": s}}), ["SUBMITTED", "COMPLETED", "CANCELLED"],
+            Some(("cancelJobRun", json!({"Id": "r1", "VirtualClusterId": "vc"}))),
+        ),
+        (
+            "emrserverless", "createApplication", json!({"Name": "a"}), json!({"ApplicationId": "app"}), json!({"ApplicationId": "app"}),
+            |s| json!({"Application": {"State": s}}), ["CREATING", "CREATED", "TERMINATED"], None,
+        ),
+        (
+            "emrserverless", "startApplication", json!({"ApplicationId": "app"}), json!({}), json!({"ApplicationId": "app"}),
+            |s| json!({"Application": {"State": s}}), ["STARTING", "STARTED", "TERMINATED"], None,
+        ),
+        (
+            "emrserverless", "stopApplication", json!({"ApplicationId": "app"}), json!({}), json!({"ApplicationId": "app"}),
+            |s| json!({"Application": {"State": s}}), ["STOPPING", "STOPPED", "TERMINATED"], None,
+        ),
+        (
+            "emrserverless", "deleteApplication", json!({"ApplicationId": "app"}), json!({}), json!({"ApplicationId": "app"}),
+            |s| json!({"Application": {"State": s}}), ["STOPPED", "TERMINATED", "none"], None,
+        ),
+        (
+            "emrserverless", "startJobRun", json!({"ApplicationId": "app"}), json!({"ApplicationId": "app", "JobRunId": "r"}),
+            json!({"ApplicationId": "app", "JobRunId": "r"}), |s| json!({"JobRun": {"State": s}}), ["RUNNING", "SUCCESS", "FAILED"],
+            Some(("cancelJobRun", json!({"ApplicationId": "app", "JobRunId": "r"}))),
+        ),
+        (
+            "emrserverless", "cancelJobRun", json!({"ApplicationId": "app", "JobRunId": "r"}), json!({}),
+            json!({"ApplicationId": "app", "JobRunId": "r"}), |s| json!({"JobRun": {"State": s}}), ["CANCELLING", "CANCELLED", "SUCCESS"], None,
+        ),
+        (
+            "databrew", "startJobRun", json!({"Name": "j"}), json!({"RunId": "r"}), json!({"Name": "j", "RunId": "r"}),
+            |s| json!({"Name": "j", "RunId": "r", "State": s}), ["STARTING", "SUCCEEDED", "TIMEOUT"], Some(("stopJobRun", json!({"Name": "j", "RunId": "r"}))),
+        ),
+        (
+            "mediaconvert", "createJob", json!({"Role": "r"}), json!({"Job": {"Id": "1", "Status": "SUBMITTED"}}), json!({"Id": "1"}),
+            |s| json!({"Job": {"Id": "1", "Status": s}}), ["PROGRESSING", "COMPLETE", "ERROR"], Some(("cancelJob", json!({"Id": "1"}))),
+        ),
+        (
+            "eks", "createCluster", json!({"Name": "c"}), json!({"Cluster": {"Name": "c", "Status": "CREATING"}}), json!({"Name": "c"}),
+            |s| json!({"Cluster": {"Name": "c", "Status": s}}), ["CREATING", "ACTIVE", "FAILED"], None,
+        ),
+        (
+            "eks", "createNodegroup", json!({"ClusterName": "c", "NodegroupName": "n"}), json!({}), json!({"ClusterName": "c", "NodegroupName": "n"}),
+            |s| json!({"Nodegroup": {"Status": s}}), ["CREATING", "ACTIVE", "CREATE_FAILED"], None,
+        ),
+        (
+            "eks", "deleteFargateProfile", json!({"ClusterName": "c", "FargateProfileName": "f"}), json!({}),
+            json!({"ClusterName": "c", "FargateProfileName": "f"}), |s| json!({"FargateProfile": {"Status": s}}), ["DELETING", "none", "DELETE_FAILED"], None,
+        ),
+    ];
+    for (service, action, parameters, started, describe, answer, [running, succeeded, failed], stop) in cases {
+        let job = job(service, action);
+        assert_eq!((job.describe_parameters)(parameters, started).as_ref(), Some(describe), "{service}:{action}");
+        assert_eq!(progress(job, answer(running)), Progress::Running, "{service}:{action} {running}");
+        if *succeeded != "none" {
+            assert_eq!(progress(job, answer(succeeded)), Progress::Succeeded, "{service}:{action} {succeeded}");
+        }
+        if *failed != "none" {
+            assert_eq!(progress(job, answer(failed)), Progress::Failed, "{service}:{action} {failed}");
+        }
+        let stopped = (job.stop_parameters)(parameters, started).map(|p| (job.stop, p));
+        assert_eq!(stopped, stop.clone(), "{service}:{action}");
+    }
+    let cluster = job("emr", "createCluster");
+    let started = json!({"ClusterId": "j-1", "ClusterArn": "arn:j-1"});
+    let result = cluster.result.map(|result| result(&started, json!({"Id": "j-1"})));
+    assert_eq!(result, Some(started), "createCluster.sync gives the cluster's id, as its start does");
+    let deletions: Vec<bool> = ["deleteCluster", "deleteNodegroup", "deleteFargateProfile", "createCluster"].iter().map(|a| job("eks", a).gone).collect();
+    assert_eq!(deletions, [true, true, true, false], "an EKS deletion ends when its resource is gone");
+    for (service, action) in [("sagemaker", "createModel"), ("sagemaker", "createEndpoint"), ("emr", "cancelStep"), ("emrcontainers", "createVirtualCluster")] {
+        assert!(of(service, action).is_none(), "{service}:{action} is no job");
+    }
+}
