@@ -368,42 +368,13 @@ async fn a_sync_job_in_flight_survives_kill_9_and_is_not_submitted_twice() {
 /// A stand-in for AWS Lambda's Invoke API on a free port: `echo` returns `{"echo": <payload>}`, `fails` answers a
 /// function error. Serves `calls` requests, then stops.
 fn fake_lambda(calls: usize) -> String {
-    use std::io::{BufRead, BufReader, Read, Write};
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
-    let url = format!("http://{}", listener.local_addr().expect("an address"));
-    std::thread::spawn(move || {
-        for stream in listener.incoming().take(calls) {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().expect("a stream"));
-            let mut request_line = String::new();
-            let _ = reader.read_line(&mut request_line);
-            let mut length = 0;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some((name, value)) = line.split_once(':')
-                    && name.eq_ignore_ascii_case("content-length")
-                {
-                    length = value.trim().parse().unwrap_or(0);
-                }
-            }
-            let mut body = vec![0; length];
-            let _ = reader.read_exact(&mut body);
-            let payload: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-            let (extra, answer) = if request_line.contains("/functions/fails/") {
-                ("X-Amz-Function-Error: Unhandled\r\n", json!({"errorType": "ValueError", "errorMessage": "bad order"}))
-            } else {
-                ("", json!({"echo": payload}))
-            };
-            let answer = answer.to_string();
-            let response = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Amz-Executed-Version: $LATEST\r\n\
-                 x-amzn-RequestId: req-1\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{answer}",
-                answer.len()
-            );
-            let _ = stream.write_all(response.as_bytes());
+    let (url, _received) = fake_http(calls, |request| {
+        let headers = "Content-Type: application/json\r\nX-Amz-Executed-Version: $LATEST\r\nx-amzn-RequestId: req-1\r\n";
+        if request.line.contains("/functions/fails/") {
+            ("200 OK", "Content-Type: application/json\r\nX-Amz-Function-Error: Unhandled\r\n", json!({"errorType": "ValueError", "errorMessage": "bad order"}).to_string())
+        } else {
+            let payload: Value = serde_json::from_str(&request.body).unwrap_or(Value::Null);
+            ("200 OK", headers, json!({"echo": payload}).to_string())
         }
     });
     url
