@@ -657,6 +657,15 @@ fn with_stderr(payload: &mut Map<String, Value>, tail: &Mutex<Tail>) {
 /// to the subscriber of the thread that started it.
 fn relay(pipe: ChildStderr, log: Log, tail: Arc<Mutex<Tail>>) -> thread::JoinHandle<()> {
     let dispatch = tracing::dispatcher::get_default(Clone::clone);
+    relay_lines(pipe, dispatch, move |line| {
+        tail.lock().unwrap_or_else(PoisonError::into_inner).push(line);
+        log.line(line);
+    })
+}
+
+/// Reads `pipe` on its own thread, in lines of at most `LOG_LINE_BYTES` (a longer line comes in pieces), handing
+/// each to `each` under the subscriber `dispatch`, until the pipe closes.
+fn relay_lines(pipe: impl Read + Send + 'static, dispatch: tracing::Dispatch, mut each: impl FnMut(&[u8]) + Send + 'static) -> thread::JoinHandle<()> {
     thread::spawn(move || {
         tracing::dispatcher::with_default(&dispatch, || {
             let mut reader = BufReader::new(pipe);
@@ -665,10 +674,8 @@ fn relay(pipe: ChildStderr, log: Log, tail: Arc<Mutex<Tail>>) -> thread::JoinHan
                 line.clear();
                 match (&mut reader).take(LOG_LINE_BYTES).read_until(b'\n', &mut line) {
                     Ok(0) | Err(_) => return,
-                    Ok(_) => {}
+                    Ok(_) => each(&line),
                 }
-                tail.lock().unwrap_or_else(PoisonError::into_inner).push(&line);
-                log.line(&line);
             }
         });
     })

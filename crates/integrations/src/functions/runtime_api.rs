@@ -30,7 +30,7 @@ mod http;
 mod tests;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -42,7 +42,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde_json::{Map, Value};
 
 use super::{
-    Invocation, LOG_LINE_BYTES, Log, STDERR_GRACE, Tail, describe, error_fields, error_payload, function_error,
+    Invocation, Log, STDERR_GRACE, Tail, describe, error_fields, error_payload, function_error,
     parse_error_object, service_cause,
 };
 use crate::{Caller, TaskError, ids};
@@ -419,24 +419,13 @@ impl Pool {
         dispatch: tracing::Dispatch,
     ) -> thread::JoinHandle<()> {
         let function = self.name.clone();
-        thread::spawn(move || {
-            tracing::dispatcher::with_default(&dispatch, || {
-                let mut reader = BufReader::new(pipe);
-                let mut line = Vec::new();
-                loop {
-                    line.clear();
-                    match (&mut reader).take(LOG_LINE_BYTES).read_until(b'\n', &mut line) {
-                        Ok(0) | Err(_) => return,
-                        Ok(_) => {}
-                    }
-                    let log = {
-                        let mut output = output.lock().unwrap_or_else(PoisonError::into_inner);
-                        output.tail.push(&line);
-                        Log { execution_arn: output.execution_arn.clone(), state: output.state.clone(), function: function.clone() }
-                    };
-                    log.line(&line);
-                }
-            });
+        super::relay_lines(pipe, dispatch, move |line| {
+            let log = {
+                let mut output = output.lock().unwrap_or_else(PoisonError::into_inner);
+                output.tail.push(line);
+                Log { execution_arn: output.execution_arn.clone(), state: output.state.clone(), function: function.clone() }
+            };
+            log.line(line);
         })
     }
 
