@@ -539,22 +539,36 @@ async fn submitted(client: &aws_sdk_sfn::Client, arn: &str) -> Value {
     }
 }
 
+/// A `runTask.sync` execution (`name`) in cluster `cluster` on `baton serve` over moto, its task kept RUNNING until it
+/// is stopped, once its task is submitted; `None` where moto or boto3 is missing.
+struct EcsRun {
+    moto: Moto,
+    _server: Server,
+    _dir: tempfile::TempDir,
+    client: aws_sdk_sfn::Client,
+    arn: String,
+    /// The `TaskSubmitted` output: `runTask`'s answer.
+    started: Value,
+}
+
+async fn ecs_run(cluster: &str, name: &str) -> Option<EcsRun> {
+    let moto = Moto::start()?;
+    moto.boto3("print(json.dumps(1))")?;
+    moto.slow("ecs::task", 1_000_000);
+    let (server, dir) = moto.serve(&[]);
+    let client = server.client();
+    let machine = create(&client, "report", &ecs_definition(cluster), StateMachineType::Standard).await;
+    let arn = start(&client, &machine, name, &json!({})).await;
+    let started = submitted(&client, &arn).await;
+    Some(EcsRun { moto, _server: server, _dir: dir, client, arn, started })
+}
+
 /// A task stopped from outside (ECS `StopTask`) while `runTask.sync` watches it: its execution fails with
 /// `States.TaskFailed` and the stopped task as the cause, as AWS reports a task whose essential container did not
 /// exit 0 (here moto's container never ran: it stays `PENDING`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_ecs_task_stopped_from_outside_fails_its_sync_task() {
-    let Some(moto) = Moto::start() else { return };
-    if moto.boto3("print(json.dumps(1))").is_none() {
-        return;
-    }
-    // The task stays RUNNING until it is stopped.
-    moto.slow("ecs::task", 1_000_000);
-    let (server, _dir) = moto.serve(&[]);
-    let client = server.client();
-    let machine = create(&client, "report", &ecs_definition("jobs"), StateMachineType::Standard).await;
-    let arn = start(&client, &machine, "outside", &json!({})).await;
-    let started = submitted(&client, &arn).await;
+    let Some(EcsRun { moto, _server, _dir, client, arn, started }) = ecs_run("jobs", "outside").await else { return };
     assert!(started["SdkHttpMetadata"]["HttpStatusCode"] == json!(200), "ECS results carry SdkHttpMetadata: {started:#}");
     let task = started["Tasks"][0]["TaskArn"].as_str().expect("a task ARN").to_owned();
     let stopped = moto.boto3(&format!(
@@ -577,16 +591,7 @@ async fn an_ecs_task_stopped_from_outside_fails_its_sync_task() {
 /// `StopExecution` while `runTask.sync` watches a task stops the task (`StopTask`, with Baton's reason).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stopping_an_execution_stops_its_ecs_task() {
-    let Some(moto) = Moto::start() else { return };
-    if moto.boto3("print(json.dumps(1))").is_none() {
-        return;
-    }
-    moto.slow("ecs::task", 1_000_000);
-    let (server, _dir) = moto.serve(&[]);
-    let client = server.client();
-    let machine = create(&client, "report", &ecs_definition("nightly"), StateMachineType::Standard).await;
-    let arn = start(&client, &machine, "stopped", &json!({})).await;
-    let started = submitted(&client, &arn).await;
+    let Some(EcsRun { moto, _server, _dir, client, arn, started }) = ecs_run("nightly", "stopped").await else { return };
     let task = started["Tasks"][0]["TaskArn"].as_str().expect("a task ARN").to_owned();
     client.stop_execution().execution_arn(&arn).send().await.expect("stop_execution");
     assert_eq!(finished(&client, &arn, Duration::from_secs(30)).await.status.as_str(), "ABORTED");
