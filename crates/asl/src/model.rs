@@ -233,8 +233,8 @@ pub struct Map {
     pub tolerated_failure_count: Option<Count>,
     pub tolerated_failure_percentage: Option<Percentage>,
     pub label: Option<String>,
-    /// `ItemReader` as written: Baton has no S3, so a Map that reads items from elsewhere fails when it runs.
-    pub item_reader: Option<Value>,
+    /// `ItemReader`: where the items come from instead of the input.
+    pub item_reader: Option<ItemReader>,
     /// `ResultWriter` as written.
     pub result_writer: Option<Value>,
     pub result_selector: Option<Template>,
@@ -265,6 +265,25 @@ pub enum Percentage {
     Literal(f64),
     Path(Path),
     Expr(Expr),
+}
+
+#[derive(Debug, Clone)]
+pub struct ItemReader {
+    /// `arn:aws:states:::s3:getObject` (one object, parsed per `ReaderConfig.InputType`) or
+    /// `arn:aws:states:::s3:listObjectsV2` (the objects under a prefix).
+    pub resource: String,
+    /// `Parameters` (JSONPath) or `Arguments` (JSONata): the S3 call's `Bucket`, `Key` or `Prefix`.
+    pub arguments: Option<Arguments>,
+    /// `ReaderConfig.InputType`: `JSON`, `JSONL`, `CSV`, `MANIFEST`, `PARQUET`; `None` for listObjectsV2.
+    pub input_type: Option<String>,
+    /// `CSVHeaderLocation`: `FIRST_ROW` (the default) or `GIVEN`.
+    pub csv_headers_given: bool,
+    /// `CSVHeaders`.
+    pub csv_headers: Vec<String>,
+    /// `CSVDelimiter` as a character: `,` (COMMA, the default), `|`, `;`, space or tab.
+    pub csv_delimiter: char,
+    /// `MaxItems` or `MaxItemsPath`.
+    pub max_items: Option<Count>,
 }
 
 #[derive(Debug, Clone)]

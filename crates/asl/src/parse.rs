@@ -734,7 +734,7 @@ impl Parser {
             (None, Some(_)) => self.template(object, pointer, "Parameters").map(Arguments::Parameters),
             (None, None) => None,
         };
-        let item_reader = object.get("ItemReader").cloned();
+        let item_reader = object.get("ItemReader").and_then(|value| self.item_reader(value, &format!("{pointer}/ItemReader"), language));
         let result_writer = object.get("ResultWriter").cloned();
         let item_batcher =
             object.get("ItemBatcher").and_then(|value| self.item_batcher(value, &format!("{pointer}/ItemBatcher"), language));
@@ -783,6 +783,90 @@ impl Parser {
             _ => {}
         }
         mode
+    }
+
+    fn item_reader(&mut self, value: &Value, pointer: &str, language: QueryLanguage) -> Option<ItemReader> {
+        let object = self.object(value, pointer)?;
+        let allowed: &[&str] = match language {
+            QueryLanguage::JsonPath => &["Resource", "ReaderConfig", "Parameters"],
+            QueryLanguage::Jsonata => &["Resource", "ReaderConfig", "Arguments"],
+        };
+        self.allow_fields(object, pointer, allowed);
+        let resource = match object.get("Resource").and_then(Value::as_str) {
+            Some(resource) => resource.to_owned(),
+            None => {
+                self.error(pointer, SCHEMA, "an ItemReader needs a 'Resource' string");
+                String::new()
+            }
+        };
+        let arguments = match language {
+            QueryLanguage::JsonPath => self.template(object, pointer, "Parameters").map(Arguments::Parameters),
+            QueryLanguage::Jsonata => self.dynamic(object.get("Arguments"), &format!("{pointer}/Arguments")).map(Arguments::Arguments),
+        };
+        let mut reader = ItemReader {
+            resource,
+            arguments,
+            input_type: None,
+            csv_headers_given: false,
+            csv_headers: Vec::new(),
+            csv_delimiter: ',',
+            max_items: None,
+        };
+        let config_pointer = format!("{pointer}/ReaderConfig");
+        let Some(config) = object.get("ReaderConfig").and_then(|config| self.object(config, &config_pointer)) else { return Some(reader) };
+        let allowed: &[&str] = match language {
+            QueryLanguage::JsonPath => &["InputType", "CSVHeaderLocation", "CSVHeaders", "CSVDelimiter", "MaxItems", "MaxItemsPath", "ManifestType", "Transformation"],
+            QueryLanguage::Jsonata => &["InputType", "CSVHeaderLocation", "CSVHeaders", "CSVDelimiter", "MaxItems", "ManifestType", "Transformation"],
+        };
+        self.allow_fields(config, &config_pointer, allowed);
+        match config.get("InputType") {
+            None => {}
+            Some(Value::String(kind)) if ["JSON", "JSONL", "CSV", "MANIFEST", "PARQUET"].contains(&kind.as_str()) => {
+                reader.input_type = Some(kind.clone());
+            }
+            Some(other) => self.error(
+                format!("{config_pointer}/InputType"),
+                SCHEMA,
+                format!("'InputType' must be JSON, JSONL, CSV, MANIFEST or PARQUET, not {other}"),
+            ),
+        }
+        match config.get("CSVHeaderLocation") {
+            None => {}
+            Some(Value::String(at)) if at == "FIRST_ROW" => {}
+            Some(Value::String(at)) if at == "GIVEN" => reader.csv_headers_given = true,
+            Some(other) => self.error(
+                format!("{config_pointer}/CSVHeaderLocation"),
+                SCHEMA,
+                format!("'CSVHeaderLocation' must be FIRST_ROW or GIVEN, not {other}"),
+            ),
+        }
+        match config.get("CSVHeaders") {
+            None if reader.csv_headers_given => {
+                self.error(&config_pointer, SCHEMA, "'CSVHeaders' is required when 'CSVHeaderLocation' is GIVEN");
+            }
+            None => {}
+            Some(Value::Array(headers)) if headers.iter().all(Value::is_string) => {
+                reader.csv_headers = headers.iter().filter_map(Value::as_str).map(str::to_owned).collect();
+            }
+            Some(other) => {
+                self.error(format!("{config_pointer}/CSVHeaders"), SCHEMA, format!("'CSVHeaders' must be an array of strings, not {other}"));
+            }
+        }
+        match config.get("CSVDelimiter").map(|d| (d, d.as_str())) {
+            None => {}
+            Some((_, Some("COMMA"))) => reader.csv_delimiter = ',',
+            Some((_, Some("PIPE"))) => reader.csv_delimiter = '|',
+            Some((_, Some("SEMICOLON"))) => reader.csv_delimiter = ';',
+            Some((_, Some("SPACE"))) => reader.csv_delimiter = ' ',
+            Some((_, Some("TAB"))) => reader.csv_delimiter = '\t',
+            Some((other, _)) => self.error(
+                format!("{config_pointer}/CSVDelimiter"),
+                SCHEMA,
+                format!("'CSVDelimiter' must be COMMA, PIPE, SEMICOLON, SPACE or TAB, not {other}"),
+            ),
+        }
+        reader.max_items = self.count(config, &config_pointer, "MaxItems", language);
+        Some(reader)
     }
 
     fn item_batcher(&mut self, value: &Value, pointer: &str, language: QueryLanguage) -> Option<ItemBatcher> {

@@ -58,3 +58,11 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// `--bucket NAME=DIR`: an S3 bucket answered from a local folder.
+fn parse_bucket(text: &str) -> Result<(String, std::path::PathBuf), String> {
+    match text.split_once('=') {
+        Some((name, dir)) if !name.is_empty() && !dir.is_empty() => Ok((name.to_owned(), std::path::PathBuf::from(dir))),
+        _ => Err(format!("expected NAME=DIR (a bucket name and a folder), not '{text}'")),
+    }
+}

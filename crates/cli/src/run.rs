@@ -48,6 +48,10 @@ pub(crate) struct Args {
     /// States.TaskFailed, naming the state and resource to mock. Mocks, local functions and HTTP Tasks still work.
     #[arg(long)]
     offline: bool,
+    /// Answer S3 bucket NAME from the local folder DIR (repeatable): a Map's ItemReader reads its items there, so the
+    /// same definition runs without S3.
+    #[arg(long = "bucket", value_name = "NAME=DIR", value_parser = crate::parse_bucket)]
+    buckets: Vec<(String, PathBuf)>,
     /// Skip waits: Wait states, retry intervals and timeouts advance a virtual clock.
     #[arg(long)]
     virtual_time: bool,
@@ -104,7 +108,11 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let name = args.name.clone().unwrap_or_else(|| stem(&args.definition));
     let mut resources = Resources {
-        aws: integrations::aws::Aws::new(integrations::aws::Options { offline: args.offline, ..Default::default() }),
+        aws: integrations::aws::Aws::new(integrations::aws::Options {
+            offline: args.offline,
+            buckets: args.buckets.iter().cloned().collect(),
+            ..Default::default()
+        }),
         ..Resources::default()
     };
     if let (Some(file), Some(case)) = (&args.mock_config, &args.test_case) {

@@ -32,6 +32,10 @@ pub(crate) struct Args {
     /// States.TaskFailed, naming the state and resource to mock. Mocks, local functions and HTTP Tasks still work.
     #[arg(long)]
     offline: bool,
+    /// Answer S3 bucket NAME from the local folder DIR (repeatable): a Map's ItemReader reads its items there, so the
+    /// same definition runs without S3.
+    #[arg(long = "bucket", value_name = "NAME=DIR", value_parser = crate::parse_bucket)]
+    buckets: Vec<(String, PathBuf)>,
     /// A Step Functions Local mock config; pick a test case with `<stateMachineArn>#<TestCase>`.
     #[arg(long)]
     mock_config: Option<PathBuf>,
@@ -66,7 +70,11 @@ struct Retention(Option<i64>);
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut resources = Resources {
-        aws: integrations::aws::Aws::new(integrations::aws::Options { offline: args.offline, ..Default::default() }),
+        aws: integrations::aws::Aws::new(integrations::aws::Options {
+            offline: args.offline,
+            buckets: args.buckets.iter().cloned().collect(),
+            ..Default::default()
+        }),
         ..Resources::default()
     };
     if let Some(file) = &args.functions {

@@ -18,6 +18,7 @@ use crate::map_run::{MapRunInfo, MapRunStatus};
 
 mod dataflow;
 mod fanout;
+mod reader;
 mod redrive;
 
 use crate::nesting::{MAX_NESTING_DEPTH, nesting_depth};
@@ -264,6 +265,8 @@ enum Phase {
     Backoff { timer: TimerId },
     Parallel(Box<Fanout>),
     Map(Box<MapRun>),
+    /// A Map waits for its `ItemReader`'s call.
+    Reading(Box<reader::Reading>),
 }
 
 struct Fanout {
@@ -639,7 +642,7 @@ impl Execution {
                 }
             }
             Phase::Map(_) => self.map_step(fid),
-            Phase::Task { .. } | Phase::Wait { .. } | Phase::Backoff { .. } => Flow::Stop,
+            Phase::Task { .. } | Phase::Wait { .. } | Phase::Backoff { .. } | Phase::Reading(_) => Flow::Stop,
         }
     }
 
@@ -1007,6 +1010,13 @@ impl Execution {
         };
         let Some(fid) = self.tasks.remove(&task) else { return };
         let Some(frame) = self.frames.get_mut(fid).and_then(Option::as_mut) else { return };
+        if let Phase::Reading(_) = frame.phase {
+            let Phase::Reading(reading) = std::mem::replace(&mut frame.phase, Phase::Run) else { return };
+            if matches!(self.items_read(fid, *reading, outcome), Flow::Continue) {
+                self.queue.push_back(fid);
+            }
+            return;
+        }
         let Phase::Task { timeout, heartbeat, kind, .. } = std::mem::replace(&mut frame.phase, Phase::Run) else { return };
         let (workflow, state_id) = (frame.workflow, frame.state);
         for timer in timeout.into_iter().chain(heartbeat.map(|(timer, _)| timer)) {
@@ -1443,6 +1453,11 @@ impl Execution {
             }
             Phase::Wait { timer, .. } | Phase::Backoff { timer } => {
                 self.cancel_timer(timer);
+                None
+            }
+            Phase::Reading(reading) => {
+                self.tasks.remove(&reading.task);
+                self.commands.push(Command::CancelTask { task: reading.task });
                 None
             }
             Phase::Parallel(fanout) => Some(self.parallel_slots(*fanout)),

@@ -16,7 +16,9 @@
 /// 3: a Task's `Credentials` are evaluated (a `RoleArn` that is not a string fails the state) and shown as
 /// `taskCredentials` in `TaskScheduled` and `LambdaFunctionScheduled`; an execution of format 2 whose Tasks have
 /// `Credentials` replays to other events, and is reported as such.
-pub const REPLAY_VERSION: u32 = 3;
+///
+/// 4: a Map's `ItemReader` reads its items (a task of the Map's frame) where it used to fail the Map at once.
+pub const REPLAY_VERSION: u32 = 4;
 
 mod execution;
 mod history;

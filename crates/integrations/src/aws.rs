@@ -18,6 +18,7 @@ mod apigateway;
 mod bedrock;
 mod emr;
 mod endpoint;
+mod folders;
 mod job;
 pub mod target;
 
@@ -48,6 +49,8 @@ pub struct Options {
     pub endpoint_url: Option<String>,
     /// Sign with this access key id and secret instead of the default chain's credentials (with `endpoint_url`).
     pub static_credentials: Option<(String, String)>,
+    /// S3 buckets answered from local folders (`--bucket NAME=DIR`): a Map's ItemReader reads its items there.
+    pub buckets: std::collections::BTreeMap<String, std::path::PathBuf>,
 }
 
 impl Default for Options {
@@ -58,6 +61,7 @@ impl Default for Options {
             poll: (Duration::from_millis(250), Duration::from_secs(5)),
             endpoint_url: None,
             static_credentials: None,
+            buckets: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -125,6 +129,11 @@ impl Aws {
     /// leave out, so a repeated submission of the same task is recognised by the service. For `.sync` this is the
     /// call that starts the job; `wait` watches it.
     pub async fn call(&self, resource: &str, target: &Target, parameters: &Value, idempotency_token: &str, caller: Caller<'_>) -> TaskOutcome {
+        if target.service == "s3"
+            && let Some(dir) = folders::folder(&self.inner.options.buckets, parameters)
+        {
+            return folders::answer(dir, &target.action, parameters);
+        }
         if self.inner.options.offline {
             return Err(TaskError::new(
                 TASK_FAILED,

@@ -1123,3 +1123,70 @@ fn eks_resources_are_created_and_deleted_with_sync() {
     assert_eq!(output["deletedCluster"]["Cluster"]["Name"], json!("k"), "a deletion's result is the last description seen, else the deletion's answer: {output:#}");
     assert_eq!(output["left"], json!({"n": 0}));
 }
+
+/// A distributed Map whose ItemReader reads S3: a CSV with its header row, a JSON array, JSON Lines, a CSV with
+/// given headers, and the objects under a prefix; under `baton run` against moto's S3, then the same definition over a
+/// local folder mapped as the bucket (`--bucket`), with no S3 at all.
+#[test]
+fn item_readers_read_s3_and_a_local_folder_mapped_as_the_bucket() {
+    let dir = data_dir();
+    let folder = dir.path().join("bucket");
+    std::fs::create_dir_all(folder.join("in")).expect("a folder");
+    let files = [
+        ("in/orders.csv", "id,total\n1,10\n2,\"2,5\"\n3,7\n"),
+        ("in/orders.json", "[{\"id\": 1}, {\"id\": 2}]"),
+        ("in/orders.jsonl", "{\"id\": 1}\n{\"id\": 2}\n{\"id\": 3}\n"),
+        ("in/orders.psv", "1|ada\n2|bob\n"),
+    ];
+    for (key, text) in files {
+        std::fs::write(folder.join(key), text).expect("a file");
+    }
+    let processor = json!({"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "Work",
+        "States": {"Work": {"Type": "Pass", "End": true}}});
+    let reader = |key: &str, config: Value| json!({"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": config,
+        "Parameters": {"Bucket": "orders-in", "Key": key}});
+    let definition = json!({"StartAt": "Csv", "States": {
+        "Csv": {"Type": "Map", "ItemReader": reader("in/orders.csv", json!({"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW", "MaxItems": 2})),
+                "ItemProcessor": processor, "ResultPath": "$.csv", "Next": "Json"},
+        "Json": {"Type": "Map", "ItemReader": reader("in/orders.json", json!({"InputType": "JSON"})), "ItemProcessor": processor,
+                 "ResultPath": "$.json", "Next": "Lines"},
+        "Lines": {"Type": "Map", "ItemReader": reader("in/orders.jsonl", json!({"InputType": "JSONL"})), "ItemProcessor": processor,
+                  "ResultSelector": {"count.$": "States.ArrayLength($)"}, "ResultPath": "$.lines", "Next": "Given"},
+        "Given": {"Type": "Map", "ItemReader": reader("in/orders.psv", json!({"InputType": "CSV", "CSVHeaderLocation": "GIVEN",
+                  "CSVHeaders": ["id", "name"], "CSVDelimiter": "PIPE"})), "ItemProcessor": processor, "ResultPath": "$.given", "Next": "Listed"},
+        "Listed": {"Type": "Map", "ItemReader": {"Resource": "arn:aws:states:::s3:listObjectsV2", "Parameters": {"Bucket": "orders-in", "Prefix": "in/orders."}},
+                   "ItemSelector": {"key.$": "$$.Map.Item.Value.Key"}, "ItemProcessor": processor, "ResultPath": "$.listed", "End": true}
+    }});
+    let file = write(&dir, "reader.json", &definition);
+    let expected = json!({
+        "csv": [{"id": "1", "total": "10"}, {"id": "2", "total": "2,5"}],
+        "json": [{"id": 1}, {"id": 2}],
+        "lines": {"count": 3},
+        "given": [{"id": "1", "name": "ada"}, {"id": "2", "name": "bob"}],
+        "listed": [{"key": "in/orders.csv"}, {"key": "in/orders.json"}, {"key": "in/orders.jsonl"}, {"key": "in/orders.psv"}]
+    });
+
+    // A local folder mapped as the bucket: no S3, no network (offline).
+    let mapping = format!("orders-in={}", folder.display());
+    let output = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["run", &file, "--offline", "--bucket", &mapping])
+        .output()
+        .expect("run baton");
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert_eq!(serde_json::from_str::<Value>(&stdout).expect("JSON"), expected);
+
+    // The same definition against moto's S3.
+    let Some(moto) = Moto::start() else { return };
+    let mut script = String::from("s3 = client('s3')\ns3.create_bucket(Bucket='orders-in')\n");
+    for (key, text) in files {
+        script.push_str(&format!("s3.put_object(Bucket='orders-in', Key={key:?}, Body={text:?})\n"));
+    }
+    script.push_str("print(json.dumps(True))");
+    if moto.boto3(&script).is_none() {
+        return;
+    }
+    let (code, stdout, stderr) = run(&moto, &[&file]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert_eq!(serde_json::from_str::<Value>(&stdout).expect("JSON"), expected);
+}

@@ -74,22 +74,25 @@ impl Execution {
 
     pub(super) fn start_map(&mut self, fid: usize, state: &State, map: &asl::model::Map, effective: Value) -> Flow {
         let frame = self.frame(fid);
-        // Until Baton reads and writes S3, a Map that asks for it fails first, naming the field, rather than
-        // iterating over its input or returning its results inline as if nothing had been asked.
-        let unsupported = if map.item_reader.is_some() {
-            Some((errors::ITEM_READER_FAILED, "ItemReader needs S3, which Baton does not provide; pass the items in the input instead"))
-        } else if map.result_writer.is_some() {
-            Some((errors::RESULT_WRITER_FAILED, "ResultWriter is not supported by Baton yet; leave it out to get the results as the Map's output"))
-        } else {
-            None
-        };
-        if let Some((error, cause)) = unsupported {
-            return self.fail_unstarted_map(fid, Failure::new(error, self.prefix_text(frame, state, cause)));
+        // Until Baton writes S3, a Map that asks for it fails first, naming the field, rather than returning its
+        // results inline as if nothing had been asked.
+        if map.result_writer.is_some() {
+            let cause = "ResultWriter is not supported by Baton yet; leave it out to get the results as the Map's output";
+            return self.fail_unstarted_map(fid, Failure::new(errors::RESULT_WRITER_FAILED, self.prefix_text(frame, state, cause)));
+        }
+        if let Some(reader) = &map.item_reader {
+            return self.read_items(fid, state, reader, effective, Vec::new(), None);
         }
         let items = match self.map_items(frame, state, map, &effective) {
             Ok(items) => items,
             Err(failure) => return self.fail_unstarted_map(fid, failure),
         };
+        self.start_map_over(fid, state, map, effective, items)
+    }
+
+    /// Starts the Map over `items`: its input's, or its reader's.
+    pub(super) fn start_map_over(&mut self, fid: usize, state: &State, map: &asl::model::Map, effective: Value, items: Vec<Value>) -> Flow {
+        let frame = self.frame(fid);
         let distributed = map.mode == MapMode::Distributed;
         // AWS resolves MaxConcurrency before the Map starts, and the tolerated failure thresholds after.
         let concurrency = match self.map_concurrency(frame, state, map, &effective) {

@@ -1,0 +1,104 @@
+//! S3 buckets mapped to local folders (`--bucket NAME=DIR`), so a definition that reads its items from S3 runs over
+//! local files without S3: `getObject` reads `DIR/KEY`, `listObjectsV2` lists the files under `DIR/PREFIX`, each
+//! answered in the shape S3's would be (`Body` as text; `Contents` of `Key`, `ETag`, `Size`, `LastModified`,
+//! `StorageClass`; one page).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use crate::TaskError;
+
+/// The folder a bucket is mapped to, if the parameters name a mapped bucket.
+pub(crate) fn folder<'a>(buckets: &'a BTreeMap<String, PathBuf>, parameters: &Value) -> Option<&'a Path> {
+    let bucket = parameters.get("Bucket")?.as_str()?;
+    buckets.get(bucket).map(PathBuf::as_path)
+}
+
+/// Answers `action` on the bucket mapped to `dir`, as S3 would.
+pub(crate) fn answer(dir: &Path, action: &str, parameters: &Value) -> Result<Value, TaskError> {
+    match action {
+        "getObject" => get(dir, parameters),
+        "listObjectsV2" => Ok(list(dir, parameters.get("Prefix").and_then(Value::as_str).unwrap_or(""))),
+        other => Err(TaskError::new(
+            "States.TaskFailed",
+            format!("a bucket mapped to the folder {} takes getObject and listObjectsV2, not {other}", dir.display()),
+        )),
+    }
+}
+
+fn get(dir: &Path, parameters: &Value) -> Result<Value, TaskError> {
+    let key = parameters.get("Key").and_then(Value::as_str).unwrap_or_default();
+    let path = inside(dir, key).ok_or_else(|| no_such_key(key))?;
+    let bytes = std::fs::read(&path).map_err(|_| no_such_key(key))?;
+    let length = bytes.len();
+    let body = String::from_utf8(bytes).map_err(|_| TaskError::new("States.TaskFailed", format!("{} is not UTF-8 text", path.display())))?;
+    Ok(json!({"Body": body, "ContentLength": length}))
+}
+
+/// `key` as a path inside `dir`; `None` for a key that would leave it.
+fn inside(dir: &Path, key: &str) -> Option<PathBuf> {
+    let relative = Path::new(key);
+    let escapes = relative.components().any(|c| !matches!(c, std::path::Component::Normal(_)));
+    (!key.is_empty() && !escapes).then(|| dir.join(relative))
+}
+
+fn no_such_key(key: &str) -> TaskError {
+    TaskError::new("S3.NoSuchKeyException", format!("The specified key does not exist. (Service: S3, Status Code: 404, Key: {key})"))
+}
+
+/// The files under `dir` whose keys (paths relative to `dir`, `/`-separated) start with `prefix`, sorted by key.
+fn list(dir: &Path, prefix: &str) -> Value {
+    let mut keys = Vec::new();
+    walk(dir, dir, &mut keys);
+    keys.sort();
+    let contents: Vec<Value> = keys
+        .into_iter()
+        .filter(|(key, _)| key.starts_with(prefix))
+        .map(|(key, size)| json!({"Key": key, "ETag": "\"\"", "Size": size, "LastModified": "1970-01-01T00:00:00Z", "StorageClass": "STANDARD"}))
+        .collect();
+    json!({"Contents": contents, "IsTruncated": false, "KeyCount": contents.len()})
+}
+
+fn walk(root: &Path, dir: &Path, keys: &mut Vec<(String, u64)>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        match entry.metadata() {
+            Ok(meta) if meta.is_dir() => walk(root, &path, keys),
+            Ok(meta) => {
+                if let Ok(relative) = path.strip_prefix(root) {
+                    let key = relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+                    keys.push((key, meta.len()));
+                }
+            }
+            Err(_) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{answer, inside};
+    use serde_json::json;
+    use std::path::Path;
+
+    #[test]
+    fn a_folder_answers_as_a_bucket() {
+        let dir = std::env::temp_dir().join(format!("baton-folders-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("in/deep")).expect("a folder");
+        std::fs::write(dir.join("in/a.csv"), "id\n1\n").expect("a file");
+        std::fs::write(dir.join("in/deep/b.json"), "[]").expect("a file");
+        std::fs::write(dir.join("other.txt"), "x").expect("a file");
+        let got = answer(&dir, "getObject", &json!({"Bucket": "b", "Key": "in/a.csv"})).expect("the object");
+        assert_eq!(got["Body"], json!("id\n1\n"));
+        let missing = answer(&dir, "getObject", &json!({"Bucket": "b", "Key": "nope"})).expect_err("no such key");
+        assert_eq!(missing.error, "S3.NoSuchKeyException");
+        let listed = answer(&dir, "listObjectsV2", &json!({"Bucket": "b", "Prefix": "in/"})).expect("a listing");
+        let keys: Vec<&str> = listed["Contents"].as_array().into_iter().flatten().filter_map(|o| o["Key"].as_str()).collect();
+        assert_eq!(keys, ["in/a.csv", "in/deep/b.json"]);
+        assert!(inside(Path::new("/d"), "../etc/passwd").is_none());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
