@@ -29,16 +29,23 @@ use runtime::service::{Config, Service};
 const ROLE: &str = "arn:aws:iam::123456789012:role/baton";
 
 /// A data directory removed when dropped.
-struct TempDir(PathBuf);
+pub(super) struct TempDir(PathBuf);
 
 impl TempDir {
-    fn new(root: &Path, what: &str) -> anyhow::Result<TempDir> {
+    /// A fresh folder `baton-bench-<pid>-<what>` under `root`.
+    pub(super) fn new(root: &Path, what: &str) -> anyhow::Result<TempDir> {
         let dir = root.join(format!("baton-bench-{}-{what}", std::process::id()));
         if dir.exists() {
             std::fs::remove_dir_all(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
         }
         std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
         Ok(TempDir(dir))
+    }
+}
+
+impl TempDir {
+    pub(super) fn path(&self) -> &Path {
+        &self.0
     }
 }
 
