@@ -59,6 +59,30 @@ fn main() -> ExitCode {
     }
 }
 
+/// How `baton run` and `baton serve` make AWS calls.
+#[derive(clap::Args)]
+struct AwsArgs {
+    /// Make no AWS call: a Task that would call an AWS service (AWS SDK or optimized integration) fails with
+    /// States.TaskFailed, naming the state and resource to mock. Mocks, local functions and HTTP Tasks still work.
+    #[arg(long)]
+    offline: bool,
+    /// Answer S3 bucket NAME from the local folder DIR (repeatable): a Map's ItemReader reads its items there, so the
+    /// same definition runs without S3.
+    #[arg(long = "bucket", value_name = "NAME=DIR", value_parser = parse_bucket)]
+    buckets: Vec<(String, std::path::PathBuf)>,
+}
+
+impl AwsArgs {
+    /// The AWS client these options ask for.
+    fn client(&self) -> integrations::aws::Aws {
+        integrations::aws::Aws::new(integrations::aws::Options {
+            offline: self.offline,
+            buckets: self.buckets.iter().cloned().collect(),
+            ..Default::default()
+        })
+    }
+}
+
 /// `--bucket NAME=DIR`: an S3 bucket answered from a local folder.
 fn parse_bucket(text: &str) -> Result<(String, std::path::PathBuf), String> {
     match text.split_once('=') {

@@ -44,14 +44,8 @@ pub(crate) struct Args {
     /// `headers`, `query`, `body`); a connection not in it adds nothing to the request.
     #[arg(long)]
     connections: Option<PathBuf>,
-    /// Make no AWS call: a Task that would call an AWS service (AWS SDK or optimized integration) fails with
-    /// States.TaskFailed, naming the state and resource to mock. Mocks, local functions and HTTP Tasks still work.
-    #[arg(long)]
-    offline: bool,
-    /// Answer S3 bucket NAME from the local folder DIR (repeatable): a Map's ItemReader reads its items there, so the
-    /// same definition runs without S3.
-    #[arg(long = "bucket", value_name = "NAME=DIR", value_parser = crate::parse_bucket)]
-    buckets: Vec<(String, PathBuf)>,
+    #[command(flatten)]
+    aws: crate::AwsArgs,
     /// Skip waits: Wait states, retry intervals and timeouts advance a virtual clock.
     #[arg(long)]
     virtual_time: bool,
@@ -107,14 +101,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         (None, None) => json!({}),
     };
     let name = args.name.clone().unwrap_or_else(|| stem(&args.definition));
-    let mut resources = Resources {
-        aws: integrations::aws::Aws::new(integrations::aws::Options {
-            offline: args.offline,
-            buckets: args.buckets.iter().cloned().collect(),
-            ..Default::default()
-        }),
-        ..Resources::default()
-    };
+    let mut resources = Resources { aws: args.aws.client(), ..Resources::default() };
     if let (Some(file), Some(case)) = (&args.mock_config, &args.test_case) {
         let text = std::fs::read_to_string(file).with_context(|| format!("cannot read mock config {}", file.display()))?;
         let config = MockConfig::load_str(&text).with_context(|| format!("in {}", file.display()))?;

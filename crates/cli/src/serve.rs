@@ -28,14 +28,8 @@ pub(crate) struct Args {
     /// `headers`, `query`, `body`); a connection not in it adds nothing to the request.
     #[arg(long)]
     connections: Option<PathBuf>,
-    /// Make no AWS call: a Task that would call an AWS service (AWS SDK or optimized integration) fails with
-    /// States.TaskFailed, naming the state and resource to mock. Mocks, local functions and HTTP Tasks still work.
-    #[arg(long)]
-    offline: bool,
-    /// Answer S3 bucket NAME from the local folder DIR (repeatable): a Map's ItemReader reads its items there, so the
-    /// same definition runs without S3.
-    #[arg(long = "bucket", value_name = "NAME=DIR", value_parser = crate::parse_bucket)]
-    buckets: Vec<(String, PathBuf)>,
+    #[command(flatten)]
+    aws: crate::AwsArgs,
     /// A Step Functions Local mock config; pick a test case with `<stateMachineArn>#<TestCase>`.
     #[arg(long)]
     mock_config: Option<PathBuf>,
@@ -69,14 +63,7 @@ pub(crate) struct Args {
 struct Retention(Option<i64>);
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let mut resources = Resources {
-        aws: integrations::aws::Aws::new(integrations::aws::Options {
-            offline: args.offline,
-            buckets: args.buckets.iter().cloned().collect(),
-            ..Default::default()
-        }),
-        ..Resources::default()
-    };
+    let mut resources = Resources { aws: args.aws.client(), ..Resources::default() };
     if let Some(file) = &args.functions {
         resources.functions = Functions::read(file).with_context(|| format!("in functions file {}", file.display()))?;
     }
