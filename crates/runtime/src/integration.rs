@@ -97,10 +97,10 @@ pub(crate) fn is_start_execution(resource: &str) -> bool {
 /// The integration of `resource`.
 fn choose(resource: &str) -> Arc<dyn Integration> {
     if engine::ResourceKind::of(resource) == engine::ResourceKind::Activity {
-        return Arc::new(Activity);
+        return Arc::new(Served(Kind::Activity));
     }
     if is_start_execution(resource) {
-        return Arc::new(Child);
+        return Arc::new(Served(Kind::Child));
     }
     if http::is_http(resource) {
         return Arc::new(Blocking);
@@ -175,27 +175,14 @@ impl Integration for Aws {
     }
 }
 
-/// An activity: the service queues its tasks for workers.
+/// What the service drives itself (`Kind::Activity`: it queues the tasks for workers; `Kind::Child`: it starts the
+/// child execution); in process there is no service, and `invoke` fails saying so.
 #[derive(Debug)]
-struct Activity;
+struct Served(Kind);
 
-impl Integration for Activity {
+impl Integration for Served {
     fn kind(&self) -> Kind {
-        Kind::Activity
-    }
-
-    fn invoke(&self, _: Arc<Resources>, _: String, task: TaskRequest) -> Pending {
-        Box::pin(async move { Err(only_served(&task)) })
-    }
-}
-
-/// A child execution: the service starts it.
-#[derive(Debug)]
-struct Child;
-
-impl Integration for Child {
-    fn kind(&self) -> Kind {
-        Kind::Child
+        self.0
     }
 
     fn invoke(&self, _: Arc<Resources>, _: String, task: TaskRequest) -> Pending {

@@ -31,20 +31,20 @@ impl Resources {
 
     /// Makes the AWS call `target` of a task of the execution `execution_arn`.
     pub(crate) async fn call(&self, execution_arn: &str, task: &TaskRequest, target: &Target) -> Result<Value, Failure> {
-        let caller = Caller { execution_arn, state: &task.state_name, role_arn: task.role_arn.as_deref() };
+        let caller = caller(execution_arn, task);
         let token = integrations::aws::idempotency_token(execution_arn, task.task.0);
         self.aws.call(&task.resource, target, &task.parameters, &token, caller).await.map_err(failure)
     }
 
     /// Watches the `.sync` job a `call` started (`started` is its answer) until it ends.
     pub(crate) async fn wait(&self, execution_arn: &str, task: &TaskRequest, target: &Target, started: &Value) -> Result<Value, Failure> {
-        let caller = Caller { execution_arn, state: &task.state_name, role_arn: task.role_arn.as_deref() };
+        let caller = caller(execution_arn, task);
         self.aws.wait(&task.resource, target, &task.parameters, started, caller).await.map_err(failure)
     }
 
     /// Stops the `.sync` job a `call` started, because its task was cancelled.
     pub(crate) async fn stop(&self, execution_arn: &str, task: &TaskRequest, target: &Target, started: &Value) {
-        let caller = Caller { execution_arn, state: &task.state_name, role_arn: task.role_arn.as_deref() };
+        let caller = caller(execution_arn, task);
         self.aws.stop(target, &task.parameters, started, caller).await;
     }
 
@@ -55,11 +55,16 @@ impl Resources {
         let outcome = if http::is_http(resource) {
             http::invoke(parameters, &self.http)
         } else {
-            let caller = Caller { execution_arn, state: &task.state_name, role_arn: task.role_arn.as_deref() };
+            let caller = caller(execution_arn, task);
             lambda::invoke(&self.functions, resource, parameters, caller)
         };
         outcome.map_err(failure)
     }
+}
+
+/// Who makes a task's call: its execution, its state, and the role it assumes.
+fn caller<'a>(execution_arn: &'a str, task: &'a TaskRequest) -> Caller<'a> {
+    Caller { execution_arn, state: &task.state_name, role_arn: task.role_arn.as_deref() }
 }
 
 fn failure(error: TaskError) -> Failure {
