@@ -235,8 +235,8 @@ pub struct Map {
     pub label: Option<String>,
     /// `ItemReader`: where the items come from instead of the input.
     pub item_reader: Option<ItemReader>,
-    /// `ResultWriter` as written.
-    pub result_writer: Option<Value>,
+    /// `ResultWriter`: where and how the child executions' results are written.
+    pub result_writer: Option<ResultWriter>,
     pub result_selector: Option<Template>,
     pub result_path: ResultPath,
     pub retry: Vec<Retrier>,
@@ -284,6 +284,20 @@ pub struct ItemReader {
     pub csv_delimiter: char,
     /// `MaxItems` or `MaxItemsPath`.
     pub max_items: Option<Count>,
+}
+
+/// A distributed Map's `ResultWriter`.
+#[derive(Debug, Clone)]
+pub struct ResultWriter {
+    /// `arn:aws:states:::s3:putObject`, with `arguments` naming the `Bucket` and `Prefix`: the results are written to
+    /// S3 and the Map's result says where. `None` with only a `WriterConfig`: the results stay the Map's result.
+    pub resource: Option<String>,
+    pub arguments: Option<Arguments>,
+    /// `WriterConfig.Transformation`: `NONE` (each child's record), `COMPACT` (its output) or `FLATTEN` (outputs
+    /// that are arrays spread into one). Without a `WriterConfig`, NONE when writing to S3, else COMPACT.
+    pub transformation: Option<String>,
+    /// `WriterConfig.OutputType`: `JSON` (an array per file) or `JSONL` (one result per line).
+    pub output_type: Option<String>,
 }
 
 #[derive(Debug, Clone)]

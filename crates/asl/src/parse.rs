@@ -59,8 +59,9 @@ pub fn warnings(value: &Value) -> Vec<Diagnostic> {
 ///
 /// AWS accepts them there: the conformance corpus records inline Maps with `ToleratedFailureCount` and
 /// `ToleratedFailurePercentage` running, and real-world definitions AWS deploys have inline Maps with `Label`,
-/// `ItemReader` and `ResultWriter`. What AWS then does with a reader or writer is not recorded; Baton fails the Map
-/// naming it rather than ignore it (a guess), and the other fields change nothing.
+/// `ItemReader` and `ResultWriter`. What AWS then does with a reader or writer is not recorded; Baton reads the items
+/// of a reader, fails a Map with a writer naming it rather than ignore it (a guess), and the other fields change
+/// nothing.
 fn inline_map_fields(object: &Object<String, Value>, pointer: &str, warnings: &mut Vec<Diagnostic>) {
     let Some(states) = object.get("States").and_then(Value::as_object) else { return };
     for (name, state) in states {
@@ -79,7 +80,8 @@ fn inline_map_fields(object: &Object<String, Value>, pointer: &str, warnings: &m
         if mode != Some("DISTRIBUTED") {
             for key in state.keys().filter(|key| DISTRIBUTED_ONLY.contains(&key.as_str())) {
                 let effect = match key.as_str() {
-                    "ItemReader" | "ResultWriter" => "Baton fails such a Map when it runs rather than ignore it",
+                    "ItemReader" => "Baton reads its items all the same",
+                    "ResultWriter" => "Baton fails such a Map when it runs rather than ignore it",
                     _ => "it has no effect there",
                 };
                 warnings.push(Diagnostic::warning(
@@ -735,7 +737,8 @@ impl Parser {
             (None, None) => None,
         };
         let item_reader = object.get("ItemReader").and_then(|value| self.item_reader(value, &format!("{pointer}/ItemReader"), language));
-        let result_writer = object.get("ResultWriter").cloned();
+        let result_writer =
+            object.get("ResultWriter").and_then(|value| self.result_writer(value, &format!("{pointer}/ResultWriter"), language));
         let item_batcher =
             object.get("ItemBatcher").and_then(|value| self.item_batcher(value, &format!("{pointer}/ItemBatcher"), language));
         let label = self.opt_string(object, pointer, "Label").map(str::to_owned);
@@ -867,6 +870,72 @@ impl Parser {
         }
         reader.max_items = self.count(config, &config_pointer, "MaxItems", language);
         Some(reader)
+    }
+
+    /// A `ResultWriter`: a `WriterConfig`, or a `Resource` (S3 putObject) with its `Parameters`/`Arguments`, or all
+    /// three, as AWS allows.
+    fn result_writer(&mut self, value: &Value, pointer: &str, language: QueryLanguage) -> Option<ResultWriter> {
+        let object = self.object(value, pointer)?;
+        let allowed: &[&str] = match language {
+            QueryLanguage::JsonPath => &["Resource", "Parameters", "WriterConfig"],
+            QueryLanguage::Jsonata => &["Resource", "Arguments", "WriterConfig"],
+        };
+        self.allow_fields(object, pointer, allowed);
+        let arguments_field = match language {
+            QueryLanguage::JsonPath => "Parameters",
+            QueryLanguage::Jsonata => "Arguments",
+        };
+        let resource = match object.get("Resource") {
+            None => None,
+            Some(Value::String(resource)) if resource.ends_with(":s3:putObject") && resource.starts_with("arn:aws") => {
+                Some(resource.clone())
+            }
+            Some(other) => {
+                let message = format!("a ResultWriter's 'Resource' must be arn:aws:states:::s3:putObject, not {other}");
+                self.error(format!("{pointer}/Resource"), SCHEMA, message);
+                None
+            }
+        };
+        let arguments = match language {
+            QueryLanguage::JsonPath => self.template(object, pointer, "Parameters").map(Arguments::Parameters),
+            QueryLanguage::Jsonata => self.dynamic(object.get("Arguments"), &format!("{pointer}/Arguments")).map(Arguments::Arguments),
+        };
+        let has_config = object.contains_key("WriterConfig");
+        match (object.contains_key("Resource"), object.contains_key(arguments_field)) {
+            (true, false) => self.error(pointer, SCHEMA, format!("a ResultWriter with a 'Resource' needs '{arguments_field}' (Bucket, Prefix)")),
+            (false, true) => self.error(pointer, SCHEMA, format!("a ResultWriter with '{arguments_field}' needs a 'Resource'")),
+            (false, false) if !has_config => {
+                self.error(pointer, SCHEMA, format!("a ResultWriter needs a 'WriterConfig', or a 'Resource' and '{arguments_field}', or all three"));
+            }
+            _ => {}
+        }
+        if let (QueryLanguage::JsonPath, Some(Value::Object(parameters))) = (language, object.get("Parameters"))
+            && !parameters.contains_key("Bucket")
+            && !parameters.contains_key("Bucket.$")
+        {
+            self.error(format!("{pointer}/Parameters"), SCHEMA, "a ResultWriter's 'Parameters' need a 'Bucket'");
+        }
+        let mut writer = ResultWriter { resource, arguments, transformation: None, output_type: None };
+        let config_pointer = format!("{pointer}/WriterConfig");
+        let Some(config) = object.get("WriterConfig").and_then(|config| self.object(config, &config_pointer)) else { return Some(writer) };
+        self.allow_fields(config, &config_pointer, &["Transformation", "OutputType"]);
+        match config.get("Transformation") {
+            None => {}
+            Some(Value::String(kind)) if ["NONE", "COMPACT", "FLATTEN"].contains(&kind.as_str()) => writer.transformation = Some(kind.clone()),
+            Some(other) => self.error(
+                format!("{config_pointer}/Transformation"),
+                SCHEMA,
+                format!("'Transformation' must be NONE, COMPACT or FLATTEN, not {other}"),
+            ),
+        }
+        match config.get("OutputType") {
+            None => {}
+            Some(Value::String(kind)) if kind == "JSON" || kind == "JSONL" => writer.output_type = Some(kind.clone()),
+            Some(other) => {
+                self.error(format!("{config_pointer}/OutputType"), SCHEMA, format!("'OutputType' must be JSON or JSONL, not {other}"));
+            }
+        }
+        Some(writer)
     }
 
     fn item_batcher(&mut self, value: &Value, pointer: &str, language: QueryLanguage) -> Option<ItemBatcher> {

@@ -16,13 +16,17 @@ use asl::{Failure, errors};
 use crate::history::{ErrorDetails, EventDetails, HistoryEvent, TaskScheduled};
 use crate::map_run::{MapRunInfo, MapRunStatus};
 
+mod children;
 mod dataflow;
 mod fanout;
 mod reader;
 mod redrive;
+mod writer;
 
 use crate::nesting::{MAX_NESTING_DEPTH, nesting_depth};
 use crate::variables::Scope;
+use children::{ChildRun, Record};
+pub use children::ChildEvent;
 use dataflow::{Conclusion, Concluded};
 use redrive::{Kept, Slot, StoppedAt};
 use crate::resource::ResourceKind;
@@ -201,6 +205,12 @@ pub struct Execution {
     stopped_at: Option<StoppedAt>,
     redrive_count: u32,
     redrive_time: Option<i64>,
+    /// Whether distributed Map iterations write child histories (`keep_child_histories`).
+    keep_children: bool,
+    /// The child executions of each Map Run, by its index in `map_runs`.
+    child_runs: Vec<ChildRun>,
+    /// The child executions' events not taken yet.
+    child_events: Vec<ChildEvent>,
 }
 
 /// One thread of execution.
@@ -213,8 +223,8 @@ struct Frame {
     entered_event: u64,
     entered_time: i64,
     last_event: u64,
-    /// False inside distributed Map iterations, which AWS runs as child executions with their own histories.
-    record: bool,
+    /// Which history its events go to: a distributed Map's iterations are child executions with their own.
+    record: Record,
     /// Attempts made per retrier of the current state.
     attempts: Vec<u32>,
     retry_count: u32,
@@ -237,7 +247,7 @@ struct Spawn {
     input: Value,
     /// The event its thread continues from.
     last_event: u64,
-    record: bool,
+    record: Record,
     vars: Arc<Scope>,
 }
 
@@ -267,6 +277,8 @@ enum Phase {
     Map(Box<MapRun>),
     /// A Map waits for its `ItemReader`'s call.
     Reading(Box<reader::Reading>),
+    /// A Map waits for its `ResultWriter`'s call.
+    Writing(Box<writer::Writing>),
 }
 
 struct Fanout {
@@ -360,6 +372,9 @@ impl Execution {
             stopped_at: None,
             redrive_count: 0,
             redrive_time: None,
+            keep_children: false,
+            child_runs: Vec::new(),
+            child_events: Vec::new(),
         }
     }
 
@@ -533,8 +548,8 @@ impl Execution {
             Trigger::Fail { error, cause, now } => {
                 self.now = now;
                 if self.status == Status::Running {
-                    self.queue.clear();
-                    self.cancel_all_timers();
+                    // Everything stops where it is (child executions are aborted); no redrive resumes it.
+                    self.abort_all();
                     let details = ErrorDetails { error: Some(error), cause: Some(cause) };
                     self.emit_execution(EventDetails::ExecutionFailed(details.clone()));
                     self.status = Status::Failed(details);
@@ -592,7 +607,7 @@ impl Execution {
         let start_at = self.machine.top().start_at;
         let last = self.event_count;
         let vars = self.initial_vars.clone();
-        let frame = self.spawn(Spawn { workflow: top, state: start_at, parent: Parent::Root, input, last_event: last, record: true, vars });
+        let frame = self.spawn(Spawn { workflow: top, state: start_at, parent: Parent::Root, input, last_event: last, record: Record::Parent, vars });
         self.queue.push_back(frame);
     }
 
@@ -642,7 +657,7 @@ impl Execution {
                 }
             }
             Phase::Map(_) => self.map_step(fid),
-            Phase::Task { .. } | Phase::Wait { .. } | Phase::Backoff { .. } | Phase::Reading(_) => Flow::Stop,
+            Phase::Task { .. } | Phase::Wait { .. } | Phase::Backoff { .. } | Phase::Reading(_) | Phase::Writing(_) => Flow::Stop,
         }
     }
 
@@ -765,7 +780,7 @@ impl Execution {
                 let started = self.emit(fid, EventDetails::ParallelStateStarted);
                 let (record, scope) = {
                     let frame = self.frame(fid);
-                    (frame.record, frame.vars.clone())
+                    (frame.record.inherited(), frame.vars.clone())
                 };
                 // In a redrive, the branches that succeeded before keep their outputs and do not run again.
                 let mut plan = self.take_plan(fid, parallel.branches.len()).map(|kept| kept.into_parts().0).unwrap_or_default();
@@ -1013,6 +1028,13 @@ impl Execution {
         if let Phase::Reading(_) = frame.phase {
             let Phase::Reading(reading) = std::mem::replace(&mut frame.phase, Phase::Run) else { return };
             if matches!(self.items_read(fid, *reading, outcome), Flow::Continue) {
+                self.queue.push_back(fid);
+            }
+            return;
+        }
+        if let Phase::Writing(_) = frame.phase {
+            let Phase::Writing(writing) = std::mem::replace(&mut frame.phase, Phase::Run) else { return };
+            if matches!(self.results_written(fid, *writing, outcome), Flow::Continue) {
                 self.queue.push_back(fid);
             }
             return;
@@ -1333,7 +1355,7 @@ impl Execution {
     fn end_frame(&mut self, fid: usize, outcome: Outcome) {
         let Some(frame) = self.frames.get_mut(fid).and_then(Option::take) else { return };
         self.free.push(fid);
-        let last_event = frame.last_event;
+        let (last_event, frame_record) = (frame.last_event, frame.record);
         match frame.parent {
             Parent::Root => match outcome {
                 Ok(output) => {
@@ -1370,20 +1392,21 @@ impl Execution {
                         fanout.stopped.push((index, StoppedAt::of(frame)));
                     }
                 }
-                self.sync_parent_event(parent, last_event);
+                self.sync_parent_event(parent, frame_record, last_event);
                 self.queue.push_back(parent);
             }
             Parent::Iteration { frame: parent, index } => {
                 let Some(parent_frame) = self.frames.get_mut(parent).and_then(Option::as_mut) else { return };
                 let Phase::Map(run) = &mut parent_frame.phase else { return };
                 run.running.retain(|child| *child != fid);
-                let record = parent_frame.record && !run.distributed;
+                let record = !run.distributed;
                 let name = {
                     let machine = self.machine.clone();
                     let parent_frame = self.frame(parent);
                     machine.workflow(parent_frame.workflow).state(parent_frame.state).name.clone()
                 };
-                self.sync_parent_event(parent, last_event);
+                self.sync_parent_event(parent, frame_record, last_event);
+                self.end_child(frame_record, Some(&outcome));
                 let Some(Phase::Map(run)) = self.frames.get_mut(parent).and_then(Option::as_mut).map(|f| &mut f.phase) else {
                     return;
                 };
@@ -1428,10 +1451,11 @@ impl Execution {
         }
     }
 
-    /// A child's last event becomes the parent's previous event, so the parent's thread continues after it.
-    fn sync_parent_event(&mut self, parent: usize, last_event: u64) {
+    /// A child's last event becomes the parent's previous event, so the parent's thread continues after it (when
+    /// both write the same history).
+    fn sync_parent_event(&mut self, parent: usize, record: Record, last_event: u64) {
         if let Some(parent) = self.frames.get_mut(parent).and_then(Option::as_mut)
-            && parent.record
+            && parent.record.same_history(record)
         {
             parent.last_event = parent.last_event.max(last_event);
         }
@@ -1460,6 +1484,11 @@ impl Execution {
                 self.commands.push(Command::CancelTask { task: reading.task });
                 None
             }
+            Phase::Writing(writing) => {
+                self.tasks.remove(&writing.task);
+                self.commands.push(Command::CancelTask { task: writing.task });
+                None
+            }
             Phase::Parallel(fanout) => Some(self.parallel_slots(*fanout)),
             Phase::Map(run) => {
                 let now = self.now;
@@ -1472,6 +1501,8 @@ impl Execution {
         };
         // A frame that had not yet started the branches of its Parallel or Map keeps the plan it was given.
         let redrive = kept.or(frame.redrive);
+        // A distributed Map's iteration stopped: its child execution is aborted.
+        self.end_child(frame.record, None);
         Some(StoppedAt::new(frame.state, frame.input, frame.vars, redrive))
     }
 
@@ -1567,13 +1598,19 @@ impl Execution {
     /// iterations) return their last event id unchanged.
     fn emit(&mut self, fid: usize, details: EventDetails) -> u64 {
         let Some(frame) = self.frames.get_mut(fid).and_then(Option::as_mut) else { return 0 };
-        if !frame.record {
-            return frame.last_event;
-        }
-        let id = self.event_count + 1;
         let previous = frame.last_event;
-        frame.last_event = id;
-        self.push_event(HistoryEvent { id, previous_event_id: previous, timestamp: self.now, details });
+        let id = match frame.record {
+            Record::Off => return previous,
+            Record::Child { key, .. } => self.emit_child(key, previous, details),
+            Record::Parent => {
+                let id = self.event_count + 1;
+                self.push_event(HistoryEvent { id, previous_event_id: previous, timestamp: self.now, details });
+                id
+            }
+        };
+        if let Some(frame) = self.frames.get_mut(fid).and_then(Option::as_mut) {
+            frame.last_event = id;
+        }
         id
     }
 

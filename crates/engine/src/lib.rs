@@ -18,7 +18,11 @@
 /// `Credentials` replays to other events, and is reported as such.
 ///
 /// 4: a Map's `ItemReader` reads its items (a task of the Map's frame) where it used to fail the Map at once.
-pub const REPLAY_VERSION: u32 = 4;
+///
+/// 5: a distributed Map's iterations write the histories of their child executions (`Execution::take_child_events`);
+/// the parent's history is as before, and an execution of an older format is resumed without child histories (its
+/// children have no records to continue).
+pub const REPLAY_VERSION: u32 = 5;
 
 mod execution;
 mod history;
@@ -29,7 +33,7 @@ mod time;
 mod trigger;
 mod variables;
 
-pub use execution::{Command, Execution, ExecutionInfo, FoldNote, Limits, Status, TaskId, TaskRequest, TimerId, Trigger};
+pub use execution::{ChildEvent, Command, Execution, ExecutionInfo, FoldNote, Limits, Status, TaskId, TaskRequest, TimerId, Trigger};
 pub use history::{ErrorDetails, EventDetails, HistoryEvent, TaskScheduled};
 pub use map_run::{MapRunCounts, MapRunInfo, MapRunStatus, map_run_execution};
 pub use nesting::{MAX_NESTING_DEPTH, nesting_depth};

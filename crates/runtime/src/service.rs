@@ -465,6 +465,11 @@ impl Service {
         if execution.status != Status::Running {
             return Ok(execution.stop.unwrap_or(execution.start));
         }
+        if let Some(map_run) = &execution.map_run_arn {
+            return Err(Error::ValidationException(format!(
+                "Baton does not stop a child execution of a Map Run on its own: '{arn}' runs in Map Run '{map_run}'; stop its parent execution"
+            )));
+        }
         let mut live = lock(&self.inner.live).get(arn).cloned();
         if live.is_none() {
             // Running in the store but not here (its actor stopped on a storage error): take it up again to stop it.
@@ -554,9 +559,21 @@ impl Service {
         Ok(Page { items, next_token: texts.next_token })
     }
 
-    /// The state machine as the execution ran it.
-    pub async fn describe_state_machine_for_execution(&self, arn: &str) -> Result<StateMachine, Error> {
-        let execution = self.describe_execution(arn).await?;
+    /// The state machine as the execution ran it; for a Map Run's child, its Map's item processor as a state machine,
+    /// with the Map Run and the Map's label.
+    pub async fn describe_state_machine_for_execution(&self, arn: &str) -> Result<ExecutionMachine, Error> {
+        let mut execution = self.describe_execution(arn).await?;
+        let mut child = None;
+        if let Some(map_run) = execution.map_run_arn.clone() {
+            let label = execution.state_machine_arn.rsplit_once('/').map(|(_, label)| label.to_owned()).unwrap_or_default();
+            let parent = match engine::map_run_execution(&map_run) {
+                Some(parent) => self.inner.store.execution(&parent).await.map_err(internal)?,
+                None => None,
+            };
+            let processor = parent.and_then(|parent| map_processor(&parent.definition, &label));
+            execution.definition = processor.map(|processor| processor.to_string()).unwrap_or_default();
+            child = Some((map_run, label));
+        }
         let mut machine = match self.inner.store.state_machine(&execution.state_machine_arn).await.map_err(internal)? {
             Some(machine) => machine,
             None => StateMachine {
@@ -577,7 +594,8 @@ impl Service {
         };
         machine.definition = execution.definition;
         machine.role_arn = execution.role_arn;
-        Ok(machine)
+        let (map_run_arn, label) = child.unzip();
+        Ok(ExecutionMachine { machine, map_run_arn, label })
     }
 
     /// `SendTaskSuccess`: completes the task of `token` with `output` (JSON text), once that is committed.
@@ -722,7 +740,7 @@ impl Service {
             version_arn: target.version_arn.clone(),
             alias_arn: target.alias_arn.clone(),
         };
-        let mut execution = self.engine(parsed, info);
+        let mut execution = self.engine(parsed, info, engine::REPLAY_VERSION);
         let now = now();
         let trigger = Trigger::Start { input, now };
         let mut stored = trigger.to_json();
@@ -741,7 +759,7 @@ impl Service {
             Ok(commands) => {
                 execution.fold_note().write(&mut stored);
                 let events = execution.take_events();
-                (actor::step(&arn, stored.to_string(), &events, &execution, &mut digest), commands)
+                (actor::step(&arn, stored.to_string(), &events, &mut execution, &mut digest), commands)
             }
             Err(panic) => {
                 // A bug in the engine: the execution exists, failed, and says why.
@@ -771,6 +789,7 @@ impl Service {
             redrive_count: 0,
             redrive_date: None,
             engine_version: engine::REPLAY_VERSION,
+            map_run_arn: None,
         };
         let ended = first.ending.clone();
         if express {
@@ -805,11 +824,14 @@ impl Service {
         }
     }
 
-    /// A fresh engine as the service runs them: its folds bounded by `actor::SLICE_STEPS` and `actor::SLICE_BYTES`.
-    fn engine(&self, machine: Arc<asl::model::StateMachine>, info: ExecutionInfo) -> engine::Execution {
+    /// A fresh engine as the service runs them: its folds bounded by `actor::SLICE_STEPS` and `actor::SLICE_BYTES`,
+    /// writing the histories of its distributed Maps' child executions unless it resumes an execution started before
+    /// Baton kept them (`engine_version` below 5), whose children have no records to continue.
+    fn engine(&self, machine: Arc<asl::model::StateMachine>, info: ExecutionInfo, engine_version: u32) -> engine::Execution {
         let mut execution = engine::Execution::new(machine, info, self.inner.config.limits.clone());
         execution.set_slice(actor::SLICE_STEPS);
         execution.set_slice_bytes(actor::SLICE_BYTES);
+        execution.keep_child_histories(engine_version >= 5);
         execution
     }
 
@@ -872,6 +894,11 @@ impl Service {
             return Err(Error::ExecutionDoesNotExist(format!("Execution Does Not Exist: '{arn}'")));
         };
         let mut record = recovered.execution;
+        if let Some(map_run) = &record.map_run_arn {
+            return Err(Error::ExecutionNotRedrivable(format!(
+                "Execution cannot be redriven: '{arn}' is a child execution of Map Run '{map_run}'; redrive its parent execution"
+            )));
+        }
         if matches!(record.status, Status::Running | Status::Succeeded) {
             return Err(Error::ExecutionNotRedrivable(format!(
                 "Execution cannot be redriven: '{arn}' is {}",
@@ -907,7 +934,7 @@ impl Service {
         };
         rebuilt.execution.fold_note().write(&mut stored);
         let events = rebuilt.execution.take_events();
-        let first = actor::step(arn, stored.to_string(), &events, &rebuilt.execution, &mut rebuilt.digest);
+        let first = actor::step(arn, stored.to_string(), &events, &mut rebuilt.execution, &mut rebuilt.digest);
         match self.inner.store.redrive_execution(arn, now, first).await {
             Ok(()) => {}
             Err(store::Error::NotRedrivable(_)) => {
@@ -1067,4 +1094,37 @@ fn paging(error: store::Error) -> Error {
         store::Error::InvalidToken(token) => Error::InvalidToken(format!("Invalid Token: '{token}'")),
         other => internal(other),
     }
+}
+
+/// DescribeStateMachineForExecution's answer: the machine, and for a Map Run's child its Map Run and label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecutionMachine {
+    pub machine: StateMachine,
+    pub map_run_arn: Option<String>,
+    pub label: Option<String>,
+}
+
+/// The item processor of the Map labelled `label` (its `Label`, else its name) in `definition`, at any depth, as a
+/// state machine of its own: `StartAt` and `States` (and whatever else it has) without its `ProcessorConfig`.
+fn map_processor(definition: &str, label: &str) -> Option<Value> {
+    fn find(workflow: &Value, label: &str) -> Option<Value> {
+        for (name, state) in workflow.get("States")?.as_object()? {
+            let processor = state.get("ItemProcessor").or_else(|| state.get("Iterator"));
+            if state.get("Type").and_then(Value::as_str) == Some("Map") {
+                let named = state.get("Label").and_then(Value::as_str).unwrap_or(name);
+                if let Some(Value::Object(processor)) = processor.filter(|_| named == label) {
+                    let mut processor = processor.clone();
+                    processor.remove("ProcessorConfig");
+                    return Some(Value::Object(processor));
+                }
+            }
+            let inner = state.get("Branches").and_then(Value::as_array).into_iter().flatten().chain(processor);
+            if let Some(found) = inner.into_iter().find_map(|workflow| find(workflow, label)) {
+                return Some(found);
+            }
+        }
+        None
+    }
+    let definition: Value = serde_json::from_str(definition).ok()?;
+    find(&definition, label)
 }

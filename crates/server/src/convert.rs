@@ -278,14 +278,15 @@ pub(crate) fn state_machines(page: Page<StateMachine>) -> api::ListStateMachines
 }
 
 pub(crate) fn described_state_machine_for_execution(
-    machine: StateMachine,
+    described: service::ExecutionMachine,
 ) -> api::DescribeStateMachineForExecutionOutput {
+    let service::ExecutionMachine { machine, map_run_arn, label } = described;
     api::DescribeStateMachineForExecutionOutput {
         update_date: seconds(machine.updated),
         logging_configuration: Some(from_text(machine.logging_configuration.as_deref(), default_logging())),
         tracing_configuration: Some(from_text(machine.tracing_configuration.as_deref(), default_tracing())),
-        map_run_arn: None,
-        label: None,
+        map_run_arn,
+        label,
         revision_id: non_empty(&machine.revision_id),
         encryption_configuration: Some(from_text(machine.encryption_configuration.as_deref(), default_encryption())),
         state_machine_arn: machine.arn,
@@ -374,7 +375,7 @@ pub(crate) fn described_execution(execution: Execution, included: IncludedData) 
         input_details,
         output,
         output_details,
-        map_run_arn: None,
+        map_run_arn: execution.map_run_arn,
         state_machine_version_arn: execution.version_arn,
         state_machine_alias_arn: execution.alias_arn,
         redrive_count: Some(i64::from(execution.redrive_count)),
@@ -393,6 +394,10 @@ pub(crate) fn described_execution(execution: Execution, included: IncludedData) 
 /// `redriveStatus`: whether RedriveExecution can run the execution again (Express executions never).
 fn redrive_status(execution: &Execution) -> &'static str {
     match (execution.kind, execution.status) {
+        // A Map Run's child runs again when a redrive of its parent redrives the Map Run.
+        (Kind::Standard, Status::Failed | Status::TimedOut | Status::Aborted) if execution.map_run_arn.is_some() => {
+            "REDRIVABLE_BY_MAP_RUN"
+        }
         (Kind::Standard, Status::Failed | Status::TimedOut | Status::Aborted) => "REDRIVABLE",
         _ => "NOT_REDRIVABLE",
     }
@@ -403,7 +408,7 @@ pub(crate) fn execution_list_item(execution: Execution) -> api::ExecutionListIte
         status: status_to_wire(execution.status),
         start_date: seconds(execution.start),
         stop_date: execution.stop.map(seconds),
-        map_run_arn: None,
+        map_run_arn: execution.map_run_arn,
         item_count: None,
         state_machine_version_arn: execution.version_arn,
         state_machine_alias_arn: execution.alias_arn,

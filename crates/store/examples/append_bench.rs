@@ -84,6 +84,7 @@ fn execution(arn: &str, i: u64) -> Execution {
         redrive_count: 0,
         redrive_date: None,
         engine_version: 0,
+        map_run_arn: None,
     }
 }
 
@@ -104,5 +105,6 @@ fn step(arn: &str, s: u64) -> Append {
         events,
         ending: None,
         digest: s,
+        children: Vec::new(),
     }
 }

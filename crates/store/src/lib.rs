@@ -75,6 +75,9 @@ pub struct Execution {
     pub redrive_date: Option<i64>,
     /// The replay format of the engine that wrote its triggers (`engine::REPLAY_VERSION`); 0 before it was recorded.
     pub engine_version: u32,
+    /// The Map Run whose child execution this is, if it is one. A child has no triggers of its own: its events are
+    /// written with its parent's steps (`Append::children`), and recovery never resumes it.
+    pub map_run_arn: Option<String>,
 }
 
 /// A published state machine version: an immutable snapshot of a revision. Its ARN is the machine's ARN and
@@ -167,6 +170,21 @@ pub struct Append {
     pub events: Vec<Event>,
     pub ending: Option<Ending>,
     pub digest: u64,
+    /// What the step writes of the child executions of its distributed Maps.
+    pub children: Vec<ChildStep>,
+}
+
+/// What one step of a parent writes of one child execution (a distributed Map's iteration): its record when the step
+/// starts it, its events (ids continue the child's), its ending, and, when a redrive runs it again, that redrive.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChildStep {
+    pub execution_arn: String,
+    /// The child's record, when this step starts it (its `map_run_arn` set).
+    pub created: Option<Execution>,
+    pub events: Vec<Event>,
+    pub ending: Option<Ending>,
+    /// When a redrive of the parent runs the child again: the date, and the child runs again, its redrive counted.
+    pub redriven: Option<i64>,
 }
 
 /// Which executions of a state machine `list_executions` lists; the default lists them all.
@@ -277,6 +295,13 @@ pub trait Store: Send + Sync + 'static {
     fn list_executions(
         &self,
         state_machine_arn: &str,
+        filter: ExecutionFilter,
+        page: PageRequest,
+    ) -> impl Future<Output = Result<Page<Execution>, Error>> + Send;
+    /// The child executions of a Map Run that pass `filter`, newest first.
+    fn list_map_run_executions(
+        &self,
+        map_run_arn: &str,
         filter: ExecutionFilter,
         page: PageRequest,
     ) -> impl Future<Output = Result<Page<Execution>, Error>> + Send;

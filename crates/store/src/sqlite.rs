@@ -197,6 +197,16 @@ impl Store for Sqlite {
         self.read(move |conn| read::list_executions(conn, &machine, &filter, &page)).await
     }
 
+    async fn list_map_run_executions(
+        &self,
+        map_run_arn: &str,
+        filter: ExecutionFilter,
+        page: PageRequest,
+    ) -> Result<Page<Execution>, Error> {
+        let map_run = map_run_arn.to_owned();
+        self.read(move |conn| read::list_map_run_executions(conn, &map_run, &filter, &page)).await
+    }
+
     async fn history(&self, execution_arn: &str, reverse: bool, page: PageRequest) -> Result<Page<Event>, Error> {
         let arn = execution_arn.to_owned();
         self.read(move |conn| read::history(conn, &arn, reverse, &page)).await

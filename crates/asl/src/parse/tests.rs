@@ -179,7 +179,7 @@ fn distributed_only_fields_in_an_inline_map_are_warnings() {
     check_warnings(
         inline(fields.clone(), processor.clone()),
         &[
-            "/States/M/ItemReader: field 'ItemReader' is for a distributed Map, and this Map is inline; Baton fails such a Map when it runs rather than ignore it [INLINE_MAP_FIELD]",
+            "/States/M/ItemReader: field 'ItemReader' is for a distributed Map, and this Map is inline; Baton reads its items all the same [INLINE_MAP_FIELD]",
             "/States/M/ItemBatcher: field 'ItemBatcher' is for a distributed Map, and this Map is inline; it has no effect there [INLINE_MAP_FIELD]",
             "/States/M/ResultWriter: field 'ResultWriter' is for a distributed Map, and this Map is inline; Baton fails such a Map when it runs rather than ignore it [INLINE_MAP_FIELD]",
             "/States/M/ToleratedFailurePercentage: field 'ToleratedFailurePercentage' is for a distributed Map, and this Map is inline; it has no effect there [INLINE_MAP_FIELD]",
@@ -300,4 +300,34 @@ fn task_credentials_name_a_role() {
     check_errors(task(json!({"RoleArn.$": "$.role"})), &[]);
     check_errors(task(json!({"Role": "r"})), &["/States/A/Credentials: SCHEMA_VALIDATION_FAILED"]);
     check_errors(task(json!({"RoleArn.$": "$$$"})), &["/States/A/Credentials/RoleArn.$: SCHEMA_VALIDATION_FAILED"]);
+}
+
+#[test]
+fn result_writers_are_checked_with_their_locations() {
+    let machine = |writer: serde_json::Value| {
+        serde_json::json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true, "ResultWriter": writer,
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}}})
+    };
+    let errors = |writer: serde_json::Value| -> Vec<String> {
+        match crate::parse::parse_value(&machine(writer)) {
+            Ok(_) => Vec::new(),
+            Err(diagnostics) => diagnostics.iter().map(ToString::to_string).collect(),
+        }
+    };
+    assert!(errors(serde_json::json!({"WriterConfig": {"Transformation": "FLATTEN", "OutputType": "JSONL"}})).is_empty());
+    assert!(errors(serde_json::json!({"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "b", "Prefix": "p"}})).is_empty());
+    let all = errors(serde_json::json!({"Resource": "arn:aws:states:::s3:getObject", "Parameters": {"Prefix": "p"},
+        "WriterConfig": {"Transformation": "SOME", "OutputType": "CSV", "Extra": 1}}));
+    let expected = [
+        "/States/M/ResultWriter/Resource",
+        "/States/M/ResultWriter/Parameters",
+        "/States/M/ResultWriter/WriterConfig/Transformation",
+        "/States/M/ResultWriter/WriterConfig/OutputType",
+        "/States/M/ResultWriter/WriterConfig/Extra",
+    ];
+    for pointer in expected {
+        assert!(all.iter().any(|e| e.starts_with(&format!("{pointer}:"))), "{pointer} in {all:#?}");
+    }
+    assert_eq!(errors(serde_json::json!({})).len(), 1, "an empty ResultWriter");
+    assert_eq!(errors(serde_json::json!({"Resource": "arn:aws:states:::s3:putObject"})).len(), 1, "a Resource without Parameters");
 }

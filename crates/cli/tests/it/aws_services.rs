@@ -1190,3 +1190,68 @@ fn item_readers_read_s3_and_a_local_folder_mapped_as_the_bucket() {
     assert_eq!(code, Some(0), "{stdout}\n{stderr}");
     assert_eq!(serde_json::from_str::<Value>(&stdout).expect("JSON"), expected);
 }
+
+/// A distributed Map's ResultWriter writes its children's records to S3 as AWS lays them out: under
+/// `<Prefix>/<Map Run id>/`, `SUCCEEDED_0.json` and `FAILED_0.json` then `manifest.json`, which lists them; the Map's
+/// result names the manifest. Into a local folder mapped as the bucket, then into moto's S3.
+#[test]
+fn a_result_writer_writes_the_results_to_s3_and_to_a_mapped_folder() {
+    let dir = data_dir();
+    let folder = dir.path().join("bucket");
+    std::fs::create_dir_all(&folder).expect("a folder");
+    let definition = json!({"StartAt": "Each", "States": {"Each": {
+        "Type": "Map", "Label": "Rows", "ToleratedFailureCount": 1,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "Odd?", "States": {
+                "Odd?": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericEquals": 3, "Next": "Refuse"}], "Default": "Keep"},
+                "Refuse": {"Type": "Fail", "Error": "Three", "Cause": "no threes"},
+                "Keep": {"Type": "Pass", "Parameters": {"kept.$": "$.n"}, "End": true}}},
+        "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "results-out", "Prefix": "runs"}},
+        "End": true}}});
+    let file = write(&dir, "writer.json", &definition);
+    let input = r#"[{"n": 1}, {"n": 2}, {"n": 3}]"#;
+    let check = |output: &Value, read: &dyn Fn(&str) -> Value| {
+        let key = output["ResultWriterDetails"]["Key"].as_str().expect("the manifest's key").to_owned();
+        assert_eq!(output["ResultWriterDetails"]["Bucket"], "results-out");
+        let map_run = output["MapRunArn"].as_str().expect("MapRunArn");
+        let id = map_run.rsplit_once(':').map(|(_, id)| id).expect("an id");
+        assert_eq!(key, format!("runs/{id}/manifest.json"));
+        let manifest = read(&key);
+        assert_eq!(manifest["MapRunArn"], map_run);
+        assert_eq!(manifest["DestinationBucket"], "results-out");
+        let succeeded_key = manifest["ResultFiles"]["SUCCEEDED"][0]["Key"].as_str().expect("a SUCCEEDED file").to_owned();
+        assert_eq!(succeeded_key, format!("runs/{id}/SUCCEEDED_0.json"));
+        let succeeded = read(&succeeded_key);
+        let outputs: Vec<&str> = succeeded.as_array().expect("records").iter().filter_map(|r| r["Output"].as_str()).collect();
+        assert_eq!(outputs, [r#"{"kept":1}"#, r#"{"kept":2}"#]);
+        assert_eq!(succeeded[0]["Input"], r#"{"n":1}"#);
+        assert_eq!(succeeded[0]["Status"], "SUCCEEDED");
+        let failed = read(manifest["ResultFiles"]["FAILED"][0]["Key"].as_str().expect("a FAILED file"));
+        assert_eq!((failed[0]["Error"].as_str(), failed[0]["Status"].as_str()), (Some("Three"), Some("FAILED")));
+        assert_eq!(manifest["ResultFiles"]["PENDING"], json!([]));
+    };
+
+    let mapping = format!("results-out={}", folder.display());
+    let output = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["run", &file, "--input", input, "--offline", "--bucket", &mapping])
+        .output()
+        .expect("run baton");
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    let from_folder = |key: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(folder.join(key)).expect("a written file")).expect("JSON")
+    };
+    check(&serde_json::from_str(&stdout).expect("JSON"), &from_folder);
+
+    let Some(moto) = Moto::start() else { return };
+    if moto.boto3("client('s3').create_bucket(Bucket='results-out')\nprint(json.dumps(True))").is_none() {
+        return;
+    }
+    let (code, stdout, stderr) = run(&moto, &[&file, "--input", input]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    let from_s3 = |key: &str| -> Value {
+        let script = format!("print(client('s3').get_object(Bucket='results-out', Key={key:?})['Body'].read().decode())");
+        moto.boto3(&script).expect("boto3")
+    };
+    check(&serde_json::from_str(&stdout).expect("JSON"), &from_s3);
+}

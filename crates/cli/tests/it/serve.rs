@@ -1077,6 +1077,36 @@ async fn a_redrive_redrives_a_distributed_maps_map_run() {
     assert_eq!((before.status(), before.redrive_count(), before.redrive_date()), (&MapRunStatus::Failed, Some(0), None));
     let counts = before.item_counts().expect("itemCounts");
     assert_eq!((counts.succeeded(), counts.failed(), counts.pending()), (1, 1, 3), "{counts:?}");
+    // Each item ran as a child execution of the Map Run, with its own history; the parent's has none of theirs.
+    let children = client.list_executions().map_run_arn(map_run).send().await.expect("list_executions(mapRunArn)");
+    let statuses: Vec<&ExecutionStatus> = children.executions().iter().map(|child| child.status()).collect();
+    assert_eq!(statuses, [&ExecutionStatus::Failed, &ExecutionStatus::Succeeded], "newest first: {children:?}");
+    let failed_child = children.executions()[0].execution_arn().to_owned();
+    assert!(failed_child.starts_with("arn:aws:states:us-east-1:123456789012:execution:flaky-map/Items:"), "{failed_child}");
+    assert_eq!(children.executions()[0].map_run_arn(), Some(map_run));
+    assert_eq!(children.executions()[0].state_machine_arn(), "arn:aws:states:us-east-1:123456789012:stateMachine:flaky-map/Items");
+    let only_failed = client.list_executions().map_run_arn(map_run).status_filter(ExecutionStatus::Failed).send().await;
+    assert_eq!(only_failed.expect("filtered").executions().len(), 1);
+    let paged = client.list_executions().map_run_arn(map_run).max_results(1).send().await.expect("a page");
+    assert_eq!((paged.executions().len(), paged.next_token().is_some()), (1, true));
+    let child = client.describe_execution().execution_arn(&failed_child).send().await.expect("describe the child");
+    assert_eq!((child.status(), child.error(), child.map_run_arn()), (&ExecutionStatus::Failed, Some("Flaky"), Some(map_run)));
+    assert_eq!(child.input(), Some("2"));
+    assert_eq!(child.redrive_status(), Some(&aws_sdk_sfn::types::ExecutionRedriveStatus::RedrivableByMapRun));
+    let child_kinds = types(&failed_child, &history(&client, &failed_child, 100).await);
+    assert_eq!(child_kinds.first().map(String::as_str), Some("ExecutionStarted"), "{child_kinds:?}");
+    assert_eq!(child_kinds.last().map(String::as_str), Some("ExecutionFailed"), "{child_kinds:?}");
+    assert!(child_kinds.contains(&"TaskFailed".to_owned()), "{child_kinds:?}");
+    let parent_kinds = types(&arn, &history(&client, &arn, 100).await);
+    assert!(!parent_kinds.iter().any(|kind| kind.starts_with("Task")), "{parent_kinds:?}");
+    let machine = client.describe_state_machine_for_execution().execution_arn(&failed_child).send().await.expect("its machine");
+    assert_eq!((machine.map_run_arn(), machine.label()), (Some(map_run), Some("Items")));
+    let processor: Value = serde_json::from_str(machine.definition()).expect("a definition");
+    assert_eq!((processor["StartAt"].as_str(), processor.get("ProcessorConfig")), (Some("Call"), None), "{processor}");
+    let own = client.redrive_execution().execution_arn(&failed_child).send().await;
+    assert!(own.expect_err("a child is redriven with its parent").into_service_error().is_execution_not_redrivable());
+    let unknown = client.list_executions().map_run_arn(format!("{map_run}9")).send().await;
+    assert!(unknown.expect_err("no such Map Run").into_service_error().is_resource_not_found());
 
     client.redrive_execution().execution_arn(&arn).send().await.expect("redrive");
     let done = finished(&client, &arn, Duration::from_secs(20)).await;
@@ -1103,10 +1133,19 @@ async fn a_redrive_redrives_a_distributed_maps_map_run() {
         assert_eq!((counts.total(), counts.succeeded(), counts.failed(), counts.pending_redrive()), (5, 5, 0, Some(0)), "{counts:?}");
     };
     check(client.describe_map_run().map_run_arn(map_run).send().await.expect("describe_map_run"));
+    // The redrive ran the failed child again under its ARN, after `ExecutionRedriven`, and started the rest.
+    let child = client.describe_execution().execution_arn(&failed_child).send().await.expect("describe the child");
+    assert_eq!((child.status(), child.redrive_count()), (&ExecutionStatus::Succeeded, Some(1)));
+    let child_kinds = types(&failed_child, &history(&client, &failed_child, 100).await);
+    assert!(child_kinds.contains(&"ExecutionRedriven".to_owned()), "{child_kinds:?}");
+    assert_eq!(child_kinds.last().map(String::as_str), Some("ExecutionSucceeded"), "{child_kinds:?}");
     server.kill();
     let server = Server::start_with(&data, &["--functions", functions.to_str().expect("utf-8 path")]);
     let client = server.client();
     check(client.describe_map_run().map_run_arn(map_run).send().await.expect("describe_map_run after restart"));
+    let children = client.list_executions().map_run_arn(map_run).send().await.expect("list_executions after restart");
+    let statuses: Vec<&ExecutionStatus> = children.executions().iter().map(|child| child.status()).collect();
+    assert_eq!(statuses, [&ExecutionStatus::Succeeded; 5], "{children:?}");
 }
 
 /// A `.waitForTaskToken` HTTP task makes its request (carrying the token) and then waits for SendTaskSuccess. Here the

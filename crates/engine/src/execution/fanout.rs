@@ -9,6 +9,10 @@ use asl::model::{Count, MapMode, Percentage, QueryLanguage, State, StateKind};
 use asl::{Failure, errors};
 
 use crate::execution::dataflow::{Conclusion, jsonata_type};
+use crate::execution::children::ChildRun;
+use crate::execution::redrive::Kept;
+use crate::execution::writer::Outcomes;
+use crate::history::ErrorDetails;
 use crate::execution::{Execution, Flow, Frame, MapRun, Parent, Phase, Slot, Spawn, batch_value, details, display_plain, failure_of};
 use crate::history::EventDetails;
 use crate::map_run::{MapRunCounts, MapRunInfo, MapRunStatus, map_run_arn};
@@ -74,10 +78,10 @@ impl Execution {
 
     pub(super) fn start_map(&mut self, fid: usize, state: &State, map: &asl::model::Map, effective: Value) -> Flow {
         let frame = self.frame(fid);
-        // Until Baton writes S3, a Map that asks for it fails first, naming the field, rather than returning its
-        // results inline as if nothing had been asked.
-        if map.result_writer.is_some() {
-            let cause = "ResultWriter is not supported by Baton yet; leave it out to get the results as the Map's output";
+        // AWS accepts a ResultWriter on an inline Map, and what it does with it is not recorded: Baton fails the Map,
+        // naming the field, rather than return its results as if nothing had been asked.
+        if map.result_writer.is_some() && map.mode != MapMode::Distributed {
+            let cause = "ResultWriter is for a distributed Map, and this Map is inline";
             return self.fail_unstarted_map(fid, Failure::new(errors::RESULT_WRITER_FAILED, self.prefix_text(frame, state, cause)));
         }
         if let Some(reader) = &map.item_reader {
@@ -140,6 +144,11 @@ impl Execution {
                     let arn =
                         map_run_arn(&self.info.execution_arn, &self.info.state_machine_arn, &label, self.map_runs.len() + 1);
                     record = Some(self.map_runs.len());
+                    // A writer that writes the children's records needs what became of each.
+                    let reports = map.result_writer.as_ref().is_some_and(|writer| {
+                        writer.resource.is_some() || writer.transformation.as_deref() == Some("NONE")
+                    });
+                    self.child_runs.push(ChildRun::new(&arn, reports));
                     self.map_runs.push(MapRunInfo {
                         arn: arn.clone(),
                         state_name: state.name.clone(),
@@ -275,7 +284,6 @@ impl Execution {
                 }
                 None => Ok(item),
             };
-            let record = frame.record && !distributed;
             let Phase::Map(run) = &mut self.frame_mut(fid).phase else { return Flow::Stop };
             run.effective = effective;
             let input = match input {
@@ -287,10 +295,12 @@ impl Execution {
                     return self.map_settled(fid);
                 }
             };
-            let started = if record {
-                self.emit(fid, EventDetails::MapIterationStarted { name: state.name.clone(), index })
+            // A distributed Map's iterations are child executions, with their own histories.
+            let (record, started) = if distributed {
+                self.start_child(map_run, index, &input, false)
             } else {
-                self.frame(fid).last_event
+                let record = self.frame(fid).record.inherited();
+                (record, self.emit(fid, EventDetails::MapIterationStarted { name: state.name.clone(), index }))
             };
             let start = machine.workflow(map.processor).start_at;
             // A distributed Map's iterations are child executions: they do not see the parent's variables.
@@ -324,26 +334,64 @@ impl Execution {
                 record.not_redrivable();
             }
         }
+        let writer = map.result_writer.as_ref().filter(|_| run.distributed);
+        let to_s3 = writer.filter(|writer| writer.resource.is_some());
+        let outcomes = |run: &mut MapRun| Outcomes {
+            map_run: run.record,
+            results: std::mem::take(&mut run.results),
+            items: std::mem::take(&mut run.items),
+        };
+        let distributed = run.distributed;
         if let Some(failure) = run.failure.take() {
-            let distributed = run.distributed;
+            // The writer writes what became of every item, once the ones still running are aborted.
+            let (outcomes, effective) = match to_s3 {
+                // `map_slots` keeps the outputs for a redrive: the writer gets a copy.
+                Some(_) => {
+                    let outcomes = Outcomes { map_run: run.record, results: run.results.clone(), items: std::mem::take(&mut run.items) };
+                    (Some(outcomes), std::mem::take(&mut run.effective))
+                }
+                None => (None, Value::Null),
+            };
             // Aborts the iterations still running; what became of each goes with the failure, for a redrive.
             let kept = self.map_slots(*run);
-            if distributed {
-                self.emit(fid, EventDetails::MapRunFailed(failure.clone()));
+            if let (Some(writer), Some(outcomes)) = (to_s3, outcomes) {
+                return self.write_results(fid, state, writer, &effective, outcomes, Some((failure, kept)));
             }
-            let failure = failure_of(failure);
-            if !self.will_retry(fid, &failure) {
-                self.emit(fid, EventDetails::MapStateFailed);
-            }
-            return self.fail_state_keeping(fid, failure, Some(kept));
+            return self.map_failed(fid, distributed, failure, kept);
         }
-        if run.distributed {
+        if let Some(writer) = to_s3 {
+            let effective = std::mem::take(&mut run.effective);
+            return self.write_results(fid, state, writer, &effective, outcomes(&mut run), None);
+        }
+        let result = self.transformed(writer, outcomes(&mut run));
+        self.map_succeeded(fid, run.distributed, result)
+    }
+
+    /// A Map fails with its Map Run's (or its iteration's) failure; `kept` is what became of each item, for a redrive.
+    pub(super) fn map_failed(&mut self, fid: usize, distributed: bool, failure: ErrorDetails, kept: Box<Kept>) -> Flow {
+        if distributed {
+            self.emit(fid, EventDetails::MapRunFailed(failure.clone()));
+        }
+        let failure = failure_of(failure);
+        if !self.will_retry(fid, &failure) {
+            self.emit(fid, EventDetails::MapStateFailed);
+        }
+        self.fail_state_keeping(fid, failure, Some(kept))
+    }
+
+    /// A Map succeeds with `result`.
+    pub(super) fn map_succeeded(&mut self, fid: usize, distributed: bool, result: Value) -> Flow {
+        let machine = self.machine.clone();
+        let frame = self.frame(fid);
+        let state = machine.workflow(frame.workflow).state(frame.state);
+        let StateKind::Map(map) = &state.kind else { return Flow::Stop };
+        if distributed {
             self.emit(fid, EventDetails::MapRunSucceeded);
         }
         self.emit(fid, EventDetails::MapStateSucceeded);
         let frame = self.frame(fid);
         let conclusion = Conclusion {
-            result: Value::Array(run.results),
+            result,
             has_result: true,
             selector: map.result_selector.as_ref(),
             result_path: Some(&map.result_path),

@@ -52,6 +52,7 @@ use serde_json::Value;
 
 use asl::model::{State, StateId, WorkflowId};
 
+use crate::execution::children::Record;
 use crate::execution::{
     Command, EventDetails, Execution, Fanout, Frame, MapRun, Parent, Phase, Spawn, Status, TimerPurpose, seconds_ms,
 };
@@ -114,13 +115,13 @@ impl Execution {
             self.commands.push(Command::StartTimer { timer, at: self.now.saturating_add(seconds_ms(timeout)) });
         }
         let last_event = self.event_count;
-        let frame = self.respawn(WorkflowId(0), Parent::Root, stopped, last_event, true);
+        let frame = self.respawn(WorkflowId(0), Parent::Root, stopped, last_event, Record::Parent);
         self.queue.push_back(frame);
     }
 
     /// A frame in `workflow` that continues where a thread stopped before the redrive, with the input and variables
     /// it had there; the state is entered again.
-    pub(super) fn respawn(&mut self, workflow: WorkflowId, parent: Parent, stopped: StoppedAt, last_event: u64, record: bool) -> usize {
+    pub(super) fn respawn(&mut self, workflow: WorkflowId, parent: Parent, stopped: StoppedAt, last_event: u64, record: Record) -> usize {
         let StoppedAt { state, input, vars, kept } = stopped;
         let fid = self.spawn(Spawn { workflow, state, parent, input, last_event, record, vars });
         self.frame_mut(fid).redrive = kept;
@@ -178,12 +179,12 @@ impl Execution {
         let frame = self.frame(fid);
         let Phase::Map(run) = &frame.phase else { return };
         let (map_run, weight) = (run.record, run.weight(index));
-        // A distributed Map's iterations are child executions: their events are not in this history.
-        let record = frame.record && !run.distributed;
-        let started = if record {
-            self.emit(fid, EventDetails::MapIterationStarted { name: state.name.clone(), index })
+        // A distributed Map's iterations are child executions, redriven with their own histories.
+        let (record, started) = if run.distributed {
+            self.start_child(map_run, index, &stopped.input, true)
         } else {
-            frame.last_event
+            let record = frame.record.inherited();
+            (record, self.emit(fid, EventDetails::MapIterationStarted { name: state.name.clone(), index }))
         };
         let child = self.respawn(processor, Parent::Iteration { frame: fid, index }, stopped, started, record);
         self.queue.push_back(child);

@@ -1,7 +1,7 @@
 //! S3 buckets mapped to local folders (`--bucket NAME=DIR`), so a definition that reads its items from S3 runs over
 //! local files without S3: `getObject` reads `DIR/KEY`, `listObjectsV2` lists the files under `DIR/PREFIX`, each
 //! answered in the shape S3's would be (`Body` as text; `Contents` of `Key`, `ETag`, `Size`, `LastModified`,
-//! `StorageClass`; one page).
+//! `StorageClass`; one page), and `putObject` (a Map's ResultWriter) writes `DIR/KEY`, making its folders.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -21,11 +21,30 @@ pub(crate) fn answer(dir: &Path, action: &str, parameters: &Value) -> Result<Val
     match action {
         "getObject" => get(dir, parameters),
         "listObjectsV2" => Ok(list(dir, parameters.get("Prefix").and_then(Value::as_str).unwrap_or(""))),
+        "putObject" => put(dir, parameters),
         other => Err(TaskError::new(
             "States.TaskFailed",
-            format!("a bucket mapped to the folder {} takes getObject and listObjectsV2, not {other}", dir.display()),
+            format!("a bucket mapped to the folder {} takes getObject, listObjectsV2 and putObject, not {other}", dir.display()),
         )),
     }
+}
+
+fn put(dir: &Path, parameters: &Value) -> Result<Value, TaskError> {
+    let key = parameters.get("Key").and_then(Value::as_str).unwrap_or_default();
+    let path = inside(dir, key).ok_or_else(|| {
+        TaskError::new("S3.S3Exception", format!("The key '{key}' cannot be written inside the folder {}", dir.display()))
+    })?;
+    let body = match parameters.get("Body") {
+        Some(Value::String(text)) => text.clone(),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    };
+    let failed = |e: std::io::Error| TaskError::new("S3.S3Exception", format!("cannot write {}: {e}", path.display()));
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(failed)?;
+    }
+    std::fs::write(&path, body).map_err(failed)?;
+    Ok(json!({"ETag": "\"\""}))
 }
 
 fn get(dir: &Path, parameters: &Value) -> Result<Value, TaskError> {
@@ -99,6 +118,10 @@ mod tests {
         let keys: Vec<&str> = listed["Contents"].as_array().into_iter().flatten().filter_map(|o| o["Key"].as_str()).collect();
         assert_eq!(keys, ["in/a.csv", "in/deep/b.json"]);
         assert!(inside(Path::new("/d"), "../etc/passwd").is_none());
+        answer(&dir, "putObject", &json!({"Bucket": "b", "Key": "out/run/manifest.json", "Body": "{}"})).expect("written");
+        assert_eq!(std::fs::read_to_string(dir.join("out/run/manifest.json")).expect("the file"), "{}");
+        let outside = answer(&dir, "putObject", &json!({"Bucket": "b", "Key": "../x", "Body": ""})).expect_err("outside");
+        assert_eq!(outside.error, "S3.S3Exception");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -155,8 +155,8 @@ const OPTIMIZED: &[(&str, &str, &[&str], Optimized)] = &[
         &["startJobRun"],
         Optimized { error_prefix: "Glue", cause_service: "AWSGlue", http_metadata: false },
     ),
-    // A Map's ItemReader reads its items with these S3 calls.
-    ("s3", "s3", &["getObject", "listObjectsV2"], Optimized { error_prefix: "S3", cause_service: "AmazonS3", http_metadata: false }),
+    // A Map's ItemReader reads its items with these S3 calls, and its ResultWriter writes its results with putObject.
+    ("s3", "s3", &["getObject", "listObjectsV2", "putObject"], Optimized { error_prefix: "S3", cause_service: "AmazonS3", http_metadata: false }),
     ("ecs", "ecs", &["runTask"], Optimized { error_prefix: "ECS", cause_service: "AmazonECS", http_metadata: true }),
     ("batch", "batch", &["submitJob"], Optimized { error_prefix: "Batch", cause_service: "AWSBatch", http_metadata: false }),
     (

@@ -26,8 +26,8 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use asl::Failure;
-use engine::{Command, FoldNote, HistoryEvent, MapRunInfo, Status, TaskId, TaskRequest, TimerId, Trigger};
-use store::{Append, Ending, Event, Store};
+use engine::{Command, ExecutionInfo, FoldNote, HistoryEvent, MapRunInfo, Status, TaskId, TaskRequest, TimerId, Trigger};
+use store::{Append, ChildStep, Ending, Event, Execution, Store};
 
 use crate::integration::{Integration, Kind, Routes};
 use crate::resources::Resources;
@@ -341,7 +341,7 @@ impl Actor {
                 }
                 self.execution.fold_note().write(&mut stored);
                 let events = self.execution.take_events();
-                let append = step(&self.record.arn, stored.to_string(), &events, &self.execution, &mut self.digest);
+                let append = step(&self.record.arn, stored.to_string(), &events, &mut self.execution, &mut self.digest);
                 steps.push((append, commands));
             }
             Err(panic) => {
@@ -607,11 +607,81 @@ pub(crate) fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
     }
 }
 
-/// The `Append` for `events`, the events one fold of `execution` emitted; `digest` moves past them.
-pub(crate) fn step(arn: &str, trigger: String, events: &[HistoryEvent], execution: &engine::Execution, digest: &mut u64) -> Append {
+/// The `Append` for `events`, the events one fold of `execution` emitted, with the events its child executions
+/// emitted (taken from it); `digest` moves past the parent's events.
+pub(crate) fn step(arn: &str, trigger: String, events: &[HistoryEvent], execution: &mut engine::Execution, digest: &mut u64) -> Append {
     let events: Vec<Event> = events.iter().map(|event| Event { id: event.id, json: event.to_json().to_string() }).collect();
     *digest = advance_digest(*digest, &events);
-    Append { execution_arn: arn.to_owned(), trigger, events, ending: ending(execution), digest: *digest }
+    let children = child_steps(execution.take_child_events(), execution.info());
+    Append { execution_arn: arn.to_owned(), trigger, events, ending: ending(execution), digest: *digest, children }
+}
+
+/// What one step writes of the child executions whose events it took: a child's `ExecutionStarted` creates its
+/// record, `ExecutionRedriven` sets it running again, and its last event ends it.
+fn child_steps(events: Vec<engine::ChildEvent>, parent: &ExecutionInfo) -> Vec<ChildStep> {
+    let mut steps: Vec<ChildStep> = Vec::new();
+    for child in events {
+        let index = match steps.iter().rposition(|step| *step.execution_arn == *child.execution_arn) {
+            Some(index) => index,
+            None => {
+                steps.push(ChildStep {
+                    execution_arn: child.execution_arn.to_string(),
+                    created: None,
+                    events: Vec::new(),
+                    ending: None,
+                    redriven: None,
+                });
+                steps.len() - 1
+            }
+        };
+        let step = steps.get_mut(index).expect("invariant: index was just found or pushed");
+        let event = &child.event;
+        let stop = event.timestamp;
+        let ended = |status, output, error: Option<&engine::ErrorDetails>| Ending {
+            status,
+            stop,
+            output,
+            error: error.and_then(|e| e.error.clone()),
+            cause: error.and_then(|e| e.cause.clone()),
+        };
+        match &event.details {
+            engine::EventDetails::ExecutionStarted { input, role_arn, .. } => {
+                let name = child.execution_arn.rsplit_once(':').map_or("", |(_, name)| name).to_owned();
+                step.created = Some(Execution {
+                    arn: child.execution_arn.to_string(),
+                    name,
+                    state_machine_arn: child.state_machine_arn.to_string(),
+                    definition: String::new(),
+                    role_arn: if role_arn.is_empty() { parent.role_arn.clone() } else { role_arn.clone() },
+                    kind: store::Kind::Standard,
+                    input: input.clone(),
+                    trace_header: None,
+                    status: store::Status::Running,
+                    start: event.timestamp,
+                    stop: None,
+                    output: None,
+                    error: None,
+                    cause: None,
+                    version_arn: None,
+                    alias_arn: None,
+                    redrive_count: 0,
+                    redrive_date: None,
+                    engine_version: engine::REPLAY_VERSION,
+                    map_run_arn: Some(child.map_run_arn.to_string()),
+                });
+            }
+            engine::EventDetails::ExecutionRedriven { .. } => step.redriven = Some(event.timestamp),
+            engine::EventDetails::ExecutionSucceeded { output } => {
+                step.ending = Some(ended(store::Status::Succeeded, Some(output.clone()), None));
+            }
+            engine::EventDetails::ExecutionFailed(error) => step.ending = Some(ended(store::Status::Failed, None, Some(error))),
+            engine::EventDetails::ExecutionTimedOut(error) => step.ending = Some(ended(store::Status::TimedOut, None, Some(error))),
+            engine::EventDetails::ExecutionAborted(error) => step.ending = Some(ended(store::Status::Aborted, None, Some(error))),
+            _ => {}
+        }
+        step.events.push(Event { id: event.id, json: event.to_json().to_string() });
+    }
+    steps
 }
 
 /// The step that fails an execution whose last event is `last` (a panic, or a history that cannot be resumed): a
@@ -624,7 +694,8 @@ pub(crate) fn fail_step(arn: &str, last: u64, now: i64, cause: &str, digest: &mu
     let events = vec![Event { id: event.id, json: event.to_json().to_string() }];
     *digest = advance_digest(*digest, &events);
     let ending = Ending { status: store::Status::Failed, stop: now, output: None, error: Some(error), cause: Some(cause.to_owned()) };
-    Append { execution_arn: arn.to_owned(), trigger: trigger.to_json().to_string(), events, ending: Some(ending), digest: *digest }
+    let (trigger, children) = (trigger.to_json().to_string(), Vec::new());
+    Append { execution_arn: arn.to_owned(), trigger, events, ending: Some(ending), digest: *digest, children }
 }
 
 /// The digest of an execution's events after `events`, from the digest before them: FNV-1a over each event's wire

@@ -61,6 +61,19 @@ impl Service {
         paged(runs, &page)
     }
 
+    /// `ListExecutions(mapRunArn)`: the Map Run's child executions, newest first.
+    pub async fn list_map_run_executions(
+        &self,
+        map_run_arn: &str,
+        status: Option<store::Status>,
+        redriven: Option<bool>,
+        page: PageRequest,
+    ) -> Result<Page<store::Execution>, Error> {
+        self.describe_map_run(map_run_arn).await?;
+        let filter = store::ExecutionFilter { started_with: None, status, redriven };
+        self.inner.store.list_map_run_executions(map_run_arn, filter, page).await.map_err(super::paging)
+    }
+
     /// `UpdateMapRun`: new limits for a running Map Run, committed before this returns.
     pub async fn update_map_run(&self, request: UpdateMapRun) -> Result<(), Error> {
         let arn = request.map_run_arn.as_str();

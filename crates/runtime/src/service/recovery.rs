@@ -48,7 +48,7 @@ impl Service {
             version_arn: record.version_arn.clone(),
             alias_arn: record.alias_arn.clone(),
         };
-        let mut execution = self.engine(machine, info);
+        let mut execution = self.engine(machine, info, record.engine_version);
         let mut tasks: BTreeMap<TaskId, TaskRequest> = BTreeMap::new();
         let mut timers: BTreeMap<TimerId, i64> = BTreeMap::new();
         let mut token_out: HashSet<TaskId> = HashSet::new();
@@ -101,6 +101,8 @@ impl Service {
                 .iter()
                 .map(|event| Event { id: event.id, json: event.to_json().to_string() })
                 .collect();
+            // The children's events of the steps replayed are stored already.
+            drop(execution.take_child_events());
             digest = advance_digest(digest, &events);
         }
         let waiting: HashSet<TaskId> = execution.pending_tasks().collect();

@@ -57,31 +57,19 @@ pub(crate) async fn list(
     AwsJson(input): AwsJson<api::ListExecutionsInput>,
 ) -> Result<AwsJson<api::ListExecutionsOutput>, ApiError> {
     let filter = convert::status_filter(input.status_filter.as_deref())?;
-    let arn = list_target(&input)?.to_owned();
     let page = convert::page_request(input.max_results, input.next_token);
     let redriven = match input.redrive_filter.as_deref() {
         Some("REDRIVEN") => Some(true),
         Some("NOT_REDRIVEN") => Some(false),
         _ => None,
     };
-    let page = service.list_executions(&arn, filter.status(), redriven, page).await?;
+    let page = match (&input.state_machine_arn, &input.map_run_arn) {
+        (Some(arn), None) => service.list_executions(arn, filter.status(), redriven, page).await?,
+        (None, Some(arn)) => service.list_map_run_executions(arn, filter.status(), redriven, page).await?,
+        (Some(_), Some(_)) => return Err(ApiError::validation("Specify either stateMachineArn or mapRunArn, not both")),
+        (None, None) => return Err(ApiError::validation("Must specify either stateMachineArn or mapRunArn")),
+    };
     Ok(AwsJson(convert::executions(page, filter)))
-}
-
-/// The state machine whose executions ListExecutions lists: Baton runs a Map Run's iterations inside the parent
-/// execution, so it has no child executions to list for a `mapRunArn`.
-fn list_target(input: &api::ListExecutionsInput) -> Result<&str, ApiError> {
-    match (&input.state_machine_arn, &input.map_run_arn) {
-        (Some(arn), None) => Ok(arn),
-        (Some(_), Some(_)) => Err(ApiError::validation(
-            "Specify either stateMachineArn or mapRunArn, not both",
-        )),
-        (None, Some(arn)) => Err(ApiError::Client {
-            code: "ResourceNotFound",
-            message: format!("Baton does not list the child executions of Map Runs: '{arn}'"),
-        }),
-        (None, None) => Err(ApiError::validation("Must specify either stateMachineArn or mapRunArn")),
-    }
 }
 
 impl Shape for api::StartExecutionInput {

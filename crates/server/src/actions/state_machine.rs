@@ -65,10 +65,8 @@ pub(crate) async fn describe_for_execution(
     State(service): State<Service>,
     AwsJson(input): AwsJson<api::DescribeStateMachineForExecutionInput>,
 ) -> Result<AwsJson<api::DescribeStateMachineForExecutionOutput>, ApiError> {
-    let machine = service
-        .describe_state_machine_for_execution(&input.execution_arn)
-        .await?;
-    Ok(AwsJson(convert::described_state_machine_for_execution(machine)))
+    let described = service.describe_state_machine_for_execution(&input.execution_arn).await?;
+    Ok(AwsJson(convert::described_state_machine_for_execution(described)))
 }
 
 impl Shape for api::CreateStateMachineInput {

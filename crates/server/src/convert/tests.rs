@@ -48,6 +48,7 @@ fn execution(status: Status) -> Execution {
         redrive_count: 0,
         redrive_date: None,
         engine_version: 0,
+        map_run_arn: None,
     }
 }
 
@@ -249,7 +250,7 @@ fn list_state_machines() {
 #[test]
 fn describe_state_machine_for_execution() {
     check(
-        convert::described_state_machine_for_execution(machine()),
+        convert::described_state_machine_for_execution(runtime::service::ExecutionMachine { machine: machine(), map_run_arn: None, label: None }),
         json!({
             "stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:m",
             "name": "m",

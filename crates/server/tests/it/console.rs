@@ -274,6 +274,7 @@ async fn ten_thousand_executions_are_listed_one_page_at_a_time_newest_first() {
                 events: vec![Event { id: 1, json: r#"{"id":1,"previousEventId":0,"type":"ExecutionStarted"}"#.to_owned() }],
                 ending: None,
                 digest: 0,
+                children: Vec::new(),
             };
             let arn = execution.arn.clone();
             store.create_execution(execution, first).await.unwrap();
@@ -284,6 +285,7 @@ async fn ten_thousand_executions_are_listed_one_page_at_a_time_newest_first() {
                 events: vec![Event { id: 2, json: r#"{"id":2,"previousEventId":1,"type":"ExecutionSucceeded"}"#.to_owned() }],
                 ending: Some(end),
                 digest: 0,
+                children: Vec::new(),
             };
             store.append(vec![last]).await.unwrap();
         }
@@ -352,5 +354,6 @@ fn stored_execution(machine_arn: &str, n: u32) -> Execution {
         redrive_count: 0,
         redrive_date: None,
         engine_version: 0,
+        map_run_arn: None,
     }
 }

@@ -72,13 +72,33 @@ pub(crate) fn list_executions(
     filter: &ExecutionFilter,
     page: &PageRequest,
 ) -> Result<Page<Execution>, Error> {
+    list_by(conn, "state_machine_arn", machine, filter, page)
+}
+
+pub(crate) fn list_map_run_executions(
+    conn: &mut Connection,
+    map_run: &str,
+    filter: &ExecutionFilter,
+    page: &PageRequest,
+) -> Result<Page<Execution>, Error> {
+    list_by(conn, "map_run_arn", map_run, filter, page)
+}
+
+/// Executions whose `column` (the state machine's or the Map Run's ARN) is `value`, newest first.
+fn list_by(
+    conn: &mut Connection,
+    column: &str,
+    value: &str,
+    filter: &ExecutionFilter,
+    page: &PageRequest,
+) -> Result<Page<Execution>, Error> {
     let before = rows::decode_token(List::Executions, page)?.unwrap_or(i64::MAX);
     let limit = rows::limit(page);
     // ?1 the machine, ?2 the page's end, ?3 its size; the optional filters follow. A version ARN never equals an alias
     // ARN, so one test serves both.
-    let mut sql = format!("SELECT {EXECUTION_COLUMNS} FROM executions WHERE state_machine_arn = ?1 AND seq < ?2");
+    let mut sql = format!("SELECT {EXECUTION_COLUMNS} FROM executions WHERE {column} = ?1 AND seq < ?2");
     let mut values: Vec<Box<dyn rusqlite::ToSql>> =
-        vec![Box::new(machine.to_owned()), Box::new(before), Box::new(fetch(limit))];
+        vec![Box::new(value.to_owned()), Box::new(before), Box::new(fetch(limit))];
     if let Some(status) = filter.status {
         values.push(Box::new(rows::status_str(status)));
         sql.push_str(&format!(" AND status = ?{}", values.len()));
@@ -131,12 +151,14 @@ pub(crate) fn history(
 /// Every running execution and its triggers: one query per table, merged by `seq`.
 pub(crate) fn running(conn: &mut Connection) -> Result<Vec<Recovered>, Error> {
     let tx = conn.transaction().map_err(db)?;
-    let sql = format!("SELECT {EXECUTION_COLUMNS} FROM executions WHERE status = 'RUNNING' ORDER BY seq");
+    // Child executions run with their parents, which recovery resumes.
+    let sql =
+        format!("SELECT {EXECUTION_COLUMNS} FROM executions WHERE status = 'RUNNING' AND map_run_arn IS NULL ORDER BY seq");
     let executions = collect(&tx, &sql, [], rows::execution)?;
     let triggers = collect(
         &tx,
         "SELECT t.execution, t.json, t.last_event, t.digest FROM executions e JOIN triggers t ON t.execution = e.seq \
-         WHERE e.status = 'RUNNING' ORDER BY e.seq, t.seq",
+         WHERE e.status = 'RUNNING' AND e.map_run_arn IS NULL ORDER BY e.seq, t.seq",
         [],
         |row| Ok((row.get::<_, i64>(0)?, Trigger { json: row.get(1)?, last_event: row.get(2)?, digest: row.get(3)? })),
     )?;
@@ -154,7 +176,8 @@ pub(crate) fn running(conn: &mut Connection) -> Result<Vec<Recovered>, Error> {
 
 /// The ARNs of the running executions, oldest first.
 pub(crate) fn running_arns(conn: &mut Connection) -> Result<Vec<String>, Error> {
-    collect(conn, "SELECT arn FROM executions WHERE status = 'RUNNING' ORDER BY seq", [], |row| row.get::<_, String>(0))
+    let sql = "SELECT arn FROM executions WHERE status = 'RUNNING' AND map_run_arn IS NULL ORDER BY seq";
+    collect(conn, sql, [], |row| row.get::<_, String>(0))
 }
 
 /// One execution with all its triggers in order, whatever its status.

@@ -16,7 +16,7 @@ pub(crate) const MACHINE_COLUMNS: &str = "seq, arn, name, kind, definition, role
 /// The columns `execution` reads, after `seq`.
 pub(crate) const EXECUTION_COLUMNS: &str = "seq, arn, name, state_machine_arn, definition, role_arn, kind, input, \
      trace_header, status, start, stop, output, error, cause, version_arn, alias_arn, redrive_count, redrive_date, \
-     engine_version";
+     engine_version, map_run_arn";
 
 /// The columns `version` reads, after `seq`.
 pub(crate) const VERSION_COLUMNS: &str =
@@ -148,6 +148,7 @@ pub(crate) fn execution(row: &Row<'_>) -> rusqlite::Result<(i64, Execution)> {
         redrive_count: row.get(17)?,
         redrive_date: row.get(18)?,
         engine_version: row.get(19)?,
+        map_run_arn: row.get(20)?,
     };
     Ok((row.get(0)?, execution))
 }

@@ -19,9 +19,9 @@ use crate::Error;
 use crate::sqlite::{Location, backend, db};
 
 /// The schema version this build writes: the number of migrations.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
-const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2, V3, V4, V5, V6];
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2, V3, V4, V5, V6, V7];
 
 const V1: &str = "
 CREATE TABLE state_machines (
@@ -148,6 +148,16 @@ CREATE INDEX executions_by_stop ON executions (stop) WHERE stop IS NOT NULL;
 const V6: &str = "
 ALTER TABLE state_machines ADD COLUMN encryption_configuration TEXT;
 ALTER TABLE activities ADD COLUMN encryption_configuration TEXT;
+";
+
+/// Child executions of distributed Maps: the Map Run each belongs to, listed by it (`ListExecutions(mapRunArn)`).
+/// Recovery reads running executions without children (`executions_running` is rebuilt to leave them out).
+const V7: &str = "
+ALTER TABLE executions ADD COLUMN map_run_arn TEXT;
+CREATE INDEX executions_by_map_run ON executions (map_run_arn) WHERE map_run_arn IS NOT NULL;
+CREATE INDEX executions_by_map_run_status ON executions (map_run_arn, status) WHERE map_run_arn IS NOT NULL;
+DROP INDEX executions_running;
+CREATE INDEX executions_running ON executions (status) WHERE status = 'RUNNING' AND map_run_arn IS NULL;
 ";
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

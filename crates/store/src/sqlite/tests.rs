@@ -35,6 +35,7 @@ fn execution(arn: &str) -> Execution {
         redrive_count: 0,
         redrive_date: None,
         engine_version: 0,
+        map_run_arn: None,
     }
 }
 
@@ -48,6 +49,7 @@ fn step(arn: &str, id: u64) -> Append {
         }],
         ending: None,
         digest: id,
+        children: Vec::new(),
     }
 }
 
@@ -98,14 +100,14 @@ fn query_plans_use_indexes() {
         let rows = statement.query_map([], |row| row.get::<_, String>(3)).unwrap();
         rows.map(Result::unwrap).collect::<Vec<_>>().join("; ")
     };
-    let running = plan("SELECT seq FROM executions WHERE status = 'RUNNING' ORDER BY seq");
+    let running = plan("SELECT seq FROM executions WHERE status = 'RUNNING' AND map_run_arn IS NULL ORDER BY seq");
     assert_eq!(
         running,
-        "SEARCH executions USING COVERING INDEX executions_running (status=?)"
+        "SEARCH executions USING INDEX executions_running (status=?)"
     );
     let triggers = plan(
         "SELECT t.execution, t.json FROM executions e JOIN triggers t ON t.execution = e.seq \
-         WHERE e.status = 'RUNNING' ORDER BY e.seq, t.seq",
+         WHERE e.status = 'RUNNING' AND e.map_run_arn IS NULL ORDER BY e.seq, t.seq",
     );
     assert!(
         triggers.contains("executions_running") && !triggers.contains("TEMP B-TREE"),
@@ -123,7 +125,11 @@ fn query_plans_use_indexes() {
     assert!(
         all.contains("executions_by_machine") && !all.contains("TEMP B-TREE"),
         "{all}"
-    );
+    );    let children = plan("SELECT seq FROM executions WHERE map_run_arn = 'r' AND seq < 9 ORDER BY seq DESC LIMIT 3");
+    assert!(children.contains("executions_by_map_run") && !children.contains("TEMP B-TREE"), "{children}");
+    let failed_children =
+        plan("SELECT seq FROM executions WHERE map_run_arn = 'r' AND status = 'FAILED' AND seq < 9 ORDER BY seq DESC LIMIT 3");
+    assert!(failed_children.contains("executions_by_map_run") && !failed_children.contains("TEMP B-TREE"), "{failed_children}");
 }
 
 /// A database of schema version 1 (before versions and aliases) opens, migrates to the current schema, and keeps
@@ -275,7 +281,7 @@ async fn version_5_database_migrates() {
     let conn = Connection::open(dir.path().join(FILE_NAME)).unwrap();
     let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(version, SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 6);
+    assert_eq!(SCHEMA_VERSION, 7);
 }
 
 /// A full database (here its page limit, as a full disk) refuses a batch without poisoning the writer: once room is
@@ -291,6 +297,7 @@ async fn a_full_database_recovers_once_there_is_room() {
         events: (first..first + 4).map(|id| Event { id, json: format!("\"{}\"", "x".repeat(8000 + id as usize)) }).collect(),
         ending: None,
         digest: first,
+        children: Vec::new(),
     };
     let handle = writer::Handle::spawn(conn).unwrap();
     let machine = StateMachine {

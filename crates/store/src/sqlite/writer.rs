@@ -320,12 +320,16 @@ pub(crate) fn apply(conn: &Connection, op: &Op) -> Result<(), Failure> {
                 running: execution.status == Status::Running,
             };
             let targets = check(conn, std::slice::from_ref(first), Some(new))?;
+            let children = check_children(conn, std::slice::from_ref(first))?;
             let seq = create_execution(conn, execution)?;
-            write_steps(conn, std::slice::from_ref(first), &targets, Some(seq))
+            write_steps(conn, std::slice::from_ref(first), &targets, Some(seq))?;
+            write_children(conn, std::slice::from_ref(first), &children)
         }
         Op::Append(steps) => {
             let targets = check(conn, steps, None)?;
-            write_steps(conn, steps, &targets, None)
+            let children = check_children(conn, steps)?;
+            write_steps(conn, steps, &targets, None)?;
+            write_children(conn, steps, &children)
         }
         Op::RedriveExecution(arn, date, first) => {
             let status: Option<String> = conn
@@ -351,7 +355,9 @@ pub(crate) fn apply(conn: &Connection, op: &Op) -> Result<(), Failure> {
             )?
             .execute(params![arn, date])?;
             let targets = check(conn, std::slice::from_ref(first), None)?;
-            write_steps(conn, std::slice::from_ref(first), &targets, None)
+            let children = check_children(conn, std::slice::from_ref(first))?;
+            write_steps(conn, std::slice::from_ref(first), &targets, None)?;
+            write_children(conn, std::slice::from_ref(first), &children)
         }
         Op::PublishVersion(publish) => publish_version(conn, publish),
         Op::DeleteVersion(machine, number) => delete_version(conn, machine, *number),
@@ -633,6 +639,100 @@ fn load<'a>(conn: &Connection, arn: &'a str) -> Result<Target<'a>, Failure> {
     })
 }
 
+/// What `check_children` learned about one child execution: its `seq` if it is stored, and the id its next event
+/// takes before the request.
+struct ChildTarget<'a> {
+    arn: &'a str,
+    seq: Option<i64>,
+    first: u64,
+}
+
+/// Checks the child executions of a request's steps, as `check` checks executions: a child is created once, and
+/// its event ids continue its stored ones; one that ended takes events only after a redrive. Writes nothing.
+fn check_children<'a>(conn: &Connection, steps: &'a [Append]) -> Result<Vec<ChildTarget<'a>>, Failure> {
+    let mut targets: Vec<(ChildTarget<'a>, u64, bool)> = Vec::new();
+    for child in steps.iter().flat_map(|step| &step.children) {
+        let arn = child.execution_arn.as_str();
+        let index = match targets.iter().position(|(t, ..)| t.arn == arn) {
+            Some(index) => {
+                if child.created.is_some() {
+                    return Err(Error::AlreadyExists(arn.to_owned()).into());
+                }
+                index
+            }
+            None if child.created.is_some() => {
+                if conn.prepare_cached(SELECT_EXECUTION)?.exists([arn])? {
+                    return Err(Error::AlreadyExists(arn.to_owned()).into());
+                }
+                targets.push((ChildTarget { arn, seq: None, first: 1 }, 1, true));
+                targets.len() - 1
+            }
+            None => {
+                let stored = load(conn, arn)?;
+                targets.push((ChildTarget { arn, seq: stored.seq, first: stored.first }, stored.next, stored.running));
+                targets.len() - 1
+            }
+        };
+        let (_, next, running) = targets.get_mut(index).expect("invariant: index was just found or pushed");
+        if child.redriven.is_some() {
+            *running = true;
+        }
+        if !*running && !child.events.is_empty() {
+            return Err(Error::Ended(arn.to_owned()).into());
+        }
+        for event in &child.events {
+            if event.id != *next {
+                return Err(Error::Conflict { execution: arn.to_owned(), expected: *next, found: event.id }.into());
+            }
+            *next += 1;
+        }
+        if child.ending.is_some() {
+            *running = false;
+        }
+    }
+    Ok(targets.into_iter().map(|(target, ..)| target).collect())
+}
+
+/// Writes the checked child executions of a request's steps: new records, redrives, events, endings.
+fn write_children(conn: &Connection, steps: &[Append], targets: &[ChildTarget<'_>]) -> Result<(), Failure> {
+    let mut seqs: Vec<Option<i64>> = targets.iter().map(|t| t.seq).collect();
+    let mut next: Vec<u64> = targets.iter().map(|t| t.first).collect();
+    let mut insert_event = conn.prepare_cached(INSERT_EVENT)?;
+    let sql_id = |id: u64| rows::sql_id(id).map_err(|e| Failure::Broken(ToSqlConversionFailure(Box::new(e))));
+    for child in steps.iter().flat_map(|step| &step.children) {
+        let index = targets.iter().position(|t| t.arn == child.execution_arn);
+        let index = index.expect("invariant: `check_children` returns a target for every child");
+        let seq = seqs.get_mut(index).expect("invariant: one entry per target");
+        if let Some(record) = &child.created {
+            *seq = Some(create_execution(conn, record)?);
+        }
+        let seq = seq.expect("invariant: a child is stored or created before its events");
+        if let Some(date) = child.redriven {
+            conn.prepare_cached(
+                "UPDATE executions SET status = 'RUNNING', stop = NULL, output = NULL, error = NULL, cause = NULL, \
+                 redrive_count = redrive_count + 1, redrive_date = ?2 WHERE seq = ?1",
+            )?
+            .execute(params![seq, date])?;
+        }
+        let next = next.get_mut(index).expect("invariant: one entry per target");
+        for event in &child.events {
+            insert_event.execute(params![seq, sql_id(*next)?, event.json])?;
+            *next += 1;
+        }
+        if let Some(end) = &child.ending {
+            conn.prepare_cached(END_EXECUTION)?.execute(params![
+                seq,
+                status_str(end.status),
+                end.stop,
+                end.output,
+                end.error,
+                end.cause
+            ])?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes checked steps: events, triggers, endings. `created` is the `seq` of the execution the request created.
 fn write_steps(
     conn: &Connection,
@@ -729,8 +829,8 @@ fn update_state_machine(conn: &Connection, m: &StateMachine) -> Result<(), Failu
 fn create_execution(conn: &Connection, e: &Execution) -> Result<i64, Failure> {
     conn.prepare_cached(
         "INSERT INTO executions (arn, status, kind, start, stop, name, state_machine_arn, role_arn, \
-         trace_header, error, cause, output, input, definition, version_arn, alias_arn, engine_version) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+         trace_header, error, cause, output, input, definition, version_arn, alias_arn, engine_version, map_run_arn) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
     )?
     .execute(params![
         e.arn,
@@ -750,6 +850,7 @@ fn create_execution(conn: &Connection, e: &Execution) -> Result<i64, Failure> {
         e.version_arn,
         e.alias_arn,
         e.engine_version,
+        e.map_run_arn,
     ])?;
     Ok(conn.last_insert_rowid())
 }

@@ -58,6 +58,7 @@ pub(crate) fn execution(machine: &str, name: &str) -> Execution {
         redrive_count: 0,
         redrive_date: None,
         engine_version: 0,
+        map_run_arn: None,
     }
 }
 
@@ -74,6 +75,7 @@ pub(crate) fn step(arn: &str, first: u64, count: u64) -> Append {
             .collect(),
         ending: None,
         digest: first * 1000 + count,
+        children: Vec::new(),
     }
 }
 

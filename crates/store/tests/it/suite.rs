@@ -826,3 +826,66 @@ pub(crate) async fn activities_paging(store: &impl Store) {
         assert!(matches!(&r, Err(Error::InvalidToken(t)) if t == bad), "{bad:?}: {r:?}");
     }
 }
+
+/// A distributed Map's child executions: written with their parent's steps, listed by Map Run (not by state
+/// machine), never among the running executions recovery resumes; a redrive sets one running again.
+pub(crate) async fn child_executions(store: &impl Store) {
+    let parent = execution("mapper", "p");
+    store.create_execution(parent.clone(), step(&parent.arn, 1, 1)).await.unwrap();
+    let map_run = format!("{ACCOUNT}:mapRun:mapper/Each:p-1");
+    let child = |n: u32| {
+        let mut child = execution("mapper/Each", &format!("c{n}"));
+        child.map_run_arn = Some(map_run.clone());
+        child
+    };
+    let events = |first: u64, count: u64| -> Vec<Event> {
+        (first..first + count).map(|id| Event { id, json: format!(r#"{{"child":{id}}}"#) }).collect()
+    };
+    let (a, b) = (child(1), child(2));
+    let mut second = step(&parent.arn, 2, 1);
+    second.children = vec![
+        store::ChildStep { execution_arn: a.arn.clone(), created: Some(a.clone()), events: events(1, 3), ending: None, redriven: None },
+        store::ChildStep { execution_arn: b.arn.clone(), created: Some(b.clone()), events: events(1, 2), ending: None, redriven: None },
+    ];
+    store.append(vec![second]).await.unwrap();
+    let mut third = step(&parent.arn, 3, 1);
+    let failed = Ending { status: Status::Failed, stop: 9, output: None, error: Some("E".to_owned()), cause: Some("c".to_owned()) };
+    third.children = vec![
+        store::ChildStep { execution_arn: a.arn.clone(), created: None, events: events(4, 1), ending: Some(succeeded(8)), redriven: None },
+        store::ChildStep { execution_arn: b.arn.clone(), created: None, events: events(3, 1), ending: Some(failed), redriven: None },
+    ];
+    store.append(vec![third]).await.unwrap();
+
+    let stored = store.execution(&b.arn).await.unwrap().unwrap();
+    assert_eq!((stored.status, stored.map_run_arn.as_deref(), stored.error.as_deref()), (Status::Failed, Some(map_run.as_str()), Some("E")));
+    assert_eq!(ids(&store.history(&a.arn, false, page(None, 10)).await.unwrap().items), vec![1, 2, 3, 4]);
+    let listed = store.list_map_run_executions(&map_run, ExecutionFilter::default(), page(None, 1)).await.unwrap();
+    assert_eq!(listed.items.iter().map(|e| e.arn.clone()).collect::<Vec<_>>(), vec![b.arn.clone()], "newest first, paged");
+    let rest = store.list_map_run_executions(&map_run, ExecutionFilter::default(), page(listed.next_token, 10)).await.unwrap();
+    assert_eq!(rest.items.iter().map(|e| e.arn.clone()).collect::<Vec<_>>(), vec![a.arn.clone()]);
+    let only_failed = ExecutionFilter { status: Some(Status::Failed), ..ExecutionFilter::default() };
+    assert_eq!(store.list_map_run_executions(&map_run, only_failed, page(None, 10)).await.unwrap().items.len(), 1);
+    let by_machine = store.list_executions(&parent.state_machine_arn, ExecutionFilter::default(), page(None, 10)).await.unwrap();
+    assert_eq!(by_machine.items.iter().map(|e| e.arn.clone()).collect::<Vec<_>>(), vec![parent.arn.clone()]);
+
+    // A child that ended takes no events, unless a redrive runs it again; ids must continue.
+    let mut late = step(&parent.arn, 4, 1);
+    late.children = vec![store::ChildStep { execution_arn: b.arn.clone(), created: None, events: events(4, 1), ending: None, redriven: None }];
+    assert!(matches!(store.append(vec![late]).await, Err(Error::Ended(_))));
+    let mut gap = step(&parent.arn, 4, 1);
+    gap.children = vec![store::ChildStep { execution_arn: b.arn.clone(), created: None, events: events(9, 1), ending: None, redriven: Some(20) }];
+    assert!(matches!(store.append(vec![gap]).await, Err(Error::Conflict { .. })));
+    let mut twice = step(&parent.arn, 4, 1);
+    twice.children = vec![store::ChildStep { execution_arn: a.arn.clone(), created: Some(a.clone()), events: events(1, 1), ending: None, redriven: None }];
+    assert!(matches!(store.append(vec![twice]).await, Err(Error::AlreadyExists(_))));
+    let mut redrive = step(&parent.arn, 4, 1);
+    redrive.children = vec![store::ChildStep { execution_arn: b.arn.clone(), created: None, events: events(4, 1), ending: None, redriven: Some(20) }];
+    store.append(vec![redrive]).await.unwrap();
+    let stored = store.execution(&b.arn).await.unwrap().unwrap();
+    assert_eq!((stored.status, stored.redrive_count, stored.redrive_date, stored.error), (Status::Running, 1, Some(20), None));
+
+    // Recovery resumes the parent, never a child on its own.
+    let running: Vec<String> = store.running().await.unwrap().into_iter().map(|r| r.execution.arn).collect();
+    assert!(running.contains(&parent.arn) && !running.contains(&b.arn), "{running:?}");
+    assert!(!store.running_arns().await.unwrap().contains(&b.arn));
+}
