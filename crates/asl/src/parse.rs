@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use serde_json::{Map as Object, Value};
 
 use crate::choice;
-use crate::diagnostic::{INLINE_MAP_FIELD, MISSING_TARGET, SCHEMA, UNREACHABLE, escape};
+use crate::diagnostic::{INLINE_MAP_FIELD, ITEM_READER_CONFIG, MISSING_TARGET, SCHEMA, UNREACHABLE, escape};
 use crate::expr::{Dynamic, Expr};
 use crate::intrinsics::Call;
 use crate::model::*;
@@ -60,7 +60,8 @@ pub fn warnings(value: &Value) -> Vec<Diagnostic> {
 /// AWS accepts them there: the conformance corpus records inline Maps with `ToleratedFailureCount` and
 /// `ToleratedFailurePercentage` running, and real-world definitions AWS deploys have inline Maps with `Label`,
 /// `ItemReader` and `ResultWriter`. What AWS then does with a reader or writer is not recorded; Baton fails the Map
-/// naming it rather than ignore it (a guess), and the other fields change nothing.
+/// naming it rather than ignore it (a guess), and the other fields change nothing. Every Map's `ItemReader` is
+/// checked on the way (`headerless_athena_csv`).
 fn inline_map_fields(object: &Object<String, Value>, pointer: &str, warnings: &mut Vec<Diagnostic>) {
     let Some(states) = object.get("States").and_then(Value::as_object) else { return };
     for (name, state) in states {
@@ -74,6 +75,7 @@ fn inline_map_fields(object: &Object<String, Value>, pointer: &str, warnings: &m
         if state.get("Type").and_then(Value::as_str) != Some("Map") {
             continue;
         }
+        headerless_athena_csv(state, &state_pointer, warnings);
         let processor = ["ItemProcessor", "Iterator"].into_iter().find_map(|key| Some((key, state.get(key)?.as_object()?)));
         let mode = processor.and_then(|(_, processor)| processor.get("ProcessorConfig")?.get("Mode")?.as_str());
         if mode != Some("DISTRIBUTED") {
@@ -92,6 +94,21 @@ fn inline_map_fields(object: &Object<String, Value>, pointer: &str, warnings: &m
         if let Some((key, processor)) = processor {
             inline_map_fields(processor, &format!("{state_pointer}/{key}"), warnings);
         }
+    }
+}
+
+/// Warns of a Map reading an Athena manifest's CSV files with their first row as the header: Athena's `UNLOAD`
+/// writes CSV without a header row (the developer guide), so the first row of every file would name the fields.
+fn headerless_athena_csv(state: &Object<String, Value>, pointer: &str, warnings: &mut Vec<Diagnostic>) {
+    let Some(config) = state.get("ItemReader").and_then(|reader| reader.get("ReaderConfig")).and_then(Value::as_object) else { return };
+    let field = |key: &str| config.get(key).and_then(Value::as_str);
+    if field("ManifestType") == Some("ATHENA_DATA") && field("InputType") == Some("CSV") && field("CSVHeaderLocation") != Some("GIVEN") {
+        warnings.push(Diagnostic::warning(
+            format!("{pointer}/ItemReader/ReaderConfig"),
+            ITEM_READER_CONFIG,
+            "Athena's UNLOAD writes CSV files without a header row, and this reader takes each file's first row as its \
+             header; give the columns with CSVHeaderLocation GIVEN and CSVHeaders",
+        ));
     }
 }
 
@@ -807,6 +824,7 @@ impl Parser {
             resource,
             arguments,
             input_type: None,
+            manifest: None,
             csv_headers_given: false,
             csv_headers: Vec::new(),
             csv_delimiter: ',',
@@ -865,8 +883,51 @@ impl Parser {
                 format!("'CSVDelimiter' must be COMMA, PIPE, SEMICOLON, SPACE or TAB, not {other}"),
             ),
         }
+        self.reader_manifest(&mut reader, config, pointer);
         reader.max_items = self.count(config, &config_pointer, "MaxItems", language);
         Some(reader)
+    }
+
+    /// `ManifestType`, and the combinations with `InputType` and `Resource` the developer guide allows: an S3 inventory
+    /// (`S3_INVENTORY`, or `InputType: MANIFEST`) takes no `InputType`, as its files are CSV; an Athena manifest
+    /// (`ATHENA_DATA`) names the type of its files, CSV, JSONL or PARQUET; either is read with `s3:getObject`.
+    fn reader_manifest(&mut self, reader: &mut ItemReader, config: &Object<String, Value>, pointer: &str) {
+        let config_pointer = format!("{pointer}/ReaderConfig");
+        let input_pointer = format!("{config_pointer}/InputType");
+        match config.get("ManifestType") {
+            None => {}
+            Some(Value::String(kind)) if kind == "S3_INVENTORY" => reader.manifest = Some(Manifest::S3Inventory),
+            Some(Value::String(kind)) if kind == "ATHENA_DATA" => reader.manifest = Some(Manifest::AthenaData),
+            Some(other) => self.error(
+                format!("{config_pointer}/ManifestType"),
+                SCHEMA,
+                format!("'ManifestType' must be ATHENA_DATA or S3_INVENTORY, not {other}"),
+            ),
+        }
+        match (reader.manifest, reader.input_type.as_deref()) {
+            (None, Some("MANIFEST")) => reader.manifest = Some(Manifest::S3Inventory),
+            (Some(Manifest::S3Inventory), Some(kind)) => self.error(
+                input_pointer,
+                SCHEMA,
+                format!("'InputType' must be left out with ManifestType S3_INVENTORY, whose files are CSV, not {kind}"),
+            ),
+            (Some(Manifest::AthenaData), None) => {
+                self.error(&config_pointer, SCHEMA, "ManifestType ATHENA_DATA needs 'InputType' CSV, JSONL or PARQUET");
+            }
+            (Some(Manifest::AthenaData), Some(kind)) if !["CSV", "JSONL", "PARQUET"].contains(&kind) => self.error(
+                input_pointer,
+                SCHEMA,
+                format!("'InputType' must be CSV, JSONL or PARQUET with ManifestType ATHENA_DATA, not {kind}"),
+            ),
+            _ => {}
+        }
+        if reader.manifest.is_some() && s3_action(&reader.resource) != Some("getObject") {
+            self.error(
+                format!("{pointer}/Resource"),
+                SCHEMA,
+                format!("a manifest is read with arn:aws:states:::s3:getObject, not {}", reader.resource),
+            );
+        }
     }
 
     fn item_batcher(&mut self, value: &Value, pointer: &str, language: QueryLanguage) -> Option<ItemBatcher> {
@@ -1339,6 +1400,11 @@ impl Parser {
             }
         }
     }
+}
+
+/// The S3 action of an `ItemReader`'s resource, `arn:<partition>:states:::s3:<action>`.
+fn s3_action(resource: &str) -> Option<&str> {
+    resource.strip_prefix("arn:")?.split_once(':')?.1.strip_prefix("states:::s3:")
 }
 
 /// Whether `resource` is the HTTP Task, `arn:<partition>:states:::http:invoke`, with or without `.waitForTaskToken`.
