@@ -18,7 +18,12 @@
 /// `Credentials` replays to other events, and is reported as such.
 ///
 /// 4: a Map's `ItemReader` reads its items (a task of the Map's frame) where it used to fail the Map at once.
-pub const REPLAY_VERSION: u32 = 4;
+///
+/// 5: an `ItemReader` reads manifests (an S3 inventory, an Athena manifest: more calls after the first, where
+/// `InputType: MANIFEST` failed the Map and `ManifestType` was ignored), inflates gzip and decodes marked base64
+/// bodies, and reads CSV by the developer guide's rules (short rows padded, long rows cut, backslash escapes, `""`
+/// outside quotes) where a row of another length failed the Map.
+pub const REPLAY_VERSION: u32 = 5;
 
 mod execution;
 mod history;
