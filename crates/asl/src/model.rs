@@ -280,6 +280,9 @@ pub struct ItemReader {
     /// The object is a manifest naming the files that hold the items: `ManifestType`, or `InputType: MANIFEST` (an
     /// S3 Inventory report). Validation allows it only with `s3:getObject`.
     pub manifest: Option<Manifest>,
+    /// `Transformation: LOAD_AND_FLATTEN`: a `listObjectsV2` reader reads each object listed, per `InputType`,
+    /// instead of making items of the listing. Validation allows it only with `listObjectsV2` and an `InputType`.
+    pub flatten: bool,
     /// `CSVHeaderLocation`: `FIRST_ROW` (the default) or `GIVEN`.
     pub csv_headers_given: bool,
     /// `CSVHeaders`.

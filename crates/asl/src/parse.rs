@@ -825,6 +825,7 @@ impl Parser {
             arguments,
             input_type: None,
             manifest: None,
+            flatten: false,
             csv_headers_given: false,
             csv_headers: Vec::new(),
             csv_delimiter: ',',
@@ -884,8 +885,41 @@ impl Parser {
             ),
         }
         self.reader_manifest(&mut reader, config, pointer);
+        self.reader_transformation(&mut reader, config, pointer);
         reader.max_items = self.count(config, &config_pointer, "MaxItems", language);
         Some(reader)
+    }
+
+    /// `Transformation`: `NONE`, or `LOAD_AND_FLATTEN`, which the developer guide gives with `listObjectsV2` and
+    /// requires an `InputType` for (CSV, JSON, JSONL or PARQUET: the type of the objects listed).
+    fn reader_transformation(&mut self, reader: &mut ItemReader, config: &Object<String, Value>, pointer: &str) {
+        let config_pointer = format!("{pointer}/ReaderConfig");
+        let transformation_pointer = format!("{config_pointer}/Transformation");
+        match config.get("Transformation") {
+            None => return,
+            Some(Value::String(kind)) if kind == "NONE" => return,
+            Some(Value::String(kind)) if kind == "LOAD_AND_FLATTEN" => reader.flatten = true,
+            Some(other) => {
+                self.error(transformation_pointer, SCHEMA, format!("'Transformation' must be NONE or LOAD_AND_FLATTEN, not {other}"));
+                return;
+            }
+        }
+        if s3_action(&reader.resource) != Some("listObjectsV2") {
+            self.error(
+                &transformation_pointer,
+                SCHEMA,
+                format!("LOAD_AND_FLATTEN reads the objects arn:aws:states:::s3:listObjectsV2 lists, not {}", reader.resource),
+            );
+        }
+        match reader.input_type.as_deref() {
+            None => self.error(&config_pointer, SCHEMA, "Transformation LOAD_AND_FLATTEN needs 'InputType' CSV, JSON, JSONL or PARQUET"),
+            Some("MANIFEST") => self.error(
+                format!("{config_pointer}/InputType"),
+                SCHEMA,
+                "'InputType' must be CSV, JSON, JSONL or PARQUET with Transformation LOAD_AND_FLATTEN, not MANIFEST",
+            ),
+            Some(_) => {}
+        }
     }
 
     /// `ManifestType`, and the combinations with `InputType` and `Resource` the developer guide allows: an S3 inventory

@@ -20,7 +20,8 @@
 /// 4: a Map's `ItemReader` reads its items (a task of the Map's frame) where it used to fail the Map at once.
 ///
 /// 5: an `ItemReader` reads manifests (an S3 inventory, an Athena manifest: more calls after the first, where
-/// `InputType: MANIFEST` failed the Map and `ManifestType` was ignored), inflates gzip and decodes marked base64
+/// `InputType: MANIFEST` failed the Map and `ManifestType` was ignored) and the objects a listing names
+/// (`Transformation: LOAD_AND_FLATTEN`, which was ignored), inflates gzip and decodes marked base64
 /// bodies, and reads CSV by the developer guide's rules (short rows padded, long rows cut, backslash escapes, `""`
 /// outside quotes) where a row of another length failed the Map.
 pub const REPLAY_VERSION: u32 = 5;

@@ -378,3 +378,31 @@ fn an_athena_csv_read_with_its_first_row_as_header_is_a_warning() {
     check_warnings(athena(json!({"ManifestType": "ATHENA_DATA", "InputType": "JSONL"})), &[]);
     check_warnings(athena(json!({"InputType": "CSV"})), &[]);
 }
+
+// The developer guide: "When set to LOAD_AND_FLATTEN, you must also set InputType", with listObjectsV2.
+#[test]
+fn load_and_flatten_lists_objects_of_an_input_type() {
+    let list = |config: serde_json::Value| {
+        reading(json!({"Resource": "arn:aws:states:::s3:listObjectsV2", "ReaderConfig": config, "Parameters": {"Bucket": "b", "Prefix": "p/"}}))
+    };
+    let flatten = |definition: &serde_json::Value| {
+        let machine = parse_value(definition).expect("a valid definition");
+        machine.workflows.iter().flat_map(|w| &w.states).find_map(|state| match &state.kind {
+            crate::model::StateKind::Map(map) => map.item_reader.as_ref().map(|reader| reader.flatten),
+            _ => None,
+        })
+    };
+    assert_eq!(flatten(&list(json!({"InputType": "JSONL", "Transformation": "LOAD_AND_FLATTEN"}))), Some(true));
+    assert_eq!(flatten(&list(json!({"Transformation": "NONE"}))), Some(false));
+    check_errors(list(json!({"Transformation": "LOAD_AND_FLATTEN"})), &["/States/M/ItemReader/ReaderConfig: SCHEMA_VALIDATION_FAILED"]);
+    check_errors(list(json!({"Transformation": "FLATTEN"})), &["/States/M/ItemReader/ReaderConfig/Transformation: SCHEMA_VALIDATION_FAILED"]);
+    check_errors(
+        list(json!({"InputType": "MANIFEST", "Transformation": "LOAD_AND_FLATTEN"})),
+        &["/States/M/ItemReader/Resource: SCHEMA_VALIDATION_FAILED", "/States/M/ItemReader/ReaderConfig/InputType: SCHEMA_VALIDATION_FAILED"],
+    );
+    check_errors(
+        reading(json!({"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "CSV", "Transformation": "LOAD_AND_FLATTEN"},
+            "Parameters": {"Bucket": "b", "Key": "k"}})),
+        &["/States/M/ItemReader/ReaderConfig/Transformation: SCHEMA_VALIDATION_FAILED"],
+    );
+}

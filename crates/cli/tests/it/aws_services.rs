@@ -17,7 +17,8 @@
 //! check the requests Baton sends as well as the results and failures it makes of the answers.
 //!
 //! Distributed Maps' ItemReaders over moto's S3 and over a local folder mapped as the bucket: one object per input
-//! type, a listing, an S3 Inventory report and Athena manifests with gzip-compressed files.
+//! type, a listing (of metadata, or of the objects' content), an S3 Inventory report and Athena manifests with
+//! gzip-compressed files.
 //!
 //! Skipped, with a note, where `moto_server` is not installed (and the ECS tests where Python has no boto3).
 
@@ -1206,7 +1207,8 @@ fn gzip(text: &str) -> Vec<u8> {
 
 /// A distributed Map reading an S3 Inventory report (its manifest.json, then its gzip-compressed CSV files; with
 /// `InputType: MANIFEST`, and with `ManifestType: S3_INVENTORY` and `MaxItems`) and Athena UNLOAD manifests (JSON
-/// Lines files, one gzip-compressed, and CSV files with given headers); a Task's own `aws-sdk:s3:getObject` of a
+/// Lines files, one gzip-compressed, and CSV files with given headers), the same JSON Lines files listed and read
+/// with `Transformation: LOAD_AND_FLATTEN`; a Task's own `aws-sdk:s3:getObject` of a
 /// gzip file keeps AWS's answer (base64, unmarked). Over a local folder mapped as the bucket, then against moto's S3.
 #[test]
 fn item_readers_read_inventory_and_athena_manifests_and_their_gzip_files() {
@@ -1250,7 +1252,10 @@ fn item_readers_read_inventory_and_athena_manifests_and_their_gzip_files() {
         "Limited": {"Type": "Map", "ItemReader": reader(inventory, json!({"ManifestType": "S3_INVENTORY", "MaxItems": 1})),
             "ItemProcessor": processor, "ResultPath": "$.limited", "Next": "Athena"},
         "Athena": {"Type": "Map", "ItemReader": reader("athena/q1-manifest.csv", json!({"ManifestType": "ATHENA_DATA", "InputType": "JSONL"})),
-            "ItemProcessor": processor, "ResultPath": "$.athena", "Next": "AthenaCsv"},
+            "ItemProcessor": processor, "ResultPath": "$.athena", "Next": "Flattened"},
+        "Flattened": {"Type": "Map", "ItemReader": {"Resource": "arn:aws:states:::s3:listObjectsV2",
+                "ReaderConfig": {"InputType": "JSONL", "Transformation": "LOAD_AND_FLATTEN"}, "Parameters": {"Bucket": "reports", "Prefix": "athena/q1/"}},
+            "ItemProcessor": processor, "ResultPath": "$.flattened", "Next": "AthenaCsv"},
         "AthenaCsv": {"Type": "Map", "ItemReader": reader("athena/q2-manifest.csv", json!({"ManifestType": "ATHENA_DATA", "InputType": "CSV",
                 "CSVHeaderLocation": "GIVEN", "CSVHeaders": ["id", "name"]})),
             "ItemProcessor": processor, "ResultPath": "$.athenaCsv", "Next": "Sdk"},
@@ -1269,6 +1274,7 @@ fn item_readers_read_inventory_and_athena_manifests_and_their_gzip_files() {
         "inventory": [{"key": "2024/a.jpg", "size": "1024"}, {"key": "2024/b.jpg", "size": "2048"}, {"key": "2024/c.jpg", "size": "4096"}],
         "limited": [{"Bucket": "photos", "Key": "2024/a.jpg", "Size": "1024", "LastModifiedDate": "2024-01-01T00:00:00.000Z"}],
         "athena": [{"id": 1, "total": 10}, {"id": 2, "total": 20}, {"id": 3, "total": 30}],
+        "flattened": [{"id": 1, "total": 10}, {"id": 2, "total": 20}, {"id": 3, "total": 30}],
         "athenaCsv": [{"id": "1", "name": "ada"}, {"id": "2", "name": "bob, jr"}],
         "sdk": {"body": sdk_body, "marked": false}
     });

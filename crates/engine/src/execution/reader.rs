@@ -3,7 +3,8 @@
 //! the items. What the calls read:
 //!
 //! - one object, per `ReaderConfig.InputType`: a JSON array, JSON Lines, CSV with its headers (`formats`);
-//! - the objects `listObjectsV2` lists, page after page;
+//! - the objects `listObjectsV2` lists, page after page; with `Transformation: LOAD_AND_FLATTEN`, the content of
+//!   each object listed, per `InputType`, after each page;
 //! - a manifest (`manifest`), then each file it lists in turn: an S3 Inventory report's CSV files, whose rows are
 //!   the items, or the files of an Athena `UNLOAD`, each read per `InputType`.
 //!
@@ -48,17 +49,19 @@ struct Progress {
 enum Call {
     /// What the reader's parameters (these) name: the object or manifest, or a page of the objects listed.
     Source(Value),
-    /// `file`, one of the files a manifest listed.
+    /// `file`, one of the files a manifest or a page of a listing named.
     File { file: S3Object, rest: Files },
 }
 
-/// The files of a manifest still to read, and how to read them.
+/// The files of a manifest (or of a page of a listing) still to read, and how to read them.
 struct Files {
     files: VecDeque<S3Object>,
-    /// The columns of an S3 inventory's rows (its `fileSchema`); empty for an Athena manifest.
+    /// The columns of an S3 inventory's rows (its `fileSchema`); empty for the others.
     columns: Vec<String>,
     /// The reader's `ExpectedBucketOwner`, which every file's call carries.
     owner: Option<Value>,
+    /// The token of the listing's next page, read after these files.
+    after: Option<Value>,
 }
 
 /// What one answer gave: its items, and what to read next.
@@ -71,7 +74,7 @@ enum Next {
     Done,
     /// The page of `listObjectsV2` after this token.
     Page(Value),
-    /// The files a manifest listed.
+    /// The files a manifest or a page of a listing named.
     Files(Files),
 }
 
@@ -87,17 +90,17 @@ impl Execution {
             fields.insert("ContinuationToken".to_owned(), token);
         }
         let call = Call::Source(parameters.clone());
-        self.ask(fid, state, reader, parameters, Progress { effective, items, call })
+        self.ask(fid, state, reader.resource.clone(), parameters, Progress { effective, items, call })
     }
 
-    /// Asks for one call of the reader, with `parameters`, and has the Map wait for it.
-    fn ask(&mut self, fid: usize, state: &State, reader: &ItemReader, parameters: Value, progress: Progress) -> Flow {
+    /// Asks for one call of the reader, of `resource` with `parameters`, and has the Map wait for it.
+    fn ask(&mut self, fid: usize, state: &State, resource: String, parameters: Value, progress: Progress) -> Flow {
         let task = TaskId(self.handle());
         self.tasks.insert(task, fid);
         self.commands.push(Command::InvokeTask(TaskRequest {
             task,
             state_name: state.name.clone(),
-            resource: reader.resource.clone(),
+            resource,
             parameters,
             timeout_seconds: None,
             heartbeat_seconds: None,
@@ -154,9 +157,13 @@ impl Execution {
             Next::Files(mut rest) => match rest.files.pop_front() {
                 Some(file) => {
                     let parameters = file.parameters(rest.owner.as_ref());
-                    self.ask(fid, state, reader, parameters, Progress { effective, items, call: Call::File { file, rest } })
+                    let progress = Progress { effective, items, call: Call::File { file, rest } };
+                    self.ask(fid, state, get_object(&reader.resource), parameters, progress)
                 }
-                None => self.start_map_over(fid, state, map, effective, items),
+                None => match rest.after {
+                    Some(token) => self.read_items(fid, state, reader, effective, items, Some(token)),
+                    None => self.start_map_over(fid, state, map, effective, items),
+                },
             },
             Next::Done => self.start_map_over(fid, state, map, effective, items),
         }
@@ -180,32 +187,39 @@ impl Execution {
 /// The answer to the call the reader's `parameters` made: a `listObjectsV2` page's objects, an object's items per
 /// `InputType`, or a manifest's files.
 fn read_source(reader: &ItemReader, parameters: &Value, answer: &Value) -> Result<Read, String> {
+    let owner = parameters.get("ExpectedBucketOwner").cloned();
     if reader.resource.ends_with(":listObjectsV2") {
-        let items = answer.get("Contents").and_then(Value::as_array).cloned().unwrap_or_default();
-        let items = items.into_iter().map(listed).collect();
+        let objects = answer.get("Contents").and_then(Value::as_array).cloned().unwrap_or_default();
         let truncated = answer.get("IsTruncated").and_then(Value::as_bool).unwrap_or(false);
-        let next = answer.get("NextContinuationToken").filter(|_| truncated).cloned().map_or(Next::Done, Next::Page);
-        return Ok(Read { items, next });
+        let token = answer.get("NextContinuationToken").filter(|_| truncated).cloned();
+        if reader.flatten {
+            // A key ending in `/` is a folder the S3 console made, which holds nothing to read.
+            let bucket = S3Object::named(parameters).bucket;
+            let keys = objects.iter().filter_map(|object| object.get("Key")?.as_str()).filter(|key| !key.ends_with('/'));
+            let files = keys.map(|key| S3Object { bucket: bucket.clone(), key: key.to_owned() }).collect();
+            return Ok(Read { items: Vec::new(), next: Next::Files(Files { files, columns: Vec::new(), owner, after: token }) });
+        }
+        let items = objects.into_iter().map(listed).collect();
+        return Ok(Read { items, next: token.map_or(Next::Done, Next::Page) });
     }
     let object = S3Object::named(parameters);
     let within = |problem: String| format!("{}: {problem}", object.uri());
     let bytes = content::bytes(answer).map_err(within)?;
-    let owner = parameters.get("ExpectedBucketOwner").cloned();
     let next = match reader.manifest {
         None => return Ok(Read { items: typed_items(reader, &bytes).map_err(within)?, next: Next::Done }),
         Some(Manifest::S3Inventory) => {
             let (files, columns) = manifest::inventory(content::text(&bytes).map_err(within)?, &object.bucket).map_err(within)?;
-            Files { files: files.into(), columns, owner }
+            Files { files: files.into(), columns, owner, after: None }
         }
         Some(Manifest::AthenaData) => {
             let files = manifest::athena(content::text(&bytes).map_err(within)?).map_err(within)?;
-            Files { files: files.into(), columns: Vec::new(), owner }
+            Files { files: files.into(), columns: Vec::new(), owner, after: None }
         }
     };
     Ok(Read { items: Vec::new(), next: Next::Files(next) })
 }
 
-/// The answer for one of a manifest's files: its items, and the `rest` of the files to read next.
+/// The answer for one of a manifest's (or a listing's) files: its items, and the `rest` of the files to read next.
 fn read_file(reader: &ItemReader, rest: Files, answer: &Value) -> Result<Read, String> {
     let bytes = content::bytes(answer)?;
     let items = match reader.manifest {
@@ -216,8 +230,7 @@ fn read_file(reader: &ItemReader, rest: Files, answer: &Value) -> Result<Read, S
         }
         Some(Manifest::AthenaData) | None => typed_items(reader, &bytes)?,
     };
-    let next = if rest.files.is_empty() { Next::Done } else { Next::Files(rest) };
-    Ok(Read { items, next })
+    Ok(Read { items, next: Next::Files(rest) })
 }
 
 /// The items of one file per the reader's `InputType` (JSON when it names none).
@@ -231,6 +244,14 @@ fn typed_items(reader: &ItemReader, bytes: &[u8]) -> Result<Vec<Value>, String> 
         }
         Some("PARQUET") => formats::parquet_items(bytes),
         Some(other) => Err(format!("Baton does not read InputType {other}")),
+    }
+}
+
+/// The `s3:getObject` resource of the reader's partition, which reads the files of a manifest or a listing.
+fn get_object(resource: &str) -> String {
+    match resource.rsplit_once(':') {
+        Some((service, _)) => format!("{service}:getObject"),
+        None => resource.to_owned(),
     }
 }
 

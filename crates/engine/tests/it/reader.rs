@@ -24,21 +24,31 @@ fn machine(reader: Value, max_items: Option<u64>) -> Arc<asl::model::StateMachin
     Arc::new(asl::parse::parse_value(&definition).expect("a valid definition"))
 }
 
-/// Runs the machine, answering each call by `answer` from its parameters: the parameters of every call, in order,
-/// and how the execution ended.
-fn run(machine: Arc<asl::model::StateMachine>, answer: impl Fn(&Value) -> Result<Value, Failure>) -> (Vec<Value>, Status) {
+/// Runs the machine, answering each call by `answer` from its S3 action and parameters: the action and parameters of
+/// every call, in order, and how the execution ended.
+fn run_actions(machine: Arc<asl::model::StateMachine>, answer: impl Fn(&str, &Value) -> Result<Value, Failure>) -> (Vec<(String, Value)>, Status) {
     let mut execution = Execution::new(machine, info(), Limits::default());
     let mut calls = Vec::new();
     let mut pending = execution.apply(Trigger::Start { input: json!({}), now: EPOCH_MS });
     while let Some(command) = pending.pop() {
         if let Command::InvokeTask(request) = command {
-            assert_eq!((request.state_name.as_str(), request.resource.as_str()), ("Read", "arn:aws:states:::s3:getObject"));
-            calls.push(request.parameters.clone());
-            let outcome = answer(&request.parameters);
+            assert_eq!(request.state_name, "Read");
+            let action = request.resource.strip_prefix("arn:aws:states:::s3:").expect("an S3 call").to_owned();
+            let outcome = answer(&action, &request.parameters);
+            calls.push((action, request.parameters));
             pending.extend(execution.apply(Trigger::TaskCompleted { task: request.task, outcome, now: EPOCH_MS }));
         }
     }
     (calls, execution.status().clone())
+}
+
+/// `run_actions` for a reader whose calls are all `getObject`: the parameters of every call.
+fn run(machine: Arc<asl::model::StateMachine>, answer: impl Fn(&Value) -> Result<Value, Failure>) -> (Vec<Value>, Status) {
+    let (calls, status) = run_actions(machine, |action, parameters| {
+        assert_eq!(action, "getObject");
+        answer(parameters)
+    });
+    (calls.into_iter().map(|(_, parameters)| parameters).collect(), status)
 }
 
 /// `text` as a gzip file: one member, deflated by `miniz_oxide`, with its CRC-32 and length.
@@ -230,4 +240,44 @@ fn failures_name_the_file_and_the_line() {
         Ok(json!({"Body": "{\"fileSchema\": \"Bucket, Key\", \"files\": []}"}))
     });
     assert_eq!(output(&status), &json!([]));
+}
+
+/// `Transformation: LOAD_AND_FLATTEN`: each page of the listing, then each object on it (folders skipped), per
+/// `InputType`; the next page after them; nothing past `MaxItems`.
+#[test]
+fn load_and_flatten_reads_each_listed_object_page_after_page() {
+    let reader = json!({"Resource": "arn:aws:states:::s3:listObjectsV2",
+        "ReaderConfig": {"InputType": "JSONL", "Transformation": "LOAD_AND_FLATTEN"},
+        "Parameters": {"Bucket": "logs", "Prefix": "2024/"}});
+    let listed = |keys: &[&str], token: Option<&str>| {
+        let contents: Vec<Value> = keys.iter().map(|key| json!({"Key": key, "Size": 1, "ETag": "\"e\"", "StorageClass": "STANDARD"})).collect();
+        match token {
+            Some(token) => json!({"Contents": contents, "IsTruncated": true, "NextContinuationToken": token}),
+            None => json!({"Contents": contents, "IsTruncated": false}),
+        }
+    };
+    let answer = |action: &str, parameters: &Value| match (action, parameters.get("ContinuationToken").and_then(Value::as_str), parameters["Key"].as_str()) {
+        ("listObjectsV2", None, _) => Ok(listed(&["2024/", "2024/01.jsonl", "2024/02.jsonl.gz"], Some("t2"))),
+        ("listObjectsV2", Some("t2"), _) => Ok(listed(&["2024/03.jsonl"], None)),
+        ("getObject", _, Some("2024/01.jsonl")) => Ok(json!({"Body": "{\"n\": 1}\n{\"n\": 2}\n"})),
+        ("getObject", _, Some("2024/02.jsonl.gz")) => Ok(binary(&gzip("{\"n\": 3}\n"))),
+        ("getObject", _, Some("2024/03.jsonl")) => Ok(json!({"Body": "{\"n\": 4}\n"})),
+        _ => no_such_key(parameters),
+    };
+    let (calls, status) = run_actions(machine(reader.clone(), None), answer);
+    let get = |key: &str| ("getObject".to_owned(), json!({"Bucket": "logs", "Key": key}));
+    assert_eq!(
+        calls,
+        [
+            ("listObjectsV2".to_owned(), json!({"Bucket": "logs", "Prefix": "2024/"})),
+            get("2024/01.jsonl"),
+            get("2024/02.jsonl.gz"),
+            ("listObjectsV2".to_owned(), json!({"Bucket": "logs", "Prefix": "2024/", "ContinuationToken": "t2"})),
+            get("2024/03.jsonl"),
+        ]
+    );
+    assert_eq!(output(&status), &json!([{"n": 1}, {"n": 2}, {"n": 3}, {"n": 4}]));
+    let (calls, status) = run_actions(machine(reader, Some(2)), answer);
+    assert_eq!(calls.len(), 2, "neither the second object nor the next page is asked for: {calls:?}");
+    assert_eq!(output(&status), &json!([{"n": 1}, {"n": 2}]));
 }
