@@ -17,6 +17,8 @@ pub const SYNTAX: &str = "INVALID_JSON_DESCRIPTION";
 pub const UNASSIGNED: &str = "UNASSIGNED_VARIABLE";
 /// A warning: a distributed Map's field in an inline Map (AWS has no code for this).
 pub const INLINE_MAP_FIELD: &str = "INLINE_MAP_FIELD";
+/// A warning: an `ItemReader` that AWS accepts but that likely reads the wrong items (AWS has no code for this).
+pub const ITEM_READER_CONFIG: &str = "ITEM_READER_CONFIG";
 
 /// One problem in a definition. Validation collects all of them; it never stops at the first.
 #[derive(Debug, Clone, PartialEq, Eq)]

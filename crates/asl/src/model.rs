@@ -274,8 +274,15 @@ pub struct ItemReader {
     pub resource: String,
     /// `Parameters` (JSONPath) or `Arguments` (JSONata): the S3 call's `Bucket`, `Key` or `Prefix`.
     pub arguments: Option<Arguments>,
-    /// `ReaderConfig.InputType`: `JSON`, `JSONL`, `CSV`, `MANIFEST`, `PARQUET`; `None` for listObjectsV2.
+    /// `ReaderConfig.InputType`: `JSON`, `JSONL`, `CSV`, `MANIFEST`, `PARQUET`; `None` for listObjectsV2. With an
+    /// Athena manifest, the type of the files it lists.
     pub input_type: Option<String>,
+    /// The object is a manifest naming the files that hold the items: `ManifestType`, or `InputType: MANIFEST` (an
+    /// S3 Inventory report). Validation allows it only with `s3:getObject`.
+    pub manifest: Option<Manifest>,
+    /// `Transformation: LOAD_AND_FLATTEN`: a `listObjectsV2` reader reads each object listed, per `InputType`,
+    /// instead of making items of the listing. Validation allows it only with `listObjectsV2` and an `InputType`.
+    pub flatten: bool,
     /// `CSVHeaderLocation`: `FIRST_ROW` (the default) or `GIVEN`.
     pub csv_headers_given: bool,
     /// `CSVHeaders`.
@@ -298,6 +305,17 @@ pub struct ResultWriter {
     pub transformation: Option<String>,
     /// `WriterConfig.OutputType`: `JSON` (an array per file) or `JSONL` (one result per line).
     pub output_type: Option<String>,
+}
+
+/// What kind of manifest an `ItemReader` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Manifest {
+    /// An S3 Inventory report's `manifest.json` (`ManifestType: S3_INVENTORY`, or `InputType: MANIFEST`): the rows of
+    /// the CSV files it lists are the items, their fields named by its `fileSchema`.
+    S3Inventory,
+    /// An Athena `UNLOAD` manifest (`ManifestType: ATHENA_DATA`): one S3 URI a line, each file read per `InputType`
+    /// (CSV, JSONL or PARQUET).
+    AthenaData,
 }
 
 #[derive(Debug, Clone)]

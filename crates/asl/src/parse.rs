@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use serde_json::{Map as Object, Value};
 
 use crate::choice;
-use crate::diagnostic::{INLINE_MAP_FIELD, MISSING_TARGET, SCHEMA, UNREACHABLE, escape};
+use crate::diagnostic::{INLINE_MAP_FIELD, ITEM_READER_CONFIG, MISSING_TARGET, SCHEMA, UNREACHABLE, escape};
 use crate::expr::{Dynamic, Expr};
 use crate::intrinsics::Call;
 use crate::model::*;
@@ -61,7 +61,7 @@ pub fn warnings(value: &Value) -> Vec<Diagnostic> {
 /// `ToleratedFailurePercentage` running, and real-world definitions AWS deploys have inline Maps with `Label`,
 /// `ItemReader` and `ResultWriter`. What AWS then does with a reader or writer is not recorded; Baton reads the items
 /// of a reader, fails a Map with a writer naming it rather than ignore it (a guess), and the other fields change
-/// nothing.
+/// nothing. Every Map's `ItemReader` is checked on the way (`headerless_athena_csv`).
 fn inline_map_fields(object: &Object<String, Value>, pointer: &str, warnings: &mut Vec<Diagnostic>) {
     let Some(states) = object.get("States").and_then(Value::as_object) else { return };
     for (name, state) in states {
@@ -75,6 +75,7 @@ fn inline_map_fields(object: &Object<String, Value>, pointer: &str, warnings: &m
         if state.get("Type").and_then(Value::as_str) != Some("Map") {
             continue;
         }
+        headerless_athena_csv(state, &state_pointer, warnings);
         let processor = ["ItemProcessor", "Iterator"].into_iter().find_map(|key| Some((key, state.get(key)?.as_object()?)));
         let mode = processor.and_then(|(_, processor)| processor.get("ProcessorConfig")?.get("Mode")?.as_str());
         if mode != Some("DISTRIBUTED") {
@@ -94,6 +95,21 @@ fn inline_map_fields(object: &Object<String, Value>, pointer: &str, warnings: &m
         if let Some((key, processor)) = processor {
             inline_map_fields(processor, &format!("{state_pointer}/{key}"), warnings);
         }
+    }
+}
+
+/// Warns of a Map reading an Athena manifest's CSV files with their first row as the header: Athena's `UNLOAD`
+/// writes CSV without a header row (the developer guide), so the first row of every file would name the fields.
+fn headerless_athena_csv(state: &Object<String, Value>, pointer: &str, warnings: &mut Vec<Diagnostic>) {
+    let Some(config) = state.get("ItemReader").and_then(|reader| reader.get("ReaderConfig")).and_then(Value::as_object) else { return };
+    let field = |key: &str| config.get(key).and_then(Value::as_str);
+    if field("ManifestType") == Some("ATHENA_DATA") && field("InputType") == Some("CSV") && field("CSVHeaderLocation") != Some("GIVEN") {
+        warnings.push(Diagnostic::warning(
+            format!("{pointer}/ItemReader/ReaderConfig"),
+            ITEM_READER_CONFIG,
+            "Athena's UNLOAD writes CSV files without a header row, and this reader takes each file's first row as its \
+             header; give the columns with CSVHeaderLocation GIVEN and CSVHeaders",
+        ));
     }
 }
 
@@ -810,6 +826,8 @@ impl Parser {
             resource,
             arguments,
             input_type: None,
+            manifest: None,
+            flatten: false,
             csv_headers_given: false,
             csv_headers: Vec::new(),
             csv_delimiter: ',',
@@ -868,6 +886,8 @@ impl Parser {
                 format!("'CSVDelimiter' must be COMMA, PIPE, SEMICOLON, SPACE or TAB, not {other}"),
             ),
         }
+        self.reader_manifest(&mut reader, config, pointer);
+        self.reader_transformation(&mut reader, config, pointer);
         reader.max_items = self.count(config, &config_pointer, "MaxItems", language);
         Some(reader)
     }
@@ -936,6 +956,80 @@ impl Parser {
             }
         }
         Some(writer)
+    }
+
+    /// `Transformation`: `NONE`, or `LOAD_AND_FLATTEN`, which the developer guide gives with `listObjectsV2` and
+    /// requires an `InputType` for (CSV, JSON, JSONL or PARQUET: the type of the objects listed).
+    fn reader_transformation(&mut self, reader: &mut ItemReader, config: &Object<String, Value>, pointer: &str) {
+        let config_pointer = format!("{pointer}/ReaderConfig");
+        let transformation_pointer = format!("{config_pointer}/Transformation");
+        match config.get("Transformation") {
+            None => return,
+            Some(Value::String(kind)) if kind == "NONE" => return,
+            Some(Value::String(kind)) if kind == "LOAD_AND_FLATTEN" => reader.flatten = true,
+            Some(other) => {
+                self.error(transformation_pointer, SCHEMA, format!("'Transformation' must be NONE or LOAD_AND_FLATTEN, not {other}"));
+                return;
+            }
+        }
+        if s3_action(&reader.resource) != Some("listObjectsV2") {
+            self.error(
+                &transformation_pointer,
+                SCHEMA,
+                format!("LOAD_AND_FLATTEN reads the objects arn:aws:states:::s3:listObjectsV2 lists, not {}", reader.resource),
+            );
+        }
+        match reader.input_type.as_deref() {
+            None => self.error(&config_pointer, SCHEMA, "Transformation LOAD_AND_FLATTEN needs 'InputType' CSV, JSON, JSONL or PARQUET"),
+            Some("MANIFEST") => self.error(
+                format!("{config_pointer}/InputType"),
+                SCHEMA,
+                "'InputType' must be CSV, JSON, JSONL or PARQUET with Transformation LOAD_AND_FLATTEN, not MANIFEST",
+            ),
+            Some(_) => {}
+        }
+    }
+
+    /// `ManifestType`, and the combinations with `InputType` and `Resource` the developer guide allows: an S3 inventory
+    /// (`S3_INVENTORY`, or `InputType: MANIFEST`) takes no `InputType`, as its files are CSV; an Athena manifest
+    /// (`ATHENA_DATA`) names the type of its files, CSV, JSONL or PARQUET; either is read with `s3:getObject`.
+    fn reader_manifest(&mut self, reader: &mut ItemReader, config: &Object<String, Value>, pointer: &str) {
+        let config_pointer = format!("{pointer}/ReaderConfig");
+        let input_pointer = format!("{config_pointer}/InputType");
+        match config.get("ManifestType") {
+            None => {}
+            Some(Value::String(kind)) if kind == "S3_INVENTORY" => reader.manifest = Some(Manifest::S3Inventory),
+            Some(Value::String(kind)) if kind == "ATHENA_DATA" => reader.manifest = Some(Manifest::AthenaData),
+            Some(other) => self.error(
+                format!("{config_pointer}/ManifestType"),
+                SCHEMA,
+                format!("'ManifestType' must be ATHENA_DATA or S3_INVENTORY, not {other}"),
+            ),
+        }
+        match (reader.manifest, reader.input_type.as_deref()) {
+            (None, Some("MANIFEST")) => reader.manifest = Some(Manifest::S3Inventory),
+            (Some(Manifest::S3Inventory), Some(kind)) => self.error(
+                input_pointer,
+                SCHEMA,
+                format!("'InputType' must be left out with ManifestType S3_INVENTORY, whose files are CSV, not {kind}"),
+            ),
+            (Some(Manifest::AthenaData), None) => {
+                self.error(&config_pointer, SCHEMA, "ManifestType ATHENA_DATA needs 'InputType' CSV, JSONL or PARQUET");
+            }
+            (Some(Manifest::AthenaData), Some(kind)) if !["CSV", "JSONL", "PARQUET"].contains(&kind) => self.error(
+                input_pointer,
+                SCHEMA,
+                format!("'InputType' must be CSV, JSONL or PARQUET with ManifestType ATHENA_DATA, not {kind}"),
+            ),
+            _ => {}
+        }
+        if reader.manifest.is_some() && s3_action(&reader.resource) != Some("getObject") {
+            self.error(
+                format!("{pointer}/Resource"),
+                SCHEMA,
+                format!("a manifest is read with arn:aws:states:::s3:getObject, not {}", reader.resource),
+            );
+        }
     }
 
     fn item_batcher(&mut self, value: &Value, pointer: &str, language: QueryLanguage) -> Option<ItemBatcher> {
@@ -1408,6 +1502,11 @@ impl Parser {
             }
         }
     }
+}
+
+/// The S3 action of an `ItemReader`'s resource, `arn:<partition>:states:::s3:<action>`.
+fn s3_action(resource: &str) -> Option<&str> {
+    resource.strip_prefix("arn:")?.split_once(':')?.1.strip_prefix("states:::s3:")
 }
 
 /// Whether `resource` is the HTTP Task, `arn:<partition>:states:::http:invoke`, with or without `.waitForTaskToken`.

@@ -21,7 +21,11 @@
 ///
 /// 5: a distributed Map's iterations write the histories of their child executions (`Execution::take_child_events`);
 /// the parent's history is as before, and an execution of an older format is resumed without child histories (its
-/// children have no records to continue).
+/// children have no records to continue). An `ItemReader` reads manifests (an S3 inventory, an Athena manifest: more
+/// calls after the first, where `InputType: MANIFEST` failed the Map and `ManifestType` was ignored) and the objects a
+/// listing names (`Transformation: LOAD_AND_FLATTEN`, which was ignored), inflates gzip and decodes marked base64
+/// bodies, and reads CSV by the developer guide's rules (short rows padded, long rows cut, backslash escapes, `""`
+/// outside quotes) where a row of another length failed the Map.
 pub const REPLAY_VERSION: u32 = 5;
 
 mod execution;

@@ -36,6 +36,12 @@ use target::{Optimized, Target};
 
 const TASK_FAILED: &str = "States.TaskFailed";
 
+/// The field an `s3:getObject` answer carries, set to `base64`, when its `Body` is the object's bytes in base64
+/// because they are not UTF-8 text (a gzip-compressed file, Parquet). That resource is a Map's `ItemReader`'s (AWS
+/// offers S3 to Tasks only as `aws-sdk:s3:getObject`, whose answer stays AWS's: base64 with no such field), and the
+/// engine's reader decodes such a body back to the object's bytes. A UTF-8 body stays text, with no field.
+pub const BODY_ENCODING: &str = "BatonBodyEncoding";
+
 /// How AWS calls are made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
@@ -132,7 +138,7 @@ impl Aws {
         if target.service == "s3"
             && let Some(dir) = folders::folder(&self.inner.options.buckets, parameters)
         {
-            return folders::answer(dir, &target.action, parameters);
+            return folders::answer(dir, &target.action, parameters, target.optimized.is_some());
         }
         if self.inner.options.offline {
             return Err(TaskError::new(
@@ -624,6 +630,14 @@ fn finish(target: &Target, mut output: Value, answer: &Answer) -> TaskOutcome {
     {
         *body = parsed;
     }
+    if target.service == "s3"
+        && target.action == "getObject"
+        && std::str::from_utf8(&answer.body).is_err()
+        && let Value::Object(fields) = &mut output
+    {
+        // `sdk` gave the body in base64 (`Body` of a blob payload that is not text): say so, for the reader.
+        fields.insert(BODY_ENCODING.to_owned(), json!("base64"));
+    }
     if optimized.http_metadata
         && let Value::Object(fields) = &mut output
     {
@@ -726,7 +740,7 @@ fn client_error(target: &Target, service: &sdk::Service, why: &str) -> TaskError
 
 #[cfg(test)]
 mod tests {
-    use super::{Answer, canonical_header, finish, http_metadata, idempotency_token, prepare};
+    use super::{Answer, BODY_ENCODING, canonical_header, finish, http_metadata, idempotency_token, prepare};
     use crate::aws::target::Target;
     use serde_json::json;
 
@@ -761,6 +775,29 @@ mod tests {
         assert_eq!(http_metadata(&answer)["HttpHeaders"]["x-amzn-RequestId"], json!("R1"));
         let plain = finish(&target("arn:aws:states:::aws-sdk:dynamodb:putItem"), json!({}), &answer).expect("a result");
         assert_eq!(plain, json!({}));
+    }
+
+    /// An object that is not UTF-8 comes in base64 (as AWS shows it to `aws-sdk:s3:getObject`), and the ItemReader's
+    /// `s3:getObject` says so, so that the reader gets the bytes back.
+    #[test]
+    fn a_binary_object_is_marked_base64_for_the_item_reader_only() {
+        let service = sdk::load("s3").expect("the S3 model");
+        let operation = service.model.operation("GetObject").expect("GetObject");
+        let parsed = |body: &[u8]| {
+            let headers = vec![("content-length".to_owned(), body.len().to_string())];
+            let response = sdk::protocol::Response { status: 200, headers: &headers, body };
+            let output = sdk::protocol::parse(&service, operation, &response).expect("an output");
+            (output, Answer { status: 200, headers: headers.clone(), body: body.to_vec() })
+        };
+        let gzip = [0x1f, 0x8b, 0x08, 0x00, 0xff];
+        let (output, answer) = parsed(&gzip);
+        let read = finish(&target("arn:aws:states:::s3:getObject"), output.clone(), &answer).expect("a result");
+        assert_eq!((&read["Body"], &read[BODY_ENCODING]), (&json!("H4sIAP8="), &json!("base64")));
+        let sdk_call = finish(&target("arn:aws:states:::aws-sdk:s3:getObject"), output, &answer).expect("a result");
+        assert_eq!((&sdk_call["Body"], sdk_call.get(BODY_ENCODING)), (&json!("H4sIAP8="), None));
+        let (output, answer) = parsed(b"id,n\n1,2\n");
+        let read = finish(&target("arn:aws:states:::s3:getObject"), output, &answer).expect("a result");
+        assert_eq!((&read["Body"], read.get(BODY_ENCODING)), (&json!("id,n\n1,2\n"), None));
     }
 
     #[test]

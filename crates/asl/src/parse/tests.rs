@@ -331,3 +331,108 @@ fn result_writers_are_checked_with_their_locations() {
     assert_eq!(errors(serde_json::json!({})).len(), 1, "an empty ResultWriter");
     assert_eq!(errors(serde_json::json!({"Resource": "arn:aws:states:::s3:putObject"})).len(), 1, "a Resource without Parameters");
 }
+
+/// A distributed Map over `reader`, the ItemReader.
+fn reading(reader: serde_json::Value) -> serde_json::Value {
+    json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true, "ItemReader": reader,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "P",
+            "States": {"P": {"Type": "Pass", "End": true}}}}}})
+}
+
+// The developer guide (input-output-itemreader): an S3 inventory takes no InputType ("the type is assumed to be
+// CSV"), an Athena manifest's InputType is CSV, JSONL or PARQUET. A manifest is read with s3:getObject.
+#[test]
+fn manifest_types_take_the_input_types_aws_allows() {
+    let get = |config: serde_json::Value| {
+        reading(json!({"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": config, "Parameters": {"Bucket": "b", "Key": "k"}}))
+    };
+    let manifest = |definition: &serde_json::Value| {
+        let machine = parse_value(definition).expect("a valid definition");
+        machine.workflows.iter().flat_map(|w| &w.states).find_map(|state| match &state.kind {
+            crate::model::StateKind::Map(map) => map.item_reader.as_ref().map(|reader| reader.manifest),
+            _ => None,
+        })
+    };
+    use crate::model::Manifest;
+    assert_eq!(manifest(&get(json!({"InputType": "MANIFEST"}))), Some(Some(Manifest::S3Inventory)));
+    assert_eq!(manifest(&get(json!({"ManifestType": "S3_INVENTORY"}))), Some(Some(Manifest::S3Inventory)));
+    assert_eq!(manifest(&get(json!({"ManifestType": "ATHENA_DATA", "InputType": "JSONL"}))), Some(Some(Manifest::AthenaData)));
+    assert_eq!(manifest(&get(json!({"InputType": "CSV"}))), Some(None));
+    for kind in ["CSV", "JSONL", "PARQUET"] {
+        check_errors(get(json!({"ManifestType": "ATHENA_DATA", "InputType": kind, "CSVHeaderLocation": "GIVEN", "CSVHeaders": ["a"]})), &[]);
+    }
+    check_errors(get(json!({"ManifestType": "S3_INVENTORY", "CSVDelimiter": "COMMA"})), &[]);
+
+    // Every problem, each where it is.
+    check_errors(get(json!({"ManifestType": "S3_INVENTORY", "InputType": "CSV"})), &["/States/M/ItemReader/ReaderConfig/InputType: SCHEMA_VALIDATION_FAILED"]);
+    check_errors(get(json!({"ManifestType": "S3_INVENTORY", "InputType": "MANIFEST"})), &["/States/M/ItemReader/ReaderConfig/InputType: SCHEMA_VALIDATION_FAILED"]);
+    check_errors(get(json!({"ManifestType": "ATHENA_DATA"})), &["/States/M/ItemReader/ReaderConfig: SCHEMA_VALIDATION_FAILED"]);
+    check_errors(get(json!({"ManifestType": "ATHENA_DATA", "InputType": "JSON"})), &["/States/M/ItemReader/ReaderConfig/InputType: SCHEMA_VALIDATION_FAILED"]);
+    check_errors(get(json!({"ManifestType": "ATHENA_DATA", "InputType": "MANIFEST"})), &["/States/M/ItemReader/ReaderConfig/InputType: SCHEMA_VALIDATION_FAILED"]);
+    check_errors(
+        get(json!({"ManifestType": "ATHENA", "InputType": "XML", "CSVDelimiter": "COLON"})),
+        &[
+            "/States/M/ItemReader/ReaderConfig/InputType: SCHEMA_VALIDATION_FAILED",
+            "/States/M/ItemReader/ReaderConfig/CSVDelimiter: SCHEMA_VALIDATION_FAILED",
+            "/States/M/ItemReader/ReaderConfig/ManifestType: SCHEMA_VALIDATION_FAILED",
+        ],
+    );
+    check_errors(
+        reading(json!({"Resource": "arn:aws:states:::s3:listObjectsV2", "ReaderConfig": {"ManifestType": "ATHENA_DATA"},
+            "Parameters": {"Bucket": "b", "Prefix": "p"}})),
+        &["/States/M/ItemReader/ReaderConfig: SCHEMA_VALIDATION_FAILED", "/States/M/ItemReader/Resource: SCHEMA_VALIDATION_FAILED"],
+    );
+    check_errors(
+        reading(json!({"Resource": "arn:aws:states:::s3:listObjectsV2", "ReaderConfig": {"InputType": "MANIFEST"},
+            "Parameters": {"Bucket": "b", "Prefix": "p"}})),
+        &["/States/M/ItemReader/Resource: SCHEMA_VALIDATION_FAILED"],
+    );
+    let messages: Vec<String> = match parse_value(&get(json!({"ManifestType": "S3_INVENTORY", "InputType": "CSV"}))) {
+        Ok(_) => Vec::new(),
+        Err(diagnostics) => diagnostics.iter().map(|d| d.message.clone()).collect(),
+    };
+    assert_eq!(messages, ["'InputType' must be left out with ManifestType S3_INVENTORY, whose files are CSV, not CSV"]);
+}
+
+// The guide: "CSV objects exported by an UNLOAD query do not include header in the first line".
+#[test]
+fn an_athena_csv_read_with_its_first_row_as_header_is_a_warning() {
+    let athena = |config: serde_json::Value| {
+        reading(json!({"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": config, "Parameters": {"Bucket": "b", "Key": "k"}}))
+    };
+    let warning = "/States/M/ItemReader/ReaderConfig: Athena's UNLOAD writes CSV files without a header row, and this reader takes \
+                   each file's first row as its header; give the columns with CSVHeaderLocation GIVEN and CSVHeaders [ITEM_READER_CONFIG]";
+    check_warnings(athena(json!({"ManifestType": "ATHENA_DATA", "InputType": "CSV"})), &[warning]);
+    check_warnings(athena(json!({"ManifestType": "ATHENA_DATA", "InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"})), &[warning]);
+    check_warnings(athena(json!({"ManifestType": "ATHENA_DATA", "InputType": "CSV", "CSVHeaderLocation": "GIVEN", "CSVHeaders": ["a"]})), &[]);
+    check_warnings(athena(json!({"ManifestType": "ATHENA_DATA", "InputType": "JSONL"})), &[]);
+    check_warnings(athena(json!({"InputType": "CSV"})), &[]);
+}
+
+// The developer guide: "When set to LOAD_AND_FLATTEN, you must also set InputType", with listObjectsV2.
+#[test]
+fn load_and_flatten_lists_objects_of_an_input_type() {
+    let list = |config: serde_json::Value| {
+        reading(json!({"Resource": "arn:aws:states:::s3:listObjectsV2", "ReaderConfig": config, "Parameters": {"Bucket": "b", "Prefix": "p/"}}))
+    };
+    let flatten = |definition: &serde_json::Value| {
+        let machine = parse_value(definition).expect("a valid definition");
+        machine.workflows.iter().flat_map(|w| &w.states).find_map(|state| match &state.kind {
+            crate::model::StateKind::Map(map) => map.item_reader.as_ref().map(|reader| reader.flatten),
+            _ => None,
+        })
+    };
+    assert_eq!(flatten(&list(json!({"InputType": "JSONL", "Transformation": "LOAD_AND_FLATTEN"}))), Some(true));
+    assert_eq!(flatten(&list(json!({"Transformation": "NONE"}))), Some(false));
+    check_errors(list(json!({"Transformation": "LOAD_AND_FLATTEN"})), &["/States/M/ItemReader/ReaderConfig: SCHEMA_VALIDATION_FAILED"]);
+    check_errors(list(json!({"Transformation": "FLATTEN"})), &["/States/M/ItemReader/ReaderConfig/Transformation: SCHEMA_VALIDATION_FAILED"]);
+    check_errors(
+        list(json!({"InputType": "MANIFEST", "Transformation": "LOAD_AND_FLATTEN"})),
+        &["/States/M/ItemReader/Resource: SCHEMA_VALIDATION_FAILED", "/States/M/ItemReader/ReaderConfig/InputType: SCHEMA_VALIDATION_FAILED"],
+    );
+    check_errors(
+        reading(json!({"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "CSV", "Transformation": "LOAD_AND_FLATTEN"},
+            "Parameters": {"Bucket": "b", "Key": "k"}})),
+        &["/States/M/ItemReader/ReaderConfig/Transformation: SCHEMA_VALIDATION_FAILED"],
+    );
+}

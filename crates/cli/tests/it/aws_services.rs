@@ -16,6 +16,10 @@
 //! Bedrock `invokeModel`, and DataBrew and MediaConvert jobs against small in-test stand-ins (`fake_http`), which
 //! check the requests Baton sends as well as the results and failures it makes of the answers.
 //!
+//! Distributed Maps' ItemReaders over moto's S3 and over a local folder mapped as the bucket: one object per input
+//! type, a listing (of metadata, or of the objects' content), an S3 Inventory report and Athena manifests with
+//! gzip-compressed files.
+//!
 //! Skipped, with a note, where `moto_server` is not installed (and the ECS tests where Python has no boto3).
 
 use std::net::TcpListener;
@@ -1181,6 +1185,116 @@ fn item_readers_read_s3_and_a_local_folder_mapped_as_the_bucket() {
     let mut script = String::from("s3 = client('s3')\ns3.create_bucket(Bucket='orders-in')\n");
     for (key, text) in files {
         script.push_str(&format!("s3.put_object(Bucket='orders-in', Key={key:?}, Body={text:?})\n"));
+    }
+    script.push_str("print(json.dumps(True))");
+    if moto.boto3(&script).is_none() {
+        return;
+    }
+    let (code, stdout, stderr) = run(&moto, &[&file]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert_eq!(serde_json::from_str::<Value>(&stdout).expect("JSON"), expected);
+}
+
+/// `text` gzip-compressed by the `gzip` command, as S3 Inventory and Athena write their files.
+fn gzip(text: &str) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut child = Command::new("gzip").args(["-c", "-n"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("run gzip");
+    child.stdin.take().expect("gzip's stdin").write_all(text.as_bytes()).expect("write to gzip");
+    let output = child.wait_with_output().expect("gzip ends");
+    assert!(output.status.success());
+    output.stdout
+}
+
+/// A distributed Map reading an S3 Inventory report (its manifest.json, then its gzip-compressed CSV files; with
+/// `InputType: MANIFEST`, and with `ManifestType: S3_INVENTORY` and `MaxItems`) and Athena UNLOAD manifests (JSON
+/// Lines files, one gzip-compressed, and CSV files with given headers), the same JSON Lines files listed and read
+/// with `Transformation: LOAD_AND_FLATTEN`; a Task's own `aws-sdk:s3:getObject` of a
+/// gzip file keeps AWS's answer (base64, unmarked). Over a local folder mapped as the bucket, then against moto's S3.
+#[test]
+fn item_readers_read_inventory_and_athena_manifests_and_their_gzip_files() {
+    let dir = data_dir();
+    let folder = dir.path().join("reports");
+    let manifest = json!({
+        "sourceBucket": "photos", "destinationBucket": "arn:aws:s3:::reports", "version": "2016-11-30",
+        "creationTimestamp": "1704067200000", "fileFormat": "CSV", "fileSchema": "Bucket, Key, Size, LastModifiedDate",
+        "files": [
+            {"key": "inventory/photos/all/data/one.csv.gz", "size": 80, "MD5checksum": "a"},
+            {"key": "inventory/photos/all/data/two.csv.gz", "size": 80, "MD5checksum": "b"}
+        ]
+    });
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("inventory/photos/all/2024-01-01T00-00Z/manifest.json", manifest.to_string().into_bytes()),
+        (
+            "inventory/photos/all/data/one.csv.gz",
+            gzip("\"photos\",\"2024/a.jpg\",\"1024\",\"2024-01-01T00:00:00.000Z\"\n\"photos\",\"2024/b.jpg\",\"2048\",\"2024-01-01T00:00:01.000Z\"\n"),
+        ),
+        ("inventory/photos/all/data/two.csv.gz", gzip("\"photos\",\"2024/c.jpg\",\"4096\",\"2024-01-01T00:00:02.000Z\"\n")),
+        ("athena/q1-manifest.csv", b"s3://reports/athena/q1/part_0.gz\ns3://reports/athena/q1/part_1\n".to_vec()),
+        ("athena/q1/part_0.gz", gzip("{\"id\": 1, \"total\": 10}\n{\"id\": 2, \"total\": 20}\n")),
+        ("athena/q1/part_1", b"{\"id\": 3, \"total\": 30}\n".to_vec()),
+        ("athena/q2-manifest.csv", b"s3://reports/athena/q2/part_0.gz\n".to_vec()),
+        ("athena/q2/part_0.gz", gzip("1,ada\n2,\"bob, jr\"\n")),
+    ];
+    for (key, bytes) in &files {
+        let path = folder.join(key);
+        std::fs::create_dir_all(path.parent().expect("a parent folder")).expect("a folder");
+        std::fs::write(path, bytes).expect("a file");
+    }
+    let processor = json!({"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "Work",
+        "States": {"Work": {"Type": "Pass", "End": true}}});
+    let reader = |key: &str, config: Value| json!({"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": config,
+        "Parameters": {"Bucket": "reports", "Key": key}});
+    let inventory = "inventory/photos/all/2024-01-01T00-00Z/manifest.json";
+    let definition = json!({"StartAt": "Inventory", "States": {
+        "Inventory": {"Type": "Map", "ItemReader": reader(inventory, json!({"InputType": "MANIFEST"})),
+            "ItemSelector": {"key.$": "$$.Map.Item.Value.Key", "size.$": "$$.Map.Item.Value.Size"},
+            "ItemProcessor": processor, "ResultPath": "$.inventory", "Next": "Limited"},
+        "Limited": {"Type": "Map", "ItemReader": reader(inventory, json!({"ManifestType": "S3_INVENTORY", "MaxItems": 1})),
+            "ItemProcessor": processor, "ResultPath": "$.limited", "Next": "Athena"},
+        "Athena": {"Type": "Map", "ItemReader": reader("athena/q1-manifest.csv", json!({"ManifestType": "ATHENA_DATA", "InputType": "JSONL"})),
+            "ItemProcessor": processor, "ResultPath": "$.athena", "Next": "Flattened"},
+        "Flattened": {"Type": "Map", "ItemReader": {"Resource": "arn:aws:states:::s3:listObjectsV2",
+                "ReaderConfig": {"InputType": "JSONL", "Transformation": "LOAD_AND_FLATTEN"}, "Parameters": {"Bucket": "reports", "Prefix": "athena/q1/"}},
+            "ItemProcessor": processor, "ResultPath": "$.flattened", "Next": "AthenaCsv"},
+        "AthenaCsv": {"Type": "Map", "ItemReader": reader("athena/q2-manifest.csv", json!({"ManifestType": "ATHENA_DATA", "InputType": "CSV",
+                "CSVHeaderLocation": "GIVEN", "CSVHeaders": ["id", "name"]})),
+            "ItemProcessor": processor, "ResultPath": "$.athenaCsv", "Next": "Sdk"},
+        "Sdk": {"Type": "Task", "QueryLanguage": "JSONata", "Resource": "arn:aws:states:::aws-sdk:s3:getObject",
+            "Arguments": {"Bucket": "reports", "Key": "athena/q2/part_0.gz"},
+            "Output": "{% $merge([$states.input, {'sdk': {'body': $states.result.Body, 'marked': $exists($states.result.BatonBodyEncoding)}}]) %}",
+            "End": true}
+    }});
+    let file = write(&dir, "manifests.json", &definition);
+    let sdk_body = {
+        use base64::Engine as _;
+        let (_, bytes) = files.iter().find(|(key, _)| *key == "athena/q2/part_0.gz").expect("the file");
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    };
+    let expected = json!({
+        "inventory": [{"key": "2024/a.jpg", "size": "1024"}, {"key": "2024/b.jpg", "size": "2048"}, {"key": "2024/c.jpg", "size": "4096"}],
+        "limited": [{"Bucket": "photos", "Key": "2024/a.jpg", "Size": "1024", "LastModifiedDate": "2024-01-01T00:00:00.000Z"}],
+        "athena": [{"id": 1, "total": 10}, {"id": 2, "total": 20}, {"id": 3, "total": 30}],
+        "flattened": [{"id": 1, "total": 10}, {"id": 2, "total": 20}, {"id": 3, "total": 30}],
+        "athenaCsv": [{"id": "1", "name": "ada"}, {"id": "2", "name": "bob, jr"}],
+        "sdk": {"body": sdk_body, "marked": false}
+    });
+
+    // A local folder mapped as the bucket: no S3, no network (offline).
+    let mapping = format!("reports={}", folder.display());
+    let output = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["run", &file, "--offline", "--bucket", &mapping])
+        .output()
+        .expect("run baton");
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert_eq!(serde_json::from_str::<Value>(&stdout).expect("JSON"), expected);
+
+    // The same definition against moto's S3.
+    let Some(moto) = Moto::start() else { return };
+    let mut script = String::from("s3 = client('s3')\ns3.create_bucket(Bucket='reports')\n");
+    for (key, _) in &files {
+        let path = folder.join(key);
+        script.push_str(&format!("s3.put_object(Bucket='reports', Key={key:?}, Body=open({:?}, 'rb').read())\n", path.display().to_string()));
     }
     script.push_str("print(json.dumps(True))");
     if moto.boto3(&script).is_none() {

@@ -1,23 +1,81 @@
-//! A Map's `ItemReader`: the items come from S3 instead of the input. The engine asks for the reader's S3 call as a
-//! task of the Map's frame (no task events: AWS's history shows none), reads the answer per `ReaderConfig` (a JSON
-//! array, JSON Lines, CSV with its headers, or the objects `listObjectsV2` lists, page after page), applies
-//! `MaxItems`, then starts the Map over those items. A call that fails, or content that cannot be read, fails the Map
-//! with `States.ItemReaderFailed`.
+//! A Map's `ItemReader`: the items come from S3 instead of the input. The engine asks for the reader's S3 calls as
+//! tasks of the Map's frame (no task events: AWS's history shows none), reads each answer, then starts the Map over
+//! the items. What the calls read:
+//!
+//! - one object, per `ReaderConfig.InputType`: a JSON array, JSON Lines, CSV with its headers (`formats`);
+//! - the objects `listObjectsV2` lists, page after page; with `Transformation: LOAD_AND_FLATTEN`, the content of
+//!   each object listed, per `InputType`, after each page;
+//! - a manifest (`manifest`), then each file it lists in turn: an S3 Inventory report's CSV files, whose rows are
+//!   the items, or the files of an Athena `UNLOAD`, each read per `InputType`.
+//!
+//! Any object may be gzip-compressed (`content`). `MaxItems` stops the reading once there are enough items: no page
+//! or file after that is asked for. A call that fails, or content that cannot be read (the cause names the object
+//! and, where there is one, the line), fails the Map with `States.ItemReaderFailed`.
 
-use serde_json::{Map as Object, Value, json};
+mod content;
+mod formats;
+mod manifest;
+#[cfg(test)]
+mod tests;
 
-use asl::model::{ItemReader, State};
+use std::collections::VecDeque;
+
+use serde_json::{Value, json};
+
+use asl::model::{ItemReader, Manifest, State, StateKind};
 use asl::{Failure, errors};
 
 use crate::execution::{Command, Execution, Flow, Phase, TaskId, TaskRequest};
+use formats::Headers;
+use manifest::S3Object;
 
 /// A read in progress: the frame's Map waits for its reader's call.
 pub(super) struct Reading {
     pub(super) task: TaskId,
+    progress: Progress,
+}
+
+/// How far a read has come.
+struct Progress {
     /// The Map's effective input, which it starts with once the items are read.
-    pub(super) effective: Value,
-    /// The items of the pages read so far (`listObjectsV2`).
-    pub(super) items: Vec<Value>,
+    effective: Value,
+    /// The items read so far.
+    items: Vec<Value>,
+    /// What the call in flight reads.
+    call: Call,
+}
+
+/// What a reader's call reads.
+enum Call {
+    /// What the reader's parameters (these) name: the object or manifest, or a page of the objects listed.
+    Source(Value),
+    /// `file`, one of the files a manifest or a page of a listing named.
+    File { file: S3Object, rest: Files },
+}
+
+/// The files of a manifest (or of a page of a listing) still to read, and how to read them.
+struct Files {
+    files: VecDeque<S3Object>,
+    /// The columns of an S3 inventory's rows (its `fileSchema`); empty for the others.
+    columns: Vec<String>,
+    /// The reader's `ExpectedBucketOwner`, which every file's call carries.
+    owner: Option<Value>,
+    /// The token of the listing's next page, read after these files.
+    after: Option<Value>,
+}
+
+/// What one answer gave: its items, and what to read next.
+struct Read {
+    items: Vec<Value>,
+    next: Next,
+}
+
+enum Next {
+    Done,
+    /// The page of `listObjectsV2` after this token.
+    Page(Value),
+    /// The files a manifest or a page of a listing named.
+    Files(Files),
 }
 
 impl Execution {
@@ -31,46 +89,59 @@ impl Execution {
         if let (Some(token), Value::Object(fields)) = (continuation, &mut parameters) {
             fields.insert("ContinuationToken".to_owned(), token);
         }
+        let call = Call::Source(parameters.clone());
+        self.ask(fid, state, reader.resource.clone(), parameters, Progress { effective, items, call })
+    }
+
+    /// Asks for one call of the reader, of `resource` with `parameters`, and has the Map wait for it.
+    fn ask(&mut self, fid: usize, state: &State, resource: String, parameters: Value, progress: Progress) -> Flow {
         let task = TaskId(self.handle());
         self.tasks.insert(task, fid);
         self.commands.push(Command::InvokeTask(TaskRequest {
             task,
             state_name: state.name.clone(),
-            resource: reader.resource.clone(),
+            resource,
             parameters,
             timeout_seconds: None,
             heartbeat_seconds: None,
             token: None,
             role_arn: None,
         }));
-        self.frame_mut(fid).phase = Phase::Reading(Box::new(Reading { task, effective, items }));
+        self.frame_mut(fid).phase = Phase::Reading(Box::new(Reading { task, progress }));
         Flow::Stop
     }
 
-    /// The reader's call answered: reads its items, asks for the next page, or starts the Map.
+    /// The reader's call answered: reads its items, then asks for the next page or file, or starts the Map.
     pub(super) fn items_read(&mut self, fid: usize, reading: Reading, outcome: Result<Value, Failure>) -> Flow {
         let machine = self.machine.clone();
         let frame = self.frame(fid);
         let state = machine.workflow(frame.workflow).state(frame.state);
-        let asl::model::StateKind::Map(map) = &state.kind else { return Flow::Stop };
+        let StateKind::Map(map) = &state.kind else { return Flow::Stop };
         let Some(reader) = &map.item_reader else { return Flow::Stop };
-        let failed = |cause: String| Failure::new(errors::ITEM_READER_FAILED, cause);
+        let Progress { effective, mut items, call } = reading.progress;
         let answer = match outcome {
             Ok(answer) => answer,
             Err(failure) => {
-                let cause = match failure.cause {
+                let error = match failure.cause {
                     Some(cause) => format!("{}: {cause}", failure.error),
                     None => failure.error,
                 };
-                return self.fail_unstarted_map(fid, failed(self.prefix_text(frame, state, &cause)));
+                let cause = match &call {
+                    Call::Source(_) => error,
+                    Call::File { file, .. } => format!("{}: {error}", file.uri()),
+                };
+                return self.reader_failed(fid, state, &cause);
             }
         };
-        let Reading { effective, mut items, .. } = reading;
-        let page = match parse(reader, &answer) {
-            Ok(page) => page,
-            Err(cause) => return self.fail_unstarted_map(fid, failed(self.prefix_text(frame, state, &cause))),
+        let read = match call {
+            Call::Source(parameters) => read_source(reader, &parameters, &answer),
+            Call::File { file, rest } => read_file(reader, rest, &answer).map_err(|problem| format!("{}: {problem}", file.uri())),
         };
-        items.extend(page.items);
+        let read = match read {
+            Ok(read) => read,
+            Err(cause) => return self.reader_failed(fid, state, &cause),
+        };
+        items.extend(read.items);
         let max = match self.max_items(fid, state, reader, &effective) {
             Ok(max) => max,
             Err(failure) => return self.fail_unstarted_map(fid, failure),
@@ -78,10 +149,30 @@ impl Execution {
         if let Some(max) = max {
             items.truncate(max);
         }
-        match page.continuation {
-            Some(token) if max.is_none_or(|max| items.len() < max) => self.read_items(fid, state, reader, effective, items, Some(token)),
-            _ => self.start_map_over(fid, state, map, effective, items),
+        if max.is_some_and(|max| items.len() >= max) {
+            return self.start_map_over(fid, state, map, effective, items);
         }
+        match read.next {
+            Next::Page(token) => self.read_items(fid, state, reader, effective, items, Some(token)),
+            Next::Files(mut rest) => match rest.files.pop_front() {
+                Some(file) => {
+                    let parameters = file.parameters(rest.owner.as_ref());
+                    let progress = Progress { effective, items, call: Call::File { file, rest } };
+                    self.ask(fid, state, get_object(&reader.resource), parameters, progress)
+                }
+                None => match rest.after {
+                    Some(token) => self.read_items(fid, state, reader, effective, items, Some(token)),
+                    None => self.start_map_over(fid, state, map, effective, items),
+                },
+            },
+            Next::Done => self.start_map_over(fid, state, map, effective, items),
+        }
+    }
+
+    /// Fails the Map, which has not started its items, with `States.ItemReaderFailed` and `cause`.
+    fn reader_failed(&mut self, fid: usize, state: &State, cause: &str) -> Flow {
+        let text = self.prefix_text(self.frame(fid), state, cause);
+        self.fail_unstarted_map(fid, Failure::new(errors::ITEM_READER_FAILED, text))
     }
 
     /// `MaxItems` (`MaxItemsPath`, JSONata): `None` for all of them (AWS's 0 means all too).
@@ -93,34 +184,75 @@ impl Execution {
     }
 }
 
-/// One answer's items, and the token of the next page if there is one.
-struct Page {
-    items: Vec<Value>,
-    continuation: Option<Value>,
+/// The answer to the call the reader's `parameters` made: a `listObjectsV2` page's objects, an object's items per
+/// `InputType`, or a manifest's files.
+fn read_source(reader: &ItemReader, parameters: &Value, answer: &Value) -> Result<Read, String> {
+    let owner = parameters.get("ExpectedBucketOwner").cloned();
+    if reader.resource.ends_with(":listObjectsV2") {
+        let objects = answer.get("Contents").and_then(Value::as_array).cloned().unwrap_or_default();
+        let truncated = answer.get("IsTruncated").and_then(Value::as_bool).unwrap_or(false);
+        let token = answer.get("NextContinuationToken").filter(|_| truncated).cloned();
+        if reader.flatten {
+            // A key ending in `/` is a folder the S3 console made, which holds nothing to read.
+            let bucket = S3Object::named(parameters).bucket;
+            let keys = objects.iter().filter_map(|object| object.get("Key")?.as_str()).filter(|key| !key.ends_with('/'));
+            let files = keys.map(|key| S3Object { bucket: bucket.clone(), key: key.to_owned() }).collect();
+            return Ok(Read { items: Vec::new(), next: Next::Files(Files { files, columns: Vec::new(), owner, after: token }) });
+        }
+        let items = objects.into_iter().map(listed).collect();
+        return Ok(Read { items, next: token.map_or(Next::Done, Next::Page) });
+    }
+    let object = S3Object::named(parameters);
+    let within = |problem: String| format!("{}: {problem}", object.uri());
+    let bytes = content::bytes(answer).map_err(within)?;
+    let next = match reader.manifest {
+        None => return Ok(Read { items: typed_items(reader, &bytes).map_err(within)?, next: Next::Done }),
+        Some(Manifest::S3Inventory) => {
+            let (files, columns) = manifest::inventory(content::text(&bytes).map_err(within)?, &object.bucket).map_err(within)?;
+            Files { files: files.into(), columns, owner, after: None }
+        }
+        Some(Manifest::AthenaData) => {
+            let files = manifest::athena(content::text(&bytes).map_err(within)?).map_err(within)?;
+            Files { files: files.into(), columns: Vec::new(), owner, after: None }
+        }
+    };
+    Ok(Read { items: Vec::new(), next: Next::Files(next) })
 }
 
-/// The items of a reader's answer: a `listObjectsV2` page's objects, or an object's `Body` per `InputType`.
-fn parse(reader: &ItemReader, answer: &Value) -> Result<Page, String> {
-    if reader.resource.ends_with(":listObjectsV2") {
-        let items = answer.get("Contents").and_then(Value::as_array).cloned().unwrap_or_default();
-        let items = items.into_iter().map(listed).collect();
-        let truncated = answer.get("IsTruncated").and_then(Value::as_bool).unwrap_or(false);
-        let continuation = answer.get("NextContinuationToken").filter(|_| truncated).cloned();
-        return Ok(Page { items, continuation });
+/// The answer for one of a manifest's (or a listing's) files: its items, and the `rest` of the files to read next.
+fn read_file(reader: &ItemReader, rest: Files, answer: &Value) -> Result<Read, String> {
+    let bytes = content::bytes(answer)?;
+    let items = match reader.manifest {
+        // An inventory file has no header row: its columns are the manifest's, unless the definition names them.
+        Some(Manifest::S3Inventory) => {
+            let headers = Headers::Given(if reader.csv_headers_given { &reader.csv_headers } else { &rest.columns });
+            formats::csv_items(content::text(&bytes)?, headers, reader.csv_delimiter)?
+        }
+        Some(Manifest::AthenaData) | None => typed_items(reader, &bytes)?,
+    };
+    Ok(Read { items, next: Next::Files(rest) })
+}
+
+/// The items of one file per the reader's `InputType` (JSON when it names none).
+fn typed_items(reader: &ItemReader, bytes: &[u8]) -> Result<Vec<Value>, String> {
+    match reader.input_type.as_deref() {
+        Some("JSON") | None => formats::json_items(content::text(bytes)?),
+        Some("JSONL") => formats::json_lines(content::text(bytes)?),
+        Some("CSV") => {
+            let headers = if reader.csv_headers_given { Headers::Given(&reader.csv_headers) } else { Headers::FirstRow };
+            formats::csv_items(content::text(bytes)?, headers, reader.csv_delimiter)
+        }
+        Some("PARQUET") => formats::parquet_items(bytes),
+        Some(other) => Err(format!("Baton does not read InputType {other}")),
     }
-    let body = match answer.get("Body") {
-        Some(Value::String(text)) => text.clone(),
-        // A stand-in may answer with the content already parsed.
-        Some(other) => other.to_string(),
-        None => return Err("the S3 object has no content".to_owned()),
-    };
-    let items = match reader.input_type.as_deref() {
-        Some("JSON") | None => json_items(&body)?,
-        Some("JSONL") => json_lines(&body)?,
-        Some("CSV") => csv_items(reader, &body)?,
-        Some(other) => return Err(format!("Baton does not read InputType {other} yet")),
-    };
-    Ok(Page { items, continuation: None })
+}
+
+/// The `s3:getObject` resource of the reader's partition, which reads the files of a manifest or a listing.
+fn get_object(resource: &str) -> String {
+    match resource.rsplit_once(':') {
+        Some((service, _)) => format!("{service}:getObject"),
+        None => resource.to_owned(),
+    }
 }
 
 /// An object listed by `listObjectsV2`, as the Map's item: `Etag`, `Key`, `LastModified`, `Size`, `StorageClass`.
@@ -133,116 +265,4 @@ fn listed(object: Value) -> Value {
         "Size": field("Size"),
         "StorageClass": field("StorageClass"),
     })
-}
-
-/// A JSON file: it must hold an array, whose elements are the items.
-fn json_items(body: &str) -> Result<Vec<Value>, String> {
-    match serde_json::from_str(body) {
-        Ok(Value::Array(items)) => Ok(items),
-        Ok(_) => Err("the JSON content is not an array".to_owned()),
-        Err(error) => Err(format!("the content is not valid JSON: {error}")),
-    }
-}
-
-/// JSON Lines: one item per non-empty line.
-fn json_lines(body: &str) -> Result<Vec<Value>, String> {
-    body.lines()
-        .enumerate()
-        .filter(|(_, line)| !line.trim().is_empty())
-        .map(|(n, line)| serde_json::from_str(line).map_err(|error| format!("line {} is not valid JSON: {error}", n + 1)))
-        .collect()
-}
-
-/// CSV: each row an object of its header's fields, the values strings; the header is the first row or `CSVHeaders`.
-fn csv_items(reader: &ItemReader, body: &str) -> Result<Vec<Value>, String> {
-    let mut rows = csv_rows(body, reader.csv_delimiter)?.into_iter();
-    let headers = if reader.csv_headers_given {
-        reader.csv_headers.clone()
-    } else {
-        rows.next().ok_or_else(|| "the CSV content has no header row".to_owned())?
-    };
-    let mut items = Vec::new();
-    for (n, row) in rows.enumerate() {
-        if row.len() != headers.len() {
-            return Err(format!("CSV row {} has {} fields where the header has {}", n + 1, row.len(), headers.len()));
-        }
-        let item: Object<String, Value> = headers.iter().cloned().zip(row.into_iter().map(Value::String)).collect();
-        items.push(Value::Object(item));
-    }
-    Ok(items)
-}
-
-/// RFC 4180 rows: fields split by `delimiter`, a field in double quotes may hold the delimiter, line breaks and `""`
-/// for a quote. Empty lines are skipped.
-fn csv_rows(body: &str, delimiter: char) -> Result<Vec<Vec<String>>, String> {
-    let mut rows = Vec::new();
-    let (mut row, mut field) = (Vec::new(), String::new());
-    let (mut quoted, mut chars) = (false, body.chars().peekable());
-    let mut started = false;
-    while let Some(c) = chars.next() {
-        if quoted {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
-                }
-                '"' => quoted = false,
-                other => field.push(other),
-            }
-            continue;
-        }
-        match c {
-            '"' if field.is_empty() => {
-                quoted = true;
-                started = true;
-            }
-            c if c == delimiter => {
-                row.push(std::mem::take(&mut field));
-                started = true;
-            }
-            '\r' if chars.peek() == Some(&'\n') => {}
-            '\n' => {
-                if started || !field.is_empty() {
-                    row.push(std::mem::take(&mut field));
-                    rows.push(std::mem::take(&mut row));
-                }
-                started = false;
-            }
-            other => {
-                field.push(other);
-                started = true;
-            }
-        }
-    }
-    if quoted {
-        return Err("the CSV content ends inside a quoted field".to_owned());
-    }
-    if started || !field.is_empty() {
-        row.push(field);
-        rows.push(row);
-    }
-    Ok(rows)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{csv_rows, json_lines, json_items};
-    use serde_json::json;
-
-    #[test]
-    fn csv_rows_follow_rfc_4180() {
-        let rows = csv_rows("a,b\r\n1,\"x, \"\"y\"\"\"\n\n2,\"multi\nline\"\n", ',').expect("valid CSV");
-        assert_eq!(rows, vec![vec!["a", "b"], vec!["1", "x, \"y\""], vec!["2", "multi\nline"]]);
-        assert_eq!(csv_rows("a|b\n1|2", '|').expect("valid"), vec![vec!["a", "b"], vec!["1", "2"]]);
-        assert!(csv_rows("a,\"b", ',').is_err());
-        assert_eq!(csv_rows("a,\n", ',').expect("valid"), vec![vec!["a", ""]]);
-    }
-
-    #[test]
-    fn json_and_json_lines() {
-        assert_eq!(json_items("[1, {\"a\": 2}]"), Ok(vec![json!(1), json!({"a": 2})]));
-        assert!(json_items("{\"a\": 1}").is_err());
-        assert_eq!(json_lines("{\"a\":1}\n\n{\"a\":2}\n"), Ok(vec![json!({"a": 1}), json!({"a": 2})]));
-        assert!(json_lines("{\"a\":1}\nnope").is_err_and(|e| e.starts_with("line 2")));
-    }
 }

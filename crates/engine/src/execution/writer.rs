@@ -25,12 +25,15 @@ use asl::{Failure, errors};
 use crate::execution::children::{Ended, Report, child_execution_arn};
 use crate::execution::redrive::Kept;
 use crate::execution::{Command, Execution, Flow, Phase, TaskId, TaskRequest};
-use crate::history::ErrorDetails;
+use crate::history::{ErrorDetails, EventDetails};
+use crate::map_run::MapRunStatus;
 use crate::time::format_timestamp;
 
 /// The writing of a Map's results in progress: the Map waits for each putObject in turn.
 pub(super) struct Writing {
     pub(super) task: TaskId,
+    /// The Map Run whose results these are (its index in `Execution::map_runs`).
+    map_run: Option<usize>,
     bucket: String,
     /// The files still to write, the manifest last, as (key, body).
     files: VecDeque<(String, String)>,
@@ -83,7 +86,8 @@ impl Execution {
         if !prefix.is_empty() && !prefix.ends_with('/') {
             prefix.push('/');
         }
-        let map_run_arn = outcomes.map_run.and_then(|i| self.child_runs.get(i)).map(|run| run.map_run_arn.to_string()).unwrap_or_default();
+        let map_run = outcomes.map_run;
+        let map_run_arn = map_run.and_then(|i| self.child_runs.get(i)).map(|run| run.map_run_arn.to_string()).unwrap_or_default();
         let id = map_run_arn.rsplit_once(':').map_or(map_run_arn.as_str(), |(_, id)| id);
         let lines = writer.output_type.as_deref() == Some("JSONL");
         let compact = writer.transformation.as_deref().is_some_and(|t| t != "NONE");
@@ -122,7 +126,7 @@ impl Execution {
         let manifest = json!({"DestinationBucket": bucket, "MapRunArn": map_run_arn, "ResultFiles": listed});
         files.push_back((manifest_key.clone(), manifest.to_string()));
         let result = json!({"MapRunArn": map_run_arn, "ResultWriterDetails": {"Bucket": bucket, "Key": manifest_key}});
-        let writing = Writing { task: TaskId(0), bucket, files, result, failure };
+        let writing = Writing { task: TaskId(0), map_run, bucket, files, result, failure };
         self.write_next(fid, state, writer, writing)
     }
 
@@ -164,10 +168,19 @@ impl Execution {
                 None => failure.error,
             };
             let failure = Failure::new(errors::RESULT_WRITER_FAILED, self.prefix_text(frame, state, &cause));
+            // The Map Run fails with its writer; a redrive runs the whole Map again.
             if let Some((_, kept)) = writing.failure {
                 self.forsake(&kept);
             }
-            return self.fail_unstarted_map(fid, failure);
+            if let Some(run) = writing.map_run.and_then(|index| self.map_runs.get_mut(index)) {
+                run.status = MapRunStatus::Failed;
+                run.not_redrivable();
+            }
+            self.emit(fid, EventDetails::MapRunFailed(ErrorDetails { error: Some(failure.error.clone()), cause: failure.cause.clone() }));
+            if !self.will_retry(fid, &failure) {
+                self.emit(fid, EventDetails::MapStateFailed);
+            }
+            return self.fail_state(fid, failure);
         }
         self.write_next(fid, state, writer, writing)
     }

@@ -3,7 +3,8 @@
 //! determinism.
 //!
 //! `driver` is the fake runtime, `snapshot` the reviewable rendering of a result and the blessing of case files
-//! (`UPDATE_EXPECT=1`), `executions` the tests themselves, `map_runs` a Map Run's counters followed through a redrive.
+//! (`UPDATE_EXPECT=1`), `executions` the tests themselves, `map_runs` a Map Run's counters followed through a redrive,
+//! `reader` an ItemReader's calls through a manifest and its files.
 
 mod driver;
 mod executions;
@@ -11,4 +12,5 @@ mod express;
 mod folds;
 mod map_runs;
 mod nesting;
+mod reader;
 mod snapshot;

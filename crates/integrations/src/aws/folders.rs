@@ -1,14 +1,18 @@
 //! S3 buckets mapped to local folders (`--bucket NAME=DIR`), so a definition that reads its items from S3 runs over
 //! local files without S3: `getObject` reads `DIR/KEY`, `listObjectsV2` lists the files under `DIR/PREFIX`, each
-//! answered in the shape S3's would be (`Body` as text; `Contents` of `Key`, `ETag`, `Size`, `LastModified`,
-//! `StorageClass`; one page), and `putObject` (a Map's ResultWriter) writes `DIR/KEY`, making its folders.
+//! answered in the shape S3's would be (`Body` as text, or in base64 for a file that is not UTF-8; `Contents` of
+//! `Key`, `ETag`, `Size`, `LastModified`, `StorageClass`; one page), and `putObject` (a Map's ResultWriter) writes
+//! `DIR/KEY`, making its folders.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Value, json};
 
 use crate::TaskError;
+use crate::aws::BODY_ENCODING;
 
 /// The folder a bucket is mapped to, if the parameters name a mapped bucket.
 pub(crate) fn folder<'a>(buckets: &'a BTreeMap<String, PathBuf>, parameters: &Value) -> Option<&'a Path> {
@@ -16,10 +20,11 @@ pub(crate) fn folder<'a>(buckets: &'a BTreeMap<String, PathBuf>, parameters: &Va
     buckets.get(bucket).map(PathBuf::as_path)
 }
 
-/// Answers `action` on the bucket mapped to `dir`, as S3 would.
-pub(crate) fn answer(dir: &Path, action: &str, parameters: &Value) -> Result<Value, TaskError> {
+/// Answers `action` on the bucket mapped to `dir`, as S3 would. `reader`: the call is the optimized `s3:getObject`
+/// of a Map's ItemReader, whose base64 body is marked (`BODY_ENCODING`).
+pub(crate) fn answer(dir: &Path, action: &str, parameters: &Value, reader: bool) -> Result<Value, TaskError> {
     match action {
-        "getObject" => get(dir, parameters),
+        "getObject" => get(dir, parameters, reader),
         "listObjectsV2" => Ok(list(dir, parameters.get("Prefix").and_then(Value::as_str).unwrap_or(""))),
         "putObject" => put(dir, parameters),
         other => Err(TaskError::new(
@@ -47,13 +52,25 @@ fn put(dir: &Path, parameters: &Value) -> Result<Value, TaskError> {
     Ok(json!({"ETag": "\"\""}))
 }
 
-fn get(dir: &Path, parameters: &Value) -> Result<Value, TaskError> {
+fn get(dir: &Path, parameters: &Value, reader: bool) -> Result<Value, TaskError> {
     let key = parameters.get("Key").and_then(Value::as_str).unwrap_or_default();
     let path = inside(dir, key).ok_or_else(|| no_such_key(key))?;
     let bytes = std::fs::read(&path).map_err(|_| no_such_key(key))?;
     let length = bytes.len();
-    let body = String::from_utf8(bytes).map_err(|_| TaskError::new("States.TaskFailed", format!("{} is not UTF-8 text", path.display())))?;
-    Ok(json!({"Body": body, "ContentLength": length}))
+    let mut answer = json!({"ContentLength": length});
+    // S3 gives no `Body` for an empty object.
+    if !bytes.is_empty() {
+        answer["Body"] = match String::from_utf8(bytes) {
+            Ok(text) => Value::String(text),
+            Err(binary) => {
+                if reader {
+                    answer[BODY_ENCODING] = json!("base64");
+                }
+                Value::String(BASE64.encode(binary.as_bytes()))
+            }
+        };
+    }
+    Ok(answer)
 }
 
 /// `key` as a path inside `dir`; `None` for a key that would leave it.
@@ -110,17 +127,23 @@ mod tests {
         std::fs::write(dir.join("in/a.csv"), "id\n1\n").expect("a file");
         std::fs::write(dir.join("in/deep/b.json"), "[]").expect("a file");
         std::fs::write(dir.join("other.txt"), "x").expect("a file");
-        let got = answer(&dir, "getObject", &json!({"Bucket": "b", "Key": "in/a.csv"})).expect("the object");
-        assert_eq!(got["Body"], json!("id\n1\n"));
-        let missing = answer(&dir, "getObject", &json!({"Bucket": "b", "Key": "nope"})).expect_err("no such key");
+        std::fs::write(dir.join("in/c.gz"), [0x1f, 0x8b, 0x08, 0x00]).expect("a file");
+        let got = answer(&dir, "getObject", &json!({"Bucket": "b", "Key": "in/a.csv"}), true).expect("the object");
+        assert_eq!(got, json!({"Body": "id\n1\n", "ContentLength": 5}));
+        // Bytes that are not UTF-8 come in base64, marked as such only for the ItemReader's call.
+        let got = answer(&dir, "getObject", &json!({"Bucket": "b", "Key": "in/c.gz"}), true).expect("the object");
+        assert_eq!(got, json!({"Body": "H4sIAA==", "BatonBodyEncoding": "base64", "ContentLength": 4}));
+        let got = answer(&dir, "getObject", &json!({"Bucket": "b", "Key": "in/c.gz"}), false).expect("the object");
+        assert_eq!(got, json!({"Body": "H4sIAA==", "ContentLength": 4}));
+        let missing = answer(&dir, "getObject", &json!({"Bucket": "b", "Key": "nope"}), true).expect_err("no such key");
         assert_eq!(missing.error, "S3.NoSuchKeyException");
-        let listed = answer(&dir, "listObjectsV2", &json!({"Bucket": "b", "Prefix": "in/"})).expect("a listing");
+        let listed = answer(&dir, "listObjectsV2", &json!({"Bucket": "b", "Prefix": "in/"}), true).expect("a listing");
         let keys: Vec<&str> = listed["Contents"].as_array().into_iter().flatten().filter_map(|o| o["Key"].as_str()).collect();
-        assert_eq!(keys, ["in/a.csv", "in/deep/b.json"]);
+        assert_eq!(keys, ["in/a.csv", "in/c.gz", "in/deep/b.json"]);
         assert!(inside(Path::new("/d"), "../etc/passwd").is_none());
-        answer(&dir, "putObject", &json!({"Bucket": "b", "Key": "out/run/manifest.json", "Body": "{}"})).expect("written");
+        answer(&dir, "putObject", &json!({"Bucket": "b", "Key": "out/run/manifest.json", "Body": "{}"}), false).expect("written");
         assert_eq!(std::fs::read_to_string(dir.join("out/run/manifest.json")).expect("the file"), "{}");
-        let outside = answer(&dir, "putObject", &json!({"Bucket": "b", "Key": "../x", "Body": ""})).expect_err("outside");
+        let outside = answer(&dir, "putObject", &json!({"Bucket": "b", "Key": "../x", "Body": ""}), false).expect_err("outside");
         assert_eq!(outside.error, "S3.S3Exception");
         let _ = std::fs::remove_dir_all(&dir);
     }

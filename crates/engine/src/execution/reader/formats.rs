@@ -1,0 +1,143 @@
+//! The items of one file, per `ReaderConfig.InputType`: a JSON array, JSON Lines, or delimited text (CSV) read by
+//! the rules the developer guide gives (example-csv-parse-dist-map). Parquet is a hook for the `parquet` crate.
+//! Errors are the problem alone, naming the line where there is one; the reader adds the file's S3 URI.
+
+use serde_json::{Map as Object, Value};
+
+/// Step Functions' limit on a CSV header row (the developer guide: "CSV headers with up to 10 KB").
+const MAX_HEADER_BYTES: usize = 10 * 1024;
+
+/// Where a CSV file's field names come from.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Headers<'a> {
+    /// The file's first row (`CSVHeaderLocation: FIRST_ROW`).
+    FirstRow,
+    /// Given: `CSVHeaders`, or an S3 inventory's `fileSchema`.
+    Given(&'a [String]),
+}
+
+/// A JSON file: it must hold an array, whose elements are the items.
+pub(super) fn json_items(text: &str) -> Result<Vec<Value>, String> {
+    match serde_json::from_str(text) {
+        Ok(Value::Array(items)) => Ok(items),
+        Ok(_) => Err("the JSON content is not an array".to_owned()),
+        Err(error) => Err(format!("the content is not valid JSON: {error}")),
+    }
+}
+
+/// JSON Lines: one item per non-empty line.
+pub(super) fn json_lines(text: &str) -> Result<Vec<Value>, String> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(n, line)| serde_json::from_str(line).map_err(|error| format!("line {} is not valid JSON: {error}", n + 1)))
+        .collect()
+}
+
+/// Delimited text: each row an object of its header's fields, the values strings. A row with fewer fields than the
+/// header gets empty strings for the rest, and the fields past the header's are skipped (the developer guide).
+pub(super) fn csv_items(text: &str, headers: Headers<'_>, delimiter: char) -> Result<Vec<Value>, String> {
+    let mut rows = csv_rows(text, delimiter)?.into_iter();
+    let first;
+    let headers = match headers {
+        Headers::Given(headers) => headers,
+        Headers::FirstRow => {
+            first = rows.next().ok_or_else(|| "the CSV content has no header row".to_owned())?;
+            let bytes = first.iter().map(String::len).sum::<usize>() + first.len().saturating_sub(1);
+            if bytes > MAX_HEADER_BYTES {
+                return Err(format!("the CSV header row has {bytes} bytes, more than Step Functions' 10 KB"));
+            }
+            &first
+        }
+    };
+    let items = rows
+        .map(|row| {
+            let mut fields = row.into_iter().chain(std::iter::repeat_with(String::new));
+            let item: Object<String, Value> = headers.iter().map(|name| (name.clone(), Value::String(fields.next().unwrap_or_default()))).collect();
+            Value::Object(item)
+        })
+        .collect();
+    Ok(items)
+}
+
+/// Parquet: the rows of the file's row groups as objects.
+///
+/// HOOK(parquet): the pure `parquet` crate another branch writes decodes `bytes` here (its own compression, GZIP,
+/// ZSTD or Snappy, included; the developer guide limits row groups to 256 MB and the footer to 5 MB). Until then a
+/// PARQUET read fails the Map with `States.ItemReaderFailed`, saying so.
+pub(super) fn parquet_items(bytes: &[u8]) -> Result<Vec<Value>, String> {
+    let _ = bytes;
+    Err("Baton does not read InputType PARQUET yet".to_owned())
+}
+
+/// The rows of delimited text, by the developer guide's rules: fields are
+/// split by `delimiter` and rows by line breaks; a field in double quotes may hold the delimiter and line breaks;
+/// `""` is a quote, in quotes or not (but a field that starts with it is empty and quoted); a backslash escapes the next character (`\\`, `\"`, `\,`), and one before any other
+/// character is dropped. Empty lines are skipped.
+pub(super) fn csv_rows(text: &str, delimiter: char) -> Result<Vec<Vec<String>>, String> {
+    let mut rows = Vec::new();
+    let (mut row, mut field) = (Vec::new(), String::new());
+    let (mut quoted, mut started, mut chars) = (None, false, text.chars().peekable());
+    let mut line = 1;
+    while let Some(c) = chars.next() {
+        if c == '\n' {
+            line += 1;
+        }
+        if c == '\\' {
+            if let Some(next) = chars.next() {
+                if next == '\n' {
+                    line += 1;
+                }
+                field.push(next);
+            }
+            started = true;
+            continue;
+        }
+        if quoted.is_some() {
+            match c {
+                '"' if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    field.push('"');
+                }
+                '"' => quoted = None,
+                other => field.push(other),
+            }
+            continue;
+        }
+        match c {
+            '"' if field.is_empty() => {
+                quoted = Some(line);
+                started = true;
+            }
+            // The guide's example reads `{""MyKey"":""MyValue""}`, unquoted, as `{"MyKey":"MyValue"}`.
+            '"' if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            c if c == delimiter => {
+                row.push(std::mem::take(&mut field));
+                started = true;
+            }
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\n' => {
+                if started || !field.is_empty() {
+                    row.push(std::mem::take(&mut field));
+                    rows.push(std::mem::take(&mut row));
+                }
+                started = false;
+            }
+            other => {
+                field.push(other);
+                started = true;
+            }
+        }
+    }
+    if let Some(opened) = quoted {
+        return Err(format!("line {opened}: the quoted field that starts there is not closed"));
+    }
+    if started || !field.is_empty() {
+        row.push(field);
+        rows.push(row);
+    }
+    Ok(rows)
+}
