@@ -19,6 +19,7 @@ use crate::map_run::{MapRunInfo, MapRunStatus};
 mod children;
 mod dataflow;
 mod fanout;
+mod items;
 mod reader;
 mod redrive;
 mod writer;
@@ -291,7 +292,7 @@ struct Fanout {
 }
 
 struct MapRun {
-    items: Vec<Value>,
+    items: items::MapItems,
     effective: Value,
     next: usize,
     running: Vec<usize>,
@@ -305,8 +306,8 @@ struct MapRun {
     failure: Option<ErrorDetails>,
     /// A distributed Map's record in `Execution::map_runs`.
     record: Option<usize>,
-    /// How many items each iteration processes, when an ItemBatcher groups them (else one each).
-    weights: Vec<u64>,
+    /// Iterations started whose frames have not run yet (see `fanout::START_AT_ONCE`).
+    burst: usize,
     /// Where the iterations that failed stopped, by item index, for a redrive.
     stopped: Vec<(usize, StoppedAt)>,
     /// In a redrive, what becomes of each item (see `Slot`); empty otherwise. An iteration's slot is taken when its
@@ -316,7 +317,7 @@ struct MapRun {
 
 impl MapRun {
     fn weight(&self, index: usize) -> u64 {
-        self.weights.get(index).copied().unwrap_or(1)
+        self.items.weight(index)
     }
 }
 
@@ -670,6 +671,12 @@ impl Execution {
             panic!("failpoint: entering {}", state.name);
         }
         let input = frame.input.to_string();
+        // An iteration runs: its Map may start more.
+        if let Parent::Iteration { frame: map, .. } = frame.parent
+            && let Some(Frame { phase: Phase::Map(run), .. }) = self.frames.get_mut(map).and_then(Option::as_mut)
+        {
+            run.burst = 0;
+        }
         let id = self.emit(fid, EventDetails::StateEntered { state_type: state.kind.type_name(), name: state.name.clone(), input });
         let now = self.now;
         let frame = self.frame_mut(fid);
@@ -1683,14 +1690,6 @@ fn error_output(error: &ErrorDetails) -> Value {
     Value::Object(object)
 }
 
-fn batch_value(items: Vec<Value>, batch_input: Option<&Value>) -> Value {
-    let mut object = Object::new();
-    if let Some(input) = batch_input {
-        object.insert("BatchInput".into(), input.clone());
-    }
-    object.insert("Items".into(), Value::Array(items));
-    Value::Object(object)
-}
 
 /// Whether `failed` failures among `total` items stay within the tolerated thresholds (none set: zero tolerated).
 fn tolerates(failed: usize, total: usize, count: Option<u64>, percentage: Option<f64>) -> bool {

@@ -57,13 +57,13 @@ impl Drop for TempDir {
 
 /// A blocking client of the AWS JSON 1.0 API.
 #[derive(Clone)]
-struct Api {
+pub(super) struct Api {
     agent: ureq::Agent,
     url: String,
 }
 
 impl Api {
-    fn new(addr: &str) -> Api {
+    pub(super) fn new(addr: &str) -> Api {
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(120)))
@@ -73,7 +73,7 @@ impl Api {
     }
 
     /// Calls `action`; an answer other than HTTP 200 is an error with the body.
-    fn call(&self, action: &str, body: &Value) -> anyhow::Result<Value> {
+    pub(super) fn call(&self, action: &str, body: &Value) -> anyhow::Result<Value> {
         let mut response = self
             .agent
             .post(&self.url)
@@ -89,7 +89,7 @@ impl Api {
         serde_json::from_str(&text).with_context(|| format!("{action}: answer is not JSON: {text}"))
     }
 
-    fn create(&self, name: &str, definition: &Value) -> anyhow::Result<String> {
+    pub(super) fn create(&self, name: &str, definition: &Value) -> anyhow::Result<String> {
         let created = self.call("CreateStateMachine", &json!({"name": name, "definition": definition.to_string(), "roleArn": ROLE}))?;
         created["stateMachineArn"].as_str().map(str::to_owned).context("CreateStateMachine: no stateMachineArn")
     }
@@ -295,19 +295,25 @@ pub(crate) fn api(executions: usize, clients: usize, only: Option<&str>, root: &
 }
 
 /// A `baton serve` child process, killed (SIGKILL) when dropped.
-struct ServeProcess {
+pub(super) struct ServeProcess {
     child: Child,
-    addr: String,
+    pub(super) addr: String,
     resumed: usize,
 }
 
 impl ServeProcess {
     /// Starts `baton serve` over `dir` and waits for its serving line.
     fn start(dir: &Path) -> anyhow::Result<ServeProcess> {
+        ServeProcess::start_with(dir, &[])
+    }
+
+    /// Starts `baton serve` over `dir` with more arguments, and waits for its serving line.
+    pub(super) fn start_with(dir: &Path, args: &[&str]) -> anyhow::Result<ServeProcess> {
         let exe = std::env::current_exe().context("cannot find the baton binary")?;
         let mut child = Command::new(exe)
             .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
             .arg(dir)
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -335,9 +341,18 @@ impl ServeProcess {
 
     /// The child's resident memory (VmRSS) in MiB.
     fn resident_mib(&self) -> anyhow::Result<f64> {
+        self.memory_mib("VmRSS:")
+    }
+
+    /// The child's peak resident memory (VmHWM) in MiB.
+    pub(super) fn peak_mib(&self) -> anyhow::Result<f64> {
+        self.memory_mib("VmHWM:")
+    }
+
+    fn memory_mib(&self, field: &str) -> anyhow::Result<f64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).context("cannot read /proc/PID/status")?;
-        let line = status.lines().find(|l| l.starts_with("VmRSS:")).context("no VmRSS")?;
-        let kib: f64 = line.split_whitespace().nth(1).context("no VmRSS value")?.parse()?;
+        let line = status.lines().find(|l| l.starts_with(field)).with_context(|| format!("no {field}"))?;
+        let kib: f64 = line.split_whitespace().nth(1).with_context(|| format!("no {field} value"))?.parse()?;
         Ok(kib / 1024.0)
     }
 

@@ -1,6 +1,7 @@
 //! `baton bench --csv-rows N`: a distributed Map whose ItemReader reads a CSV of N rows (from a local folder mapped
-//! as the bucket, so S3's speed is not measured), in batches of 1,000 items with a Pass processor, in process.
-//! Reports items per second and the process's peak resident memory.
+//! as the bucket, so S3's speed is not measured), in batches of 1,000 items with a Pass processor: in process, then
+//! under a `baton serve` child process (durable, each batch a child execution with its history). Reports items per
+//! second and each process's peak resident memory.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -30,12 +31,13 @@ pub(crate) fn csv_rows(rows: usize, root: &std::path::Path, out: &mut impl Write
             "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
                            "Parameters": {"Bucket": "bench", "Key": "rows.csv"}},
             "ItemBatcher": {"MaxItemsPerBatch": 1000},
-            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"}, "StartAt": "Work",
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "Work",
                               "States": {"Work": {"Type": "Pass", "Result": "ok", "End": true}}},
             "ResultSelector": {"batches.$": "States.ArrayLength($)"},
             "End": true
         }}
     });
+    let served = serve(&definition, rows, root, folder.path())?;
     let machine = Arc::new(asl::parse::parse_value(&definition).map_err(|d| anyhow::anyhow!("the CSV workload: {d:?}"))?);
     let resources = Arc::new(Resources {
         aws: Aws::new(AwsOptions {
@@ -64,5 +66,33 @@ pub(crate) fn csv_rows(rows: usize, root: &std::path::Path, out: &mut impl Write
     let peak = super::peak_resident_mib().map_or_else(|| "-".to_owned(), |p| format!("{p:.0}"));
     writeln!(out, "{:<28} {:>10} {:>12} {:>10} {:>10}", "workload", "rows", "items/s", "seconds", "peak MiB")?;
     writeln!(out, "{:<28} {:>10} {:>12.0} {:>10.2} {:>10}", format!("csv_rows ({} MB)", bytes / 1_000_000), rows, rows as f64 / elapsed, elapsed, peak)?;
+    let (elapsed, peak) = served;
+    writeln!(out, "{:<28} {:>10} {:>12.0} {:>10.2} {:>10.0}", "csv_rows under baton serve", rows, rows as f64 / elapsed, elapsed, peak)?;
     Ok(())
+}
+
+/// Runs `definition` in a `baton serve` child process with the folder mapped as the bucket: seconds from
+/// StartExecution to its end, and the server's peak resident memory in MiB.
+fn serve(definition: &serde_json::Value, rows: usize, root: &std::path::Path, folder: &std::path::Path) -> anyhow::Result<(f64, f64)> {
+    let data = super::api::TempDir::new(root, "csv-serve")?;
+    let mapping = format!("bench={}", folder.display());
+    let server = super::api::ServeProcess::start_with(data.path(), &["--offline", "--bucket", &mapping])?;
+    let api = super::api::Api::new(&server.addr);
+    let machine = api.create("csv-rows", definition)?;
+    let started = Instant::now();
+    let execution = api.call("StartExecution", &json!({"stateMachineArn": machine, "name": "rows", "input": "{}"}))?;
+    let arn = execution["executionArn"].as_str().context("StartExecution: no executionArn")?.to_owned();
+    let described = loop {
+        let described = api.call("DescribeExecution", &json!({"executionArn": arn}))?;
+        if described["status"] != "RUNNING" {
+            break described;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let elapsed = started.elapsed().as_secs_f64();
+    let expected = json!({"batches": rows.div_ceil(1000)}).to_string();
+    if described["status"] != "SUCCEEDED" || described["output"].as_str() != Some(expected.as_str()) {
+        bail!("the CSV workload under baton serve ended {described}, expected output {expected}");
+    }
+    Ok((elapsed, server.peak_mib()?))
 }

@@ -11,12 +11,16 @@ use asl::{Failure, errors};
 use crate::execution::dataflow::{Conclusion, jsonata_type};
 use crate::execution::children::ChildRun;
 use crate::execution::redrive::Kept;
+use crate::execution::items::{Items, MapItems, Packed};
 use crate::execution::writer::Outcomes;
 use crate::history::ErrorDetails;
-use crate::execution::{Execution, Flow, Frame, MapRun, Parent, Phase, Slot, Spawn, batch_value, details, display_plain, failure_of};
+use crate::execution::{Execution, Flow, Frame, MapRun, Parent, Phase, Slot, Spawn, details, display_plain, failure_of};
 use crate::history::EventDetails;
 use crate::map_run::{MapRunCounts, MapRunInfo, MapRunStatus, map_run_arn};
 use crate::variables::Scope;
+
+/// How many iterations a distributed Map starts before the ones it started run.
+const START_AT_ONCE: usize = 16;
 
 impl Execution {
     pub(super) fn parallel_settled(&mut self, fid: usize) -> Flow {
@@ -85,17 +89,17 @@ impl Execution {
             return self.fail_unstarted_map(fid, Failure::new(errors::RESULT_WRITER_FAILED, self.prefix_text(frame, state, cause)));
         }
         if let Some(reader) = &map.item_reader {
-            return self.read_items(fid, state, reader, effective, Vec::new(), None);
+            return self.read_items(fid, state, reader, effective, Packed::default(), None);
         }
         let items = match self.map_items(frame, state, map, &effective) {
             Ok(items) => items,
             Err(failure) => return self.fail_unstarted_map(fid, failure),
         };
-        self.start_map_over(fid, state, map, effective, items)
+        self.start_map_over(fid, state, map, effective, Items::Values(items))
     }
 
     /// Starts the Map over `items`: its input's, or its reader's.
-    pub(super) fn start_map_over(&mut self, fid: usize, state: &State, map: &asl::model::Map, effective: Value, items: Vec<Value>) -> Flow {
+    pub(super) fn start_map_over(&mut self, fid: usize, state: &State, map: &asl::model::Map, effective: Value, items: Items) -> Flow {
         let frame = self.frame(fid);
         let distributed = map.mode == MapMode::Distributed;
         // AWS resolves MaxConcurrency before the Map starts, and the tolerated failure thresholds after.
@@ -110,17 +114,12 @@ impl Execution {
             Err(failure) => return self.fail_state(fid, failure),
         };
         let item_count = items.len() as u64;
-        let (items, batched) = match &map.item_batcher {
+        let items = match &map.item_batcher {
             Some(batcher) if distributed => match self.batch(frame, state, batcher, items, &effective) {
-                Ok(items) => (items, true),
+                Ok(items) => items,
                 Err(failure) => return self.fail_state(fid, failure),
             },
-            _ => (items, false),
-        };
-        let weights: Vec<u64> = if batched {
-            items.iter().map(|batch| batch.get("Items").and_then(Value::as_array).map_or(1, |items| items.len() as u64)).collect()
-        } else {
-            Vec::new()
+            _ => MapItems::Each(items),
         };
         let count = items.len();
         // In a redrive, the iterations that succeeded before keep their outputs and do not run again, and a
@@ -190,7 +189,7 @@ impl Execution {
             distributed,
             failure: None,
             record,
-            weights,
+            burst: 0,
             stopped: Vec::new(),
             plan,
         }));
@@ -241,7 +240,8 @@ impl Execution {
         self.queue.push_back(fid);
     }
 
-    /// Starts iterations up to the concurrency limit, and settles the Map when every item is done or it failed.
+    /// Starts iterations up to the concurrency limit (a distributed Map, `START_AT_ONCE` per step), and settles the
+    /// Map when every item is done or it failed.
     pub(super) fn map_step(&mut self, fid: usize) -> Flow {
         let machine = self.machine.clone();
         let (workflow, state_id) = {
@@ -250,6 +250,7 @@ impl Execution {
         };
         let state = machine.workflow(workflow).state(state_id);
         let StateKind::Map(map) = &state.kind else { return Flow::Stop };
+        let mut started = 0;
         loop {
             let (index, item, distributed, effective, map_run, weight) = {
                 let Phase::Map(run) = &mut self.frame_mut(fid).phase else { return Flow::Stop };
@@ -259,6 +260,18 @@ impl Execution {
                 if run.running.len() >= run.concurrency || run.next >= run.items.len() {
                     return Flow::Stop;
                 }
+                // A distributed Map starts its iterations a few at a time, letting the ones started run before it
+                // starts more (`burst` counts those not run yet): their inputs, made from packed items, are not all
+                // in memory at once when thousands may run together. Its history, which has no iteration events,
+                // is the same. The Map runs again after the ones it started: it queues itself behind them.
+                if run.distributed && run.burst >= START_AT_ONCE {
+                    if started > 0 {
+                        self.queue.push_back(fid);
+                    }
+                    return Flow::Stop;
+                }
+                started += 1;
+                run.burst += 1;
                 let index = run.next;
                 run.next += 1;
                 match run.plan.get_mut(index).map(|slot| std::mem::replace(slot, Slot::NotStarted)) {
@@ -270,8 +283,8 @@ impl Execution {
                     }
                     Some(Slot::NotStarted) | None => {}
                 }
-                let item = std::mem::take(run.items.get_mut(index).expect("invariant: index below items.len()"));
-                (index, item, run.distributed, std::mem::take(&mut run.effective), run.record, run.weight(index))
+                let item = run.items.take(index);
+                (index, item, run.distributed, std::mem::take(&mut run.effective), run.record, run.items.weight(index))
             };
             let frame = self.frame(fid);
             let input = match &map.item_selector {
@@ -481,15 +494,15 @@ impl Execution {
         }
     }
 
-    /// Groups items into batches as ItemBatcher says: `{"Items": […], "BatchInput": …}`.
+    /// Groups items into batches as ItemBatcher says: `{"Items": […], "BatchInput": …}`, each made when it starts.
     pub(super) fn batch(
         &self,
         frame: &Frame,
         state: &State,
         batcher: &asl::model::ItemBatcher,
-        items: Vec<Value>,
+        items: Items,
         effective: &Value,
-    ) -> Result<Vec<Value>, Failure> {
+    ) -> Result<MapItems, Failure> {
         let resolve = |count: &Option<Count>| -> Result<Option<u64>, Failure> {
             match count {
                 None => Ok(None),
@@ -509,22 +522,21 @@ impl Execution {
             Some(arguments) => Some(self.arguments(frame, state, Some(arguments), effective, None, "BatchInput")?),
             None => None,
         };
-        let mut batches = Vec::new();
-        let mut current: Vec<Value> = Vec::new();
-        let mut bytes = 0_u64;
-        for item in items {
-            let size = item.to_string().len() as u64;
-            if !current.is_empty() && (current.len() as u64 >= max_items || bytes + size > max_bytes) {
-                batches.push(batch_value(std::mem::take(&mut current), batch_input.as_ref()));
-                bytes = 0;
+        let mut ends = Vec::new();
+        let (mut count, mut bytes) = (0_u64, 0_u64);
+        for index in 0..items.len() {
+            let size = items.size(index) as u64;
+            if count > 0 && (count >= max_items || bytes + size > max_bytes) {
+                ends.push(index);
+                (count, bytes) = (0, 0);
             }
+            count += 1;
             bytes += size;
-            current.push(item);
         }
-        if !current.is_empty() {
-            batches.push(batch_value(current, batch_input.as_ref()));
+        if count > 0 {
+            ends.push(items.len());
         }
-        Ok(batches)
+        Ok(MapItems::Batched { items, ends, batch_input })
     }
 
 }

@@ -25,6 +25,7 @@ use serde_json::{Value, json};
 use asl::model::{ItemReader, Manifest, State, StateKind};
 use asl::{Failure, errors};
 
+use crate::execution::items::{Items, Packed};
 use crate::execution::{Command, Execution, Flow, Phase, TaskId, TaskRequest};
 use formats::Headers;
 use manifest::S3Object;
@@ -39,8 +40,8 @@ pub(super) struct Reading {
 struct Progress {
     /// The Map's effective input, which it starts with once the items are read.
     effective: Value,
-    /// The items read so far.
-    items: Vec<Value>,
+    /// The items read so far, packed (`items::Packed`): millions of them take about the room of their files.
+    items: Packed,
     /// What the call in flight reads.
     call: Call,
 }
@@ -66,7 +67,7 @@ struct Files {
 
 /// What one answer gave: its items, and what to read next.
 struct Read {
-    items: Vec<Value>,
+    items: Packed,
     next: Next,
 }
 
@@ -80,7 +81,7 @@ enum Next {
 
 impl Execution {
     /// Asks for the reader's call (the next page when `continuation` is set) and has the Map wait for it.
-    pub(super) fn read_items(&mut self, fid: usize, state: &State, reader: &ItemReader, effective: Value, items: Vec<Value>, continuation: Option<Value>) -> Flow {
+    pub(super) fn read_items(&mut self, fid: usize, state: &State, reader: &ItemReader, effective: Value, items: Packed, continuation: Option<Value>) -> Flow {
         let frame = self.frame(fid);
         let mut parameters = match self.arguments(frame, state, reader.arguments.as_ref(), &effective, None, "Arguments") {
             Ok(parameters) => parameters,
@@ -141,7 +142,7 @@ impl Execution {
             Ok(read) => read,
             Err(cause) => return self.reader_failed(fid, state, &cause),
         };
-        items.extend(read.items);
+        items.append(read.items);
         let max = match self.max_items(fid, state, reader, &effective) {
             Ok(max) => max,
             Err(failure) => return self.fail_unstarted_map(fid, failure),
@@ -150,7 +151,7 @@ impl Execution {
             items.truncate(max);
         }
         if max.is_some_and(|max| items.len() >= max) {
-            return self.start_map_over(fid, state, map, effective, items);
+            return self.start_map_over(fid, state, map, effective, Items::Packed(items));
         }
         match read.next {
             Next::Page(token) => self.read_items(fid, state, reader, effective, items, Some(token)),
@@ -162,10 +163,10 @@ impl Execution {
                 }
                 None => match rest.after {
                     Some(token) => self.read_items(fid, state, reader, effective, items, Some(token)),
-                    None => self.start_map_over(fid, state, map, effective, items),
+                    None => self.start_map_over(fid, state, map, effective, Items::Packed(items)),
                 },
             },
-            Next::Done => self.start_map_over(fid, state, map, effective, items),
+            Next::Done => self.start_map_over(fid, state, map, effective, Items::Packed(items)),
         }
     }
 
@@ -197,9 +198,12 @@ fn read_source(reader: &ItemReader, parameters: &Value, answer: &Value) -> Resul
             let bucket = S3Object::named(parameters).bucket;
             let keys = objects.iter().filter_map(|object| object.get("Key")?.as_str()).filter(|key| !key.ends_with('/'));
             let files = keys.map(|key| S3Object { bucket: bucket.clone(), key: key.to_owned() }).collect();
-            return Ok(Read { items: Vec::new(), next: Next::Files(Files { files, columns: Vec::new(), owner, after: token }) });
+            return Ok(Read { items: Packed::default(), next: Next::Files(Files { files, columns: Vec::new(), owner, after: token }) });
         }
-        let items = objects.into_iter().map(listed).collect();
+        let mut items = Packed::default();
+        for object in objects {
+            items.push(&listed(object));
+        }
         return Ok(Read { items, next: token.map_or(Next::Done, Next::Page) });
     }
     let object = S3Object::named(parameters);
@@ -216,7 +220,7 @@ fn read_source(reader: &ItemReader, parameters: &Value, answer: &Value) -> Resul
             Files { files: files.into(), columns: Vec::new(), owner, after: None }
         }
     };
-    Ok(Read { items: Vec::new(), next: Next::Files(next) })
+    Ok(Read { items: Packed::default(), next: Next::Files(next) })
 }
 
 /// The answer for one of a manifest's (or a listing's) files: its items, and the `rest` of the files to read next.
@@ -234,7 +238,7 @@ fn read_file(reader: &ItemReader, rest: Files, answer: &Value) -> Result<Read, S
 }
 
 /// The items of one file per the reader's `InputType` (JSON when it names none).
-fn typed_items(reader: &ItemReader, bytes: &[u8]) -> Result<Vec<Value>, String> {
+fn typed_items(reader: &ItemReader, bytes: &[u8]) -> Result<Packed, String> {
     match reader.input_type.as_deref() {
         Some("JSON") | None => formats::json_items(content::text(bytes)?),
         Some("JSONL") => formats::json_lines(content::text(bytes)?),

@@ -23,6 +23,7 @@ use asl::model::{ResultWriter, State};
 use asl::{Failure, errors};
 
 use crate::execution::children::{Ended, Report, child_execution_arn};
+use crate::execution::items::MapItems;
 use crate::execution::redrive::Kept;
 use crate::execution::{Command, Execution, Flow, Phase, TaskId, TaskRequest};
 use crate::history::{ErrorDetails, EventDetails};
@@ -48,8 +49,8 @@ pub(super) struct Outcomes {
     pub(super) map_run: Option<usize>,
     /// Each iteration's output (or error output), by index.
     pub(super) results: Vec<Value>,
-    /// The items not started, by index (the others were taken when they started).
-    pub(super) items: Vec<Value>,
+    /// The iterations' inputs, by index: those not started are still there.
+    pub(super) items: MapItems,
 }
 
 impl Execution {
@@ -201,7 +202,7 @@ impl Execution {
                     child_record(&arn, &state_machine_arn, report, output)
                 }
                 None => {
-                    let input = outcomes.items.get(index).map(Value::to_string).unwrap_or_default();
+                    let input = outcomes.items.get(index).to_string();
                     json!({"Input": input, "InputDetails": {"Included": true}, "Status": "PENDING"})
                 }
             };

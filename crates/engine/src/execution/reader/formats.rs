@@ -2,7 +2,9 @@
 //! the rules the developer guide gives (example-csv-parse-dist-map). Parquet is a hook for the `parquet` crate.
 //! Errors are the problem alone, naming the line where there is one; the reader adds the file's S3 URI.
 
-use serde_json::{Map as Object, Value};
+use serde_json::Value;
+
+use crate::execution::items::Packed;
 
 /// Step Functions' limit on a CSV header row (the developer guide: "CSV headers with up to 10 KB").
 const MAX_HEADER_BYTES: usize = 10 * 1024;
@@ -17,46 +19,54 @@ pub(super) enum Headers<'a> {
 }
 
 /// A JSON file: it must hold an array, whose elements are the items.
-pub(super) fn json_items(text: &str) -> Result<Vec<Value>, String> {
+pub(super) fn json_items(text: &str) -> Result<Packed, String> {
     match serde_json::from_str(text) {
-        Ok(Value::Array(items)) => Ok(items),
+        Ok(Value::Array(values)) => {
+            let mut items = Packed::default();
+            for value in &values {
+                items.push(value);
+            }
+            Ok(items)
+        }
         Ok(_) => Err("the JSON content is not an array".to_owned()),
         Err(error) => Err(format!("the content is not valid JSON: {error}")),
     }
 }
 
 /// JSON Lines: one item per non-empty line.
-pub(super) fn json_lines(text: &str) -> Result<Vec<Value>, String> {
-    text.lines()
-        .enumerate()
-        .filter(|(_, line)| !line.trim().is_empty())
-        .map(|(n, line)| serde_json::from_str(line).map_err(|error| format!("line {} is not valid JSON: {error}", n + 1)))
-        .collect()
+pub(super) fn json_lines(text: &str) -> Result<Packed, String> {
+    let mut items = Packed::default();
+    for (n, line) in text.lines().enumerate().filter(|(_, line)| !line.trim().is_empty()) {
+        let value: Value = serde_json::from_str(line).map_err(|error| format!("line {} is not valid JSON: {error}", n + 1))?;
+        items.push(&value);
+    }
+    Ok(items)
 }
 
 /// Delimited text: each row an object of its header's fields, the values strings. A row with fewer fields than the
 /// header gets empty strings for the rest, and the fields past the header's are skipped (the developer guide).
-pub(super) fn csv_items(text: &str, headers: Headers<'_>, delimiter: char) -> Result<Vec<Value>, String> {
-    let mut rows = csv_rows(text, delimiter)?.into_iter();
-    let first;
-    let headers = match headers {
-        Headers::Given(headers) => headers,
-        Headers::FirstRow => {
-            first = rows.next().ok_or_else(|| "the CSV content has no header row".to_owned())?;
-            let bytes = first.iter().map(String::len).sum::<usize>() + first.len().saturating_sub(1);
+pub(super) fn csv_items(text: &str, headers: Headers<'_>, delimiter: char) -> Result<Packed, String> {
+    let mut items = Packed::default();
+    let mut first: Option<Vec<String>> = match headers {
+        Headers::Given(headers) => Some(headers.to_vec()),
+        Headers::FirstRow => None,
+    };
+    for_each_row(text, delimiter, |row| {
+        let Some(headers) = &first else {
+            let bytes = row.iter().map(String::len).sum::<usize>() + row.len().saturating_sub(1);
             if bytes > MAX_HEADER_BYTES {
                 return Err(format!("the CSV header row has {bytes} bytes, more than Step Functions' 10 KB"));
             }
-            &first
-        }
-    };
-    let items = rows
-        .map(|row| {
-            let mut fields = row.into_iter().chain(std::iter::repeat_with(String::new));
-            let item: Object<String, Value> = headers.iter().map(|name| (name.clone(), Value::String(fields.next().unwrap_or_default()))).collect();
-            Value::Object(item)
-        })
-        .collect();
+            first = Some(std::mem::take(row));
+            return Ok(());
+        };
+        let fields = row.iter().map(String::as_str).chain(std::iter::repeat(""));
+        items.push_strings(headers.iter().map(String::as_str).zip(fields));
+        Ok(())
+    })?;
+    if first.is_none() {
+        return Err("the CSV content has no header row".to_owned());
+    }
     Ok(items)
 }
 
@@ -65,17 +75,28 @@ pub(super) fn csv_items(text: &str, headers: Headers<'_>, delimiter: char) -> Re
 /// HOOK(parquet): the pure `parquet` crate another branch writes decodes `bytes` here (its own compression, GZIP,
 /// ZSTD or Snappy, included; the developer guide limits row groups to 256 MB and the footer to 5 MB). Until then a
 /// PARQUET read fails the Map with `States.ItemReaderFailed`, saying so.
-pub(super) fn parquet_items(bytes: &[u8]) -> Result<Vec<Value>, String> {
+pub(super) fn parquet_items(bytes: &[u8]) -> Result<Packed, String> {
     let _ = bytes;
     Err("Baton does not read InputType PARQUET yet".to_owned())
 }
 
-/// The rows of delimited text, by the developer guide's rules: fields are
-/// split by `delimiter` and rows by line breaks; a field in double quotes may hold the delimiter and line breaks;
-/// `""` is a quote, in quotes or not (but a field that starts with it is empty and quoted); a backslash escapes the next character (`\\`, `\"`, `\,`), and one before any other
-/// character is dropped. Empty lines are skipped.
+/// Every row of delimited text (tests).
+#[cfg(test)]
 pub(super) fn csv_rows(text: &str, delimiter: char) -> Result<Vec<Vec<String>>, String> {
     let mut rows = Vec::new();
+    for_each_row(text, delimiter, |row| {
+        rows.push(std::mem::take(row));
+        Ok(())
+    })?;
+    Ok(rows)
+}
+
+/// Calls `each` with every row of delimited text in turn, by the developer guide's rules: fields are split by
+/// `delimiter` and rows by line breaks; a field in double quotes may hold the delimiter and line breaks; `""` is a
+/// quote, in quotes or not (but a field that starts with it is empty and quoted); a backslash escapes the next
+/// character (`\\`, `\"`, `\,`), and one before any other character is dropped. Empty lines are skipped. What `each`
+/// leaves in the row is cleared before the next; the first error, `each`'s or the text's, ends the reading.
+fn for_each_row(text: &str, delimiter: char, mut each: impl FnMut(&mut Vec<String>) -> Result<(), String>) -> Result<(), String> {
     let (mut row, mut field) = (Vec::new(), String::new());
     let (mut quoted, mut started, mut chars) = (None, false, text.chars().peekable());
     let mut line = 1;
@@ -122,7 +143,8 @@ pub(super) fn csv_rows(text: &str, delimiter: char) -> Result<Vec<Vec<String>>, 
             '\n' => {
                 if started || !field.is_empty() {
                     row.push(std::mem::take(&mut field));
-                    rows.push(std::mem::take(&mut row));
+                    each(&mut row)?;
+                    row.clear();
                 }
                 started = false;
             }
@@ -137,7 +159,7 @@ pub(super) fn csv_rows(text: &str, delimiter: char) -> Result<Vec<Vec<String>>, 
     }
     if started || !field.is_empty() {
         row.push(field);
-        rows.push(row);
+        each(&mut row)?;
     }
-    Ok(rows)
+    Ok(())
 }
