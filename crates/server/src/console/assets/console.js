@@ -722,6 +722,7 @@ async function mapRunPage(arn) {
     });
   }
 
+  children.element.id = "children";
   app.replaceChildren(header,
     h("h2", {}, "Counts"), counts,
     h("h2", { class: "with-action" }, "Child executions (newest first)", filter), children.element);
