@@ -47,7 +47,7 @@ use express::Express;
 use recovery::Rebuilt;
 
 pub use encryption::{Encryption, EncryptionType};
-pub use map_runs::{MapRun, MapRunCounts, MapRunInfo, MapRunStatus, UpdateMapRun};
+pub use map_runs::{MapRun, MapRunCounts, MapRunInfo, MapRunStatus, UpdateMapRun, map_run_parent};
 pub use tags::MAX_TAGS;
 pub use versions::{CreateAlias, PublishOptions, UpdateAlias};
 pub use test_state::{

@@ -7,11 +7,13 @@
 //! (`POST /` with `X-Amz-Target`), which is already the tested way to do them, so the console adds no second one.
 //!
 //! Routes (ARNs percent-encoded as one path segment):
-//! - `GET /console`, `/console/state-machines/{arn}`, `/console/executions/{arn}`: the pages (404 for an unknown
-//!   ARN);
+//! - `GET /console`, `/console/state-machines/{arn}`, `/console/executions/{arn}`, `/console/map-runs/{arn}`: the
+//!   pages (404 for an unknown ARN);
 //! - `GET /console/assets/{file}`: the stylesheet and script;
 //! - `GET /console/api/state-machines?next=…`, `/console/api/state-machines/{arn}`,
-//!   `/console/api/state-machines/{arn}/executions?next=…&status=…`, `/console/api/executions/{arn}?since=…`: JSON;
+//!   `/console/api/state-machines/{arn}/executions?next=…&status=…`, `/console/api/executions/{arn}?since=…`,
+//!   `/console/api/map-runs/{arn}`, `/console/api/map-runs/{arn}/executions?next=…&status=…`: JSON; a list takes
+//!   `pageSize=N` (1 to 1000; `PAGE_SIZE` without it), and its `next` token goes with the same `status`;
 //! - `POST /console/api/check`: the definition editor's validation as you type (`editor`).
 //!
 //! Not here: what a state's status is (`statuses`, pure) and how the graph is drawn (`graph`).
@@ -26,11 +28,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use runtime::service::{Error, HistoryRequest, Service};
+use runtime::service::{Error, HistoryRequest, MapRun, MapRunCounts, Service};
 use store::{Execution, Kind, PageRequest, StateMachine};
 
-/// Items per page of the state machine and execution lists.
+/// Items per page of the state machine and execution lists, unless the query asks for `pageSize`.
 pub(crate) const PAGE_SIZE: usize = 25;
+/// The most a `pageSize` may ask for (the store's largest page).
+const MAX_PAGE_SIZE: usize = 1000;
 /// Events fetched per store read when the execution page loads a whole history.
 const HISTORY_PAGE: usize = 1000;
 
@@ -45,11 +49,14 @@ pub(crate) fn routes() -> Router<Service> {
         .route("/console/", get(list_page))
         .route("/console/state-machines/{arn}", get(state_machine_page))
         .route("/console/executions/{arn}", get(execution_page))
+        .route("/console/map-runs/{arn}", get(map_run_page))
         .route("/console/assets/{file}", get(asset))
         .route("/console/api/state-machines", get(list_state_machines))
         .route("/console/api/state-machines/{arn}", get(state_machine))
         .route("/console/api/state-machines/{arn}/executions", get(list_executions))
         .route("/console/api/executions/{arn}", get(execution))
+        .route("/console/api/map-runs/{arn}", get(map_run))
+        .route("/console/api/map-runs/{arn}/executions", get(list_map_run_executions))
         .route("/console/api/check", post(editor::check))
 }
 
@@ -64,7 +71,10 @@ struct ConsoleError {
 impl ConsoleError {
     fn from_service(error: Error, html: bool) -> ConsoleError {
         let status = match error {
-            Error::StateMachineDoesNotExist(_) | Error::ExecutionDoesNotExist(_) | Error::InvalidArn(_) => {
+            Error::StateMachineDoesNotExist(_)
+            | Error::ExecutionDoesNotExist(_)
+            | Error::ResourceNotFound(_)
+            | Error::InvalidArn(_) => {
                 StatusCode::NOT_FOUND
             }
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -101,6 +111,11 @@ async fn state_machine_page(State(service): State<Service>, Path(arn): Path<Stri
 async fn execution_page(State(service): State<Service>, Path(arn): Path<String>) -> Result<Response, ConsoleError> {
     let execution = service.describe_execution(&arn).await.map_err(|e| ConsoleError::from_service(e, true))?;
     Ok(html(shell("execution", &execution.arn, "", "")).into_response())
+}
+
+async fn map_run_page(State(service): State<Service>, Path(arn): Path<String>) -> Result<Response, ConsoleError> {
+    let run = service.describe_map_run(&arn).await.map_err(|e| ConsoleError::from_service(e, true))?;
+    Ok(html(shell("map-run", &run.info.arn, "", "")).into_response())
 }
 
 async fn asset(Path(file): Path<String>) -> Response {
@@ -143,13 +158,7 @@ async fn list_executions(
     Path(arn): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ConsoleError> {
-    let status = match query_param(query.as_deref(), "status").filter(|name| !name.is_empty()) {
-        None => None,
-        Some(name) => Some(crate::convert::status_named(&name).ok_or_else(|| {
-            let message = format!("unknown status '{name}': RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED");
-            ConsoleError { status: StatusCode::BAD_REQUEST, message, html: false }
-        })?),
-    };
+    let status = status_filter(query.as_deref())?;
     let page = page_request(query.as_deref());
     let page = match service.list_executions(&arn, status, None, page).await {
         Ok(page) => page,
@@ -163,11 +172,47 @@ async fn list_executions(
     Ok(json_body(&json!({"executions": items, "next": page.next_token})).into_response())
 }
 
+/// `{"mapRun": {arn, executionArn, stateMachineArn, stateName, status, start, stop, maxConcurrency,
+/// toleratedFailureCount, toleratedFailurePercentage, itemCounts, executionCounts, redriveCount, redriveDate}}`, as
+/// `DescribeMapRun` reads it (times in milliseconds, as the other routes give them).
+async fn map_run(State(service): State<Service>, Path(arn): Path<String>) -> Result<Response, ConsoleError> {
+    let run = service.describe_map_run(&arn).await.map_err(|e| ConsoleError::from_service(e, false))?;
+    Ok(json_body(&json!({"mapRun": map_run_summary(&run)})).into_response())
+}
+
+/// `{"executions": [{arn, name, status, start, stop, error, cause}], "next": token | null}`: one page of the Map Run's
+/// child executions, newest first, only those with `?status=` when it is given.
+async fn list_map_run_executions(
+    State(service): State<Service>,
+    Path(arn): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ConsoleError> {
+    let status = status_filter(query.as_deref())?;
+    let page = page_request(query.as_deref());
+    let page = service.list_map_run_executions(&arn, status, None, page).await.map_err(|e| ConsoleError::from_service(e, false))?;
+    let items: Vec<Value> = page
+        .items
+        .iter()
+        .map(|execution| {
+            let mut row = execution_summary(execution);
+            if let Some(object) = row.as_object_mut() {
+                object.insert("error".to_owned(), json!(execution.error));
+                object.insert("cause".to_owned(), json!(execution.cause));
+            }
+            row
+        })
+        .collect();
+    Ok(json_body(&json!({"executions": items, "next": page.next_token})).into_response())
+}
+
 /// `{"execution": {...}, "events": [wire events], "states": {name: {status, …, items}}, "svg": text | null}`; `items`
 /// is a Map state's item counts (`statuses::Items::to_json`), else null.
 ///
 /// With `?since=N`, `events` holds only the events after the N-th (the page polls with the count it has, so a long
 /// history crosses the wire once); `eventCount` is the whole history's length either way.
+///
+/// A Map Run's child execution has `mapRunArn` and `parentArn` (the execution whose Map Run it is), and is drawn as
+/// its Map's item processor (its record keeps no definition of its own).
 async fn execution(
     State(service): State<Service>,
     Path(arn): Path<String>,
@@ -176,6 +221,10 @@ async fn execution(
     let since: u64 = query_param(query.as_deref(), "since").and_then(|n| n.parse().ok()).unwrap_or(0);
     let fail = |e| ConsoleError::from_service(e, false);
     let record = service.describe_execution(&arn).await.map_err(fail)?;
+    let definition = match &record.map_run_arn {
+        Some(_) => service.describe_state_machine_for_execution(&arn).await.map_err(fail)?.machine.definition,
+        None => record.definition.clone(),
+    };
     let mut events = Vec::new();
     let mut token = None;
     loop {
@@ -192,7 +241,7 @@ async fn execution(
             None => break,
         }
     }
-    let (svg, states) = match asl::parse(&record.definition) {
+    let (svg, states) = match asl::parse(&definition) {
         Ok(model) => {
             let graph = graph::build(&model);
             let mut runs = statuses::states(&graph, &events);
@@ -236,6 +285,8 @@ async fn execution(
         object.insert("error".to_owned(), json!(record.error));
         object.insert("cause".to_owned(), json!(record.cause));
         object.insert("redriveCount".to_owned(), json!(record.redrive_count));
+        object.insert("mapRunArn".to_owned(), json!(record.map_run_arn));
+        object.insert("parentArn".to_owned(), json!(record.map_run_arn.as_deref().and_then(runtime::service::map_run_parent)));
     }
     let count = events.len();
     let events: Vec<&Value> = events.iter().filter(|event| event["id"].as_u64().is_none_or(|id| id > since)).collect();
@@ -268,10 +319,62 @@ fn execution_summary(execution: &Execution) -> Value {
     })
 }
 
-/// One page of `PAGE_SIZE` after the `next` token of the query, if it has one.
+fn map_run_summary(run: &MapRun) -> Value {
+    let info = &run.info;
+    let status = match info.status {
+        runtime::service::MapRunStatus::Running => "RUNNING",
+        runtime::service::MapRunStatus::Succeeded => "SUCCEEDED",
+        runtime::service::MapRunStatus::Failed => "FAILED",
+        runtime::service::MapRunStatus::Aborted => "ABORTED",
+    };
+    json!({
+        "arn": info.arn,
+        "executionArn": run.execution_arn,
+        "stateMachineArn": run.state_machine_arn,
+        "stateName": info.state_name,
+        "status": status,
+        "start": info.start,
+        "stop": info.stop,
+        "maxConcurrency": info.max_concurrency,
+        "toleratedFailureCount": info.tolerated_failure_count,
+        "toleratedFailurePercentage": info.tolerated_failure_percentage,
+        "itemCounts": map_run_counts(&info.items),
+        "executionCounts": map_run_counts(&info.executions),
+        "redriveCount": info.redrive_count,
+        "redriveDate": info.redrive_date,
+    })
+}
+
+fn map_run_counts(counts: &MapRunCounts) -> Value {
+    json!({
+        "pending": counts.pending,
+        "running": counts.running,
+        "succeeded": counts.succeeded,
+        "failed": counts.failed,
+        "aborted": counts.aborted,
+        "total": counts.total,
+        "pendingRedrive": counts.pending_redrive,
+        "failuresNotRedrivable": counts.failures_not_redrivable,
+    })
+}
+
+/// The execution status `?status=` asks for, if it asks for one.
+fn status_filter(query: Option<&str>) -> Result<Option<store::Status>, ConsoleError> {
+    match query_param(query, "status").filter(|name| !name.is_empty()) {
+        None => Ok(None),
+        Some(name) => crate::convert::status_named(&name).map(Some).ok_or_else(|| {
+            let message = format!("unknown status '{name}': RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED");
+            ConsoleError { status: StatusCode::BAD_REQUEST, message, html: false }
+        }),
+    }
+}
+
+/// One page after the `next` token of the query, if it has one: `pageSize` items (at most `MAX_PAGE_SIZE`), or
+/// `PAGE_SIZE` when the query gives no size or one that is not a positive number.
 fn page_request(query: Option<&str>) -> PageRequest {
     let token = query_param(query, "next").filter(|token| !token.is_empty());
-    PageRequest { token, limit: PAGE_SIZE }
+    let limit = query_param(query, "pageSize").and_then(|n| n.parse::<usize>().ok()).filter(|n| *n > 0);
+    PageRequest { token, limit: limit.map_or(PAGE_SIZE, |n| n.min(MAX_PAGE_SIZE)) }
 }
 
 /// The decoded value of `key` in a query string, if it is there.

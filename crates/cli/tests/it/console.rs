@@ -11,7 +11,9 @@
 //!
 //! Both run one machine: a Choice with an unvisited branch, a Wait of `$.pause` seconds, a Parallel whose Task fails
 //! twice (one retry) and is caught, and a Parallel whose Fail state is caught by the Parallel's Catch. Both are
-//! skipped with a note when `/usr/bin/chromium` does not exist; CI installs it, so they run there.
+//! skipped with a note when `/usr/bin/chromium` does not exist; CI installs it, so they run there. The tests after
+//! them drive the editor, the buttons, long histories, the create form, Express results, and a distributed Map's Map
+//! Run page (`a_map_run_is_followed_from_its_parent_to_its_failed_children`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -497,6 +499,114 @@ fn an_express_execution_shows_its_result_on_the_machines_page() {
     let shown = browser.wait_for(&format!("{result}.includes('NotOk') && {result}"), PATIENCE);
     let shown = shown.as_str().unwrap_or_default();
     assert!(shown.starts_with("FAILED") && shown.contains("ok was not true"), "{shown}");
+    drop(browser);
+    drop(server);
+}
+
+/// A distributed Map's Map Run, followed from its parent's page as a person would: the Map's note links to the Map
+/// Run page, which shows its status, settings and counts while it runs; filtered to the failed children (two a page,
+/// with `?pageSize=2`) it shows each one's error and cause, Next and Previous page through them, and a child's page
+/// shows its history and the Map Run and execution it belongs to. The parent's state details link to the failed items
+/// straight away. Stopped, the Map Run page follows it to ABORTED without a reload; redriven, it shows the redrive.
+/// Seven items: three succeed, three fail (tolerated), one waits until the parent is stopped. A screenshot is saved
+/// to `$CARGO_TARGET_TMPDIR/console-map-run.png`.
+#[test]
+fn a_map_run_is_followed_from_its_parent_to_its_failed_children() {
+    let Some(mut browser) = Browser::start() else { return };
+    let dir = data_dir();
+    let server = Server::start(dir.path());
+    let addr = server.addr.as_str();
+    let definition = json!({"StartAt": "Spread", "States": {
+        "Spread": {"Type": "Map", "ToleratedFailureCount": 5, "MaxConcurrency": 10, "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "Check",
+            "States": {
+                "Check": {"Type": "Choice", "Choices": [
+                    {"Variable": "$.bad", "IsPresent": true, "Next": "Bad"},
+                    {"Variable": "$.hold", "IsPresent": true, "Next": "Hold"}], "Default": "Ok"},
+                "Ok": {"Type": "Pass", "End": true},
+                "Hold": {"Type": "Wait", "Seconds": 600, "End": true},
+                "Bad": {"Type": "Fail", "Error": "BadItem", "CausePath": "States.Format('item {} is bad', $.n)"}
+            }}, "End": true}
+    }});
+    let machine = create(addr, "Fan", &definition);
+    let items = json!([{"n": 0}, {"n": 1, "bad": true}, {"n": 2}, {"n": 3, "bad": true}, {"n": 4}, {"n": 5, "bad": true}, {"n": 6, "hold": true}]);
+    let execution = start(addr, &machine, "fan", &items.to_string());
+    let parent_page = format!("http://{addr}/console/executions/{}", encode(&execution));
+
+    // The parent's graph: the Map's note counts the items and links to the Map Run.
+    browser.navigate(&parent_page);
+    let note = r#"document.querySelector('#graph [data-state="Spread"] .note')?.textContent"#;
+    browser.wait_for(&format!("{note} === '7 items · 3 succeeded · 3 failed · 1 running'"), PATIENCE);
+    browser.click(r#"#graph [data-state="Spread"] a.map-run-link"#);
+    browser.wait_for("location.pathname.startsWith('/console/map-runs/')", PATIENCE);
+    let map_run_page = browser.eval("location.href").as_str().expect("a URL").to_owned();
+    browser.wait_for("document.querySelector('h1')?.textContent === 'Map Run Spread RUNNING'", PATIENCE);
+    let counts = |browser: &mut Browser| {
+        browser.eval(
+            "Object.fromEntries([...document.querySelectorAll('#counts tr[data-counts=\"items\"] td')]\
+             .map((td) => [td.dataset.kind, Number(td.textContent)]))",
+        )
+    };
+    assert_eq!(counts(&mut browser), json!({"pending": 0, "running": 1, "succeeded": 3, "failed": 3, "aborted": 0, "total": 7}));
+    let facts = browser.eval("document.querySelector('#map-run-facts').textContent");
+    let facts = facts.as_str().unwrap_or_default();
+    for part in ["Executionfan", "Max concurrency10", "Tolerated failures5 items, 0%"] {
+        assert!(facts.contains(part), "the Map Run's facts lack {part:?}: {facts}");
+    }
+
+    // Two children a page, the failed ones only: each with its error and cause, newest first.
+    let rows = "[...document.querySelectorAll('#children tbody tr')].map((tr) => [...tr.cells].map((td) => td.textContent))";
+    let causes = format!("{rows}.map((cells) => cells[1] + ' ' + cells[4] + ': ' + cells[5]).join(' | ')");
+    browser.navigate(&format!("{map_run_page}?pageSize=2"));
+    browser.wait_for(&format!("{rows}.length === 2"), PATIENCE);
+    browser.eval("(() => { const s = document.querySelector('#status-filter'); s.value = 'FAILED'; \
+                  s.dispatchEvent(new Event('change')); return true; })()");
+    let first = "FAILED BadItem: item 5 is bad | FAILED BadItem: item 3 is bad";
+    browser.wait_for(&format!("{causes} === '{first}'"), PATIENCE);
+    assert_eq!(browser.eval("location.search"), "?pageSize=2&status=FAILED", "the filter is kept in the URL");
+    let screenshot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("console-map-run.png");
+    browser.screenshot(&screenshot);
+    eprintln!("console screenshot: {}", screenshot.display());
+    browser.click(".pager button:last-child");
+    browser.wait_for(&format!("{causes} === 'FAILED BadItem: item 1 is bad'"), PATIENCE);
+    assert_eq!(browser.eval("document.querySelector('.pager button:last-child').disabled"), true, "the last page");
+    browser.click(".pager button:first-child");
+    browser.wait_for(&format!("{causes} === '{first}'"), PATIENCE);
+
+    // A failed child's own page: its history, the state it failed in, and whose child it is.
+    browser.click("#children tbody tr a");
+    browser.wait_for("document.querySelector('h1 .status')?.textContent === 'FAILED'", PATIENCE);
+    let types = browser.eval("[...document.querySelectorAll('table.events tbody tr')].map((tr) => tr.cells[1].textContent)");
+    assert_eq!(types, json!(["ExecutionStarted", "ChoiceStateEntered", "ChoiceStateExited", "FailStateEntered", "ExecutionFailed"]));
+    assert_eq!(browser.eval(&format!("({GRAPH_STATUSES}).Bad")), "failed");
+    let facts = browser.eval("document.querySelector('main dl').textContent");
+    let facts = facts.as_str().unwrap_or_default();
+    assert!(facts.contains("Map Run Fan/Spread:fan-1 of execution fan") && facts.contains("item 5 is bad"), "{facts}");
+    assert_eq!(browser.eval("document.querySelector('#stop').disabled && document.querySelector('#redrive').disabled"), true);
+    assert_eq!(browser.eval("document.querySelector('#child-of-execution').getAttribute('href')"), format!("/console/executions/{}", encode(&execution)));
+    browser.click("#child-of-map-run");
+    browser.wait_for("document.querySelector('h1')?.textContent === 'Map Run Spread RUNNING'", PATIENCE);
+
+    // From the parent's state details, the failed items are one click away.
+    browser.navigate(&format!("{parent_page}#state=Spread"));
+    browser.wait_for("document.querySelector('#failed-items-link') !== null", PATIENCE);
+    browser.click("#failed-items-link");
+    browser.wait_for(&format!("{causes} === '{first} | FAILED BadItem: item 1 is bad'"), PATIENCE);
+    assert_eq!(browser.eval("document.querySelector('#status-filter').value"), "FAILED");
+
+    // Stopped, the Map Run ends ABORTED with its waiting child, and the open page follows it there.
+    call(addr, "StopExecution", &json!({"executionArn": execution}));
+    browser.wait_for("document.querySelector('h1')?.textContent === 'Map Run Spread ABORTED'", PATIENCE);
+    assert_eq!(counts(&mut browser), json!({"pending": 0, "running": 0, "succeeded": 3, "failed": 3, "aborted": 1, "total": 7}));
+    // Redriven, it runs again: its failed and aborted children are pending a redrive until they start.
+    call(addr, "RedriveExecution", &json!({"executionArn": execution}));
+    browser.navigate(&map_run_page);
+    browser.wait_for("document.querySelector('h1')?.textContent === 'Map Run Spread RUNNING'", PATIENCE);
+    let facts = "document.querySelector('#map-run-facts').textContent";
+    let facts = browser.wait_for(&format!("{facts}.includes('Redriven1×') && {facts}"), PATIENCE);
+    assert!(facts.as_str().unwrap_or_default().contains("Redriven1×, last 20"), "{facts}");
+    call(addr, "StopExecution", &json!({"executionArn": execution}));
     drop(browser);
     drop(server);
 }

@@ -10,8 +10,9 @@
 //! `Redrive` trigger): the same ARN runs again, with its `redrive_count`, `redrive_date` and counters, and can be
 //! updated again while it runs.
 //!
-//! Express executions keep no triggers in the store: their Map runs are readable only while they run. Child
-//! executions are not separate executions here, so ListExecutions by `mapRunArn` is not served.
+//! Express executions keep no triggers in the store: their Map runs are readable only while they run. A Map Run's
+//! child executions are execution records with its ARN (`map_run_arn`), which ListExecutions by `mapRunArn` pages
+//! from the store (`list_map_run_executions`).
 
 use tokio::sync::oneshot;
 
@@ -37,6 +38,13 @@ pub struct UpdateMapRun {
     pub max_concurrency: Option<u64>,
     pub tolerated_failure_count: Option<u64>,
     pub tolerated_failure_percentage: Option<f64>,
+}
+
+/// The ARN of the execution that started the Map Run `map_run_arn` (a Map Run ARN names it, see the module
+/// header); `None` if it is not a Map Run ARN Baton made. Reads nothing: the console links a child execution to its
+/// parent with it, on every poll.
+pub fn map_run_parent(map_run_arn: &str) -> Option<String> {
+    engine::map_run_execution(map_run_arn)
 }
 
 impl Service {

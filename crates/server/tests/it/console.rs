@@ -1,6 +1,6 @@
 //! The web console's routes: the pages are HTML shells naming their page and ARN, the assets are served, `GET /`
-//! sends a browser to the console, and the JSON the pages fetch has its shape (a Map's item counts too), pages lists,
-//! and 404s unknown ARNs.
+//! sends a browser to the console, and the JSON the pages fetch has its shape (a Map's item counts, a Map Run and its
+//! child executions too), pages lists, and 404s unknown ARNs.
 
 use std::time::Duration;
 
@@ -15,6 +15,7 @@ use crate::{Api, Reply, api, service};
 const ROLE: &str = "arn:aws:iam::123456789012:role/baton";
 const MISSING_MACHINE: &str = "arn:aws:states:us-east-1:123456789012:stateMachine:missing";
 const MISSING_EXECUTION: &str = "arn:aws:states:us-east-1:123456789012:execution:missing:run";
+const MISSING_MAP_RUN: &str = "arn:aws:states:us-east-1:123456789012:mapRun:missing/Each:run-1";
 
 /// An ARN as one path segment, as the console's links write it (`encodeURIComponent`).
 fn encode(arn: &str) -> String {
@@ -100,6 +101,8 @@ async fn unknown_arns_are_404_for_pages_and_json() {
         format!("/console/state-machines/{}", encode(MISSING_MACHINE)),
         format!("/console/executions/{}", encode(MISSING_EXECUTION)),
         "/console/executions/not-an-arn".to_owned(),
+        format!("/console/map-runs/{}", encode(MISSING_MAP_RUN)),
+        "/console/map-runs/not-an-arn".to_owned(),
     ] {
         let reply = api.get(&path).await;
         assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}: {reply:?}");
@@ -110,11 +113,14 @@ async fn unknown_arns_are_404_for_pages_and_json() {
         format!("/console/api/state-machines/{}", encode(MISSING_MACHINE)),
         format!("/console/api/state-machines/{}/executions", encode(MISSING_MACHINE)),
         format!("/console/api/executions/{}", encode(MISSING_EXECUTION)),
+        format!("/console/api/map-runs/{}", encode(MISSING_MAP_RUN)),
+        format!("/console/api/map-runs/{}/executions", encode(MISSING_MAP_RUN)),
     ] {
         let reply = api.get(&path).await;
         assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}: {reply:?}");
         assert_eq!(reply.content_type, "application/json");
-        assert!(reply.body["error"].as_str().unwrap().contains("DoesNotExist"), "{reply:?}");
+        let error = reply.body["error"].as_str().unwrap();
+        assert!(error.contains("DoesNotExist") || error.contains("Does Not Exist"), "{reply:?}");
     }
 }
 
@@ -231,6 +237,84 @@ async fn a_maps_item_counts_are_in_its_json_and_on_its_box() {
     // The state machine's own page has no execution, so no notes.
     let described = api.get(&format!("/console/api/state-machines/{}", encode(&machine))).await;
     assert!(!described.body["svg"].as_str().expect("an SVG").contains(r#"class="note""#));
+}
+
+/// A Map Run's JSON: its counts and settings, and its child executions a page at a time (`pageSize`), filtered by
+/// status, each failed one with its error and cause; a child's own JSON names its Map Run and parent and draws the
+/// Map's item processor.
+#[tokio::test]
+async fn a_map_runs_json_pages_its_children_and_links_them_to_their_parent() {
+    let api = api().await;
+    let definition = json!({"StartAt": "Spread", "States": {
+        "Spread": {"Type": "Map", "ToleratedFailureCount": 5, "MaxConcurrency": 2, "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "Check",
+            "States": {
+                "Check": {"Type": "Choice", "Choices": [{"Variable": "$", "NumericGreaterThan": 4, "Next": "Bad"}], "Default": "Ok"},
+                "Ok": {"Type": "Pass", "End": true},
+                "Bad": {"Type": "Fail", "Error": "TooBig", "CausePath": "States.Format('item {} is too big', $)"}
+            }}, "End": true}
+    }});
+    let machine = api.create("Runs", &definition).await;
+    let execution = api.run(&machine, &json!([1, 2, 3, 4, 5, 6, 7])).await;
+    let parent = api.get(&format!("/console/api/executions/{}", encode(&execution))).await;
+    let map_run = parent.body["states"]["Spread"]["items"]["mapRun"]["arn"].as_str().expect("a Map Run ARN").to_owned();
+
+    let page = api.get(&format!("/console/map-runs/{}", encode(&map_run))).await;
+    assert_eq!(page.status, StatusCode::OK, "{page:?}");
+    assert!(page.body.as_str().unwrap().contains(&format!(r#"data-page="map-run" data-arn="{map_run}""#)), "{page:?}");
+
+    let reply = api.get(&format!("/console/api/map-runs/{}", encode(&map_run))).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    let run = &reply.body["mapRun"];
+    assert_eq!((run["arn"].as_str(), run["executionArn"].as_str()), (Some(map_run.as_str()), Some(execution.as_str())));
+    assert_eq!((run["stateName"].as_str(), run["status"].as_str()), (Some("Spread"), Some("SUCCEEDED")));
+    assert_eq!((run["maxConcurrency"].as_u64(), run["toleratedFailureCount"].as_u64()), (Some(2), Some(5)));
+    assert!(run["start"].is_i64() && run["stop"].is_i64(), "{run}");
+    let counts = json!({"pending": 0, "running": 0, "succeeded": 4, "failed": 3, "aborted": 0, "total": 7,
+        "pendingRedrive": 0, "failuresNotRedrivable": 3});
+    assert_eq!((&run["itemCounts"], &run["executionCounts"]), (&counts, &counts));
+
+    let listed = |query: &str| format!("/console/api/map-runs/{}/executions?{query}", encode(&map_run));
+    let all = api.get(&listed("")).await;
+    assert_eq!(all.body["executions"].as_array().map(Vec::len), Some(7), "{all:?}");
+    // The failed ones two at a time, each with its error and cause.
+    let mut causes = Vec::new();
+    let mut query = "status=FAILED&pageSize=2".to_owned();
+    loop {
+        let page = api.get(&listed(&query)).await;
+        assert_eq!(page.status, StatusCode::OK, "{page:?}");
+        let rows = page.body["executions"].as_array().expect("executions").clone();
+        assert!(rows.len() <= 2, "{page:?}");
+        for row in &rows {
+            assert_eq!((row["status"].as_str(), row["error"].as_str()), (Some("FAILED"), Some("TooBig")), "{row}");
+            causes.push(row["cause"].as_str().expect("a cause").to_owned());
+        }
+        match page.body["next"].as_str() {
+            Some(next) => query = format!("status=FAILED&pageSize=2&next={}", encode(next)),
+            None => break,
+        }
+    }
+    assert_eq!(causes, ["item 7 is too big", "item 6 is too big", "item 5 is too big"], "newest first");
+    let ok = api.get(&listed("status=SUCCEEDED&pageSize=0")).await;
+    let ok = ok.body["executions"].as_array().expect("executions");
+    assert_eq!(ok.len(), 4, "a page size that is not positive is the default: {ok:?}");
+    assert!(ok.iter().all(|row| row["error"].is_null() && row["cause"].is_null()), "{ok:?}");
+    assert_eq!(api.get(&listed("status=DONE")).await.status, StatusCode::BAD_REQUEST);
+
+    // A child's page names its Map Run and parent, and draws the item processor it ran.
+    let failed = api.get(&listed("status=FAILED&pageSize=1")).await;
+    let child = failed.body["executions"][0]["arn"].as_str().expect("a child's ARN").to_owned();
+    let reply = api.get(&format!("/console/api/executions/{}", encode(&child))).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    let described = &reply.body["execution"];
+    assert_eq!((described["mapRunArn"].as_str(), described["parentArn"].as_str()), (Some(map_run.as_str()), Some(execution.as_str())));
+    assert_eq!((described["error"].as_str(), described["cause"].as_str()), (Some("TooBig"), Some("item 7 is too big")));
+    assert_eq!(reply.body["states"]["Bad"]["status"], "failed");
+    assert_eq!(reply.body["states"]["Ok"]["status"], "not-run");
+    assert!(reply.body["svg"].as_str().is_some_and(|svg| svg.contains(r#"data-state="Check" data-status="succeeded""#)), "{reply:?}");
+    // A parent is no child.
+    assert_eq!((parent.body["execution"]["mapRunArn"].clone(), parent.body["execution"]["parentArn"].clone()), (Value::Null, Value::Null));
 }
 
 /// The editor's check answers YAML and JSON, valid or not, and what it approves `UpdateStateMachine` takes.

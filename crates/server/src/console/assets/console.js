@@ -42,6 +42,11 @@ function statusBadge(status) {
 
 function machineUrl(arn) { return "/console/state-machines/" + encodeURIComponent(arn); }
 function executionUrl(arn) { return "/console/executions/" + encodeURIComponent(arn); }
+// A Map Run's page, its child executions filtered by `status` if one is given.
+function mapRunUrl(arn, status) { return "/console/map-runs/" + encodeURIComponent(arn) + (status ? "?status=" + status : ""); }
+
+// The last part of an ARN (an execution's or a state machine's name).
+function arnName(arn) { return arn.split(":").pop(); }
 
 async function getJson(url) {
   const response = await fetch(url, { cache: "no-store" });
@@ -77,8 +82,11 @@ function pagedTable(headers, load, row) {
   const pager = h("div", { class: "pager" });
   const tokens = [null];
   let index = 0;
+  let asked = 0;
   async function show() {
+    const mine = ++asked;
     const page = await load(tokens[index]);
+    if (mine !== asked) return; // a newer read (another page, another filter) was asked for meanwhile
     body.replaceChildren(...page.items.map(row));
     if (page.items.length === 0) body.append(h("tr", {}, h("td", { colspan: headers.length, class: "muted" }, "None yet.")));
     tokens[index + 1] = page.next;
@@ -461,6 +469,7 @@ async function executionPage(arn) {
   let data = null;
 
   graph.addEventListener("click", (event) => {
+    if (event.target.closest("a")) return; // a Map's note links to its Map Run
     const state = event.target.closest("[data-state]");
     if (!state) return;
     selected = state.getAttribute("data-state");
@@ -479,7 +488,13 @@ async function executionPage(arn) {
     if (run.items) {
       const counts = ["pending", "running", "succeeded", "failed", "aborted"].filter((k) => run.items[k]).map((k) => run.items[k] + " " + k);
       rows.push(["Items", run.items.total + (counts.length ? " (" + counts.join(", ") + ")" : "")]);
-      if (run.items.mapRun) rows.push(["Map Run", run.items.mapRun.status + " · " + run.items.mapRun.arn]);
+      const mapRun = run.items.mapRun;
+      if (mapRun) {
+        rows.push(["Map Run", h("span", {}, mapRun.status + " · ", h("a", { id: "map-run-link", href: mapRunUrl(mapRun.arn) }, "open the Map Run"))]);
+        if (run.items.failed) {
+          rows.push(["Failed items", h("a", { id: "failed-items-link", href: mapRunUrl(mapRun.arn, "FAILED") }, run.items.failed + " failed: see their errors and causes")]);
+        }
+      }
     }
     if (run.error) rows.push(["Error", run.error]);
     if (run.cause) rows.push(["Cause", run.cause]);
@@ -491,7 +506,7 @@ async function executionPage(arn) {
       blocks.push(h("h2", {}, "Variables assigned"), h("pre", {}, JSON.stringify(vars, null, 2)));
     }
     details.replaceChildren(h("h2", { style: "margin-top:0" }, selected),
-      h("dl", {}, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, String(v))])), ...blocks);
+      h("dl", {}, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v instanceof Node ? v : String(v))])), ...blocks);
   }
 
   async function act(action) {
@@ -531,12 +546,24 @@ async function executionPage(arn) {
     data = fresh;
     data.events = seen;
     const execution = data.execution;
-    crumbs.replaceChildren(h("a", { href: "/console" }, "State machines"), " / ",
-      h("a", { href: machineUrl(execution.stateMachineArn) }, execution.stateMachineArn.split(":").pop()), " / ", execution.name);
+    // A Map Run's child sits under its parent execution and its Map Run (its own state machine, the Map's item
+    // processor, has no page).
+    const child = Boolean(execution.mapRunArn);
+    const above = child && execution.parentArn
+      ? [h("a", { href: executionUrl(execution.parentArn) }, arnName(execution.parentArn)), " / ", h("a", { href: mapRunUrl(execution.mapRunArn) }, "Map Run")]
+      : [h("a", { href: machineUrl(execution.stateMachineArn) }, arnName(execution.stateMachineArn))];
+    crumbs.replaceChildren(h("a", { href: "/console" }, "State machines"), " / ", ...above, " / ", execution.name);
     document.title = execution.name + " · Baton";
-    const running = execution.status === "RUNNING";
-    const redrivable = ["FAILED", "TIMED_OUT", "ABORTED"].includes(execution.status);
-    const facts = [["Started", when(execution.start)], ["Stopped", when(execution.stop)]];
+    // The API stops and redrives a child only through its parent.
+    const stoppable = execution.status === "RUNNING" && !child;
+    const redrivable = ["FAILED", "TIMED_OUT", "ABORTED"].includes(execution.status) && !child;
+    const facts = [];
+    if (child) {
+      facts.push(["Child of", h("span", {},
+        "Map Run ", h("a", { id: "child-of-map-run", href: mapRunUrl(execution.mapRunArn) }, execution.mapRunArn.split(":mapRun:").pop()),
+        ...(execution.parentArn ? [" of execution ", h("a", { id: "child-of-execution", href: executionUrl(execution.parentArn) }, arnName(execution.parentArn))] : []))]);
+    }
+    facts.push(["Started", when(execution.start)], ["Stopped", when(execution.stop)]);
     if (execution.redriveCount) facts.push(["Redriven", execution.redriveCount + "×"]);
     if (execution.error) facts.push(["Error", execution.error]);
     if (execution.cause) facts.push(["Cause", execution.cause]);
@@ -545,10 +572,11 @@ async function executionPage(arn) {
       h("div", { class: "arn" }, execution.arn),
       h("dl", { style: "margin-top:8px" }, facts.filter(([, v]) => v !== "").map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
       h("div", { class: "actions" },
-        h("button", { id: "stop", disabled: !running, onclick: () => act("stop") }, "Stop"),
-        h("button", { id: "redrive", class: "secondary", disabled: !redrivable, onclick: () => act("redrive") }, "Redrive"),
+        h("button", { id: "stop", disabled: !stoppable, title: child ? "Stop its parent execution" : null, onclick: () => act("stop") }, "Stop"),
+        h("button", { id: "redrive", class: "secondary", disabled: !redrivable, title: child ? "Redrive its parent execution" : null, onclick: () => act("redrive") }, "Redrive"),
         message));
     graph.innerHTML = data.svg || "<p class=muted>No graph for this definition.</p>";
+    linkMapRuns(graph, data.states);
     io.replaceChildren(h("h2", {}, "Execution input"), h("pre", {}, pretty(execution.input)),
       ...(execution.output !== null ? [h("h2", {}, "Execution output"), h("pre", {}, pretty(execution.output))] : []));
     chart.replaceChildren(timeline(data.events, execution));
@@ -556,7 +584,7 @@ async function executionPage(arn) {
     clearTimeout(timer);
     // Once a second, or less often when the server takes long to answer (a history of many thousand events), so
     // that watching never costs the server more than about a third of its time.
-    if (running) timer = setTimeout(poll, Math.max(1000, 3 * (performance.now() - asked)));
+    if (execution.status === "RUNNING") timer = setTimeout(poll, Math.max(1000, 3 * (performance.now() - asked)));
   }
 
   // One poll; a failed one (the server restarting, say) is reported and tried again.
@@ -586,6 +614,124 @@ async function executionPage(arn) {
   await refresh();
 }
 
+// A distributed Map's note on the graph ("12 items · 10 succeeded · …") becomes a link to its Map Run.
+function linkMapRuns(graph, states) {
+  for (const [name, run] of Object.entries(states || {})) {
+    const mapRun = run.items && run.items.mapRun;
+    if (!mapRun) continue;
+    const group = [...graph.querySelectorAll("[data-state]")].find((g) => g.getAttribute("data-state") === name);
+    const note = group && [...group.children].find((el) => el.classList.contains("note"));
+    if (!note) continue;
+    const link = document.createElementNS("http://www.w3.org/2000/svg", "a");
+    link.setAttribute("href", mapRunUrl(mapRun.arn));
+    link.setAttribute("class", "map-run-link");
+    note.replaceWith(link);
+    link.append(note);
+  }
+}
+
+// ---- a Map Run -------------------------------------------------------------------------------------------------
+
+const COUNTS = [["pending", "Pending"], ["running", "Running"], ["succeeded", "Succeeded"], ["failed", "Failed"], ["aborted", "Aborted"], ["total", "Total"]];
+// Shown only when one of them is not zero.
+const REDRIVE_COUNTS = [["pendingRedrive", "Pending redrive"], ["failuresNotRedrivable", "Failures not redrivable"]];
+const CAUSE_CHARS = 300;
+
+// The Map Run's item and child execution counts, one row each.
+function countsTable(run) {
+  const kinds = COUNTS.concat(REDRIVE_COUNTS.filter(([kind]) => run.itemCounts[kind] || run.executionCounts[kind]));
+  const row = (key, label, counts) => h("tr", { "data-counts": key }, h("th", {}, label), kinds.map(([kind]) => h("td", { "data-kind": kind }, counts[kind])));
+  return h("table", { class: "counts", id: "counts" },
+    h("thead", {}, h("tr", {}, h("th", {}, ""), kinds.map(([, label]) => h("th", {}, label)))),
+    h("tbody", {}, row("items", "Items", run.itemCounts), row("executions", "Child executions", run.executionCounts)));
+}
+
+// A Map Run: its status, times, settings and counts, and its child executions a page at a time, filtered by status
+// (`?status=` in the URL, so a link can open the failed ones; `?pageSize=` sets the page). Polls while it runs.
+async function mapRunPage(arn) {
+  const params = new URLSearchParams(location.search);
+  const pageSize = params.get("pageSize");
+  let timer = null;
+  const header = h("div");
+  const counts = h("div");
+  const message = h("span", { class: "error" });
+  const filter = h("select", { id: "status-filter", "aria-label": "Status", onchange: filtered },
+    [["", "All"], ["RUNNING", "Running"], ["SUCCEEDED", "Succeeded"], ["FAILED", "Failed"], ["TIMED_OUT", "Timed out"], ["ABORTED", "Aborted"]]
+      .map(([value, label]) => h("option", { value }, label)));
+  filter.value = params.get("status") || "";
+  const children = pagedTable(["Name", "Status", "Started", "Stopped", "Error", "Cause"], async (token) => {
+    const query = new URLSearchParams();
+    if (token) query.set("next", token);
+    if (filter.value) query.set("status", filter.value);
+    if (pageSize) query.set("pageSize", pageSize);
+    const page = await getJson("/console/api/map-runs/" + encodeURIComponent(arn) + "/executions" + (query.size ? "?" + query : ""));
+    return { items: page.executions, next: page.next };
+  }, (execution) => h("tr", {},
+    h("td", {}, h("a", { href: executionUrl(execution.arn) }, execution.name)),
+    h("td", {}, statusBadge(execution.status)),
+    h("td", {}, when(execution.start)),
+    h("td", {}, when(execution.stop)),
+    h("td", { class: "error-name" }, execution.error || ""),
+    h("td", { class: "mono cause", title: execution.cause || null },
+      execution.cause && execution.cause.length > CAUSE_CHARS ? execution.cause.slice(0, CAUSE_CHARS) + "…" : execution.cause || "")));
+
+  function filtered() {
+    const url = new URL(location.href);
+    if (filter.value) url.searchParams.set("status", filter.value);
+    else url.searchParams.delete("status");
+    window.history.replaceState(null, "", url);
+    children.reset().catch(fail);
+  }
+
+  async function refresh() {
+    const asked = performance.now();
+    const { mapRun: run } = await getJson("/console/api/map-runs/" + encodeURIComponent(arn));
+    crumbs.replaceChildren(h("a", { href: "/console" }, "State machines"), " / ",
+      h("a", { href: machineUrl(run.stateMachineArn) }, arnName(run.stateMachineArn)), " / ",
+      h("a", { href: executionUrl(run.executionArn) }, arnName(run.executionArn)), " / Map Run " + run.stateName);
+    document.title = "Map Run " + run.stateName + " · Baton";
+    const percentage = run.toleratedFailurePercentage;
+    const facts = [
+      ["Execution", h("a", { id: "parent-link", href: executionUrl(run.executionArn) + "#state=" + encodeURIComponent(run.stateName) }, arnName(run.executionArn))],
+      ["Map state", run.stateName],
+      ["Started", when(run.start)],
+      ["Stopped", when(run.stop)],
+      ["Max concurrency", run.maxConcurrency ? String(run.maxConcurrency) : "no limit"],
+      ["Tolerated failures", run.toleratedFailureCount + " items, " + percentage + "%"],
+    ];
+    if (run.redriveCount) facts.push(["Redriven", run.redriveCount + "×, last " + when(run.redriveDate)]);
+    header.replaceChildren(
+      h("h1", {}, "Map Run ", run.stateName, " ", statusBadge(run.status)),
+      h("div", { class: "arn" }, run.arn),
+      h("dl", { id: "map-run-facts", style: "margin-top:8px" }, facts.filter(([, v]) => v !== "").map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
+      message);
+    counts.replaceChildren(countsTable(run));
+    return { running: run.status === "RUNNING", took: performance.now() - asked };
+  }
+
+  // While the Map Run runs: its counts, then the page of children shown, once a second or less often when the server
+  // is slow to answer (as the execution page polls); a failed poll is reported and tried again.
+  function poll() {
+    refresh().then(async ({ running, took }) => {
+      message.textContent = "";
+      await children.show();
+      if (running) timer = setTimeout(poll, Math.max(1000, 3 * took));
+    }).catch((error) => {
+      message.textContent = "Cannot reach the server (" + (error.message || error) + "): retrying…";
+      timer = setTimeout(poll, 2000);
+    });
+  }
+
+  children.element.id = "children";
+  app.replaceChildren(header,
+    h("h2", {}, "Counts"), counts,
+    h("h2", { class: "with-action" }, "Child executions (newest first)", filter), children.element);
+  const { running, took } = await refresh();
+  await children.show();
+  clearTimeout(timer);
+  if (running) timer = setTimeout(poll, Math.max(1000, 3 * took));
+}
+
 // ---- dispatch ------------------------------------------------------------------------------------------------
 
 (function main() {
@@ -595,6 +741,7 @@ async function executionPage(arn) {
     "list": () => listPage(),
     "state-machine": () => stateMachinePage(arn),
     "execution": () => executionPage(arn),
+    "map-run": () => mapRunPage(arn),
     "error": async () => { throw new Error(app.dataset.message); },
   }[page];
   (run ? run() : Promise.reject(new Error("unknown page " + page))).catch(fail);
