@@ -77,9 +77,14 @@ impl Service {
         redriven: Option<bool>,
         page: PageRequest,
     ) -> Result<Page<store::Execution>, Error> {
-        self.describe_map_run(map_run_arn).await?;
         let filter = store::ExecutionFilter { started_with: None, status, redriven };
-        self.inner.store.list_map_run_executions(map_run_arn, filter, page).await.map_err(super::paging)
+        let listed = self.inner.store.list_map_run_executions(map_run_arn, filter, page).await.map_err(super::paging)?;
+        // Children listed, the Map Run exists; only an empty page needs the Map Run itself (which rebuilds a finished
+        // parent from its history) to tell an unknown Map Run from one with no such children.
+        if listed.items.is_empty() {
+            self.describe_map_run(map_run_arn).await?;
+        }
+        Ok(listed)
     }
 
     /// `UpdateMapRun`: new limits for a running Map Run, committed before this returns.
