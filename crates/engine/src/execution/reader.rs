@@ -15,6 +15,7 @@
 mod content;
 mod formats;
 mod manifest;
+mod ranges;
 #[cfg(test)]
 mod tests;
 
@@ -52,6 +53,8 @@ enum Call {
     Source(Value),
     /// `file`, one of the files a manifest or a page of a listing named.
     File { file: S3Object, rest: Files },
+    /// The next part of one CSV or JSON Lines object (`ranges`).
+    Part(ranges::Ranged),
 }
 
 /// The files of a manifest (or of a page of a listing) still to read, and how to read them.
@@ -77,6 +80,10 @@ enum Next {
     Page(Value),
     /// The files a manifest or a page of a listing named.
     Files(Files),
+    /// The next part of the object read in parts.
+    Part(ranges::Ranged),
+    /// The object, whole (read with these parameters): it cannot be read in parts.
+    Whole(Value),
 }
 
 impl Execution {
@@ -89,6 +96,11 @@ impl Execution {
         };
         if let (Some(token), Value::Object(fields)) = (continuation, &mut parameters) {
             fields.insert("ContinuationToken".to_owned(), token);
+        }
+        if ranges::ranged(reader) {
+            let ranged = ranges::Ranged::new(reader, parameters);
+            let parameters = ranged.call();
+            return self.ask(fid, state, reader.resource.clone(), parameters, Progress { effective, items, call: Call::Part(ranged) });
         }
         let call = Call::Source(parameters.clone());
         self.ask(fid, state, reader.resource.clone(), parameters, Progress { effective, items, call })
@@ -128,7 +140,7 @@ impl Execution {
                     None => failure.error,
                 };
                 let cause = match &call {
-                    Call::Source(_) => error,
+                    Call::Source(_) | Call::Part(_) => error,
                     Call::File { file, .. } => format!("{}: {error}", file.uri()),
                 };
                 return self.reader_failed(fid, state, &cause);
@@ -137,6 +149,7 @@ impl Execution {
         let read = match call {
             Call::Source(parameters) => read_source(reader, &parameters, &answer),
             Call::File { file, rest } => read_file(reader, rest, &answer).map_err(|problem| format!("{}: {problem}", file.uri())),
+            Call::Part(ranged) => read_part(reader, ranged, &answer),
         };
         let read = match read {
             Ok(read) => read,
@@ -167,6 +180,14 @@ impl Execution {
                 },
             },
             Next::Done => self.start_map_over(fid, state, map, effective, Items::Packed(items)),
+            Next::Part(ranged) => {
+                let parameters = ranged.call();
+                self.ask(fid, state, reader.resource.clone(), parameters, Progress { effective, items, call: Call::Part(ranged) })
+            }
+            Next::Whole(parameters) => {
+                let call = Call::Source(parameters.clone());
+                self.ask(fid, state, reader.resource.clone(), parameters, Progress { effective, items, call })
+            }
         }
     }
 
@@ -221,6 +242,17 @@ fn read_source(reader: &ItemReader, parameters: &Value, answer: &Value) -> Resul
         }
     };
     Ok(Read { items: Packed::default(), next: Next::Files(next) })
+}
+
+/// The answer for a part of an object read in parts: the items of the rows it completed, and the next part unless it
+/// was the last.
+fn read_part(reader: &ItemReader, mut ranged: ranges::Ranged, answer: &Value) -> Result<Read, String> {
+    let object = S3Object::named(&ranged.parameters);
+    match ranged.read(reader, answer).map_err(|problem| format!("{}: {problem}", object.uri()))? {
+        ranges::Step::Whole => Ok(Read { items: Packed::default(), next: Next::Whole(ranged.parameters) }),
+        ranges::Step::Items { items, done: true } => Ok(Read { items, next: Next::Done }),
+        ranges::Step::Items { items, done: false } => Ok(Read { items, next: Next::Part(ranged) }),
+    }
 }
 
 /// The answer for one of a manifest's (or a listing's) files: its items, and the `rest` of the files to read next.

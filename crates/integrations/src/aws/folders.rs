@@ -55,9 +55,30 @@ fn put(dir: &Path, parameters: &Value) -> Result<Value, TaskError> {
 fn get(dir: &Path, parameters: &Value, reader: bool) -> Result<Value, TaskError> {
     let key = parameters.get("Key").and_then(Value::as_str).unwrap_or_default();
     let path = inside(dir, key).ok_or_else(|| no_such_key(key))?;
-    let bytes = std::fs::read(&path).map_err(|_| no_such_key(key))?;
-    let length = bytes.len();
-    let mut answer = json!({"ContentLength": length});
+    let mut file = std::fs::File::open(&path).map_err(|_| no_such_key(key))?;
+    let total = file.metadata().map_err(|_| no_such_key(key))?.len();
+    let total = usize::try_from(total).unwrap_or(usize::MAX);
+    // `Range: bytes=a-b` (the reader reads a large object in parts): that part only, and where it lies in the whole.
+    let range = parameters.get("Range").and_then(Value::as_str).and_then(|range| byte_range(range, total));
+    let unreadable = |e: std::io::Error| TaskError::new("S3.S3Exception", format!("cannot read {}: {e}", path.display()));
+    let mut answer = json!({});
+    let bytes = match range {
+        Some((start, end)) => {
+            use std::io::{Read, Seek, SeekFrom};
+            file.seek(SeekFrom::Start(start as u64)).map_err(unreadable)?;
+            let mut part = vec![0; end - start + 1];
+            file.read_exact(&mut part).map_err(unreadable)?;
+            answer["ContentRange"] = json!(format!("bytes {start}-{end}/{total}"));
+            part
+        }
+        None => {
+            use std::io::Read;
+            let mut whole = Vec::with_capacity(total);
+            file.read_to_end(&mut whole).map_err(unreadable)?;
+            whole
+        }
+    };
+    answer["ContentLength"] = json!(bytes.len());
     // S3 gives no `Body` for an empty object.
     if !bytes.is_empty() {
         answer["Body"] = match String::from_utf8(bytes) {
@@ -71,6 +92,18 @@ fn get(dir: &Path, parameters: &Value, reader: bool) -> Result<Value, TaskError>
         };
     }
     Ok(answer)
+}
+
+/// The first and last byte `bytes=a-b` (or `bytes=a-`) names in an object of `total` bytes; `None` for a range S3
+/// would not answer with a part (then the whole object is given, as S3 does for a range it ignores).
+fn byte_range(range: &str, total: usize) -> Option<(usize, usize)> {
+    let (start, end) = range.strip_prefix("bytes=")?.split_once('-')?;
+    let start: usize = start.trim().parse().ok()?;
+    let end = match end.trim() {
+        "" => total.checked_sub(1)?,
+        end => end.parse::<usize>().ok()?.min(total.checked_sub(1)?),
+    };
+    (start <= end).then_some((start, end))
 }
 
 /// `key` as a path inside `dir`; `None` for a key that would leave it.
@@ -141,6 +174,10 @@ mod tests {
         let keys: Vec<&str> = listed["Contents"].as_array().into_iter().flatten().filter_map(|o| o["Key"].as_str()).collect();
         assert_eq!(keys, ["in/a.csv", "in/c.gz", "in/deep/b.json"]);
         assert!(inside(Path::new("/d"), "../etc/passwd").is_none());
+        let part = answer(&dir, "getObject", &json!({"Bucket": "b", "Key": "in/a.csv", "Range": "bytes=1-3"}), true).expect("a part");
+        assert_eq!(part, json!({"Body": "d\n1", "ContentLength": 3, "ContentRange": "bytes 1-3/5"}));
+        let past = answer(&dir, "getObject", &json!({"Bucket": "b", "Key": "in/a.csv", "Range": "bytes=3-99"}), true).expect("the end");
+        assert_eq!((past["Body"].as_str(), past["ContentRange"].as_str()), (Some("1\n"), Some("bytes 3-4/5")));
         answer(&dir, "putObject", &json!({"Bucket": "b", "Key": "out/run/manifest.json", "Body": "{}"}), false).expect("written");
         assert_eq!(std::fs::read_to_string(dir.join("out/run/manifest.json")).expect("the file"), "{}");
         let outside = answer(&dir, "putObject", &json!({"Bucket": "b", "Key": "../x", "Body": ""}), false).expect_err("outside");

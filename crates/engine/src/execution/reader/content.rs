@@ -21,9 +21,10 @@ const MAX_FILE_BYTES: u64 = 10 * 1000 * 1000 * 1000;
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 
-/// The object's bytes, decompressed. No `Body` is an empty object (S3 gives none).
-pub(super) fn bytes(answer: &Value) -> Result<Cow<'_, [u8]>, String> {
-    let raw: Cow<'_, [u8]> = match answer.get("Body") {
+/// The object's bytes as the answer gives them (base64 decoded), not decompressed. No `Body` is an empty object (S3
+/// gives none).
+pub(super) fn raw(answer: &Value) -> Result<Cow<'_, [u8]>, String> {
+    Ok(match answer.get("Body") {
         None | Some(Value::Null) => Cow::Borrowed(&[]),
         Some(Value::String(body)) if answer.get(BODY_ENCODING).and_then(Value::as_str) == Some("base64") => {
             Cow::Owned(BASE64.decode(body).map_err(|e| format!("the object's content is not valid base64: {e}"))?)
@@ -31,7 +32,17 @@ pub(super) fn bytes(answer: &Value) -> Result<Cow<'_, [u8]>, String> {
         Some(Value::String(text)) => Cow::Borrowed(text.as_bytes()),
         // A stand-in may answer with the content already parsed.
         Some(other) => Cow::Owned(other.to_string().into_bytes()),
-    };
+    })
+}
+
+/// Whether bytes start as a compressed file (gzip or ZSTD) does.
+pub(super) fn compressed(raw: &[u8]) -> bool {
+    raw.starts_with(&GZIP_MAGIC) || raw.starts_with(&ZSTD_MAGIC)
+}
+
+/// The object's bytes, decompressed. No `Body` is an empty object (S3 gives none).
+pub(super) fn bytes(answer: &Value) -> Result<Cow<'_, [u8]>, String> {
+    let raw = raw(answer)?;
     if raw.starts_with(&GZIP_MAGIC) {
         let limit = usize::try_from(MAX_FILE_BYTES).unwrap_or(usize::MAX);
         return gunzip(&raw, limit).map(Cow::Owned);

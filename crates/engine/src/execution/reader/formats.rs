@@ -36,10 +36,7 @@ pub(super) fn json_items(text: &str) -> Result<Packed, String> {
 /// JSON Lines: one item per non-empty line.
 pub(super) fn json_lines(text: &str) -> Result<Packed, String> {
     let mut items = Packed::default();
-    for (n, line) in text.lines().enumerate().filter(|(_, line)| !line.trim().is_empty()) {
-        let value: Value = serde_json::from_str(line).map_err(|error| format!("line {} is not valid JSON: {error}", n + 1))?;
-        items.push(&value);
-    }
+    json_lines_part(text, Part { last: true, first_line: 1 }, &mut items)?;
     Ok(items)
 }
 
@@ -47,26 +44,11 @@ pub(super) fn json_lines(text: &str) -> Result<Packed, String> {
 /// header gets empty strings for the rest, and the fields past the header's are skipped (the developer guide).
 pub(super) fn csv_items(text: &str, headers: Headers<'_>, delimiter: char) -> Result<Packed, String> {
     let mut items = Packed::default();
-    let mut first: Option<Vec<String>> = match headers {
+    let mut names = match headers {
         Headers::Given(headers) => Some(headers.to_vec()),
         Headers::FirstRow => None,
     };
-    for_each_row(text, delimiter, |row| {
-        let Some(headers) = &first else {
-            let bytes = row.iter().map(String::len).sum::<usize>() + row.len().saturating_sub(1);
-            if bytes > MAX_HEADER_BYTES {
-                return Err(format!("the CSV header row has {bytes} bytes, more than Step Functions' 10 KB"));
-            }
-            first = Some(std::mem::take(row));
-            return Ok(());
-        };
-        let fields = row.iter().map(String::as_str).chain(std::iter::repeat(""));
-        items.push_strings(headers.iter().map(String::as_str).zip(fields));
-        Ok(())
-    })?;
-    if first.is_none() {
-        return Err("the CSV content has no header row".to_owned());
-    }
+    csv_part(text, &mut names, delimiter, Part { last: true, first_line: 1 }, &mut items)?;
     Ok(items)
 }
 
@@ -84,11 +66,18 @@ pub(super) fn parquet_items(bytes: &[u8]) -> Result<Packed, String> {
 #[cfg(test)]
 pub(super) fn csv_rows(text: &str, delimiter: char) -> Result<Vec<Vec<String>>, String> {
     let mut rows = Vec::new();
-    for_each_row(text, delimiter, |row| {
+    rows_of(text, delimiter, Part { last: true, first_line: 1 }, |row| {
         rows.push(std::mem::take(row));
         Ok(())
     })?;
     Ok(rows)
+}
+
+/// Which part of a file a text is: `last` when nothing follows it, and the line it starts at.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Part {
+    pub(super) last: bool,
+    pub(super) first_line: usize,
 }
 
 /// Calls `each` with every row of delimited text in turn, by the developer guide's rules: fields are split by
@@ -96,16 +85,20 @@ pub(super) fn csv_rows(text: &str, delimiter: char) -> Result<Vec<Vec<String>>, 
 /// quote, in quotes or not (but a field that starts with it is empty and quoted); a backslash escapes the next
 /// character (`\\`, `\"`, `\,`), and one before any other character is dropped. Empty lines are skipped. What `each`
 /// leaves in the row is cleared before the next; the first error, `each`'s or the text's, ends the reading.
-fn for_each_row(text: &str, delimiter: char, mut each: impl FnMut(&mut Vec<String>) -> Result<(), String>) -> Result<(), String> {
+///
+/// `text` is `part` of a file: a part that is not the last stops before the row it ends in, which may go on in the
+/// next part (even inside quotes). Returns how many bytes of `text` its rows took, the rest to be read again with
+/// what follows.
+fn rows_of(text: &str, delimiter: char, part: Part, mut each: impl FnMut(&mut Vec<String>) -> Result<(), String>) -> Result<usize, String> {
     let (mut row, mut field) = (Vec::new(), String::new());
-    let (mut quoted, mut started, mut chars) = (None, false, text.chars().peekable());
-    let mut line = 1;
-    while let Some(c) = chars.next() {
+    let (mut quoted, mut started, mut chars) = (None, false, text.char_indices().peekable());
+    let (mut line, mut consumed) = (part.first_line, 0);
+    while let Some((at, c)) = chars.next() {
         if c == '\n' {
             line += 1;
         }
         if c == '\\' {
-            if let Some(next) = chars.next() {
+            if let Some((_, next)) = chars.next() {
                 if next == '\n' {
                     line += 1;
                 }
@@ -116,7 +109,7 @@ fn for_each_row(text: &str, delimiter: char, mut each: impl FnMut(&mut Vec<Strin
         }
         if quoted.is_some() {
             match c {
-                '"' if chars.peek() == Some(&'"') => {
+                '"' if chars.peek().map(|&(_, c)| c) == Some('"') => {
                     chars.next();
                     field.push('"');
                 }
@@ -131,7 +124,7 @@ fn for_each_row(text: &str, delimiter: char, mut each: impl FnMut(&mut Vec<Strin
                 started = true;
             }
             // The guide's example reads `{""MyKey"":""MyValue""}`, unquoted, as `{"MyKey":"MyValue"}`.
-            '"' if chars.peek() == Some(&'"') => {
+            '"' if chars.peek().map(|&(_, c)| c) == Some('"') => {
                 chars.next();
                 field.push('"');
             }
@@ -139,7 +132,7 @@ fn for_each_row(text: &str, delimiter: char, mut each: impl FnMut(&mut Vec<Strin
                 row.push(std::mem::take(&mut field));
                 started = true;
             }
-            '\r' if chars.peek() == Some(&'\n') => {}
+            '\r' if chars.peek().map(|&(_, c)| c) == Some('\n') => {}
             '\n' => {
                 if started || !field.is_empty() {
                     row.push(std::mem::take(&mut field));
@@ -147,12 +140,16 @@ fn for_each_row(text: &str, delimiter: char, mut each: impl FnMut(&mut Vec<Strin
                     row.clear();
                 }
                 started = false;
+                consumed = at + 1;
             }
             other => {
                 field.push(other);
                 started = true;
             }
         }
+    }
+    if !part.last {
+        return Ok(consumed);
     }
     if let Some(opened) = quoted {
         return Err(format!("line {opened}: the quoted field that starts there is not closed"));
@@ -161,5 +158,46 @@ fn for_each_row(text: &str, delimiter: char, mut each: impl FnMut(&mut Vec<Strin
         row.push(field);
         each(&mut row)?;
     }
-    Ok(())
+    Ok(text.len())
+}
+
+/// The items of a part of a CSV file (see `rows_of`) added to `items`: `headers` are the given ones, or the file's
+/// first row once read (`None` until then). Returns how many bytes of `text` were read.
+pub(super) fn csv_part(
+    text: &str,
+    headers: &mut Option<Vec<String>>,
+    delimiter: char,
+    part: Part,
+    items: &mut Packed,
+) -> Result<usize, String> {
+    let consumed = rows_of(text, delimiter, part, |row| {
+        let Some(names) = headers.as_ref() else {
+            let bytes = row.iter().map(String::len).sum::<usize>() + row.len().saturating_sub(1);
+            if bytes > MAX_HEADER_BYTES {
+                return Err(format!("the CSV header row has {bytes} bytes, more than Step Functions' 10 KB"));
+            }
+            *headers = Some(std::mem::take(row));
+            return Ok(());
+        };
+        let fields = row.iter().map(String::as_str).chain(std::iter::repeat(""));
+        items.push_strings(names.iter().map(String::as_str).zip(fields));
+        Ok(())
+    })?;
+    if part.last && headers.is_none() {
+        return Err("the CSV content has no header row".to_owned());
+    }
+    Ok(consumed)
+}
+
+/// The items of a part of a JSON Lines file added to `items`: its complete lines (all of them in the last part).
+/// Returns how many bytes of `text` were read.
+pub(super) fn json_lines_part(text: &str, part: Part, items: &mut Packed) -> Result<usize, String> {
+    let consumed = if part.last { text.len() } else { text.rfind('\n').map_or(0, |at| at + 1) };
+    let complete = text.get(..consumed).unwrap_or_default();
+    for (n, line) in complete.lines().enumerate().filter(|(_, line)| !line.trim().is_empty()) {
+        let value: Value =
+            serde_json::from_str(line).map_err(|error| format!("line {} is not valid JSON: {error}", part.first_line + n))?;
+        items.push(&value);
+    }
+    Ok(consumed)
 }
