@@ -1,0 +1,292 @@
+//! One column chunk of a row group read into one JSON value per row: its pages in order (a dictionary page, data
+//! pages v1 and v2, index pages skipped), each decompressed, its levels and values decoded, then the values placed
+//! in rows by the definition and repetition levels (a null, a value, or a list).
+
+use serde_json::Value;
+
+use crate::compression::{Codec, decompress};
+use crate::encoding::{self, Decoder, bit_width, hybrid};
+use crate::metadata::{ColumnChunk, PageHeader, page_header};
+use crate::schema::{Column, Physical, Shape};
+
+/// The largest page, compressed or not, this reader accepts: Step Functions refuses row groups over 256 MB.
+pub(crate) const MAX_PAGE_BYTES: usize = 256 * 1024 * 1024;
+
+/// What a column chunk's pages hold, gathered before they are placed in rows.
+#[derive(Default)]
+struct Levels {
+    definitions: Vec<u16>,
+    repetitions: Vec<u16>,
+    values: Vec<Value>,
+    /// Level entries read so far (one per value or null, or per list element).
+    entries: usize,
+}
+
+/// Reads the chunk of `column` from `data` (the file before its footer) as `rows` values. `budget` is how many more
+/// level entries this row group may decode; it shrinks by what this chunk decodes.
+pub(crate) fn read(data: &[u8], column: &Column, chunk: &ColumnChunk, rows: usize, budget: &mut usize) -> Result<Vec<Value>, String> {
+    if chunk.encrypted {
+        return Err("encrypted columns are not supported".to_owned());
+    }
+    if let Some(path) = &chunk.file_path {
+        return Err(format!("the column chunk is in another file ({path}), which is not supported"));
+    }
+    let meta = chunk.meta.as_ref().ok_or("the column chunk has no metadata")?;
+    if meta.path != column.path {
+        return Err(format!("the column chunk's path is {:?}, the schema's {:?}", meta.path.join("."), column.path.join(".")));
+    }
+    let physical = physical_code(column.physical);
+    if meta.physical != physical {
+        return Err(format!("the column chunk's type is {}, the schema's {physical}", meta.physical));
+    }
+    let codec = Codec::new(meta.codec)?;
+    let start = match meta.dictionary_page_offset {
+        Some(offset) if offset > 0 && offset < meta.data_page_offset => offset,
+        _ => meta.data_page_offset,
+    };
+    let start = usize::try_from(start).map_err(|_| format!("column chunk offset {start}"))?;
+    let length = usize::try_from(meta.total_compressed_size).map_err(|_| format!("column chunk size {}", meta.total_compressed_size))?;
+    let bytes = start
+        .checked_add(length)
+        .and_then(|end| data.get(start..end))
+        .ok_or_else(|| format!("the column chunk (bytes {start}..{}) is not inside the file", start.saturating_add(length)))?;
+    let expected_entries = usize::try_from(meta.num_values).map_err(|_| format!("column chunk of {} values", meta.num_values))?;
+
+    let mut levels = Levels::default();
+    let mut dictionary: Option<Vec<Value>> = None;
+    let mut pos = 0;
+    while pos < bytes.len() && levels.entries < expected_entries {
+        let rest = bytes.get(pos..).unwrap_or_default();
+        let (header, header_len) = page_header(rest).map_err(|fault| format!("page header at byte {}: {}", start + pos, fault.0))?;
+        pos += header_len;
+        let compressed = size(header.compressed_size, "compressed page size")?;
+        let page = bytes
+            .get(pos..pos + compressed)
+            .ok_or_else(|| format!("a page of {compressed} bytes runs past the column chunk"))?;
+        pos += compressed;
+        let uncompressed = size(header.uncompressed_size, "uncompressed page size")?;
+        match header.kind {
+            2 => {
+                if dictionary.is_some() {
+                    return Err("a second dictionary page".to_owned());
+                }
+                dictionary = Some(dictionary_page(column, codec, &header, page, uncompressed)?);
+            }
+            0 => data_page_v1(column, codec, &header, page, uncompressed, dictionary.as_deref(), &mut levels, rows, budget)?,
+            3 => data_page_v2(column, codec, &header, page, uncompressed, dictionary.as_deref(), &mut levels, rows, budget)?,
+            1 => {}
+            other => return Err(format!("unknown page type {other}")),
+        }
+    }
+    assemble(column, levels, rows)
+}
+
+fn physical_code(physical: Physical) -> i32 {
+    match physical {
+        Physical::Boolean => 0,
+        Physical::Int32 => 1,
+        Physical::Int64 => 2,
+        Physical::Int96 => 3,
+        Physical::Float => 4,
+        Physical::Double => 5,
+        Physical::ByteArray => 6,
+        Physical::Fixed(_) => 7,
+    }
+}
+
+fn size(value: i32, what: &str) -> Result<usize, String> {
+    match usize::try_from(value) {
+        Ok(size) if size <= MAX_PAGE_BYTES => Ok(size),
+        _ => Err(format!("{what} {value} (at most {MAX_PAGE_BYTES} bytes are read)")),
+    }
+}
+
+fn dictionary_page(column: &Column, codec: Codec, header: &PageHeader, page: &[u8], uncompressed: usize) -> Result<Vec<Value>, String> {
+    let info = header.dictionary.as_ref().ok_or("a dictionary page without its header")?;
+    if info.encoding != encoding::PLAIN && info.encoding != encoding::PLAIN_DICTIONARY {
+        return Err(format!("unsupported dictionary encoding {}", encoding::name(info.encoding)));
+    }
+    let count = usize::try_from(info.num_values).map_err(|_| format!("dictionary of {} values", info.num_values))?;
+    let bytes = decompress(codec, page, uncompressed)?;
+    let decoder = Decoder { physical: column.physical, kind: column.kind, dictionary: None };
+    decoder.decode(encoding::PLAIN, &bytes, count).map_err(|e| format!("dictionary page: {e}"))
+}
+
+/// Takes `count` level entries from the row group's budget, and for a single-value column checks they fit in the
+/// rows.
+fn reserve(column: &Column, levels: &Levels, count: usize, rows: usize, budget: &mut usize) -> Result<(), String> {
+    if count > *budget {
+        return Err(format!("a page of {count} values would pass the {} values this reader decodes per row group", crate::MAX_CELLS));
+    }
+    if column.shape == Shape::Single && levels.entries + count > rows {
+        return Err(format!("pages hold more than the row group's {rows} rows"));
+    }
+    *budget -= count;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn data_page_v1(
+    column: &Column,
+    codec: Codec,
+    header: &PageHeader,
+    page: &[u8],
+    uncompressed: usize,
+    dictionary: Option<&[Value]>,
+    levels: &mut Levels,
+    rows: usize,
+    budget: &mut usize,
+) -> Result<(), String> {
+    let info = header.data.as_ref().ok_or("a data page without its header")?;
+    let count = usize::try_from(info.num_values).map_err(|_| format!("a page of {} values", info.num_values))?;
+    reserve(column, levels, count, rows, budget)?;
+    let bytes = decompress(codec, page, uncompressed)?;
+    let mut pos = 0;
+    if column.max_repetition > 0 {
+        pos += v1_levels(&bytes, info.repetition_encoding, column.max_repetition, count, &mut levels.repetitions, "repetition")?;
+    }
+    if column.max_definition > 0 {
+        let rest = bytes.get(pos..).unwrap_or_default();
+        pos += v1_levels(rest, info.definition_encoding, column.max_definition, count, &mut levels.definitions, "definition")?;
+    }
+    let values = bytes.get(pos..).unwrap_or_default();
+    page_values(column, info.encoding, values, dictionary, count, levels)
+}
+
+/// Length-prefixed RLE levels of a v1 page; returns the bytes they take.
+fn v1_levels(bytes: &[u8], encoding_: i32, max: u16, count: usize, out: &mut Vec<u16>, what: &str) -> Result<usize, String> {
+    if encoding_ != encoding::RLE {
+        return Err(format!("unsupported {what} level encoding {}", encoding::name(encoding_)));
+    }
+    let Some(&[a, b, c, d]) = bytes.get(..4) else { return Err(format!("truncated {what} levels")) };
+    let len = u32::from_le_bytes([a, b, c, d]) as usize;
+    let body = bytes.get(4..4usize.saturating_add(len)).ok_or_else(|| format!("{what} levels run past the page"))?;
+    decode_levels(body, max, count, out, what)?;
+    Ok(4 + len)
+}
+
+fn decode_levels(body: &[u8], max: u16, count: usize, out: &mut Vec<u16>, what: &str) -> Result<(), String> {
+    let mut raw = Vec::new();
+    hybrid(body, bit_width(u32::from(max)), count, &mut raw).map_err(|e| format!("{what} levels: {e}"))?;
+    for level in raw {
+        match u16::try_from(level) {
+            Ok(level) if level <= max => out.push(level),
+            _ => return Err(format!("{what} level {level} above the column's maximum {max}")),
+        }
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn data_page_v2(
+    column: &Column,
+    codec: Codec,
+    header: &PageHeader,
+    page: &[u8],
+    uncompressed: usize,
+    dictionary: Option<&[Value]>,
+    levels: &mut Levels,
+    rows: usize,
+    budget: &mut usize,
+) -> Result<(), String> {
+    let info = header.data_v2.as_ref().ok_or("a data page v2 without its header")?;
+    let count = usize::try_from(info.num_values).map_err(|_| format!("a page of {} values", info.num_values))?;
+    if info.num_rows < 0 {
+        return Err(format!("a page of {} rows", info.num_rows));
+    }
+    reserve(column, levels, count, rows, budget)?;
+    let repetition = usize::try_from(info.repetition_length).map_err(|_| "negative repetition levels length")?;
+    let definition = usize::try_from(info.definition_length).map_err(|_| "negative definition levels length")?;
+    let levels_len = repetition.checked_add(definition).filter(|&n| n <= page.len()).ok_or("levels run past the page")?;
+    let (level_bytes, rest) = page.split_at(levels_len);
+    let (repetition_bytes, definition_bytes) = level_bytes.split_at(repetition);
+    if column.max_repetition > 0 {
+        decode_levels(repetition_bytes, column.max_repetition, count, &mut levels.repetitions, "repetition")?;
+    }
+    if column.max_definition > 0 {
+        decode_levels(definition_bytes, column.max_definition, count, &mut levels.definitions, "definition")?;
+    }
+    let values_size = uncompressed.checked_sub(levels_len).ok_or("levels longer than the uncompressed page")?;
+    let values = if info.compressed { decompress(codec, rest, values_size)? } else { rest.to_vec() };
+    page_values(column, info.encoding, &values, dictionary, count, levels)
+}
+
+/// Decodes a page's values: as many as its levels say are present.
+fn page_values(
+    column: &Column,
+    encoding: i32,
+    bytes: &[u8],
+    dictionary: Option<&[Value]>,
+    count: usize,
+    levels: &mut Levels,
+) -> Result<(), String> {
+    let present = if column.max_definition == 0 {
+        count
+    } else {
+        let page_levels = levels.definitions.get(levels.entries..).unwrap_or_default();
+        page_levels.iter().filter(|&&level| level == column.max_definition).count()
+    };
+    let decoder = Decoder { physical: column.physical, kind: column.kind, dictionary };
+    let values = decoder.decode(encoding, bytes, present)?;
+    if values.len() != present {
+        return Err(format!("the page holds {} values, its levels say {present}", values.len()));
+    }
+    levels.values.extend(values);
+    levels.entries += count;
+    Ok(())
+}
+
+/// Places the values in rows by their levels.
+fn assemble(column: &Column, levels: Levels, rows: usize) -> Result<Vec<Value>, String> {
+    let Levels { definitions, repetitions, values, entries } = levels;
+    let max = column.max_definition;
+    if column.shape == Shape::Single && max == 0 {
+        if values.len() != rows {
+            return Err(format!("the column holds {} values for the row group's {rows} rows", values.len()));
+        }
+        return Ok(values);
+    }
+    if definitions.len() != entries || (column.max_repetition > 0 && repetitions.len() != entries) {
+        return Err("the levels do not match the values".to_owned());
+    }
+    let mut values = values.into_iter();
+    let mut next = || values.next().ok_or_else(|| "fewer values than the levels say".to_owned());
+    let out = match column.shape {
+        Shape::Single => {
+            let mut out = Vec::with_capacity(rows.min(entries));
+            for &level in &definitions {
+                out.push(if level == max { next()? } else { Value::Null });
+            }
+            out
+        }
+        Shape::List { defined, nonempty } => {
+            let mut out: Vec<Value> = Vec::with_capacity(rows.min(entries));
+            for (&definition, &repetition) in definitions.iter().zip(&repetitions) {
+                let element = if definition == max {
+                    Some(next()?)
+                } else if definition >= nonempty {
+                    Some(Value::Null)
+                } else {
+                    None
+                };
+                if repetition == 0 {
+                    out.push(match element {
+                        Some(element) => Value::Array(vec![element]),
+                        None if definition >= defined => Value::Array(Vec::new()),
+                        None => Value::Null,
+                    });
+                } else {
+                    match (out.last_mut(), element) {
+                        (Some(Value::Array(list)), Some(element)) => list.push(element),
+                        _ => return Err("a repeated value without a list to go in".to_owned()),
+                    }
+                }
+            }
+            out
+        }
+    };
+    if out.len() != rows {
+        return Err(format!("the column holds {} values for the row group's {rows} rows", out.len()));
+    }
+    Ok(out)
+}

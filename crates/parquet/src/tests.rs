@@ -1,0 +1,102 @@
+//! Unit tests of the pieces that fixtures do not reach one by one: Snappy, the hybrid RLE, value formatting, and the
+//! footer checks.
+
+use serde_json::json;
+
+use crate::metadata::TimeUnit;
+use crate::schema::Kind;
+use crate::value::{Raw, json as to_json};
+use crate::{Error, encoding, read, snappy};
+
+#[test]
+fn snappy_literal_and_overlapping_copy() {
+    // 12 bytes: literal "ab", then a copy of 10 bytes from offset 2 ("ababababab").
+    let input = [12, 0b0000_0100, b'a', b'b', 0b0010_0110, 2, 0];
+    assert_eq!(snappy::decompress(&input, 12).unwrap(), b"abababababab");
+}
+
+#[test]
+fn snappy_rejects_bad_offsets_and_lengths() {
+    assert!(snappy::decompress(&[4, 0b0000_0001, 5], 4).is_err());
+    assert!(snappy::decompress(&[5, 0b0000_1100, b'a', b'b', b'c', b'd'], 5).is_err());
+    assert!(snappy::decompress(&[3, 0b0000_1000, b'a', b'b', b'c'], 4).is_err());
+}
+
+#[test]
+fn hybrid_rle_and_bit_packed_runs() {
+    let mut out = Vec::new();
+    // RLE run of 3 fives (width 3), then a bit-packed group of 8 values 0..8 (width 3: 3 bytes).
+    let data = [6, 5, 3, 0b1000_1000, 0b1100_0110, 0b1111_1010];
+    let used = encoding::hybrid(&data, 3, 11, &mut out).unwrap();
+    assert_eq!(out, [5, 5, 5, 0, 1, 2, 3, 4, 5, 6, 7]);
+    assert_eq!(used, data.len());
+}
+
+#[test]
+fn hybrid_caps_runs_at_the_values_asked_for() {
+    let mut out = Vec::new();
+    // A run of 2^31 ones from five bytes yields only the 4 values asked for.
+    encoding::hybrid(&[0x80, 0x80, 0x80, 0x80, 0x10, 1], 1, 4, &mut out).unwrap();
+    assert_eq!(out, [1, 1, 1, 1]);
+}
+
+#[test]
+fn dates_and_timestamps() {
+    let check = |kind, raw, want: serde_json::Value| assert_eq!(to_json(kind, raw).unwrap(), want);
+    check(Kind::Date, Raw::Int32(0), json!("1970-01-01"));
+    check(Kind::Date, Raw::Int32(19_782), json!("2024-02-29"));
+    check(Kind::Date, Raw::Int32(-719_529), json!("-0001-12-31"));
+    check(Kind::Date, Raw::Int32(2_932_897), json!("+10000-01-01"));
+    let millis = Kind::Timestamp { unit: TimeUnit::Millis, utc: true };
+    check(millis, Raw::Int64(-1), json!("1969-12-31T23:59:59.999Z"));
+    let local = Kind::Timestamp { unit: TimeUnit::Micros, utc: false };
+    check(local, Raw::Int64(1_700_000_000_123_456), json!("2023-11-14T22:13:20.123456"));
+    let nanos = Kind::Timestamp { unit: TimeUnit::Nanos, utc: true };
+    check(nanos, Raw::Int64(i64::MIN), json!("1677-09-21T00:12:43.145224192Z"));
+    // i64::MAX milliseconds is in the year 292 million: no panic, an expanded year.
+    assert!(to_json(millis, Raw::Int64(i64::MAX)).unwrap().as_str().unwrap().starts_with("+292278994-"));
+    check(Kind::Time(TimeUnit::Millis), Raw::Int32(45_296_789), json!("12:34:56.789"));
+}
+
+#[test]
+fn int96_timestamps() {
+    // Julian day 2440589 (1970-01-02) plus one nanosecond.
+    let mut bytes = [0u8; 12];
+    bytes[0] = 1;
+    bytes[8..].copy_from_slice(&2_440_589i32.to_le_bytes());
+    assert_eq!(to_json(Kind::Int96, Raw::Int96(bytes)).unwrap(), json!("1970-01-02T00:00:00.000000001Z"));
+}
+
+#[test]
+fn decimals_are_exact_strings() {
+    let check = |scale, raw, want: &str| assert_eq!(to_json(Kind::Decimal { scale }, raw).unwrap(), json!(want));
+    check(2, Raw::Int32(12_345), "123.45");
+    check(2, Raw::Int32(-5), "-0.05");
+    check(0, Raw::Int64(-7), "-7");
+    check(3, Raw::Bytes(&[0xff, 0x85]), "-0.123");
+    check(0, Raw::Bytes(&[0x00; 20]), "0");
+    assert!(to_json(Kind::Decimal { scale: 0 }, Raw::Bytes(&[0x01; 17])).is_err());
+}
+
+#[test]
+fn floats_and_their_specials() {
+    assert_eq!(to_json(Kind::Float, Raw::Float(1.1)).unwrap(), json!(1.1));
+    assert_eq!(to_json(Kind::Double, Raw::Double(f64::NAN)).unwrap(), json!("NaN"));
+    assert_eq!(to_json(Kind::Float, Raw::Float(f32::NEG_INFINITY)).unwrap(), json!("-Infinity"));
+    assert_eq!(to_json(Kind::Float16, Raw::Bytes(&[0x00, 0x3c])).unwrap(), json!(1.0));
+    assert_eq!(to_json(Kind::Float16, Raw::Bytes(&[0x00, 0xc1])).unwrap(), json!(-2.5));
+}
+
+#[test]
+fn unsigned_integers_keep_their_bits() {
+    assert_eq!(to_json(Kind::UInt32, Raw::Int32(-1)).unwrap(), json!(4_294_967_295u32));
+    assert_eq!(to_json(Kind::UInt64, Raw::Int64(-1)).unwrap(), json!(u64::MAX));
+}
+
+#[test]
+fn not_parquet() {
+    assert!(matches!(read(b""), Err(Error::NotParquet(_))));
+    assert!(matches!(read(b"PAR1\0\0\0\0PAR2"), Err(Error::NotParquet(_))));
+    assert!(matches!(read(b"PAR1\xff\xff\xff\x7fPAR1"), Err(Error::FooterTooLarge { .. })));
+    assert!(matches!(read(b"PAR1\x10\0\0\0PAR1"), Err(Error::Footer(_))));
+}
