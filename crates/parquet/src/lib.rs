@@ -20,7 +20,7 @@
 //! | DATE | `"YYYY-MM-DD"` |
 //! | TIME (millis, micros, nanos) | `"HH:MM:SS.fff"` with 3, 6 or 9 fraction digits |
 //! | TIMESTAMP (millis, micros, nanos), TIMESTAMP_MILLIS/MICROS | `"YYYY-MM-DDTHH:MM:SS.fffZ"` with 3, 6 or 9 fraction digits; without the `Z` when not adjusted to UTC |
-//! | INT96 (Impala/Spark timestamps) | like a UTC timestamp in nanoseconds |
+//! | INT96 (Impala, Hive, Athena timestamps) | like a timestamp in nanoseconds not adjusted to UTC (no `Z`) |
 //! | UUID | `"xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"` |
 //! | BYTE_ARRAY or FIXED_LEN_BYTE_ARRAY without a text meaning, BSON, INTERVAL | base64 (standard alphabet, padded) |
 //! | UNKNOWN (the null logical type) | `null` |

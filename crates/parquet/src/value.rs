@@ -187,7 +187,8 @@ fn format_instant(seconds: i64, fraction: i64, digits: usize, utc: bool) -> Stri
 }
 
 /// An INT96 timestamp: 8 bytes of nanoseconds within the day and 4 bytes of Julian day, little-endian; written
-/// like a UTC timestamp in nanoseconds.
+/// like a timestamp in nanoseconds without `Z`, as writers (Impala, Hive, Athena) mean no time zone and pyarrow
+/// reads it as one without a zone.
 fn int96(bytes: [u8; 12]) -> String {
     let [n0, n1, n2, n3, n4, n5, n6, n7, d0, d1, d2, d3] = bytes;
     let nanos = i128::from(u64::from_le_bytes([n0, n1, n2, n3, n4, n5, n6, n7]));
@@ -196,5 +197,5 @@ fn int96(bytes: [u8; 12]) -> String {
     let seconds = total.div_euclid(1_000_000_000);
     let fraction = total.rem_euclid(1_000_000_000);
     // |day| < 2^32 and nanos < 2^64, so the seconds fit in an i64 with room to spare.
-    format_instant(i64::try_from(seconds).unwrap_or(i64::MAX), i64::try_from(fraction).unwrap_or(0), 9, true)
+    format_instant(i64::try_from(seconds).unwrap_or(i64::MAX), i64::try_from(fraction).unwrap_or(0), 9, false)
 }
