@@ -201,8 +201,29 @@ def write_error(name, table, message, **options):
     (OUT / (name + ".error")).write_text(message + "\n")
 
 
+WORDS = ["alpha", "beta", "gamma", "delta", "parquet", "row", "group", "page", "zstd", "snappy", "\n", ", "]
+
+
+def zstd_text(size):
+    """Deterministic text with the same generator as the crate's zstd unit test: words picked by a 64-bit LCG, and
+    every 97th word replaced by 8 pseudo-random bytes (so some blocks hold incompressible runs)."""
+    x, out, n = 42, bytearray(), 0
+    while len(out) < size:
+        x = (x * 6364136223846793005 + 1442695040888963407) % 2**64
+        n += 1
+        if n % 97 == 0:
+            out += (x ^ (x >> 29)).to_bytes(8, "little")
+        else:
+            out += WORDS[(x >> 33) % len(WORDS)].encode() + b" "
+    return bytes(out[:size])
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
+    # ZSTD frames of one text at three levels (multi-block, Huffman and FSE tables, repeat modes), for the unit test.
+    for level in [1, 3, 19]:
+        codec = pa.Codec("zstd", compression_level=level)
+        (OUT / ("zstd-text-%d.zst" % level)).write_bytes(codec.compress(zstd_text(200000), asbytes=True))
     table = base_table()
     for codec in ["none", "snappy", "gzip", "zstd"]:
         for dictionary in [True, False]:

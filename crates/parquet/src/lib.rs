@@ -3,7 +3,8 @@
 //! are the top-level fields in schema order.
 //!
 //! Pure: the caller hands over the file's bytes; no I/O, no clock, no environment. The decoder is this crate's own
-//! (footer, Thrift compact protocol, encodings, Snappy); GZIP pages are inflated by `miniz_oxide`. Hostile input
+//! (footer, Thrift compact protocol, encodings, Snappy, ZSTD); GZIP pages are inflated by `miniz_oxide`. These are
+//! the codecs Step Functions documents for Parquet input (GZIP, ZSTD, Snappy), plus uncompressed pages. Hostile input
 //! gives an `Error`, never a panic, and no size read from the file is allocated before it is checked against the
 //! input that remains (or, for decompressed and run-length data, against the limits below).
 //!

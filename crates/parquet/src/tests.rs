@@ -100,3 +100,49 @@ fn not_parquet() {
     assert!(matches!(read(b"PAR1\xff\xff\xff\x7fPAR1"), Err(Error::FooterTooLarge { .. })));
     assert!(matches!(read(b"PAR1\x10\0\0\0PAR1"), Err(Error::Footer(_))));
 }
+
+/// The text `scripts/parquet-fixtures.py` compressed into `tests/data/zstd-text-*.zst` (`zstd_text` there).
+fn zstd_text(size: usize) -> Vec<u8> {
+    const WORDS: [&str; 12] = ["alpha", "beta", "gamma", "delta", "parquet", "row", "group", "page", "zstd", "snappy", "\n", ", "];
+    let (mut x, mut out, mut n) = (42u64, Vec::new(), 0);
+    while out.len() < size {
+        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        n += 1;
+        if n % 97 == 0 {
+            out.extend_from_slice(&(x ^ (x >> 29)).to_le_bytes());
+        } else {
+            out.extend_from_slice(WORDS[((x >> 33) % 12) as usize].as_bytes());
+            out.push(b' ');
+        }
+    }
+    out.truncate(size);
+    out
+}
+
+#[test]
+fn zstd_frames_of_three_levels() {
+    let text = zstd_text(200_000);
+    for (level, frame) in [
+        (1, &include_bytes!("../tests/data/zstd-text-1.zst")[..]),
+        (3, &include_bytes!("../tests/data/zstd-text-3.zst")[..]),
+        (19, &include_bytes!("../tests/data/zstd-text-19.zst")[..]),
+    ] {
+        let got = crate::zstd::decompress(frame, text.len()).unwrap_or_else(|e| panic!("level {level}: {e}"));
+        assert!(got == text, "level {level}: {} bytes differ", got.iter().zip(&text).filter(|(a, b)| a != b).count());
+        // One byte short of the announced size is refused rather than written past.
+        assert!(crate::zstd::decompress(frame, text.len() - 1).is_err());
+    }
+}
+
+#[test]
+fn damaged_zstd_frames_give_errors_or_bytes() {
+    let frame = include_bytes!("../tests/data/zstd-text-19.zst");
+    for pos in (0..frame.len()).step_by(131) {
+        for value in [0x00, 0xff, frame[pos] ^ 0x04] {
+            let mut damaged = frame.to_vec();
+            damaged[pos] = value;
+            let _ = crate::zstd::decompress(&damaged, 200_000);
+        }
+        let _ = crate::zstd::decompress(&frame[..pos], 200_000);
+    }
+}
