@@ -77,6 +77,31 @@ def base_table():
     return pa.table(list(columns.values()), schema=schema)
 
 
+def nested_table():
+    point = pa.struct([("x", pa.int32()), pa.field("y", pa.float64())])
+    person = pa.struct([("name", pa.string()), ("age", pa.int32())])
+    deep = pa.struct([("a", pa.struct([("b", pa.string())])), ("c", pa.list_(pa.int64()))])
+    return pa.table({
+        "id": pa.array(range(7), pa.int64()),
+        "point": pa.array([{"x": 1, "y": 2.5}, None, {"x": None, "y": None}, {"x": -1, "y": 0.0}, {"x": 3, "y": None},
+                           None, {"x": 7, "y": 7.5}], point),
+        "deep": pa.array([{"a": {"b": "x"}, "c": [1, 2]}, {"a": None, "c": None}, None, {"a": {"b": None}, "c": []},
+                          {"a": {"b": "y"}, "c": [None, 3]}, {"a": {"b": "z"}, "c": [4]}, None], deep),
+        "m": pa.array([[("a", 1), ("b", None)], [], None, [("k", 3)], [("x", 4), ("y", 5), ("z", 6)], None, [("a", 7)]],
+                      pa.map_(pa.string(), pa.int32())),
+        "m_int": pa.array([[(1, "one")], None, [], [(2, "two"), (3, None)], [(4, "four")], [], None],
+                          pa.map_(pa.int32(), pa.string())),
+        "ll": pa.array([[[1], [2, 3]], [], None, [None, []], [[None, 4]], [[5], [6], [7]], [[]]],
+                       pa.list_(pa.list_(pa.int32()))),
+        "people": pa.array([[{"name": "ada", "age": 36}], [], None, [None, {"name": None, "age": 50}],
+                            [{"name": "grace", "age": None}, {"name": "linus", "age": 21}], [None], [{"name": "ken", "age": 1}]],
+                           pa.list_(person)),
+        "lm": pa.array([[[("a", 1)]], None, [], [None, []], [[("b", 2), ("c", 3)], [("d", None)]], [None], [[]]],
+                       pa.list_(pa.map_(pa.string(), pa.int32()))),
+        "tags": pa.array([["x"], ["y", None], None, [], ["z"], ["x", "x"], ["w"]], pa.list_(pa.string())),
+    })
+
+
 # --- The crate's mapping, restated ------------------------------------------------------------------------------
 
 
@@ -139,12 +164,25 @@ def column_json(array):
         if kind.extension_name == "arrow.json":
             return storage.to_pylist()
         raise ValueError(kind)
+    if pa.types.is_map(kind):
+        keys, items = column_json(array.keys), column_json(array.items)
+        out, offsets = [], array.offsets.to_pylist()
+        for i, valid in enumerate(array.is_valid().to_pylist()):
+            entries = range(offsets[i], offsets[i + 1])
+            key = lambda k: k if isinstance(k, str) else json.dumps(k)
+            out.append({key(keys[j]): items[j] for j in entries} if valid else None)
+        return out
     if pa.types.is_list(kind) or pa.types.is_large_list(kind):
-        flat = column_json(array.flatten())
+        flat = column_json(array.values)
         out, offsets = [], array.offsets.to_pylist()
         for i, valid in enumerate(array.is_valid().to_pylist()):
             out.append(flat[offsets[i]:offsets[i + 1]] if valid else None)
         return out
+    if pa.types.is_struct(kind):
+        names = [kind.field(i).name for i in range(kind.num_fields)]
+        children = [column_json(child) for child in array.flatten()]
+        return [{name: child[i] for name, child in zip(names, children)} if valid else None
+                for i, valid in enumerate(array.is_valid().to_pylist())]
     if pa.types.is_timestamp(kind):
         per_second, digits = UNITS[kind.unit]
         return [None if v is None else instant(v, per_second, digits, kind.tz is not None)
@@ -276,16 +314,18 @@ def main():
     # Legacy two-level lists (repeated primitive inside a LIST group).
     write("lists_legacy", table.select(["id", "ints", "words"]), use_compliant_nested_type=False)
 
+    # Nested fields: structs, maps, nested lists, lists of structs and of maps, in both list layouts and page
+    # versions, with nulls at every level.
+    nested = nested_table()
+    write("nested_v1", nested, compression="snappy")
+    write("nested_v2_plain", nested, compression="zstd", use_dictionary=False, data_page_version="2.0")
+    write("nested_legacy", nested, compression="gzip", use_compliant_nested_type=False)
+    write("damage_nested", nested, data_page_size=64, write_batch_size=2, max_rows_per_page=2, compression="snappy",
+          data_page_version="2.0", dictionary_pagesize_limit=64, store_schema=False)
+    write("nested_small_pages", nested, data_page_size=64, write_batch_size=2, max_rows_per_page=2,
+          dictionary_pagesize_limit=64, row_group_size=4)
+
     # What the crate refuses, with the column named.
-    nested = pa.table({
-        "id": pa.array([1, 2]),
-        "point": pa.array([{"x": 1, "y": 2}, None], pa.struct([("x", pa.int32()), ("y", pa.int32())])),
-    })
-    write_error("struct", nested, "column `point`: nested groups (structs, maps) are not supported")
-    maps = pa.table({"m": pa.array([[("a", 1)], []], pa.map_(pa.string(), pa.int32()))})
-    write_error("map", maps, "column `m`: nested groups (structs, maps) are not supported")
-    nested_lists = pa.table({"ll": pa.array([[[1], [2, 3]], []], pa.list_(pa.list_(pa.int32())))})
-    write_error("nested_lists", nested_lists, "column `ll`: lists of groups or of lists are not supported")
     write_error("brotli", table.select(["id", "name"]), "column `id`, row group 0: unsupported compression BROTLI",
                 compression="brotli")
     write_error("lz4", table.select(["id", "name"]), "column `id`, row group 0: unsupported compression LZ4_RAW",

@@ -1,30 +1,32 @@
-//! One column chunk of a row group read into one JSON value per row: its pages in order (a dictionary page, data
-//! pages v1 and v2, index pages skipped), each decompressed, its levels and values decoded, then the values placed
-//! in rows by the definition and repetition levels (a null, a value, or a list).
+//! One column chunk of a row group read into its levels and values: its pages in order (a dictionary page, data
+//! pages v1 and v2, index pages skipped), each decompressed, its levels and values decoded. `crate::assemble`
+//! places them in rows.
 
 use serde_json::Value;
 
 use crate::compression::{Codec, decompress};
 use crate::encoding::{self, Decoder, bit_width, hybrid};
 use crate::metadata::{ColumnChunk, PageHeader, page_header};
-use crate::schema::{Column, Physical, Shape};
+use crate::schema::{Leaf, Physical};
 
 /// The largest page, compressed or not, this reader accepts: Step Functions refuses row groups over 256 MB.
 pub(crate) const MAX_PAGE_BYTES: usize = 256 * 1024 * 1024;
 
-/// What a column chunk's pages hold, gathered before they are placed in rows.
-#[derive(Default)]
-struct Levels {
-    definitions: Vec<u16>,
-    repetitions: Vec<u16>,
-    values: Vec<Value>,
-    /// Level entries read so far (one per value or null, or per list element).
-    entries: usize,
+/// What a column chunk's pages hold, before it is placed in rows: one entry per value or null (or empty list).
+/// The levels are empty when the leaf's maximum level is 0; otherwise there is one of each per entry.
+#[derive(Debug, Default)]
+pub(crate) struct Levels {
+    pub(crate) definitions: Vec<u16>,
+    pub(crate) repetitions: Vec<u16>,
+    /// The values present, in order.
+    pub(crate) values: Vec<Value>,
+    /// Level entries read so far.
+    pub(crate) entries: usize,
 }
 
-/// Reads the chunk of `column` from `data` (the file before its footer) as `rows` values. `budget` is how many more
-/// level entries this row group may decode; it shrinks by what this chunk decodes.
-pub(crate) fn read(data: &[u8], column: &Column, chunk: &ColumnChunk, rows: usize, budget: &mut usize) -> Result<Vec<Value>, String> {
+/// Reads the chunk of `column` from `data` (the file before its footer), a row group of `rows` rows. `budget` is how
+/// many more level entries this row group may decode; it shrinks by what this chunk decodes.
+pub(crate) fn read(data: &[u8], column: &Leaf, chunk: &ColumnChunk, rows: usize, budget: &mut usize) -> Result<Levels, String> {
     if chunk.encrypted {
         return Err("encrypted columns are not supported".to_owned());
     }
@@ -78,7 +80,12 @@ pub(crate) fn read(data: &[u8], column: &Column, chunk: &ColumnChunk, rows: usiz
             other => return Err(format!("unknown page type {other}")),
         }
     }
-    assemble(column, levels, rows)
+    let complete = (column.max_definition == 0 || levels.definitions.len() == levels.entries)
+        && (column.max_repetition == 0 || levels.repetitions.len() == levels.entries);
+    if !complete {
+        return Err("the levels do not match the values".to_owned());
+    }
+    Ok(levels)
 }
 
 fn physical_code(physical: Physical) -> i32 {
@@ -101,7 +108,7 @@ fn size(value: i32, what: &str) -> Result<usize, String> {
     }
 }
 
-fn dictionary_page(column: &Column, codec: Codec, header: &PageHeader, page: &[u8], uncompressed: usize) -> Result<Vec<Value>, String> {
+fn dictionary_page(column: &Leaf, codec: Codec, header: &PageHeader, page: &[u8], uncompressed: usize) -> Result<Vec<Value>, String> {
     let info = header.dictionary.as_ref().ok_or("a dictionary page without its header")?;
     if info.encoding != encoding::PLAIN && info.encoding != encoding::PLAIN_DICTIONARY {
         return Err(format!("unsupported dictionary encoding {}", encoding::name(info.encoding)));
@@ -114,11 +121,11 @@ fn dictionary_page(column: &Column, codec: Codec, header: &PageHeader, page: &[u
 
 /// Takes `count` level entries from the row group's budget, and for a single-value column checks they fit in the
 /// rows.
-fn reserve(column: &Column, levels: &Levels, count: usize, rows: usize, budget: &mut usize) -> Result<(), String> {
+fn reserve(column: &Leaf, levels: &Levels, count: usize, rows: usize, budget: &mut usize) -> Result<(), String> {
     if count > *budget {
         return Err(format!("a page of {count} values would pass the {} values this reader decodes per row group", crate::MAX_CELLS));
     }
-    if column.shape == Shape::Single && levels.entries + count > rows {
+    if column.max_repetition == 0 && levels.entries + count > rows {
         return Err(format!("pages hold more than the row group's {rows} rows"));
     }
     *budget -= count;
@@ -127,7 +134,7 @@ fn reserve(column: &Column, levels: &Levels, count: usize, rows: usize, budget: 
 
 #[allow(clippy::too_many_arguments)]
 fn data_page_v1(
-    column: &Column,
+    column: &Leaf,
     codec: Codec,
     header: &PageHeader,
     page: &[u8],
@@ -179,7 +186,7 @@ fn decode_levels(body: &[u8], max: u16, count: usize, out: &mut Vec<u16>, what: 
 
 #[allow(clippy::too_many_arguments)]
 fn data_page_v2(
-    column: &Column,
+    column: &Leaf,
     codec: Codec,
     header: &PageHeader,
     page: &[u8],
@@ -213,7 +220,7 @@ fn data_page_v2(
 
 /// Decodes a page's values: as many as its levels say are present.
 fn page_values(
-    column: &Column,
+    column: &Leaf,
     encoding: i32,
     bytes: &[u8],
     dictionary: Option<&[Value]>,
@@ -234,59 +241,4 @@ fn page_values(
     levels.values.extend(values);
     levels.entries += count;
     Ok(())
-}
-
-/// Places the values in rows by their levels.
-fn assemble(column: &Column, levels: Levels, rows: usize) -> Result<Vec<Value>, String> {
-    let Levels { definitions, repetitions, values, entries } = levels;
-    let max = column.max_definition;
-    if column.shape == Shape::Single && max == 0 {
-        if values.len() != rows {
-            return Err(format!("the column holds {} values for the row group's {rows} rows", values.len()));
-        }
-        return Ok(values);
-    }
-    if definitions.len() != entries || (column.max_repetition > 0 && repetitions.len() != entries) {
-        return Err("the levels do not match the values".to_owned());
-    }
-    let mut values = values.into_iter();
-    let mut next = || values.next().ok_or_else(|| "fewer values than the levels say".to_owned());
-    let out = match column.shape {
-        Shape::Single => {
-            let mut out = Vec::with_capacity(rows.min(entries));
-            for &level in &definitions {
-                out.push(if level == max { next()? } else { Value::Null });
-            }
-            out
-        }
-        Shape::List { defined, nonempty } => {
-            let mut out: Vec<Value> = Vec::with_capacity(rows.min(entries));
-            for (&definition, &repetition) in definitions.iter().zip(&repetitions) {
-                let element = if definition == max {
-                    Some(next()?)
-                } else if definition >= nonempty {
-                    Some(Value::Null)
-                } else {
-                    None
-                };
-                if repetition == 0 {
-                    out.push(match element {
-                        Some(element) => Value::Array(vec![element]),
-                        None if definition >= defined => Value::Array(Vec::new()),
-                        None => Value::Null,
-                    });
-                } else {
-                    match (out.last_mut(), element) {
-                        (Some(Value::Array(list)), Some(element)) => list.push(element),
-                        _ => return Err("a repeated value without a list to go in".to_owned()),
-                    }
-                }
-            }
-            out
-        }
-    };
-    if out.len() != rows {
-        return Err(format!("the column holds {} values for the row group's {rows} rows", out.len()));
-    }
-    Ok(out)
 }

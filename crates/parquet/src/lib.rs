@@ -25,14 +25,17 @@
 //! | UUID | `"xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"` |
 //! | BYTE_ARRAY or FIXED_LEN_BYTE_ARRAY without a text meaning, BSON, INTERVAL | base64 (standard alphabet, padded) |
 //! | UNKNOWN (the null logical type) | `null` |
-//! | a LIST of primitive values (3-level or legacy 2-level), a repeated primitive field | an array (`null` when the list is null) |
+//! | a group (struct) | an object of its fields, in schema order (`null` when the group is null) |
+//! | a LIST (3-level, or the format's legacy forms), a repeated field | an array (`null` when the list is null) |
+//! | a MAP | an object: a string key as it is, any other key as its JSON text (`1` → `"1"`); a repeated key keeps its last value |
 //!
-//! Years outside 0000–9999 are written with a sign, as ISO 8601's expanded form.
+//! These nest: lists of structs, maps in lists, lists of lists. Years outside 0000–9999 are written with a sign, as
+//! ISO 8601's expanded form.
 //!
 //! # Not supported (an `Error` names what and where)
 //!
-//! Structs, maps, lists of groups and nested lists; encrypted files and columns; column chunks in other files;
-//! LZO, BROTLI, LZ4, LZ4_RAW compression; the deprecated BIT_PACKED level encoding.
+//! Encrypted files and columns; column chunks in other files; LZO, BROTLI, LZ4, LZ4_RAW compression; the deprecated
+//! BIT_PACKED level encoding; ZSTD dictionaries.
 //!
 //! # Limits
 //!
@@ -42,6 +45,7 @@
 #[cfg(test)]
 mod tests;
 
+mod assemble;
 mod column;
 mod compression;
 mod encoding;
@@ -55,7 +59,7 @@ mod zstd;
 use serde_json::{Map, Value};
 
 use crate::metadata::RowGroup;
-use crate::schema::Column;
+use crate::schema::{Field, Leaf};
 
 /// One row: the top-level fields by name, in schema order.
 pub type Row = Map<String, Value>;
@@ -135,10 +139,11 @@ pub fn row_groups(bytes: &[u8]) -> Result<RowGroups<'_>, Error> {
         .ok_or_else(|| Error::Footer(format!("a footer of {length} bytes does not fit in a file of {} bytes", bytes.len())))?;
     let (data, footer) = rest.split_at(footer_start);
     let metadata = metadata::file_metadata(footer).map_err(|fault| Error::Footer(fault.0))?;
-    let columns = schema::columns(&metadata.schema)?;
+    let (fields, leaves) = schema::fields(&metadata.schema)?;
     Ok(RowGroups {
         data,
-        columns,
+        fields,
+        leaves,
         num_rows: u64::try_from(metadata.num_rows).unwrap_or(0),
         groups: metadata.row_groups.into_iter(),
         index: 0,
@@ -150,7 +155,8 @@ pub fn row_groups(bytes: &[u8]) -> Result<RowGroups<'_>, Error> {
 pub struct RowGroups<'a> {
     /// The file up to its footer.
     data: &'a [u8],
-    columns: Vec<Column>,
+    fields: Vec<Field>,
+    leaves: Vec<Leaf>,
     num_rows: u64,
     groups: std::vec::IntoIter<RowGroup>,
     index: usize,
@@ -172,34 +178,39 @@ impl RowGroups<'_> {
                 group.total_byte_size
             )));
         }
-        if rows.saturating_mul(self.columns.len().max(1)) > MAX_CELLS {
+        if rows.saturating_mul(self.leaves.len().max(1)) > MAX_CELLS {
             return Err(group_error(format!(
                 "{rows} rows of {} columns are more than the {MAX_CELLS} values this reader decodes per row group",
-                self.columns.len()
+                self.leaves.len()
             )));
         }
-        if group.columns.len() != self.columns.len() {
+        if group.columns.len() != self.leaves.len() {
             return Err(group_error(format!(
                 "{} column chunks for the schema's {} columns",
                 group.columns.len(),
-                self.columns.len()
+                self.leaves.len()
             )));
         }
         let mut budget = MAX_CELLS;
-        let mut columns = Vec::with_capacity(self.columns.len());
-        for (column, chunk) in self.columns.iter().zip(&group.columns) {
-            let values = column::read(self.data, column, chunk, rows, &mut budget).map_err(|message| Error::Column {
-                column: column.name.clone(),
+        let mut fields = Vec::with_capacity(self.fields.len());
+        for field in &self.fields {
+            let mut levels = Vec::with_capacity(field.leaves.len());
+            for (leaf, chunk) in self.leaves.iter().zip(&group.columns).skip(field.leaves.start).take(field.leaves.len()) {
+                let column_error = |message| Error::Column { column: leaf.path.join("."), row_group: index, message };
+                levels.push(column::read(self.data, leaf, chunk, rows, &mut budget).map_err(column_error)?);
+            }
+            let values = assemble::field(field, levels, rows).map_err(|message| Error::Column {
+                column: field.name.clone(),
                 row_group: index,
                 message,
             })?;
-            columns.push(values.into_iter());
+            fields.push(values.into_iter());
         }
         let mut out = Vec::with_capacity(rows);
         for _ in 0..rows {
             let mut row = Map::new();
-            for (column, values) in self.columns.iter().zip(columns.iter_mut()) {
-                row.insert(column.name.clone(), values.next().unwrap_or(Value::Null));
+            for (field, values) in self.fields.iter().zip(fields.iter_mut()) {
+                row.insert(field.name.clone(), values.next().unwrap_or(Value::Null));
             }
             out.push(row);
         }

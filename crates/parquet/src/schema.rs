@@ -1,7 +1,9 @@
-//! The file's schema as the columns a row is made of: each top-level field becomes one `Column` with its physical
-//! type, what its values mean (`Kind`, from the logical or converted type), and its shape (a single value, or a list
-//! of values). Fields this reader cannot turn into JSON (structs, maps, lists of groups, nested lists) are refused
-//! here, with the field's name, before any data is read.
+//! The file's schema as rows are built from it: each top-level `Field` is a tree of `Node`s (values, structs,
+//! lists, maps) over the `Leaf` columns that hold its values, with the definition and repetition levels at which
+//! each part of the tree is present. LIST and MAP annotations (and their legacy forms) become arrays and objects; a
+//! repeated field without them is an array too. What values mean (`Kind`) comes from the logical or converted type.
+
+use std::ops::Range;
 
 use crate::Error;
 use crate::metadata::{LogicalType, SchemaElement, TimeUnit};
@@ -9,29 +11,38 @@ use crate::metadata::{LogicalType, SchemaElement, TimeUnit};
 /// How deep the schema tree may nest before it is refused (a hostile footer can claim any depth).
 const MAX_DEPTH: usize = 64;
 
-/// One top-level field and the one leaf column that holds its values.
+/// A leaf column of the schema: one column chunk per row group.
 #[derive(Debug, Clone)]
-pub(crate) struct Column {
-    /// The field's name: the key of its value in each row.
-    pub(crate) name: String,
-    /// The leaf's path from the root, as `path_in_schema` names it.
+pub(crate) struct Leaf {
+    /// Its path from the root, as `path_in_schema` names it.
     pub(crate) path: Vec<String>,
     pub(crate) physical: Physical,
     pub(crate) kind: Kind,
     /// The highest definition level; a value is present at this level.
     pub(crate) max_definition: u16,
-    /// The highest repetition level: 0 for a single value, 1 for a list.
+    /// The highest repetition level: 0 outside lists.
     pub(crate) max_repetition: u16,
-    pub(crate) shape: Shape,
 }
 
-/// What a row holds for a column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Shape {
-    /// One value, null below the highest definition level.
-    Single,
-    /// A list: null below `defined`, empty below `nonempty`, and an element is null below the highest level.
-    List { defined: u16, nonempty: u16 },
+/// A top-level field: a key of each row.
+#[derive(Debug, Clone)]
+pub(crate) struct Field {
+    pub(crate) name: String,
+    pub(crate) node: Node,
+    /// Its leaves, a range of the schema's leaf columns.
+    pub(crate) leaves: Range<usize>,
+}
+
+/// A part of a field's value. Each is present (not null) when an entry's definition level reaches its `def`.
+#[derive(Debug, Clone)]
+pub(crate) enum Node {
+    /// A primitive value, from the one leaf column under this node.
+    Value { def: u16 },
+    /// An object of named fields, each with the range of leaves under it.
+    Struct { def: u16, fields: Vec<(String, Node, Range<usize>)> },
+    /// An array: empty below `element_def`; a new element starts at an entry of repetition level `rep`. A map is
+    /// an array of key/value structs (`map`), made an object once its leaves are merged.
+    List { def: u16, element_def: u16, rep: u16, element: Box<Node>, map: bool },
 }
 
 /// The physical type (`Type` in the format).
@@ -77,8 +88,8 @@ pub(crate) enum Kind {
     Null,
 }
 
-/// The columns of a schema whose first element is the root.
-pub(crate) fn columns(elements: &[SchemaElement]) -> Result<Vec<Column>, Error> {
+/// The fields and leaves of a schema whose first element is the root.
+pub(crate) fn fields(elements: &[SchemaElement]) -> Result<(Vec<Field>, Vec<Leaf>), Error> {
     let mut pos = 0;
     let root = tree(elements, &mut pos, 0)?;
     if pos != elements.len() {
@@ -87,24 +98,28 @@ pub(crate) fn columns(elements: &[SchemaElement]) -> Result<Vec<Column>, Error> 
             elements.len()
         )));
     }
-    let mut columns: Vec<Column> = Vec::with_capacity(root.children.len());
-    for field in &root.children {
-        let column = column(field)?;
-        if columns.iter().any(|c| c.name == column.name) {
-            return Err(Error::Schema { column: column.name, message: "two top-level fields have this name".to_owned() });
+    let mut fields: Vec<Field> = Vec::with_capacity(root.children.len());
+    let mut leaves = Vec::new();
+    for child in &root.children {
+        let name = child.element.name.clone();
+        if fields.iter().any(|f| f.name == name) {
+            return Err(Error::Schema { column: name, message: "two top-level fields have this name".to_owned() });
         }
-        columns.push(column);
+        let start = leaves.len();
+        let mut walk = Walk { field: &name, leaves: &mut leaves };
+        let node = walk.node(child, 0, 0, vec![name.clone()])?;
+        fields.push(Field { name, node, leaves: start..leaves.len() });
     }
-    Ok(columns)
+    Ok((fields, leaves))
 }
 
 /// A schema element with its children.
-struct Node<'a> {
+struct SchemaNode<'a> {
     element: &'a SchemaElement,
-    children: Vec<Node<'a>>,
+    children: Vec<SchemaNode<'a>>,
 }
 
-impl Node<'_> {
+impl SchemaNode<'_> {
     fn is_group(&self) -> bool {
         self.element.num_children.is_some_and(|n| n > 0) || self.element.physical.is_none()
     }
@@ -116,15 +131,25 @@ impl Node<'_> {
     fn is_list(&self) -> bool {
         self.element.logical == Some(LogicalType::List) || self.element.converted == Some(CONVERTED_LIST)
     }
+
+    fn is_map(&self) -> bool {
+        self.element.logical == Some(LogicalType::Map)
+            || matches!(self.element.converted, Some(CONVERTED_MAP | CONVERTED_MAP_KEY_VALUE))
+    }
+
+    fn name(&self) -> &str {
+        &self.element.name
+    }
 }
 
-const REQUIRED: i32 = 0;
 const OPTIONAL: i32 = 1;
 const REPEATED: i32 = 2;
 
+const CONVERTED_MAP: i32 = 1;
+const CONVERTED_MAP_KEY_VALUE: i32 = 2;
 const CONVERTED_LIST: i32 = 3;
 
-fn tree<'a>(elements: &'a [SchemaElement], pos: &mut usize, depth: usize) -> Result<Node<'a>, Error> {
+fn tree<'a>(elements: &'a [SchemaElement], pos: &mut usize, depth: usize) -> Result<SchemaNode<'a>, Error> {
     if depth > MAX_DEPTH {
         return Err(Error::Footer(format!("the schema nests deeper than {MAX_DEPTH} levels")));
     }
@@ -142,64 +167,118 @@ fn tree<'a>(elements: &'a [SchemaElement], pos: &mut usize, depth: usize) -> Res
     for _ in 0..count {
         children.push(tree(elements, pos, depth + 1)?);
     }
-    Ok(Node { element, children })
+    Ok(SchemaNode { element, children })
 }
 
-fn column(field: &Node<'_>) -> Result<Column, Error> {
-    let name = field.element.name.clone();
-    let unsupported = |message: &str| Error::Schema { column: name.clone(), message: message.to_owned() };
-    let repetition = field.repetition();
-    if !field.is_group() {
-        return match repetition {
-            REQUIRED | OPTIONAL => {
-                let max_definition = u16::from(repetition == OPTIONAL);
-                leaf(field, vec![name.clone()], max_definition, 0, Shape::Single)
-            }
-            // A repeated primitive at the top level is a list that is never null and whose elements are never null.
-            REPEATED => leaf(field, vec![name.clone()], 1, 1, Shape::List { defined: 0, nonempty: 1 }),
-            other => Err(unsupported(&format!("unknown repetition {other}"))),
+/// The walk of one top-level field, gathering its leaves.
+struct Walk<'a> {
+    field: &'a str,
+    leaves: &'a mut Vec<Leaf>,
+}
+
+impl Walk<'_> {
+    fn error(&self, message: String) -> Error {
+        Error::Schema { column: self.field.to_owned(), message }
+    }
+
+    /// The node of schema node `n` under a parent present at definition level `parent_def` and inside `parent_rep`
+    /// repeated ancestors.
+    fn node(&mut self, n: &SchemaNode<'_>, parent_def: u16, parent_rep: u16, path: Vec<String>) -> Result<Node, Error> {
+        let repetition = n.repetition();
+        if !(0..=2).contains(&repetition) {
+            return Err(self.error(format!("`{}` has unknown repetition {repetition}", n.name())));
+        }
+        if repetition == REPEATED {
+            // A repeated field without a LIST or MAP around it: an array, never null, of its values.
+            let (element_def, rep) = (parent_def + 1, parent_rep + 1);
+            let element = self.element(n, element_def, rep, path)?;
+            return Ok(Node::List { def: parent_def, element_def, rep, element: Box::new(element), map: false });
+        }
+        let def = parent_def + u16::from(repetition == OPTIONAL);
+        if !n.is_group() {
+            return self.leaf(n, def, parent_rep, path);
+        }
+        if n.is_list() {
+            return self.list(n, def, parent_rep, path);
+        }
+        if n.is_map() {
+            return self.map(n, def, parent_rep, path);
+        }
+        self.structure(n, def, parent_rep, path)
+    }
+
+    /// Schema node `n` as a value present at `def` (a repeated node's element, or a required field).
+    fn element(&mut self, n: &SchemaNode<'_>, def: u16, rep: u16, path: Vec<String>) -> Result<Node, Error> {
+        if n.is_group() { self.structure(n, def, rep, path) } else { self.leaf(n, def, rep, path) }
+    }
+
+    fn structure(&mut self, n: &SchemaNode<'_>, def: u16, rep: u16, path: Vec<String>) -> Result<Node, Error> {
+        let mut fields = Vec::with_capacity(n.children.len());
+        for child in &n.children {
+            let start = self.leaves.len();
+            let mut child_path = path.clone();
+            child_path.push(child.name().to_owned());
+            let node = self.node(child, def, rep, child_path)?;
+            fields.push((child.name().to_owned(), node, start..self.leaves.len()));
+        }
+        if fields.is_empty() {
+            return Err(self.error(format!("`{}` is a group without fields", n.name())));
+        }
+        Ok(Node::Struct { def, fields })
+    }
+
+    /// A LIST group: `<list> { repeated <element> }` (two levels) or `<list> { repeated group { <element> } }`.
+    fn list(&mut self, n: &SchemaNode<'_>, def: u16, rep: u16, path: Vec<String>) -> Result<Node, Error> {
+        let [repeated] = n.children.as_slice() else {
+            return Err(self.error(format!("the LIST `{}` has {} children, not one", n.name(), n.children.len())));
         };
+        if repeated.repetition() != REPEATED {
+            return Err(self.error(format!("the LIST `{}` has a child that is not repeated", n.name())));
+        }
+        let (element_def, rep) = (def + 1, rep + 1);
+        let mut repeated_path = path;
+        repeated_path.push(repeated.name().to_owned());
+        // The format's backward-compatibility rules: the repeated field is itself the element when it is a
+        // primitive, a group of several fields, or a group named `array` or `<list>_tuple`.
+        let legacy = !repeated.is_group()
+            || repeated.children.len() != 1
+            || repeated.name() == "array"
+            || repeated.name() == format!("{}_tuple", n.name());
+        let element = match repeated.children.as_slice() {
+            [element] if !legacy => {
+                let mut element_path = repeated_path;
+                element_path.push(element.name().to_owned());
+                self.node(element, element_def, rep, element_path)?
+            }
+            _ => self.element(repeated, element_def, rep, repeated_path)?,
+        };
+        Ok(Node::List { def, element_def, rep, element: Box::new(element), map: false })
     }
-    if repetition == REPEATED {
-        return Err(unsupported("repeated groups are not supported (only lists of primitive values are)"));
+
+    /// A MAP group: `<map> { repeated group key_value { required <key>; optional <value> } }`.
+    fn map(&mut self, n: &SchemaNode<'_>, def: u16, rep: u16, path: Vec<String>) -> Result<Node, Error> {
+        let [entries] = n.children.as_slice() else {
+            return Err(self.error(format!("the MAP `{}` has {} children, not one", n.name(), n.children.len())));
+        };
+        if entries.repetition() != REPEATED || entries.children.len() != 2 {
+            return Err(self.error(format!("the MAP `{}` is not a repeated group of a key and a value", n.name())));
+        }
+        let (element_def, rep) = (def + 1, rep + 1);
+        let mut entries_path = path;
+        entries_path.push(entries.name().to_owned());
+        let element = self.structure(entries, element_def, rep, entries_path)?;
+        Ok(Node::List { def, element_def, rep, element: Box::new(element), map: true })
     }
-    if !field.is_list() {
-        return Err(unsupported("nested groups (structs, maps) are not supported (only lists of primitive values are)"));
+
+    fn leaf(&mut self, n: &SchemaNode<'_>, def: u16, rep: u16, path: Vec<String>) -> Result<Node, Error> {
+        let leaf = leaf(n.element, path, def, rep).map_err(|message| self.error(message))?;
+        self.leaves.push(leaf);
+        Ok(Node::Value { def })
     }
-    let defined = u16::from(repetition == OPTIONAL);
-    let [repeated] = field.children.as_slice() else {
-        return Err(unsupported("a LIST group must have exactly one child"));
-    };
-    if repeated.repetition() != REPEATED {
-        return Err(unsupported("a LIST group's child must be repeated"));
-    }
-    let nonempty = defined + 1;
-    if !repeated.is_group() {
-        // Two-level list: the repeated field is the element.
-        let path = vec![name.clone(), repeated.element.name.clone()];
-        return leaf(repeated, path, nonempty, 1, Shape::List { defined, nonempty }).map(|c| Column { name, ..c });
-    }
-    // The format's backward-compatibility rule: a repeated group named `array` or `<list>_tuple` is itself the
-    // element, a struct.
-    let legacy = repeated.element.name == "array" || repeated.element.name == format!("{name}_tuple");
-    let [element] = repeated.children.as_slice() else {
-        return Err(unsupported("lists of structs are not supported (only lists of primitive values are)"));
-    };
-    if legacy {
-        return Err(unsupported("lists of structs are not supported (only lists of primitive values are)"));
-    }
-    if element.is_group() || element.repetition() == REPEATED {
-        return Err(unsupported("lists of groups or of lists are not supported (only lists of primitive values are)"));
-    }
-    let max_definition = nonempty + u16::from(element.repetition() == OPTIONAL);
-    let path = vec![name.clone(), repeated.element.name.clone(), element.element.name.clone()];
-    leaf(element, path, max_definition, 1, Shape::List { defined, nonempty }).map(|c| Column { name, ..c })
 }
 
-fn leaf(node: &Node<'_>, path: Vec<String>, max_definition: u16, max_repetition: u16, shape: Shape) -> Result<Column, Error> {
-    let element = node.element;
-    let name = path.first().cloned().unwrap_or_default();
-    let schema_error = |message: String| Error::Schema { column: name.clone(), message };
+fn leaf(element: &SchemaElement, path: Vec<String>, max_definition: u16, max_repetition: u16) -> Result<Leaf, String> {
+    let location = if path.len() > 1 { format!("`{}`: ", path.join(".")) } else { String::new() };
     let physical = match element.physical {
         Some(0) => Physical::Boolean,
         Some(1) => Physical::Int32,
@@ -212,14 +291,14 @@ fn leaf(node: &Node<'_>, path: Vec<String>, max_definition: u16, max_repetition:
             let length = element.type_length.unwrap_or(-1);
             match usize::try_from(length) {
                 Ok(length) if length > 0 => Physical::Fixed(length),
-                _ => return Err(schema_error(format!("FIXED_LEN_BYTE_ARRAY of length {length}"))),
+                _ => return Err(format!("{location}FIXED_LEN_BYTE_ARRAY of length {length}")),
             }
         }
-        Some(other) => return Err(schema_error(format!("unknown physical type {other}"))),
-        None => return Err(schema_error("a leaf without a physical type".to_owned())),
+        Some(other) => return Err(format!("{location}unknown physical type {other}")),
+        None => return Err(format!("{location}a leaf without a physical type")),
     };
-    let kind = kind(element, physical).map_err(schema_error)?;
-    Ok(Column { name: name.clone(), path, physical, kind, max_definition, max_repetition, shape })
+    let kind = kind(element, physical).map_err(|message| format!("{location}{message}"))?;
+    Ok(Leaf { path, physical, kind, max_definition, max_repetition })
 }
 
 /// What the values of a leaf mean: its logical type if it has one, else its converted type, else its physical
