@@ -58,17 +58,24 @@ pub(crate) fn decompress(input: &[u8], expected: usize) -> Result<Vec<u8>, Strin
         if out.len() + len > expected {
             return Err(format!("snappy data expands past the announced {expected} bytes"));
         }
-        let start = out.len() - offset;
-        // The source may overlap what this copy writes (a repeated pattern), so copy byte by byte.
-        for i in start..start + len {
-            let byte = *out.get(i).ok_or("snappy copy out of range")?;
-            out.push(byte);
-        }
+        copy_back(&mut out, offset, len);
     }
     if out.len() != expected {
         return Err(format!("snappy data expands to {} bytes, {expected} announced", out.len()));
     }
     Ok(out)
+}
+
+/// Appends `len` bytes copied from `offset` bytes back (`1 <= offset <= out.len()`). When the copy overlaps what it
+/// writes, the pattern of `offset` bytes repeats: it is copied in growing chunks that never overlap.
+pub(crate) fn copy_back(out: &mut Vec<u8>, offset: usize, len: usize) {
+    let start = out.len() - offset;
+    let mut left = len;
+    while left > 0 {
+        let chunk = left.min(out.len() - start);
+        out.extend_from_within(start..start + chunk);
+        left -= chunk;
+    }
 }
 
 fn byte(input: &[u8], pos: &mut usize) -> Result<u8, String> {

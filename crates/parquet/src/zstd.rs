@@ -643,11 +643,7 @@ fn sequences(data: &[u8], literals: &[u8], state: &mut Frame, frame_start: usize
         if offset == 0 || offset > out.len() - frame_start {
             return Err(format!("zstd match offset {offset} with {} bytes decoded", out.len() - frame_start));
         }
-        let start = out.len() - offset;
-        for k in start..start + match_length {
-            let b = *out.get(k).ok_or("zstd match out of range")?;
-            out.push(b);
-        }
+        crate::snappy::copy_back(out, offset, match_length);
     }
     if bits.overflowed() || bits.pos != 0 {
         return Err("zstd sequence bitstream does not end where its sequences do".to_owned());
