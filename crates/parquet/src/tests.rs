@@ -146,3 +146,73 @@ fn damaged_zstd_frames_give_errors_or_bytes() {
         let _ = crate::zstd::decompress(&frame[..pos], 200_000);
     }
 }
+
+/// A schema element for the schema tests: a leaf when `physical` is set, else a group of `children`.
+fn element(name: &str, repetition: i32, physical: Option<i32>, children: i32, converted: Option<i32>) -> crate::metadata::SchemaElement {
+    crate::metadata::SchemaElement {
+        physical,
+        type_length: None,
+        repetition: Some(repetition),
+        name: name.to_owned(),
+        num_children: (children > 0).then_some(children),
+        converted,
+        scale: None,
+        precision: None,
+        logical: None,
+    }
+}
+
+/// The format's legacy forms, which pyarrow does not write: a two-level LIST (`repeated int32` inside the LIST
+/// group) and a bare repeated field, both read as arrays.
+#[test]
+fn two_level_lists_and_bare_repeated_fields() {
+    use crate::column::Levels;
+    use crate::schema::Node;
+    let schema = [
+        element("schema", 0, None, 2, None),
+        element("a", 1, None, 1, Some(3)),
+        element("a_elem", 2, Some(1), 0, None),
+        element("r", 2, Some(2), 0, None),
+    ];
+    let (fields, leaves) = crate::schema::fields(&schema).unwrap();
+    assert!(matches!(fields[0].node, Node::List { def: 1, element_def: 2, rep: 1, .. }));
+    assert!(matches!(fields[1].node, Node::List { def: 0, element_def: 1, rep: 1, .. }));
+    assert_eq!((leaves[0].max_definition, leaves[0].max_repetition), (2, 1));
+    assert_eq!(leaves[0].path, ["a", "a_elem"]);
+    assert_eq!((leaves[1].max_definition, leaves[1].max_repetition), (1, 1));
+
+    // Rows [1, 2], null, [] for `a`; [7], [], [8, 9] for `r`.
+    let a = Levels { definitions: vec![2, 2, 0, 1], repetitions: vec![0, 1, 0, 0], values: vec![json!(1), json!(2)], entries: 4 };
+    assert_eq!(crate::assemble::field(&fields[0], vec![a], 3).unwrap(), [json!([1, 2]), json!(null), json!([])]);
+    let r = Levels { definitions: vec![1, 0, 1, 1], repetitions: vec![0, 0, 0, 1], values: vec![json!(7), json!(8), json!(9)], entries: 4 };
+    assert_eq!(crate::assemble::field(&fields[1], vec![r], 3).unwrap(), [json!([7]), json!([]), json!([8, 9])]);
+}
+
+#[test]
+fn levels_that_disagree_are_errors() {
+    use crate::column::Levels;
+    let schema = [element("schema", 0, None, 1, None), element("r", 2, Some(2), 0, None)];
+    let (fields, _) = crate::schema::fields(&schema).unwrap();
+    // Two rows announced, the levels start three.
+    let r = Levels { definitions: vec![1, 1, 1], repetitions: vec![0, 0, 0], values: vec![json!(1), json!(2), json!(3)], entries: 3 };
+    assert!(crate::assemble::field(&fields[0], vec![r], 2).is_err());
+    // More values than the levels place.
+    let r = Levels { definitions: vec![1, 0], repetitions: vec![0, 0], values: vec![json!(1), json!(2)], entries: 2 };
+    assert!(crate::assemble::field(&fields[0], vec![r], 2).is_err());
+}
+
+#[test]
+fn schemas_that_are_not_trees_are_errors() {
+    // The root claims three children, one follows.
+    let schema = [element("schema", 0, None, 3, None), element("x", 0, Some(1), 0, None)];
+    assert!(matches!(crate::schema::fields(&schema), Err(Error::Footer(_))));
+    // A MAP whose entries are not key and value.
+    let schema = [
+        element("schema", 0, None, 1, None),
+        element("m", 1, None, 1, Some(1)),
+        element("key_value", 2, None, 1, None),
+        element("key", 0, Some(6), 0, None),
+    ];
+    let err = crate::schema::fields(&schema).unwrap_err();
+    assert_eq!(err.to_string(), "column `m`: the MAP `m` is not a repeated group of a key and a value");
+}
