@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::compression::{Codec, decompress};
 use crate::encoding::{self, Decoder, bit_width, hybrid};
 use crate::metadata::{ColumnChunk, PageHeader, page_header};
-use crate::schema::{Leaf, Physical};
+use crate::schema::{Leaf, Physical, physical_name};
 
 /// The largest page, compressed or not, this reader accepts: Step Functions refuses row groups over 256 MB.
 pub(crate) const MAX_PAGE_BYTES: usize = 256 * 1024 * 1024;
@@ -37,9 +37,10 @@ pub(crate) fn read(data: &[u8], column: &Leaf, chunk: &ColumnChunk, rows: usize,
     if meta.path != column.path {
         return Err(format!("the column chunk's path is {:?}, the schema's {:?}", meta.path.join("."), column.path.join(".")));
     }
-    let physical = physical_code(column.physical);
-    if meta.physical != physical {
-        return Err(format!("the column chunk's type is {}, the schema's {physical}", meta.physical));
+    if meta.physical != physical_code(column.physical) {
+        let names = ["BOOLEAN", "INT32", "INT64", "INT96", "FLOAT", "DOUBLE", "BYTE_ARRAY", "FIXED_LEN_BYTE_ARRAY"];
+        let chunk = usize::try_from(meta.physical).ok().and_then(|i| names.get(i)).map_or_else(|| meta.physical.to_string(), |n| (*n).to_owned());
+        return Err(format!("the column chunk's type is {chunk}, the schema's {}", physical_name(column.physical)));
     }
     let codec = Codec::new(meta.codec)?;
     let start = match meta.dictionary_page_offset {
@@ -54,10 +55,9 @@ pub(crate) fn read(data: &[u8], column: &Leaf, chunk: &ColumnChunk, rows: usize,
         .ok_or_else(|| format!("the column chunk (bytes {start}..{}) is not inside the file", start.saturating_add(length)))?;
     let expected_entries = usize::try_from(meta.num_values).map_err(|_| format!("column chunk of {} values", meta.num_values))?;
 
-    let mut levels = Levels::default();
-    let mut dictionary: Option<Vec<Value>> = None;
+    let mut chunk = Chunk { column, codec, rows, dictionary: None, levels: Levels::default() };
     let mut pos = 0;
-    while pos < bytes.len() && levels.entries < expected_entries {
+    while pos < bytes.len() && chunk.levels.entries < expected_entries {
         let rest = bytes.get(pos..).unwrap_or_default();
         let (header, header_len) = page_header(rest).map_err(|fault| format!("page header at byte {}: {}", start + pos, fault.0))?;
         pos += header_len;
@@ -68,24 +68,30 @@ pub(crate) fn read(data: &[u8], column: &Leaf, chunk: &ColumnChunk, rows: usize,
         pos += compressed;
         let uncompressed = size(header.uncompressed_size, "uncompressed page size")?;
         match header.kind {
-            2 => {
-                if dictionary.is_some() {
-                    return Err("a second dictionary page".to_owned());
-                }
-                dictionary = Some(dictionary_page(column, codec, &header, page, uncompressed)?);
-            }
-            0 => data_page_v1(column, codec, &header, page, uncompressed, dictionary.as_deref(), &mut levels, rows, budget)?,
-            3 => data_page_v2(column, codec, &header, page, uncompressed, dictionary.as_deref(), &mut levels, rows, budget)?,
+            2 => chunk.dictionary_page(&header, page, uncompressed)?,
+            0 => chunk.data_page_v1(&header, page, uncompressed, budget)?,
+            3 => chunk.data_page_v2(&header, page, uncompressed, budget)?,
             1 => {}
             other => return Err(format!("unknown page type {other}")),
         }
     }
+    let levels = chunk.levels;
     let complete = (column.max_definition == 0 || levels.definitions.len() == levels.entries)
         && (column.max_repetition == 0 || levels.repetitions.len() == levels.entries);
     if !complete {
         return Err("the levels do not match the values".to_owned());
     }
     Ok(levels)
+}
+
+/// A column chunk being read: what its pages are read with, and what they gave so far.
+struct Chunk<'a> {
+    column: &'a Leaf,
+    codec: Codec,
+    /// The row group's rows.
+    rows: usize,
+    dictionary: Option<Vec<Value>>,
+    levels: Levels,
 }
 
 fn physical_code(physical: Physical) -> i32 {
@@ -108,56 +114,95 @@ fn size(value: i32, what: &str) -> Result<usize, String> {
     }
 }
 
-fn dictionary_page(column: &Leaf, codec: Codec, header: &PageHeader, page: &[u8], uncompressed: usize) -> Result<Vec<Value>, String> {
-    let info = header.dictionary.as_ref().ok_or("a dictionary page without its header")?;
-    if info.encoding != encoding::PLAIN && info.encoding != encoding::PLAIN_DICTIONARY {
-        return Err(format!("unsupported dictionary encoding {}", encoding::name(info.encoding)));
+impl Chunk<'_> {
+    fn dictionary_page(&mut self, header: &PageHeader, page: &[u8], uncompressed: usize) -> Result<(), String> {
+        if self.dictionary.is_some() {
+            return Err("a second dictionary page".to_owned());
+        }
+        let info = header.dictionary.as_ref().ok_or("a dictionary page without its header")?;
+        if info.encoding != encoding::PLAIN && info.encoding != encoding::PLAIN_DICTIONARY {
+            return Err(format!("unsupported dictionary encoding {}", encoding::name(info.encoding)));
+        }
+        let count = usize::try_from(info.num_values).map_err(|_| format!("dictionary of {} values", info.num_values))?;
+        let bytes = decompress(self.codec, page, uncompressed)?;
+        let decoder = Decoder { physical: self.column.physical, kind: self.column.kind, dictionary: None };
+        let values = decoder.decode(encoding::PLAIN, &bytes, count).map_err(|e| format!("dictionary page: {e}"))?;
+        self.dictionary = Some(values);
+        Ok(())
     }
-    let count = usize::try_from(info.num_values).map_err(|_| format!("dictionary of {} values", info.num_values))?;
-    let bytes = decompress(codec, page, uncompressed)?;
-    let decoder = Decoder { physical: column.physical, kind: column.kind, dictionary: None };
-    decoder.decode(encoding::PLAIN, &bytes, count).map_err(|e| format!("dictionary page: {e}"))
-}
 
-/// Takes `count` level entries from the row group's budget, and for a single-value column checks they fit in the
-/// rows.
-fn reserve(column: &Leaf, levels: &Levels, count: usize, rows: usize, budget: &mut usize) -> Result<(), String> {
-    if count > *budget {
-        return Err(format!("a page of {count} values would pass the {} values this reader decodes per row group", crate::MAX_CELLS));
+    /// Takes `count` level entries from the row group's budget, and outside lists checks they fit in the rows.
+    fn reserve(&self, count: usize, budget: &mut usize) -> Result<(), String> {
+        if count > *budget {
+            return Err(format!("a page of {count} values would pass the {} values this reader decodes per row group", crate::MAX_CELLS));
+        }
+        if self.column.max_repetition == 0 && self.levels.entries + count > self.rows {
+            return Err(format!("pages hold more than the row group's {} rows", self.rows));
+        }
+        *budget -= count;
+        Ok(())
     }
-    if column.max_repetition == 0 && levels.entries + count > rows {
-        return Err(format!("pages hold more than the row group's {rows} rows"));
-    }
-    *budget -= count;
-    Ok(())
-}
 
-#[allow(clippy::too_many_arguments)]
-fn data_page_v1(
-    column: &Leaf,
-    codec: Codec,
-    header: &PageHeader,
-    page: &[u8],
-    uncompressed: usize,
-    dictionary: Option<&[Value]>,
-    levels: &mut Levels,
-    rows: usize,
-    budget: &mut usize,
-) -> Result<(), String> {
-    let info = header.data.as_ref().ok_or("a data page without its header")?;
-    let count = usize::try_from(info.num_values).map_err(|_| format!("a page of {} values", info.num_values))?;
-    reserve(column, levels, count, rows, budget)?;
-    let bytes = decompress(codec, page, uncompressed)?;
-    let mut pos = 0;
-    if column.max_repetition > 0 {
-        pos += v1_levels(&bytes, info.repetition_encoding, column.max_repetition, count, &mut levels.repetitions, "repetition")?;
+    fn data_page_v1(&mut self, header: &PageHeader, page: &[u8], uncompressed: usize, budget: &mut usize) -> Result<(), String> {
+        let info = header.data.as_ref().ok_or("a data page without its header")?;
+        let count = usize::try_from(info.num_values).map_err(|_| format!("a page of {} values", info.num_values))?;
+        self.reserve(count, budget)?;
+        let bytes = decompress(self.codec, page, uncompressed)?;
+        let (column, levels) = (self.column, &mut self.levels);
+        let mut pos = 0;
+        if column.max_repetition > 0 {
+            pos += v1_levels(&bytes, info.repetition_encoding, column.max_repetition, count, &mut levels.repetitions, "repetition")?;
+        }
+        if column.max_definition > 0 {
+            let rest = bytes.get(pos..).unwrap_or_default();
+            pos += v1_levels(rest, info.definition_encoding, column.max_definition, count, &mut levels.definitions, "definition")?;
+        }
+        self.values(info.encoding, bytes.get(pos..).unwrap_or_default(), count)
     }
-    if column.max_definition > 0 {
-        let rest = bytes.get(pos..).unwrap_or_default();
-        pos += v1_levels(rest, info.definition_encoding, column.max_definition, count, &mut levels.definitions, "definition")?;
+
+    fn data_page_v2(&mut self, header: &PageHeader, page: &[u8], uncompressed: usize, budget: &mut usize) -> Result<(), String> {
+        let info = header.data_v2.as_ref().ok_or("a data page v2 without its header")?;
+        let count = usize::try_from(info.num_values).map_err(|_| format!("a page of {} values", info.num_values))?;
+        if info.num_rows < 0 {
+            return Err(format!("a page of {} rows", info.num_rows));
+        }
+        self.reserve(count, budget)?;
+        let repetition = usize::try_from(info.repetition_length).map_err(|_| "negative repetition levels length")?;
+        let definition = usize::try_from(info.definition_length).map_err(|_| "negative definition levels length")?;
+        let levels_len = repetition.checked_add(definition).filter(|&n| n <= page.len()).ok_or("levels run past the page")?;
+        let (level_bytes, rest) = page.split_at(levels_len);
+        let (repetition_bytes, definition_bytes) = level_bytes.split_at(repetition);
+        let (column, levels) = (self.column, &mut self.levels);
+        if column.max_repetition > 0 {
+            decode_levels(repetition_bytes, column.max_repetition, count, &mut levels.repetitions, "repetition")?;
+        }
+        if column.max_definition > 0 {
+            decode_levels(definition_bytes, column.max_definition, count, &mut levels.definitions, "definition")?;
+        }
+        let values_size = uncompressed.checked_sub(levels_len).ok_or("levels longer than the uncompressed page")?;
+        let values = if info.compressed { decompress(self.codec, rest, values_size)? } else { rest.to_vec() };
+        self.values(info.encoding, &values, count)
     }
-    let values = bytes.get(pos..).unwrap_or_default();
-    page_values(column, info.encoding, values, dictionary, count, levels)
+
+    /// Decodes the values of a page of `count` entries, whose levels are read: as many as the levels say are
+    /// present.
+    fn values(&mut self, encoding: i32, bytes: &[u8], count: usize) -> Result<(), String> {
+        let column = self.column;
+        let present = if column.max_definition == 0 {
+            count
+        } else {
+            let page_levels = self.levels.definitions.get(self.levels.entries..).unwrap_or_default();
+            page_levels.iter().filter(|&&level| level == column.max_definition).count()
+        };
+        let decoder = Decoder { physical: column.physical, kind: column.kind, dictionary: self.dictionary.as_deref() };
+        let values = decoder.decode(encoding, bytes, present)?;
+        if values.len() != present {
+            return Err(format!("the page holds {} values, its levels say {present}", values.len()));
+        }
+        self.levels.values.extend(values);
+        self.levels.entries += count;
+        Ok(())
+    }
 }
 
 /// Length-prefixed RLE levels of a v1 page; returns the bytes they take.
@@ -181,64 +226,5 @@ fn decode_levels(body: &[u8], max: u16, count: usize, out: &mut Vec<u16>, what: 
             _ => return Err(format!("{what} level {level} above the column's maximum {max}")),
         }
     }
-    Ok(())
-}
-
-#[allow(clippy::too_many_arguments)]
-fn data_page_v2(
-    column: &Leaf,
-    codec: Codec,
-    header: &PageHeader,
-    page: &[u8],
-    uncompressed: usize,
-    dictionary: Option<&[Value]>,
-    levels: &mut Levels,
-    rows: usize,
-    budget: &mut usize,
-) -> Result<(), String> {
-    let info = header.data_v2.as_ref().ok_or("a data page v2 without its header")?;
-    let count = usize::try_from(info.num_values).map_err(|_| format!("a page of {} values", info.num_values))?;
-    if info.num_rows < 0 {
-        return Err(format!("a page of {} rows", info.num_rows));
-    }
-    reserve(column, levels, count, rows, budget)?;
-    let repetition = usize::try_from(info.repetition_length).map_err(|_| "negative repetition levels length")?;
-    let definition = usize::try_from(info.definition_length).map_err(|_| "negative definition levels length")?;
-    let levels_len = repetition.checked_add(definition).filter(|&n| n <= page.len()).ok_or("levels run past the page")?;
-    let (level_bytes, rest) = page.split_at(levels_len);
-    let (repetition_bytes, definition_bytes) = level_bytes.split_at(repetition);
-    if column.max_repetition > 0 {
-        decode_levels(repetition_bytes, column.max_repetition, count, &mut levels.repetitions, "repetition")?;
-    }
-    if column.max_definition > 0 {
-        decode_levels(definition_bytes, column.max_definition, count, &mut levels.definitions, "definition")?;
-    }
-    let values_size = uncompressed.checked_sub(levels_len).ok_or("levels longer than the uncompressed page")?;
-    let values = if info.compressed { decompress(codec, rest, values_size)? } else { rest.to_vec() };
-    page_values(column, info.encoding, &values, dictionary, count, levels)
-}
-
-/// Decodes a page's values: as many as its levels say are present.
-fn page_values(
-    column: &Leaf,
-    encoding: i32,
-    bytes: &[u8],
-    dictionary: Option<&[Value]>,
-    count: usize,
-    levels: &mut Levels,
-) -> Result<(), String> {
-    let present = if column.max_definition == 0 {
-        count
-    } else {
-        let page_levels = levels.definitions.get(levels.entries..).unwrap_or_default();
-        page_levels.iter().filter(|&&level| level == column.max_definition).count()
-    };
-    let decoder = Decoder { physical: column.physical, kind: column.kind, dictionary };
-    let values = decoder.decode(encoding, bytes, present)?;
-    if values.len() != present {
-        return Err(format!("the page holds {} values, its levels say {present}", values.len()));
-    }
-    levels.values.extend(values);
-    levels.entries += count;
     Ok(())
 }

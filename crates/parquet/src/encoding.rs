@@ -31,7 +31,7 @@ pub(crate) fn name(encoding: i32) -> String {
         DELTA_BYTE_ARRAY => "DELTA_BYTE_ARRAY".to_owned(),
         RLE_DICTIONARY => "RLE_DICTIONARY".to_owned(),
         BYTE_STREAM_SPLIT => "BYTE_STREAM_SPLIT".to_owned(),
-        other => format!("encoding {other}"),
+        other => format!("{other} (unknown)"),
     }
 }
 
