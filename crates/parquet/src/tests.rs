@@ -216,3 +216,18 @@ fn schemas_that_are_not_trees_are_errors() {
     let err = crate::schema::fields(&schema).unwrap_err();
     assert_eq!(err.to_string(), "column `m`: the MAP `m` is not a repeated group of a key and a value");
 }
+
+#[test]
+fn row_groups_past_the_limits_are_refused_before_decoding() {
+    let bytes = include_bytes!("../tests/data/row_groups.parquet");
+    let mut groups = crate::row_groups(bytes).unwrap();
+    let mut group = groups.groups.next().unwrap();
+    group.num_rows = 1 << 40;
+    let err = groups.decode(0, &group).unwrap_err();
+    assert!(err.to_string().starts_with("row group 0: 1099511627776 rows of 34 columns are more than"), "{err}");
+    group.num_rows = 5;
+    group.total_byte_size = 300 << 20;
+    assert!(matches!(groups.decode(0, &group), Err(Error::RowGroup { row_group: 0, .. })));
+    group.total_byte_size = 1000;
+    assert_eq!(groups.decode(0, &group).unwrap().len(), 5);
+}

@@ -143,3 +143,16 @@ proptest! {
         let _ = parquet::read(&bytes);
     }
 }
+
+proptest! {
+    /// Random footers between the magic numbers: the Thrift reader and the schema walk see arbitrary input.
+    #[test]
+    fn random_footers_give_errors(footer in prop::collection::vec(any::<u8>(), 0..400), body in prop::collection::vec(any::<u8>(), 0..64)) {
+        let mut bytes = b"PAR1".to_vec();
+        bytes.extend_from_slice(&body);
+        bytes.extend_from_slice(&footer);
+        bytes.extend_from_slice(&u32::try_from(footer.len()).unwrap().to_le_bytes());
+        bytes.extend_from_slice(b"PAR1");
+        let _ = parquet::read(&bytes);
+    }
+}
