@@ -65,6 +65,10 @@ def base_table():
         "dec_38_10": pa.array([decimal.Decimal(x) if x is not None else None for x in
                                ["9999999999999999999999999999.9999999999", "-0.0000000001", None, "0", "1", "-1", "5", "5", "5", None, "7", "8"]],
                               pa.decimal128(38, 10)),
+        "dec_76_38": pa.array([decimal.Decimal(x) if x is not None else None for x in
+                               ["9" * 38 + "." + "9" * 38, "-" + "1" * 38 + "." + "2" * 38, None, "0", "1", "-1", "5", "5", "5", None,
+                                "-0." + "0" * 37 + "1", "12345678901234567890.5"]],
+                              pa.decimal256(76, 38)),
         "id_uuid": pa.array([uuid.UUID(int=i * 0x0123456789ABCDEF0123456789ABCDEF % 2**128).bytes if i != 2 else None for i in range(n)],
                             pa.uuid()),
         "doc": pa.array(['{"a":1}', "[]", None, '"x"', "null", "1", "{}", "{}", "{}", None, "true", "2"], pa.json_()),

@@ -43,9 +43,12 @@ pub(crate) fn json(kind: Kind, raw: Raw<'_>) -> Result<Value, String> {
         (Kind::Time(unit), Raw::Int32(v)) => Value::String(time(i64::from(v), unit)),
         (Kind::Time(unit), Raw::Int64(v)) => Value::String(time(v, unit)),
         (Kind::Timestamp { unit, utc }, Raw::Int64(v)) => Value::String(timestamp(v, unit, utc)),
-        (Kind::Decimal { scale }, Raw::Int32(v)) => Value::String(decimal(i128::from(v), scale)),
-        (Kind::Decimal { scale }, Raw::Int64(v)) => Value::String(decimal(i128::from(v), scale)),
-        (Kind::Decimal { scale }, Raw::Bytes(bytes)) => Value::String(decimal(big_endian(bytes)?, scale)),
+        (Kind::Decimal { scale }, Raw::Int32(v)) => Value::String(decimal(v < 0, v.unsigned_abs().to_string(), scale)),
+        (Kind::Decimal { scale }, Raw::Int64(v)) => Value::String(decimal(v < 0, v.unsigned_abs().to_string(), scale)),
+        (Kind::Decimal { scale }, Raw::Bytes(bytes)) => {
+            let (negative, digits) = big_endian(bytes)?;
+            Value::String(decimal(negative, digits, scale))
+        }
         (Kind::String, Raw::Bytes(bytes)) => Value::String(String::from_utf8_lossy(bytes).into_owned()),
         (Kind::Uuid, Raw::Bytes(bytes)) => Value::String(uuid(bytes)),
         (Kind::Binary, Raw::Bytes(bytes)) => Value::String(base64::engine::general_purpose::STANDARD.encode(bytes)),
@@ -88,26 +91,59 @@ fn half(bits: u16) -> f32 {
     }
 }
 
-/// A two's complement big-endian integer of up to 16 bytes (longer ones only if the extra bytes are sign).
-fn big_endian(bytes: &[u8]) -> Result<i128, String> {
+/// The widest unscaled decimal read, in bytes after sign extension: 154 digits, twice what any writer uses
+/// (BigQuery's BIGNUMERIC, DECIMAL(76, 38), takes 32 bytes). It bounds the quadratic base conversion below.
+const MAX_DECIMAL_BYTES: usize = 64;
+
+/// A two's complement big-endian integer as its sign and decimal digits.
+fn big_endian(bytes: &[u8]) -> Result<(bool, String), String> {
     let negative = bytes.first().is_some_and(|b| b & 0x80 != 0);
     let sign = if negative { 0xff } else { 0x00 };
-    let extra = bytes.len().saturating_sub(16);
-    let (head, tail) = bytes.split_at(extra);
-    let tail_negative = tail.first().is_some_and(|b| b & 0x80 != 0);
-    if head.iter().any(|&b| b != sign) || (extra > 0 && tail_negative != negative) {
-        return Err(format!("a DECIMAL of {} bytes does not fit in 128 bits", bytes.len()));
+    // Sign-extension bytes carry no digits; keep one so the top bit still says the sign.
+    let start = bytes.iter().take_while(|&&b| b == sign).count().saturating_sub(1);
+    let bytes = bytes.get(start..).unwrap_or_default();
+    if bytes.len() <= 16 {
+        let mut buffer = [sign; 16];
+        let offset = 16 - bytes.len();
+        buffer.iter_mut().skip(offset).zip(bytes).for_each(|(slot, byte)| *slot = *byte);
+        let value = i128::from_be_bytes(buffer);
+        return Ok((value < 0, value.unsigned_abs().to_string()));
     }
-    let mut buffer = [sign; 16];
-    let start = 16 - tail.len();
-    buffer.iter_mut().skip(start).zip(tail).for_each(|(slot, byte)| *slot = *byte);
-    Ok(i128::from_be_bytes(buffer))
+    if bytes.len() > MAX_DECIMAL_BYTES {
+        return Err(format!("a DECIMAL of {} bytes, more than the {MAX_DECIMAL_BYTES} this reader reads", bytes.len()));
+    }
+    // The magnitude (two's complement negated when negative), then repeated division by ten.
+    let mut magnitude: Vec<u8> = bytes.iter().map(|b| if negative { !b } else { *b }).collect();
+    if negative {
+        for byte in magnitude.iter_mut().rev() {
+            let (sum, carry) = byte.overflowing_add(1);
+            *byte = sum;
+            if !carry {
+                break;
+            }
+        }
+    }
+    let mut digits = Vec::new();
+    while magnitude.iter().any(|&b| b != 0) {
+        let mut remainder = 0u32;
+        for byte in magnitude.iter_mut() {
+            let value = (remainder << 8) | u32::from(*byte);
+            *byte = (value / 10) as u8;
+            remainder = value % 10;
+        }
+        digits.push(b'0' + remainder as u8);
+    }
+    if digits.is_empty() {
+        digits.push(b'0');
+    }
+    digits.reverse();
+    Ok((negative, String::from_utf8_lossy(&digits).into_owned()))
 }
 
-/// An unscaled integer divided by 10^scale, written exactly: `12345` at scale 2 is `"123.45"`.
-fn decimal(unscaled: i128, scale: u32) -> String {
-    let digits = unscaled.unsigned_abs().to_string();
-    let sign = if unscaled < 0 { "-" } else { "" };
+/// An unscaled integer (its sign and digits) divided by 10^scale, written exactly: `12345` at scale 2 is
+/// `"123.45"`.
+fn decimal(negative: bool, digits: String, scale: u32) -> String {
+    let sign = if negative { "-" } else { "" };
     let scale = scale as usize;
     if scale == 0 {
         return format!("{sign}{digits}");
