@@ -656,22 +656,27 @@ fn sequences(data: &[u8], literals: &[u8], state: &mut Frame, frame_start: usize
 
 /// The offset an offset value means, updating the three repeat offsets.
 fn repeat_offset(repeat: &mut [usize; 3], value: u64, no_literals: bool) -> Result<usize, String> {
+    let [first, second, third] = *repeat;
     if value > 3 {
         let offset = usize::try_from(value - 3).map_err(|_| "zstd offset out of range")?;
-        *repeat = [offset, repeat[0], repeat[1]];
+        *repeat = [offset, first, second];
         return Ok(offset);
     }
-    let index = value as usize - 1 + usize::from(no_literals);
-    let offset = match index {
-        0 => return Ok(repeat[0]),
-        1 => repeat[1],
-        2 => repeat[2],
-        _ => repeat[0].checked_sub(1).ok_or("zstd repeat offset underflows")?,
-    };
-    if index == 1 {
-        *repeat = [offset, repeat[0], repeat[2]];
-    } else {
-        *repeat = [offset, repeat[0], repeat[1]];
+    // Without literals before the match, the repeat offsets shift by one: 1 means the second, 3 the first minus one.
+    match value as usize - 1 + usize::from(no_literals) {
+        0 => Ok(first),
+        1 => {
+            *repeat = [second, first, third];
+            Ok(second)
+        }
+        2 => {
+            *repeat = [third, first, second];
+            Ok(third)
+        }
+        _ => {
+            let offset = first.checked_sub(1).ok_or("zstd repeat offset underflows")?;
+            *repeat = [offset, first, second];
+            Ok(offset)
+        }
     }
-    Ok(offset)
 }
