@@ -205,8 +205,12 @@ impl Chunk<'_> {
     }
 }
 
-/// Length-prefixed RLE levels of a v1 page; returns the bytes they take.
+/// The levels of a v1 page: length-prefixed RLE, or the deprecated BIT_PACKED of early writers; returns the bytes
+/// they take.
 fn v1_levels(bytes: &[u8], encoding_: i32, max: u16, count: usize, out: &mut Vec<u16>, what: &str) -> Result<usize, String> {
+    if encoding_ == encoding::BIT_PACKED {
+        return bit_packed_levels(bytes, max, count, out, what);
+    }
     if encoding_ != encoding::RLE {
         return Err(format!("unsupported {what} level encoding {}", encoding::name(encoding_)));
     }
@@ -215,6 +219,26 @@ fn v1_levels(bytes: &[u8], encoding_: i32, max: u16, count: usize, out: &mut Vec
     let body = bytes.get(4..4usize.saturating_add(len)).ok_or_else(|| format!("{what} levels run past the page"))?;
     decode_levels(body, max, count, out, what)?;
     Ok(4 + len)
+}
+
+/// BIT_PACKED levels: `count` values of the levels' bit width, packed from each byte's most significant bit, with
+/// no length before them.
+pub(crate) fn bit_packed_levels(bytes: &[u8], max: u16, count: usize, out: &mut Vec<u16>, what: &str) -> Result<usize, String> {
+    let width = bit_width(u32::from(max)) as usize;
+    let len = count.checked_mul(width).map(|bits| bits.div_ceil(8)).ok_or("level count overflows")?;
+    let body = bytes.get(..len).ok_or_else(|| format!("{what} levels run past the page"))?;
+    for i in 0..count {
+        let mut level = 0u16;
+        for bit in i * width..(i + 1) * width {
+            let byte = body.get(bit / 8).copied().unwrap_or(0);
+            level = (level << 1) | u16::from((byte >> (7 - bit % 8)) & 1);
+        }
+        if level > max {
+            return Err(format!("{what} level {level} above the column's maximum {max}"));
+        }
+        out.push(level);
+    }
+    Ok(len)
 }
 
 fn decode_levels(body: &[u8], max: u16, count: usize, out: &mut Vec<u16>, what: &str) -> Result<(), String> {

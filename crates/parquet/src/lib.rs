@@ -34,8 +34,8 @@
 //!
 //! # Not supported (an `Error` names what and where)
 //!
-//! Encrypted files and columns; column chunks in other files; LZO, BROTLI, LZ4, LZ4_RAW compression; the deprecated
-//! BIT_PACKED level encoding; ZSTD dictionaries.
+//! Encrypted files and columns; column chunks in other files; LZO, BROTLI, LZ4 and LZ4_RAW compression (Step
+//! Functions documents GZIP, ZSTD and Snappy only); ZSTD dictionaries.
 //!
 //! # Limits
 //!

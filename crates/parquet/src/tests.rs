@@ -241,3 +241,13 @@ fn row_groups_past_the_limits_are_refused_before_decoding() {
     group.total_byte_size = 1000;
     assert_eq!(groups.decode(0, &group).unwrap().len(), 5);
 }
+
+#[test]
+fn bit_packed_levels_of_early_writers() {
+    let mut out = Vec::new();
+    // Levels 0..8 in 3 bits each, most significant bit first: 000 001 010 011 100 101 110 111.
+    let used = crate::column::bit_packed_levels(&[0b0000_0101, 0b0011_1001, 0b0111_0111, 0xaa], 7, 8, &mut out, "definition").unwrap();
+    assert_eq!(out, [0, 1, 2, 3, 4, 5, 6, 7]);
+    assert_eq!(used, 3);
+    assert!(crate::column::bit_packed_levels(&[0xff], 1, 9, &mut out, "definition").is_err());
+}
