@@ -208,7 +208,7 @@ impl RowGroups<'_> {
         }
         let mut out = Vec::with_capacity(rows);
         for _ in 0..rows {
-            let mut row = Map::new();
+            let mut row = Map::with_capacity(self.fields.len());
             for (field, values) in self.fields.iter().zip(fields.iter_mut()) {
                 row.insert(field.name.clone(), values.next().unwrap_or(Value::Null));
             }
