@@ -110,8 +110,14 @@ def nested_table():
 
 
 def shortest_f32(value):
+    """The fewest significant digits that read back as the same float32; a tie between two such decimals goes
+    away from zero (522793.125 is 522793.13), as Rust's shortest formatting does."""
+    exact = decimal.Decimal(value)
     for digits in range(1, 18):
-        text = "%.*g" % (digits, value)
+        if exact == 0:
+            return value
+        exponent = exact.adjusted() - digits + 1
+        text = exact.quantize(decimal.Decimal(1).scaleb(exponent), rounding=decimal.ROUND_HALF_UP)
         if struct.unpack("<f", struct.pack("<f", float(text)))[0] == value:
             return float(text)
     return value
