@@ -138,8 +138,10 @@ fn delta_binary_packed(data: &[u8], count: usize) -> Result<(Vec<i64>, usize), S
     }
     let per_miniblock = (block_size / miniblocks) as usize;
     let miniblocks = miniblocks as usize;
-    // Every value after the first takes at least a bit of a miniblock or of a bit width byte.
-    if count > 1 && count - 1 > data.len().saturating_mul(8).saturating_add(per_miniblock) {
+    // A block holds at most `block_size` values in at least a byte of minimum delta and a byte per miniblock's bit
+    // width (a run of equal deltas packs in zero bits), so more values than that cannot be there.
+    let most = (data.len() / (1 + miniblocks)).saturating_mul(block_size as usize).saturating_add(1);
+    if count > most {
         return Err(format!("DELTA_BINARY_PACKED data too short for {count} values"));
     }
     let mut values = Vec::with_capacity(count);
