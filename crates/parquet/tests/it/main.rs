@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 use proptest::prelude::*;
 use serde_json::Value;
@@ -12,6 +13,9 @@ use serde_json::Value;
 fn data() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
 }
+
+/// The fixtures, read once for the property tests.
+static FIXTURES: LazyLock<Vec<(String, Vec<u8>)>> = LazyLock::new(fixtures);
 
 /// Every fixture: its name and bytes.
 fn fixtures() -> Vec<(String, Vec<u8>)> {
@@ -130,8 +134,7 @@ proptest! {
         damage in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
         cut in prop::option::of(any::<prop::sample::Index>()),
     ) {
-        let fixtures = fixtures();
-        let (_, bytes) = fixture.get(&fixtures);
+        let (_, bytes) = fixture.get(&FIXTURES);
         let mut bytes = bytes.clone();
         for (pos, value) in damage {
             let at = pos.index(bytes.len());
