@@ -64,6 +64,8 @@ const PURE: &[(&str, &[&str])] = &[
     ("graph", &["asl"]),
     // The AWS service models (zlib, inflated by miniz_oxide) and their protocols (XML through quick-xml).
     ("sdk", &["serde", "serde_json", "thiserror", "base64", "jiff", "miniz_oxide", "quick-xml"]),
+    // Parquet files (a distributed Map's ItemReader) as JSON rows: binary values in base64, GZIP pages inflated.
+    ("parquet", &["serde_json", "thiserror", "base64", "miniz_oxide"]),
 ];
 
 /// The crates that may read the clock and start threads or tasks: `runtime` decides when things happen; `store`
@@ -96,6 +98,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("engine", 1),
     ("graph", 1),
     ("sdk", 0),
+    ("parquet", 0),
     ("store", 2),
     ("integrations", 2),
     ("runtime", 3),
