@@ -889,6 +889,15 @@ impl Parser {
         self.reader_manifest(&mut reader, config, pointer);
         self.reader_transformation(&mut reader, config, pointer);
         reader.max_items = self.count(config, &config_pointer, "MaxItems", language);
+        // The developer guide: "VersionId is not supported for Parquet files".
+        if reader.input_type.as_deref() == Some("PARQUET") {
+            let field = if language == QueryLanguage::Jsonata { "Arguments" } else { "Parameters" };
+            let arguments = object.get(field).and_then(Value::as_object);
+            for key in ["VersionId", "VersionId.$"].into_iter().filter(|key| arguments.is_some_and(|a| a.contains_key(*key))) {
+                let message = format!("'{key}' cannot be given for InputType PARQUET: Step Functions reads the object's current version");
+                self.error(format!("{pointer}/{field}/{key}"), SCHEMA, message);
+            }
+        }
         Some(reader)
     }
 

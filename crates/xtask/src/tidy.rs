@@ -60,7 +60,7 @@ const PURE: &[(&str, &[&str])] = &[
     // `serde` reads JSON definitions key by key, to refuse a repeated key as YAML does.
     ("asl", &["jsonata", "serde", "serde_json", "serde_json_path", "serde-saphyr", "jiff", "base64", "md-5", "sha1", "sha2"]),
     // `base64` and `miniz_oxide` decode and inflate the gzip files a Map's ItemReader reads (no I/O: bytes in, out).
-    ("engine", &["asl", "serde", "serde_json", "jiff", "base64", "miniz_oxide"]),
+    ("engine", &["asl", "parquet", "serde", "serde_json", "jiff", "base64", "miniz_oxide"]),
     ("graph", &["asl"]),
     // The AWS service models (zlib, inflated by miniz_oxide) and their protocols (XML through quick-xml).
     ("sdk", &["serde", "serde_json", "thiserror", "base64", "jiff", "miniz_oxide", "quick-xml"]),

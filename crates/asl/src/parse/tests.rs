@@ -436,3 +436,13 @@ fn load_and_flatten_lists_objects_of_an_input_type() {
         &["/States/M/ItemReader/ReaderConfig/Transformation: SCHEMA_VALIDATION_FAILED"],
     );
 }
+
+// The developer guide: "VersionId is not supported for Parquet files".
+#[test]
+fn a_parquet_reader_takes_no_version_id() {
+    let get = |parameters: serde_json::Value| {
+        reading(json!({"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "PARQUET"}, "Parameters": parameters}))
+    };
+    check_errors(get(json!({"Bucket": "b", "Key": "k"})), &[]);
+    check_errors(get(json!({"Bucket": "b", "Key": "k", "VersionId": "v1"})), &["/States/M/ItemReader/Parameters/VersionId: SCHEMA_VALIDATION_FAILED"]);
+}

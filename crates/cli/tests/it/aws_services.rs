@@ -22,6 +22,7 @@
 //!
 //! Skipped, with a note, where `moto_server` is not installed (and the ECS tests where Python has no boto3).
 
+use std::path::Path;
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -1368,4 +1369,47 @@ fn a_result_writer_writes_the_results_to_s3_and_to_a_mapped_folder() {
         moto.boto3(&script).expect("boto3")
     };
     check(&serde_json::from_str(&stdout).expect("JSON"), &from_s3);
+}
+
+/// A distributed Map reads a Parquet file (Snappy pages, dictionary encoded, every type the `parquet` crate's
+/// fixtures cover) as its items: each row an object, as the crate's expected JSON says. From a local folder mapped as
+/// the bucket, then from moto's S3.
+#[test]
+fn a_parquet_file_is_read_from_s3_and_a_mapped_folder() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../parquet/tests/data");
+    let parquet = std::fs::read(data.join("types_snappy_dict_v1.parquet")).expect("the fixture");
+    let expected: Value = serde_json::from_str(&std::fs::read_to_string(data.join("types_snappy_dict_v1.json")).expect("its rows"))
+        .expect("JSON");
+    let dir = data_dir();
+    let folder = dir.path().join("bucket");
+    std::fs::create_dir_all(folder.join("tables")).expect("a folder");
+    std::fs::write(folder.join("tables/types.parquet"), &parquet).expect("the file");
+    let definition = json!({"StartAt": "Rows", "States": {"Rows": {"Type": "Map",
+        "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "PARQUET"},
+            "Parameters": {"Bucket": "tables-in", "Key": "tables/types.parquet"}},
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "Work",
+            "States": {"Work": {"Type": "Pass", "End": true}}},
+        "End": true}}});
+    let file = write(&dir, "parquet.json", &definition);
+    let mapping = format!("tables-in={}", folder.display());
+    let output = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["run", &file, "--offline", "--bucket", &mapping])
+        .output()
+        .expect("run baton");
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert_eq!(serde_json::from_str::<Value>(&stdout).expect("JSON"), expected);
+
+    let Some(moto) = Moto::start() else { return };
+    let path = folder.join("tables/types.parquet");
+    let script = format!(
+        "s3 = client('s3')\ns3.create_bucket(Bucket='tables-in')\ns3.put_object(Bucket='tables-in', Key='tables/types.parquet', Body=open({:?}, 'rb').read())\nprint(json.dumps(True))",
+        path.display().to_string()
+    );
+    if moto.boto3(&script).is_none() {
+        return;
+    }
+    let (code, stdout, stderr) = run(&moto, &[&file]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert_eq!(serde_json::from_str::<Value>(&stdout).expect("JSON"), expected);
 }
