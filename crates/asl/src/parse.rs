@@ -889,8 +889,8 @@ impl Parser {
         self.reader_manifest(&mut reader, config, pointer);
         self.reader_transformation(&mut reader, config, pointer);
         reader.max_items = self.count(config, &config_pointer, "MaxItems", language);
-        // The developer guide: "VersionId is not supported for Parquet files".
-        if reader.input_type.as_deref() == Some("PARQUET") {
+        // The developer guide: "VersionId is not supported for Parquet files" (an Athena manifest's own version is).
+        if reader.input_type.as_deref() == Some("PARQUET") && reader.manifest.is_none() {
             let field = if language == QueryLanguage::Jsonata { "Arguments" } else { "Parameters" };
             let arguments = object.get(field).and_then(Value::as_object);
             for key in ["VersionId", "VersionId.$"].into_iter().filter(|key| arguments.is_some_and(|a| a.contains_key(*key))) {

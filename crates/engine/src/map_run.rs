@@ -34,6 +34,8 @@ pub struct MapRunCounts {
     /// succeeded within its tolerated failures, or a Retry or Catch took its failure), or the execution cannot be
     /// redriven.
     pub failures_not_redrivable: u64,
+    /// Those whose results a `ResultWriter` wrote (succeeded, failed or pending), once it wrote them all.
+    pub results_written: u64,
 }
 
 /// One distributed Map run.
@@ -102,6 +104,7 @@ impl MapRunCounts {
         self.failed = 0;
         self.aborted = 0;
         self.failures_not_redrivable = 0;
+        self.results_written = 0;
     }
 }
 

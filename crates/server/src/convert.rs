@@ -637,7 +637,7 @@ fn map_run_counts(counts: &service::MapRunCounts) -> api::MapRunCounts {
         timed_out: 0,
         aborted: long(counts.aborted),
         total: long(counts.total),
-        results_written: 0,
+        results_written: long(counts.results_written),
         failures_not_redrivable: Some(long(counts.failures_not_redrivable)),
         pending_redrive: Some(long(counts.pending_redrive)),
     }

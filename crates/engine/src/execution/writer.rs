@@ -134,6 +134,11 @@ impl Execution {
     /// Asks for the next file's putObject, or, when all are written, ends the Map.
     fn write_next(&mut self, fid: usize, state: &State, writer: &ResultWriter, mut writing: Writing) -> Flow {
         let Some((key, body)) = writing.files.pop_front() else {
+            // Every item's result is written: the Map Run counts them.
+            if let Some(run) = writing.map_run.and_then(|index| self.map_runs.get_mut(index)) {
+                run.items.results_written = run.items.total;
+                run.executions.results_written = run.executions.total;
+            }
             return match writing.failure {
                 Some((failure, kept)) => self.map_failed(fid, true, failure, kept),
                 None => self.map_succeeded(fid, true, writing.result),

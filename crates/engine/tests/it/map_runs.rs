@@ -34,7 +34,7 @@ fn a_redriven_map_run_counts_its_unsuccessful_items_as_pending_redrive() {
     let failed = run.execution.map_runs()[0].clone();
     assert_eq!(failed.status, MapRunStatus::Failed);
     assert_eq!(failed.max_concurrency, 1);
-    let counts = MapRunCounts { pending: 2, running: 0, succeeded: 0, failed: 1, aborted: 2, total: 5, pending_redrive: 0, failures_not_redrivable: 0 };
+    let counts = MapRunCounts { pending: 2, running: 0, succeeded: 0, failed: 1, aborted: 2, total: 5, pending_redrive: 0, failures_not_redrivable: 0, results_written: 0 };
     assert_eq!(failed.items, counts);
     assert_eq!((failed.redrive_count, failed.redrive_date), (0, None));
 
@@ -47,7 +47,7 @@ fn a_redriven_map_run_counts_its_unsuccessful_items_as_pending_redrive() {
     assert_eq!(redriven.arn, failed.arn);
     assert_eq!((redriven.status, redriven.stop), (MapRunStatus::Running, None));
     assert_eq!((redriven.redrive_count, redriven.redrive_date), (1, Some(now)));
-    let counts = MapRunCounts { pending: 4, running: 1, succeeded: 0, failed: 0, aborted: 0, total: 5, pending_redrive: 2, failures_not_redrivable: 0 };
+    let counts = MapRunCounts { pending: 4, running: 1, succeeded: 0, failed: 0, aborted: 0, total: 5, pending_redrive: 2, failures_not_redrivable: 0, results_written: 0 };
     assert_eq!(redriven.items, counts);
     assert_eq!(redriven.executions, counts);
     let last = run.execution.history().last().map(|event| &event.details);
@@ -207,6 +207,8 @@ fn a_result_writer_writes_the_children_records_and_a_manifest() {
     let size = written[1].1.as_str().map_or(0, str::len);
     assert_eq!(manifest["ResultFiles"]["SUCCEEDED"], json!([{"Key": "exec-1/exec-1-1/SUCCEEDED_0.json", "Size": size}]));
     assert_eq!(manifest["ResultFiles"]["PENDING"], json!([]));
+    let counts = execution.map_runs()[0].items;
+    assert_eq!((counts.total, counts.results_written), (3, 3), "DescribeMapRun's resultsWritten");
     let Status::Succeeded { output } = execution.status() else { panic!("{:?}", execution.status()) };
     assert_eq!(output, &json!({
         "MapRunArn": "arn:aws:states:us-east-1:123456789012:mapRun:Machine/Rows:exec-1-1",

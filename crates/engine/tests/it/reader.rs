@@ -186,7 +186,7 @@ fn an_athena_manifest_reads_each_file_per_input_type() {
         failure(&status),
         (
             "States.ItemReaderFailed".to_owned(),
-            "An error occurred while executing the state 'Read' (entered at the event id #2). s3://results/unload/q1_0: Baton does not read InputType PARQUET yet".to_owned()
+            "An error occurred while executing the state 'Read' (entered at the event id #2). s3://results/unload/q1_0: not a Parquet file: 4 bytes are too few".to_owned()
         )
     );
 }
