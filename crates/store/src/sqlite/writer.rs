@@ -23,7 +23,7 @@ use tokio::sync::oneshot;
 
 use crate::sqlite::rows::{self, kind_str, routing_from_json, routing_json, status_str, tags_json};
 use crate::sqlite::{MAX_BATCH_STEPS, Stats, backend};
-use crate::{Activity, Alias, Append, Error, Execution, Publish, StateMachine, Status};
+use crate::{Activity, Alias, Append, Ending, Error, Execution, Publish, StateMachine, Status};
 
 /// A write the store was asked to do.
 pub(crate) enum Op {
@@ -720,16 +720,15 @@ fn write_children(conn: &Connection, steps: &[Append], targets: &[ChildTarget<'_
             *next += 1;
         }
         if let Some(end) = &child.ending {
-            conn.prepare_cached(END_EXECUTION)?.execute(params![
-                seq,
-                status_str(end.status),
-                end.stop,
-                end.output,
-                end.error,
-                end.cause
-            ])?;
+            write_ending(conn, seq, end)?;
         }
     }
+    Ok(())
+}
+
+/// Ends execution `seq` as `end` says.
+fn write_ending(conn: &Connection, seq: i64, end: &Ending) -> Result<(), Failure> {
+    conn.prepare_cached(END_EXECUTION)?.execute(params![seq, status_str(end.status), end.stop, end.output, end.error, end.cause])?;
     Ok(())
 }
 
@@ -761,14 +760,7 @@ fn write_steps(
         // The digest is stored as its bits.
         insert_trigger.execute(params![seq, step.trigger, sql_id(*next - 1)?, step.digest as i64])?;
         if let Some(end) = &step.ending {
-            conn.prepare_cached(END_EXECUTION)?.execute(params![
-                seq,
-                status_str(end.status),
-                end.stop,
-                end.output,
-                end.error,
-                end.cause
-            ])?;
+            write_ending(conn, seq, end)?;
         }
     }
     Ok(())
