@@ -245,3 +245,42 @@ fn writer_config_shapes_the_result_and_a_failed_write_fails_the_map() {
     assert_eq!(error.error.as_deref(), Some("States.ResultWriterFailed"));
     assert!(error.cause.as_deref().is_some_and(|cause| cause.contains("S3.NoSuchBucketException")), "{error:?}");
 }
+
+/// A CSV or JSON Lines object is read in `Range` parts: the second part carries on the row the first ended in, and an
+/// empty object (S3 answers a range of it with 416 InvalidRange) has no items.
+#[test]
+fn an_object_is_read_in_ranges_and_an_empty_one_has_no_items() {
+    let definition = |input_type: &str| json!({"StartAt": "Each", "States": {"Each": {
+        "Type": "Map",
+        "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": input_type},
+            "Parameters": {"Bucket": "b", "Key": "k"}},
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": true}}},
+        "End": true}}});
+    let start = |input_type: &str| {
+        let machine = Arc::new(asl::parse::parse_value(&definition(input_type)).expect("a valid definition"));
+        let mut execution = engine::Execution::new(machine, driver::info(), engine::Limits::default());
+        let commands = execution.apply(Trigger::Start { input: json!({}), now: EPOCH_MS });
+        (execution, commands)
+    };
+    let request = |commands: &[Command]| match commands {
+        [Command::InvokeTask(request)] => request.clone(),
+        other => panic!("one call, not {other:?}"),
+    };
+
+    let (mut lines, commands) = start("JSONL");
+    let first = request(&commands);
+    assert_eq!(first.parameters["Range"], "bytes=0-8388607");
+    let answer = json!({"Body": "{\"n\":1}\n{\"n\"", "ContentRange": "bytes 0-11/23"});
+    let commands = lines.apply(Trigger::TaskCompleted { task: first.task, outcome: Ok(answer), now: EPOCH_MS + 1 });
+    let second = request(&commands);
+    assert_eq!(second.parameters["Range"], "bytes=12-8388619");
+    let answer = json!({"Body": ":2}\n{\"n\":3}", "ContentRange": "bytes 12-22/23"});
+    lines.apply(Trigger::TaskCompleted { task: second.task, outcome: Ok(answer), now: EPOCH_MS + 2 });
+    assert_eq!(lines.status(), &Status::Succeeded { output: json!([{"n": 1}, {"n": 2}, {"n": 3}]) });
+
+    let (mut empty, commands) = start("JSONL");
+    let failure = asl::Failure::new("S3.InvalidRangeException", "The requested range is not satisfiable");
+    empty.apply(Trigger::TaskCompleted { task: request(&commands).task, outcome: Err(failure), now: EPOCH_MS + 1 });
+    assert_eq!(empty.status(), &Status::Succeeded { output: json!([]) });
+}
