@@ -56,6 +56,11 @@ pub(crate) struct Args {
     /// unit (`90d`, `12h`, `30m`, `45s`), as AWS keeps them 90 days; `0` keeps them for ever.
     #[arg(long, default_value = "90d", value_parser = parse_retention)]
     retention: Retention,
+    /// Run each execution on its own clock, which skips ahead to its next timer whenever the execution waits only on
+    /// time (Wait states, retry intervals, timeouts), for test suites: history and context times move as if the time
+    /// had passed.
+    #[arg(long)]
+    virtual_time: bool,
 }
 
 /// `--retention` in milliseconds; `None` keeps executions for ever.
@@ -93,6 +98,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         express_retention_seconds: args.express_retention_seconds,
         max_evaluation_ms: args.max_evaluation_ms,
         retention_ms: args.retention.0,
+        virtual_time: args.virtual_time,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
     let functions_file = args.functions.clone();

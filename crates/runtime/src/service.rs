@@ -71,6 +71,9 @@ pub struct Config {
     pub max_evaluation_ms: u64,
     /// How long closed Standard executions are kept, in milliseconds; `None` keeps them for ever.
     pub retention_ms: Option<i64>,
+    /// Each execution runs on its own clock, which skips ahead to its next timer whenever it waits only on time
+    /// (Wait states, retry intervals, timeouts): test suites need not wait (`actor::Actor::skip_ahead`).
+    pub virtual_time: bool,
 }
 
 /// `CreateStateMachine`.
@@ -846,6 +849,7 @@ impl Service {
         resources: Arc<Resources>,
     ) -> Option<(Launch, watch::Receiver<Option<Execution>>)> {
         let Rebuilt { execution, commands, awaiting, invocations, digest } = rebuilt;
+        let last_event_time = execution.last_event_time();
         let (sender, receiver) = mpsc::unbounded_channel();
         let (done_sender, done) = watch::channel(None);
         let watch = execution.guard().watch();
@@ -879,6 +883,9 @@ impl Service {
             routes,
             digest,
             offload,
+            // On virtual time an execution's clock may be ahead of the wall clock: it never goes back.
+            offset: if self.inner.config.virtual_time { (last_event_time - now()).max(0) } else { 0 },
+            timer_at: HashMap::new(),
         };
         Some((Launch { actor, commands, awaiting }, done))
     }

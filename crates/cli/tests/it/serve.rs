@@ -1212,3 +1212,49 @@ async fn an_http_callback_task_sends_its_token_and_waits() {
     let output = submitted.task_submitted_event_details().and_then(|d| d.output()).unwrap_or_default();
     assert!(output.contains("queued"), "the endpoint's response is the submitted output: {output}");
 }
+
+/// `baton serve --virtual-time`: an execution that waits only on time skips ahead on its own clock. An hour's Wait
+/// and a Retry's 10-minute interval pass at once, and the history's timestamps say they passed; an execution waiting
+/// on an activity worker does not skip while it waits, and skips its Wait once the worker answered.
+#[tokio::test(flavor = "multi_thread")]
+async fn virtual_time_skips_ahead_when_an_execution_waits_only_on_time() {
+    let dir = data_dir();
+    let functions = dir.path().join("functions.toml");
+    let marker = dir.path().join("failed-once");
+    let script = format!(
+        "if [ ! -f {m} ]; then touch {m}; echo '{{\"errorType\": \"Flaky\", \"errorMessage\": \"once\"}}'; exit 1; fi; echo '{{\"ok\": true}}'",
+        m = marker.display()
+    );
+    std::fs::write(&functions, format!("[functions.flaky]\ncommand = [\"sh\", \"-c\", {script:?}]\n")).expect("write functions");
+    let server = Server::start_with(&dir.path().join("data"), &["--virtual-time", "--functions", functions.to_str().expect("utf-8 path")]);
+    let client = server.client();
+    let definition = json!({"StartAt": "Hour", "States": {
+        "Hour": {"Type": "Wait", "Seconds": 3600, "Next": "Call"},
+        "Call": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "flaky"},
+            "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 600, "MaxAttempts": 2}], "OutputPath": "$.Payload", "End": true}}});
+    let machine = create(&client, "patient", &definition, StateMachineType::Standard).await;
+    let begun = Instant::now();
+    let arn = start(&client, &machine, "run", &json!({})).await;
+    let done = finished(&client, &arn, Duration::from_secs(20)).await;
+    assert_eq!(done.status(), &ExecutionStatus::Succeeded, "{:?}", done.cause());
+    assert!(begun.elapsed() < Duration::from_secs(15), "it waited on the wall clock: {:?}", begun.elapsed());
+    let events = history(&client, &arn, 100).await;
+    let (first, last) = (events.first().expect("events").timestamp(), events.last().expect("events").timestamp());
+    let elapsed = last.secs() - first.secs();
+    assert!((4200..4300).contains(&elapsed), "an hour and ten minutes passed on the execution's clock: {elapsed} s");
+
+    // An activity task: no skipping while the worker has it; the Wait after it is skipped once it answered.
+    let activity = client.create_activity().name("slow-worker").send().await.expect("activity").activity_arn().to_owned();
+    let definition = json!({"StartAt": "Work", "States": {
+        "Work": {"Type": "Task", "Resource": activity, "TimeoutSeconds": 30, "Next": "Day"},
+        "Day": {"Type": "Wait", "Seconds": 86400, "End": true}}});
+    let machine = create(&client, "worker-then-wait", &definition, StateMachineType::Standard).await;
+    let arn = start(&client, &machine, "run", &json!({})).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let waiting = client.describe_execution().execution_arn(&arn).send().await.expect("describe");
+    assert_eq!(waiting.status(), &ExecutionStatus::Running, "the task's 30 s timeout was not skipped while the worker may answer");
+    let task = client.get_activity_task().activity_arn(&activity).worker_name("w").send().await.expect("get task");
+    client.send_task_success().task_token(task.task_token().expect("a token")).output("{}").send().await.expect("success");
+    let done = finished(&client, &arn, Duration::from_secs(10)).await;
+    assert_eq!(done.status(), &ExecutionStatus::Succeeded, "{:?}", done.cause());
+}

@@ -111,6 +111,10 @@ pub(crate) struct Actor {
     pub(crate) digest: u64,
     /// Fold on a blocking thread: the definition has JSONata, whose evaluation may take long.
     pub(crate) offload: bool,
+    /// How far the execution's clock is ahead of the wall clock, in milliseconds (`Config::virtual_time`).
+    pub(crate) offset: i64,
+    /// When each timer is due, on the execution's clock.
+    pub(crate) timer_at: HashMap<TimerId, i64>,
 }
 
 /// What folding a batch of messages gave.
@@ -155,6 +159,7 @@ impl Actor {
             }
         }
         self.perform(commands);
+        self.skip_ahead();
         let mut actor = self;
         let mut pending: Vec<Message> = Vec::new();
         loop {
@@ -235,7 +240,7 @@ impl Actor {
         let mut folded = Folded::default();
         let mut batch = batch.into_iter();
         if self.execution.has_work() {
-            self.apply(Trigger::Resume { now: now() }, &mut folded.steps);
+            self.apply(Trigger::Resume { now: self.clock() }, &mut folded.steps);
             if self.execution.guard().watch().interrupted() {
                 folded.interrupted = Some(Interrupted { voided: None, rest: batch.collect() });
                 return folded;
@@ -277,7 +282,7 @@ impl Actor {
 
     /// Applies one message and records the step it makes; returns its ack, to answer once that step is committed.
     fn fold(&mut self, message: Message, folded: &mut Folded) -> Option<Ack> {
-        let now = now();
+        let now = self.clock();
         let steps = &mut folded.steps;
         let (trigger, ack) = match message {
             Message::Task(task, outcome) => (self.completed(task, outcome, now), None),
@@ -290,6 +295,7 @@ impl Actor {
             Message::Submitted(task, Err(failure)) => (self.completed(task, Err(failure), now), None),
             Message::Timer(timer) => {
                 self.timers.remove(&timer);
+                self.timer_at.remove(&timer);
                 (Trigger::TimerFired { timer, now }, None)
             }
             Message::Stop { error, cause, ack } => {
@@ -349,7 +355,7 @@ impl Actor {
                 let message = panic_message(&panic);
                 tracing::error!(execution_arn = %self.record.arn, panic = %message, "the engine panicked; the execution fails");
                 let cause = format!("Baton internal error: {message}");
-                steps.push((fail_step(&self.record.arn, before, now(), &cause, &mut self.digest), Vec::new()));
+                steps.push((fail_step(&self.record.arn, before, self.clock(), &cause, &mut self.digest), Vec::new()));
                 self.broken = true;
             }
         }
@@ -394,6 +400,7 @@ impl Actor {
             self.record.cause = ending.cause;
         }
         self.perform(commands);
+        self.skip_ahead();
         for ack in acks {
             let _ = ack.send(Ok(()));
         }
@@ -470,7 +477,8 @@ impl Actor {
                 }
                 Command::StartTimer { timer, at } => {
                     let sender = self.sender.clone();
-                    let wait = Duration::from_millis(u64::try_from(at.saturating_sub(now())).unwrap_or(0));
+                    let wait = Duration::from_millis(u64::try_from(at.saturating_sub(self.clock())).unwrap_or(0));
+                    self.timer_at.insert(timer, at);
                     let handle = tokio::spawn(async move {
                         tokio::time::sleep(wait).await;
                         let _ = sender.send(Message::Timer(timer));
@@ -478,6 +486,7 @@ impl Actor {
                     self.timers.insert(timer, handle);
                 }
                 Command::CancelTimer { timer } => {
+                    self.timer_at.remove(&timer);
                     if let Some(handle) = self.timers.remove(&timer) {
                         handle.abort();
                     }
@@ -582,7 +591,32 @@ impl Actor {
         let _ = self.done.send(Some(self.record.clone()));
     }
 
+    /// The execution's clock: the wall clock, and on virtual time what the execution skipped ahead.
+    fn clock(&self) -> i64 {
+        now().saturating_add(self.offset)
+    }
+
+    /// On virtual time, when the execution waits only on its timers (no task, callback, activity or job, no work
+    /// left over), its clock skips ahead to the first one, which fires now. Timers due at once fire in the order the
+    /// engine asked for them.
+    fn skip_ahead(&mut self) {
+        if !self.inner.config.virtual_time || self.broken || !matches!(self.execution.status(), Status::Running) {
+            return;
+        }
+        if self.execution.has_work() || self.execution.pending_tasks().next().is_some() {
+            return;
+        }
+        let Some((&timer, &at)) = self.timer_at.iter().min_by_key(|&(timer, at)| (*at, *timer)) else { return };
+        if let Some(handle) = self.timers.remove(&timer) {
+            handle.abort();
+        }
+        self.timer_at.remove(&timer);
+        self.offset = self.offset.max(at.saturating_sub(now()));
+        let _ = self.sender.send(Message::Timer(timer));
+    }
+
     fn stop_timers(&mut self) {
+        self.timer_at.clear();
         for (_, handle) in self.timers.drain() {
             handle.abort();
         }

@@ -21,6 +21,7 @@ fn config(dir: &std::path::Path) -> Config {
         express_retention_seconds: 60,
         max_evaluation_ms: runtime::DEFAULT_MAX_EVALUATION_MS,
         retention_ms: None,
+        virtual_time: false,
     }
 }
 

@@ -91,6 +91,7 @@ async fn service_in(dir: &TempDir, region: &str) -> Service {
         express_retention_seconds: 300,
         max_evaluation_ms: runtime::DEFAULT_MAX_EVALUATION_MS,
         retention_ms: None,
+        virtual_time: false,
     };
     Service::open(config)
         .await

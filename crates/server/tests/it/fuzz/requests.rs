@@ -156,6 +156,7 @@ fn fuzz_config(dir: &tempfile::TempDir) -> Config {
         // A runaway JSONata expression of a mutated definition is cut off soon.
         max_evaluation_ms: 2_000,
         retention_ms: None,
+        virtual_time: false,
     }
 }
 
