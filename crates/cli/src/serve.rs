@@ -61,6 +61,10 @@ pub(crate) struct Args {
     /// had passed.
     #[arg(long)]
     virtual_time: bool,
+    /// Serve `POST /baton/admin/reset`, which deletes every state machine, activity and execution (running ones
+    /// stop), for test suites that start each test from nothing. Off, the call is refused.
+    #[arg(long)]
+    admin: bool,
 }
 
 /// `--retention` in milliseconds; `None` keeps executions for ever.
@@ -99,6 +103,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         max_evaluation_ms: args.max_evaluation_ms,
         retention_ms: args.retention.0,
         virtual_time: args.virtual_time,
+        admin: args.admin,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
     let functions_file = args.functions.clone();

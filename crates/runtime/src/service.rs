@@ -74,6 +74,8 @@ pub struct Config {
     /// Each execution runs on its own clock, which skips ahead to its next timer whenever it waits only on time
     /// (Wait states, retry intervals, timeouts): test suites need not wait (`actor::Actor::skip_ahead`).
     pub virtual_time: bool,
+    /// Serve the admin calls (`reset`), for test suites; off, they are refused.
+    pub admin: bool,
 }
 
 /// `CreateStateMachine`.
@@ -296,6 +298,34 @@ impl Service {
         }
         lock(&self.inner.watched).clear();
         self.inner.activities.shut_down();
+    }
+
+    /// Forgets everything, as a test suite wants between its tests (`baton serve --admin`): the running executions
+    /// stop where they are (each commits what it folded, then ends without another step), then every state machine,
+    /// version, alias, activity and execution is deleted from the store in one transaction, and the Express
+    /// executions, task tokens and activity queues kept in memory are dropped. The server goes on serving.
+    pub async fn reset(&self) -> Result<(), Error> {
+        let live: Vec<Live> = lock(&self.inner.live).drain().map(|(_, live)| live).collect();
+        for live in &live {
+            live.watch.stop();
+            let _ = live.sender.send(Message::Shutdown);
+        }
+        for live in &live {
+            // The actor drops its receiver when it ends.
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(10), live.sender.closed()).await;
+        }
+        lock(&self.inner.watched).clear();
+        lock(&self.inner.quarantined).clear();
+        self.inner.store.reset().await.map_err(internal)?;
+        self.inner.express.clear();
+        self.inner.callbacks.clear();
+        self.inner.activities.clear();
+        Ok(())
+    }
+
+    /// Whether the admin calls are served (`Config::admin`).
+    pub fn admin(&self) -> bool {
+        self.inner.config.admin
     }
 
     /// Running executions this server does not run, with why.

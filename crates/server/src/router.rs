@@ -11,7 +11,7 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::handler::Handler;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use tokio::net::TcpListener;
 
 use runtime::service::Service;
@@ -25,6 +25,7 @@ use crate::{console, home};
 pub fn router(service: Service) -> Router {
     Router::new()
         .route("/", get(home::page).post(dispatch))
+        .route("/baton/admin/reset", post(reset))
         .merge(console::routes())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(service)
@@ -46,6 +47,20 @@ pub async fn serve(
             stopping.shutdown().await;
         })
         .await
+}
+
+/// `POST /baton/admin/reset` (`baton serve --admin`): forgets everything, for test suites. Without `--admin`, 403.
+async fn reset(State(service): State<Service>) -> Response {
+    use axum::http::{StatusCode, header};
+    let json = [(header::CONTENT_TYPE, "application/json")];
+    if !service.admin() {
+        let message = serde_json::json!({"message": "the admin calls are off: start baton serve with --admin to reset it"});
+        return (StatusCode::FORBIDDEN, json, message.to_string()).into_response();
+    }
+    match service.reset().await {
+        Ok(()) => (json, "{}").into_response(),
+        Err(error) => ApiError::from(error).into_response(),
+    }
 }
 
 /// Calls the handler of the action `X-Amz-Target` names.

@@ -291,6 +291,8 @@ pub trait Store: Send + Sync + 'static {
     /// longer runs, `Conflict` unless each step's event ids continue the execution's stored ids (from 1, by 1).
     fn append(&self, steps: Vec<Append>) -> impl Future<Output = Result<(), Error>> + Send;
     fn execution(&self, arn: &str) -> impl Future<Output = Result<Option<Execution>, Error>> + Send;
+    /// Deletes everything: state machines, versions, aliases, activities, executions with their steps and events.
+    fn reset(&self) -> impl Future<Output = Result<(), Error>> + Send;
     /// Executions of a state machine that pass `filter`, newest first.
     fn list_executions(
         &self,

@@ -197,6 +197,10 @@ impl Store for Sqlite {
         self.read(move |conn| read::list_executions(conn, &machine, &filter, &page)).await
     }
 
+    async fn reset(&self) -> Result<(), Error> {
+        self.writer.call(writer::Op::Reset).await
+    }
+
     async fn list_map_run_executions(
         &self,
         map_run_arn: &str,

@@ -184,6 +184,7 @@ pub(crate) fn api(executions: usize, clients: usize, only: Option<&str>, root: &
         max_evaluation_ms: runtime::DEFAULT_MAX_EVALUATION_MS,
         retention_ms: None,
         virtual_time: false,
+        admin: false,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
     let (service, addr, stop) = runtime.block_on(async {

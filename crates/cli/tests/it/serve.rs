@@ -1258,3 +1258,44 @@ async fn virtual_time_skips_ahead_when_an_execution_waits_only_on_time() {
     let done = finished(&client, &arn, Duration::from_secs(10)).await;
     assert_eq!(done.status(), &ExecutionStatus::Succeeded, "{:?}", done.cause());
 }
+
+/// `POST /baton/admin/reset` with `baton serve --admin` forgets everything between tests: a running execution stops,
+/// the state machines, activities and executions are gone, and the server goes on (the same names can be created
+/// again). Without `--admin` the call is refused with 403 and nothing changes.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_admin_reset_forgets_everything_and_the_server_goes_on() {
+    let reset = |addr: &str| {
+        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        let mut response = agent.post(&format!("http://{addr}/baton/admin/reset")).send_empty().expect("the reset call");
+        (response.status().as_u16(), response.body_mut().read_to_string().unwrap_or_default())
+    };
+    let dir = data_dir();
+    let closed = Server::start(&dir.path().join("closed"));
+    let (status, body) = tokio::task::spawn_blocking({
+        let addr = closed.addr.clone();
+        move || reset(&addr)
+    })
+    .await
+    .expect("the call");
+    assert_eq!(status, 403, "{body}");
+    drop(closed);
+
+    let server = Server::start_with(&dir.path().join("data"), &["--admin"]);
+    let client = server.client();
+    let definition = json!({"StartAt": "Hour", "States": {"Hour": {"Type": "Wait", "Seconds": 3600, "End": true}}});
+    let machine = create(&client, "waits", &definition, StateMachineType::Standard).await;
+    let arn = start(&client, &machine, "run", &json!({})).await;
+    client.create_activity().name("work").send().await.expect("activity");
+    let addr = server.addr.clone();
+    let (status, body) = tokio::task::spawn_blocking(move || reset(&addr)).await.expect("the call");
+    assert_eq!((status, body.as_str()), (200, "{}"));
+    let machines = client.list_state_machines().send().await.expect("list");
+    assert!(machines.state_machines().is_empty(), "{machines:?}");
+    let gone = client.describe_execution().execution_arn(&arn).send().await;
+    assert!(gone.expect_err("no execution").into_service_error().is_execution_does_not_exist());
+    assert!(client.list_activities().send().await.expect("list").activities().is_empty());
+    let machine = create(&client, "waits", &json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}), StateMachineType::Standard).await;
+    let arn = start(&client, &machine, "run", &json!({"again": true})).await;
+    let done = finished(&client, &arn, Duration::from_secs(10)).await;
+    assert_eq!(done.status(), &ExecutionStatus::Succeeded);
+}

@@ -129,6 +129,11 @@ impl Activities {
         self.arrived.notify_waiters();
     }
 
+    /// Forgets every queued task (`Service::reset`).
+    pub(crate) fn clear(&self) {
+        self.lock().clear();
+    }
+
     /// Ends every long poll, now and later: the server is shutting down.
     pub(crate) fn shut_down(&self) {
         self.closed.store(true, std::sync::atomic::Ordering::SeqCst);

@@ -31,6 +31,11 @@ pub(crate) struct Callbacks {
 }
 
 impl Callbacks {
+    /// Forgets every token (`Service::reset`).
+    pub(crate) fn clear(&self) {
+        self.lock().clear();
+    }
+
     pub(crate) fn open(&self, token: &str, execution: &str, task: TaskId) {
         self.lock().insert(token.to_owned(), Token::Open { execution: execution.to_owned(), task });
     }

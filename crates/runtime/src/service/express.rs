@@ -22,6 +22,11 @@ struct Entry {
 }
 
 impl Express {
+    /// Forgets every Express execution (`Service::reset`).
+    pub(crate) fn clear(&self) {
+        self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+    }
+
     pub(crate) fn new(retention_seconds: u64) -> Express {
         let retention_ms = i64::try_from(retention_seconds.saturating_mul(1000)).unwrap_or(i64::MAX);
         Express { entries: Mutex::new(HashMap::new()), retention_ms }

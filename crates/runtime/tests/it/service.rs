@@ -22,6 +22,7 @@ fn config(dir: &std::path::Path) -> Config {
         max_evaluation_ms: runtime::DEFAULT_MAX_EVALUATION_MS,
         retention_ms: None,
         virtual_time: false,
+        admin: false,
     }
 }
 

@@ -92,6 +92,7 @@ async fn service_in(dir: &TempDir, region: &str) -> Service {
         max_evaluation_ms: runtime::DEFAULT_MAX_EVALUATION_MS,
         retention_ms: None,
         virtual_time: false,
+        admin: false,
     };
     Service::open(config)
         .await

@@ -33,6 +33,8 @@ pub(crate) enum Op {
     SetStateMachineTags(String, Vec<(String, String)>),
     CreateExecution(Box<Execution>, Append),
     Append(Vec<Append>),
+    /// Delete every row of every table (`Store::reset`).
+    Reset,
     RedriveExecution(String, i64, Append),
     PublishVersion(Publish),
     DeleteVersion(String, u64),
@@ -360,6 +362,13 @@ pub(crate) fn apply(conn: &Connection, op: &Op) -> Result<(), Failure> {
             write_children(conn, std::slice::from_ref(first), &children)
         }
         Op::PublishVersion(publish) => publish_version(conn, publish),
+        Op::Reset => {
+            conn.execute_batch(
+                "DELETE FROM events; DELETE FROM triggers; DELETE FROM executions; DELETE FROM aliases; \
+                 DELETE FROM versions; DELETE FROM state_machines; DELETE FROM activities;",
+            )?;
+            Ok(())
+        }
         Op::DeleteVersion(machine, number) => delete_version(conn, machine, *number),
         Op::CreateAlias(alias) => {
             check_routes(conn, alias)?;

@@ -31,6 +31,7 @@ macro_rules! store_test {
 store_test!(state_machine_lifecycle);
 store_test!(state_machine_tags);
 store_test!(child_executions);
+store_test!(reset_deletes_everything);
 store_test!(duplicate_state_machine);
 store_test!(state_machines_paging);
 store_test!(bad_tokens);

@@ -889,3 +889,21 @@ pub(crate) async fn child_executions(store: &impl Store) {
     assert!(running.contains(&parent.arn) && !running.contains(&b.arn), "{running:?}");
     assert!(!store.running_arns().await.unwrap().contains(&b.arn));
 }
+
+/// `reset` deletes everything, and the store takes new records after.
+pub(crate) async fn reset_deletes_everything(store: &impl Store) {
+    let m = machine("gone");
+    store.create_state_machine(m.clone()).await.unwrap();
+    let e = execution("gone", "e");
+    store.create_execution(e.clone(), step(&e.arn, 1, 2)).await.unwrap();
+    store.create_activity(activity("gone")).await.unwrap();
+    store.reset().await.unwrap();
+    assert_eq!(store.state_machine(&m.arn).await.unwrap(), None);
+    assert_eq!(store.execution(&e.arn).await.unwrap(), None);
+    assert!(matches!(store.history(&e.arn, false, page(None, 10)).await, Err(Error::NotFound(_))));
+    assert!(store.list_activities(page(None, 10)).await.unwrap().items.is_empty());
+    assert!(store.running().await.unwrap().is_empty());
+    store.create_state_machine(m.clone()).await.unwrap();
+    store.create_execution(e.clone(), step(&e.arn, 1, 1)).await.unwrap();
+    assert_eq!(ids(&store.history(&e.arn, false, page(None, 10)).await.unwrap().items), vec![1]);
+}

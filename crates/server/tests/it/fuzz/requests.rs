@@ -157,6 +157,7 @@ fn fuzz_config(dir: &tempfile::TempDir) -> Config {
         max_evaluation_ms: 2_000,
         retention_ms: None,
         virtual_time: false,
+        admin: false,
     }
 }
 
