@@ -53,14 +53,17 @@ pub(crate) fn check(expect: &Expect, actual: &Actual, observed: &Observed<'_>, s
             let at = path.iter().zip(&observed.path).position(|(e, a)| e != a).unwrap_or(path.len().min(observed.path.len()));
             let expected = path.get(at).map_or("(end of path)".to_owned(), |s| quote(s));
             let actual = observed.path.get(at).map_or("(end of path)".to_owned(), |s| quote(s));
+            let actual = format!("{actual} (the path: {})", observed.path.join(", "));
             found.push(Mismatch { field: "path".to_owned(), at: Some(format!("$[{at}]")), expected, actual });
         }
     }
     for (address, state) in &expect.states {
         let field = |name: &str| format!("states.{address}.{name}");
         let Some(seen) = observed.states.get(address) else {
-            if state.entered != Some(0) {
-                found.push(plain(&format!("states.{address}"), "entered", "never entered"));
+            match state.entered {
+                Some(0) => {}
+                Some(entered) => found.push(plain(&field("entered"), &entered.to_string(), "0")),
+                None => found.push(plain(&format!("states.{address}"), "entered", "never entered")),
             }
             continue;
         };
