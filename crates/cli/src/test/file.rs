@@ -94,10 +94,11 @@ pub(crate) fn load(path: &Path, aws: &Aws) -> Result<Suite, Vec<String>> {
     let mut problems = Vec::new();
     let mut outside = Vec::new();
     let suite = check(path, &value, aws, &mut problems, &mut outside);
-    if problems.is_empty() && outside.is_empty() {
-        if let Some((machine, machine_name, cases)) = suite {
-            return Ok(Suite { path: path.to_owned(), text, format, machine, machine_name, cases });
-        }
+    if problems.is_empty()
+        && outside.is_empty()
+        && let Some((machine, machine_name, cases)) = suite
+    {
+        return Ok(Suite { path: path.to_owned(), text, format, machine, machine_name, cases });
     }
     let mut lines: Vec<String> = problems
         .iter()
@@ -117,7 +118,7 @@ type Checked = (Arc<StateMachine>, String, Vec<Case>);
 
 fn check(path: &Path, value: &Value, aws: &Aws, problems: &mut Vec<Problem>, outside: &mut Vec<String>) -> Option<Checked> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let Some(root) = object(value, "", problems) else { return None };
+    let root = object(value, "", problems)?;
     known(root, &["stateMachine", "stateMachineName", "functions", "mockConfig", "cases"], "", problems);
     let machine = match root.get("stateMachine") {
         None => {

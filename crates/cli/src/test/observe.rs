@@ -21,11 +21,14 @@ pub(crate) struct Observed<'h> {
     pub(crate) path: Vec<&'h str>,
     /// By address (`Name`, `Parent/Child`, and `Map/INDEX/Child` for an iteration's states).
     pub(crate) states: BTreeMap<String, Seen<'h>>,
-    /// The variables each state assigned, in the order the assignments happened: (event id, frame, assignments).
-    assignments: Vec<(u64, usize, &'h [(String, String)])>,
+    /// The variables each state assigned, in the order the assignments happened.
+    assignments: Vec<Assignment<'h>>,
     /// Each frame's enclosing frame (the root frame 0 has none).
     frames: Vec<Option<usize>>,
 }
+
+/// The variables one state exit assigned: its event id, the frame it ran in, and each name with its JSON text.
+type Assignment<'h> = (u64, usize, &'h [(String, String)]);
 
 /// What one state (one address) did.
 #[derive(Default)]
