@@ -222,3 +222,16 @@ fn the_example_workflow_suite_passes() {
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     assert!(stdout.contains("test result: ok."), "{stdout}");
 }
+
+/// `nested.test.yaml`: a Parallel retried as a whole, holding another Parallel. Its second case expects a branch's
+/// variable after the Parallel, where it is out of scope, and so fails.
+#[test]
+fn nested_parallels_count_entries_and_retries_and_scope_variables() {
+    let out = baton_test(&["nested.test.yaml"], Path::new(SUITE));
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("test nested.test.yaml: a flaky branch retries the whole Parallel ... ok"), "{stdout}");
+    let diff = "---- nested.test.yaml: the variables of a branch stay in it ----\n  expect.states.Last.variables at $.x\n    \
+                expected: 1\n    actual:   (absent)\n";
+    assert!(stdout.contains(diff), "{stdout}");
+}
