@@ -113,6 +113,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             println!("test {} ... {verdict}", id(suite, case));
         }
     });
+    let mut not_updated = 0;
     if args.update {
         for (s, suite) in suites.iter().enumerate() {
             let outputs: Vec<(usize, &Value)> = outcomes
@@ -123,7 +124,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             match update::write(suite, &outputs) {
                 Ok(0) => {}
                 Ok(n) => eprintln!("updated {n} expected output{} in {}", plural(n), suite.path.display()),
-                Err(e) => eprintln!("error: cannot update {}: {e:#}", suite.path.display()),
+                Err(e) => {
+                    not_updated += 1;
+                    eprintln!("error: cannot update {}: {e:#}", suite.path.display());
+                }
             }
         }
     }
@@ -147,7 +151,12 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             elapsed.as_secs_f64()
         )?;
     }
-    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    // A file --update could not write did not get the outputs its cases were checked against.
+    Ok(match (failed, not_updated) {
+        (_, 1..) => ExitCode::from(2),
+        (0, _) => ExitCode::SUCCESS,
+        _ => ExitCode::from(1),
+    })
 }
 
 /// `FILE: NAME`, how a case is shown and what `--filter` matches.

@@ -235,3 +235,15 @@ fn nested_parallels_count_entries_and_retries_and_scope_variables() {
                 expected: 1\n    actual:   (absent)\n";
     assert!(stdout.contains(diff), "{stdout}");
 }
+
+/// An `expect` in flow style cannot be edited line by line: the file stays as it was, and the exit is 2.
+#[test]
+fn update_refuses_a_flow_style_expect() {
+    let yaml = "stateMachine: order.asl.json\nmockConfig: mocks.json\ncases:\n  - name: flow\n    input: {orderId: F1, lines: []}\n    testCase: Happy\n    expect: {status: SUCCEEDED, output: {}}\n";
+    let dir = workspace("flow", &[("flow.test.yaml", yaml)]);
+    let out = baton_test(&["--update", "flow.test.yaml"], &dir);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("error: cannot update flow.test.yaml: case 0: its expect cannot be edited in place: `output` is inside a flow mapping"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(dir.join("flow.test.yaml")).expect("file"), yaml);
+}
