@@ -247,3 +247,13 @@ fn update_refuses_a_flow_style_expect() {
     assert!(stderr.contains("error: cannot update flow.test.yaml: case 0: its expect cannot be edited in place: `output` is inside a flow mapping"), "{stderr}");
     assert_eq!(std::fs::read_to_string(dir.join("flow.test.yaml")).expect("file"), yaml);
 }
+
+/// A Step Functions Local user's suite (aws-samples/serverless-test-samples, in `baton_test/lambda_sqs/`): the
+/// definition and mock file as they were, the pytest assertions as expectations (retries counted from the history).
+#[test]
+fn a_step_functions_local_suite_runs_with_its_mock_file_unchanged() {
+    let out = baton_test(&["lambda_sqs"], Path::new(SUITE));
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("test result: ok. 2 passed; 0 failed; 0 filtered out;"), "{stdout}");
+}
