@@ -6,6 +6,7 @@ mod graph;
 mod logging;
 mod run;
 mod serve;
+mod test;
 mod validate;
 
 use std::process::ExitCode;
@@ -26,6 +27,8 @@ enum Command {
     Run(Box<run::Args>),
     /// Serve the AWS Step Functions API (AWS CLI, boto3 and the SDKs work with --endpoint-url) on durable SQLite.
     Serve(serve::Args),
+    /// Run the cases of test files (*.test.yaml, *.test.json) on virtual time, offline, and report each one.
+    Test(test::Args),
     /// Check definitions and print every problem with its location.
     Validate(validate::Args),
     /// Draw a definition as SVG, Graphviz DOT or a Mermaid flowchart.
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
     let result = match args.command {
         Command::Run(args) => run::run(*args),
         Command::Serve(args) => serve::run(args),
+        Command::Test(args) => test::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Graph(args) => graph::run(args),
         Command::Bench(args) => bench::run(args),

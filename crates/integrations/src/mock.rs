@@ -203,6 +203,12 @@ impl TestCase {
         }
     }
 
+    /// This test case with state `state` answered by `response`, in place of what it gave that state before.
+    pub fn with(mut self, state: &str, response: MockedResponse) -> TestCase {
+        self.states.insert(state.to_owned(), response);
+        self
+    }
+
     /// Whether this test case mocks state `state`.
     pub fn is_mocked(&self, state: &str) -> bool {
         self.states.contains_key(state)
@@ -218,6 +224,35 @@ impl MockedResponse {
     /// The name of this mocked response (its key in `MockedResponses`).
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// A mocked response written inline, as `baton test` files write them: one outcome (`{"Return": …}` or
+    /// `{"Throw": {"Error": …, "Cause": …}}`) answers every invocation; an array of outcomes answers successive
+    /// invocations, and an invocation past its end is exhausted, as with a mock file's numbered entries. Every problem
+    /// is reported, with a JSON Pointer under `at`.
+    pub fn inline(name: &str, value: &Value, at: &str) -> Result<MockedResponse, Vec<Problem>> {
+        let mut problems = Vec::new();
+        let mut entries = Vec::new();
+        match value {
+            Value::Array(outcomes) if outcomes.is_empty() => {
+                problems.push(Problem::new(at, "expected at least one response, found an empty array"));
+            }
+            Value::Array(outcomes) => {
+                for (index, outcome) in outcomes.iter().enumerate() {
+                    let at = pointer_append(at, &index.to_string());
+                    let n = u32::try_from(index).unwrap_or(u32::MAX);
+                    if let Some(outcome) = check_outcome(outcome, &at, &mut problems) {
+                        entries.push(Entry { key: index.to_string(), first: n, last: n, outcome });
+                    }
+                }
+            }
+            outcome => {
+                if let Some(outcome) = check_outcome(outcome, at, &mut problems) {
+                    entries.push(Entry { key: "0-".to_owned(), first: 0, last: u32::MAX, outcome });
+                }
+            }
+        }
+        if problems.is_empty() { Ok(MockedResponse { name: name.to_owned(), entries }) } else { Err(problems) }
     }
 
     /// How many invocations this mocked response covers: invocations `0..covered`.

@@ -1,8 +1,9 @@
-//! Integration tests of the `baton` binary: the conformance corpus, the CLI contract, `baton serve` end to end, and
-//! its web console in headless Chromium.
+//! Integration tests of the `baton` binary: the conformance corpus, the CLI contract, `baton test`, `baton serve` end to
+//! end, and its web console in headless Chromium.
 
 mod aws_cli;
 mod aws_services;
+mod baton_test;
 mod cdp;
 mod cli;
 mod conformance;

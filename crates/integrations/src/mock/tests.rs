@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::TaskError;
-use crate::mock::{Exhausted, Lookup, MockConfig, Problem};
+use crate::mock::{Exhausted, Lookup, MockConfig, MockedResponse, Problem, TestCase};
 
 /// A config with one state machine `M`, test case `T`, state `S` mocked by `responses`.
 fn config(responses: Value) -> Value {
@@ -356,5 +356,35 @@ fn problems_in_entries() {
     check_problems(
         json!({"StateMachines": {}, "MockedResponses": {"R": []}}),
         &["/MockedResponses/R: expected an object, found an array"],
+    );
+}
+
+#[test]
+fn inline_one_outcome_answers_every_invocation_and_a_list_each_in_turn() {
+    let render_all = |value: Value| -> Vec<String> {
+        let response = MockedResponse::inline("S", &value, "/mocks/S").expect("valid inline response");
+        let case = TestCase::default().with("S", response);
+        (0..3).map(|i| render(&case.lookup("S", i))).collect()
+    };
+    assert_eq!(render_all(json!({"Return": 1})), ["return 1", "return 1", "return 1"]);
+    assert_eq!(
+        render_all(json!([{"Throw": {"Error": "Busy", "Cause": "again"}}, {"Return": true}])),
+        ["throw Busy Some(\"again\")", "return true", "exhausted S S 2/2"]
+    );
+}
+
+#[test]
+fn inline_reports_every_problem_under_its_pointer() {
+    let problems = |value: Value| -> Vec<String> {
+        MockedResponse::inline("S", &value, "/mocks/S").err().unwrap_or_default().iter().map(Problem::to_string).collect()
+    };
+    assert_eq!(problems(json!([])), ["/mocks/S: expected at least one response, found an empty array"]);
+    assert_eq!(
+        problems(json!([{"Retrun": 1}, {"Throw": {"Cause": "x"}}])),
+        [
+            "/mocks/S/0/Retrun: unknown field \"Retrun\"; expected \"Return\" or \"Throw\"",
+            "/mocks/S/0: expected exactly one of \"Return\" and \"Throw\", found neither",
+            "/mocks/S/1/Throw: missing required field \"Error\"",
+        ]
     );
 }
