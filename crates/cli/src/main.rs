@@ -2,6 +2,7 @@
 
 mod backup;
 mod bench;
+mod coverage;
 mod graph;
 mod logging;
 mod run;

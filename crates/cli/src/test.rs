@@ -50,6 +50,14 @@ pub(crate) struct Args {
     /// How many cases run at once (default: one per core).
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
+    /// Report, per state machine, the states, Choice rules, Catch and Retry edges and Parallel branches and Map
+    /// processors the cases exercised, and what they never did.
+    #[arg(long)]
+    coverage: bool,
+    /// With `--coverage`, also draw each state machine into DIR as `<name>.coverage.svg` (`order.asl.json`:
+    /// `order.coverage.svg`), the states never entered marked `not-run`.
+    #[arg(long, value_name = "DIR", requires = "coverage")]
+    coverage_svg: Option<PathBuf>,
 }
 
 /// The result of one case.
@@ -60,6 +68,8 @@ pub(crate) struct Outcome {
     pub(crate) actual: Actual,
     pub(crate) mismatches: Vec<Mismatch>,
     pub(crate) elapsed: Duration,
+    /// The execution's history, kept for `--coverage`.
+    pub(crate) history: Option<Vec<engine::HistoryEvent>>,
 }
 
 impl Outcome {
@@ -107,7 +117,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     if !args.json {
         println!("\nrunning {} case{} from {} file{}", jobs.len(), plural(jobs.len()), suites.len(), plural(suites.len()));
     }
-    let outcomes = run_all(&suites, &jobs, workers, args.update, |suite, case, outcome| {
+    let outcomes = run_all(&suites, &jobs, workers, (args.update, args.coverage), |suite, case, outcome| {
         if !args.json {
             let verdict = if outcome.passed() { "ok" } else { "FAILED" };
             println!("test {} ... {verdict}", id(suite, case));
@@ -144,6 +154,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         writeln!(stdout, "{json}")?;
     } else {
         report::text(&mut stdout, &suites, &outcomes)?;
+        if args.coverage {
+            coverage(&mut stdout, &suites, &outcomes, args.coverage_svg.as_deref())?;
+        }
         let verdict = if failed == 0 { "ok" } else { "FAILED" };
         writeln!(
             stdout,
@@ -166,7 +179,13 @@ pub(crate) fn id(suite: &Suite, case: &Case) -> String {
 
 /// Runs the cases `jobs` names on `workers` threads; `done` sees each outcome in the order of `jobs`, as soon as it
 /// and the ones before it have finished. Returns the outcomes in that order.
-fn run_all(suites: &[Suite], jobs: &[(usize, usize)], workers: usize, update: bool, mut done: impl FnMut(&Suite, &Case, &Outcome)) -> Vec<Outcome> {
+fn run_all(
+    suites: &[Suite],
+    jobs: &[(usize, usize)],
+    workers: usize,
+    (update, keep_history): (bool, bool),
+    mut done: impl FnMut(&Suite, &Case, &Outcome),
+) -> Vec<Outcome> {
     let next = AtomicUsize::new(0);
     let (sender, receiver) = mpsc::channel::<(usize, Outcome)>();
     let mut finished: Vec<Option<Outcome>> = jobs.iter().map(|_| None).collect();
@@ -179,7 +198,7 @@ fn run_all(suites: &[Suite], jobs: &[(usize, usize)], workers: usize, update: bo
                     let j = next.fetch_add(1, Ordering::Relaxed);
                     let Some(&(s, c)) = jobs.get(j) else { break };
                     let Some((suite, case)) = suites.get(s).and_then(|suite| Some((suite, suite.cases.get(c)?))) else { break };
-                    let outcome = run_case(suite, case, update);
+                    let outcome = run_case(suite, case, update, keep_history);
                     if sender.send((j, Outcome { suite: s, case: c, ..outcome })).is_err() {
                         break;
                     }
@@ -204,7 +223,7 @@ fn run_all(suites: &[Suite], jobs: &[(usize, usize)], workers: usize, update: bo
 
 /// Runs one case and checks it. With `update`, its `expect.output` is taken to be the actual output (it is about to
 /// be written so), unless it expects `outputContains`.
-fn run_case(suite: &Suite, case: &Case, update: bool) -> Outcome {
+fn run_case(suite: &Suite, case: &Case, update: bool, keep_history: bool) -> Outcome {
     let started = Instant::now();
     let name: String = case.name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).take(80).collect();
     let states = "arn:aws:states:us-east-1:123456789012";
@@ -236,7 +255,7 @@ fn run_case(suite: &Suite, case: &Case, update: bool) -> Outcome {
         Err(_) => {
             let actual = Actual { status: "PANICKED", error: None, cause: None, output: None };
             let mismatch = Mismatch { field: "run".to_owned(), at: None, expected: "an execution".to_owned(), actual: "Baton panicked (a bug: please report it)".to_owned() };
-            return Outcome { suite: 0, case: 0, actual, mismatches: vec![mismatch], elapsed: started.elapsed() };
+            return Outcome { suite: 0, case: 0, actual, mismatches: vec![mismatch], elapsed: started.elapsed(), history: None };
         }
     };
     let actual = match execution.status() {
@@ -250,7 +269,35 @@ fn run_case(suite: &Suite, case: &Case, update: bool) -> Outcome {
     // Under --update the output is about to be written as expected, so it is not checked.
     let skip_output = update && actual.output.is_some() && !matches!(case.expect.output, Some(file::Match::Contains(_)));
     let mismatches = check::check(&case.expect, &actual, &observed, skip_output);
-    Outcome { suite: 0, case: 0, actual, mismatches, elapsed: started.elapsed() }
+    let history = keep_history.then(|| execution.history().to_vec());
+    Outcome { suite: 0, case: 0, actual, mismatches, elapsed: started.elapsed(), history }
+}
+
+/// `--coverage`: per definition, what the cases of every suite testing it exercised; with `svg`, its picture there.
+fn coverage(out: &mut impl Write, suites: &[Suite], outcomes: &[Outcome], svg: Option<&Path>) -> anyhow::Result<()> {
+    let mut definitions: Vec<&Path> = suites.iter().map(|suite| suite.definition.as_path()).collect();
+    definitions.sort();
+    definitions.dedup();
+    writeln!(out, "coverage:")?;
+    for definition in definitions {
+        let Some(machine) = suites.iter().find(|suite| suite.definition == definition).map(|suite| &suite.machine) else { continue };
+        let histories: Vec<&[engine::HistoryEvent]> = outcomes
+            .iter()
+            .filter(|outcome| suites.get(outcome.suite).is_some_and(|suite| suite.definition == definition))
+            .filter_map(|outcome| outcome.history.as_deref())
+            .collect();
+        let covered = crate::coverage::Coverage::of(machine, &histories);
+        write!(out, "{}", covered.text(&definition.display().to_string()))?;
+        if let Some(dir) = svg {
+            // `order.asl.json` draws into `order.coverage.svg`.
+            let name = definition.file_name().and_then(|s| s.to_str()).unwrap_or("machine");
+            let stem = name.split('.').next().filter(|stem| !stem.is_empty()).unwrap_or("machine");
+            let file = dir.join(format!("{stem}.coverage.svg"));
+            std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+            std::fs::write(&file, covered.svg(machine)).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", file.display()))?;
+        }
+    }
+    Ok(())
 }
 
 /// The test files under `paths`: files as given, directories searched recursively (skipping hidden ones and

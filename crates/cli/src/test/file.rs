@@ -25,6 +25,8 @@ pub(crate) struct Suite {
     pub(crate) text: String,
     pub(crate) format: Format,
     pub(crate) machine: Arc<StateMachine>,
+    /// The definition's file (`stateMachine`, next to the test file): suites of one definition share its coverage.
+    pub(crate) definition: PathBuf,
     /// The state machine's name in ARNs and in the mock config (`stateMachineName`, else the definition's stem).
     pub(crate) machine_name: String,
     pub(crate) cases: Vec<Case>,
@@ -98,7 +100,9 @@ pub(crate) fn load(path: &Path, aws: &Aws) -> Result<Suite, Vec<String>> {
         && outside.is_empty()
         && let Some((machine, machine_name, cases)) = suite
     {
-        return Ok(Suite { path: path.to_owned(), text, format, machine, machine_name, cases });
+        let named = value.get("stateMachine").and_then(Value::as_str).unwrap_or_default();
+        let definition = path.parent().unwrap_or_else(|| Path::new("")).join(named);
+        return Ok(Suite { path: path.to_owned(), text, format, machine, definition, machine_name, cases });
     }
     let mut lines: Vec<String> = problems
         .iter()

@@ -257,3 +257,36 @@ fn a_step_functions_local_suite_runs_with_its_mock_file_unchanged() {
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     assert!(stdout.contains("test result: ok. 2 passed; 0 failed; 0 filtered out;"), "{stdout}");
 }
+
+const PARTIAL: &str = r#"
+stateMachine: order.asl.json
+mockConfig: mocks.json
+cases:
+  - name: happy path
+    input: {orderId: C1, lines: [{sku: pen}, {sku: ink}]}
+    testCase: Happy
+  - name: a declined card is caught
+    input: {orderId: C2, lines: [{sku: pen}]}
+    testCase: Happy
+    mocks:
+      Charge: {Throw: {Error: Payment.Declined, Cause: insufficient funds}}
+    expect:
+      error: Order.Rejected
+"#;
+
+/// `--coverage` names what the cases never exercised: here the one state never entered (no case runs out of stock),
+/// with the Catch that leads there and the retriers that never retried, and draws the machine with it marked.
+#[test]
+fn coverage_names_the_state_the_suite_never_entered() {
+    let dir = workspace("coverage", &[("partial.test.yaml", PARTIAL)]);
+    let out = baton_test(&["--coverage", "--coverage-svg", "coverage", "partial.test.yaml"], &dir);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("order.asl.json: 8/9 states, 1/2 Catch edges, 0/2 retriers, 3/3 branches and processors"), "{stdout}");
+    let missing: Vec<&str> = stdout.lines().filter(|line| line.contains("state not entered")).collect();
+    assert_eq!(missing, ["  state not entered: OutOfStock"], "{stdout}");
+    assert!(stdout.contains("Catch not taken: Reserve catcher 1 -> OutOfStock"), "{stdout}");
+    let svg = std::fs::read_to_string(dir.join("coverage/order.coverage.svg")).expect("the drawing");
+    assert!(svg.contains("data-state=\"OutOfStock\"") && svg.contains("data-status=\"not-run\""), "the state never entered is marked");
+    let _ = std::fs::remove_dir_all(&dir);
+}
