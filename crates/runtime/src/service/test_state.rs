@@ -6,19 +6,26 @@
 //! the service's resources (local functions, HTTP Tasks). A Wait state's timer fires at once. Only the tested state
 //! runs: the report stops at the state it would go to (`nextState`).
 //!
+//! `check_request` refuses what AWS refuses before anything runs, and checks a mocked result against the output shape
+//! of the call it stands for (`fieldValidationMode`, with botocore's models through `integrations::aws::check_mock`).
+//!
 //! Retry and Catch are decided here, not by the engine, because a test starts `retrierRetryCount` attempts in: the
 //! state first runs with neither, and a failure is then `RETRIABLE` when the first retrier that matches it has
 //! attempts left (`errorDetails.retryIndex`, and `retryBackoffIntervalSeconds` from `Retrier::delay_ms`, without
 //! jitter), else `CAUGHT_ERROR` when a catcher matches it (the state runs once more with its catchers and the same
 //! failure as its task's answer, so the engine computes the catcher's output, assignments and `Next`), else `FAILED`.
+//!
 //! A Parallel or Map state needs a mock and runs as a task answered by it: its branches or iterations do not run.
+//! Before that, a Map's items, iteration inputs and batches are worked out by the engine (`map`), reading
+//! `mapItemReaderData` where it has an `ItemReader`; `mapIterationFailureCount` failed iterations beyond its
+//! tolerated thresholds fail it with `States.ExceedToleratedFailureThreshold`. `errorCausedByState` is checked (a
+//! state inside the tested one, with a mocked error) and changes nothing else: the mocked error is the state's.
 //!
 //! `inspectionData` (DEBUG and TRACE) is computed from the engine's task request and result with `asl`'s public
-//! paths and templates; TRACE adds an HTTP Task's request and response, rebuilt from its parameters and result.
-//! `errorDetails` comes at every level. Not modelled: `fieldValidationMode` (mocks are never checked against AWS's
-//! API models), `revealSecrets` (Baton has no connections, so no secrets), `stateConfiguration`'s Map fields, and
-//! the parts of `context` the engine builds itself (`Execution.Input`, `State.RetryCount`, `Task`, `Map`); honoured
-//! are `Execution.Id`, `Name`, `RoleArn`, `StartTime`, `StateMachine.Id`, `Name` and `State.EnteredTime`.
+//! paths and templates; TRACE adds an HTTP Task's request as `integrations::http` builds it (what its connection adds
+//! only with `revealSecrets`) and its response, rebuilt from its result. `errorDetails` comes at every level. Of
+//! `context`, honoured are `Execution.Id`, `Name`, `RoleArn`, `StartTime`, `StateMachine.Id`, `Name` and
+//! `State.EnteredTime`; the engine builds the rest itself (`Execution.Input`, `State.RetryCount`, `Task`, `Map`).
 
 mod map;
 #[cfg(test)]
@@ -253,7 +260,8 @@ impl Service {
         let preview = match &state.kind {
             StateKind::Map(map) => {
                 let data = configuration.map_item_reader_data.as_deref();
-                let preview = self.preview_map(&name, &state_value, language.as_deref(), &state, map, &setup, data).await?;
+                let source = map::Source { name: &name, value: &state_value, language: language.as_deref() };
+                let preview = self.preview_map(&source, &state, map, &setup, data).await?;
                 early = preview.failure.clone();
                 if let (None, Some(failed), Some(iterations)) = (&early, configuration.map_iteration_failure_count, preview.iterations) {
                     if usize::try_from(failed).unwrap_or(usize::MAX) > iterations {

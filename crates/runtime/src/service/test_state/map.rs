@@ -33,6 +33,13 @@ pub(super) struct Preview {
     pub(super) failure: Option<Failure>,
 }
 
+/// The tested Map as the request gave it: its name, its JSON and the machine's `QueryLanguage`.
+pub(super) struct Source<'a> {
+    pub(super) name: &'a str,
+    pub(super) value: &'a Value,
+    pub(super) language: Option<&'a str>,
+}
+
 /// Which stages a preview run keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stage {
@@ -46,9 +53,7 @@ impl Service {
     /// flattens a listing) shows none of them.
     pub(super) async fn preview_map(
         &self,
-        name: &str,
-        state_value: &Value,
-        language: Option<&str>,
+        source: &Source<'_>,
         state: &State,
         map: &Map,
         setup: &Setup,
@@ -71,9 +76,10 @@ impl Service {
             stages.push(Stage::Batches);
         }
         for stage in stages {
-            let machine = asl::parse::parse_value(&wrap(name, &probe(state_value, stage), language)).map_err(invalid_definition)?;
+            let probed = wrap(source.name, &probe(source.value, stage), source.language);
+            let machine = asl::parse::parse_value(&probed).map_err(invalid_definition)?;
             let run = self.run(Arc::new(machine), setup, &answerer).await;
-            let Some(exit) = exited(&run.history, name) else {
+            let Some(exit) = exited(&run.history, source.name) else {
                 preview.failure = failed(&run.history);
                 break;
             };
