@@ -276,6 +276,13 @@ impl Service {
                         ));
                     }
                 }
+                if early.is_none() && preview.iterations.is_none() && configuration.map_iteration_failure_count.is_some() {
+                    return Err(Error::ValidationException(
+                        "stateConfiguration.mapIterationFailureCount needs the Map's items: give \
+                         stateConfiguration.mapItemReaderData for its ItemReader"
+                            .to_owned(),
+                    ));
+                }
                 Some(preview)
             }
             _ => None,

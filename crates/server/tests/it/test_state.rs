@@ -484,6 +484,11 @@ async fn a_distributed_map_reads_the_given_items_and_counts_failed_iterations() 
     let (kind, message) = refusal(&api, body(3)).await;
     assert_eq!(kind, "ValidationException");
     assert_eq!(message, "mapIterationFailureCount (3) exceeds the number of the Map's iterations (2)");
+    // Without the reader's data, the Map's iterations are unknown.
+    let mut unread = body(1);
+    unread["stateConfiguration"] = json!({"mapIterationFailureCount": 1});
+    let (_, message) = refusal(&api, unread).await;
+    assert!(message.starts_with("stateConfiguration.mapIterationFailureCount needs the Map's items"), "{message}");
 }
 
 #[tokio::test]
