@@ -123,6 +123,24 @@ pub struct InspectionData {
     pub variables: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_details: Option<InspectionErrorDetails>,
+    /// A Map's items after `ItemsPath`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_items_path: Option<String>,
+    /// A Map's iteration inputs after `ItemSelector`, as a JSON array.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_item_selector: Option<String>,
+    /// A distributed Map's batches after `ItemBatcher`, as a JSON array.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_item_batcher: Option<String>,
+    /// A Map's items read by its `ItemReader`, after `ReaderConfig.ItemsPointer`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_items_pointer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tolerated_failure_count: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tolerated_failure_percentage: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_concurrency: Option<i64>,
 }
 
 /// `InspectionDataRequest`: an HTTP Task's request.

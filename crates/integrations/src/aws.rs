@@ -315,6 +315,29 @@ pub fn request(target: &Target, parameters: &Value) -> Result<sdk::protocol::Req
     sdk::protocol::build(&service, operation, &parameters, "token").map_err(|e| e.to_string())
 }
 
+/// Checks a mocked `result` of the Task `resource` against the output shape of the call it names (TestState's
+/// `mock.fieldValidationMode`): `Err` says what is wrong, in AWS's words. Resources whose result has no model shape
+/// pass: Lambda function ARNs, activities, HTTP Tasks, `apigateway:invoke`, `.sync` jobs (their result is the job's
+/// description) and `.waitForTaskToken` callbacks (their result is what the callback sends).
+pub fn check_mock(resource: &str, result: &Value, strictness: crate::Strictness) -> Result<(), String> {
+    let target = match Target::of(resource) {
+        Some(target) => target,
+        None if resource.starts_with("arn:") && resource.split(':').nth(5) == Some("lambda") => {
+            let pattern = if resource.ends_with(".waitForTaskToken") { target::Pattern::Callback } else { target::Pattern::RequestResponse };
+            Target::lambda(None, pattern)
+        }
+        None => return Ok(()),
+    };
+    if target.pattern != target::Pattern::RequestResponse || target.service == apigateway::SERVICE {
+        return Ok(());
+    }
+    let Ok(service) = sdk::load(&target.service) else { return Ok(()) };
+    let Some(operation) = service.model.operation(&target.action) else { return Ok(()) };
+    // An optimized integration shows a blob it decoded (Lambda's `Payload`) as JSON.
+    let blobs = if target.optimized.is_some() { sdk::protocol::mock::Blobs::Decoded } else { sdk::protocol::mock::Blobs::Text };
+    sdk::protocol::mock::check_output(&service.model, operation, result, strictness, blobs)
+}
+
 /// Why a call gave no result.
 #[derive(Debug)]
 enum CallError {
@@ -746,6 +769,30 @@ mod tests {
 
     fn target(resource: &str) -> Target {
         Target::of(resource).expect("an AWS call")
+    }
+
+    #[test]
+    fn mocked_results_are_checked_against_the_call_they_stand_for() {
+        use super::check_mock;
+        use crate::Strictness::{Present, Required};
+        let sqs = "arn:aws:states:::sqs:sendMessage";
+        assert!(check_mock(sqs, &json!({"MessageId": 7}), Present).is_err());
+        assert_eq!(check_mock(sqs, &json!({"MessageId": "m"}), Required), Ok(()));
+        let lambda = "arn:aws:states:::lambda:invoke";
+        assert_eq!(check_mock(lambda, &json!({"Payload": {"a": 1}, "StatusCode": 200}), Required), Ok(()));
+        assert!(check_mock(lambda, &json!({"StatusCode": "200"}), Present).is_err());
+        let sdk = "arn:aws:states:::aws-sdk:s3:getObject";
+        assert!(check_mock(sdk, &json!({"ContentLength": "9000"}), Present).is_err());
+        // No model shape: a callback's or a job's result, a function ARN, an HTTP Task.
+        for resource in [
+            "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+            "arn:aws:states:::ecs:runTask.sync",
+            "arn:aws:lambda:us-east-1:123456789012:function:f",
+            "arn:aws:states:::http:invoke",
+            "arn:aws:states:::apigateway:invoke",
+        ] {
+            assert_eq!(check_mock(resource, &json!({"MessageId": 7, "StatusCode": "x"}), Required), Ok(()), "{resource}");
+        }
     }
 
     #[test]

@@ -150,6 +150,29 @@ pub fn invoke(parameters: &Value, options: &Options) -> TaskOutcome {
     send(call, options)
 }
 
+/// The request an HTTP Task's effective `parameters` describe, as it would be sent (TestState's TRACE shows it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prepared {
+    pub method: String,
+    /// With the query string.
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    /// As text (lossy for a body that is not UTF-8).
+    pub body: Option<String>,
+}
+
+/// Builds the request the parameters describe without sending it, with what the connection they name adds from
+/// `connections` (give `Connections::default()` to leave a connection's secrets out).
+pub fn prepare(parameters: &Value, connections: &Connections) -> Result<Prepared, TaskError> {
+    let call = call(parameters, connections)?;
+    Ok(Prepared {
+        method: call.method.to_string(),
+        url: call.url,
+        headers: call.headers,
+        body: call.body.map(|bytes| String::from_utf8_lossy(&bytes).into_owned()),
+    })
+}
+
 /// Writes `fields` as an `application/x-www-form-urlencoded` string, arrays in `format`.
 pub fn form(fields: &Map<String, Value>, format: ArrayFormat) -> String {
     let mut pairs = Vec::new();

@@ -12,6 +12,9 @@ mod ids;
 pub mod lambda;
 pub mod mock;
 
+/// How strictly TestState checks a mocked result (`aws::check_mock`).
+pub use sdk::protocol::mock::Strictness;
+
 /// Who invokes a task: the execution and its state. A local function's stderr is logged under their names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Caller<'a> {

@@ -51,7 +51,8 @@ pub use map_runs::{MapRun, MapRunCounts, MapRunInfo, MapRunStatus, UpdateMapRun,
 pub use tags::MAX_TAGS;
 pub use versions::{CreateAlias, PublishOptions, UpdateAlias};
 pub use test_state::{
-    ErrorDetails, HttpRequest, HttpResponse, Inspection, InspectionLevel, Mock, TestStateRequest, TestStateResult, TestStatus,
+    ErrorDetails, FieldValidation, HttpRequest, HttpResponse, Inspection, InspectionLevel, Mock, StateConfiguration, TestStateRequest,
+    TestStateResult, TestStatus,
 };
 pub use validate::{MAX_DIAGNOSTICS, Severity, ValidateDefinition, Validation, ValidationDiagnostic};
 

@@ -324,6 +324,39 @@ def test_state_runs_one_state(sfn):
     assert json.loads(mocked["output"]) == {"answer": 42}, mocked["output"]
     assert "nextState" not in mocked, f"an End state has no next state: {mocked}"
     expect_error("InvalidDefinition", sfn.test_state, definition=json.dumps({"Type": "Pass"}), roleArn=ROLE)
+    # A mocked result is checked against the API's shape (Invoke's StatusCode is a number); NONE lets it through.
+    mistyped = {"result": json.dumps({"Payload": {"answer": 1}, "StatusCode": "200"})}
+    expect_error("ValidationException", sfn.test_state, definition=json.dumps(task), mock=mistyped)
+    unchecked = sfn.test_state(definition=json.dumps(task), mock={**mistyped, "fieldValidationMode": "NONE"})
+    assert unchecked["status"] == "SUCCEEDED", f"fieldValidationMode NONE: {unchecked}"
+    expect_error("ValidationException", sfn.test_state, definition=json.dumps({"Type": "Pass", "End": True}),
+                 mock={"result": "{}"})
+    # A Map state with a mock: its items and iteration inputs, and its failed iterations against its threshold.
+    items_map = {
+        "Type": "Map",
+        "ItemsPath": "$.items",
+        "ItemSelector": {"doubled.$": "States.MathAdd($$.Map.Item.Value, $$.Map.Item.Value)"},
+        "ItemProcessor": {"StartAt": "Work", "States": {"Work": {"Type": "Pass", "End": True}}},
+        "End": True,
+    }
+    mapped = sfn.test_state(
+        definition=json.dumps(items_map),
+        input=json.dumps({"items": [1, 2]}),
+        inspectionLevel="DEBUG",
+        mock={"result": "[2, 4]"},
+    )
+    inspection = mapped["inspectionData"]
+    assert (json.loads(inspection["afterItemsPath"]), json.loads(inspection["afterItemSelector"])) == (
+        [1, 2],
+        [{"doubled": 2}, {"doubled": 4}],
+    ), mapped
+    failing = sfn.test_state(
+        definition=json.dumps(items_map),
+        input=json.dumps({"items": [1, 2]}),
+        mock={"result": "[2]"},
+        stateConfiguration={"mapIterationFailureCount": 1},
+    )
+    assert (failing["status"], failing.get("error")) == ("FAILED", "States.ExceedToleratedFailureThreshold"), failing
 
 
 def aws_cli_lists_machines(addr, home, names):

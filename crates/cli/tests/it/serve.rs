@@ -917,6 +917,102 @@ async fn test_state_runs_one_state() {
     assert!(invalid.as_service_error().is_some_and(|e| e.is_invalid_definition()), "{invalid:?}");
 }
 
+/// TestState's November 2025 fields through the SDK: a mock checked against the API's shape (`fieldValidationMode`),
+/// a Map whose items come from `mapItemReaderData` with its inspection data, `mapIterationFailureCount`, and the
+/// refusals of `revealSecrets` with a mock and of a Map without one.
+#[tokio::test(flavor = "multi_thread")]
+async fn test_state_checks_mocks_and_shows_a_maps_items() {
+    use aws_sdk_sfn::types::{InspectionLevel, MockInput, MockResponseValidationMode, TestExecutionStatus, TestStateConfiguration};
+
+    let dir = data_dir();
+    let server = Server::start(&dir.path().join("data"));
+    let client = server.client();
+    let task = json!({"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "End": true}).to_string();
+    let wrong = MockInput::builder().result(r#"{"MessageId": 7}"#).field_validation_mode(MockResponseValidationMode::Present).build();
+    let refused = client
+        .test_state()
+        .definition(&task)
+        .mock(wrong.clone())
+        .customize()
+        .mutate_request(strip_sync_prefix)
+        .send()
+        .await
+        .expect_err("a mocked MessageId that is not a string");
+    let error = refused.as_service_error().expect("a service error");
+    assert!(error.is_validation_exception(), "{refused:?}");
+    assert_eq!(error.meta().message(), Some("Mock result schema validation error: Field 'MessageId' must be a string"));
+    let unchecked = MockInput::builder().result(r#"{"MessageId": 7}"#).field_validation_mode(MockResponseValidationMode::None).build();
+    let passed = client
+        .test_state()
+        .definition(&task)
+        .mock(unchecked.clone())
+        .customize()
+        .mutate_request(strip_sync_prefix)
+        .send()
+        .await
+        .expect("no field validation");
+    assert_eq!(passed.status(), Some(&TestExecutionStatus::Succeeded));
+    let revealing = client
+        .test_state()
+        .definition(&task)
+        .mock(unchecked)
+        .reveal_secrets(true)
+        .customize()
+        .mutate_request(strip_sync_prefix)
+        .send()
+        .await
+        .expect_err("revealSecrets with a mock");
+    assert!(revealing.as_service_error().is_some_and(|e| e.is_validation_exception()), "{revealing:?}");
+
+    let map = json!({
+        "Type": "Map",
+        "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSONL"},
+            "Parameters": {"Bucket": "b", "Key": "items.jsonl"}},
+        "ItemSelector": {"n.$": "$$.Map.Item.Value.n"},
+        "ToleratedFailurePercentage": 50,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+            "StartAt": "Work", "States": {"Work": {"Type": "Pass", "End": true}}},
+        "End": true,
+    })
+    .to_string();
+    let test_map = |failed: i32| {
+        client
+            .test_state()
+            .definition(&map)
+            .input("{}")
+            .inspection_level(InspectionLevel::Debug)
+            .mock(MockInput::builder().result("[1, 2]").build())
+            .state_configuration(
+                TestStateConfiguration::builder()
+                    .map_item_reader_data("{\"n\": 1, \"x\": 0}\n{\"n\": 2}\n")
+                    .map_iteration_failure_count(failed)
+                    .build(),
+            )
+            .customize()
+            .mutate_request(strip_sync_prefix)
+            .send()
+    };
+    let tested = test_map(1).await.expect("a Map with one failed iteration of two");
+    assert_eq!(tested.status(), Some(&TestExecutionStatus::Succeeded), "{tested:?}");
+    let inspection = tested.inspection_data().expect("inspection data");
+    assert_eq!(inspection.after_items_path(), Some(r#"[{"n":1,"x":0},{"n":2}]"#));
+    assert_eq!(inspection.after_item_selector(), Some(r#"[{"n":1},{"n":2}]"#));
+    assert_eq!(inspection.tolerated_failure_percentage(), Some(50.0));
+    let exceeded = test_map(2).await.expect("a Map with both iterations failed");
+    assert_eq!(exceeded.status(), Some(&TestExecutionStatus::Failed), "{exceeded:?}");
+    assert_eq!(exceeded.error(), Some("States.ExceedToleratedFailureThreshold"));
+
+    let unmocked = client
+        .test_state()
+        .definition(&map)
+        .customize()
+        .mutate_request(strip_sync_prefix)
+        .send()
+        .await
+        .expect_err("a Map without a mock");
+    assert!(unmocked.as_service_error().is_some_and(|e| e.is_invalid_definition()), "{unmocked:?}");
+}
+
 /// Activities are durable: one created before a `kill -9` is still described and listed after the restart, with its
 /// tags, and its worker gets the task of the recovered execution that waits on it and completes that execution.
 #[tokio::test(flavor = "multi_thread")]

@@ -6,20 +6,28 @@
 //! the service's resources (local functions, HTTP Tasks). A Wait state's timer fires at once. Only the tested state
 //! runs: the report stops at the state it would go to (`nextState`).
 //!
+//! `check_request` refuses what AWS refuses before anything runs, and checks a mocked result against the output shape
+//! of the call it stands for (`fieldValidationMode`, with botocore's models through `integrations::aws::check_mock`).
+//!
 //! Retry and Catch are decided here, not by the engine, because a test starts `retrierRetryCount` attempts in: the
 //! state first runs with neither, and a failure is then `RETRIABLE` when the first retrier that matches it has
 //! attempts left (`errorDetails.retryIndex`, and `retryBackoffIntervalSeconds` from `Retrier::delay_ms`, without
 //! jitter), else `CAUGHT_ERROR` when a catcher matches it (the state runs once more with its catchers and the same
 //! failure as its task's answer, so the engine computes the catcher's output, assignments and `Next`), else `FAILED`.
+//!
 //! A Parallel or Map state needs a mock and runs as a task answered by it: its branches or iterations do not run.
+//! Before that, a Map's items, iteration inputs and batches are worked out by the engine (`map`), reading
+//! `mapItemReaderData` where it has an `ItemReader`; `mapIterationFailureCount` failed iterations beyond its
+//! tolerated thresholds fail it with `States.ExceedToleratedFailureThreshold`. `errorCausedByState` is checked (a
+//! state inside the tested one, with a mocked error) and changes nothing else: the mocked error is the state's.
 //!
 //! `inspectionData` (DEBUG and TRACE) is computed from the engine's task request and result with `asl`'s public
-//! paths and templates; TRACE adds an HTTP Task's request and response, rebuilt from its parameters and result.
-//! `errorDetails` comes at every level. Not modelled: `fieldValidationMode` (mocks are never checked against AWS's
-//! API models), `revealSecrets` (Baton has no connections, so no secrets), `stateConfiguration`'s Map fields, and
-//! the parts of `context` the engine builds itself (`Execution.Input`, `State.RetryCount`, `Task`, `Map`); honoured
-//! are `Execution.Id`, `Name`, `RoleArn`, `StartTime`, `StateMachine.Id`, `Name` and `State.EnteredTime`.
+//! paths and templates; TRACE adds an HTTP Task's request as `integrations::http` builds it (what its connection adds
+//! only with `revealSecrets`) and its response, rebuilt from its result. `errorDetails` comes at every level. Of
+//! `context`, honoured are `Execution.Id`, `Name`, `RoleArn`, `StartTime`, `StateMachine.Id`, `Name` and
+//! `State.EnteredTime`; the engine builds the rest itself (`Execution.Input`, `State.RetryCount`, `Task`, `Map`).
 
+mod map;
 #[cfg(test)]
 mod tests;
 
@@ -41,19 +49,46 @@ pub struct TestStateRequest {
     /// A single state, or (with `state_name`) a whole state machine; JSON or YAML text.
     pub definition: String,
     pub state_name: Option<String>,
+    /// Needed to test a Task state without a mock, as on AWS (Baton assumes no role).
     pub role_arn: Option<String>,
     /// JSON text; `None` is `{}`.
     pub input: Option<String>,
     pub inspection_level: InspectionLevel,
-    /// Accepted and ignored: Baton has no connections whose secrets it could hide.
+    /// Shows what a connection adds to an HTTP Task's request at TRACE; refused with a mock.
     pub reveal_secrets: bool,
     /// A JSON object of workflow variables the state sees.
     pub variables: Option<String>,
     /// A JSON Context object; only with a mock.
     pub context: Option<String>,
     pub mock: Option<Mock>,
-    /// Attempts already made by the retrier that matches the failure (`stateConfiguration.retrierRetryCount`).
+    /// How a mocked result is checked against the output shape of the call it stands for.
+    pub field_validation: FieldValidation,
+    pub configuration: StateConfiguration,
+}
+
+/// `mock.fieldValidationMode`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FieldValidation {
+    /// Required members present, present members well typed.
+    #[default]
+    Strict,
+    /// Present members well typed.
+    Present,
+    /// No check.
+    None,
+}
+
+/// `stateConfiguration`: where the tested state stands in a run that the test does not make.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StateConfiguration {
+    /// Attempts already made by the retrier that matches the failure.
     pub retrier_retry_count: u32,
+    /// The state inside a tested Map or Parallel state that the mocked error comes from.
+    pub error_caused_by_state: Option<String>,
+    /// How many of a tested Map's iterations failed: measured against its tolerated failure thresholds.
+    pub map_iteration_failure_count: Option<u32>,
+    /// What a tested Map's `ItemReader` reads, as its source holds it (an object's text, a listing as JSON).
+    pub map_item_reader_data: Option<String>,
 }
 
 /// How much a test reports beyond its outcome.
@@ -113,6 +148,17 @@ pub struct Inspection {
     pub request: Option<HttpRequest>,
     pub response: Option<HttpResponse>,
     pub error_details: Option<ErrorDetails>,
+    /// A Map's items (JSON array text): after `ItemsPath`, or as its `ItemReader` read them (`after_items_pointer`
+    /// when the reader has an `ItemsPointer`).
+    pub after_items_path: Option<String>,
+    pub after_items_pointer: Option<String>,
+    /// A Map's iteration inputs after `ItemSelector`, when it has one.
+    pub after_item_selector: Option<String>,
+    /// A Map's batches, when it has an `ItemBatcher`.
+    pub after_item_batcher: Option<String>,
+    pub tolerated_failure_count: Option<u64>,
+    pub tolerated_failure_percentage: Option<f64>,
+    pub max_concurrency: Option<u64>,
 }
 
 /// An HTTP Task's request, as TRACE shows it.
@@ -148,33 +194,38 @@ const DEFAULT_NAME: &str = "TestState";
 const MOCKED: &str = "baton:test-state:mock";
 
 /// Everything one engine run needs.
-struct Setup {
-    input: Value,
-    variables: Object<String, Value>,
+pub(super) struct Setup {
+    pub(super) input: Value,
+    pub(super) variables: Object<String, Value>,
     info: ExecutionInfo,
     now: i64,
     wait: bool,
 }
 
 /// What one engine run did.
-struct Run {
-    history: Vec<HistoryEvent>,
+pub(super) struct Run {
+    pub(super) history: Vec<HistoryEvent>,
     request: Option<TaskRequest>,
     outcome: Option<Result<Value, Failure>>,
+    /// The Map Runs it started (a distributed Map's).
+    pub(super) map_runs: Vec<engine::MapRunInfo>,
 }
 
 /// How the tested state completed: its output, the state it goes to, and the variables it assigned.
-struct Exit {
-    output: String,
+pub(super) struct Exit {
+    pub(super) output: String,
     next: Option<String>,
     assigned: Vec<(String, Value)>,
 }
 
 /// How the tested state's task is answered.
-enum Answerer<'a> {
-    Mock(&'a Mock),
+pub(super) enum Answerer<'a> {
+    /// The mock's result (parsed) or error.
+    Mock(&'a Result<Value, Failure>),
     Resources,
     Fail(Failure),
+    /// Every call a Map's `ItemReader` makes, with `stateConfiguration.mapItemReaderData`.
+    Reader(&'a str),
 }
 
 impl Service {
@@ -186,7 +237,7 @@ impl Service {
         let state = machine.top().states.iter().find(|s| s.name == name).cloned().ok_or_else(|| {
             Error::Internal(format!("the wrapped state '{name}' is missing from its machine"))
         })?;
-        check_mock(&state, &request)?;
+        let mocked = check_request(&state, &state_value, &request)?;
         let input = self.test_input(request.input.as_deref())?;
         let variables = match request.variables.as_deref() {
             None => Object::new(),
@@ -203,22 +254,71 @@ impl Service {
             },
         };
         let setup = self.setup(&request, input, variables, &context, matches!(state.kind, StateKind::Wait(_)));
+        let configuration = &request.configuration;
+        // A Map's items and iteration inputs, worked out by the engine; the threshold its failed iterations cross.
+        let mut early = None;
+        let preview = match &state.kind {
+            StateKind::Map(map) => {
+                let data = configuration.map_item_reader_data.as_deref();
+                let source = map::Source { name: &name, value: &state_value, language: language.as_deref() };
+                let preview = self.preview_map(&source, &state, map, &setup, data).await?;
+                early = preview.failure.clone();
+                if let (None, Some(failed), Some(iterations)) = (&early, configuration.map_iteration_failure_count, preview.iterations) {
+                    if usize::try_from(failed).unwrap_or(usize::MAX) > iterations {
+                        return Err(Error::ValidationException(format!(
+                            "mapIterationFailureCount ({failed}) exceeds the number of the Map's iterations ({iterations})"
+                        )));
+                    }
+                    if map::exceeds(failed, iterations, preview.tolerated_count, preview.tolerated_percentage) {
+                        early = Some(Failure::new(
+                            asl::errors::EXCEED_TOLERATED_FAILURE_THRESHOLD,
+                            "The specified tolerated failure threshold was exceeded",
+                        ));
+                    }
+                }
+                if early.is_none() && preview.iterations.is_none() && configuration.map_iteration_failure_count.is_some() {
+                    return Err(Error::ValidationException(
+                        "stateConfiguration.mapIterationFailureCount needs the Map's items: give \
+                         stateConfiguration.mapItemReaderData for its ItemReader"
+                            .to_owned(),
+                    ));
+                }
+                Some(preview)
+            }
+            _ => None,
+        };
         let (retriers, catchers) = handlers(&state);
         let bare = Arc::new(with_handlers(&machine, &name, false));
-        let answerer = match &request.mock {
-            Some(mock) => Answerer::Mock(mock),
+        let answerer = match &mocked {
+            Some(answer) => Answerer::Mock(answer),
             None => Answerer::Resources,
         };
-        let first = self.run(bare, &setup, &answerer).await;
-        let mut report = Report::new(&setup, &state, &first, request.inspection_level);
-        if let Some(exit) = exited(&first.history, &name) {
-            report.succeed(exit);
-            return Ok(report.finish());
-        }
-        let Some(failure) = failed(&first.history) else {
-            return Err(Error::Internal(format!("the state '{name}' neither completed nor failed")));
+        let http = integrations::http::Options {
+            connections: self.inner.config.resources.http.connections.clone(),
+            ..integrations::http::Options::default()
         };
-        let retry_count = request.retrier_retry_count;
+        let first = match early {
+            // The Map failed before its iterations: nothing was asked of the mock.
+            Some(_) => Run { history: Vec::new(), request: None, outcome: None, map_runs: Vec::new() },
+            None => self.run(bare, &setup, &answerer).await,
+        };
+        let secrets = Secrets { reveal: request.reveal_secrets, http };
+        let mut report = Report::new(&setup, &state, &first, request.inspection_level, secrets);
+        if let Some(preview) = &preview {
+            report.map(&state, preview);
+        }
+        let failure = match early {
+            Some(failure) => failure,
+            None => {
+                if let Some(exit) = exited(&first.history, &name) {
+                    report.succeed(exit);
+                    return Ok(report.finish());
+                }
+                failed(&first.history)
+                    .ok_or_else(|| Error::Internal(format!("the state '{name}' neither completed nor failed")))?
+            }
+        };
+        let retry_count = configuration.retrier_retry_count;
         if let Some((index, retrier)) = retriers.iter().enumerate().find(|(_, r)| r.error_equals.iter().any(|e| failure.matches(e)))
             && retry_count < retrier.max_attempts
         {
@@ -297,7 +397,7 @@ impl Service {
             let mut next = None;
             for command in commands {
                 match command {
-                    Command::InvokeTask(task) if request.is_none() => {
+                    Command::InvokeTask(task) if request.is_none() || matches!(answerer, Answerer::Reader(_)) => {
                         let answer = self.answer(&setup.info.execution_arn, &task, answerer).await;
                         next = Some(Trigger::TaskCompleted { task: task.task, outcome: answer.clone(), now: setup.now });
                         outcome = Some(answer);
@@ -315,17 +415,15 @@ impl Service {
                 None => break,
             }
         }
-        Run { history: execution.history().to_vec(), request, outcome }
+        Run { history: execution.history().to_vec(), request, outcome, map_runs: execution.map_runs().to_vec() }
     }
 
     /// The tested state's task answer.
     async fn answer(&self, execution_arn: &str, task: &TaskRequest, answerer: &Answerer<'_>) -> Result<Value, Failure> {
         match answerer {
-            Answerer::Mock(Mock::Result(text)) => serde_json::from_str(text).map_err(|e| {
-                Failure::runtime(format!("the mocked result is not JSON: {e}"))
-            }),
-            Answerer::Mock(Mock::Error { error, cause }) => Err(Failure { error: error.clone(), cause: cause.clone() }),
+            Answerer::Mock(answer) => (*answer).clone(),
             Answerer::Fail(failure) => Err(failure.clone()),
+            Answerer::Reader(data) => read_answer(&task.resource, data, &task.parameters),
             Answerer::Resources => {
                 let resources = self.inner.config.resources.clone();
                 let integration = Routes::default().get(&task.resource);
@@ -346,6 +444,12 @@ impl Service {
     }
 }
 
+/// How TRACE shows an HTTP Task's request: with the connections the service knows, and whether their secrets show.
+struct Secrets {
+    reveal: bool,
+    http: integrations::http::Options,
+}
+
 /// Builds the response as the test learns its outcome.
 struct Report {
     result: TestStateResult,
@@ -356,10 +460,11 @@ struct Report {
     input: Value,
     context: Value,
     trace_http: bool,
+    secrets: Secrets,
 }
 
 impl Report {
-    fn new(setup: &Setup, state: &State, run: &Run, level: InspectionLevel) -> Report {
+    fn new(setup: &Setup, state: &State, run: &Run, level: InspectionLevel, secrets: Secrets) -> Report {
         let context = context(setup, state);
         let mut report = Report {
             result: TestStateResult {
@@ -377,6 +482,7 @@ impl Report {
             input: setup.input.clone(),
             context,
             trace_http: false,
+            secrets,
         };
         report.data_flow(run);
         report
@@ -404,6 +510,8 @@ impl Report {
         let (selector, result_path): (Option<&asl::template::Template>, Option<&ResultPath>) = match &self.state.kind {
             StateKind::Task(task) => (task.result_selector.as_ref(), Some(&task.result_path)),
             StateKind::Pass(pass) => (None, Some(&pass.result_path)),
+            StateKind::Parallel(parallel) => (parallel.result_selector.as_ref(), Some(&parallel.result_path)),
+            StateKind::Map(map) => (map.result_selector.as_ref(), Some(&map.result_path)),
             _ => (None, None),
         };
         // The state's work: its task's request and answer, or a Pass state's result.
@@ -416,6 +524,20 @@ impl Report {
                     i.after_parameters = Some(parameters);
                 }
                 self.trace_http = http::is_http(&request.resource);
+                run.outcome.as_ref().and_then(|outcome| outcome.as_ref().ok().cloned())
+            }
+            // A Parallel or Map state's mocked result stands for its branches' or iterations' results.
+            (StateKind::Parallel(_) | StateKind::Map(_), Some(request)) => {
+                if let StateKind::Parallel(parallel) = &self.state.kind
+                    && parallel.arguments.is_some()
+                {
+                    let parameters = request.parameters.to_string();
+                    if jsonata {
+                        i.after_arguments = Some(parameters);
+                    } else {
+                        i.after_parameters = Some(parameters);
+                    }
+                }
                 run.outcome.as_ref().and_then(|outcome| outcome.as_ref().ok().cloned())
             }
             (StateKind::Pass(pass), _) if !jsonata => {
@@ -441,7 +563,7 @@ impl Report {
             Some(template) => template.evaluate(&Env { input: &result, context: &self.context, vars, random: &random }).ok(),
             None => Some(result),
         };
-        if matches!(self.state.kind, StateKind::Task(_)) {
+        if matches!(self.state.kind, StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_)) {
             i.after_result_selector = selected.as_ref().map(Value::to_string);
         }
         let merged = selected.and_then(|selected| match result_path {
@@ -450,6 +572,22 @@ impl Report {
             ResultPath::At(path) => path.write(self.input.clone(), selected).ok(),
         });
         i.after_result_path = merged.as_ref().map(Value::to_string);
+    }
+
+    /// A Map's stages before its iterations.
+    fn map(&mut self, state: &State, preview: &map::Preview) {
+        let i = &mut self.inspection;
+        let text = |value: &Option<Value>| value.as_ref().map(Value::to_string);
+        let reads = matches!(&state.kind, StateKind::Map(m) if m.item_reader.is_some());
+        // AWS documents afterItemsPath as JSONPath's; JSONata's `Items` has no stage of its own.
+        if reads || state.query_language != QueryLanguage::Jsonata {
+            i.after_items_path = text(&preview.items);
+        }
+        i.after_item_selector = text(&preview.selected);
+        i.after_item_batcher = text(&preview.batches);
+        i.max_concurrency = preview.max_concurrency;
+        i.tolerated_failure_count = preview.tolerated_count;
+        i.tolerated_failure_percentage = preview.tolerated_percentage;
     }
 
     fn succeed(&mut self, exit: Exit) {
@@ -513,7 +651,9 @@ impl Report {
         if self.level == InspectionLevel::Trace && self.trace_http {
             let parameters = inspection.after_parameters.clone().or_else(|| inspection.after_arguments.clone());
             let parameters: Option<Value> = parameters.and_then(|text| serde_json::from_str(&text).ok());
-            inspection.request = parameters.as_ref().map(http_request);
+            // A connection's credentials and parameters are secrets: shown only with `revealSecrets`.
+            let connections = if self.secrets.reveal { self.secrets.http.connections.clone() } else { Default::default() };
+            inspection.request = parameters.as_ref().map(|parameters| http_request(parameters, &connections));
             // A 2xx answer is the result; any other is the failure's cause, as JSON text.
             let answer: Option<Value> = match (&inspection.result, &self.result.cause) {
                 (Some(result), _) => serde_json::from_str(result).ok(),
@@ -668,44 +808,139 @@ fn handlers(state: &State) -> (Vec<asl::model::Retrier>, Vec<asl::model::Catcher
     }
 }
 
-/// Refuses what TestState refuses: a mock for a state without a task, and, without a mock, a context, a Parallel
-/// or Map state, and a task Baton cannot call itself.
-fn check_mock(state: &State, request: &TestStateRequest) -> Result<(), Error> {
+/// Refuses what TestState refuses, and returns the mock's answer: its result (parsed, and checked against the
+/// output shape of the call it stands for) or its error.
+///
+/// AWS's messages where they are known (a mock for a state without a task, a Map or Parallel state without a mock, a
+/// Task state without a role or a mock, `revealSecrets` with a mock, a result that is not JSON or not the array a Map
+/// or Parallel state returns, a result of the wrong shape); the others say what is wrong in Baton's words.
+fn check_request(state: &State, state_value: &Value, request: &TestStateRequest) -> Result<Option<Result<Value, Failure>>, Error> {
     let refuse = |message: String| Err(Error::ValidationException(message));
-    let has_task = matches!(state.kind, StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_));
-    if request.mock.is_some() {
-        if !has_task {
-            return refuse(format!(
-                "a mock can only be given for a Task, Map or Parallel state, not a {} state",
-                state.kind.type_name()
-            ));
+    let configuration = &request.configuration;
+    let is_map = matches!(state.kind, StateKind::Map(_));
+    if !is_map && configuration.map_iteration_failure_count.is_some() {
+        return refuse("stateConfiguration.mapIterationFailureCount can only be given to test a Map state".to_owned());
+    }
+    if !is_map && configuration.map_item_reader_data.is_some() {
+        return refuse("stateConfiguration.mapItemReaderData can only be given to test a Map state".to_owned());
+    }
+    if let StateKind::Map(map) = &state.kind
+        && configuration.map_item_reader_data.is_some()
+        && map.item_reader.is_none()
+    {
+        return refuse("stateConfiguration.mapItemReaderData can only be given for a Map state with an ItemReader".to_owned());
+    }
+    if let Some(inner) = &configuration.error_caused_by_state {
+        let fanout = matches!(state.kind, StateKind::Map(_) | StateKind::Parallel(_));
+        if !fanout || !matches!(request.mock, Some(Mock::Error { .. })) {
+            return refuse(
+                "stateConfiguration.errorCausedByState can only be given with a mocked error (mock.errorOutput) for a \
+                 Map or Parallel state"
+                    .to_owned(),
+            );
         }
-        return Ok(());
+        if !inside(state_value, inner) {
+            return refuse(format!("stateConfiguration.errorCausedByState names no state inside '{}': '{inner}'", state.name));
+        }
     }
-    if request.context.is_some() {
-        return refuse("context can only be given with a mock".to_owned());
+    let Some(mock) = &request.mock else {
+        if request.context.is_some() {
+            return refuse("context can only be given with a mock".to_owned());
+        }
+        return match &state.kind {
+            StateKind::Parallel(_) | StateKind::Map(_) => Err(Error::InvalidDefinition(
+                "TestState API does not support Map or Parallel states. Supported state types include: [Task, Wait, \
+                 Pass, Succeed, Fail, Choice]"
+                    .to_owned(),
+            )),
+            StateKind::Task(_) if request.role_arn.is_none() => refuse("RoleArn must be specified when testing a Task state".to_owned()),
+            StateKind::Task(task) => {
+                let resource = task.resource.as_str();
+                let callable = (lambda::is_lambda(resource) || http::is_http(resource))
+                    && !resource.ends_with(".waitForTaskToken")
+                    && !resource.ends_with(".sync")
+                    && !crate::integration::is_start_execution(resource);
+                if callable {
+                    Ok(None)
+                } else {
+                    refuse(format!(
+                        "Baton cannot call the resource '{resource}' in a test: give a mock (mock.result or \
+                         mock.errorOutput), or use a local function or an HTTP Task"
+                    ))
+                }
+            }
+            _ => Ok(None),
+        };
+    };
+    if !matches!(state.kind, StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_)) {
+        return refuse(format!("State type '{}' is not supported when a mock is specified", state.kind.type_name()));
     }
+    if request.reveal_secrets {
+        return refuse("TestState does not support RevealSecrets when a mock is specified.".to_owned());
+    }
+    let text = match mock {
+        Mock::Error { error, cause } => return Ok(Some(Err(Failure { error: error.clone(), cause: cause.clone() }))),
+        Mock::Result(text) => text,
+    };
+    let Ok(result) = serde_json::from_str::<Value>(text) else {
+        return refuse("Mocked result must be valid JSON".to_owned());
+    };
     match &state.kind {
-        StateKind::Parallel(_) | StateKind::Map(_) => {
-            refuse(format!("testing a {} state needs a mock", state.kind.type_name()))
+        StateKind::Map(map) if map.result_writer.is_some() && !result.is_object() => {
+            return refuse("Mocked result must be a JSON object.".to_owned());
         }
+        StateKind::Map(map) if map.result_writer.is_none() && !result.is_array() => {
+            return refuse("Mocked result must be an array.".to_owned());
+        }
+        StateKind::Parallel(_) if !result.is_array() => return refuse("Mocked result must be an array.".to_owned()),
         StateKind::Task(task) => {
-            let resource = task.resource.as_str();
-            let callable = (lambda::is_lambda(resource) || http::is_http(resource))
-                && !resource.ends_with(".waitForTaskToken")
-                && !resource.ends_with(".sync")
-                && !crate::integration::is_start_execution(resource);
-            if callable {
-                Ok(())
-            } else {
-                refuse(format!(
-                    "Baton cannot call the resource '{resource}' in a test: give a mock (mock.result or \
-                     mock.errorOutput), or use a local function or an HTTP Task"
-                ))
+            let strictness = match request.field_validation {
+                FieldValidation::Strict => Some(integrations::Strictness::Required),
+                FieldValidation::Present => Some(integrations::Strictness::Present),
+                FieldValidation::None => None,
+            };
+            if let Some(strictness) = strictness
+                && let Err(problem) = integrations::aws::check_mock(&task.resource, &result, strictness)
+            {
+                return refuse(problem);
             }
         }
-        _ => Ok(()),
+        _ => {}
     }
+    Ok(Some(Ok(result)))
+}
+
+/// Whether a state named `name` is inside the Map or Parallel state `state` (its JSON), at any depth.
+fn inside(state: &Value, name: &str) -> bool {
+    let branches = state.get("Branches").and_then(Value::as_array).into_iter().flatten();
+    let processors = ["ItemProcessor", "Iterator"].into_iter().filter_map(|key| state.get(key));
+    branches.chain(processors).any(|workflow| find_state(workflow, name).is_some())
+}
+
+/// The answer to a Map's `ItemReader` call, made of `data` as its source holds it: an object's content (the whole of
+/// it, whatever `Range` asks: it is at most 256 KiB), or a listing (a JSON array of objects, or a whole
+/// `ListObjectsV2` page).
+fn read_answer(resource: &str, data: &str, parameters: &Value) -> Result<Value, Failure> {
+    if resource.ends_with(":listObjectsV2") {
+        return match serde_json::from_str::<Value>(data) {
+            Ok(Value::Array(contents)) => Ok(json!({"Contents": contents})),
+            Ok(Value::Object(page)) => Ok(Value::Object(page)),
+            _ => Err(Failure::new(
+                asl::errors::ITEM_READER_FAILED,
+                "stateConfiguration.mapItemReaderData must be a JSON array of objects (or a ListObjectsV2 page) for a \
+                 listObjectsV2 reader",
+            )),
+        };
+    }
+    let total = data.len();
+    let mut answer = json!({"ContentLength": total});
+    if total > 0 {
+        answer["Body"] = json!(data);
+    }
+    if parameters.get("Range").is_some() && total > 0 {
+        answer["ContentRange"] = json!(format!("bytes 0-{}/{total}", total - 1));
+    }
+    Ok(answer)
 }
 
 /// The output, next state and assignments of the state `name`, if it completed.
@@ -755,19 +990,22 @@ fn context(setup: &Setup, state: &State) -> Value {
     })
 }
 
-/// An HTTP Task's request from its effective parameters.
-fn http_request(parameters: &Value) -> HttpRequest {
+/// An HTTP Task's request from its effective parameters, as it is sent: with what `connections` add to it, and the
+/// content type its body gets. Parameters it would refuse are shown as given.
+fn http_request(parameters: &Value, connections: &integrations::connections::Connections) -> HttpRequest {
+    if let Ok(prepared) = http::prepare(parameters, connections) {
+        let headers: Object<String, Value> = prepared.headers.into_iter().map(|(name, value)| (name, Value::String(value))).collect();
+        return HttpRequest {
+            method: Some(prepared.method),
+            url: Some(prepared.url),
+            headers: (!headers.is_empty()).then(|| Value::Object(headers).to_string()),
+            body: prepared.body,
+        };
+    }
     let text = |key: &str| parameters.get(key).and_then(Value::as_str).map(str::to_owned);
-    let url = text("ApiEndpoint").map(|endpoint| match parameters.get("QueryParameters").and_then(Value::as_object) {
-        Some(query) if !query.is_empty() => {
-            let separator = if endpoint.contains('?') { '&' } else { '?' };
-            format!("{endpoint}{separator}{}", http::form(query, http::ArrayFormat::Repeat))
-        }
-        _ => endpoint,
-    });
     HttpRequest {
         method: text("Method"),
-        url,
+        url: text("ApiEndpoint"),
         headers: parameters.get("Headers").map(Value::to_string),
         body: parameters.get("RequestBody").map(|body| match body {
             Value::String(text) => text.clone(),

@@ -11,6 +11,7 @@ mod error;
 mod input;
 mod json;
 mod member;
+pub mod mock;
 mod names;
 mod percent;
 mod query;

@@ -3,6 +3,7 @@
 
 mod aws_json;
 mod input;
+mod mock;
 mod parts;
 mod properties;
 mod query;

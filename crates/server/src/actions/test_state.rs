@@ -60,21 +60,32 @@ fn request(input: api::TestStateInput) -> Result<service::TestStateRequest, ApiE
         Some("TRACE") => service::InspectionLevel::Trace,
         Some(other) => return Err(enum_error("inspectionLevel", other, INSPECTION_LEVELS)),
     };
-    let mock = match input.mock {
+    let mock = match input.mock.clone() {
         None => None,
         Some(api::MockInput { result: Some(result), error_output: None, .. }) => Some(service::Mock::Result(result)),
         Some(api::MockInput { result: None, error_output: Some(error), .. }) => match error.error {
             Some(name) => Some(service::Mock::Error { error: name, cause: error.cause }),
             None => return Err(ApiError::validation("mock.errorOutput.error is required when mock.errorOutput is given")),
         },
-        Some(_) => return Err(ApiError::validation("a mock gives exactly one of result and errorOutput")),
+        Some(api::MockInput { result: Some(_), error_output: Some(_), .. }) => {
+            return Err(ApiError::validation("A test mock should have only one of the following fields: [result, errorOutput]."));
+        }
+        Some(_) => return Err(ApiError::validation("A test mock should have one of the following fields: [result, errorOutput].")),
     };
-    let retrier_retry_count = input
-        .state_configuration
-        .as_ref()
-        .and_then(|configuration| configuration.retrier_retry_count)
-        .and_then(|count| u32::try_from(count).ok())
-        .unwrap_or(0);
+    let field_validation = match input.mock.as_ref().and_then(|mock| mock.field_validation_mode.as_deref()) {
+        None | Some("STRICT") => service::FieldValidation::Strict,
+        Some("PRESENT") => service::FieldValidation::Present,
+        Some("NONE") => service::FieldValidation::None,
+        Some(other) => return Err(enum_error("mock.fieldValidationMode", other, VALIDATION_MODES)),
+    };
+    let count = |value: Option<i64>| value.and_then(|count| u32::try_from(count).ok());
+    let configuration = input.state_configuration.unwrap_or_default();
+    let configuration = service::StateConfiguration {
+        retrier_retry_count: count(configuration.retrier_retry_count).unwrap_or(0),
+        error_caused_by_state: configuration.error_caused_by_state,
+        map_iteration_failure_count: count(configuration.map_iteration_failure_count),
+        map_item_reader_data: configuration.map_item_reader_data,
+    };
     Ok(service::TestStateRequest {
         definition: input.definition,
         state_name: input.state_name,
@@ -85,7 +96,8 @@ fn request(input: api::TestStateInput) -> Result<service::TestStateRequest, ApiE
         variables: input.variables,
         context: input.context,
         mock,
-        retrier_retry_count,
+        field_validation,
+        configuration,
     })
 }
 
@@ -134,5 +146,12 @@ fn inspection(i: service::Inspection) -> api::InspectionData {
             retry_index: d.retry_index,
             retry_backoff_interval_seconds: d.retry_backoff_interval_seconds,
         }),
+        after_items_path: i.after_items_path,
+        after_item_selector: i.after_item_selector,
+        after_item_batcher: i.after_item_batcher,
+        after_items_pointer: i.after_items_pointer,
+        tolerated_failure_count: i.tolerated_failure_count.map(|n| i64::try_from(n).unwrap_or(i64::MAX)),
+        tolerated_failure_percentage: i.tolerated_failure_percentage,
+        max_concurrency: i.max_concurrency.map(|n| i64::try_from(n).unwrap_or(i64::MAX)),
     }
 }

@@ -5,6 +5,8 @@ use serde_json::{Value, json};
 
 use crate::{Api, api};
 
+const ROLE: &str = "arn:aws:iam::123456789012:role/test";
+
 async fn test_state(api: &Api, body: Value) -> Value {
     let reply = api.call("TestState", &body.to_string()).await;
     assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
@@ -97,7 +99,7 @@ async fn a_task_answered_by_a_mock_result() {
         "definition": definition(task),
         "input": r#"{"id": "k"}"#,
         "inspectionLevel": "DEBUG",
-        "mock": {"result": r#"{"Item": {"v": 1}}"#},
+        "mock": {"result": r#"{"Item": {"v": 1}}"#, "fieldValidationMode": "NONE"},
     });
     let reply = test_state(&api, body).await;
     assert_eq!(
@@ -270,7 +272,7 @@ async fn mocked_parallel_and_map_states_take_the_mock_as_their_result() {
     assert_eq!(reply, json!({"output": r#"{"branches":[1]}"#, "nextState": "After", "status": "SUCCEEDED"}));
     // Without a mock, AWS refuses a Parallel state.
     let body = json!({"definition": definition(parallel), "input": "{}"});
-    api.call("TestState", &body.to_string()).await.assert_error("ValidationException");
+    api.call("TestState", &body.to_string()).await.assert_error("InvalidDefinition");
 }
 
 #[tokio::test]
@@ -296,7 +298,215 @@ async fn invalid_definitions_and_requests_are_refused() {
         .await
         .assert_error("ValidationException");
     // Without a mock, a resource Baton cannot call is refused rather than run.
-    let reply = api.call("TestState", &json!({"definition": task}).to_string()).await;
+    let reply = api.call("TestState", &json!({"definition": task, "roleArn": ROLE}).to_string()).await;
     reply.assert_error("ValidationException");
     assert!(reply.message().contains("give a mock"), "{reply:?}");
+}
+
+/// The refusal TestState answers `body` with: its `__type` and message.
+async fn refusal(api: &Api, body: Value) -> (String, String) {
+    let reply = api.call("TestState", &body.to_string()).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{reply:?}");
+    (reply.body["__type"].as_str().unwrap_or_default().to_owned(), reply.message().to_owned())
+}
+
+#[tokio::test]
+async fn mocked_results_are_checked_against_the_api_shape() {
+    let api = api().await;
+    let task = definition(json!({"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sfn:startExecution", "End": true}));
+    let with = |result: Value, mode: Option<&str>| {
+        let mut mock = json!({"result": result.to_string()});
+        if let Some(mode) = mode {
+            mock["fieldValidationMode"] = json!(mode);
+        }
+        json!({"definition": task, "mock": mock})
+    };
+    // STRICT (the default) needs the required members.
+    let (kind, message) = refusal(&api, with(json!({"ExecutionArn": "arn"}), None)).await;
+    assert_eq!((kind.as_str(), message.as_str()), ("ValidationException", "Mock result schema validation error: Required field 'StartDate' is missing"));
+    let whole = json!({"ExecutionArn": "arn", "StartDate": "2026-12-03T00:00:00Z"});
+    assert_eq!(test_state(&api, with(whole, Some("STRICT"))).await["status"], json!("SUCCEEDED"));
+    // PRESENT checks only the members given, and ignores unknown ones.
+    assert_eq!(test_state(&api, with(json!({"executionArn": 1}), Some("PRESENT"))).await["status"], json!("SUCCEEDED"));
+    let (_, message) = refusal(&api, with(json!({"StartDate": true}), Some("PRESENT"))).await;
+    assert_eq!(message, "Mock result schema validation error: Field 'StartDate' must be a string");
+    // NONE checks nothing.
+    assert_eq!(test_state(&api, with(json!({"StartDate": true}), Some("NONE"))).await["status"], json!("SUCCEEDED"));
+    // An optimized integration's decoded blob (Lambda's Payload) is JSON.
+    let lambda = definition(json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}));
+    let mock = json!({"result": json!({"Payload": {"ok": true}, "StatusCode": 200}).to_string()});
+    assert_eq!(test_state(&api, json!({"definition": lambda, "mock": mock})).await["status"], json!("SUCCEEDED"));
+    let mock = json!({"result": json!({"StatusCode": "200"}).to_string(), "fieldValidationMode": "PRESENT"});
+    let (_, message) = refusal(&api, json!({"definition": lambda, "mock": mock})).await;
+    assert_eq!(message, "Mock result schema validation error: Field 'StatusCode' must be a number");
+    let mock = json!({"result": "{}", "fieldValidationMode": "LAX"});
+    let (kind, _) = refusal(&api, json!({"definition": lambda, "mock": mock})).await;
+    assert_eq!(kind, "ValidationException");
+}
+
+#[tokio::test]
+async fn combinations_aws_refuses() {
+    let api = api().await;
+    let pass = definition(json!({"Type": "Pass", "End": true}));
+    let task = definition(json!({"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "End": true}));
+    let map = definition(json!({"Type": "Map", "End": true,
+        "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Pass", "End": true}}}}));
+    let cases = [
+        (json!({"definition": pass, "mock": {"result": "{}"}}), "State type 'Pass' is not supported when a mock is specified"),
+        (json!({"definition": task}), "RoleArn must be specified when testing a Task state"),
+        (json!({"definition": task, "mock": {"result": "{"}}), "Mocked result must be valid JSON"),
+        (json!({"definition": task, "mock": {"result": "{}", "fieldValidationMode": "NONE"}, "revealSecrets": true}),
+            "TestState does not support RevealSecrets when a mock is specified."),
+        (json!({"definition": task, "mock": {"result": "{}", "errorOutput": {"error": "E"}}}),
+            "A test mock should have only one of the following fields: [result, errorOutput]."),
+        (json!({"definition": map, "mock": {"result": "{}"}}), "Mocked result must be an array."),
+        (json!({"definition": pass, "stateConfiguration": {"mapIterationFailureCount": 1}}),
+            "stateConfiguration.mapIterationFailureCount can only be given to test a Map state"),
+        (json!({"definition": map, "mock": {"result": "[]"}, "stateConfiguration": {"mapItemReaderData": "[]"}}),
+            "stateConfiguration.mapItemReaderData can only be given for a Map state with an ItemReader"),
+        (json!({"definition": map, "mock": {"result": "[]"}, "stateConfiguration": {"errorCausedByState": "I"}}),
+            "stateConfiguration.errorCausedByState can only be given with a mocked error (mock.errorOutput) for a Map or Parallel state"),
+        (json!({"definition": map, "mock": {"errorOutput": {"error": "E"}}, "stateConfiguration": {"errorCausedByState": "Nope"}}),
+            "stateConfiguration.errorCausedByState names no state inside 'TestState': 'Nope'"),
+    ];
+    for (body, expected) in cases {
+        let (kind, message) = refusal(&api, body.clone()).await;
+        assert_eq!((kind.as_str(), message.as_str()), ("ValidationException", expected), "{body}");
+    }
+    let (kind, message) = refusal(&api, json!({"definition": map})).await;
+    assert_eq!(kind, "InvalidDefinition");
+    assert!(message.starts_with("TestState API does not support Map or Parallel states."), "{message}");
+    // A ResultWriter's Map returns an object: where the results were written.
+    let writer = definition(json!({"Type": "Map", "End": true,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "I", "States": {"I": {"Type": "Pass", "End": true}}},
+        "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "b", "Prefix": "p"}}}));
+    let (_, message) = refusal(&api, json!({"definition": writer, "mock": {"result": "[]"}})).await;
+    assert_eq!(message, "Mocked result must be a JSON object.");
+}
+
+#[tokio::test]
+async fn a_map_shows_its_items_and_iteration_inputs() {
+    let api = api().await;
+    let map = json!({
+        "Type": "Map",
+        "InputPath": "$.order",
+        "ItemsPath": "$.lines",
+        "ItemSelector": {"sku.$": "$$.Map.Item.Value.sku", "index.$": "$$.Map.Item.Index", "customer.$": "$.customer"},
+        "MaxConcurrency": 2,
+        "ItemProcessor": {"StartAt": "Price", "States": {"Price": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}},
+        "ResultSelector": {"count.$": "States.ArrayLength($)"},
+        "ResultPath": "$.priced",
+        "Next": "Ship",
+    });
+    let body = json!({
+        "definition": definition(map),
+        "input": json!({"order": {"customer": "c1", "lines": [{"sku": "a"}, {"sku": "b"}]}}).to_string(),
+        "inspectionLevel": "DEBUG",
+        "mock": {"result": "[10, 20]"},
+    });
+    let reply = test_state(&api, body).await;
+    assert_eq!(reply["status"], json!("SUCCEEDED"), "{reply}");
+    assert_eq!(reply["nextState"], json!("Ship"));
+    let order = r#"{"customer":"c1","lines":[{"sku":"a"},{"sku":"b"}]}"#;
+    assert_eq!(
+        reply["inspectionData"],
+        json!({
+            "input": json!({"order": serde_json::from_str::<Value>(order).unwrap()}).to_string(),
+            "afterInputPath": order,
+            "afterItemsPath": r#"[{"sku":"a"},{"sku":"b"}]"#,
+            "afterItemSelector": r#"[{"sku":"a","index":0,"customer":"c1"},{"sku":"b","index":1,"customer":"c1"}]"#,
+            "maxConcurrency": 2,
+            "result": "[10,20]",
+            "afterResultSelector": r#"{"count":2}"#,
+            // ResultPath writes into the raw input, not the one InputPath selected.
+            "afterResultPath": json!({"order": serde_json::from_str::<Value>(order).unwrap(), "priced": {"count": 2}}).to_string(),
+        })
+    );
+    // An ItemsPath that selects no array fails the Map before its iterations, as on AWS.
+    let body = json!({
+        "definition": definition(json!({"Type": "Map", "ItemsPath": "$.nope", "End": true,
+            "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Pass", "End": true}}}})),
+        "input": "{}",
+        "mock": {"result": "[]"},
+    });
+    let reply = test_state(&api, body).await;
+    assert_eq!((reply["status"].as_str(), reply["error"].as_str()), (Some("FAILED"), Some("States.Runtime")), "{reply}");
+}
+
+/// A distributed Map reading a CSV object in batches, tolerating one failed iteration, with a catcher.
+fn distributed_map() -> String {
+    definition(json!({
+        "Type": "Map",
+        "ItemReader": {
+            "Resource": "arn:aws:states:::s3:getObject",
+            "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
+            "Parameters": {"Bucket": "orders", "Key": "lines.csv"},
+        },
+        "ItemBatcher": {"MaxItemsPerBatch": 2},
+        "ToleratedFailureCount": 1,
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "Work",
+            "States": {"Work": {"Type": "Pass", "End": true}},
+        },
+        "Catch": [{"ErrorEquals": ["States.ExceedToleratedFailureThreshold"], "Next": "TooMany"}],
+        "End": true,
+    }))
+}
+
+#[tokio::test]
+async fn a_distributed_map_reads_the_given_items_and_counts_failed_iterations() {
+    let api = api().await;
+    let body = |failed: u32| {
+        json!({
+            "definition": distributed_map(),
+            "input": "{}",
+            "inspectionLevel": "DEBUG",
+            "mock": {"result": "[1, 2]"},
+            "stateConfiguration": {"mapItemReaderData": "sku,qty\na,1\nb,2\nc,3\n", "mapIterationFailureCount": failed},
+        })
+    };
+    let reply = test_state(&api, body(1)).await;
+    assert_eq!(reply["status"], json!("SUCCEEDED"), "{reply}");
+    let inspection = &reply["inspectionData"];
+    assert_eq!(inspection["afterItemsPath"], json!(r#"[{"sku":"a","qty":"1"},{"sku":"b","qty":"2"},{"sku":"c","qty":"3"}]"#));
+    assert_eq!(
+        inspection["afterItemBatcher"],
+        json!(r#"[{"Items":[{"sku":"a","qty":"1"},{"sku":"b","qty":"2"}]},{"Items":[{"sku":"c","qty":"3"}]}]"#)
+    );
+    assert_eq!((inspection["toleratedFailureCount"].as_i64(), inspection["maxConcurrency"].as_i64()), (Some(1), Some(0)));
+    // Two of the two batches failed: more than the one tolerated.
+    let reply = test_state(&api, body(2)).await;
+    assert_eq!(reply["status"], json!("CAUGHT_ERROR"), "{reply}");
+    assert_eq!(reply["error"], json!("States.ExceedToleratedFailureThreshold"));
+    assert_eq!(reply["nextState"], json!("TooMany"));
+    let (kind, message) = refusal(&api, body(3)).await;
+    assert_eq!(kind, "ValidationException");
+    assert_eq!(message, "mapIterationFailureCount (3) exceeds the number of the Map's iterations (2)");
+    // Without the reader's data, the Map's iterations are unknown.
+    let mut unread = body(1);
+    unread["stateConfiguration"] = json!({"mapIterationFailureCount": 1});
+    let (_, message) = refusal(&api, unread).await;
+    assert!(message.starts_with("stateConfiguration.mapIterationFailureCount needs the Map's items"), "{message}");
+}
+
+#[tokio::test]
+async fn a_parallel_states_mocked_error_may_name_the_state_it_came_from() {
+    let api = api().await;
+    let parallel = definition(json!({
+        "Type": "Parallel",
+        "Branches": [{"StartAt": "Charge", "States": {"Charge": {"Type": "Pass", "End": true}}}],
+        "Catch": [{"ErrorEquals": ["Payment.Declined"], "ResultPath": "$.error", "Next": "Declined"}],
+        "End": true,
+    }));
+    let body = json!({
+        "definition": parallel,
+        "input": "{}",
+        "mock": {"errorOutput": {"error": "Payment.Declined", "cause": "card"}},
+        "stateConfiguration": {"errorCausedByState": "Charge"},
+    });
+    let reply = test_state(&api, body).await;
+    assert_eq!(reply["status"], json!("CAUGHT_ERROR"), "{reply}");
+    assert_eq!(reply["output"], json!(r#"{"error":{"Error":"Payment.Declined","Cause":"card"}}"#));
 }
