@@ -1575,7 +1575,8 @@ fn state_id(index: usize) -> StateId {
     StateId(u32::try_from(index).unwrap_or(u32::MAX))
 }
 
-fn kind(value: &Value) -> &'static str {
+/// What a JSON value is, as messages name it: `null`, `a boolean`, `a number`, `a string`, `an array`, `an object`.
+pub fn kind(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

@@ -439,14 +439,7 @@ fn escape(key: &str) -> String {
 }
 
 fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
+    asl::parse::kind(value)
 }
 
 /// A definition file's stem without `.asl`: `order.asl.json` → `order`.
