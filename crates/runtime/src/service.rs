@@ -324,6 +324,15 @@ impl Service {
         Ok(())
     }
 
+    /// Why the service cannot take work now (`/readyz`): it is shutting down, or its store does not answer a read.
+    pub async fn not_ready(&self) -> Option<String> {
+        if self.inner.shutting_down() {
+            return Some("shutting down".to_owned());
+        }
+        let probe = PageRequest { token: None, limit: 1 };
+        self.inner.store.list_state_machines(probe).await.err().map(|error| format!("the store does not answer: {error}"))
+    }
+
     /// Whether the admin calls are served (`Config::admin`).
     pub fn admin(&self) -> bool {
         self.inner.config.admin

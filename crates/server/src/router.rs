@@ -26,6 +26,8 @@ pub fn router(service: Service) -> Router {
     Router::new()
         .route("/", get(home::page).post(dispatch))
         .route("/baton/admin/reset", post(reset))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .merge(console::routes())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(service)
@@ -47,6 +49,26 @@ pub async fn serve(
             stopping.shutdown().await;
         })
         .await
+}
+
+/// `GET /healthz`: the process serves HTTP (200), for a supervisor's liveness probe.
+async fn healthz() -> Response {
+    use axum::http::header;
+    ([(header::CONTENT_TYPE, "application/json")], r#"{"status":"ok"}"#).into_response()
+}
+
+/// `GET /readyz`: 200 when the service takes work (its store answers a read and it is not shutting down), else 503
+/// with why, for a load balancer's readiness probe.
+async fn readyz(State(service): State<Service>) -> Response {
+    use axum::http::{StatusCode, header};
+    let json = [(header::CONTENT_TYPE, "application/json")];
+    match service.not_ready().await {
+        None => (json, r#"{"status":"ready"}"#).into_response(),
+        Some(why) => {
+            let body = serde_json::json!({"status": "not ready", "why": why});
+            (StatusCode::SERVICE_UNAVAILABLE, json, body.to_string()).into_response()
+        }
+    }
 }
 
 /// `POST /baton/admin/reset` (`baton serve --admin`): forgets everything, for test suites. Without `--admin`, 403.

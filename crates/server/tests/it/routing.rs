@@ -329,3 +329,28 @@ async fn an_unknown_action_keeps_the_connection() {
     drop(socket);
     server.await.expect("the server task").expect("the server ends cleanly");
 }
+
+/// `GET /healthz` answers while the process serves; `GET /readyz` while the service takes work, and 503 with why
+/// once it shuts down.
+#[tokio::test]
+async fn health_and_readiness_probes() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let service = crate::service(&dir).await;
+    let router = server::router(service.clone());
+    let get = |path: &str| Request::get(path).body(Body::empty()).expect("a valid request");
+    let probe = |response: axum::response::Response| async move {
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("a body");
+        (status, serde_json::from_slice::<serde_json::Value>(&bytes).expect("JSON"))
+    };
+    use tower::ServiceExt;
+    let (status, body) = probe(router.clone().oneshot(get("/healthz")).await.expect("an answer")).await;
+    assert_eq!((status, body["status"].as_str()), (StatusCode::OK, Some("ok")));
+    let (status, body) = probe(router.clone().oneshot(get("/readyz")).await.expect("an answer")).await;
+    assert_eq!((status, body["status"].as_str()), (StatusCode::OK, Some("ready")));
+    service.shutdown().await;
+    let (status, body) = probe(router.clone().oneshot(get("/readyz")).await.expect("an answer")).await;
+    assert_eq!((status, body["why"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("shutting down")));
+    let (status, _) = probe(router.oneshot(get("/healthz")).await.expect("an answer")).await;
+    assert_eq!(status, StatusCode::OK);
+}
