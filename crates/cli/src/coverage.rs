@@ -166,7 +166,8 @@ impl Coverage {
         text
     }
 
-    /// The machine's picture, each state `succeeded` if entered and `not-run` if not (the console's colours).
+    /// The machine's picture, each state `succeeded` if entered and `not-run` if not (the console's colours), and
+    /// each Choice rule, Default and Catch never taken drawn dashed red (`data-coverage="not-taken"` on its edge).
     pub(crate) fn svg(&self, machine: &StateMachine) -> String {
         let statuses: graph::Statuses = self
             .parts
@@ -177,7 +178,27 @@ impl Coverage {
             })
             .collect();
         let drawn = graph::build(machine);
-        graph::to_svg(&drawn, &graph::layout(&drawn), &statuses)
+        let mut svg = graph::to_svg(&drawn, &graph::layout(&drawn), &statuses);
+        for (part, covered) in &self.parts {
+            let (from, to, kind) = match part {
+                Part::ChoiceRule { state, next, .. } => (state, next, "choice"),
+                Part::ChoiceDefault { state, next } => (state, next, "default"),
+                Part::Catch { state, next, .. } => (state, next, "catch"),
+                _ => continue,
+            };
+            if *covered {
+                continue;
+            }
+            // The edge as `graph`'s SVG writes it: `<g class="edge KIND" data-from="FROM" data-to="TO">`.
+            let edge = format!(r#"<g class="edge {kind}" data-from="{}" data-to="{}""#, graph::xml(from), graph::xml(to));
+            svg = svg.replace(&edge, &format!(r#"{edge} data-coverage="not-taken""#));
+        }
+        let style = r#"<style>[data-coverage="not-taken"] > .line { stroke: #d42f2f; stroke-dasharray: 5 4; }</style>"#;
+        match svg.rfind("</svg>") {
+            Some(end) => svg.insert_str(end, style),
+            None => svg.push_str(style),
+        }
+        svg
     }
 }
 
@@ -353,5 +374,9 @@ mod tests {
         assert!(coverage.text("m").contains("3/3 Choice rules, 1/1 Catch edges, 1/2 retriers, 2/2 branches"), "{}", coverage.text("m"));
         let svg = coverage.svg(&machine);
         assert!(svg.contains("data-status=\"succeeded\""), "covered states are marked");
+        assert!(!svg.contains(r#"data-coverage="not-taken">"#), "every rule and catch was taken");
+        let svg = Coverage::of(&machine, &[&first]).svg(&machine);
+        assert!(svg.contains(r#"<g class="edge choice" data-from="Route" data-to="Both" data-coverage="not-taken">"#), "{svg}");
+        assert!(svg.contains(r#"<g class="edge default" data-from="Route" data-to="Done" data-coverage="not-taken">"#));
     }
 }

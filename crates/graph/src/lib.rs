@@ -24,6 +24,7 @@ pub use dot::to_dot;
 pub use layout::{EdgePath, Layout, Note, Point, Rect, layout, layout_with_notes};
 pub use mermaid::to_mermaid;
 pub use svg::to_svg;
+pub use text::xml;
 
 /// How far an execution got with a state, as the console colours it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

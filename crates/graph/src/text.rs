@@ -31,8 +31,8 @@ pub(crate) fn truncate(text: &str, max: usize) -> String {
     cut
 }
 
-/// `text` escaped for XML text and attribute values.
-pub(crate) fn xml(text: &str) -> String {
+/// `text` escaped for XML text and attribute values, as the SVG writes names.
+pub fn xml(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
