@@ -68,8 +68,8 @@ pub(crate) struct Outcome {
     pub(crate) actual: Actual,
     pub(crate) mismatches: Vec<Mismatch>,
     pub(crate) elapsed: Duration,
-    /// The execution's history, kept for `--coverage`.
-    pub(crate) history: Option<Vec<engine::HistoryEvent>>,
+    /// The execution's history and its child executions' (a distributed Map's iterations), kept for `--coverage`.
+    pub(crate) history: Option<Vec<Vec<engine::HistoryEvent>>>,
 }
 
 impl Outcome {
@@ -250,7 +250,7 @@ fn run_case(suite: &Suite, case: &Case, update: bool, keep_history: bool) -> Out
     let machine = Arc::clone(&suite.machine);
     let input = case.input.clone();
     let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runtime::run(machine, info, input, options)));
-    let execution = match ran {
+    let mut execution = match ran {
         Ok(execution) => execution,
         Err(_) => {
             let actual = Actual { status: "PANICKED", error: None, cause: None, output: None };
@@ -269,7 +269,19 @@ fn run_case(suite: &Suite, case: &Case, update: bool, keep_history: bool) -> Out
     // Under --update the output is about to be written as expected, so it is not checked.
     let skip_output = update && actual.output.is_some() && !matches!(case.expect.output, Some(file::Match::Contains(_)));
     let mismatches = check::check(&case.expect, &actual, &observed, skip_output);
-    let history = keep_history.then(|| execution.history().to_vec());
+    // The parent's history, then each child execution's (a distributed Map's iterations), for coverage.
+    let history = keep_history.then(|| {
+        let mut histories = vec![execution.history().to_vec()];
+        let mut children: Vec<(std::sync::Arc<str>, Vec<engine::HistoryEvent>)> = Vec::new();
+        for child in execution.take_child_events() {
+            match children.iter_mut().find(|(arn, _)| *arn == child.execution_arn) {
+                Some((_, events)) => events.push(child.event),
+                None => children.push((child.execution_arn, vec![child.event])),
+            }
+        }
+        histories.extend(children.into_iter().map(|(_, events)| events));
+        histories
+    });
     Outcome { suite: 0, case: 0, actual, mismatches, elapsed: started.elapsed(), history }
 }
 
@@ -284,7 +296,9 @@ fn coverage(out: &mut impl Write, suites: &[Suite], outcomes: &[Outcome], svg: O
         let histories: Vec<&[engine::HistoryEvent]> = outcomes
             .iter()
             .filter(|outcome| suites.get(outcome.suite).is_some_and(|suite| suite.definition == definition))
-            .filter_map(|outcome| outcome.history.as_deref())
+            .filter_map(|outcome| outcome.history.as_ref())
+            .flatten()
+            .map(Vec::as_slice)
             .collect();
         let covered = crate::coverage::Coverage::of(machine, &histories);
         write!(out, "{}", covered.text(&definition.display().to_string()))?;

@@ -31,8 +31,9 @@ pub struct Options<'a> {
     pub resources: Arc<Resources>,
     /// Called now and then during the run with what happened so far.
     pub progress: Option<&'a mut dyn FnMut(&Progress)>,
-    /// Keep the whole history in the returned execution (`Execution::history`); otherwise events are dropped as they
-    /// come, and a long run holds a bounded part of them.
+    /// Keep the whole history in the returned execution (`Execution::history`), and its distributed Maps' child
+    /// executions' histories (`Execution::take_child_events`); otherwise events are dropped as they come, and a long
+    /// run holds a bounded part of them.
     pub keep_history: bool,
     /// How long one JSONata evaluation may run before it fails with `States.QueryEvaluationError`, in
     /// milliseconds; 0 for no limit.
@@ -58,7 +59,9 @@ pub fn run(machine: Arc<StateMachine>, info: ExecutionInfo, input: Value, mut op
     if options.progress.is_some() || !options.keep_history {
         execution.set_slice(SLICE_STEPS);
     }
-    if !options.keep_history {
+    if options.keep_history {
+        execution.keep_child_histories(true);
+    } else {
         execution.set_slice_bytes(SLICE_BYTES);
     }
     let watchdog = (options.max_evaluation_ms > 0 && execution.uses_jsonata())
