@@ -290,3 +290,22 @@ fn coverage_names_the_state_the_suite_never_entered() {
     assert!(svg.contains("data-state=\"OutOfStock\"") && svg.contains("data-status=\"not-run\""), "the state never entered is marked");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A distributed Map's iterations are child executions, which record nothing in the parent's history: coverage reads
+/// their own histories, so a Choice inside the processor shows the rule the items never took.
+#[test]
+fn coverage_sees_inside_a_distributed_maps_processor() {
+    let definition = r#"{"StartAt": "Each", "States": {"Each": {"Type": "Map",
+ "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "Big?", "States": {
+   "Big?": {"Type": "Choice", "Choices": [{"Variable": "$", "NumericGreaterThan": 10, "Next": "Big"}], "Default": "Small"},
+   "Big": {"Type": "Pass", "End": true}, "Small": {"Type": "Pass", "End": true}}},
+ "End": true}}}"#;
+    let suite = "stateMachine: items.asl.json\ncases:\n  - name: small ones\n    input: [1, 2]\n    expect:\n      output: [1, 2]\n";
+    let dir = workspace("distributed-coverage", &[("items.asl.json", definition), ("items.test.yaml", suite)]);
+    let out = baton_test(&["--coverage", "items.test.yaml"], &dir);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("items.asl.json: 3/4 states, 1/2 Choice rules, 1/1 branches and processors"), "{stdout}");
+    assert!(stdout.contains("Choice rule not taken: Big? rule 1 -> Big"), "{stdout}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
