@@ -19,7 +19,7 @@
 //! Not here: coordination between processes. One `baton serve` owns a data directory; PostgreSQL is for sharing.
 
 mod read;
-mod rows;
+pub(crate) mod rows;
 mod schema;
 mod writer;
 
