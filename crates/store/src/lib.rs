@@ -225,6 +225,15 @@ pub struct Recovered {
     pub digest: Option<u64>,
 }
 
+/// A store's writer's counters since the store was opened (`Sqlite::stats`, `Postgres::stats`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Stats {
+    /// Transactions the writer committed.
+    pub commits: u64,
+    /// Write requests (each `Store` write call is one) answered after those commits, successful or not.
+    pub requests: u64,
+}
+
 /// Storage errors.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -36,7 +36,7 @@ use tokio_postgres::{Client, NoTls, Row, Statement};
 
 use crate::{
     Activity, Alias, Append, Error, Event, Execution, ExecutionFilter, Page, PageRequest, Publish, Recovered, StateMachine,
-    Store, Version,
+    Stats, Store, Version,
 };
 
 pub use schema::SCHEMA_VERSION;
@@ -75,6 +75,11 @@ impl Postgres {
                 permits: Semaphore::new(MAX_READERS),
             }),
         })
+    }
+
+    /// What the writer has done so far.
+    pub fn stats(&self) -> Stats {
+        self.writer.stats()
     }
 
     async fn reader(&self) -> Result<Lease<'_>, Error> {
@@ -299,16 +304,28 @@ impl Conn {
         self.client.execute(&statement, params).await
     }
 
-    /// Runs statements without parameters (`BEGIN`, `COMMIT`, DDL), noting whether a transaction is open.
+    /// Runs statements without parameters (DDL, several deletes).
     pub(crate) async fn batch(&mut self, sql: &str) -> Result<(), tokio_postgres::Error> {
-        let begins = sql.starts_with("BEGIN");
-        if begins {
-            self.in_transaction = true;
-        }
-        self.client.batch_execute(sql).await?;
-        if sql == "COMMIT" || sql == "ROLLBACK" {
-            self.in_transaction = false;
-        }
+        self.client.batch_execute(sql).await
+    }
+
+    /// Begins a transaction (`BEGIN` and its options); the connection counts as in one until `end` succeeds.
+    pub(crate) async fn begin(&mut self, begin: &str) -> Result<(), tokio_postgres::Error> {
+        self.in_transaction = true;
+        self.client.batch_execute(begin).await
+    }
+
+    /// Commits the transaction `begin` began.
+    pub(crate) async fn commit(&mut self) -> Result<(), tokio_postgres::Error> {
+        self.client.batch_execute("COMMIT").await?;
+        self.in_transaction = false;
+        Ok(())
+    }
+
+    /// Rolls back the transaction `begin` began.
+    pub(crate) async fn rollback(&mut self) -> Result<(), tokio_postgres::Error> {
+        self.client.batch_execute("ROLLBACK").await?;
+        self.in_transaction = false;
         Ok(())
     }
 

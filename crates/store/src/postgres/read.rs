@@ -238,15 +238,14 @@ pub(crate) async fn list_activities(conn: &mut Conn, page: &PageRequest) -> Resu
 
 /// Begins a read-only transaction that sees one snapshot.
 async fn snapshot(conn: &mut Conn) -> Result<(), Error> {
-    conn.batch("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await.map_err(db)
+    conn.begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await.map_err(db)
 }
 
 /// Ends the transaction `snapshot` began, passing on what was read. A connection whose `COMMIT` failed is left
 /// marked as in a transaction, so the pool drops it.
 async fn end<T>(conn: &mut Conn, read: Result<T, Error>) -> Result<T, Error> {
-    let ending = if read.is_ok() { "COMMIT" } else { "ROLLBACK" };
-    let ended = conn.batch(ending).await.map_err(db);
-    read.and_then(|value| ended.map(|()| value))
+    let ended = if read.is_ok() { conn.commit().await } else { conn.rollback().await };
+    read.and_then(|value| ended.map(|()| value).map_err(db))
 }
 
 /// One more row than the page holds tells whether there is a next page.

@@ -129,11 +129,10 @@ pub(crate) async fn migrate(conn: &mut Conn) -> Result<(), Error> {
 
 /// Applies the migrations up to `target`.
 pub(crate) async fn migrate_to(conn: &mut Conn, target: u32) -> Result<(), Error> {
-    conn.batch("BEGIN").await.map_err(db)?;
+    conn.begin("BEGIN").await.map_err(db)?;
     let migrated = apply(conn, target).await;
-    let end = if migrated.is_ok() { "COMMIT" } else { "ROLLBACK" };
-    let ended = conn.batch(end).await.map_err(db);
-    migrated.and(ended)
+    let ended = if migrated.is_ok() { conn.commit().await } else { conn.rollback().await };
+    migrated.and(ended.map_err(db))
 }
 
 async fn apply(conn: &mut Conn, target: u32) -> Result<(), Error> {

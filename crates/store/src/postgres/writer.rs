@@ -12,13 +12,16 @@
 //! `Error::Backend` (`Error::Full` when the server's disk is full), and the next batch is tried as usual, on a new
 //! connection if this one broke.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::error::SqlState;
 
 use crate::postgres::rows::{kind_str, routing_json, sql_id, status_str, tags_json};
 use crate::postgres::{Conn, MAX_BATCH_STEPS, backend};
 use crate::sqlite::rows::routing_from_json;
-use crate::{Activity, Alias, Append, Ending, Error, Execution, Publish, StateMachine, Status};
+use crate::{Activity, Alias, Append, Ending, Error, Execution, Publish, StateMachine, Stats, Status};
 
 /// A write the store was asked to do.
 pub(crate) enum Op {
@@ -56,9 +59,10 @@ impl Op {
 /// How many times a batch runs when it keeps losing races with other processes.
 const ATTEMPTS: usize = 3;
 
-const LOAD_EXECUTION: &str = "SELECT e.seq, e.status, \
-     coalesce((SELECT id FROM events WHERE execution = e.seq ORDER BY id DESC LIMIT 1), 0) \
-     FROM executions e WHERE e.arn = $1 FOR UPDATE OF e";
+/// Locks the execution's row; the statement after it reads its last event. One statement cannot do both: under
+/// READ COMMITTED it would read the events as of its start, before the commit of a writer it waited for.
+const LOCK_EXECUTION: &str = "SELECT seq, status FROM executions WHERE arn = $1 FOR UPDATE";
+const LAST_EVENT: &str = "SELECT coalesce(max(id), 0) FROM events WHERE execution = $1";
 const INSERT_EVENTS: &str =
     "INSERT INTO events (execution, id, json) SELECT $1, id, json FROM unnest($2::BIGINT[], $3::TEXT[]) AS e (id, json)";
 const INSERT_TRIGGER: &str = "INSERT INTO triggers (execution, seq, json, last_event, digest) VALUES ($1, \
@@ -77,14 +81,29 @@ struct Request {
 /// The callers' end of the writer: sends requests, waits for answers; dropping it ends the task after the queue.
 pub(crate) struct Handle {
     sender: mpsc::UnboundedSender<Request>,
+    counters: Arc<Counters>,
+}
+
+#[derive(Default)]
+struct Counters {
+    commits: AtomicU64,
+    requests: AtomicU64,
 }
 
 impl Handle {
     /// Starts the writer task on the current tokio runtime with `conn`; it reconnects with `config`.
     pub(crate) fn spawn(config: tokio_postgres::Config, conn: Conn) -> Handle {
         let (sender, receiver) = mpsc::unbounded_channel();
-        tokio::spawn(run(config, conn, receiver));
-        Handle { sender }
+        let counters = Arc::new(Counters::default());
+        tokio::spawn(run(config, conn, receiver, Arc::clone(&counters)));
+        Handle { sender, counters }
+    }
+
+    pub(crate) fn stats(&self) -> Stats {
+        Stats {
+            commits: self.counters.commits.load(Ordering::Relaxed),
+            requests: self.counters.requests.load(Ordering::Relaxed),
+        }
     }
 
     /// Queues `op` and waits until it is committed (or refused).
@@ -104,7 +123,12 @@ fn stopped() -> Error {
     backend("the store writer has stopped")
 }
 
-async fn run(config: tokio_postgres::Config, conn: Conn, mut receiver: mpsc::UnboundedReceiver<Request>) {
+async fn run(
+    config: tokio_postgres::Config,
+    conn: Conn,
+    mut receiver: mpsc::UnboundedReceiver<Request>,
+    counters: Arc<Counters>,
+) {
     let mut conn = Some(conn);
     let mut batch = Vec::new();
     while let Some(first) = receiver.recv().await {
@@ -115,7 +139,8 @@ async fn run(config: tokio_postgres::Config, conn: Conn, mut receiver: mpsc::Unb
             steps += next.op.steps();
             batch.push(next);
         }
-        let results = commit(&config, &mut conn, &batch).await;
+        let results = commit(&config, &mut conn, &batch, &counters).await;
+        counters.requests.fetch_add(batch.len() as u64, Ordering::Relaxed);
         for (request, result) in batch.drain(..).zip(results) {
             // The caller may have given up waiting; its write stands either way.
             let _ = request.reply.send(result);
@@ -124,7 +149,12 @@ async fn run(config: tokio_postgres::Config, conn: Conn, mut receiver: mpsc::Unb
 }
 
 /// Applies and commits `batch`, returning each request's result; runs it again after a lost race.
-async fn commit(config: &tokio_postgres::Config, slot: &mut Option<Conn>, batch: &[Request]) -> Vec<Result<u64, Error>> {
+async fn commit(
+    config: &tokio_postgres::Config,
+    slot: &mut Option<Conn>,
+    batch: &[Request],
+    counters: &Counters,
+) -> Vec<Result<u64, Error>> {
     let fail_all = |e: &dyn Fn() -> Error| batch.iter().map(|_| Err(e())).collect::<Vec<_>>();
     let mut attempt = 0;
     loop {
@@ -141,8 +171,11 @@ async fn commit(config: &tokio_postgres::Config, slot: &mut Option<Conn>, batch:
         }
         let Some(conn) = slot.as_mut() else { return fail_all(&stopped) };
         let failed = match apply_all(conn, batch).await {
-            Ok(results) => match conn.batch("COMMIT").await {
-                Ok(()) => return results,
+            Ok(results) => match conn.commit().await {
+                Ok(()) => {
+                    counters.commits.fetch_add(1, Ordering::Relaxed);
+                    return results;
+                }
                 Err(e) => e,
             },
             Err(e) => e,
@@ -168,7 +201,7 @@ fn lost_race(error: &tokio_postgres::Error) -> bool {
 async fn rollback(conn: &mut Conn) {
     if conn.in_transaction {
         // If even this fails the connection is broken or in a state the next BEGIN reports; a broken one is replaced.
-        let _ = conn.batch("ROLLBACK").await;
+        let _ = conn.rollback().await;
     }
 }
 
@@ -194,7 +227,7 @@ impl From<Error> for Failure {
 
 /// Applies every request in one transaction. `Err` means the transaction must roll back.
 async fn apply_all(conn: &mut Conn, batch: &[Request]) -> Result<Vec<Result<u64, Error>>, tokio_postgres::Error> {
-    conn.batch("BEGIN").await?;
+    conn.begin("BEGIN").await?;
     let mut results = Vec::with_capacity(batch.len());
     for request in batch {
         match apply(conn, &request.op).await {
@@ -517,8 +550,9 @@ struct Target<'a> {
 
 /// Locks and reads an execution: `None` if it does not exist.
 async fn load<'a>(conn: &mut Conn, arn: &'a str) -> Result<Option<Target<'a>>, Failure> {
-    let Some(row) = conn.query_opt(LOAD_EXECUTION, &[&arn]).await? else { return Ok(None) };
-    let (seq, status, last): (i64, String, i64) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+    let Some(row) = conn.query_opt(LOCK_EXECUTION, &[&arn]).await? else { return Ok(None) };
+    let (seq, status): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
+    let last: i64 = conn.query_one(LAST_EVENT, &[&seq]).await?.try_get(0)?;
     let last = u64::try_from(last).map_err(|_| backend(format!("stored event id out of range: {last}")))?;
     Ok(Some(Target {
         arn,

@@ -95,7 +95,7 @@ fn start() -> Option<Cluster> {
     assert!(initdb.success(), "initdb failed; see {}", log.display());
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let options = format!(
-        "-k {} -p {port} -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off",
+        "-k {} -p {port} -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c deadlock_timeout=100ms",
         dir.display()
     );
     let started = run("pg_ctl")

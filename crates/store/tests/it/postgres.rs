@@ -68,3 +68,103 @@ async fn two_processes_append_in_turn() {
     assert_eq!(ids, (1..next).collect::<Vec<_>>());
     assert_eq!(b.recovered(&e.arn).await.unwrap().unwrap().triggers.len(), 21);
 }
+
+/// Two stores creating one execution at once: one creates it, the other is told it exists (a lost race runs its batch
+/// again, whose check then finds the row), never a backend error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_creates_one_wins() {
+    let Some(url) = crate::cluster::database().await else { return };
+    let (a, b) = (Postgres::connect(&url).await.unwrap(), Postgres::connect(&url).await.unwrap());
+    for i in 0..20 {
+        let e = execution("m", &format!("race{i}"));
+        let results = join_all([
+            a.create_execution(e.clone(), step(&e.arn, 1, 1)),
+            b.create_execution(e.clone(), step(&e.arn, 1, 1)),
+        ])
+        .await;
+        assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+        assert!(results.iter().any(|r| matches!(r, Err(Error::AlreadyExists(_)))), "{results:?}");
+    }
+}
+
+/// Two stores appending to the same two executions in opposite orders can deadlock; the victim's batch runs again,
+/// so each request gets the store's answer (one lands, the other conflicts), never a backend error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opposite_lock_orders_resolve() {
+    let Some(url) = crate::cluster::database().await else { return };
+    let (a, b) = (Postgres::connect(&url).await.unwrap(), Postgres::connect(&url).await.unwrap());
+    let (x, y) = (execution("m", "x"), execution("m", "y"));
+    a.create_execution(x.clone(), step(&x.arn, 1, 1)).await.unwrap();
+    a.create_execution(y.clone(), step(&y.arn, 1, 1)).await.unwrap();
+    let mut next = 2;
+    for _ in 0..10 {
+        let results = join_all([
+            a.append(vec![step(&x.arn, next, 1), step(&y.arn, next, 1)]),
+            b.append(vec![step(&y.arn, next, 1), step(&x.arn, next, 1)]),
+        ])
+        .await;
+        assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+        assert!(results.iter().any(|r| matches!(r, Err(Error::Conflict { .. }))), "{results:?}");
+        next += 1;
+    }
+    for e in [&x, &y] {
+        let ids: Vec<u64> = a.history(&e.arn, false, page(None, 0)).await.unwrap().items.iter().map(|e| e.id).collect();
+        assert_eq!(ids, (1..next).collect::<Vec<_>>());
+    }
+}
+
+/// Appends queued while the writer waits on a lock share one transaction (group commit).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queued_appends_share_a_commit() {
+    const APPENDS: usize = 200;
+    let Some(url) = crate::cluster::database().await else { return };
+    let store = Postgres::connect(&url).await.unwrap();
+    let executions: Vec<_> = (0..APPENDS).map(|i| execution("g", &format!("e{i}"))).collect();
+    for e in &executions {
+        store.create_execution(e.clone(), step(&e.arn, 1, 2)).await.unwrap();
+    }
+    let before = store.stats();
+    // Another session holds a lock that blocks the writer's first `FOR UPDATE` while every append queues up.
+    let (client, connection) = tokio_postgres::connect(&url, NoTls).await.unwrap();
+    tokio::spawn(connection);
+    client.batch_execute("BEGIN; LOCK TABLE executions IN EXCLUSIVE MODE").await.unwrap();
+    let mut appends = crate::fixtures::JoinAll::new(executions.iter().map(|e| store.append(vec![step(&e.arn, 3, 2)])));
+    for _ in 0..20 {
+        assert!(!appends.poll_once().await);
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    client.batch_execute("COMMIT").await.unwrap();
+    let results = appends.finish().await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    let after = store.stats();
+    assert_eq!(after.requests - before.requests, APPENDS as u64);
+    // The first append was taken alone before the lock held it; the rest share one commit.
+    assert!(after.commits - before.commits <= 2, "{before:?} -> {after:?}");
+    for e in &executions {
+        assert_eq!(store.history(&e.arn, false, page(None, 0)).await.unwrap().items.len(), 4);
+    }
+}
+
+/// A writer whose connection the server ended fails that batch and reconnects for the next; it is not poisoned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writer_reconnects_after_its_connection_ends() {
+    let Some(url) = crate::cluster::database().await else { return };
+    let store = Postgres::connect(&url).await.unwrap();
+    let e = execution("m", "reconnect");
+    store.create_execution(e.clone(), step(&e.arn, 1, 1)).await.unwrap();
+    // Ends every other session on the database: the writer's and the readers'.
+    sql(
+        &url,
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .await;
+    let first = store.append(vec![step(&e.arn, 2, 1)]).await;
+    if first.is_err() {
+        // The batch that found the connection gone failed and wrote nothing.
+        assert!(matches!(&first, Err(Error::Backend(_))), "{first:?}");
+        store.append(vec![step(&e.arn, 2, 1)]).await.unwrap();
+    }
+    store.append(vec![step(&e.arn, 3, 1)]).await.unwrap();
+    let ids: Vec<u64> = store.history(&e.arn, false, page(None, 0)).await.unwrap().items.iter().map(|e| e.id).collect();
+    assert_eq!(ids, [1, 2, 3]);
+}
