@@ -4,8 +4,9 @@
 //! Writes go over a channel to the writer task (`writer`), as in the SQLite store: it drains everything queued (up to
 //! `MAX_BATCH_STEPS` steps), checks and applies each request in one transaction, commits once, and only then answers
 //! each caller. A refused request (a conflict, a duplicate) writes nothing and the others in the batch still commit.
-//! Each request locks the executions it appends to (`FOR UPDATE`) before it checks them, so two processes appending to
-//! one execution take turns and the second sees the first's events. A batch that loses a race with another process
+//! A batch locks the executions its requests name (`FOR UPDATE`, `steps`) before it checks them, so two processes
+//! appending to one execution take turns and the second sees the first's events; their events and triggers are
+//! inserted together, one statement each per batch. A batch that loses a race with another process
 //! (a deadlock, or a row another process inserted after this one checked) rolls back and runs again, once checked
 //! afresh; any other failure of PostgreSQL fails the batch with `Error::Backend`.
 //!
@@ -20,11 +21,13 @@
 //! start together migrate once. Connections are unencrypted (`NoTls`): TLS to the database is not supported yet.
 //!
 //! Not here yet: leases of executions between processes (issue 13); today a database is meant for one process at a
-//! time, though several stay consistent.
+//! time, though several stay consistent. Lists page by `seq`, an identity column: with several processes writing, a
+//! row whose transaction commits after a page token past its `seq` was handed out is not on a later page.
 
 mod read;
 mod rows;
 mod schema;
+mod steps;
 mod writer;
 
 use std::collections::HashMap;
@@ -390,6 +393,26 @@ impl Drop for Lease<'_> {
         {
             self.pool.idle.lock().unwrap_or_else(PoisonError::into_inner).push(conn);
         }
+    }
+}
+
+/// Why a request did not apply.
+pub(crate) enum Failure {
+    /// The store's answer (conflict, duplicate, missing); the request wrote nothing.
+    Refused(Error),
+    /// PostgreSQL failed part-way: the transaction is aborted and the whole batch must roll back.
+    Broken(tokio_postgres::Error),
+}
+
+impl From<tokio_postgres::Error> for Failure {
+    fn from(e: tokio_postgres::Error) -> Failure {
+        Failure::Broken(e)
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Failure {
+        Failure::Refused(e)
     }
 }
 

@@ -3,8 +3,9 @@
 //! Each turn it waits for one request, drains whatever else is queued (up to `MAX_BATCH_STEPS` steps), runs `BEGIN`,
 //! applies each request (checked in full before it writes, so a refused request leaves nothing behind; PostgreSQL
 //! aborts a transaction at its first failed statement, so a refusal must never be a failed statement), commits once,
-//! and only then answers every request. The executions a request appends to are locked (`FOR UPDATE`) when it checks
-//! them, so another process's writer cannot slip events in between the check and the write.
+//! and only then answers every request. Executions' steps go through `steps`, which locks the executions the batch
+//! names (`FOR UPDATE`) before checking them, so another process's writer cannot slip events in between the check
+//! and the write.
 //!
 //! A batch that fails because it raced another process (a deadlock between two writers, or a row that another
 //! process inserted after this one checked it was absent: a unique violation) is rolled back and run again; its
@@ -18,10 +19,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::error::SqlState;
 
-use crate::postgres::rows::{kind_str, routing_json, sql_id, status_str, tags_json};
-use crate::postgres::{Conn, MAX_BATCH_STEPS, backend};
+use crate::postgres::rows::{kind_str, routing_json, sql_id, tags_json};
+use crate::postgres::steps::Steps;
+use crate::postgres::{Conn, Failure, MAX_BATCH_STEPS, backend};
 use crate::sqlite::rows::routing_from_json;
-use crate::{Activity, Alias, Append, Ending, Error, Execution, Publish, StateMachine, Stats, Status};
+use crate::{Activity, Alias, Append, Error, Execution, Publish, StateMachine, Stats};
 
 /// A write the store was asked to do.
 pub(crate) enum Op {
@@ -58,19 +60,6 @@ impl Op {
 
 /// How many times a batch runs when it keeps losing races with other processes.
 const ATTEMPTS: usize = 3;
-
-/// Locks the execution's row; the statement after it reads its last event. One statement cannot do both: under
-/// READ COMMITTED it would read the events as of its start, before the commit of a writer it waited for.
-const LOCK_EXECUTION: &str = "SELECT seq, status FROM executions WHERE arn = $1 FOR UPDATE";
-const LAST_EVENT: &str = "SELECT coalesce(max(id), 0) FROM events WHERE execution = $1";
-const INSERT_EVENTS: &str =
-    "INSERT INTO events (execution, id, json) SELECT $1, id, json FROM unnest($2::BIGINT[], $3::TEXT[]) AS e (id, json)";
-const INSERT_TRIGGER: &str = "INSERT INTO triggers (execution, seq, json, last_event, digest) VALUES ($1, \
-     coalesce((SELECT seq FROM triggers WHERE execution = $1 ORDER BY seq DESC LIMIT 1), 0) + 1, $2, $3, $4)";
-const END_EXECUTION: &str =
-    "UPDATE executions SET status = $2, stop = $3, output = $4, error = $5, cause = $6 WHERE seq = $1";
-const REDRIVE: &str = "UPDATE executions SET status = 'RUNNING', stop = NULL, output = NULL, error = NULL, \
-     cause = NULL, redrive_count = redrive_count + 1, redrive_date = $2 WHERE seq = $1";
 
 struct Request {
     op: Op,
@@ -205,37 +194,32 @@ async fn rollback(conn: &mut Conn) {
     }
 }
 
-/// Why a request did not apply.
-enum Failure {
-    /// The store's answer (conflict, duplicate, missing); the request wrote nothing.
-    Refused(Error),
-    /// PostgreSQL failed part-way: the transaction is aborted and the whole batch must roll back.
-    Broken(tokio_postgres::Error),
-}
-
-impl From<tokio_postgres::Error> for Failure {
-    fn from(e: tokio_postgres::Error) -> Failure {
-        Failure::Broken(e)
-    }
-}
-
-impl From<Error> for Failure {
-    fn from(e: Error) -> Failure {
-        Failure::Refused(e)
-    }
-}
-
-/// Applies every request in one transaction. `Err` means the transaction must roll back.
+/// Applies every request in one transaction: executions' steps through `Steps` (which locks the executions the
+/// batch names up front and inserts their events and triggers together), the rest one by one. `Err` means the
+/// transaction must roll back.
 async fn apply_all(conn: &mut Conn, batch: &[Request]) -> Result<Vec<Result<u64, Error>>, tokio_postgres::Error> {
     conn.begin("BEGIN").await?;
+    let mut steps = Steps::default();
+    steps.prefetch(conn, arns(batch.iter().map(|r| &r.op))).await?;
     let mut results = Vec::with_capacity(batch.len());
     for request in batch {
-        match apply(conn, &request.op).await {
+        let applied = match &request.op {
+            Op::CreateExecution(execution, first) => steps.create(conn, execution, first).await.map(|()| 0),
+            Op::Append(list) => steps.append(conn, list).await.map(|()| 0),
+            Op::RedriveExecution(arn, date, first) => steps.redrive(conn, arn, *date, first).await.map(|()| 0),
+            op @ (Op::Reset | Op::DeleteClosed { .. }) => {
+                steps.forget(conn).await?;
+                apply(conn, op).await
+            }
+            op => apply(conn, op).await,
+        };
+        match applied {
             Ok(count) => results.push(Ok(count)),
             Err(Failure::Refused(e)) => results.push(Err(e)),
             Err(Failure::Broken(e)) => return Err(e),
         }
     }
+    steps.flush(conn).await?;
     Ok(results)
 }
 
@@ -310,43 +294,9 @@ async fn apply(conn: &mut Conn, op: &Op) -> Result<u64, Failure> {
             let count = conn.execute("UPDATE state_machines SET tags = $2 WHERE arn = $1", &[arn, &tags]).await?;
             found(count, arn)
         }
-        Op::CreateExecution(execution, first) => {
-            if conn.query_opt("SELECT 1 FROM executions WHERE arn = $1", &[&execution.arn]).await?.is_some() {
-                return Err(Error::AlreadyExists(execution.arn.clone()).into());
-            }
-            let steps = std::slice::from_ref(first);
-            let new = New { arn: &execution.arn, running: execution.status == Status::Running };
-            let targets = check(conn, steps, Some(new)).await?;
-            let children = check_children(conn, steps).await?;
-            let seq = create_execution(conn, execution).await?;
-            write_steps(conn, steps, &targets, Some(seq)).await?;
-            write_children(conn, steps, &children).await?;
-            Ok(0)
-        }
-        Op::Append(steps) => {
-            let targets = check(conn, steps, None).await?;
-            let children = check_children(conn, steps).await?;
-            write_steps(conn, steps, &targets, None).await?;
-            write_children(conn, steps, &children).await?;
-            Ok(0)
-        }
-        Op::RedriveExecution(arn, date, first) => {
-            let steps = std::slice::from_ref(first);
-            let Some(mut target) = load(conn, arn).await? else {
-                return Err(Error::NotFound(arn.clone()).into());
-            };
-            if matches!(target.status.as_str(), "RUNNING" | "SUCCEEDED") {
-                return Err(Error::NotRedrivable(arn.clone()).into());
-            }
-            // Check the step before writing, so that a refused redrive leaves the execution as it was.
-            target.running = true;
-            let targets = check_from(conn, steps, vec![target]).await?;
-            let children = check_children(conn, steps).await?;
-            let seq = targets.first().and_then(|t| t.seq).ok_or_else(|| backend("redriven execution not loaded"))?;
-            conn.execute(REDRIVE, &[&seq, date]).await?;
-            write_steps(conn, steps, &targets, None).await?;
-            write_children(conn, steps, &children).await?;
-            Ok(0)
+        // `Steps` writes these.
+        Op::CreateExecution(..) | Op::Append(_) | Op::RedriveExecution(..) => {
+            Err(backend("invariant broken: an execution's step reached `apply`").into())
         }
         Op::PublishVersion(publish) => publish_version(conn, publish).await,
         Op::Reset => {
@@ -529,252 +479,23 @@ async fn check_routes(conn: &mut Conn, alias: &Alias) -> Result<(), Failure> {
     Ok(())
 }
 
-/// An execution being created in the same request, not yet in the table.
-#[derive(Clone, Copy)]
-struct New<'a> {
-    arn: &'a str,
-    running: bool,
-}
-
-/// What `check` learned about one execution a request appends to.
-struct Target<'a> {
-    arn: &'a str,
-    /// `None` for the execution the request creates.
-    seq: Option<i64>,
-    status: String,
-    /// The id the execution's next event takes, before the request.
-    first: u64,
-    next: u64,
-    running: bool,
-}
-
-/// Locks and reads an execution: `None` if it does not exist.
-async fn load<'a>(conn: &mut Conn, arn: &'a str) -> Result<Option<Target<'a>>, Failure> {
-    let Some(row) = conn.query_opt(LOCK_EXECUTION, &[&arn]).await? else { return Ok(None) };
-    let (seq, status): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
-    let last: i64 = conn.query_one(LAST_EVENT, &[&seq]).await?.try_get(0)?;
-    let last = u64::try_from(last).map_err(|_| backend(format!("stored event id out of range: {last}")))?;
-    Ok(Some(Target {
-        arn,
-        seq: Some(seq),
-        running: status == status_str(Status::Running),
-        status,
-        first: last + 1,
-        next: last + 1,
-    }))
-}
-
-/// Checks every step of a request against the stored executions and the request's earlier steps, returning
-/// the executions it touches (locked). Writes nothing.
-async fn check<'a>(conn: &mut Conn, steps: &'a [Append], new: Option<New<'a>>) -> Result<Vec<Target<'a>>, Failure> {
-    let targets = new
-        .map(|new| Target {
-            arn: new.arn,
-            seq: None,
-            status: String::new(),
-            first: 1,
-            next: 1,
-            running: new.running,
-        })
-        .into_iter()
-        .collect();
-    check_from(conn, steps, targets).await
-}
-
-/// `check`, with some targets already known.
-async fn check_from<'a>(
-    conn: &mut Conn,
-    steps: &'a [Append],
-    mut targets: Vec<Target<'a>>,
-) -> Result<Vec<Target<'a>>, Failure> {
-    for step in steps {
-        let arn = step.execution_arn.as_str();
-        let index = match targets.iter().position(|t| t.arn == arn) {
-            Some(index) => index,
-            None => {
-                let Some(target) = load(conn, arn).await? else {
-                    return Err(Error::NotFound(arn.to_owned()).into());
-                };
-                targets.push(target);
-                targets.len() - 1
-            }
+/// Every execution ARN a batch's requests name, for `Steps::prefetch`.
+pub(crate) fn arns<'b>(ops: impl Iterator<Item = &'b Op>) -> Vec<&'b str> {
+    let mut arns = Vec::new();
+    for op in ops {
+        let (own, steps): (Option<&str>, &[Append]) = match op {
+            Op::CreateExecution(execution, first) => (Some(&execution.arn), std::slice::from_ref(first)),
+            Op::RedriveExecution(arn, _, first) => (Some(arn), std::slice::from_ref(first)),
+            Op::Append(steps) => (None, steps),
+            _ => continue,
         };
-        let target = targets.get_mut(index).expect("invariant: index was just found or pushed");
-        if !target.running {
-            return Err(Error::Ended(arn.to_owned()).into());
-        }
-        for event in &step.events {
-            if event.id != target.next {
-                let conflict = Error::Conflict { execution: arn.to_owned(), expected: target.next, found: event.id };
-                return Err(conflict.into());
-            }
-            target.next += 1;
-        }
-        if step.ending.is_some() {
-            target.running = false;
+        arns.extend(own);
+        for step in steps {
+            arns.push(step.execution_arn.as_str());
+            arns.extend(step.children.iter().map(|c| c.execution_arn.as_str()));
         }
     }
-    Ok(targets)
-}
-
-/// What `check_children` learned about one child execution: its `seq` if it is stored, and the id its next event
-/// takes before the request.
-struct ChildTarget<'a> {
-    arn: &'a str,
-    seq: Option<i64>,
-    first: u64,
-}
-
-/// Checks the child executions of a request's steps, as `check` checks executions: a child is created once, and
-/// its event ids continue its stored ones; one that ended takes events only after a redrive. Writes nothing.
-async fn check_children<'a>(conn: &mut Conn, steps: &'a [Append]) -> Result<Vec<ChildTarget<'a>>, Failure> {
-    let mut targets: Vec<(ChildTarget<'a>, u64, bool)> = Vec::new();
-    for child in steps.iter().flat_map(|step| &step.children) {
-        let arn = child.execution_arn.as_str();
-        let index = match targets.iter().position(|(t, ..)| t.arn == arn) {
-            Some(index) => {
-                if child.created.is_some() {
-                    return Err(Error::AlreadyExists(arn.to_owned()).into());
-                }
-                index
-            }
-            None if child.created.is_some() => {
-                if conn.query_opt("SELECT 1 FROM executions WHERE arn = $1", &[&arn]).await?.is_some() {
-                    return Err(Error::AlreadyExists(arn.to_owned()).into());
-                }
-                targets.push((ChildTarget { arn, seq: None, first: 1 }, 1, true));
-                targets.len() - 1
-            }
-            None => {
-                let Some(stored) = load(conn, arn).await? else {
-                    return Err(Error::NotFound(arn.to_owned()).into());
-                };
-                targets.push((ChildTarget { arn, seq: stored.seq, first: stored.first }, stored.next, stored.running));
-                targets.len() - 1
-            }
-        };
-        let (_, next, running) = targets.get_mut(index).expect("invariant: index was just found or pushed");
-        if child.redriven.is_some() {
-            *running = true;
-        }
-        if !*running && !child.events.is_empty() {
-            return Err(Error::Ended(arn.to_owned()).into());
-        }
-        for event in &child.events {
-            if event.id != *next {
-                return Err(Error::Conflict { execution: arn.to_owned(), expected: *next, found: event.id }.into());
-            }
-            *next += 1;
-        }
-        if child.ending.is_some() {
-            *running = false;
-        }
-    }
-    Ok(targets.into_iter().map(|(target, ..)| target).collect())
-}
-
-/// Writes the checked child executions of a request's steps: new records, redrives, events, endings.
-async fn write_children(conn: &mut Conn, steps: &[Append], targets: &[ChildTarget<'_>]) -> Result<(), Failure> {
-    let mut seqs: Vec<Option<i64>> = targets.iter().map(|t| t.seq).collect();
-    let mut next: Vec<u64> = targets.iter().map(|t| t.first).collect();
-    for child in steps.iter().flat_map(|step| &step.children) {
-        let index = targets.iter().position(|t| t.arn == child.execution_arn);
-        let index = index.expect("invariant: `check_children` returns a target for every child");
-        let seq = seqs.get_mut(index).expect("invariant: one entry per target");
-        if let Some(record) = &child.created {
-            *seq = Some(create_execution(conn, record).await?);
-        }
-        let seq = seq.expect("invariant: a child is stored or created before its events");
-        if let Some(date) = child.redriven {
-            conn.execute(REDRIVE, &[&seq, &date]).await?;
-        }
-        let next = next.get_mut(index).expect("invariant: one entry per target");
-        let ids = (*next..).take(child.events.len()).map(sql_id).collect::<Result<Vec<i64>, Error>>()?;
-        *next += child.events.len() as u64;
-        insert_events(conn, seq, ids, child.events.iter().map(|e| e.json.as_str()).collect()).await?;
-        if let Some(end) = &child.ending {
-            write_ending(conn, seq, end).await?;
-        }
-    }
-    Ok(())
-}
-
-async fn insert_events(conn: &mut Conn, seq: i64, ids: Vec<i64>, json: Vec<&str>) -> Result<(), Failure> {
-    if !ids.is_empty() {
-        conn.execute(INSERT_EVENTS, &[&seq, &ids, &json]).await?;
-    }
-    Ok(())
-}
-
-/// Ends execution `seq` as `end` says.
-async fn write_ending(conn: &mut Conn, seq: i64, end: &Ending) -> Result<(), Failure> {
-    conn.execute(END_EXECUTION, &[&seq, &status_str(end.status), &end.stop, &end.output, &end.error, &end.cause])
-        .await?;
-    Ok(())
-}
-
-/// Writes checked steps: events, triggers, endings. `created` is the `seq` of the execution the request created.
-async fn write_steps(
-    conn: &mut Conn,
-    steps: &[Append],
-    targets: &[Target<'_>],
-    created: Option<i64>,
-) -> Result<(), Failure> {
-    // The next event id of each target as the steps go, to record each step's last event.
-    let mut next: Vec<u64> = targets.iter().map(|t| t.first).collect();
-    for step in steps {
-        let index = targets.iter().position(|t| t.arn == step.execution_arn);
-        let index = index.expect("invariant: `check` returns a target for every step's execution");
-        let target = targets.get(index).expect("invariant: the index was just found");
-        let seq = target.seq.or(created).expect("invariant: only the created execution has no stored seq");
-        let ids = step.events.iter().map(|e| sql_id(e.id)).collect::<Result<Vec<i64>, Error>>()?;
-        insert_events(conn, seq, ids, step.events.iter().map(|e| e.json.as_str()).collect()).await?;
-        let next = next.get_mut(index).expect("invariant: one entry per target");
-        *next += step.events.len() as u64;
-        let last = sql_id(*next - 1)?;
-        // The digest is stored as its bits.
-        let digest = step.digest as i64;
-        conn.execute(INSERT_TRIGGER, &[&seq, &step.trigger, &last, &digest]).await?;
-        if let Some(end) = &step.ending {
-            write_ending(conn, seq, end).await?;
-        }
-    }
-    Ok(())
-}
-
-/// Inserts an execution checked not to exist and returns its `seq`. If another process inserted it since the check,
-/// the unique violation fails the batch, which runs again and refuses the request then.
-async fn create_execution(conn: &mut Conn, e: &Execution) -> Result<i64, Failure> {
-    let row = conn
-        .query_one(
-            "INSERT INTO executions (arn, status, kind, start, stop, name, state_machine_arn, role_arn, \
-             trace_header, error, cause, output, input, definition, version_arn, alias_arn, engine_version, \
-             map_run_arn, redrive_count, redrive_date) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
-             RETURNING seq",
-            &[
-                &e.arn,
-                &status_str(e.status),
-                &kind_str(e.kind),
-                &e.start,
-                &e.stop,
-                &e.name,
-                &e.state_machine_arn,
-                &e.role_arn,
-                &e.trace_header,
-                &e.error,
-                &e.cause,
-                &e.output,
-                &e.input,
-                &e.definition,
-                &e.version_arn,
-                &e.alias_arn,
-                &i64::from(e.engine_version),
-                &e.map_run_arn,
-                &i64::from(e.redrive_count),
-                &e.redrive_date,
-            ],
-        )
-        .await?;
-    Ok(row.try_get::<_, i64>(0)?)
+    arns.sort_unstable();
+    arns.dedup();
+    arns
 }

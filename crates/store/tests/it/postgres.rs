@@ -69,26 +69,37 @@ async fn two_processes_append_in_turn() {
     assert_eq!(b.recovered(&e.arn).await.unwrap().unwrap().triggers.len(), 21);
 }
 
-/// Two stores creating one execution at once: one creates it, the other is told it exists (a lost race runs its batch
-/// again, whose check then finds the row), never a backend error.
+/// Two stores creating one execution at once: one creates it, the other is told it exists, never a backend error.
+/// Another session holds the table so that both check (and find no such execution) before either inserts: the second
+/// insert then hits the unique key, and its batch runs again, whose check finds the row.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn racing_creates_one_wins() {
     let Some(url) = crate::cluster::database().await else { return };
     let (a, b) = (Postgres::connect(&url).await.unwrap(), Postgres::connect(&url).await.unwrap());
-    for i in 0..20 {
+    let (client, connection) = tokio_postgres::connect(&url, NoTls).await.unwrap();
+    tokio::spawn(connection);
+    for i in 0..5 {
         let e = execution("m", &format!("race{i}"));
-        let results = join_all([
+        // SHARE blocks inserts, not the writers' `FOR UPDATE` checks.
+        client.batch_execute("BEGIN; LOCK TABLE executions IN SHARE MODE").await.unwrap();
+        let mut creates = crate::fixtures::JoinAll::new([
             a.create_execution(e.clone(), step(&e.arn, 1, 1)),
             b.create_execution(e.clone(), step(&e.arn, 1, 1)),
-        ])
-        .await;
+        ]);
+        for _ in 0..10 {
+            assert!(!creates.poll_once().await);
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        client.batch_execute("COMMIT").await.unwrap();
+        let results = creates.finish().await;
         assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
         assert!(results.iter().any(|r| matches!(r, Err(Error::AlreadyExists(_)))), "{results:?}");
     }
 }
 
-/// Two stores appending to the same two executions in opposite orders can deadlock; the victim's batch runs again,
-/// so each request gets the store's answer (one lands, the other conflicts), never a backend error.
+/// Two stores appending to the same two executions in opposite orders: each batch locks the executions it names in
+/// one order (and a deadlock victim would run again), so each request gets the store's answer (one lands, the other
+/// conflicts), never a backend error.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn opposite_lock_orders_resolve() {
     let Some(url) = crate::cluster::database().await else { return };
