@@ -1,7 +1,8 @@
-//! Append throughput of the SQLite store: many executions stepping concurrently, durable group commit.
+//! Append throughput of a store: many executions stepping concurrently, durable group commit.
 //!
 //! `cargo run --release -p store --example append_bench [DIR] [EXECUTIONS] [STEPS]` (defaults: a temporary
-//! directory, 10,000 executions, 10 steps of 2 events of ~300 bytes each). Each execution is one task that
+//! directory, 10,000 executions, 10 steps of 2 events of ~300 bytes each). With `--features postgres`, a `DIR` that
+//! is a `postgres://` URL benchmarks the PostgreSQL store on that (empty) database instead. Each execution is one task that
 //! creates the execution with its first step and appends the rest one at a time, awaiting each, as the runtime
 //! does. Prints events/s and how many steps each commit carried on average.
 
@@ -12,7 +13,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use store::sqlite::Sqlite;
-use store::{Append, Event, Execution, Kind, Status, Store};
+use store::{Append, Event, Execution, Kind, Stats, Status, Store};
 
 const MACHINE: &str = "arn:aws:states:us-east-1:123456789012:stateMachine:bench";
 
@@ -25,7 +26,25 @@ async fn main() {
     let temp = tempfile::tempdir().unwrap();
     let dir = dir_arg.map_or_else(|| temp.path().to_path_buf(), PathBuf::from);
 
+    #[cfg(feature = "postgres")]
+    if let Some(url) = dir.to_str().filter(|d| d.starts_with("postgres")) {
+        let store = Arc::new(store::postgres::Postgres::connect(url).await.unwrap());
+        let stats = {
+            let store = Arc::clone(&store);
+            move || store.stats()
+        };
+        return bench(store, stats, executions, steps, url).await;
+    }
     let store = Arc::new(Sqlite::open(&dir).unwrap());
+    let stats = {
+        let store = Arc::clone(&store);
+        move || store.stats()
+    };
+    bench(store, stats, executions, steps, &dir.display().to_string()).await;
+}
+
+/// Runs the benchmark on `store`, whose writer's counters `stats` reads; `place` names where it writes.
+async fn bench<S: Store>(store: Arc<S>, stats: impl Fn() -> Stats, executions: u64, steps: u64, place: &str) {
     let started = Instant::now();
     let tasks: Vec<_> = (0..executions)
         .map(|i| {
@@ -43,7 +62,7 @@ async fn main() {
         task.await.unwrap();
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let stats = store.stats();
+    let stats = stats();
     let events = executions * steps * 2;
     println!(
         "{executions} executions x {steps} steps x 2 events = {events} events in {elapsed:.2} s: \
@@ -52,7 +71,7 @@ async fn main() {
         (executions * steps) as f64 / elapsed,
         stats.commits,
         (executions * steps) as f64 / stats.commits.max(1) as f64,
-        dir.display(),
+        place,
     );
     let running = Instant::now();
     let recovered = store.running().await.unwrap();

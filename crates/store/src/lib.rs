@@ -1,12 +1,15 @@
 //! Durable storage of state machines, executions, their history events and the triggers that produced them.
 //!
-//! One `Store` trait, implemented for embedded SQLite (`sqlite`) and later PostgreSQL. An execution's durable record
+//! One `Store` trait, implemented for embedded SQLite (`sqlite`) and, with the `postgres` feature, PostgreSQL
+//! (`postgres`), both held to one conformance suite (`tests/it/suite.rs`). An execution's durable record
 //! is its triggers (the inputs the deterministic engine folded: start, task results, timers fired, stop) and the
 //! history events they produced, committed together; on restart the runtime re-folds the triggers to rebuild each
 //! running execution exactly. This is the only crate with SQL.
 
 use std::future::Future;
 
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod sqlite;
 
 /// Workflow type of a state machine.
@@ -220,6 +223,15 @@ pub struct Recovered {
     pub triggers: Vec<String>,
     pub last_event: u64,
     pub digest: Option<u64>,
+}
+
+/// A store's writer's counters since the store was opened (`Sqlite::stats`, `Postgres::stats`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Stats {
+    /// Transactions the writer committed.
+    pub commits: u64,
+    /// Write requests (each `Store` write call is one) answered after those commits, successful or not.
+    pub requests: u64,
 }
 
 /// Storage errors.

@@ -19,7 +19,7 @@
 //! Not here: coordination between processes. One `baton serve` owns a data directory; PostgreSQL is for sharing.
 
 mod read;
-mod rows;
+pub(crate) mod rows;
 mod schema;
 mod writer;
 
@@ -34,6 +34,7 @@ use crate::{
     Store, Version,
 };
 
+pub use crate::Stats;
 pub use schema::SCHEMA_VERSION;
 
 /// The database file's name inside the data directory.
@@ -53,15 +54,6 @@ pub struct Sqlite {
     readers: Arc<read::Pool>,
     /// Held for the store's lifetime (after the writer, which is dropped first).
     _lock: Option<std::fs::File>,
-}
-
-/// Counters since the store was opened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Stats {
-    /// Transactions the writer committed.
-    pub commits: u64,
-    /// Write requests (each `Store` write call is one) answered after those commits, successful or not.
-    pub requests: u64,
 }
 
 impl Sqlite {

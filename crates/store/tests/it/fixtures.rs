@@ -17,6 +17,13 @@ pub(crate) fn sqlite_disk() -> (tempfile::TempDir, Sqlite) {
     (dir, store)
 }
 
+/// A PostgreSQL store on a fresh database, or `None` where PostgreSQL is not installed (`cluster` printed a note).
+#[cfg(feature = "postgres")]
+pub(crate) async fn postgres() -> Option<store::postgres::Postgres> {
+    let url = crate::cluster::database().await?;
+    Some(store::postgres::Postgres::connect(&url).await.unwrap())
+}
+
 pub(crate) const ACCOUNT: &str = "arn:aws:states:us-east-1:123456789012";
 
 pub(crate) fn machine(name: &str) -> StateMachine {

@@ -1,12 +1,17 @@
 //! The store's integration tests: the conformance suite every backend passes, and SQLite-only checks.
 //!
-//! `suite` holds each case once, as a function of `&impl Store`; `store_test!` instantiates it per backend
-//! (SQLite in memory and on disk; PostgreSQL joins when its backend exists, gated on `TEST_DATABASE_URL`).
+//! `suite` holds each case once, as a function of `&impl Store`; `store_test!` instantiates it per backend: SQLite in
+//! memory and on disk, and with the `postgres` feature PostgreSQL, each test in a fresh database of a throwaway
+//! cluster (`cluster`) that the tests start themselves (skipped, with a note, where PostgreSQL is not installed).
 
 // Test code may unwrap; `allow-unwrap-in-tests` does not reach `tests/` directories (rust-clippy#13981).
 #![allow(clippy::unwrap_used)]
 
+#[cfg(feature = "postgres")]
+mod cluster;
 mod fixtures;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod sqlite;
 mod suite;
 
@@ -22,6 +27,13 @@ macro_rules! store_test {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite_disk() {
                 let (_dir, store) = crate::fixtures::sqlite_disk();
+                crate::suite::$name(&store).await
+            }
+
+            #[cfg(feature = "postgres")]
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(store) = crate::fixtures::postgres().await else { return };
                 crate::suite::$name(&store).await
             }
         }

@@ -1,0 +1,181 @@
+//! PostgreSQL-only checks: migrations when several processes start at once, a newer schema refused, and two
+//! processes appending to one execution.
+
+use tokio_postgres::NoTls;
+
+use store::postgres::{Postgres, SCHEMA_VERSION};
+use store::{Error, Store};
+
+use crate::fixtures::{execution, join_all, page, step};
+
+async fn sql(url: &str, statements: &str) -> Vec<tokio_postgres::SimpleQueryMessage> {
+    let (client, connection) = tokio_postgres::connect(url, NoTls).await.unwrap();
+    tokio::spawn(connection);
+    client.simple_query(statements).await.unwrap()
+}
+
+fn first_value(messages: &[tokio_postgres::SimpleQueryMessage]) -> Option<String> {
+    messages.iter().find_map(|m| match m {
+        tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0).map(str::to_owned),
+        _ => None,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn processes_starting_together_migrate_once() {
+    let Some(url) = crate::cluster::database().await else { return };
+    let stores = join_all((0..6).map(|_| Postgres::connect(&url))).await;
+    let stores: Vec<Postgres> = stores.into_iter().map(Result::unwrap).collect();
+    let version = first_value(&sql(&url, "SELECT version FROM baton_schema").await);
+    assert_eq!(version, Some(SCHEMA_VERSION.to_string()));
+    let rows = first_value(&sql(&url, "SELECT count(*) FROM baton_schema").await);
+    assert_eq!(rows.as_deref(), Some("1"));
+    // Each works on the one schema.
+    let e = execution("m", "shared");
+    stores[0].create_execution(e.clone(), step(&e.arn, 1, 1)).await.unwrap();
+    assert_eq!(stores[5].execution(&e.arn).await.unwrap(), Some(e));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn newer_schema_refused() {
+    let Some(url) = crate::cluster::database().await else { return };
+    drop(Postgres::connect(&url).await.unwrap());
+    sql(&url, "UPDATE baton_schema SET version = 999").await;
+    let r = Postgres::connect(&url).await;
+    assert!(matches!(&r, Err(Error::Backend(e)) if e.to_string().contains("newer")), "{:?}", r.err());
+}
+
+/// Two stores on one database (as two processes): appends to one execution take turns, each checked against the
+/// other's committed events; exactly one of two steps with the same ids lands.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_append_in_turn() {
+    let Some(url) = crate::cluster::database().await else { return };
+    let (a, b) = (Postgres::connect(&url).await.unwrap(), Postgres::connect(&url).await.unwrap());
+    let e = execution("m", "contended");
+    a.create_execution(e.clone(), step(&e.arn, 1, 1)).await.unwrap();
+    let r = b.create_execution(e.clone(), step(&e.arn, 1, 1)).await;
+    assert!(matches!(r, Err(Error::AlreadyExists(_))), "{r:?}");
+    let mut next = 2;
+    for _ in 0..20 {
+        let results = join_all([a.append(vec![step(&e.arn, next, 2)]), b.append(vec![step(&e.arn, next, 2)])]).await;
+        let won = results.iter().filter(|r| r.is_ok()).count();
+        assert_eq!(won, 1, "{results:?}");
+        assert!(results.iter().any(|r| matches!(r, Err(Error::Conflict { .. }))), "{results:?}");
+        next += 2;
+    }
+    let history = a.history(&e.arn, false, page(None, 1000)).await.unwrap();
+    let ids: Vec<u64> = history.items.iter().map(|e| e.id).collect();
+    assert_eq!(ids, (1..next).collect::<Vec<_>>());
+    assert_eq!(b.recovered(&e.arn).await.unwrap().unwrap().triggers.len(), 21);
+}
+
+/// Two stores creating one execution at once: one creates it, the other is told it exists, never a backend error.
+/// Another session holds the table so that both check (and find no such execution) before either inserts: the second
+/// insert then hits the unique key, and its batch runs again, whose check finds the row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_creates_one_wins() {
+    let Some(url) = crate::cluster::database().await else { return };
+    let (a, b) = (Postgres::connect(&url).await.unwrap(), Postgres::connect(&url).await.unwrap());
+    let (client, connection) = tokio_postgres::connect(&url, NoTls).await.unwrap();
+    tokio::spawn(connection);
+    for i in 0..5 {
+        let e = execution("m", &format!("race{i}"));
+        // SHARE blocks inserts, not the writers' `FOR UPDATE` checks.
+        client.batch_execute("BEGIN; LOCK TABLE executions IN SHARE MODE").await.unwrap();
+        let mut creates = crate::fixtures::JoinAll::new([
+            a.create_execution(e.clone(), step(&e.arn, 1, 1)),
+            b.create_execution(e.clone(), step(&e.arn, 1, 1)),
+        ]);
+        for _ in 0..10 {
+            assert!(!creates.poll_once().await);
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        client.batch_execute("COMMIT").await.unwrap();
+        let results = creates.finish().await;
+        assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+        assert!(results.iter().any(|r| matches!(r, Err(Error::AlreadyExists(_)))), "{results:?}");
+    }
+}
+
+/// Two stores appending to the same two executions in opposite orders: each batch locks the executions it names in
+/// one order (and a deadlock victim would run again), so each request gets the store's answer (one lands, the other
+/// conflicts), never a backend error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opposite_lock_orders_resolve() {
+    let Some(url) = crate::cluster::database().await else { return };
+    let (a, b) = (Postgres::connect(&url).await.unwrap(), Postgres::connect(&url).await.unwrap());
+    let (x, y) = (execution("m", "x"), execution("m", "y"));
+    a.create_execution(x.clone(), step(&x.arn, 1, 1)).await.unwrap();
+    a.create_execution(y.clone(), step(&y.arn, 1, 1)).await.unwrap();
+    let mut next = 2;
+    for _ in 0..10 {
+        let results = join_all([
+            a.append(vec![step(&x.arn, next, 1), step(&y.arn, next, 1)]),
+            b.append(vec![step(&y.arn, next, 1), step(&x.arn, next, 1)]),
+        ])
+        .await;
+        assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+        assert!(results.iter().any(|r| matches!(r, Err(Error::Conflict { .. }))), "{results:?}");
+        next += 1;
+    }
+    for e in [&x, &y] {
+        let ids: Vec<u64> = a.history(&e.arn, false, page(None, 0)).await.unwrap().items.iter().map(|e| e.id).collect();
+        assert_eq!(ids, (1..next).collect::<Vec<_>>());
+    }
+}
+
+/// Appends queued while the writer waits on a lock share one transaction (group commit).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queued_appends_share_a_commit() {
+    const APPENDS: usize = 200;
+    let Some(url) = crate::cluster::database().await else { return };
+    let store = Postgres::connect(&url).await.unwrap();
+    let executions: Vec<_> = (0..APPENDS).map(|i| execution("g", &format!("e{i}"))).collect();
+    for e in &executions {
+        store.create_execution(e.clone(), step(&e.arn, 1, 2)).await.unwrap();
+    }
+    let before = store.stats();
+    // Another session holds a lock that blocks the writer's first `FOR UPDATE` while every append queues up.
+    let (client, connection) = tokio_postgres::connect(&url, NoTls).await.unwrap();
+    tokio::spawn(connection);
+    client.batch_execute("BEGIN; LOCK TABLE executions IN EXCLUSIVE MODE").await.unwrap();
+    let mut appends = crate::fixtures::JoinAll::new(executions.iter().map(|e| store.append(vec![step(&e.arn, 3, 2)])));
+    for _ in 0..20 {
+        assert!(!appends.poll_once().await);
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    client.batch_execute("COMMIT").await.unwrap();
+    let results = appends.finish().await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    let after = store.stats();
+    assert_eq!(after.requests - before.requests, APPENDS as u64);
+    // The first append was taken alone before the lock held it; the rest share one commit.
+    assert!(after.commits - before.commits <= 2, "{before:?} -> {after:?}");
+    for e in &executions {
+        assert_eq!(store.history(&e.arn, false, page(None, 0)).await.unwrap().items.len(), 4);
+    }
+}
+
+/// A writer whose connection the server ended fails that batch and reconnects for the next; it is not poisoned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writer_reconnects_after_its_connection_ends() {
+    let Some(url) = crate::cluster::database().await else { return };
+    let store = Postgres::connect(&url).await.unwrap();
+    let e = execution("m", "reconnect");
+    store.create_execution(e.clone(), step(&e.arn, 1, 1)).await.unwrap();
+    // Ends every other session on the database: the writer's and the readers'.
+    sql(
+        &url,
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .await;
+    let first = store.append(vec![step(&e.arn, 2, 1)]).await;
+    if first.is_err() {
+        // The batch that found the connection gone failed and wrote nothing.
+        assert!(matches!(&first, Err(Error::Backend(_))), "{first:?}");
+        store.append(vec![step(&e.arn, 2, 1)]).await.unwrap();
+    }
+    store.append(vec![step(&e.arn, 3, 1)]).await.unwrap();
+    let ids: Vec<u64> = store.history(&e.arn, false, page(None, 0)).await.unwrap().items.iter().map(|e| e.id).collect();
+    assert_eq!(ids, [1, 2, 3]);
+}
