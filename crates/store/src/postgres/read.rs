@@ -5,7 +5,7 @@ use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
 use crate::postgres::rows::{
-    self, ACTIVITY_COLUMNS, ALIAS_COLUMNS, EXECUTION_COLUMNS, List, MACHINE_COLUMNS, VERSION_COLUMNS,
+    self, ACTIVITY_COLUMNS, ALIAS_COLUMNS, EXECUTION_COLUMNS, List, MACHINE_COLUMNS, VERSION_COLUMNS, fetch, paginate,
 };
 use crate::postgres::{Conn, backend, db};
 use crate::{Activity, Alias, Error, Event, Execution, ExecutionFilter, Page, PageRequest, Recovered, StateMachine, Version};
@@ -248,11 +248,6 @@ async fn end<T>(conn: &mut Conn, read: Result<T, Error>) -> Result<T, Error> {
     read.and_then(|value| ended.map(|()| value).map_err(db))
 }
 
-/// One more row than the page holds tells whether there is a next page.
-fn fetch(limit: usize) -> i64 {
-    i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1)
-}
-
 async fn one<T>(
     conn: &mut Conn,
     sql: &str,
@@ -271,16 +266,3 @@ async fn collect<T>(
     conn.query(sql, params).await.map_err(db)?.iter().map(map).collect()
 }
 
-/// Keeps `limit` items of `items` (`limit + 1` were fetched) and names the next page if there is more.
-fn paginate<T>(mut items: Vec<(i64, T)>, limit: usize, list: List) -> Page<T> {
-    let more = items.len() > limit;
-    items.truncate(limit);
-    let next_token = match items.last() {
-        Some((key, _)) if more => Some(rows::encode_token(list, *key)),
-        _ => None,
-    };
-    Page {
-        items: items.into_iter().map(|(_, item)| item).collect(),
-        next_token,
-    }
-}

@@ -9,7 +9,7 @@ use crate::{Activity, Alias, Error, Execution, Kind, StateMachine, Status, Versi
 
 pub(crate) use crate::sqlite::rows::{
     ACTIVITY_COLUMNS, ALIAS_COLUMNS, EXECUTION_COLUMNS, List, MACHINE_COLUMNS, VERSION_COLUMNS, decode_token,
-    encode_token, kind_str, limit, routing_json, sql_id, status_str, tags_json,
+    fetch, kind_str, limit, paginate, routing_json, sql_id, status_str, tags_json,
 };
 
 /// Reads `(seq, machine)` from a row selected with `MACHINE_COLUMNS`.

@@ -6,7 +6,7 @@ use std::sync::{Mutex, PoisonError};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::sqlite::rows::{self, ACTIVITY_COLUMNS, ALIAS_COLUMNS, EXECUTION_COLUMNS, List, MACHINE_COLUMNS, VERSION_COLUMNS};
+use crate::sqlite::rows::{self, ACTIVITY_COLUMNS, ALIAS_COLUMNS, EXECUTION_COLUMNS, List, MACHINE_COLUMNS, VERSION_COLUMNS, fetch, paginate};
 use crate::sqlite::{Location, db, schema};
 use crate::{Activity, Alias, Error, Event, Execution, ExecutionFilter, Page, PageRequest, Recovered, StateMachine, Version};
 
@@ -286,11 +286,6 @@ pub(crate) fn list_activities(conn: &mut Connection, page: &PageRequest) -> Resu
     Ok(paginate(items, limit, List::Activities))
 }
 
-/// One more row than the page holds tells whether there is a next page.
-fn fetch(limit: usize) -> i64 {
-    i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1)
-}
-
 fn collect<T>(
     conn: &Connection,
     sql: &str,
@@ -302,16 +297,3 @@ fn collect<T>(
     rows.collect::<rusqlite::Result<Vec<T>>>().map_err(db)
 }
 
-/// Keeps `limit` items of `items` (`limit + 1` were fetched) and names the next page if there is more.
-fn paginate<T>(mut items: Vec<(i64, T)>, limit: usize, list: List) -> Page<T> {
-    let more = items.len() > limit;
-    items.truncate(limit);
-    let next_token = match items.last() {
-        Some((key, _)) if more => Some(rows::encode_token(list, *key)),
-        _ => None,
-    };
-    Page {
-        items: items.into_iter().map(|(_, item)| item).collect(),
-        next_token,
-    }
-}

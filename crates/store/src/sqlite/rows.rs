@@ -7,7 +7,7 @@
 use rusqlite::Row;
 use rusqlite::types::Type;
 
-use crate::{Activity, Alias, Error, Execution, Kind, PageRequest, Route, StateMachine, Status, Version};
+use crate::{Activity, Alias, Error, Execution, Kind, Page, PageRequest, Route, StateMachine, Status, Version};
 
 /// The columns `machine` reads, after `seq`.
 pub(crate) const MACHINE_COLUMNS: &str = "seq, arn, name, kind, definition, role_arn, logging_configuration, \
@@ -236,4 +236,23 @@ fn corrupt(index: usize, message: String) -> rusqlite::Error {
 /// Converts an id to SQLite's integer; ids past `i64::MAX` cannot be stored.
 pub(crate) fn sql_id(id: u64) -> Result<i64, Error> {
     i64::try_from(id).map_err(|_| crate::sqlite::backend(format!("event id out of range: {id}")))
+}
+
+/// How many rows a page of `limit` items fetches: one more, to know whether another page follows.
+pub(crate) fn fetch(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1)
+}
+
+/// Keeps `limit` items of `items` (`limit + 1` were fetched) and names the next page if there is more.
+pub(crate) fn paginate<T>(mut items: Vec<(i64, T)>, limit: usize, list: List) -> Page<T> {
+    let more = items.len() > limit;
+    items.truncate(limit);
+    let next_token = match items.last() {
+        Some((key, _)) if more => Some(encode_token(list, *key)),
+        _ => None,
+    };
+    Page {
+        items: items.into_iter().map(|(_, item)| item).collect(),
+        next_token,
+    }
 }
