@@ -8,6 +8,7 @@
 
 use std::future::Future;
 
+mod op;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod sqlite;

@@ -23,40 +23,9 @@ use crate::postgres::rows::{kind_str, routing_json, sql_id, tags_json};
 use crate::postgres::steps::Steps;
 use crate::postgres::{Conn, Failure, MAX_BATCH_STEPS, backend};
 use crate::sqlite::rows::routing_from_json;
-use crate::{Activity, Alias, Append, Error, Execution, Publish, StateMachine, Stats};
+pub(crate) use crate::op::Op;
+use crate::{Alias, Append, Error, Publish, Stats};
 
-/// A write the store was asked to do.
-pub(crate) enum Op {
-    CreateStateMachine(StateMachine),
-    UpdateStateMachine(StateMachine),
-    DeleteStateMachine(String),
-    SetStateMachineTags(String, Vec<(String, String)>),
-    CreateExecution(Box<Execution>, Append),
-    Append(Vec<Append>),
-    /// Delete every row of every table (`Store::reset`).
-    Reset,
-    RedriveExecution(String, i64, Append),
-    PublishVersion(Publish),
-    DeleteVersion(String, u64),
-    CreateAlias(Alias),
-    UpdateAlias(Alias),
-    DeleteAlias(String),
-    CreateActivity(Activity),
-    DeleteActivity(String),
-    SetActivityTags(String, Vec<(String, String)>),
-    /// Retention: at most this many executions that ended before this time, with their events and triggers.
-    DeleteClosed { before: i64, limit: usize },
-}
-
-impl Op {
-    /// How much of a batch this request uses.
-    fn steps(&self) -> usize {
-        match self {
-            Op::Append(steps) => steps.len().max(1),
-            _ => 1,
-        }
-    }
-}
 
 /// How many times a batch runs when it keeps losing races with other processes.
 const ATTEMPTS: usize = 3;
@@ -366,6 +335,9 @@ async fn apply(conn: &mut Conn, op: &Op) -> Result<u64, Failure> {
             found(count, arn)
         }
         Op::DeleteClosed { before, limit } => delete_closed(conn, *before, *limit).await,
+        // A page limit is SQLite's way to act out a full disk (its tests); PostgreSQL has none.
+        #[cfg(test)]
+        Op::LimitPages(_) => Err(Error::Backend("PostgreSQL has no page limit to set".into()).into()),
     }
 }
 

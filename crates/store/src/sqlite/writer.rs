@@ -22,44 +22,10 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 use tokio::sync::oneshot;
 
 use crate::sqlite::rows::{self, kind_str, routing_from_json, routing_json, status_str, tags_json};
+pub(crate) use crate::op::Op;
 use crate::sqlite::{MAX_BATCH_STEPS, Stats, backend};
-use crate::{Activity, Alias, Append, Ending, Error, Execution, Publish, StateMachine, Status};
+use crate::{Alias, Append, Ending, Error, Execution, Publish, StateMachine, Status};
 
-/// A write the store was asked to do.
-pub(crate) enum Op {
-    CreateStateMachine(StateMachine),
-    UpdateStateMachine(StateMachine),
-    DeleteStateMachine(String),
-    SetStateMachineTags(String, Vec<(String, String)>),
-    CreateExecution(Box<Execution>, Append),
-    Append(Vec<Append>),
-    /// Delete every row of every table (`Store::reset`).
-    Reset,
-    RedriveExecution(String, i64, Append),
-    PublishVersion(Publish),
-    DeleteVersion(String, u64),
-    CreateAlias(Alias),
-    UpdateAlias(Alias),
-    DeleteAlias(String),
-    CreateActivity(Activity),
-    DeleteActivity(String),
-    SetActivityTags(String, Vec<(String, String)>),
-    /// Retention: at most this many executions that ended before this time, with their events and triggers.
-    DeleteClosed { before: i64, limit: usize },
-    /// Caps the database at its current size and this many pages more, as a full disk would (tests only).
-    #[cfg(test)]
-    LimitPages(i64),
-}
-
-impl Op {
-    /// How much of a batch this request uses.
-    fn steps(&self) -> usize {
-        match self {
-            Op::Append(steps) => steps.len().max(1),
-            _ => 1,
-        }
-    }
-}
 
 /// The statements every appended step runs; `tests` checks that SQLite never re-prepares them.
 #[cfg(test)]
