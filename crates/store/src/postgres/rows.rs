@@ -9,7 +9,7 @@ use crate::{Activity, Alias, Error, Execution, Kind, StateMachine, Status, Versi
 
 pub(crate) use crate::sqlite::rows::{
     ACTIVITY_COLUMNS, ALIAS_COLUMNS, EXECUTION_COLUMNS, List, MACHINE_COLUMNS, VERSION_COLUMNS, decode_token,
-    fetch, kind_str, limit, paginate, routing_json, sql_id, status_str, tags_json,
+    fetch, kind_of, kind_str, limit, paginate, status_of, routing_json, sql_id, status_str, tags_json,
 };
 
 /// Reads `(seq, machine)` from a row selected with `MACHINE_COLUMNS`.
@@ -117,21 +117,10 @@ fn small(row: &Row, index: usize) -> Result<u32, Error> {
 
 fn kind(row: &Row, index: usize) -> Result<Kind, Error> {
     let text: String = row.try_get(index).map_err(db)?;
-    match text.as_str() {
-        "STANDARD" => Ok(Kind::Standard),
-        "EXPRESS" => Ok(Kind::Express),
-        _ => Err(backend(format!("unknown workflow type {text:?}"))),
-    }
+    kind_of(&text).ok_or_else(|| backend(format!("unknown workflow type {text:?}")))
 }
 
 fn status(row: &Row, index: usize) -> Result<Status, Error> {
     let text: String = row.try_get(index).map_err(db)?;
-    match text.as_str() {
-        "RUNNING" => Ok(Status::Running),
-        "SUCCEEDED" => Ok(Status::Succeeded),
-        "FAILED" => Ok(Status::Failed),
-        "TIMED_OUT" => Ok(Status::TimedOut),
-        "ABORTED" => Ok(Status::Aborted),
-        _ => Err(backend(format!("unknown execution status {text:?}"))),
-    }
+    status_of(&text).ok_or_else(|| backend(format!("unknown execution status {text:?}")))
 }

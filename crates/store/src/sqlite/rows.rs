@@ -100,6 +100,18 @@ pub(crate) fn status_str(status: Status) -> &'static str {
     }
 }
 
+/// The workflow type `kind_str` wrote.
+pub(crate) fn kind_of(text: &str) -> Option<Kind> {
+    [Kind::Standard, Kind::Express].into_iter().find(|kind| kind_str(*kind) == text)
+}
+
+/// The status `status_str` wrote.
+pub(crate) fn status_of(text: &str) -> Option<Status> {
+    [Status::Running, Status::Succeeded, Status::Failed, Status::TimedOut, Status::Aborted]
+        .into_iter()
+        .find(|status| status_str(*status) == text)
+}
+
 pub(crate) fn tags_json(tags: &[(String, String)]) -> Result<String, Error> {
     serde_json::to_string(tags).map_err(|e| crate::sqlite::backend(format!("cannot encode tags: {e}")))
 }
@@ -210,23 +222,12 @@ pub(crate) fn routing_from_json(text: &str) -> Result<Vec<Route>, String> {
 
 fn kind(row: &Row<'_>, index: usize) -> rusqlite::Result<Kind> {
     let text: String = row.get(index)?;
-    match text.as_str() {
-        "STANDARD" => Ok(Kind::Standard),
-        "EXPRESS" => Ok(Kind::Express),
-        _ => Err(corrupt(index, format!("unknown workflow type {text:?}"))),
-    }
+    kind_of(&text).ok_or_else(|| corrupt(index, format!("unknown workflow type {text:?}")))
 }
 
 fn status(row: &Row<'_>, index: usize) -> rusqlite::Result<Status> {
     let text: String = row.get(index)?;
-    match text.as_str() {
-        "RUNNING" => Ok(Status::Running),
-        "SUCCEEDED" => Ok(Status::Succeeded),
-        "FAILED" => Ok(Status::Failed),
-        "TIMED_OUT" => Ok(Status::TimedOut),
-        "ABORTED" => Ok(Status::Aborted),
-        _ => Err(corrupt(index, format!("unknown execution status {text:?}"))),
-    }
+    status_of(&text).ok_or_else(|| corrupt(index, format!("unknown execution status {text:?}")))
 }
 
 fn corrupt(index: usize, message: String) -> rusqlite::Error {
