@@ -925,7 +925,6 @@ impl Service {
             offload,
             // On virtual time an execution's clock may be ahead of the wall clock: it never goes back.
             offset: if self.inner.config.virtual_time { (last_event_time - now()).max(0) } else { 0 },
-            timer_at: HashMap::new(),
         };
         Some((Launch { actor, commands, awaiting }, done))
     }

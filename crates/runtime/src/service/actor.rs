@@ -98,7 +98,8 @@ pub(crate) struct Actor {
     pub(crate) sender: mpsc::UnboundedSender<Message>,
     pub(crate) receiver: mpsc::UnboundedReceiver<Message>,
     pub(crate) done: watch::Sender<Option<store::Execution>>,
-    pub(crate) timers: HashMap<TimerId, JoinHandle<()>>,
+    /// The timers armed: the task that fires each, and when it is due on the execution's clock.
+    pub(crate) timers: HashMap<TimerId, (JoinHandle<()>, i64)>,
     /// Set when the engine panicked on this execution: it has been failed and serves nothing more.
     pub(crate) broken: bool,
     /// The tokens of the tasks waiting for them.
@@ -113,8 +114,6 @@ pub(crate) struct Actor {
     pub(crate) offload: bool,
     /// How far the execution's clock is ahead of the wall clock, in milliseconds (`Config::virtual_time`).
     pub(crate) offset: i64,
-    /// When each timer is due, on the execution's clock.
-    pub(crate) timer_at: HashMap<TimerId, i64>,
 }
 
 /// What folding a batch of messages gave.
@@ -295,7 +294,6 @@ impl Actor {
             Message::Submitted(task, Err(failure)) => (self.completed(task, Err(failure), now), None),
             Message::Timer(timer) => {
                 self.timers.remove(&timer);
-                self.timer_at.remove(&timer);
                 (Trigger::TimerFired { timer, now }, None)
             }
             Message::Stop { error, cause, ack } => {
@@ -478,16 +476,14 @@ impl Actor {
                 Command::StartTimer { timer, at } => {
                     let sender = self.sender.clone();
                     let wait = Duration::from_millis(u64::try_from(at.saturating_sub(self.clock())).unwrap_or(0));
-                    self.timer_at.insert(timer, at);
                     let handle = tokio::spawn(async move {
                         tokio::time::sleep(wait).await;
                         let _ = sender.send(Message::Timer(timer));
                     });
-                    self.timers.insert(timer, handle);
+                    self.timers.insert(timer, (handle, at));
                 }
                 Command::CancelTimer { timer } => {
-                    self.timer_at.remove(&timer);
-                    if let Some(handle) = self.timers.remove(&timer) {
+                    if let Some((handle, _)) = self.timers.remove(&timer) {
                         handle.abort();
                     }
                 }
@@ -606,18 +602,16 @@ impl Actor {
         if self.execution.has_work() || self.execution.pending_tasks().next().is_some() {
             return;
         }
-        let Some((&timer, &at)) = self.timer_at.iter().min_by_key(|&(timer, at)| (*at, *timer)) else { return };
-        if let Some(handle) = self.timers.remove(&timer) {
+        let Some((&timer, &(_, at))) = self.timers.iter().min_by_key(|&(timer, (_, at))| (*at, *timer)) else { return };
+        if let Some((handle, _)) = self.timers.remove(&timer) {
             handle.abort();
         }
-        self.timer_at.remove(&timer);
         self.offset = self.offset.max(at.saturating_sub(now()));
         let _ = self.sender.send(Message::Timer(timer));
     }
 
     fn stop_timers(&mut self) {
-        self.timer_at.clear();
-        for (_, handle) in self.timers.drain() {
+        for (_, (handle, _)) in self.timers.drain() {
             handle.abort();
         }
     }
