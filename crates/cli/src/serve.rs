@@ -1,4 +1,5 @@
-//! `baton serve`: the AWS-compatible API on durable embedded SQLite.
+//! `baton serve`: the AWS-compatible API on durable embedded SQLite, or on a PostgreSQL database shared by several
+//! servers (`--database-url`).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -21,6 +22,10 @@ pub(crate) struct Args {
     /// The data directory (created if missing); SQLite in WAL mode inside.
     #[arg(long, default_value = "./baton-data")]
     data_dir: PathBuf,
+    /// A PostgreSQL database to keep the state in instead (`postgres://user:password@host:port/database`), which
+    /// several servers may share; `--data-dir` is then not used.
+    #[arg(long, env = "BATON_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
     /// A TOML file of local functions, as for `baton run`; SIGHUP reloads it.
     #[arg(long)]
     functions: Option<PathBuf>,
@@ -92,6 +97,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         region: args.region,
         account_id: args.account_id,
         data_dir: args.data_dir.clone(),
+        database_url: args.database_url.clone(),
         limits: engine::Limits {
             max_payload_bytes: args.max_payload_bytes,
             max_history_events: args.max_history_events,
@@ -110,12 +116,15 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let reloaded = functions.clone();
     let served = runtime.block_on(async move {
         tokio::spawn(reload_on_hangup(functions_file, reloaded));
-        let service = Service::open(config).await.with_context(|| format!("cannot open the data directory {}", args.data_dir.display()))?;
+        let place = match &args.database_url {
+            Some(url) => format!("the PostgreSQL database {}", redacted(url)),
+            None => format!("the data directory {}", args.data_dir.display()),
+        };
+        let service = Service::open(config).await.with_context(|| format!("cannot open {place}"))?;
         let listener = tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("cannot listen on {}", args.bind))?;
         eprintln!(
-            "baton: serving the Step Functions API on http://{} (data in {}, {} executions resumed)",
+            "baton: serving the Step Functions API on http://{} (data in {place}, {} executions resumed)",
             listener.local_addr().unwrap_or(args.bind),
-            args.data_dir.display(),
             service.running_count()
         );
         // `serve` shuts the service down after the last request.
@@ -129,6 +138,27 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     // Warm functions' processes do not outlive the server.
     functions.stop();
     served
+}
+
+/// A database URL fit to print: its password, if any, replaced by `***`.
+fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        // The key=value form.
+        let words = url.split_whitespace().map(|word| if word.starts_with("password=") { "password=***" } else { word });
+        return words.collect::<Vec<_>>().join(" ");
+    };
+    let (authority, path) = rest.split_once('/').map_or((rest, None), |(a, p)| (a, Some(p)));
+    let authority = match authority.rsplit_once('@') {
+        Some((user, host)) => match user.split_once(':') {
+            Some((name, _)) => format!("{name}:***@{host}"),
+            None => authority.to_owned(),
+        },
+        None => authority.to_owned(),
+    };
+    match path {
+        Some(path) => format!("{scheme}://{authority}/{path}"),
+        None => format!("{scheme}://{authority}"),
+    }
 }
 
 /// Reloads the functions file on each SIGHUP: changed and removed warm functions stop their processes, and every
@@ -215,7 +245,15 @@ async fn shutdown_signal() {
 
 #[cfg(test)]
 mod tests {
-    use super::retention_ms;
+    use super::{redacted, retention_ms};
+
+    #[test]
+    fn a_database_url_is_printed_without_its_password() {
+        assert_eq!(redacted("postgres://baton:s3cret@db:5432/baton"), "postgres://baton:***@db:5432/baton");
+        assert_eq!(redacted("postgres://baton@db/baton"), "postgres://baton@db/baton");
+        assert_eq!(redacted("postgres://db"), "postgres://db");
+        assert_eq!(redacted("host=db user=baton password=s3cret"), "host=db user=baton password=***");
+    }
 
     #[test]
     fn retention_takes_a_number_and_a_unit() {

@@ -36,8 +36,7 @@ use serde_json::Value;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use engine::{Command, ExecutionInfo, TaskId, Trigger};
-use store::sqlite::Sqlite;
-use store::{Execution, ExecutionFilter, Kind, Page, PageRequest, StateMachine, Status, Store};
+use store::{Database, Execution, ExecutionFilter, Location, Kind, Page, PageRequest, StateMachine, Status, Store};
 
 use crate::Resources;
 use activities::Activities;
@@ -61,7 +60,10 @@ pub use validate::{MAX_DIAGNOSTICS, Severity, ValidateDefinition, Validation, Va
 pub struct Config {
     pub region: String,
     pub account_id: String,
+    /// Where SQLite keeps the state, when `database_url` is `None`.
     pub data_dir: std::path::PathBuf,
+    /// A PostgreSQL database (`postgres://…`) shared with other servers, instead of SQLite in `data_dir`.
+    pub database_url: Option<String>,
     pub limits: engine::Limits,
     /// Local functions and the mock config, as `baton run` takes them.
     pub resources: std::sync::Arc<crate::Resources>,
@@ -222,7 +224,7 @@ pub struct Service {
 
 pub(crate) struct Inner {
     config: Config,
-    pub(crate) store: Sqlite,
+    pub(crate) store: Database,
     pub(crate) express: Express,
     pub(crate) callbacks: Callbacks,
     pub(crate) activities: Activities,
@@ -258,9 +260,14 @@ impl Inner {
 }
 
 impl Service {
-    /// Opens the store in `config.data_dir`, recovers running executions, and starts the background work.
+    /// Opens the store (PostgreSQL at `config.database_url`, else SQLite in `config.data_dir`), recovers running
+    /// executions, and starts the background work.
     pub async fn open(config: Config) -> Result<Service, Error> {
-        let store = Sqlite::open(&config.data_dir).map_err(|error| match error {
+        let location = match &config.database_url {
+            Some(url) => Location::Url(url),
+            None => Location::Directory(&config.data_dir),
+        };
+        let store = Database::open(location).await.map_err(|error| match error {
             store::Error::Locked(message) | store::Error::Damaged(message) => Error::Internal(message),
             other => internal(other),
         })?;

@@ -8,10 +8,13 @@
 
 use std::future::Future;
 
+mod database;
 mod op;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod sqlite;
+
+pub use database::{Database, Location};
 
 /// Workflow type of a state machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -177,6 +177,7 @@ pub(crate) fn api(executions: usize, clients: usize, only: Option<&str>, root: &
         region: "us-east-1".to_owned(),
         account_id: "123456789012".to_owned(),
         data_dir: dir.0.clone(),
+        database_url: None,
         limits: engine::Limits::default(),
         resources: Arc::new(runtime::Resources::default()),
         mock_config: None,

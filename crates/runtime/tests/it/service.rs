@@ -15,6 +15,7 @@ fn config(dir: &std::path::Path) -> Config {
         region: "us-east-1".to_owned(),
         account_id: "123456789012".to_owned(),
         data_dir: dir.to_owned(),
+        database_url: None,
         limits: engine::Limits::default(),
         resources: Arc::new(runtime::Resources::default()),
         mock_config: None,

@@ -85,6 +85,7 @@ async fn service_in(dir: &TempDir, region: &str) -> Service {
         region: region.to_owned(),
         account_id: "123456789012".to_owned(),
         data_dir: dir.path().to_owned(),
+        database_url: None,
         limits: engine::Limits::default(),
         resources: Arc::new(runtime::Resources::default()),
         mock_config: None,

@@ -23,7 +23,7 @@ fn first_value(messages: &[tokio_postgres::SimpleQueryMessage]) -> Option<String
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn processes_starting_together_migrate_once() {
-    let Some(url) = crate::cluster::database().await else { return };
+    let Some(url) = pgtest::database() else { return };
     let stores = join_all((0..6).map(|_| Postgres::connect(&url))).await;
     let stores: Vec<Postgres> = stores.into_iter().map(Result::unwrap).collect();
     let version = first_value(&sql(&url, "SELECT version FROM baton_schema").await);
@@ -38,7 +38,7 @@ async fn processes_starting_together_migrate_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn newer_schema_refused() {
-    let Some(url) = crate::cluster::database().await else { return };
+    let Some(url) = pgtest::database() else { return };
     drop(Postgres::connect(&url).await.unwrap());
     sql(&url, "UPDATE baton_schema SET version = 999").await;
     let r = Postgres::connect(&url).await;
@@ -49,7 +49,7 @@ async fn newer_schema_refused() {
 /// other's committed events; exactly one of two steps with the same ids lands.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_append_in_turn() {
-    let Some(url) = crate::cluster::database().await else { return };
+    let Some(url) = pgtest::database() else { return };
     let (a, b) = (Postgres::connect(&url).await.unwrap(), Postgres::connect(&url).await.unwrap());
     let e = execution("m", "contended");
     a.create_execution(e.clone(), step(&e.arn, 1, 1)).await.unwrap();
@@ -74,7 +74,7 @@ async fn two_processes_append_in_turn() {
 /// insert then hits the unique key, and its batch runs again, whose check finds the row.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn racing_creates_one_wins() {
-    let Some(url) = crate::cluster::database().await else { return };
+    let Some(url) = pgtest::database() else { return };
     let (a, b) = (Postgres::connect(&url).await.unwrap(), Postgres::connect(&url).await.unwrap());
     let (client, connection) = tokio_postgres::connect(&url, NoTls).await.unwrap();
     tokio::spawn(connection);
@@ -102,7 +102,7 @@ async fn racing_creates_one_wins() {
 /// conflicts), never a backend error.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn opposite_lock_orders_resolve() {
-    let Some(url) = crate::cluster::database().await else { return };
+    let Some(url) = pgtest::database() else { return };
     let (a, b) = (Postgres::connect(&url).await.unwrap(), Postgres::connect(&url).await.unwrap());
     let (x, y) = (execution("m", "x"), execution("m", "y"));
     a.create_execution(x.clone(), step(&x.arn, 1, 1)).await.unwrap();
@@ -128,7 +128,7 @@ async fn opposite_lock_orders_resolve() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queued_appends_share_a_commit() {
     const APPENDS: usize = 200;
-    let Some(url) = crate::cluster::database().await else { return };
+    let Some(url) = pgtest::database() else { return };
     let store = Postgres::connect(&url).await.unwrap();
     let executions: Vec<_> = (0..APPENDS).map(|i| execution("g", &format!("e{i}"))).collect();
     for e in &executions {
@@ -159,7 +159,7 @@ async fn queued_appends_share_a_commit() {
 /// A writer whose connection the server ended fails that batch and reconnects for the next; it is not poisoned.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writer_reconnects_after_its_connection_ends() {
-    let Some(url) = crate::cluster::database().await else { return };
+    let Some(url) = pgtest::database() else { return };
     let store = Postgres::connect(&url).await.unwrap();
     let e = execution("m", "reconnect");
     store.create_execution(e.clone(), step(&e.arn, 1, 1)).await.unwrap();

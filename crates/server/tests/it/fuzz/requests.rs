@@ -149,6 +149,7 @@ fn fuzz_config(dir: &tempfile::TempDir) -> Config {
         region: "us-east-1".to_owned(),
         account_id: "123456789012".to_owned(),
         data_dir: dir.path().to_owned(),
+        database_url: None,
         limits: engine::Limits { max_history_events: 200, ..engine::Limits::default() },
         resources: Arc::new(runtime::Resources::default()),
         mock_config: None,
