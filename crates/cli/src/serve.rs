@@ -26,6 +26,10 @@ pub(crate) struct Args {
     /// several servers may share; `--data-dir` is then not used.
     #[arg(long, env = "BATON_DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
+    /// With `--database-url`: how long this server's lease lasts without renewal, in seconds; once it ran out, the
+    /// other servers on the database take its executions over.
+    #[arg(long, default_value_t = 10.0)]
+    lease_seconds: f64,
     /// A TOML file of local functions, as for `baton run`; SIGHUP reloads it.
     #[arg(long)]
     functions: Option<PathBuf>,
@@ -93,11 +97,16 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     // A handle on the functions every execution uses: a reload replaces them for all.
     let functions = resources.functions.clone();
-    let config = Config {
+    if !(args.lease_seconds.is_finite() && args.lease_seconds >= 0.2) {
+        anyhow::bail!("--lease-seconds must be at least 0.2, not {}", args.lease_seconds);
+    }
+    let mut config = Config {
         region: args.region,
         account_id: args.account_id,
         data_dir: args.data_dir.clone(),
         database_url: args.database_url.clone(),
+        lease_ms: (args.lease_seconds * 1000.0).round() as i64,
+        address: String::new(),
         limits: engine::Limits {
             max_payload_bytes: args.max_payload_bytes,
             max_history_events: args.max_history_events,
@@ -120,11 +129,13 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             Some(url) => format!("the PostgreSQL database {}", redacted(url)),
             None => format!("the data directory {}", args.data_dir.display()),
         };
-        let service = Service::open(config).await.with_context(|| format!("cannot open {place}"))?;
+        // Listening first, so that the node registers the address it serves on (requests wait until it serves).
         let listener = tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("cannot listen on {}", args.bind))?;
+        let address = listener.local_addr().unwrap_or(args.bind);
+        config.address = format!("http://{address}");
+        let service = Service::open(config).await.with_context(|| format!("cannot open {place}"))?;
         eprintln!(
-            "baton: serving the Step Functions API on http://{} (data in {place}, {} executions resumed)",
-            listener.local_addr().unwrap_or(args.bind),
+            "baton: serving the Step Functions API on http://{address} (data in {place}, {} executions resumed)",
             service.running_count()
         );
         // `serve` shuts the service down after the last request.

@@ -10,8 +10,8 @@ use std::path::Path;
 use crate::postgres::Postgres;
 use crate::sqlite::Sqlite;
 use crate::{
-    Activity, Alias, Append, Error, Event, Execution, ExecutionFilter, Page, PageRequest, Publish, Recovered, StateMachine,
-    Stats, Store, Version,
+    Activity, Alias, Append, Claimed, Error, Event, Execution, ExecutionFilter, Node, Page, PageRequest, Publish,
+    Recovered, StateMachine, Stats, Store, Version,
 };
 
 /// Where a server keeps its state.
@@ -49,6 +49,90 @@ impl Database {
             Database::Sqlite(store) => store.stats(),
             #[cfg(feature = "postgres")]
             Database::Postgres(store) => store.stats(),
+        }
+    }
+
+    /// Whether several servers may share this store (PostgreSQL): they then hold executions under leases (`join`,
+    /// `claim`, …). One process owns a SQLite store, so it holds every execution, and the lease calls do nothing.
+    pub fn shared(&self) -> bool {
+        !matches!(self, Database::Sqlite(_))
+    }
+
+    /// `Postgres::join`; nothing on SQLite.
+    pub async fn join(&self, node: &Node, lease_ms: i64) -> Result<(), Error> {
+        match self {
+            Database::Sqlite(_) => {
+                let _ = (node, lease_ms);
+                Ok(())
+            }
+            #[cfg(feature = "postgres")]
+            Database::Postgres(store) => store.join(node, lease_ms).await,
+        }
+    }
+
+    /// `Postgres::renew`; on SQLite the lease never runs out (`false`).
+    pub async fn renew(&self, id: &str, lease_ms: i64) -> Result<bool, Error> {
+        match self {
+            Database::Sqlite(_) => {
+                let _ = (id, lease_ms);
+                Ok(false)
+            }
+            #[cfg(feature = "postgres")]
+            Database::Postgres(store) => store.renew(id, lease_ms).await,
+        }
+    }
+
+    /// `Postgres::leave`; nothing on SQLite.
+    pub async fn leave(&self, id: &str) -> Result<(), Error> {
+        match self {
+            Database::Sqlite(_) => {
+                let _ = id;
+                Ok(())
+            }
+            #[cfg(feature = "postgres")]
+            Database::Postgres(store) => store.leave(id).await,
+        }
+    }
+
+    /// `Postgres::claim`; nothing on SQLite, whose process holds every execution already.
+    pub async fn claim(&self, id: &str, limit: usize) -> Result<Vec<Claimed>, Error> {
+        match self {
+            Database::Sqlite(_) => {
+                let _ = (id, limit);
+                Ok(Vec::new())
+            }
+            #[cfg(feature = "postgres")]
+            Database::Postgres(store) => store.claim(id, limit).await,
+        }
+    }
+
+    /// `Postgres::owned`; nothing on SQLite.
+    pub async fn owned(&self, id: &str) -> Result<Vec<Claimed>, Error> {
+        match self {
+            Database::Sqlite(_) => {
+                let _ = id;
+                Ok(Vec::new())
+            }
+            #[cfg(feature = "postgres")]
+            Database::Postgres(store) => store.owned(id).await,
+        }
+    }
+
+    /// `Postgres::unclaimed`; none on SQLite.
+    pub async fn unclaimed(&self) -> Result<u64, Error> {
+        match self {
+            Database::Sqlite(_) => Ok(0),
+            #[cfg(feature = "postgres")]
+            Database::Postgres(store) => store.unclaimed().await,
+        }
+    }
+
+    /// `Postgres::nodes`; none on SQLite.
+    pub async fn nodes(&self) -> Result<Vec<Node>, Error> {
+        match self {
+            Database::Sqlite(_) => Ok(Vec::new()),
+            #[cfg(feature = "postgres")]
+            Database::Postgres(store) => store.nodes().await,
         }
     }
 

@@ -178,6 +178,8 @@ pub(crate) fn api(executions: usize, clients: usize, only: Option<&str>, root: &
         account_id: "123456789012".to_owned(),
         data_dir: dir.0.clone(),
         database_url: None,
+        lease_ms: 10_000,
+        address: String::new(),
         limits: engine::Limits::default(),
         resources: Arc::new(runtime::Resources::default()),
         mock_config: None,

@@ -16,6 +16,8 @@ fn config(dir: &std::path::Path) -> Config {
         account_id: "123456789012".to_owned(),
         data_dir: dir.to_owned(),
         database_url: None,
+        lease_ms: 10_000,
+        address: String::new(),
         limits: engine::Limits::default(),
         resources: Arc::new(runtime::Resources::default()),
         mock_config: None,

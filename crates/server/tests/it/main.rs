@@ -86,6 +86,8 @@ async fn service_in(dir: &TempDir, region: &str) -> Service {
         account_id: "123456789012".to_owned(),
         data_dir: dir.path().to_owned(),
         database_url: None,
+        lease_ms: 10_000,
+        address: String::new(),
         limits: engine::Limits::default(),
         resources: Arc::new(runtime::Resources::default()),
         mock_config: None,

@@ -150,6 +150,8 @@ fn fuzz_config(dir: &tempfile::TempDir) -> Config {
         account_id: "123456789012".to_owned(),
         data_dir: dir.path().to_owned(),
         database_url: None,
+        lease_ms: 10_000,
+        address: String::new(),
         limits: engine::Limits { max_history_events: 200, ..engine::Limits::default() },
         resources: Arc::new(runtime::Resources::default()),
         mock_config: None,
