@@ -126,5 +126,6 @@ fn step(arn: &str, s: u64) -> Append {
         digest: s,
         children: Vec::new(),
         lease: None,
+        routing: store::Routing::default(),
     }
 }

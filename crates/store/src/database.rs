@@ -10,8 +10,8 @@ use std::path::Path;
 use crate::postgres::Postgres;
 use crate::sqlite::Sqlite;
 use crate::{
-    Activity, Alias, Append, Claimed, Error, Event, Execution, ExecutionFilter, Node, Page, PageRequest, Publish,
-    Recovered, StateMachine, Stats, Store, Version,
+    Activity, Alias, Append, Claimed, Error, Event, Execution, ExecutionFilter, InboxMessage, Node, Page, PageRequest,
+    Publish, Recovered, StateMachine, Stats, Store, Version,
 };
 
 /// Where a server keeps its state.
@@ -136,6 +136,109 @@ impl Database {
         }
     }
 
+    /// `Postgres::token`; none on SQLite.
+    pub async fn token(&self, token: &str) -> Result<Option<(String, u64)>, Error> {
+        match self {
+            Database::Sqlite(_) => {
+                let _ = token;
+                Ok(None)
+            }
+            #[cfg(feature = "postgres")]
+            Database::Postgres(store) => store.token(token).await,
+        }
+    }
+
+    /// `Postgres::post`; refused on SQLite, where one process runs every execution.
+    pub async fn post(&self, arn: &str, message: &str, created: i64) -> Result<i64, Error> {
+        match self {
+            Database::Sqlite(_) => {
+                let _ = (arn, message, created);
+                Err(not_shared())
+            }
+            #[cfg(feature = "postgres")]
+            Database::Postgres(store) => store.post(arn, message, created).await,
+        }
+    }
+
+    /// `Postgres::inbox`; empty on SQLite.
+    pub async fn inbox(&self, id: &str) -> Result<Vec<InboxMessage>, Error> {
+        match self {
+            Database::Sqlite(_) => {
+                let _ = id;
+                Ok(Vec::new())
+            }
+            #[cfg(feature = "postgres")]
+            Database::Postgres(store) => store.inbox(id).await,
+        }
+    }
+
+    /// `Postgres::answer`; nothing on SQLite.
+    pub async fn answer(&self, id: i64, answer: &str) -> Result<(), Error> {
+        match self {
+            Database::Sqlite(_) => {
+                let _ = (id, answer);
+                Ok(())
+            }
+            #[cfg(feature = "postgres")]
+            Database::Postgres(store) => store.answer(id, answer).await,
+        }
+    }
+
+    /// `Postgres::take_answer`; none on SQLite.
+    pub async fn take_answer(&self, id: i64) -> Result<Option<String>, Error> {
+        match self {
+            Database::Sqlite(_) => {
+                let _ = id;
+                Ok(None)
+            }
+            #[cfg(feature = "postgres")]
+            Database::Postgres(store) => store.take_answer(id).await,
+        }
+    }
+
+    /// `Postgres::withdraw`; nothing on SQLite.
+    pub async fn withdraw(&self, id: i64) -> Result<bool, Error> {
+        match self {
+            Database::Sqlite(_) => {
+                let _ = id;
+                Ok(false)
+            }
+            #[cfg(feature = "postgres")]
+            Database::Postgres(store) => store.withdraw(id).await,
+        }
+    }
+
+    /// `Postgres::take_activity_task`: the token, execution ARN, input and inbox message of the task taken. None on
+    /// SQLite, whose activity tasks wait in the server's memory.
+    pub async fn take_activity_task(
+        &self,
+        activity_arn: &str,
+        created: i64,
+        started: impl Fn(&str) -> String,
+    ) -> Result<Option<(String, String, String, i64)>, Error> {
+        match self {
+            Database::Sqlite(_) => {
+                let _ = (activity_arn, created, started);
+                Ok(None)
+            }
+            #[cfg(feature = "postgres")]
+            Database::Postgres(store) => Ok(store
+                .take_activity_task(activity_arn, created, started)
+                .await?
+                .map(|task| (task.token, task.execution_arn, task.input, task.message))),
+        }
+    }
+
+    /// Notifications of the inbox, answer and activity channels (`Postgres::listen`), as (channel, payload); refused
+    /// on SQLite. Dropping the receiver's `Listening` ends the session.
+    pub async fn listen(&self) -> Result<Listening, Error> {
+        match self {
+            Database::Sqlite(_) => Err(not_shared()),
+            #[cfg(feature = "postgres")]
+            Database::Postgres(store) => Ok(Listening { listener: store.listen().await? }),
+        }
+    }
+
     /// Which store this is, for messages: `SQLite` or `PostgreSQL`.
     pub fn name(&self) -> &'static str {
         match self {
@@ -144,6 +247,30 @@ impl Database {
             Database::Postgres(_) => "PostgreSQL",
         }
     }
+}
+
+/// A connection listening for notifications (`Database::listen`).
+pub struct Listening {
+    #[cfg(feature = "postgres")]
+    listener: crate::postgres::Listener,
+}
+
+impl Listening {
+    /// The next notification as (channel, payload); `None` once the connection ended.
+    pub async fn next(&mut self) -> Option<(String, String)> {
+        #[cfg(feature = "postgres")]
+        {
+            self.listener.notices.recv().await.map(|notice| (notice.channel, notice.payload))
+        }
+        #[cfg(not(feature = "postgres"))]
+        {
+            None
+        }
+    }
+}
+
+fn not_shared() -> Error {
+    Error::Backend("this store is not shared by several servers".into())
 }
 
 /// Forwards each `Store` method to the store inside.

@@ -14,7 +14,7 @@ mod op;
 pub mod postgres;
 pub mod sqlite;
 
-pub use database::{Database, Location};
+pub use database::{Database, Listening, Location};
 
 /// Workflow type of a state machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,6 +184,45 @@ pub struct Append {
     /// nothing. An execution created (or redriven) with a lease is held by its node at its epoch. `None` checks
     /// nothing (one server, as on SQLite, which one process owns).
     pub lease: Option<Lease>,
+    /// What the step writes for the other nodes of a shared store (nothing on SQLite).
+    pub routing: Routing,
+}
+
+/// What a step writes so that any node can reach the execution, on a shared store: the task tokens it hands out
+/// (so that SendTask* on any node finds the execution), the activity tasks it schedules (for GetActivityTask on any
+/// node), and the inbox messages it answers (committed with the step, so a message is answered exactly when its
+/// change is). An execution's tokens and activity tasks are deleted with the step that ends it. SQLite, which one
+/// process owns, keeps none of it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Routing {
+    pub tokens: Vec<TokenRow>,
+    pub activity_tasks: Vec<ActivityTaskRow>,
+    /// Inbox messages (`post`) whose change this step commits, answered `{"ok":true}` with it.
+    pub answered: Vec<i64>,
+}
+
+/// A task token and the task of the step's execution it completes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRow {
+    pub token: String,
+    pub task: u64,
+}
+
+/// An activity task scheduled for workers: the activity's ARN, the task's token, and its input (JSON text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityTaskRow {
+    pub activity_arn: String,
+    pub token: String,
+    pub input: String,
+}
+
+/// A message for an execution, posted by any node and waiting in the inbox for the node that holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxMessage {
+    pub id: i64,
+    pub execution_arn: String,
+    /// JSON text, opaque to the store.
+    pub message: String,
 }
 
 /// Who holds an execution: a node (a server sharing the store) and the epoch of its claim. Every claim of an

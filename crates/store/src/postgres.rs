@@ -24,6 +24,7 @@
 //! and a step written under a claim that is no longer the execution's is refused (`Error::Fenced`). Lists page by `seq`, an identity column: with several processes writing, a
 //! row whose transaction commits after a page token past its `seq` was handed out is not on a later page.
 
+mod inbox;
 mod nodes;
 mod read;
 mod rows;
@@ -43,6 +44,7 @@ use crate::{
     Stats, Store, Version,
 };
 
+pub use inbox::{ACTIVITY_CHANNEL, ANSWER_CHANNEL, INBOX_CHANNEL, Listener, Notice, TakenTask};
 pub use schema::SCHEMA_VERSION;
 
 /// The most steps (appended steps, created executions, machine changes) one transaction commits.

@@ -360,6 +360,7 @@ async fn ten_thousand_executions_are_listed_one_page_at_a_time_newest_first() {
                 digest: 0,
                 children: Vec::new(),
                 lease: None,
+                routing: store::Routing::default(),
             };
             let arn = execution.arn.clone();
             store.create_execution(execution, first).await.unwrap();
@@ -372,6 +373,7 @@ async fn ten_thousand_executions_are_listed_one_page_at_a_time_newest_first() {
                 digest: 0,
                 children: Vec::new(),
                 lease: None,
+                routing: store::Routing::default(),
             };
             store.append(vec![last]).await.unwrap();
         }

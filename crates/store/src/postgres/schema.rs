@@ -14,9 +14,9 @@ use crate::Error;
 use crate::postgres::{Conn, backend, db};
 
 /// The schema version this build writes: the number of migrations.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
-const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2];
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2, V3];
 
 /// The key of the advisory lock migrations hold: `baton` in ASCII, a number no other user of the database is likely
 /// to pick.
@@ -137,6 +137,38 @@ CREATE TABLE baton_nodes (
     started BIGINT NOT NULL,
     lease_until BIGINT NOT NULL
 );
+";
+
+/// Reaching an execution from any node: its open task tokens, its activity tasks waiting for a worker (`taken` once
+/// a worker has it, kept until the execution ends so that a re-invoked task is not queued twice), and the inbox of
+/// messages for the node that holds it, each answered (`answer`, JSON) once its change is committed.
+const V3: &str = "
+CREATE TABLE baton_tokens (
+    token TEXT PRIMARY KEY,
+    execution_arn TEXT NOT NULL,
+    task BIGINT NOT NULL
+);
+CREATE INDEX baton_tokens_by_execution ON baton_tokens (execution_arn);
+
+CREATE TABLE baton_activity_tasks (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    activity_arn TEXT NOT NULL,
+    token TEXT NOT NULL UNIQUE,
+    execution_arn TEXT NOT NULL,
+    input TEXT NOT NULL,
+    taken BOOLEAN NOT NULL DEFAULT FALSE
+);
+CREATE INDEX baton_activity_tasks_waiting ON baton_activity_tasks (activity_arn, seq) WHERE NOT taken;
+CREATE INDEX baton_activity_tasks_by_execution ON baton_activity_tasks (execution_arn);
+
+CREATE TABLE baton_inbox (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    execution_arn TEXT NOT NULL,
+    message TEXT NOT NULL,
+    created BIGINT NOT NULL,
+    answer TEXT
+);
+CREATE INDEX baton_inbox_open ON baton_inbox (execution_arn, id) WHERE answer IS NULL;
 ";
 
 /// Applies the migrations the database lacks, in one transaction under the migration lock.

@@ -32,6 +32,14 @@ const END_EXECUTION: &str =
 const REDRIVE: &str = "UPDATE executions SET status = 'RUNNING', stop = NULL, output = NULL, error = NULL, \
      cause = NULL, redrive_count = redrive_count + 1, redrive_date = $2 WHERE seq = $1";
 const HOLD: &str = "UPDATE executions SET owner = $2, epoch = $3 WHERE seq = $1";
+const INSERT_TOKEN: &str = "INSERT INTO baton_tokens (token, execution_arn, task) VALUES ($1, $2, $3) \
+     ON CONFLICT (token) DO NOTHING";
+const INSERT_ACTIVITY_TASK: &str = "INSERT INTO baton_activity_tasks (activity_arn, token, execution_arn, input) \
+     VALUES ($1, $2, $3, $4) ON CONFLICT (token) DO NOTHING";
+const ANSWER: &str = "UPDATE baton_inbox SET answer = '{\"ok\":true}' WHERE id = $1 AND answer IS NULL";
+const NOTIFY: &str = "SELECT pg_notify($1, $2)";
+const FORGET_TOKENS: &str = "DELETE FROM baton_tokens WHERE execution_arn = $1";
+const FORGET_ACTIVITY_TASKS: &str = "DELETE FROM baton_activity_tasks WHERE execution_arn = $1";
 
 /// What the batch knows of the executions it touches, and the rows it has yet to insert.
 #[derive(Default)]
@@ -317,8 +325,11 @@ impl<'a> Steps<'a> {
             self.triggers.last_event.push(last_event);
             // The digest is stored as its bits.
             self.triggers.digest.push(step.digest as i64);
+            route(conn, step).await?;
             if let Some(end) = &step.ending {
                 self.end(conn, &step.execution_arn, end).await?;
+                conn.execute(FORGET_TOKENS, &[&step.execution_arn]).await?;
+                conn.execute(FORGET_ACTIVITY_TASKS, &[&step.execution_arn]).await?;
             }
         }
         Ok(())
@@ -431,4 +442,23 @@ impl<'a> Steps<'a> {
             .get_mut(arn)
             .ok_or_else(|| crate::postgres::backend(format!("invariant broken: {arn} was checked but is not known")))
     }
+}
+
+/// Writes what a step leaves for the other nodes (`Routing`): its tokens, its activity tasks (waking the workers'
+/// long polls on every node: `pg_notify` is delivered when the batch commits), and the answers of the inbox messages
+/// it commits (waking their senders).
+async fn route(conn: &mut Conn, step: &Append) -> Result<(), Failure> {
+    let routing = &step.routing;
+    for row in &routing.tokens {
+        conn.execute(INSERT_TOKEN, &[&row.token, &step.execution_arn, &sql_id(row.task)?]).await?;
+    }
+    for row in &routing.activity_tasks {
+        conn.execute(INSERT_ACTIVITY_TASK, &[&row.activity_arn, &row.token, &step.execution_arn, &row.input]).await?;
+        conn.execute(NOTIFY, &[&crate::postgres::inbox::ACTIVITY_CHANNEL, &row.activity_arn]).await?;
+    }
+    for id in &routing.answered {
+        conn.execute(ANSWER, &[id]).await?;
+        conn.execute(NOTIFY, &[&crate::postgres::inbox::ANSWER_CHANNEL, &id.to_string()]).await?;
+    }
+    Ok(())
 }

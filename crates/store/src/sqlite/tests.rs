@@ -51,6 +51,7 @@ fn step(arn: &str, id: u64) -> Append {
         digest: id,
         children: Vec::new(),
         lease: None,
+        routing: crate::Routing::default(),
     }
 }
 
@@ -300,6 +301,7 @@ async fn a_full_database_recovers_once_there_is_room() {
         digest: first,
         children: Vec::new(),
         lease: None,
+        routing: crate::Routing::default(),
     };
     let handle = writer::Handle::spawn(conn).unwrap();
     let machine = StateMachine {

@@ -87,6 +87,7 @@ pub(crate) fn step(arn: &str, first: u64, count: u64) -> Append {
         digest: first * 1000 + count,
         children: Vec::new(),
         lease: None,
+        routing: store::Routing::default(),
     }
 }
 

@@ -269,3 +269,58 @@ async fn concurrent_claims_split_the_executions() {
     expected.sort();
     assert_eq!(all, expected, "each execution claimed once");
 }
+
+/// What a step leaves for other nodes: its tokens and activity tasks are found from any process, a worker takes a
+/// task once (and its execution's node gets the message that says so), a posted message reaches the node that holds
+/// the execution and is answered with the step that commits it, and the step that ends the execution forgets its
+/// tokens and tasks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn steps_route_tokens_activity_tasks_and_inbox_messages() {
+    let Some(url) = pgtest::database() else { return };
+    let (a, b) = (Postgres::connect(&url).await.unwrap(), Postgres::connect(&url).await.unwrap());
+    a.join(&node("a"), 60_000).await.unwrap();
+    let mut listener = b.listen().await.unwrap();
+    let e = execution("m", "routed");
+    let activity = "arn:aws:states:us-east-1:123456789012:activity:work";
+    let mut first = held(&e.arn, 1, "a", 1);
+    first.routing.tokens.push(store::TokenRow { token: "tok".to_owned(), task: 7 });
+    first.routing.activity_tasks.push(store::ActivityTaskRow {
+        activity_arn: activity.to_owned(),
+        token: "tok".to_owned(),
+        input: r#"{"n":1}"#.to_owned(),
+    });
+    a.create_execution(e.clone(), first).await.unwrap();
+    let notice = listener.notices.recv().await.unwrap();
+    assert_eq!((notice.channel.as_str(), notice.payload.as_str()), (store::postgres::ACTIVITY_CHANNEL, activity));
+    assert_eq!(b.token("tok").await.unwrap(), Some((e.arn.clone(), 7)));
+    assert_eq!(b.token("other").await.unwrap(), None);
+
+    let taken = b.take_activity_task(activity, 5, |token| format!(r#"{{"started":"{token}"}}"#)).await.unwrap().unwrap();
+    assert_eq!((taken.token.as_str(), taken.input.as_str()), ("tok", r#"{"n":1}"#));
+    assert_eq!(b.take_activity_task(activity, 5, |_| String::new()).await.unwrap(), None, "taken once");
+    let notice = listener.notices.recv().await.unwrap();
+    assert_eq!((notice.channel.as_str(), notice.payload.as_str()), (store::postgres::INBOX_CHANNEL, "a"));
+
+    let posted = b.post(&e.arn, r#"{"stop":true}"#, 6).await.unwrap();
+    let waiting = a.inbox("a").await.unwrap();
+    let messages: Vec<(i64, &str)> = waiting.iter().map(|m| (m.id, m.message.as_str())).collect();
+    assert_eq!(messages, [(taken.message, r#"{"started":"tok"}"#), (posted, r#"{"stop":true}"#)]);
+    assert_eq!(b.inbox("b").await.unwrap(), [], "b holds nothing");
+    assert_eq!(b.take_answer(posted).await.unwrap(), None, "not answered yet");
+
+    let mut second = held(&e.arn, 2, "a", 1);
+    second.routing.answered.push(taken.message);
+    a.append(vec![second]).await.unwrap();
+    a.answer(posted, r#"{"error":"X"}"#).await.unwrap();
+    a.answer(posted, r#"{"error":"Y"}"#).await.unwrap();
+    assert_eq!(b.take_answer(taken.message).await.unwrap().as_deref(), Some(r#"{"ok":true}"#));
+    assert_eq!(b.take_answer(posted).await.unwrap().as_deref(), Some(r#"{"error":"X"}"#), "the first answer stays");
+    assert_eq!(a.inbox("a").await.unwrap(), []);
+    let withdrawn = b.post(&e.arn, "{}", 7).await.unwrap();
+    assert!(b.withdraw(withdrawn).await.unwrap());
+
+    let mut last = held(&e.arn, 3, "a", 1);
+    last.ending = Some(crate::fixtures::succeeded(9));
+    a.append(vec![last]).await.unwrap();
+    assert_eq!(b.token("tok").await.unwrap(), None, "an ended execution's tokens are forgotten");
+}
