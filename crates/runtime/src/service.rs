@@ -14,6 +14,7 @@ mod activities;
 mod actor;
 mod background;
 mod cluster;
+mod inbox;
 pub(crate) mod callbacks;
 mod children;
 mod encryption;
@@ -41,7 +42,7 @@ use store::{Database, Execution, ExecutionFilter, Location, Kind, Page, PageRequ
 
 use crate::Resources;
 use activities::Activities;
-use actor::{Actor, Live, Message};
+use actor::{Ack, Actor, Live, Message};
 use callbacks::{Callbacks, Closed, Token};
 use express::Express;
 use recovery::Rebuilt;
@@ -191,6 +192,24 @@ pub enum Error {
 }
 
 impl Error {
+    /// The error of AWS error code `code` (as `code` gives it) with `message`; an unknown code is `Internal`.
+    pub(crate) fn from_code(code: &str, message: String) -> Error {
+        match code {
+            "StateMachineDoesNotExist" => Error::StateMachineDoesNotExist(message),
+            "ExecutionDoesNotExist" => Error::ExecutionDoesNotExist(message),
+            "InvalidArn" => Error::InvalidArn(message),
+            "InvalidToken" => Error::InvalidToken(message),
+            "ValidationException" => Error::ValidationException(message),
+            "ResourceNotFound" => Error::ResourceNotFound(message),
+            "TaskDoesNotExist" => Error::TaskDoesNotExist(message),
+            "TaskTimedOut" => Error::TaskTimedOut(message),
+            "InvalidOutput" => Error::InvalidOutput(message),
+            "ExecutionNotRedrivable" => Error::ExecutionNotRedrivable(message),
+            "ConflictException" => Error::ConflictException(message),
+            _ => Error::Internal(message),
+        }
+    }
+
     /// The AWS error code (`__type`).
     pub fn code(&self) -> &'static str {
         match self {
@@ -247,6 +266,8 @@ pub(crate) struct Inner {
     background: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     /// This server's id among the nodes sharing the store, new at each start.
     pub(crate) node: Arc<str>,
+    /// The shared store's notifications, and the inbox messages being handled.
+    pub(crate) notices: Arc<inbox::Notices>,
 }
 
 impl Inner {
@@ -293,6 +314,7 @@ impl Service {
             shutting_down: AtomicBool::new(false),
             background: Mutex::new(Vec::new()),
             node: names::uuid().into(),
+            notices: Arc::default(),
         });
         let service = Service { inner };
         service.recover().await?;
@@ -520,6 +542,12 @@ impl Service {
 
     /// Stops a running execution; returns the stop date once the stop is committed.
     pub async fn stop_execution(&self, arn: &str, error: Option<String>, cause: Option<String>) -> Result<i64, Error> {
+        self.stop(arn, error, cause, None).await
+    }
+
+    /// `stop_execution`; `inbox` is the message it answers when another node asked. An execution another node holds
+    /// is stopped through the inbox.
+    pub(crate) async fn stop(&self, arn: &str, error: Option<String>, cause: Option<String>, inbox: Option<i64>) -> Result<i64, Error> {
         let execution = self.describe_execution(arn).await?;
         if execution.status != Status::Running {
             return Ok(execution.stop.unwrap_or(execution.start));
@@ -530,6 +558,15 @@ impl Service {
             )));
         }
         let mut live = lock(&self.inner.live).get(arn).cloned();
+        if live.is_none() && inbox.is_none() && self.inner.store.shared() {
+            let message = serde_json::json!({"kind": "stop", "error": error, "cause": cause});
+            // Answered once committed by the node that holds it; one that ended meanwhile is stopped already.
+            if let inbox::Delivery::Answered(result) = self.remote(arn, &message).await? {
+                result?;
+            }
+            let record = self.describe_execution(arn).await?;
+            return Ok(record.stop.unwrap_or_else(now));
+        }
         if live.is_none() {
             // Running in the store but not here (its actor stopped on a storage error): take it up again to stop it.
             if let Some(why) = lock(&self.inner.quarantined).get(arn) {
@@ -543,7 +580,7 @@ impl Service {
             let record = self.describe_execution(arn).await?;
             return Ok(record.stop.unwrap_or(record.start));
         };
-        let (ack, acked) = oneshot::channel();
+        let (ack, acked) = Ack::channel(inbox);
         if live.sender.send(Message::Stop { error, cause, ack }).is_ok() && live.watch.running().is_some() {
             // An evaluation is running: cut it short rather than wait for it.
             live.watch.stop();
@@ -667,25 +704,52 @@ impl Service {
         }
         let output: Value =
             serde_json::from_str(output).map_err(|e| Error::InvalidOutput(format!("Invalid Task Output: '{e}'")))?;
-        let (live, task) = self.token_task(token)?;
-        let (ack, acked) = oneshot::channel();
-        let _ = live.sender.send(Message::Callback(task, Ok(output), ack));
-        acknowledged(acked).await
+        self.complete(token, Ok(output), None).await
     }
 
     /// `SendTaskFailure`: fails the task of `token`, once that is committed.
     pub async fn send_task_failure(&self, token: &str, error: Option<String>, cause: Option<String>) -> Result<(), Error> {
-        let (live, task) = self.token_task(token)?;
         let failure = asl::Failure { error: error.unwrap_or_default(), cause };
-        let (ack, acked) = oneshot::channel();
-        let _ = live.sender.send(Message::Callback(task, Err(failure), ack));
-        acknowledged(acked).await
+        self.complete(token, Err(failure), None).await
     }
 
     /// `SendTaskHeartbeat`: the task of `token` is still being worked on; answers once that is committed.
     pub async fn send_task_heartbeat(&self, token: &str) -> Result<(), Error> {
-        let (live, task) = self.token_task(token)?;
-        let (ack, acked) = oneshot::channel();
+        self.heartbeat(token, None).await
+    }
+
+    /// Completes the task of `token` once that is committed; `inbox` is the message it answers when another node
+    /// asked. The task of an execution another node holds is completed through the inbox.
+    pub(crate) async fn complete(&self, token: &str, outcome: Result<Value, asl::Failure>, inbox: Option<i64>) -> Result<(), Error> {
+        let (live, task) = match self.token_task(token) {
+            Ok(found) => found,
+            Err(error) if inbox.is_none() && self.inner.store.shared() => {
+                let message = match &outcome {
+                    Ok(output) => serde_json::json!({"kind": "success", "token": token, "output": output}),
+                    Err(failure) => {
+                        serde_json::json!({"kind": "failure", "token": token, "error": failure.error, "cause": failure.cause})
+                    }
+                };
+                return self.remote_token(token, &message, error).await;
+            }
+            Err(error) => return Err(error),
+        };
+        let (ack, acked) = Ack::channel(inbox);
+        let _ = live.sender.send(Message::Callback(task, outcome, ack));
+        acknowledged(acked).await
+    }
+
+    /// Records a heartbeat of the task of `token`, as `complete` completes it.
+    pub(crate) async fn heartbeat(&self, token: &str, inbox: Option<i64>) -> Result<(), Error> {
+        let (live, task) = match self.token_task(token) {
+            Ok(found) => found,
+            Err(error) if inbox.is_none() && self.inner.store.shared() => {
+                let message = serde_json::json!({"kind": "heartbeat", "token": token});
+                return self.remote_token(token, &message, error).await;
+            }
+            Err(error) => return Err(error),
+        };
+        let (ack, acked) = Ack::channel(inbox);
         let _ = live.sender.send(Message::Heartbeat(task, ack));
         acknowledged(acked).await
     }
@@ -830,6 +894,10 @@ impl Service {
         };
         let mut first = first;
         first.lease = self.lease(1);
+        if first.lease.is_some() {
+            let routes = crate::integration::Routes::of(execution.machine());
+            first.routing = actor::routing(&routes, resources.mocks.is_some(), &commands);
+        }
         let mut record = Execution {
             arn: arn.clone(),
             name,
@@ -1005,6 +1073,12 @@ impl Service {
         // A redrive is a claim: whoever redrives holds the execution, at the epoch after the last claim.
         let lease = self.lease(recovered.epoch + 1);
         first.lease = lease.clone();
+        let machine_name = names::state_machine_name(&record.state_machine_arn).unwrap_or_default().to_owned();
+        let resources = self.resources(&machine_name, None)?;
+        if lease.is_some() {
+            let routes = crate::integration::Routes::of(rebuilt.execution.machine());
+            first.routing = actor::routing(&routes, resources.mocks.is_some(), &commands);
+        }
         match self.inner.store.redrive_execution(arn, now, first).await {
             Ok(()) => {}
             Err(store::Error::NotRedrivable(_)) => {
@@ -1019,8 +1093,6 @@ impl Service {
         record.output = None;
         record.error = None;
         record.cause = None;
-        let machine_name = names::state_machine_name(&record.state_machine_arn).unwrap_or_default().to_owned();
-        let resources = self.resources(&machine_name, None)?;
         rebuilt.commands = commands;
         if let Some((launch, _)) = self.prepare(rebuilt, record, true, resources, lease) {
             launch.spawn();
@@ -1080,7 +1152,7 @@ impl Launch {
 }
 
 /// Waits for an actor's ack: the change is committed, or why not.
-async fn acknowledged(acked: oneshot::Receiver<Result<(), Error>>) -> Result<(), Error> {
+pub(crate) async fn acknowledged(acked: oneshot::Receiver<Result<(), Error>>) -> Result<(), Error> {
     match acked.await {
         Ok(result) => result,
         // The actor ended without answering: it stopped on a storage error, or the server is shutting down.

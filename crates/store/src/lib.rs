@@ -16,6 +16,16 @@ pub mod sqlite;
 
 pub use database::{Database, Listening, Location};
 
+/// The notification channels of a shared store (`Database::listen`).
+pub mod channels {
+    /// Tells a node (the payload: its id) that a message waits for it in the inbox.
+    pub const INBOX: &str = "baton_inbox";
+    /// Tells a sender (the payload: the message's id) that its message was answered.
+    pub const ANSWER: &str = "baton_answer";
+    /// Tells workers' long polls (the payload: the activity's ARN) that a task was queued.
+    pub const ACTIVITY: &str = "baton_activity";
+}
+
 /// Workflow type of a state machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {

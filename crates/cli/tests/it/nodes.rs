@@ -61,3 +61,296 @@ async fn executions_on_postgres_survive_kill_9_and_a_restart_elsewhere() {
         assert_eq!(types(arn, &events).len(), 8, "{arn}");
     }
 }
+
+/// What each kind of execution of `three_nodes_share_the_work_and_survive_a_killed_node` runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Work {
+    Wait,
+    Activity,
+    Callback,
+    Map,
+}
+
+const WORKS: [Work; 4] = [Work::Wait, Work::Activity, Work::Callback, Work::Map];
+
+impl Work {
+    fn definition(self, activity: &str) -> Value {
+        match self {
+            Work::Wait => json!({"StartAt": "A", "States": {
+                "A": {"Type": "Pass", "Next": "W"},
+                "W": {"Type": "Wait", "Seconds": 3, "Next": "B"},
+                "B": {"Type": "Pass", "Parameters": {"i.$": "$.i", "done": true}, "End": true}}}),
+            Work::Activity => json!({"StartAt": "Work", "States": {
+                "Work": {"Type": "Task", "Resource": activity, "TimeoutSeconds": 120, "End": true}}}),
+            Work::Callback => json!({"StartAt": "Ask", "States": {
+                "Ask": {"Type": "Task", "Resource": "arn:aws:states:::nosuch:ask.waitForTaskToken",
+                    "Parameters": {"token.$": "$$.Task.Token", "i.$": "$.i"}, "End": true}}}),
+            Work::Map => json!({"StartAt": "Each", "States": {
+                "Each": {"Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 2, "Label": "Each",
+                    "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                        "StartAt": "Nap", "States": {"Nap": {"Type": "Wait", "Seconds": 1, "End": true}}},
+                    "End": true}}}),
+        }
+    }
+
+    fn input(self, i: usize) -> Value {
+        match self {
+            Work::Map => json!({"i": i, "items": [i, i + 1, i + 2]}),
+            _ => json!({"i": i}),
+        }
+    }
+
+    /// The output the execution ends with, as on one node.
+    fn output(self, i: usize) -> Value {
+        match self {
+            Work::Wait => json!({"i": i, "done": true}),
+            Work::Activity => json!({"worked": {"i": i}}),
+            Work::Callback => json!({"answered": i}),
+            Work::Map => json!([i, i + 1, i + 2]),
+        }
+    }
+
+    /// Its history's event types, as on one node.
+    fn events(self) -> &'static [&'static str] {
+        match self {
+            Work::Wait => &[
+                "ExecutionStarted",
+                "PassStateEntered",
+                "PassStateExited",
+                "WaitStateEntered",
+                "WaitStateExited",
+                "PassStateEntered",
+                "PassStateExited",
+                "ExecutionSucceeded",
+            ],
+            Work::Activity => &[
+                "ExecutionStarted",
+                "TaskStateEntered",
+                "ActivityScheduled",
+                "ActivityStarted",
+                "ActivitySucceeded",
+                "TaskStateExited",
+                "ExecutionSucceeded",
+            ],
+            Work::Callback => &[
+                "ExecutionStarted",
+                "TaskStateEntered",
+                "TaskScheduled",
+                "TaskStarted",
+                "TaskSubmitted",
+                "TaskSucceeded",
+                "TaskStateExited",
+                "ExecutionSucceeded",
+            ],
+            Work::Map => &[
+                "ExecutionStarted",
+                "MapStateEntered",
+                "MapStateStarted",
+                "MapRunStarted",
+                "MapRunSucceeded",
+                "MapStateSucceeded",
+                "MapStateExited",
+                "ExecutionSucceeded",
+            ],
+        }
+    }
+}
+
+/// The acceptance of several nodes: three servers on one database take 300 executions started round-robin (Waits,
+/// activity tasks taken and answered through other nodes than their holder's, callbacks answered through another
+/// node, distributed Maps); one server is killed with SIGKILL while they run. Every execution ends as it would on
+/// one server, its history numbered 1..n without a duplicate event, soon after the killed server's lease runs out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_nodes_share_the_work_and_survive_a_killed_node() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    const EXECUTIONS: usize = 300;
+    const LEASE_SECONDS: u64 = 2;
+    let Some(url) = pgtest::database() else { return };
+    let dirs: Vec<_> = (0..3).map(|_| data_dir()).collect();
+    let lease = LEASE_SECONDS.to_string();
+    let mut nodes: Vec<Server> =
+        dirs.iter().map(|dir| Server::start_with(dir.path(), &["--database-url", &url, "--lease-seconds", &lease])).collect();
+    let clients: Arc<Vec<aws_sdk_sfn::Client>> = Arc::new(nodes.iter().map(Server::client).collect());
+    // After the kill, only the first two nodes answer.
+    let alive = Arc::new(AtomicUsize::new(3));
+    let client = |k: usize, alive: &AtomicUsize| clients[k % alive.load(Ordering::SeqCst)].clone();
+
+    let activity = clients[0].create_activity().name("work").send().await.expect("create activity").activity_arn().to_owned();
+    let mut machines = Vec::new();
+    for work in WORKS {
+        let name = format!("{work:?}");
+        machines.push(create(&clients[0], &name, &work.definition(&activity), StateMachineType::Standard).await);
+    }
+
+    // Workers: take tasks on one node, answer them through the next.
+    let done = Arc::new(AtomicBool::new(false));
+    let mut workers = Vec::new();
+    for w in 0..4 {
+        let (clients, alive, done) = (clients.clone(), alive.clone(), done.clone());
+        let activity = activity.clone();
+        workers.push(tokio::spawn(async move {
+            let mut k = w;
+            while !done.load(Ordering::SeqCst) {
+                k += 1;
+                let n = alive.load(Ordering::SeqCst);
+                let polled = clients[k % n].get_activity_task().activity_arn(&activity).worker_name(format!("w{w}")).send().await;
+                let Ok(task) = polled else { continue };
+                let Some(token) = task.task_token() else { continue };
+                let input: Value = serde_json::from_str(task.input().unwrap_or("{}")).expect("json input");
+                let output = json!({"worked": input}).to_string();
+                // Through another node than the one polled; a node killed meanwhile is skipped.
+                for attempt in 1..=n {
+                    let answered = clients[(k + attempt) % n].send_task_success().task_token(token).output(&output).send().await;
+                    if answered.is_ok() {
+                        break;
+                    }
+                }
+            }
+        }));
+    }
+
+    let mut started = Vec::with_capacity(EXECUTIONS);
+    for i in 0..EXECUTIONS {
+        let work = WORKS[i % WORKS.len()];
+        let arn = start(&client(i, &alive), &machines[i % WORKS.len()], &format!("e{i}"), &work.input(i)).await;
+        started.push((i, work, arn));
+    }
+
+    // Callbacks: each token, read from the history, is sent back through another node.
+    let callbacks: Vec<(usize, String)> =
+        started.iter().filter(|(_, work, _)| *work == Work::Callback).map(|(i, _, arn)| (*i, arn.clone())).collect();
+    let answering = {
+        let (clients, alive) = (clients.clone(), alive.clone());
+        tokio::spawn(async move {
+            for (i, arn) in callbacks {
+                let deadline = Instant::now() + Duration::from_secs(60);
+                'answer: loop {
+                    assert!(Instant::now() < deadline, "no token for {arn}");
+                    let n = alive.load(Ordering::SeqCst);
+                    let reader = &clients[i % n];
+                    let Ok(page) = reader.get_execution_history().execution_arn(&arn).send().await else { continue };
+                    let scheduled = page.events.iter().find_map(|e| e.task_scheduled_event_details());
+                    let Some(details) = scheduled else {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    };
+                    let parameters: Value = serde_json::from_str(details.parameters()).expect("json parameters");
+                    let token = parameters["token"].as_str().expect("token").to_owned();
+                    for attempt in 1..=n {
+                        let answer = json!({"answered": i}).to_string();
+                        let sent = clients[(i + attempt) % n].send_task_success().task_token(&token).output(answer).send().await;
+                        if sent.is_ok() {
+                            break 'answer;
+                        }
+                    }
+                }
+            }
+        })
+    };
+
+    // Kill the third node while the executions run, holding some.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let mut held_by_killed = 0;
+    for (_, _, arn) in started.iter().filter(|(i, _, _)| i % 3 == 2) {
+        let described = clients[0].describe_execution().execution_arn(arn).send().await.expect("describe_execution");
+        held_by_killed += usize::from(described.status == ExecutionStatus::Running);
+    }
+    assert!(held_by_killed >= 10, "only {held_by_killed} executions ran on the node about to be killed");
+    alive.store(2, Ordering::SeqCst);
+    nodes[2].kill();
+    let killed = Instant::now();
+
+    answering.await.expect("the callbacks were answered");
+    let deadline = killed + Duration::from_secs(LEASE_SECONDS + 30);
+    for (i, work, arn) in &started {
+        let described = loop {
+            let described = clients[i % 2].describe_execution().execution_arn(arn).send().await.expect("describe_execution");
+            if described.status != ExecutionStatus::Running {
+                break described;
+            }
+            assert!(Instant::now() < deadline, "{arn} ({work:?}) still running {:?} after the kill", killed.elapsed());
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        assert_eq!(described.status, ExecutionStatus::Succeeded, "{arn}: {:?} {:?}", described.error, described.cause);
+        let output: Value = serde_json::from_str(described.output.as_deref().expect("output")).expect("json");
+        assert_eq!(output, work.output(*i), "{arn}");
+        let events = history(&clients[i % 2], arn, 1000).await;
+        assert_eq!(types(arn, &events), work.events(), "{arn}");
+    }
+    done.store(true, Ordering::SeqCst);
+    for worker in workers {
+        worker.abort();
+    }
+    let (all, _) = list(&clients[0], &machines[0], None, 1000).await;
+    assert_eq!(all.len(), EXECUTIONS / WORKS.len(), "no execution duplicated");
+}
+
+/// Fencing: a node paused (SIGSTOP) past its lease loses its executions to the other, which finishes them; resumed
+/// (SIGCONT), its overdue timers fire and their steps are refused, so it writes nothing for them and every history
+/// stays whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_node_writes_nothing_for_the_executions_it_lost() {
+    const EXECUTIONS: usize = 20;
+    let Some(url) = pgtest::database() else { return };
+    let (dir_a, dir_b) = (data_dir(), data_dir());
+    let a = node(&url, &dir_a);
+    let b = node(&url, &dir_b);
+    let machine = create(
+        &b.client(),
+        "Paused",
+        &json!({"StartAt": "A", "States": {
+            "A": {"Type": "Pass", "Next": "W"},
+            "W": {"Type": "Wait", "Seconds": 2, "Next": "B"},
+            "B": {"Type": "Pass", "Parameters": {"i.$": "$.i", "done": true}, "End": true}
+        }}),
+        StateMachineType::Standard,
+    )
+    .await;
+    let mut arns = Vec::new();
+    for i in 0..EXECUTIONS {
+        arns.push(start(&b.client(), &machine, &format!("p{i}"), &json!({"i": i})).await);
+    }
+    let signal = |name: &str| {
+        let sent = std::process::Command::new("kill").args([name, &b.pid().to_string()]).status().expect("run kill");
+        assert!(sent.success(), "kill {name}");
+    };
+    signal("-STOP");
+    // Past the lease (1 s) and the Wait: the other node takes the executions over and finishes them.
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    signal("-CONT");
+    let client = a.client();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    for (i, arn) in arns.iter().enumerate() {
+        let described = loop {
+            let described = client.describe_execution().execution_arn(arn).send().await.expect("describe_execution");
+            if described.status != ExecutionStatus::Running {
+                break described;
+            }
+            assert!(Instant::now() < deadline, "{arn} still running");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        let output: Value = serde_json::from_str(described.output.as_deref().expect("output")).expect("json");
+        assert_eq!(output, json!({"i": i, "done": true}), "{arn}");
+    }
+    // The resumed node had its chance to write (its timers were overdue), and wrote nothing.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    for arn in &arns {
+        let events = history(&client, arn, 100).await;
+        assert_eq!(
+            types(arn, &events),
+            [
+                "ExecutionStarted",
+                "PassStateEntered",
+                "PassStateExited",
+                "WaitStateEntered",
+                "WaitStateExited",
+                "PassStateEntered",
+                "PassStateExited",
+                "ExecutionSucceeded"
+            ],
+            "{arn}"
+        );
+    }
+}

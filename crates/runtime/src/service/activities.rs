@@ -13,8 +13,9 @@ use tokio::sync::Notify;
 
 use store::{Activity, Page, PageRequest, Store};
 
-use crate::service::actor::Message;
-use crate::service::{Encryption, Error, Service, encryption, internal, names, now, paging, tags};
+use crate::service::actor::{Ack, Message};
+use crate::service::inbox::Delivery;
+use crate::service::{Encryption, Error, Service, acknowledged, encryption, internal, names, now, paging, tags};
 
 /// How many times CreateActivity tries again when the activity it found is deleted before it can read it.
 const CREATE_ATTEMPTS: usize = 3;
@@ -102,21 +103,57 @@ impl Service {
     ) -> Result<Option<ActivityTask>, Error> {
         self.describe_activity(arn).await?;
         let deadline = tokio::time::Instant::now() + wait;
+        if self.inner.store.shared() {
+            return self.take_shared_task(arn, worker.unwrap_or_default(), deadline).await;
+        }
         loop {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             let Some(task) = self.inner.activities.poll(arn, left).await else { return Ok(None) };
             // A task whose execution ended or timed out meanwhile is dropped; wait for the next. A task taken is handed
             // out once its ActivityStarted is committed, so that a restart does not queue it again.
-            if let Ok((live, id)) = self.token_task(&task.token) {
-                let worker = worker.clone().unwrap_or_default();
-                let (ack, acked) = tokio::sync::oneshot::channel();
-                if live.sender.send(Message::Started(id, worker, ack)).is_ok() {
-                    return match acked.await {
-                        Ok(Ok(())) => Ok(Some(task)),
-                        Ok(Err(error)) => Err(error),
-                        Err(_) => Err(Error::Internal("the execution stopped before the task was handed out".to_owned())),
-                    };
+            if let Ok(()) = self.started(&task.token, worker.clone().unwrap_or_default(), None).await {
+                return Ok(Some(task));
+            }
+        }
+    }
+
+    /// Tells the execution of `token` that `worker` took its activity task; answers once that is committed.
+    pub(crate) async fn started(&self, token: &str, worker: String, inbox: Option<i64>) -> Result<(), Error> {
+        let (live, id) = self.token_task(token)?;
+        let (ack, acked) = Ack::channel(inbox);
+        if live.sender.send(Message::Started(id, worker, ack)).is_err() {
+            return Err(Error::TaskDoesNotExist(format!("Task Does Not Exist: '{token}'")));
+        }
+        acknowledged(acked).await
+    }
+
+    /// `GetActivityTask` on a shared store: takes the oldest task waiting in the database (whichever node's execution
+    /// scheduled it), hands it out once its execution's node has committed that the worker has it, and otherwise
+    /// waits for a new task (a notification, or a look every second) until `deadline`.
+    async fn take_shared_task(&self, arn: &str, worker: String, deadline: tokio::time::Instant) -> Result<Option<ActivityTask>, Error> {
+        loop {
+            let arrived = self.inner.notices.activities.notified();
+            tokio::pin!(arrived);
+            arrived.as_mut().enable();
+            let started = |token: &str| serde_json::json!({"kind": "started", "token": token, "worker": worker}).to_string();
+            let taken = self.inner.store.take_activity_task(arn, now(), started).await.map_err(internal)?;
+            if let Some((token, execution_arn, input, message)) = taken {
+                match self.await_answer(&execution_arn, message).await? {
+                    Delivery::Answered(Ok(())) => return Ok(Some(ActivityTask { token, input })),
+                    // Its execution ended or the task timed out meanwhile: wait for the next.
+                    Delivery::Answered(Err(_)) | Delivery::Ended => continue,
                 }
+            }
+            if self.inner.shutting_down() {
+                return Ok(None);
+            }
+            let next_look = (tokio::time::Instant::now() + Duration::from_secs(1)).min(deadline);
+            tokio::select! {
+                () = arrived => {}
+                () = tokio::time::sleep_until(next_look) => {}
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Ok(None);
             }
         }
     }

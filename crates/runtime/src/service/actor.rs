@@ -41,8 +41,25 @@ pub(crate) const SLICE_BYTES: usize = 4 << 20;
 /// Most messages folded into one batch.
 const MAX_BATCH: usize = 256;
 
-/// Told once what a message changed is committed (or why it is not).
-pub(crate) type Ack = oneshot::Sender<Result<(), Error>>;
+/// Told once what a message changed is committed (or why it is not). A message another node posted to the inbox
+/// (`inbox`) is answered in the transaction of the step that commits it.
+#[derive(Debug)]
+pub(crate) struct Ack {
+    sender: oneshot::Sender<Result<(), Error>>,
+    pub(crate) inbox: Option<i64>,
+}
+
+impl Ack {
+    /// An ack, for the inbox message `inbox` if it answers one, and where its answer arrives.
+    pub(crate) fn channel(inbox: Option<i64>) -> (Ack, oneshot::Receiver<Result<(), Error>>) {
+        let (sender, receiver) = oneshot::channel();
+        (Ack { sender, inbox }, receiver)
+    }
+
+    pub(crate) fn send(self, result: Result<(), Error>) -> Result<(), Result<(), Error>> {
+        self.sender.send(result)
+    }
+}
 
 /// What an execution's task hears from the outside.
 #[derive(Debug)]
@@ -384,6 +401,9 @@ impl Actor {
             for append in &mut appends {
                 append.lease.clone_from(&self.lease);
             }
+            if self.lease.is_some() {
+                self.route(&mut appends, &commands, &acks);
+            }
             if let Err(error) = self.inner.store.append(appends).await {
                 if let store::Error::Fenced(_) = error {
                     // Another node holds the execution now (this one's lease ran out): it runs it from what is
@@ -421,6 +441,14 @@ impl Actor {
             let _ = ack.send(Ok(()));
         }
         true
+    }
+
+    /// On a shared store: what the steps leave for the other nodes (`routing`), and the inbox messages they answer,
+    /// all on the last step, since all commit together.
+    fn route(&self, appends: &mut [Append], commands: &[Command], acks: &[Ack]) {
+        let Some(last) = appends.last_mut() else { return };
+        last.routing = routing(&self.routes, self.resources.mocks.is_some(), commands);
+        last.routing.answered.extend(acks.iter().filter_map(|ack| ack.inbox));
     }
 
     /// After an interrupted fold: the engine as the committed steps leave it.
@@ -577,6 +605,8 @@ impl Actor {
         let sender = self.sender.clone();
         let integration = self.routes.get(&request.resource);
         match integration.kind() {
+            // On a shared store the step queued it in the database (`route`), for workers polling any node.
+            Kind::Activity if self.lease.is_some() => {}
             Kind::Activity => self.inner.activities.enqueue(&request.resource, token, request.parameters.to_string()),
             Kind::Child => {
                 let service = Service { inner: self.inner.clone() };
@@ -642,6 +672,26 @@ impl Actor {
         }
         self.inner.forget(&self.record.arn);
     }
+}
+
+/// What a step whose commands are `commands` leaves for the other nodes of a shared store: the tokens of the tasks
+/// it invokes, and their activity tasks (queued in the database rather than in a server's memory), unless mocks
+/// answer the execution's tasks.
+pub(crate) fn routing(routes: &Routes, mocked: bool, commands: &[Command]) -> store::Routing {
+    let mut routing = store::Routing::default();
+    for command in commands {
+        let Command::InvokeTask(request) = command else { continue };
+        let Some(token) = &request.token else { continue };
+        routing.tokens.push(store::TokenRow { token: token.clone(), task: request.task.0 });
+        if !mocked && routes.get(&request.resource).kind() == Kind::Activity {
+            routing.activity_tasks.push(store::ActivityTaskRow {
+                activity_arn: request.resource.clone(),
+                token: token.clone(),
+                input: request.parameters.to_string(),
+            });
+        }
+    }
+    routing
 }
 
 /// The text of a panic's payload.

@@ -17,7 +17,7 @@ use std::time::Duration;
 use store::{Lease, Node, Store};
 
 use crate::service::actor::{Live, Message};
-use crate::service::{Error, Inner, Launch, Service, internal, lock, now};
+use crate::service::{Error, Inner, Launch, Service, inbox, internal, lock, now};
 
 /// Most executions one round claims, so that a node taking over many starts on them soon.
 const CLAIM_BATCH: usize = 200;
@@ -46,8 +46,13 @@ impl Service {
         for launch in launches {
             launch.spawn();
         }
-        let task = tokio::spawn(rounds(Arc::downgrade(&self.inner), self.inner.config.lease_ms));
-        lock(&self.inner.background).push(task);
+        let inner = Arc::downgrade(&self.inner);
+        let tasks = [
+            tokio::spawn(rounds(inner.clone(), self.inner.config.lease_ms)),
+            tokio::spawn(inbox::listen(inner.clone())),
+            tokio::spawn(inbox::serve(inner)),
+        ];
+        lock(&self.inner.background).extend(tasks);
         Ok(())
     }
 

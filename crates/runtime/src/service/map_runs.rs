@@ -19,7 +19,8 @@ use tokio::sync::oneshot;
 pub use engine::{MapRunCounts, MapRunInfo, MapRunStatus};
 use store::{Execution, Page, PageRequest, Store};
 
-use crate::service::actor::Message;
+use crate::service::actor::{Ack, Message};
+use crate::service::inbox::Delivery;
 use crate::service::{Error, Service, internal, lock, names};
 
 /// One Map Run, with the execution that started it.
@@ -89,6 +90,12 @@ impl Service {
 
     /// `UpdateMapRun`: new limits for a running Map Run, committed before this returns.
     pub async fn update_map_run(&self, request: UpdateMapRun) -> Result<(), Error> {
+        self.update_map_run_at(request, None).await
+    }
+
+    /// `update_map_run`; `inbox` is the message it answers when another node asked. The Map Run of an execution
+    /// another node holds is updated through the inbox.
+    pub(crate) async fn update_map_run_at(&self, request: UpdateMapRun, inbox: Option<i64>) -> Result<(), Error> {
         let arn = request.map_run_arn.as_str();
         if request.tolerated_failure_percentage.is_some_and(|p| !(0.0..=100.0).contains(&p)) {
             return Err(Error::ValidationException("toleratedFailurePercentage must be between 0 and 100".to_owned()));
@@ -101,8 +108,21 @@ impl Service {
             return Ok(());
         }
         let live = lock(&self.inner.live).get(&run.execution_arn).cloned();
+        if live.is_none() && inbox.is_none() && self.inner.store.shared() {
+            let message = serde_json::json!({
+                "kind": "update_map_run",
+                "map_run_arn": request.map_run_arn,
+                "max_concurrency": request.max_concurrency,
+                "tolerated_failure_count": request.tolerated_failure_count,
+                "tolerated_failure_percentage": request.tolerated_failure_percentage,
+            });
+            return match self.remote(&run.execution_arn, &message).await? {
+                Delivery::Answered(result) => result,
+                Delivery::Ended => Err(completed(arn)),
+            };
+        }
         let Some(live) = live else { return Err(completed(arn)) };
-        let (ack, acked) = oneshot::channel();
+        let (ack, acked) = Ack::channel(inbox);
         let message = Message::UpdateMapRun {
             map_run_arn: request.map_run_arn.clone(),
             max_concurrency: request.max_concurrency,
