@@ -1,8 +1,9 @@
 //! The execution service behind `baton serve`: state machines and durable executions on a `Store`.
 //!
-//! Every API action the server exposes is one method here; the server only converts wire types. Standard executions
-//! are durable: each step's trigger and events are committed (group commit) before its effects run, and an API call
-//! that changes an execution answers only once its change is committed. On start-up every running execution is
+//! Every API action the server exposes is one method here; the server only converts wire types. The methods take and
+//! return the service's own records (`records`), never the store's rows. Standard executions are durable: each
+//! step's trigger and events are committed (group commit) before its effects run, and an API call that changes an
+//! execution answers only once its change is committed. On start-up every running execution is
 //! rebuilt by re-folding its triggers (`recovery`), checked against what was stored, then its timers are re-armed and
 //! its in-flight tasks invoked again (at least once); a task that already waits for its token is not invoked again.
 //! Express executions run in memory.
