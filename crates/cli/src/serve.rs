@@ -1,4 +1,5 @@
-//! `baton serve`: the AWS-compatible API on durable embedded SQLite.
+//! `baton serve`: the AWS-compatible API on durable embedded SQLite, or on a PostgreSQL database shared by several
+//! servers (`--database-url`).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -21,6 +22,14 @@ pub(crate) struct Args {
     /// The data directory (created if missing); SQLite in WAL mode inside.
     #[arg(long, default_value = "./baton-data")]
     data_dir: PathBuf,
+    /// A PostgreSQL database to keep the state in instead (`postgres://user:password@host:port/database`), which
+    /// several servers may share; `--data-dir` is then not used.
+    #[arg(long, env = "BATON_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+    /// With `--database-url`: how long this server's lease lasts without renewal, in seconds; once it ran out, the
+    /// other servers on the database take its executions over.
+    #[arg(long, default_value_t = 10.0)]
+    lease_seconds: f64,
     /// A TOML file of local functions, as for `baton run`; SIGHUP reloads it.
     #[arg(long)]
     functions: Option<PathBuf>,
@@ -88,10 +97,16 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     // A handle on the functions every execution uses: a reload replaces them for all.
     let functions = resources.functions.clone();
-    let config = Config {
+    if !(args.lease_seconds.is_finite() && args.lease_seconds >= 0.2) {
+        anyhow::bail!("--lease-seconds must be at least 0.2, not {}", args.lease_seconds);
+    }
+    let mut config = Config {
         region: args.region,
         account_id: args.account_id,
         data_dir: args.data_dir.clone(),
+        database_url: args.database_url.clone(),
+        lease_ms: (args.lease_seconds * 1000.0).round() as i64,
+        address: String::new(),
         limits: engine::Limits {
             max_payload_bytes: args.max_payload_bytes,
             max_history_events: args.max_history_events,
@@ -110,12 +125,17 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let reloaded = functions.clone();
     let served = runtime.block_on(async move {
         tokio::spawn(reload_on_hangup(functions_file, reloaded));
-        let service = Service::open(config).await.with_context(|| format!("cannot open the data directory {}", args.data_dir.display()))?;
+        let place = match &args.database_url {
+            Some(url) => format!("the PostgreSQL database {}", redacted(url)),
+            None => format!("the data directory {}", args.data_dir.display()),
+        };
+        // Listening first, so that the node registers the address it serves on (requests wait until it serves).
         let listener = tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("cannot listen on {}", args.bind))?;
+        let address = listener.local_addr().unwrap_or(args.bind);
+        config.address = format!("http://{address}");
+        let service = Service::open(config).await.with_context(|| format!("cannot open {place}"))?;
         eprintln!(
-            "baton: serving the Step Functions API on http://{} (data in {}, {} executions resumed)",
-            listener.local_addr().unwrap_or(args.bind),
-            args.data_dir.display(),
+            "baton: serving the Step Functions API on http://{address} (data in {place}, {} executions resumed)",
             service.running_count()
         );
         // `serve` shuts the service down after the last request.
@@ -129,6 +149,27 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     // Warm functions' processes do not outlive the server.
     functions.stop();
     served
+}
+
+/// A database URL fit to print: its password, if any, replaced by `***`.
+fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        // The key=value form.
+        let words = url.split_whitespace().map(|word| if word.starts_with("password=") { "password=***" } else { word });
+        return words.collect::<Vec<_>>().join(" ");
+    };
+    let (authority, path) = rest.split_once('/').map_or((rest, None), |(a, p)| (a, Some(p)));
+    let authority = match authority.rsplit_once('@') {
+        Some((user, host)) => match user.split_once(':') {
+            Some((name, _)) => format!("{name}:***@{host}"),
+            None => authority.to_owned(),
+        },
+        None => authority.to_owned(),
+    };
+    match path {
+        Some(path) => format!("{scheme}://{authority}/{path}"),
+        None => format!("{scheme}://{authority}"),
+    }
 }
 
 /// Reloads the functions file on each SIGHUP: changed and removed warm functions stop their processes, and every
@@ -215,7 +256,15 @@ async fn shutdown_signal() {
 
 #[cfg(test)]
 mod tests {
-    use super::retention_ms;
+    use super::{redacted, retention_ms};
+
+    #[test]
+    fn a_database_url_is_printed_without_its_password() {
+        assert_eq!(redacted("postgres://baton:s3cret@db:5432/baton"), "postgres://baton:***@db:5432/baton");
+        assert_eq!(redacted("postgres://baton@db/baton"), "postgres://baton@db/baton");
+        assert_eq!(redacted("postgres://db"), "postgres://db");
+        assert_eq!(redacted("host=db user=baton password=s3cret"), "host=db user=baton password=***");
+    }
 
     #[test]
     fn retention_takes_a_number_and_a_unit() {

@@ -14,6 +14,7 @@
 mod activities;
 mod actor;
 mod background;
+mod cluster;
 pub(crate) mod callbacks;
 mod children;
 mod encryption;
@@ -37,8 +38,7 @@ use serde_json::Value;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use engine::{Command, ExecutionInfo, TaskId, Trigger};
-use store::sqlite::Sqlite;
-use store::Store;
+use store::{Database, Location, Store};
 
 use crate::Resources;
 use activities::Activities;
@@ -63,7 +63,14 @@ pub use validate::{MAX_DIAGNOSTICS, Severity, ValidateDefinition, Validation, Va
 pub struct Config {
     pub region: String,
     pub account_id: String,
+    /// Where SQLite keeps the state, when `database_url` is `None`.
     pub data_dir: std::path::PathBuf,
+    /// A PostgreSQL database (`postgres://…`) shared with other servers, instead of SQLite in `data_dir`.
+    pub database_url: Option<String>,
+    /// On a shared store: how long this node's lease lasts without renewal (others take its executions over once it
+    /// ran out), in milliseconds, and where its API listens (shown by `baton nodes`).
+    pub lease_ms: i64,
+    pub address: String,
     pub limits: engine::Limits,
     /// Local functions and the mock config, as `baton run` takes them.
     pub resources: std::sync::Arc<crate::Resources>,
@@ -224,7 +231,7 @@ pub struct Service {
 
 pub(crate) struct Inner {
     config: Config,
-    pub(crate) store: Sqlite,
+    pub(crate) store: Database,
     pub(crate) express: Express,
     pub(crate) callbacks: Callbacks,
     pub(crate) activities: Activities,
@@ -240,6 +247,8 @@ pub(crate) struct Inner {
     quarantined: Mutex<HashMap<String, String>>,
     shutting_down: AtomicBool,
     background: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// This server's id among the nodes sharing the store, new at each start.
+    pub(crate) node: Arc<str>,
 }
 
 impl Inner {
@@ -260,9 +269,14 @@ impl Inner {
 }
 
 impl Service {
-    /// Opens the store in `config.data_dir`, recovers running executions, and starts the background work.
+    /// Opens the store (PostgreSQL at `config.database_url`, else SQLite in `config.data_dir`), recovers running
+    /// executions, and starts the background work.
     pub async fn open(config: Config) -> Result<Service, Error> {
-        let store = Sqlite::open(&config.data_dir).map_err(|error| match error {
+        let location = match &config.database_url {
+            Some(url) => Location::Url(url),
+            None => Location::Directory(&config.data_dir),
+        };
+        let store = Database::open(location).await.map_err(|error| match error {
             store::Error::Locked(message) | store::Error::Damaged(message) => Error::Internal(message),
             other => internal(other),
         })?;
@@ -280,6 +294,7 @@ impl Service {
             quarantined: Mutex::new(HashMap::new()),
             shutting_down: AtomicBool::new(false),
             background: Mutex::new(Vec::new()),
+            node: names::uuid().into(),
         });
         let service = Service { inner };
         service.recover().await?;
@@ -301,6 +316,7 @@ impl Service {
         }
         lock(&self.inner.watched).clear();
         self.inner.activities.shut_down();
+        self.leave_cluster(&live).await;
     }
 
     /// Forgets everything, as a test suite wants between its tests (`baton serve --admin`): the running executions
@@ -820,6 +836,8 @@ impl Service {
                 (actor::fail_step(&arn, 0, now, &cause, &mut digest), Vec::new())
             }
         };
+        let mut first = first;
+        first.lease = self.lease(1);
         let mut record = store::Execution {
             arn: arn.clone(),
             name,
@@ -865,7 +883,7 @@ impl Service {
             return Ok((record, Some(done)));
         }
         let rebuilt = Rebuilt { execution, commands, awaiting: Vec::new(), invocations: HashMap::new(), digest };
-        match self.prepare(rebuilt, record.clone(), !express, resources) {
+        match self.prepare(rebuilt, record.clone(), !express, resources, self.lease(1)) {
             Some((launch, done)) => {
                 launch.spawn();
                 Ok((record, Some(done)))
@@ -895,6 +913,7 @@ impl Service {
         record: store::Execution,
         durable: bool,
         resources: Arc<Resources>,
+        lease: Option<store::Lease>,
     ) -> Option<(Launch, watch::Receiver<Option<store::Execution>>)> {
         let Rebuilt { execution, commands, awaiting, invocations, digest } = rebuilt;
         let last_event_time = execution.last_event_time();
@@ -902,7 +921,8 @@ impl Service {
         let (done_sender, done) = watch::channel(None);
         let watch = execution.guard().watch();
         let offload = execution.uses_jsonata();
-        let live = Live { sender: sender.clone(), done: done.clone(), watch: watch.clone() };
+        let lease_epoch = lease.as_ref().map(|lease| lease.epoch);
+        let live = Live { sender: sender.clone(), done: done.clone(), watch: watch.clone(), lease_epoch };
         {
             let mut lives = lock(&self.inner.live);
             if lives.contains_key(&record.arn) {
@@ -933,6 +953,7 @@ impl Service {
             offload,
             // On virtual time an execution's clock may be ahead of the wall clock: it never goes back.
             offset: if self.inner.config.virtual_time { (last_event_time - now()).max(0) } else { 0 },
+            lease,
         };
         Some((Launch { actor, commands, awaiting }, done))
     }
@@ -988,7 +1009,10 @@ impl Service {
         };
         rebuilt.execution.fold_note().write(&mut stored);
         let events = rebuilt.execution.take_events();
-        let first = actor::step(arn, stored.to_string(), &events, &mut rebuilt.execution, &mut rebuilt.digest);
+        let mut first = actor::step(arn, stored.to_string(), &events, &mut rebuilt.execution, &mut rebuilt.digest);
+        // A redrive is a claim: whoever redrives holds the execution, at the epoch after the last claim.
+        let lease = self.lease(recovered.epoch + 1);
+        first.lease = lease.clone();
         match self.inner.store.redrive_execution(arn, now, first).await {
             Ok(()) => {}
             Err(store::Error::NotRedrivable(_)) => {
@@ -1006,7 +1030,7 @@ impl Service {
         let machine_name = names::state_machine_name(&record.state_machine_arn).unwrap_or_default().to_owned();
         let resources = self.resources(&machine_name, None)?;
         rebuilt.commands = commands;
-        if let Some((launch, _)) = self.prepare(rebuilt, record, true, resources) {
+        if let Some((launch, _)) = self.prepare(rebuilt, record, true, resources, lease) {
             launch.spawn();
         }
         Ok(now)

@@ -8,10 +8,13 @@
 
 use std::future::Future;
 
+mod database;
 mod op;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod sqlite;
+
+pub use database::{Database, Location};
 
 /// Workflow type of a state machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,6 +179,45 @@ pub struct Append {
     pub digest: u64,
     /// What the step writes of the child executions of its distributed Maps.
     pub children: Vec<ChildStep>,
+    /// The claim the step is written under, on a store that several servers share: the store refuses the step
+    /// (`Error::Fenced`) unless the execution is still held at that epoch, so a server that lost the execution writes
+    /// nothing. An execution created (or redriven) with a lease is held by its node at its epoch. `None` checks
+    /// nothing (one server, as on SQLite, which one process owns).
+    pub lease: Option<Lease>,
+}
+
+/// Who holds an execution: a node (a server sharing the store) and the epoch of its claim. Every claim of an
+/// execution takes the next epoch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    pub node: std::sync::Arc<str>,
+    pub epoch: u64,
+}
+
+/// A server sharing the store, as `nodes` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node {
+    /// Unique per process start.
+    pub id: String,
+    /// Where its API listens, for operators.
+    pub address: String,
+    /// The Baton version it runs, and its engine's replay format (`engine::REPLAY_VERSION`).
+    pub version: String,
+    pub engine_version: u32,
+    /// Milliseconds since the epoch: when it joined, and until when its lease holds (on the database's clock).
+    pub started: i64,
+    pub lease_until: i64,
+    /// Whether its lease holds now.
+    pub alive: bool,
+    /// How many running executions it holds.
+    pub executions: u64,
+}
+
+/// An execution a node just claimed: its ARN and the epoch of the claim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claimed {
+    pub arn: String,
+    pub epoch: u64,
 }
 
 /// What one step of a parent writes of one child execution (a distributed Map's iteration): its record when the step
@@ -224,6 +266,9 @@ pub struct Recovered {
     pub triggers: Vec<String>,
     pub last_event: u64,
     pub digest: Option<u64>,
+    /// The node that holds it and the epoch of its last claim (`None` and 0 when no node ever claimed it).
+    pub owner: Option<String>,
+    pub epoch: u64,
 }
 
 /// A store's writer's counters since the store was opened (`Sqlite::stats`, `Postgres::stats`).
@@ -267,6 +312,9 @@ pub enum Error {
     /// once there is room.
     #[error("storage is full, nothing was written: {0}")]
     Full(String),
+    /// A step written under a lease the execution is no longer held at: another node claimed it.
+    #[error("execution is held by another node now: {0}")]
+    Fenced(String),
     /// Another process uses the data directory.
     #[error("{0}")]
     Locked(String),

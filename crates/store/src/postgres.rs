@@ -20,10 +20,11 @@
 //! Schema versions and migrations are in `schema`: forward only, applied under an advisory lock, so processes that
 //! start together migrate once. Connections are unencrypted (`NoTls`): TLS to the database is not supported yet.
 //!
-//! Not here yet: leases of executions between processes (issue 13); today a database is meant for one process at a
-//! time, though several stay consistent. Lists page by `seq`, an identity column: with several processes writing, a
+//! Several processes (nodes) share a database: `nodes` holds their leases and which node holds each running execution,
+//! and a step written under a claim that is no longer the execution's is refused (`Error::Fenced`). Lists page by `seq`, an identity column: with several processes writing, a
 //! row whose transaction commits after a page token past its `seq` was handed out is not on a later page.
 
+mod nodes;
 mod read;
 mod rows;
 mod schema;

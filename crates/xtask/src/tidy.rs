@@ -73,8 +73,9 @@ const PURE: &[(&str, &[&str])] = &[
 /// envelope's date) do so only inside a call the runtime makes. Plus the binary and the tools.
 const CLOCK_AND_THREADS: &[&str] = &["runtime", "store", "integrations", "cli", "xtask"];
 
-/// The crates that are not library code: they may print and use `anyhow`.
-const BINARIES: &[&str] = &["cli", "xtask"];
+/// The crates that are not library code: they may print and use `anyhow`. `pgtest` is test support (a
+/// dev-dependency only), which prints the note of a skipped test.
+const BINARIES: &[&str] = &["cli", "xtask", "pgtest"];
 
 /// The one crate with SQL.
 const SQL_CRATE: &str = "store";
@@ -99,6 +100,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("graph", 1),
     ("sdk", 0),
     ("parquet", 0),
+    ("pgtest", 0),
     ("store", 2),
     ("integrations", 2),
     ("runtime", 3),

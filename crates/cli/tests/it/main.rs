@@ -10,5 +10,6 @@ mod conformance;
 mod console;
 mod faults;
 mod fuzzy;
+mod nodes;
 mod serve;
 mod warm;

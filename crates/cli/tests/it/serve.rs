@@ -208,7 +208,7 @@ pub(crate) fn types(arn: &str, events: &[HistoryEvent]) -> Vec<String> {
 }
 
 /// Every execution of `machine` (optionally with one status), following `nextToken`, in pages of `page`.
-async fn list(client: &Client, machine: &str, status: Option<ExecutionStatus>, page: i32) -> (Vec<String>, usize) {
+pub(crate) async fn list(client: &Client, machine: &str, status: Option<ExecutionStatus>, page: i32) -> (Vec<String>, usize) {
     let mut arns = Vec::new();
     let mut pages = 0;
     let mut token = None;

@@ -79,6 +79,8 @@ pub(crate) struct Live {
     pub(crate) done: watch::Receiver<Option<store::Execution>>,
     /// Its JSONata evaluations, for the watchdog and for stops.
     pub(crate) watch: Arc<asl::Watch>,
+    /// The epoch of the claim it runs under, on a shared store.
+    pub(crate) lease_epoch: Option<u64>,
 }
 
 /// A task of a rebuilt execution that must not be invoked again: it waits for its token, or its `.sync` job was
@@ -114,6 +116,9 @@ pub(crate) struct Actor {
     pub(crate) offload: bool,
     /// How far the execution's clock is ahead of the wall clock, in milliseconds (`Config::virtual_time`).
     pub(crate) offset: i64,
+    /// The claim this node holds the execution under, on a shared store: every step is written under it, and one
+    /// that is refused (another node claimed the execution) ends this actor without effects.
+    pub(crate) lease: Option<store::Lease>,
 }
 
 /// What folding a batch of messages gave.
@@ -376,7 +381,20 @@ impl Actor {
         }
         let ended = appends.iter().rev().find_map(|append| append.ending.clone());
         if self.durable {
+            for append in &mut appends {
+                append.lease.clone_from(&self.lease);
+            }
             if let Err(error) = self.inner.store.append(appends).await {
+                if let store::Error::Fenced(_) = error {
+                    // Another node holds the execution now (this one's lease ran out): it runs it from what is
+                    // committed, and this actor ends without effects.
+                    tracing::info!(execution_arn = %self.record.arn, "the execution was taken over by another node");
+                    for ack in acks {
+                        let _ = ack.send(Err(Error::Internal("the execution was taken over by another node; try again".to_owned())));
+                    }
+                    self.abandon();
+                    return false;
+                }
                 // The steps are not durable, so their effects must not happen and nobody is told they happened. The
                 // execution stays RUNNING in the store and is adopted again once the store takes writes.
                 tracing::error!(execution_arn = %self.record.arn, %error, "cannot commit a step; the execution waits for the store");
@@ -641,7 +659,7 @@ pub(crate) fn step(arn: &str, trigger: String, events: &[HistoryEvent], executio
     let events: Vec<Event> = events.iter().map(|event| Event { id: event.id, json: event.to_json().to_string() }).collect();
     *digest = advance_digest(*digest, &events);
     let children = child_steps(execution.take_child_events(), execution.info());
-    Append { execution_arn: arn.to_owned(), trigger, events, ending: ending(execution), digest: *digest, children }
+    Append { execution_arn: arn.to_owned(), trigger, events, ending: ending(execution), digest: *digest, children, lease: None }
 }
 
 /// What one step writes of the child executions whose events it took: a child's `ExecutionStarted` creates its
@@ -723,7 +741,7 @@ pub(crate) fn fail_step(arn: &str, last: u64, now: i64, cause: &str, digest: &mu
     *digest = advance_digest(*digest, &events);
     let ending = Ending { status: store::Status::Failed, stop: now, output: None, error: Some(error), cause: Some(cause.to_owned()) };
     let (trigger, children) = (trigger.to_json().to_string(), Vec::new());
-    Append { execution_arn: arn.to_owned(), trigger, events, ending: Some(ending), digest: *digest, children }
+    Append { execution_arn: arn.to_owned(), trigger, events, ending: Some(ending), digest: *digest, children, lease: None }
 }
 
 /// The digest of an execution's events after `events`, from the digest before them: FNV-1a over each event's wire

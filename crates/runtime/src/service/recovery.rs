@@ -134,8 +134,12 @@ impl Service {
             .map_err(|error| Error::Internal(format!("rebuilding an execution failed: {error}")))?
     }
 
-    /// Rebuilds every running execution and resumes it, each on its own; every one is live before any acts.
+    /// Rebuilds every running execution and resumes it, each on its own; every one is live before any acts. On a
+    /// shared store, joins the nodes and claims its share of the executions nobody alive holds instead (`cluster`).
     pub(crate) async fn recover(&self) -> Result<(), Error> {
+        if self.inner.store.shared() {
+            return self.join_cluster().await;
+        }
         let running = self.inner.store.running().await.map_err(internal)?;
         let mut launches = Vec::with_capacity(running.len());
         for recovered in running {
@@ -153,6 +157,10 @@ impl Service {
         if recovered.execution.status != Status::Running || lock(&self.inner.live).contains_key(arn) {
             return Ok(());
         }
+        if self.inner.store.shared() && recovered.owner.as_deref() != Some(&*self.inner.node) {
+            // Another node holds it (or will claim it): only that node may run it.
+            return Ok(());
+        }
         if let Some(launch) = self.resume(recovered).await {
             launch.spawn();
         }
@@ -161,7 +169,12 @@ impl Service {
 
     /// Adopts every running execution that has no actor here; returns how many it tried.
     pub(crate) async fn adopt_orphans(&self) -> Result<usize, Error> {
-        let arns = self.inner.store.running_arns().await.map_err(internal)?;
+        let arns = if self.inner.store.shared() {
+            let owned = self.inner.store.owned(&self.inner.node).await.map_err(internal)?;
+            owned.into_iter().map(|claimed| claimed.arn).collect()
+        } else {
+            self.inner.store.running_arns().await.map_err(internal)?
+        };
         let orphans: Vec<String> = {
             let live = lock(&self.inner.live);
             let quarantined = lock(&self.inner.quarantined);
@@ -175,8 +188,9 @@ impl Service {
 
     /// Rebuilds one running execution, checks the replay against the store, and makes it live; or fails it (or leaves
     /// it alone) and says why. `None` when it is not to run here.
-    async fn resume(&self, recovered: Recovered) -> Option<Launch> {
-        let Recovered { execution: record, triggers, last_event, digest } = recovered;
+    pub(crate) async fn resume(&self, recovered: Recovered) -> Option<Launch> {
+        let Recovered { execution: record, triggers, last_event, digest, epoch, .. } = recovered;
+        let lease = self.lease(epoch);
         let arn = record.arn.clone();
         if record.engine_version > engine::REPLAY_VERSION {
             let why = format!(
@@ -210,7 +224,8 @@ impl Service {
             Err(error) => {
                 let cause = format!("Baton cannot resume this execution: {error}");
                 tracing::error!(execution_arn = %arn, "{cause}");
-                let fail = actor::fail_step(&arn, last_event, now(), &cause, &mut digest.unwrap_or(0));
+                let mut fail = actor::fail_step(&arn, last_event, now(), &cause, &mut digest.unwrap_or(0));
+                fail.lease = lease;
                 if let Err(error) = self.inner.store.append(vec![fail]).await {
                     tracing::error!(execution_arn = %arn, %error, "cannot record that the execution failed; trying again later");
                     self.inner.note_orphan();
@@ -226,6 +241,6 @@ impl Service {
                 return None;
             }
         };
-        self.prepare(rebuilt, record, true, resources).map(|(launch, _)| launch)
+        self.prepare(rebuilt, record, true, resources, lease).map(|(launch, _)| launch)
     }
 }

@@ -178,12 +178,19 @@ async fn recover(conn: &mut Conn, seq: i64, execution: Execution, triggers: Vec<
     };
     let last_event =
         u64::try_from(last_event).map_err(|_| backend(format!("stored event id out of range: {last_event}")))?;
+    let held = one(conn, "SELECT owner, epoch FROM executions WHERE seq = $1", &[&seq], |row| {
+        Ok((row.try_get::<_, Option<String>>(0).map_err(db)?, row.try_get::<_, i64>(1).map_err(db)?))
+    })
+    .await?;
+    let (owner, epoch) = held.unwrap_or((None, 0));
     Ok(Recovered {
         execution,
         triggers: triggers.into_iter().map(|trigger| trigger.json).collect(),
         last_event,
         // The digest is stored as its bits.
         digest: digest.map(|bits| bits as u64),
+        owner,
+        epoch: u64::try_from(epoch).unwrap_or(0),
     })
 }
 

@@ -14,9 +14,9 @@ use crate::Error;
 use crate::postgres::{Conn, backend, db};
 
 /// The schema version this build writes: the number of migrations.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
-const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1];
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2];
 
 /// The key of the advisory lock migrations hold: `baton` in ASCII, a number no other user of the database is likely
 /// to pick.
@@ -119,6 +119,23 @@ CREATE TABLE activities (
     created BIGINT NOT NULL,
     tags TEXT NOT NULL,
     encryption_configuration TEXT
+);
+";
+
+/// Several servers on one database: each running execution is held by one node (`owner`) under a claim (`epoch`,
+/// one more at each claim, which steps written under an older one are refused by); `baton_nodes` holds each node's
+/// lease, renewed while it lives, on the database's clock (milliseconds since the epoch).
+const V2: &str = "
+ALTER TABLE executions ADD COLUMN owner TEXT, ADD COLUMN epoch BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX executions_by_owner ON executions (owner, seq) WHERE status = 'RUNNING' AND map_run_arn IS NULL;
+
+CREATE TABLE baton_nodes (
+    id TEXT PRIMARY KEY,
+    address TEXT NOT NULL,
+    version TEXT NOT NULL,
+    engine_version BIGINT NOT NULL,
+    started BIGINT NOT NULL,
+    lease_until BIGINT NOT NULL
 );
 ";
 

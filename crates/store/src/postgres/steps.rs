@@ -17,7 +17,8 @@ use crate::postgres::{Conn, Failure};
 use crate::postgres::rows::{kind_str, sql_id, status_str};
 use crate::{Append, Ending, Error, Execution, Status};
 
-const LOCK_EXECUTIONS: &str = "SELECT seq, arn, status FROM executions WHERE arn = ANY($1) ORDER BY seq FOR UPDATE";
+const LOCK_EXECUTIONS: &str =
+    "SELECT seq, arn, status, epoch FROM executions WHERE arn = ANY($1) ORDER BY seq FOR UPDATE";
 const LAST_ROWS: &str = "SELECT s.seq, \
      coalesce((SELECT max(id) FROM events WHERE execution = s.seq), 0), \
      coalesce((SELECT max(seq) FROM triggers WHERE execution = s.seq), 0) \
@@ -30,6 +31,7 @@ const END_EXECUTION: &str =
     "UPDATE executions SET status = $2, stop = $3, output = $4, error = $5, cause = $6 WHERE seq = $1";
 const REDRIVE: &str = "UPDATE executions SET status = 'RUNNING', stop = NULL, output = NULL, error = NULL, \
      cause = NULL, redrive_count = redrive_count + 1, redrive_date = $2 WHERE seq = $1";
+const HOLD: &str = "UPDATE executions SET owner = $2, epoch = $3 WHERE seq = $1";
 
 /// What the batch knows of the executions it touches, and the rows it has yet to insert.
 #[derive(Default)]
@@ -51,6 +53,8 @@ struct Known {
     /// The last event's id (0 for none) and the last trigger's number.
     last_event: u64,
     last_trigger: i64,
+    /// The epoch of the last claim (`Lease`).
+    epoch: u64,
 }
 
 impl Known {
@@ -102,8 +106,9 @@ impl<'a> Steps<'a> {
         let mut found = Vec::with_capacity(locked.len());
         for row in &locked {
             let (seq, arn, status): (i64, String, String) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+            let epoch = u64::try_from(row.try_get::<_, i64>(3)?).unwrap_or(0);
             found.push(seq);
-            self.known.insert(arn, Known { seq, status, last_event: 0, last_trigger: 0 });
+            self.known.insert(arn, Known { seq, status, last_event: 0, last_trigger: 0, epoch });
         }
         let by_seq: HashMap<i64, String> = self.known.iter().map(|(arn, k)| (k.seq, arn.clone())).collect();
         for row in conn.query(LAST_ROWS, &[&found]).await? {
@@ -149,6 +154,7 @@ impl<'a> Steps<'a> {
         let targets = self.check(conn, steps, vec![new]).await?;
         let children = self.check_children(conn, steps).await?;
         self.insert_execution(conn, execution).await?;
+        self.hold(conn, &execution.arn, first).await?;
         self.write_steps(conn, steps, &targets).await?;
         self.write_children(conn, steps, &children).await
     }
@@ -175,6 +181,7 @@ impl<'a> Steps<'a> {
         let targets = self.check(conn, steps, vec![target]).await?;
         let children = self.check_children(conn, steps).await?;
         self.redrive_known(conn, arn, date).await?;
+        self.hold(conn, arn, first).await?;
         self.write_steps(conn, steps, &targets).await?;
         self.write_children(conn, steps, &children).await
     }
@@ -220,6 +227,9 @@ impl<'a> Steps<'a> {
                     let Some(known) = self.load(conn, arn).await? else {
                         return Err(Error::NotFound(arn.to_owned()).into());
                     };
+                    if step.lease.as_ref().is_some_and(|lease| lease.epoch != known.epoch) {
+                        return Err(Error::Fenced(arn.to_owned()).into());
+                    }
                     let next = known.last_event + 1;
                     targets.push(Target { arn, next, running: known.running() });
                     targets.len() - 1
@@ -382,7 +392,17 @@ impl<'a> Steps<'a> {
         let seq: i64 = row.try_get(0)?;
         self.absent.remove(&e.arn);
         let status = status_str(e.status).to_owned();
-        self.known.insert(e.arn.clone(), Known { seq, status, last_event: 0, last_trigger: 0 });
+        self.known.insert(e.arn.clone(), Known { seq, status, last_event: 0, last_trigger: 0, epoch: 0 });
+        Ok(())
+    }
+
+    /// Holds a known execution under the lease of the step that creates or redrives it, if it has one.
+    async fn hold(&mut self, conn: &mut Conn, arn: &str, first: &Append) -> Result<(), Failure> {
+        let Some(lease) = &first.lease else { return Ok(()) };
+        let known = self.known_mut(arn)?;
+        let seq = known.seq;
+        known.epoch = lease.epoch;
+        conn.execute(HOLD, &[&seq, &&*lease.node, &sql_id(lease.epoch)?]).await?;
         Ok(())
     }
 

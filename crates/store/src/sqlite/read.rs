@@ -221,6 +221,9 @@ fn recover(conn: &Connection, seq: i64, execution: Execution, triggers: Vec<Trig
         last_event,
         // The digest is stored as its bits.
         digest: digest.map(|bits| bits as u64),
+        // One process owns a SQLite store: nobody claims its executions.
+        owner: None,
+        epoch: 0,
     })
 }
 

@@ -50,6 +50,7 @@ fn step(arn: &str, id: u64) -> Append {
         ending: None,
         digest: id,
         children: Vec::new(),
+        lease: None,
     }
 }
 
@@ -298,6 +299,7 @@ async fn a_full_database_recovers_once_there_is_room() {
         ending: None,
         digest: first,
         children: Vec::new(),
+        lease: None,
     };
     let handle = writer::Handle::spawn(conn).unwrap();
     let machine = StateMachine {

@@ -11,17 +11,20 @@ pub(crate) fn sqlite_memory() -> Sqlite {
     Sqlite::open_in_memory().unwrap()
 }
 
-pub(crate) fn sqlite_disk() -> (tempfile::TempDir, Sqlite) {
+/// SQLite in a temporary directory, opened as a server opens its store (`Database`), so the suite covers the
+/// forwarding too.
+pub(crate) async fn database_disk() -> (tempfile::TempDir, store::Database) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Sqlite::open(&dir.path().join("data")).unwrap();
+    let store = store::Database::open(store::Location::Directory(&dir.path().join("data"))).await.unwrap();
     (dir, store)
 }
 
-/// A PostgreSQL store on a fresh database, or `None` where PostgreSQL is not installed (`cluster` printed a note).
+/// PostgreSQL on a fresh database, opened as a server opens its store (`Database`), or `None` where PostgreSQL is
+/// not installed.
 #[cfg(feature = "postgres")]
-pub(crate) async fn postgres() -> Option<store::postgres::Postgres> {
-    let url = crate::cluster::database().await?;
-    Some(store::postgres::Postgres::connect(&url).await.unwrap())
+pub(crate) async fn database_postgres() -> Option<store::Database> {
+    let url = pgtest::database()?;
+    Some(store::Database::open(store::Location::Url(&url)).await.unwrap())
 }
 
 pub(crate) const ACCOUNT: &str = "arn:aws:states:us-east-1:123456789012";
@@ -83,6 +86,7 @@ pub(crate) fn step(arn: &str, first: u64, count: u64) -> Append {
         ending: None,
         digest: first * 1000 + count,
         children: Vec::new(),
+        lease: None,
     }
 }
 

@@ -2,13 +2,11 @@
 //!
 //! `suite` holds each case once, as a function of `&impl Store`; `store_test!` instantiates it per backend: SQLite in
 //! memory and on disk, and with the `postgres` feature PostgreSQL, each test in a fresh database of a throwaway
-//! cluster (`cluster`) that the tests start themselves (skipped, with a note, where PostgreSQL is not installed).
+//! cluster (the `pgtest` crate) that the tests start themselves (skipped, with a note, where PostgreSQL is not installed).
 
 // Test code may unwrap; `allow-unwrap-in-tests` does not reach `tests/` directories (rust-clippy#13981).
 #![allow(clippy::unwrap_used)]
 
-#[cfg(feature = "postgres")]
-mod cluster;
 mod fixtures;
 #[cfg(feature = "postgres")]
 mod postgres;
@@ -26,14 +24,14 @@ macro_rules! store_test {
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite_disk() {
-                let (_dir, store) = crate::fixtures::sqlite_disk();
+                let (_dir, store) = crate::fixtures::database_disk().await;
                 crate::suite::$name(&store).await
             }
 
             #[cfg(feature = "postgres")]
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                let Some(store) = crate::fixtures::postgres().await else { return };
+                let Some(store) = crate::fixtures::database_postgres().await else { return };
                 crate::suite::$name(&store).await
             }
         }

@@ -23,7 +23,7 @@ fn first_value(messages: &[tokio_postgres::SimpleQueryMessage]) -> Option<String
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn processes_starting_together_migrate_once() {
-    let Some(url) = crate::cluster::database().await else { return };
+    let Some(url) = pgtest::database() else { return };
     let stores = join_all((0..6).map(|_| Postgres::connect(&url))).await;
     let stores: Vec<Postgres> = stores.into_iter().map(Result::unwrap).collect();
     let version = first_value(&sql(&url, "SELECT version FROM baton_schema").await);
@@ -38,7 +38,7 @@ async fn processes_starting_together_migrate_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn newer_schema_refused() {
-    let Some(url) = crate::cluster::database().await else { return };
+    let Some(url) = pgtest::database() else { return };
     drop(Postgres::connect(&url).await.unwrap());
     sql(&url, "UPDATE baton_schema SET version = 999").await;
     let r = Postgres::connect(&url).await;
@@ -49,7 +49,7 @@ async fn newer_schema_refused() {
 /// other's committed events; exactly one of two steps with the same ids lands.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_append_in_turn() {
-    let Some(url) = crate::cluster::database().await else { return };
+    let Some(url) = pgtest::database() else { return };
     let (a, b) = (Postgres::connect(&url).await.unwrap(), Postgres::connect(&url).await.unwrap());
     let e = execution("m", "contended");
     a.create_execution(e.clone(), step(&e.arn, 1, 1)).await.unwrap();
@@ -74,7 +74,7 @@ async fn two_processes_append_in_turn() {
 /// insert then hits the unique key, and its batch runs again, whose check finds the row.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn racing_creates_one_wins() {
-    let Some(url) = crate::cluster::database().await else { return };
+    let Some(url) = pgtest::database() else { return };
     let (a, b) = (Postgres::connect(&url).await.unwrap(), Postgres::connect(&url).await.unwrap());
     let (client, connection) = tokio_postgres::connect(&url, NoTls).await.unwrap();
     tokio::spawn(connection);
@@ -102,7 +102,7 @@ async fn racing_creates_one_wins() {
 /// conflicts), never a backend error.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn opposite_lock_orders_resolve() {
-    let Some(url) = crate::cluster::database().await else { return };
+    let Some(url) = pgtest::database() else { return };
     let (a, b) = (Postgres::connect(&url).await.unwrap(), Postgres::connect(&url).await.unwrap());
     let (x, y) = (execution("m", "x"), execution("m", "y"));
     a.create_execution(x.clone(), step(&x.arn, 1, 1)).await.unwrap();
@@ -128,7 +128,7 @@ async fn opposite_lock_orders_resolve() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queued_appends_share_a_commit() {
     const APPENDS: usize = 200;
-    let Some(url) = crate::cluster::database().await else { return };
+    let Some(url) = pgtest::database() else { return };
     let store = Postgres::connect(&url).await.unwrap();
     let executions: Vec<_> = (0..APPENDS).map(|i| execution("g", &format!("e{i}"))).collect();
     for e in &executions {
@@ -159,7 +159,7 @@ async fn queued_appends_share_a_commit() {
 /// A writer whose connection the server ended fails that batch and reconnects for the next; it is not poisoned.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writer_reconnects_after_its_connection_ends() {
-    let Some(url) = crate::cluster::database().await else { return };
+    let Some(url) = pgtest::database() else { return };
     let store = Postgres::connect(&url).await.unwrap();
     let e = execution("m", "reconnect");
     store.create_execution(e.clone(), step(&e.arn, 1, 1)).await.unwrap();
@@ -178,4 +178,94 @@ async fn writer_reconnects_after_its_connection_ends() {
     store.append(vec![step(&e.arn, 3, 1)]).await.unwrap();
     let ids: Vec<u64> = store.history(&e.arn, false, page(None, 0)).await.unwrap().items.iter().map(|e| e.id).collect();
     assert_eq!(ids, [1, 2, 3]);
+}
+
+fn node(id: &str) -> store::Node {
+    store::Node {
+        id: id.to_owned(),
+        address: format!("http://{id}"),
+        version: "test".to_owned(),
+        engine_version: 5,
+        started: 1,
+        lease_until: 0,
+        alive: false,
+        executions: 0,
+    }
+}
+
+/// `step` written under `node`'s claim at `epoch`.
+fn held(arn: &str, first: u64, node: &str, epoch: u64) -> store::Append {
+    store::Append { lease: Some(store::Lease { node: node.into(), epoch }), ..step(arn, first, 1) }
+}
+
+/// A node holds what it creates; another claims it only once the holder's lease has run out, at the next epoch, and
+/// the first can then write nothing more for it (fencing); a node that leaves lets go of what it holds at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nodes_claim_executions_and_a_lost_claim_is_fenced() {
+    let Some(url) = pgtest::database() else { return };
+    let (a, b) = (Postgres::connect(&url).await.unwrap(), Postgres::connect(&url).await.unwrap());
+    a.join(&node("a"), 60_000).await.unwrap();
+    b.join(&node("b"), 60_000).await.unwrap();
+    let e = execution("m", "held");
+    a.create_execution(e.clone(), held(&e.arn, 1, "a", 1)).await.unwrap();
+    a.append(vec![held(&e.arn, 2, "a", 1)]).await.unwrap();
+    assert_eq!(b.claim("b", 10).await.unwrap(), [], "a's lease holds");
+    assert_eq!(b.unclaimed().await.unwrap(), 0);
+    let listed = b.nodes().await.unwrap();
+    let counts: Vec<(&str, bool, u64)> = listed.iter().map(|n| (n.id.as_str(), n.alive, n.executions)).collect();
+    assert_eq!(counts, [("a", true, 1), ("b", true, 0)]);
+
+    // a's lease runs out (as if it paused): b takes the execution over at epoch 2.
+    a.renew("a", -1).await.unwrap();
+    assert_eq!(b.unclaimed().await.unwrap(), 1);
+    assert_eq!(a.claim("a", 10).await.unwrap(), [], "a node whose lease ran out claims nothing");
+    let claimed = b.claim("b", 10).await.unwrap();
+    assert_eq!(claimed, [store::Claimed { arn: e.arn.clone(), epoch: 2 }]);
+    assert_eq!(b.recovered(&e.arn).await.unwrap().unwrap().epoch, 2);
+    let fenced = a.append(vec![held(&e.arn, 3, "a", 1)]).await;
+    assert!(matches!(&fenced, Err(Error::Fenced(arn)) if *arn == e.arn), "{fenced:?}");
+    b.append(vec![held(&e.arn, 3, "b", 2)]).await.unwrap();
+    // a wakes: its renewal says the lease had run out, and it holds nothing now.
+    assert!(a.renew("a", 60_000).await.unwrap());
+    assert!(!a.renew("a", 60_000).await.unwrap());
+    assert_eq!(a.owned("a").await.unwrap(), []);
+    assert_eq!(b.owned("b").await.unwrap(), claimed);
+
+    // b leaves: a claims at once, at epoch 3.
+    b.leave("b").await.unwrap();
+    assert!(matches!(b.renew("b", 1).await, Err(Error::NotFound(_))));
+    assert_eq!(a.claim("a", 10).await.unwrap(), [store::Claimed { arn: e.arn.clone(), epoch: 3 }]);
+    let ids: Vec<u64> = a.history(&e.arn, false, page(None, 0)).await.unwrap().items.iter().map(|e| e.id).collect();
+    assert_eq!(ids, [1, 2, 3], "the fenced step wrote nothing");
+}
+
+/// Nodes claiming at once take different executions, each exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_claims_split_the_executions() {
+    let Some(url) = pgtest::database() else { return };
+    let stores: Vec<Postgres> = join_all((0..3).map(|_| Postgres::connect(&url))).await.into_iter().map(Result::unwrap).collect();
+    let executions: Vec<_> = (0..60).map(|i| execution("m", &format!("e{i}"))).collect();
+    for e in &executions {
+        stores[0].create_execution(e.clone(), step(&e.arn, 1, 1)).await.unwrap();
+    }
+    for (i, store) in stores.iter().enumerate() {
+        store.join(&node(&format!("n{i}")), 60_000).await.unwrap();
+    }
+    let claims = join_all(stores.iter().enumerate().map(|(i, store)| async move {
+        let id = format!("n{i}");
+        let mut mine = Vec::new();
+        loop {
+            let batch = store.claim(&id, 7).await.unwrap();
+            if batch.is_empty() {
+                return mine;
+            }
+            mine.extend(batch.into_iter().map(|c| c.arn));
+        }
+    }))
+    .await;
+    let mut all: Vec<String> = claims.concat();
+    all.sort();
+    let mut expected: Vec<String> = executions.iter().map(|e| e.arn.clone()).collect();
+    expected.sort();
+    assert_eq!(all, expected, "each execution claimed once");
 }

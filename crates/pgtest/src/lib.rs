@@ -1,10 +1,14 @@
-//! A throwaway PostgreSQL cluster for the tests: `initdb` into a temporary directory, `pg_ctl start` on a free
-//! loopback port with its unix socket in that directory, one fresh database per test.
+//! A throwaway PostgreSQL cluster for tests: `initdb` into a temporary directory, `pg_ctl start` on a free loopback
+//! port with its unix socket in that directory, and a fresh database (`createdb`) for each caller.
 //!
 //! The cluster is started once per test process, by the first test that asks, and stopped and removed when the
 //! process ends, however it ends: a small shell process waits for its standard input (held open by this process) to
 //! close, then runs `pg_ctl stop` and deletes the directory. As root (CI), the server runs as the `postgres` user
-//! (`initdb` refuses root) through `runuser`. Without PostgreSQL's binaries the tests print a note and pass.
+//! (`initdb` refuses root) through `runuser`. Without PostgreSQL's binaries `database` prints a note and gives
+//! `None`, and the tests that asked return early.
+//!
+//! Test support only: a dev-dependency of the crates whose tests run against PostgreSQL. It speaks no SQL (the
+//! database is made by `createdb`), so `store` stays the only crate with SQL.
 
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -12,27 +16,31 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-use tokio_postgres::NoTls;
-
-/// A running cluster: its port, and the process that stops it when its pipe closes (never waited for: it outlives
-/// this process).
+/// A running cluster: its port, its binaries, and the process that stops it when its pipe closes (never waited for:
+/// it outlives this process).
 struct Cluster {
     port: u16,
+    bin: PathBuf,
     _reaper: Mutex<(Child, ChildStdin)>,
 }
 
 static CLUSTER: OnceLock<Option<Cluster>> = OnceLock::new();
 
 /// The URL of a new, empty database in the test cluster, or `None` (after a note) where PostgreSQL is not installed.
-pub(crate) async fn database() -> Option<String> {
+///
+/// # Panics
+///
+/// When the cluster cannot be set up although PostgreSQL is installed: a test that needs it must fail then.
+pub fn database() -> Option<String> {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let cluster = CLUSTER.get_or_init(start).as_ref()?;
-    let name = format!("test_{}", NEXT.fetch_add(1, Ordering::Relaxed));
-    let (client, connection) = tokio_postgres::connect(&url(cluster.port, "postgres"), NoTls).await.unwrap();
-    let driver = tokio::spawn(connection);
-    client.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
-    drop(client);
-    let _ = driver.await;
+    let name = format!("test_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+    let made = Command::new(cluster.bin.join("createdb"))
+        .args(["-h", "127.0.0.1", "-p", &cluster.port.to_string(), "-U", "baton", &name])
+        .stdin(Stdio::null())
+        .status()
+        .expect("cannot run createdb");
+    assert!(made.success(), "createdb {name} failed");
     Some(url(cluster.port, &name))
 }
 
@@ -40,10 +48,15 @@ fn url(port: u16, database: &str) -> String {
     format!("postgres://baton@127.0.0.1:{port}/{database}")
 }
 
-/// The directory of `initdb` and `pg_ctl`: on the `PATH`, or Debian's newest `/usr/lib/postgresql/<v>/bin`.
+/// The directory of `initdb`, `pg_ctl` and `createdb`: where the `initdb` on the `PATH` links to, or Debian's newest
+/// `/usr/lib/postgresql/<v>/bin`.
 fn binaries() -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
-    let on_path = std::env::split_paths(&path).find(|dir| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file());
+    let on_path = std::env::split_paths(&path).find_map(|dir| {
+        let initdb = std::fs::canonicalize(dir.join("initdb")).ok()?;
+        let bin = initdb.parent()?;
+        (bin.join("pg_ctl").is_file() && bin.join("createdb").is_file()).then(|| bin.to_owned())
+    });
     on_path.or_else(|| {
         let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
             .ok()?
@@ -61,14 +74,14 @@ fn binaries() -> Option<PathBuf> {
 
 fn start() -> Option<Cluster> {
     let Some(bin) = binaries() else {
-        eprintln!("note: PostgreSQL's initdb and pg_ctl were not found; skipping the PostgreSQL store tests");
+        eprintln!("note: PostgreSQL's initdb and pg_ctl were not found; skipping the tests against PostgreSQL");
         return None;
     };
-    let dir = tempfile::Builder::new().prefix("baton-pg-").tempdir().unwrap().keep();
+    let dir = tempfile::Builder::new().prefix("baton-pg-").tempdir().expect("cannot make a temporary directory").keep();
     // initdb refuses to run as root: the cluster then belongs to the `postgres` user.
-    let as_root = std::fs::metadata(&dir).unwrap().uid() == 0;
+    let as_root = std::fs::metadata(&dir).expect("cannot read the temporary directory").uid() == 0;
     if as_root {
-        let owned = Command::new("chown").args(["-R", "postgres"]).arg(&dir).status().unwrap();
+        let owned = Command::new("chown").args(["-R", "postgres"]).arg(&dir).status().expect("cannot run chown");
         assert!(owned.success(), "cannot give {} to the postgres user", dir.display());
     }
     let data = dir.join("data");
@@ -88,12 +101,15 @@ fn start() -> Option<Cluster> {
         .arg("-D")
         .arg(&data)
         .args(["-A", "trust", "-U", "baton", "--no-sync", "-E", "UTF8", "--locale=C"])
-        .stdout(std::fs::File::create(&log).unwrap())
+        .stdout(std::fs::File::create(&log).expect("cannot write initdb's log"))
         .stderr(Stdio::inherit())
         .status()
-        .unwrap();
+        .expect("cannot run initdb");
     assert!(initdb.success(), "initdb failed; see {}", log.display());
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("no free port on loopback")
+        .port();
     let options = format!(
         "-k {} -p {port} -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c deadlock_timeout=100ms",
         dir.display()
@@ -106,9 +122,10 @@ fn start() -> Option<Cluster> {
         .args(["-o", &options, "-w", "start"])
         .stdout(Stdio::null())
         .status()
-        .unwrap();
+        .expect("cannot run pg_ctl");
     assert!(started.success(), "pg_ctl start failed; see {}", dir.join("server.log").display());
-    Some(Cluster { port, _reaper: Mutex::new(reaper(&bin, &dir, &data, as_root)) })
+    let reaper = reaper(&bin, &dir, &data, as_root);
+    Some(Cluster { port, bin, _reaper: Mutex::new(reaper) })
 }
 
 /// Starts the process that stops the cluster and removes `dir` once its standard input closes (when this process
@@ -123,7 +140,7 @@ fn reaper(bin: &Path, dir: &Path, data: &Path, as_root: bool) -> (Child, ChildSt
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap();
-    let input = child.stdin.take().unwrap();
+        .expect("cannot start the cluster's reaper");
+    let input = child.stdin.take().expect("the reaper's standard input is piped");
     (child, input)
 }

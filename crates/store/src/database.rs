@@ -1,0 +1,199 @@
+//! `Database`: the store a server was started with, chosen at start-up (SQLite in a data directory, or PostgreSQL at
+//! a URL), behind the one `Store` contract.
+//!
+//! An enum rather than a boxed trait object: `Store`'s methods return `impl Future`, which a trait object cannot,
+//! and a match per call costs nothing beside a commit.
+
+use std::path::Path;
+
+#[cfg(feature = "postgres")]
+use crate::postgres::Postgres;
+use crate::sqlite::Sqlite;
+use crate::{
+    Activity, Alias, Append, Claimed, Error, Event, Execution, ExecutionFilter, Node, Page, PageRequest, Publish,
+    Recovered, StateMachine, Stats, Store, Version,
+};
+
+/// Where a server keeps its state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location<'a> {
+    /// Embedded SQLite in this directory (created if missing), owned by one process.
+    Directory(&'a Path),
+    /// A PostgreSQL database (`postgres://user@host:port/db`), shared by any number of processes.
+    Url(&'a str),
+}
+
+/// One of the stores.
+pub enum Database {
+    Sqlite(Sqlite),
+    #[cfg(feature = "postgres")]
+    Postgres(Postgres),
+}
+
+impl Database {
+    /// Opens the store at `location`. A URL needs the `postgres` feature; without it, it is refused with a message
+    /// that says so. Must be called inside a tokio runtime.
+    pub async fn open(location: Location<'_>) -> Result<Database, Error> {
+        match location {
+            Location::Directory(dir) => Ok(Database::Sqlite(Sqlite::open(dir)?)),
+            #[cfg(feature = "postgres")]
+            Location::Url(url) => Ok(Database::Postgres(Postgres::connect(url).await?)),
+            #[cfg(not(feature = "postgres"))]
+            Location::Url(_) => Err(Error::Backend("this Baton was built without PostgreSQL (cargo feature `postgres`)".into())),
+        }
+    }
+
+    /// What the writer has done so far.
+    pub fn stats(&self) -> Stats {
+        match self {
+            Database::Sqlite(store) => store.stats(),
+            #[cfg(feature = "postgres")]
+            Database::Postgres(store) => store.stats(),
+        }
+    }
+
+    /// Whether several servers may share this store (PostgreSQL): they then hold executions under leases (`join`,
+    /// `claim`, …). One process owns a SQLite store, so it holds every execution, and the lease calls do nothing.
+    pub fn shared(&self) -> bool {
+        !matches!(self, Database::Sqlite(_))
+    }
+
+    /// `Postgres::join`; nothing on SQLite.
+    pub async fn join(&self, node: &Node, lease_ms: i64) -> Result<(), Error> {
+        match self {
+            Database::Sqlite(_) => {
+                let _ = (node, lease_ms);
+                Ok(())
+            }
+            #[cfg(feature = "postgres")]
+            Database::Postgres(store) => store.join(node, lease_ms).await,
+        }
+    }
+
+    /// `Postgres::renew`; on SQLite the lease never runs out (`false`).
+    pub async fn renew(&self, id: &str, lease_ms: i64) -> Result<bool, Error> {
+        match self {
+            Database::Sqlite(_) => {
+                let _ = (id, lease_ms);
+                Ok(false)
+            }
+            #[cfg(feature = "postgres")]
+            Database::Postgres(store) => store.renew(id, lease_ms).await,
+        }
+    }
+
+    /// `Postgres::leave`; nothing on SQLite.
+    pub async fn leave(&self, id: &str) -> Result<(), Error> {
+        match self {
+            Database::Sqlite(_) => {
+                let _ = id;
+                Ok(())
+            }
+            #[cfg(feature = "postgres")]
+            Database::Postgres(store) => store.leave(id).await,
+        }
+    }
+
+    /// `Postgres::claim`; nothing on SQLite, whose process holds every execution already.
+    pub async fn claim(&self, id: &str, limit: usize) -> Result<Vec<Claimed>, Error> {
+        match self {
+            Database::Sqlite(_) => {
+                let _ = (id, limit);
+                Ok(Vec::new())
+            }
+            #[cfg(feature = "postgres")]
+            Database::Postgres(store) => store.claim(id, limit).await,
+        }
+    }
+
+    /// `Postgres::owned`; nothing on SQLite.
+    pub async fn owned(&self, id: &str) -> Result<Vec<Claimed>, Error> {
+        match self {
+            Database::Sqlite(_) => {
+                let _ = id;
+                Ok(Vec::new())
+            }
+            #[cfg(feature = "postgres")]
+            Database::Postgres(store) => store.owned(id).await,
+        }
+    }
+
+    /// `Postgres::unclaimed`; none on SQLite.
+    pub async fn unclaimed(&self) -> Result<u64, Error> {
+        match self {
+            Database::Sqlite(_) => Ok(0),
+            #[cfg(feature = "postgres")]
+            Database::Postgres(store) => store.unclaimed().await,
+        }
+    }
+
+    /// `Postgres::nodes`; none on SQLite.
+    pub async fn nodes(&self) -> Result<Vec<Node>, Error> {
+        match self {
+            Database::Sqlite(_) => Ok(Vec::new()),
+            #[cfg(feature = "postgres")]
+            Database::Postgres(store) => store.nodes().await,
+        }
+    }
+
+    /// Which store this is, for messages: `SQLite` or `PostgreSQL`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Database::Sqlite(_) => "SQLite",
+            #[cfg(feature = "postgres")]
+            Database::Postgres(_) => "PostgreSQL",
+        }
+    }
+}
+
+/// Forwards each `Store` method to the store inside.
+macro_rules! forward {
+    ($( fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $out:ty; )*) => {
+        impl Store for Database {
+            $(
+                async fn $name(&self $(, $arg: $ty)*) -> Result<$out, Error> {
+                    match self {
+                        Database::Sqlite(store) => store.$name($($arg),*).await,
+                        #[cfg(feature = "postgres")]
+                        Database::Postgres(store) => store.$name($($arg),*).await,
+                    }
+                }
+            )*
+        }
+    };
+}
+
+forward! {
+    fn create_state_machine(&self, machine: StateMachine) -> ();
+    fn update_state_machine(&self, machine: StateMachine) -> ();
+    fn delete_state_machine(&self, arn: &str) -> ();
+    fn state_machine(&self, arn: &str) -> Option<StateMachine>;
+    fn list_state_machines(&self, page: PageRequest) -> Page<StateMachine>;
+    fn set_state_machine_tags(&self, arn: &str, tags: Vec<(String, String)>) -> ();
+    fn create_execution(&self, execution: Execution, first: Append) -> ();
+    fn append(&self, steps: Vec<Append>) -> ();
+    fn execution(&self, arn: &str) -> Option<Execution>;
+    fn reset(&self) -> ();
+    fn list_executions(&self, state_machine_arn: &str, filter: ExecutionFilter, page: PageRequest) -> Page<Execution>;
+    fn list_map_run_executions(&self, map_run_arn: &str, filter: ExecutionFilter, page: PageRequest) -> Page<Execution>;
+    fn history(&self, execution_arn: &str, reverse: bool, page: PageRequest) -> Page<Event>;
+    fn running(&self) -> Vec<Recovered>;
+    fn running_arns(&self) -> Vec<String>;
+    fn delete_closed(&self, before: i64, limit: usize) -> u64;
+    fn redrive_execution(&self, arn: &str, date: i64, first: Append) -> ();
+    fn recovered(&self, arn: &str) -> Option<Recovered>;
+    fn publish_version(&self, publish: Publish) -> Version;
+    fn version(&self, state_machine_arn: &str, number: u64) -> Option<Version>;
+    fn list_versions(&self, state_machine_arn: &str, page: PageRequest) -> Page<Version>;
+    fn delete_version(&self, state_machine_arn: &str, number: u64) -> ();
+    fn create_alias(&self, alias: Alias) -> ();
+    fn update_alias(&self, alias: Alias) -> ();
+    fn delete_alias(&self, arn: &str) -> ();
+    fn alias(&self, arn: &str) -> Option<Alias>;
+    fn list_aliases(&self, state_machine_arn: &str, page: PageRequest) -> Page<Alias>;
+    fn create_activity(&self, activity: Activity) -> ();
+    fn activity(&self, arn: &str) -> Option<Activity>;
+    fn delete_activity(&self, arn: &str) -> ();
+    fn list_activities(&self, page: PageRequest) -> Page<Activity>;
+    fn set_activity_tags(&self, arn: &str, tags: Vec<(String, String)>) -> ();
+}
