@@ -1,8 +1,9 @@
 //! The execution service behind `baton serve`: state machines and durable executions on a `Store`.
 //!
-//! Every API action the server exposes is one method here; the server only converts wire types. Standard executions
-//! are durable: each step's trigger and events are committed (group commit) before its effects run, and an API call
-//! that changes an execution answers only once its change is committed. On start-up every running execution is
+//! Every API action the server exposes is one method here; the server only converts wire types. The methods take and
+//! return the service's own records (`records`), never the store's rows. Standard executions are durable: each
+//! step's trigger and events are committed (group commit) before its effects run, and an API call that changes an
+//! execution answers only once its change is committed. On start-up every running execution is
 //! rebuilt by re-folding its triggers (`recovery`), checked against what was stored, then its timers are re-armed and
 //! its in-flight tasks invoked again (at least once); a task that already waits for its token is not invoked again.
 //! Express executions run in memory.
@@ -21,10 +22,10 @@ mod encryption;
 mod express;
 mod map_runs;
 mod names;
+mod records;
 mod recovery;
 
 pub use activities::ActivityTask;
-pub use store::Activity;
 mod tags;
 mod versions;
 mod test_state;
@@ -38,7 +39,7 @@ use serde_json::Value;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use engine::{Command, ExecutionInfo, TaskId, Trigger};
-use store::{Database, Execution, ExecutionFilter, Location, Kind, Page, PageRequest, StateMachine, Status, Store};
+use store::{Database, Location, Store};
 
 use crate::Resources;
 use activities::Activities;
@@ -48,6 +49,7 @@ use express::Express;
 use recovery::Rebuilt;
 
 pub use encryption::{Encryption, EncryptionType};
+pub use records::{Activity, Alias, Execution, Kind, Page, PageRequest, Route, StateMachine, Status, Version};
 pub use map_runs::{MapRun, MapRunCounts, MapRunInfo, MapRunStatus, UpdateMapRun, map_run_parent};
 pub use tags::MAX_TAGS;
 pub use versions::{CreateAlias, PublishOptions, UpdateAlias};
@@ -367,7 +369,7 @@ impl Service {
         if self.inner.shutting_down() {
             return Some("shutting down".to_owned());
         }
-        let probe = PageRequest { token: None, limit: 1 };
+        let probe = store::PageRequest { token: None, limit: 1 };
         self.inner.store.list_state_machines(probe).await.err().map(|error| format!("the store does not answer: {error}"))
     }
 
@@ -409,7 +411,7 @@ impl Service {
         let tags = tags::merged(Vec::new(), request.tags)?;
         let arn = self.arn(&format!("stateMachine:{}", request.name));
         let kind = request.kind.unwrap_or(Kind::Standard);
-        if let Some(existing) = self.inner.store.state_machine(&arn).await.map_err(internal)? {
+        if let Some(existing) = self.inner.store.state_machine(&arn).await.map_err(internal)?.map(StateMachine::from) {
             // CreateStateMachine is idempotent for an identical request.
             if existing.definition == request.definition
                 && existing.role_arn == request.role_arn
@@ -436,7 +438,7 @@ impl Service {
             tags,
             encryption_configuration: encryption,
         };
-        match self.inner.store.create_state_machine(machine.clone()).await {
+        match self.inner.store.create_state_machine(machine.clone().into()).await {
             Ok(()) => Ok(machine),
             Err(store::Error::AlreadyExists(_)) => {
                 Err(Error::StateMachineAlreadyExists(format!("State Machine Already Exists: '{}'", machine.arn)))
@@ -452,6 +454,7 @@ impl Service {
             .state_machine(arn)
             .await
             .map_err(internal)?
+            .map(StateMachine::from)
             .ok_or_else(|| Error::StateMachineDoesNotExist(format!("State Machine Does Not Exist: '{arn}'")))
     }
 
@@ -498,7 +501,7 @@ impl Service {
         }
         machine.revision_id = names::uuid();
         machine.updated = now();
-        match self.inner.store.update_state_machine(machine.clone()).await {
+        match self.inner.store.update_state_machine(machine.clone().into()).await {
             Ok(()) => {}
             Err(store::Error::NotFound(_)) => {
                 return Err(Error::StateMachineDoesNotExist(format!("State Machine Does Not Exist: '{}'", machine.arn)));
@@ -518,7 +521,7 @@ impl Service {
     }
 
     pub async fn list_state_machines(&self, page: PageRequest) -> Result<Page<StateMachine>, Error> {
-        self.inner.store.list_state_machines(page).await.map_err(paging)
+        self.inner.store.list_state_machines(page.into()).await.map(Page::from).map_err(paging)
     }
 
     pub async fn start_execution(&self, request: StartExecution) -> Result<Started, Error> {
@@ -529,10 +532,10 @@ impl Service {
     /// Runs an Express execution to its end and returns it.
     pub async fn start_sync_execution(&self, request: StartExecution) -> Result<Execution, Error> {
         let (execution, done) = self.start(request, true).await?;
-        let Some(mut done) = done else { return Ok(execution) };
+        let Some(mut done) = done else { return Ok(execution.into()) };
         loop {
             if let Some(record) = done.borrow().clone() {
-                return Ok(record);
+                return Ok(record.into());
             }
             if done.changed().await.is_err() {
                 return self.describe_execution(&execution.arn).await;
@@ -591,6 +594,11 @@ impl Service {
     }
 
     pub async fn describe_execution(&self, arn: &str) -> Result<Execution, Error> {
+        self.record(arn).await.map(Execution::from)
+    }
+
+    /// The execution `arn` as the store keeps it (an Express one, as memory does).
+    pub(crate) async fn record(&self, arn: &str) -> Result<store::Execution, Error> {
         names::check_execution_arn(arn)?;
         if let Some(record) = self.inner.express.execution(arn) {
             return Ok(record);
@@ -618,8 +626,8 @@ impl Service {
         if machine.kind == Kind::Express {
             return Err(Error::StateMachineTypeNotSupported("This operation is not supported by this type of state machine".to_owned()));
         }
-        let filter = ExecutionFilter { started_with, status, redriven };
-        self.inner.store.list_executions(&machine_arn, filter, page).await.map_err(paging)
+        let filter = store::ExecutionFilter { started_with, status: status.map(store::Status::from), redriven };
+        self.inner.store.list_executions(&machine_arn, filter, page.into()).await.map(Page::from).map_err(paging)
     }
 
     /// History events as `GetExecutionHistory` returns them (wire JSON values).
@@ -637,7 +645,7 @@ impl Service {
                 if self.inner.store.execution(arn).await.map_err(internal)?.is_none() {
                     return Err(Error::ExecutionDoesNotExist(format!("Execution Does Not Exist: '{arn}'")));
                 }
-                let page = self.inner.store.history(arn, request.reverse, request.page).await.map_err(paging)?;
+                let page = self.inner.store.history(arn, request.reverse, request.page.into()).await.map_err(paging)?;
                 Page { items: page.items.into_iter().map(|event| event.json).collect(), next_token: page.next_token }
             }
         };
@@ -671,7 +679,7 @@ impl Service {
             child = Some((map_run, label));
         }
         let mut machine = match self.inner.store.state_machine(&execution.state_machine_arn).await.map_err(internal)? {
-            Some(machine) => machine,
+            Some(machine) => StateMachine::from(machine),
             None => StateMachine {
                 arn: execution.state_machine_arn.clone(),
                 name: names::state_machine_name(&execution.state_machine_arn).unwrap_or_default().to_owned(),
@@ -763,7 +771,7 @@ impl Service {
                 if let Some(mut live) = live {
                     loop {
                         if let Some(record) = live.done.borrow().clone() {
-                            return Ok(record);
+                            return Ok(record.into());
                         }
                         if live.done.changed().await.is_err() {
                             break;
@@ -807,7 +815,7 @@ impl Service {
         &self,
         request: StartExecution,
         sync: bool,
-    ) -> Result<(Execution, Option<watch::Receiver<Option<Execution>>>), Error> {
+    ) -> Result<(store::Execution, Option<watch::Receiver<Option<store::Execution>>>), Error> {
         let (machine_arn, test_case) = match request.state_machine_arn.split_once('#') {
             Some((arn, case)) => (arn.to_owned(), Some(case.to_owned())),
             None => (request.state_machine_arn.clone(), None),
@@ -845,7 +853,7 @@ impl Service {
         };
         if !express && let Some(existing) = self.inner.store.execution(&arn).await.map_err(internal)? {
             // StartExecution is idempotent for the same name and input while the execution runs.
-            if existing.status == Status::Running && existing.input == input_text {
+            if existing.status == store::Status::Running && existing.input == input_text {
                 return Ok((existing, None));
             }
             return Err(Error::ExecutionAlreadyExists(format!("Execution Already Exists: '{arn}'")));
@@ -898,16 +906,16 @@ impl Service {
             let routes = crate::integration::Routes::of(execution.machine());
             first.routing = actor::routing(&routes, resources.mocks.is_some(), &commands);
         }
-        let mut record = Execution {
+        let mut record = store::Execution {
             arn: arn.clone(),
             name,
             state_machine_arn: machine.arn.clone(),
             definition: machine.definition.clone(),
             role_arn: machine.role_arn.clone(),
-            kind: machine.kind,
+            kind: machine.kind.into(),
             input: input_text.clone(),
             trace_header: request.trace_header,
-            status: Status::Running,
+            status: store::Status::Running,
             start: now,
             stop: None,
             output: None,
@@ -970,11 +978,11 @@ impl Service {
     pub(crate) fn prepare(
         &self,
         rebuilt: Rebuilt,
-        record: Execution,
+        record: store::Execution,
         durable: bool,
         resources: Arc<Resources>,
         lease: Option<store::Lease>,
-    ) -> Option<(Launch, watch::Receiver<Option<Execution>>)> {
+    ) -> Option<(Launch, watch::Receiver<Option<store::Execution>>)> {
         let Rebuilt { execution, commands, awaiting, invocations, digest } = rebuilt;
         let last_event_time = execution.last_event_time();
         let (sender, receiver) = mpsc::unbounded_channel();
@@ -1034,10 +1042,10 @@ impl Service {
                 "Execution cannot be redriven: '{arn}' is a child execution of Map Run '{map_run}'; redrive its parent execution"
             )));
         }
-        if matches!(record.status, Status::Running | Status::Succeeded) {
+        if matches!(record.status, store::Status::Running | store::Status::Succeeded) {
             return Err(Error::ExecutionNotRedrivable(format!(
                 "Execution cannot be redriven: '{arn}' is {}",
-                if record.status == Status::Running { "RUNNING" } else { "SUCCEEDED" }
+                if record.status == store::Status::Running { "RUNNING" } else { "SUCCEEDED" }
             )));
         }
         let mut rebuilt = self.rebuild_blocking(&record, recovered.triggers).await?;
@@ -1086,7 +1094,7 @@ impl Service {
             }
             Err(error) => return Err(internal(error)),
         }
-        record.status = Status::Running;
+        record.status = store::Status::Running;
         record.redrive_count += 1;
         record.redrive_date = Some(now);
         record.stop = None;

@@ -28,8 +28,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use runtime::service::{Error, HistoryRequest, MapRun, MapRunCounts, Service};
-use store::{Execution, Kind, PageRequest, StateMachine};
+use runtime::service::{Error, Execution, HistoryRequest, Kind, MapRun, MapRunCounts, PageRequest, Service, StateMachine, Status};
 
 /// Items per page of the state machine and execution lists, unless the query asks for `pageSize`.
 pub(crate) const PAGE_SIZE: usize = 25;
@@ -304,11 +303,11 @@ fn state_machine_summary(machine: &StateMachine) -> Value {
 
 fn execution_summary(execution: &Execution) -> Value {
     let status = match execution.status {
-        store::Status::Running => "RUNNING",
-        store::Status::Succeeded => "SUCCEEDED",
-        store::Status::Failed => "FAILED",
-        store::Status::TimedOut => "TIMED_OUT",
-        store::Status::Aborted => "ABORTED",
+        Status::Running => "RUNNING",
+        Status::Succeeded => "SUCCEEDED",
+        Status::Failed => "FAILED",
+        Status::TimedOut => "TIMED_OUT",
+        Status::Aborted => "ABORTED",
     };
     json!({
         "arn": execution.arn,
@@ -359,7 +358,7 @@ fn map_run_counts(counts: &MapRunCounts) -> Value {
 }
 
 /// The execution status `?status=` asks for, if it asks for one.
-fn status_filter(query: Option<&str>) -> Result<Option<store::Status>, ConsoleError> {
+fn status_filter(query: Option<&str>) -> Result<Option<Status>, ConsoleError> {
     match query_param(query, "status").filter(|name| !name.is_empty()) {
         None => Ok(None),
         Some(name) => crate::convert::status_named(&name).map(Some).ok_or_else(|| {

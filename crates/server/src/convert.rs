@@ -1,14 +1,13 @@
-//! Conversions between `api` wire types and the runtime's (`runtime::service`, `store`) types.
+//! Conversions between `api` wire types and the service's records and requests (`runtime::service`).
 //!
-//! Explicit functions, not `From` impls (both sides are foreign to this crate). Timestamps: the store holds
+//! Explicit functions, not `From` impls (both sides are foreign to this crate). Timestamps: the service's records hold
 //! milliseconds since the epoch, the wire epoch seconds with a fraction. Logging and tracing configurations are
 //! kept by the service as the JSON text the API received, and read back here.
 
 #[cfg(test)]
 mod tests;
 
-use runtime::service;
-use store::{Alias, Execution, Kind, Page, PageRequest, Route, StateMachine, Status, Version};
+use runtime::service::{self, Alias, Execution, Kind, Page, PageRequest, Route, StateMachine, Status, Version};
 
 use crate::error::ApiError;
 use crate::shape::enum_error;
@@ -94,7 +93,7 @@ pub(crate) fn status_filter(value: Option<&str>) -> Result<StatusFilter, ApiErro
     }
 }
 
-/// The stored status an execution status's wire name (`RUNNING`, …) names.
+/// The execution status an execution status's wire name (`RUNNING`, …) names.
 pub(crate) fn status_named(name: &str) -> Option<Status> {
     match name {
         "RUNNING" => Some(Status::Running),
@@ -296,7 +295,7 @@ pub(crate) fn described_state_machine_for_execution(
     }
 }
 
-pub(crate) fn described_activity(activity: store::Activity) -> api::DescribeActivityOutput {
+pub(crate) fn described_activity(activity: service::Activity) -> api::DescribeActivityOutput {
     api::DescribeActivityOutput {
         encryption_configuration: Some(from_text(activity.encryption_configuration.as_deref(), default_encryption())),
         activity_arn: activity.arn,

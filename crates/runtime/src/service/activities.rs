@@ -11,11 +11,13 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use store::{Activity, Page, PageRequest, Store};
+use store::Store;
 
 use crate::service::actor::{Ack, Message};
 use crate::service::inbox::Delivery;
-use crate::service::{Encryption, Error, Service, acknowledged, encryption, internal, names, now, paging, tags};
+use crate::service::{
+    Activity, Encryption, Error, Page, PageRequest, Service, acknowledged, encryption, internal, names, now, paging, tags,
+};
 
 /// How many times CreateActivity tries again when the activity it found is deleted before it can read it.
 const CREATE_ATTEMPTS: usize = 3;
@@ -51,12 +53,12 @@ impl Service {
         let arn = self.arn(&format!("activity:{name}"));
         let activity = Activity { arn, name: name.to_owned(), created: now(), tags, encryption_configuration };
         for _ in 0..CREATE_ATTEMPTS {
-            match self.inner.store.create_activity(activity.clone()).await {
+            match self.inner.store.create_activity(activity.clone().into()).await {
                 Ok(()) => return Ok(activity),
                 Err(store::Error::AlreadyExists(_)) => {}
                 Err(error) => return Err(internal(error)),
             }
-            match self.inner.store.activity(&activity.arn).await.map_err(internal)? {
+            match self.inner.store.activity(&activity.arn).await.map_err(internal)?.map(Activity::from) {
                 Some(existing) if existing.encryption_configuration == activity.encryption_configuration => {
                     return Ok(existing);
                 }
@@ -77,6 +79,7 @@ impl Service {
             .activity(arn)
             .await
             .map_err(internal)?
+            .map(Activity::from)
             .ok_or_else(|| Error::ActivityDoesNotExist(format!("Activity Does Not Exist: '{arn}'")))
     }
 
@@ -91,7 +94,7 @@ impl Service {
 
     /// `ListActivities`, in creation order.
     pub async fn list_activities(&self, page: PageRequest) -> Result<Page<Activity>, Error> {
-        self.inner.store.list_activities(page).await.map_err(paging)
+        self.inner.store.list_activities(page.into()).await.map(Page::from).map_err(paging)
     }
 
     /// `GetActivityTask`: the next task of the activity, waiting up to `wait` (AWS: about 60 s); `None` when none came.

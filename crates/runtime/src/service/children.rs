@@ -11,7 +11,7 @@ use engine::TaskRequest;
 
 use integrations::aws::target::Target;
 
-use crate::service::{Error, Service, StartExecution, names};
+use crate::service::{Error, Execution, Service, StartExecution, Status, names};
 
 use crate::integration::CHILD_RESOURCE as RESOURCE;
 
@@ -67,7 +67,7 @@ pub(crate) async fn run(service: &Service, parent: &str, request: &TaskRequest) 
         return Ok(json!({"ExecutionArn": execution.arn, "StartDate": execution.start}));
     };
     let described = described(&execution, json);
-    if execution.status == store::Status::Succeeded {
+    if execution.status == Status::Succeeded {
         Ok(described)
     } else {
         Err(Failure::new(asl::errors::TASK_FAILED, described.to_string()))
@@ -132,14 +132,14 @@ fn step_functions_failure(failure: Failure) -> Failure {
 }
 
 /// The child as `DescribeExecution` reports it to a `.sync` parent (`.sync:2`: input and output as JSON).
-fn described(execution: &store::Execution, json: bool) -> Value {
+fn described(execution: &Execution, json: bool) -> Value {
     let data = |text: &str| if json { serde_json::from_str(text).unwrap_or(Value::Null) } else { Value::String(text.to_owned()) };
     let status = match execution.status {
-        store::Status::Running => "RUNNING",
-        store::Status::Succeeded => "SUCCEEDED",
-        store::Status::Failed => "FAILED",
-        store::Status::TimedOut => "TIMED_OUT",
-        store::Status::Aborted => "ABORTED",
+        Status::Running => "RUNNING",
+        Status::Succeeded => "SUCCEEDED",
+        Status::Failed => "FAILED",
+        Status::TimedOut => "TIMED_OUT",
+        Status::Aborted => "ABORTED",
     };
     let mut object = Object::new();
     object.insert("ExecutionArn".into(), execution.arn.clone().into());

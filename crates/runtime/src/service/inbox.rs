@@ -18,8 +18,7 @@ use tokio::sync::Notify;
 
 use store::{InboxMessage, Status, Store};
 
-use crate::service::map_runs::UpdateMapRun;
-use crate::service::{Error, Inner, Service, internal, lock, now};
+use crate::service::{Error, Inner, Service, UpdateMapRun, internal, lock, now};
 
 /// How often the holder looks at its inbox without a notification.
 const POLL: Duration = Duration::from_millis(500);

@@ -17,11 +17,11 @@
 use tokio::sync::oneshot;
 
 pub use engine::{MapRunCounts, MapRunInfo, MapRunStatus};
-use store::{Execution, Page, PageRequest, Store};
+use store::Store;
 
 use crate::service::actor::{Ack, Message};
 use crate::service::inbox::Delivery;
-use crate::service::{Error, Service, internal, lock, names};
+use crate::service::{Error, Execution, Page, PageRequest, Service, Status, internal, lock, names};
 
 /// One Map Run, with the execution that started it.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,18 +74,18 @@ impl Service {
     pub async fn list_map_run_executions(
         &self,
         map_run_arn: &str,
-        status: Option<store::Status>,
+        status: Option<Status>,
         redriven: Option<bool>,
         page: PageRequest,
-    ) -> Result<Page<store::Execution>, Error> {
-        let filter = store::ExecutionFilter { started_with: None, status, redriven };
-        let listed = self.inner.store.list_map_run_executions(map_run_arn, filter, page).await.map_err(super::paging)?;
+    ) -> Result<Page<Execution>, Error> {
+        let filter = store::ExecutionFilter { started_with: None, status: status.map(store::Status::from), redriven };
+        let listed = self.inner.store.list_map_run_executions(map_run_arn, filter, page.into()).await.map_err(super::paging)?;
         // Children listed, the Map Run exists; only an empty page needs the Map Run itself (which rebuilds a finished
         // parent from its history) to tell an unknown Map Run from one with no such children.
         if listed.items.is_empty() {
             self.describe_map_run(map_run_arn).await?;
         }
-        Ok(listed)
+        Ok(listed.into())
     }
 
     /// `UpdateMapRun`: new limits for a running Map Run, committed before this returns.
@@ -150,14 +150,14 @@ impl Service {
     }
 
     /// The execution's record and its Map runs; `None` if there is no such execution.
-    async fn map_runs_of(&self, execution_arn: &str) -> Result<Option<(Execution, Vec<MapRunInfo>)>, Error> {
+    async fn map_runs_of(&self, execution_arn: &str) -> Result<Option<(store::Execution, Vec<MapRunInfo>)>, Error> {
         let live = lock(&self.inner.live).get(execution_arn).cloned();
         if let Some(live) = live {
             let (reader, answer) = oneshot::channel();
             if live.sender.send(Message::Inspect(reader)).is_ok()
                 && let Ok(runs) = answer.await
             {
-                let record = self.describe_execution(execution_arn).await?;
+                let record = self.record(execution_arn).await?;
                 return Ok(Some((record, runs)));
             }
             // The execution ended meanwhile: its last step is committed, so the store has it.

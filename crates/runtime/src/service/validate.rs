@@ -10,9 +10,7 @@
 //! Map's field in an inline Map) follow the errors, and are reported only when the request's `severity` is WARNING,
 //! as AWS does (ERROR is the default). Not checked: what only an Express state machine refuses (`type`).
 
-use store::Kind;
-
-use crate::service::Service;
+use crate::service::{Kind, Service};
 
 /// The most diagnostics one answer carries, and the count when the request gives 0 or none.
 pub const MAX_DIAGNOSTICS: usize = 100;

@@ -10,9 +10,12 @@
 //!
 //! Not here: listing executions by version or alias ARN, and the quota of 1,000 versions per machine.
 
-use store::{Alias, Page, PageRequest, Publish, Route, StateMachine, Store, Version};
+use store::{Publish, Store};
 
-use crate::service::{CreateStateMachine, Error, Revision, Service, UpdateStateMachine, internal, names, now, paging};
+use crate::service::{
+    Alias, CreateStateMachine, Error, Page, PageRequest, Revision, Route, Service, StateMachine, UpdateStateMachine, Version,
+    internal, names, now, paging,
+};
 
 /// What an execution runs: the machine (with the version's definition and role when started through a version or
 /// alias) and the version and alias ARNs it records.
@@ -100,7 +103,7 @@ impl Service {
     /// `ListStateMachineVersions`, newest first.
     pub async fn list_state_machine_versions(&self, arn: &str, page: PageRequest) -> Result<Page<Version>, Error> {
         names::state_machine_name(arn)?;
-        self.inner.store.list_versions(arn, page).await.map_err(paging)
+        self.inner.store.list_versions(arn, page.into()).await.map(Page::from).map_err(paging)
     }
 
     /// `DeleteStateMachineVersion`: deleting a version that does not exist succeeds; one an alias routes to is
@@ -128,7 +131,7 @@ impl Service {
                 let machine = self.stored_machine(machine_arn).await?.ok_or_else(|| machine_missing(arn))?;
                 let version =
                     self.inner.store.version(machine_arn, number).await.map_err(internal)?.ok_or_else(|| machine_missing(arn))?;
-                Ok(as_machine(machine, version))
+                Ok(as_machine(machine, version.into()))
             }
             Qualifier::Alias(_) => Err(Error::InvalidArn(format!("Invalid Arn: '{arn}'"))),
         }
@@ -167,10 +170,10 @@ impl Service {
             created: now,
             updated: now,
         };
-        match self.inner.store.create_alias(alias.clone()).await {
+        match self.inner.store.create_alias(alias.clone().into()).await {
             Ok(()) => Ok(alias),
             Err(store::Error::AlreadyExists(_)) => {
-                let existing = self.inner.store.alias(&alias.arn).await.map_err(internal)?;
+                let existing = self.inner.store.alias(&alias.arn).await.map_err(internal)?.map(Alias::from);
                 match existing {
                     Some(existing) if existing.description == alias.description && existing.routing == alias.routing => {
                         Ok(existing)
@@ -189,7 +192,7 @@ impl Service {
 
     pub async fn describe_state_machine_alias(&self, arn: &str) -> Result<Alias, Error> {
         alias_arn(arn)?;
-        self.inner.store.alias(arn).await.map_err(internal)?.ok_or_else(not_found)
+        self.inner.store.alias(arn).await.map_err(internal)?.map(Alias::from).ok_or_else(not_found)
     }
 
     /// `UpdateStateMachineAlias`; returns the alias as updated.
@@ -213,7 +216,7 @@ impl Service {
             alias.description = request.description;
         }
         alias.updated = now();
-        match self.inner.store.update_alias(alias.clone()).await {
+        match self.inner.store.update_alias(alias.clone().into()).await {
             Ok(()) => Ok(alias),
             Err(store::Error::NotFound(_)) => Err(not_found()),
             Err(error) => Err(internal(error)),
@@ -232,7 +235,7 @@ impl Service {
     /// `ListStateMachineAliases`, in creation order.
     pub async fn list_state_machine_aliases(&self, arn: &str, page: PageRequest) -> Result<Page<Alias>, Error> {
         self.describe_state_machine(arn).await?;
-        self.inner.store.list_aliases(arn, page).await.map_err(paging)
+        self.inner.store.list_aliases(arn, page.into()).await.map(Page::from).map_err(paging)
     }
 
     /// What StartExecution of `arn` runs: a machine, a version of it, or a version an alias picks. An alias with two
@@ -248,7 +251,8 @@ impl Service {
             }
             Qualifier::Version(number) => (number, None),
             Qualifier::Alias(_) => {
-                let alias = self.inner.store.alias(arn).await.map_err(internal)?.ok_or_else(|| machine_missing(arn))?;
+                let alias =
+                    self.inner.store.alias(arn).await.map_err(internal)?.map(Alias::from).ok_or_else(|| machine_missing(arn))?;
                 let seed = execution_name.map_or_else(names::uuid, str::to_owned);
                 let picked = pick(&alias.routing, draw(&seed));
                 let number = picked.and_then(|route| version_arn(&route.version_arn).ok()).map(|(_, number)| number);
@@ -263,6 +267,7 @@ impl Service {
             .version(machine_arn, version)
             .await
             .map_err(internal)?
+            .map(Version::from)
             .ok_or_else(|| machine_missing(&format!("{machine_arn}:{version}")))?;
         let version_arn = version.arn();
         let mut machine = machine;
@@ -287,7 +292,7 @@ impl Service {
     async fn publish(&self, publish: Publish) -> Result<Version, Error> {
         let arn = publish.state_machine_arn.clone();
         match self.inner.store.publish_version(publish).await {
-            Ok(version) => Ok(version),
+            Ok(version) => Ok(version.into()),
             Err(store::Error::NotFound(_)) => Err(machine_missing(&arn)),
             Err(store::Error::RevisionChanged { expected, found, .. }) => Err(Error::ConflictException(format!(
                 "Failed to publish the State Machine version for revision {expected}. The current State Machine \
@@ -298,7 +303,7 @@ impl Service {
     }
 
     async fn stored_machine(&self, arn: &str) -> Result<Option<StateMachine>, Error> {
-        self.inner.store.state_machine(arn).await.map_err(internal)
+        Ok(self.inner.store.state_machine(arn).await.map_err(internal)?.map(StateMachine::from))
     }
 }
 
@@ -451,10 +456,8 @@ fn machine_missing(arn: &str) -> Error {
 
 #[cfg(test)]
 mod tests {
-    use store::Route;
-
     use super::{Qualifier, check_alias_name, check_routing, draw, pick, qualified};
-    use crate::service::Error;
+    use crate::service::{Error, Route};
 
     const M: &str = "arn:aws:states:us-east-1:123456789012:stateMachine:m";
 

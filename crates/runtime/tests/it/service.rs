@@ -7,8 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use runtime::service::{Config, CreateStateMachine, HistoryRequest, Service, StartExecution};
-use store::Status;
+use runtime::service::{Config, CreateStateMachine, Execution, HistoryRequest, Service, StartExecution, Status};
 
 fn config(dir: &std::path::Path) -> Config {
     Config {
@@ -48,7 +47,7 @@ async fn start(service: &Service, machine: &str, name: &str) -> String {
     service.start_execution(request).await.expect("started").execution_arn
 }
 
-async fn ended(service: &Service, arn: &str) -> store::Execution {
+async fn ended(service: &Service, arn: &str) -> Execution {
     for _ in 0..200 {
         let execution = service.describe_execution(arn).await.expect("described");
         if execution.status != Status::Running {
@@ -71,7 +70,7 @@ async fn types(service: &Service, arn: &str) -> Vec<String> {
 }
 
 #[track_caller]
-fn assert_internal(execution: &store::Execution) {
+fn assert_internal(execution: &Execution) {
     assert_eq!(execution.status, Status::Failed);
     assert_eq!(execution.error.as_deref(), Some("States.Runtime"));
     let cause = execution.cause.as_deref().unwrap_or_default();

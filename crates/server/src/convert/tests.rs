@@ -1,9 +1,8 @@
-//! Tests of the conversions: store records and service results rendered as the wire JSON AWS sends.
+//! Tests of the conversions: the service's records and results rendered as the wire JSON AWS sends.
 
 use serde_json::{Value, json};
 
-use runtime::service;
-use store::{Execution, Kind, Page, PageRequest, StateMachine, Status};
+use runtime::service::{self, Activity, Execution, Kind, Page, PageRequest, StateMachine, Status};
 
 use crate::convert::{self, IncludedData, StatusFilter};
 
@@ -103,7 +102,7 @@ fn encryption_configurations_are_described_as_kept() {
     let described = serde_json::to_value(convert::described_state_machine(stored)).unwrap();
     let expected = json!({"type": "CUSTOMER_MANAGED_KMS_KEY", "kmsKeyId": "alias/mine", "kmsDataKeyReusePeriodSeconds": 120});
     assert_eq!(described["encryptionConfiguration"], expected);
-    let activity = store::Activity {
+    let activity = Activity {
         arn: "arn:aws:states:us-east-1:123456789012:activity:a".to_owned(),
         name: "a".to_owned(),
         created: T0,
@@ -114,7 +113,7 @@ fn encryption_configurations_are_described_as_kept() {
         convert::described_activity(activity.clone()),
         json!({"activityArn": activity.arn, "name": "a", "creationDate": 1_700_000_000.123, "encryptionConfiguration": expected}),
     );
-    let plain = store::Activity { encryption_configuration: None, ..activity };
+    let plain = Activity { encryption_configuration: None, ..activity };
     let described = serde_json::to_value(convert::described_activity(plain)).unwrap();
     assert_eq!(described["encryptionConfiguration"], json!({"type": "AWS_OWNED_KEY"}));
 }

@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
 
-use store::{Append, Ending, Event, Execution, Kind, StateMachine, Status, Store};
+use runtime::service::{CreateStateMachine, StartExecution};
 
 use crate::{Api, Reply, api, service};
 
@@ -346,39 +346,18 @@ async fn the_editor_checks_a_definition_and_its_json_saves() {
 #[tokio::test]
 async fn ten_thousand_executions_are_listed_one_page_at_a_time_newest_first() {
     let dir = tempfile::tempdir().unwrap();
-    let machine_arn = "arn:aws:states:us-east-1:123456789012:stateMachine:Many";
-    {
-        let store = store::sqlite::Sqlite::open(dir.path()).unwrap();
-        store.create_state_machine(stored_machine(machine_arn)).await.unwrap();
-        for n in 0..10_000 {
-            let execution = stored_execution(machine_arn, n);
-            let first = Append {
-                execution_arn: execution.arn.clone(),
-                trigger: "{}".to_owned(),
-                events: vec![Event { id: 1, json: r#"{"id":1,"previousEventId":0,"type":"ExecutionStarted"}"#.to_owned() }],
-                ending: None,
-                digest: 0,
-                children: Vec::new(),
-                lease: None,
-                routing: store::Routing::default(),
-            };
-            let arn = execution.arn.clone();
-            store.create_execution(execution, first).await.unwrap();
-            let end = Ending { status: Status::Succeeded, stop: 1_700_000_001_000, output: Some("{}".to_owned()), error: None, cause: None };
-            let last = Append {
-                execution_arn: arn.clone(),
-                trigger: "{}".to_owned(),
-                events: vec![Event { id: 2, json: r#"{"id":2,"previousEventId":1,"type":"ExecutionSucceeded"}"#.to_owned() }],
-                ending: Some(end),
-                digest: 0,
-                children: Vec::new(),
-                lease: None,
-                routing: store::Routing::default(),
-            };
-            store.append(vec![last]).await.unwrap();
-        }
+    let service = service(&dir).await;
+    let definition = r#"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#.to_owned();
+    let create = CreateStateMachine { name: "Many".to_owned(), definition, role_arn: ROLE.to_owned(), ..CreateStateMachine::default() };
+    let machine_arn = service.create_state_machine(create).await.unwrap().arn;
+    // Through the service, one after the other: the last named is the newest.
+    for n in 0..10_000 {
+        let name = Some(format!("run-{n:05}"));
+        let start = StartExecution { state_machine_arn: machine_arn.clone(), name, ..StartExecution::default() };
+        service.start_execution(start).await.unwrap();
     }
-    let api = Api { router: server::router(service(&dir).await), _dir: dir };
+    let machine_arn = machine_arn.as_str();
+    let api = Api { router: server::router(service), _dir: dir };
 
     let path = format!("/console/api/state-machines/{}/executions", encode(machine_arn));
     let first = api.get(&path).await;
@@ -399,49 +378,4 @@ async fn ten_thousand_executions_are_listed_one_page_at_a_time_newest_first() {
     // A token the store did not write is an error, not a full scan.
     let bad = api.get(&format!("{path}?next=garbage")).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{bad:?}");
-}
-
-fn stored_machine(arn: &str) -> StateMachine {
-    StateMachine {
-        arn: arn.to_owned(),
-        name: "Many".to_owned(),
-        kind: Kind::Standard,
-        definition: r#"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#.to_owned(),
-        role_arn: ROLE.to_owned(),
-        logging_configuration: None,
-        tracing_configuration: None,
-        description: None,
-        revision_id: "r1".to_owned(),
-        created: 1_700_000_000_000,
-        updated: 1_700_000_000_000,
-        tags: Vec::new(),
-        encryption_configuration: None,
-    }
-}
-
-/// Execution `run-<n>`, running until the step that ends it is appended.
-fn stored_execution(machine_arn: &str, n: u32) -> Execution {
-    let name = format!("run-{n:05}");
-    Execution {
-        arn: format!("{}:{name}", machine_arn.replace(":stateMachine:", ":execution:")),
-        name,
-        state_machine_arn: machine_arn.to_owned(),
-        definition: r#"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#.to_owned(),
-        role_arn: ROLE.to_owned(),
-        kind: Kind::Standard,
-        input: "{}".to_owned(),
-        trace_header: None,
-        status: Status::Running,
-        start: 1_700_000_000_000 + i64::from(n),
-        stop: None,
-        output: None,
-        error: None,
-        cause: None,
-        version_arn: None,
-        alias_arn: None,
-        redrive_count: 0,
-        redrive_date: None,
-        engine_version: 0,
-        map_run_arn: None,
-    }
 }

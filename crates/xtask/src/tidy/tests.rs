@@ -216,7 +216,7 @@ fn layers() {
             ("engine", "[package]\nname = \"engine\"\n\n[dependencies]\nasl.workspace = true\nruntime = { path = \"../runtime\" }\n"),
             ("integrations", "[dependencies]\nserde.workspace = true\n\n[dev-dependencies]\nasl.workspace = true\n"),
             ("jsonata", "[dependencies]\nasl = { path = \"../asl\" }\n"),
-            ("server", "[dependencies]\napi = { path = \"../api\" }\ncli = { path = \"../cli\" }\n"),
+            ("server", "[dependencies]\napi = { path = \"../api\" }\ncli = { path = \"../cli\" }\n\n[dev-dependencies]\nstore = { path = \"../store\" }\n"),
             ("newcomer", "[dependencies]\n"),
         ]),
         [
@@ -227,6 +227,7 @@ fn layers() {
             "crates/jsonata/Cargo.toml:2: [pure-dependencies] `jsonata` is pure and `asl` is not on its allowlist (PURE in xtask's tidy.rs): a new dependency is a design change",
             "crates/newcomer/Cargo.toml:1: [layers] `newcomer` has no layer: add it to LAYERS in xtask's tidy.rs and to ARCHITECTURE.md",
             "crates/server/Cargo.toml:3: [layers] `server` depends on `cli`, which is not below it in DESIGN.md's layers",
+            "crates/server/Cargo.toml:6: [layers] `server` depends on `store`: the server talks to runtime::service and its records; the store's rows stay below the runtime",
         ]
     );
 }
