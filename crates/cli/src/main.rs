@@ -5,6 +5,7 @@ mod bench;
 mod coverage;
 mod graph;
 mod logging;
+mod nodes;
 mod run;
 mod serve;
 mod test;
@@ -26,7 +27,8 @@ struct Args {
 enum Command {
     /// Run one execution of a definition in process and print its result.
     Run(Box<run::Args>),
-    /// Serve the AWS Step Functions API (AWS CLI, boto3 and the SDKs work with --endpoint-url) on durable SQLite.
+    /// Serve the AWS Step Functions API (AWS CLI, boto3 and the SDKs work with --endpoint-url) on durable SQLite, or
+    /// on PostgreSQL shared with other servers.
     Serve(serve::Args),
     /// Run the cases of test files (*.test.yaml, *.test.json) on virtual time, offline, and report each one.
     Test(test::Args),
@@ -38,6 +40,8 @@ enum Command {
     Bench(bench::Args),
     /// Copy a data directory's database consistently, while a server may be using it.
     Backup(backup::Args),
+    /// List the servers sharing a PostgreSQL database, their leases and the executions each holds.
+    Nodes(nodes::Args),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +58,7 @@ fn main() -> ExitCode {
         Command::Graph(args) => graph::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Backup(args) => backup::run(args),
+        Command::Nodes(args) => nodes::run(args),
     };
     match result {
         Ok(code) => code,

@@ -285,6 +285,60 @@ async fn three_nodes_share_the_work_and_survive_a_killed_node() {
     }
     let (all, _) = list(&clients[0], &machines[0], None, 1000).await;
     assert_eq!(all.len(), EXECUTIONS / WORKS.len(), "no execution duplicated");
+
+    // `baton nodes` shows the two survivors alive and the killed one lapsed, holding nothing now.
+    let listed = baton_nodes(&url);
+    assert_eq!(listed.len(), 3, "{listed:?}");
+    let alive: Vec<bool> = listed.iter().map(|node| node["alive"] == true).collect();
+    assert_eq!(alive.iter().filter(|a| **a).count(), 2, "{listed:?}");
+    assert!(listed.iter().all(|node| node["executions"] == 0), "everything ended: {listed:?}");
+}
+
+/// `baton nodes --json` on the database `url`.
+fn baton_nodes(url: &str) -> Vec<Value> {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["nodes", "--json", "--database-url", url])
+        .output()
+        .expect("run baton nodes");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8").lines().map(|line| serde_json::from_str(line).expect("json")).collect()
+}
+
+/// A node that shuts down cleanly (SIGTERM) hands its executions over at once: the other finishes them long before
+/// the lease (10 s, the default) would have run out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_that_stops_hands_its_executions_over_at_once() {
+    const EXECUTIONS: usize = 10;
+    let Some(url) = pgtest::database() else { return };
+    let (dir_a, dir_b) = (data_dir(), data_dir());
+    let a = Server::start_with(dir_a.path(), &["--database-url", &url]);
+    let mut b = Server::start_with(dir_b.path(), &["--database-url", &url]);
+    let machine = create(
+        &b.client(),
+        "HandedOver",
+        &json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1, "End": true}}}),
+        StateMachineType::Standard,
+    )
+    .await;
+    let mut arns = Vec::new();
+    for i in 0..EXECUTIONS {
+        arns.push(start(&b.client(), &machine, &format!("h{i}"), &json!({"i": i})).await);
+    }
+    let held: u64 = baton_nodes(&url).iter().filter_map(|node| node["executions"].as_u64()).sum();
+    assert_eq!(held, EXECUTIONS as u64, "held before the stop");
+    assert!(b.terminate(Duration::from_secs(10)), "the node stops on SIGTERM");
+    let stopped = Instant::now();
+    let client = a.client();
+    for arn in &arns {
+        loop {
+            let described = client.describe_execution().execution_arn(arn).send().await.expect("describe_execution");
+            if described.status == ExecutionStatus::Succeeded {
+                break;
+            }
+            assert!(stopped.elapsed() < Duration::from_secs(6), "{arn} not handed over in time");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
 }
 
 /// Fencing: a node paused (SIGSTOP) past its lease loses its executions to the other, which finishes them; resumed
