@@ -58,14 +58,17 @@ impl Postgres {
     }
 
     /// Claims for node `id` at most `limit` running executions that nobody holds or whose holder's lease ran out,
-    /// oldest first, each at its next epoch. Claims nothing while `id`'s own lease has run out (it must renew first).
+    /// oldest first, each at its next epoch. Claims nothing while `id`'s own lease has run out (it must renew first),
+    /// and only executions written in a replay format it reads (`engine_version` up to its own): during a rolling
+    /// upgrade, executions a newer node started wait for a newer node.
     pub async fn claim(&self, id: &str, limit: usize) -> Result<Vec<Claimed>, Error> {
         let sql = format!(
             "WITH free AS (SELECT e.seq FROM executions e \
                WHERE e.status = 'RUNNING' AND e.map_run_arn IS NULL \
                  AND (e.owner IS NULL OR NOT EXISTS \
                    (SELECT 1 FROM baton_nodes n WHERE n.id = e.owner AND n.lease_until >= {NOW})) \
-                 AND EXISTS (SELECT 1 FROM baton_nodes me WHERE me.id = $1 AND me.lease_until >= {NOW}) \
+                 AND e.engine_version <= (SELECT me.engine_version FROM baton_nodes me \
+                   WHERE me.id = $1 AND me.lease_until >= {NOW}) \
                ORDER BY e.seq LIMIT $2 FOR UPDATE SKIP LOCKED) \
              UPDATE executions e SET owner = $1, epoch = e.epoch + 1 FROM free WHERE e.seq = free.seq \
              RETURNING e.arn, e.epoch"

@@ -1,10 +1,19 @@
-//! The PostgreSQL schema and its forward-only migrations.
+//! The PostgreSQL schema and its forward-only migrations, and the rule that lets two versions of Baton share a
+//! database during a rolling upgrade.
 //!
 //! `baton_schema.version` holds the number of migrations applied. Migrations only ever get appended to
-//! `MIGRATIONS`; a database whose version is above `SCHEMA_VERSION` was written by a newer Baton and is refused.
-//! Migrating runs in one transaction holding a transaction-level advisory lock (`MIGRATION_LOCK`), so when several
-//! processes start at once one migrates and the others wait, then find the schema current. PostgreSQL's DDL is
-//! transactional: a migration that fails leaves the database as it was.
+//! `MIGRATIONS`. Migrating runs in one transaction holding a transaction-level advisory lock (`MIGRATION_LOCK`), so
+//! when several processes start at once one migrates and the others wait, then find the schema current.
+//! PostgreSQL's DDL is transactional: a migration that fails leaves the database as it was.
+//!
+//! Rolling upgrades: `baton_schema.compatible_from` is the oldest schema version whose builds may still run on the
+//! database. A migration that older builds can keep running beside (a new table or a new column with a default,
+//! which they ignore) leaves it as it is; one they cannot (they would misread or miss something newer builds rely
+//! on) raises it to its own version. A build runs on a database whose schema is newer than its own as long as
+//! `compatible_from` is not above its `SCHEMA_VERSION`, and is refused otherwise. So a new release whose migrations
+//! are all additive can be rolled out one node at a time: the first new node migrates, the old ones go on. Which
+//! executions each node may run is the replay format's business (`nodes.rs`: a node claims only executions written
+//! in a format it replays).
 //!
 //! The tables mirror the SQLite store's schema at its version 7 (`sqlite/schema.rs` explains the columns), in
 //! PostgreSQL's types: `BIGINT` ids, times and counters, `TEXT` for JSON (opaque to the store), identity columns for
@@ -16,7 +25,19 @@ use crate::postgres::{Conn, backend, db};
 /// The schema version this build writes: the number of migrations.
 pub const SCHEMA_VERSION: u32 = 3;
 
-const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2, V3];
+/// One migration: its SQL, and whether builds of older schema versions may go on running beside it.
+struct Migration {
+    sql: &'static str,
+    older_builds_may_share: bool,
+}
+
+const MIGRATIONS: [Migration; SCHEMA_VERSION as usize] = [
+    Migration { sql: V1, older_builds_may_share: false },
+    // Builds before leases would run every execution, whoever holds it.
+    Migration { sql: V2, older_builds_may_share: false },
+    // Builds before the inbox would not find tokens, activity tasks or messages of other nodes.
+    Migration { sql: V3, older_builds_may_share: false },
+];
 
 /// The key of the advisory lock migrations hold: `baton` in ASCII, a number no other user of the database is likely
 /// to pick.
@@ -186,28 +207,46 @@ pub(crate) async fn migrate_to(conn: &mut Conn, target: u32) -> Result<(), Error
 
 async fn apply(conn: &mut Conn, target: u32) -> Result<(), Error> {
     conn.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await.map_err(db)?;
-    conn.batch("CREATE TABLE IF NOT EXISTS baton_schema (version BIGINT NOT NULL)").await.map_err(db)?;
-    let found = match conn.query_opt("SELECT version FROM baton_schema", &[]).await.map_err(db)? {
-        Some(row) => row.try_get::<_, i64>(0).map_err(db)?,
+    conn.batch(
+        "CREATE TABLE IF NOT EXISTS baton_schema (version BIGINT NOT NULL, compatible_from BIGINT); \
+         ALTER TABLE baton_schema ADD COLUMN IF NOT EXISTS compatible_from BIGINT",
+    )
+    .await
+    .map_err(db)?;
+    let (found, compatible_from) = match conn.query_opt("SELECT version, compatible_from FROM baton_schema", &[]).await.map_err(db)? {
+        Some(row) => {
+            let found: i64 = row.try_get(0).map_err(db)?;
+            // Not recorded (a database from before the rule): only its own version may use it.
+            let compatible_from: Option<i64> = row.try_get(1).map_err(db)?;
+            (found, compatible_from.unwrap_or(found))
+        }
         None => {
-            conn.execute("INSERT INTO baton_schema (version) VALUES (0)", &[]).await.map_err(db)?;
-            0
+            conn.execute("INSERT INTO baton_schema (version, compatible_from) VALUES (0, 0)", &[]).await.map_err(db)?;
+            (0, 0)
         }
     };
     if found > i64::from(SCHEMA_VERSION) {
+        if compatible_from <= i64::from(SCHEMA_VERSION) {
+            // A newer build migrated, and said builds of this version may go on beside it (a rolling upgrade).
+            return Ok(());
+        }
         return Err(backend(format!(
-            "the PostgreSQL database has schema version {found}, newer than this build supports ({SCHEMA_VERSION}); \
-             use a newer baton"
+            "the PostgreSQL database has schema version {found}, newer than this build supports ({SCHEMA_VERSION}), and \
+             builds before schema version {compatible_from} may not share it; use a newer baton"
         )));
     }
     let found = usize::try_from(found).map_err(|_| backend(format!("invalid schema version {found}")))?;
-    for (version, sql) in (1..).zip(MIGRATIONS.iter()).skip(found).take_while(|(v, _)| *v <= target) {
-        conn.batch(sql)
+    for (version, migration) in (1..).zip(MIGRATIONS.iter()).skip(found).take_while(|(v, _)| *v <= target) {
+        conn.batch(migration.sql)
             .await
             .map_err(|e| backend(format!("migration {version} of the PostgreSQL database failed: {e}")))?;
-        conn.execute("UPDATE baton_schema SET version = $1", &[&i64::from(version)])
-            .await
-            .map_err(db)?;
+        let raised = if migration.older_builds_may_share { None } else { Some(i64::from(version)) };
+        conn.execute(
+            "UPDATE baton_schema SET version = $1, compatible_from = coalesce($2, compatible_from, $1)",
+            &[&i64::from(version), &raised],
+        )
+        .await
+        .map_err(db)?;
     }
     Ok(())
 }

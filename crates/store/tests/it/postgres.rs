@@ -40,9 +40,48 @@ async fn processes_starting_together_migrate_once() {
 async fn newer_schema_refused() {
     let Some(url) = pgtest::database() else { return };
     drop(Postgres::connect(&url).await.unwrap());
-    sql(&url, "UPDATE baton_schema SET version = 999").await;
+    sql(&url, "UPDATE baton_schema SET version = 999, compatible_from = 999").await;
     let r = Postgres::connect(&url).await;
     assert!(matches!(&r, Err(Error::Backend(e)) if e.to_string().contains("newer")), "{:?}", r.err());
+}
+
+/// A rolling upgrade: a newer build migrated the database one version on and said builds of this version may share
+/// it (its migration was additive): this build runs on it, and migrates nothing back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_newer_schema_that_older_builds_may_share_is_used() {
+    let Some(url) = pgtest::database() else { return };
+    drop(Postgres::connect(&url).await.unwrap());
+    let compatible = first_value(&sql(&url, "SELECT compatible_from FROM baton_schema").await);
+    assert_eq!(compatible, Some(SCHEMA_VERSION.to_string()), "this build's own migrations raise it");
+    // The next release adds a table that this build ignores.
+    let next = SCHEMA_VERSION + 1;
+    sql(&url, &format!("CREATE TABLE next_feature (id BIGINT); UPDATE baton_schema SET version = {next}")).await;
+    let store = Postgres::connect(&url).await.unwrap();
+    let e = execution("m", "shared-with-the-next-release");
+    store.create_execution(e.clone(), step(&e.arn, 1, 1)).await.unwrap();
+    assert_eq!(store.execution(&e.arn).await.unwrap(), Some(e));
+    assert_eq!(first_value(&sql(&url, "SELECT version FROM baton_schema").await), Some(next.to_string()));
+}
+
+/// During a rolling upgrade a node claims only executions written in a replay format it reads: one started by a
+/// newer node (a newer `engine_version`) waits for a newer node, while the newer node may claim every one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nodes_claim_only_executions_they_can_replay() {
+    let Some(url) = pgtest::database() else { return };
+    let store = Postgres::connect(&url).await.unwrap();
+    let old = store::Node { engine_version: 5, ..node("old") };
+    let new = store::Node { engine_version: 6, ..node("new") };
+    let older = store::Execution { engine_version: 5, ..execution("m", "older") };
+    let newer = store::Execution { engine_version: 6, ..execution("m", "newer") };
+    for e in [&older, &newer] {
+        store.create_execution(e.clone(), step(&e.arn, 1, 1)).await.unwrap();
+    }
+    store.join(&old, 60_000).await.unwrap();
+    store.join(&new, 60_000).await.unwrap();
+    let claimed = store.claim("old", 10).await.unwrap();
+    assert_eq!(claimed.iter().map(|c| c.arn.as_str()).collect::<Vec<_>>(), [older.arn.as_str()]);
+    let claimed = store.claim("new", 10).await.unwrap();
+    assert_eq!(claimed.iter().map(|c| c.arn.as_str()).collect::<Vec<_>>(), [newer.arn.as_str()]);
 }
 
 /// Two stores on one database (as two processes): appends to one execution take turns, each checked against the
