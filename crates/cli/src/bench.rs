@@ -72,6 +72,14 @@ pub(crate) struct Args {
     /// Where `--api` and `--parked` put their (temporary) data directories.
     #[arg(long)]
     data_dir: Option<PathBuf>,
+    /// `--api` on this PostgreSQL database instead of SQLite (it should be empty: the workloads create their state
+    /// machines in it).
+    #[arg(long, env = "BATON_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+    /// `--api` with `--database-url`: how many servers share the database (in this process, each with its own HTTP
+    /// listener); the clients start executions on each in turn.
+    #[arg(long, default_value_t = 1)]
+    nodes: usize,
     /// Measure invocations per second of each function in this functions file instead (Maps of Lambda Tasks, for
     /// about `--seconds` each; `--only` picks functions).
     #[arg(long)]
@@ -116,7 +124,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         let root = args.data_dir.clone().unwrap_or_else(std::env::temp_dir);
         let mut stdout = std::io::stdout().lock();
         if args.api {
-            api::api(args.api_executions, args.clients, args.only.as_deref(), &root, &mut stdout)?;
+            let target = api::Target { root: &root, database_url: args.database_url.as_deref(), nodes: args.nodes };
+            api::api(args.api_executions, args.clients, args.only.as_deref(), &target, &mut stdout)?;
         }
         if let Some(count) = args.parked {
             api::parked(count, args.clients, &root, &mut stdout)?;

@@ -94,30 +94,6 @@ impl Api {
         created["stateMachineArn"].as_str().map(str::to_owned).context("CreateStateMachine: no stateMachineArn")
     }
 
-    /// Starts `count` executions named `e0`… from `clients` threads; returns how long that took.
-    fn start_many(&self, machine: &str, count: usize, clients: usize) -> anyhow::Result<Duration> {
-        let next = Arc::new(AtomicUsize::new(0));
-        let begun = Instant::now();
-        let threads: Vec<_> = (0..clients.max(1))
-            .map(|_| {
-                let (api, next, machine) = (self.clone(), next.clone(), machine.to_owned());
-                std::thread::spawn(move || -> anyhow::Result<()> {
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        if i >= count {
-                            return Ok(());
-                        }
-                        api.call("StartExecution", &json!({"stateMachineArn": machine, "name": format!("e{i}"), "input": json!({"i": i}).to_string()}))?;
-                    }
-                })
-            })
-            .collect();
-        for thread in threads {
-            thread.join().map_err(|_| anyhow::anyhow!("a client thread panicked"))??;
-        }
-        Ok(begun.elapsed())
-    }
-
     /// How many executions of `machine` have `status`, counted over pages of 1000.
     fn count(&self, machine: &str, status: &str) -> anyhow::Result<usize> {
         let mut count = 0;
@@ -170,14 +146,23 @@ fn chain(n: usize, state: impl Fn(usize) -> Value) -> Value {
     json!({"StartAt": "S0", "States": states})
 }
 
-/// `--api`: durable transitions per second through HTTP, with the service in this process.
-pub(crate) fn api(executions: usize, clients: usize, only: Option<&str>, root: &Path, out: &mut impl Write) -> anyhow::Result<()> {
-    let dir = TempDir::new(root, "api")?;
+/// Where `--api` keeps its state: SQLite in a fresh directory under `root`, or a PostgreSQL database shared by
+/// `nodes` services (each with its own HTTP listener, as separate servers would be).
+pub(crate) struct Target<'a> {
+    pub(crate) root: &'a Path,
+    pub(crate) database_url: Option<&'a str>,
+    pub(crate) nodes: usize,
+}
+
+/// `--api`: durable transitions per second through HTTP, with the service (or services) in this process.
+pub(crate) fn api(executions: usize, clients: usize, only: Option<&str>, target: &Target<'_>, out: &mut impl Write) -> anyhow::Result<()> {
+    let dir = TempDir::new(target.root, "api")?;
+    let nodes = if target.database_url.is_some() { target.nodes.max(1) } else { 1 };
     let config = Config {
         region: "us-east-1".to_owned(),
         account_id: "123456789012".to_owned(),
         data_dir: dir.0.clone(),
-        database_url: None,
+        database_url: target.database_url.map(str::to_owned),
         lease_ms: 10_000,
         address: String::new(),
         limits: engine::Limits::default(),
@@ -190,22 +175,32 @@ pub(crate) fn api(executions: usize, clients: usize, only: Option<&str>, root: &
         admin: false,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
-    let (service, addr, stop) = runtime.block_on(async {
-        let service = Service::open(config).await.context("cannot open the service")?;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("cannot listen")?;
-        let addr: SocketAddr = listener.local_addr()?;
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(server::serve(listener, service.clone(), async {
-            let _ = stopped.await;
-        }));
-        anyhow::Ok((service, addr, stop))
-    })?;
-    let api = Api::new(&addr.to_string());
-    writeln!(
-        out,
-        "API benchmark: {executions} executions per workload from {clients} HTTP clients, durable (WAL, synchronous=FULL) in {}",
-        dir.0.display()
-    )?;
+    let mut services = Vec::with_capacity(nodes);
+    let mut addrs = Vec::with_capacity(nodes);
+    let mut stops = Vec::with_capacity(nodes);
+    for _ in 0..nodes {
+        let (service, addr, stop) = runtime.block_on(async {
+            let service = Service::open(config.clone()).await.context("cannot open the service")?;
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("cannot listen")?;
+            let addr: SocketAddr = listener.local_addr()?;
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            tokio::spawn(server::serve(listener, service.clone(), async {
+                let _ = stopped.await;
+            }));
+            anyhow::Ok((service, addr, stop))
+        })?;
+        services.push(service);
+        addrs.push(addr.to_string());
+        stops.push(stop);
+    }
+    let running = || services.iter().map(Service::running_count).sum::<usize>();
+    let api = Api::new(&addrs[0]);
+    let apis: Vec<Api> = addrs.iter().map(|addr| Api::new(addr)).collect();
+    let store = match target.database_url {
+        Some(_) => format!("PostgreSQL, {nodes} node{}", if nodes == 1 { "" } else { "s" }),
+        None => format!("SQLite (WAL, synchronous=FULL) in {}", dir.0.display()),
+    };
+    writeln!(out, "API benchmark: {executions} executions per workload from {clients} HTTP clients, durable on {store}")?;
     writeln!(
         out,
         "{:<22} {:>10} {:>12} {:>9} {:>14} {:>10} {:>22}",
@@ -221,7 +216,7 @@ pub(crate) fn api(executions: usize, clients: usize, only: Option<&str>, root: &
         let first = api.call("StartExecution", &json!({"stateMachineArn": machine, "name": "reference"}))?;
         let reference = first["executionArn"].as_str().context("no executionArn")?.to_owned();
         let deadline = Instant::now() + Duration::from_secs(30);
-        while service.running_count() > 0 {
+        while running() > 0 {
             if Instant::now() > deadline {
                 bail!("the reference execution did not end");
             }
@@ -249,9 +244,9 @@ pub(crate) fn api(executions: usize, clients: usize, only: Option<&str>, root: &
         };
 
         let begun = Instant::now();
-        let starting = api.start_many(&machine, executions, clients)?;
+        let starting = start_round_robin(&apis, &machine, executions, clients)?;
         let deadline = Instant::now() + Duration::from_secs(600);
-        while service.running_count() > 0 {
+        while running() > 0 {
             if Instant::now() > deadline {
                 bail!("{}: executions still running after 10 minutes", workload.name);
             }
@@ -293,10 +288,40 @@ pub(crate) fn api(executions: usize, clients: usize, only: Option<&str>, root: &
             reads
         )?;
     }
-    let _ = stop.send(());
-    runtime.block_on(service.shutdown());
+    for stop in stops {
+        let _ = stop.send(());
+    }
+    for service in &services {
+        runtime.block_on(service.shutdown());
+    }
     drop(runtime);
     Ok(())
+}
+
+/// Starts `count` executions named `e<i>` of `machine` from `clients` threads, each start through the next node's
+/// API in turn; how long the starts took.
+pub(super) fn start_round_robin(apis: &[Api], machine: &str, count: usize, clients: usize) -> anyhow::Result<Duration> {
+    let next = Arc::new(AtomicUsize::new(0));
+    let begun = Instant::now();
+    let threads: Vec<_> = (0..clients.max(1))
+        .map(|_| {
+            let (apis, next, machine) = (apis.to_vec(), next.clone(), machine.to_owned());
+            std::thread::spawn(move || -> anyhow::Result<()> {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= count {
+                        return Ok(());
+                    }
+                    let body = json!({"stateMachineArn": machine, "name": format!("e{i}"), "input": json!({"i": i}).to_string()});
+                    apis[i % apis.len()].call("StartExecution", &body)?;
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().map_err(|_| anyhow::anyhow!("a client thread panicked"))??;
+    }
+    Ok(begun.elapsed())
 }
 
 /// A `baton serve` child process, killed (SIGKILL) when dropped.
@@ -388,7 +413,7 @@ pub(crate) fn parked(count: usize, clients: usize, root: &Path, out: &mut impl W
     let api = Api::new(&server.addr);
     let machine = api.create("Parked", &json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 86_400, "End": true}}}))?;
     let idle = server.resident_mib()?;
-    let starting = api.start_many(&machine, count, clients)?;
+    let starting = start_round_robin(std::slice::from_ref(&api), &machine, count, clients)?;
     std::thread::sleep(Duration::from_secs(1));
     let loaded = server.resident_mib()?;
     let running = api.count(&machine, "RUNNING")?;
