@@ -127,6 +127,18 @@ impl Database {
         }
     }
 
+    /// `Postgres::prune`; nothing on SQLite.
+    pub async fn prune(&self, before: i64) -> Result<u64, Error> {
+        match self {
+            Database::Sqlite(_) => {
+                let _ = before;
+                Ok(0)
+            }
+            #[cfg(feature = "postgres")]
+            Database::Postgres(store) => store.prune(before).await,
+        }
+    }
+
     /// `Postgres::nodes`; none on SQLite.
     pub async fn nodes(&self) -> Result<Vec<Node>, Error> {
         match self {

@@ -163,9 +163,11 @@ fn stop(live: &Live) {
     let _ = live.sender.send(Message::Shutdown);
 }
 
-/// Renews the lease and claims, every quarter of the lease, while the service lives.
+/// Renews the lease and claims, every quarter of the lease, while the service lives; every `PRUNE_EVERY`, forgets
+/// old answered inbox messages and nodes long gone.
 async fn rounds(inner: Weak<Inner>, lease_ms: i64) {
     let every = Duration::from_millis(u64::try_from(lease_ms / 4).unwrap_or(1).max(50));
+    let mut pruned = tokio::time::Instant::now();
     loop {
         tokio::time::sleep(every).await;
         let Some(inner) = inner.upgrade() else { return };
@@ -176,5 +178,16 @@ async fn rounds(inner: Weak<Inner>, lease_ms: i64) {
         if let Err(error) = service.round().await {
             tracing::warn!(%error, "cannot renew this node's lease or claim executions now");
         }
+        if pruned.elapsed() >= PRUNE_EVERY {
+            pruned = tokio::time::Instant::now();
+            let before = now().saturating_sub(KEEP_MS);
+            if let Err(error) = service.inner.store.prune(before).await {
+                tracing::warn!(%error, "cannot prune old inbox messages and nodes now");
+            }
+        }
     }
 }
+
+/// How often a node prunes the inbox and the nodes, and how old what it prunes must be (an hour).
+const PRUNE_EVERY: Duration = Duration::from_secs(600);
+const KEEP_MS: i64 = 3_600_000;

@@ -16,6 +16,13 @@ use crate::{Claimed, Error, Node};
 /// Now, in milliseconds since the epoch, on the database's clock.
 const NOW: &str = "(extract(epoch FROM clock_timestamp()) * 1000)::BIGINT";
 
+/// The running executions (`e`) nobody alive holds: nobody holds them, or their holder's lease has run out (a node
+/// that is gone without leaving keeps its row, lapsed). Both halves read the partial index `executions_by_owner`,
+/// so a database of a million parked executions held by live nodes answers without reading them.
+const CLAIMABLE: &str = "e.status = 'RUNNING' AND e.map_run_arn IS NULL \
+    AND (e.owner IS NULL OR e.owner = ANY(ARRAY(SELECT n.id FROM baton_nodes n \
+      WHERE n.lease_until < (extract(epoch FROM clock_timestamp()) * 1000)::BIGINT)))";
+
 impl Postgres {
     /// Registers node `node` (its `id`, `address`, `version`, `engine_version`, `started`) with a lease of
     /// `lease_ms`; joining again with the same id renews it.
@@ -64,9 +71,7 @@ impl Postgres {
     pub async fn claim(&self, id: &str, limit: usize) -> Result<Vec<Claimed>, Error> {
         let sql = format!(
             "WITH free AS (SELECT e.seq FROM executions e \
-               WHERE e.status = 'RUNNING' AND e.map_run_arn IS NULL \
-                 AND (e.owner IS NULL OR NOT EXISTS \
-                   (SELECT 1 FROM baton_nodes n WHERE n.id = e.owner AND n.lease_until >= {NOW})) \
+               WHERE {CLAIMABLE} \
                  AND e.engine_version <= (SELECT me.engine_version FROM baton_nodes me \
                    WHERE me.id = $1 AND me.lease_until >= {NOW}) \
                ORDER BY e.seq LIMIT $2 FOR UPDATE SKIP LOCKED) \
@@ -88,13 +93,28 @@ impl Postgres {
 
     /// How many running executions nobody alive holds (waiting to be claimed).
     pub async fn unclaimed(&self) -> Result<u64, Error> {
-        let sql = format!(
-            "SELECT count(*) FROM executions e WHERE e.status = 'RUNNING' AND e.map_run_arn IS NULL \
-             AND (e.owner IS NULL OR NOT EXISTS \
-               (SELECT 1 FROM baton_nodes n WHERE n.id = e.owner AND n.lease_until >= {NOW}))"
-        );
+        let sql = format!("SELECT count(*) FROM executions e WHERE {CLAIMABLE}");
         let row = self.reader().await?.query_one(&sql, &[]).await.map_err(db)?;
         Ok(u64::try_from(row.try_get::<_, i64>(0).map_err(db)?).unwrap_or(0))
+    }
+
+    /// Forgets what nobody will read again: inbox messages answered before `before` (their senders are gone) and
+    /// nodes whose lease ran out before `before` and that hold nothing. Returns how many rows it deleted.
+    pub async fn prune(&self, before: i64) -> Result<u64, Error> {
+        let mut conn = self.reader().await?;
+        let messages = conn
+            .execute("DELETE FROM baton_inbox WHERE created < $1 AND answer IS NOT NULL", &[&before])
+            .await
+            .map_err(db)?;
+        let nodes = conn
+            .execute(
+                "DELETE FROM baton_nodes n WHERE n.lease_until < $1 AND NOT EXISTS (SELECT 1 FROM executions e \
+                 WHERE e.owner = n.id AND e.status = 'RUNNING' AND e.map_run_arn IS NULL)",
+                &[&before],
+            )
+            .await
+            .map_err(db)?;
+        Ok(messages + nodes)
     }
 
     /// Every node registered (alive or not, until it leaves), oldest first, with how many executions each holds.

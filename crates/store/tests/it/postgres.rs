@@ -363,3 +363,29 @@ async fn steps_route_tokens_activity_tasks_and_inbox_messages() {
     a.append(vec![last]).await.unwrap();
     assert_eq!(b.token("tok").await.unwrap(), None, "an ended execution's tokens are forgotten");
 }
+
+/// Pruning forgets answered messages and lapsed nodes that hold nothing, older than the given time, and nothing else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prune_forgets_old_answers_and_gone_nodes() {
+    let Some(url) = pgtest::database() else { return };
+    let store = Postgres::connect(&url).await.unwrap();
+    store.join(&node("gone"), -10_000).await.unwrap();
+    store.join(&node("holding"), -10_000).await.unwrap();
+    store.join(&node("alive"), 60_000).await.unwrap();
+    let e = execution("m", "held-by-a-gone-node");
+    store.create_execution(e.clone(), held(&e.arn, 1, "holding", 1)).await.unwrap();
+    let answered = store.post(&e.arn, "{}", 1).await.unwrap();
+    store.answer(answered, "{}").await.unwrap();
+    let open = store.post(&e.arn, "{}", 1).await.unwrap();
+    let recent = store.post(&e.arn, "{}", i64::MAX).await.unwrap();
+    store.answer(recent, "{}").await.unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    assert_eq!(store.prune(now).await.unwrap(), 2, "the old answer and the node that holds nothing");
+    let ids: Vec<&str> = vec!["alive", "holding"];
+    let nodes = store.nodes().await.unwrap();
+    let mut listed: Vec<&str> = nodes.iter().map(|n| n.id.as_str()).collect();
+    listed.sort_unstable();
+    assert_eq!(listed, ids);
+    assert_eq!(store.take_answer(recent).await.unwrap().as_deref(), Some("{}"));
+    assert!(store.withdraw(open).await.unwrap(), "an unanswered message stays");
+}
