@@ -6,7 +6,29 @@ use std::time::{Duration, Instant};
 use aws_sdk_sfn::types::{ExecutionStatus, StateMachineType};
 use serde_json::{Value, json};
 
-use crate::serve::{Server, create, data_dir, history, list, start, types};
+use crate::serve::{Server, create, data_dir, finished, history, list, start, types};
+
+/// The history of an execution of `waiting_machine`.
+const WAITED: [&str; 8] = [
+    "ExecutionStarted",
+    "PassStateEntered",
+    "PassStateExited",
+    "WaitStateEntered",
+    "WaitStateExited",
+    "PassStateEntered",
+    "PassStateExited",
+    "ExecutionSucceeded",
+];
+
+/// A Standard machine that passes, waits `seconds`, and ends with `{"i": <its input's i>, "done": true}`.
+async fn waiting_machine(client: &aws_sdk_sfn::Client, name: &str, seconds: u64) -> String {
+    let definition = json!({"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Next": "W"},
+        "W": {"Type": "Wait", "Seconds": seconds, "Next": "B"},
+        "B": {"Type": "Pass", "Parameters": {"i.$": "$.i", "done": true}, "End": true}
+    }});
+    create(client, name, &definition, StateMachineType::Standard).await
+}
 
 /// A server on the database `url` with a lease of one second, and its own (unused) data directory, so that nothing
 /// it keeps could be on disk.
@@ -21,17 +43,7 @@ async fn executions_on_postgres_survive_kill_9_and_a_restart_elsewhere() {
     let first_dir = data_dir();
     let mut server = node(&url, &first_dir);
     let client = server.client();
-    let machine = create(
-        &client,
-        "Parked",
-        &json!({"StartAt": "A", "States": {
-            "A": {"Type": "Pass", "Next": "W"},
-            "W": {"Type": "Wait", "Seconds": 3, "Next": "B"},
-            "B": {"Type": "Pass", "Parameters": {"i.$": "$.i", "done": true}, "End": true}
-        }}),
-        StateMachineType::Standard,
-    )
-    .await;
+    let machine = waiting_machine(&client, "Parked", 3).await;
     let mut arns = Vec::new();
     for i in 0..EXECUTIONS {
         arns.push(start(&client, &machine, &format!("parked-{i}"), &json!({"i": i})).await);
@@ -265,14 +277,7 @@ async fn three_nodes_share_the_work_and_survive_a_killed_node() {
     answering.await.expect("the callbacks were answered");
     let deadline = killed + Duration::from_secs(LEASE_SECONDS + 30);
     for (i, work, arn) in &started {
-        let described = loop {
-            let described = clients[i % 2].describe_execution().execution_arn(arn).send().await.expect("describe_execution");
-            if described.status != ExecutionStatus::Running {
-                break described;
-            }
-            assert!(Instant::now() < deadline, "{arn} ({work:?}) still running {:?} after the kill", killed.elapsed());
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        };
+        let described = finished(&clients[i % 2], arn, deadline.saturating_duration_since(Instant::now())).await;
         assert_eq!(described.status, ExecutionStatus::Succeeded, "{arn}: {:?} {:?}", described.error, described.cause);
         let output: Value = serde_json::from_str(described.output.as_deref().expect("output")).expect("json");
         assert_eq!(output, work.output(*i), "{arn}");
@@ -330,14 +335,8 @@ async fn a_node_that_stops_hands_its_executions_over_at_once() {
     let stopped = Instant::now();
     let client = a.client();
     for arn in &arns {
-        loop {
-            let described = client.describe_execution().execution_arn(arn).send().await.expect("describe_execution");
-            if described.status == ExecutionStatus::Succeeded {
-                break;
-            }
-            assert!(stopped.elapsed() < Duration::from_secs(6), "{arn} not handed over in time");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let described = finished(&client, arn, Duration::from_secs(6).saturating_sub(stopped.elapsed())).await;
+        assert_eq!(described.status, ExecutionStatus::Succeeded, "{arn}");
     }
 }
 
@@ -351,17 +350,7 @@ async fn a_paused_node_writes_nothing_for_the_executions_it_lost() {
     let (dir_a, dir_b) = (data_dir(), data_dir());
     let a = node(&url, &dir_a);
     let b = node(&url, &dir_b);
-    let machine = create(
-        &b.client(),
-        "Paused",
-        &json!({"StartAt": "A", "States": {
-            "A": {"Type": "Pass", "Next": "W"},
-            "W": {"Type": "Wait", "Seconds": 2, "Next": "B"},
-            "B": {"Type": "Pass", "Parameters": {"i.$": "$.i", "done": true}, "End": true}
-        }}),
-        StateMachineType::Standard,
-    )
-    .await;
+    let machine = waiting_machine(&b.client(), "Paused", 2).await;
     let mut arns = Vec::new();
     for i in 0..EXECUTIONS {
         arns.push(start(&b.client(), &machine, &format!("p{i}"), &json!({"i": i})).await);
@@ -375,16 +364,8 @@ async fn a_paused_node_writes_nothing_for_the_executions_it_lost() {
     tokio::time::sleep(Duration::from_millis(3500)).await;
     signal("-CONT");
     let client = a.client();
-    let deadline = Instant::now() + Duration::from_secs(30);
     for (i, arn) in arns.iter().enumerate() {
-        let described = loop {
-            let described = client.describe_execution().execution_arn(arn).send().await.expect("describe_execution");
-            if described.status != ExecutionStatus::Running {
-                break described;
-            }
-            assert!(Instant::now() < deadline, "{arn} still running");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        };
+        let described = finished(&client, arn, Duration::from_secs(30)).await;
         let output: Value = serde_json::from_str(described.output.as_deref().expect("output")).expect("json");
         assert_eq!(output, json!({"i": i, "done": true}), "{arn}");
     }
@@ -392,19 +373,6 @@ async fn a_paused_node_writes_nothing_for_the_executions_it_lost() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     for arn in &arns {
         let events = history(&client, arn, 100).await;
-        assert_eq!(
-            types(arn, &events),
-            [
-                "ExecutionStarted",
-                "PassStateEntered",
-                "PassStateExited",
-                "WaitStateEntered",
-                "WaitStateExited",
-                "PassStateEntered",
-                "PassStateExited",
-                "ExecutionSucceeded"
-            ],
-            "{arn}"
-        );
+        assert_eq!(types(arn, &events), WAITED, "{arn}");
     }
 }

@@ -31,17 +31,7 @@ impl Service {
     /// At start-up on a shared store: joins the nodes, claims this node's share of the executions nobody alive holds
     /// and resumes them (all live before any acts), and starts the round that renews the lease and claims more.
     pub(crate) async fn join_cluster(&self) -> Result<(), Error> {
-        let node = Node {
-            id: self.inner.node.to_string(),
-            address: self.inner.config.address.clone(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            engine_version: engine::REPLAY_VERSION,
-            started: now(),
-            lease_until: 0,
-            alive: true,
-            executions: 0,
-        };
-        self.inner.store.join(&node, self.inner.config.lease_ms).await.map_err(internal)?;
+        self.join().await?;
         let launches = self.claim_share().await?;
         for launch in launches {
             launch.spawn();
@@ -91,7 +81,7 @@ impl Service {
             Ok(lapsed) => lapsed,
             Err(store::Error::NotFound(_)) => {
                 // Removed from the nodes (by an operator): join again, holding nothing.
-                self.join_again().await?;
+                self.join().await?;
                 true
             }
             Err(error) => return Err(internal(error)),
@@ -105,7 +95,8 @@ impl Service {
         Ok(())
     }
 
-    async fn join_again(&self) -> Result<(), Error> {
+    /// Registers this node (again) with a fresh lease.
+    async fn join(&self) -> Result<(), Error> {
         let node = Node {
             id: self.inner.node.to_string(),
             address: self.inner.config.address.clone(),
