@@ -134,13 +134,15 @@ impl Service {
     }
 
     /// At shutdown, once the actors were told to stop: lets go of every execution, so the other nodes claim them at
-    /// once rather than after the lease. Waits a little for the actors to commit what they folded first.
+    /// once rather than after the lease. Waits a little (two seconds in all) for the actors to commit what they folded
+    /// first.
     pub(crate) async fn leave_cluster(&self, stopped: &[Live]) {
         if !self.inner.store.shared() {
             return;
         }
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
         for live in stopped {
-            let _ = tokio::time::timeout(Duration::from_secs(2), live.sender.closed()).await;
+            let _ = tokio::time::timeout_at(deadline, live.sender.closed()).await;
         }
         if let Err(error) = self.inner.store.leave(&self.inner.node).await {
             tracing::warn!(%error, "cannot hand the executions over; other nodes take them once the lease runs out");
