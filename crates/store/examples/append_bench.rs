@@ -125,5 +125,6 @@ fn step(arn: &str, s: u64) -> Append {
         ending: None,
         digest: s,
         children: Vec::new(),
+        park: None,
     }
 }

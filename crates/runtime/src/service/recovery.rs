@@ -176,7 +176,7 @@ impl Service {
     /// Rebuilds one running execution, checks the replay against the store, and makes it live; or fails it (or leaves
     /// it alone) and says why. `None` when it is not to run here.
     async fn resume(&self, recovered: Recovered) -> Option<Launch> {
-        let Recovered { execution: record, triggers, last_event, digest } = recovered;
+        let Recovered { execution: record, triggers, last_event, digest, parked: _ } = recovered;
         let arn = record.arn.clone();
         if record.engine_version > engine::REPLAY_VERSION {
             let why = format!(

@@ -359,6 +359,7 @@ async fn ten_thousand_executions_are_listed_one_page_at_a_time_newest_first() {
                 ending: None,
                 digest: 0,
                 children: Vec::new(),
+                park: None,
             };
             let arn = execution.arn.clone();
             store.create_execution(execution, first).await.unwrap();
@@ -370,6 +371,7 @@ async fn ten_thousand_executions_are_listed_one_page_at_a_time_newest_first() {
                 ending: Some(end),
                 digest: 0,
                 children: Vec::new(),
+                park: None,
             };
             store.append(vec![last]).await.unwrap();
         }

@@ -6,17 +6,17 @@
 //! processes start at once one migrates and the others wait, then find the schema current. PostgreSQL's DDL is
 //! transactional: a migration that fails leaves the database as it was.
 //!
-//! The tables mirror the SQLite store's schema at its version 7 (`sqlite/schema.rs` explains the columns), in
-//! PostgreSQL's types: `BIGINT` ids, times and counters, `TEXT` for JSON (opaque to the store), identity columns for
-//! the `seq` that orders lists and page tokens.
+//! The tables mirror the SQLite store's schema (version 1 its version 7, version 2 its version 8; `sqlite/schema.rs`
+//! explains the columns), in PostgreSQL's types: `BIGINT` ids, times and counters, `TEXT` for JSON (opaque to the
+//! store), identity columns for the `seq` that orders lists and page tokens.
 
 use crate::Error;
 use crate::postgres::{Conn, backend, db};
 
 /// The schema version this build writes: the number of migrations.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
-const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1];
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2];
 
 /// The key of the advisory lock migrations hold: `baton` in ASCII, a number no other user of the database is likely
 /// to pick.
@@ -120,6 +120,16 @@ CREATE TABLE activities (
     tags TEXT NOT NULL,
     encryption_configuration TEXT
 );
+";
+
+/// Parked executions and their wake times, as in the SQLite store's version 8 (`sqlite/schema.rs` says why a table of
+/// their own).
+const V2: &str = "
+CREATE TABLE parked (
+    execution BIGINT PRIMARY KEY,
+    wake_at BIGINT NOT NULL
+);
+CREATE INDEX parked_by_wake ON parked (wake_at, execution);
 ";
 
 /// Applies the migrations the database lacks, in one transaction under the migration lock.

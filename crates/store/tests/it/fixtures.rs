@@ -83,6 +83,7 @@ pub(crate) fn step(arn: &str, first: u64, count: u64) -> Append {
         ending: None,
         digest: first * 1000 + count,
         children: Vec::new(),
+        park: None,
     }
 }
 
