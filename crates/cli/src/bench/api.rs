@@ -185,6 +185,7 @@ pub(crate) fn api(executions: usize, clients: usize, only: Option<&str>, root: &
         retention_ms: None,
         virtual_time: false,
         admin: false,
+        park_after_ms: runtime::DEFAULT_PARK_AFTER_MS,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
     let (service, addr, stop) = runtime.block_on(async {

@@ -114,6 +114,8 @@ pub(crate) struct Actor {
     pub(crate) offload: bool,
     /// How far the execution's clock is ahead of the wall clock, in milliseconds (`Config::virtual_time`).
     pub(crate) offset: i64,
+    /// The wake time the store holds for the execution: it is parked there (`park`), though live here until it leaves.
+    pub(crate) parked: Option<i64>,
 }
 
 /// What folding a batch of messages gave.
@@ -167,6 +169,9 @@ impl Actor {
                 return;
             }
             if pending.is_empty() && !actor.execution.has_work() {
+                if actor.park().await {
+                    return;
+                }
                 match actor.receiver.recv().await {
                     Some(message) => pending.push(message),
                     None => return,
@@ -184,7 +189,10 @@ impl Actor {
                 Some(done) => done,
                 None => return,
             };
-            let Folded { steps, acks, readers, interrupted, shutdown } = folded;
+            let Folded { mut steps, acks, readers, interrupted, shutdown } = folded;
+            if interrupted.is_none() {
+                actor.mark_park(&mut steps);
+            }
             if !actor.commit(steps, acks).await {
                 return;
             }
@@ -375,6 +383,7 @@ impl Actor {
             commands.extend(step_commands);
         }
         let ended = appends.iter().rev().find_map(|append| append.ending.clone());
+        let parked = appends.last().and_then(|append| append.park);
         if self.durable {
             if let Err(error) = self.inner.store.append(appends).await {
                 // The steps are not durable, so their effects must not happen and nobody is told they happened. The
@@ -387,6 +396,7 @@ impl Actor {
                 self.inner.note_orphan();
                 return false;
             }
+            self.parked = parked;
         } else {
             self.inner.express.record_steps(&self.record.arn, appends);
         }
@@ -588,7 +598,7 @@ impl Actor {
     }
 
     /// The execution's clock: the wall clock, and on virtual time what the execution skipped ahead.
-    fn clock(&self) -> i64 {
+    pub(crate) fn clock(&self) -> i64 {
         now().saturating_add(self.offset)
     }
 
@@ -610,7 +620,7 @@ impl Actor {
         let _ = self.sender.send(Message::Timer(timer));
     }
 
-    fn stop_timers(&mut self) {
+    pub(crate) fn stop_timers(&mut self) {
         for (_, (handle, _)) in self.timers.drain() {
             handle.abort();
         }

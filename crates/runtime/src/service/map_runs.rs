@@ -20,6 +20,7 @@ pub use engine::{MapRunCounts, MapRunInfo, MapRunStatus};
 use store::{Execution, Page, PageRequest, Store};
 
 use crate::service::actor::Message;
+use crate::service::park::Delivery;
 use crate::service::{Error, Service, internal, lock, names};
 
 /// One Map Run, with the execution that started it.
@@ -100,8 +101,6 @@ impl Service {
         if request.max_concurrency.is_none() && request.tolerated_failure_count.is_none() && request.tolerated_failure_percentage.is_none() {
             return Ok(());
         }
-        let live = lock(&self.inner.live).get(&run.execution_arn).cloned();
-        let Some(live) = live else { return Err(completed(arn)) };
         let (ack, acked) = oneshot::channel();
         let message = Message::UpdateMapRun {
             map_run_arn: request.map_run_arn.clone(),
@@ -110,19 +109,16 @@ impl Service {
             tolerated_failure_percentage: request.tolerated_failure_percentage,
             ack,
         };
-        if live.sender.send(message).is_err() {
+        // A parked execution is woken for the change.
+        if let Delivery::NotHere = self.deliver(&run.execution_arn, message).await? {
             return Err(completed(arn));
         }
         match acked.await {
             Ok(result) => result?,
             Err(_) => return Err(completed(arn)),
         }
-        // Committed; the read says whether the run is still there.
-        let (reader, answer) = oneshot::channel();
-        if live.sender.send(Message::Inspect(reader)).is_err() {
-            return Err(completed(arn));
-        }
-        let runs = answer.await.map_err(|_| completed(arn))?;
+        // Committed; the read says whether the run is still there (from the store if the execution parked again).
+        let Some((_, runs)) = self.map_runs_of(&run.execution_arn).await? else { return Err(completed(arn)) };
         match runs.iter().find(|run| run.arn == arn) {
             Some(_) => Ok(()),
             None => Err(Error::Internal(format!("map run {arn} vanished from its execution"))),
