@@ -255,3 +255,37 @@ async fn virtual_time_skips_rather_than_parks() {
     let arn = start(&service, &machine, "day").await;
     assert_eq!(ended(&service, &arn, Duration::from_secs(5)).await.status, Status::Succeeded);
 }
+
+/// A distributed Map whose items wait parks its execution; UpdateMapRun wakes it, is committed, and the raised
+/// concurrency starts the other items (which park it again) before it ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn update_map_run_wakes_a_parked_execution() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let service = open(config(dir.path(), 300, runtime::Resources::default())).await;
+    let definition = json!({"StartAt": "Each", "States": {"Each": {
+        "Type": "Map", "MaxConcurrency": 1, "Label": "Slow",
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "Sleep", "States": {"Sleep": {"Type": "Wait", "Seconds": 2, "End": true}}},
+        "End": true}}});
+    let machine = machine(&service, "slow-map", &definition).await;
+    let request = StartExecution {
+        state_machine_arn: machine,
+        name: Some("run".to_owned()),
+        input: Some("[1, 2, 3]".to_owned()),
+        ..StartExecution::default()
+    };
+    let arn = service.start_execution(request).await.expect("started").execution_arn;
+    parked(&service, &arn).await;
+    let map_run = "arn:aws:states:us-east-1:123456789012:mapRun:slow-map/Slow:run-1";
+    let before = service.describe_map_run(map_run).await.expect("read from the store while parked");
+    assert_eq!((before.info.max_concurrency, before.info.items.running, before.info.items.pending), (1, 1, 2));
+
+    let update = runtime::service::UpdateMapRun { map_run_arn: map_run.to_owned(), max_concurrency: Some(3), ..Default::default() };
+    service.update_map_run(update).await.expect("updated");
+    let raised = service.describe_map_run(map_run).await.expect("described");
+    assert_eq!((raised.info.max_concurrency, raised.info.items.running, raised.info.items.pending), (3, 3, 0));
+    parked(&service, &arn).await;
+    assert_eq!(ended(&service, &arn, Duration::from_secs(10)).await.status, Status::Succeeded);
+    let done = service.describe_map_run(map_run).await.expect("described");
+    assert_eq!((done.info.max_concurrency, done.info.items.succeeded), (3, 3));
+}
