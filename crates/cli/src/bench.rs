@@ -54,8 +54,8 @@ pub(crate) struct Args {
     /// Concurrent HTTP clients of `--api` and `--parked`.
     #[arg(long, default_value_t = 64)]
     clients: usize,
-    /// Park this many executions in a Wait in a `baton serve` child process: report its resident memory, then kill
-    /// it with SIGKILL and report how long the restart takes to serve again.
+    /// Park this many executions in a one-day Wait in a `baton serve` child process: report its resident memory,
+    /// then kill it with SIGKILL and report how long the restart takes to serve again.
     #[arg(long, num_args = 0..=1, default_missing_value = "10000")]
     parked: Option<usize>,
     /// Measure Tasks calling an AWS service (SQS sendMessage on a local stand-in) instead: calls per second and the

@@ -74,6 +74,11 @@ pub(crate) struct Args {
     /// stop), for test suites that start each test from nothing. Off, the call is refused.
     #[arg(long)]
     admin: bool,
+    /// An execution that waits only for timers (a Wait, a retry interval), the first due more than this many
+    /// milliseconds ahead, is parked: it leaves memory, its wake time stays in the data directory, and it comes back
+    /// shortly before the timer is due (or when StopExecution names it). 0 keeps every execution in memory.
+    #[arg(long, default_value_t = runtime::DEFAULT_PARK_AFTER_MS)]
+    park_after_ms: u64,
 }
 
 /// `--retention` in milliseconds; `None` keeps executions for ever.
@@ -119,6 +124,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         retention_ms: args.retention.0,
         virtual_time: args.virtual_time,
         admin: args.admin,
+        park_after_ms: args.park_after_ms,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
     let functions_file = args.functions.clone();

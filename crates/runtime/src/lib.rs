@@ -20,4 +20,7 @@ pub use engine::{MAX_NESTING_DEPTH, nesting_depth};
 /// milliseconds. AWS documents no such limit; ten seconds is far beyond any expression that does useful work on a
 /// payload of 256 KiB, and short enough that a runaway one is noticed.
 pub const DEFAULT_MAX_EVALUATION_MS: u64 = 10_000;
+/// How far ahead an execution's next timer must be, by default, for the execution to be parked (dropped from memory
+/// until the timer is due), in milliseconds (`service::Config::park_after_ms`).
+pub const DEFAULT_PARK_AFTER_MS: u64 = 5_000;
 pub use resources::Resources;

@@ -6,10 +6,12 @@
 //! execution answers only once its change is committed. On start-up every running execution is
 //! rebuilt by re-folding its triggers (`recovery`), checked against what was stored, then its timers are re-armed and
 //! its in-flight tasks invoked again (at least once); a task that already waits for its token is not invoked again.
-//! Express executions run in memory.
+//! Express executions run in memory. An execution that waits only for a timer far ahead is parked (`park`): out of
+//! memory, its wake time in the store, it is rebuilt the same way when the timer is nearly due or a message comes.
 //!
 //! Beside the API, `background` runs the watchdog that cuts off long JSONata evaluations, the adoption of executions
-//! whose actor stopped on a storage error, and the retention that deletes old closed executions.
+//! whose actor stopped on a storage error, the waking of parked executions, and the retention that deletes old closed
+//! executions.
 
 mod activities;
 mod actor;
@@ -23,6 +25,7 @@ mod express;
 mod map_runs;
 mod names;
 mod records;
+mod park;
 mod recovery;
 
 pub use activities::ActivityTask;
@@ -87,6 +90,10 @@ pub struct Config {
     pub virtual_time: bool,
     /// Serve the admin calls (`reset`), for test suites; off, they are refused.
     pub admin: bool,
+    /// An execution that waits only for timers, the first due further ahead than this (in milliseconds), is parked:
+    /// dropped from memory, its wake time in the store, and brought back when the timer is nearly due or a message
+    /// comes (`park`). 0 never parks; nor does virtual time.
+    pub park_after_ms: u64,
 }
 
 /// `CreateStateMachine`.
@@ -398,7 +405,7 @@ impl Service {
         format!("arn:{}:states:{}:{}:{resource}", crate::partition(self.region()), self.region(), self.account_id())
     }
 
-    /// How many executions are running in this process.
+    /// How many executions are running in this process, in memory (parked ones are not counted).
     pub fn running_count(&self) -> usize {
         lock(&self.inner.live).len()
     }
@@ -560,7 +567,7 @@ impl Service {
                 "Baton does not stop a child execution of a Map Run on its own: '{arn}' runs in Map Run '{map_run}'; stop its parent execution"
             )));
         }
-        let mut live = lock(&self.inner.live).get(arn).cloned();
+        let live = lock(&self.inner.live).get(arn).cloned();
         if live.is_none() && inbox.is_none() && self.inner.store.shared() {
             let message = serde_json::json!({"kind": "stop", "error": error, "cause": cause});
             // Answered once committed by the node that holds it; one that ended meanwhile is stopped already.
@@ -570,21 +577,21 @@ impl Service {
             let record = self.describe_execution(arn).await?;
             return Ok(record.stop.unwrap_or_else(now));
         }
-        if live.is_none() {
-            // Running in the store but not here (its actor stopped on a storage error): take it up again to stop it.
-            if let Some(why) = lock(&self.inner.quarantined).get(arn) {
-                return Err(Error::Internal(format!("execution {arn} is not run by this server: {why}")));
-            }
-            self.adopt(arn).await?;
-            live = lock(&self.inner.live).get(arn).cloned();
-        }
-        let Some(live) = live else {
-            // It ended while being taken up.
-            let record = self.describe_execution(arn).await?;
-            return Ok(record.stop.unwrap_or(record.start));
-        };
+        // A parked execution, or one running in the store but not here (its actor stopped on a storage error), is
+        // taken up again to be stopped.
         let (ack, acked) = Ack::channel(inbox);
-        if live.sender.send(Message::Stop { error, cause, ack }).is_ok() && live.watch.running().is_some() {
+        let live = match self.deliver(arn, Message::Stop { error, cause, ack }).await? {
+            park::Handed::Sent(live) => live,
+            park::Handed::NotHere => {
+                if let Some(why) = lock(&self.inner.quarantined).get(arn).cloned() {
+                    return Err(Error::Internal(format!("execution {arn} is not run by this server: {why}")));
+                }
+                // It ended while being taken up.
+                let record = self.describe_execution(arn).await?;
+                return Ok(record.stop.unwrap_or(record.start));
+            }
+        };
+        if live.watch.running().is_some() {
             // An evaluation is running: cut it short rather than wait for it.
             live.watch.stop();
         }
@@ -886,7 +893,7 @@ impl Service {
         if jsonata {
             execution.set_slice(actor::SLICE_STEPS);
         }
-        let (first, commands) = match applied {
+        let (mut first, commands) = match applied {
             Ok(commands) => {
                 execution.fold_note().write(&mut stored);
                 let events = execution.take_events();
@@ -900,7 +907,6 @@ impl Service {
                 (actor::fail_step(&arn, 0, now, &cause, &mut digest), Vec::new())
             }
         };
-        let mut first = first;
         first.lease = self.lease(1);
         if first.lease.is_some() {
             let routes = crate::integration::Routes::of(execution.machine());
@@ -928,6 +934,9 @@ impl Service {
             engine_version: engine::REPLAY_VERSION,
             map_run_arn: None,
         };
+        // An execution that enters a long Wait at once is parked by its first step: no actor until it is due.
+        first.park = park::wake_time(&self.inner.config, !express, &resources, &execution, park::first_timer([], &commands), now);
+        let parked = first.park.is_some();
         let ended = first.ending.clone();
         if express {
             self.inner.express.insert(record.clone(), first);
@@ -950,7 +959,10 @@ impl Service {
             let (_, done) = watch::channel(Some(record.clone()));
             return Ok((record, Some(done)));
         }
-        let rebuilt = Rebuilt { execution, commands, awaiting: Vec::new(), invocations: HashMap::new(), digest };
+        if parked {
+            return Ok((record, None));
+        }
+        let rebuilt = Rebuilt { execution, commands, awaiting: Vec::new(), invocations: HashMap::new(), digest, parked: None };
         match self.prepare(rebuilt, record.clone(), !express, resources, self.lease(1)) {
             Some((launch, done)) => {
                 launch.spawn();
@@ -983,7 +995,7 @@ impl Service {
         resources: Arc<Resources>,
         lease: Option<store::Lease>,
     ) -> Option<(Launch, watch::Receiver<Option<store::Execution>>)> {
-        let Rebuilt { execution, commands, awaiting, invocations, digest } = rebuilt;
+        let Rebuilt { execution, commands, awaiting, invocations, digest, parked } = rebuilt;
         let last_event_time = execution.last_event_time();
         let (sender, receiver) = mpsc::unbounded_channel();
         let (done_sender, done) = watch::channel(None);
@@ -1022,6 +1034,7 @@ impl Service {
             // On virtual time an execution's clock may be ahead of the wall clock: it never goes back.
             offset: if self.inner.config.virtual_time { (last_event_time - now()).max(0) } else { 0 },
             lease,
+            parked,
         };
         Some((Launch { actor, commands, awaiting }, done))
     }

@@ -4,7 +4,9 @@
 //! directory, 10,000 executions, 10 steps of 2 events of ~300 bytes each). With `--features postgres`, a `DIR` that
 //! is a `postgres://` URL benchmarks the PostgreSQL store on that (empty) database instead. Each execution is one task that
 //! creates the execution with its first step and appends the rest one at a time, awaiting each, as the runtime
-//! does. Prints events/s and how many steps each commit carried on average.
+//! does. Prints events/s and how many steps each commit carried on average. A fourth argument `park` parks each
+//! execution with its last step (as a long Wait does), and then measures what start-up reads (`running`, which leaves
+//! parked executions out) and how long paging through them all by wake time (`due`) takes.
 
 #![allow(clippy::print_stdout, clippy::unwrap_used)]
 
@@ -23,6 +25,7 @@ async fn main() {
     let dir_arg = args.next().filter(|a| a != "-");
     let executions: u64 = args.next().map_or(10_000, |a| a.parse().unwrap());
     let steps: u64 = args.next().map_or(10, |a| a.parse().unwrap());
+    let park = args.next().is_some_and(|a| a == "park");
     let temp = tempfile::tempdir().unwrap();
     let dir = dir_arg.map_or_else(|| temp.path().to_path_buf(), PathBuf::from);
 
@@ -33,27 +36,29 @@ async fn main() {
             let store = Arc::clone(&store);
             move || store.stats()
         };
-        return bench(store, stats, executions, steps, url).await;
+        return bench(store, stats, executions, steps, park, url).await;
     }
     let store = Arc::new(Sqlite::open(&dir).unwrap());
     let stats = {
         let store = Arc::clone(&store);
         move || store.stats()
     };
-    bench(store, stats, executions, steps, &dir.display().to_string()).await;
+    bench(store, stats, executions, steps, park, &dir.display().to_string()).await;
 }
 
 /// Runs the benchmark on `store`, whose writer's counters `stats` reads; `place` names where it writes.
-async fn bench<S: Store>(store: Arc<S>, stats: impl Fn() -> Stats, executions: u64, steps: u64, place: &str) {
+async fn bench<S: Store>(store: Arc<S>, stats: impl Fn() -> Stats, executions: u64, steps: u64, park: bool, place: &str) {
     let started = Instant::now();
     let tasks: Vec<_> = (0..executions)
         .map(|i| {
             let store = Arc::clone(&store);
             tokio::spawn(async move {
                 let arn = format!("arn:aws:states:us-east-1:123456789012:execution:bench:e{i:06}");
-                store.create_execution(execution(&arn, i), step(&arn, 0)).await.unwrap();
+                // The last step parks the execution until a time that depends on it.
+                let parked = |s: u64| Append { park: (park && s + 1 == steps).then_some(2_000_000_000_000 + i as i64), ..step(&arn, s) };
+                store.create_execution(execution(&arn, i), parked(0)).await.unwrap();
                 for s in 1..steps {
-                    store.append(vec![step(&arn, s)]).await.unwrap();
+                    store.append(vec![parked(s)]).await.unwrap();
                 }
             })
         })
@@ -80,6 +85,19 @@ async fn bench<S: Store>(store: Arc<S>, stats: impl Fn() -> Stats, executions: u
         recovered.len(),
         running.elapsed().as_secs_f64() * 1e3
     );
+    if park {
+        let paging = Instant::now();
+        let (mut after, mut due) = (None, 0);
+        loop {
+            let page = store.due(i64::MAX, after, 500).await.unwrap();
+            due += page.len();
+            after = page.last().cloned();
+            if after.is_none() {
+                break;
+            }
+        }
+        println!("due(): {due} parked executions in pages of 500 in {:.0} ms", paging.elapsed().as_secs_f64() * 1e3);
+    }
 }
 
 fn execution(arn: &str, i: u64) -> Execution {
@@ -127,5 +145,6 @@ fn step(arn: &str, s: u64) -> Append {
         children: Vec::new(),
         lease: None,
         routing: store::Routing::default(),
+        park: None,
     }
 }

@@ -4,7 +4,9 @@
 //! (`postgres`), both held to one conformance suite (`tests/it/suite.rs`). An execution's durable record
 //! is its triggers (the inputs the deterministic engine folded: start, task results, timers fired, stop) and the
 //! history events they produced, committed together; on restart the runtime re-folds the triggers to rebuild each
-//! running execution exactly. This is the only crate with SQL.
+//! running execution exactly. A running execution that only waits for a timer may be parked: its wake time is kept
+//! (`Append::park`, `Store::park`), start-up leaves it alone, and `due` hands it back when its time comes. This is
+//! the only crate with SQL.
 
 use std::future::Future;
 
@@ -196,6 +198,9 @@ pub struct Append {
     pub lease: Option<Lease>,
     /// What the step writes for the other nodes of a shared store (nothing on SQLite).
     pub routing: Routing,
+    /// After this step the execution sleeps until this time (milliseconds since the epoch): it is parked, left out of
+    /// `running` and found by `due`. A step without it (or with an ending) wakes the execution for good.
+    pub park: Option<i64>,
 }
 
 /// What a step writes so that any node can reach the execution, on a shared store: the task tokens it hands out
@@ -262,11 +267,12 @@ pub struct Node {
     pub executions: u64,
 }
 
-/// An execution a node just claimed: its ARN and the epoch of the claim.
+/// An execution a node just claimed (or holds): its ARN, the epoch of the claim, and whether it is parked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claimed {
     pub arn: String,
     pub epoch: u64,
+    pub parked: bool,
 }
 
 /// What one step of a parent writes of one child execution (a distributed Map's iteration): its record when the step
@@ -307,8 +313,8 @@ pub struct Page<T> {
     pub next_token: Option<String>,
 }
 
-/// An execution as recovery needs it: its record, its triggers in order, its last event's id, and the digest its
-/// last step recorded (`None` for a step written before digests were kept).
+/// An execution as recovery needs it: its record, its triggers in order, its last event's id, the digest its
+/// last step recorded (`None` for a step written before digests were kept), and when it wakes if it is parked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Recovered {
     pub execution: Execution,
@@ -318,6 +324,16 @@ pub struct Recovered {
     /// The node that holds it and the epoch of its last claim (`None` and 0 when no node ever claimed it).
     pub owner: Option<String>,
     pub epoch: u64,
+    pub parked: Option<i64>,
+}
+
+/// A parked execution (`Append::park`, `Store::park`): its ARN and when it wakes. `position` orders executions that
+/// wake at the same time; pass the last one `due` gave to read on after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parked {
+    pub execution_arn: String,
+    pub wake_at: i64,
+    pub position: i64,
 }
 
 /// A store's writer's counters since the store was opened (`Sqlite::stats`, `Postgres::stats`).
@@ -424,10 +440,22 @@ pub trait Store: Send + Sync + 'static {
         reverse: bool,
         page: PageRequest,
     ) -> impl Future<Output = Result<Page<Event>, Error>> + Send;
-    /// Every execution still running, with its triggers, for recovery at start-up.
+    /// Every execution still running and not parked, with its triggers, for recovery at start-up. Parked executions
+    /// are not read: `due` finds them when their time comes.
     fn running(&self) -> impl Future<Output = Result<Vec<Recovered>, Error>> + Send;
-    /// The ARNs of the executions still running, oldest first.
+    /// The ARNs of the executions still running and not parked, oldest first.
     fn running_arns(&self) -> impl Future<Output = Result<Vec<String>, Error>> + Send;
+    /// Parks a running execution until `wake_at` (milliseconds since the epoch) without a step, as `Append::park`
+    /// parks it with one; its next step wakes it. `NotFound` if it does not exist, `Ended` if it no longer runs.
+    fn park(&self, arn: &str, wake_at: i64) -> impl Future<Output = Result<(), Error>> + Send;
+    /// At most `limit` parked executions whose wake time is at or before `before`, by wake time, after `after` (the
+    /// last of a previous answer).
+    fn due(
+        &self,
+        before: i64,
+        after: Option<Parked>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<Parked>, Error>> + Send;
     /// Deletes at most `limit` executions that ended before `before` (milliseconds since the epoch), with their history
     /// and triggers; returns how many it deleted.
     fn delete_closed(&self, before: i64, limit: usize) -> impl Future<Output = Result<u64, Error>> + Send;

@@ -13,6 +13,8 @@ pub(crate) enum Op {
     /// Delete every row of every table (`Store::reset`).
     Reset,
     RedriveExecution(String, i64, Append),
+    /// `Store::park`: the execution and its wake time.
+    Park(String, i64),
     PublishVersion(Publish),
     DeleteVersion(String, u64),
     CreateAlias(Alias),

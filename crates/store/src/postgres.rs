@@ -40,8 +40,8 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, NoTls, Row, Statement};
 
 use crate::{
-    Activity, Alias, Append, Error, Event, Execution, ExecutionFilter, Page, PageRequest, Publish, Recovered, StateMachine,
-    Stats, Store, Version,
+    Activity, Alias, Append, Error, Event, Execution, ExecutionFilter, Page, PageRequest, Parked, Publish, Recovered,
+    StateMachine, Stats, Store, Version,
 };
 
 pub use inbox::{ACTIVITY_CHANNEL, ANSWER_CHANNEL, INBOX_CHANNEL, Listener, Notice, TakenTask};
@@ -162,6 +162,14 @@ impl Store for Postgres {
 
     async fn running_arns(&self) -> Result<Vec<String>, Error> {
         read::running_arns(&mut *self.reader().await?).await
+    }
+
+    async fn park(&self, arn: &str, wake_at: i64) -> Result<(), Error> {
+        self.writer.call(writer::Op::Park(arn.to_owned(), wake_at)).await
+    }
+
+    async fn due(&self, before: i64, after: Option<Parked>, limit: usize) -> Result<Vec<Parked>, Error> {
+        read::due(&mut *self.reader().await?, before, after, limit).await
     }
 
     async fn delete_closed(&self, before: i64, limit: usize) -> Result<u64, Error> {

@@ -30,8 +30,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rusqlite::Connection;
 
 use crate::{
-    Activity, Alias, Append, Error, Event, Execution, ExecutionFilter, Page, PageRequest, Publish, Recovered, StateMachine,
-    Store, Version,
+    Activity, Alias, Append, Error, Event, Execution, ExecutionFilter, Page, PageRequest, Parked, Publish, Recovered,
+    StateMachine, Store, Version,
 };
 
 pub use crate::Stats;
@@ -214,6 +214,14 @@ impl Store for Sqlite {
 
     async fn running_arns(&self) -> Result<Vec<String>, Error> {
         self.read(read::running_arns).await
+    }
+
+    async fn park(&self, arn: &str, wake_at: i64) -> Result<(), Error> {
+        self.writer.call(writer::Op::Park(arn.to_owned(), wake_at)).await
+    }
+
+    async fn due(&self, before: i64, after: Option<Parked>, limit: usize) -> Result<Vec<Parked>, Error> {
+        self.read(move |conn| read::due(conn, before, after, limit)).await
     }
 
     async fn delete_closed(&self, before: i64, limit: usize) -> Result<u64, Error> {

@@ -376,3 +376,35 @@ async fn a_paused_node_writes_nothing_for_the_executions_it_lost() {
         assert_eq!(types(arn, &events), WAITED, "{arn}");
     }
 }
+
+/// Parked executions across nodes: executions parked in a Wait on one node are taken over, still parked, when it is
+/// killed, and wake on the other node when due; a StopExecution sent to one node stops a parked execution the other
+/// holds (the holder wakes it for the stop).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parked_executions_are_taken_over_and_stopped_across_nodes() {
+    const EXECUTIONS: usize = 10;
+    let Some(url) = pgtest::database() else { return };
+    let (dir_a, dir_b) = (data_dir(), data_dir());
+    let parking = ["--database-url", url.as_str(), "--lease-seconds", "1", "--park-after-ms", "300"];
+    let a = Server::start_with(dir_a.path(), &parking);
+    let mut b = Server::start_with(dir_b.path(), &parking);
+    let machine = waiting_machine(&b.client(), "ParkedAcross", 4).await;
+    let mut arns = Vec::new();
+    for i in 0..EXECUTIONS {
+        arns.push(start(&b.client(), &machine, &format!("x{i}"), &json!({"i": i})).await);
+    }
+    // Held by b and parked; a stop through a, while b still holds it.
+    let stopped = &arns[0];
+    a.client().stop_execution().execution_arn(stopped).error("Enough").send().await.expect("stop through the other node");
+    let described = a.client().describe_execution().execution_arn(stopped).send().await.expect("describe_execution");
+    assert_eq!(described.status, ExecutionStatus::Aborted);
+    b.kill();
+    let client = a.client();
+    for (i, arn) in arns.iter().enumerate().skip(1) {
+        let described = finished(&client, arn, Duration::from_secs(20)).await;
+        let output: Value = serde_json::from_str(described.output.as_deref().expect("output")).expect("json");
+        assert_eq!(output, json!({"i": i, "done": true}), "{arn}");
+        let events = history(&client, arn, 100).await;
+        assert_eq!(types(arn, &events), WAITED, "{arn}");
+    }
+}

@@ -488,8 +488,8 @@ async fn malformed_requests_do_not_hurt_the_server() {
     assert_eq!(finished(&client, &after, Duration::from_secs(30)).await.status, ExecutionStatus::Succeeded);
 }
 
-/// 200 executions parked in a Wait survive SIGKILL and a restart: each ends SUCCEEDED exactly once, with its full
-/// history (ids 1..n, no duplicates) and its own output.
+/// 200 executions parked in a Wait (out of memory, `--park-after-ms`) survive SIGKILL and a restart: each ends
+/// SUCCEEDED exactly once, with its full history (ids 1..n, no duplicates) and its own output.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn executions_waiting_survive_kill_9_and_restart() {
     const EXECUTIONS: usize = 200;
@@ -530,7 +530,9 @@ async fn executions_waiting_survive_kill_9_and_restart() {
 
     server.kill();
     let server = Server::start(dir.path());
-    assert_eq!(server.resumed, EXECUTIONS, "every parked execution resumed");
+    // Each parked by its first step (its timer more than `--park-after-ms` ahead): start-up reads none of them, and
+    // the wake-up loop brings each back in time for its timer.
+    assert_eq!(server.resumed, 0, "parked executions are not read at start-up");
     let client = server.client();
 
     let deadline = Instant::now() + Duration::from_secs(120);

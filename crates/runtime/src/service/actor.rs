@@ -136,6 +136,8 @@ pub(crate) struct Actor {
     /// The claim this node holds the execution under, on a shared store: every step is written under it, and one
     /// that is refused (another node claimed the execution) ends this actor without effects.
     pub(crate) lease: Option<store::Lease>,
+    /// The wake time the store holds for the execution: it is parked there (`park`), though live here until it leaves.
+    pub(crate) parked: Option<i64>,
 }
 
 /// What folding a batch of messages gave.
@@ -189,6 +191,9 @@ impl Actor {
                 return;
             }
             if pending.is_empty() && !actor.execution.has_work() {
+                if actor.park().await {
+                    return;
+                }
                 match actor.receiver.recv().await {
                     Some(message) => pending.push(message),
                     None => return,
@@ -206,7 +211,10 @@ impl Actor {
                 Some(done) => done,
                 None => return,
             };
-            let Folded { steps, acks, readers, interrupted, shutdown } = folded;
+            let Folded { mut steps, acks, readers, interrupted, shutdown } = folded;
+            if interrupted.is_none() {
+                actor.mark_park(&mut steps);
+            }
             if !actor.commit(steps, acks).await {
                 return;
             }
@@ -397,6 +405,7 @@ impl Actor {
             commands.extend(step_commands);
         }
         let ended = appends.iter().rev().find_map(|append| append.ending.clone());
+        let parked = appends.last().and_then(|append| append.park);
         if self.durable {
             for append in &mut appends {
                 append.lease.clone_from(&self.lease);
@@ -425,6 +434,7 @@ impl Actor {
                 self.inner.note_orphan();
                 return false;
             }
+            self.parked = parked;
         } else {
             self.inner.express.record_steps(&self.record.arn, appends);
         }
@@ -636,7 +646,7 @@ impl Actor {
     }
 
     /// The execution's clock: the wall clock, and on virtual time what the execution skipped ahead.
-    fn clock(&self) -> i64 {
+    pub(crate) fn clock(&self) -> i64 {
         now().saturating_add(self.offset)
     }
 
@@ -658,7 +668,7 @@ impl Actor {
         let _ = self.sender.send(Message::Timer(timer));
     }
 
-    fn stop_timers(&mut self) {
+    pub(crate) fn stop_timers(&mut self) {
         for (_, (handle, _)) in self.timers.drain() {
             handle.abort();
         }
@@ -709,7 +719,7 @@ pub(crate) fn step(arn: &str, trigger: String, events: &[HistoryEvent], executio
     let events: Vec<Event> = events.iter().map(|event| Event { id: event.id, json: event.to_json().to_string() }).collect();
     *digest = advance_digest(*digest, &events);
     let children = child_steps(execution.take_child_events(), execution.info());
-    Append { execution_arn: arn.to_owned(), trigger, events, ending: ending(execution), digest: *digest, children, lease: None, routing: store::Routing::default() }
+    Append { execution_arn: arn.to_owned(), trigger, events, ending: ending(execution), digest: *digest, children, lease: None, routing: store::Routing::default(), park: None }
 }
 
 /// What one step writes of the child executions whose events it took: a child's `ExecutionStarted` creates its
@@ -791,7 +801,7 @@ pub(crate) fn fail_step(arn: &str, last: u64, now: i64, cause: &str, digest: &mu
     *digest = advance_digest(*digest, &events);
     let ending = Ending { status: store::Status::Failed, stop: now, output: None, error: Some(error), cause: Some(cause.to_owned()) };
     let (trigger, children) = (trigger.to_json().to_string(), Vec::new());
-    Append { execution_arn: arn.to_owned(), trigger, events, ending: Some(ending), digest: *digest, children, lease: None, routing: store::Routing::default() }
+    Append { execution_arn: arn.to_owned(), trigger, events, ending: Some(ending), digest: *digest, children, lease: None, routing: store::Routing::default(), park: None }
 }
 
 /// The digest of an execution's events after `events`, from the digest before them: FNV-1a over each event's wire

@@ -46,7 +46,8 @@ impl Service {
         Ok(())
     }
 
-    /// Claims this node's share of the unclaimed executions and makes them live; returns their actors to spawn.
+    /// Claims this node's share of the unclaimed executions, `CLAIM_BATCH` at a time, and makes live those that are
+    /// not parked (the parked ones come back when due, `park`); returns their actors to spawn.
     async fn claim_share(&self) -> Result<Vec<Launch>, Error> {
         let store = &self.inner.store;
         let unclaimed = store.unclaimed().await.map_err(internal)?;
@@ -54,20 +55,25 @@ impl Service {
             return Ok(Vec::new());
         }
         let alive = store.nodes().await.map_err(internal)?.iter().filter(|node| node.alive).count().max(1) as u64;
-        let share = usize::try_from(unclaimed.div_ceil(alive)).unwrap_or(usize::MAX).min(CLAIM_BATCH);
-        let claimed = store.claim(&self.inner.node, share).await.map_err(internal)?;
-        let mut launches = Vec::with_capacity(claimed.len());
-        for claim in claimed {
-            let Some(recovered) = store.recovered(&claim.arn).await.map_err(internal)? else { continue };
-            if recovered.epoch != claim.epoch {
-                // Claimed again by another node already.
-                continue;
+        let mut share = usize::try_from(unclaimed.div_ceil(alive)).unwrap_or(usize::MAX);
+        let mut launches = Vec::new();
+        while share > 0 {
+            let batch = share.min(CLAIM_BATCH);
+            let claimed = store.claim(&self.inner.node, batch).await.map_err(internal)?;
+            share = if claimed.len() < batch { 0 } else { share - batch };
+            // A parked execution is only claimed: it wakes here when due.
+            for claim in claimed.into_iter().filter(|claim| !claim.parked) {
+                let Some(recovered) = store.recovered(&claim.arn).await.map_err(internal)? else { continue };
+                if recovered.epoch != claim.epoch {
+                    // Claimed again by another node already.
+                    continue;
+                }
+                if let Some(stale) = lock(&self.inner.live).remove(&claim.arn) {
+                    // An actor of an older claim of this node (its lease ran out, the execution came back): it ends.
+                    stop(&stale);
+                }
+                launches.extend(self.resume(recovered).await);
             }
-            if let Some(stale) = lock(&self.inner.live).remove(&claim.arn) {
-                // An actor of an older claim of this node (its lease ran out, the execution came back): it ends.
-                stop(&stale);
-            }
-            launches.extend(self.resume(recovered).await);
         }
         if !launches.is_empty() {
             tracing::info!(count = launches.len(), node = %self.inner.node, "claimed executions");

@@ -103,10 +103,17 @@ impl Service {
             if !lock(&self.inner.live).contains_key(&message.execution_arn) {
                 let running = self.inner.store.execution(&message.execution_arn).await.map_err(internal)?;
                 if running.is_some_and(|e| e.status == Status::Running) {
+                    // Held here but not live: parked (a stop or a Map Run's update wakes it, `Service::deliver`), or
+                    // claimed and about to be (a message for a task token waits for that).
+                    let body = serde_json::from_str::<Value>(&message.message).unwrap_or_default();
+                    let kind = body.get("kind").and_then(Value::as_str);
+                    if !matches!(kind, Some("stop" | "update_map_run")) {
+                        continue;
+                    }
+                } else {
+                    self.inner.store.answer(message.id, &json!({"ended": true}).to_string()).await.map_err(internal)?;
                     continue;
                 }
-                self.inner.store.answer(message.id, &json!({"ended": true}).to_string()).await.map_err(internal)?;
-                continue;
             }
             if !lock(&self.inner.notices.handling).insert(message.id) {
                 continue;

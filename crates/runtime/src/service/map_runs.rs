@@ -21,6 +21,7 @@ use store::Store;
 
 use crate::service::actor::{Ack, Message};
 use crate::service::inbox::Delivery;
+use crate::service::park::Handed;
 use crate::service::{Error, Execution, Page, PageRequest, Service, Status, internal, lock, names};
 
 /// One Map Run, with the execution that started it.
@@ -121,7 +122,6 @@ impl Service {
                 Delivery::Ended => Err(completed(arn)),
             };
         }
-        let Some(live) = live else { return Err(completed(arn)) };
         let (ack, acked) = Ack::channel(inbox);
         let message = Message::UpdateMapRun {
             map_run_arn: request.map_run_arn.clone(),
@@ -130,19 +130,16 @@ impl Service {
             tolerated_failure_percentage: request.tolerated_failure_percentage,
             ack,
         };
-        if live.sender.send(message).is_err() {
+        // A parked execution is woken for the change.
+        if let Handed::NotHere = self.deliver(&run.execution_arn, message).await? {
             return Err(completed(arn));
         }
         match acked.await {
             Ok(result) => result?,
             Err(_) => return Err(completed(arn)),
         }
-        // Committed; the read says whether the run is still there.
-        let (reader, answer) = oneshot::channel();
-        if live.sender.send(Message::Inspect(reader)).is_err() {
-            return Err(completed(arn));
-        }
-        let runs = answer.await.map_err(|_| completed(arn))?;
+        // Committed; the read says whether the run is still there (from the store if the execution parked again).
+        let Some((_, runs)) = self.map_runs_of(&run.execution_arn).await? else { return Err(completed(arn)) };
         match runs.iter().find(|run| run.arn == arn) {
             Some(_) => Ok(()),
             None => Err(Error::Internal(format!("map run {arn} vanished from its execution"))),

@@ -1,6 +1,6 @@
 //! Rebuilding executions from their stored triggers: at start-up (`recover`), for a redrive or a read of Map Runs
-//! (`rebuild`), after an interrupted fold, and when an execution whose actor stopped on a storage error is taken up
-//! again (`adopt`).
+//! (`rebuild`), after an interrupted fold, and when an execution whose actor stopped on a storage error, or a parked
+//! one that is due or has a message, is taken up again (`adopt`, `resume`). Start-up leaves parked executions alone.
 //!
 //! Recovery is isolated and checked. Each execution is rebuilt on its own, under the panic guard; its replay must
 //! give the events the store holds (the same last event id and, for steps that recorded one, the same digest of
@@ -23,13 +23,14 @@ use crate::service::{Error, Launch, Service, internal, lock, names, now};
 
 /// An execution rebuilt from its triggers (or just started): the engine as after its last step, the commands still
 /// outstanding then (timers to arm, tasks to invoke), the tasks that wait for their token, the invocation counts per
-/// state for mocks, and the digest of its events.
+/// state for mocks, the digest of its events, and the wake time the store holds if it is parked.
 pub(crate) struct Rebuilt {
     pub(crate) execution: engine::Execution,
     pub(crate) commands: Vec<Command>,
     pub(crate) awaiting: Vec<Awaiting>,
     pub(crate) invocations: HashMap<String, u32>,
     pub(crate) digest: u64,
+    pub(crate) parked: Option<i64>,
 }
 
 impl Service {
@@ -123,7 +124,7 @@ impl Service {
             }
             commands.push(Command::InvokeTask(request));
         }
-        Ok(Rebuilt { execution, commands, awaiting, invocations, digest })
+        Ok(Rebuilt { execution, commands, awaiting, invocations, digest, parked: None })
     }
 
     /// `rebuild` on a blocking thread: a replay evaluates again the JSONata its steps evaluated.
@@ -134,8 +135,9 @@ impl Service {
             .map_err(|error| Error::Internal(format!("rebuilding an execution failed: {error}")))?
     }
 
-    /// Rebuilds every running execution and resumes it, each on its own; every one is live before any acts. On a
-    /// shared store, joins the nodes and claims its share of the executions nobody alive holds instead (`cluster`).
+    /// Rebuilds every running execution that is not parked and resumes it, each on its own; every one is live before
+    /// any acts. Parked executions come back when they are due (`park`). On a shared store, joins the nodes and claims
+    /// its share of the executions nobody alive holds instead (`cluster`).
     pub(crate) async fn recover(&self) -> Result<(), Error> {
         if self.inner.store.shared() {
             return self.join_cluster().await;
@@ -151,7 +153,8 @@ impl Service {
         Ok(())
     }
 
-    /// Takes up again a running execution that has no actor here (its actor stopped on a storage error).
+    /// Takes up again a running execution that has no actor here (its actor stopped on a storage error, or it is
+    /// parked and due).
     pub(crate) async fn adopt(&self, arn: &str) -> Result<(), Error> {
         let Some(recovered) = self.inner.store.recovered(arn).await.map_err(internal)? else { return Ok(()) };
         if recovered.execution.status != Status::Running || lock(&self.inner.live).contains_key(arn) {
@@ -189,7 +192,7 @@ impl Service {
     /// Rebuilds one running execution, checks the replay against the store, and makes it live; or fails it (or leaves
     /// it alone) and says why. `None` when it is not to run here.
     pub(crate) async fn resume(&self, recovered: Recovered) -> Option<Launch> {
-        let Recovered { execution: record, triggers, last_event, digest, epoch, .. } = recovered;
+        let Recovered { execution: record, triggers, last_event, digest, epoch, parked, .. } = recovered;
         let lease = self.lease(epoch);
         let arn = record.arn.clone();
         if record.engine_version > engine::REPLAY_VERSION {
@@ -219,7 +222,7 @@ impl Service {
                 engine::REPLAY_VERSION,
             )))
         });
-        let rebuilt = match checked {
+        let mut rebuilt = match checked {
             Ok(rebuilt) => rebuilt,
             Err(error) => {
                 let cause = format!("Baton cannot resume this execution: {error}");
@@ -241,6 +244,7 @@ impl Service {
                 return None;
             }
         };
+        rebuilt.parked = parked;
         self.prepare(rebuilt, record, true, resources, lease).map(|(launch, _)| launch)
     }
 }

@@ -11,6 +11,7 @@ mod arb;
 mod definition;
 mod driver;
 mod graph;
+mod park;
 mod parse;
 mod run;
 mod service;

@@ -25,6 +25,7 @@ fn config(dir: &std::path::Path) -> Config {
         retention_ms: None,
         virtual_time: false,
         admin: false,
+        park_after_ms: runtime::DEFAULT_PARK_AFTER_MS,
     }
 }
 

@@ -96,6 +96,7 @@ async fn service_in(dir: &TempDir, region: &str) -> Service {
         retention_ms: None,
         virtual_time: false,
         admin: false,
+        park_after_ms: runtime::DEFAULT_PARK_AFTER_MS,
     };
     Service::open(config)
         .await

@@ -76,7 +76,7 @@ impl Postgres {
                    WHERE me.id = $1 AND me.lease_until >= {NOW}) \
                ORDER BY e.seq LIMIT $2 FOR UPDATE SKIP LOCKED) \
              UPDATE executions e SET owner = $1, epoch = e.epoch + 1 FROM free WHERE e.seq = free.seq \
-             RETURNING e.arn, e.epoch"
+             RETURNING e.arn, e.epoch, EXISTS (SELECT 1 FROM parked p WHERE p.execution = e.seq)"
         );
         let limit = sql_id(limit as u64)?;
         let rows = self.reader().await?.query(&sql, &[&id, &limit]).await.map_err(db)?;
@@ -85,8 +85,8 @@ impl Postgres {
 
     /// The running executions node `id` holds, with their epochs.
     pub async fn owned(&self, id: &str) -> Result<Vec<Claimed>, Error> {
-        let sql = "SELECT arn, epoch FROM executions WHERE owner = $1 AND status = 'RUNNING' AND map_run_arn IS NULL \
-                   ORDER BY seq";
+        let sql = "SELECT e.arn, e.epoch, EXISTS (SELECT 1 FROM parked p WHERE p.execution = e.seq) FROM executions e \
+                   WHERE e.owner = $1 AND e.status = 'RUNNING' AND e.map_run_arn IS NULL ORDER BY e.seq";
         let rows = self.reader().await?.query(sql, &[&id]).await.map_err(db)?;
         rows.iter().map(claimed).collect()
     }
@@ -147,5 +147,6 @@ fn claimed(row: &tokio_postgres::Row) -> Result<Claimed, Error> {
     Ok(Claimed {
         arn: row.try_get(0).map_err(db)?,
         epoch: u64::try_from(row.try_get::<_, i64>(1).map_err(db)?).unwrap_or(0),
+        parked: row.try_get(2).map_err(db)?,
     })
 }

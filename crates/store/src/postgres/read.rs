@@ -8,7 +8,13 @@ use crate::postgres::rows::{
     self, ACTIVITY_COLUMNS, ALIAS_COLUMNS, EXECUTION_COLUMNS, List, MACHINE_COLUMNS, VERSION_COLUMNS, fetch, paginate,
 };
 use crate::postgres::{Conn, backend, db};
-use crate::{Activity, Alias, Error, Event, Execution, ExecutionFilter, Page, PageRequest, Recovered, StateMachine, Version};
+use crate::{
+    Activity, Alias, Error, Event, Execution, ExecutionFilter, Page, PageRequest, Parked, Recovered, StateMachine, Version,
+};
+
+/// The executions start-up resumes: running, not a Map Run's child (those run with their parents), not parked.
+const AWAKE: &str = "e.status = 'RUNNING' AND e.map_run_arn IS NULL \
+     AND NOT EXISTS (SELECT 1 FROM parked p WHERE p.execution = e.seq)";
 
 pub(crate) async fn state_machine(conn: &mut Conn, arn: &str) -> Result<Option<StateMachine>, Error> {
     let sql = format!("SELECT {MACHINE_COLUMNS} FROM state_machines WHERE arn = $1");
@@ -91,18 +97,19 @@ pub(crate) async fn history(conn: &mut Conn, arn: &str, reverse: bool, page: &Pa
     end(conn, read).await.map(|items| paginate(items, limit, list))
 }
 
-/// Every running execution (children aside: they run with their parents) and its triggers.
+/// Every running execution that is not parked (children aside: they run with their parents) and its triggers.
 pub(crate) async fn running(conn: &mut Conn) -> Result<Vec<Recovered>, Error> {
     snapshot(conn).await?;
     let read = async {
-        let sql = format!(
-            "SELECT {EXECUTION_COLUMNS} FROM executions WHERE status = 'RUNNING' AND map_run_arn IS NULL ORDER BY seq"
-        );
+        let sql = format!("SELECT {EXECUTION_COLUMNS} FROM executions e WHERE {AWAKE} ORDER BY e.seq");
         let executions = collect(conn, &sql, &[], rows::execution).await?;
+        let sql = format!(
+            "SELECT t.execution, t.json, t.last_event, t.digest FROM executions e JOIN triggers t ON t.execution = e.seq \
+             WHERE {AWAKE} ORDER BY e.seq, t.seq"
+        );
         let triggers = collect(
             conn,
-            "SELECT t.execution, t.json, t.last_event, t.digest FROM executions e JOIN triggers t ON t.execution = e.seq \
-             WHERE e.status = 'RUNNING' AND e.map_run_arn IS NULL ORDER BY e.seq, t.seq",
+            &sql,
             &[],
             |row| Ok((row.try_get::<_, i64>(0).map_err(db)?, trigger(row, 1)?)),
         )
@@ -114,7 +121,7 @@ pub(crate) async fn running(conn: &mut Conn) -> Result<Vec<Recovered>, Error> {
             while let Some((_, trigger)) = triggers.next_if(|(owner, _)| *owner <= seq) {
                 mine.push(trigger);
             }
-            recovered.push(recover(conn, seq, execution, mine).await?);
+            recovered.push(recover(conn, seq, execution, mine, None).await?);
         }
         Ok(recovered)
     }
@@ -122,10 +129,30 @@ pub(crate) async fn running(conn: &mut Conn) -> Result<Vec<Recovered>, Error> {
     end(conn, read).await
 }
 
-/// The ARNs of the running executions, oldest first.
+/// The ARNs of the running executions that are not parked, oldest first.
 pub(crate) async fn running_arns(conn: &mut Conn) -> Result<Vec<String>, Error> {
-    let sql = "SELECT arn FROM executions WHERE status = 'RUNNING' AND map_run_arn IS NULL ORDER BY seq";
-    collect(conn, sql, &[], |row| row.try_get::<_, String>(0).map_err(db)).await
+    let sql = format!("SELECT e.arn FROM executions e WHERE {AWAKE} ORDER BY e.seq");
+    collect(conn, &sql, &[], |row| row.try_get::<_, String>(0).map_err(db)).await
+}
+
+/// At most `limit` parked executions due at `before`, by wake time and then `seq`, after `after`.
+pub(crate) async fn due(conn: &mut Conn, before: i64, after: Option<Parked>, limit: usize) -> Result<Vec<Parked>, Error> {
+    let (wake_at, seq) = after.map_or((i64::MIN, i64::MIN), |p| (p.wake_at, p.position));
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    collect(
+        conn,
+        "SELECT e.arn, p.wake_at, p.execution FROM parked p JOIN executions e ON e.seq = p.execution \
+         WHERE p.wake_at <= $1 AND (p.wake_at, p.execution) > ($2, $3) ORDER BY p.wake_at, p.execution LIMIT $4",
+        &[&before, &wake_at, &seq, &limit],
+        |row| {
+            Ok(Parked {
+                execution_arn: row.try_get(0).map_err(db)?,
+                wake_at: row.try_get(1).map_err(db)?,
+                position: row.try_get(2).map_err(db)?,
+            })
+        },
+    )
+    .await
 }
 
 /// One execution with all its triggers in order, whatever its status.
@@ -141,7 +168,11 @@ pub(crate) async fn recovered(conn: &mut Conn, arn: &str) -> Result<Option<Recov
             |row| trigger(row, 0),
         )
         .await?;
-        recover(conn, seq, execution, triggers).await.map(Some)
+        let parked = one(conn, "SELECT wake_at FROM parked WHERE execution = $1", &[&seq], |row| {
+            row.try_get::<_, i64>(0).map_err(db)
+        })
+        .await?;
+        recover(conn, seq, execution, triggers, parked).await.map(Some)
     }
     .await;
     end(conn, read).await
@@ -165,7 +196,13 @@ fn trigger(row: &Row, from: usize) -> Result<Trigger, Error> {
 
 /// An execution with its trigger rows as recovery needs it: the last event id and digest come from the last trigger
 /// row (this store always records them), or from the events when it has none.
-async fn recover(conn: &mut Conn, seq: i64, execution: Execution, triggers: Vec<Trigger>) -> Result<Recovered, Error> {
+async fn recover(
+    conn: &mut Conn,
+    seq: i64,
+    execution: Execution,
+    triggers: Vec<Trigger>,
+    parked: Option<i64>,
+) -> Result<Recovered, Error> {
     let (last_event, digest) = match triggers.last() {
         Some(Trigger { last_event: Some(last), digest, .. }) => (*last, *digest),
         _ => {
@@ -191,6 +228,7 @@ async fn recover(conn: &mut Conn, seq: i64, execution: Execution, triggers: Vec<
         digest: digest.map(|bits| bits as u64),
         owner,
         epoch: u64::try_from(epoch).unwrap_or(0),
+        parked,
     })
 }
 

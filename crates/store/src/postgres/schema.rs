@@ -15,15 +15,15 @@
 //! executions each node may run is the replay format's business (`nodes.rs`: a node claims only executions written
 //! in a format it replays).
 //!
-//! The tables mirror the SQLite store's schema at its version 7 (`sqlite/schema.rs` explains the columns), in
-//! PostgreSQL's types: `BIGINT` ids, times and counters, `TEXT` for JSON (opaque to the store), identity columns for
-//! the `seq` that orders lists and page tokens.
+//! The tables mirror the SQLite store's schema (version 1 its version 7, version 2 its version 8; `sqlite/schema.rs`
+//! explains the columns), in PostgreSQL's types: `BIGINT` ids, times and counters, `TEXT` for JSON (opaque to the
+//! store), identity columns for the `seq` that orders lists and page tokens.
 
 use crate::Error;
 use crate::postgres::{Conn, backend, db};
 
 /// The schema version this build writes: the number of migrations.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// One migration: its SQL, and whether builds of older schema versions may go on running beside it.
 struct Migration {
@@ -37,6 +37,8 @@ const MIGRATIONS: [Migration; SCHEMA_VERSION as usize] = [
     Migration { sql: V2, older_builds_may_share: false },
     // Builds before the inbox would not find tokens, activity tasks or messages of other nodes.
     Migration { sql: V3, older_builds_may_share: false },
+    // Builds before parking would wake nothing parked.
+    Migration { sql: V4, older_builds_may_share: false },
 ];
 
 /// The key of the advisory lock migrations hold: `baton` in ASCII, a number no other user of the database is likely
@@ -190,6 +192,16 @@ CREATE TABLE baton_inbox (
     answer TEXT
 );
 CREATE INDEX baton_inbox_open ON baton_inbox (execution_arn, id) WHERE answer IS NULL;
+";
+
+/// Parked executions and their wake times, as in the SQLite store's version 8 (`sqlite/schema.rs` says why a table of
+/// their own).
+const V4: &str = "
+CREATE TABLE parked (
+    execution BIGINT PRIMARY KEY,
+    wake_at BIGINT NOT NULL
+);
+CREATE INDEX parked_by_wake ON parked (wake_at, execution);
 ";
 
 /// Applies the migrations the database lacks, in one transaction under the migration lock.

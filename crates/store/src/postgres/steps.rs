@@ -17,8 +17,8 @@ use crate::postgres::{Conn, Failure};
 use crate::postgres::rows::{kind_str, sql_id, status_str};
 use crate::{Append, Ending, Error, Execution, Status};
 
-const LOCK_EXECUTIONS: &str =
-    "SELECT seq, arn, status, epoch FROM executions WHERE arn = ANY($1) ORDER BY seq FOR UPDATE";
+const LOCK_EXECUTIONS: &str = "SELECT e.seq, e.arn, e.status, EXISTS (SELECT 1 FROM parked p WHERE p.execution = e.seq), \
+     e.epoch FROM executions e WHERE e.arn = ANY($1) ORDER BY e.seq FOR UPDATE OF e";
 const LAST_ROWS: &str = "SELECT s.seq, \
      coalesce((SELECT max(id) FROM events WHERE execution = s.seq), 0), \
      coalesce((SELECT max(seq) FROM triggers WHERE execution = s.seq), 0) \
@@ -29,6 +29,9 @@ const INSERT_TRIGGERS: &str = "INSERT INTO triggers (execution, seq, json, last_
      SELECT * FROM unnest($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::BIGINT[], $5::BIGINT[])";
 const END_EXECUTION: &str =
     "UPDATE executions SET status = $2, stop = $3, output = $4, error = $5, cause = $6 WHERE seq = $1";
+const PARK: &str = "INSERT INTO parked (execution, wake_at) SELECT * FROM unnest($1::BIGINT[], $2::BIGINT[]) \
+     ON CONFLICT (execution) DO UPDATE SET wake_at = excluded.wake_at";
+const WAKE: &str = "DELETE FROM parked WHERE execution = ANY($1)";
 const REDRIVE: &str = "UPDATE executions SET status = 'RUNNING', stop = NULL, output = NULL, error = NULL, \
      cause = NULL, redrive_count = redrive_count + 1, redrive_date = $2 WHERE seq = $1";
 const HOLD: &str = "UPDATE executions SET owner = $2, epoch = $3 WHERE seq = $1";
@@ -51,6 +54,8 @@ pub(crate) struct Steps<'a> {
     absent: HashSet<String>,
     events: Rows<'a>,
     triggers: TriggerRows<'a>,
+    /// Park times to write by execution `seq`: `Some` parks it, `None` wakes it.
+    parks: HashMap<i64, Option<i64>>,
 }
 
 /// One locked execution.
@@ -63,6 +68,8 @@ struct Known {
     last_trigger: i64,
     /// The epoch of the last claim (`Lease`).
     epoch: u64,
+    /// Whether it is parked, as the batch has left it so far.
+    parked: bool,
 }
 
 impl Known {
@@ -114,9 +121,10 @@ impl<'a> Steps<'a> {
         let mut found = Vec::with_capacity(locked.len());
         for row in &locked {
             let (seq, arn, status): (i64, String, String) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
-            let epoch = u64::try_from(row.try_get::<_, i64>(3)?).unwrap_or(0);
+            let parked: bool = row.try_get(3)?;
+            let epoch = u64::try_from(row.try_get::<_, i64>(4)?).unwrap_or(0);
             found.push(seq);
-            self.known.insert(arn, Known { seq, status, last_event: 0, last_trigger: 0, epoch });
+            self.known.insert(arn, Known { seq, status, last_event: 0, last_trigger: 0, epoch, parked });
         }
         let by_seq: HashMap<i64, String> = self.known.iter().map(|(arn, k)| (k.seq, arn.clone())).collect();
         for row in conn.query(LAST_ROWS, &[&found]).await? {
@@ -131,7 +139,7 @@ impl<'a> Steps<'a> {
         Ok(())
     }
 
-    /// Inserts the queued events and triggers.
+    /// Inserts the queued events and triggers, and writes the queued park times.
     pub(crate) async fn flush(&mut self, conn: &mut Conn) -> Result<(), tokio_postgres::Error> {
         let events = std::mem::take(&mut self.events);
         if !events.id.is_empty() {
@@ -141,6 +149,46 @@ impl<'a> Steps<'a> {
         if !t.seq.is_empty() {
             conn.execute(INSERT_TRIGGERS, &[&t.execution, &t.seq, &t.json, &t.last_event, &t.digest]).await?;
         }
+        let (mut parked, mut wake_at, mut woken) = (Vec::new(), Vec::new(), Vec::new());
+        for (seq, park) in std::mem::take(&mut self.parks) {
+            match park {
+                Some(at) => {
+                    parked.push(seq);
+                    wake_at.push(at);
+                }
+                None => woken.push(seq),
+            }
+        }
+        if !parked.is_empty() {
+            conn.execute(PARK, &[&parked, &wake_at]).await?;
+        }
+        if !woken.is_empty() {
+            conn.execute(WAKE, &[&woken]).await?;
+        }
+        Ok(())
+    }
+
+    /// Parks a running execution until `wake_at`.
+    pub(crate) async fn park(&mut self, conn: &mut Conn, arn: &str, wake_at: i64) -> Result<(), Failure> {
+        let Some(known) = self.load(conn, arn).await? else {
+            return Err(Error::NotFound(arn.to_owned()).into());
+        };
+        if !known.running() {
+            return Err(Error::Ended(arn.to_owned()).into());
+        }
+        self.set_park(arn, Some(wake_at))?;
+        Ok(())
+    }
+
+    /// Queues a known execution's park time (`None` wakes it), when it changes anything.
+    fn set_park(&mut self, arn: &str, park: Option<i64>) -> Result<(), Error> {
+        let known = self.known_mut(arn)?;
+        if park.is_none() && !known.parked {
+            return Ok(());
+        }
+        known.parked = park.is_some();
+        let seq = known.seq;
+        self.parks.insert(seq, park);
         Ok(())
     }
 
@@ -331,6 +379,7 @@ impl<'a> Steps<'a> {
                 conn.execute(FORGET_TOKENS, &[&step.execution_arn]).await?;
                 conn.execute(FORGET_ACTIVITY_TASKS, &[&step.execution_arn]).await?;
             }
+            self.set_park(&step.execution_arn, step.park.filter(|_| step.ending.is_none()))?;
         }
         Ok(())
     }
@@ -403,7 +452,7 @@ impl<'a> Steps<'a> {
         let seq: i64 = row.try_get(0)?;
         self.absent.remove(&e.arn);
         let status = status_str(e.status).to_owned();
-        self.known.insert(e.arn.clone(), Known { seq, status, last_event: 0, last_trigger: 0, epoch: 0 });
+        self.known.insert(e.arn.clone(), Known { seq, status, last_event: 0, last_trigger: 0, epoch: 0, parked: false });
         Ok(())
     }
 

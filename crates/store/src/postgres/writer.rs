@@ -176,6 +176,7 @@ async fn apply_all(conn: &mut Conn, batch: &[Request]) -> Result<Vec<Result<u64,
             Op::CreateExecution(execution, first) => steps.create(conn, execution, first).await.map(|()| 0),
             Op::Append(list) => steps.append(conn, list).await.map(|()| 0),
             Op::RedriveExecution(arn, date, first) => steps.redrive(conn, arn, *date, first).await.map(|()| 0),
+            Op::Park(arn, wake_at) => steps.park(conn, arn, *wake_at).await.map(|()| 0),
             op @ (Op::Reset | Op::DeleteClosed { .. }) => {
                 steps.forget(conn).await?;
                 apply(conn, op).await
@@ -264,14 +265,14 @@ async fn apply(conn: &mut Conn, op: &Op) -> Result<u64, Failure> {
             found(count, arn)
         }
         // `Steps` writes these.
-        Op::CreateExecution(..) | Op::Append(_) | Op::RedriveExecution(..) => {
+        Op::CreateExecution(..) | Op::Append(_) | Op::RedriveExecution(..) | Op::Park(..) => {
             Err(backend("invariant broken: an execution's step reached `apply`").into())
         }
         Op::PublishVersion(publish) => publish_version(conn, publish).await,
         Op::Reset => {
             conn.batch(
                 "DELETE FROM events; DELETE FROM triggers; DELETE FROM executions; DELETE FROM aliases; \
-                 DELETE FROM versions; DELETE FROM state_machines; DELETE FROM activities;",
+                 DELETE FROM versions; DELETE FROM state_machines; DELETE FROM activities; DELETE FROM parked;",
             )
             .await?;
             Ok(0)
@@ -458,6 +459,7 @@ pub(crate) fn arns<'b>(ops: impl Iterator<Item = &'b Op>) -> Vec<&'b str> {
         let (own, steps): (Option<&str>, &[Append]) = match op {
             Op::CreateExecution(execution, first) => (Some(&execution.arn), std::slice::from_ref(first)),
             Op::RedriveExecution(arn, _, first) => (Some(arn), std::slice::from_ref(first)),
+            Op::Park(arn, _) => (Some(arn), &[]),
             Op::Append(steps) => (None, steps),
             _ => continue,
         };

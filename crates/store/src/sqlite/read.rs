@@ -8,7 +8,13 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::sqlite::rows::{self, ACTIVITY_COLUMNS, ALIAS_COLUMNS, EXECUTION_COLUMNS, List, MACHINE_COLUMNS, VERSION_COLUMNS, fetch, paginate};
 use crate::sqlite::{Location, db, schema};
-use crate::{Activity, Alias, Error, Event, Execution, ExecutionFilter, Page, PageRequest, Recovered, StateMachine, Version};
+use crate::{
+    Activity, Alias, Error, Event, Execution, ExecutionFilter, Page, PageRequest, Parked, Recovered, StateMachine, Version,
+};
+
+/// The executions start-up resumes: running, not a Map Run's child (those run with their parents), not parked.
+const AWAKE: &str =
+    "e.status = 'RUNNING' AND e.map_run_arn IS NULL AND NOT EXISTS (SELECT 1 FROM parked p WHERE p.execution = e.seq)";
 
 /// Idle connections kept for reuse; more are opened when reads overlap, and closed after.
 const MAX_IDLE: usize = 8;
@@ -148,17 +154,19 @@ pub(crate) fn history(
     Ok(paginate(items, limit, list))
 }
 
-/// Every running execution and its triggers: one query per table, merged by `seq`.
+/// Every running execution that is not parked, and its triggers: one query per table, merged by `seq`.
 pub(crate) fn running(conn: &mut Connection) -> Result<Vec<Recovered>, Error> {
     let tx = conn.transaction().map_err(db)?;
     // Child executions run with their parents, which recovery resumes.
-    let sql =
-        format!("SELECT {EXECUTION_COLUMNS} FROM executions WHERE status = 'RUNNING' AND map_run_arn IS NULL ORDER BY seq");
+    let sql = format!("SELECT {EXECUTION_COLUMNS} FROM executions e WHERE {AWAKE} ORDER BY e.seq");
     let executions = collect(&tx, &sql, [], rows::execution)?;
+    let sql = format!(
+        "SELECT t.execution, t.json, t.last_event, t.digest FROM executions e JOIN triggers t ON t.execution = e.seq \
+         WHERE {AWAKE} ORDER BY e.seq, t.seq"
+    );
     let triggers = collect(
         &tx,
-        "SELECT t.execution, t.json, t.last_event, t.digest FROM executions e JOIN triggers t ON t.execution = e.seq \
-         WHERE e.status = 'RUNNING' AND e.map_run_arn IS NULL ORDER BY e.seq, t.seq",
+        &sql,
         [],
         |row| Ok((row.get::<_, i64>(0)?, Trigger { json: row.get(1)?, last_event: row.get(2)?, digest: row.get(3)? })),
     )?;
@@ -169,15 +177,28 @@ pub(crate) fn running(conn: &mut Connection) -> Result<Vec<Recovered>, Error> {
         while let Some((_, trigger)) = triggers.next_if(|(owner, _)| *owner <= seq) {
             mine.push(trigger);
         }
-        recovered.push(recover(&tx, seq, execution, mine)?);
+        recovered.push(recover(&tx, seq, execution, mine, None)?);
     }
     Ok(recovered)
 }
 
-/// The ARNs of the running executions, oldest first.
+/// The ARNs of the running executions that are not parked, oldest first.
 pub(crate) fn running_arns(conn: &mut Connection) -> Result<Vec<String>, Error> {
-    let sql = "SELECT arn FROM executions WHERE status = 'RUNNING' AND map_run_arn IS NULL ORDER BY seq";
-    collect(conn, sql, [], |row| row.get::<_, String>(0))
+    let sql = format!("SELECT e.arn FROM executions e WHERE {AWAKE} ORDER BY e.seq");
+    collect(conn, &sql, [], |row| row.get::<_, String>(0))
+}
+
+/// At most `limit` parked executions due at `before`, by wake time and then `seq`, after `after`.
+pub(crate) fn due(conn: &mut Connection, before: i64, after: Option<Parked>, limit: usize) -> Result<Vec<Parked>, Error> {
+    let (wake_at, seq) = after.map_or((i64::MIN, i64::MIN), |p| (p.wake_at, p.position));
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    collect(
+        conn,
+        "SELECT e.arn, p.wake_at, p.execution FROM parked p JOIN executions e ON e.seq = p.execution \
+         WHERE p.wake_at <= ?1 AND (p.wake_at, p.execution) > (?2, ?3) ORDER BY p.wake_at, p.execution LIMIT ?4",
+        params![before, wake_at, seq, limit],
+        |row| Ok(Parked { execution_arn: row.get(0)?, wake_at: row.get(1)?, position: row.get(2)? }),
+    )
 }
 
 /// One execution with all its triggers in order, whatever its status.
@@ -191,7 +212,11 @@ pub(crate) fn recovered(conn: &mut Connection, arn: &str) -> Result<Option<Recov
         [seq],
         |row| Ok(Trigger { json: row.get(0)?, last_event: row.get(1)?, digest: row.get(2)? }),
     )?;
-    recover(&tx, seq, execution, triggers).map(Some)
+    let parked: Option<i64> = tx
+        .prepare_cached("SELECT wake_at FROM parked WHERE execution = ?1")
+        .and_then(|mut s| s.query_row([seq], |row| row.get(0)).optional())
+        .map_err(db)?;
+    recover(&tx, seq, execution, triggers, parked).map(Some)
 }
 
 /// A stored trigger row.
@@ -203,7 +228,13 @@ struct Trigger {
 
 /// An execution with its trigger rows as recovery needs it: the last event id and digest come from the last trigger
 /// row, or (for rows written before they were recorded) from the events themselves, without a digest.
-fn recover(conn: &Connection, seq: i64, execution: Execution, triggers: Vec<Trigger>) -> Result<Recovered, Error> {
+fn recover(
+    conn: &Connection,
+    seq: i64,
+    execution: Execution,
+    triggers: Vec<Trigger>,
+    parked: Option<i64>,
+) -> Result<Recovered, Error> {
     let (last_event, digest) = match triggers.last() {
         Some(Trigger { last_event: Some(last), digest, .. }) => (*last, *digest),
         _ => {
@@ -224,6 +255,7 @@ fn recover(conn: &Connection, seq: i64, execution: Execution, triggers: Vec<Trig
         // One process owns a SQLite store: nobody claims its executions.
         owner: None,
         epoch: 0,
+        parked,
     })
 }
 

@@ -19,9 +19,9 @@ use crate::Error;
 use crate::sqlite::{Location, backend, db};
 
 /// The schema version this build writes: the number of migrations.
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 
-const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2, V3, V4, V5, V6, V7];
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2, V3, V4, V5, V6, V7, V8];
 
 const V1: &str = "
 CREATE TABLE state_machines (
@@ -158,6 +158,21 @@ CREATE INDEX executions_by_map_run ON executions (map_run_arn) WHERE map_run_arn
 CREATE INDEX executions_by_map_run_status ON executions (map_run_arn, status) WHERE map_run_arn IS NOT NULL;
 DROP INDEX executions_running;
 CREATE INDEX executions_running ON executions (status) WHERE status = 'RUNNING' AND map_run_arn IS NULL;
+";
+
+/// Parked executions: a running execution that only waits for a timer sleeps until `wake_at` (milliseconds since the
+/// epoch), out of memory; a step without a park time deletes its row. A table of its own rather than a column of
+/// `executions`, whose rows hold the input and definition: parking and waking write a small row, never rewrite a large
+/// one. `executions_running` is rebuilt to hold `map_run_arn` too, so that start-up finds the running executions that
+/// are not parked from the index and `parked` alone, without reading the rows of the parked ones.
+const V8: &str = "
+CREATE TABLE parked (
+    execution INTEGER PRIMARY KEY,
+    wake_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX parked_by_wake ON parked (wake_at);
+DROP INDEX executions_running;
+CREATE INDEX executions_running ON executions (status, map_run_arn) WHERE status = 'RUNNING' AND map_run_arn IS NULL;
 ";
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

@@ -52,6 +52,7 @@ fn step(arn: &str, id: u64) -> Append {
         children: Vec::new(),
         lease: None,
         routing: crate::Routing::default(),
+        park: None,
     }
 }
 
@@ -68,7 +69,9 @@ fn hot_statements_are_prepared_once() {
         apply(&conn, Op::CreateExecution(Box::new(execution(arn)), step(arn, 1)));
     }
     for id in 2..6 {
-        apply(&conn, Op::Append(["a", "b", "c"].map(|arn| step(arn, id)).to_vec()));
+        // `c` parks and wakes by turns.
+        let park = (id % 2 == 0).then_some(id as i64);
+        apply(&conn, Op::Append(["a", "b", "c"].map(|arn| Append { park: park.filter(|_| arn == "c"), ..step(arn, id) }).to_vec()));
     }
     for arn in ["a", "b"] {
         let ending = Ending {
@@ -102,19 +105,27 @@ fn query_plans_use_indexes() {
         let rows = statement.query_map([], |row| row.get::<_, String>(3)).unwrap();
         rows.map(Result::unwrap).collect::<Vec<_>>().join("; ")
     };
-    let running = plan("SELECT seq FROM executions WHERE status = 'RUNNING' AND map_run_arn IS NULL ORDER BY seq");
+    // Start-up reads the running executions that are not parked from the index and `parked` alone.
+    let awake = "e.status = 'RUNNING' AND e.map_run_arn IS NULL AND NOT EXISTS (SELECT 1 FROM parked p WHERE p.execution = e.seq)";
+    let running = plan(&format!("SELECT e.seq FROM executions e WHERE {awake} ORDER BY e.seq"));
     assert_eq!(
         running,
-        "SEARCH executions USING INDEX executions_running (status=?)"
+        "SEARCH e USING COVERING INDEX executions_running (status=? AND map_run_arn=?); \
+         CORRELATED SCALAR SUBQUERY 1; SEARCH p USING INTEGER PRIMARY KEY (rowid=?)"
     );
-    let triggers = plan(
+    let triggers = plan(&format!(
         "SELECT t.execution, t.json FROM executions e JOIN triggers t ON t.execution = e.seq \
-         WHERE e.status = 'RUNNING' AND e.map_run_arn IS NULL ORDER BY e.seq, t.seq",
-    );
+         WHERE {awake} ORDER BY e.seq, t.seq",
+    ));
     assert!(
         triggers.contains("executions_running") && !triggers.contains("TEMP B-TREE"),
         "{triggers}"
     );
+    let due = plan(
+        "SELECT e.arn, p.wake_at, p.execution FROM parked p JOIN executions e ON e.seq = p.execution \
+         WHERE p.wake_at <= 5 AND (p.wake_at, p.execution) > (1, 2) ORDER BY p.wake_at, p.execution LIMIT 10",
+    );
+    assert!(due.contains("parked_by_wake") && !due.contains("TEMP B-TREE"), "{due}");
     let by_status = plan(
         "SELECT seq FROM executions WHERE state_machine_arn = 'm' AND status = 'FAILED' AND seq < 9 \
          ORDER BY seq DESC LIMIT 3",
@@ -283,7 +294,41 @@ async fn version_5_database_migrates() {
     let conn = Connection::open(dir.path().join(FILE_NAME)).unwrap();
     let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(version, SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 7);
+    assert_eq!(SCHEMA_VERSION, 8);
+}
+
+/// A database of schema version 7 (before parked executions) opens and migrates: its running executions (a Map Run's
+/// child aside) are resumed as before, and can be parked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn version_7_database_migrates() {
+    use crate::sqlite::{FILE_NAME, Sqlite};
+    use crate::Store;
+
+    let dir = tempfile::tempdir().unwrap();
+    let location = Location::File(dir.path().join(FILE_NAME));
+    {
+        let mut conn = schema::open_writer(&location).unwrap();
+        schema::migrate_to(&mut conn, &location, 7).unwrap();
+        conn.execute_batch(
+            r#"INSERT INTO executions (arn, status, kind, start, name, state_machine_arn, role_arn, input, definition)
+               VALUES ('e', 'RUNNING', 'STANDARD', 5, 'e', 'm', 'r', '{}', '{}');
+               INSERT INTO executions (arn, status, kind, start, name, state_machine_arn, role_arn, input, definition,
+                   map_run_arn)
+               VALUES ('child', 'RUNNING', 'STANDARD', 5, 'child', 'm', 'r', '{}', '{}', 'run');
+               INSERT INTO events (execution, id, json) VALUES (1, 1, '{}');
+               INSERT INTO triggers (execution, seq, json, last_event, digest) VALUES (1, 1, '{"t":1}', 1, 1);"#,
+        )
+        .unwrap();
+    }
+
+    let store = Sqlite::open(dir.path()).unwrap();
+    let running = store.running().await.unwrap();
+    assert_eq!(running.iter().map(|r| (r.execution.arn.as_str(), r.parked)).collect::<Vec<_>>(), [("e", None)]);
+    store.park("e", 10).await.unwrap();
+    assert!(store.running().await.unwrap().is_empty());
+    assert_eq!(store.due(10, None, 5).await.unwrap().first().map(|p| p.execution_arn.as_str()), Some("e"));
+    store.append(vec![step("e", 2)]).await.unwrap();
+    assert_eq!(store.running_arns().await.unwrap(), ["e"]);
 }
 
 /// A full database (here its page limit, as a full disk) refuses a batch without poisoning the writer: once room is
@@ -302,6 +347,7 @@ async fn a_full_database_recovers_once_there_is_room() {
         children: Vec::new(),
         lease: None,
         routing: crate::Routing::default(),
+        park: None,
     };
     let handle = writer::Handle::spawn(conn).unwrap();
     let machine = StateMachine {

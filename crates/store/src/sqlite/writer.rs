@@ -29,20 +29,27 @@ use crate::{Alias, Append, Ending, Error, Execution, Publish, StateMachine, Stat
 
 /// The statements every appended step runs; `tests` checks that SQLite never re-prepares them.
 #[cfg(test)]
-pub(crate) const HOT_STATEMENTS: [&str; 5] = [
+pub(crate) const HOT_STATEMENTS: [&str; 7] = [
     SELECT_EXECUTION,
     LAST_EVENT,
     INSERT_EVENT,
     INSERT_TRIGGER,
     END_EXECUTION,
+    PARK,
+    WAKE,
 ];
-const SELECT_EXECUTION: &str = "SELECT seq, status FROM executions WHERE arn = ?1";
+/// An execution's `seq`, status, and whether it is parked.
+const SELECT_EXECUTION: &str =
+    "SELECT e.seq, e.status, EXISTS (SELECT 1 FROM parked WHERE execution = e.seq) FROM executions e WHERE e.arn = ?1";
 const LAST_EVENT: &str = "SELECT id FROM events WHERE execution = ?1 ORDER BY id DESC LIMIT 1";
 const INSERT_EVENT: &str = "INSERT INTO events (execution, id, json) VALUES (?1, ?2, ?3)";
 const INSERT_TRIGGER: &str = "INSERT INTO triggers (execution, seq, json, last_event, digest) VALUES (?1, \
      coalesce((SELECT seq FROM triggers WHERE execution = ?1 ORDER BY seq DESC LIMIT 1), 0) + 1, ?2, ?3, ?4)";
 const END_EXECUTION: &str =
     "UPDATE executions SET status = ?2, stop = ?3, output = ?4, error = ?5, cause = ?6 WHERE seq = ?1";
+const PARK: &str = "INSERT INTO parked (execution, wake_at) VALUES (?1, ?2) \
+     ON CONFLICT (execution) DO UPDATE SET wake_at = excluded.wake_at";
+const WAKE: &str = "DELETE FROM parked WHERE execution = ?1";
 
 struct Request {
     op: Op,
@@ -327,11 +334,20 @@ pub(crate) fn apply(conn: &Connection, op: &Op) -> Result<(), Failure> {
             write_steps(conn, std::slice::from_ref(first), &targets, None)?;
             write_children(conn, std::slice::from_ref(first), &children)
         }
+        Op::Park(arn, wake_at) => {
+            let target = load(conn, arn)?;
+            if !target.running {
+                return Err(Error::Ended(arn.clone()).into());
+            }
+            let seq = target.seq.expect("invariant: a loaded execution has its seq");
+            conn.prepare_cached(PARK)?.execute(params![seq, wake_at])?;
+            Ok(())
+        }
         Op::PublishVersion(publish) => publish_version(conn, publish),
         Op::Reset => {
             conn.execute_batch(
                 "DELETE FROM events; DELETE FROM triggers; DELETE FROM executions; DELETE FROM aliases; \
-                 DELETE FROM versions; DELETE FROM state_machines; DELETE FROM activities;",
+                 DELETE FROM versions; DELETE FROM state_machines; DELETE FROM activities; DELETE FROM parked;",
             )?;
             Ok(())
         }
@@ -543,6 +559,8 @@ struct Target<'a> {
     first: u64,
     next: u64,
     running: bool,
+    /// Whether it is parked, before the request.
+    parked: bool,
 }
 
 /// Checks every step of a request against the stored executions and the request's earlier steps, returning
@@ -556,6 +574,7 @@ fn check<'a>(conn: &Connection, steps: &'a [Append], new: Option<New<'a>>) -> Re
             first: 1,
             next: 1,
             running: new.running,
+            parked: false,
         });
     }
     for step in steps {
@@ -592,11 +611,11 @@ fn check<'a>(conn: &Connection, steps: &'a [Append], new: Option<New<'a>>) -> Re
 }
 
 fn load<'a>(conn: &Connection, arn: &'a str) -> Result<Target<'a>, Failure> {
-    let found: Option<(i64, String)> = conn
+    let found: Option<(i64, String, bool)> = conn
         .prepare_cached(SELECT_EXECUTION)?
-        .query_row([arn], |row| Ok((row.get(0)?, row.get(1)?)))
+        .query_row([arn], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
         .optional()?;
-    let Some((seq, status)) = found else {
+    let Some((seq, status, parked)) = found else {
         return Err(Error::NotFound(arn.to_owned()).into());
     };
     let last: Option<i64> = conn
@@ -611,6 +630,7 @@ fn load<'a>(conn: &Connection, arn: &'a str) -> Result<Target<'a>, Failure> {
         first: last + 1,
         next: last + 1,
         running: status == status_str(Status::Running),
+        parked,
     })
 }
 
@@ -707,7 +727,8 @@ fn write_ending(conn: &Connection, seq: i64, end: &Ending) -> Result<(), Failure
     Ok(())
 }
 
-/// Writes checked steps: events, triggers, endings. `created` is the `seq` of the execution the request created.
+/// Writes checked steps: events, triggers, endings, park times. `created` is the `seq` of the execution the request
+/// created.
 fn write_steps(
     conn: &Connection,
     steps: &[Append],
@@ -718,6 +739,8 @@ fn write_steps(
     let mut insert_trigger = conn.prepare_cached(INSERT_TRIGGER)?;
     // The next event id of each target as the steps go, to record each step's last event.
     let mut next: Vec<u64> = targets.iter().map(|t| t.first).collect();
+    // Whether each target is parked as the steps go: only a change is written.
+    let mut parked: Vec<bool> = targets.iter().map(|t| t.parked).collect();
     for step in steps {
         let index = targets.iter().position(|t| t.arn == step.execution_arn);
         let index = index.expect("invariant: `check` returns a target for every step's execution");
@@ -736,6 +759,18 @@ fn write_steps(
         insert_trigger.execute(params![seq, step.trigger, sql_id(*next - 1)?, step.digest as i64])?;
         if let Some(end) = &step.ending {
             write_ending(conn, seq, end)?;
+        }
+        let parked = parked.get_mut(index).expect("invariant: one entry per target");
+        match step.park.filter(|_| step.ending.is_none()) {
+            Some(wake_at) => {
+                conn.prepare_cached(PARK)?.execute(params![seq, wake_at])?;
+                *parked = true;
+            }
+            None if *parked => {
+                conn.prepare_cached(WAKE)?.execute([seq])?;
+                *parked = false;
+            }
+            None => {}
         }
     }
     Ok(())

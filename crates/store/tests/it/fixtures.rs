@@ -88,6 +88,7 @@ pub(crate) fn step(arn: &str, first: u64, count: u64) -> Append {
         children: Vec::new(),
         lease: None,
         routing: store::Routing::default(),
+        park: None,
     }
 }
 

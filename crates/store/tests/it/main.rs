@@ -60,3 +60,4 @@ store_test!(executions_remember_version_and_alias);
 store_test!(redrive);
 store_test!(activities_lifecycle);
 store_test!(activities_paging);
+store_test!(parked_executions);

@@ -259,7 +259,7 @@ async fn nodes_claim_executions_and_a_lost_claim_is_fenced() {
     assert_eq!(b.unclaimed().await.unwrap(), 1);
     assert_eq!(a.claim("a", 10).await.unwrap(), [], "a node whose lease ran out claims nothing");
     let claimed = b.claim("b", 10).await.unwrap();
-    assert_eq!(claimed, [store::Claimed { arn: e.arn.clone(), epoch: 2 }]);
+    assert_eq!(claimed, [store::Claimed { arn: e.arn.clone(), epoch: 2, parked: false }]);
     assert_eq!(b.recovered(&e.arn).await.unwrap().unwrap().epoch, 2);
     let fenced = a.append(vec![held(&e.arn, 3, "a", 1)]).await;
     assert!(matches!(&fenced, Err(Error::Fenced(arn)) if *arn == e.arn), "{fenced:?}");
@@ -273,7 +273,7 @@ async fn nodes_claim_executions_and_a_lost_claim_is_fenced() {
     // b leaves: a claims at once, at epoch 3.
     b.leave("b").await.unwrap();
     assert!(matches!(b.renew("b", 1).await, Err(Error::NotFound(_))));
-    assert_eq!(a.claim("a", 10).await.unwrap(), [store::Claimed { arn: e.arn.clone(), epoch: 3 }]);
+    assert_eq!(a.claim("a", 10).await.unwrap(), [store::Claimed { arn: e.arn.clone(), epoch: 3, parked: false }]);
     let ids: Vec<u64> = a.history(&e.arn, false, page(None, 0)).await.unwrap().items.iter().map(|e| e.id).collect();
     assert_eq!(ids, [1, 2, 3], "the fenced step wrote nothing");
 }

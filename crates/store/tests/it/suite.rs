@@ -907,3 +907,109 @@ pub(crate) async fn reset_deletes_everything(store: &impl Store) {
     store.create_execution(e.clone(), step(&e.arn, 1, 1)).await.unwrap();
     assert_eq!(ids(&store.history(&e.arn, false, page(None, 10)).await.unwrap().items), vec![1]);
 }
+
+/// The names of the executions `due` gives at `before`, read in pages of `limit`.
+async fn due_names(store: &impl Store, before: i64, limit: usize) -> Vec<(String, i64)> {
+    let mut all = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.due(before, after.clone(), limit).await.unwrap();
+        assert!(page.len() <= limit, "{page:?}");
+        let last = page.last().cloned();
+        all.extend(page.into_iter().map(|p| (p.execution_arn.rsplit(':').next().unwrap().to_owned(), p.wake_at)));
+        match last {
+            Some(last) => after = Some(last),
+            None => return all,
+        }
+    }
+}
+
+/// Names of the executions `running` and `running_arns` give (which must agree).
+async fn awake(store: &impl Store) -> Vec<String> {
+    let running: Vec<String> = store.running().await.unwrap().into_iter().map(|r| r.execution.name).collect();
+    let arns: Vec<String> = store.running_arns().await.unwrap().iter().map(|a| a.rsplit(':').next().unwrap().to_owned()).collect();
+    assert_eq!(running, arns);
+    running
+}
+
+pub(crate) async fn parked_executions(store: &impl Store) {
+    let parked_at = |at| move |mut append: store::Append| {
+        append.park = Some(at);
+        append
+    };
+    // Parked by its first step, by a later one, and not at all.
+    let [a, b, c] = ["a", "b", "c"].map(|n| execution("p", n));
+    store.create_execution(a.clone(), parked_at(500)(step(&a.arn, 1, 2))).await.unwrap();
+    store.create_execution(b.clone(), step(&b.arn, 1, 1)).await.unwrap();
+    store.create_execution(c.clone(), step(&c.arn, 1, 1)).await.unwrap();
+    store.append(vec![parked_at(300)(step(&b.arn, 2, 1))]).await.unwrap();
+    assert_eq!(awake(store).await, ["c"]);
+    assert_eq!(store.recovered(&a.arn).await.unwrap().unwrap().parked, Some(500));
+    assert_eq!(store.recovered(&c.arn).await.unwrap().unwrap().parked, None);
+    // Parking changes nothing else: the status, the history, the triggers.
+    assert_eq!(store.execution(&a.arn).await.unwrap().unwrap().status, Status::Running);
+    assert_eq!(store.recovered(&b.arn).await.unwrap().unwrap().triggers, [r#"{"t":1}"#, r#"{"t":2}"#]);
+    assert_eq!(ids(&store.history(&a.arn, false, page(None, 0)).await.unwrap().items), [1, 2]);
+
+    // Due by wake time, up to `before`.
+    assert!(due_names(store, 299, 10).await.is_empty());
+    assert_eq!(due_names(store, 300, 10).await, [("b".to_owned(), 300)]);
+    assert_eq!(due_names(store, i64::MAX, 1).await, [("b".to_owned(), 300), ("a".to_owned(), 500)]);
+
+    // A step without a park time wakes the execution; one with another moves it.
+    store.append(vec![step(&b.arn, 3, 1)]).await.unwrap();
+    assert_eq!(awake(store).await, ["b", "c"]);
+    assert_eq!(store.recovered(&b.arn).await.unwrap().unwrap().parked, None);
+    store.append(vec![parked_at(700)(step(&a.arn, 3, 1))]).await.unwrap();
+    assert_eq!(due_names(store, i64::MAX, 10).await, [("a".to_owned(), 700)]);
+
+    // Steps of one request: the last one decides.
+    store.append(vec![parked_at(100)(step(&c.arn, 2, 1)), step(&c.arn, 3, 1)]).await.unwrap();
+    store.append(vec![step(&b.arn, 4, 1), parked_at(200)(step(&b.arn, 5, 1))]).await.unwrap();
+    assert_eq!(awake(store).await, ["c"]);
+    assert_eq!(due_names(store, i64::MAX, 10).await, [("b".to_owned(), 200), ("a".to_owned(), 700)]);
+
+    // Parking without a step, and moving the wake time so.
+    store.park(&c.arn, 900).await.unwrap();
+    store.park(&a.arn, 800).await.unwrap();
+    assert!(awake(store).await.is_empty());
+    assert_eq!(
+        due_names(store, i64::MAX, 2).await,
+        [("b".to_owned(), 200), ("a".to_owned(), 800), ("c".to_owned(), 900)]
+    );
+    let missing = execution("p", "missing");
+    assert!(matches!(store.park(&missing.arn, 1).await, Err(Error::NotFound(arn)) if arn == missing.arn));
+    assert_eq!(store.recovered(&c.arn).await.unwrap().unwrap().triggers.len(), 3, "parking adds no step");
+
+    // An ending wakes it for good, whatever the step says; an ended execution cannot be parked.
+    let mut end = parked_at(1000)(step(&a.arn, 4, 1));
+    end.ending = Some(succeeded(9));
+    store.append(vec![end]).await.unwrap();
+    assert_eq!(due_names(store, i64::MAX, 10).await, [("b".to_owned(), 200), ("c".to_owned(), 900)]);
+    assert!(matches!(store.park(&a.arn, 1).await, Err(Error::Ended(arn)) if arn == a.arn));
+
+    // Executions that wake at the same time page in a stable order.
+    let same: Vec<_> = (0..5).map(|n| execution("p", &format!("s{n}"))).collect();
+    for e in &same {
+        store.create_execution(e.clone(), parked_at(950)(step(&e.arn, 1, 1))).await.unwrap();
+    }
+    let pages = due_names(store, 950, 2).await;
+    let names: Vec<&str> = pages.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names, ["b", "c", "s0", "s1", "s2", "s3", "s4"]);
+
+    // A redrive's first step may park the execution again.
+    let mut fail = step(&a.arn, 5, 1);
+    fail.ending = Some(Ending { status: Status::Failed, stop: 10, output: None, error: None, cause: None });
+    let r = store.append(vec![fail]).await;
+    assert!(matches!(r, Err(Error::Ended(_))), "{r:?}");
+    let d = execution("p", "d");
+    let mut fail = step(&d.arn, 1, 1);
+    fail.ending = Some(Ending { status: Status::Failed, stop: 10, output: None, error: None, cause: None });
+    store.create_execution(d.clone(), fail).await.unwrap();
+    store.redrive_execution(&d.arn, 11, parked_at(960)(step(&d.arn, 2, 1))).await.unwrap();
+    assert_eq!(store.recovered(&d.arn).await.unwrap().unwrap().parked, Some(960));
+    assert!(awake(store).await.is_empty());
+
+    store.reset().await.unwrap();
+    assert!(due_names(store, i64::MAX, 10).await.is_empty());
+}

@@ -161,6 +161,7 @@ fn fuzz_config(dir: &tempfile::TempDir) -> Config {
         retention_ms: None,
         virtual_time: false,
         admin: false,
+        park_after_ms: runtime::DEFAULT_PARK_AFTER_MS,
     }
 }
 
