@@ -72,8 +72,8 @@ pub(crate) struct Args {
     /// Where `--api` and `--parked` put their (temporary) data directories.
     #[arg(long)]
     data_dir: Option<PathBuf>,
-    /// `--api` on this PostgreSQL database instead of SQLite (it should be empty: the workloads create their state
-    /// machines in it).
+    /// `--api` and `--parked` on this PostgreSQL database instead of SQLite (it should be empty: the workloads create
+    /// their state machines in it).
     #[arg(long, env = "BATON_DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
     /// `--api` with `--database-url`: how many servers share the database (in this process, each with its own HTTP
@@ -123,12 +123,12 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.api || args.parked.is_some() {
         let root = args.data_dir.clone().unwrap_or_else(std::env::temp_dir);
         let mut stdout = std::io::stdout().lock();
+        let target = api::Target { root: &root, database_url: args.database_url.as_deref(), nodes: args.nodes };
         if args.api {
-            let target = api::Target { root: &root, database_url: args.database_url.as_deref(), nodes: args.nodes };
             api::api(args.api_executions, args.clients, args.only.as_deref(), &target, &mut stdout)?;
         }
         if let Some(count) = args.parked {
-            api::parked(count, args.clients, &root, &mut stdout)?;
+            api::parked(count, args.clients, &target, &mut stdout)?;
         }
         return Ok(ExitCode::SUCCESS);
     }

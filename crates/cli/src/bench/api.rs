@@ -335,11 +335,6 @@ pub(super) struct ServeProcess {
 }
 
 impl ServeProcess {
-    /// Starts `baton serve` over `dir` and waits for its serving line.
-    fn start(dir: &Path) -> anyhow::Result<ServeProcess> {
-        ServeProcess::start_with(dir, &[])
-    }
-
     /// Starts `baton serve` over `dir` with more arguments, and waits for its serving line.
     pub(super) fn start_with(dir: &Path, args: &[&str]) -> anyhow::Result<ServeProcess> {
         let exe = std::env::current_exe().context("cannot find the baton binary")?;
@@ -411,9 +406,13 @@ fn serving_line(line: &str) -> Option<(String, usize)> {
 
 /// `--parked N`: the resident memory of `N` executions parked in a one-day Wait, and how long a restart takes to serve
 /// again with all of them parked.
-pub(crate) fn parked(count: usize, clients: usize, root: &Path, out: &mut impl Write) -> anyhow::Result<()> {
-    let dir = TempDir::new(root, "parked")?;
-    let mut server = ServeProcess::start(&dir.0)?;
+pub(crate) fn parked(count: usize, clients: usize, target: &Target<'_>, out: &mut impl Write) -> anyhow::Result<()> {
+    let dir = TempDir::new(target.root, "parked")?;
+    let args: Vec<&str> = match target.database_url {
+        Some(url) => vec!["--database-url", url],
+        None => Vec::new(),
+    };
+    let mut server = ServeProcess::start_with(&dir.0, &args)?;
     let api = Api::new(&server.addr);
     let machine = api.create("Parked", &json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 86_400, "End": true}}}))?;
     let idle = server.resident_mib()?;
@@ -425,18 +424,22 @@ pub(crate) fn parked(count: usize, clients: usize, root: &Path, out: &mut impl W
     if running != count {
         bail!("{running} executions running, expected {count}");
     }
-    writeln!(out, "parked benchmark: {count} executions in a one-day Wait, `baton serve` as a child process, data in {}", dir.0.display())?;
+    let place = match target.database_url {
+        Some(_) => "PostgreSQL".to_owned(),
+        None => format!("{}", dir.0.display()),
+    };
+    writeln!(out, "parked benchmark: {count} executions in a one-day Wait, `baton serve` as a child process, data in {place}")?;
     writeln!(out, "  started in {:.2} s ({:.0} starts/s from {clients} clients)", starting.as_secs_f64(), count as f64 / starting.as_secs_f64())?;
     writeln!(
         out,
-        "  resident memory (VmRSS): {loaded:.1} MiB with {count} parked ({idle:.1} MiB idle, {peak:.1} MiB peak while starting); \
-         {:.1} MiB on disk",
-        disk_mib(&dir.0)
+        "  resident memory (VmRSS): {loaded:.1} MiB with {count} parked ({idle:.1} MiB idle, {peak:.1} MiB peak while starting){}",
+        if target.database_url.is_some() { String::new() } else { format!("; {:.1} MiB on disk", disk_mib(&dir.0)) }
     )?;
 
     server.kill();
     let begun = Instant::now();
-    let server = ServeProcess::start(&dir.0)?;
+    let restarted = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    let server = ServeProcess::start_with(&dir.0, &args)?;
     let listening = begun.elapsed();
     let api = Api::new(&server.addr);
     let first = machine.replace(":stateMachine:", ":execution:") + ":e0";
@@ -458,7 +461,38 @@ pub(crate) fn parked(count: usize, clients: usize, root: &Path, out: &mut impl W
     if server.resumed != 0 || running != count {
         bail!("after the restart {} executions were read at start-up and {running} run, expected 0 and {count}", server.resumed);
     }
+    if let Some(url) = target.database_url {
+        // The killed server's lease runs out first; then the new one claims them all, parked as they are.
+        let held = taken_over(url, count, restarted, Duration::from_secs(600))?;
+        let memory = server.resident_mib()?;
+        writeln!(
+            out,
+            "  the new server holds all {count} {:.1} s after the kill (the killed one's lease: 10 s), VmRSS {memory:.1} MiB",
+            (held + listening).as_secs_f64()
+        )?;
+    }
     Ok(())
+}
+
+/// How long until the nodes on `url` that started at `since` (milliseconds since the epoch) or later hold `count`
+/// executions between them.
+fn taken_over(url: &str, count: usize, since: i64, within: Duration) -> anyhow::Result<Duration> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let store = store::Database::open(store::Location::Url(url)).await.context("cannot open the database")?;
+        let begun = Instant::now();
+        loop {
+            let nodes = store.nodes().await.context("cannot read the nodes")?;
+            let held: u64 = nodes.iter().filter(|node| node.started >= since).map(|node| node.executions).sum();
+            if held >= count as u64 {
+                return Ok(begun.elapsed());
+            }
+            if begun.elapsed() > within {
+                bail!("only {held} of {count} executions held after {within:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    })
 }
 
 /// The size of the files in `dir`, in MiB.

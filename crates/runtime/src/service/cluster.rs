@@ -19,8 +19,8 @@ use store::{Lease, Node, Store};
 use crate::service::actor::{Live, Message};
 use crate::service::{Error, Inner, Launch, Service, inbox, internal, lock, now};
 
-/// Most executions one round claims, so that a node taking over many starts on them soon.
-const CLAIM_BATCH: usize = 200;
+/// Most executions one claim takes, so that a node taking over many starts on the first soon.
+const CLAIM_BATCH: usize = 1000;
 
 impl Service {
     /// The lease a step of this node is written under at `epoch`, on a shared store; `None` on SQLite.
