@@ -16,12 +16,11 @@ use crate::{Claimed, Error, Node};
 /// Now, in milliseconds since the epoch, on the database's clock.
 const NOW: &str = "(extract(epoch FROM clock_timestamp()) * 1000)::BIGINT";
 
-/// The running executions (`e`) nobody alive holds: nobody holds them, or their holder's lease has run out (a node
-/// that is gone without leaving keeps its row, lapsed). Both halves read the partial index `executions_by_owner`,
+/// An execution (`e`) whose holder's lease has run out (a node that is gone without leaving keeps its row, lapsed).
+/// With `owner IS NULL` (nobody holds it), what a node may claim; both read the partial index `executions_by_owner`,
 /// so a database of a million parked executions held by live nodes answers without reading them.
-const CLAIMABLE: &str = "e.status = 'RUNNING' AND e.map_run_arn IS NULL \
-    AND (e.owner IS NULL OR e.owner = ANY(ARRAY(SELECT n.id FROM baton_nodes n \
-      WHERE n.lease_until < (extract(epoch FROM clock_timestamp()) * 1000)::BIGINT)))";
+const LAPSED_OWNER: &str = "e.owner = ANY(ARRAY(SELECT n.id FROM baton_nodes n \
+    WHERE n.lease_until < (extract(epoch FROM clock_timestamp()) * 1000)::BIGINT))";
 
 impl Postgres {
     /// Registers node `node` (its `id`, `address`, `version`, `engine_version`, `started`) with a lease of
@@ -69,12 +68,23 @@ impl Postgres {
     /// and only executions written in a replay format it reads (`engine_version` up to its own): during a rolling
     /// upgrade, executions a newer node started wait for a newer node.
     pub async fn claim(&self, id: &str, limit: usize) -> Result<Vec<Claimed>, Error> {
+        // One statement per kind of free execution, each an ordered walk of the owner index that stops at `limit`
+        // (one statement with both would gather and sort every free execution at each claim).
+        let mut claimed = self.claim_where(id, "e.owner IS NULL", limit).await?;
+        if claimed.len() < limit {
+            claimed.extend(self.claim_where(id, LAPSED_OWNER, limit - claimed.len()).await?);
+        }
+        Ok(claimed)
+    }
+
+    /// `claim` of the running executions whose owner is as `owner` says.
+    async fn claim_where(&self, id: &str, owner: &str, limit: usize) -> Result<Vec<Claimed>, Error> {
         let sql = format!(
             "WITH free AS (SELECT e.seq FROM executions e \
-               WHERE {CLAIMABLE} \
+               WHERE e.status = 'RUNNING' AND e.map_run_arn IS NULL AND {owner} \
                  AND e.engine_version <= (SELECT me.engine_version FROM baton_nodes me \
                    WHERE me.id = $1 AND me.lease_until >= {NOW}) \
-               ORDER BY e.seq LIMIT $2 FOR UPDATE SKIP LOCKED) \
+               ORDER BY e.owner, e.seq LIMIT $2 FOR UPDATE SKIP LOCKED) \
              UPDATE executions e SET owner = $1, epoch = e.epoch + 1 FROM free WHERE e.seq = free.seq \
              RETURNING e.arn, e.epoch, EXISTS (SELECT 1 FROM parked p WHERE p.execution = e.seq)"
         );
@@ -93,7 +103,11 @@ impl Postgres {
 
     /// How many running executions nobody alive holds (waiting to be claimed).
     pub async fn unclaimed(&self) -> Result<u64, Error> {
-        let sql = format!("SELECT count(*) FROM executions e WHERE {CLAIMABLE}");
+        let sql = format!(
+            "SELECT (SELECT count(*) FROM executions e WHERE e.status = 'RUNNING' AND e.map_run_arn IS NULL \
+               AND e.owner IS NULL) + \
+             (SELECT count(*) FROM executions e WHERE e.status = 'RUNNING' AND e.map_run_arn IS NULL AND {LAPSED_OWNER})"
+        );
         let row = self.reader().await?.query_one(&sql, &[]).await.map_err(db)?;
         Ok(u64::try_from(row.try_get::<_, i64>(0).map_err(db)?).unwrap_or(0))
     }
