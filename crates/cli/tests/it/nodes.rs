@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_sfn::types::{ExecutionStatus, StateMachineType};
 use serde_json::{Value, json};
 
-use crate::serve::{Server, create, data_dir, finished, history, list, start, types};
+use crate::serve::{Server, all_succeed, create, data_dir, finished, history, list, start, types};
 
 /// The history of an execution of `waiting_machine`.
 const WAITED: [&str; 8] = [
@@ -56,15 +56,7 @@ async fn executions_on_postgres_survive_kill_9_and_a_restart_elsewhere() {
     let other_dir = data_dir();
     let server = node(&url, &other_dir);
     let client = server.client();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let (succeeded, _) = list(&client, &machine, Some(ExecutionStatus::Succeeded), 1000).await;
-        if succeeded.len() == EXECUTIONS {
-            break;
-        }
-        assert!(Instant::now() < deadline, "only {} of {EXECUTIONS} succeeded", succeeded.len());
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    all_succeed(&client, &machine, EXECUTIONS, Duration::from_secs(60)).await;
     for (i, arn) in arns.iter().enumerate() {
         let described = client.describe_execution().execution_arn(arn).send().await.expect("describe_execution");
         let output: Value = serde_json::from_str(described.output.as_deref().expect("output")).expect("json");
@@ -90,7 +82,7 @@ impl Work {
         match self {
             Work::Wait => json!({"StartAt": "A", "States": {
                 "A": {"Type": "Pass", "Next": "W"},
-                "W": {"Type": "Wait", "Seconds": 3, "Next": "B"},
+                "W": {"Type": "Wait", "Seconds": 4, "Next": "B"},
                 "B": {"Type": "Pass", "Parameters": {"i.$": "$.i", "done": true}, "End": true}}}),
             Work::Activity => json!({"StartAt": "Work", "States": {
                 "Work": {"Type": "Task", "Resource": activity, "TimeoutSeconds": 120, "End": true}}}),
@@ -125,16 +117,7 @@ impl Work {
     /// Its history's event types, as on one node.
     fn events(self) -> &'static [&'static str] {
         match self {
-            Work::Wait => &[
-                "ExecutionStarted",
-                "PassStateEntered",
-                "PassStateExited",
-                "WaitStateEntered",
-                "WaitStateExited",
-                "PassStateEntered",
-                "PassStateExited",
-                "ExecutionSucceeded",
-            ],
+            Work::Wait => &WAITED,
             Work::Activity => &[
                 "ExecutionStarted",
                 "TaskStateEntered",
@@ -263,13 +246,13 @@ async fn three_nodes_share_the_work_and_survive_a_killed_node() {
     };
 
     // Kill the third node while the executions run, holding some.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let mut held_by_killed = 0;
     for (_, _, arn) in started.iter().filter(|(i, _, _)| i % 3 == 2) {
         let described = clients[0].describe_execution().execution_arn(arn).send().await.expect("describe_execution");
         held_by_killed += usize::from(described.status == ExecutionStatus::Running);
     }
-    assert!(held_by_killed >= 10, "only {held_by_killed} executions ran on the node about to be killed");
+    assert!(held_by_killed > 0, "no execution runs on the node about to be killed");
     alive.store(2, Ordering::SeqCst);
     nodes[2].kill();
     let killed = Instant::now();

@@ -207,6 +207,19 @@ pub(crate) fn types(arn: &str, events: &[HistoryEvent]) -> Vec<String> {
     events.iter().map(|e| e.r#type.as_str().to_owned()).collect()
 }
 
+/// Waits until `count` executions of `machine` have succeeded, for at most `within`.
+pub(crate) async fn all_succeed(client: &Client, machine: &str, count: usize, within: Duration) {
+    let deadline = Instant::now() + within;
+    loop {
+        let (succeeded, _) = list(client, machine, Some(ExecutionStatus::Succeeded), 1000).await;
+        if succeeded.len() == count {
+            return;
+        }
+        assert!(Instant::now() < deadline, "only {} of {count} executions of {machine} succeeded", succeeded.len());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 /// Every execution of `machine` (optionally with one status), following `nextToken`, in pages of `page`.
 pub(crate) async fn list(client: &Client, machine: &str, status: Option<ExecutionStatus>, page: i32) -> (Vec<String>, usize) {
     let mut arns = Vec::new();
@@ -535,15 +548,7 @@ async fn executions_waiting_survive_kill_9_and_restart() {
     assert_eq!(server.resumed, 0, "parked executions are not read at start-up");
     let client = server.client();
 
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let (succeeded, _) = list(&client, &machine, Some(ExecutionStatus::Succeeded), 1000).await;
-        if succeeded.len() == EXECUTIONS {
-            break;
-        }
-        assert!(Instant::now() < deadline, "only {} of {EXECUTIONS} succeeded after the restart", succeeded.len());
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    all_succeed(&client, &machine, EXECUTIONS, Duration::from_secs(120)).await;
     let (all, _) = list(&client, &machine, None, 1000).await;
     assert_eq!(all.len(), EXECUTIONS, "no execution duplicated");
     for (i, arn) in arns.iter().enumerate() {

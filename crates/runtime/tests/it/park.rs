@@ -9,26 +9,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use runtime::service::{Config, CreateStateMachine, Execution, HistoryRequest, Service, StartExecution, Status};
+use runtime::service::{Config, Execution, HistoryRequest, Service, StartExecution, Status};
 
 fn config(dir: &Path, park_after_ms: u64, resources: runtime::Resources) -> Config {
-    Config {
-        region: "us-east-1".to_owned(),
-        account_id: "123456789012".to_owned(),
-        data_dir: dir.to_owned(),
-        database_url: None,
-        lease_ms: 10_000,
-        address: String::new(),
-        limits: engine::Limits::default(),
-        resources: Arc::new(resources),
-        mock_config: None,
-        express_retention_seconds: 60,
-        max_evaluation_ms: runtime::DEFAULT_MAX_EVALUATION_MS,
-        retention_ms: None,
-        virtual_time: false,
-        admin: false,
-        park_after_ms,
-    }
+    Config { resources: Arc::new(resources), park_after_ms, ..crate::service::config(dir) }
 }
 
 /// Opens a service, waiting for a previous one on the same directory to let go of it.
@@ -44,13 +28,7 @@ async fn open(config: Config) -> Service {
 }
 
 async fn machine(service: &Service, name: &str, definition: &Value) -> String {
-    let request = CreateStateMachine {
-        name: name.to_owned(),
-        definition: definition.to_string(),
-        role_arn: "arn:aws:iam::123456789012:role/r".to_owned(),
-        ..CreateStateMachine::default()
-    };
-    service.create_state_machine(request).await.expect("created").arn
+    crate::service::machine(service, name, definition.clone()).await
 }
 
 async fn start(service: &Service, machine: &str, name: &str) -> String {

@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 
 use runtime::service::{Config, CreateStateMachine, Execution, HistoryRequest, Service, StartExecution, Status};
 
-fn config(dir: &std::path::Path) -> Config {
+/// The service's configuration on `dir` (shared with `park`).
+pub(crate) fn config(dir: &std::path::Path) -> Config {
     Config {
         region: "us-east-1".to_owned(),
         account_id: "123456789012".to_owned(),
@@ -33,7 +34,8 @@ async fn service(dir: &std::path::Path) -> Service {
     Service::open(config(dir)).await.expect("the service opens")
 }
 
-async fn machine(service: &Service, name: &str, definition: Value) -> String {
+/// Creates a Standard machine of `definition` (shared with `park`).
+pub(crate) async fn machine(service: &Service, name: &str, definition: Value) -> String {
     let request = CreateStateMachine {
         name: name.to_owned(),
         definition: definition.to_string(),
