@@ -16,9 +16,16 @@ use runtime::service::{Config, Service};
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
-    /// The address to listen on.
+    /// The address to listen on. Anything but loopback needs --allow-anonymous: Baton does not check who calls yet.
     #[arg(long, default_value = "127.0.0.1:8083")]
     bind: SocketAddr,
+    /// Listen on a non-loopback address although anyone who reaches it may start, stop and redefine every workflow.
+    #[arg(long)]
+    allow_anonymous: bool,
+    /// On loopback, also answer requests addressed to this host name (repeatable); by default only localhost,
+    /// 127.0.0.1 and [::1] (and their sync- forms), so that a web page cannot reach the server through DNS rebinding.
+    #[arg(long = "allow-host", value_name = "NAME")]
+    allow_hosts: Vec<String>,
     /// The data directory (created if missing); SQLite in WAL mode inside.
     #[arg(long, default_value = "./baton-data")]
     data_dir: PathBuf,
@@ -102,6 +109,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     // A handle on the functions every execution uses: a reload replaces them for all.
     let functions = resources.functions.clone();
+    let hosts = hosts(&args)?;
     if !(args.lease_seconds.is_finite() && args.lease_seconds >= 0.2) {
         anyhow::bail!("--lease-seconds must be at least 0.2, not {}", args.lease_seconds);
     }
@@ -145,7 +153,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             service.running_count()
         );
         // `serve` shuts the service down after the last request.
-        server::serve(listener, service, shutdown_signal()).await.context("the server failed")?;
+        server::serve_with(listener, service, hosts, shutdown_signal()).await.context("the server failed")?;
         eprintln!("baton: stopped");
         anyhow::Ok(ExitCode::SUCCESS)
     });
@@ -155,6 +163,23 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     // Warm functions' processes do not outlive the server.
     functions.stop();
     served
+}
+
+/// Which `Host` headers the server answers: on loopback only loopback's names (and `--allow-host`); elsewhere any,
+/// once `--allow-anonymous` says that an open server is meant. Refuses a non-loopback address without it.
+fn hosts(args: &Args) -> anyhow::Result<server::Hosts> {
+    if args.bind.ip().is_loopback() {
+        return Ok(server::Hosts::Loopback(args.allow_hosts.clone()));
+    }
+    if !args.allow_anonymous {
+        anyhow::bail!(
+            "baton serve will not listen on {} without credentials: anyone who reaches it could start, stop and \
+             redefine every workflow. Listen on loopback (--bind 127.0.0.1:8083, the default) and reach it through a \
+             proxy that authenticates, or give --allow-anonymous if an open server is what you want",
+            args.bind
+        );
+    }
+    Ok(server::Hosts::Any)
 }
 
 /// A database URL fit to print: its password, if any, replaced by `***`.

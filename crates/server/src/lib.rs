@@ -16,10 +16,12 @@ mod console;
 mod convert;
 mod error;
 mod extract;
+mod guard;
 mod home;
 mod limits;
 mod router;
 mod shape;
 
 pub use limits::BODY_LIMIT;
-pub use router::{router, serve};
+pub use guard::Hosts;
+pub use router::{router, router_with, serve, serve_with};

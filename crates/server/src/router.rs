@@ -1,8 +1,9 @@
 //! The router: `POST /` dispatched on `X-Amz-Target`, `GET /` the home page (a redirect to the console for a
 //! browser), the console under `/console`, and `serve`.
 //!
-//! Any `Host` is accepted: SDKs send StartSyncExecution and TestState to `sync-<host>` (the model's host prefix),
-//! and whatever name reached us is ours.
+//! Which `Host` is answered is `guard::Hosts`: any, or on a loopback server without credentials only loopback's
+//! names (SDKs send StartSyncExecution and TestState to `sync-<host>`, the model's host prefix, which counts as the
+//! host). Every answer forbids framing (`guard::no_framing`).
 
 use std::future::Future;
 
@@ -19,10 +20,16 @@ use runtime::service::Service;
 use crate::actions::{execution, history, map_run, redrive, state_machine, tagging, task, test_state, validation, versions};
 use crate::error::ApiError;
 use crate::limits::BODY_LIMIT;
+use crate::guard::{self, Hosts};
 use crate::{console, home};
 
-/// The API, the home page and the console over `service`.
+/// The API, the home page and the console over `service`, answering any `Host`.
 pub fn router(service: Service) -> Router {
+    router_with(service, Hosts::Any)
+}
+
+/// `router`, answering only the `Host` headers `hosts` allows.
+pub fn router_with(service: Service, hosts: Hosts) -> Router {
     Router::new()
         .route("/", get(home::page).post(dispatch))
         .route("/baton/admin/reset", post(reset))
@@ -30,6 +37,8 @@ pub fn router(service: Service) -> Router {
         .route("/readyz", get(readyz))
         .merge(console::routes())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(hosts, guard::hosts))
+        .layer(axum::middleware::from_fn(guard::no_framing))
         .with_state(service)
 }
 
@@ -40,10 +49,20 @@ pub async fn serve(
     service: Service,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with(listener, service, Hosts::Any, shutdown).await
+}
+
+/// `serve`, answering only the `Host` headers `hosts` allows.
+pub async fn serve_with(
+    listener: TcpListener,
+    service: Service,
+    hosts: Hosts,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     // The service shuts down first, when the signal comes: long polls and running evaluations end, so the server's
     // graceful shutdown does not wait for them.
     let stopping = service.clone();
-    axum::serve(listener, router(service))
+    axum::serve(listener, router_with(service, hosts))
         .with_graceful_shutdown(async move {
             shutdown.await;
             stopping.shutdown().await;

@@ -1,6 +1,7 @@
 //! Integration tests of the `baton` binary: the conformance corpus, the CLI contract, `baton test`, `baton serve` end to
 //! end, and its web console in headless Chromium.
 
+mod access;
 mod aws_cli;
 mod aws_services;
 mod baton_test;

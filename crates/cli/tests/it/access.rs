@@ -1,0 +1,64 @@
+//! Who may reach `baton serve`: the real binary refuses to listen beyond loopback unless told an open server is meant,
+//! answers on loopback only requests addressed to loopback's names (DNS rebinding), and forbids framing its pages.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::Command;
+
+use crate::serve::{Server, data_dir};
+
+/// Sends `request` (raw HTTP/1.1, `Connection: close`) to `addr` and returns the whole answer.
+fn raw(addr: &str, request: &str) -> String {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read");
+    answer
+}
+
+fn list_state_machines(host: &str) -> String {
+    let body = "{}";
+    format!(
+        "POST / HTTP/1.1\r\nHost: {host}\r\nX-Amz-Target: AWSStepFunctions.ListStateMachines\r\n\
+         Content-Type: application/x-amz-json-1.0\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+#[test]
+fn a_server_beyond_loopback_needs_allow_anonymous() {
+    let dir = data_dir();
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["serve", "--bind", "0.0.0.0:0", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .expect("run baton serve");
+    assert_eq!(out.status.code(), Some(2), "refused");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("will not listen on 0.0.0.0:0 without credentials"), "{stderr}");
+    assert!(stderr.contains("--allow-anonymous"), "says what to do: {stderr}");
+}
+
+#[test]
+fn a_loopback_server_answers_only_loopback_names_and_forbids_framing() {
+    let dir = data_dir();
+    let server = Server::start_with(dir.path(), &["--allow-host", "baton.test"]);
+    let port = server.addr.rsplit_once(':').map(|(_, port)| port.to_owned()).expect("a port");
+
+    let refused = raw(&server.addr, &list_state_machines("attacker.example"));
+    assert!(refused.starts_with("HTTP/1.1 403"), "{refused}");
+    assert!(refused.contains("AccessDeniedException") && refused.contains("attacker.example"), "{refused}");
+    let rebinding = raw(&server.addr, &list_state_machines(&format!("attacker.example:{port}")));
+    assert!(rebinding.starts_with("HTTP/1.1 403"), "{rebinding}");
+
+    for host in [format!("127.0.0.1:{port}"), format!("localhost:{port}"), format!("sync-127.0.0.1:{port}"), "baton.test".to_owned()] {
+        let answered = raw(&server.addr, &list_state_machines(&host));
+        assert!(answered.starts_with("HTTP/1.1 200"), "{host}: {answered}");
+        assert!(answered.contains(r#""stateMachines":[]"#), "{answered}");
+    }
+
+    let page = raw(&server.addr, &format!("GET /console HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"));
+    let head = page.split("\r\n\r\n").next().unwrap_or_default().to_ascii_lowercase();
+    assert!(head.contains("x-frame-options: deny"), "{head}");
+    assert!(head.contains("content-security-policy: frame-ancestors 'none'"), "{head}");
+}
