@@ -26,6 +26,12 @@ pub(crate) struct Args {
     /// 127.0.0.1 and [::1] (and their sync- forms), so that a web page cannot reach the server through DNS rebinding.
     #[arg(long = "allow-host", value_name = "NAME")]
     allow_hosts: Vec<String>,
+    /// How long a client may take to send a request's headers, in seconds; a slower one is disconnected.
+    #[arg(long, default_value_t = 10)]
+    header_timeout_seconds: u64,
+    /// Most connections open at once; one more is closed at once.
+    #[arg(long, default_value_t = 10_000)]
+    max_connections: usize,
     /// The data directory (created if missing); SQLite in WAL mode inside.
     #[arg(long, default_value = "./baton-data")]
     data_dir: PathBuf,
@@ -153,7 +159,12 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             service.running_count()
         );
         // `serve` shuts the service down after the last request.
-        server::serve_with(listener, service, hosts, shutdown_signal()).await.context("the server failed")?;
+        let options = server::Options {
+            hosts,
+            header_timeout: std::time::Duration::from_secs(args.header_timeout_seconds.max(1)),
+            max_connections: args.max_connections,
+        };
+        server::serve_with(listener, service, options, shutdown_signal()).await.context("the server failed")?;
         eprintln!("baton: stopped");
         anyhow::Ok(ExitCode::SUCCESS)
     });

@@ -62,3 +62,47 @@ fn a_loopback_server_answers_only_loopback_names_and_forbids_framing() {
     assert!(head.contains("x-frame-options: deny"), "{head}");
     assert!(head.contains("content-security-policy: frame-ancestors 'none'"), "{head}");
 }
+
+/// Half-sent requests cannot exhaust the server: with 300 of them open a request still answers, each is cut off once
+/// its headers are later than `--header-timeout-seconds`, and beyond `--max-connections` a new connection is closed
+/// at once until they are.
+#[test]
+fn half_sent_requests_time_out_and_connections_are_bounded() {
+    use std::time::{Duration, Instant};
+
+    let dir = data_dir();
+    let server = Server::start_with(dir.path(), &["--header-timeout-seconds", "1", "--max-connections", "310"]);
+    let port = server.addr.rsplit_once(':').map(|(_, port)| port.to_owned()).expect("a port");
+    let half = format!("POST / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-Amz-Target: AWSStepFunctions.ListStateMachines\r\n");
+    let mut hanging: Vec<TcpStream> = (0..300)
+        .map(|_| {
+            let mut stream = TcpStream::connect(&server.addr).expect("connect");
+            stream.write_all(half.as_bytes()).expect("send half");
+            stream
+        })
+        .collect();
+    let answered = raw(&server.addr, &list_state_machines(&format!("127.0.0.1:{port}")));
+    assert!(answered.starts_with("HTTP/1.1 200"), "answered beside 300 half-sent requests: {answered}");
+
+    // Over the limit (300 hanging, 310 allowed): the eleventh of these is closed at once.
+    let mut more: Vec<TcpStream> = (0..20).map(|_| TcpStream::connect(&server.addr).expect("connect")).collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let mut closed = 0;
+    for stream in &mut more {
+        stream.set_read_timeout(Some(Duration::from_millis(100))).expect("timeout");
+        closed += usize::from(matches!(stream.read(&mut [0; 1]), Ok(0)));
+    }
+    assert!(closed >= 10, "only {closed} of 20 connections over the limit were closed");
+    drop(more);
+
+    // The header timeout cuts every half-sent request off.
+    let begun = Instant::now();
+    for stream in &mut hanging {
+        stream.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
+        assert!(begun.elapsed() < Duration::from_secs(5), "a half-sent request was kept");
+    }
+    let answered = raw(&server.addr, &list_state_machines(&format!("127.0.0.1:{port}")));
+    assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
+}
