@@ -4,6 +4,7 @@ mod backup;
 mod bench;
 mod coverage;
 mod graph;
+mod listen;
 mod logging;
 mod nodes;
 mod run;

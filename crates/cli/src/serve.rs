@@ -159,12 +159,12 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             service.running_count()
         );
         // `serve` shuts the service down after the last request.
-        let options = server::Options {
+        let options = crate::listen::Options {
             hosts,
             header_timeout: std::time::Duration::from_secs(args.header_timeout_seconds.max(1)),
             max_connections: args.max_connections,
         };
-        server::serve_with(listener, service, options, shutdown_signal()).await.context("the server failed")?;
+        crate::listen::serve(listener, service, options, shutdown_signal()).await.context("the server failed")?;
         eprintln!("baton: stopped");
         anyhow::Ok(ExitCode::SUCCESS)
     });

@@ -24,4 +24,4 @@ mod shape;
 
 pub use limits::BODY_LIMIT;
 pub use guard::Hosts;
-pub use router::{Options, router, router_with, serve, serve_with};
+pub use router::{router, router_with, serve};

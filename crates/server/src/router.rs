@@ -42,21 +42,6 @@ pub fn router_with(service: Service, hosts: Hosts) -> Router {
         .with_state(service)
 }
 
-/// How connections are taken: the `Host` headers answered, how long a client may take to send a request's headers,
-/// and how many connections may be open at once (one over the limit is closed at once).
-#[derive(Debug, Clone)]
-pub struct Options {
-    pub hosts: Hosts,
-    pub header_timeout: std::time::Duration,
-    pub max_connections: usize,
-}
-
-impl Default for Options {
-    fn default() -> Options {
-        Options { hosts: Hosts::Any, header_timeout: std::time::Duration::from_secs(10), max_connections: 10_000 }
-    }
-}
-
 /// Serves `router(service)` on `listener` until `shutdown` resolves, lets in-flight requests finish, then shuts the
 /// service down (its in-flight commits finish and the store closes).
 pub async fn serve(
@@ -64,57 +49,15 @@ pub async fn serve(
     service: Service,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve_with(listener, service, Options::default(), shutdown).await
-}
-
-/// `serve` with `options`: each connection is served by hyper with a header read timeout, at most
-/// `options.max_connections` at once, so that half-sent requests cannot exhaust the server.
-pub async fn serve_with(
-    listener: TcpListener,
-    service: Service,
-    options: Options,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    use hyper_util::rt::{TokioIo, TokioTimer};
-    use hyper_util::service::TowerToHyperService;
-
-    let app = router_with(service.clone(), options.hosts);
-    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(options.max_connections.max(1)));
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let mut shutdown = std::pin::pin!(shutdown);
-    loop {
-        let accepted = tokio::select! {
-            accepted = listener.accept() => accepted,
-            () = &mut shutdown => break,
-        };
-        let stream = match accepted {
-            Ok((stream, _)) => stream,
-            Err(error) => {
-                // Out of file descriptors, or a connection reset before it was taken: try again shortly.
-                tracing::warn!(%error, "cannot accept a connection");
-                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-                continue;
-            }
-        };
-        let Ok(permit) = permits.clone().try_acquire_owned() else {
-            // Over the limit: closed at once rather than queued.
-            drop(stream);
-            continue;
-        };
-        let mut http = hyper::server::conn::http1::Builder::new();
-        http.timer(TokioTimer::new()).header_read_timeout(options.header_timeout);
-        let connection = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            let _ = connection.await;
-            drop(permit);
-        });
-    }
-    // The service shuts down first: long polls and running evaluations end, so the requests waiting on them answer
-    // and the connections close.
-    service.shutdown().await;
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), graceful.shutdown()).await;
-    Ok(())
+    // The service shuts down first, when the signal comes: long polls and running evaluations end, so the server's
+    // graceful shutdown does not wait for them.
+    let stopping = service.clone();
+    axum::serve(listener, router(service))
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            stopping.shutdown().await;
+        })
+        .await
 }
 
 /// `GET /healthz`: the process serves HTTP (200), for a supervisor's liveness probe.
