@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 
 use crate::serve::{Server, all_succeed, create, data_dir, finished, history, list, start, types};
 
-/// The history of an execution of `waiting_machine`.
-const WAITED: [&str; 8] = [
+/// The history of an execution of `waiting_machine` (and of the Pass-Wait-Pass machine of `serve`'s tests).
+pub(crate) const WAITED: [&str; 8] = [
     "ExecutionStarted",
     "PassStateEntered",
     "PassStateExited",
