@@ -20,14 +20,18 @@ pub(crate) const WAITED: [&str; 8] = [
     "ExecutionSucceeded",
 ];
 
-/// A Standard machine that passes, waits `seconds`, and ends with `{"i": <its input's i>, "done": true}`.
-async fn waiting_machine(client: &aws_sdk_sfn::Client, name: &str, seconds: u64) -> String {
-    let definition = json!({"StartAt": "A", "States": {
+/// A definition that passes, waits `seconds`, and ends with `{"i": <its input's i>, "done": true}`.
+fn waiting(seconds: u64) -> Value {
+    json!({"StartAt": "A", "States": {
         "A": {"Type": "Pass", "Next": "W"},
         "W": {"Type": "Wait", "Seconds": seconds, "Next": "B"},
         "B": {"Type": "Pass", "Parameters": {"i.$": "$.i", "done": true}, "End": true}
-    }});
-    create(client, name, &definition, StateMachineType::Standard).await
+    }})
+}
+
+/// A Standard machine of `waiting(seconds)`.
+async fn waiting_machine(client: &aws_sdk_sfn::Client, name: &str, seconds: u64) -> String {
+    create(client, name, &waiting(seconds), StateMachineType::Standard).await
 }
 
 /// A server on the database `url` with a lease of one second, and its own (unused) data directory, so that nothing
@@ -80,10 +84,7 @@ const WORKS: [Work; 4] = [Work::Wait, Work::Activity, Work::Callback, Work::Map]
 impl Work {
     fn definition(self, activity: &str) -> Value {
         match self {
-            Work::Wait => json!({"StartAt": "A", "States": {
-                "A": {"Type": "Pass", "Next": "W"},
-                "W": {"Type": "Wait", "Seconds": 4, "Next": "B"},
-                "B": {"Type": "Pass", "Parameters": {"i.$": "$.i", "done": true}, "End": true}}}),
+            Work::Wait => waiting(4),
             Work::Activity => json!({"StartAt": "Work", "States": {
                 "Work": {"Type": "Task", "Resource": activity, "TimeoutSeconds": 120, "End": true}}}),
             Work::Callback => json!({"StartAt": "Ask", "States": {

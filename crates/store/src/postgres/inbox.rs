@@ -53,12 +53,7 @@ impl Postgres {
 
     /// Posts `message` (JSON text) for execution `arn` and wakes the node that holds it; returns the message's id.
     pub async fn post(&self, arn: &str, message: &str, created: i64) -> Result<i64, Error> {
-        let sql = format!(
-            "WITH m AS (INSERT INTO baton_inbox (execution_arn, message, created) VALUES ($1, $2, $3) RETURNING id) \
-             SELECT m.id, pg_notify('{INBOX_CHANNEL}', coalesce((SELECT owner FROM executions WHERE arn = $1), '')) \
-             FROM m"
-        );
-        let row = self.reader().await?.query_one(&sql, &[&arn, &message, &created]).await.map_err(db)?;
+        let row = self.reader().await?.query_one(&post_sql(), &[&arn, &message, &created]).await.map_err(db)?;
         row.try_get(0).map_err(db)
     }
 
@@ -131,12 +126,7 @@ impl Postgres {
                 .await?;
             let Some(row) = row else { return Ok(None) };
             let (token, execution_arn, input): (String, String, String) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
-            let sql = format!(
-                "WITH m AS (INSERT INTO baton_inbox (execution_arn, message, created) VALUES ($1, $2, $3) RETURNING id) \
-                 SELECT m.id, pg_notify('{INBOX_CHANNEL}', coalesce((SELECT owner FROM executions WHERE arn = $1), '')) \
-                 FROM m"
-            );
-            let message = conn.query_one(&sql, &[&execution_arn, &started(&token), &created]).await?.try_get(0)?;
+            let message = conn.query_one(&post_sql(), &[&execution_arn, &started(&token), &created]).await?.try_get(0)?;
             Ok(Some(TakenTask { token, execution_arn, input, message }))
         }
         .await;
@@ -176,6 +166,16 @@ impl Postgres {
             .map_err(db)?;
         Ok(Listener { _client: client, notices })
     }
+}
+
+/// Inserts an inbox message (`$1` the execution's ARN, `$2` the message, `$3` when) and wakes the node that holds
+/// the execution; answers the message's id.
+fn post_sql() -> String {
+    format!(
+        "WITH m AS (INSERT INTO baton_inbox (execution_arn, message, created) VALUES ($1, $2, $3) RETURNING id) \
+         SELECT m.id, pg_notify('{INBOX_CHANNEL}', coalesce((SELECT owner FROM executions WHERE arn = $1), '')) \
+         FROM m"
+    )
 }
 
 /// A connection listening for notifications (`Postgres::listen`); dropping it ends the session.
