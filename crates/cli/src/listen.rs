@@ -13,11 +13,13 @@ use tokio::net::TcpListener;
 #[derive(Debug, Clone)]
 pub(crate) struct Options {
     pub(crate) hosts: Hosts,
+    /// The keys API calls must be signed with, if any (`--credentials`).
+    pub(crate) access: Option<server::Access>,
     pub(crate) header_timeout: std::time::Duration,
     pub(crate) max_connections: usize,
 }
 
-/// Serves `server::router_with(service, options.hosts)` on `listener` until `shutdown` resolves: each connection is
+/// Serves `server::router_with(service, options.hosts, options.access)` on `listener` until `shutdown` resolves: each connection is
 /// served by hyper with a header read timeout, at most `options.max_connections` at once. Then shuts the service down
 /// and waits up to 10 s for the connections to finish.
 pub(crate) async fn serve(
@@ -29,7 +31,7 @@ pub(crate) async fn serve(
     use hyper_util::rt::{TokioIo, TokioTimer};
     use hyper_util::service::TowerToHyperService;
 
-    let app = server::router_with(service.clone(), options.hosts);
+    let app = server::router_with(service.clone(), options.hosts, options.access);
     let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(options.max_connections.max(1)));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);

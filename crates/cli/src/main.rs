@@ -3,6 +3,7 @@
 mod backup;
 mod bench;
 mod coverage;
+mod credentials;
 mod graph;
 mod listen;
 mod logging;

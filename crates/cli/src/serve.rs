@@ -16,10 +16,16 @@ use runtime::service::{Config, Service};
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
-    /// The address to listen on. Anything but loopback needs --allow-anonymous: Baton does not check who calls yet.
+    /// The address to listen on. Anything but loopback needs --credentials (or --allow-anonymous).
     #[arg(long, default_value = "127.0.0.1:8083")]
     bind: SocketAddr,
-    /// Listen on a non-loopback address although anyone who reaches it may start, stop and redefine every workflow.
+    /// A TOML file of keys (`[[keys]]` tables of access_key_id, secret_access_key, account_id and optionally
+    /// read_only = true): every API call must then be signed with one of them (SigV4, as the AWS CLI and SDKs sign),
+    /// and acts in that key's account. SIGHUP reloads it.
+    #[arg(long, value_name = "FILE")]
+    credentials: Option<PathBuf>,
+    /// Listen on a non-loopback address without --credentials although anyone who reaches it may start, stop and
+    /// redefine every workflow.
     #[arg(long)]
     allow_anonymous: bool,
     /// On loopback, also answer requests addressed to this host name (repeatable); by default only localhost,
@@ -116,6 +122,11 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     // A handle on the functions every execution uses: a reload replaces them for all.
     let functions = resources.functions.clone();
     let hosts = hosts(&args)?;
+    let keys = match &args.credentials {
+        Some(file) => Some(server::Keys::new(crate::credentials::read(file)?).map_err(anyhow::Error::msg)?),
+        None => None,
+    };
+    let access = keys.clone().map(|keys| server::Access { keys, region: args.region.clone(), clock: unix_seconds });
     if !(args.lease_seconds.is_finite() && args.lease_seconds >= 0.2) {
         anyhow::bail!("--lease-seconds must be at least 0.2, not {}", args.lease_seconds);
     }
@@ -145,6 +156,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let reloaded = functions.clone();
     let served = runtime.block_on(async move {
         tokio::spawn(reload_on_hangup(functions_file, reloaded));
+        if let (Some(file), Some(keys)) = (args.credentials.clone(), keys) {
+            tokio::spawn(crate::credentials::reload_on_hangup(file, keys));
+        }
         let place = match &args.database_url {
             Some(url) => format!("the PostgreSQL database {}", redacted(url)),
             None => format!("the data directory {}", args.data_dir.display()),
@@ -161,6 +175,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         // `serve` shuts the service down after the last request.
         let options = crate::listen::Options {
             hosts,
+            access,
             header_timeout: std::time::Duration::from_secs(args.header_timeout_seconds.max(1)),
             max_connections: args.max_connections,
         };
@@ -176,21 +191,31 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     served
 }
 
-/// Which `Host` headers the server answers: on loopback only loopback's names (and `--allow-host`); elsewhere any,
-/// once `--allow-anonymous` says that an open server is meant. Refuses a non-loopback address without it.
+/// Which `Host` headers the server answers: any when API calls are signed (`--credentials`: a page reached through
+/// DNS rebinding has no key); on loopback without credentials only loopback's names (and `--allow-host`); elsewhere
+/// any, once `--allow-anonymous` says that an open server is meant. Refuses a non-loopback address without either.
 fn hosts(args: &Args) -> anyhow::Result<server::Hosts> {
+    if args.credentials.is_some() {
+        return Ok(server::Hosts::Any);
+    }
     if args.bind.ip().is_loopback() {
         return Ok(server::Hosts::Loopback(args.allow_hosts.clone()));
     }
     if !args.allow_anonymous {
         anyhow::bail!(
             "baton serve will not listen on {} without credentials: anyone who reaches it could start, stop and \
-             redefine every workflow. Listen on loopback (--bind 127.0.0.1:8083, the default) and reach it through a \
-             proxy that authenticates, or give --allow-anonymous if an open server is what you want",
+             redefine every workflow. Give --credentials FILE (keys that callers sign with, as for AWS), or listen on \
+             loopback (--bind 127.0.0.1:8083, the default) behind a proxy that authenticates, or give \
+             --allow-anonymous if an open server is what you want",
             args.bind
         );
     }
     Ok(server::Hosts::Any)
+}
+
+/// The clock API signatures are judged by: seconds since the Unix epoch.
+fn unix_seconds() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |since| since.as_secs() as i64)
 }
 
 /// A database URL fit to print: its password, if any, replaced by `***`.

@@ -52,6 +52,7 @@ use express::Express;
 use recovery::Rebuilt;
 
 pub use encryption::{Encryption, EncryptionType};
+pub use names::account_of;
 pub use records::{Activity, Alias, Execution, Kind, Page, PageRequest, Route, StateMachine, Status, Version};
 pub use map_runs::{MapRun, MapRunCounts, MapRunInfo, MapRunStatus, UpdateMapRun, map_run_parent};
 pub use tags::MAX_TAGS;
@@ -250,9 +251,15 @@ impl Error {
 }
 
 /// The service: cheap to clone, shared by all request handlers.
+///
+/// A service may be scoped to an account (`for_account`, the account of the key that signed a request): what it
+/// creates carries that account in its ARN, its lists show only that account's resources, and task tokens of other
+/// accounts' executions do not exist for it. Unscoped, it is the server's own account (`Config::account_id`) and
+/// sees everything.
 #[derive(Clone)]
 pub struct Service {
     inner: Arc<Inner>,
+    account: Option<Arc<str>>,
 }
 
 pub(crate) struct Inner {
@@ -325,7 +332,7 @@ impl Service {
             node: names::uuid().into(),
             notices: Arc::default(),
         });
-        let service = Service { inner };
+        let service = Service { inner, account: None };
         service.recover().await?;
         background::start(&service);
         Ok(service)
@@ -396,8 +403,19 @@ impl Service {
         &self.inner.config.region
     }
 
+    /// The account this service acts for: its scope's, or the server's own.
     pub fn account_id(&self) -> &str {
-        &self.inner.config.account_id
+        self.account.as_deref().unwrap_or(&self.inner.config.account_id)
+    }
+
+    /// This service acting for `account` (a key's account): see `Service`.
+    pub fn for_account(&self, account: &str) -> Service {
+        Service { inner: self.inner.clone(), account: Some(account.into()) }
+    }
+
+    /// Whether the resource `arn` belongs to the account this service is scoped to (always, when unscoped).
+    pub(crate) fn sees(&self, arn: &str) -> bool {
+        self.account.is_none() || names::account_of(arn) == Some(self.account_id())
     }
 
     /// The ARN of a Step Functions resource of this server: `arn:<partition>:states:<region>:<account>:<resource>`.
@@ -528,7 +546,9 @@ impl Service {
     }
 
     pub async fn list_state_machines(&self, page: PageRequest) -> Result<Page<StateMachine>, Error> {
-        self.inner.store.list_state_machines(page.into()).await.map(Page::from).map_err(paging)
+        let mut page: Page<StateMachine> = self.inner.store.list_state_machines(page.into()).await.map(Page::from).map_err(paging)?;
+        page.items.retain(|machine| self.sees(&machine.arn));
+        Ok(page)
     }
 
     pub async fn start_execution(&self, request: StartExecution) -> Result<Started, Error> {
@@ -803,6 +823,10 @@ impl Service {
     /// The live execution and task a token completes, or AWS's error for the token.
     fn token_task(&self, token: &str) -> Result<(Live, TaskId), Error> {
         match self.inner.callbacks.get(token) {
+            // Another account's token does not exist for this one.
+            Some(Token::Open { execution, .. }) if !self.sees(&execution) => {
+                Err(Error::TaskDoesNotExist(format!("Task Does Not Exist: '{token}'")))
+            }
             Some(Token::Open { execution, task }) => match lock(&self.inner.live).get(&execution) {
                 Some(live) => Ok((live.clone(), task)),
                 None => Err(Error::TaskDoesNotExist(format!("Task Does Not Exist: '{token}'"))),
@@ -853,10 +877,12 @@ impl Service {
         check_nesting(&input_text)?;
         let input: Value = serde_json::from_str(&input_text)
             .map_err(|e| Error::InvalidExecutionInput(format!("Invalid State Machine Execution Input: '{e}'")))?;
+        // In the machine's account (a child started by a running execution is in its parent's).
+        let prefix = machine.arn.split_once(":stateMachine:").map_or_else(|| self.arn(""), |(prefix, _)| format!("{prefix}:"));
         let arn = if express {
-            self.arn(&format!("express:{}:{name}:{}", machine.name, names::uuid()))
+            format!("{prefix}express:{}:{name}:{}", machine.name, names::uuid())
         } else {
-            self.arn(&format!("execution:{}:{name}", machine.name))
+            format!("{prefix}execution:{}:{name}", machine.name)
         };
         if !express && let Some(existing) = self.inner.store.execution(&arn).await.map_err(internal)? {
             // StartExecution is idempotent for the same name and input while the execution runs.

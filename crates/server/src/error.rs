@@ -4,7 +4,8 @@
 //! `#`, so it reads the same as AWS's qualified one). Every Step Functions error is a 400, `ConflictException` and
 //! `ResourceNotFound` included: botocore's model gives no error a status of its own, and AWS's API reference lists
 //! "HTTP Status Code: 400" for both (its 409 is a sentence of ConflictException's description, not its status). A body over `BODY_LIMIT` is HTTP 413. A failure of Baton itself
-//! is HTTP 500 `InternalFailure` with a fixed message: its detail goes to stderr, never to the client.
+//! is HTTP 500 `InternalFailure` with a fixed message: its detail goes to stderr, never to the client. Access errors
+//! (`auth`: no signature, an unknown key, a wrong signature, a read-only key, another account's resource) are HTTP 403.
 
 #[cfg(test)]
 mod tests;
@@ -23,6 +24,9 @@ pub(crate) enum ApiError {
     /// An AWS client error (HTTP 400); `code` is the `__type`.
     #[error("{code}: {message}")]
     Client { code: &'static str, message: String },
+    /// An access error (HTTP 403): the caller is not known, its signature does not hold, or it may not do this.
+    #[error("{code}: {message}")]
+    Denied { code: &'static str, message: String },
     /// The request body is larger than the server accepts (HTTP 413).
     #[error("request body is larger than {limit} bytes")]
     TooLarge { limit: usize },
@@ -61,6 +65,13 @@ impl ApiError {
         match self {
             ApiError::Client { code, message } => (
                 StatusCode::BAD_REQUEST,
+                api::ErrorBody {
+                    code: (*code).to_owned(),
+                    message: message.clone(),
+                },
+            ),
+            ApiError::Denied { code, message } => (
+                StatusCode::FORBIDDEN,
                 api::ErrorBody {
                     code: (*code).to_owned(),
                     message: message.clone(),

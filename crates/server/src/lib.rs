@@ -12,6 +12,7 @@
 //! request has the shape the AWS model requires (`shape`) and translate.
 
 mod actions;
+mod auth;
 mod console;
 mod convert;
 mod error;
@@ -23,5 +24,6 @@ mod router;
 mod shape;
 
 pub use limits::BODY_LIMIT;
+pub use auth::{Access, Caller, Key, Keys};
 pub use guard::Hosts;
 pub use router::{router, router_with, serve};

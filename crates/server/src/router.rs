@@ -20,16 +20,18 @@ use runtime::service::Service;
 use crate::actions::{execution, history, map_run, redrive, state_machine, tagging, task, test_state, validation, versions};
 use crate::error::ApiError;
 use crate::limits::BODY_LIMIT;
+use crate::auth::{self, Access, Caller};
 use crate::guard::{self, Hosts};
 use crate::{console, home};
 
-/// The API, the home page and the console over `service`, answering any `Host`.
+/// The API, the home page and the console over `service`, answering any `Host`, checking no signature.
 pub fn router(service: Service) -> Router {
-    router_with(service, Hosts::Any)
+    router_with(service, Hosts::Any, None)
 }
 
-/// `router`, answering only the `Host` headers `hosts` allows.
-pub fn router_with(service: Service, hosts: Hosts) -> Router {
+/// `router`, answering only the `Host` headers `hosts` allows; with `access`, every API call must be signed with one
+/// of its keys, and acts in that key's account.
+pub fn router_with(service: Service, hosts: Hosts, access: Option<Access>) -> Router {
     Router::new()
         .route("/", get(home::page).post(dispatch))
         .route("/baton/admin/reset", post(reset))
@@ -37,6 +39,7 @@ pub fn router_with(service: Service, hosts: Hosts) -> Router {
         .route("/readyz", get(readyz))
         .merge(console::routes())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(access, auth::signed))
         .layer(axum::middleware::from_fn_with_state(hosts, guard::hosts))
         .layer(axum::middleware::from_fn(guard::no_framing))
         .with_state(service)
@@ -94,11 +97,18 @@ async fn reset(State(service): State<Service>) -> Response {
     }
 }
 
-/// Calls the handler of the action `X-Amz-Target` names.
+/// Calls the handler of the action `X-Amz-Target` names; for a signed request, acting in its key's account.
 async fn dispatch(State(service): State<Service>, request: Request) -> Response {
     let action = match action(request.headers()) {
         Ok(action) => action,
         Err(error) => return refuse(request, error).await,
+    };
+    let (service, request) = match request.extensions().get::<Caller>().cloned() {
+        None => (service, request),
+        Some(caller) => match permitted(&caller, &action, request).await {
+            Ok(request) => (service.for_account(&caller.account_id), request),
+            Err(error) => return error.into_response(),
+        },
     };
     match action.as_str() {
         "CreateStateMachine" => state_machine::create.call(request, service).await,
@@ -143,6 +153,37 @@ async fn dispatch(State(service): State<Service>, request: Request) -> Response 
         }
         other => refuse(request, ApiError::unknown_operation(format!("unknown operation: {other}"))).await,
     }
+}
+
+/// `request` if `caller` may make it: a read-only key only reads, and no key reaches another account's resources
+/// (every `…Arn` member naming a Step Functions resource must name the caller's account).
+async fn permitted(caller: &Caller, action: &str, request: Request) -> Result<Request, ApiError> {
+    let not_authorized = |resource: Option<&str>, why: &str| {
+        let on = resource.map(|arn| format!(" on resource: {arn}")).unwrap_or_default();
+        auth::denied(
+            "AccessDeniedException",
+            &format!("User: {} is not authorized to perform: states:{action}{on} because {why}", caller.user_arn()),
+        )
+    };
+    if caller.read_only && !auth::read_only_action(action) {
+        return Err(not_authorized(None, &format!("the key {} is read-only", caller.access_key_id)));
+    }
+    // The body is whole in memory already (`auth::signed` read it to check its hash).
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, BODY_LIMIT).await.map_err(|_| ApiError::TooLarge { limit: BODY_LIMIT })?;
+    if let Ok(serde_json::Value::Object(members)) = serde_json::from_slice::<serde_json::Value>(&body) {
+        let routes = members.get("routingConfiguration").and_then(serde_json::Value::as_array);
+        let routed = routes.into_iter().flatten().filter_map(|route| route.get("stateMachineVersionArn"));
+        let named = members.iter().filter(|(name, _)| name.ends_with("Arn")).map(|(_, value)| value);
+        for arn in named.chain(routed).filter_map(serde_json::Value::as_str) {
+            let mut parts = arn.split(':');
+            let (service, account) = (parts.nth(2), parts.nth(1));
+            if service == Some("states") && account.is_some_and(|account| account != caller.account_id) {
+                return Err(not_authorized(Some(arn), "the resource belongs to another account"));
+            }
+        }
+    }
+    Ok(Request::from_parts(parts, axum::body::Body::from(body)))
 }
 
 /// Answers `error` to a request no handler takes, after reading its body: hyper closes a connection whose request

@@ -576,6 +576,14 @@ fn boto3_rest_of_api() {
     run_boto3("rest_of_api.py");
 }
 
+/// `baton serve --credentials` with boto3 and the AWS CLI (`tests/boto3/signed.py`): keys of two accounts and a
+/// read-only key; AWS's errors for a wrong secret, an unknown key, no signature and a stale timestamp; accounts kept
+/// apart; SIGHUP reloads the keys. Skipped with a note without boto3, as `boto3_scenario`.
+#[test]
+fn boto3_signed_requests() {
+    run_boto3("signed.py");
+}
+
 /// Runs `tests/boto3/<script>` against this build's `baton` with a fresh data directory; it must exit 0.
 fn run_boto3(script: &str) {
     let has_boto3 = Command::new("python3").args(["-c", "import boto3"]).output().is_ok_and(|o| o.status.success());

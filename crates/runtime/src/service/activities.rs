@@ -94,7 +94,9 @@ impl Service {
 
     /// `ListActivities`, in creation order.
     pub async fn list_activities(&self, page: PageRequest) -> Result<Page<Activity>, Error> {
-        self.inner.store.list_activities(page.into()).await.map(Page::from).map_err(paging)
+        let mut page: Page<Activity> = self.inner.store.list_activities(page.into()).await.map(Page::from).map_err(paging)?;
+        page.items.retain(|activity| self.sees(&activity.arn));
+        Ok(page)
     }
 
     /// `GetActivityTask`: the next task of the activity, waiting up to `wait` (AWS: about 60 s); `None` when none came.

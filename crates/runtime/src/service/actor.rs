@@ -463,7 +463,7 @@ impl Actor {
 
     /// After an interrupted fold: the engine as the committed steps leave it.
     async fn reload(&mut self) -> bool {
-        let service = Service { inner: self.inner.clone() };
+        let service = Service { inner: self.inner.clone(), account: None };
         let rebuilt = match self.inner.store.recovered(&self.record.arn).await {
             Ok(Some(recovered)) if self.durable => service.rebuild_blocking(&self.record, recovered.triggers).await,
             Ok(_) => Err(Error::Internal("an interrupted Express execution cannot be rebuilt".to_owned())),
@@ -513,7 +513,7 @@ impl Actor {
                     let integration = self.routes.get(&request.resource);
                     match integration.kind() {
                         Kind::Child => {
-                            let service = Service { inner: self.inner.clone() };
+                            let service = Service { inner: self.inner.clone(), account: None };
                             let parent = self.record.arn.clone();
                             tokio::spawn(async move {
                                 let outcome = children::run(&service, &parent, &request).await;
@@ -619,7 +619,7 @@ impl Actor {
             Kind::Activity if self.lease.is_some() => {}
             Kind::Activity => self.inner.activities.enqueue(&request.resource, token, request.parameters.to_string()),
             Kind::Child => {
-                let service = Service { inner: self.inner.clone() };
+                let service = Service { inner: self.inner.clone(), account: None };
                 let parent = self.record.arn.clone();
                 tokio::spawn(async move {
                     let _ = sender.send(Message::Submitted(request.task, children::run(&service, &parent, &request).await));

@@ -70,7 +70,7 @@ async fn adoption(inner: Weak<Inner>) {
         if inner.shutting_down() || !inner.orphans.swap(false, std::sync::atomic::Ordering::SeqCst) {
             continue;
         }
-        let service = Service { inner };
+        let service = Service { inner, account: None };
         match service.adopt_orphans().await {
             Ok(0) => {}
             Ok(count) => tracing::info!(count, "took up executions again after a storage error"),

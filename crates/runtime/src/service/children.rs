@@ -26,6 +26,9 @@ enum Pattern {
 
 /// Starts the child of `request` (a task of execution `parent`) and, for `.sync`, waits for it to end.
 pub(crate) async fn run(service: &Service, parent: &str, request: &TaskRequest) -> Result<Value, Failure> {
+    // The child is the parent's account's: a machine of that account is on this server, any other elsewhere.
+    let scoped = names::account_of(parent).map(|account| service.for_account(account));
+    let service = scoped.as_ref().unwrap_or(service);
     let pattern = match request.resource.strip_prefix(RESOURCE).unwrap_or("") {
         ".sync" => Pattern::Sync { json: false },
         ".sync:2" => Pattern::Sync { json: true },

@@ -173,7 +173,7 @@ async fn rounds(inner: Weak<Inner>, lease_ms: i64) {
         if inner.shutting_down() {
             return;
         }
-        let service = Service { inner };
+        let service = Service { inner, account: None };
         if let Err(error) = service.round().await {
             tracing::warn!(%error, "cannot renew this node's lease or claim executions now");
         }

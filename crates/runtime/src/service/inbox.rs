@@ -61,6 +61,9 @@ impl Service {
     /// token the store does not know fails as `local` (the error this node found for it).
     pub(crate) async fn remote_token(&self, token: &str, message: &Value, local: Error) -> Result<(), Error> {
         let Some((arn, _)) = self.inner.store.token(token).await.map_err(internal)? else { return Err(local) };
+        if !self.sees(&arn) {
+            return Err(local);
+        }
         match self.remote(&arn, message).await? {
             Delivery::Answered(result) => result,
             Delivery::Ended => Err(Error::TaskDoesNotExist(format!("Task Does Not Exist: '{token}'"))),
@@ -232,7 +235,7 @@ pub(crate) async fn serve(inner: Weak<Inner>) {
         if strong.shutting_down() {
             return;
         }
-        let service = Service { inner: strong };
+        let service = Service { inner: strong, account: None };
         if let Err(error) = service.serve_inbox().await {
             tracing::warn!(%error, "cannot read this node's inbox now");
         }

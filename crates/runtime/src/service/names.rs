@@ -73,6 +73,13 @@ pub(crate) fn check_activity_arn(arn: &str) -> Result<(), Error> {
     }
 }
 
+/// The account of an ARN (`arn:<partition>:<service>:<region>:<account>:…`).
+pub fn account_of(arn: &str) -> Option<&str> {
+    let mut parts = arn.split(':');
+    (parts.next()? == "arn").then_some(())?;
+    parts.nth(3)
+}
+
 /// A fresh random name in UUID form, for executions started without one and for revision ids.
 pub(crate) fn uuid() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);

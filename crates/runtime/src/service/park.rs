@@ -174,7 +174,7 @@ impl Actor {
         if again.is_empty() {
             return;
         }
-        let service = Service { inner: self.inner.clone() };
+        let service = Service { inner: self.inner.clone(), account: None };
         let arn = self.record.arn.clone();
         tokio::spawn(async move {
             for message in again {
@@ -299,6 +299,6 @@ pub(crate) async fn wake_loop(inner: Weak<Inner>, park_after_ms: u64) {
         if inner.shutting_down() {
             return;
         }
-        Service { inner }.wake_due(now().saturating_add(ahead)).await;
+        Service { inner, account: None }.wake_due(now().saturating_add(ahead)).await;
     }
 }
