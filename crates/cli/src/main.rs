@@ -10,6 +10,7 @@ mod nodes;
 mod run;
 mod serve;
 mod test;
+mod tls;
 mod validate;
 
 use std::process::ExitCode;
