@@ -8,7 +8,7 @@
 //! read_only = false          # optional: true lets the key only read
 //! ```
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Context;
 use serde::Deserialize;
@@ -59,23 +59,13 @@ fn parse(text: &str) -> anyhow::Result<Vec<server::Key>> {
     Ok(keys)
 }
 
-/// Reloads the credentials file on each SIGHUP: the new keys take effect for the next request; a file that does not
-/// load is reported, and the keys stay as they were.
-pub(crate) async fn reload_on_hangup(file: PathBuf, keys: server::Keys) {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let Ok(mut hangups) = signal(SignalKind::hangup()) else { return };
-        while hangups.recv().await.is_some() {
-            let loaded = read(&file).and_then(|new| keys.replace(new).map_err(anyhow::Error::msg));
-            match loaded {
-                Ok(()) => eprintln!("baton: reloaded the credentials file {} ({} keys)", file.display(), keys.len()),
-                Err(error) => eprintln!("baton: cannot reload the credentials: {error:#}; the keys stay as they were"),
-            }
-        }
+/// Reads the credentials file again into `keys` (SIGHUP): the new keys take effect for the next request; a file that
+/// does not load is reported, and the keys stay as they were.
+pub(crate) fn reload(file: &Path, keys: &server::Keys) {
+    match read(file).and_then(|new| keys.replace(new).map_err(anyhow::Error::msg)) {
+        Ok(()) => eprintln!("baton: reloaded the credentials file {} ({} keys)", file.display(), keys.len()),
+        Err(error) => eprintln!("baton: cannot reload the credentials: {error:#}; the keys stay as they were"),
     }
-    #[cfg(not(unix))]
-    drop((file, keys));
 }
 
 #[cfg(test)]

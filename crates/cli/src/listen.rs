@@ -1,15 +1,22 @@
 //! `baton serve`'s accept loop: the server's router over hyper, one task per connection, with a header read timeout and
-//! a bound on open connections, so that half-sent requests cannot exhaust the server (axum's own loop has neither).
+//! a bound on open connections, so that half-sent requests cannot exhaust the server (axum's own loop has neither);
+//! with `--tls-cert`, a TLS handshake first, bounded by the same timeout.
 //! Here rather than in `server`, which starts no task and reads no clock (ARCHITECTURE.md).
 
 use std::future::Future;
+use std::sync::Arc;
+
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
 
 use runtime::service::Service;
 use server::Hosts;
-use tokio::net::TcpListener;
 
-/// How connections are taken: the `Host` headers answered, how long a client may take to send a request's headers,
-/// and how many connections may be open at once (one over the limit is closed at once).
+use crate::tls::Tls;
+
+/// How connections are taken: the `Host` headers answered, how long a client may take to send a request's headers
+/// (and, with TLS, to finish its handshake), how many connections may be open at once (one over the limit is closed
+/// at once), and the TLS certificate, if any.
 #[derive(Debug, Clone)]
 pub(crate) struct Options {
     pub(crate) hosts: Hosts,
@@ -17,11 +24,17 @@ pub(crate) struct Options {
     pub(crate) access: Option<server::Access>,
     pub(crate) header_timeout: std::time::Duration,
     pub(crate) max_connections: usize,
+    pub(crate) tls: Option<Arc<Tls>>,
 }
 
+/// A connection's byte stream, plain TCP or TLS over it: one type, so that hyper serves both alike.
+trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
 /// Serves `server::router_with(service, options.hosts, options.access)` on `listener` until `shutdown` resolves: each connection is
-/// served by hyper with a header read timeout, at most `options.max_connections` at once. Then shuts the service down
-/// and waits up to 10 s for the connections to finish.
+/// served by hyper with a header read timeout, at most `options.max_connections` at once, over TLS if
+/// `options.tls` is set. Then shuts the service down and waits up to 10 s for the connections to finish.
 pub(crate) async fn serve(
     listener: TcpListener,
     service: Service,
@@ -32,7 +45,7 @@ pub(crate) async fn serve(
     use hyper_util::service::TowerToHyperService;
 
     let app = server::router_with(service.clone(), options.hosts, options.access);
-    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(options.max_connections.max(1)));
+    let permits = Arc::new(tokio::sync::Semaphore::new(options.max_connections.max(1)));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -54,12 +67,24 @@ pub(crate) async fn serve(
             drop(stream);
             continue;
         };
-        let mut http = hyper::server::conn::http1::Builder::new();
-        http.timer(TokioTimer::new()).header_read_timeout(options.header_timeout);
-        let connection = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
-        let connection = graceful.watch(connection);
+        // The pair in force now: a reload while the handshake runs changes nothing for this connection.
+        let acceptor = options.tls.as_ref().map(|tls| tls.acceptor());
+        let (app, watcher, header_timeout) = (app.clone(), graceful.watcher(), options.header_timeout);
         tokio::spawn(async move {
-            let _ = connection.await;
+            let io: Box<dyn Io> = match acceptor {
+                None => Box::new(stream),
+                // A client that does not finish its handshake in time is cut off, as one that does not finish its
+                // headers is (it holds a permit meanwhile, so these too are bounded by the connection limit).
+                Some(acceptor) => match tokio::time::timeout(header_timeout, acceptor.accept(stream)).await {
+                    Ok(Ok(stream)) => Box::new(stream),
+                    // Not TLS (plain HTTP to the TLS port), a certificate the client refused, or too slow.
+                    Ok(Err(_)) | Err(_) => return,
+                },
+            };
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(TokioTimer::new()).header_read_timeout(header_timeout);
+            let connection = http.serve_connection(TokioIo::new(io), TowerToHyperService::new(app));
+            let _ = watcher.watch(connection).await;
             drop(permit);
         });
     }

@@ -11,6 +11,7 @@ mod nodes;
 mod run;
 mod serve;
 mod test;
+mod tls;
 mod validate;
 
 use std::process::ExitCode;

@@ -38,6 +38,13 @@ pub(crate) struct Args {
     /// Most connections open at once; one more is closed at once.
     #[arg(long, default_value_t = 10_000)]
     max_connections: usize,
+    /// Serve HTTPS with this certificate chain (PEM, the server's certificate first); needs --tls-key. SIGHUP reloads
+    /// it and the key: new connections get the new pair, and a pair that does not load leaves the old one in use.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, RSA or EC).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// The data directory (created if missing); SQLite in WAL mode inside.
     #[arg(long, default_value = "./baton-data")]
     data_dir: PathBuf,
@@ -127,6 +134,12 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let access = keys.clone().map(|keys| server::Access { keys, region: args.region.clone(), clock: unix_seconds });
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(Arc::new(crate::tls::Tls::load(cert, key)?)),
+        // clap requires each with the other.
+        _ => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     if !(args.lease_seconds.is_finite() && args.lease_seconds >= 0.2) {
         anyhow::bail!("--lease-seconds must be at least 0.2, not {}", args.lease_seconds);
     }
@@ -152,13 +165,14 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         park_after_ms: args.park_after_ms,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
-    let functions_file = args.functions.clone();
-    let reloaded = functions.clone();
+    let reload = Reload {
+        functions_file: args.functions.clone(),
+        functions: functions.clone(),
+        tls: tls.clone(),
+        credentials: args.credentials.clone().zip(keys),
+    };
     let served = runtime.block_on(async move {
-        tokio::spawn(reload_on_hangup(functions_file, reloaded));
-        if let (Some(file), Some(keys)) = (args.credentials.clone(), keys) {
-            tokio::spawn(crate::credentials::reload_on_hangup(file, keys));
-        }
+        tokio::spawn(reload_on_hangup(reload));
         let place = match &args.database_url {
             Some(url) => format!("the PostgreSQL database {}", redacted(url)),
             None => format!("the data directory {}", args.data_dir.display()),
@@ -166,10 +180,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         // Listening first, so that the node registers the address it serves on (requests wait until it serves).
         let listener = tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("cannot listen on {}", args.bind))?;
         let address = listener.local_addr().unwrap_or(args.bind);
-        config.address = format!("http://{address}");
+        config.address = format!("{scheme}://{address}");
         let service = Service::open(config).await.with_context(|| format!("cannot open {place}"))?;
         eprintln!(
-            "baton: serving the Step Functions API on http://{address} (data in {place}, {} executions resumed)",
+            "baton: serving the Step Functions API on {scheme}://{address} (data in {place}, {} executions resumed)",
             service.running_count()
         );
         // `serve` shuts the service down after the last request.
@@ -178,6 +192,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             access,
             header_timeout: std::time::Duration::from_secs(args.header_timeout_seconds.max(1)),
             max_connections: args.max_connections,
+            tls,
         };
         crate::listen::serve(listener, service, options, shutdown_signal()).await.context("the server failed")?;
         eprintln!("baton: stopped");
@@ -239,37 +254,71 @@ fn redacted(url: &str) -> String {
     }
 }
 
-/// Reloads the functions file on each SIGHUP: changed and removed warm functions stop their processes, and every
-/// execution sees the new functions from its next invocation. A file that does not load is reported, and the
-/// functions stay as they were.
-async fn reload_on_hangup(file: Option<PathBuf>, functions: Functions) {
+/// What SIGHUP reloads: the functions file, and the TLS certificate and key.
+struct Reload {
+    functions_file: Option<PathBuf>,
+    functions: Functions,
+    tls: Option<Arc<crate::tls::Tls>>,
+    /// The credentials file and the keys it fills.
+    credentials: Option<(PathBuf, server::Keys)>,
+}
+
+/// Reloads, on each SIGHUP, the functions file, the TLS certificate and key, and the credentials file, each on its
+/// own: what does not load is reported, and stays as it was.
+///
+/// The functions: changed and removed warm functions stop their processes, and every execution sees the new
+/// functions from its next invocation. The certificate: new connections are presented the new one; open ones keep
+/// theirs.
+async fn reload_on_hangup(reload: Reload) {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
         let Ok(mut hangups) = signal(SignalKind::hangup()) else { return };
         while hangups.recv().await.is_some() {
-            let Some(file) = file.clone() else {
-                eprintln!("baton: SIGHUP: no --functions file to reload");
+            if reload.functions_file.is_none() && reload.tls.is_none() && reload.credentials.is_none() {
+                eprintln!("baton: SIGHUP: no --functions, --tls-cert or --credentials file to reload");
                 continue;
-            };
-            let functions = functions.clone();
-            let shown = file.display().to_string();
-            let reloaded = tokio::task::spawn_blocking(move || {
-                let new = Functions::read(&file)?;
-                let count = new.names().len();
-                functions.replace(new);
-                Ok::<_, integrations::Error>(count)
-            })
-            .await;
-            match reloaded {
-                Ok(Ok(count)) => eprintln!("baton: reloaded the functions file {shown} ({count} functions)"),
-                Ok(Err(err)) => eprintln!("baton: cannot reload the functions file: {err}; the functions stay as they were"),
-                Err(err) => eprintln!("baton: cannot reload the functions file {shown}: {err}"),
+            }
+            if let Some(file) = &reload.functions_file {
+                reload_functions(file.clone(), reload.functions.clone()).await;
+            }
+            if let Some(tls) = &reload.tls {
+                reload_tls(Arc::clone(tls)).await;
+            }
+            if let Some((file, keys)) = &reload.credentials {
+                crate::credentials::reload(file, keys);
             }
         }
     }
     #[cfg(not(unix))]
-    drop((file, functions));
+    drop(reload);
+}
+
+/// Reads the functions file `file` again into `functions`, or says why not.
+async fn reload_functions(file: PathBuf, functions: Functions) {
+    let shown = file.display().to_string();
+    let reloaded = tokio::task::spawn_blocking(move || {
+        let new = Functions::read(&file)?;
+        let count = new.names().len();
+        functions.replace(new);
+        Ok::<_, integrations::Error>(count)
+    })
+    .await;
+    match reloaded {
+        Ok(Ok(count)) => eprintln!("baton: reloaded the functions file {shown} ({count} functions)"),
+        Ok(Err(err)) => eprintln!("baton: cannot reload the functions file: {err}; the functions stay as they were"),
+        Err(err) => eprintln!("baton: cannot reload the functions file {shown}: {err}"),
+    }
+}
+
+/// Reads the TLS certificate and key again, or says why not.
+async fn reload_tls(tls: Arc<crate::tls::Tls>) {
+    let shown = tls.cert_file().display().to_string();
+    match tokio::task::spawn_blocking(move || tls.reload()).await {
+        Ok(Ok(())) => eprintln!("baton: reloaded the TLS certificate {shown} and its key"),
+        Ok(Err(err)) => eprintln!("baton: cannot reload the TLS certificate: {err:#}; the certificate in use stays"),
+        Err(err) => eprintln!("baton: cannot reload the TLS certificate {shown}: {err}"),
+    }
 }
 
 /// `--retention`: `0` (for ever) or a number with a unit `s`, `m`, `h` or `d`; in milliseconds.

@@ -13,4 +13,5 @@ mod faults;
 mod fuzzy;
 mod nodes;
 mod serve;
+mod tls;
 mod warm;

@@ -30,6 +30,8 @@ pub(crate) struct Server {
     pub(crate) addr: String,
     /// How many executions it said it resumed on start-up.
     pub(crate) resumed: usize,
+    /// Every line it printed on stderr so far.
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Server {
@@ -56,9 +58,11 @@ impl Server {
             .spawn()
             .expect("start baton serve");
         let stderr = child.stderr.take().expect("piped stderr");
-        let mut server = Server { child, addr: String::new(), resumed: 0 };
+        let mut server = Server { child, addr: String::new(), resumed: 0, log: Default::default() };
         let (sender, receiver) = mpsc::channel();
-        // Forwards the server's stderr to the test's (shown when a test fails) and reports its serving line.
+        let log = server.log.clone();
+        // Forwards the server's stderr to the test's (shown when a test fails), keeps it, and reports its serving
+        // line.
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
@@ -66,6 +70,7 @@ impl Server {
                     let _ = sender.send(serving);
                 }
                 eprintln!("[baton serve] {line}");
+                log.lock().expect("log lock").push(line);
             }
         });
         let (addr, resumed) = receiver.recv_timeout(Duration::from_secs(120)).expect("baton serve did not start serving");
@@ -105,6 +110,18 @@ impl Server {
         line.split_whitespace().nth(1)?.parse().ok()
     }
 
+    /// Waits up to `timeout` for a line of the server's stderr that contains `text`, and returns it.
+    pub(crate) fn logged(&self, text: &str, timeout: Duration) -> Option<String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let found = self.log.lock().expect("log lock").iter().find(|line| line.contains(text)).cloned();
+            if found.is_some() || Instant::now() >= deadline {
+                return found;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Whether the process is still running.
     pub(crate) fn alive(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
@@ -127,10 +144,10 @@ impl Drop for Server {
     }
 }
 
-/// `(address, resumed)` from `baton: serving … on http://ADDR (data in …, N executions resumed)`.
+/// `(address, resumed)` from `baton: serving … on http://ADDR (data in …, N executions resumed)` (or `https://`).
 fn serving_line(line: &str) -> Option<(String, usize)> {
     let rest = line.strip_prefix("baton: serving")?;
-    let addr = rest.split_once("http://")?.1.split_whitespace().next()?.to_owned();
+    let addr = rest.split_once("://")?.1.split_whitespace().next()?.to_owned();
     let resumed = rest.rsplit_once(", ")?.1.split_whitespace().next()?.parse().ok()?;
     Some((addr, resumed))
 }
