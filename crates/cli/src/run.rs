@@ -46,6 +46,8 @@ pub(crate) struct Args {
     connections: Option<PathBuf>,
     #[command(flatten)]
     aws: crate::AwsArgs,
+    #[command(flatten)]
+    http: crate::HttpArgs,
     /// Skip waits: Wait states, retry intervals and timeouts advance a virtual clock.
     #[arg(long)]
     virtual_time: bool,
@@ -117,6 +119,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(file) = &args.connections {
         resources.http.connections = Connections::read(file)?;
     }
+    resources.http.egress = args.http.open();
     let execution_name = args.execution_name.clone().unwrap_or_else(generated_name);
     let express = args.workflow_type == "EXPRESS";
     // Express executions have their own ARN form: `…:express:<machine>:<name>:<id>`.

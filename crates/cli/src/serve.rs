@@ -52,6 +52,8 @@ pub(crate) struct Args {
     connections: Option<PathBuf>,
     #[command(flatten)]
     aws: crate::AwsArgs,
+    #[command(flatten)]
+    http: crate::HttpArgs,
     /// A Step Functions Local mock config; pick a test case with `<stateMachineArn>#<TestCase>`.
     #[arg(long)]
     mock_config: Option<PathBuf>,
@@ -106,6 +108,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(file) = &args.connections {
         resources.http.connections = Connections::read(file)?;
     }
+    resources.http.egress = args.http.open();
     let mock_config = match &args.mock_config {
         Some(file) => {
             let text = std::fs::read_to_string(file).with_context(|| format!("cannot read mock config {}", file.display()))?;
