@@ -3,6 +3,7 @@
 //!
 //! Speaks plain JSON values and `TaskError`s; knows nothing of the engine or of ASL semantics beyond the shapes of the
 //! AWS integrations it emulates. This crate does I/O (runs commands, makes HTTP requests) and is called by `runtime`.
+//! Which hosts the HTTP requests that definitions direct may reach is `egress`'s policy.
 
 pub mod aws;
 pub mod connections;
