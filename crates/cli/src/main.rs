@@ -32,7 +32,7 @@ enum Command {
     Run(Box<run::Args>),
     /// Serve the AWS Step Functions API (AWS CLI, boto3 and the SDKs work with --endpoint-url) on durable SQLite, or
     /// on PostgreSQL shared with other servers.
-    Serve(serve::Args),
+    Serve(Box<serve::Args>),
     /// Run the cases of test files (*.test.yaml, *.test.json) on virtual time, offline, and report each one.
     Test(test::Args),
     /// Check definitions and print every problem with its location.
@@ -55,7 +55,7 @@ fn main() -> ExitCode {
     }
     let result = match args.command {
         Command::Run(args) => run::run(*args),
-        Command::Serve(args) => serve::run(args),
+        Command::Serve(args) => serve::run(*args),
         Command::Test(args) => test::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Graph(args) => graph::run(args),
@@ -86,14 +86,54 @@ struct AwsArgs {
 }
 
 impl AwsArgs {
-    /// The AWS client these options ask for.
-    fn client(&self) -> integrations::aws::Aws {
+    /// The AWS client these options ask for; `apigateway:invoke` reaches only what `egress` lets it.
+    fn client(&self, egress: integrations::egress::Policy) -> integrations::aws::Aws {
         integrations::aws::Aws::new(integrations::aws::Options {
             offline: self.offline,
             buckets: self.buckets.iter().cloned().collect(),
+            egress,
             ..Default::default()
         })
     }
+}
+
+/// Which hosts HTTP Tasks and functions given as URLs may reach, for `baton run` and `baton serve`
+/// (`integrations::egress`).
+#[derive(clap::Args)]
+struct HttpArgs {
+    /// Let HTTP Tasks and functions given as URLs reach only the hosts that this or another --http-allow entry
+    /// matches (repeatable): a host name (api.example.com, or *.example.com for the names under it), an IP address or
+    /// a CIDR network (10.0.0.0/8, fd00::/8). A host passes by its name, or if every address it resolves to is
+    /// allowed. On a server that refuses loopback, link-local and metadata addresses, an allowed address or network
+    /// within them reopens it (a host name does not).
+    #[arg(long = "http-allow", value_name = "ENTRY", value_parser = parse_host_entry)]
+    allow: Vec<integrations::egress::Entry>,
+    /// Never let HTTP Tasks and functions given as URLs reach a host that this entry matches, by its name or by any
+    /// address it resolves to (repeatable; entries as for --http-allow, over which it wins).
+    #[arg(long = "http-deny", value_name = "ENTRY", value_parser = parse_host_entry)]
+    deny: Vec<integrations::egress::Entry>,
+}
+
+impl HttpArgs {
+    /// The open policy: every host but those --http-deny names, or only those --http-allow names; with neither
+    /// flag, no check at all (a developer's machine, a server nobody else calls).
+    fn open(&self) -> integrations::egress::Policy {
+        integrations::egress::Policy::open(self.allow.clone(), self.deny.clone())
+    }
+
+    /// The restricted policy, for a server that checks who calls it: `open`, and also refusing loopback, link-local,
+    /// unspecified and instance metadata addresses, which --http-allow can reopen by address or network.
+    fn restricted(&self) -> integrations::egress::Policy {
+        integrations::egress::Policy::restricted(self.allow.clone(), self.deny.clone())
+    }
+}
+
+/// `--http-allow` and `--http-deny`: a host name, an IP address or a CIDR network.
+fn parse_host_entry(text: &str) -> Result<integrations::egress::Entry, String> {
+    integrations::egress::Entry::parse(text).map_err(|err| match err {
+        integrations::Error::HostEntry { reason, .. } => reason,
+        other => other.to_string(),
+    })
 }
 
 /// `--bucket NAME=DIR`: an S3 bucket answered from a local folder.

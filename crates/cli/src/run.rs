@@ -46,6 +46,8 @@ pub(crate) struct Args {
     connections: Option<PathBuf>,
     #[command(flatten)]
     aws: crate::AwsArgs,
+    #[command(flatten)]
+    http: crate::HttpArgs,
     /// Skip waits: Wait states, retry intervals and timeouts advance a virtual clock.
     #[arg(long)]
     virtual_time: bool,
@@ -101,7 +103,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         (None, None) => json!({}),
     };
     let name = args.name.clone().unwrap_or_else(|| stem(&args.definition));
-    let mut resources = Resources { aws: args.aws.client(), ..Resources::default() };
+    let mut resources = Resources { aws: args.aws.client(args.http.open()), ..Resources::default() };
     if let (Some(file), Some(case)) = (&args.mock_config, &args.test_case) {
         let text = std::fs::read_to_string(file).with_context(|| format!("cannot read mock config {}", file.display()))?;
         let config = MockConfig::load_str(&text).with_context(|| format!("in {}", file.display()))?;
@@ -117,6 +119,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(file) = &args.connections {
         resources.http.connections = Connections::read(file)?;
     }
+    resources.http.egress = args.http.open();
     let execution_name = args.execution_name.clone().unwrap_or_else(generated_name);
     let express = args.workflow_type == "EXPRESS";
     // Express executions have their own ARN form: `…:express:<machine>:<name>:<id>`.

@@ -65,6 +65,8 @@ pub(crate) struct Args {
     connections: Option<PathBuf>,
     #[command(flatten)]
     aws: crate::AwsArgs,
+    #[command(flatten)]
+    http: crate::HttpArgs,
     /// A Step Functions Local mock config; pick a test case with `<stateMachineArn>#<TestCase>`.
     #[arg(long)]
     mock_config: Option<PathBuf>,
@@ -112,7 +114,11 @@ pub(crate) struct Args {
 struct Retention(Option<i64>);
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let mut resources = Resources { aws: args.aws.client(), ..Resources::default() };
+    // A server that checks who calls it does not let a definition reach what AWS's HTTP Task cannot: loopback,
+    // link-local, the instance metadata address (HTTP Tasks, functions given as URLs, apigateway:invoke).
+    let egress = if args.credentials.is_some() { args.http.restricted() } else { args.http.open() };
+    let mut resources = Resources { aws: args.aws.client(egress.clone()), ..Resources::default() };
+    resources.http.egress = egress;
     if let Some(file) = &args.functions {
         resources.functions = Functions::read(file).with_context(|| format!("in functions file {}", file.display()))?;
     }

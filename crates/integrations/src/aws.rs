@@ -57,6 +57,9 @@ pub struct Options {
     pub static_credentials: Option<(String, String)>,
     /// S3 buckets answered from local folders (`--bucket NAME=DIR`): a Map's ItemReader reads its items there.
     pub buckets: std::collections::BTreeMap<String, std::path::PathBuf>,
+    /// Which hosts `apigateway:invoke` may reach (its `ApiEndpoint` is the definition's choice), as for HTTP Tasks.
+    /// Unless it is open, no call follows a redirect.
+    pub egress: crate::egress::Policy,
 }
 
 impl Default for Options {
@@ -68,6 +71,7 @@ impl Default for Options {
             endpoint_url: None,
             static_credentials: None,
             buckets: std::collections::BTreeMap::new(),
+            egress: crate::egress::Policy::default(),
         }
     }
 }
@@ -422,13 +426,35 @@ impl Inner {
         Ok(credentials)
     }
 
+    /// Whether the egress policy lets a call reach `url`'s host, checked by its name and every address it resolves to
+    /// now (the connection resolves it again: a name that changes its answer in between could slip past, which the
+    /// HTTP Task's own check, made where it connects, does not allow; redirects are not followed under a policy).
+    async fn permitted(&self, url: &str) -> Result<(), String> {
+        let policy = &self.options.egress;
+        if policy.is_open() {
+            return Ok(());
+        }
+        let parsed = reqwest::Url::parse(url).map_err(|e| format!("'{url}' is not a URL: {e}"))?;
+        let host = parsed.host_str().ok_or_else(|| format!("'{url}' names no host"))?.to_owned();
+        let port = parsed.port_or_known_default().unwrap_or(443);
+        let bare = host.trim_start_matches('[').trim_end_matches(']').to_owned();
+        let addresses: Vec<std::net::IpAddr> = match tokio::net::lookup_host((bare.as_str(), port)).await {
+            Ok(found) => found.map(|address| address.ip()).collect(),
+            Err(error) => return Err(format!("cannot resolve {host}: {error}")),
+        };
+        policy.check(&host, &addresses).map_err(|refusal| format!("the request to '{url}' was refused: {refusal}"))
+    }
+
     fn http(&self) -> Result<&reqwest::Client, String> {
         let timeout = self.options.timeout;
+        // A redirect would reach a host the policy did not check.
+        let redirects = if self.options.egress.is_open() { reqwest::redirect::Policy::default() } else { reqwest::redirect::Policy::none() };
         self.http
             .get_or_init(|| {
                 reqwest::Client::builder()
                     .timeout(timeout)
                     .connect_timeout(Duration::from_secs(10))
+                    .redirect(redirects)
                     .build()
                     .map_err(|e| e.to_string())
             })

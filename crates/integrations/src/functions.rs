@@ -54,6 +54,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 
+use crate::egress::{self, Policy};
 use crate::{Caller, Error, TaskError, TaskOutcome, ids};
 
 /// The default command timeout: Lambda's maximum function timeout.
@@ -196,18 +197,29 @@ impl Functions {
 
     /// Invokes function `name` with request body `body` (JSON text; empty means `{}`, as in Lambda) for `caller`,
     /// reporting the invocation's details. An unknown name fails with `Lambda.ResourceNotFoundException`, naming the
-    /// function by its ARN in the default region and account (`crate::lambda` names it as the state did).
+    /// function by its ARN in the default region and account (`crate::lambda` names it as the state did). A function
+    /// given as a URL is called under an open egress policy; tasks call through `crate::lambda`, which applies the
+    /// policy its options give.
     pub fn call(&self, name: &str, body: &str, caller: Caller<'_>) -> Result<Invocation, TaskError> {
         self.call_as(
             name,
             &format!("arn:aws:lambda:us-east-1:123456789012:function:{name}:$LATEST"),
             body,
+            &Policy::default(),
             caller,
         )
     }
 
-    /// `call`, with the qualified ARN that Lambda's errors name the function by.
-    pub(crate) fn call_as(&self, name: &str, arn: &str, body: &str, caller: Caller<'_>) -> Result<Invocation, TaskError> {
+    /// `call`, with the qualified ARN that Lambda's errors name the function by, and the policy that decides which
+    /// hosts a function given as a URL may be called at.
+    pub(crate) fn call_as(
+        &self,
+        name: &str,
+        arn: &str,
+        body: &str,
+        egress: &Policy,
+        caller: Caller<'_>,
+    ) -> Result<Invocation, TaskError> {
         let request_id = ids::request_id();
         let table = self.snapshot();
         let Some(function) = table.get(name) else {
@@ -227,7 +239,7 @@ impl Functions {
         }
         match function {
             Function::Command(command) => run_command(name, command, body, request_id, caller),
-            Function::Url(url) => call_url(name, url, arn, body, request_id),
+            Function::Url(url) => call_url(name, url, arn, body, request_id, egress),
             Function::Warm(warm) => warm.invoke(arn, body, request_id, caller),
         }
     }
@@ -781,12 +793,10 @@ fn call_url(
     arn: &str,
     body: &str,
     request_id: String,
+    egress: &Policy,
 ) -> Result<Invocation, TaskError> {
-    let config = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(function.timeout)
-        .build();
-    let agent = ureq::Agent::new_with_config(config);
+    let config = ureq::Agent::config_builder().http_status_as_error(false).timeout_global(function.timeout);
+    let agent = egress.agent(config);
     let url = format!("{}/2015-03-31/functions/{name}/invocations", function.url);
     let sent = agent
         .post(&url)
@@ -796,9 +806,13 @@ fn call_url(
     let mut response = match sent {
         Ok(response) => response,
         Err(err) => {
+            let message = match egress::refusal(&err) {
+                Some(refusal) => format!("the request to '{url}' was refused: {refusal}"),
+                None => err.to_string(),
+            };
             return Err(TaskError::new(
                 "Lambda.SdkClientException",
-                format!("Unable to execute HTTP request: {err}"),
+                format!("Unable to execute HTTP request: {message}"),
             ));
         }
     };

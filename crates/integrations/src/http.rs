@@ -20,8 +20,9 @@
 //! - The result is `{"Headers", "ResponseBody", "StatusCode", "StatusText"}`: headers map to arrays of values;
 //!   the body is parsed when the response says it is JSON and is a string otherwise.
 //! - Failures: a non-2xx answer is `States.Http.StatusCode.<code>` with the result object (as JSON text) as cause;
-//!   a connection failure or no answer within the timeout (60 s, as AWS) is `States.Http.Socket`; a request that
-//!   cannot be built is `States.Runtime`. AWS rejects some of these (literal values) when the definition is created;
+//!   a connection failure or no answer within the timeout (60 s, as AWS) is `States.Http.Socket`, and so is a call
+//!   that `Options::egress` refuses (its host, or a redirect's, is one the server does not call: the cause says
+//!   which address and why, `crate::egress`); a request that cannot be built is `States.Runtime`. AWS rejects some of these (literal values) when the definition is created;
 //!   Baton fails them when the task runs.
 //!
 //! `http://` and `https://` endpoints both work. TLS is rustls with Mozilla's root certificates (`webpki-roots`,
@@ -37,6 +38,7 @@ use serde_json::{Map, Value};
 use ureq::http::{Method, Request, Response};
 
 use crate::connections::{Connection, Connections};
+use crate::egress::{self, Policy};
 use crate::{TaskError, TaskOutcome};
 
 /// How HTTP Tasks call their endpoints.
@@ -46,6 +48,9 @@ pub struct Options {
     pub timeout: Duration,
     /// The EventBridge connections Baton knows, by name or ARN.
     pub connections: Connections,
+    /// Which hosts the calls that definitions direct may reach: HTTP Tasks' endpoints (and their redirects), and
+    /// functions given as URLs (`crate::lambda::Options::egress` takes it from here). Open by default.
+    pub egress: Policy,
 }
 
 /// How a form (a URL-encoded body or a query) writes an array.
@@ -124,7 +129,7 @@ const FORBIDDEN_PREFIXES: [&str; 3] = ["x-forwarded-", "x-amz-", "x-amzn-"];
 
 impl Default for Options {
     fn default() -> Options {
-        Options { timeout: Duration::from_secs(60), connections: Connections::default() }
+        Options { timeout: Duration::from_secs(60), connections: Connections::default(), egress: Policy::default() }
     }
 }
 
@@ -284,11 +289,8 @@ fn add_connection(
 
 /// Sends `call` and shapes the answer.
 fn send(call: Call, options: &Options) -> TaskOutcome {
-    let config = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(options.timeout))
-        .build();
-    let agent = ureq::Agent::new_with_config(config);
+    let config = ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(options.timeout));
+    let agent = options.egress.agent(config);
     let mut builder = Request::builder().method(call.method.clone()).uri(call.url.as_str());
     for (name, value) in &call.headers {
         builder = builder.header(name.as_str(), value.as_str());
@@ -362,6 +364,10 @@ fn outcome<B>(response: &Response<B>, body: &[u8]) -> TaskOutcome {
 
 /// A failure to talk to the endpoint at all.
 fn transport_error(url: &str, error: ureq::Error, timeout: Duration) -> TaskError {
+    if let Some(refusal) = egress::refusal(&error) {
+        let redirect = if host(url).eq_ignore_ascii_case(refusal.host()) { "" } else { " after a redirect" };
+        return TaskError::new(SOCKET, format!("The HTTP request to '{url}' was refused{redirect}: {refusal}"));
+    }
     match error {
         ureq::Error::Timeout(_) => TaskError::new(
             SOCKET,
@@ -395,6 +401,17 @@ fn transport_error(url: &str, error: ureq::Error, timeout: Duration) -> TaskErro
             TaskError::new(SOCKET, format!("The HTTP request to '{url}' failed: TLS: {error}"))
         }
         error => runtime(format!("The HTTP request to '{url}' failed: {error}")),
+    }
+}
+
+/// The host of an `http[s]://` URL, without the brackets of an IPv6 address.
+fn host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    match authority.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or(bracketed),
+        None => authority.split(':').next().unwrap_or(authority),
     }
 }
 

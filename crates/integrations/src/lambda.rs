@@ -22,10 +22,12 @@ use std::time::SystemTime;
 
 use serde_json::{Map, Value, json};
 
+use crate::egress::Policy;
 use crate::functions::{Functions, Invocation};
 use crate::{Caller, TaskError, TaskOutcome, ids};
 
-/// Where functions live when an ARN does not say: the region and account of the emulated AWS.
+/// Where functions live when an ARN does not say (the region and account of the emulated AWS), and which hosts a
+/// function given as a URL may be called at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
     /// The partition, `aws` by default.
@@ -34,6 +36,9 @@ pub struct Options {
     pub region: String,
     /// The account id, `123456789012` by default.
     pub account: String,
+    /// Which hosts a function given as a URL may be called at (a refused call fails with
+    /// `Lambda.SdkClientException`, as an unreachable endpoint does); open by default.
+    pub egress: Policy,
 }
 
 /// A reference to a Lambda function, as a resource ARN or a `FunctionName` parameter gives it.
@@ -77,6 +82,7 @@ impl Default for Options {
             partition: "aws".to_owned(),
             region: "us-east-1".to_owned(),
             account: "123456789012".to_owned(),
+            egress: Policy::default(),
         }
     }
 }
@@ -159,12 +165,12 @@ pub fn function_ref(resource: &str, parameters: &Value) -> Option<FunctionRef> {
 }
 
 /// Invokes a Lambda task resource with the state's effective parameters, through `functions`, in the default
-/// region and account, for `caller`.
+/// region and account and under an open egress policy, for `caller`.
 pub fn invoke(functions: &Functions, resource: &str, parameters: &Value, caller: Caller<'_>) -> TaskOutcome {
     invoke_with(functions, resource, parameters, &Options::default(), caller)
 }
 
-/// `invoke`, with the region and account that unqualified function references resolve to.
+/// `invoke`, with the region and account that unqualified function references resolve to, and the egress policy.
 pub fn invoke_with(
     functions: &Functions,
     resource: &str,
@@ -180,7 +186,7 @@ pub fn invoke_with(
     };
     match kind {
         Resource::Function(function) => {
-            let invocation = functions.call_as(&function.name, &function.arn(options), &parameters.to_string(), caller)?;
+            let invocation = functions.call_as(&function.name, &function.arn(options), &parameters.to_string(), &options.egress, caller)?;
             Ok(invocation.result)
         }
         Resource::Invoke => {
@@ -200,7 +206,7 @@ pub fn invoke_with(
                 Some(Value::String(text)) => text.clone(),
                 Some(payload) => payload.to_string(),
             };
-            let invocation = functions.call_as(&function.name, &function.arn(options), &body, caller)?;
+            let invocation = functions.call_as(&function.name, &function.arn(options), &body, &options.egress, caller)?;
             Ok(invoke_response(invocation))
         }
     }

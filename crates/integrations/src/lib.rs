@@ -3,9 +3,11 @@
 //!
 //! Speaks plain JSON values and `TaskError`s; knows nothing of the engine or of ASL semantics beyond the shapes of the
 //! AWS integrations it emulates. This crate does I/O (runs commands, makes HTTP requests) and is called by `runtime`.
+//! Which hosts the HTTP requests that definitions direct may reach is `egress`'s policy.
 
 pub mod aws;
 pub mod connections;
+pub mod egress;
 pub mod functions;
 pub mod http;
 mod ids;
@@ -61,4 +63,12 @@ pub enum Error {
     /// A connections file cannot be read, is not TOML or does not validate; the message lists every problem.
     #[error("invalid connections file: {0}")]
     Connections(String),
+    /// An `--http-allow` or `--http-deny` entry is not a host name, an IP address or a network.
+    #[error("invalid host entry '{entry}': {reason}")]
+    HostEntry {
+        /// The entry as given.
+        entry: String,
+        /// What is wrong with it.
+        reason: String,
+    },
 }

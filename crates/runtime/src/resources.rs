@@ -17,7 +17,8 @@ pub struct Resources {
     /// The mock test case in force, if any: its responses win over everything else.
     pub mocks: Option<TestCase>,
     pub functions: Functions,
-    /// How HTTP Tasks (`arn:aws:states:::http:invoke`) call their endpoints.
+    /// How HTTP Tasks (`arn:aws:states:::http:invoke`) call their endpoints; its `egress` policy also decides which
+    /// hosts functions given as URLs may be called at.
     pub http: http::Options,
     /// How AWS calls are made (shared by every execution of the process).
     pub aws: Aws,
@@ -56,7 +57,8 @@ impl Resources {
             http::invoke(parameters, &self.http)
         } else {
             let caller = caller(execution_arn, task);
-            lambda::invoke(&self.functions, resource, parameters, caller)
+            let options = lambda::Options { egress: self.http.egress.clone(), ..lambda::Options::default() };
+            lambda::invoke_with(&self.functions, resource, parameters, &options, caller)
         };
         outcome.map_err(failure)
     }

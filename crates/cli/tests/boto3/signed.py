@@ -10,7 +10,8 @@ serve --credentials` on a free 127.0.0.1 port, then checks, each step with its o
   4. key B does not see account A's state machines: its list is empty, a describe of A's ARN is refused, and its own
      machine of the same name has an ARN of account B;
   5. SIGHUP reloads the file: a key added answers, a key removed is refused;
-  6. `aws stepfunctions` with key A lists A's machines (skipped with a note when the `aws` CLI is missing).
+  6. `aws stepfunctions` with key A lists A's machines (skipped with a note when the `aws` CLI is missing);
+  7. an HTTP Task to the instance metadata address (169.254.169.254) fails, with a cause that says why.
 Exits non-zero on the first failure; the server is always stopped.
 
     python3 crates/cli/tests/boto3/signed.py --baton target/debug/baton [--data-dir DIR]
@@ -211,7 +212,7 @@ def main():
                 env=env, capture_output=True, text=True, check=True,
             ).stdout
             names = sorted(m["name"] for m in json.loads(out)["stateMachines"])
-            assert names == ["orders", "quick", "waits"], names
+            assert names == ["orders", "quick", "waits"], names  # before step 7 adds its machines
             env["AWS_SECRET_ACCESS_KEY"] = "wrong"
             failed = subprocess.run(
                 ["aws", "stepfunctions", "list-state-machines", "--endpoint-url", "http://" + server.addr],
@@ -219,6 +220,56 @@ def main():
             )
             assert failed.returncode != 0 and "InvalidSignatureException" in failed.stderr, failed.stderr
             print("6. the AWS CLI with key A lists A's machines; with a wrong secret it is refused: ok")
+
+        # 7. A server with credentials does not call what AWS's HTTP Task cannot reach.
+        http = {
+            "StartAt": "Metadata",
+            "States": {
+                "Metadata": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::http:invoke",
+                    "Parameters": {
+                        "ApiEndpoint": "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
+                        "Method": "GET",
+                        "Authentication": {"ConnectionArn": f"arn:aws:events:us-east-1:{ACCOUNT_A}:connection/c/1"},
+                    },
+                    "End": True,
+                }
+            },
+        }
+        ssrf = a.create_state_machine(name="ssrf", definition=json.dumps(http), roleArn=role)["stateMachineArn"]
+        run = a.start_execution(stateMachineArn=ssrf)["executionArn"]
+        for _ in range(200):
+            described = a.describe_execution(executionArn=run)
+            if described["status"] != "RUNNING":
+                break
+            time.sleep(0.05)
+        assert described["status"] == "FAILED", described
+        assert described.get("error") == "States.Http.Socket", described
+        assert "169.254.169.254 is the instance metadata address" in described.get("cause", ""), described
+        print("7. an HTTP Task to 169.254.169.254 fails: " + described["cause"])
+        gateway = {
+            "StartAt": "Api",
+            "States": {
+                "Api": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::apigateway:invoke",
+                    "Parameters": {"ApiEndpoint": "http://169.254.169.254/latest", "Method": "GET"},
+                    "End": True,
+                }
+            },
+        }
+        api = a.create_state_machine(name="ssrf-api", definition=json.dumps(gateway), roleArn=role)["stateMachineArn"]
+        run = a.start_execution(stateMachineArn=api)["executionArn"]
+        for _ in range(200):
+            described = a.describe_execution(executionArn=run)
+            if described["status"] != "RUNNING":
+                break
+            time.sleep(0.05)
+        assert described["status"] == "FAILED", described
+        assert described.get("error") == "ApiGateway.SdkClientException", described
+        assert "169.254.169.254 is the instance metadata address" in described.get("cause", ""), described
+        print("   and so does apigateway:invoke: " + described["cause"])
     finally:
         server.kill()
 

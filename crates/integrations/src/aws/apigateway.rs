@@ -236,6 +236,8 @@ impl Aws {
     pub(super) async fn invoke_api(&self, parameters: &Value, caller: Caller<'_>) -> Result<Value, CallError> {
         let invocation = Invocation::of(parameters).map_err(CallError::Cannot)?;
         let url = format!("{}{}", invocation.base, invocation.path_and_query);
+        let refused = |why: String| CallError::Failed(TaskError::new(format!("{PREFIX}.SdkClientException"), format!("Unable to execute HTTP request: {why}")));
+        self.inner.permitted(&url).await.map_err(refused)?;
         let mut headers = invocation.headers;
         if invocation.auth == Auth::Signed {
             let config = self.inner.config().await;

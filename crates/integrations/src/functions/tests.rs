@@ -749,3 +749,36 @@ fn url_timeout() {
     assert_eq!(error.error, "Lambda.SdkClientException");
     assert!(error.cause.is_some_and(|c| c.contains("timeout")));
 }
+
+/// A function given as a URL is called under the egress policy of the task's options, and a refusal fails the task
+/// as an unreachable endpoint does (`Lambda.SdkClientException`), without connecting.
+#[test]
+fn url_functions_follow_the_egress_policy() {
+    use crate::egress::{Entry, Policy};
+    use crate::lambda::{Options, invoke_with};
+    let resource = "arn:aws:lambda:us-east-1:123456789012:function:f";
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let restricted = Options { egress: Policy::restricted(Vec::new(), Vec::new()), ..Options::default() };
+    let error = invoke_with(&url_function(&url), resource, &json!({}), &restricted, CALLER).expect_err("refused");
+    assert_eq!(
+        error,
+        TaskError::new(
+            "Lambda.SdkClientException",
+            format!(
+                "Unable to execute HTTP request: the request to '{url}/2015-03-31/functions/f/invocations' was \
+                 refused: 127.0.0.1 is a loopback address, which this server does not call (--http-allow 127.0.0.1 \
+                 opens it)"
+            )
+        )
+    );
+    listener.set_nonblocking(true).expect("non-blocking");
+    assert!(listener.accept().is_err(), "a refused call must not connect");
+    // Reopened, the same call reaches the endpoint.
+    let (url, server) = serve(vec![("HTTP/1.1 200 OK", "{\"ok\": true}")]);
+    let allow = vec![Entry::parse("127.0.0.1").expect("entry")];
+    let reopened = Options { egress: Policy::restricted(allow, Vec::new()), ..Options::default() };
+    let result = invoke_with(&url_function(&url), resource, &json!({}), &reopened, CALLER);
+    assert_eq!(result, Ok(json!({"ok": true})));
+    assert_eq!(server.join().expect("server")[0].line, "POST /2015-03-31/functions/f/invocations HTTP/1.1");
+}

@@ -1,5 +1,6 @@
 //! Tests of `crate::http`: resource recognition, form encodings, request checks, and real requests against a tiny
-//! HTTP server on 127.0.0.1 (methods, headers, query and body encodings, result shapes, failures, timeouts).
+//! HTTP server on 127.0.0.1 (methods, headers, query and body encodings, result shapes, failures, timeouts, and
+//! calls the egress policy refuses).
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -10,6 +11,7 @@ use serde_json::{Value, json};
 
 use crate::TaskError;
 use crate::connections::Connections;
+use crate::egress::{Entry, Policy};
 use crate::http::{ArrayFormat, Options, form, invoke, is_http};
 
 /// What the test server saw of one request.
@@ -483,4 +485,95 @@ fn https_speaks_tls_and_a_failed_handshake_is_a_socket_error() {
     assert_eq!(error.error, "States.Http.Socket", "{error:?}");
     let cause = error.cause.expect("cause");
     assert!(cause.starts_with(&format!("The HTTP request to '{url}' failed: ")), "{cause}");
+}
+
+fn restricted(allow: &[&str]) -> Options {
+    let allow = allow.iter().map(|text| Entry::parse(text).expect("entry")).collect();
+    Options { egress: Policy::restricted(allow, Vec::new()), ..Options::default() }
+}
+
+/// Whether anyone connected to `listener` (which is left non-blocking).
+fn connected(listener: &TcpListener) -> bool {
+    listener.set_nonblocking(true).expect("non-blocking");
+    listener.accept().is_ok()
+}
+
+/// A policy with entries checks every call where it connects; one that lets loopback through reaches the server.
+#[test]
+fn a_policy_that_allows_the_endpoint_lets_the_call_through() {
+    let deny = vec![Entry::parse("10.0.0.0/8").expect("entry")];
+    for options in [Options { egress: Policy::open(Vec::new(), deny), ..Options::default() }, restricted(&["127.0.0.1"])] {
+        let (url, server) = serve(vec![OK_JSON]);
+        let outcome = invoke(&json!({"ApiEndpoint": format!("{url}/ok"), "Method": "GET"}), &options);
+        assert_eq!(outcome.expect("success")["ResponseBody"], json!({"ok": true}));
+        assert_eq!(server.join().expect("server")[0].target, "/ok");
+    }
+}
+
+#[test]
+fn the_restricted_policy_refuses_loopback_without_connecting() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/x", listener.local_addr().expect("address"));
+    let error = invoke(&json!({"ApiEndpoint": url, "Method": "GET"}), &restricted(&[])).expect_err("refused");
+    assert_eq!(
+        error,
+        TaskError::new(
+            "States.Http.Socket",
+            format!(
+                "The HTTP request to '{url}' was refused: 127.0.0.1 is a loopback address, which this server does not \
+                 call (--http-allow 127.0.0.1 opens it)"
+            )
+        )
+    );
+    assert!(!connected(&listener), "a refused call must not connect");
+}
+
+/// `localhost` is checked by the addresses it resolves to.
+#[test]
+fn the_restricted_policy_refuses_a_name_that_resolves_to_loopback() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let url = format!("http://localhost:{port}/x");
+    let error = invoke(&json!({"ApiEndpoint": url, "Method": "GET"}), &restricted(&[])).expect_err("refused");
+    assert_eq!(error.error, "States.Http.Socket");
+    let cause = error.cause.expect("cause");
+    let expected = format!("The HTTP request to '{url}' was refused: localhost resolves to ");
+    assert!(cause.starts_with(&expected), "{cause}");
+    assert!(cause.contains(", a loopback address, which this server does not call (--http-allow "), "{cause}");
+    assert!(!connected(&listener), "a refused call must not connect");
+}
+
+#[test]
+fn the_restricted_policy_refuses_the_metadata_address_in_any_spelling() {
+    for (url, host) in [
+        ("http://169.254.169.254/latest/meta-data", "169.254.169.254"),
+        ("http://[::ffff:169.254.169.254]/latest/meta-data", "::ffff:169.254.169.254 resolves to 169.254.169.254,"),
+        ("http://[fd00:ec2::254]/latest/meta-data", "fd00:ec2::254"),
+    ] {
+        let error = invoke(&json!({"ApiEndpoint": url, "Method": "GET"}), &restricted(&[])).expect_err("refused");
+        assert_eq!(error.error, "States.Http.Socket");
+        let cause = error.cause.expect("cause");
+        assert!(cause.starts_with(&format!("The HTTP request to '{url}' was refused: {host}")), "{cause}");
+        assert!(cause.contains("the instance metadata address, which this server does not call"), "{cause}");
+    }
+}
+
+/// A redirect's host is checked as the first host was, and the cause says the redirect was refused.
+#[test]
+fn a_redirect_to_a_refused_host_is_refused() {
+    let redirect = ("HTTP/1.1 302 Found\r\nLocation: http://169.254.169.254/latest/meta-data", "");
+    let (url, server) = serve(vec![redirect]);
+    let url = format!("{url}/go");
+    let error = invoke(&json!({"ApiEndpoint": url, "Method": "GET"}), &restricted(&["127.0.0.1"])).expect_err("refused");
+    assert_eq!(
+        error,
+        TaskError::new(
+            "States.Http.Socket",
+            format!(
+                "The HTTP request to '{url}' was refused after a redirect: 169.254.169.254 is the instance metadata \
+                 address, which this server does not call (--http-allow 169.254.169.254 opens it)"
+            )
+        )
+    );
+    assert_eq!(server.join().expect("server")[0].target, "/go");
 }

@@ -321,6 +321,7 @@ fn unknown_functions_are_named_by_arn() {
         partition: "aws".into(),
         region: "ap-south-1".into(),
         account: "999999999999".into(),
+        ..Options::default()
     };
     assert_eq!(
         invoke_with(&functions(), INVOKE, &json!({"FunctionName": "no_such"}), &options, CALLER).map_err(erase_request_id),

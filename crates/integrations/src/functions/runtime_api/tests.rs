@@ -360,7 +360,7 @@ fn the_process_gets_lambdas_environment_and_the_handler() {
     let arn = "arn:aws:lambda:eu-west-1:111122223333:function:f:live";
     let invocation = {
         let functions = functions.clone();
-        thread::spawn(move || functions.call_as("f", arn, "{}", CALLER))
+        thread::spawn(move || functions.call_as("f", arn, "{}", &crate::egress::Policy::default(), CALLER))
     };
     let mut process = fake.next_process();
     assert_eq!(process.arg.trim(), "app.handler", "the handler is the last argument");
