@@ -114,6 +114,7 @@ pub(crate) struct Args {
 struct Retention(Option<i64>);
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
+    raise_open_files(args.max_connections);
     // A server that checks who calls it does not let a definition reach what AWS's HTTP Task cannot: loopback,
     // link-local, the instance metadata address (HTTP Tasks, functions given as URLs, apigateway:invoke).
     let egress = if args.credentials.is_some() { args.http.restricted() } else { args.http.open() };
@@ -232,6 +233,35 @@ fn hosts(args: &Args) -> anyhow::Result<server::Hosts> {
         );
     }
     Ok(server::Hosts::Any)
+}
+
+/// Raises the soft limit on open files towards the hard one, so that `--max-connections` connections (one
+/// descriptor each, beside the store's and the functions') can be open: a default soft limit of 1,024 would refuse
+/// connections long before. A limit that cannot be raised is reported, and the server serves within it.
+fn raise_open_files(max_connections: usize) {
+    #[cfg(unix)]
+    {
+        use rustix::process::{Resource, getrlimit, setrlimit};
+        let limit = getrlimit(Resource::Nofile);
+        let wanted = (max_connections as u64).saturating_add(1024);
+        let current = limit.current.unwrap_or(u64::MAX);
+        if current >= wanted {
+            return;
+        }
+        let raised = limit.maximum.map_or(wanted, |maximum| wanted.min(maximum));
+        if raised <= current {
+            eprintln!(
+                "baton: at most {current} files may be open (ulimit -n), fewer than --max-connections {max_connections} needs"
+            );
+            return;
+        }
+        let new = rustix::process::Rlimit { current: Some(raised), maximum: limit.maximum };
+        if let Err(error) = setrlimit(Resource::Nofile, new) {
+            eprintln!("baton: cannot raise the open-file limit from {current} to {raised}: {error}");
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = max_connections;
 }
 
 /// The clock API signatures are judged by: seconds since the Unix epoch.
