@@ -78,6 +78,16 @@ def error_code(call, **kwargs):
     return None, 200
 
 
+def ended(client, execution_arn):
+    """The execution's description once it is no longer RUNNING (or after 10 s)."""
+    for _ in range(200):
+        described = client.describe_execution(executionArn=execution_arn)
+        if described["status"] != "RUNNING":
+            return described
+        time.sleep(0.05)
+    return described
+
+
 def sync_host_request(server, machine_arn):
     """StartSyncExecution addressed to `sync-localhost:<port>` (the SDK's host prefix), signed with that Host, sent
     to the loopback address."""
@@ -116,11 +126,7 @@ def main():
         assert machine == f"arn:aws:states:us-east-1:{ACCOUNT_A}:stateMachine:orders", machine
         execution = a.start_execution(stateMachineArn=machine, name="first")["executionArn"]
         assert f":{ACCOUNT_A}:execution:orders:first" in execution, execution
-        for _ in range(200):
-            described = a.describe_execution(executionArn=execution)
-            if described["status"] != "RUNNING":
-                break
-            time.sleep(0.05)
+        described = ended(a, execution)
         assert described["status"] == "SUCCEEDED", described
         express = a.create_state_machine(name="quick", definition=PASS, roleArn=role, type="EXPRESS")["stateMachineArn"]
         synced = a.start_sync_execution(stateMachineArn=express, input="{}")
@@ -174,11 +180,7 @@ def main():
         assert token, "a task for A's worker"
         expect_error("TaskDoesNotExist", b.send_task_success, taskToken=token, output="{}")
         a.send_task_success(taskToken=token, output='{"done": true}')
-        for _ in range(200):
-            described = a.describe_execution(executionArn=held)
-            if described["status"] != "RUNNING":
-                break
-            time.sleep(0.05)
+        described = ended(a, held)
         assert described["status"] == "SUCCEEDED", described
         print("4. two accounts do not see each other's state machines, executions, activities or task tokens: ok")
 
@@ -222,54 +224,22 @@ def main():
             print("6. the AWS CLI with key A lists A's machines; with a wrong secret it is refused: ok")
 
         # 7. A server with credentials does not call what AWS's HTTP Task cannot reach.
-        http = {
-            "StartAt": "Metadata",
-            "States": {
-                "Metadata": {
-                    "Type": "Task",
-                    "Resource": "arn:aws:states:::http:invoke",
-                    "Parameters": {
-                        "ApiEndpoint": "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
-                        "Method": "GET",
-                        "Authentication": {"ConnectionArn": f"arn:aws:events:us-east-1:{ACCOUNT_A}:connection/c/1"},
-                    },
-                    "End": True,
-                }
-            },
-        }
-        ssrf = a.create_state_machine(name="ssrf", definition=json.dumps(http), roleArn=role)["stateMachineArn"]
-        run = a.start_execution(stateMachineArn=ssrf)["executionArn"]
-        for _ in range(200):
-            described = a.describe_execution(executionArn=run)
-            if described["status"] != "RUNNING":
-                break
-            time.sleep(0.05)
-        assert described["status"] == "FAILED", described
-        assert described.get("error") == "States.Http.Socket", described
-        assert "169.254.169.254 is the instance metadata address" in described.get("cause", ""), described
-        print("7. an HTTP Task to 169.254.169.254 fails: " + described["cause"])
-        gateway = {
-            "StartAt": "Api",
-            "States": {
-                "Api": {
-                    "Type": "Task",
-                    "Resource": "arn:aws:states:::apigateway:invoke",
-                    "Parameters": {"ApiEndpoint": "http://169.254.169.254/latest", "Method": "GET"},
-                    "End": True,
-                }
-            },
-        }
-        api = a.create_state_machine(name="ssrf-api", definition=json.dumps(gateway), roleArn=role)["stateMachineArn"]
-        run = a.start_execution(stateMachineArn=api)["executionArn"]
-        for _ in range(200):
-            described = a.describe_execution(executionArn=run)
-            if described["status"] != "RUNNING":
-                break
-            time.sleep(0.05)
-        assert described["status"] == "FAILED", described
-        assert described.get("error") == "ApiGateway.SdkClientException", described
-        assert "169.254.169.254 is the instance metadata address" in described.get("cause", ""), described
-        print("   and so does apigateway:invoke: " + described["cause"])
+        metadata = "http://169.254.169.254/latest/meta-data/iam/security-credentials/"
+        connection = f"arn:aws:events:us-east-1:{ACCOUNT_A}:connection/c/1"
+        calls = [
+            ("ssrf-http", "arn:aws:states:::http:invoke", "States.Http.Socket",
+             {"ApiEndpoint": metadata, "Method": "GET", "Authentication": {"ConnectionArn": connection}}),
+            ("ssrf-api", "arn:aws:states:::apigateway:invoke", "ApiGateway.SdkClientException",
+             {"ApiEndpoint": "http://169.254.169.254/latest", "Method": "GET"}),
+        ]
+        for name, resource, error, parameters in calls:
+            task = {"Type": "Task", "Resource": resource, "Parameters": parameters, "End": True}
+            definition = json.dumps({"StartAt": "Call", "States": {"Call": task}})
+            ssrf = a.create_state_machine(name=name, definition=definition, roleArn=role)["stateMachineArn"]
+            described = ended(a, a.start_execution(stateMachineArn=ssrf)["executionArn"])
+            assert described["status"] == "FAILED" and described.get("error") == error, described
+            assert "169.254.169.254 is the instance metadata address" in described.get("cause", ""), described
+            print(f"7. {resource} to 169.254.169.254 fails: {described['cause']}")
     finally:
         server.kill()
 
