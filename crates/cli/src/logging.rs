@@ -1,6 +1,7 @@
-//! The log: the library crates' `tracing` events as lines on stderr, filtered by `BATON_LOG`.
+//! The log: the library crates' `tracing` events as lines on stderr (`--log-format text`, or `json`: one object per
+//! line, with the event's fields and its spans'), filtered by `--log-level`, else `BATON_LOG`, else `RUST_LOG`.
 //!
-//! `BATON_LOG` takes `tracing_subscriber`'s target directives: a level (`info`, the default, with `aws_config=error`), or a default level and
+//! Each takes `tracing_subscriber`'s target directives: a level (`info`, the default, with `aws_config=error`), or a default level and
 //! per-crate levels (`warn,integrations=debug`), or `off`. The library crates log what no caller sees otherwise: a
 //! local function's stderr (`integrations`, at `info`, with the execution and state), a step that failed to commit
 //! or panicked (`runtime`, at `error`), an internal failure behind an API error (`server`, at `error`). The CLI's
@@ -21,15 +22,45 @@ pub(crate) const VARIABLE: &str = "BATON_LOG";
 /// region and credentials warns about every source it tries (instance metadata on a laptop) before Baton's default.
 pub(crate) const DEFAULT: &str = "info,aws_config=error";
 
-/// Installs the subscriber, reading `BATON_LOG`. A value that does not parse is an error naming it.
-pub(crate) fn init() -> anyhow::Result<()> {
-    let spec = std::env::var(VARIABLE).ok().filter(|spec| !spec.trim().is_empty());
-    let filter = filter(spec.as_deref().unwrap_or(DEFAULT))?;
-    let lines = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
-    tracing_subscriber::registry().with(lines).with(filter).try_init().context("cannot install the log")
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Format {
+    /// One line per event for people: time, level, target, message and fields.
+    Text,
+    /// One JSON object per event: `timestamp`, `level`, `target`, `fields` (the message among them) and `spans`.
+    Json,
+}
+
+/// Installs the subscriber: `level` (`--log-level`), else `BATON_LOG`, else `RUST_LOG`, else `DEFAULT`. A value that
+/// does not parse is an error naming where it came from.
+pub(crate) fn init(format: Format, level: Option<&str>) -> anyhow::Result<()> {
+    let (source, spec) = chosen(level, |name| std::env::var(name).ok());
+    let filter = filter(&spec).with_context(|| format!("in {source}"))?;
+    let registry = tracing_subscriber::registry().with(filter);
+    let installed = match format {
+        Format::Text => registry.with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr)).try_init(),
+        Format::Json => registry
+            .with(tracing_subscriber::fmt::layer().json().with_current_span(true).with_span_list(true).with_writer(std::io::stderr))
+            .try_init(),
+    };
+    installed.context("cannot install the log")
+}
+
+/// Where the filter comes from and what it says: the flag, else the first of `BATON_LOG` and `RUST_LOG` that is set
+/// and not empty (read through `var`), else `DEFAULT`.
+pub(crate) fn chosen(level: Option<&str>, var: impl Fn(&str) -> Option<String>) -> (&'static str, String) {
+    if let Some(level) = level {
+        return ("--log-level", level.to_owned());
+    }
+    for name in [VARIABLE, "RUST_LOG"] {
+        if let Some(spec) = var(name).filter(|spec| !spec.trim().is_empty()) {
+            return (if name == VARIABLE { VARIABLE } else { "RUST_LOG" }, spec);
+        }
+    }
+    ("the default", DEFAULT.to_owned())
 }
 
 /// Parses a `BATON_LOG` value.
 pub(crate) fn filter(spec: &str) -> anyhow::Result<Targets> {
-    spec.trim().parse().map_err(|err| anyhow::anyhow!("invalid {VARIABLE} `{spec}`: {err}"))
+    spec.trim().parse().map_err(|err| anyhow::anyhow!("invalid log filter `{spec}`: {err}"))
 }

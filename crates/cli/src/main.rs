@@ -24,6 +24,13 @@ use clap::{Parser, Subcommand};
 struct Args {
     #[command(subcommand)]
     command: Command,
+    /// How log lines are written on stderr: `text` for people, `json` (one object per line) for log collectors.
+    #[arg(long, global = true, value_enum, env = "BATON_LOG_FORMAT", default_value = "text")]
+    log_format: logging::Format,
+    /// What is logged: a level (`debug`) or directives (`warn,integrations=debug`); else BATON_LOG, else RUST_LOG,
+    /// else `info`.
+    #[arg(long, global = true, value_name = "SPEC")]
+    log_level: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -49,7 +56,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    if let Err(err) = logging::init() {
+    if let Err(err) = logging::init(args.log_format, args.log_level.as_deref()) {
         eprintln!("error: {err:#}");
         return ExitCode::from(2);
     }

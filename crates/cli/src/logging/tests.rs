@@ -2,7 +2,7 @@
 
 use tracing_subscriber::filter::LevelFilter;
 
-use crate::logging::{DEFAULT, filter};
+use crate::logging::{DEFAULT, chosen, filter};
 
 /// The most verbose level `spec` enables for events of `target`.
 #[track_caller]
@@ -26,5 +26,17 @@ fn levels_and_directives() {
 #[test]
 fn a_bad_value_is_an_error_naming_it() {
     let error = filter("integrations=loud").expect_err("not a level");
-    assert!(format!("{error:#}").starts_with("invalid BATON_LOG `integrations=loud`: "), "{error:#}");
+    assert!(format!("{error:#}").starts_with("invalid log filter `integrations=loud`: "), "{error:#}");
+}
+
+#[test]
+fn the_flag_wins_then_baton_log_then_rust_log() {
+    let env = |baton: Option<&str>, rust: Option<&str>| {
+        let (baton, rust) = (baton.map(str::to_owned), rust.map(str::to_owned));
+        move |name: &str| if name == "BATON_LOG" { baton.clone() } else if name == "RUST_LOG" { rust.clone() } else { None }
+    };
+    assert_eq!(chosen(Some("debug"), env(Some("warn"), Some("error"))), ("--log-level", "debug".to_owned()));
+    assert_eq!(chosen(None, env(Some("warn"), Some("error"))), ("BATON_LOG", "warn".to_owned()));
+    assert_eq!(chosen(None, env(Some(" "), Some("error"))), ("RUST_LOG", "error".to_owned()));
+    assert_eq!(chosen(None, env(None, None)), ("the default", DEFAULT.to_owned()));
 }

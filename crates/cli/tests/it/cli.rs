@@ -171,7 +171,9 @@ fn example_rejects_an_unknown_sku_after_retries() {
 }
 
 /// A local function's stderr: each line logged on Baton's stderr with the execution and state, and the last of it
-/// in a failure's cause. `BATON_LOG=off` silences the log, and a value that does not parse stops the command.
+/// in a failure's cause. `BATON_LOG=off` silences the log, and a value that does not parse stops the command;
+/// `--log-format json` writes each line as a JSON object with the same fields, and `--log-level` wins over
+/// `BATON_LOG`.
 #[test]
 fn function_stderr_goes_to_the_log_and_its_tail_to_the_cause() {
     let functions = write("noisy.toml", "[functions.noisy]\ncommand = [\"sh\", \"-c\", \"echo computing >&2; echo no disk >&2; exit 2\"]\n");
@@ -179,9 +181,9 @@ fn function_stderr_goes_to_the_log_and_its_tail_to_the_cause() {
         "noisy.json",
         r#"{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:noisy","End":true}}}"#,
     );
-    let run = |log: Option<&str>| {
+    let run_with = |log: Option<&str>, flags: &[&str]| {
         let mut command = Command::new(env!("CARGO_BIN_EXE_baton"));
-        command.args(["run", definition.to_str().expect("utf-8 path"), "--json", "--name", "jobs"]);
+        command.args(["run", definition.to_str().expect("utf-8 path"), "--json", "--name", "jobs"]).args(flags);
         command.args(["--functions", functions.to_str().expect("utf-8 path")]);
         command.env_remove("BATON_LOG");
         if let Some(log) = log {
@@ -189,6 +191,7 @@ fn function_stderr_goes_to_the_log_and_its_tail_to_the_cause() {
         }
         command.output().expect("run baton")
     };
+    let run = |log: Option<&str>| run_with(log, &[]);
     let output = run(None);
     assert!(output.status.success(), "baton failed: {}", String::from_utf8_lossy(&output.stderr));
     let result: Value = serde_json::from_slice(&output.stdout).expect("json on stdout");
@@ -210,7 +213,20 @@ fn function_stderr_goes_to_the_log_and_its_tail_to_the_cause() {
 
     let bad = run(Some("integrations=loud"));
     assert_eq!(bad.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&bad.stderr).starts_with("error: invalid BATON_LOG `integrations=loud`: "));
+    let stderr = String::from_utf8_lossy(&bad.stderr).into_owned();
+    assert!(stderr.starts_with("error: in BATON_LOG: invalid log filter `integrations=loud`: "), "{stderr}");
+
+    let json = run_with(Some("off"), &["--log-format", "json", "--log-level", "info"]);
+    let log = String::from_utf8_lossy(&json.stderr);
+    let lines: Vec<Value> = log.lines().map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"))).collect();
+    assert_eq!(lines.len(), 2, "{log}");
+    for (line, message) in lines.iter().zip(["computing", "no disk"]) {
+        assert_eq!(line["level"], "INFO", "{line}");
+        assert_eq!(line["fields"]["message"], message, "{line}");
+        assert_eq!(line["fields"]["state"], "Work", "{line}");
+        let arn = line["fields"]["execution_arn"].as_str().unwrap_or_default();
+        assert!(arn.starts_with("arn:aws:states:us-east-1:123456789012:execution:jobs:"), "{line}");
+    }
 }
 
 /// The README's functions file, which lists every option, is a valid functions file.
