@@ -140,6 +140,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(file) => Some(server::Keys::new(crate::credentials::read(file)?).map_err(anyhow::Error::msg)?),
         None => None,
     };
+    let keys_given = keys.is_some();
     let access = keys.clone().map(|keys| server::Access { keys, region: args.region.clone(), clock: unix_seconds });
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(Arc::new(crate::tls::Tls::load(cert, key)?)),
@@ -193,6 +194,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             "baton: serving the Step Functions API on {scheme}://{address} (data in {place}, {} executions resumed)",
             service.running_count()
         );
+        let signing = if keys_given { " (sign in with a key of --credentials)" } else { "" };
+        eprintln!("baton: the console is on {scheme}://{address}/console{signing}");
         // `serve` shuts the service down after the last request.
         let options = crate::listen::Options {
             hosts,
