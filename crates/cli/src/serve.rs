@@ -126,7 +126,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(file) => Some(server::Keys::new(crate::credentials::read(file)?).map_err(anyhow::Error::msg)?),
         None => None,
     };
-    let access = keys.clone().map(|keys| server::Access { keys, region: args.region.clone(), clock: unix_seconds });
+    let access = match keys.clone() {
+        Some(keys) => Some(server::Access::new(keys, args.region.clone(), unix_seconds, session_secret()?)),
+        None => None,
+    };
     if !(args.lease_seconds.is_finite() && args.lease_seconds >= 0.2) {
         anyhow::bail!("--lease-seconds must be at least 0.2, not {}", args.lease_seconds);
     }
@@ -216,6 +219,17 @@ fn hosts(args: &Args) -> anyhow::Result<server::Hosts> {
 /// The clock API signatures are judged by: seconds since the Unix epoch.
 fn unix_seconds() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |since| since.as_secs() as i64)
+}
+
+/// The secret the console's session cookies are signed under: 32 bytes from the system's random source, new for each
+/// process (a restart signs every browser out; the server crate reads no randomness itself).
+fn session_secret() -> anyhow::Result<[u8; 32]> {
+    use std::io::Read;
+    let mut secret = [0u8; 32];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut random| random.read_exact(&mut secret))
+        .context("cannot read /dev/urandom for the console's session secret")?;
+    Ok(secret)
 }
 
 /// A database URL fit to print: its password, if any, replaced by `***`.

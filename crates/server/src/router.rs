@@ -37,7 +37,7 @@ pub fn router_with(service: Service, hosts: Hosts, access: Option<Access>) -> Ro
         .route("/baton/admin/reset", post(reset))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .merge(console::routes())
+        .merge(console::routes(access.clone()))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(access, auth::signed))
         .layer(axum::middleware::from_fn_with_state(hosts, guard::hosts))

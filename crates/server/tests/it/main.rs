@@ -7,6 +7,7 @@
 
 mod actions;
 mod console;
+mod console_sign_in;
 mod creating;
 mod encryption;
 mod executions;
