@@ -83,10 +83,15 @@ async fn readyz(State(service): State<Service>) -> Response {
     }
 }
 
-/// `POST /baton/admin/reset` (`baton serve --admin`): forgets everything, for test suites. Without `--admin`, 403.
-async fn reset(State(service): State<Service>) -> Response {
+/// `POST /baton/admin/reset` (`baton serve --admin`): forgets everything, for test suites. Without `--admin`, 403;
+/// from another site's page (a form needs no custom header to post here), 403 too.
+async fn reset(State(service): State<Service>, headers: HeaderMap) -> Response {
     use axum::http::{StatusCode, header};
     let json = [(header::CONTENT_TYPE, "application/json")];
+    if let Some(why) = guard::foreign(&headers, None) {
+        let message = serde_json::json!({"message": format!("{why}: the admin calls come from test suites, not web pages")});
+        return (StatusCode::FORBIDDEN, json, message.to_string()).into_response();
+    }
     if !service.admin() {
         let message = serde_json::json!({"message": "the admin calls are off: start baton serve with --admin to reset it"});
         return (StatusCode::FORBIDDEN, json, message.to_string()).into_response();
