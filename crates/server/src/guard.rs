@@ -59,14 +59,17 @@ pub(crate) async fn hosts(State(hosts): State<Hosts>, request: Request, next: Ne
     (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "application/x-amz-json-1.0")], body.to_string()).into_response()
 }
 
-/// Why a request comes from a page of another site, if it does: the browser says so (`Sec-Fetch-Site: cross-site`,
-/// or `same-site`, a sibling host that may be anyone's), or its `Origin` is not the host it was sent to (`Host`, or
-/// the URI's `authority` in HTTP/2). A request without either header (curl, an SDK) is not a browser's and passes.
+/// Why a request comes from a page of another site, if it does. The browser's word first: `Sec-Fetch-Site` is
+/// `cross-site`, or `same-site` (a sibling host, which may be anyone's); `same-origin` and `none` (typed in the
+/// address bar) pass, whatever the `Origin`, since a proxy in front may have rewritten the `Host`. A browser that
+/// sends no `Sec-Fetch-Site` is judged by its `Origin`, which must be the host the request was sent to (`Host`, or
+/// the URI's `authority` in HTTP/2). A request with neither header (curl, an SDK) is not a browser's and passes.
 pub(crate) fn foreign(headers: &HeaderMap, authority: Option<&str>) -> Option<String> {
     let text = |name: header::HeaderName| headers.get(name).map(|value| String::from_utf8_lossy(value.as_bytes()).trim().to_ascii_lowercase());
-    if let Some(site) = text(header::HeaderName::from_static("sec-fetch-site"))
-        && (site == "cross-site" || site == "same-site")
-    {
+    if let Some(site) = text(header::HeaderName::from_static("sec-fetch-site")) {
+        if site == "same-origin" || site == "none" {
+            return None;
+        }
         return Some(format!("a request from another site (Sec-Fetch-Site: {site}) is refused"));
     }
     let origin = text(header::ORIGIN)?;
@@ -114,9 +117,13 @@ mod tests {
         assert_eq!(foreign(&headers(&[host, ("origin", "https://127.0.0.1:8083")]), None), None, "over TLS");
         assert_eq!(foreign(&headers(&[("origin", "http://baton.test")]), Some("baton.test")), None, "HTTP/2");
         assert_eq!(foreign(&headers(&[host, ("sec-fetch-site", "none")]), None), None, "typed in the address bar");
+        let proxied = [("host", "127.0.0.1:8083"), ("sec-fetch-site", "same-origin"), ("origin", "https://baton.example")];
+        assert_eq!(foreign(&headers(&proxied), None), None, "behind a proxy that rewrites the Host");
         for refused in [
             headers(&[host, ("sec-fetch-site", "cross-site")]),
             headers(&[host, ("sec-fetch-site", "same-site")]),
+            headers(&[host, ("sec-fetch-site", "cross-site"), ("origin", "http://127.0.0.1:8083")]),
+            headers(&[host, ("sec-fetch-site", "something new")]),
             headers(&[host, ("origin", "http://attacker.example")]),
             headers(&[host, ("origin", "http://127.0.0.1:9999")]),
             headers(&[host, ("origin", "null")]),
