@@ -21,7 +21,7 @@ pub(crate) struct Args {
     bind: SocketAddr,
     /// A TOML file of keys (`[[keys]]` tables of access_key_id, secret_access_key, account_id and optionally
     /// read_only = true): every API call must then be signed with one of them (SigV4, as the AWS CLI and SDKs sign),
-    /// and acts in that key's account. SIGHUP reloads it.
+    /// and acts in that key's account; the web console asks to sign in with a key. SIGHUP reloads it.
     #[arg(long, value_name = "FILE")]
     credentials: Option<PathBuf>,
     /// Listen on a non-loopback address without --credentials although anyone who reaches it may start, stop and
