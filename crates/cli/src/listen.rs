@@ -45,6 +45,7 @@ pub(crate) async fn serve(
     use hyper_util::service::TowerToHyperService;
 
     let app = server::router_with(service.clone(), options.hosts, options.access);
+    let app = if options.tls.is_some() { server::over_tls(app) } else { app };
     let permits = Arc::new(tokio::sync::Semaphore::new(options.max_connections.max(1)));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);

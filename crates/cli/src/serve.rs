@@ -21,7 +21,7 @@ pub(crate) struct Args {
     bind: SocketAddr,
     /// A TOML file of keys (`[[keys]]` tables of access_key_id, secret_access_key, account_id and optionally
     /// read_only = true): every API call must then be signed with one of them (SigV4, as the AWS CLI and SDKs sign),
-    /// and acts in that key's account. SIGHUP reloads it.
+    /// and acts in that key's account; the web console asks to sign in with a key. SIGHUP reloads it.
     #[arg(long, value_name = "FILE")]
     credentials: Option<PathBuf>,
     /// Listen on a non-loopback address without --credentials although anyone who reaches it may start, stop and
@@ -141,7 +141,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let keys_given = keys.is_some();
-    let access = keys.clone().map(|keys| server::Access { keys, region: args.region.clone(), clock: unix_seconds });
+    let access = match keys.clone() {
+        Some(keys) => Some(server::Access::new(keys, args.region.clone(), unix_seconds, session_secret()?)),
+        None => None,
+    };
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(Arc::new(crate::tls::Tls::load(cert, key)?)),
         // clap requires each with the other.
@@ -270,6 +273,17 @@ fn raise_open_files(max_connections: usize) {
 /// The clock API signatures are judged by: seconds since the Unix epoch.
 fn unix_seconds() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |since| since.as_secs() as i64)
+}
+
+/// The secret the console's session cookies are signed under: 32 bytes from the system's random source, new for each
+/// process (a restart signs every browser out; the server crate reads no randomness itself).
+fn session_secret() -> anyhow::Result<[u8; 32]> {
+    use std::io::Read;
+    let mut secret = [0u8; 32];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut random| random.read_exact(&mut secret))
+        .context("cannot read /dev/urandom for the console's session secret")?;
+    Ok(secret)
 }
 
 /// A database URL fit to print: its password, if any, replaced by `***`.

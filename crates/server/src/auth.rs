@@ -15,6 +15,7 @@
 //!
 //! The server reads no clock: `Access::clock` is given by the binary.
 
+pub(crate) mod session;
 #[cfg(test)]
 mod tests;
 
@@ -175,12 +176,23 @@ fn check(key: &Key) -> Result<(), String> {
 }
 
 /// How the API checks its callers: the keys, the region requests must be signed for, and the clock to judge their
-/// timestamps by (seconds since the Unix epoch).
+/// timestamps by (seconds since the Unix epoch); and the console's sessions (`session`), signed under a secret the
+/// binary draws at random when it starts (the server reads no randomness).
 #[derive(Clone)]
 pub struct Access {
     pub keys: Keys,
     pub region: String,
     pub clock: fn() -> i64,
+    session_secret: [u8; 32],
+    sessions: Arc<session::Sessions>,
+}
+
+impl Access {
+    /// Access by `keys` for `region`, judged by `clock`, its console sessions signed under `session_secret` (32 random
+    /// bytes, new for each process: a restart signs every browser out).
+    pub fn new(keys: Keys, region: String, clock: fn() -> i64, session_secret: [u8; 32]) -> Access {
+        Access { keys, region, clock, session_secret, sessions: Arc::default() }
+    }
 }
 
 impl std::fmt::Debug for Access {
@@ -189,11 +201,13 @@ impl std::fmt::Debug for Access {
     }
 }
 
-/// Checks the signature of every API call (`POST /`) and sets its `Caller`; other routes pass (the console checks
-/// its session itself). Without `Access`, every request passes with no caller.
+/// Checks the signature of every API call (`POST /`, and `POST /baton/admin/reset`) and sets its `Caller`; other routes pass (the console checks
+/// its session itself). An unsigned call with a console session cookie acts as the session's caller when it carries
+/// the session's CSRF token (`console_caller`). Without `Access`, every request passes with no caller.
 pub(crate) async fn signed(State(access): State<Option<Access>>, request: Request, next: Next) -> Response {
     let Some(access) = access else { return next.run(request).await };
-    if request.method() != Method::POST || request.uri().path() != "/" {
+    // The API, and the admin reset (`--admin`), which would delete every account's work.
+    if request.method() != Method::POST || !matches!(request.uri().path(), "/" | "/baton/admin/reset") {
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();
@@ -211,7 +225,13 @@ pub(crate) async fn signed(State(access): State<Option<Access>>, request: Reques
         authority: parts.uri.authority().map(|a| a.as_str()),
         body: &body,
     };
-    match verify(&access, &received, (access.clock)()) {
+    // The console calls the API for its signed-in browser with its session cookie and CSRF token, unsigned.
+    let judged = if parts.headers.get(header::AUTHORIZATION).is_none() && session::has_cookie(&parts.headers) {
+        console_caller(&access, &parts.headers, received.authority)
+    } else {
+        verify(&access, &received, (access.clock)())
+    };
+    match judged {
         Ok(caller) => {
             let mut request = Request::from_parts(parts, Body::from(body));
             request.extensions_mut().insert(caller);
@@ -219,6 +239,27 @@ pub(crate) async fn signed(State(access): State<Option<Access>>, request: Reques
         }
         Err(error) => error.into_response(),
     }
+}
+
+/// The caller of an API call the console makes for a signed-in browser: from the console's own origin, with a
+/// session cookie that holds and that session's CSRF token. A read-only key stays read-only (`router::permitted`).
+fn console_caller(access: &Access, headers: &HeaderMap, authority: Option<&str>) -> Result<Caller, ApiError> {
+    if let Some(why) = crate::guard::foreign(headers, authority) {
+        return Err(denied("AccessDeniedException", &why));
+    }
+    let Some(session) = session::from_headers(access, headers) else {
+        return Err(denied(
+            "AccessDeniedException",
+            "The console session has expired or ended (or its key was removed): sign in again.",
+        ));
+    };
+    if !session.csrf_holds(headers) {
+        return Err(denied(
+            "AccessDeniedException",
+            "A request with the console's session cookie must carry the session's X-Baton-Csrf token.",
+        ));
+    }
+    Ok(session.caller)
 }
 
 /// What the signature covers of a received request.

@@ -6,6 +6,12 @@
 //! here, which call the `Service`; starting, stopping and redriving go from the page straight to the AWS API
 //! (`POST /` with `X-Amz-Target`), which is already the tested way to do them, so the console adds no second one.
 //!
+//! Who may use it is `sign_in`: on a server with keys, a signed-in session, whose caller every page and JSON route
+//! acts as (`Viewer`: the service scoped to the caller's account, another account's ARN a 404), and whose API calls
+//! carry the session's CSRF token; on any server, no request from another site and no form-able `POST`. Every value
+//! the script shows is set as text, never parsed as HTML; the graphs are SVG built here (`graph`, which escapes every
+//! name), and the script still takes only SVG's drawing elements from them.
+//!
 //! Routes (ARNs percent-encoded as one path segment):
 //! - `GET /console`, `/console/state-machines/{arn}`, `/console/executions/{arn}`, `/console/map-runs/{arn}`: the
 //!   pages (404 for an unknown ARN);
@@ -14,19 +20,25 @@
 //!   `/console/api/state-machines/{arn}/executions?next=…&status=…`, `/console/api/executions/{arn}?since=…`,
 //!   `/console/api/map-runs/{arn}`, `/console/api/map-runs/{arn}/executions?next=…&status=…`: JSON; a list takes
 //!   `pageSize=N` (1 to 1000; `PAGE_SIZE` without it), and its `next` token goes with the same `status`;
-//! - `POST /console/api/check`: the definition editor's validation as you type (`editor`).
+//! - `POST /console/api/check`: the definition editor's validation as you type (`editor`);
+//! - with keys, `POST /console/sign-in` and `POST /console/sign-out` (`sign_in`).
 //!
 //! Not here: what a state's status is (`statuses`, pure) and how the graph is drawn (`graph`).
 
 mod editor;
+mod sign_in;
 mod statuses;
 
 use axum::Router;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{FromRequestParts, Path, RawQuery, State};
+use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
+
+use crate::auth::Access;
+use crate::auth::session::Session;
 
 use runtime::service::{Error, Execution, HistoryRequest, Kind, MapRun, MapRunCounts, PageRequest, Service, StateMachine, Status};
 
@@ -41,9 +53,9 @@ const SHELL: &str = include_str!("console/assets/page.html");
 const STYLE: &str = include_str!("console/assets/console.css");
 const SCRIPT: &str = include_str!("console/assets/console.js");
 
-/// The console's routes, to be merged into the API router.
-pub(crate) fn routes() -> Router<Service> {
-    Router::new()
+/// The console's routes, to be merged into the API router; with `access`, behind its sign-in (`sign_in::gate`).
+pub(crate) fn routes(access: Option<Access>) -> Router<Service> {
+    let mut router = Router::new()
         .route("/console", get(list_page))
         .route("/console/", get(list_page))
         .route("/console/state-machines/{arn}", get(state_machine_page))
@@ -56,7 +68,69 @@ pub(crate) fn routes() -> Router<Service> {
         .route("/console/api/executions/{arn}", get(execution))
         .route("/console/api/map-runs/{arn}", get(map_run))
         .route("/console/api/map-runs/{arn}/executions", get(list_map_run_executions))
-        .route("/console/api/check", post(editor::check))
+        .route("/console/api/check", post(editor::check));
+    if let Some(access) = access.clone() {
+        let (signing_in, signing_out) = (access.clone(), access);
+        router = router
+            .route("/console/sign-in", get(signed_in).post(move |request| sign_in::sign_in(signing_in, request)))
+            .route("/console/sign-out", post(move |request| sign_in::sign_out(signing_out, request)));
+    }
+    router.route_layer(axum::middleware::from_fn_with_state(access, sign_in::gate))
+}
+
+/// Who the console acts for: a signed-in session's caller, or, on a server without keys, no one in particular (the
+/// server's own account, which sees everything).
+#[derive(Debug, Clone, Default)]
+struct Viewer(Option<Session>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Viewer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Viewer, Self::Rejection> {
+        Ok(Viewer(parts.extensions.get::<Session>().cloned()))
+    }
+}
+
+impl Viewer {
+    /// `service` acting for the viewer: scoped to the caller's account.
+    fn service(&self, service: Service) -> Service {
+        match &self.0 {
+            Some(session) => service.for_account(&session.caller.account_id),
+            None => service,
+        }
+    }
+
+    /// Refuses `arn` when it is not in the caller's account: a 404, as for a resource that does not exist (which
+    /// it does not, for this caller), whether or not another account has it.
+    fn sees(&self, arn: &str, html: bool) -> Result<(), ConsoleError> {
+        let Some(session) = &self.0 else { return Ok(()) };
+        let account = &session.caller.account_id;
+        if runtime::service::account_of(arn) == Some(account.as_str()) {
+            return Ok(());
+        }
+        let message = format!("ResourceNotFound: account {account} has no resource '{arn}'");
+        Err(ConsoleError { status: StatusCode::NOT_FOUND, message, html })
+    }
+
+    /// The shell of `page` (about `arn`) for this viewer: its account, its key and its session's CSRF token.
+    fn shell<'a>(&'a self, service: &'a Service, page: &'a str, arn: &'a str) -> Shell<'a> {
+        match &self.0 {
+            Some(session) => Shell {
+                page,
+                arn,
+                account: &session.caller.account_id,
+                key: &session.caller.access_key_id,
+                csrf: &session.csrf,
+                ..Shell::default()
+            },
+            None => Shell { page, arn, account: service.account_id(), ..Shell::default() },
+        }
+    }
+}
+
+/// `GET /console/sign-in` when signed in (a reload of the sign-in form's answer): the list.
+async fn signed_in() -> Response {
+    axum::response::Redirect::to("/console").into_response()
 }
 
 /// A console failure: an HTML or JSON body with the HTTP status that fits (404 for an ARN that names nothing).
@@ -90,31 +164,34 @@ impl ConsoleError {
 impl IntoResponse for ConsoleError {
     fn into_response(self) -> Response {
         if self.html {
-            (self.status, html(shell("error", "", &self.message, ""))).into_response()
+            (self.status, html(Shell { page: "error", message: &self.message, ..Shell::default() }.render())).into_response()
         } else {
             (self.status, json_body(&json!({"error": self.message}))).into_response()
         }
     }
 }
 
-/// The list page; it names the server's account, whose role ARN the create form suggests.
-async fn list_page(State(service): State<Service>) -> Response {
-    html(shell("list", "", "", service.account_id())).into_response()
+/// The list page; it names the viewer's account, whose role ARN the create form suggests.
+async fn list_page(State(service): State<Service>, viewer: Viewer) -> Response {
+    html(viewer.shell(&service, "list", "").render()).into_response()
 }
 
-async fn state_machine_page(State(service): State<Service>, Path(arn): Path<String>) -> Result<Response, ConsoleError> {
-    let machine = service.describe_state_machine(&arn).await.map_err(|e| ConsoleError::from_service(e, true))?;
-    Ok(html(shell("state-machine", &machine.arn, "", "")).into_response())
+async fn state_machine_page(State(service): State<Service>, viewer: Viewer, Path(arn): Path<String>) -> Result<Response, ConsoleError> {
+    viewer.sees(&arn, true)?;
+    let machine = viewer.service(service.clone()).describe_state_machine(&arn).await.map_err(|e| ConsoleError::from_service(e, true))?;
+    Ok(html(viewer.shell(&service, "state-machine", &machine.arn).render()).into_response())
 }
 
-async fn execution_page(State(service): State<Service>, Path(arn): Path<String>) -> Result<Response, ConsoleError> {
-    let execution = service.describe_execution(&arn).await.map_err(|e| ConsoleError::from_service(e, true))?;
-    Ok(html(shell("execution", &execution.arn, "", "")).into_response())
+async fn execution_page(State(service): State<Service>, viewer: Viewer, Path(arn): Path<String>) -> Result<Response, ConsoleError> {
+    viewer.sees(&arn, true)?;
+    let execution = viewer.service(service.clone()).describe_execution(&arn).await.map_err(|e| ConsoleError::from_service(e, true))?;
+    Ok(html(viewer.shell(&service, "execution", &execution.arn).render()).into_response())
 }
 
-async fn map_run_page(State(service): State<Service>, Path(arn): Path<String>) -> Result<Response, ConsoleError> {
-    let run = service.describe_map_run(&arn).await.map_err(|e| ConsoleError::from_service(e, true))?;
-    Ok(html(shell("map-run", &run.info.arn, "", "")).into_response())
+async fn map_run_page(State(service): State<Service>, viewer: Viewer, Path(arn): Path<String>) -> Result<Response, ConsoleError> {
+    viewer.sees(&arn, true)?;
+    let run = viewer.service(service.clone()).describe_map_run(&arn).await.map_err(|e| ConsoleError::from_service(e, true))?;
+    Ok(html(viewer.shell(&service, "map-run", &run.info.arn).render()).into_response())
 }
 
 async fn asset(Path(file): Path<String>) -> Response {
@@ -126,7 +203,8 @@ async fn asset(Path(file): Path<String>) -> Response {
 }
 
 /// `{"stateMachines": [{arn, name, type, created}], "next": token | null}`.
-async fn list_state_machines(State(service): State<Service>, RawQuery(query): RawQuery) -> Result<Response, ConsoleError> {
+async fn list_state_machines(State(service): State<Service>, viewer: Viewer, RawQuery(query): RawQuery) -> Result<Response, ConsoleError> {
+    let service = viewer.service(service);
     let page = page_request(query.as_deref());
     let page = service.list_state_machines(page).await.map_err(|e| ConsoleError::from_service(e, false))?;
     let items: Vec<Value> = page.items.iter().map(state_machine_summary).collect();
@@ -134,7 +212,9 @@ async fn list_state_machines(State(service): State<Service>, RawQuery(query): Ra
 }
 
 /// `{"stateMachine": {arn, name, type, created, updated, roleArn, definition}, "svg": text | null}`.
-async fn state_machine(State(service): State<Service>, Path(arn): Path<String>) -> Result<Response, ConsoleError> {
+async fn state_machine(State(service): State<Service>, viewer: Viewer, Path(arn): Path<String>) -> Result<Response, ConsoleError> {
+    viewer.sees(&arn, false)?;
+    let service = viewer.service(service);
     let machine = service.describe_state_machine(&arn).await.map_err(|e| ConsoleError::from_service(e, false))?;
     let svg = asl::parse(&machine.definition).ok().map(|model| {
         let graph = graph::build(&model);
@@ -154,9 +234,12 @@ async fn state_machine(State(service): State<Service>, Path(arn): Path<String>) 
 /// An Express machine's executions are not listed (as on AWS): `{"executions": [], "next": null, "express": true}`.
 async fn list_executions(
     State(service): State<Service>,
+    viewer: Viewer,
     Path(arn): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ConsoleError> {
+    viewer.sees(&arn, false)?;
+    let service = viewer.service(service);
     let status = status_filter(query.as_deref())?;
     let page = page_request(query.as_deref());
     let page = match service.list_executions(&arn, status, None, page).await {
@@ -174,7 +257,9 @@ async fn list_executions(
 /// `{"mapRun": {arn, executionArn, stateMachineArn, stateName, status, start, stop, maxConcurrency,
 /// toleratedFailureCount, toleratedFailurePercentage, itemCounts, executionCounts, redriveCount, redriveDate}}`, as
 /// `DescribeMapRun` reads it (times in milliseconds, as the other routes give them).
-async fn map_run(State(service): State<Service>, Path(arn): Path<String>) -> Result<Response, ConsoleError> {
+async fn map_run(State(service): State<Service>, viewer: Viewer, Path(arn): Path<String>) -> Result<Response, ConsoleError> {
+    viewer.sees(&arn, false)?;
+    let service = viewer.service(service);
     let run = service.describe_map_run(&arn).await.map_err(|e| ConsoleError::from_service(e, false))?;
     Ok(json_body(&json!({"mapRun": map_run_summary(&run)})).into_response())
 }
@@ -183,9 +268,12 @@ async fn map_run(State(service): State<Service>, Path(arn): Path<String>) -> Res
 /// child executions, newest first, only those with `?status=` when it is given.
 async fn list_map_run_executions(
     State(service): State<Service>,
+    viewer: Viewer,
     Path(arn): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ConsoleError> {
+    viewer.sees(&arn, false)?;
+    let service = viewer.service(service);
     let status = status_filter(query.as_deref())?;
     let page = page_request(query.as_deref());
     let page = service.list_map_run_executions(&arn, status, None, page).await.map_err(|e| ConsoleError::from_service(e, false))?;
@@ -214,9 +302,12 @@ async fn list_map_run_executions(
 /// its Map's item processor (its record keeps no definition of its own).
 async fn execution(
     State(service): State<Service>,
+    viewer: Viewer,
     Path(arn): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ConsoleError> {
+    viewer.sees(&arn, false)?;
+    let service = viewer.service(service);
     let since: u64 = query_param(query.as_deref(), "since").and_then(|n| n.parse().ok()).unwrap_or(0);
     let fail = |e| ConsoleError::from_service(e, false);
     let record = service.describe_execution(&arn).await.map_err(fail)?;
@@ -406,17 +497,52 @@ fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The HTML shell for `page`, with `arn`, an error `message` and the `account` in its data attributes.
-fn shell(page: &str, arn: &str, message: &str, account: &str) -> String {
-    SHELL
-        .replace("{{page}}", page)
-        .replace("{{arn}}", &escape(arn))
-        .replace("{{message}}", &escape(message))
-        .replace("{{account}}", &escape(account))
+/// The HTML shell of a page: which page, and what its script needs, in the data attributes of `<main>`.
+#[derive(Debug, Default)]
+struct Shell<'a> {
+    /// `list`, `state-machine`, `execution`, `map-run`, `error`, `sign-in` or `reload`.
+    page: &'a str,
+    arn: &'a str,
+    /// An error to show (the error page's, or the sign-in form's).
+    message: &'a str,
+    /// The account the console acts in.
+    account: &'a str,
+    /// The signed-in key, if any.
+    key: &'a str,
+    /// The session's CSRF token, sent with every request that changes something.
+    csrf: &'a str,
+    /// Where the sign-in form goes back to.
+    next: &'a str,
 }
 
+impl Shell<'_> {
+    fn render(&self) -> String {
+        SHELL
+            .replace("{{page}}", &escape(self.page))
+            .replace("{{arn}}", &escape(self.arn))
+            .replace("{{message}}", &escape(self.message))
+            .replace("{{account}}", &escape(self.account))
+            .replace("{{key}}", &escape(self.key))
+            .replace("{{csrf}}", &escape(self.csrf))
+            .replace("{{next}}", &escape(self.next))
+    }
+}
+
+/// What a console page may load and run: its own script and stylesheet only (no inline script, so a value that
+/// slipped into the page as markup could still not run), the inline styles of the SVG graphs, requests to this
+/// server, forms posted to it; and it is never framed.
+const PAGE_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+                           connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
 fn html(body: String) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], body)
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+            (header::CONTENT_SECURITY_POLICY, PAGE_POLICY),
+        ],
+        body,
+    )
 }
 
 fn json_body(value: &Value) -> impl IntoResponse + use<> {

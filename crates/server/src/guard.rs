@@ -3,7 +3,7 @@
 //! then sends the attacker's name), and on every answer the headers that forbid framing the console.
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -59,18 +59,79 @@ pub(crate) async fn hosts(State(hosts): State<Hosts>, request: Request, next: Ne
     (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "application/x-amz-json-1.0")], body.to_string()).into_response()
 }
 
-/// Forbids framing any page (clickjacking of the console's buttons).
+/// Why a request comes from a page of another site, if it does. The browser's word first: `Sec-Fetch-Site` is
+/// `cross-site`, or `same-site` (a sibling host, which may be anyone's); `same-origin` and `none` (typed in the
+/// address bar) pass, whatever the `Origin`, since a proxy in front may have rewritten the `Host`. A browser that
+/// sends no `Sec-Fetch-Site` is judged by its `Origin`, which must be the host the request was sent to (`Host`, or
+/// the URI's `authority` in HTTP/2). A request with neither header (curl, an SDK) is not a browser's and passes.
+pub(crate) fn foreign(headers: &HeaderMap, authority: Option<&str>) -> Option<String> {
+    let text = |name: header::HeaderName| headers.get(name).map(|value| String::from_utf8_lossy(value.as_bytes()).trim().to_ascii_lowercase());
+    if let Some(site) = text(header::HeaderName::from_static("sec-fetch-site")) {
+        if site == "same-origin" || site == "none" {
+            return None;
+        }
+        return Some(format!("a request from another site (Sec-Fetch-Site: {site}) is refused"));
+    }
+    let origin = text(header::ORIGIN)?;
+    let host = text(header::HOST).or_else(|| authority.map(str::to_ascii_lowercase)).unwrap_or_default();
+    let origin_host = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
+    if origin_host.is_some_and(|origin_host| origin_host == host) {
+        return None;
+    }
+    let shown: String = origin.chars().take(200).collect();
+    Some(format!("a request from another origin (Origin: {shown}) is refused"))
+}
+
+/// Forbids framing any page (clickjacking of the console's buttons). A console page's own policy (which forbids it
+/// too) is kept.
 pub(crate) async fn no_framing(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("frame-ancestors 'none'"));
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("frame-ancestors 'none'"));
+    }
+    // A page's data never sniffed into something else.
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     response
 }
 
 #[cfg(test)]
 mod tests {
-    use super::Hosts;
+    use axum::http::{HeaderMap, HeaderValue};
+
+    use super::{Hosts, foreign};
+
+    #[test]
+    fn requests_of_other_sites_are_foreign() {
+        let headers = |pairs: &[(&'static str, &'static str)]| {
+            let mut map = HeaderMap::new();
+            for (name, value) in pairs {
+                map.insert(*name, HeaderValue::from_static(value));
+            }
+            map
+        };
+        let host = ("host", "127.0.0.1:8083");
+        assert_eq!(foreign(&headers(&[host]), None), None, "curl");
+        assert_eq!(foreign(&headers(&[host, ("sec-fetch-site", "same-origin"), ("origin", "http://127.0.0.1:8083")]), None), None);
+        assert_eq!(foreign(&headers(&[host, ("origin", "https://127.0.0.1:8083")]), None), None, "over TLS");
+        assert_eq!(foreign(&headers(&[("origin", "http://baton.test")]), Some("baton.test")), None, "HTTP/2");
+        assert_eq!(foreign(&headers(&[host, ("sec-fetch-site", "none")]), None), None, "typed in the address bar");
+        let proxied = [("host", "127.0.0.1:8083"), ("sec-fetch-site", "same-origin"), ("origin", "https://baton.example")];
+        assert_eq!(foreign(&headers(&proxied), None), None, "behind a proxy that rewrites the Host");
+        for refused in [
+            headers(&[host, ("sec-fetch-site", "cross-site")]),
+            headers(&[host, ("sec-fetch-site", "same-site")]),
+            headers(&[host, ("sec-fetch-site", "cross-site"), ("origin", "http://127.0.0.1:8083")]),
+            headers(&[host, ("sec-fetch-site", "something new")]),
+            headers(&[host, ("origin", "http://attacker.example")]),
+            headers(&[host, ("origin", "http://127.0.0.1:9999")]),
+            headers(&[host, ("origin", "null")]),
+            headers(&[("origin", "http://127.0.0.1:8083")]),
+        ] {
+            assert!(foreign(&refused, None).is_some(), "{refused:?}");
+        }
+    }
 
     #[test]
     fn a_loopback_server_answers_loopback_names_only() {

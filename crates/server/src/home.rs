@@ -25,7 +25,8 @@ pub(crate) async fn page(headers: HeaderMap) -> Response {
          \n\
          \x20   aws stepfunctions list-state-machines --endpoint-url http://{host}\n\
          \n\
-         Any credentials and region are accepted. SDKs send StartSyncExecution to the host sync-<host>;\n\
+         Without --credentials any credentials and region are accepted; with it, sign with one of its keys\n\
+         for the server's region. SDKs send StartSyncExecution to the host sync-<host>;\n\
          set AWS_DISABLE_HOST_PREFIX_INJECTION=true, or use a host name whose sync- sibling resolves.\n\
          \n\
          The web console is at http://{host}/console\n",

@@ -24,6 +24,7 @@ mod router;
 mod shape;
 
 pub use limits::BODY_LIMIT;
+pub use auth::session::Tls;
 pub use auth::{Access, Caller, Key, Keys};
 pub use guard::Hosts;
-pub use router::{router, router_with, serve};
+pub use router::{over_tls, router, router_with, serve};

@@ -37,12 +37,17 @@ pub fn router_with(service: Service, hosts: Hosts, access: Option<Access>) -> Ro
         .route("/baton/admin/reset", post(reset))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .merge(console::routes())
+        .merge(console::routes(access.clone()))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(access, auth::signed))
         .layer(axum::middleware::from_fn_with_state(hosts, guard::hosts))
         .layer(axum::middleware::from_fn(guard::no_framing))
         .with_state(service)
+}
+
+/// `router` as served over TLS: each request carries `Tls`, so that the console's session cookie is `Secure`.
+pub fn over_tls(router: Router) -> Router {
+    router.layer(axum::Extension(crate::Tls))
 }
 
 /// Serves `router(service)` on `listener` until `shutdown` resolves, lets in-flight requests finish, then shuts the
@@ -83,10 +88,23 @@ async fn readyz(State(service): State<Service>) -> Response {
     }
 }
 
-/// `POST /baton/admin/reset` (`baton serve --admin`): forgets everything, for test suites. Without `--admin`, 403.
-async fn reset(State(service): State<Service>) -> Response {
+/// `POST /baton/admin/reset` (`baton serve --admin`): forgets everything, for test suites. Without `--admin`, 403;
+/// from another site's page (a form needs no custom header to post here), 403 too; with `--credentials` it must be
+/// signed, by a key that is not read-only.
+async fn reset(State(service): State<Service>, caller: Option<axum::Extension<Caller>>, headers: HeaderMap) -> Response {
     use axum::http::{StatusCode, header};
     let json = [(header::CONTENT_TYPE, "application/json")];
+    // With --credentials the call is signed (`auth::signed`); a read-only key resets nothing.
+    if let Some(axum::Extension(caller)) = caller
+        && caller.read_only
+    {
+        let message = format!("User: {} is not authorized to perform the admin reset: the key is read-only", caller.user_arn());
+        return auth::denied("AccessDeniedException", &message).into_response();
+    }
+    if let Some(why) = guard::foreign(&headers, None) {
+        let message = serde_json::json!({"message": format!("{why}: the admin calls come from test suites, not web pages")});
+        return (StatusCode::FORBIDDEN, json, message.to_string()).into_response();
+    }
     if !service.admin() {
         let message = serde_json::json!({"message": "the admin calls are off: start baton serve with --admin to reset it"});
         return (StatusCode::FORBIDDEN, json, message.to_string()).into_response();

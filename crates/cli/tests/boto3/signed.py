@@ -11,7 +11,9 @@ serve --credentials` on a free 127.0.0.1 port, then checks, each step with its o
      machine of the same name has an ARN of account B;
   5. SIGHUP reloads the file: a key added answers, a key removed is refused;
   6. `aws stepfunctions` with key A lists A's machines (skipped with a note when the `aws` CLI is missing);
-  7. an HTTP Task to the instance metadata address (169.254.169.254) fails, with a cause that says why.
+  7. an HTTP Task (and apigateway:invoke) to the instance metadata address (169.254.169.254) fails, with a cause
+     that says why;
+  8. the admin reset (`--admin`) must be signed, by a key that is not read-only.
 Exits non-zero on the first failure; the server is always stopped.
 
     python3 crates/cli/tests/boto3/signed.py --baton target/debug/baton [--data-dir DIR]
@@ -88,24 +90,29 @@ def ended(client, execution_arn):
     return described
 
 
-def sync_host_request(server, machine_arn):
-    """StartSyncExecution addressed to `sync-localhost:<port>` (the SDK's host prefix), signed with that Host, sent
-    to the loopback address."""
-    port = server.addr.rsplit(":", 1)[1]
-    body = json.dumps({"stateMachineArn": machine_arn, "input": "{}"})
-    request = AWSRequest(
-        method="POST",
-        url=f"http://sync-localhost:{port}/",
-        data=body,
-        headers={"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "AWSStepFunctions.StartSyncExecution"},
-    )
-    botocore.auth.SigV4Auth(Credentials("AKIDBATONA", KEYS["AKIDBATONA"][0]), "states", "us-east-1").add_auth(request)
-    connection = http.client.HTTPConnection(server.addr.rsplit(":", 1)[0], int(port), timeout=30)
+def signed_post(server, key, path, body, host=None, target=None):
+    """`POST path` signed with `key` (its host `host`, else the server's address), sent to the server; the status and
+    the JSON answer."""
+    address, port = server.addr.rsplit(":", 1)
+    host = host or server.addr
+    headers = {"Content-Type": "application/x-amz-json-1.0"}
+    if target:
+        headers["X-Amz-Target"] = "AWSStepFunctions." + target
+    request = AWSRequest(method="POST", url=f"http://{host}{path}", data=body, headers=headers)
+    if key:
+        botocore.auth.SigV4Auth(Credentials(key, KEYS[key][0]), "states", "us-east-1").add_auth(request)
+    connection = http.client.HTTPConnection(address, int(port), timeout=30)
     # What botocore signed as the host (from the URL), sent as the Host header.
-    headers = dict(request.headers.items(), Host=f"sync-localhost:{port}")
-    connection.request("POST", "/", body=body, headers=headers)
+    connection.request("POST", path, body=body, headers=dict(request.headers.items(), Host=host))
     response = connection.getresponse()
     return response.status, json.loads(response.read() or b"{}")
+
+
+def sync_host_request(server, machine_arn):
+    """StartSyncExecution addressed to `sync-localhost:<port>` (the SDK's host prefix), signed with that Host."""
+    port = server.addr.rsplit(":", 1)[1]
+    body = json.dumps({"stateMachineArn": machine_arn, "input": "{}"})
+    return signed_post(server, "AKIDBATONA", "/", body, host=f"sync-localhost:{port}", target="StartSyncExecution")
 
 
 def main():
@@ -116,7 +123,7 @@ def main():
     work = args.data_dir or tempfile.mkdtemp(prefix="baton-signed-")
     creds = os.path.join(work, "credentials.toml")
     credentials_file(creds, KEYS)
-    server = Server(args.baton, os.path.join(work, "data"), "--credentials", creds)
+    server = Server(args.baton, os.path.join(work, "data"), "--credentials", creds, "--admin")
     try:
         a = client(server, "AKIDBATONA", KEYS["AKIDBATONA"][0])
         role = f"arn:aws:iam::{ACCOUNT_A}:role/baton"
@@ -240,6 +247,15 @@ def main():
             assert described["status"] == "FAILED" and described.get("error") == error, described
             assert "169.254.169.254 is the instance metadata address" in described.get("cause", ""), described
             print(f"7. {resource} to 169.254.169.254 fails: {described['cause']}")
+
+        # 8. The admin reset (--admin) must be signed, by a key that may write.
+        assert signed_post(server, None, "/baton/admin/reset", "{}")[1].get("__type") == "MissingAuthenticationTokenException"
+        status, answer = signed_post(server, "AKIDBATONREAD", "/baton/admin/reset", "{}")
+        assert (status, answer.get("__type")) == (403, "AccessDeniedException"), (status, answer)
+        assert a.list_state_machines()["stateMachines"], "nothing was reset"
+        assert signed_post(server, "AKIDBATONA", "/baton/admin/reset", "{}")[0] == 200
+        assert a.list_state_machines()["stateMachines"] == [], "reset"
+        print("8. the admin reset: refused unsigned and to a read-only key, done for a writer: ok")
     finally:
         server.kill()
 

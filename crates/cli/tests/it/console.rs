@@ -14,6 +14,11 @@
 //! skipped with a note when `/usr/bin/chromium` does not exist; CI installs it, so they run there. The tests after
 //! them drive the editor, the buttons, long histories, the create form, Express results, and a distributed Map's Map
 //! Run page (`a_map_run_is_followed_from_its_parent_to_its_failed_children`).
+//!
+//! `the_console_signs_in_and_acts_as_its_key` drives the sign-in of a server with `--credentials` (a wrong secret,
+//! the right one, an execution started, another site's forgeries refused, sign-out; screenshots
+//! `$CARGO_TARGET_TMPDIR/console-sign-in.png` and `console-signed-in.png`), and `markup_in_the_data_is_shown_as_text` checks that names, inputs,
+//! errors and causes holding HTML are shown as text, never run.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -607,6 +612,179 @@ fn a_map_run_is_followed_from_its_parent_to_its_failed_children() {
     let facts = browser.wait_for(&format!("{facts}.includes('Redriven1×') && {facts}"), PATIENCE);
     assert!(facts.as_str().unwrap_or_default().contains("Redriven1×, last 20"), "{facts}");
     call(addr, "StopExecution", &json!({"executionArn": execution}));
+    drop(browser);
+    drop(server);
+}
+
+/// A client of the AWS SDK that signs with `id` and `secret`.
+fn signed_client(addr: &str, id: &str, secret: &str) -> aws_sdk_sfn::Client {
+    use aws_sdk_sfn::config::{BehaviorVersion, Credentials, Region};
+    let conf = aws_sdk_sfn::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(id, secret, None, None, "static"))
+        .endpoint_url(format!("http://{addr}"))
+        .build();
+    aws_sdk_sfn::Client::from_conf(conf)
+}
+
+/// CreateStateMachine signed with `client`'s key: the machine's ARN.
+fn create_signed(client: &aws_sdk_sfn::Client, name: &str, definition: &Value) -> String {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+    let created = runtime.block_on(client.create_state_machine().name(name).definition(definition.to_string()).role_arn(ROLE).send());
+    created.unwrap_or_else(|error| panic!("create {name}: {error:?}")).state_machine_arn().to_owned()
+}
+
+/// A server with `--credentials` (two keys of two accounts), driven as a person would: the console asks to sign in, a
+/// wrong secret gets the form again, the right one shows the key's account and its machines only; an execution
+/// started from the page runs to SUCCEEDED. What another site's script could try from the page (calls without the
+/// session's CSRF token, a form-able post) is refused, the cookie is out of scripts' reach, another account's machine
+/// is not found, a link from another site still finds the session, and Sign out ends it.
+#[test]
+fn the_console_signs_in_and_acts_as_its_key() {
+    let Some(mut browser) = Browser::start() else { return };
+    let dir = data_dir();
+    let credentials = dir.path().join("credentials.toml");
+    let keys = [("AKIAALICE", "alice secret", "111122223333"), ("AKIABOB", "bob secret", "444455556666")];
+    crate::access::write_credentials(&credentials, &keys);
+    let server = Server::start_with(&dir.path().join("data"), &["--credentials", credentials.to_str().expect("a UTF-8 path")]);
+    let addr = server.addr.as_str();
+    let port = addr.rsplit_once(':').map(|(_, port)| port).expect("a port");
+    let definition = json!({"StartAt": "Hi", "States": {"Hi": {"Type": "Pass", "Result": {"hello": "world"}, "End": true}}});
+    let mine = create_signed(&signed_client(addr, keys[0].0, keys[0].1), "Mine", &definition);
+    let theirs = create_signed(&signed_client(addr, keys[1].0, keys[1].1), "Theirs", &definition);
+
+    browser.navigate(&format!("http://{addr}/console/state-machines/{}", encode(&mine)));
+    browser.wait_for("document.querySelector('#sign-in-key') !== null", PATIENCE);
+    assert_eq!(browser.eval("document.querySelector('#app').dataset.page"), "sign-in");
+    let screenshot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("console-sign-in.png");
+    browser.screenshot(&screenshot);
+    eprintln!("console screenshot: {}", screenshot.display());
+
+    // A wrong secret: the form again, saying only that something was wrong.
+    browser.type_into("#sign-in-key", "AKIAALICE");
+    browser.type_into("#sign-in-secret", "bob secret");
+    browser.click("#sign-in-submit");
+    let message = browser.wait_for("document.querySelector('#sign-in-message')?.textContent", PATIENCE);
+    assert_eq!(message, "Wrong access key id or secret access key.");
+
+    // The right one: back to the page asked for, as Alice, in her account.
+    browser.type_into("#sign-in-key", "AKIAALICE");
+    browser.type_into("#sign-in-secret", "alice secret");
+    browser.click("#sign-in-submit");
+    browser.wait_for("document.querySelector('h1')?.textContent === 'Mine'", PATIENCE);
+    assert_eq!(browser.eval("document.querySelector('#who-account').textContent"), "account 111122223333");
+    assert_eq!(browser.eval("document.querySelector('#who-key').textContent"), "AKIAALICE");
+    assert_eq!(browser.eval("document.cookie.includes('baton-session')"), false, "the session cookie is HttpOnly");
+    let screenshot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("console-signed-in.png");
+    browser.screenshot(&screenshot);
+    eprintln!("console screenshot: {}", screenshot.display());
+
+    // Starting an execution from the console: it runs, as Alice.
+    browser.type_into("#start-name", "from-console");
+    browser.click("#start");
+    browser.wait_for("document.querySelector('h1 .status')?.textContent === 'SUCCEEDED'", PATIENCE);
+    assert!(browser.eval("location.pathname").as_str().unwrap_or_default().contains("111122223333%3Aexecution%3AMine%3Afrom-console"));
+
+    // What a script could do from the page without the session's token, as another site's page would try: refused.
+    let forged = browser.eval(&format!(
+        "Promise.all([\
+           fetch('/', {{method: 'POST', headers: {{'Content-Type': 'application/x-amz-json-1.0', \
+             'X-Amz-Target': 'AWSStepFunctions.StartExecution'}}, body: JSON.stringify({{stateMachineArn: {mine}}})}})\
+             .then(async (r) => [r.status, (await r.json()).__type]),\
+           fetch('/console/api/check', {{method: 'POST', headers: {{'Content-Type': 'application/json'}}, body: '{{\"definition\": \"{{}}\"}}'}})\
+             .then((r) => r.status),\
+           fetch('/console/api/check', {{method: 'POST', headers: {{'Content-Type': 'text/plain', 'X-Baton-Csrf': document.querySelector('#app').dataset.csrf}}, \
+             body: '{{\"definition\": \"{{}}\"}}'}}).then((r) => r.status),\
+           fetch('/console/api/check', {{method: 'POST', headers: {{'Content-Type': 'application/json', 'X-Baton-Csrf': document.querySelector('#app').dataset.csrf}}, \
+             body: '{{\"definition\": \"{{}}\"}}'}}).then((r) => r.status),\
+         ])",
+        mine = json!(mine),
+    ));
+    assert_eq!(forged, json!([[403, "AccessDeniedException"], 403, 415, 200]), "without the token, refused; with it, answered");
+
+    // The machine list holds Alice's machine only, and Bob's machine is not found.
+    browser.navigate(&format!("http://{addr}/console"));
+    let names = "[...document.querySelectorAll('tbody tr td:first-child')].map((td) => td.textContent).join()";
+    browser.wait_for(&format!("{names} === 'Mine'"), PATIENCE);
+    browser.navigate(&format!("http://{addr}/console/state-machines/{}", encode(&theirs)));
+    let error = browser.wait_for("document.querySelector('p.error')?.textContent", PATIENCE);
+    assert!(error.as_str().unwrap_or_default().starts_with("ResourceNotFound"), "{error}");
+
+    // A link from another site (localhost and 127.0.0.1 are two sites) arrives without the SameSite=Strict cookie;
+    // the page loads itself again from here, with it.
+    browser.navigate(&format!("http://localhost:{port}/console/assets/console.css"));
+    browser.eval(&format!("location.href = 'http://127.0.0.1:{port}/console'; true"));
+    browser.wait_for(&format!("location.host === '127.0.0.1:{port}' && {names} === 'Mine'"), PATIENCE);
+
+    // Sign out: the form again, here and on every page.
+    browser.click("#sign-out");
+    browser.wait_for("document.querySelector('#sign-in-key') !== null", PATIENCE);
+    browser.navigate(&format!("http://{addr}/console/state-machines/{}", encode(&mine)));
+    browser.wait_for("document.querySelector('#sign-in-key') !== null", PATIENCE);
+    drop(browser);
+    drop(server);
+}
+
+/// Names, inputs, errors and causes that hold HTML are shown as text on the state machine's and the execution's
+/// pages, in the graph, the details, the events and the editor: nothing they hold runs or becomes an element.
+#[test]
+fn markup_in_the_data_is_shown_as_text() {
+    let Some(mut browser) = Browser::start() else { return };
+    let dir = data_dir();
+    let server = Server::start(dir.path());
+    let addr = server.addr.as_str();
+    // AWS's rules keep `<>&` out of state machine and execution names; state names, inputs, errors and causes take them.
+    const MARK: &str = "<img src=x onerror=window.__xss=1>";
+    const BOLD: &str = "<b>bold</b>";
+    let definition = json!({
+        "Comment": format!("{BOLD} {MARK}"),
+        "StartAt": MARK,
+        "States": {
+            MARK: {"Type": "Pass", "Result": {"html": BOLD}, "ResultPath": "$.result", "Next": BOLD},
+            BOLD: {"Type": "Choice", "Choices": [{"Variable": "$.mark", "StringEquals": MARK, "Next": "Fail <i>here</i>"}], "Default": "Fail <i>here</i>"},
+            "Fail <i>here</i>": {"Type": "Fail", "Error": MARK, "Cause": format!("{BOLD} because {MARK}")}
+        }
+    });
+    let machine = create(addr, "Markup", &definition);
+    let execution = start(addr, &machine, "markup", &json!({"mark": MARK, "note": BOLD}).to_string());
+    let clean = "window.__xss === undefined && document.querySelectorAll('img, b, [onerror]').length === 0 \
+                 && (window.__errors || []).length === 0";
+    let shows = |browser: &mut Browser, selector: &str, texts: &[&str]| {
+        let text = browser.eval(&format!("document.querySelector({}).textContent", json!(selector)));
+        let text = text.as_str().unwrap_or_default();
+        for wanted in texts {
+            assert!(text.contains(wanted), "{selector} lacks {wanted}: {text}");
+        }
+    };
+
+    browser.navigate(&format!("http://{addr}/console/state-machines/{}", encode(&machine)));
+    browser.wait_for("document.querySelector('.graph [data-state]') !== null", PATIENCE);
+    assert_eq!(browser.eval(clean), true, "the state machine's page");
+    shows(&mut browser, ".graph", &[MARK, BOLD, "Fail <i>here</i>"]);
+    shows(&mut browser, "#definition", &[MARK, BOLD]);
+    browser.click("#edit");
+    browser.wait_for("document.querySelector('#editor-graph [data-state]') !== null", PATIENCE);
+    assert_eq!(browser.eval(clean), true, "the editor");
+    shows(&mut browser, "#editor-graph", &[MARK, BOLD]);
+
+    browser.navigate(&format!("http://{addr}/console/executions/{}", encode(&execution)));
+    browser.wait_for("document.querySelector('h1 .status')?.textContent === 'FAILED'", PATIENCE);
+    browser.wait_for("document.querySelector('#timeline .row') !== null", PATIENCE);
+    shows(&mut browser, "#graph", &[MARK, BOLD, "Fail <i>here</i>"]);
+    shows(&mut browser, "main dl", &[MARK, &format!("{BOLD} because {MARK}")]);
+    shows(&mut browser, "#timeline", &[MARK, BOLD]);
+    shows(&mut browser, "table.events", &[MARK]);
+    browser.eval(&format!(
+        "[...document.querySelectorAll('#graph [data-state]')].find((g) => g.getAttribute('data-state') === {})\
+           .dispatchEvent(new MouseEvent('click', {{bubbles: true}})); true",
+        json!(MARK)
+    ));
+    browser.wait_for(&format!("document.querySelector('#state-details h2')?.textContent === {}", json!(MARK)), PATIENCE);
+    shows(&mut browser, "#state-details", &[MARK, BOLD]);
+    assert_eq!(browser.eval(clean), true, "the execution's page");
+    let body = browser.eval("document.body.innerText");
+    assert!(body.as_str().unwrap_or_default().contains(&format!("{BOLD} because {MARK}")), "{body}");
     drop(browser);
     drop(server);
 }

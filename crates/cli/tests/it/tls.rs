@@ -57,6 +57,13 @@ fn client(roots: &[&Pair]) -> Arc<ClientConfig> {
 /// Sends ListStateMachines over a new HTTPS connection to `server` (as `localhost`); the whole answer, and the
 /// certificate the server presented.
 fn list_state_machines(server: &Server, client: &Arc<ClientConfig>) -> (String, CertificateDer<'static>) {
+    let headers = "X-Amz-Target: AWSStepFunctions.ListStateMachines\r\nContent-Type: application/x-amz-json-1.0\r\n";
+    https(server, client, "POST /", headers, "{}")
+}
+
+/// Sends `request_line` with `headers` (each ending in CRLF) and `body` over a new HTTPS connection to `server` (as
+/// `localhost`); the whole answer, and the certificate the server presented.
+fn https(server: &Server, client: &Arc<ClientConfig>, request_line: &str, headers: &str, body: &str) -> (String, CertificateDer<'static>) {
     let name = ServerName::try_from("localhost").expect("a server name");
     let connection = ClientConnection::new(client.clone(), name).expect("a TLS client");
     let stream = TcpStream::connect(&server.addr).expect("connect");
@@ -64,8 +71,8 @@ fn list_state_machines(server: &Server, client: &Arc<ClientConfig>) -> (String, 
     let mut tls = StreamOwned::new(connection, stream);
     let port = server.addr.rsplit_once(':').map(|(_, port)| port).expect("a port");
     let request = format!(
-        "POST / HTTP/1.1\r\nHost: localhost:{port}\r\nX-Amz-Target: AWSStepFunctions.ListStateMachines\r\n\
-         Content-Type: application/x-amz-json-1.0\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+        "{request_line} HTTP/1.1\r\nHost: localhost:{port}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
     );
     tls.write_all(request.as_bytes()).expect("send over TLS");
     let mut answer = String::new();
@@ -114,6 +121,30 @@ fn serves_https_and_sighup_presents_the_new_certificate() {
     let (answer, presented) = list_state_machines(&server, &trusting);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert_eq!(presented, second.der, "the pair in force stays");
+}
+
+/// Signing in to the console over HTTPS sets a `Secure` session cookie, which the browser never sends over plain HTTP.
+#[test]
+fn a_console_session_over_tls_is_secure() {
+    let dir = data_dir();
+    let pair = self_signed("baton", 1);
+    let (cert, key) = write(dir.path(), &pair);
+    let credentials = dir.path().join("credentials.toml");
+    let keys = "[[keys]]\naccess_key_id = \"AKIAALICE\"\nsecret_access_key = \"alice\"\naccount_id = \"111122223333\"\n";
+    std::fs::write(&credentials, keys).expect("write the credentials");
+    let server = Server::start_with(
+        &dir.path().join("data"),
+        &[
+            "--tls-cert", cert.to_str().expect("utf-8"), "--tls-key", key.to_str().expect("utf-8"),
+            "--credentials", credentials.to_str().expect("utf-8"),
+        ],
+    );
+    let port = server.addr.rsplit_once(':').map(|(_, port)| port).expect("a port");
+    let headers = format!("Content-Type: application/x-www-form-urlencoded\r\nOrigin: https://localhost:{port}\r\n");
+    let form = "access_key_id=AKIAALICE&secret_access_key=alice&next=%2Fconsole";
+    let (answer, _) = https(&server, &client(&[&pair]), "POST /console/sign-in", &headers, form);
+    let cookie = answer.lines().find(|line| line.to_ascii_lowercase().starts_with("set-cookie:")).expect("a session cookie");
+    assert!(cookie.contains("; Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
 }
 
 /// Plain HTTP to the TLS port, and clients that connect and never finish a handshake, are cut off (the latter within

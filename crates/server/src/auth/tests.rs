@@ -86,7 +86,7 @@ fn access() -> Access {
         read_only: false,
     }])
     .expect("one key");
-    Access { keys, region: "us-east-1".to_owned(), clock: || 0 }
+    Access::new(keys, "us-east-1".to_owned(), || 0, [7; 32])
 }
 
 /// A StartExecution-like request signed with `secret` for `key` at `stamp`, as an SDK signs it.

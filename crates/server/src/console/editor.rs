@@ -1,4 +1,6 @@
-//! The definition editor's check: `POST /console/api/check` with definition text (JSON or YAML) as the body.
+//! The definition editor's check: `POST /console/api/check` with `{"definition": text}` (the text JSON or YAML) as a
+//! JSON body (`Content-Type: application/json`, which `sign_in::gate` requires of every console `POST`: no HTML form
+//! of another site can send it).
 //!
 //! The editor calls it as the user types. The answer says whether the text is a valid definition and, if not, every
 //! problem with its line and column; if it is, the graph as SVG and the definition as JSON (what saving sends to
@@ -17,8 +19,16 @@ const MAX_DEFINITION: usize = 1024 * 1024;
 /// `{"valid", "format": "json"|"yaml"|null, "diagnostics": [{line, column, path, code, message, severity}], "svg",
 /// "json", "yaml"}`; the last three are null unless the definition is valid. `severity` is `"error"` or `"warning"`: a
 /// definition with warnings only is valid (AWS accepts it), and the editor shows them beside its graph.
-pub(super) async fn check(text: String) -> Response {
-    json_body(&answer(&text)).into_response()
+/// A body that is not `{"definition": string}` is 400 `{"error"}`.
+pub(super) async fn check(body: String) -> Response {
+    let text = serde_json::from_str::<Value>(&body).ok().and_then(|value| value.get("definition")?.as_str().map(str::to_owned));
+    match text {
+        Some(text) => json_body(&answer(&text)).into_response(),
+        None => {
+            let error = json!({"error": "the body must be {\"definition\": \"<the definition's text>\"}"});
+            (axum::http::StatusCode::BAD_REQUEST, json_body(&error)).into_response()
+        }
+    }
 }
 
 fn answer(text: &str) -> Value {

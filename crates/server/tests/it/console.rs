@@ -322,7 +322,11 @@ async fn a_map_runs_json_pages_its_children_and_links_them_to_their_parent() {
 async fn the_editor_checks_a_definition_and_its_json_saves() {
     let api = api().await;
     let check = |text: &'static str| {
-        let request = Request::post("/console/api/check").body(Body::from(text)).expect("a valid request");
+        let body = json!({"definition": text}).to_string();
+        let request = Request::post("/console/api/check")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body))
+            .expect("a valid request");
         api.send(request)
     };
     let bad = check("StartAt: One\nStates:\n  One:\n    Type: Pass\n    Next: Nowhere\n").await;

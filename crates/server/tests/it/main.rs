@@ -7,6 +7,7 @@
 
 mod actions;
 mod console;
+mod console_sign_in;
 mod creating;
 mod encryption;
 mod executions;
@@ -81,7 +82,14 @@ async fn service(dir: &TempDir) -> Service {
 }
 
 async fn service_in(dir: &TempDir, region: &str) -> Service {
-    let config = Config {
+    Service::open(config_in(dir, region))
+        .await
+        .expect("the service opens on an empty directory")
+}
+
+/// The configuration of a service on `dir` whose ARNs name `region`.
+fn config_in(dir: &TempDir, region: &str) -> Config {
+    Config {
         region: region.to_owned(),
         account_id: "123456789012".to_owned(),
         data_dir: dir.path().to_owned(),
@@ -97,10 +105,7 @@ async fn service_in(dir: &TempDir, region: &str) -> Service {
         virtual_time: false,
         admin: false,
         park_after_ms: runtime::DEFAULT_PARK_AFTER_MS,
-    };
-    Service::open(config)
-        .await
-        .expect("the service opens on an empty directory")
+    }
 }
 
 async fn api() -> Api {

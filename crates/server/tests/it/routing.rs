@@ -354,3 +354,27 @@ async fn health_and_readiness_probes() {
     let (status, _) = probe(router.oneshot(get("/healthz")).await.expect("an answer")).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+/// `POST /baton/admin/reset` (`--admin`) resets for a test suite, never for another site's page: a form could post
+/// there without any custom header.
+#[tokio::test]
+async fn the_admin_reset_refuses_other_sites_pages() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut config = crate::config_in(&dir, "us-east-1");
+    config.admin = true;
+    let service = runtime::service::Service::open(config).await.expect("the service opens");
+    let api = crate::Api { router: server::router(service), _dir: dir };
+    let reset = |foreign: Option<(&'static str, &'static str)>| {
+        let mut request = Request::post("/baton/admin/reset").header(header::HOST, "127.0.0.1:8083");
+        if let Some((name, value)) = foreign {
+            request = request.header(name, value);
+        }
+        api.send(request.body(Body::empty()).expect("a request"))
+    };
+    for foreign in [("sec-fetch-site", "cross-site"), ("origin", "http://attacker.example"), ("origin", "null")] {
+        let reply = reset(Some(foreign)).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{foreign:?}: {reply:?}");
+    }
+    assert_eq!(reset(None).await.status, StatusCode::OK, "a test suite's reset");
+    assert_eq!(reset(Some(("origin", "http://127.0.0.1:8083"))).await.status, StatusCode::OK);
+}

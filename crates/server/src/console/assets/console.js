@@ -1,10 +1,15 @@
 // The Baton console: renders the page that <main data-page> names from the JSON of /console/api.
 // Reads go to /console/api; start, stop and redrive go to the AWS API itself (POST / with X-Amz-Target).
+// On a server with keys, every request that changes something carries the session's CSRF token (X-Baton-Csrf).
+// Every value from the server is set as text (textContent, attributes), never parsed as HTML; the graphs' SVG is
+// parsed as XML and kept to the elements that draw (svgGraph).
 // Plain browser JavaScript, no build step, no dependencies.
 "use strict";
 
 const app = document.getElementById("app");
 const crumbs = document.getElementById("crumbs");
+// The signed-in key's session's token, empty on a server without keys.
+const csrf = app.dataset.csrf || "";
 // Bumped each time a page is drawn, so the timers of the page it replaced stop.
 let drawn = 0;
 
@@ -48,23 +53,74 @@ function mapRunUrl(arn, status) { return "/console/map-runs/" + encodeURICompone
 // The last part of an ARN (an execution's or a state machine's name).
 function arnName(arn) { return arn.split(":").pop(); }
 
+// The headers of a request that changes something: the session's CSRF token, when there is a session.
+function writeHeaders(headers) {
+  return csrf ? Object.assign({ "X-Baton-Csrf": csrf }, headers) : headers;
+}
+
+// A session that ended (it expired, its key signed out or was removed) is answered 401: the page is loaded again,
+// which shows the sign-in form.
+function signedOut(response) {
+  if (response.status !== 401 || !app.dataset.key) return false;
+  location.reload();
+  return true;
+}
+
 async function getJson(url) {
   const response = await fetch(url, { cache: "no-store" });
   const body = await response.json().catch(() => ({}));
+  if (signedOut(response)) throw new Error("Signed out: sign in again.");
   if (!response.ok) throw new Error(body.error || ("HTTP " + response.status));
   return body;
 }
 
-// Calls the AWS Step Functions API of this server, as an SDK would.
+// POSTs `request` as JSON to a console route.
+async function postJson(url, request) {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: writeHeaders({ "Content-Type": "application/json" }),
+    body: JSON.stringify(request),
+  });
+  const body = await response.json().catch(() => ({}));
+  if (signedOut(response)) throw new Error("Signed out: sign in again.");
+  if (!response.ok) throw new Error(body.error || ("HTTP " + response.status));
+  return body;
+}
+
+// Calls the AWS Step Functions API of this server, as an SDK would (signed in: as the session's key).
 async function aws(action, request) {
   const response = await fetch("/", {
     method: "POST",
-    headers: { "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "AWSStepFunctions." + action },
+    headers: writeHeaders({ "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "AWSStepFunctions." + action }),
     body: JSON.stringify(request),
   });
   const body = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error((body.__type || "HTTP " + response.status) + ": " + (body.message || ""));
   return body;
+}
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+// What a graph draws with: anything else in its SVG is dropped.
+const SVG_ELEMENTS = new Set(["svg", "g", "rect", "polygon", "polyline", "path", "line", "circle", "ellipse", "text", "tspan", "title", "style", "defs", "marker"]);
+
+// A graph's SVG (built by the server, which escapes every name in it) as an element: parsed as XML, never as HTML,
+// and kept to the drawing elements and their attributes without event handlers or links, so that even markup that
+// slipped into it could neither run nor load anything. No SVG: a note that there is no graph.
+function svgGraph(text) {
+  if (!text) return h("p", { class: "muted" }, "No graph for this definition.");
+  const parsed = new DOMParser().parseFromString(text, "image/svg+xml");
+  const root = parsed.documentElement;
+  if (root.namespaceURI !== SVG_NS || root.localName !== "svg" || parsed.getElementsByTagName("parsererror").length) {
+    return h("p", { class: "error" }, "The graph cannot be drawn.");
+  }
+  for (const el of [root, ...root.querySelectorAll("*")]) {
+    if (el !== root && (el.namespaceURI !== SVG_NS || !SVG_ELEMENTS.has(el.localName))) { el.remove(); continue; }
+    for (const attr of [...el.attributes]) {
+      const name = attr.name.toLowerCase();
+      if (name.startsWith("on") || name === "href" || name.endsWith(":href") || name === "style") el.removeAttribute(attr.name);
+    }
+  }
+  return document.importNode(root, true);
 }
 
 function pretty(text) {
@@ -192,8 +248,7 @@ async function stateMachinePage(arn, flash) {
     } catch (error) { message.textContent = error.message; }
   }
 
-  const graph = h("div", { class: "graph" });
-  graph.innerHTML = svg || "<p class=muted>No graph for this definition.</p>";
+  const graph = h("div", { class: "graph" }, svgGraph(svg));
   const filter = h("select", { id: "status-filter", "aria-label": "Status", onchange: () => executions.reset().catch(fail) },
     ["", "RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"].map((s) => h("option", { value: s }, s || "Any status")));
   const executions = pagedTable(["Name", "Status", "Started", "Stopped"], async (token) => {
@@ -301,7 +356,7 @@ function definitionEditor({ initial, title, saveLabel, save: onSave, onCancel, f
       " ", h("span", { class: "code" }, d.code), " ", d.severity === "warning" ? "warning: " : "", d.message,
       d.path ? h("span", { class: "muted" }, " (" + d.path + ")") : null);
     if (result.valid) {
-      preview.innerHTML = result.svg;
+      preview.replaceChildren(svgGraph(result.svg));
       preview.classList.remove("stale");
       verdict.className = "ok";
       const n = warnings.length;
@@ -321,8 +376,7 @@ function definitionEditor({ initial, title, saveLabel, save: onSave, onCancel, f
 
   async function check() {
     const mine = ++asked;
-    const response = await fetch("/console/api/check", { method: "POST", headers: { "Content-Type": "text/plain; charset=utf-8" }, body: text.value });
-    const result = await response.json();
+    const result = await postJson("/console/api/check", { definition: text.value });
     if (mine === asked) show(result); // an older answer that arrives late is dropped
   }
 
@@ -575,7 +629,7 @@ async function executionPage(arn) {
         h("button", { id: "stop", disabled: !stoppable, title: child ? "Stop its parent execution" : null, onclick: () => act("stop") }, "Stop"),
         h("button", { id: "redrive", class: "secondary", disabled: !redrivable, title: child ? "Redrive its parent execution" : null, onclick: () => act("redrive") }, "Redrive"),
         message));
-    graph.innerHTML = data.svg || "<p class=muted>No graph for this definition.</p>";
+    graph.replaceChildren(svgGraph(data.svg));
     linkMapRuns(graph, data.states);
     io.replaceChildren(h("h2", {}, "Execution input"), h("pre", {}, pretty(execution.input)),
       ...(execution.output !== null ? [h("h2", {}, "Execution output"), h("pre", {}, pretty(execution.output))] : []));
@@ -732,16 +786,63 @@ async function mapRunPage(arn) {
   if (running) timer = setTimeout(poll, Math.max(1000, 3 * took));
 }
 
+// ---- signing in ------------------------------------------------------------------------------------------------
+
+// The sign-in form of a server with keys: a plain form posted to /console/sign-in, which sends the browser back to
+// this page once signed in, or answers this form again with a message.
+function signInPage() {
+  crumbs.textContent = "Sign in";
+  document.title = "Sign in · Baton";
+  const next = app.dataset.next || (location.pathname + location.search + location.hash);
+  const id = h("input", { type: "text", id: "sign-in-key", name: "access_key_id", required: true, autocomplete: "username", spellcheck: "false", "aria-label": "Access key id" });
+  const secret = h("input", { type: "password", id: "sign-in-secret", name: "secret_access_key", required: true, autocomplete: "current-password", "aria-label": "Secret access key" });
+  app.replaceChildren(
+    h("h1", {}, "Sign in"),
+    h("p", { class: "muted" }, "This Baton checks who calls it: sign in with an access key of its credentials file."),
+    h("form", { class: "card sign-in", id: "sign-in", method: "post", action: "/console/sign-in" },
+      h("label", {}, "Access key id ", id),
+      h("label", {}, "Secret access key ", secret),
+      h("input", { type: "hidden", name: "next", value: next }),
+      h("div", { class: "actions" },
+        h("button", { type: "submit", id: "sign-in-submit" }, "Sign in"),
+        h("span", { class: "error", id: "sign-in-message" }, app.dataset.message || ""))));
+  id.focus();
+}
+
+// The signed-in key and its account, and the button that signs out, in the page's header.
+function showWho() {
+  const key = app.dataset.key;
+  if (!key) return;
+  const message = h("span", { class: "error" });
+  async function signOut() {
+    try {
+      await postJson("/console/sign-out", {});
+      location.href = "/console";
+    } catch (error) { message.textContent = error.message; }
+  }
+  document.getElementById("who").replaceChildren(
+    h("span", { id: "who-account", title: "The account the console acts in" }, "account " + app.dataset.account),
+    " · ",
+    h("span", { id: "who-key", title: "The signed-in access key" }, key),
+    " ",
+    h("button", { class: "secondary small", id: "sign-out", onclick: signOut }, "Sign out"),
+    message);
+}
+
 // ---- dispatch ------------------------------------------------------------------------------------------------
 
 (function main() {
   const page = app.dataset.page;
   const arn = app.dataset.arn;
+  showWho();
   const run = {
     "list": () => listPage(),
     "state-machine": () => stateMachinePage(arn),
     "execution": () => executionPage(arn),
     "map-run": () => mapRunPage(arn),
+    "sign-in": async () => signInPage(),
+    // Reached from another site's link, without the session cookie: loaded again from here, with it.
+    "reload": async () => location.replace(location.href),
     "error": async () => { throw new Error(app.dataset.message); },
   }[page];
   (run ? run() : Promise.reject(new Error("unknown page " + page))).catch(fail);
