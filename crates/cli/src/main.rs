@@ -13,6 +13,7 @@ mod serve;
 mod test;
 mod tls;
 mod validate;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -52,6 +53,8 @@ enum Command {
     Backup(backup::Args),
     /// List the servers sharing a PostgreSQL database, their leases and the executions each holds.
     Nodes(nodes::Args),
+    /// Print an execution's history events as they happen, from a server, until it ends (exit 0 if it succeeded).
+    Watch(watch::Args),
 }
 
 fn main() -> ExitCode {
@@ -69,6 +72,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench::run(args),
         Command::Backup(args) => backup::run(args),
         Command::Nodes(args) => nodes::run(args),
+        Command::Watch(args) => watch::run(args),
     };
     match result {
         Ok(code) => code,

@@ -15,3 +15,4 @@ mod nodes;
 mod serve;
 mod tls;
 mod warm;
+mod watch;
