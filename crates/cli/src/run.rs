@@ -202,7 +202,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Shows progress on stderr once a run has taken more than a moment.
+/// Shows progress on stderr once a run has taken more than a moment: on a terminal one line, rewritten twice a
+/// second; elsewhere (a log, CI) a line every ten seconds.
 struct Reporter {
     started: Instant,
     last: Instant,
@@ -213,18 +214,13 @@ struct Reporter {
 impl Reporter {
     fn report(&mut self, progress: &Progress) {
         let now = Instant::now();
-        if now.duration_since(self.started) < Duration::from_secs(1) || now.duration_since(self.last) < Duration::from_millis(500) {
+        let every = if self.tty { Duration::from_millis(500) } else { Duration::from_secs(10) };
+        if now.duration_since(self.started) < Duration::from_secs(1) || (self.shown && now.duration_since(self.last) < every) {
             return;
         }
         self.last = now;
         self.shown = true;
-        let line = format!(
-            "running {:.1}s: {} states entered, {} map iterations done, {} events",
-            now.duration_since(self.started).as_secs_f64(),
-            progress.states_entered,
-            progress.map_iterations_done,
-            progress.events
-        );
+        let line = progress_line(now.duration_since(self.started), progress);
         if self.tty {
             eprint!("\r{line}\x1b[K");
         } else {
@@ -237,6 +233,22 @@ impl Reporter {
             eprintln!();
         }
     }
+}
+
+/// What a progress line says: the time, the state running (and whether it retries), and the counts.
+fn progress_line(elapsed: Duration, progress: &Progress) -> String {
+    let state = match (&progress.state, progress.failures) {
+        (Some(state), 0) => format!(" in {state},"),
+        (Some(state), failures) => format!(" in {state}, retrying (attempt {}),", failures + 1),
+        (None, _) => String::new(),
+    };
+    format!(
+        "running {:.1}s:{state} {} states entered, {} map iterations done, {} events",
+        elapsed.as_secs_f64(),
+        progress.states_entered,
+        progress.map_iterations_done,
+        progress.events
+    )
 }
 
 /// An execution input over the payload limit is refused before the execution starts, as AWS's StartExecution refuses
@@ -264,4 +276,23 @@ fn stem(path: &Path) -> String {
 fn generated_name() -> String {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
     format!("{:08x}-{:04x}-{:04x}", (nanos >> 32) as u32, (nanos >> 16) as u16, std::process::id() as u16)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use runtime::local::Progress;
+
+    use super::progress_line;
+
+    #[test]
+    fn a_progress_line_names_the_state_and_whether_it_retries() {
+        let mut progress = Progress { states_entered: 3, map_iterations_done: 0, events: 9, state: Some("Charge".to_owned()), failures: 0 };
+        let line = progress_line(Duration::from_millis(1500), &progress);
+        assert_eq!(line, "running 1.5s: in Charge, 3 states entered, 0 map iterations done, 9 events");
+        progress.failures = 2;
+        let line = progress_line(Duration::from_millis(1500), &progress);
+        assert!(line.contains(" in Charge, retrying (attempt 3),"), "{line}");
+    }
 }

@@ -45,12 +45,16 @@ const SLICE_STEPS: usize = 50_000;
 /// About how many bytes of event payloads one fold may emit when the history is not kept.
 const SLICE_BYTES: usize = 16 << 20;
 
-/// Counts shown while a long run goes on.
+/// Counts shown while a long run goes on, and the state it is in.
 #[derive(Debug, Clone, Default)]
 pub struct Progress {
     pub states_entered: u64,
     pub map_iterations_done: u64,
     pub events: u64,
+    /// The state entered last (of the execution or of a Map iteration or Parallel branch in it).
+    pub state: Option<String>,
+    /// How many times the task of `state` failed or timed out since it was entered: more than 0 while it retries.
+    pub failures: u32,
 }
 
 /// Runs `machine` on `input` until the execution ends, and returns it (status, and history if kept).
@@ -73,13 +77,15 @@ pub fn run(machine: Arc<StateMachine>, info: ExecutionInfo, input: Value, mut op
     let mut seen = 0;
     loop {
         driver.perform(commands);
+        let from = seen;
         count(&execution, &mut seen, &mut progress);
+        if let Some(report) = options.progress.as_mut() {
+            track(&execution, from, &mut progress);
+            report(&progress);
+        }
         if !options.keep_history {
             drop(execution.take_events());
             seen = 0;
-        }
-        if let Some(report) = options.progress.as_mut() {
-            report(&progress);
         }
         if !matches!(execution.status(), Status::Running) {
             break;
@@ -104,6 +110,26 @@ fn count(execution: &Execution, seen: &mut usize, progress: &mut Progress) {
     }
     *seen = history.len();
     progress.events = execution.event_count();
+}
+
+/// Notes which state the events from `from` on entered last and how often its task failed since (only when progress
+/// is shown: it copies the name, so runs without progress do not call it).
+fn track(execution: &Execution, from: usize, progress: &mut Progress) {
+    for event in execution.history().get(from..).unwrap_or_default() {
+        match &event.details {
+            EventDetails::StateEntered { name, .. } => {
+                progress.state = Some(name.clone());
+                progress.failures = 0;
+            }
+            EventDetails::TaskFailed { .. }
+            | EventDetails::TaskTimedOut { .. }
+            | EventDetails::ActivityFailed(_)
+            | EventDetails::ActivityTimedOut(_)
+            | EventDetails::LambdaFunctionFailed(_)
+            | EventDetails::LambdaFunctionTimedOut(_) => progress.failures += 1,
+            _ => {}
+        }
+    }
 }
 
 /// Cuts off the execution's JSONata evaluations that run for longer than a limit, from a thread of its own.

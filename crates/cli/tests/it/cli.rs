@@ -439,3 +439,23 @@ fn an_express_run_times_out_after_five_minutes() {
     assert_eq!(result, json!({"status": "TIMED_OUT", "error": "States.Timeout", "cause": null}));
     assert_eq!(run_json(definition, "{}", &[])["status"], "SUCCEEDED", "a Standard run waits as long as it asks");
 }
+
+/// A long run off a terminal prints a progress line now and then, naming the state it is in and that its task retries.
+#[test]
+fn progress_names_the_state_that_retries() {
+    let functions = write("slow.toml", "[functions.slow]\ncommand = [\"sh\", \"-c\", \"sleep 1.2; exit 3\"]\n");
+    let definition = write(
+        "slow.json",
+        r#"{"StartAt":"Charge","States":{"Charge":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:slow",
+            "Retry":[{"ErrorEquals":["States.ALL"],"MaxAttempts":1}],"End":true}}}"#,
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["run", definition.to_str().expect("utf-8 path"), "--functions", functions.to_str().expect("utf-8 path")])
+        .env("BATON_LOG", "off")
+        .output()
+        .expect("run baton");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let progress: Vec<&str> = stderr.lines().filter(|line| line.starts_with("running ")).collect();
+    assert!(progress.iter().any(|line| line.contains(" in Charge, retrying (attempt 2),")), "{stderr}");
+    assert_eq!(progress.len(), 1, "off a terminal, seldom: {stderr}");
+}
