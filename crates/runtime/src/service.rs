@@ -23,6 +23,7 @@ mod children;
 mod encryption;
 mod express;
 mod map_runs;
+mod metrics;
 mod names;
 mod records;
 mod park;
@@ -284,6 +285,8 @@ pub(crate) struct Inner {
     pub(crate) node: Arc<str>,
     /// The shared store's notifications, and the inbox messages being handled.
     pub(crate) notices: Arc<inbox::Notices>,
+    /// What `GET /metrics` shows.
+    pub(crate) metrics: metrics::Metrics,
 }
 
 impl Inner {
@@ -331,6 +334,7 @@ impl Service {
             background: Mutex::new(Vec::new()),
             node: names::uuid().into(),
             notices: Arc::default(),
+            metrics: metrics::Metrics::default(),
         });
         let service = Service { inner, account: None };
         service.recover().await?;
@@ -421,6 +425,11 @@ impl Service {
     /// The ARN of a Step Functions resource of this server: `arn:<partition>:states:<region>:<account>:<resource>`.
     pub(crate) fn arn(&self, resource: &str) -> String {
         format!("arn:{}:states:{}:{}:{resource}", crate::partition(self.region()), self.region(), self.account_id())
+    }
+
+    /// The OpenMetrics text of `GET /metrics` (`metrics`).
+    pub fn metrics_text(&self) -> String {
+        self.inner.metrics.render(self.running_count())
     }
 
     /// How many executions are running in this process, in memory (parked ones are not counted).
@@ -919,10 +928,12 @@ impl Service {
         if jsonata {
             execution.set_slice(actor::SLICE_STEPS);
         }
+        let mut entered = 0;
         let (mut first, commands) = match applied {
             Ok(commands) => {
                 execution.fold_note().write(&mut stored);
                 let events = execution.take_events();
+                entered = metrics::entered(&events);
                 (actor::step(&arn, stored.to_string(), &events, &mut execution, &mut digest), commands)
             }
             Err(panic) => {
@@ -974,6 +985,13 @@ impl Service {
                 }
                 Err(error) => return Err(internal(error)),
             }
+        }
+        self.inner.metrics.started(&machine.arn);
+        self.inner.metrics.transitions(&machine.arn, entered);
+        if let Some(ending) = &ended
+            && let Some(outcome) = metrics::outcome(ending.status)
+        {
+            self.inner.metrics.ended(&machine.arn, outcome, ending.stop - now);
         }
         if let Some(ending) = ended {
             // Ended in its first step (or failed at once): nothing to run, no task to start.
@@ -1041,6 +1059,7 @@ impl Service {
         }
         let routes = crate::integration::Routes::of(execution.machine());
         let actor = Actor {
+            entered: 0,
             inner: self.inner.clone(),
             execution,
             record,
@@ -1134,6 +1153,7 @@ impl Service {
             Err(error) => return Err(internal(error)),
         }
         record.status = store::Status::Running;
+        self.inner.metrics.redriven(&record.state_machine_arn);
         record.redrive_count += 1;
         record.redrive_date = Some(now);
         record.stop = None;

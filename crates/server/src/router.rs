@@ -37,6 +37,7 @@ pub fn router_with(service: Service, hosts: Hosts, access: Option<Access>) -> Ro
         .route("/baton/admin/reset", post(reset))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", if access.is_some() { get(metrics_refused) } else { get(metrics) })
         .merge(console::routes(access.clone()))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(access, auth::signed))
@@ -72,6 +73,21 @@ pub async fn serve(
 async fn healthz() -> Response {
     use axum::http::header;
     ([(header::CONTENT_TYPE, "application/json")], r#"{"status":"ok"}"#).into_response()
+}
+
+/// `GET /metrics`: the service's Prometheus metrics, in the OpenMetrics text format.
+async fn metrics(State(service): State<Service>) -> Response {
+    use axum::http::header;
+    let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+    ([(header::CONTENT_TYPE, content_type)], service.metrics_text()).into_response()
+}
+
+/// `GET /metrics` on a server with `--credentials`: refused, since its labels name every account's state machines and
+/// a scraper cannot sign.
+async fn metrics_refused() -> Response {
+    let message = "the metrics are not served on a server with --credentials: they would show every account's state \
+                   machine names to anyone";
+    auth::denied("AccessDeniedException", message).into_response()
 }
 
 /// `GET /readyz`: 200 when the service takes work (its store answers a read and it is not shutting down), else 503

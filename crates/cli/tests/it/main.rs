@@ -11,6 +11,7 @@ mod conformance;
 mod console;
 mod faults;
 mod fuzzy;
+mod metrics;
 mod nodes;
 mod serve;
 mod tls;

@@ -108,6 +108,8 @@ pub(crate) struct Awaiting {
 }
 
 pub(crate) struct Actor {
+    /// States entered in the steps not committed yet (`metrics`).
+    pub(crate) entered: u64,
     pub(crate) inner: Arc<Inner>,
     pub(crate) execution: engine::Execution,
     pub(crate) record: store::Execution,
@@ -375,6 +377,7 @@ impl Actor {
                 }
                 self.execution.fold_note().write(&mut stored);
                 let events = self.execution.take_events();
+                self.entered += super::metrics::entered(&events);
                 let append = step(&self.record.arn, stored.to_string(), &events, &mut self.execution, &mut self.digest);
                 steps.push((append, commands));
             }
@@ -437,6 +440,13 @@ impl Actor {
             self.parked = parked;
         } else {
             self.inner.express.record_steps(&self.record.arn, appends);
+        }
+        let metrics = &self.inner.metrics;
+        metrics.transitions(&self.record.state_machine_arn, std::mem::take(&mut self.entered));
+        if let Some(ending) = &ended
+            && let Some(outcome) = super::metrics::outcome(ending.status)
+        {
+            metrics.ended(&self.record.state_machine_arn, outcome, ending.stop - self.record.start);
         }
         if let Some(ending) = ended {
             self.record.status = ending.status;

@@ -1,0 +1,97 @@
+//! `GET /metrics`: the counters of `baton serve`, read with Prometheus's own parser (the `prometheus_client` Python
+//! package's OpenMetrics parser; CI installs it, and the test is skipped with a note where Python lacks it).
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use aws_sdk_sfn::types::StateMachineType;
+use serde_json::{Value, json};
+
+use crate::serve::{Server, create, data_dir, finished, start};
+
+/// Prints each sample of the OpenMetrics text on stdin as `name labels-as-JSON value`, one per line.
+const PARSE: &str = "
+import json, sys
+from prometheus_client.openmetrics.parser import text_string_to_metric_families
+for family in text_string_to_metric_families(sys.stdin.read()):
+    for sample in family.samples:
+        print(json.dumps([sample.name, sample.labels, sample.value]))
+";
+
+fn has_parser() -> bool {
+    Command::new("python3").args(["-c", "import prometheus_client.openmetrics.parser"]).output().is_ok_and(|o| o.status.success())
+}
+
+/// The samples of `text`, as Prometheus's parser reads them (it fails the test on text that does not parse).
+fn parse(text: &str) -> Vec<(String, Value, f64)> {
+    let mut child = Command::new("python3")
+        .args(["-c", PARSE])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run python3");
+    child.stdin.take().expect("stdin").write_all(text.as_bytes()).expect("write the metrics");
+    let output = child.wait_with_output().expect("the parser ran");
+    assert!(output.status.success(), "the metrics do not parse: {}\n{text}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str::<(String, Value, f64)>(line).expect("a sample"))
+        .collect()
+}
+
+fn get(addr: &str, path: &str) -> String {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").expect("send");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read");
+    answer
+}
+
+/// After 5 executions of one machine (3 succeed, 2 fail), its counters say 5, 3 and 2; another machine's are apart.
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_count_executions_by_machine() {
+    if !has_parser() {
+        eprintln!("note: skipping the metrics test: Python lacks prometheus_client (pip install prometheus_client==0.21.1)");
+        return;
+    }
+    let dir = data_dir();
+    let server = Server::start(dir.path());
+    let client = server.client();
+    let definition = json!({"StartAt": "Check", "States": {
+        "Check": {"Type": "Choice", "Choices": [{"Variable": "$.ok", "BooleanEquals": true, "Next": "Done"}], "Default": "Bad"},
+        "Done": {"Type": "Succeed"},
+        "Bad": {"Type": "Fail", "Error": "Order.Rejected"}}});
+    let machine = create(&client, "orders", &definition, StateMachineType::Standard).await;
+    let other = create(&client, "other", &definition, StateMachineType::Standard).await;
+    let mut arns = Vec::new();
+    for (index, ok) in [true, false, true, false, true].into_iter().enumerate() {
+        arns.push(start(&client, &machine, &format!("run-{index}"), &json!({"ok": ok})).await);
+    }
+    arns.push(start(&client, &other, "elsewhere", &json!({"ok": true})).await);
+    for arn in &arns {
+        finished(&client, arn, Duration::from_secs(30)).await;
+    }
+
+    let answer = get(&server.addr, "/metrics");
+    let (head, body) = answer.split_once("\r\n\r\n").expect("a response");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(head.to_ascii_lowercase().contains("content-type: application/openmetrics-text"), "{head}");
+    let samples = parse(body);
+    let value = |name: &str, machine: &str| {
+        samples
+            .iter()
+            .find(|(sample, labels, _)| sample == name && labels["state_machine"] == machine)
+            .map(|(_, _, value)| *value)
+    };
+    assert_eq!(value("baton_executions_started_total", "orders"), Some(5.0), "{body}");
+    assert_eq!(value("baton_executions_succeeded_total", "orders"), Some(3.0), "{body}");
+    assert_eq!(value("baton_executions_failed_total", "orders"), Some(2.0), "{body}");
+    assert_eq!(value("baton_execution_duration_seconds_count", "orders"), Some(5.0), "{body}");
+    // Choice, then Succeed or Fail: two states entered per execution.
+    assert_eq!(value("baton_state_transitions_total", "orders"), Some(10.0), "{body}");
+    assert_eq!(value("baton_executions_started_total", "other"), Some(1.0), "{body}");
+    assert_eq!(value("baton_executions_failed_total", "other"), None, "{body}");
+}

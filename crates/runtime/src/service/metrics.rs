@@ -1,0 +1,163 @@
+//! The service's Prometheus metrics (`GET /metrics`, OpenMetrics text): AWS's CloudWatch metrics for Step Functions
+//! executions, named `baton_` and in snake case, labelled by the state machine's name only (never an execution's,
+//! so the number of series stays bounded by the number of machines), and what Baton itself holds.
+//!
+//! Counted where the service already is: a start when its first step is committed, transitions and endings when the
+//! actor commits the steps that made them (once per batch, not per event), a redrive when it is committed.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+/// The one label: which state machine (its name, without version or alias).
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Machine {
+    state_machine: String,
+}
+
+type Counters = Family<Machine, Counter>;
+
+/// How an execution ended, for its counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Succeeded,
+    Failed,
+    Aborted,
+    TimedOut,
+}
+
+pub(crate) struct Metrics {
+    registry: Registry,
+    started: Counters,
+    succeeded: Counters,
+    failed: Counters,
+    aborted: Counters,
+    timed_out: Counters,
+    redriven: Counters,
+    transitions: Counters,
+    duration: Family<Machine, Histogram, fn() -> Histogram>,
+    running: Gauge,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
+}
+
+/// Execution durations from 10 ms to about 2 days, doubling.
+fn duration_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(0.01, 2.0, 25))
+}
+
+impl Default for Metrics {
+    fn default() -> Metrics {
+        let mut registry = Registry::default();
+        let counters = |registry: &mut Registry, name: &str, help: &str| {
+            let family = Counters::default();
+            registry.register(name, help, family.clone());
+            family
+        };
+        let started = counters(&mut registry, "baton_executions_started", "Executions started (ExecutionsStarted)");
+        let succeeded = counters(&mut registry, "baton_executions_succeeded", "Executions that succeeded (ExecutionsSucceeded)");
+        let failed = counters(&mut registry, "baton_executions_failed", "Executions that failed (ExecutionsFailed)");
+        let aborted = counters(&mut registry, "baton_executions_aborted", "Executions stopped (ExecutionsAborted)");
+        let timed_out = counters(&mut registry, "baton_executions_timed_out", "Executions that timed out (ExecutionsTimedOut)");
+        let redriven = counters(&mut registry, "baton_executions_redriven", "Executions redriven (ExecutionsRedriven)");
+        let transitions = counters(&mut registry, "baton_state_transitions", "States entered (state transitions)");
+        let duration: Family<Machine, Histogram, fn() -> Histogram> = Family::new_with_constructor(duration_histogram);
+        registry.register("baton_execution_duration_seconds", "How long ended executions ran (ExecutionTime)", duration.clone());
+        let running = Gauge::default();
+        registry.register("baton_executions_running", "Executions running in this server's memory", running.clone());
+        Metrics { registry, started, succeeded, failed, aborted, timed_out, redriven, transitions, duration, running }
+    }
+}
+
+impl Metrics {
+    pub(crate) fn started(&self, machine_arn: &str) {
+        self.started.get_or_create(&label(machine_arn)).inc();
+    }
+
+    pub(crate) fn redriven(&self, machine_arn: &str) {
+        self.redriven.get_or_create(&label(machine_arn)).inc();
+    }
+
+    /// `entered` more states were entered (a batch of committed steps).
+    pub(crate) fn transitions(&self, machine_arn: &str, entered: u64) {
+        if entered > 0 {
+            self.transitions.get_or_create(&label(machine_arn)).inc_by(entered);
+        }
+    }
+
+    /// An execution ended so, after running `milliseconds`.
+    pub(crate) fn ended(&self, machine_arn: &str, outcome: Outcome, milliseconds: i64) {
+        let label = label(machine_arn);
+        let counter = match outcome {
+            Outcome::Succeeded => &self.succeeded,
+            Outcome::Failed => &self.failed,
+            Outcome::Aborted => &self.aborted,
+            Outcome::TimedOut => &self.timed_out,
+        };
+        counter.get_or_create(&label).inc();
+        self.duration.get_or_create(&label).observe(milliseconds.max(0) as f64 / 1000.0);
+    }
+
+    /// The OpenMetrics text of every metric, with the running gauge set to `running` now.
+    pub(crate) fn render(&self, running: usize) -> String {
+        self.running.set(i64::try_from(running).unwrap_or(i64::MAX));
+        let mut text = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
+        text
+    }
+}
+
+/// How many states `events` entered.
+pub(crate) fn entered(events: &[engine::HistoryEvent]) -> u64 {
+    events.iter().filter(|event| matches!(event.details, engine::EventDetails::StateEntered { .. })).count() as u64
+}
+
+/// The counter of an execution that ended with `status`, if it ended.
+pub(crate) fn outcome(status: store::Status) -> Option<Outcome> {
+    match status {
+        store::Status::Succeeded => Some(Outcome::Succeeded),
+        store::Status::Failed => Some(Outcome::Failed),
+        store::Status::Aborted => Some(Outcome::Aborted),
+        store::Status::TimedOut => Some(Outcome::TimedOut),
+        _ => None,
+    }
+}
+
+/// The label of a state machine, version or alias ARN: the machine's name.
+fn label(machine_arn: &str) -> Machine {
+    let name = machine_arn.split_once(":stateMachine:").map_or(machine_arn, |(_, rest)| rest);
+    let name = name.split(':').next().unwrap_or(name);
+    Machine { state_machine: name.to_owned() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Metrics, Outcome, label};
+
+    #[test]
+    fn machines_are_labelled_by_name_and_counted() {
+        assert_eq!(label("arn:aws:states:us-east-1:123456789012:stateMachine:orders:3").state_machine, "orders");
+        assert_eq!(label("arn:aws:states:us-east-1:123456789012:stateMachine:orders").state_machine, "orders");
+        let metrics = Metrics::default();
+        let arn = "arn:aws:states:us-east-1:123456789012:stateMachine:orders";
+        metrics.started(arn);
+        metrics.started(arn);
+        metrics.transitions(arn, 5);
+        metrics.ended(arn, Outcome::Failed, 1500);
+        let text = metrics.render(1);
+        assert!(text.contains("baton_executions_started_total{state_machine=\"orders\"} 2"), "{text}");
+        assert!(text.contains("baton_executions_failed_total{state_machine=\"orders\"} 1"), "{text}");
+        assert!(text.contains("baton_state_transitions_total{state_machine=\"orders\"} 5"), "{text}");
+        assert!(text.contains("baton_execution_duration_seconds_count{state_machine=\"orders\"} 1"), "{text}");
+        assert!(text.contains("baton_executions_running 1"), "{text}");
+        assert!(text.trim_end().ends_with("# EOF"), "{text}");
+    }
+}
