@@ -24,6 +24,12 @@ fn watch(addr: &str, arn: &str) -> (String, Option<i32>) {
     (String::from_utf8_lossy(&output.stdout).into_owned(), output.status.code())
 }
 
+/// `watch`, off the async workers (the server's client shares them).
+async fn watched(server: &Server, arn: &str) -> (String, Option<i32>) {
+    let (addr, arn) = (server.addr.clone(), arn.to_owned());
+    tokio::task::spawn_blocking(move || watch(&addr, &arn)).await.expect("the watch ran")
+}
+
 /// Started before its Wait ends, the watch prints the events as they come, each with its state, the failure's error
 /// and cause, and stops at the end: 1 for a failure, 0 for a success.
 #[tokio::test(flavor = "multi_thread")]
@@ -36,12 +42,7 @@ async fn watch_prints_the_events_until_the_end() {
         "Stop": {"Type": "Fail", "Error": "Order.Rejected", "Cause": "out of stock"}}});
     let machine = create(&client, "watched", &failing, StateMachineType::Standard).await;
     let arn = start(&client, &machine, "first", &json!({})).await;
-    let (printed, code) = tokio::task::spawn_blocking({
-        let (server_addr, arn) = (server.addr.clone(), arn.clone());
-        move || watch(&server_addr, &arn)
-    })
-    .await
-    .expect("the watch ran");
+    let (printed, code) = watched(&server, &arn).await;
     let lines: Vec<Vec<&str>> = printed.lines().map(|line| line.trim_start().split("  ").map(str::trim).collect()).collect();
     let kinds: Vec<&str> = lines.iter().map(|fields| fields.get(2).copied().unwrap_or_default()).collect();
     assert_eq!(kinds, ["ExecutionStarted", "WaitStateEntered", "WaitStateExited", "FailStateEntered", "ExecutionFailed"], "{printed}");
@@ -52,12 +53,7 @@ async fn watch_prints_the_events_until_the_end() {
     let passing = json!({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": true}}});
     let machine = create(&client, "passing", &passing, StateMachineType::Standard).await;
     let arn = start(&client, &machine, "second", &json!({})).await;
-    let (printed, code) = tokio::task::spawn_blocking({
-        let (server_addr, arn) = (server.addr.clone(), arn.clone());
-        move || watch(&server_addr, &arn)
-    })
-    .await
-    .expect("the watch ran");
+    let (printed, code) = watched(&server, &arn).await;
     assert!(printed.trim_end().ends_with("ExecutionSucceeded"), "{printed}");
     assert_eq!(code, Some(0));
 }
