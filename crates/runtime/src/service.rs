@@ -427,6 +427,11 @@ impl Service {
         format!("arn:{}:states:{}:{}:{resource}", crate::partition(self.region()), self.region(), self.account_id())
     }
 
+    /// Counts an API request of `action` (one of the API's names, or `unknown`) answered with HTTP `status`.
+    pub fn count_request(&self, action: &'static str, status: u16) {
+        self.inner.metrics.request(action, status);
+    }
+
     /// The OpenMetrics text of `GET /metrics` (`metrics`).
     pub fn metrics_text(&self) -> String {
         self.inner.metrics.render(self.running_count())

@@ -131,8 +131,19 @@ async fn reset(State(service): State<Service>, caller: Option<axum::Extension<Ca
     }
 }
 
-/// Calls the handler of the action `X-Amz-Target` names; for a signed request, acting in its key's account.
+/// Calls the handler of the action `X-Amz-Target` names (for a signed request, acting in its key's account), and
+/// counts the request by action and status for `/metrics`.
 async fn dispatch(State(service): State<Service>, request: Request) -> Response {
+    // The action's label is one of the API's names (a bounded set), whatever a client sends.
+    let label = action(request.headers()).ok().and_then(|name| api::ACTIONS.iter().find(|known| **known == name).copied());
+    let counting = service.clone();
+    let response = handle(service, request).await;
+    counting.count_request(label.unwrap_or("unknown"), response.status().as_u16());
+    response
+}
+
+/// `dispatch`'s work: the handler of the action, as the caller's account.
+async fn handle(service: Service, request: Request) -> Response {
     let action = match action(request.headers()) {
         Ok(action) => action,
         Err(error) => return refuse(request, error).await,

@@ -50,7 +50,8 @@ fn get(addr: &str, path: &str) -> String {
     answer
 }
 
-/// After 5 executions of one machine (3 succeed, 2 fail), its counters say 5, 3 and 2; another machine's are apart.
+/// After 5 executions of one machine (3 succeed, 2 fail), its counters say 5, 3 and 2; another machine's are apart;
+/// the API requests are counted by action and status.
 #[tokio::test(flavor = "multi_thread")]
 async fn metrics_count_executions_by_machine() {
     if !has_parser() {
@@ -94,4 +95,12 @@ async fn metrics_count_executions_by_machine() {
     assert_eq!(value("baton_state_transitions_total", "orders"), Some(10.0), "{body}");
     assert_eq!(value("baton_executions_started_total", "other"), Some(1.0), "{body}");
     assert_eq!(value("baton_executions_failed_total", "other"), None, "{body}");
+    let requests = |action: &str, status: &str| {
+        samples
+            .iter()
+            .find(|(sample, labels, _)| sample == "baton_http_requests_total" && labels["action"] == action && labels["status"] == status)
+            .map(|(_, _, value)| *value)
+    };
+    assert_eq!(requests("StartExecution", "200"), Some(6.0), "{body}");
+    assert_eq!(requests("CreateStateMachine", "200"), Some(2.0), "{body}");
 }

@@ -20,6 +20,13 @@ struct Machine {
 
 type Counters = Family<Machine, Counter>;
 
+/// An API request's labels: its action (one of the API's, or `unknown`: a bounded set) and HTTP status.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Request {
+    action: &'static str,
+    status: u16,
+}
+
 /// How an execution ended, for its counter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Outcome {
@@ -40,6 +47,7 @@ pub(crate) struct Metrics {
     transitions: Counters,
     duration: Family<Machine, Histogram, fn() -> Histogram>,
     running: Gauge,
+    requests: Family<Request, Counter>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -72,7 +80,9 @@ impl Default for Metrics {
         registry.register("baton_execution_duration_seconds", "How long ended executions ran (ExecutionTime)", duration.clone());
         let running = Gauge::default();
         registry.register("baton_executions_running", "Executions running in this server's memory", running.clone());
-        Metrics { registry, started, succeeded, failed, aborted, timed_out, redriven, transitions, duration, running }
+        let requests = Family::<Request, Counter>::default();
+        registry.register("baton_http_requests", "API requests by action and HTTP status", requests.clone());
+        Metrics { registry, started, succeeded, failed, aborted, timed_out, redriven, transitions, duration, running, requests }
     }
 }
 
@@ -103,6 +113,11 @@ impl Metrics {
         };
         counter.get_or_create(&label).inc();
         self.duration.get_or_create(&label).observe(milliseconds.max(0) as f64 / 1000.0);
+    }
+
+    /// An API request of `action` (a name from the API's list, or `unknown`) was answered with `status`.
+    pub(crate) fn request(&self, action: &'static str, status: u16) {
+        self.requests.get_or_create(&Request { action, status }).inc();
     }
 
     /// The OpenMetrics text of every metric, with the running gauge set to `running` now.
@@ -152,12 +167,15 @@ mod tests {
         metrics.started(arn);
         metrics.transitions(arn, 5);
         metrics.ended(arn, Outcome::Failed, 1500);
+        metrics.request("StartExecution", 200);
+        metrics.request("StartExecution", 200);
         let text = metrics.render(1);
         assert!(text.contains("baton_executions_started_total{state_machine=\"orders\"} 2"), "{text}");
         assert!(text.contains("baton_executions_failed_total{state_machine=\"orders\"} 1"), "{text}");
         assert!(text.contains("baton_state_transitions_total{state_machine=\"orders\"} 5"), "{text}");
         assert!(text.contains("baton_execution_duration_seconds_count{state_machine=\"orders\"} 1"), "{text}");
         assert!(text.contains("baton_executions_running 1"), "{text}");
+        assert!(text.contains("baton_http_requests_total{action=\"StartExecution\",status=\"200\"} 2"), "{text}");
         assert!(text.trim_end().ends_with("# EOF"), "{text}");
     }
 }
