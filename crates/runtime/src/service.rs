@@ -418,7 +418,7 @@ impl Service {
     }
 
     /// Whether the resource `arn` belongs to the account this service is scoped to (always, when unscoped).
-    pub(crate) fn sees(&self, arn: &str) -> bool {
+    pub fn sees(&self, arn: &str) -> bool {
         self.account.is_none() || names::account_of(arn) == Some(self.account_id())
     }
 

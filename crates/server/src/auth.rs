@@ -133,15 +133,7 @@ impl Keys {
     /// time; `None` for an unknown key or a wrong secret alike.
     pub fn sign_in(&self, access_key_id: &str, secret: &str) -> Option<Caller> {
         let key = self.get(access_key_id)?;
-        // Comparing the secrets' HMACs under a fixed key takes the same time wherever they differ.
-        let digest = |text: &str| {
-            let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(b"baton sign-in").ok()?;
-            mac.update(text.as_bytes());
-            Some(mac)
-        };
-        let expected = digest(&key.secret_access_key)?.finalize().into_bytes();
-        digest(secret)?.verify_slice(&expected).ok()?;
-        Some(Caller::of(&key))
+        same(secret.as_bytes(), key.secret_access_key.as_bytes()).then(|| Caller::of(&key))
     }
 
     /// The caller of `access_key_id`, if the key is still there (a console session's key may have been removed).
@@ -434,6 +426,17 @@ pub(crate) fn signing_key(secret: &str, date: &str, region: &str, service: &str)
         key = mac.finalize().into_bytes().to_vec();
     }
     key
+}
+
+/// Whether `a` and `b` are equal, in a time that does not tell where they differ: their HMACs under a fixed key are
+/// compared (`verify_slice` compares in constant time), so not even their lengths show.
+pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
+    let digest = |bytes: &[u8]| {
+        let mut mac = hmac(b"baton constant-time comparison");
+        mac.update(bytes);
+        mac
+    };
+    digest(a).verify_slice(&digest(b).finalize().into_bytes()).is_ok()
 }
 
 fn hmac(key: &[u8]) -> Hmac<Sha256> {

@@ -100,15 +100,14 @@ impl Viewer {
         }
     }
 
-    /// Refuses `arn` when it is not in the caller's account: a 404, as for a resource that does not exist (which
-    /// it does not, for this caller), whether or not another account has it.
-    fn sees(&self, arn: &str, html: bool) -> Result<(), ConsoleError> {
-        let Some(session) = &self.0 else { return Ok(()) };
-        let account = &session.caller.account_id;
-        if runtime::service::account_of(arn) == Some(account.as_str()) {
-            return Ok(());
+    /// `service` acting for the viewer, who must see `arn` (in the caller's account): otherwise a 404, as for a
+    /// resource that does not exist (which it does not, for this caller), whether or not another account has it.
+    fn service_for(&self, service: Service, arn: &str, html: bool) -> Result<Service, ConsoleError> {
+        let service = self.service(service);
+        if service.sees(arn) {
+            return Ok(service);
         }
-        let message = format!("ResourceNotFound: account {account} has no resource '{arn}'");
+        let message = format!("ResourceNotFound: account {} has no resource '{arn}'", service.account_id());
         Err(ConsoleError { status: StatusCode::NOT_FOUND, message, html })
     }
 
@@ -177,20 +176,20 @@ async fn list_page(State(service): State<Service>, viewer: Viewer) -> Response {
 }
 
 async fn state_machine_page(State(service): State<Service>, viewer: Viewer, Path(arn): Path<String>) -> Result<Response, ConsoleError> {
-    viewer.sees(&arn, true)?;
-    let machine = viewer.service(service.clone()).describe_state_machine(&arn).await.map_err(|e| ConsoleError::from_service(e, true))?;
+    let scoped = viewer.service_for(service.clone(), &arn, true)?;
+    let machine = scoped.describe_state_machine(&arn).await.map_err(|e| ConsoleError::from_service(e, true))?;
     Ok(html(viewer.shell(&service, "state-machine", &machine.arn).render()).into_response())
 }
 
 async fn execution_page(State(service): State<Service>, viewer: Viewer, Path(arn): Path<String>) -> Result<Response, ConsoleError> {
-    viewer.sees(&arn, true)?;
-    let execution = viewer.service(service.clone()).describe_execution(&arn).await.map_err(|e| ConsoleError::from_service(e, true))?;
+    let scoped = viewer.service_for(service.clone(), &arn, true)?;
+    let execution = scoped.describe_execution(&arn).await.map_err(|e| ConsoleError::from_service(e, true))?;
     Ok(html(viewer.shell(&service, "execution", &execution.arn).render()).into_response())
 }
 
 async fn map_run_page(State(service): State<Service>, viewer: Viewer, Path(arn): Path<String>) -> Result<Response, ConsoleError> {
-    viewer.sees(&arn, true)?;
-    let run = viewer.service(service.clone()).describe_map_run(&arn).await.map_err(|e| ConsoleError::from_service(e, true))?;
+    let scoped = viewer.service_for(service.clone(), &arn, true)?;
+    let run = scoped.describe_map_run(&arn).await.map_err(|e| ConsoleError::from_service(e, true))?;
     Ok(html(viewer.shell(&service, "map-run", &run.info.arn).render()).into_response())
 }
 
@@ -213,8 +212,7 @@ async fn list_state_machines(State(service): State<Service>, viewer: Viewer, Raw
 
 /// `{"stateMachine": {arn, name, type, created, updated, roleArn, definition}, "svg": text | null}`.
 async fn state_machine(State(service): State<Service>, viewer: Viewer, Path(arn): Path<String>) -> Result<Response, ConsoleError> {
-    viewer.sees(&arn, false)?;
-    let service = viewer.service(service);
+    let service = viewer.service_for(service, &arn, false)?;
     let machine = service.describe_state_machine(&arn).await.map_err(|e| ConsoleError::from_service(e, false))?;
     let svg = asl::parse(&machine.definition).ok().map(|model| {
         let graph = graph::build(&model);
@@ -238,8 +236,7 @@ async fn list_executions(
     Path(arn): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ConsoleError> {
-    viewer.sees(&arn, false)?;
-    let service = viewer.service(service);
+    let service = viewer.service_for(service, &arn, false)?;
     let status = status_filter(query.as_deref())?;
     let page = page_request(query.as_deref());
     let page = match service.list_executions(&arn, status, None, page).await {
@@ -258,8 +255,7 @@ async fn list_executions(
 /// toleratedFailureCount, toleratedFailurePercentage, itemCounts, executionCounts, redriveCount, redriveDate}}`, as
 /// `DescribeMapRun` reads it (times in milliseconds, as the other routes give them).
 async fn map_run(State(service): State<Service>, viewer: Viewer, Path(arn): Path<String>) -> Result<Response, ConsoleError> {
-    viewer.sees(&arn, false)?;
-    let service = viewer.service(service);
+    let service = viewer.service_for(service, &arn, false)?;
     let run = service.describe_map_run(&arn).await.map_err(|e| ConsoleError::from_service(e, false))?;
     Ok(json_body(&json!({"mapRun": map_run_summary(&run)})).into_response())
 }
@@ -272,8 +268,7 @@ async fn list_map_run_executions(
     Path(arn): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ConsoleError> {
-    viewer.sees(&arn, false)?;
-    let service = viewer.service(service);
+    let service = viewer.service_for(service, &arn, false)?;
     let status = status_filter(query.as_deref())?;
     let page = page_request(query.as_deref());
     let page = service.list_map_run_executions(&arn, status, None, page).await.map_err(|e| ConsoleError::from_service(e, false))?;
@@ -306,8 +301,7 @@ async fn execution(
     Path(arn): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ConsoleError> {
-    viewer.sees(&arn, false)?;
-    let service = viewer.service(service);
+    let service = viewer.service_for(service, &arn, false)?;
     let since: u64 = query_param(query.as_deref(), "since").and_then(|n| n.parse().ok()).unwrap_or(0);
     let fail = |e| ConsoleError::from_service(e, false);
     let record = service.describe_execution(&arn).await.map_err(fail)?;

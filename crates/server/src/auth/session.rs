@@ -22,7 +22,7 @@ use axum::http::{HeaderMap, header};
 use hmac::Mac;
 use sha2::{Digest, Sha256};
 
-use super::{Access, Caller, decode_hex, hex, hmac};
+use super::{Access, Caller, decode_hex, hex, hmac, same};
 
 /// The session cookie's name.
 pub(crate) const COOKIE: &str = "baton-session";
@@ -57,13 +57,7 @@ impl Session {
     pub(crate) fn csrf_holds(&self, headers: &HeaderMap) -> bool {
         let Some(given) = headers.get(CSRF_HEADER).and_then(|value| value.to_str().ok()) else { return false };
         let (Some(given), Some(expected)) = (decode_hex(given.trim()), decode_hex(&self.csrf)) else { return false };
-        // Comparing HMACs of both under a fixed key takes the same time wherever they differ.
-        let digest = |bytes: &[u8]| {
-            let mut mac = hmac(b"baton csrf comparison");
-            mac.update(bytes);
-            mac
-        };
-        digest(&given).verify_slice(&digest(&expected).finalize().into_bytes()).is_ok()
+        same(&given, &expected)
     }
 }
 
@@ -153,12 +147,15 @@ pub(crate) fn from_headers(access: &Access, headers: &HeaderMap) -> Option<Sessi
 
 /// The `Set-Cookie` value that gives a browser the session `value`; `secure` over TLS.
 pub(crate) fn set_cookie(value: &str, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!("{COOKIE}={value}; Max-Age={LIFETIME_SECONDS}; Path=/; HttpOnly; SameSite=Strict{secure}")
+    cookie(value, LIFETIME_SECONDS, secure)
 }
 
 /// The `Set-Cookie` value that makes a browser forget its session.
 pub(crate) fn clear_cookie(secure: bool) -> String {
+    cookie("", 0, secure)
+}
+
+fn cookie(value: &str, max_age: i64, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
-    format!("{COOKIE}=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict{secure}")
+    format!("{COOKIE}={value}; Max-Age={max_age}; Path=/; HttpOnly; SameSite=Strict{secure}")
 }
