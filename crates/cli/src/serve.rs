@@ -140,7 +140,6 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(file) => Some(server::Keys::new(crate::credentials::read(file)?).map_err(anyhow::Error::msg)?),
         None => None,
     };
-    let keys_given = keys.is_some();
     let access = match keys.clone() {
         Some(keys) => Some(server::Access::new(keys, args.region.clone(), unix_seconds, session_secret()?)),
         None => None,
@@ -197,7 +196,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             "baton: serving the Step Functions API on {scheme}://{address} (data in {place}, {} executions resumed)",
             service.running_count()
         );
-        let signing = if keys_given { " (sign in with a key of --credentials)" } else { "" };
+        let signing = if access.is_some() { " (sign in with a key of --credentials)" } else { "" };
         eprintln!("baton: the console is on {scheme}://{address}/console{signing}");
         // `serve` shuts the service down after the last request.
         let options = crate::listen::Options {
