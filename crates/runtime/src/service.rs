@@ -24,6 +24,7 @@ mod encryption;
 mod express;
 mod map_runs;
 mod metrics;
+mod observe;
 mod names;
 mod records;
 mod park;
@@ -933,20 +934,19 @@ impl Service {
         if jsonata {
             execution.set_slice(actor::SLICE_STEPS);
         }
-        let mut entered = 0;
-        let (mut first, commands) = match applied {
+        let (mut first, commands, events) = match applied {
             Ok(commands) => {
                 execution.fold_note().write(&mut stored);
                 let events = execution.take_events();
-                entered = metrics::entered(&events);
-                (actor::step(&arn, stored.to_string(), &events, &mut execution, &mut digest), commands)
+                (actor::step(&arn, stored.to_string(), &events, &mut execution, &mut digest), commands, events)
             }
             Err(panic) => {
                 // A bug in the engine: the execution exists, failed, and says why.
                 let message = actor::panic_message(&panic);
                 tracing::error!(execution_arn = %arn, panic = %message, "the engine panicked starting an execution");
                 let cause = format!("Baton internal error: {message}");
-                (actor::fail_step(&arn, 0, now, &cause, &mut digest), Vec::new())
+                let (append, event) = actor::fail_step(&arn, 0, now, &cause, &mut digest);
+                (append, Vec::new(), vec![event])
             }
         };
         first.lease = self.lease(1);
@@ -991,20 +991,17 @@ impl Service {
                 Err(error) => return Err(internal(error)),
             }
         }
-        self.inner.metrics.started(&machine.arn);
-        self.inner.metrics.transitions(&machine.arn, entered);
-        if let Some(ending) = &ended
-            && let Some(outcome) = metrics::outcome(ending.status)
-        {
-            self.inner.metrics.ended(&machine.arn, outcome, ending.stop - now);
-        }
-        if let Some(ending) = ended {
-            // Ended in its first step (or failed at once): nothing to run, no task to start.
+        let ended = ended.is_some_and(|ending| {
             record.status = ending.status;
             record.stop = Some(ending.stop);
             record.output = ending.output;
             record.error = ending.error;
             record.cause = ending.cause;
+            true
+        });
+        observe::committed(&self.inner, &observe::Committed { execution: &record, events: &events });
+        if ended {
+            // Ended in its first step (or failed at once): nothing to run, no task to start.
             let (_, done) = watch::channel(Some(record.clone()));
             return Ok((record, Some(done)));
         }
@@ -1064,7 +1061,7 @@ impl Service {
         }
         let routes = crate::integration::Routes::of(execution.machine());
         let actor = Actor {
-            entered: 0,
+            observed: Vec::new(),
             inner: self.inner.clone(),
             execution,
             record,
@@ -1158,13 +1155,13 @@ impl Service {
             Err(error) => return Err(internal(error)),
         }
         record.status = store::Status::Running;
-        self.inner.metrics.redriven(&record.state_machine_arn);
         record.redrive_count += 1;
         record.redrive_date = Some(now);
         record.stop = None;
         record.output = None;
         record.error = None;
         record.cause = None;
+        observe::committed(&self.inner, &observe::Committed { execution: &record, events: &events });
         rebuilt.commands = commands;
         if let Some((launch, _)) = self.prepare(rebuilt, record, true, resources, lease) {
             launch.spawn();

@@ -108,8 +108,8 @@ pub(crate) struct Awaiting {
 }
 
 pub(crate) struct Actor {
-    /// States entered in the steps not committed yet (`metrics`).
-    pub(crate) entered: u64,
+    /// The events of the steps not committed yet, for the observers (`observe`).
+    pub(crate) observed: Vec<HistoryEvent>,
     pub(crate) inner: Arc<Inner>,
     pub(crate) execution: engine::Execution,
     pub(crate) record: store::Execution,
@@ -377,8 +377,8 @@ impl Actor {
                 }
                 self.execution.fold_note().write(&mut stored);
                 let events = self.execution.take_events();
-                self.entered += super::metrics::entered(&events);
                 let append = step(&self.record.arn, stored.to_string(), &events, &mut self.execution, &mut self.digest);
+                self.observed.extend(events);
                 steps.push((append, commands));
             }
             Err(panic) => {
@@ -386,7 +386,9 @@ impl Actor {
                 let message = panic_message(&panic);
                 tracing::error!(execution_arn = %self.record.arn, panic = %message, "the engine panicked; the execution fails");
                 let cause = format!("Baton internal error: {message}");
-                steps.push((fail_step(&self.record.arn, before, self.clock(), &cause, &mut self.digest), Vec::new()));
+                let (append, event) = fail_step(&self.record.arn, before, self.clock(), &cause, &mut self.digest);
+                self.observed.push(event);
+                steps.push((append, Vec::new()));
                 self.broken = true;
             }
         }
@@ -441,13 +443,6 @@ impl Actor {
         } else {
             self.inner.express.record_steps(&self.record.arn, appends);
         }
-        let metrics = &self.inner.metrics;
-        metrics.transitions(&self.record.state_machine_arn, std::mem::take(&mut self.entered));
-        if let Some(ending) = &ended
-            && let Some(outcome) = super::metrics::outcome(ending.status)
-        {
-            metrics.ended(&self.record.state_machine_arn, outcome, ending.stop - self.record.start);
-        }
         if let Some(ending) = ended {
             self.record.status = ending.status;
             self.record.stop = Some(ending.stop);
@@ -455,6 +450,8 @@ impl Actor {
             self.record.error = ending.error;
             self.record.cause = ending.cause;
         }
+        let events = std::mem::take(&mut self.observed);
+        super::observe::committed(&self.inner, &super::observe::Committed { execution: &self.record, events: &events });
         self.perform(commands);
         self.skip_ahead();
         for ack in acks {
@@ -801,8 +798,8 @@ fn child_steps(events: Vec<engine::ChildEvent>, parent: &ExecutionInfo) -> Vec<C
 }
 
 /// The step that fails an execution whose last event is `last` (a panic, or a history that cannot be resumed): a
-/// `Trigger::Fail` and the one `ExecutionFailed` event the engine writes for it.
-pub(crate) fn fail_step(arn: &str, last: u64, now: i64, cause: &str, digest: &mut u64) -> Append {
+/// `Trigger::Fail` and the one `ExecutionFailed` event the engine writes for it, which it returns with the step.
+pub(crate) fn fail_step(arn: &str, last: u64, now: i64, cause: &str, digest: &mut u64) -> (Append, HistoryEvent) {
     let error = asl::errors::RUNTIME.to_owned();
     let trigger = Trigger::Fail { error: error.clone(), cause: cause.to_owned(), now };
     let details = engine::ErrorDetails { error: Some(error.clone()), cause: Some(cause.to_owned()) };
@@ -811,7 +808,8 @@ pub(crate) fn fail_step(arn: &str, last: u64, now: i64, cause: &str, digest: &mu
     *digest = advance_digest(*digest, &events);
     let ending = Ending { status: store::Status::Failed, stop: now, output: None, error: Some(error), cause: Some(cause.to_owned()) };
     let (trigger, children) = (trigger.to_json().to_string(), Vec::new());
-    Append { execution_arn: arn.to_owned(), trigger, events, ending: Some(ending), digest: *digest, children, lease: None, routing: store::Routing::default(), park: None }
+    let append = Append { execution_arn: arn.to_owned(), trigger, events, ending: Some(ending), digest: *digest, children, lease: None, routing: store::Routing::default(), park: None };
+    (append, event)
 }
 
 /// The digest of an execution's events after `events`, from the digest before them: FNV-1a over each event's wire

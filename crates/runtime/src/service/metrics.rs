@@ -2,9 +2,10 @@
 //! executions, named `baton_` and in snake case, labelled by the state machine's name only (never an execution's,
 //! so the number of series stays bounded by the number of machines), and what Baton itself holds.
 //!
-//! Counted where the service already is: a start when its first step is committed, transitions and endings when the
-//! actor commits the steps that made them (once per batch, not per event), a redrive when it is committed.
+//! Counted from the history events of each committed batch of steps (`observe`): `ExecutionStarted`, `StateEntered`,
+//! `ExecutionRedriven` and the events that end an execution.
 
+use engine::EventDetails;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -25,15 +26,6 @@ type Counters = Family<Machine, Counter>;
 struct Request {
     action: &'static str,
     status: u16,
-}
-
-/// How an execution ended, for its counter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Outcome {
-    Succeeded,
-    Failed,
-    Aborted,
-    TimedOut,
 }
 
 pub(crate) struct Metrics {
@@ -87,32 +79,38 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    pub(crate) fn started(&self, machine_arn: &str) {
-        self.started.get_or_create(&label(machine_arn)).inc();
-    }
-
-    pub(crate) fn redriven(&self, machine_arn: &str) {
-        self.redriven.get_or_create(&label(machine_arn)).inc();
-    }
-
-    /// `entered` more states were entered (a batch of committed steps).
-    pub(crate) fn transitions(&self, machine_arn: &str, entered: u64) {
-        if entered > 0 {
-            self.transitions.get_or_create(&label(machine_arn)).inc_by(entered);
+    /// Counts what a committed batch of an execution's steps did.
+    pub(crate) fn observe(&self, batch: &super::observe::Committed<'_>) {
+        let execution = batch.execution;
+        let label = label(&execution.state_machine_arn);
+        let mut entered = 0;
+        for event in batch.events {
+            let outcome = match &event.details {
+                EventDetails::StateEntered { .. } => {
+                    entered += 1;
+                    continue;
+                }
+                EventDetails::ExecutionStarted { .. } => {
+                    self.started.get_or_create(&label).inc();
+                    continue;
+                }
+                EventDetails::ExecutionRedriven { .. } => {
+                    self.redriven.get_or_create(&label).inc();
+                    continue;
+                }
+                EventDetails::ExecutionSucceeded { .. } => &self.succeeded,
+                EventDetails::ExecutionFailed(_) => &self.failed,
+                EventDetails::ExecutionAborted(_) => &self.aborted,
+                EventDetails::ExecutionTimedOut(_) => &self.timed_out,
+                _ => continue,
+            };
+            outcome.get_or_create(&label).inc();
+            let milliseconds = (event.timestamp - execution.start).max(0);
+            self.duration.get_or_create(&label).observe(milliseconds as f64 / 1000.0);
         }
-    }
-
-    /// An execution ended so, after running `milliseconds`.
-    pub(crate) fn ended(&self, machine_arn: &str, outcome: Outcome, milliseconds: i64) {
-        let label = label(machine_arn);
-        let counter = match outcome {
-            Outcome::Succeeded => &self.succeeded,
-            Outcome::Failed => &self.failed,
-            Outcome::Aborted => &self.aborted,
-            Outcome::TimedOut => &self.timed_out,
-        };
-        counter.get_or_create(&label).inc();
-        self.duration.get_or_create(&label).observe(milliseconds.max(0) as f64 / 1000.0);
+        if entered > 0 {
+            self.transitions.get_or_create(&label).inc_by(entered);
+        }
     }
 
     /// An API request of `action` (a name from the API's list, or `unknown`) was answered with `status`.
@@ -130,22 +128,6 @@ impl Metrics {
     }
 }
 
-/// How many states `events` entered.
-pub(crate) fn entered(events: &[engine::HistoryEvent]) -> u64 {
-    events.iter().filter(|event| matches!(event.details, engine::EventDetails::StateEntered { .. })).count() as u64
-}
-
-/// The counter of an execution that ended with `status`, if it ended.
-pub(crate) fn outcome(status: store::Status) -> Option<Outcome> {
-    match status {
-        store::Status::Succeeded => Some(Outcome::Succeeded),
-        store::Status::Failed => Some(Outcome::Failed),
-        store::Status::Aborted => Some(Outcome::Aborted),
-        store::Status::TimedOut => Some(Outcome::TimedOut),
-        _ => None,
-    }
-}
-
 /// The label of a state machine, version or alias ARN: the machine's name.
 fn label(machine_arn: &str) -> Machine {
     let name = machine_arn.split_once(":stateMachine:").map_or(machine_arn, |(_, rest)| rest);
@@ -155,25 +137,61 @@ fn label(machine_arn: &str) -> Machine {
 
 #[cfg(test)]
 mod tests {
-    use super::{Metrics, Outcome, label};
+    use engine::{ErrorDetails, EventDetails, HistoryEvent};
+
+    use super::{Metrics, label};
+    use crate::service::observe::Committed;
+
+    fn event(id: u64, timestamp: i64, details: EventDetails) -> HistoryEvent {
+        HistoryEvent { id, previous_event_id: id.saturating_sub(1), timestamp, details }
+    }
 
     #[test]
     fn machines_are_labelled_by_name_and_counted() {
         assert_eq!(label("arn:aws:states:us-east-1:123456789012:stateMachine:orders:3").state_machine, "orders");
         assert_eq!(label("arn:aws:states:us-east-1:123456789012:stateMachine:orders").state_machine, "orders");
         let metrics = Metrics::default();
-        let arn = "arn:aws:states:us-east-1:123456789012:stateMachine:orders";
-        metrics.started(arn);
-        metrics.started(arn);
-        metrics.transitions(arn, 5);
-        metrics.ended(arn, Outcome::Failed, 1500);
+        let execution = store::Execution {
+            arn: "arn:aws:states:us-east-1:123456789012:execution:orders:one".to_owned(),
+            state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:orders".to_owned(),
+            name: "one".to_owned(),
+            definition: String::new(),
+            role_arn: String::new(),
+            kind: store::Kind::Standard,
+            input: "{}".to_owned(),
+            trace_header: None,
+            status: store::Status::Failed,
+            start: 1_000,
+            stop: Some(2_500),
+            output: None,
+            error: None,
+            cause: None,
+            version_arn: None,
+            alias_arn: None,
+            redrive_count: 0,
+            redrive_date: None,
+            engine_version: engine::REPLAY_VERSION,
+            map_run_arn: None,
+        };
+        let entered = |id| event(id, 1_000, EventDetails::StateEntered { state_type: "Pass", name: "P".to_owned(), input: "{}".to_owned() });
+        let started = event(1, 1_000, EventDetails::ExecutionStarted {
+            input: "{}".to_owned(),
+            role_arn: String::new(),
+            state_machine_arn: execution.state_machine_arn.clone(),
+            version_arn: None,
+            alias_arn: None,
+        });
+        let failed = event(4, 2_500, EventDetails::ExecutionFailed(ErrorDetails::default()));
+        metrics.observe(&Committed { execution: &execution, events: &[started.clone(), entered(2)] });
+        metrics.observe(&Committed { execution: &execution, events: &[started, entered(2), entered(3), failed] });
         metrics.request("StartExecution", 200);
         metrics.request("StartExecution", 200);
         let text = metrics.render(1);
         assert!(text.contains("baton_executions_started_total{state_machine=\"orders\"} 2"), "{text}");
         assert!(text.contains("baton_executions_failed_total{state_machine=\"orders\"} 1"), "{text}");
-        assert!(text.contains("baton_state_transitions_total{state_machine=\"orders\"} 5"), "{text}");
+        assert!(text.contains("baton_state_transitions_total{state_machine=\"orders\"} 3"), "{text}");
         assert!(text.contains("baton_execution_duration_seconds_count{state_machine=\"orders\"} 1"), "{text}");
+        assert!(text.contains("baton_execution_duration_seconds_sum{state_machine=\"orders\"} 1.5"), "{text}");
         assert!(text.contains("baton_executions_running 1"), "{text}");
         assert!(text.contains("baton_http_requests_total{action=\"StartExecution\",status=\"200\"} 2"), "{text}");
         assert!(text.trim_end().ends_with("# EOF"), "{text}");

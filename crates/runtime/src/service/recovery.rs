@@ -19,7 +19,7 @@ use engine::{Command, ExecutionInfo, TaskId, TaskRequest, TimerId, Trigger};
 use store::{Event, Execution, Kind, Recovered, Status, Store};
 
 use crate::service::actor::{self, Awaiting, advance_digest};
-use crate::service::{Error, Launch, Service, internal, lock, names, now};
+use crate::service::{Error, Launch, Service, internal, lock, names, now, observe};
 
 /// An execution rebuilt from its triggers (or just started): the engine as after its last step, the commands still
 /// outstanding then (timers to arm, tasks to invoke), the tasks that wait for their token, the invocation counts per
@@ -227,11 +227,19 @@ impl Service {
             Err(error) => {
                 let cause = format!("Baton cannot resume this execution: {error}");
                 tracing::error!(execution_arn = %arn, "{cause}");
-                let mut fail = actor::fail_step(&arn, last_event, now(), &cause, &mut digest.unwrap_or(0));
+                let (mut fail, event) = actor::fail_step(&arn, last_event, now(), &cause, &mut digest.unwrap_or(0));
                 fail.lease = lease;
+                let ending = fail.ending.clone();
                 if let Err(error) = self.inner.store.append(vec![fail]).await {
                     tracing::error!(execution_arn = %arn, %error, "cannot record that the execution failed; trying again later");
                     self.inner.note_orphan();
+                } else if let Some(ending) = ending {
+                    let mut record = record.clone();
+                    record.status = ending.status;
+                    record.stop = Some(ending.stop);
+                    record.error = ending.error;
+                    record.cause = ending.cause;
+                    observe::committed(&self.inner, &observe::Committed { execution: &record, events: &[event] });
                 }
                 return None;
             }
