@@ -147,6 +147,10 @@ pub struct TaskRequest {
     pub token: Option<String>,
     /// The role the task assumes (`Credentials.RoleArn`), if any.
     pub role_arn: Option<String>,
+    /// The id of the event that scheduled it (`TaskScheduled`, `ActivityScheduled` or `LambdaFunctionScheduled`) in
+    /// this execution's history; `None` for a task without one (a Map's `ItemReader` and `ResultWriter` calls) or
+    /// whose events go to a distributed Map's child execution. The runtime names the task's trace span after it.
+    pub scheduled_event: Option<u64>,
 }
 
 /// Where an execution is.
@@ -877,9 +881,9 @@ impl Execution {
             Err(failure) => return self.fail_state(fid, failure),
         };
         let text = parameters.to_string();
-        match &kind {
+        let scheduled = match &kind {
             ResourceKind::LambdaFunction => {
-                self.emit(
+                let scheduled = self.emit(
                     fid,
                     EventDetails::LambdaFunctionScheduled {
                         resource: task.resource.clone(),
@@ -889,9 +893,10 @@ impl Execution {
                     },
                 );
                 self.emit(fid, EventDetails::LambdaFunctionStarted);
+                scheduled
             }
             ResourceKind::Service { resource_type, resource } => {
-                self.emit(
+                let scheduled = self.emit(
                     fid,
                     EventDetails::TaskScheduled(TaskScheduled {
                         resource_type: resource_type.clone(),
@@ -904,19 +909,19 @@ impl Execution {
                     }),
                 );
                 self.emit(fid, EventDetails::TaskStarted { resource_type: resource_type.clone(), resource: resource.clone() });
+                scheduled
             }
-            ResourceKind::Activity => {
-                self.emit(
-                    fid,
-                    EventDetails::ActivityScheduled {
-                        resource: task.resource.clone(),
-                        input: text,
-                        timeout_in_seconds: timeout,
-                        heartbeat_in_seconds: heartbeat,
-                    },
-                );
-            }
-        }
+            ResourceKind::Activity => self.emit(
+                fid,
+                EventDetails::ActivityScheduled {
+                    resource: task.resource.clone(),
+                    input: text,
+                    timeout_in_seconds: timeout,
+                    heartbeat_in_seconds: heartbeat,
+                },
+            ),
+        };
+        let scheduled_event = matches!(self.frame(fid).record, Record::Parent).then_some(scheduled);
         let id = TaskId(self.handle());
         self.tasks.insert(id, fid);
         self.commands.push(Command::InvokeTask(TaskRequest {
@@ -928,6 +933,7 @@ impl Execution {
             heartbeat_seconds: heartbeat,
             token,
             role_arn,
+            scheduled_event,
         }));
         let timeout_timer = timeout.map(|seconds| {
             let timer = self.timer(TimerPurpose::TaskTimeout(fid, id));

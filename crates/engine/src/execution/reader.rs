@@ -119,6 +119,7 @@ impl Execution {
             heartbeat_seconds: None,
             token: None,
             role_arn: None,
+            scheduled_event: None,
         }));
         self.frame_mut(fid).phase = Phase::Reading(Box::new(Reading { task, progress }));
         Flow::Stop

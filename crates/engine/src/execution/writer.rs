@@ -155,6 +155,7 @@ impl Execution {
             heartbeat_seconds: None,
             token: None,
             role_arn: None,
+            scheduled_event: None,
         }));
         writing.task = task;
         self.frame_mut(fid).phase = Phase::Writing(Box::new(writing));
