@@ -8,6 +8,7 @@ mod graph;
 mod listen;
 mod logging;
 mod nodes;
+mod otel;
 mod run;
 mod serve;
 mod test;

@@ -107,6 +107,11 @@ pub(crate) struct Args {
     /// shortly before the timer is due (or when StopExecution names it). 0 keeps every execution in memory.
     #[arg(long, default_value_t = runtime::DEFAULT_PARK_AFTER_MS)]
     park_after_ms: u64,
+    /// Export OpenTelemetry traces (a span per execution, state and task call) over OTLP/HTTP to this collector: its
+    /// base URL (`http://localhost:4318`, to which `/v1/traces` is added) or its traces URL. Without it, the standard
+    /// OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT turns traces on (see the README).
+    #[arg(long, value_name = "URL")]
+    otlp_endpoint: Option<String>,
 }
 
 /// `--retention` in milliseconds; `None` keeps executions for ever.
@@ -173,7 +178,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         virtual_time: args.virtual_time,
         admin: args.admin,
         park_after_ms: args.park_after_ms,
+        traces: crate::otel::otlp(args.otlp_endpoint.as_deref(), &|name| std::env::var(name).ok())?,
     };
+    let tracing_to = config.traces.as_ref().map(|otlp| format!("{} ({})", otlp.endpoint, crate::otel::protocol_name(otlp.protocol)));
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
     let reload = Reload {
         functions_file: args.functions.clone(),
@@ -198,6 +205,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
         let signing = if access.is_some() { " (sign in with a key of --credentials)" } else { "" };
         eprintln!("baton: the console is on {scheme}://{address}/console{signing}");
+        if let Some(to) = tracing_to {
+            eprintln!("baton: exporting traces to {to}");
+        }
         // `serve` shuts the service down after the last request.
         let options = crate::listen::Options {
             hosts,

@@ -80,7 +80,7 @@ async fn watch(aws: &Aws, args: &Args) -> anyhow::Result<ExitCode> {
 async fn call(aws: &Aws, action: &str, parameters: &Value) -> anyhow::Result<Value> {
     let resource = format!("arn:aws:states:::aws-sdk:sfn:{action}");
     let target = Target::of(&resource).with_context(|| format!("no such action: {action}"))?;
-    let caller = integrations::Caller { execution_arn: "", state: "watch", role_arn: None };
+    let caller = integrations::Caller { execution_arn: "", state: "watch", role_arn: None, trace: None };
     let answer = aws.call(&resource, &target, parameters, "", caller).await;
     answer.map_err(|error| anyhow::anyhow!("{}: {}", error.error, error.cause.unwrap_or_default()))
 }

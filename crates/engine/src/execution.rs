@@ -150,7 +150,8 @@ pub struct TaskRequest {
     /// The id of the event that scheduled it (`TaskScheduled`, `ActivityScheduled` or `LambdaFunctionScheduled`) in
     /// this execution's history; `None` for a task without one (a Map's `ItemReader` and `ResultWriter` calls) or
     /// whose events go to a distributed Map's child execution. The runtime names the task's trace span after it.
-    pub scheduled_event: Option<u64>,
+    /// (Event ids start at 1; `NonZeroU64` keeps `Command` small.)
+    pub scheduled_event: Option<std::num::NonZeroU64>,
 }
 
 /// Where an execution is.
@@ -921,7 +922,7 @@ impl Execution {
                 },
             ),
         };
-        let scheduled_event = matches!(self.frame(fid).record, Record::Parent).then_some(scheduled);
+        let scheduled_event = std::num::NonZeroU64::new(scheduled).filter(|_| matches!(self.frame(fid).record, Record::Parent));
         let id = TaskId(self.handle());
         self.tasks.insert(id, fid);
         self.commands.push(Command::InvokeTask(TaskRequest {

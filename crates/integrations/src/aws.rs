@@ -263,7 +263,11 @@ impl Aws {
         let Some(operation) = service.model.operation(action) else {
             return Err(CallError::Cannot(format!("the service '{}' has no action '{action}'", target.service)));
         };
-        let request = sdk::protocol::build(&service, operation, parameters, idempotency_token).map_err(|e| CallError::Cannot(e.to_string()))?;
+        let mut request = sdk::protocol::build(&service, operation, parameters, idempotency_token).map_err(|e| CallError::Cannot(e.to_string()))?;
+        if let Some(trace) = caller.trace {
+            // Signed with the rest (SigV4 leaves `X-Amzn-Trace-Id` out of the signature, as AWS's SDKs do).
+            trace.add_to(&mut request.headers, true);
+        }
         let config = self.inner.config().await;
         let metadata = &service.model.metadata;
         let endpoint = match &self.inner.options.endpoint_url {

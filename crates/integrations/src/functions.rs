@@ -239,7 +239,7 @@ impl Functions {
         }
         match function {
             Function::Command(command) => run_command(name, command, body, request_id, caller),
-            Function::Url(url) => call_url(name, url, arn, body, request_id, egress),
+            Function::Url(url) => call_url(name, url, arn, body, request_id, egress, caller),
             Function::Warm(warm) => warm.invoke(arn, body, request_id, caller),
         }
     }
@@ -528,6 +528,10 @@ fn run_command(
     if let Some(cwd) = &function.cwd {
         command.current_dir(cwd);
     }
+    // The trace the invocation continues: W3C's environment carrier, and the variable Lambda's X-Ray SDKs read.
+    if let Some(trace) = caller.trace {
+        command.env("TRACEPARENT", trace.traceparent()).env("_X_AMZN_TRACE_ID", trace.xray());
+    }
     let mut child = match command.spawn() {
         Ok(child) => child,
         Err(err) => {
@@ -794,15 +798,19 @@ fn call_url(
     body: &str,
     request_id: String,
     egress: &Policy,
+    caller: Caller<'_>,
 ) -> Result<Invocation, TaskError> {
     let config = ureq::Agent::config_builder().http_status_as_error(false).timeout_global(function.timeout);
     let agent = egress.agent(config);
     let url = format!("{}/2015-03-31/functions/{name}/invocations", function.url);
-    let sent = agent
+    let mut request = agent
         .post(&url)
         .header("Content-Type", "application/json")
-        .header("X-Amz-Invocation-Type", "RequestResponse")
-        .send(body);
+        .header("X-Amz-Invocation-Type", "RequestResponse");
+    if let Some(trace) = caller.trace {
+        request = request.header("traceparent", trace.traceparent()).header("X-Amzn-Trace-Id", trace.xray());
+    }
+    let sent = request.send(body);
     let mut response = match sent {
         Ok(response) => response,
         Err(err) => {

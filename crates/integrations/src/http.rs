@@ -39,7 +39,7 @@ use ureq::http::{Method, Request, Response};
 
 use crate::connections::{Connection, Connections};
 use crate::egress::{self, Policy};
-use crate::{TaskError, TaskOutcome};
+use crate::{TaskError, TaskOutcome, Trace};
 
 /// How HTTP Tasks call their endpoints.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,7 +151,15 @@ pub fn is_http(resource: &str) -> bool {
 /// Calls the endpoint the HTTP Task's effective `parameters` describe and returns AWS's task result, or the failure.
 /// Blocking: it waits for the answer (at most `options.timeout`).
 pub fn invoke(parameters: &Value, options: &Options) -> TaskOutcome {
-    let call = call(parameters, &options.connections)?;
+    invoke_traced(parameters, options, None)
+}
+
+/// `invoke`, continuing `trace`: the request carries its W3C `traceparent` header, unless `Headers` gives one.
+pub fn invoke_traced(parameters: &Value, options: &Options, trace: Option<Trace>) -> TaskOutcome {
+    let mut call = call(parameters, &options.connections)?;
+    if let Some(trace) = trace {
+        trace.add_to(&mut call.headers, false);
+    }
     send(call, options)
 }
 

@@ -26,6 +26,54 @@ pub struct Caller<'a> {
     pub state: &'a str,
     /// The role the task assumes (`Credentials.RoleArn`): AWS calls are made with its credentials.
     pub role_arn: Option<&'a str>,
+    /// The trace the task's request continues, when there is one: it goes with the request as W3C `traceparent`
+    /// (and, to AWS and Lambda, as X-Ray's `X-Amzn-Trace-Id`).
+    pub trace: Option<Trace>,
+}
+
+/// A position in a distributed trace (W3C Trace Context): the trace, and the span a request is made from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Trace {
+    /// The 128-bit trace id (never all zero).
+    pub trace_id: [u8; 16],
+    /// The 64-bit id of the calling span (never all zero).
+    pub span_id: [u8; 8],
+    /// Whether the trace is recorded (`traceparent`'s flag 01, X-Ray's `Sampled=1`).
+    pub sampled: bool,
+}
+
+impl Trace {
+    /// The W3C `traceparent` header: `00-<trace id>-<span id>-<flags>`.
+    pub fn traceparent(&self) -> String {
+        format!("00-{}-{}-{}", hex(&self.trace_id), hex(&self.span_id), if self.sampled { "01" } else { "00" })
+    }
+
+    /// X-Ray's `X-Amzn-Trace-Id`, the same position: `Root=1-<first 8 hex digits>-<other 24>;Parent=<span>;Sampled=<0|1>`.
+    pub fn xray(&self) -> String {
+        let trace = hex(&self.trace_id);
+        let (time, rest) = trace.split_at(8);
+        format!("Root=1-{time}-{rest};Parent={};Sampled={}", hex(&self.span_id), u8::from(self.sampled))
+    }
+
+    /// Adds `traceparent` (and with `xray` also `X-Amzn-Trace-Id`) to `headers`, unless they hold one already
+    /// (names compared without case): a header the definition gave wins.
+    pub fn add_to(&self, headers: &mut Vec<(String, String)>, xray: bool) {
+        let has = |headers: &[(String, String)], name: &str| headers.iter().any(|(own, _)| own.eq_ignore_ascii_case(name));
+        if !has(headers, "traceparent") {
+            headers.push(("traceparent".to_owned(), self.traceparent()));
+        }
+        if xray && !has(headers, "x-amzn-trace-id") {
+            headers.push(("X-Amzn-Trace-Id".to_owned(), self.xray()));
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut text, byte| {
+        let _ = write!(text, "{byte:02x}");
+        text
+    })
 }
 
 /// A task failure as the task resource reports it: the error name and cause AWS would put in `TaskFailed`.

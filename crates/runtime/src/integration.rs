@@ -18,7 +18,7 @@ use asl::Failure;
 use asl::model::{StateKind, StateMachine};
 use engine::TaskRequest;
 use integrations::aws::target::{Pattern, Target};
-use integrations::{http, lambda};
+use integrations::{Trace, http, lambda};
 
 use crate::resources::Resources;
 
@@ -46,18 +46,19 @@ pub(crate) trait Integration: Send + Sync + fmt::Debug {
         Kind::Request
     }
 
-    /// Makes the request of `task`, a task of execution `execution_arn`, with `resources`. Runs on the async runtime.
-    fn invoke(&self, resources: Arc<Resources>, execution_arn: String, task: TaskRequest) -> Pending;
+    /// Makes the request of `task`, a task of execution `execution_arn`, with `resources`; the request continues
+    /// `trace` when given. Runs on the async runtime.
+    fn invoke(&self, resources: Arc<Resources>, execution_arn: String, task: TaskRequest, trace: Option<Trace>) -> Pending;
 
     /// Watches the job `invoke` started (`started` is its answer) until it ends. Only for `Kind::Job`.
-    fn wait(&self, resources: Arc<Resources>, execution_arn: String, task: TaskRequest, started: Value) -> Pending {
-        let _ = (resources, execution_arn, task);
+    fn wait(&self, resources: Arc<Resources>, execution_arn: String, task: TaskRequest, started: Value, trace: Option<Trace>) -> Pending {
+        let _ = (resources, execution_arn, task, trace);
         Box::pin(async move { Ok(started) })
     }
 
     /// Stops the job `invoke` started, because its task was cancelled. Only for `Kind::Job`.
-    fn stop(&self, resources: Arc<Resources>, execution_arn: String, task: TaskRequest, started: Value) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-        let _ = (resources, execution_arn, task, started);
+    fn stop(&self, resources: Arc<Resources>, execution_arn: String, task: TaskRequest, started: Value, trace: Option<Trace>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        let _ = (resources, execution_arn, task, started, trace);
         Box::pin(async {})
     }
 }
@@ -121,9 +122,9 @@ fn choose(resource: &str) -> Arc<dyn Integration> {
 struct Blocking;
 
 impl Integration for Blocking {
-    fn invoke(&self, resources: Arc<Resources>, execution_arn: String, task: TaskRequest) -> Pending {
+    fn invoke(&self, resources: Arc<Resources>, execution_arn: String, task: TaskRequest, trace: Option<Trace>) -> Pending {
         Box::pin(async move {
-            tokio::task::spawn_blocking(move || resources.invoke(&execution_arn, &task))
+            tokio::task::spawn_blocking(move || resources.invoke(&execution_arn, &task, trace))
                 .await
                 .unwrap_or_else(|e| Err(Failure::new(asl::errors::TASK_FAILED, format!("the task's call panicked: {e}"))))
         })
@@ -138,13 +139,13 @@ struct Lambda {
 }
 
 impl Integration for Lambda {
-    fn invoke(&self, resources: Arc<Resources>, execution_arn: String, task: TaskRequest) -> Pending {
+    fn invoke(&self, resources: Arc<Resources>, execution_arn: String, task: TaskRequest, trace: Option<Trace>) -> Pending {
         let local = lambda::function_name(&task.resource, &task.parameters).is_none_or(|name| resources.functions.contains(&name));
         if local {
-            return Blocking.invoke(resources, execution_arn, task);
+            return Blocking.invoke(resources, execution_arn, task, trace);
         }
         let target = self.aws.clone();
-        Box::pin(async move { resources.call(&execution_arn, &task, &target).await })
+        Box::pin(async move { resources.call(&execution_arn, &task, &target, trace).await })
     }
 }
 
@@ -159,19 +160,19 @@ impl Integration for Aws {
         if self.target.pattern == Pattern::Sync { Kind::Job } else { Kind::Request }
     }
 
-    fn invoke(&self, resources: Arc<Resources>, execution_arn: String, task: TaskRequest) -> Pending {
+    fn invoke(&self, resources: Arc<Resources>, execution_arn: String, task: TaskRequest, trace: Option<Trace>) -> Pending {
         let target = self.target.clone();
-        Box::pin(async move { resources.call(&execution_arn, &task, &target).await })
+        Box::pin(async move { resources.call(&execution_arn, &task, &target, trace).await })
     }
 
-    fn wait(&self, resources: Arc<Resources>, execution_arn: String, task: TaskRequest, started: Value) -> Pending {
+    fn wait(&self, resources: Arc<Resources>, execution_arn: String, task: TaskRequest, started: Value, trace: Option<Trace>) -> Pending {
         let target = self.target.clone();
-        Box::pin(async move { resources.wait(&execution_arn, &task, &target, &started).await })
+        Box::pin(async move { resources.wait(&execution_arn, &task, &target, &started, trace).await })
     }
 
-    fn stop(&self, resources: Arc<Resources>, execution_arn: String, task: TaskRequest, started: Value) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+    fn stop(&self, resources: Arc<Resources>, execution_arn: String, task: TaskRequest, started: Value, trace: Option<Trace>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
         let target = self.target.clone();
-        Box::pin(async move { resources.stop(&execution_arn, &task, &target, &started).await })
+        Box::pin(async move { resources.stop(&execution_arn, &task, &target, &started, trace).await })
     }
 }
 
@@ -185,7 +186,7 @@ impl Integration for Served {
         self.0
     }
 
-    fn invoke(&self, _: Arc<Resources>, _: String, task: TaskRequest) -> Pending {
+    fn invoke(&self, _: Arc<Resources>, _: String, task: TaskRequest, _: Option<Trace>) -> Pending {
         Box::pin(async move { Err(only_served(&task)) })
     }
 }
@@ -199,7 +200,7 @@ impl Integration for Unknown {
         Kind::Unknown
     }
 
-    fn invoke(&self, _: Arc<Resources>, _: String, task: TaskRequest) -> Pending {
+    fn invoke(&self, _: Arc<Resources>, _: String, task: TaskRequest, _: Option<Trace>) -> Pending {
         let message = format!(
             "Baton cannot call the resource '{}' of state '{}': give a mocked response for it (--mock-config with \
              --test-case) or use a local function",

@@ -252,11 +252,11 @@ impl Driver {
                         let task = request.task;
                         let outcome = match integration.kind() {
                             // In process nothing is recorded between the job's start and its end.
-                            Kind::Job => match integration.invoke(resources.clone(), arn.clone(), request.clone()).await {
-                                Ok(started) => integration.wait(resources, arn, request, started).await,
+                            Kind::Job => match integration.invoke(resources.clone(), arn.clone(), request.clone(), None).await {
+                                Ok(started) => integration.wait(resources, arn, request, started, None).await,
                                 Err(failure) => Err(failure),
                             },
-                            _ => integration.invoke(resources, arn, request).await,
+                            _ => integration.invoke(resources, arn, request, None).await,
                         };
                         // The receiver lives as long as the run; a send can only fail after it ended.
                         let _ = sender.send((task, outcome));

@@ -9,7 +9,7 @@ use integrations::functions::Functions;
 use integrations::mock::TestCase;
 use integrations::aws::Aws;
 use integrations::aws::target::Target;
-use integrations::{Caller, TaskError, http, lambda};
+use integrations::{Caller, TaskError, Trace, http, lambda};
 
 /// The task resources available to an execution.
 #[derive(Debug, Clone, Default)]
@@ -30,33 +30,33 @@ impl Resources {
         self.mocks.as_ref().and_then(|mocks| mocks.response(state, invocation)).map(|outcome| outcome.map_err(failure))
     }
 
-    /// Makes the AWS call `target` of a task of the execution `execution_arn`.
-    pub(crate) async fn call(&self, execution_arn: &str, task: &TaskRequest, target: &Target) -> Result<Value, Failure> {
-        let caller = caller(execution_arn, task);
+    /// Makes the AWS call `target` of a task of the execution `execution_arn`, continuing `trace`.
+    pub(crate) async fn call(&self, execution_arn: &str, task: &TaskRequest, target: &Target, trace: Option<Trace>) -> Result<Value, Failure> {
+        let caller = caller(execution_arn, task, trace);
         let token = integrations::aws::idempotency_token(execution_arn, task.task.0);
         self.aws.call(&task.resource, target, &task.parameters, &token, caller).await.map_err(failure)
     }
 
     /// Watches the `.sync` job a `call` started (`started` is its answer) until it ends.
-    pub(crate) async fn wait(&self, execution_arn: &str, task: &TaskRequest, target: &Target, started: &Value) -> Result<Value, Failure> {
-        let caller = caller(execution_arn, task);
+    pub(crate) async fn wait(&self, execution_arn: &str, task: &TaskRequest, target: &Target, started: &Value, trace: Option<Trace>) -> Result<Value, Failure> {
+        let caller = caller(execution_arn, task, trace);
         self.aws.wait(&task.resource, target, &task.parameters, started, caller).await.map_err(failure)
     }
 
     /// Stops the `.sync` job a `call` started, because its task was cancelled.
-    pub(crate) async fn stop(&self, execution_arn: &str, task: &TaskRequest, target: &Target, started: &Value) {
-        let caller = caller(execution_arn, task);
+    pub(crate) async fn stop(&self, execution_arn: &str, task: &TaskRequest, target: &Target, started: &Value, trace: Option<Trace>) {
+        let caller = caller(execution_arn, task, trace);
         self.aws.stop(target, &task.parameters, started, caller).await;
     }
 
     /// Makes a blocking call: an HTTP Task's endpoint, or a Lambda resource through the local functions, which log
-    /// under `execution_arn` and the task's state.
-    pub(crate) fn invoke(&self, execution_arn: &str, task: &TaskRequest) -> Result<Value, Failure> {
+    /// under `execution_arn` and the task's state; the request continues `trace`.
+    pub(crate) fn invoke(&self, execution_arn: &str, task: &TaskRequest, trace: Option<Trace>) -> Result<Value, Failure> {
         let (resource, parameters) = (task.resource.as_str(), &task.parameters);
         let outcome = if http::is_http(resource) {
-            http::invoke(parameters, &self.http)
+            http::invoke_traced(parameters, &self.http, trace)
         } else {
-            let caller = caller(execution_arn, task);
+            let caller = caller(execution_arn, task, trace);
             let options = lambda::Options { egress: self.http.egress.clone(), ..lambda::Options::default() };
             lambda::invoke_with(&self.functions, resource, parameters, &options, caller)
         };
@@ -64,9 +64,9 @@ impl Resources {
     }
 }
 
-/// Who makes a task's call: its execution, its state, and the role it assumes.
-fn caller<'a>(execution_arn: &'a str, task: &'a TaskRequest) -> Caller<'a> {
-    Caller { execution_arn, state: &task.state_name, role_arn: task.role_arn.as_deref() }
+/// Who makes a task's call: its execution, its state, the role it assumes, and the trace it continues.
+fn caller<'a>(execution_arn: &'a str, task: &'a TaskRequest, trace: Option<Trace>) -> Caller<'a> {
+    Caller { execution_arn, state: &task.state_name, role_arn: task.role_arn.as_deref(), trace }
 }
 
 fn failure(error: TaskError) -> Failure {

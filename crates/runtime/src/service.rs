@@ -29,6 +29,7 @@ mod names;
 mod records;
 mod park;
 mod recovery;
+mod traces;
 
 pub use activities::ActivityTask;
 mod tags;
@@ -64,6 +65,7 @@ pub use test_state::{
     TestStateResult, TestStatus,
 };
 pub use validate::{MAX_DIAGNOSTICS, Severity, ValidateDefinition, Validation, ValidationDiagnostic};
+pub use traces::{Batch as OtlpBatch, Otlp, OtlpProtocol};
 
 /// What the service needs to start.
 #[derive(Debug, Clone)]
@@ -97,6 +99,8 @@ pub struct Config {
     /// dropped from memory, its wake time in the store, and brought back when the timer is nearly due or a message
     /// comes (`park`). 0 never parks; nor does virtual time.
     pub park_after_ms: u64,
+    /// Export OpenTelemetry traces of every execution there (`traces`); `None` exports nothing and costs nothing.
+    pub traces: Option<Otlp>,
 }
 
 /// `CreateStateMachine`.
@@ -288,6 +292,8 @@ pub(crate) struct Inner {
     pub(crate) notices: Arc<inbox::Notices>,
     /// What `GET /metrics` shows.
     pub(crate) metrics: metrics::Metrics,
+    /// The spans of running executions and their export, when traces are configured.
+    pub(crate) traces: Option<traces::Traces>,
 }
 
 impl Inner {
@@ -295,6 +301,9 @@ impl Inner {
     pub(crate) fn forget(&self, arn: &str) {
         lock(&self.live).remove(arn);
         lock(&self.watched).remove(arn);
+        if let Some(traces) = &self.traces {
+            traces.forget(arn);
+        }
     }
 
     /// An execution runs in the store but no longer here: adopt it again when the store allows.
@@ -320,6 +329,11 @@ impl Service {
             other => internal(other),
         })?;
         let express = Express::new(config.express_retention_seconds);
+        let node: Arc<str> = names::uuid().into();
+        let traces = match &config.traces {
+            Some(otlp) => Some(traces::Traces::start(otlp, &node).map_err(Error::Internal)?),
+            None => None,
+        };
         let inner = Arc::new(Inner {
             config,
             store,
@@ -333,9 +347,10 @@ impl Service {
             quarantined: Mutex::new(HashMap::new()),
             shutting_down: AtomicBool::new(false),
             background: Mutex::new(Vec::new()),
-            node: names::uuid().into(),
+            node,
             notices: Arc::default(),
             metrics: metrics::Metrics::default(),
+            traces,
         });
         let service = Service { inner, account: None };
         service.recover().await?;
@@ -358,6 +373,10 @@ impl Service {
         lock(&self.inner.watched).clear();
         self.inner.activities.shut_down();
         self.leave_cluster(&live).await;
+        if let Some(traces) = &self.inner.traces {
+            // The spans that ended go out before the process does.
+            traces.flush(std::time::Duration::from_secs(5)).await;
+        }
     }
 
     /// Forgets everything, as a test suite wants between its tests (`baton serve --admin`): the running executions
@@ -1108,7 +1127,7 @@ impl Service {
                 if record.status == store::Status::Running { "RUNNING" } else { "SUCCEEDED" }
             )));
         }
-        let mut rebuilt = self.rebuild_blocking(&record, recovered.triggers).await?;
+        let mut rebuilt = self.rebuild_blocking(&record, recovered.triggers, false).await?;
         if !rebuilt.execution.redrivable() {
             return Err(Error::ExecutionNotRedrivable(format!(
                 "Execution cannot be redriven: '{arn}' did not stop in a state it can restart from"

@@ -239,6 +239,9 @@ impl Aws {
         let refused = |why: String| CallError::Failed(TaskError::new(format!("{PREFIX}.SdkClientException"), format!("Unable to execute HTTP request: {why}")));
         self.inner.permitted(&url).await.map_err(refused)?;
         let mut headers = invocation.headers;
+        if let Some(trace) = caller.trace {
+            trace.add_to(&mut headers, true);
+        }
         if invocation.auth == Auth::Signed {
             let config = self.inner.config().await;
             let credentials = self.inner.identity(config, caller.role_arn).await.map_err(CallError::Cannot)?;

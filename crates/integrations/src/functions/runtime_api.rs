@@ -163,6 +163,8 @@ struct Job {
     body: String,
     execution_arn: String,
     state: String,
+    /// The X-Ray form of the trace the invocation continues (`Lambda-Runtime-Trace-Id`), if any.
+    trace: Option<String>,
     /// Notified (under the pool's mutex) when the job is handed to a process or finished.
     done: Condvar,
 }
@@ -255,6 +257,7 @@ impl Pool {
             body: body.to_owned(),
             execution_arn: caller.execution_arn.to_owned(),
             state: caller.state.to_owned(),
+            trace: caller.trace.map(|trace| trace.xray()),
             done: Condvar::new(),
         });
         if state.stopped {
@@ -556,7 +559,7 @@ impl Pool {
                     ("Lambda-Runtime-Aws-Request-Id", job.request_id.clone()),
                     ("Lambda-Runtime-Deadline-Ms", deadline.to_string()),
                     ("Lambda-Runtime-Invoked-Function-Arn", job.arn.clone()),
-                    ("Lambda-Runtime-Trace-Id", ids::trace_id(now)),
+                    ("Lambda-Runtime-Trace-Id", job.trace.clone().unwrap_or_else(|| ids::trace_id(now))),
                 ];
                 return Some((200, headers, job.body.clone()));
             }

@@ -19,7 +19,7 @@ use tracing::{Event, Metadata, Subscriber};
 use crate::functions::{Functions, Invocation, STDERR_TAIL_BYTES, function_error};
 use crate::{Caller, TaskError};
 
-const CALLER: Caller<'static> = Caller { execution_arn: "arn:aws:states:us-east-1:123456789012:execution:m:e", state: "S", role_arn: None };
+const CALLER: Caller<'static> = Caller { execution_arn: "arn:aws:states:us-east-1:123456789012:execution:m:e", state: "S", role_arn: None, trace: None };
 
 fn functions(text: &str) -> Functions {
     Functions::from_toml(text).unwrap_or_else(|err| panic!("{err}"))
@@ -781,4 +781,22 @@ fn url_functions_follow_the_egress_policy() {
     let result = invoke_with(&url_function(&url), resource, &json!({}), &reopened, CALLER);
     assert_eq!(result, Ok(json!({"ok": true})));
     assert_eq!(server.join().expect("server")[0].line, "POST /2015-03-31/functions/f/invocations HTTP/1.1");
+}
+
+/// A traced invocation passes the trace on: a Lambda Invoke endpoint gets `traceparent` and `X-Amzn-Trace-Id`, a
+/// command gets `TRACEPARENT` and `_X_AMZN_TRACE_ID` in its environment; untraced, neither.
+#[test]
+fn a_traced_invocation_passes_the_trace_on() {
+    let trace = crate::Trace { trace_id: [0xab; 16], span_id: [0x01; 8], sampled: true };
+    let traced = Caller { trace: Some(trace), ..CALLER };
+    let (url, server) = serve(vec![("HTTP/1.1 200 OK", "{}")]);
+    url_function(&url).call("f", "{}", traced).expect("success");
+    let headers = server.join().expect("server").remove(0).headers;
+    let header = |name: &str| headers.iter().find_map(|h| h.split_once(": ").filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.to_owned()));
+    assert_eq!(header("traceparent"), Some(trace.traceparent()));
+    assert_eq!(header("x-amzn-trace-id"), Some(trace.xray()));
+    let script = r#"printf '{"traceparent":"%s","xray":"%s"}' "$TRACEPARENT" "$_X_AMZN_TRACE_ID""#;
+    let seen = sh(script).call("f", "{}", traced).expect("success").result;
+    assert_eq!(seen, json!({"traceparent": trace.traceparent(), "xray": trace.xray()}));
+    assert_eq!(call(&sh(script), "{}"), Ok(json!({"traceparent": "", "xray": ""})));
 }

@@ -577,3 +577,24 @@ fn a_redirect_to_a_refused_host_is_refused() {
     );
     assert_eq!(server.join().expect("server")[0].target, "/go");
 }
+
+/// With a trace, the request carries its `traceparent` (and no X-Ray header: HTTP Tasks call anything); a
+/// `traceparent` the definition gives wins.
+#[test]
+fn a_traced_call_carries_the_traceparent_unless_the_definition_gives_one() {
+    let trace = crate::Trace { trace_id: [0x4b; 16], span_id: [0x0f; 8], sampled: true };
+    let traced = |headers: Value| {
+        let (url, server) = serve(vec![OK_JSON]);
+        let parameters = json!({"ApiEndpoint": format!("{url}/hook"), "Method": "GET", "Headers": headers});
+        crate::http::invoke_traced(&parameters, &Options::default(), Some(trace)).expect("answered");
+        server.join().expect("server").remove(0)
+    };
+    let seen = traced(json!({}));
+    assert_eq!(seen.header("traceparent"), [trace.traceparent().as_str()]);
+    assert_eq!(seen.header("traceparent"), ["00-4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b-0f0f0f0f0f0f0f0f-01"]);
+    assert!(seen.header("x-amzn-trace-id").is_empty());
+    let seen = traced(json!({"TraceParent": "00-11111111111111111111111111111111-2222222222222222-01"}));
+    assert_eq!(seen.header("traceparent"), ["00-11111111111111111111111111111111-2222222222222222-01"]);
+    let (_, untraced) = call(OK_JSON, "/", json!({"Method": "GET"}));
+    assert!(untraced.header("traceparent").is_empty(), "no trace, no header");
+}

@@ -12,7 +12,7 @@ use crate::lambda::{
 
 const INVOKE: &str = "arn:aws:states:::lambda:invoke";
 const DIRECT: &str = "arn:aws:lambda:eu-west-1:111111111111:function:f";
-const CALLER: Caller<'static> = Caller { execution_arn: "arn:aws:states:us-east-1:123456789012:execution:m:e", state: "S", role_arn: None };
+const CALLER: Caller<'static> = Caller { execution_arn: "arn:aws:states:us-east-1:123456789012:execution:m:e", state: "S", role_arn: None, trace: None };
 
 #[test]
 fn lambda_resources() {

@@ -472,7 +472,7 @@ impl Actor {
     async fn reload(&mut self) -> bool {
         let service = Service { inner: self.inner.clone(), account: None };
         let rebuilt = match self.inner.store.recovered(&self.record.arn).await {
-            Ok(Some(recovered)) if self.durable => service.rebuild_blocking(&self.record, recovered.triggers).await,
+            Ok(Some(recovered)) if self.durable => service.rebuild_blocking(&self.record, recovered.triggers, false).await,
             Ok(_) => Err(Error::Internal("an interrupted Express execution cannot be rebuilt".to_owned())),
             Err(error) => Err(Error::Internal(error.to_string())),
         };
@@ -518,18 +518,19 @@ impl Actor {
                         continue;
                     }
                     let integration = self.routes.get(&request.resource);
+                    let trace = self.trace(&request);
                     match integration.kind() {
                         Kind::Child => {
                             let service = Service { inner: self.inner.clone(), account: None };
                             let parent = self.record.arn.clone();
                             tokio::spawn(async move {
-                                let outcome = children::run(&service, &parent, &request).await;
+                                let outcome = children::run(&service, &parent, &request, trace).await;
                                 let _ = sender.send(Message::Task(request.task, outcome));
                             });
                         }
                         Kind::Job => self.run_job(integration, request, None),
                         Kind::Request | Kind::Activity | Kind::Unknown => {
-                            let call = integration.invoke(self.resources.clone(), self.record.arn.clone(), request.clone());
+                            let call = integration.invoke(self.resources.clone(), self.record.arn.clone(), request.clone(), trace);
                             tokio::spawn(async move {
                                 let _ = sender.send(Message::Task(request.task, call.await));
                             });
@@ -572,10 +573,11 @@ impl Actor {
         let (stop, stopped) = oneshot::channel::<()>();
         self.jobs.insert(request.task, stop);
         let (resources, arn, sender) = (self.resources.clone(), self.record.arn.clone(), self.sender.clone());
+        let trace = self.trace(&request);
         tokio::spawn(async move {
             let started = match started {
                 Some(started) => started,
-                None => match integration.invoke(resources.clone(), arn.clone(), request.clone()).await {
+                None => match integration.invoke(resources.clone(), arn.clone(), request.clone(), trace).await {
                     Ok(started) => {
                         let _ = sender.send(Message::Submitted(request.task, Ok(started.clone())));
                         started
@@ -587,12 +589,12 @@ impl Actor {
                 },
             };
             tokio::select! {
-                outcome = integration.wait(resources.clone(), arn.clone(), request.clone(), started.clone()) => {
+                outcome = integration.wait(resources.clone(), arn.clone(), request.clone(), started.clone(), trace) => {
                     let _ = sender.send(Message::Task(request.task, outcome));
                 }
                 stop = stopped => {
                     if stop.is_ok() {
-                        integration.stop(resources, arn, request, started).await;
+                        integration.stop(resources, arn, request, started, trace).await;
                     }
                 }
             }
@@ -621,6 +623,7 @@ impl Actor {
     pub(crate) fn submit(&mut self, request: TaskRequest, token: String) {
         let sender = self.sender.clone();
         let integration = self.routes.get(&request.resource);
+        let trace = self.trace(&request);
         match integration.kind() {
             // On a shared store the step queued it in the database (`route`), for workers polling any node.
             Kind::Activity if self.lease.is_some() => {}
@@ -629,11 +632,11 @@ impl Actor {
                 let service = Service { inner: self.inner.clone(), account: None };
                 let parent = self.record.arn.clone();
                 tokio::spawn(async move {
-                    let _ = sender.send(Message::Submitted(request.task, children::run(&service, &parent, &request).await));
+                    let _ = sender.send(Message::Submitted(request.task, children::run(&service, &parent, &request, trace).await));
                 });
             }
             Kind::Request | Kind::Job => {
-                let call = integration.invoke(self.resources.clone(), self.record.arn.clone(), request.clone());
+                let call = integration.invoke(self.resources.clone(), self.record.arn.clone(), request.clone(), trace);
                 tokio::spawn(async move {
                     let _ = sender.send(Message::Submitted(request.task, call.await));
                 });
@@ -644,6 +647,12 @@ impl Actor {
                 let _ = sender.send(Message::Submitted(request.task, Ok(Value::Object(serde_json::Map::new()))));
             }
         }
+    }
+
+    /// The trace a task's request continues (`traces::task_trace`): none unless traces are on or the execution was
+    /// started with a trace header.
+    fn trace(&self, request: &TaskRequest) -> Option<integrations::Trace> {
+        super::traces::task_trace(self.inner.traces.as_ref(), &self.record, request.scheduled_event.map(u64::from))
     }
 
     /// The execution ended: publish its final record and forget it.

@@ -9,11 +9,21 @@ use serde_json::{Map as Object, Value, json};
 use asl::Failure;
 use engine::TaskRequest;
 
+use integrations::Trace;
 use integrations::aws::target::Target;
 
 use crate::service::{Error, Execution, Service, StartExecution, Status, names};
 
 use crate::integration::CHILD_RESOURCE as RESOURCE;
+
+/// The child a task starts on another server.
+struct Call<'a> {
+    machine: &'a str,
+    name: &'a str,
+    input: &'a str,
+    pattern: Pattern,
+    trace: Option<Trace>,
+}
 
 /// How the parent waits for the child.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,8 +34,9 @@ enum Pattern {
     Sync { json: bool },
 }
 
-/// Starts the child of `request` (a task of execution `parent`) and, for `.sync`, waits for it to end.
-pub(crate) async fn run(service: &Service, parent: &str, request: &TaskRequest) -> Result<Value, Failure> {
+/// Starts the child of `request` (a task of execution `parent`) and, for `.sync`, waits for it to end. With `trace`
+/// (the parent's task span), the child continues the parent's trace: its `traceHeader` is that `traceparent`.
+pub(crate) async fn run(service: &Service, parent: &str, request: &TaskRequest, trace: Option<Trace>) -> Result<Value, Failure> {
     // The child is the parent's account's: a machine of that account is on this server, any other elsewhere.
     let scoped = names::account_of(parent).map(|account| service.for_account(account));
     let service = scoped.as_ref().unwrap_or(service);
@@ -49,13 +60,13 @@ pub(crate) async fn run(service: &Service, parent: &str, request: &TaskRequest) 
     };
     if let Some(elsewhere) = remote(service, machine) {
         tracing::debug!(execution_arn = parent, state_machine_arn = machine, elsewhere, "starting a child on another server");
-        return remote_run(service, parent, request, machine, &name, &input, pattern).await;
+        return remote_run(service, parent, request, Call { machine, name: &name, input: &input, pattern, trace }).await;
     }
     let start = StartExecution {
         state_machine_arn: machine.to_owned(),
         name: Some(name.clone()),
         input: Some(input),
-        trace_header: None,
+        trace_header: trace.map(|trace| trace.traceparent()),
     };
     let arn = match service.start_execution(start).await {
         Ok(started) => started.execution_arn,
@@ -87,23 +98,20 @@ fn remote<'a>(service: &Service, machine: &'a str) -> Option<&'a str> {
 
 /// A child on another server: `StartExecution` there (the same name on a repeat after a restart, so the other server
 /// recognises it), and for `.sync` its `DescribeExecution` until it ends, shaped as for a child here.
-async fn remote_run(
-    service: &Service,
-    parent: &str,
-    request: &TaskRequest,
-    machine: &str,
-    name: &str,
-    input: &str,
-    pattern: Pattern,
-) -> Result<Value, Failure> {
+async fn remote_run(service: &Service, parent: &str, request: &TaskRequest, child: Call<'_>) -> Result<Value, Failure> {
+    let Call { machine, name, input, pattern, trace } = child;
     let resources = service.inner.config.resources.clone();
     let call = |action: &str, parameters: Value| {
         let target = Target::of(&format!("arn:aws:states:::aws-sdk:sfn:{action}")).expect("an AWS SDK resource");
         let task = TaskRequest { parameters, ..request.clone() };
         let resources = resources.clone();
-        async move { resources.call(parent, &task, &target).await.map_err(step_functions_failure) }
+        async move { resources.call(parent, &task, &target, trace).await.map_err(step_functions_failure) }
     };
-    let started = call("startExecution", json!({"StateMachineArn": machine, "Name": name, "Input": input})).await?;
+    let mut start = json!({"StateMachineArn": machine, "Name": name, "Input": input});
+    if let Some(trace) = trace {
+        start["TraceHeader"] = Value::String(trace.xray());
+    }
+    let started = call("startExecution", start).await?;
     let Pattern::Sync { json } = pattern else { return Ok(started) };
     let arn = started.get("ExecutionArn").cloned().unwrap_or(Value::Null);
     let mut pause = std::time::Duration::from_millis(250);

@@ -165,7 +165,7 @@ impl Service {
         let Some(recovered) = self.inner.store.recovered(execution_arn).await.map_err(internal)? else { return Ok(None) };
         // The state as of the last committed step: what a live execution would answer too.
         let record = recovered.execution;
-        let rebuilt = self.rebuild_blocking(&record, recovered.triggers).await?;
+        let rebuilt = self.rebuild_blocking(&record, recovered.triggers, false).await?;
         let runs = rebuilt.execution.map_runs().to_vec();
         Ok(Some((record, runs)))
     }

@@ -34,8 +34,14 @@ pub(crate) struct Rebuilt {
 }
 
 impl Service {
-    /// Re-folds an execution's stored triggers through a fresh engine, each exactly as it went the first time.
-    pub(crate) fn rebuild(&self, record: &Execution, triggers: &[String]) -> Result<Rebuilt, Error> {
+    /// Re-folds an execution's stored triggers through a fresh engine, each exactly as it went the first time. With
+    /// `prime`, the replayed events also rebuild the execution's open trace spans (`traces::Traces::prime`), for an
+    /// execution that is to run here again.
+    pub(crate) fn rebuild(&self, record: &Execution, triggers: &[String], prime: bool) -> Result<Rebuilt, Error> {
+        let traces = self.inner.traces.as_ref().filter(|_| prime);
+        if let Some(traces) = traces {
+            traces.forget(&record.arn);
+        }
         let machine = self.machine(&record.definition)?;
         let machine_name = names::state_machine_name(&record.state_machine_arn).unwrap_or_default().to_owned();
         let info = ExecutionInfo {
@@ -97,11 +103,11 @@ impl Service {
                     }
                 }
             }
-            let events: Vec<Event> = execution
-                .take_events()
-                .iter()
-                .map(|event| Event { id: event.id, json: event.to_json().to_string() })
-                .collect();
+            let replayed = execution.take_events();
+            if let Some(traces) = traces {
+                traces.prime(record, &replayed);
+            }
+            let events: Vec<Event> = replayed.iter().map(|event| Event { id: event.id, json: event.to_json().to_string() }).collect();
             // The children's events of the steps replayed are stored already.
             drop(execution.take_child_events());
             digest = advance_digest(digest, &events);
@@ -128,9 +134,9 @@ impl Service {
     }
 
     /// `rebuild` on a blocking thread: a replay evaluates again the JSONata its steps evaluated.
-    pub(crate) async fn rebuild_blocking(&self, record: &Execution, triggers: Vec<String>) -> Result<Rebuilt, Error> {
+    pub(crate) async fn rebuild_blocking(&self, record: &Execution, triggers: Vec<String>, prime: bool) -> Result<Rebuilt, Error> {
         let (service, record) = (self.clone(), record.clone());
-        tokio::task::spawn_blocking(move || service.rebuild(&record, &triggers))
+        tokio::task::spawn_blocking(move || service.rebuild(&record, &triggers, prime))
             .await
             .map_err(|error| Error::Internal(format!("rebuilding an execution failed: {error}")))?
     }
@@ -206,7 +212,7 @@ impl Service {
             return None;
         }
         let steps = triggers.len();
-        let checked = self.rebuild_blocking(&record, triggers).await.and_then(|rebuilt| {
+        let checked = self.rebuild_blocking(&record, triggers, true).await.and_then(|rebuilt| {
             let (events, replayed) = (rebuilt.execution.event_count(), rebuilt.digest);
             let running = matches!(rebuilt.execution.status(), engine::Status::Running);
             if events == last_event && digest.is_none_or(|stored| stored == replayed) && running {

@@ -433,11 +433,11 @@ impl Service {
                         asl::errors::TASK_FAILED,
                         format!("TestState does not run the task of state '{}' ({}): give it a mock", task.state_name, task.resource),
                     )),
-                    Kind::Job => match integration.invoke(resources.clone(), arn.clone(), task.clone()).await {
-                        Ok(started) => integration.wait(resources, arn, task, started).await,
+                    Kind::Job => match integration.invoke(resources.clone(), arn.clone(), task.clone(), None).await {
+                        Ok(started) => integration.wait(resources, arn, task, started, None).await,
                         Err(failure) => Err(failure),
                     },
-                    Kind::Request | Kind::Unknown => integration.invoke(resources, arn, task).await,
+                    Kind::Request | Kind::Unknown => integration.invoke(resources, arn, task, None).await,
                 }
             }
         }

@@ -294,7 +294,7 @@ impl Client {
     }
 }
 
-const CALLER: Caller<'static> = Caller { execution_arn: "arn:aws:states:us-east-1:123456789012:execution:m:e", state: "S", role_arn: None };
+const CALLER: Caller<'static> = Caller { execution_arn: "arn:aws:states:us-east-1:123456789012:execution:m:e", state: "S", role_arn: None, trace: None };
 
 /// Invokes `f` with `body` on another thread.
 fn invoke(functions: &Functions, body: &str) -> thread::JoinHandle<Result<Invocation, TaskError>> {
