@@ -15,5 +15,6 @@ mod metrics;
 mod nodes;
 mod serve;
 mod tls;
+mod traces;
 mod warm;
 mod watch;
