@@ -53,6 +53,9 @@ pub(crate) fn otlp(flag: Option<&str>, variable: &dyn Fn(&str) -> Option<String>
             })
         })
         .unwrap_or_else(|| "baton".to_owned());
+    if !cfg!(feature = "otlp") {
+        bail!("this baton was built without the `otlp` feature: it cannot export traces to {endpoint}");
+    }
     let defaults = OtlpBatch::default();
     let number = |names: &[&str], default: u64| -> anyhow::Result<u64> {
         let Some((name, value)) = names.iter().find_map(|name| variable(name).map(|value| (*name, value))) else { return Ok(default) };

@@ -375,7 +375,7 @@ impl Service {
         self.leave_cluster(&live).await;
         if let Some(traces) = &self.inner.traces {
             // The spans that ended go out before the process does.
-            traces.flush(std::time::Duration::from_secs(5)).await;
+            traces.flush(std::time::Duration::from_secs(3)).await;
         }
     }
 
@@ -399,6 +399,9 @@ impl Service {
         self.inner.express.clear();
         self.inner.callbacks.clear();
         self.inner.activities.clear();
+        if let Some(traces) = &self.inner.traces {
+            traces.clear();
+        }
         Ok(())
     }
 

@@ -322,11 +322,12 @@ async fn a_restart_continues_the_trace_of_a_waiting_execution() {
     let dir = data_dir();
     let base = format!("http://{collector}");
     let env = [("OTEL_EXPORTER_OTLP_ENDPOINT", base.as_str()), ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"), ("OTEL_BSP_SCHEDULE_DELAY", "100")];
-    let mut server = Server::start_env(dir.path(), &[], &env);
+    // Kept in memory while it waits (not parked), so that the restart resumes it.
+    let mut server = Server::start_env(dir.path(), &["--park-after-ms", "0"], &env);
     let client = server.client();
     let definition = json!({"StartAt": "First", "States": {
         "First": {"Type": "Pass", "Next": "Pause"},
-        "Pause": {"Type": "Wait", "Seconds": 3, "Next": "Last"},
+        "Pause": {"Type": "Wait", "Seconds": 4, "Next": "Last"},
         "Last": {"Type": "Pass", "End": true}}});
     let machine = create(&client, "restarted", &definition, StateMachineType::Standard).await;
     let arn = start(&client, &machine, "run", &json!({})).await;
@@ -340,7 +341,7 @@ async fn a_restart_continues_the_trace_of_a_waiting_execution() {
     .expect("the receiver's thread");
     server.kill();
     let killed_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after the epoch").as_millis();
-    let server = Server::start_env(dir.path(), &[], &env);
+    let server = Server::start_env(dir.path(), &["--park-after-ms", "0"], &env);
     assert_eq!(server.resumed, 1, "the waiting execution is resumed");
     let client = server.client();
     let done = finished(&client, &arn, Duration::from_secs(30)).await;

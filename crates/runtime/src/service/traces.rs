@@ -128,6 +128,13 @@ impl Traces {
         super::lock(self.shard(arn)).remove(arn);
     }
 
+    /// Forgets every execution's open spans (`Service::reset`: the executions are gone).
+    pub(crate) fn clear(&self) {
+        for shard in &self.shards {
+            super::lock(shard).clear();
+        }
+    }
+
     /// Sends the ended spans now, and waits until they went (or for `within` at most).
     pub(crate) async fn flush(&self, within: std::time::Duration) {
         if let Some(done) = self.sink.flush() {
