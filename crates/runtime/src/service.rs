@@ -252,6 +252,20 @@ impl Error {
     }
 }
 
+/// An API request being answered (`Service::time_request`).
+pub struct RequestTimer {
+    inner: Arc<Inner>,
+    started: std::time::Instant,
+}
+
+impl RequestTimer {
+    /// Counts the request of `action` (one of the API's names, or `unknown`) answered with HTTP `status`, and how
+    /// long it took.
+    pub fn finish(self, action: &'static str, status: u16) {
+        self.inner.metrics.request(action, status, self.started.elapsed().as_secs_f64());
+    }
+}
+
 /// The service: cheap to clone, shared by all request handlers.
 ///
 /// A service may be scoped to an account (`for_account`, the account of the key that signed a request): what it
@@ -428,14 +442,27 @@ impl Service {
         format!("arn:{}:states:{}:{}:{resource}", crate::partition(self.region()), self.region(), self.account_id())
     }
 
-    /// Counts an API request of `action` (one of the API's names, or `unknown`) answered with HTTP `status`.
-    pub fn count_request(&self, action: &'static str, status: u16) {
-        self.inner.metrics.request(action, status);
+    /// Starts timing an API request, for `/metrics`: `RequestTimer::finish` counts it once it is answered.
+    pub fn time_request(&self) -> RequestTimer {
+        RequestTimer { inner: Arc::clone(&self.inner), started: std::time::Instant::now() }
     }
 
     /// The OpenMetrics text of `GET /metrics` (`metrics`).
-    pub fn metrics_text(&self) -> String {
-        self.inner.metrics.render(self.running_count())
+    pub async fn metrics_text(&self) -> String {
+        let gauges = match self.inner.store.gauges().await {
+            Ok(gauges) => Some(gauges),
+            Err(error) => {
+                tracing::warn!(%error, "cannot read the parked executions and queues for /metrics");
+                None
+            }
+        };
+        // A shared store queues activity tasks in the database; SQLite's are in this process's memory.
+        let activity_tasks = match &gauges {
+            Some(gauges) if self.inner.store.shared() => gauges.activity_tasks.clone(),
+            _ => self.inner.activities.depths(),
+        };
+        let snapshot = metrics::Snapshot { running: self.running_count(), gauges, activity_tasks, store: self.inner.store.stats() };
+        self.inner.metrics.render(&snapshot)
     }
 
     /// How many executions are running in this process, in memory (parked ones are not counted).
@@ -983,7 +1010,10 @@ impl Service {
         if express {
             self.inner.express.insert(record.clone(), first);
         } else {
-            match self.inner.store.create_execution(record.clone(), first).await {
+            let started = std::time::Instant::now();
+            let created = self.inner.store.create_execution(record.clone(), first).await;
+            self.inner.metrics.committed_in(started.elapsed().as_secs_f64());
+            match created {
                 Ok(()) => {}
                 Err(store::Error::AlreadyExists(_)) => {
                     return Err(Error::ExecutionAlreadyExists(format!("Execution Already Exists: '{arn}'")));

@@ -79,7 +79,7 @@ async fn healthz() -> Response {
 async fn metrics(State(service): State<Service>) -> Response {
     use axum::http::header;
     let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
-    ([(header::CONTENT_TYPE, content_type)], service.metrics_text()).into_response()
+    ([(header::CONTENT_TYPE, content_type)], service.metrics_text().await).into_response()
 }
 
 /// `GET /metrics` on a server with `--credentials`: refused, since its labels name every account's state machines and
@@ -132,13 +132,13 @@ async fn reset(State(service): State<Service>, caller: Option<axum::Extension<Ca
 }
 
 /// Calls the handler of the action `X-Amz-Target` names (for a signed request, acting in its key's account), and
-/// counts the request by action and status for `/metrics`.
+/// counts and times the request by action and status for `/metrics`.
 async fn dispatch(State(service): State<Service>, request: Request) -> Response {
     // The action's label is one of the API's names (a bounded set), whatever a client sends.
     let label = action(request.headers()).ok().and_then(|name| api::ACTIONS.iter().find(|known| **known == name).copied());
-    let counting = service.clone();
+    let timer = service.time_request();
     let response = handle(service, request).await;
-    counting.count_request(label.unwrap_or("unknown"), response.status().as_u16());
+    timer.finish(label.unwrap_or("unknown"), response.status().as_u16());
     response
 }
 

@@ -11,7 +11,7 @@ use crate::postgres::Postgres;
 use crate::sqlite::Sqlite;
 use crate::{
     Activity, Alias, Append, Claimed, Error, Event, Execution, ExecutionFilter, InboxMessage, Node, Page, PageRequest,
-    Parked, Publish, Recovered, StateMachine, Stats, Store, Version,
+    Gauges, Parked, Publish, Recovered, StateMachine, Stats, Store, Version,
 };
 
 /// Where a server keeps its state.
@@ -320,6 +320,7 @@ forward! {
     fn running_arns(&self) -> Vec<String>;
     fn park(&self, arn: &str, wake_at: i64) -> ();
     fn due(&self, before: i64, after: Option<Parked>, limit: usize) -> Vec<Parked>;
+    fn gauges(&self) -> Gauges;
     fn delete_closed(&self, before: i64, limit: usize) -> u64;
     fn redrive_execution(&self, arn: &str, date: i64, first: Append) -> ();
     fn recovered(&self, arn: &str) -> Option<Recovered>;

@@ -336,6 +336,16 @@ pub struct Parked {
     pub position: i64,
 }
 
+/// How many executions are parked, how many inbox messages wait for an answer, and how many activity tasks wait for a
+/// worker by activity ARN, for `/metrics` (`Store::gauges`). SQLite has no inbox and keeps activity tasks in the
+/// runtime's memory: those are 0 and empty there.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Gauges {
+    pub parked: u64,
+    pub inbox: u64,
+    pub activity_tasks: Vec<(String, u64)>,
+}
+
 /// A store's writer's counters since the store was opened (`Sqlite::stats`, `Postgres::stats`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Stats {
@@ -456,6 +466,8 @@ pub trait Store: Send + Sync + 'static {
         after: Option<Parked>,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<Parked>, Error>> + Send;
+    /// How many executions are parked and how many inbox messages are open (`Gauges`).
+    fn gauges(&self) -> impl Future<Output = Result<Gauges, Error>> + Send;
     /// Deletes at most `limit` executions that ended before `before` (milliseconds since the epoch), with their history
     /// and triggers; returns how many it deleted.
     fn delete_closed(&self, before: i64, limit: usize) -> impl Future<Output = Result<u64, Error>> + Send;

@@ -40,7 +40,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, NoTls, Row, Statement};
 
 use crate::{
-    Activity, Alias, Append, Error, Event, Execution, ExecutionFilter, Page, PageRequest, Parked, Publish, Recovered,
+    Activity, Alias, Append, Error, Event, Execution, ExecutionFilter, Gauges, Page, PageRequest, Parked, Publish, Recovered,
     StateMachine, Stats, Store, Version,
 };
 
@@ -170,6 +170,10 @@ impl Store for Postgres {
 
     async fn due(&self, before: i64, after: Option<Parked>, limit: usize) -> Result<Vec<Parked>, Error> {
         read::due(&mut *self.reader().await?, before, after, limit).await
+    }
+
+    async fn gauges(&self) -> Result<Gauges, Error> {
+        read::gauges(&mut *self.reader().await?).await
     }
 
     async fn delete_closed(&self, before: i64, limit: usize) -> Result<u64, Error> {

@@ -30,7 +30,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rusqlite::Connection;
 
 use crate::{
-    Activity, Alias, Append, Error, Event, Execution, ExecutionFilter, Page, PageRequest, Parked, Publish, Recovered,
+    Activity, Alias, Append, Error, Event, Execution, ExecutionFilter, Gauges, Page, PageRequest, Parked, Publish, Recovered,
     StateMachine, Store, Version,
 };
 
@@ -222,6 +222,10 @@ impl Store for Sqlite {
 
     async fn due(&self, before: i64, after: Option<Parked>, limit: usize) -> Result<Vec<Parked>, Error> {
         self.read(move |conn| read::due(conn, before, after, limit)).await
+    }
+
+    async fn gauges(&self) -> Result<Gauges, Error> {
+        self.read(read::gauges).await
     }
 
     async fn delete_closed(&self, before: i64, limit: usize) -> Result<u64, Error> {

@@ -418,7 +418,10 @@ impl Actor {
             if self.lease.is_some() {
                 self.route(&mut appends, &commands, &acks);
             }
-            if let Err(error) = self.inner.store.append(appends).await {
+            let started = std::time::Instant::now();
+            let appended = self.inner.store.append(appends).await;
+            self.inner.metrics.committed_in(started.elapsed().as_secs_f64());
+            if let Err(error) = appended {
                 if let store::Error::Fenced(_) = error {
                     // Another node holds the execution now (this one's lease ran out): it runs it from what is
                     // committed, and this actor ends without effects.

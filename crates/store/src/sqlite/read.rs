@@ -9,7 +9,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::sqlite::rows::{self, ACTIVITY_COLUMNS, ALIAS_COLUMNS, EXECUTION_COLUMNS, List, MACHINE_COLUMNS, VERSION_COLUMNS, fetch, paginate};
 use crate::sqlite::{Location, db, schema};
 use crate::{
-    Activity, Alias, Error, Event, Execution, ExecutionFilter, Page, PageRequest, Parked, Recovered, StateMachine, Version,
+    Activity, Alias, Error, Event, Execution, ExecutionFilter, Gauges, Page, PageRequest, Parked, Recovered, StateMachine,
+    Version,
 };
 
 /// The executions start-up resumes: running, not a Map Run's child (those run with their parents), not parked.
@@ -199,6 +200,12 @@ pub(crate) fn due(conn: &mut Connection, before: i64, after: Option<Parked>, lim
         params![before, wake_at, seq, limit],
         |row| Ok(Parked { execution_arn: row.get(0)?, wake_at: row.get(1)?, position: row.get(2)? }),
     )
+}
+
+/// How many executions are parked (SQLite has no inbox).
+pub(crate) fn gauges(conn: &mut Connection) -> Result<Gauges, Error> {
+    let parked: i64 = conn.prepare_cached("SELECT count(*) FROM parked").and_then(|mut s| s.query_row([], |row| row.get(0))).map_err(db)?;
+    Ok(Gauges { parked: u64::try_from(parked).unwrap_or(0), inbox: 0, activity_tasks: Vec::new() })
 }
 
 /// One execution with all its triggers in order, whatever its status.
