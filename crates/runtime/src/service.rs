@@ -23,6 +23,7 @@ mod children;
 mod encryption;
 mod express;
 mod map_runs;
+mod dashboard;
 mod metrics;
 mod observe;
 mod names;
@@ -53,6 +54,7 @@ use callbacks::{Callbacks, Closed, Token};
 use express::Express;
 use recovery::Rebuilt;
 
+pub use dashboard::{Bar, Counts, Dashboard};
 pub use encryption::{Encryption, EncryptionType};
 pub use names::account_of;
 pub use records::{Activity, Alias, Execution, Kind, Page, PageRequest, Route, StateMachine, Status, Version};
@@ -394,6 +396,7 @@ impl Service {
         self.inner.express.clear();
         self.inner.callbacks.clear();
         self.inner.activities.clear();
+        self.inner.metrics.series.clear();
         Ok(())
     }
 
@@ -445,6 +448,14 @@ impl Service {
     /// Starts timing an API request, for `/metrics`: `RequestTimer::finish` counts it once it is answered.
     pub fn time_request(&self) -> RequestTimer {
         RequestTimer { inner: Arc::clone(&self.inner), started: std::time::Instant::now() }
+    }
+
+    /// The console's dashboard of a state machine (`dashboard`): its executions by status in bars of `step_minutes`
+    /// over the last `window_minutes`, and the percentiles of their durations. `StateMachineDoesNotExist` unless the
+    /// machine exists in the caller's account.
+    pub async fn dashboard(&self, arn: &str, window_minutes: i64, step_minutes: i64) -> Result<Dashboard, Error> {
+        let machine = self.describe_state_machine(arn).await?;
+        Ok(self.inner.metrics.series.dashboard(&machine.arn, now(), window_minutes, step_minutes))
     }
 
     /// The OpenMetrics text of `GET /metrics` (`metrics`).

@@ -9,6 +9,8 @@ use std::collections::HashMap;
 
 use asl::errors::HEARTBEAT_TIMEOUT;
 use engine::{EventDetails, HistoryEvent};
+
+use super::dashboard::Ended;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -187,6 +189,8 @@ pub(crate) struct Metrics {
     activities: Family3<ActivityLabel>,
     lambdas: Family3<LambdaLabel>,
     services: Family3<ServiceLabel>,
+    /// Executions by minute, for the console's dashboard.
+    pub(crate) series: super::dashboard::Series,
     /// The open tasks of each execution (`Open`), to time them when they close.
     open: std::sync::Mutex<HashMap<String, HashMap<u64, Open>>>,
 }
@@ -282,6 +286,7 @@ impl Default for Metrics {
             activities,
             lambdas,
             services,
+            series: super::dashboard::Series::default(),
             open,
         }
     }
@@ -292,6 +297,7 @@ impl Metrics {
     pub(crate) fn observe(&self, batch: &super::observe::Committed<'_>) {
         let execution = batch.execution;
         let label = label(&execution.state_machine_arn);
+        let machine = machine_arn(&execution.state_machine_arn);
         let mut entered = 0;
         let mut tasks: Option<std::sync::MutexGuard<'_, HashMap<String, HashMap<u64, Open>>>> = None;
         for event in batch.events {
@@ -307,21 +313,23 @@ impl Metrics {
                 }
                 EventDetails::ExecutionStarted { .. } => {
                     self.started.get_or_create(&label).inc();
+                    self.series.started(machine, event.timestamp);
                     continue;
                 }
                 EventDetails::ExecutionRedriven { .. } => {
                     self.redriven.get_or_create(&label).inc();
                     continue;
                 }
-                EventDetails::ExecutionSucceeded { .. } => &self.succeeded,
-                EventDetails::ExecutionFailed(_) => &self.failed,
-                EventDetails::ExecutionAborted(_) => &self.aborted,
-                EventDetails::ExecutionTimedOut(_) => &self.timed_out,
+                EventDetails::ExecutionSucceeded { .. } => (&self.succeeded, Ended::Succeeded),
+                EventDetails::ExecutionFailed(_) => (&self.failed, Ended::Failed),
+                EventDetails::ExecutionAborted(_) => (&self.aborted, Ended::Aborted),
+                EventDetails::ExecutionTimedOut(_) => (&self.timed_out, Ended::TimedOut),
                 _ => continue,
             };
-            outcome.get_or_create(&label).inc();
-            let milliseconds = (event.timestamp - execution.start).max(0);
-            self.duration.get_or_create(&label).observe(milliseconds as f64 / 1000.0);
+            outcome.0.get_or_create(&label).inc();
+            let seconds = (event.timestamp - execution.start).max(0) as f64 / 1000.0;
+            self.duration.get_or_create(&label).observe(seconds);
+            self.series.ended(machine, event.timestamp, outcome.1, seconds);
             // Its tasks closed with it (aborted, or cut off): nothing more to time.
             tasks.get_or_insert_with(|| self.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner)).remove(&execution.arn);
         }
@@ -475,6 +483,16 @@ fn is_task_event(details: &EventDetails) -> bool {
     )
 }
 
+/// The ARN of the state machine a state machine, version or alias ARN names (without `:<version>` or `:<alias>`).
+fn machine_arn(arn: &str) -> &str {
+    let Some(at) = arn.find(":stateMachine:") else { return arn };
+    let name = at + ":stateMachine:".len();
+    match arn.get(name..).and_then(|rest| rest.find(':')) {
+        Some(end) => arn.get(..name + end).unwrap_or(arn),
+        None => arn,
+    }
+}
+
 /// The label of a state machine, version or alias ARN: the machine's name.
 fn label(machine_arn: &str) -> Machine {
     let name = machine_arn.split_once(":stateMachine:").map_or(machine_arn, |(_, rest)| rest);
@@ -522,6 +540,9 @@ mod tests {
     fn machines_are_labelled_by_name_and_counted() {
         assert_eq!(label("arn:aws:states:us-east-1:123456789012:stateMachine:orders:3").state_machine, "orders");
         assert_eq!(label("arn:aws:states:us-east-1:123456789012:stateMachine:orders").state_machine, "orders");
+        let machine = "arn:aws:states:us-east-1:123456789012:stateMachine:orders";
+        assert_eq!(super::machine_arn("arn:aws:states:us-east-1:123456789012:stateMachine:orders:prod"), machine);
+        assert_eq!(super::machine_arn(machine), machine);
         let metrics = Metrics::default();
         let execution = execution();
         let entered = |id| event(id, 1_000, EventDetails::StateEntered { state_type: "Pass", name: "P".to_owned(), input: "{}".to_owned() });
