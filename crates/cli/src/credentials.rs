@@ -13,6 +13,8 @@ use std::path::Path;
 use anyhow::Context;
 use serde::Deserialize;
 
+use crate::logging::say;
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
@@ -63,8 +65,8 @@ fn parse(text: &str) -> anyhow::Result<Vec<server::Key>> {
 /// does not load is reported, and the keys stay as they were.
 pub(crate) fn reload(file: &Path, keys: &server::Keys) {
     match read(file).and_then(|new| keys.replace(new).map_err(anyhow::Error::msg)) {
-        Ok(()) => eprintln!("baton: reloaded the credentials file {} ({} keys)", file.display(), keys.len()),
-        Err(error) => eprintln!("baton: cannot reload the credentials: {error:#}; the keys stay as they were"),
+        Ok(()) => say!("reloaded the credentials file {} ({} keys)", file.display(), keys.len()),
+        Err(error) => say!("cannot reload the credentials: {error:#}; the keys stay as they were"),
     }
 }
 

@@ -8,6 +8,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
+use crate::logging::say;
+
 use integrations::connections::Connections;
 use integrations::functions::Functions;
 use integrations::mock::MockConfig;
@@ -192,12 +194,12 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         let address = listener.local_addr().unwrap_or(args.bind);
         config.address = format!("{scheme}://{address}");
         let service = Service::open(config).await.with_context(|| format!("cannot open {place}"))?;
-        eprintln!(
-            "baton: serving the Step Functions API on {scheme}://{address} (data in {place}, {} executions resumed)",
+        say!(
+            "serving the Step Functions API on {scheme}://{address} (data in {place}, {} executions resumed)",
             service.running_count()
         );
         let signing = if access.is_some() { " (sign in with a key of --credentials)" } else { "" };
-        eprintln!("baton: the console is on {scheme}://{address}/console{signing}");
+        say!("the console is on {scheme}://{address}/console{signing}");
         // `serve` shuts the service down after the last request.
         let options = crate::listen::Options {
             hosts,
@@ -207,7 +209,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             tls,
         };
         crate::listen::serve(listener, service, options, shutdown_signal()).await.context("the server failed")?;
-        eprintln!("baton: stopped");
+        say!("stopped");
         anyhow::Ok(ExitCode::SUCCESS)
     });
     // Local functions still running on blocking threads are not waited for: their steps are not committed, and a
@@ -255,14 +257,14 @@ fn raise_open_files(max_connections: usize) {
         }
         let raised = limit.maximum.map_or(wanted, |maximum| wanted.min(maximum));
         if raised <= current {
-            eprintln!(
-                "baton: at most {current} files may be open (ulimit -n), fewer than --max-connections {max_connections} needs"
+            say!(
+                "at most {current} files may be open (ulimit -n), fewer than --max-connections {max_connections} needs"
             );
             return;
         }
         let new = rustix::process::Rlimit { current: Some(raised), maximum: limit.maximum };
         if let Err(error) = setrlimit(Resource::Nofile, new) {
-            eprintln!("baton: cannot raise the open-file limit from {current} to {raised}: {error}");
+            say!("cannot raise the open-file limit from {current} to {raised}: {error}");
         }
     }
     #[cfg(not(unix))]
@@ -328,7 +330,7 @@ async fn reload_on_hangup(reload: Reload) {
         let Ok(mut hangups) = signal(SignalKind::hangup()) else { return };
         while hangups.recv().await.is_some() {
             if reload.functions_file.is_none() && reload.tls.is_none() && reload.credentials.is_none() {
-                eprintln!("baton: SIGHUP: no --functions, --tls-cert or --credentials file to reload");
+                say!("SIGHUP: no --functions, --tls-cert or --credentials file to reload");
                 continue;
             }
             if let Some(file) = &reload.functions_file {
@@ -357,9 +359,9 @@ async fn reload_functions(file: PathBuf, functions: Functions) {
     })
     .await;
     match reloaded {
-        Ok(Ok(count)) => eprintln!("baton: reloaded the functions file {shown} ({count} functions)"),
-        Ok(Err(err)) => eprintln!("baton: cannot reload the functions file: {err}; the functions stay as they were"),
-        Err(err) => eprintln!("baton: cannot reload the functions file {shown}: {err}"),
+        Ok(Ok(count)) => say!("reloaded the functions file {shown} ({count} functions)"),
+        Ok(Err(err)) => say!("cannot reload the functions file: {err}; the functions stay as they were"),
+        Err(err) => say!("cannot reload the functions file {shown}: {err}"),
     }
 }
 
@@ -367,9 +369,9 @@ async fn reload_functions(file: PathBuf, functions: Functions) {
 async fn reload_tls(tls: Arc<crate::tls::Tls>) {
     let shown = tls.cert_file().display().to_string();
     match tokio::task::spawn_blocking(move || tls.reload()).await {
-        Ok(Ok(())) => eprintln!("baton: reloaded the TLS certificate {shown} and its key"),
-        Ok(Err(err)) => eprintln!("baton: cannot reload the TLS certificate: {err:#}; the certificate in use stays"),
-        Err(err) => eprintln!("baton: cannot reload the TLS certificate {shown}: {err}"),
+        Ok(Ok(())) => say!("reloaded the TLS certificate {shown} and its key"),
+        Ok(Err(err)) => say!("cannot reload the TLS certificate: {err:#}; the certificate in use stays"),
+        Err(err) => say!("cannot reload the TLS certificate {shown}: {err}"),
     }
 }
 
