@@ -107,6 +107,24 @@ pub(crate) struct Args {
     /// shortly before the timer is due (or when StopExecution names it). 0 keeps every execution in memory.
     #[arg(long, default_value_t = runtime::DEFAULT_PARK_AFTER_MS)]
     park_after_ms: u64,
+    /// Write the execution logs of state machines whose loggingConfiguration level is not OFF to this file (appended
+    /// to), one JSON line per history event in the record shape CloudWatch Logs receives from Step Functions; `-` for
+    /// stdout. Without it, no execution log is written.
+    #[arg(long, value_name = "PATH")]
+    execution_log: Option<PathBuf>,
+}
+
+/// The destination of `--execution-log`: stdout for `-`, else the file, created if missing and appended to.
+fn execution_log(path: &std::path::Path) -> anyhow::Result<runtime::service::ExecutionLogSink> {
+    if path.as_os_str() == "-" {
+        return Ok(runtime::service::ExecutionLogSink::new(std::io::stdout()));
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("cannot open the execution log {}", path.display()))?;
+    Ok(runtime::service::ExecutionLogSink::new(file))
 }
 
 /// `--retention` in milliseconds; `None` keeps executions for ever.
@@ -173,6 +191,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         virtual_time: args.virtual_time,
         admin: args.admin,
         park_after_ms: args.park_after_ms,
+        execution_log: args.execution_log.as_deref().map(execution_log).transpose()?,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
     let reload = Reload {
