@@ -330,7 +330,7 @@ impl Service {
             other => internal(other),
         })?;
         let express = Express::new(config.express_retention_seconds);
-        let execution_log = config.execution_log.as_ref().map(execution_log::ExecutionLog::start).transpose()?;
+        let execution_log = config.execution_log.as_ref().map(|sink| execution_log::ExecutionLog::start(sink, &config.resources.aws)).transpose()?;
         let inner = Arc::new(Inner {
             config,
             store,

@@ -8,6 +8,7 @@ use aws_sdk_sfn::Client;
 use aws_sdk_sfn::types::{CloudWatchLogsLogGroup, HistoryEvent, LogDestination, LogLevel, LoggingConfiguration, StateMachineType};
 use serde_json::{Value, json};
 
+use crate::aws_services::Moto;
 use crate::serve::{Server, data_dir, finished, history, start};
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/baton";
@@ -222,4 +223,58 @@ async fn a_resumed_execution_is_logged_by_its_machines_configuration() {
         let event = events.iter().find(|event| event.id == id).expect("the logged event is in the history");
         same_event(record, event, &arn, false);
     }
+}
+
+/// With `--execution-log-to-cloudwatch` the records also go to the log group the configuration names (moto's
+/// CloudWatch Logs), in a stream named as Step Functions names its streams, the same records as the file's.
+#[test]
+fn records_go_to_the_configurations_log_group_too() {
+    let Some(moto) = Moto::start() else { return };
+    let group = "/aws/vendedlogs/states/baton";
+    if moto.boto3(&format!("client('logs').create_log_group(logGroupName='{group}')\nprint('{{}}')")).is_none() {
+        return;
+    }
+    let dir = data_dir();
+    let log = dir.path().join("executions.log");
+    let (server, _data) = moto.serve(&["--execution-log", log.to_str().expect("utf-8 path"), "--execution-log-to-cloudwatch"]);
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    let arn = runtime.block_on(async {
+        let client = server.client();
+        let machine = create(&client, "errors", &choice(), StateMachineType::Standard, Some(logging(LogLevel::Error, true))).await;
+        let arn = start(&client, &machine, "bad", &json!({"ok": false})).await;
+        finished(&client, &arn, Duration::from_secs(30)).await;
+        arn
+    });
+    let written = of(&wait_for(&log, &arn, "ExecutionFailed"), &arn);
+    assert_eq!(written.len(), 2);
+
+    let read = format!(
+        "logs = client('logs')\n\
+         streams = logs.describe_log_streams(logGroupName='{group}')['logStreams']\n\
+         print(json.dumps([[s['logStreamName'], [e['message'] for e in logs.get_log_events(logGroupName='{group}', \
+         logStreamName=s['logStreamName'], startFromHead=True)['events']]] for s in streams]))"
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let (stream, messages) = loop {
+        let streams = moto.boto3(&read).expect("boto3");
+        let found = streams.as_array().and_then(|streams| streams.iter().find(|s| s[1].as_array().is_some_and(|m| m.len() == 2)));
+        if let Some(found) = found {
+            break (found[0].as_str().expect("a name").to_owned(), found[1].clone());
+        }
+        assert!(Instant::now() < deadline, "no records in the log group: {streams}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    // states/<machine>/<YYYY-MM-DD-HH-MM>/<8 hex digits>
+    let parts: Vec<&str> = stream.split('/').collect();
+    assert_eq!(parts.len(), 4, "{stream}");
+    assert_eq!(&parts[..2], ["states", "errors"]);
+    assert_eq!(parts[2].len(), 16, "{stream}");
+    assert!(parts[3].len() == 8 && parts[3].chars().all(|c| c.is_ascii_hexdigit()), "{stream}");
+    let sent: Vec<Value> = messages
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|m| serde_json::from_str(m.as_str().expect("a message")).expect("a JSON record"))
+        .collect();
+    assert_eq!(sent, written);
 }

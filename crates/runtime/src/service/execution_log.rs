@@ -34,6 +34,11 @@
 //! writer thread over a bounded channel, never waited for: the thread renders and writes them, and flushes once the
 //! channel is empty, so a reader of the file sees each batch promptly. Like CloudWatch Logs delivery, this is best
 //! effort: when the writer falls that far behind, batches are dropped and a warning says how many.
+//!
+//! With `--execution-log-to-cloudwatch`, the records of a configuration that names a log group are also sent there,
+//! as Step Functions sends them, through the AWS integration layer (`cloudwatch`); not under `--offline`.
+
+mod cloudwatch;
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -234,27 +239,36 @@ fn cut(text: &mut String) -> bool {
     false
 }
 
-/// Where execution log records go (`baton serve --execution-log`): a writer the binary opened (a file in append
-/// mode, or stdout). Cheap to clone; services opened with clones share it.
-#[derive(Clone)]
+/// Where execution log records go (`baton serve --execution-log`, `--execution-log-to-cloudwatch`): a writer the
+/// binary opened (a file in append mode, or stdout), and whether records are also sent to the CloudWatch Logs group
+/// each configuration names (`cloudwatch`). Cheap to clone; services opened with clones share the writer.
+#[derive(Clone, Default)]
 pub struct ExecutionLogSink {
-    writer: Arc<Mutex<Box<dyn Write + Send>>>,
+    writer: Option<Arc<Mutex<Box<dyn Write + Send>>>>,
+    cloudwatch: bool,
 }
 
 impl ExecutionLogSink {
+    /// Records written to `writer`.
     pub fn new(writer: impl Write + Send + 'static) -> ExecutionLogSink {
-        ExecutionLogSink { writer: Arc::new(Mutex::new(Box::new(writer))) }
+        ExecutionLogSink { writer: Some(Arc::new(Mutex::new(Box::new(writer)))), cloudwatch: false }
+    }
+
+    /// Records sent to CloudWatch Logs too (or only, for a sink without a writer: `ExecutionLogSink::default()`).
+    pub fn to_cloudwatch(self) -> ExecutionLogSink {
+        ExecutionLogSink { cloudwatch: true, ..self }
     }
 }
 
 impl std::fmt::Debug for ExecutionLogSink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ExecutionLogSink").finish_non_exhaustive()
+        f.debug_struct("ExecutionLogSink").field("writer", &self.writer.is_some()).field("cloudwatch", &self.cloudwatch).finish()
     }
 }
 
 /// One committed batch's events to log (already selected when its configuration was known).
 struct Batch {
+    machine_arn: String,
     execution_arn: String,
     redrive_count: u32,
     events: Vec<HistoryEvent>,
@@ -284,18 +298,32 @@ pub(crate) struct ExecutionLog {
 }
 
 impl ExecutionLog {
-    /// Starts the writer thread on `sink`. Called inside the service's async runtime.
-    pub(crate) fn start(sink: &ExecutionLogSink) -> Result<ExecutionLog, Error> {
+    /// Starts the writer thread on `sink` (and the sender to CloudWatch Logs through `aws`, when the sink asks for
+    /// it). Called inside the service's async runtime.
+    pub(crate) fn start(sink: &ExecutionLogSink, aws: &integrations::aws::Aws) -> Result<ExecutionLog, Error> {
+        let runtime = tokio::runtime::Handle::try_current()
+            .map_err(|error| Error::Internal(format!("the execution log needs the async runtime: {error}")))?;
+        let cloud = match sink.cloudwatch {
+            true if aws.offline() => {
+                tracing::warn!("--offline: execution log records are not sent to CloudWatch Logs");
+                None
+            }
+            true => {
+                let started = jiff::Timestamp::from_millisecond(super::now()).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+                let node = super::names::uuid();
+                let started = format!("{}/{}", started.strftime("%Y-%m-%d-%H-%M"), node.get(..8).unwrap_or("00000000"));
+                Some(cloudwatch::start(&runtime, aws.clone(), &started))
+            }
+            false => None,
+        };
         let (sender, receiver) = std::sync::mpsc::sync_channel(QUEUE);
         let dropped = Arc::new(AtomicU64::new(0));
         let writer = sink.writer.clone();
         let counter = dropped.clone();
         std::thread::Builder::new()
             .name("baton-execution-log".to_owned())
-            .spawn(move || write_loop(&receiver, &writer, &counter))
+            .spawn(move || write_loop(&receiver, writer.as_deref(), cloud.as_ref(), &counter))
             .map_err(|error| Error::Internal(format!("cannot start the execution log's writer: {error}")))?;
-        let runtime = tokio::runtime::Handle::try_current()
-            .map_err(|error| Error::Internal(format!("the execution log needs the async runtime: {error}")))?;
         Ok(ExecutionLog { sender, machines: Mutex::new(HashMap::new()), dropped, inner: OnceLock::new(), runtime })
     }
 
@@ -339,6 +367,7 @@ impl ExecutionLog {
     pub(crate) fn observe(&self, committed: &Committed<'_>) {
         let execution = committed.execution;
         let batch = |events: Vec<HistoryEvent>| Batch {
+            machine_arn: execution.state_machine_arn.clone(),
             execution_arn: execution.arn.clone(),
             redrive_count: execution.redrive_count,
             events,
@@ -412,31 +441,57 @@ impl ExecutionLog {
     }
 }
 
-/// The writer thread: renders each batch's records, writes what arrived together in one go, flushes, and says when
+/// The writer thread: renders each batch's records, writes what arrived together in one go, flushes, hands the
+/// records of configurations with a log group to the CloudWatch Logs sender (`cloud`, when sending), and says when
 /// batches were dropped. Ends when the service's log is dropped.
-fn write_loop(receiver: &Receiver<Message>, writer: &Mutex<Box<dyn Write + Send>>, dropped: &AtomicU64) {
+fn write_loop(
+    receiver: &Receiver<Message>,
+    writer: Option<&Mutex<Box<dyn Write + Send>>>,
+    cloud: Option<&tokio::sync::mpsc::Sender<Vec<cloudwatch::Delivery>>>,
+    dropped: &AtomicU64,
+) {
     let mut text = Vec::new();
     while let Ok(first) = receiver.recv() {
         let mut flushed = Vec::new();
+        let mut deliveries = Vec::new();
         let mut next = Some(first);
         while let Some(message) = next {
             match message {
                 Message::Batch(logging, batch) => {
+                    let group = logging.log_group_arn.as_ref().filter(|_| cloud.is_some());
                     for event in &batch.events {
-                        text.extend_from_slice(record(&batch.execution_arn, batch.redrive_count, logging.include_data, event).as_bytes());
-                        text.push(b'\n');
+                        let line = record(&batch.execution_arn, batch.redrive_count, logging.include_data, event);
+                        if writer.is_some() {
+                            text.extend_from_slice(line.as_bytes());
+                            text.push(b'\n');
+                        }
+                        if let Some(group) = group {
+                            deliveries.push(cloudwatch::Delivery {
+                                group_arn: group.clone(),
+                                machine_arn: batch.machine_arn.clone(),
+                                timestamp: event.timestamp,
+                                message: line,
+                            });
+                        }
                     }
                 }
                 Message::Flush(done) => flushed.push(done),
             }
             next = receiver.try_recv().ok();
         }
-        let mut out = lock(writer);
-        if let Err(error) = out.write_all(&text).and_then(|()| out.flush()) {
-            tracing::warn!(%error, "cannot write the execution log");
+        if let Some(writer) = writer {
+            let mut out = lock(writer);
+            if let Err(error) = out.write_all(&text).and_then(|()| out.flush()) {
+                tracing::warn!(%error, "cannot write the execution log");
+            }
         }
-        drop(out);
         text.clear();
+        if let Some(cloud) = cloud
+            && !deliveries.is_empty()
+            && cloud.try_send(deliveries).is_err()
+        {
+            dropped.fetch_add(1, Ordering::Relaxed);
+        }
         for done in flushed {
             let _ = done.send(());
         }
