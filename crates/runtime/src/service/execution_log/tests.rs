@@ -180,3 +180,23 @@ fn configurations_are_checked_as_aws_checks_them() {
     assert_eq!(Logging::of(Some("not json")), Logging::OFF);
     assert_eq!(Logging::of(None), Logging::OFF);
 }
+
+#[test]
+fn every_family_keeps_its_type_ids_and_history_details() {
+    for (n, (details, _)) in families().into_iter().enumerate() {
+        let event = event(n as u64 + 1, details);
+        let wire = event.to_json();
+        let expected = wire
+            .as_object()
+            .and_then(|object| object.iter().find(|(key, _)| key.ends_with("EventDetails")))
+            .map_or_else(|| json!({}), |(_, details)| details.clone());
+        let line = parsed(&record(ARN, 1, true, &event));
+        assert_eq!(line["type"], wire["type"], "{line}");
+        assert_eq!(line["details"], expected, "{line}");
+        assert_eq!(line["id"], (n + 1).to_string());
+        assert_eq!(line["previous_event_id"], n.to_string());
+        assert_eq!(line["event_timestamp"], event.timestamp.to_string());
+        assert_eq!(line["redrive_count"], "1");
+        assert_eq!(line["execution_arn"], ARN);
+    }
+}
