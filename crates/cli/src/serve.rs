@@ -14,7 +14,7 @@ use integrations::connections::Connections;
 use integrations::functions::Functions;
 use integrations::mock::MockConfig;
 use runtime::Resources;
-use runtime::service::{Config, Service};
+use runtime::service::{Config, ExecutionLogSink, Service};
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
@@ -109,6 +109,35 @@ pub(crate) struct Args {
     /// shortly before the timer is due (or when StopExecution names it). 0 keeps every execution in memory.
     #[arg(long, default_value_t = runtime::DEFAULT_PARK_AFTER_MS)]
     park_after_ms: u64,
+    /// Write the execution logs of state machines whose loggingConfiguration level is not OFF to this file (appended
+    /// to), one JSON line per history event in the record shape CloudWatch Logs receives from Step Functions; `-` for
+    /// stdout. Without it, no execution log is written.
+    #[arg(long, value_name = "PATH")]
+    execution_log: Option<PathBuf>,
+    /// Also send those records to the CloudWatch Logs group each loggingConfiguration names (logs:CreateLogStream,
+    /// logs:PutLogEvents, with the AWS configuration Tasks use: credentials, region, AWS_ENDPOINT_URL), as Step
+    /// Functions does. Not with --offline.
+    #[arg(long)]
+    execution_log_to_cloudwatch: bool,
+}
+
+/// The destinations of `--execution-log` (stdout for `-`, else the file, created if missing and appended to) and
+/// `--execution-log-to-cloudwatch`; `None` with neither.
+fn execution_log(path: Option<&std::path::Path>, cloudwatch: bool) -> anyhow::Result<Option<ExecutionLogSink>> {
+    let sink = match path {
+        None if !cloudwatch => return Ok(None),
+        None => ExecutionLogSink::default(),
+        Some(path) if path.as_os_str() == "-" => ExecutionLogSink::new(std::io::stdout()),
+        Some(path) => {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .with_context(|| format!("cannot open the execution log {}", path.display()))?;
+            ExecutionLogSink::new(file)
+        }
+    };
+    Ok(Some(if cloudwatch { sink.to_cloudwatch() } else { sink }))
 }
 
 /// `--retention` in milliseconds; `None` keeps executions for ever.
@@ -175,6 +204,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         virtual_time: args.virtual_time,
         admin: args.admin,
         park_after_ms: args.park_after_ms,
+        execution_log: execution_log(args.execution_log.as_deref(), args.execution_log_to_cloudwatch)?,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
     let reload = Reload {

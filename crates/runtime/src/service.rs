@@ -21,6 +21,7 @@ mod inbox;
 pub(crate) mod callbacks;
 mod children;
 mod encryption;
+mod execution_log;
 mod express;
 mod map_runs;
 mod dashboard;
@@ -56,6 +57,7 @@ use recovery::Rebuilt;
 
 pub use dashboard::{Bar, Counts, Dashboard};
 pub use encryption::{Encryption, EncryptionType};
+pub use execution_log::ExecutionLogSink;
 pub use names::account_of;
 pub use records::{Activity, Alias, Execution, Kind, Page, PageRequest, Route, StateMachine, Status, Version};
 pub use map_runs::{MapRun, MapRunCounts, MapRunInfo, MapRunStatus, UpdateMapRun, map_run_parent};
@@ -99,6 +101,9 @@ pub struct Config {
     /// dropped from memory, its wake time in the store, and brought back when the timer is nearly due or a message
     /// comes (`park`). 0 never parks; nor does virtual time.
     pub park_after_ms: u64,
+    /// Where the execution log records of machines whose `loggingConfiguration` logs go (`execution_log`); `None`
+    /// writes none.
+    pub execution_log: Option<ExecutionLogSink>,
 }
 
 /// `CreateStateMachine`.
@@ -200,6 +205,8 @@ pub enum Error {
     #[error("{0}")]
     InvalidEncryptionConfiguration(String),
     #[error("{0}")]
+    InvalidLoggingConfiguration(String),
+    #[error("{0}")]
     ActivityAlreadyExists(String),
     #[error("{0}")]
     Internal(String),
@@ -248,6 +255,7 @@ impl Error {
             Error::TooManyTags(_) => "TooManyTags",
             Error::ConflictException(_) => "ConflictException",
             Error::InvalidEncryptionConfiguration(_) => "InvalidEncryptionConfiguration",
+            Error::InvalidLoggingConfiguration(_) => "InvalidLoggingConfiguration",
             Error::ActivityAlreadyExists(_) => "ActivityAlreadyExists",
             Error::Internal(_) => "InternalFailure",
         }
@@ -304,6 +312,8 @@ pub(crate) struct Inner {
     pub(crate) notices: Arc<inbox::Notices>,
     /// What `GET /metrics` shows.
     pub(crate) metrics: metrics::Metrics,
+    /// The execution log (`Config::execution_log`), when the server writes one.
+    pub(crate) execution_log: Option<execution_log::ExecutionLog>,
 }
 
 impl Inner {
@@ -336,6 +346,7 @@ impl Service {
             other => internal(other),
         })?;
         let express = Express::new(config.express_retention_seconds);
+        let execution_log = config.execution_log.as_ref().map(|sink| execution_log::ExecutionLog::start(sink, &config.resources.aws)).transpose()?;
         let inner = Arc::new(Inner {
             config,
             store,
@@ -352,7 +363,11 @@ impl Service {
             node: names::uuid().into(),
             notices: Arc::default(),
             metrics: metrics::Metrics::default(),
+            execution_log,
         });
+        if let Some(log) = &inner.execution_log {
+            log.attach(Arc::downgrade(&inner));
+        }
         let service = Service { inner, account: None };
         service.recover().await?;
         background::start(&service);
@@ -374,6 +389,9 @@ impl Service {
         lock(&self.inner.watched).clear();
         self.inner.activities.shut_down();
         self.leave_cluster(&live).await;
+        if let Some(log) = &self.inner.execution_log {
+            log.flush(std::time::Duration::from_secs(2)).await;
+        }
     }
 
     /// Forgets everything, as a test suite wants between its tests (`baton serve --admin`): the running executions
@@ -486,6 +504,7 @@ impl Service {
         names::check_role_arn(&request.role_arn)?;
         self.machine(&request.definition)?;
         let encryption = encryption::kept(request.encryption.as_ref())?;
+        execution_log::check(request.logging_configuration.as_deref())?;
         let tags = tags::merged(Vec::new(), request.tags)?;
         let arn = self.arn(&format!("stateMachine:{}", request.name));
         let kind = request.kind.unwrap_or(Kind::Standard);
@@ -517,7 +536,10 @@ impl Service {
             encryption_configuration: encryption,
         };
         match self.inner.store.create_state_machine(machine.clone().into()).await {
-            Ok(()) => Ok(machine),
+            Ok(()) => {
+                self.logging_changed(&machine);
+                Ok(machine)
+            }
             Err(store::Error::AlreadyExists(_)) => {
                 Err(Error::StateMachineAlreadyExists(format!("State Machine Already Exists: '{}'", machine.arn)))
             }
@@ -568,6 +590,7 @@ impl Service {
             machine.role_arn = role_arn;
         }
         if request.logging_configuration.is_some() {
+            execution_log::check(request.logging_configuration.as_deref())?;
             machine.logging_configuration = request.logging_configuration;
         }
         if request.tracing_configuration.is_some() {
@@ -586,7 +609,15 @@ impl Service {
             }
             Err(error) => return Err(internal(error)),
         }
+        self.logging_changed(&machine);
         Ok(machine)
+    }
+
+    /// Tells the execution log (when there is one) the machine's configuration as it now is.
+    fn logging_changed(&self, machine: &StateMachine) {
+        if let Some(log) = &self.inner.execution_log {
+            log.configure(&machine.arn, machine.logging_configuration.as_deref());
+        }
     }
 
     pub async fn delete_state_machine(&self, arn: &str) -> Result<(), Error> {
@@ -945,6 +976,9 @@ impl Service {
             return Err(Error::ExecutionAlreadyExists(format!("Execution Already Exists: '{arn}'")));
         }
         let resources = self.resources(&machine.name, test_case.as_deref())?;
+        if let Some(log) = &self.inner.execution_log {
+            log.meet(&machine.arn, machine.logging_configuration.as_deref());
+        }
         let parsed = self.machine(&machine.definition)?;
         let info = ExecutionInfo {
             execution_arn: arn.clone(),

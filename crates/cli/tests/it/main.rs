@@ -9,6 +9,7 @@ mod cdp;
 mod cli;
 mod conformance;
 mod console;
+mod execution_log;
 mod faults;
 mod fuzzy;
 mod metrics;
