@@ -726,7 +726,7 @@ pub(crate) fn step(arn: &str, trigger: String, events: &[HistoryEvent], executio
     let events: Vec<Event> = events.iter().map(|event| Event { id: event.id, json: event.to_json().to_string() }).collect();
     *digest = advance_digest(*digest, &events);
     let children = child_steps(execution.take_child_events(), execution.info());
-    Append { execution_arn: arn.to_owned(), trigger, events, ending: ending(execution), digest: *digest, children, lease: None, routing: store::Routing::default(), park: None }
+    Append { execution_arn: arn.to_owned(), trigger, events, ending: ending(execution), digest: *digest, children, lease: None, routing: store::Routing::default(), park: None, outbox: Vec::new() }
 }
 
 /// What one step writes of the child executions whose events it took: a child's `ExecutionStarted` creates its
@@ -808,7 +808,7 @@ pub(crate) fn fail_step(arn: &str, last: u64, now: i64, cause: &str, digest: &mu
     *digest = advance_digest(*digest, &events);
     let ending = Ending { status: store::Status::Failed, stop: now, output: None, error: Some(error), cause: Some(cause.to_owned()) };
     let (trigger, children) = (trigger.to_json().to_string(), Vec::new());
-    let append = Append { execution_arn: arn.to_owned(), trigger, events, ending: Some(ending), digest: *digest, children, lease: None, routing: store::Routing::default(), park: None };
+    let append = Append { execution_arn: arn.to_owned(), trigger, events, ending: Some(ending), digest: *digest, children, lease: None, routing: store::Routing::default(), park: None, outbox: Vec::new() };
     (append, event)
 }
 
