@@ -21,6 +21,7 @@ mod inbox;
 pub(crate) mod callbacks;
 mod children;
 mod encryption;
+mod events;
 mod express;
 mod map_runs;
 mod metrics;
@@ -54,6 +55,7 @@ use express::Express;
 use recovery::Rebuilt;
 
 pub use encryption::{Encryption, EncryptionType};
+pub use events::{DEFAULT_MAX_BACKOFF_MS, DETAIL_TYPE, Events};
 pub use names::account_of;
 pub use records::{Activity, Alias, Execution, Kind, Page, PageRequest, Route, StateMachine, Status, Version};
 pub use map_runs::{MapRun, MapRunCounts, MapRunInfo, MapRunStatus, UpdateMapRun, map_run_parent};
@@ -97,6 +99,8 @@ pub struct Config {
     /// dropped from memory, its wake time in the store, and brought back when the timer is nearly due or a message
     /// comes (`park`). 0 never parks; nor does virtual time.
     pub park_after_ms: u64,
+    /// Where each status change of a Standard execution is sent as EventBridge's event (`events`); none by default.
+    pub events: Events,
 }
 
 /// `CreateStateMachine`.
@@ -288,6 +292,8 @@ pub(crate) struct Inner {
     pub(crate) notices: Arc<inbox::Notices>,
     /// What `GET /metrics` shows.
     pub(crate) metrics: metrics::Metrics,
+    /// Where status-change events go, when they go anywhere (`Config::events`).
+    pub(crate) outbox: Option<Arc<events::Outbox>>,
 }
 
 impl Inner {
@@ -320,6 +326,7 @@ impl Service {
             other => internal(other),
         })?;
         let express = Express::new(config.express_retention_seconds);
+        let outbox = events::Outbox::new(&config.events);
         let inner = Arc::new(Inner {
             config,
             store,
@@ -336,6 +343,7 @@ impl Service {
             node: names::uuid().into(),
             notices: Arc::default(),
             metrics: metrics::Metrics::default(),
+            outbox,
         });
         let service = Service { inner, account: None };
         service.recover().await?;
@@ -979,6 +987,9 @@ impl Service {
         // An execution that enters a long Wait at once is parked by its first step: no actor until it is due.
         first.park = park::wake_time(&self.inner.config, !express, &resources, &execution, park::first_timer([], &commands), now);
         let parked = first.park.is_some();
+        if !express && let Some(outbox) = &self.inner.outbox {
+            outbox.stage(&record, &mut first, true);
+        }
         let ended = first.ending.clone();
         if express {
             self.inner.express.insert(record.clone(), first);
@@ -1147,13 +1158,7 @@ impl Service {
             let routes = crate::integration::Routes::of(rebuilt.execution.machine());
             first.routing = actor::routing(&routes, resources.mocks.is_some(), &commands);
         }
-        match self.inner.store.redrive_execution(arn, now, first).await {
-            Ok(()) => {}
-            Err(store::Error::NotRedrivable(_)) => {
-                return Err(Error::ExecutionNotRedrivable(format!("Execution cannot be redriven: '{arn}'")));
-            }
-            Err(error) => return Err(internal(error)),
-        }
+        // The execution as the redrive leaves it (once committed).
         record.status = store::Status::Running;
         record.redrive_count += 1;
         record.redrive_date = Some(now);
@@ -1161,6 +1166,16 @@ impl Service {
         record.output = None;
         record.error = None;
         record.cause = None;
+        if let Some(outbox) = &self.inner.outbox {
+            outbox.stage(&record, &mut first, true);
+        }
+        match self.inner.store.redrive_execution(arn, now, first).await {
+            Ok(()) => {}
+            Err(store::Error::NotRedrivable(_)) => {
+                return Err(Error::ExecutionNotRedrivable(format!("Execution cannot be redriven: '{arn}'")));
+            }
+            Err(error) => return Err(internal(error)),
+        }
         observe::committed(&self.inner, &observe::Committed { execution: &record, events: &events });
         rebuilt.commands = commands;
         if let Some((launch, _)) = self.prepare(rebuilt, record, true, resources, lease) {

@@ -418,6 +418,11 @@ impl Actor {
             if self.lease.is_some() {
                 self.route(&mut appends, &commands, &acks);
             }
+            if let Some(outbox) = &self.inner.outbox {
+                for append in appends.iter_mut().filter(|append| append.ending.is_some()) {
+                    outbox.stage(&self.record, append, false);
+                }
+            }
             if let Err(error) = self.inner.store.append(appends).await {
                 if let store::Error::Fenced(_) = error {
                     // Another node holds the execution now (this one's lease ran out): it runs it from what is

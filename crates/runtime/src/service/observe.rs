@@ -22,4 +22,7 @@ pub(crate) fn committed(inner: &Inner, batch: &Committed<'_>) {
         return;
     }
     inner.metrics.observe(batch);
+    if let Some(outbox) = &inner.outbox {
+        outbox.committed(batch);
+    }
 }

@@ -105,6 +105,7 @@ fn config_in(dir: &TempDir, region: &str) -> Config {
         virtual_time: false,
         admin: false,
         park_after_ms: runtime::DEFAULT_PARK_AFTER_MS,
+        events: runtime::service::Events::default(),
     }
 }
 

@@ -162,6 +162,7 @@ fn fuzz_config(dir: &tempfile::TempDir) -> Config {
         virtual_time: false,
         admin: false,
         park_after_ms: runtime::DEFAULT_PARK_AFTER_MS,
+        events: runtime::service::Events::default(),
     }
 }
 
