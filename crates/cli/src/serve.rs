@@ -119,6 +119,16 @@ pub(crate) struct Args {
     /// Functions does. Not with --offline.
     #[arg(long)]
     execution_log_to_cloudwatch: bool,
+    /// Send each status change of a Standard execution (RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, and RUNNING
+    /// again when redriven) to this URL as EventBridge's "Step Functions Execution Status Change" event, POSTed as JSON
+    /// (repeatable: each URL gets every event). Delivered at least once: kept in the store until the URL answers 2xx,
+    /// tried again with backoff, across restarts; `--http-allow`/`--http-deny` do not apply to it.
+    #[arg(long = "events-url", value_name = "URL", value_parser = parse_events_url)]
+    events_urls: Vec<String>,
+    /// The longest wait between two tries of an event that could not be delivered, in milliseconds (tries start a
+    /// second apart and double).
+    #[arg(long, default_value_t = runtime::service::DEFAULT_MAX_BACKOFF_MS)]
+    events_max_backoff_ms: u64,
 }
 
 /// The destinations of `--execution-log` (stdout for `-`, else the file, created if missing and appended to) and
@@ -205,6 +215,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         admin: args.admin,
         park_after_ms: args.park_after_ms,
         execution_log: execution_log(args.execution_log.as_deref(), args.execution_log_to_cloudwatch)?,
+        events: runtime::service::Events { urls: args.events_urls.clone(), max_backoff_ms: args.events_max_backoff_ms },
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
     let reload = Reload {
@@ -406,6 +417,15 @@ async fn reload_tls(tls: Arc<crate::tls::Tls>) {
 }
 
 /// `--retention`: `0` (for ever) or a number with a unit `s`, `m`, `h` or `d`; in milliseconds.
+/// `--events-url`: an `http://` or `https://` URL with a host.
+fn parse_events_url(text: &str) -> Result<String, String> {
+    let rest = text.strip_prefix("http://").or_else(|| text.strip_prefix("https://"));
+    match rest.map(|rest| rest.split(['/', '?', '#']).next().unwrap_or_default()) {
+        Some(host) if !host.is_empty() => Ok(text.to_owned()),
+        _ => Err(format!("'{text}' is not an http:// or https:// URL with a host")),
+    }
+}
+
 fn parse_retention(text: &str) -> Result<Retention, String> {
     retention_ms(text).map(Retention)
 }

@@ -22,6 +22,7 @@ pub(crate) mod callbacks;
 mod children;
 mod encryption;
 mod execution_log;
+mod events;
 mod express;
 mod map_runs;
 mod dashboard;
@@ -58,6 +59,7 @@ use recovery::Rebuilt;
 pub use dashboard::{Bar, Counts, Dashboard};
 pub use encryption::{Encryption, EncryptionType};
 pub use execution_log::ExecutionLogSink;
+pub use events::{DEFAULT_MAX_BACKOFF_MS, DETAIL_TYPE, Events};
 pub use names::account_of;
 pub use records::{Activity, Alias, Execution, Kind, Page, PageRequest, Route, StateMachine, Status, Version};
 pub use map_runs::{MapRun, MapRunCounts, MapRunInfo, MapRunStatus, UpdateMapRun, map_run_parent};
@@ -104,6 +106,8 @@ pub struct Config {
     /// Where the execution log records of machines whose `loggingConfiguration` logs go (`execution_log`); `None`
     /// writes none.
     pub execution_log: Option<ExecutionLogSink>,
+    /// Where each status change of a Standard execution is sent as EventBridge's event (`events`); none by default.
+    pub events: Events,
 }
 
 /// `CreateStateMachine`.
@@ -314,6 +318,8 @@ pub(crate) struct Inner {
     pub(crate) metrics: metrics::Metrics,
     /// The execution log (`Config::execution_log`), when the server writes one.
     pub(crate) execution_log: Option<execution_log::ExecutionLog>,
+    /// Where status-change events go, when they go anywhere (`Config::events`).
+    pub(crate) outbox: Option<Arc<events::Outbox>>,
 }
 
 impl Inner {
@@ -347,6 +353,7 @@ impl Service {
         })?;
         let express = Express::new(config.express_retention_seconds);
         let execution_log = config.execution_log.as_ref().map(|sink| execution_log::ExecutionLog::start(sink, &config.resources.aws)).transpose()?;
+        let outbox = events::Outbox::new(&config.events);
         let inner = Arc::new(Inner {
             config,
             store,
@@ -364,6 +371,7 @@ impl Service {
             notices: Arc::default(),
             metrics: metrics::Metrics::default(),
             execution_log,
+            outbox,
         });
         if let Some(log) = &inner.execution_log {
             log.attach(Arc::downgrade(&inner));
@@ -1051,6 +1059,9 @@ impl Service {
         // An execution that enters a long Wait at once is parked by its first step: no actor until it is due.
         first.park = park::wake_time(&self.inner.config, !express, &resources, &execution, park::first_timer([], &commands), now);
         let parked = first.park.is_some();
+        if !express && let Some(outbox) = &self.inner.outbox {
+            outbox.stage(&record, &mut first, true);
+        }
         let ended = first.ending.clone();
         if express {
             self.inner.express.insert(record.clone(), first);
@@ -1222,13 +1233,7 @@ impl Service {
             let routes = crate::integration::Routes::of(rebuilt.execution.machine());
             first.routing = actor::routing(&routes, resources.mocks.is_some(), &commands);
         }
-        match self.inner.store.redrive_execution(arn, now, first).await {
-            Ok(()) => {}
-            Err(store::Error::NotRedrivable(_)) => {
-                return Err(Error::ExecutionNotRedrivable(format!("Execution cannot be redriven: '{arn}'")));
-            }
-            Err(error) => return Err(internal(error)),
-        }
+        // The execution as the redrive leaves it (once committed).
         record.status = store::Status::Running;
         record.redrive_count += 1;
         record.redrive_date = Some(now);
@@ -1236,6 +1241,16 @@ impl Service {
         record.output = None;
         record.error = None;
         record.cause = None;
+        if let Some(outbox) = &self.inner.outbox {
+            outbox.stage(&record, &mut first, true);
+        }
+        match self.inner.store.redrive_execution(arn, now, first).await {
+            Ok(()) => {}
+            Err(store::Error::NotRedrivable(_)) => {
+                return Err(Error::ExecutionNotRedrivable(format!("Execution cannot be redriven: '{arn}'")));
+            }
+            Err(error) => return Err(internal(error)),
+        }
         observe::committed(&self.inner, &observe::Committed { execution: &record, events: &events });
         rebuilt.commands = commands;
         if let Some((launch, _)) = self.prepare(rebuilt, record, true, resources, lease) {

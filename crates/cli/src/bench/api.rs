@@ -177,6 +177,7 @@ pub(crate) fn api(executions: usize, clients: usize, only: Option<&str>, target:
         admin: false,
         park_after_ms: runtime::DEFAULT_PARK_AFTER_MS,
         execution_log: None,
+        events: runtime::service::Events::default(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
     let mut services = Vec::with_capacity(nodes);

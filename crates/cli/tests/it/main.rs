@@ -8,6 +8,7 @@ mod baton_test;
 mod cdp;
 mod cli;
 mod conformance;
+mod events;
 mod console;
 mod execution_log;
 mod faults;

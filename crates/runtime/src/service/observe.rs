@@ -25,4 +25,7 @@ pub(crate) fn committed(inner: &Inner, batch: &Committed<'_>) {
     if let Some(log) = &inner.execution_log {
         log.observe(batch);
     }
+    if let Some(outbox) = &inner.outbox {
+        outbox.committed(batch);
+    }
 }

@@ -28,6 +28,7 @@ pub(crate) fn config(dir: &std::path::Path) -> Config {
         admin: false,
         park_after_ms: runtime::DEFAULT_PARK_AFTER_MS,
         execution_log: None,
+        events: runtime::service::Events::default(),
     }
 }
 

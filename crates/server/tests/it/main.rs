@@ -106,6 +106,7 @@ fn config_in(dir: &TempDir, region: &str) -> Config {
         admin: false,
         park_after_ms: runtime::DEFAULT_PARK_AFTER_MS,
         execution_log: None,
+        events: runtime::service::Events::default(),
     }
 }
 

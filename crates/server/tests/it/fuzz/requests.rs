@@ -163,6 +163,7 @@ fn fuzz_config(dir: &tempfile::TempDir) -> Config {
         admin: false,
         park_after_ms: runtime::DEFAULT_PARK_AFTER_MS,
         execution_log: None,
+        events: runtime::service::Events::default(),
     }
 }
 
