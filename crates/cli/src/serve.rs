@@ -125,6 +125,15 @@ pub(crate) struct Args {
     /// tried again with backoff, across restarts; `--http-allow`/`--http-deny` do not apply to it.
     #[arg(long = "events-url", value_name = "URL", value_parser = parse_events_url)]
     events_urls: Vec<String>,
+    /// Also put each of those events on this EventBridge event bus (a name or an ARN; repeatable) with
+    /// events:PutEvents, through the AWS configuration Tasks use (credentials, region, AWS_ENDPOINT_URL), at least once
+    /// as for --events-url. Not with --offline.
+    #[arg(long = "events-bus", value_name = "BUS")]
+    events_buses: Vec<String>,
+    /// The Source of the events put on --events-bus: EventBridge keeps sources beginning with `aws.` for AWS's own
+    /// services, so Baton's are `baton.states` unless this says otherwise (an emulator may take `aws.states`).
+    #[arg(long, value_name = "SOURCE", default_value = runtime::service::DEFAULT_SOURCE)]
+    events_source: String,
     /// The longest wait between two tries of an event that could not be delivered, in milliseconds (tries start a
     /// second apart and double).
     #[arg(long, default_value_t = runtime::service::DEFAULT_MAX_BACKOFF_MS)]
@@ -159,6 +168,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     // A server that checks who calls it does not let a definition reach what AWS's HTTP Task cannot: loopback,
     // link-local, the instance metadata address (HTTP Tasks, functions given as URLs, apigateway:invoke).
     let egress = if args.credentials.is_some() { args.http.restricted() } else { args.http.open() };
+    if args.aws.offline && !args.events_buses.is_empty() {
+        anyhow::bail!("--events-bus puts events on EventBridge, an AWS call, which --offline forbids");
+    }
     let mut resources = Resources { aws: args.aws.client(egress.clone()), ..Resources::default() };
     resources.http.egress = egress;
     if let Some(file) = &args.functions {
@@ -215,7 +227,12 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         admin: args.admin,
         park_after_ms: args.park_after_ms,
         execution_log: execution_log(args.execution_log.as_deref(), args.execution_log_to_cloudwatch)?,
-        events: runtime::service::Events { urls: args.events_urls.clone(), max_backoff_ms: args.events_max_backoff_ms },
+        events: runtime::service::Events {
+            urls: args.events_urls.clone(),
+            buses: args.events_buses.clone(),
+            source: args.events_source.clone(),
+            max_backoff_ms: args.events_max_backoff_ms,
+        },
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
     let reload = Reload {

@@ -59,7 +59,7 @@ use recovery::Rebuilt;
 pub use dashboard::{Bar, Counts, Dashboard};
 pub use encryption::{Encryption, EncryptionType};
 pub use execution_log::ExecutionLogSink;
-pub use events::{DEFAULT_MAX_BACKOFF_MS, DETAIL_TYPE, Events};
+pub use events::{DEFAULT_MAX_BACKOFF_MS, DEFAULT_SOURCE, DETAIL_TYPE, Events};
 pub use names::account_of;
 pub use records::{Activity, Alias, Execution, Kind, Page, PageRequest, Route, StateMachine, Status, Version};
 pub use map_runs::{MapRun, MapRunCounts, MapRunInfo, MapRunStatus, UpdateMapRun, map_run_parent};

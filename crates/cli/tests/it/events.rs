@@ -415,3 +415,55 @@ async fn servers_sharing_postgres_send_each_event_once() {
         assert_eq!(statuses(events), ["RUNNING", "SUCCEEDED"], "{arn}");
     }
 }
+
+/// `--events-bus`: the events go to an EventBridge bus (moto's) through events:PutEvents, with AWS's `detail-type`
+/// and `detail` and Baton's source; a rule on the bus that matches them sends them to an SQS queue, where they are
+/// read: RUNNING, then SUCCEEDED, of the execution.
+#[test]
+fn events_go_to_an_eventbridge_bus() {
+    let Some(moto) = crate::aws_services::Moto::start() else { return };
+    let setup = "events = client('events')\n\
+                 sqs = client('sqs')\n\
+                 events.create_event_bus(Name='orders-bus')\n\
+                 queue = sqs.create_queue(QueueName='status-changes')['QueueUrl']\n\
+                 arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=['QueueArn'])['Attributes']['QueueArn']\n\
+                 events.put_rule(Name='changes', EventBusName='orders-bus', EventPattern=json.dumps(\
+                 {'source': ['baton.states'], 'detail-type': ['Step Functions Execution Status Change']}))\n\
+                 events.put_targets(Rule='changes', EventBusName='orders-bus', Targets=[{'Id': 'queue', 'Arn': arn}])\n\
+                 print(json.dumps(queue))";
+    let Some(queue) = moto.boto3(setup) else { return };
+    let queue = queue.as_str().expect("a queue URL").to_owned();
+    let (server, _data) = moto.serve(&["--events-bus", "orders-bus"]);
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    let arn = runtime.block_on(async {
+        let client = server.client();
+        let definition = json!({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "Result": {"shipped": true}, "End": true}}});
+        let machine = create(&client, "bus", &definition, StateMachineType::Standard).await;
+        let arn = start(&client, &machine, "one", &json!({"order": 7})).await;
+        finished(&client, &arn, Duration::from_secs(30)).await;
+        arn
+    });
+    let read = format!(
+        "sqs = client('sqs')\n\
+         got = sqs.receive_message(QueueUrl='{queue}', MaxNumberOfMessages=10, WaitTimeSeconds=1).get('Messages', [])\n\
+         for m in got: sqs.delete_message(QueueUrl='{queue}', ReceiptHandle=m['ReceiptHandle'])\n\
+         print(json.dumps([json.loads(m['Body']) for m in got]))"
+    );
+    let mut received: Vec<Value> = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while received.len() < 2 {
+        assert!(Instant::now() < deadline, "the queue got {received:?}");
+        received.extend(moto.boto3(&read).expect("boto3").as_array().cloned().unwrap_or_default());
+    }
+    received.sort_by_key(|event| event["detail"]["status"] != "RUNNING");
+    let statuses: Vec<&str> = received.iter().map(|event| event["detail"]["status"].as_str().unwrap_or_default()).collect();
+    assert_eq!(statuses, ["RUNNING", "SUCCEEDED"], "{received:?}");
+    for event in &received {
+        assert_eq!(event["source"], "baton.states", "{event}");
+        assert_eq!(event["detail-type"], "Step Functions Execution Status Change", "{event}");
+        assert_eq!(event["resources"], json!([arn]), "{event}");
+        assert_eq!(event["detail"]["executionArn"], arn.as_str(), "{event}");
+        assert_eq!(event["detail"]["input"], r#"{"order":7}"#, "{event}");
+    }
+    assert_eq!(received[1]["detail"]["output"], r#"{"shipped":true}"#);
+}

@@ -51,9 +51,21 @@ pub struct Events {
     /// Webhook URLs: each gets every event, POSTed as JSON (`Content-Type: application/json`). They are the
     /// operator's, so the egress policy of HTTP Tasks does not apply to them.
     pub urls: Vec<String>,
+    /// EventBridge event buses (names or ARNs): each gets every event through `events:PutEvents` with the AWS
+    /// configuration Tasks use, its `detail-type` and `detail` as AWS's, its source `source`.
+    pub buses: Vec<String>,
+    /// The `Source` of the events put on `buses`. EventBridge keeps sources that begin with `aws.` for AWS's own
+    /// services (PutEvents refuses them), so `DEFAULT_SOURCE` by default; `aws.states` for an emulator.
+    pub source: String,
     /// The longest wait between two tries of an event, in milliseconds (`DEFAULT_MAX_BACKOFF_MS` by default).
     pub max_backoff_ms: u64,
 }
+
+/// The `Source` of the events put on EventBridge buses by default (`Events::source`).
+pub const DEFAULT_SOURCE: &str = "baton.states";
+
+/// How a destination that is an EventBridge bus is written in the outbox: this prefix, then the bus.
+const BUS: &str = "eventbridge:";
 
 /// The longest wait between two tries of an event by default, in milliseconds.
 pub const DEFAULT_MAX_BACKOFF_MS: u64 = 60_000;
@@ -62,6 +74,8 @@ pub const DEFAULT_MAX_BACKOFF_MS: u64 = 60_000;
 pub(crate) struct Outbox {
     destinations: Vec<String>,
     max_backoff_ms: u64,
+    /// The `Source` of the events put on EventBridge buses.
+    source: String,
     /// Poked once a step that wrote events is committed.
     wake: tokio::sync::Notify,
 }
@@ -69,13 +83,16 @@ pub(crate) struct Outbox {
 impl Outbox {
     /// The outbox of `events`, or `None` when they name no destination.
     pub(crate) fn new(events: &Events) -> Option<Arc<Outbox>> {
-        if events.urls.is_empty() {
+        if events.urls.is_empty() && events.buses.is_empty() {
             return None;
         }
         let mut destinations = events.urls.clone();
+        destinations.extend(events.buses.iter().map(|bus| format!("{BUS}{bus}")));
         destinations.sort();
         destinations.dedup();
-        Some(Arc::new(Outbox { destinations, max_backoff_ms: events.max_backoff_ms, wake: tokio::sync::Notify::new() }))
+        let source = if events.source.is_empty() { DEFAULT_SOURCE.to_owned() } else { events.source.clone() };
+        let wake = tokio::sync::Notify::new();
+        Some(Arc::new(Outbox { destinations, max_backoff_ms: events.max_backoff_ms, source, wake }))
     }
 
     /// Adds to `append` the events of the status changes it commits for `record`, the execution as it runs (status
@@ -231,6 +248,38 @@ fn iso_seconds(ms: i64) -> String {
     jiff::Timestamp::from_second(seconds).map_or_else(|_| String::new(), |t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
 }
 
+/// The `events:PutEvents` entry of an event (the JSON of `event`) for `bus`: AWS's `detail-type`, `detail` and
+/// `resources`, from `source`. Its time is when EventBridge receives it.
+fn put_events_request(bus: &str, source: &str, body: &str) -> Result<serde_json::Value, String> {
+    let event: serde_json::Value = serde_json::from_str(body).map_err(|error| format!("the stored event is not JSON: {error}"))?;
+    let entry = json!({
+        "EventBusName": bus,
+        "Source": source,
+        "DetailType": event["detail-type"],
+        "Detail": event["detail"].to_string(),
+        "Resources": event["resources"],
+    });
+    Ok(json!({"Entries": [entry]}))
+}
+
+/// Puts one event on an EventBridge bus; `Ok(200)` when EventBridge took it (as a webhook's 2xx), else why not.
+async fn put_event(aws: &integrations::aws::Aws, bus: &str, source: &str, body: &str) -> Result<u16, String> {
+    const RESOURCE: &str = "arn:aws:states:::aws-sdk:eventbridge:putEvents";
+    let request = put_events_request(bus, source, body)?;
+    let target = integrations::aws::target::Target::of(RESOURCE).ok_or_else(|| format!("no call named {RESOURCE}"))?;
+    let caller = integrations::Caller { execution_arn: "", state: "status-change events", role_arn: None };
+    let call = aws.call(RESOURCE, &target, &request, "", caller);
+    let answer = tokio::time::timeout(TRY_TIMEOUT, call).await.map_err(|_| format!("PutEvents took more than {TRY_TIMEOUT:?}"))?;
+    let answer = answer.map_err(|error| format!("{}: {}", error.error, error.cause.unwrap_or_default()))?;
+    match answer["FailedEntryCount"].as_u64() {
+        Some(0) | None => Ok(200),
+        Some(_) => {
+            let entry = &answer["Entries"][0];
+            Err(format!("EventBridge refused the event: {} {}", entry["ErrorCode"].as_str().unwrap_or_default(), entry["ErrorMessage"].as_str().unwrap_or_default()))
+        }
+    }
+}
+
 /// Delivers the outbox's messages until the service is dropped (or `Service::shutdown` aborts it): takes what is due,
 /// POSTs each message, deletes the delivered ones and schedules the others' next try, then does it again, waiting
 /// for a step to write more (or `POLL`) when nothing was due.
@@ -261,8 +310,12 @@ pub(crate) async fn deliver(inner: Weak<Inner>, outbox: Arc<Outbox>) {
         let mut tries = tokio::task::JoinSet::new();
         for message in due {
             let aws = aws.clone();
+            let source = outbox.source.clone();
             tries.spawn(async move {
-                let answer = aws.post_json(&message.destination, message.body.clone(), TRY_TIMEOUT).await;
+                let answer = match message.destination.strip_prefix(BUS) {
+                    Some(bus) => put_event(&aws, bus, &source, &message.body).await,
+                    None => aws.post_json(&message.destination, message.body.clone(), TRY_TIMEOUT).await,
+                };
                 (message, answer)
             });
         }
@@ -425,7 +478,8 @@ mod tests {
 
     #[test]
     fn tries_back_off_from_a_second_to_the_cap() {
-        let outbox = Outbox::new(&Events { urls: vec!["http://a/".to_owned()], max_backoff_ms: 60_000 }).expect("a destination");
+        let events = Events { urls: vec!["http://a/".to_owned()], max_backoff_ms: 60_000, ..Events::default() };
+        let outbox = Outbox::new(&events).expect("a destination");
         let waits: Vec<i64> = (1..=9).map(|attempts| outbox.backoff_ms(attempts)).collect();
         assert_eq!(waits, [1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000, 60_000]);
         assert_eq!(outbox.backoff_ms(u32::MAX), 60_000);
@@ -436,5 +490,24 @@ mod tests {
     fn times_are_iso_8601_seconds_in_utc() {
         assert_eq!(iso_seconds(0), "1970-01-01T00:00:00Z");
         assert_eq!(iso_seconds(1_551_210_141_999), "2019-02-26T19:42:21Z");
+    }
+
+    #[test]
+    fn an_eventbridge_bus_gets_awss_detail_type_and_detail_from_batons_source() {
+        let record = record();
+        let body = event(&record, &Change { status: store::Status::Running, stop: None, output: None, error: None, cause: None });
+        let request = super::put_events_request("orders-bus", super::DEFAULT_SOURCE, &body).expect("a request");
+        let entry = &request["Entries"][0];
+        assert_eq!(entry["EventBusName"], "orders-bus");
+        assert_eq!(entry["Source"], "baton.states");
+        assert_eq!(entry["DetailType"], super::DETAIL_TYPE);
+        assert_eq!(entry["Resources"], json!([record.arn]));
+        let detail: Value = serde_json::from_str(entry["Detail"].as_str().expect("detail as text")).expect("detail is JSON");
+        assert_eq!(detail, parsed(&record, &Change { status: store::Status::Running, stop: None, output: None, error: None, cause: None })["detail"]);
+        // Buses are destinations beside the URLs, each named once.
+        let events = Events { buses: vec!["orders-bus".to_owned(), "orders-bus".to_owned()], ..Events::default() };
+        let outbox = Outbox::new(&events).expect("a destination");
+        assert_eq!(outbox.destinations, ["eventbridge:orders-bus"]);
+        assert_eq!(outbox.source, super::DEFAULT_SOURCE);
     }
 }
