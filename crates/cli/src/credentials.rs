@@ -6,6 +6,7 @@
 //! secret_access_key = "a long random secret"
 //! account_id = "111122223333"
 //! read_only = false          # optional: true lets the key only read
+//! metrics = false            # optional: true lets the key read GET /metrics (every account's machine names)
 //! ```
 
 use std::path::Path;
@@ -30,6 +31,8 @@ struct Entry {
     account_id: String,
     #[serde(default)]
     read_only: bool,
+    #[serde(default)]
+    metrics: bool,
 }
 
 /// The keys of the credentials file `path`; a file without any is an error (it would lock every caller out).
@@ -54,6 +57,7 @@ fn parse(text: &str) -> anyhow::Result<Vec<server::Key>> {
             secret_access_key: entry.secret_access_key,
             account_id: entry.account_id,
             read_only: entry.read_only,
+            metrics: entry.metrics,
         })
         .collect();
     // The same checks the server makes, said at start.

@@ -170,3 +170,42 @@ async fn metrics_follow_tasks_queues_and_parked_executions() {
     assert!(value(&samples, "baton_activity_run_time_seconds_sum", by_activity).is_some_and(|s| s >= 0.3), "{body}");
     assert_eq!(value(&samples, "baton_executions_succeeded_total", Some(("state_machine", "approvals"))), Some(1.0), "{body}");
 }
+
+/// With `--credentials`, `/metrics` answers only a key marked `metrics = true`, with its secret in HTTP Basic or
+/// Bearer authorization (a scraper cannot sign): 401 asking for it without, 403 for another key or a wrong secret.
+#[test]
+fn metrics_behind_credentials_answer_only_the_scrapers_key() {
+    use base64::Engine;
+    let dir = data_dir();
+    let credentials = dir.path().join("keys.toml");
+    std::fs::write(
+        &credentials,
+        "[[keys]]\naccess_key_id = \"AKIAUSER\"\nsecret_access_key = \"user-secret\"\naccount_id = \"111122223333\"\n\n\
+         [[keys]]\naccess_key_id = \"AKIASCRAPER\"\nsecret_access_key = \"scraper-secret\"\naccount_id = \"111122223333\"\n\
+         metrics = true\n",
+    )
+    .expect("write the credentials");
+    let data = dir.path().join("data");
+    let server = Server::start_with(&data, &["--credentials", credentials.to_str().expect("utf-8 path")]);
+    let scrape = |authorization: Option<String>| {
+        let mut stream = TcpStream::connect(&server.addr).expect("connect");
+        let header = authorization.map(|value| format!("Authorization: {value}\r\n")).unwrap_or_default();
+        write!(stream, "GET /metrics HTTP/1.1\r\nHost: {}\r\n{header}Connection: close\r\n\r\n", server.addr).expect("send");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).expect("read");
+        answer
+    };
+    let basic = |pair: &str| Some(format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(pair)));
+    let anonymous = scrape(None);
+    assert!(anonymous.starts_with("HTTP/1.1 401"), "{anonymous}");
+    assert!(anonymous.to_ascii_lowercase().contains("www-authenticate: basic"), "{anonymous}");
+    for refused in [basic("AKIAUSER:user-secret"), basic("AKIASCRAPER:wrong"), Some("Bearer AKIAUSER:user-secret".to_owned())] {
+        let answer = scrape(refused.clone());
+        assert!(answer.starts_with("HTTP/1.1 403"), "{refused:?}: {answer}");
+    }
+    for allowed in [basic("AKIASCRAPER:scraper-secret"), Some("Bearer AKIASCRAPER:scraper-secret".to_owned())] {
+        let answer = scrape(allowed.clone());
+        assert!(answer.starts_with("HTTP/1.1 200"), "{allowed:?}: {answer}");
+        assert!(answer.contains("baton_executions_running"), "{answer}");
+    }
+}
