@@ -362,28 +362,7 @@ mod tests {
     use serde_json::{Value, json};
 
     fn record() -> store::Execution {
-        store::Execution {
-            arn: "arn:aws:states:eu-west-1:111122223333:execution:Orders:o-1".to_owned(),
-            name: "o-1".to_owned(),
-            state_machine_arn: "arn:aws:states:eu-west-1:111122223333:stateMachine:Orders".to_owned(),
-            definition: String::new(),
-            role_arn: String::new(),
-            kind: store::Kind::Standard,
-            input: r#"{"order":7}"#.to_owned(),
-            trace_header: None,
-            status: store::Status::Running,
-            start: 1_551_225_271_984,
-            stop: None,
-            output: None,
-            error: None,
-            cause: None,
-            version_arn: None,
-            alias_arn: None,
-            redrive_count: 0,
-            redrive_date: None,
-            engine_version: 0,
-            map_run_arn: None,
-        }
+        crate::service::testing::execution()
     }
 
     fn parsed(record: &store::Execution, change: &Change<'_>) -> Value {

@@ -515,24 +515,8 @@ mod tests {
         store::Execution {
             arn: "arn:aws:states:us-east-1:123456789012:execution:orders:one".to_owned(),
             state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:orders".to_owned(),
-            name: "one".to_owned(),
-            definition: String::new(),
-            role_arn: String::new(),
-            kind: store::Kind::Standard,
-            input: "{}".to_owned(),
-            trace_header: None,
-            status: store::Status::Failed,
             start: 1_000,
-            stop: Some(2_500),
-            output: None,
-            error: None,
-            cause: None,
-            version_arn: None,
-            alias_arn: None,
-            redrive_count: 0,
-            redrive_date: None,
-            engine_version: engine::REPLAY_VERSION,
-            map_run_arn: None,
+            ..crate::service::testing::execution()
         }
     }
 
