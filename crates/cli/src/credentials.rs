@@ -6,12 +6,15 @@
 //! secret_access_key = "a long random secret"
 //! account_id = "111122223333"
 //! read_only = false          # optional: true lets the key only read
+//! metrics = false            # optional: true lets the key read GET /metrics (every account's machine names)
 //! ```
 
 use std::path::Path;
 
 use anyhow::Context;
 use serde::Deserialize;
+
+use crate::logging::say;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -28,6 +31,8 @@ struct Entry {
     account_id: String,
     #[serde(default)]
     read_only: bool,
+    #[serde(default)]
+    metrics: bool,
 }
 
 /// The keys of the credentials file `path`; a file without any is an error (it would lock every caller out).
@@ -52,6 +57,7 @@ fn parse(text: &str) -> anyhow::Result<Vec<server::Key>> {
             secret_access_key: entry.secret_access_key,
             account_id: entry.account_id,
             read_only: entry.read_only,
+            metrics: entry.metrics,
         })
         .collect();
     // The same checks the server makes, said at start.
@@ -63,8 +69,8 @@ fn parse(text: &str) -> anyhow::Result<Vec<server::Key>> {
 /// does not load is reported, and the keys stay as they were.
 pub(crate) fn reload(file: &Path, keys: &server::Keys) {
     match read(file).and_then(|new| keys.replace(new).map_err(anyhow::Error::msg)) {
-        Ok(()) => eprintln!("baton: reloaded the credentials file {} ({} keys)", file.display(), keys.len()),
-        Err(error) => eprintln!("baton: cannot reload the credentials: {error:#}; the keys stay as they were"),
+        Ok(()) => say!("reloaded the credentials file {} ({} keys)", file.display(), keys.len()),
+        Err(error) => say!("cannot reload the credentials: {error:#}; the keys stay as they were"),
     }
 }
 

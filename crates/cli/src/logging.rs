@@ -5,7 +5,9 @@
 //! per-crate levels (`warn,integrations=debug`), or `off`. The library crates log what no caller sees otherwise: a
 //! local function's stderr (`integrations`, at `info`, with the execution and state), a step that failed to commit
 //! or panicked (`runtime`, at `error`), an internal failure behind an API error (`server`, at `error`). The CLI's
-//! own messages (`baton run`'s progress and result, `baton serve`'s address) are not log events: they stay plain.
+//! own messages (`baton run`'s progress and result) are not log events: they stay plain. `baton serve`'s notices (where
+//! it listens, what it reloaded: `say!`) are plain `baton: …` lines, or info events with `--log-format json`, so that
+//! every line a server writes is JSON then.
 
 #[cfg(test)]
 mod tests;
@@ -21,6 +23,37 @@ pub(crate) const VARIABLE: &str = "BATON_LOG";
 /// What is logged when `BATON_LOG` is unset or empty: `info`, but only errors from `aws-config`, whose search for a
 /// region and credentials warns about every source it tries (instance metadata on a laptop) before Baton's default.
 pub(crate) const DEFAULT: &str = "info,aws_config=error";
+
+/// The format `init` installed.
+static FORMAT: std::sync::OnceLock<Format> = std::sync::OnceLock::new();
+
+/// Writes one of the CLI's notices: `baton: <message>` on stderr, or with `--log-format json` an info event of target
+/// `baton` whose message is the same text.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::logging::notice(format_args!($($arg)*))
+    };
+}
+pub(crate) use say;
+
+/// `say!`'s work.
+pub(crate) fn notice(message: std::fmt::Arguments<'_>) {
+    if FORMAT.get() == Some(&Format::Json) {
+        tracing::info!(target: "baton", "{message}");
+    } else {
+        eprintln!("baton: {message}");
+    }
+}
+
+/// Writes the error a command ended with: `error: …` on stderr, or with `--log-format json` an error event of target
+/// `baton`.
+pub(crate) fn failed(error: &anyhow::Error) {
+    if FORMAT.get() == Some(&Format::Json) {
+        tracing::error!(target: "baton", "{error:#}");
+    } else {
+        eprintln!("error: {error:#}");
+    }
+}
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -43,7 +76,9 @@ pub(crate) fn init(format: Format, level: Option<&str>) -> anyhow::Result<()> {
             .with(tracing_subscriber::fmt::layer().json().with_current_span(true).with_span_list(true).with_writer(std::io::stderr))
             .try_init(),
     };
-    installed.context("cannot install the log")
+    installed.context("cannot install the log")?;
+    let _ = FORMAT.set(format);
+    Ok(())
 }
 
 /// Where the filter comes from and what it says: the flag, else the first of `BATON_LOG` and `RUST_LOG` that is set

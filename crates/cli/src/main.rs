@@ -78,7 +78,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            logging::failed(&err);
             ExitCode::from(2)
         }
     }

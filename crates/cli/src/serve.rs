@@ -8,11 +8,13 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
+use crate::logging::say;
+
 use integrations::connections::Connections;
 use integrations::functions::Functions;
 use integrations::mock::MockConfig;
 use runtime::Resources;
-use runtime::service::{Config, Service};
+use runtime::service::{Config, ExecutionLogSink, Service};
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
@@ -107,11 +109,59 @@ pub(crate) struct Args {
     /// shortly before the timer is due (or when StopExecution names it). 0 keeps every execution in memory.
     #[arg(long, default_value_t = runtime::DEFAULT_PARK_AFTER_MS)]
     park_after_ms: u64,
+    /// Write the execution logs of state machines whose loggingConfiguration level is not OFF to this file (appended
+    /// to), one JSON line per history event in the record shape CloudWatch Logs receives from Step Functions; `-` for
+    /// stdout. Without it, no execution log is written.
+    #[arg(long, value_name = "PATH")]
+    execution_log: Option<PathBuf>,
+    /// Also send those records to the CloudWatch Logs group each loggingConfiguration names (logs:CreateLogStream,
+    /// logs:PutLogEvents, with the AWS configuration Tasks use: credentials, region, AWS_ENDPOINT_URL), as Step
+    /// Functions does. Not with --offline.
+    #[arg(long)]
+    execution_log_to_cloudwatch: bool,
+    /// Send each status change of a Standard execution (RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, and RUNNING
+    /// again when redriven) to this URL as EventBridge's "Step Functions Execution Status Change" event, POSTed as JSON
+    /// (repeatable: each URL gets every event). Delivered at least once: kept in the store until the URL answers 2xx,
+    /// tried again with backoff, across restarts; `--http-allow`/`--http-deny` do not apply to it.
+    #[arg(long = "events-url", value_name = "URL", value_parser = parse_events_url)]
+    events_urls: Vec<String>,
+    /// Also put each of those events on this EventBridge event bus (a name or an ARN; repeatable) with
+    /// events:PutEvents, through the AWS configuration Tasks use (credentials, region, AWS_ENDPOINT_URL), at least once
+    /// as for --events-url. Not with --offline.
+    #[arg(long = "events-bus", value_name = "BUS")]
+    events_buses: Vec<String>,
+    /// The Source of the events put on --events-bus: EventBridge keeps sources beginning with `aws.` for AWS's own
+    /// services, so Baton's are `baton.states` unless this says otherwise (an emulator may take `aws.states`).
+    #[arg(long, value_name = "SOURCE", default_value = runtime::service::DEFAULT_SOURCE)]
+    events_source: String,
+    /// The longest wait between two tries of an event that could not be delivered, in milliseconds (tries start a
+    /// second apart and double).
+    #[arg(long, default_value_t = runtime::service::DEFAULT_MAX_BACKOFF_MS)]
+    events_max_backoff_ms: u64,
     /// Export OpenTelemetry traces (a span per execution, state and task call) over OTLP/HTTP to this collector: its
     /// base URL (`http://localhost:4318`, to which `/v1/traces` is added) or its traces URL. Without it, the standard
     /// OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT turns traces on (see the README).
     #[arg(long, value_name = "URL")]
     otlp_endpoint: Option<String>,
+}
+
+/// The destinations of `--execution-log` (stdout for `-`, else the file, created if missing and appended to) and
+/// `--execution-log-to-cloudwatch`; `None` with neither.
+fn execution_log(path: Option<&std::path::Path>, cloudwatch: bool) -> anyhow::Result<Option<ExecutionLogSink>> {
+    let sink = match path {
+        None if !cloudwatch => return Ok(None),
+        None => ExecutionLogSink::default(),
+        Some(path) if path.as_os_str() == "-" => ExecutionLogSink::new(std::io::stdout()),
+        Some(path) => {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .with_context(|| format!("cannot open the execution log {}", path.display()))?;
+            ExecutionLogSink::new(file)
+        }
+    };
+    Ok(Some(if cloudwatch { sink.to_cloudwatch() } else { sink }))
 }
 
 /// `--retention` in milliseconds; `None` keeps executions for ever.
@@ -123,6 +173,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     // A server that checks who calls it does not let a definition reach what AWS's HTTP Task cannot: loopback,
     // link-local, the instance metadata address (HTTP Tasks, functions given as URLs, apigateway:invoke).
     let egress = if args.credentials.is_some() { args.http.restricted() } else { args.http.open() };
+    if args.aws.offline && !args.events_buses.is_empty() {
+        anyhow::bail!("--events-bus puts events on EventBridge, an AWS call, which --offline forbids");
+    }
     let mut resources = Resources { aws: args.aws.client(egress.clone()), ..Resources::default() };
     resources.http.egress = egress;
     if let Some(file) = &args.functions {
@@ -178,6 +231,13 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         virtual_time: args.virtual_time,
         admin: args.admin,
         park_after_ms: args.park_after_ms,
+        execution_log: execution_log(args.execution_log.as_deref(), args.execution_log_to_cloudwatch)?,
+        events: runtime::service::Events {
+            urls: args.events_urls.clone(),
+            buses: args.events_buses.clone(),
+            source: args.events_source.clone(),
+            max_backoff_ms: args.events_max_backoff_ms,
+        },
         traces: crate::otel::otlp(args.otlp_endpoint.as_deref(), &|name| std::env::var(name).ok())?,
     };
     let tracing_to = config.traces.as_ref().map(|otlp| format!("{} ({})", otlp.endpoint, crate::otel::protocol_name(otlp.protocol)));
@@ -199,14 +259,14 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         let address = listener.local_addr().unwrap_or(args.bind);
         config.address = format!("{scheme}://{address}");
         let service = Service::open(config).await.with_context(|| format!("cannot open {place}"))?;
-        eprintln!(
-            "baton: serving the Step Functions API on {scheme}://{address} (data in {place}, {} executions resumed)",
+        say!(
+            "serving the Step Functions API on {scheme}://{address} (data in {place}, {} executions resumed)",
             service.running_count()
         );
         let signing = if access.is_some() { " (sign in with a key of --credentials)" } else { "" };
-        eprintln!("baton: the console is on {scheme}://{address}/console{signing}");
+        say!("the console is on {scheme}://{address}/console{signing}");
         if let Some(to) = tracing_to {
-            eprintln!("baton: exporting traces to {to}");
+            say!("exporting traces to {to}");
         }
         // `serve` shuts the service down after the last request.
         let options = crate::listen::Options {
@@ -217,7 +277,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             tls,
         };
         crate::listen::serve(listener, service, options, shutdown_signal()).await.context("the server failed")?;
-        eprintln!("baton: stopped");
+        say!("stopped");
         anyhow::Ok(ExitCode::SUCCESS)
     });
     // Local functions still running on blocking threads are not waited for: their steps are not committed, and a
@@ -265,14 +325,14 @@ fn raise_open_files(max_connections: usize) {
         }
         let raised = limit.maximum.map_or(wanted, |maximum| wanted.min(maximum));
         if raised <= current {
-            eprintln!(
-                "baton: at most {current} files may be open (ulimit -n), fewer than --max-connections {max_connections} needs"
+            say!(
+                "at most {current} files may be open (ulimit -n), fewer than --max-connections {max_connections} needs"
             );
             return;
         }
         let new = rustix::process::Rlimit { current: Some(raised), maximum: limit.maximum };
         if let Err(error) = setrlimit(Resource::Nofile, new) {
-            eprintln!("baton: cannot raise the open-file limit from {current} to {raised}: {error}");
+            say!("cannot raise the open-file limit from {current} to {raised}: {error}");
         }
     }
     #[cfg(not(unix))]
@@ -338,7 +398,7 @@ async fn reload_on_hangup(reload: Reload) {
         let Ok(mut hangups) = signal(SignalKind::hangup()) else { return };
         while hangups.recv().await.is_some() {
             if reload.functions_file.is_none() && reload.tls.is_none() && reload.credentials.is_none() {
-                eprintln!("baton: SIGHUP: no --functions, --tls-cert or --credentials file to reload");
+                say!("SIGHUP: no --functions, --tls-cert or --credentials file to reload");
                 continue;
             }
             if let Some(file) = &reload.functions_file {
@@ -367,9 +427,9 @@ async fn reload_functions(file: PathBuf, functions: Functions) {
     })
     .await;
     match reloaded {
-        Ok(Ok(count)) => eprintln!("baton: reloaded the functions file {shown} ({count} functions)"),
-        Ok(Err(err)) => eprintln!("baton: cannot reload the functions file: {err}; the functions stay as they were"),
-        Err(err) => eprintln!("baton: cannot reload the functions file {shown}: {err}"),
+        Ok(Ok(count)) => say!("reloaded the functions file {shown} ({count} functions)"),
+        Ok(Err(err)) => say!("cannot reload the functions file: {err}; the functions stay as they were"),
+        Err(err) => say!("cannot reload the functions file {shown}: {err}"),
     }
 }
 
@@ -377,13 +437,22 @@ async fn reload_functions(file: PathBuf, functions: Functions) {
 async fn reload_tls(tls: Arc<crate::tls::Tls>) {
     let shown = tls.cert_file().display().to_string();
     match tokio::task::spawn_blocking(move || tls.reload()).await {
-        Ok(Ok(())) => eprintln!("baton: reloaded the TLS certificate {shown} and its key"),
-        Ok(Err(err)) => eprintln!("baton: cannot reload the TLS certificate: {err:#}; the certificate in use stays"),
-        Err(err) => eprintln!("baton: cannot reload the TLS certificate {shown}: {err}"),
+        Ok(Ok(())) => say!("reloaded the TLS certificate {shown} and its key"),
+        Ok(Err(err)) => say!("cannot reload the TLS certificate: {err:#}; the certificate in use stays"),
+        Err(err) => say!("cannot reload the TLS certificate {shown}: {err}"),
     }
 }
 
 /// `--retention`: `0` (for ever) or a number with a unit `s`, `m`, `h` or `d`; in milliseconds.
+/// `--events-url`: an `http://` or `https://` URL with a host.
+fn parse_events_url(text: &str) -> Result<String, String> {
+    let rest = text.strip_prefix("http://").or_else(|| text.strip_prefix("https://"));
+    match rest.map(|rest| rest.split(['/', '?', '#']).next().unwrap_or_default()) {
+        Some(host) if !host.is_empty() => Ok(text.to_owned()),
+        _ => Err(format!("'{text}' is not an http:// or https:// URL with a host")),
+    }
+}
+
 fn parse_retention(text: &str) -> Result<Retention, String> {
     retention_ms(text).map(Retention)
 }

@@ -134,6 +134,15 @@ impl Aws {
         self.inner.options.offline
     }
 
+    /// POSTs `body` (JSON) to `url` with this one client, unsigned, and returns the answer's HTTP status, or why no
+    /// answer came within `timeout`. For the operator's own destinations (status-change webhooks), which the egress
+    /// policy of tasks does not restrict, and which AWS calls being off does not stop.
+    pub async fn post_json(&self, url: &str, body: String, timeout: Duration) -> Result<u16, String> {
+        let request = self.inner.http()?.post(url).header("Content-Type", "application/json").timeout(timeout).body(body);
+        let response = request.send().await.map_err(|e| error_chain(&e))?;
+        Ok(response.status().as_u16())
+    }
+
     /// Makes the call `target` names with `parameters` (already evaluated) for `caller`, and shapes its answer as
     /// Step Functions does. `idempotency_token` fills the service's idempotency-token members that the parameters
     /// leave out, so a repeated submission of the same task is recognised by the service. For `.sync` this is the

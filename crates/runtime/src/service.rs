@@ -21,8 +21,11 @@ mod inbox;
 pub(crate) mod callbacks;
 mod children;
 mod encryption;
+mod execution_log;
+mod events;
 mod express;
 mod map_runs;
+mod dashboard;
 mod metrics;
 mod observe;
 mod names;
@@ -54,7 +57,10 @@ use callbacks::{Callbacks, Closed, Token};
 use express::Express;
 use recovery::Rebuilt;
 
+pub use dashboard::{Bar, Counts, Dashboard};
 pub use encryption::{Encryption, EncryptionType};
+pub use execution_log::ExecutionLogSink;
+pub use events::{DEFAULT_MAX_BACKOFF_MS, DEFAULT_SOURCE, DETAIL_TYPE, Events};
 pub use names::account_of;
 pub use records::{Activity, Alias, Execution, Kind, Page, PageRequest, Route, StateMachine, Status, Version};
 pub use map_runs::{MapRun, MapRunCounts, MapRunInfo, MapRunStatus, UpdateMapRun, map_run_parent};
@@ -99,6 +105,11 @@ pub struct Config {
     /// dropped from memory, its wake time in the store, and brought back when the timer is nearly due or a message
     /// comes (`park`). 0 never parks; nor does virtual time.
     pub park_after_ms: u64,
+    /// Where the execution log records of machines whose `loggingConfiguration` logs go (`execution_log`); `None`
+    /// writes none.
+    pub execution_log: Option<ExecutionLogSink>,
+    /// Where each status change of a Standard execution is sent as EventBridge's event (`events`); none by default.
+    pub events: Events,
     /// Export OpenTelemetry traces of every execution there (`traces`); `None` exports nothing and costs nothing.
     pub traces: Option<Otlp>,
 }
@@ -202,6 +213,8 @@ pub enum Error {
     #[error("{0}")]
     InvalidEncryptionConfiguration(String),
     #[error("{0}")]
+    InvalidLoggingConfiguration(String),
+    #[error("{0}")]
     ActivityAlreadyExists(String),
     #[error("{0}")]
     Internal(String),
@@ -250,9 +263,24 @@ impl Error {
             Error::TooManyTags(_) => "TooManyTags",
             Error::ConflictException(_) => "ConflictException",
             Error::InvalidEncryptionConfiguration(_) => "InvalidEncryptionConfiguration",
+            Error::InvalidLoggingConfiguration(_) => "InvalidLoggingConfiguration",
             Error::ActivityAlreadyExists(_) => "ActivityAlreadyExists",
             Error::Internal(_) => "InternalFailure",
         }
+    }
+}
+
+/// An API request being answered (`Service::time_request`).
+pub struct RequestTimer {
+    inner: Arc<Inner>,
+    started: std::time::Instant,
+}
+
+impl RequestTimer {
+    /// Counts the request of `action` (one of the API's names, or `unknown`) answered with HTTP `status`, and how
+    /// long it took.
+    pub fn finish(self, action: &'static str, status: u16) {
+        self.inner.metrics.request(action, status, self.started.elapsed().as_secs_f64());
     }
 }
 
@@ -292,6 +320,10 @@ pub(crate) struct Inner {
     pub(crate) notices: Arc<inbox::Notices>,
     /// What `GET /metrics` shows.
     pub(crate) metrics: metrics::Metrics,
+    /// The execution log (`Config::execution_log`), when the server writes one.
+    pub(crate) execution_log: Option<execution_log::ExecutionLog>,
+    /// Where status-change events go, when they go anywhere (`Config::events`).
+    pub(crate) outbox: Option<Arc<events::Outbox>>,
     /// The spans of running executions and their export, when traces are configured.
     pub(crate) traces: Option<traces::Traces>,
 }
@@ -334,6 +366,8 @@ impl Service {
             Some(otlp) => Some(traces::Traces::start(otlp, &node).map_err(Error::Internal)?),
             None => None,
         };
+        let execution_log = config.execution_log.as_ref().map(|sink| execution_log::ExecutionLog::start(sink, &config.resources.aws)).transpose()?;
+        let outbox = events::Outbox::new(&config.events);
         let inner = Arc::new(Inner {
             config,
             store,
@@ -350,8 +384,13 @@ impl Service {
             node,
             notices: Arc::default(),
             metrics: metrics::Metrics::default(),
+            execution_log,
+            outbox,
             traces,
         });
+        if let Some(log) = &inner.execution_log {
+            log.attach(Arc::downgrade(&inner));
+        }
         let service = Service { inner, account: None };
         service.recover().await?;
         background::start(&service);
@@ -373,6 +412,9 @@ impl Service {
         lock(&self.inner.watched).clear();
         self.inner.activities.shut_down();
         self.leave_cluster(&live).await;
+        if let Some(log) = &self.inner.execution_log {
+            log.flush(std::time::Duration::from_secs(2)).await;
+        }
         if let Some(traces) = &self.inner.traces {
             // The spans that ended go out before the process does.
             traces.flush(std::time::Duration::from_secs(3)).await;
@@ -399,6 +441,7 @@ impl Service {
         self.inner.express.clear();
         self.inner.callbacks.clear();
         self.inner.activities.clear();
+        self.inner.metrics.series.clear();
         if let Some(traces) = &self.inner.traces {
             traces.clear();
         }
@@ -450,14 +493,35 @@ impl Service {
         format!("arn:{}:states:{}:{}:{resource}", crate::partition(self.region()), self.region(), self.account_id())
     }
 
-    /// Counts an API request of `action` (one of the API's names, or `unknown`) answered with HTTP `status`.
-    pub fn count_request(&self, action: &'static str, status: u16) {
-        self.inner.metrics.request(action, status);
+    /// Starts timing an API request, for `/metrics`: `RequestTimer::finish` counts it once it is answered.
+    pub fn time_request(&self) -> RequestTimer {
+        RequestTimer { inner: Arc::clone(&self.inner), started: std::time::Instant::now() }
+    }
+
+    /// The console's dashboard of a state machine (`dashboard`): its executions by status in bars of `step_minutes`
+    /// over the last `window_minutes`, and the percentiles of their durations. `StateMachineDoesNotExist` unless the
+    /// machine exists in the caller's account.
+    pub async fn dashboard(&self, arn: &str, window_minutes: i64, step_minutes: i64) -> Result<Dashboard, Error> {
+        let machine = self.describe_state_machine(arn).await?;
+        Ok(self.inner.metrics.series.dashboard(&machine.arn, now(), window_minutes, step_minutes))
     }
 
     /// The OpenMetrics text of `GET /metrics` (`metrics`).
-    pub fn metrics_text(&self) -> String {
-        self.inner.metrics.render(self.running_count())
+    pub async fn metrics_text(&self) -> String {
+        let gauges = match self.inner.store.gauges().await {
+            Ok(gauges) => Some(gauges),
+            Err(error) => {
+                tracing::warn!(%error, "cannot read the parked executions and queues for /metrics");
+                None
+            }
+        };
+        // A shared store queues activity tasks in the database; SQLite's are in this process's memory.
+        let activity_tasks = match &gauges {
+            Some(gauges) if self.inner.store.shared() => gauges.activity_tasks.clone(),
+            _ => self.inner.activities.depths(),
+        };
+        let snapshot = metrics::Snapshot { running: self.running_count(), gauges, activity_tasks, store: self.inner.store.stats() };
+        self.inner.metrics.render(&snapshot)
     }
 
     /// How many executions are running in this process, in memory (parked ones are not counted).
@@ -470,6 +534,7 @@ impl Service {
         names::check_role_arn(&request.role_arn)?;
         self.machine(&request.definition)?;
         let encryption = encryption::kept(request.encryption.as_ref())?;
+        execution_log::check(request.logging_configuration.as_deref())?;
         let tags = tags::merged(Vec::new(), request.tags)?;
         let arn = self.arn(&format!("stateMachine:{}", request.name));
         let kind = request.kind.unwrap_or(Kind::Standard);
@@ -501,7 +566,10 @@ impl Service {
             encryption_configuration: encryption,
         };
         match self.inner.store.create_state_machine(machine.clone().into()).await {
-            Ok(()) => Ok(machine),
+            Ok(()) => {
+                self.logging_changed(&machine);
+                Ok(machine)
+            }
             Err(store::Error::AlreadyExists(_)) => {
                 Err(Error::StateMachineAlreadyExists(format!("State Machine Already Exists: '{}'", machine.arn)))
             }
@@ -552,6 +620,7 @@ impl Service {
             machine.role_arn = role_arn;
         }
         if request.logging_configuration.is_some() {
+            execution_log::check(request.logging_configuration.as_deref())?;
             machine.logging_configuration = request.logging_configuration;
         }
         if request.tracing_configuration.is_some() {
@@ -570,7 +639,15 @@ impl Service {
             }
             Err(error) => return Err(internal(error)),
         }
+        self.logging_changed(&machine);
         Ok(machine)
+    }
+
+    /// Tells the execution log (when there is one) the machine's configuration as it now is.
+    fn logging_changed(&self, machine: &StateMachine) {
+        if let Some(log) = &self.inner.execution_log {
+            log.configure(&machine.arn, machine.logging_configuration.as_deref());
+        }
     }
 
     pub async fn delete_state_machine(&self, arn: &str) -> Result<(), Error> {
@@ -929,6 +1006,9 @@ impl Service {
             return Err(Error::ExecutionAlreadyExists(format!("Execution Already Exists: '{arn}'")));
         }
         let resources = self.resources(&machine.name, test_case.as_deref())?;
+        if let Some(log) = &self.inner.execution_log {
+            log.meet(&machine.arn, machine.logging_configuration.as_deref());
+        }
         let parsed = self.machine(&machine.definition)?;
         let info = ExecutionInfo {
             execution_arn: arn.clone(),
@@ -1001,11 +1081,17 @@ impl Service {
         // An execution that enters a long Wait at once is parked by its first step: no actor until it is due.
         first.park = park::wake_time(&self.inner.config, !express, &resources, &execution, park::first_timer([], &commands), now);
         let parked = first.park.is_some();
+        if !express && let Some(outbox) = &self.inner.outbox {
+            outbox.stage(&record, &mut first, true);
+        }
         let ended = first.ending.clone();
         if express {
             self.inner.express.insert(record.clone(), first);
         } else {
-            match self.inner.store.create_execution(record.clone(), first).await {
+            let started = std::time::Instant::now();
+            let created = self.inner.store.create_execution(record.clone(), first).await;
+            self.inner.metrics.committed_in(started.elapsed().as_secs_f64());
+            match created {
                 Ok(()) => {}
                 Err(store::Error::AlreadyExists(_)) => {
                     return Err(Error::ExecutionAlreadyExists(format!("Execution Already Exists: '{arn}'")));
@@ -1169,13 +1255,7 @@ impl Service {
             let routes = crate::integration::Routes::of(rebuilt.execution.machine());
             first.routing = actor::routing(&routes, resources.mocks.is_some(), &commands);
         }
-        match self.inner.store.redrive_execution(arn, now, first).await {
-            Ok(()) => {}
-            Err(store::Error::NotRedrivable(_)) => {
-                return Err(Error::ExecutionNotRedrivable(format!("Execution cannot be redriven: '{arn}'")));
-            }
-            Err(error) => return Err(internal(error)),
-        }
+        // The execution as the redrive leaves it (once committed).
         record.status = store::Status::Running;
         record.redrive_count += 1;
         record.redrive_date = Some(now);
@@ -1183,6 +1263,16 @@ impl Service {
         record.output = None;
         record.error = None;
         record.cause = None;
+        if let Some(outbox) = &self.inner.outbox {
+            outbox.stage(&record, &mut first, true);
+        }
+        match self.inner.store.redrive_execution(arn, now, first).await {
+            Ok(()) => {}
+            Err(store::Error::NotRedrivable(_)) => {
+                return Err(Error::ExecutionNotRedrivable(format!("Execution cannot be redriven: '{arn}'")));
+            }
+            Err(error) => return Err(internal(error)),
+        }
         observe::committed(&self.inner, &observe::Committed { execution: &record, events: &events });
         rebuilt.commands = commands;
         if let Some((launch, _)) = self.prepare(rebuilt, record, true, resources, lease) {
@@ -1360,4 +1450,34 @@ fn map_processor(definition: &str, label: &str) -> Option<Value> {
     }
     let definition: Value = serde_json::from_str(definition).ok()?;
     find(&definition, label)
+}
+
+/// What the service's unit tests share.
+#[cfg(test)]
+pub(crate) mod testing {
+    /// A running Standard execution's record, started with `{"order":7}`, for tests to change what they need.
+    pub(crate) fn execution() -> store::Execution {
+        store::Execution {
+            arn: "arn:aws:states:eu-west-1:111122223333:execution:Orders:o-1".to_owned(),
+            name: "o-1".to_owned(),
+            state_machine_arn: "arn:aws:states:eu-west-1:111122223333:stateMachine:Orders".to_owned(),
+            definition: String::new(),
+            role_arn: String::new(),
+            kind: store::Kind::Standard,
+            input: r#"{"order":7}"#.to_owned(),
+            trace_header: None,
+            status: store::Status::Running,
+            start: 1_551_225_271_984,
+            stop: None,
+            output: None,
+            error: None,
+            cause: None,
+            version_arn: None,
+            alias_arn: None,
+            redrive_count: 0,
+            redrive_date: None,
+            engine_version: 0,
+            map_run_arn: None,
+        }
+    }
 }

@@ -53,6 +53,9 @@ pub struct Key {
     pub account_id: String,
     /// A read-only key may call only the actions that change nothing (`read_only_action`).
     pub read_only: bool,
+    /// The key may read `GET /metrics` (with HTTP Basic or Bearer authorization: `metrics_reader`), whose labels name
+    /// every account's state machines: the operator's scraper's key.
+    pub metrics: bool,
 }
 
 impl std::fmt::Debug for Key {
@@ -62,6 +65,7 @@ impl std::fmt::Debug for Key {
             .field("access_key_id", &self.access_key_id)
             .field("account_id", &self.account_id)
             .field("read_only", &self.read_only)
+            .field("metrics", &self.metrics)
             .finish_non_exhaustive()
     }
 }
@@ -134,6 +138,24 @@ impl Keys {
     pub fn sign_in(&self, access_key_id: &str, secret: &str) -> Option<Caller> {
         let key = self.get(access_key_id)?;
         same(secret.as_bytes(), key.secret_access_key.as_bytes()).then(|| Caller::of(&key))
+    }
+
+    /// Whether `authorization` (an `Authorization` header: `Basic base64(id:secret)`, as Prometheus's `basic_auth` and
+    /// `curl -u` send it, or `Bearer id:secret`) names a key allowed to read `/metrics` with its secret, compared in
+    /// constant time.
+    pub fn metrics_reader(&self, authorization: &str) -> bool {
+        use base64::Engine;
+        let pair = if let Some(encoded) = authorization.strip_prefix("Basic ") {
+            let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(encoded.trim()) else { return false };
+            let Ok(text) = String::from_utf8(decoded) else { return false };
+            text
+        } else if let Some(token) = authorization.strip_prefix("Bearer ") {
+            token.trim().to_owned()
+        } else {
+            return false;
+        };
+        let Some((id, secret)) = pair.split_once(':') else { return false };
+        self.get(id).is_some_and(|key| same(secret.as_bytes(), key.secret_access_key.as_bytes()) && key.metrics)
     }
 
     /// The caller of `access_key_id`, if the key is still there (a console session's key may have been removed).

@@ -65,6 +65,7 @@ pub(crate) fn routes(access: Option<Access>) -> Router<Service> {
         .route("/console/api/state-machines", get(list_state_machines))
         .route("/console/api/state-machines/{arn}", get(state_machine))
         .route("/console/api/state-machines/{arn}/executions", get(list_executions))
+        .route("/console/api/state-machines/{arn}/dashboard", get(dashboard))
         .route("/console/api/executions/{arn}", get(execution))
         .route("/console/api/map-runs/{arn}", get(map_run))
         .route("/console/api/map-runs/{arn}/executions", get(list_map_run_executions))
@@ -249,6 +250,49 @@ async fn list_executions(
     };
     let items: Vec<Value> = page.items.iter().map(execution_summary).collect();
     Ok(json_body(&json!({"executions": items, "next": page.next_token})).into_response())
+}
+
+/// `{"windowMinutes", "stepMinutes", "bars": [{start, started, succeeded, failed, timedOut, aborted}], "totals":
+/// {…}, "ended", "p50", "p90", "p99"}`: the machine's executions by status over the last `?window=` minutes (60, 360
+/// or 1440; 60 otherwise) in bars of 1, 5 or 15 minutes, and the percentiles of their durations in seconds (null when
+/// none ended), from what this server counted since it started (`runtime::service::Dashboard`).
+async fn dashboard(
+    State(service): State<Service>,
+    viewer: Viewer,
+    Path(arn): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ConsoleError> {
+    let service = viewer.service_for(service, &arn, false)?;
+    let (window, step) = match query_param(query.as_deref(), "window").as_deref() {
+        Some("1440") => (1440, 15),
+        Some("360") => (360, 5),
+        _ => (60, 1),
+    };
+    let dashboard = service.dashboard(&arn, window, step).await.map_err(|e| ConsoleError::from_service(e, false))?;
+    let counts = |counts: &runtime::service::Counts| {
+        json!({"started": counts.started, "succeeded": counts.succeeded, "failed": counts.failed,
+               "timedOut": counts.timed_out, "aborted": counts.aborted})
+    };
+    let bars: Vec<Value> = dashboard
+        .bars
+        .iter()
+        .map(|bar| {
+            let mut value = counts(&bar.counts);
+            value["start"] = json!(bar.start);
+            value
+        })
+        .collect();
+    Ok(json_body(&json!({
+        "windowMinutes": window,
+        "stepMinutes": dashboard.step_minutes,
+        "bars": bars,
+        "totals": counts(&dashboard.totals),
+        "ended": dashboard.ended,
+        "p50": dashboard.p50,
+        "p90": dashboard.p90,
+        "p99": dashboard.p99,
+    }))
+    .into_response())
 }
 
 /// `{"mapRun": {arn, executionArn, stateMachineArn, stateName, status, start, stop, maxConcurrency,

@@ -37,7 +37,10 @@ pub fn router_with(service: Service, hosts: Hosts, access: Option<Access>) -> Ro
         .route("/baton/admin/reset", post(reset))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", if access.is_some() { get(metrics_refused) } else { get(metrics) })
+        .route("/metrics", match access.clone() {
+            Some(access) => get(move |service, headers| metrics_with_keys(service, headers, access)),
+            None => get(metrics),
+        })
         .merge(console::routes(access.clone()))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(access, auth::signed))
@@ -79,15 +82,25 @@ async fn healthz() -> Response {
 async fn metrics(State(service): State<Service>) -> Response {
     use axum::http::header;
     let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
-    ([(header::CONTENT_TYPE, content_type)], service.metrics_text()).into_response()
+    ([(header::CONTENT_TYPE, content_type)], service.metrics_text().await).into_response()
 }
 
-/// `GET /metrics` on a server with `--credentials`: refused, since its labels name every account's state machines and
-/// a scraper cannot sign.
-async fn metrics_refused() -> Response {
-    let message = "the metrics are not served on a server with --credentials: they would show every account's state \
-                   machine names to anyone";
-    auth::denied("AccessDeniedException", message).into_response()
+/// `GET /metrics` on a server with `--credentials`: its labels name every account's state machines, so only for a key
+/// marked `metrics` (the operator's scraper), given as HTTP Basic (`id:secret`) or Bearer (`id:secret`)
+/// authorization, since a scraper cannot sign; 401 asking for it without one, 403 for any other.
+async fn metrics_with_keys(State(service): State<Service>, headers: HeaderMap, access: Access) -> Response {
+    use axum::http::{StatusCode, header};
+    let Some(authorization) = headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok()) else {
+        let message = serde_json::json!({"message": "the metrics need the authorization of a key marked metrics = true"});
+        let challenge = [(header::WWW_AUTHENTICATE, "Basic realm=\"baton metrics\""), (header::CONTENT_TYPE, "application/json")];
+        return (StatusCode::UNAUTHORIZED, challenge, message.to_string()).into_response();
+    };
+    if !access.keys.metrics_reader(authorization) {
+        let message = "the metrics show every account's state machine names: only a key marked metrics = true in \
+                       --credentials may read them, with its secret";
+        return auth::denied("AccessDeniedException", message).into_response();
+    }
+    metrics(State(service)).await
 }
 
 /// `GET /readyz`: 200 when the service takes work (its store answers a read and it is not shutting down), else 503
@@ -132,13 +145,13 @@ async fn reset(State(service): State<Service>, caller: Option<axum::Extension<Ca
 }
 
 /// Calls the handler of the action `X-Amz-Target` names (for a signed request, acting in its key's account), and
-/// counts the request by action and status for `/metrics`.
+/// counts and times the request by action and status for `/metrics`.
 async fn dispatch(State(service): State<Service>, request: Request) -> Response {
     // The action's label is one of the API's names (a bounded set), whatever a client sends.
     let label = action(request.headers()).ok().and_then(|name| api::ACTIONS.iter().find(|known| **known == name).copied());
-    let counting = service.clone();
+    let timer = service.time_request();
     let response = handle(service, request).await;
-    counting.count_request(label.unwrap_or("unknown"), response.status().as_u16());
+    timer.finish(label.unwrap_or("unknown"), response.status().as_u16());
     response
 }
 

@@ -146,5 +146,6 @@ fn step(arn: &str, s: u64) -> Append {
         lease: None,
         routing: store::Routing::default(),
         park: None,
+        outbox: Vec::new(),
     }
 }

@@ -10,8 +10,8 @@ use std::path::Path;
 use crate::postgres::Postgres;
 use crate::sqlite::Sqlite;
 use crate::{
-    Activity, Alias, Append, Claimed, Error, Event, Execution, ExecutionFilter, InboxMessage, Node, Page, PageRequest,
-    Parked, Publish, Recovered, StateMachine, Stats, Store, Version,
+    Activity, Alias, Append, Claimed, Error, Event, Execution, ExecutionFilter, Gauges, InboxMessage, Node, Outbound,
+    Page, PageRequest, Parked, Publish, Recovered, StateMachine, Stats, Store, Version,
 };
 
 /// Where a server keeps its state.
@@ -320,6 +320,7 @@ forward! {
     fn running_arns(&self) -> Vec<String>;
     fn park(&self, arn: &str, wake_at: i64) -> ();
     fn due(&self, before: i64, after: Option<Parked>, limit: usize) -> Vec<Parked>;
+    fn gauges(&self) -> Gauges;
     fn delete_closed(&self, before: i64, limit: usize) -> u64;
     fn redrive_execution(&self, arn: &str, date: i64, first: Append) -> ();
     fn recovered(&self, arn: &str) -> Option<Recovered>;
@@ -337,4 +338,6 @@ forward! {
     fn delete_activity(&self, arn: &str) -> ();
     fn list_activities(&self, page: PageRequest) -> Page<Activity>;
     fn set_activity_tags(&self, arn: &str, tags: Vec<(String, String)>) -> ();
+    fn outbox_due(&self, destinations: &[String], now: i64, until: i64, limit: usize) -> Vec<Outbound>;
+    fn outbox_settle(&self, delivered: Vec<i64>, failed: Vec<(i64, i64)>) -> ();
 }

@@ -201,6 +201,34 @@ pub struct Append {
     /// After this step the execution sleeps until this time (milliseconds since the epoch): it is parked, left out of
     /// `running` and found by `due`. A step without it (or with an ending) wakes the execution for good.
     pub park: Option<i64>,
+    /// Messages to deliver once the step is committed (status-change events), written to the outbox in the step's
+    /// transaction, in order: they exist exactly when the step does. Empty (nothing written) when none are configured.
+    pub outbox: Vec<Outgoing>,
+}
+
+/// A message for the outbox (`Append::outbox`): due at once, handed out by `Store::outbox_due` until its delivery is
+/// settled (`Store::outbox_settle`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    /// Where it goes (a webhook's URL, say); opaque to the store.
+    pub destination: String,
+    /// The execution it is about: one execution's messages to one destination are handed out one at a time, in the
+    /// order they were written.
+    pub execution_arn: String,
+    /// What is sent (JSON text, opaque to the store).
+    pub body: String,
+}
+
+/// An outbox message handed out for delivery (`Store::outbox_due`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outbound {
+    /// Its row; settle it by this id.
+    pub id: i64,
+    pub destination: String,
+    pub execution_arn: String,
+    pub body: String,
+    /// How many tries failed so far.
+    pub attempts: u32,
 }
 
 /// What a step writes so that any node can reach the execution, on a shared store: the task tokens it hands out
@@ -336,6 +364,16 @@ pub struct Parked {
     pub position: i64,
 }
 
+/// How many executions are parked, how many inbox messages wait for an answer, and how many activity tasks wait for a
+/// worker by activity ARN, for `/metrics` (`Store::gauges`). SQLite has no inbox and keeps activity tasks in the
+/// runtime's memory: those are 0 and empty there.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Gauges {
+    pub parked: u64,
+    pub inbox: u64,
+    pub activity_tasks: Vec<(String, u64)>,
+}
+
 /// A store's writer's counters since the store was opened (`Sqlite::stats`, `Postgres::stats`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Stats {
@@ -417,7 +455,8 @@ pub trait Store: Send + Sync + 'static {
     /// longer runs, `Conflict` unless each step's event ids continue the execution's stored ids (from 1, by 1).
     fn append(&self, steps: Vec<Append>) -> impl Future<Output = Result<(), Error>> + Send;
     fn execution(&self, arn: &str) -> impl Future<Output = Result<Option<Execution>, Error>> + Send;
-    /// Deletes everything: state machines, versions, aliases, activities, executions with their steps and events.
+    /// Deletes everything: state machines, versions, aliases, activities, executions with their steps and events, and
+    /// the outbox.
     fn reset(&self) -> impl Future<Output = Result<(), Error>> + Send;
     /// Executions of a state machine that pass `filter`, newest first.
     fn list_executions(
@@ -456,6 +495,8 @@ pub trait Store: Send + Sync + 'static {
         after: Option<Parked>,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<Parked>, Error>> + Send;
+    /// How many executions are parked and how many inbox messages are open (`Gauges`).
+    fn gauges(&self) -> impl Future<Output = Result<Gauges, Error>> + Send;
     /// Deletes at most `limit` executions that ended before `before` (milliseconds since the epoch), with their history
     /// and triggers; returns how many it deleted.
     fn delete_closed(&self, before: i64, limit: usize) -> impl Future<Output = Result<u64, Error>> + Send;
@@ -506,4 +547,20 @@ pub trait Store: Send + Sync + 'static {
         arn: &str,
         tags: Vec<(String, String)>,
     ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// At most `limit` outbox messages for `destinations` that are due at `now` (their next try at or before it),
+    /// oldest due first, each the first left of its execution's messages to its destination (so one execution's
+    /// messages go out in order, the next once this one is settled). On a shared store they are claimed until `until`:
+    /// no server is handed them again before then, and after it any is, should this one die before it settles them.
+    /// SQLite, which one process owns, claims nothing: its one delivery loop settles what it took before it asks again.
+    fn outbox_due(
+        &self,
+        destinations: &[String],
+        now: i64,
+        until: i64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<Outbound>, Error>> + Send;
+    /// Settles deliveries: deletes the messages `delivered` names, and counts a failed try of each of `failed`, to be
+    /// tried again at the time given with it (milliseconds since the epoch). Ids no longer in the outbox are skipped.
+    fn outbox_settle(&self, delivered: Vec<i64>, failed: Vec<(i64, i64)>) -> impl Future<Output = Result<(), Error>> + Send;
 }

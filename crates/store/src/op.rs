@@ -23,6 +23,8 @@ pub(crate) enum Op {
     CreateActivity(Activity),
     DeleteActivity(String),
     SetActivityTags(String, Vec<(String, String)>),
+    /// `Store::outbox_settle`: the messages delivered, and those that failed with their next try.
+    SettleOutbox(Vec<i64>, Vec<(i64, i64)>),
     /// Retention: at most this many executions that ended before this time, with their events and triggers.
     DeleteClosed { before: i64, limit: usize },
     /// Caps the database at its current size and this many pages more, as a full disk would (tests only).

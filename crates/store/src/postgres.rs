@@ -26,6 +26,7 @@
 
 mod inbox;
 mod nodes;
+mod outbox;
 mod read;
 mod rows;
 mod schema;
@@ -40,8 +41,8 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, NoTls, Row, Statement};
 
 use crate::{
-    Activity, Alias, Append, Error, Event, Execution, ExecutionFilter, Page, PageRequest, Parked, Publish, Recovered,
-    StateMachine, Stats, Store, Version,
+    Activity, Alias, Append, Error, Event, Execution, ExecutionFilter, Gauges, Outbound, Page, PageRequest, Parked,
+    Publish, Recovered, StateMachine, Stats, Store, Version,
 };
 
 pub use inbox::{ACTIVITY_CHANNEL, ANSWER_CHANNEL, INBOX_CHANNEL, Listener, Notice, TakenTask};
@@ -172,6 +173,10 @@ impl Store for Postgres {
         read::due(&mut *self.reader().await?, before, after, limit).await
     }
 
+    async fn gauges(&self) -> Result<Gauges, Error> {
+        read::gauges(&mut *self.reader().await?).await
+    }
+
     async fn delete_closed(&self, before: i64, limit: usize) -> Result<u64, Error> {
         self.writer.count(writer::Op::DeleteClosed { before, limit }).await
     }
@@ -243,6 +248,17 @@ impl Store for Postgres {
 
     async fn set_activity_tags(&self, arn: &str, tags: Vec<(String, String)>) -> Result<(), Error> {
         self.writer.call(writer::Op::SetActivityTags(arn.to_owned(), tags)).await
+    }
+
+    async fn outbox_due(&self, destinations: &[String], now: i64, until: i64, limit: usize) -> Result<Vec<Outbound>, Error> {
+        self.claim_outbox(destinations, now, until, limit).await
+    }
+
+    async fn outbox_settle(&self, delivered: Vec<i64>, failed: Vec<(i64, i64)>) -> Result<(), Error> {
+        if delivered.is_empty() && failed.is_empty() {
+            return Ok(());
+        }
+        self.writer.call(writer::Op::SettleOutbox(delivered, failed)).await
     }
 }
 

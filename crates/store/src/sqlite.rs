@@ -30,8 +30,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rusqlite::Connection;
 
 use crate::{
-    Activity, Alias, Append, Error, Event, Execution, ExecutionFilter, Page, PageRequest, Parked, Publish, Recovered,
-    StateMachine, Store, Version,
+    Activity, Alias, Append, Error, Event, Execution, ExecutionFilter, Gauges, Outbound, Page, PageRequest, Parked,
+    Publish, Recovered, StateMachine, Store, Version,
 };
 
 pub use crate::Stats;
@@ -224,6 +224,10 @@ impl Store for Sqlite {
         self.read(move |conn| read::due(conn, before, after, limit)).await
     }
 
+    async fn gauges(&self) -> Result<Gauges, Error> {
+        self.read(read::gauges).await
+    }
+
     async fn delete_closed(&self, before: i64, limit: usize) -> Result<u64, Error> {
         self.writer.count(writer::Op::DeleteClosed { before, limit }).await
     }
@@ -302,6 +306,21 @@ impl Store for Sqlite {
         self.writer
             .call(writer::Op::SetActivityTags(arn.to_owned(), tags))
             .await
+    }
+
+    /// A read: one process owns the database, and its one delivery loop settles what it took before it asks again,
+    /// so nothing is claimed (`until` is not used) and the hot path's writer is not asked.
+    async fn outbox_due(&self, destinations: &[String], now: i64, until: i64, limit: usize) -> Result<Vec<Outbound>, Error> {
+        let _ = until;
+        let destinations = serde_json::to_string(destinations).map_err(backend)?;
+        self.read(move |conn| read::outbox_due(conn, &destinations, now, limit)).await
+    }
+
+    async fn outbox_settle(&self, delivered: Vec<i64>, failed: Vec<(i64, i64)>) -> Result<(), Error> {
+        if delivered.is_empty() && failed.is_empty() {
+            return Ok(());
+        }
+        self.writer.call(writer::Op::SettleOutbox(delivered, failed)).await
     }
 }
 

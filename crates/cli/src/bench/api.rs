@@ -176,6 +176,8 @@ pub(crate) fn api(executions: usize, clients: usize, only: Option<&str>, target:
         virtual_time: false,
         admin: false,
         park_after_ms: runtime::DEFAULT_PARK_AFTER_MS,
+        execution_log: None,
+        events: runtime::service::Events::default(),
         traces: None,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;

@@ -33,14 +33,14 @@ use serde_json::{Value, json};
 use crate::serve::{Server, create, data_dir, finished, history, start, types};
 
 /// A moto server, killed when dropped.
-struct Moto {
+pub(crate) struct Moto {
     child: Child,
     url: String,
 }
 
 impl Moto {
     /// Starts `moto_server` on a free port, or `None` (with a note) where it is not installed.
-    fn start() -> Option<Moto> {
+    pub(crate) fn start() -> Option<Moto> {
         let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
         let child = Command::new("moto_server")
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
@@ -87,7 +87,7 @@ impl Moto {
     }
 
     /// `baton serve` over a fresh data directory (returned with it, kept as long as the server), calling this server.
-    fn serve(&self, extra: &[&str]) -> (Server, tempfile::TempDir) {
+    pub(crate) fn serve(&self, extra: &[&str]) -> (Server, tempfile::TempDir) {
         let dir = data_dir();
         let env = self.env();
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -96,7 +96,7 @@ impl Moto {
 
     /// Runs a boto3 `script` (Python, its clients made with `client(name)`) against this server; what it prints is
     /// JSON. `None` (with a note) where Python has no boto3.
-    fn boto3(&self, script: &str) -> Option<Value> {
+    pub(crate) fn boto3(&self, script: &str) -> Option<Value> {
         let prelude = format!(
             "import boto3, json\n\
              def client(name):\n    return boto3.client(name, endpoint_url='{}', region_name='us-east-1', \

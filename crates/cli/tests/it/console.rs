@@ -788,3 +788,67 @@ fn markup_in_the_data_is_shown_as_text() {
     drop(browser);
     drop(server);
 }
+
+/// The state machine page's dashboard, as a person sees it: after five executions (three succeed, two fail, one of
+/// them after a second's Wait) its figures say 5 started, 3 succeeded and 2 failed with the durations' percentiles,
+/// its chart draws their bars in the current minute, and choosing another time range redraws it. A screenshot is
+/// saved to `$CARGO_TARGET_TMPDIR/console-dashboard.png`.
+#[test]
+fn the_machine_page_shows_executions_by_status_and_durations() {
+    let Some(mut browser) = Browser::start() else { return };
+    let dir = data_dir();
+    let server = Server::start(dir.path());
+    let addr = server.addr.as_str();
+    let definition = json!({"StartAt": "Pause", "States": {
+        "Pause": {"Type": "Wait", "SecondsPath": "$.pause", "Next": "Check"},
+        "Check": {"Type": "Choice", "Choices": [{"Variable": "$.ok", "BooleanEquals": true, "Next": "Done"}], "Default": "Bad"},
+        "Done": {"Type": "Succeed"},
+        "Bad": {"Type": "Fail", "Error": "Order.Rejected"}}});
+    let machine = create(addr, "Dashboard", &definition);
+    for (index, (ok, pause)) in [(true, 0), (false, 0), (true, 1), (false, 0), (true, 0)].into_iter().enumerate() {
+        start(addr, &machine, &format!("run-{index}"), &json!({"ok": ok, "pause": pause}).to_string());
+    }
+    let page = format!("http://{addr}/console/state-machines/{}", encode(&machine));
+    browser.navigate(&page);
+    let figures = "['started', 'succeeded', 'failed', 'timed_out', 'aborted']\
+                   .map((id) => document.querySelector('#dashboard-' + id + ' b')?.textContent).join()";
+    // The page refreshes its dashboard every ten seconds: a reload shows the executions that ended after it was drawn.
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let shown = browser.wait_for(&format!("document.querySelector('#dashboard-started') ? {figures} : null"), PATIENCE);
+        if shown == "5,3,2,0,0" || Instant::now() > deadline {
+            assert_eq!(shown, "5,3,2,0,0", "started, succeeded, failed, timed out, aborted");
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        browser.navigate(&page);
+    }
+    // Four ended within a few hundred milliseconds, one after a second's Wait.
+    let p50 = browser.eval("document.querySelector('#dashboard-p50 b').textContent");
+    let p99 = browser.eval("document.querySelector('#dashboard-p99 b').textContent");
+    assert!(p50.as_str().is_some_and(|text| text.ends_with(" ms")), "p50 {p50}");
+    assert!(p99.as_str().is_some_and(|text| text.ends_with(" s")), "p99 {p99}");
+    // The bars of the last minutes hold the five, drawn as green and red parts; their titles say what they are.
+    let bars = browser.eval(
+        "(() => { const chart = document.querySelector('#dashboard-chart'); \
+         const titles = [...chart.querySelectorAll('rect.hover')].map((r) => r.textContent); \
+         const sum = (word) => titles.reduce((n, t) => n + Number((t.match(new RegExp('(\\\\d+) ' + word)) || [0, 0])[1]), 0); \
+         return [titles.length, sum('started'), sum('succeeded'), sum('failed'), titles.at(-1), \
+                 chart.querySelectorAll('rect.ended.SUCCEEDED').length, chart.querySelectorAll('rect.ended.FAILED').length]; })()",
+    );
+    assert_eq!(bars[0], 60, "an hour of one-minute bars: {bars}");
+    assert_eq!((&bars[1], &bars[2], &bars[3]), (&json!(5), &json!(3), &json!(2)), "the bars' titles: {bars}");
+    assert!(bars[4].as_str().is_some_and(|title| title.contains(" UTC: ")), "a bar's title names its time: {bars}");
+    assert!(bars[5].as_u64().is_some_and(|n| n >= 1) && bars[6].as_u64().is_some_and(|n| n >= 1), "{bars}");
+    let screenshot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("console-dashboard.png");
+    browser.screenshot(&screenshot);
+    eprintln!("dashboard screenshot: {}", screenshot.display());
+
+    // A day in bars of fifteen minutes: 96 of them, the same totals.
+    browser.eval("(() => { const s = document.querySelector('#dashboard-window'); s.value = '1440'; \
+                  s.dispatchEvent(new Event('change')); return true; })()");
+    browser.wait_for("document.querySelectorAll('#dashboard-chart rect.hover').length === 96", PATIENCE);
+    assert_eq!(browser.eval(figures), "5,3,2,0,0");
+    drop(browser);
+    drop(server);
+}

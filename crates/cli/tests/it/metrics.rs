@@ -104,3 +104,108 @@ async fn metrics_count_executions_by_machine() {
     assert_eq!(requests("StartExecution", "200"), Some(6.0), "{body}");
     assert_eq!(requests("CreateStateMachine", "200"), Some(2.0), "{body}");
 }
+
+/// The activity family's counters, times and queue depth, the parked executions, the store's writer and the API's
+/// request times: each moves as the executions do.
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_follow_tasks_queues_and_parked_executions() {
+    if !has_parser() {
+        eprintln!("note: skipping the metrics test: Python lacks prometheus_client (pip install prometheus_client==0.21.1)");
+        return;
+    }
+    let dir = data_dir();
+    let server = Server::start_with(dir.path(), &["--park-after-ms", "1000"]);
+    let client = server.client();
+    let activity = client.create_activity().name("approve").send().await.expect("create activity").activity_arn().to_owned();
+    let definition = json!({"StartAt": "Approve", "States": {"Approve": {"Type": "Task", "Resource": activity, "End": true}}});
+    let machine = create(&client, "approvals", &definition, StateMachineType::Standard).await;
+    let sleeper = json!({"StartAt": "Sleep", "States": {"Sleep": {"Type": "Wait", "Seconds": 3600, "End": true}}});
+    let sleeper = create(&client, "sleeper", &sleeper, StateMachineType::Standard).await;
+    let waiting = start(&client, &machine, "waits", &json!({})).await;
+    start(&client, &sleeper, "sleeps", &json!({})).await;
+
+    let scrape = || {
+        let answer = get(&server.addr, "/metrics");
+        let (_, body) = answer.split_once("\r\n\r\n").expect("a response");
+        (parse(body), body.to_owned())
+    };
+    let value = |samples: &[(String, Value, f64)], name: &str, label: Option<(&str, &str)>| {
+        samples
+            .iter()
+            .find(|(sample, labels, _)| sample == name && label.is_none_or(|(key, value)| labels[key] == value))
+            .map(|(_, _, value)| *value)
+    };
+    let by_activity = Some(("activity_arn", activity.as_str()));
+    // The task waits for a worker; the sleeper is parked once its first step is committed.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let (samples, body) = loop {
+        let (samples, body) = scrape();
+        if value(&samples, "baton_executions_parked", None) == Some(1.0) || std::time::Instant::now() > deadline {
+            break (samples, body);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(value(&samples, "baton_executions_parked", None), Some(1.0), "{body}");
+    assert_eq!(value(&samples, "baton_activity_tasks_waiting", by_activity), Some(1.0), "{body}");
+    assert_eq!(value(&samples, "baton_activities_scheduled_total", by_activity), Some(1.0), "{body}");
+    assert_eq!(value(&samples, "baton_activities_started_total", by_activity), None, "{body}");
+    assert!(value(&samples, "baton_store_transactions_total", None).is_some_and(|n| n >= 1.0), "{body}");
+    assert!(value(&samples, "baton_store_writes_total", None).is_some_and(|n| n >= 2.0), "{body}");
+    assert!(value(&samples, "baton_store_commit_seconds_count", None).is_some_and(|n| n >= 2.0), "{body}");
+    let starts = Some(("action", "StartExecution"));
+    assert_eq!(value(&samples, "baton_http_request_duration_seconds_count", starts), Some(2.0), "{body}");
+
+    let task = client.get_activity_task().activity_arn(&activity).worker_name("w").send().await.expect("get task");
+    let token = task.task_token().expect("a task").to_owned();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    client.send_task_success().task_token(token).output(r#"{"approved": true}"#).send().await.expect("SendTaskSuccess");
+    finished(&client, &waiting, Duration::from_secs(30)).await;
+
+    let (samples, body) = scrape();
+    assert_eq!(value(&samples, "baton_activity_tasks_waiting", by_activity), None, "{body}");
+    assert_eq!(value(&samples, "baton_activities_started_total", by_activity), Some(1.0), "{body}");
+    assert_eq!(value(&samples, "baton_activities_succeeded_total", by_activity), Some(1.0), "{body}");
+    assert_eq!(value(&samples, "baton_activity_time_seconds_count", by_activity), Some(1.0), "{body}");
+    // The worker held the task for at least the 300 ms slept before answering.
+    assert!(value(&samples, "baton_activity_run_time_seconds_sum", by_activity).is_some_and(|s| s >= 0.3), "{body}");
+    assert_eq!(value(&samples, "baton_executions_succeeded_total", Some(("state_machine", "approvals"))), Some(1.0), "{body}");
+}
+
+/// With `--credentials`, `/metrics` answers only a key marked `metrics = true`, with its secret in HTTP Basic or
+/// Bearer authorization (a scraper cannot sign): 401 asking for it without, 403 for another key or a wrong secret.
+#[test]
+fn metrics_behind_credentials_answer_only_the_scrapers_key() {
+    use base64::Engine;
+    let dir = data_dir();
+    let credentials = dir.path().join("keys.toml");
+    std::fs::write(
+        &credentials,
+        "[[keys]]\naccess_key_id = \"AKIAUSER\"\nsecret_access_key = \"user-secret\"\naccount_id = \"111122223333\"\n\n\
+         [[keys]]\naccess_key_id = \"AKIASCRAPER\"\nsecret_access_key = \"scraper-secret\"\naccount_id = \"111122223333\"\n\
+         metrics = true\n",
+    )
+    .expect("write the credentials");
+    let data = dir.path().join("data");
+    let server = Server::start_with(&data, &["--credentials", credentials.to_str().expect("utf-8 path")]);
+    let scrape = |authorization: Option<String>| {
+        let mut stream = TcpStream::connect(&server.addr).expect("connect");
+        let header = authorization.map(|value| format!("Authorization: {value}\r\n")).unwrap_or_default();
+        write!(stream, "GET /metrics HTTP/1.1\r\nHost: {}\r\n{header}Connection: close\r\n\r\n", server.addr).expect("send");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).expect("read");
+        answer
+    };
+    let basic = |pair: &str| Some(format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(pair)));
+    let anonymous = scrape(None);
+    assert!(anonymous.starts_with("HTTP/1.1 401"), "{anonymous}");
+    assert!(anonymous.to_ascii_lowercase().contains("www-authenticate: basic"), "{anonymous}");
+    for refused in [basic("AKIAUSER:user-secret"), basic("AKIASCRAPER:wrong"), Some("Bearer AKIAUSER:user-secret".to_owned())] {
+        let answer = scrape(refused.clone());
+        assert!(answer.starts_with("HTTP/1.1 403"), "{refused:?}: {answer}");
+    }
+    for allowed in [basic("AKIASCRAPER:scraper-secret"), Some("Bearer AKIASCRAPER:scraper-secret".to_owned())] {
+        let answer = scrape(allowed.clone());
+        assert!(answer.starts_with("HTTP/1.1 200"), "{allowed:?}: {answer}");
+        assert!(answer.contains("baton_executions_running"), "{answer}");
+    }
+}

@@ -146,6 +146,9 @@ impl Drop for Server {
 
 /// `(address, resumed)` from `baton: serving … on http://ADDR (data in …, N executions resumed)` (or `https://`).
 fn serving_line(line: &str) -> Option<(String, usize)> {
+    // With `--log-format json` the notice is the message of a JSON line.
+    let message = serde_json::from_str::<Value>(line).ok().and_then(|line| line["fields"]["message"].as_str().map(str::to_owned));
+    let line = message.map_or_else(|| line.to_owned(), |message| format!("baton: {message}"));
     let rest = line.strip_prefix("baton: serving")?;
     let addr = rest.split_once("://")?.1.split_whitespace().next()?.to_owned();
     let resumed = rest.rsplit_once(", ")?.1.split_whitespace().next()?.parse().ok()?;
@@ -1413,4 +1416,29 @@ async fn the_admin_reset_forgets_everything_and_the_server_goes_on() {
     let arn = start(&client, &machine, "run", &json!({"again": true})).await;
     let done = finished(&client, &arn, Duration::from_secs(10)).await;
     assert_eq!(done.status(), &ExecutionStatus::Succeeded);
+}
+
+/// With `--log-format json` every line `baton serve` writes is a JSON object: its own notices (where it listens) as
+/// info events of target `baton`, and whatever the library crates log.
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_writes_only_json_lines_with_log_format_json() {
+    let dir = data_dir();
+    let mut server = Server::start_with(dir.path(), &["--log-format", "json"]);
+    let client = server.client();
+    let definition = json!({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}});
+    let machine = create(&client, "quiet", &definition, StateMachineType::Standard).await;
+    let arn = start(&client, &machine, "one", &json!({})).await;
+    finished(&client, &arn, Duration::from_secs(30)).await;
+    assert!(server.terminate(Duration::from_secs(20)), "the server stops on SIGTERM");
+    std::thread::sleep(Duration::from_millis(200));
+    let lines = server.log.lock().expect("log lock").clone();
+    assert!(lines.len() >= 3, "the serving, console and stopped notices at least: {lines:?}");
+    for line in &lines {
+        let parsed: Value = serde_json::from_str(line).unwrap_or_else(|error| panic!("not JSON ({error}): {line}"));
+        assert!(parsed["level"].is_string() && parsed["timestamp"].is_string(), "{line}");
+    }
+    let messages: Vec<&str> = lines.iter().filter_map(|line| line.split("\"message\":\"").nth(1)).collect();
+    assert!(messages.iter().any(|message| message.starts_with("serving the Step Functions API on http://")), "{lines:?}");
+    assert!(messages.iter().any(|message| message.starts_with("the console is on http://")), "{lines:?}");
+    assert!(messages.iter().any(|message| message.starts_with("stopped")), "{lines:?}");
 }

@@ -171,6 +171,11 @@ impl Activities {
         self.arrived.notify_waiters();
     }
 
+    /// How many tasks wait for a worker, by activity ARN (those with none left out).
+    pub(crate) fn depths(&self) -> Vec<(String, u64)> {
+        self.lock().iter().filter(|(_, queue)| !queue.is_empty()).map(|(arn, queue)| (arn.clone(), queue.len() as u64)).collect()
+    }
+
     /// Forgets every queued task (`Service::reset`).
     pub(crate) fn clear(&self) {
         self.lock().clear();

@@ -418,7 +418,15 @@ impl Actor {
             if self.lease.is_some() {
                 self.route(&mut appends, &commands, &acks);
             }
-            if let Err(error) = self.inner.store.append(appends).await {
+            if let Some(outbox) = &self.inner.outbox {
+                for append in appends.iter_mut().filter(|append| append.ending.is_some()) {
+                    outbox.stage(&self.record, append, false);
+                }
+            }
+            let started = std::time::Instant::now();
+            let appended = self.inner.store.append(appends).await;
+            self.inner.metrics.committed_in(started.elapsed().as_secs_f64());
+            if let Err(error) = appended {
                 if let store::Error::Fenced(_) = error {
                     // Another node holds the execution now (this one's lease ran out): it runs it from what is
                     // committed, and this actor ends without effects.
@@ -735,7 +743,7 @@ pub(crate) fn step(arn: &str, trigger: String, events: &[HistoryEvent], executio
     let events: Vec<Event> = events.iter().map(|event| Event { id: event.id, json: event.to_json().to_string() }).collect();
     *digest = advance_digest(*digest, &events);
     let children = child_steps(execution.take_child_events(), execution.info());
-    Append { execution_arn: arn.to_owned(), trigger, events, ending: ending(execution), digest: *digest, children, lease: None, routing: store::Routing::default(), park: None }
+    Append { execution_arn: arn.to_owned(), trigger, events, ending: ending(execution), digest: *digest, children, lease: None, routing: store::Routing::default(), park: None, outbox: Vec::new() }
 }
 
 /// What one step writes of the child executions whose events it took: a child's `ExecutionStarted` creates its
@@ -817,7 +825,7 @@ pub(crate) fn fail_step(arn: &str, last: u64, now: i64, cause: &str, digest: &mu
     *digest = advance_digest(*digest, &events);
     let ending = Ending { status: store::Status::Failed, stop: now, output: None, error: Some(error), cause: Some(cause.to_owned()) };
     let (trigger, children) = (trigger.to_json().to_string(), Vec::new());
-    let append = Append { execution_arn: arn.to_owned(), trigger, events, ending: Some(ending), digest: *digest, children, lease: None, routing: store::Routing::default(), park: None };
+    let append = Append { execution_arn: arn.to_owned(), trigger, events, ending: Some(ending), digest: *digest, children, lease: None, routing: store::Routing::default(), park: None, outbox: Vec::new() };
     (append, event)
 }
 

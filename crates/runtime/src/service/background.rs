@@ -1,6 +1,7 @@
 //! What the service does on its own, beside the API: the watchdog that cuts off JSONata evaluations that run too
 //! long, the adoption of executions whose actor stopped on a storage error, the waking of parked executions
-//! (`park::wake_loop`), and the retention of closed executions.
+//! (`park::wake_loop`), the retention of closed executions, and the delivery of status-change events
+//! (`events::deliver`).
 //!
 //! Each is a tokio task holding only a weak reference to the service, so a dropped service ends them, and
 //! `Service::shutdown` aborts them.
@@ -12,7 +13,7 @@ use std::time::{Duration, Instant};
 use store::Store;
 
 use crate::overrun::{self, Seen};
-use crate::service::{Inner, Service, lock, now, park};
+use crate::service::{Inner, Service, events, lock, now, park};
 
 /// How often the adoption of orphans is tried while there are some.
 const ADOPT_EVERY: Duration = Duration::from_secs(2);
@@ -29,6 +30,9 @@ pub(crate) fn start(service: &Service) {
     }
     tasks.push(tokio::spawn(adoption(inner.clone())));
     tasks.push(tokio::spawn(park::wake_loop(inner.clone(), service.inner.config.park_after_ms)));
+    if let Some(outbox) = &service.inner.outbox {
+        tasks.push(tokio::spawn(events::deliver(inner.clone(), outbox.clone())));
+    }
     if let Some(retention_ms) = service.inner.config.retention_ms {
         tasks.push(tokio::spawn(retention(inner, retention_ms)));
     }

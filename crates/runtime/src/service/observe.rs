@@ -22,6 +22,12 @@ pub(crate) fn committed(inner: &Inner, batch: &Committed<'_>) {
         return;
     }
     inner.metrics.observe(batch);
+    if let Some(log) = &inner.execution_log {
+        log.observe(batch);
+    }
+    if let Some(outbox) = &inner.outbox {
+        outbox.committed(batch);
+    }
     if let Some(traces) = &inner.traces {
         traces.observe(batch.execution, batch.events);
     }

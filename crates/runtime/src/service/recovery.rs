@@ -235,6 +235,9 @@ impl Service {
                 tracing::error!(execution_arn = %arn, "{cause}");
                 let (mut fail, event) = actor::fail_step(&arn, last_event, now(), &cause, &mut digest.unwrap_or(0));
                 fail.lease = lease;
+                if let Some(outbox) = &self.inner.outbox {
+                    outbox.stage(&record, &mut fail, false);
+                }
                 let ending = fail.ending.clone();
                 if let Err(error) = self.inner.store.append(vec![fail]).await {
                     tracing::error!(execution_arn = %arn, %error, "cannot record that the execution failed; trying again later");

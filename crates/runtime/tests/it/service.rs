@@ -27,6 +27,8 @@ pub(crate) fn config(dir: &std::path::Path) -> Config {
         virtual_time: false,
         admin: false,
         park_after_ms: runtime::DEFAULT_PARK_AFTER_MS,
+        execution_log: None,
+        events: runtime::service::Events::default(),
         traces: None,
     }
 }

@@ -84,6 +84,7 @@ fn access() -> Access {
         secret_access_key: SECRET.to_owned(),
         account_id: "111122223333".to_owned(),
         read_only: false,
+        metrics: false,
     }])
     .expect("one key");
     Access::new(keys, "us-east-1".to_owned(), || 0, [7; 32])
@@ -171,6 +172,7 @@ fn keys_refuse_duplicates_and_bad_accounts_and_sign_in_checks_the_secret() {
         secret_access_key: "s".to_owned(),
         account_id: account.to_owned(),
         read_only: false,
+        metrics: false,
     };
     assert!(Keys::new(vec![key("A", "111122223333"), key("A", "111122223333")]).is_err());
     assert!(Keys::new(vec![key("A", "1234")]).is_err());

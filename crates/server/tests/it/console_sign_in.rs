@@ -31,7 +31,7 @@ fn clock() -> i64 {
 }
 
 fn key((id, secret): (&str, &str), account: &str, read_only: bool) -> Key {
-    Key { access_key_id: id.to_owned(), secret_access_key: secret.to_owned(), account_id: account.to_owned(), read_only }
+    Key { access_key_id: id.to_owned(), secret_access_key: secret.to_owned(), account_id: account.to_owned(), read_only, metrics: false }
 }
 
 fn all_keys() -> Vec<Key> {

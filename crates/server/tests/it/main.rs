@@ -105,6 +105,8 @@ fn config_in(dir: &TempDir, region: &str) -> Config {
         virtual_time: false,
         admin: false,
         park_after_ms: runtime::DEFAULT_PARK_AFTER_MS,
+        execution_log: None,
+        events: runtime::service::Events::default(),
         traces: None,
     }
 }

@@ -9,7 +9,8 @@ use crate::postgres::rows::{
 };
 use crate::postgres::{Conn, backend, db};
 use crate::{
-    Activity, Alias, Error, Event, Execution, ExecutionFilter, Page, PageRequest, Parked, Recovered, StateMachine, Version,
+    Activity, Alias, Error, Event, Execution, ExecutionFilter, Gauges, Page, PageRequest, Parked, Recovered, StateMachine,
+    Version,
 };
 
 /// The executions start-up resumes: running, not a Map Run's child (those run with their parents), not parked.
@@ -153,6 +154,25 @@ pub(crate) async fn due(conn: &mut Conn, before: i64, after: Option<Parked>, lim
         },
     )
     .await
+}
+
+/// How many executions are parked and how many inbox messages wait for their answer.
+pub(crate) async fn gauges(conn: &mut Conn) -> Result<Gauges, Error> {
+    let sql = "SELECT (SELECT count(*) FROM parked), (SELECT count(*) FROM baton_inbox WHERE answer IS NULL)";
+    let counts = one(conn, sql, &[], |row| {
+        let parked: i64 = row.try_get(0).map_err(db)?;
+        let inbox: i64 = row.try_get(1).map_err(db)?;
+        Ok((u64::try_from(parked).unwrap_or(0), u64::try_from(inbox).unwrap_or(0)))
+    })
+    .await?;
+    let (parked, inbox) = counts.unwrap_or_default();
+    let sql = "SELECT activity_arn, count(*) FROM baton_activity_tasks WHERE NOT taken GROUP BY activity_arn";
+    let activity_tasks = collect(conn, sql, &[], |row| {
+        let waiting: i64 = row.try_get(1).map_err(db)?;
+        Ok((row.try_get(0).map_err(db)?, u64::try_from(waiting).unwrap_or(0)))
+    })
+    .await?;
+    Ok(Gauges { parked, inbox, activity_tasks })
 }
 
 /// One execution with all its triggers in order, whatever its status.

@@ -15,15 +15,15 @@
 //! executions each node may run is the replay format's business (`nodes.rs`: a node claims only executions written
 //! in a format it replays).
 //!
-//! The tables mirror the SQLite store's schema (version 1 its version 7, version 2 its version 8; `sqlite/schema.rs`
-//! explains the columns), in PostgreSQL's types: `BIGINT` ids, times and counters, `TEXT` for JSON (opaque to the
-//! store), identity columns for the `seq` that orders lists and page tokens.
+//! The tables mirror the SQLite store's schema (version 1 its version 7, version 4 its version 8, version 5 its version
+//! 9; `sqlite/schema.rs` explains the columns), in PostgreSQL's types: `BIGINT` ids, times and counters, `TEXT` for
+//! JSON (opaque to the store), identity columns for the `seq` that orders lists and page tokens.
 
 use crate::Error;
 use crate::postgres::{Conn, backend, db};
 
 /// The schema version this build writes: the number of migrations.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// One migration: its SQL, and whether builds of older schema versions may go on running beside it.
 struct Migration {
@@ -39,6 +39,8 @@ const MIGRATIONS: [Migration; SCHEMA_VERSION as usize] = [
     Migration { sql: V3, older_builds_may_share: false },
     // Builds before parking would wake nothing parked.
     Migration { sql: V4, older_builds_may_share: false },
+    // Builds before the outbox write no events and never read it: they may run beside it.
+    Migration { sql: V5, older_builds_may_share: true },
 ];
 
 /// The key of the advisory lock migrations hold: `baton` in ASCII, a number no other user of the database is likely
@@ -202,6 +204,21 @@ CREATE TABLE parked (
     wake_at BIGINT NOT NULL
 );
 CREATE INDEX parked_by_wake ON parked (wake_at, execution);
+";
+
+/// The outbox, as in the SQLite store's version 9 (`sqlite/schema.rs`). A message handed out for delivery is claimed by
+/// moving its `next_try` to the end of the claim: no node takes it before, any node after, if its claimant died.
+const V5: &str = "
+CREATE TABLE baton_outbox (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    next_try BIGINT NOT NULL,
+    attempts BIGINT NOT NULL DEFAULT 0,
+    destination TEXT NOT NULL,
+    execution_arn TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX baton_outbox_chain ON baton_outbox (destination, execution_arn, id);
+CREATE INDEX baton_outbox_due ON baton_outbox (next_try);
 ";
 
 /// Applies the migrations the database lacks, in one transaction under the migration lock.

@@ -43,6 +43,9 @@ const ANSWER: &str = "UPDATE baton_inbox SET answer = '{\"ok\":true}' WHERE id =
 const NOTIFY: &str = "SELECT pg_notify($1, $2)";
 const FORGET_TOKENS: &str = "DELETE FROM baton_tokens WHERE execution_arn = $1";
 const FORGET_ACTIVITY_TASKS: &str = "DELETE FROM baton_activity_tasks WHERE execution_arn = $1";
+/// Messages for the outbox, due at once, their ids in the order given.
+const INSERT_OUTBOX: &str = "INSERT INTO baton_outbox (next_try, destination, execution_arn, body) \
+     SELECT 0, d, e, b FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[]) WITH ORDINALITY AS m (d, e, b, n) ORDER BY n";
 
 /// What the batch knows of the executions it touches, and the rows it has yet to insert.
 #[derive(Default)]
@@ -56,6 +59,15 @@ pub(crate) struct Steps<'a> {
     triggers: TriggerRows<'a>,
     /// Park times to write by execution `seq`: `Some` parks it, `None` wakes it.
     parks: HashMap<i64, Option<i64>>,
+    outbox: OutboxRows<'a>,
+}
+
+/// Outbox messages to insert, column by column.
+#[derive(Default)]
+struct OutboxRows<'a> {
+    destination: Vec<&'a str>,
+    execution_arn: Vec<&'a str>,
+    body: Vec<&'a str>,
 }
 
 /// One locked execution.
@@ -139,8 +151,12 @@ impl<'a> Steps<'a> {
         Ok(())
     }
 
-    /// Inserts the queued events and triggers, and writes the queued park times.
+    /// Inserts the queued events, triggers and outbox messages, and writes the queued park times.
     pub(crate) async fn flush(&mut self, conn: &mut Conn) -> Result<(), tokio_postgres::Error> {
+        let outbox = std::mem::take(&mut self.outbox);
+        if !outbox.body.is_empty() {
+            conn.execute(INSERT_OUTBOX, &[&outbox.destination, &outbox.execution_arn, &outbox.body]).await?;
+        }
         let events = std::mem::take(&mut self.events);
         if !events.id.is_empty() {
             conn.execute(INSERT_EVENTS, &[&events.execution, &events.id, &events.json]).await?;
@@ -352,7 +368,7 @@ impl<'a> Steps<'a> {
         Ok(targets)
     }
 
-    /// Writes checked steps: events and triggers queued, endings applied.
+    /// Writes checked steps: events, triggers and outbox messages queued, endings applied.
     async fn write_steps(&mut self, conn: &mut Conn, steps: &'a [Append], targets: &[Target<'a>]) -> Result<(), Failure> {
         for step in steps {
             debug_assert!(targets.iter().any(|t| t.arn == step.execution_arn), "`check` returns every step's target");
@@ -373,6 +389,11 @@ impl<'a> Steps<'a> {
             self.triggers.last_event.push(last_event);
             // The digest is stored as its bits.
             self.triggers.digest.push(step.digest as i64);
+            for message in &step.outbox {
+                self.outbox.destination.push(&message.destination);
+                self.outbox.execution_arn.push(&message.execution_arn);
+                self.outbox.body.push(&message.body);
+            }
             route(conn, step).await?;
             if let Some(end) = &step.ending {
                 self.end(conn, &step.execution_arn, end).await?;

@@ -272,12 +272,28 @@ async fn apply(conn: &mut Conn, op: &Op) -> Result<u64, Failure> {
         Op::Reset => {
             conn.batch(
                 "DELETE FROM events; DELETE FROM triggers; DELETE FROM executions; DELETE FROM aliases; \
-                 DELETE FROM versions; DELETE FROM state_machines; DELETE FROM activities; DELETE FROM parked;",
+                 DELETE FROM versions; DELETE FROM state_machines; DELETE FROM activities; DELETE FROM parked; \
+                 DELETE FROM baton_outbox;",
             )
             .await?;
             Ok(0)
         }
         Op::DeleteVersion(machine, number) => delete_version(conn, machine, *number).await,
+        Op::SettleOutbox(delivered, failed) => {
+            if !delivered.is_empty() {
+                conn.execute("DELETE FROM baton_outbox WHERE id = ANY($1)", &[delivered]).await?;
+            }
+            if !failed.is_empty() {
+                let (ids, next): (Vec<i64>, Vec<i64>) = failed.iter().copied().unzip();
+                conn.execute(
+                    "UPDATE baton_outbox SET attempts = attempts + 1, next_try = f.next_try \
+                     FROM unnest($1::BIGINT[], $2::BIGINT[]) AS f (id, next_try) WHERE baton_outbox.id = f.id",
+                    &[&ids, &next],
+                )
+                .await?;
+            }
+            Ok(0)
+        }
         Op::CreateAlias(alias) => {
             check_routes(conn, alias).await?;
             let routing = routing_json(&alias.routing)?;

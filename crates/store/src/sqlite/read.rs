@@ -9,7 +9,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::sqlite::rows::{self, ACTIVITY_COLUMNS, ALIAS_COLUMNS, EXECUTION_COLUMNS, List, MACHINE_COLUMNS, VERSION_COLUMNS, fetch, paginate};
 use crate::sqlite::{Location, db, schema};
 use crate::{
-    Activity, Alias, Error, Event, Execution, ExecutionFilter, Page, PageRequest, Parked, Recovered, StateMachine, Version,
+    Activity, Alias, Error, Event, Execution, ExecutionFilter, Gauges, Outbound, Page, PageRequest, Parked, Recovered,
+    StateMachine, Version,
 };
 
 /// The executions start-up resumes: running, not a Map Run's child (those run with their parents), not parked.
@@ -198,6 +199,36 @@ pub(crate) fn due(conn: &mut Connection, before: i64, after: Option<Parked>, lim
          WHERE p.wake_at <= ?1 AND (p.wake_at, p.execution) > (?2, ?3) ORDER BY p.wake_at, p.execution LIMIT ?4",
         params![before, wake_at, seq, limit],
         |row| Ok(Parked { execution_arn: row.get(0)?, wake_at: row.get(1)?, position: row.get(2)? }),
+    )
+}
+
+/// How many executions are parked (SQLite has no inbox).
+pub(crate) fn gauges(conn: &mut Connection) -> Result<Gauges, Error> {
+    let parked: i64 = conn.prepare_cached("SELECT count(*) FROM parked").and_then(|mut s| s.query_row([], |row| row.get(0))).map_err(db)?;
+    Ok(Gauges { parked: u64::try_from(parked).unwrap_or(0), inbox: 0, activity_tasks: Vec::new() })
+}
+
+/// At most `limit` outbox messages for `destinations` due at `now`, each the first left of its execution's to its
+/// destination, oldest due first.
+pub(crate) fn outbox_due(conn: &mut Connection, destinations: &str, now: i64, limit: usize) -> Result<Vec<Outbound>, Error> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    collect(
+        conn,
+        "SELECT o.id, o.destination, o.execution_arn, o.body, o.attempts FROM outbox o \
+         WHERE o.next_try <= ?2 AND o.destination IN (SELECT value FROM json_each(?1)) \
+         AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.destination = o.destination \
+         AND p.execution_arn = o.execution_arn AND p.id < o.id) \
+         ORDER BY o.next_try, o.id LIMIT ?3",
+        params![destinations, now, limit],
+        |row| {
+            Ok(Outbound {
+                id: row.get(0)?,
+                destination: row.get(1)?,
+                execution_arn: row.get(2)?,
+                body: row.get(3)?,
+                attempts: row.get(4)?,
+            })
+        },
     )
 }
 

@@ -19,9 +19,9 @@ use crate::Error;
 use crate::sqlite::{Location, backend, db};
 
 /// The schema version this build writes: the number of migrations.
-pub const SCHEMA_VERSION: u32 = 8;
+pub const SCHEMA_VERSION: u32 = 9;
 
-const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2, V3, V4, V5, V6, V7, V8];
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2, V3, V4, V5, V6, V7, V8, V9];
 
 const V1: &str = "
 CREATE TABLE state_machines (
@@ -173,6 +173,22 @@ CREATE TABLE parked (
 CREATE INDEX parked_by_wake ON parked (wake_at);
 DROP INDEX executions_running;
 CREATE INDEX executions_running ON executions (status, map_run_arn) WHERE status = 'RUNNING' AND map_run_arn IS NULL;
+";
+
+/// The outbox: messages (status-change events) written with the step that makes them, kept until delivered. `next_try`
+/// is when a message is due (0 when written: at once), `attempts` how many tries failed. `outbox_chain` finds the first
+/// message of an execution's to a destination (the only one handed out), `outbox_due` the due ones.
+const V9: &str = "
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    next_try INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    destination TEXT NOT NULL,
+    execution_arn TEXT NOT NULL,
+    body TEXT NOT NULL
+) STRICT;
+CREATE INDEX outbox_chain ON outbox (destination, execution_arn, id);
+CREATE INDEX outbox_due ON outbox (next_try);
 ";
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

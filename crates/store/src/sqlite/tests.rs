@@ -53,6 +53,7 @@ fn step(arn: &str, id: u64) -> Append {
         lease: None,
         routing: crate::Routing::default(),
         park: None,
+        outbox: Vec::new(),
     }
 }
 
@@ -294,7 +295,28 @@ async fn version_5_database_migrates() {
     let conn = Connection::open(dir.path().join(FILE_NAME)).unwrap();
     let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(version, SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 8);
+    assert_eq!(SCHEMA_VERSION, 9);
+}
+
+/// A database of schema version 8 (before the outbox) migrates: its running execution takes a step that writes to
+/// the outbox, which hands the message out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn version_8_database_gets_an_outbox() {
+    use crate::sqlite::{FILE_NAME, Sqlite};
+    use crate::{Outgoing, Store};
+
+    let dir = tempfile::tempdir().unwrap();
+    let location = Location::File(dir.path().join(FILE_NAME));
+    {
+        let mut conn = schema::open_writer(&location).unwrap();
+        schema::migrate_to(&mut conn, &location, 8).unwrap();
+        apply(&conn, Op::CreateExecution(Box::new(execution("e")), step("e", 1)));
+    }
+    let store = Sqlite::open(dir.path()).unwrap();
+    let message = Outgoing { destination: "http://d/".to_owned(), execution_arn: "e".to_owned(), body: "{}".to_owned() };
+    store.append(vec![Append { outbox: vec![message], ..step("e", 2) }]).await.unwrap();
+    let due = store.outbox_due(&["http://d/".to_owned()], 0, 0, 10).await.unwrap();
+    assert_eq!(due.iter().map(|m| (m.execution_arn.as_str(), m.body.as_str())).collect::<Vec<_>>(), [("e", "{}")]);
 }
 
 /// A database of schema version 7 (before parked executions) opens and migrates: its running executions (a Map Run's
@@ -348,6 +370,7 @@ async fn a_full_database_recovers_once_there_is_room() {
         lease: None,
         routing: crate::Routing::default(),
         park: None,
+        outbox: Vec::new(),
     };
     let handle = writer::Handle::spawn(conn).unwrap();
     let machine = StateMachine {

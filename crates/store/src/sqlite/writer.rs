@@ -50,6 +50,8 @@ const END_EXECUTION: &str =
 const PARK: &str = "INSERT INTO parked (execution, wake_at) VALUES (?1, ?2) \
      ON CONFLICT (execution) DO UPDATE SET wake_at = excluded.wake_at";
 const WAKE: &str = "DELETE FROM parked WHERE execution = ?1";
+/// A message of a step for the outbox, due at once.
+const INSERT_OUTBOX: &str = "INSERT INTO outbox (next_try, destination, execution_arn, body) VALUES (0, ?1, ?2, ?3)";
 
 struct Request {
     op: Op,
@@ -347,7 +349,8 @@ pub(crate) fn apply(conn: &Connection, op: &Op) -> Result<(), Failure> {
         Op::Reset => {
             conn.execute_batch(
                 "DELETE FROM events; DELETE FROM triggers; DELETE FROM executions; DELETE FROM aliases; \
-                 DELETE FROM versions; DELETE FROM state_machines; DELETE FROM activities; DELETE FROM parked;",
+                 DELETE FROM versions; DELETE FROM state_machines; DELETE FROM activities; DELETE FROM parked; \
+                 DELETE FROM outbox;",
             )?;
             Ok(())
         }
@@ -424,6 +427,17 @@ pub(crate) fn apply(conn: &Connection, op: &Op) -> Result<(), Failure> {
             } else {
                 Ok(())
             }
+        }
+        Op::SettleOutbox(delivered, failed) => {
+            let mut delete = conn.prepare_cached("DELETE FROM outbox WHERE id = ?1")?;
+            for id in delivered {
+                delete.execute([id])?;
+            }
+            let mut retry = conn.prepare_cached("UPDATE outbox SET attempts = attempts + 1, next_try = ?2 WHERE id = ?1")?;
+            for (id, next_try) in failed {
+                retry.execute(params![id, next_try])?;
+            }
+            Ok(())
         }
         // Counted, so `apply_all` runs it.
         Op::DeleteClosed { before, limit } => delete_closed(conn, *before, *limit).map(|_| ()),
@@ -727,7 +741,7 @@ fn write_ending(conn: &Connection, seq: i64, end: &Ending) -> Result<(), Failure
     Ok(())
 }
 
-/// Writes checked steps: events, triggers, endings, park times. `created` is the `seq` of the execution the request
+/// Writes checked steps: events, triggers, endings, outbox messages, park times. `created` is the `seq` of the execution the request
 /// created.
 fn write_steps(
     conn: &Connection,
@@ -759,6 +773,12 @@ fn write_steps(
         insert_trigger.execute(params![seq, step.trigger, sql_id(*next - 1)?, step.digest as i64])?;
         if let Some(end) = &step.ending {
             write_ending(conn, seq, end)?;
+        }
+        if !step.outbox.is_empty() {
+            let mut insert = conn.prepare_cached(INSERT_OUTBOX)?;
+            for message in &step.outbox {
+                insert.execute(params![message.destination, message.execution_arn, message.body])?;
+            }
         }
         let parked = parked.get_mut(index).expect("invariant: one entry per target");
         match step.park.filter(|_| step.ending.is_none()) {

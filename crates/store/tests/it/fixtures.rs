@@ -89,6 +89,7 @@ pub(crate) fn step(arn: &str, first: u64, count: u64) -> Append {
         lease: None,
         routing: store::Routing::default(),
         park: None,
+        outbox: Vec::new(),
     }
 }
 

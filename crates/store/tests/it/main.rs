@@ -61,3 +61,4 @@ store_test!(redrive);
 store_test!(activities_lifecycle);
 store_test!(activities_paging);
 store_test!(parked_executions);
+store_test!(outbox);

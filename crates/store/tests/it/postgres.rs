@@ -52,7 +52,8 @@ async fn a_newer_schema_that_older_builds_may_share_is_used() {
     let Some(url) = pgtest::database() else { return };
     drop(Postgres::connect(&url).await.unwrap());
     let compatible = first_value(&sql(&url, "SELECT compatible_from FROM baton_schema").await);
-    assert_eq!(compatible, Some(SCHEMA_VERSION.to_string()), "this build's own migrations raise it");
+    // Version 5 (the outbox) is additive: builds of version 4 may run beside it.
+    assert_eq!(compatible, Some("4".to_owned()), "the last of this build's migrations that older builds cannot share");
     // The next release adds a table that this build ignores.
     let next = SCHEMA_VERSION + 1;
     sql(&url, &format!("CREATE TABLE next_feature (id BIGINT); UPDATE baton_schema SET version = {next}")).await;
@@ -388,4 +389,58 @@ async fn prune_forgets_old_answers_and_gone_nodes() {
     assert_eq!(listed, ids);
     assert_eq!(store.take_answer(recent).await.unwrap().as_deref(), Some("{}"));
     assert!(store.withdraw(open).await.unwrap(), "an unanswered message stays");
+}
+
+/// Nodes delivering from one outbox at once: each message is handed out to one of them only, until its claim ends;
+/// one a node took and never settled (the node died) is handed out again once its claim has ended, and an execution's
+/// next message waits until the one before is settled, whichever node took it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nodes_share_the_outbox_without_sending_a_message_twice() {
+    let Some(url) = pgtest::database() else { return };
+    let stores: Vec<Postgres> = join_all((0..3).map(|_| Postgres::connect(&url))).await.into_iter().map(Result::unwrap).collect();
+    let destination = "http://receiver/".to_owned();
+    let executions: Vec<_> = (0..60).map(|i| execution("m", &format!("e{i}"))).collect();
+    for e in &executions {
+        let messages = ["running", "succeeded"].map(|status| store::Outgoing {
+            destination: destination.clone(),
+            execution_arn: e.arn.clone(),
+            body: format!("{}-{status}", e.name),
+        });
+        let first = store::Append { outbox: messages.to_vec(), ..step(&e.arn, 1, 1) };
+        stores[0].create_execution(e.clone(), first).await.unwrap();
+    }
+    let destinations = std::slice::from_ref(&destination);
+    let taken = join_all(stores.iter().map(|store| async move {
+        let mut mine = Vec::new();
+        loop {
+            let batch = store.outbox_due(destinations, 1_000, 61_000, 7).await.unwrap();
+            if batch.is_empty() {
+                return mine;
+            }
+            mine.extend(batch);
+        }
+    }))
+    .await;
+    let mut bodies: Vec<String> = taken.iter().flatten().map(|m| m.body.clone()).collect();
+    bodies.sort();
+    let mut expected: Vec<String> = executions.iter().map(|e| format!("{}-running", e.name)).collect();
+    expected.sort();
+    assert_eq!(bodies, expected, "each execution's first message, each handed out once");
+    // Node 0 delivers what it took; nodes 1 and 2 die without settling theirs.
+    let delivered: Vec<i64> = taken[0].iter().map(|m| m.id).collect();
+    stores[0].outbox_settle(delivered, Vec::new()).await.unwrap();
+    let next = stores[0].outbox_due(destinations, 2_000, 62_000, 1000).await.unwrap();
+    let mut next: Vec<String> = next.into_iter().map(|m| m.body).collect();
+    next.sort();
+    let mut expected: Vec<String> = taken[0].iter().map(|m| m.body.replace("-running", "-succeeded")).collect();
+    expected.sort();
+    assert_eq!(next, expected, "only the executions whose first message was settled move on");
+    // Once the dead nodes' claims end, their messages are handed out again, and nothing else.
+    assert!(stores[0].outbox_due(destinations, 60_999, 200_000, 1000).await.unwrap().is_empty());
+    let again = stores[0].outbox_due(destinations, 61_000, 200_000, 1000).await.unwrap();
+    let mut again: Vec<String> = again.into_iter().map(|m| m.body).collect();
+    again.sort();
+    let mut expected: Vec<String> = taken[1..].iter().flatten().map(|m| m.body.clone()).collect();
+    expected.sort();
+    assert_eq!(again, expected);
 }

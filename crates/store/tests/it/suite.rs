@@ -1013,3 +1013,74 @@ pub(crate) async fn parked_executions(store: &impl Store) {
     store.reset().await.unwrap();
     assert!(due_names(store, i64::MAX, 10).await.is_empty());
 }
+
+/// A step's outbox message `body` for `destination`.
+fn message(arn: &str, destination: &str, body: &str) -> store::Outgoing {
+    store::Outgoing { destination: destination.to_owned(), execution_arn: arn.to_owned(), body: body.to_owned() }
+}
+
+/// `step`, writing `messages` to the outbox.
+fn with_outbox(step: store::Append, messages: Vec<store::Outgoing>) -> store::Append {
+    store::Append { outbox: messages, ..step }
+}
+
+/// The bodies `outbox_due` hands out at `now` for `destinations`.
+async fn due_bodies(store: &impl Store, destinations: &[&str], now: i64) -> Vec<String> {
+    let destinations: Vec<String> = destinations.iter().map(|d| (*d).to_owned()).collect();
+    // Claimed (on a shared store) until `now` only, so asking again at `now` finds them again.
+    let due = store.outbox_due(&destinations, now, now, 100).await.unwrap();
+    due.into_iter().map(|m| m.body).collect()
+}
+
+/// The outbox: messages are written with the step that carries them (and not with a refused one), handed out per
+/// destination, one at a time per execution and destination in the order written, again after a failed try once its
+/// next try is due, and gone once delivered; a reset empties it.
+pub(crate) async fn outbox(store: &impl Store) {
+    let (a, b) = ("http://a/", "http://b/");
+    let x = execution("m", "x");
+    let y = execution("m", "y");
+    let first = |e: &store::Execution, name: &str| {
+        with_outbox(step(&e.arn, 1, 1), vec![message(&e.arn, a, &format!("{name}-running-a")), message(&e.arn, b, &format!("{name}-running-b"))])
+    };
+    store.create_execution(x.clone(), first(&x, "x")).await.unwrap();
+    store.create_execution(y.clone(), first(&y, "y")).await.unwrap();
+    let mut end = with_outbox(step(&x.arn, 2, 1), vec![message(&x.arn, a, "x-succeeded-a"), message(&x.arn, b, "x-succeeded-b")]);
+    end.ending = Some(succeeded(5));
+    store.append(vec![end]).await.unwrap();
+    // A refused step writes none of its messages.
+    let refused = with_outbox(step(&y.arn, 7, 1), vec![message(&y.arn, a, "refused")]);
+    assert!(matches!(store.append(vec![refused]).await, Err(Error::Conflict { .. })));
+    let refused = with_outbox(step(&x.arn, 3, 1), vec![message(&x.arn, a, "ended")]);
+    assert!(matches!(store.append(vec![refused]).await, Err(Error::Ended(_))));
+
+    // Only the first of each execution's messages to a destination, only for the destinations asked.
+    assert_eq!(due_bodies(store, &[a], 10).await, ["x-running-a", "y-running-a"]);
+    assert_eq!(due_bodies(store, &[a, b], 10).await, ["x-running-a", "x-running-b", "y-running-a", "y-running-b"]);
+    assert!(due_bodies(store, &["http://c/"], 10).await.is_empty());
+    let ids = |due: &[store::Outbound], body: &str| due.iter().find(|m| m.body == body).map(|m| m.id).unwrap();
+    let due = store.outbox_due(&[a.to_owned()], 10, 11, 100).await.unwrap();
+    assert!(due.iter().all(|m| m.attempts == 0 && m.destination == a), "{due:?}");
+    assert_eq!(due.iter().find(|m| m.body == "x-running-a").map(|m| m.execution_arn.as_str()), Some(x.arn.as_str()));
+
+    // x's first try fails, to be tried again at 100: nothing of x goes to `a` before then, its next message neither.
+    store.outbox_settle(vec![ids(&due, "y-running-a")], vec![(ids(&due, "x-running-a"), 100)]).await.unwrap();
+    assert!(due_bodies(store, &[a], 50).await.is_empty());
+    let again = store.outbox_due(&[a.to_owned()], 100, 101, 100).await.unwrap();
+    assert_eq!(again.iter().map(|m| (m.body.as_str(), m.attempts)).collect::<Vec<_>>(), [("x-running-a", 1)]);
+    store.outbox_settle(vec![ids(&again, "x-running-a")], Vec::new()).await.unwrap();
+    assert_eq!(due_bodies(store, &[a], 100).await, ["x-succeeded-a"]);
+    // Settling ids that are gone changes nothing.
+    store.outbox_settle(vec![ids(&again, "x-running-a")], vec![(ids(&due, "y-running-a"), 5)]).await.unwrap();
+    assert_eq!(due_bodies(store, &[a], 100).await, ["x-succeeded-a"]);
+
+    // A redrive's step writes its messages too.
+    let mut failed = step(&y.arn, 2, 1);
+    failed.ending = Some(Ending { status: Status::Failed, stop: 6, output: None, error: None, cause: None });
+    store.append(vec![failed]).await.unwrap();
+    let redrive = with_outbox(step(&y.arn, 3, 1), vec![message(&y.arn, a, "y-redriven-a")]);
+    store.redrive_execution(&y.arn, 20, redrive).await.unwrap();
+    assert_eq!(due_bodies(store, &[a], 100).await, ["x-succeeded-a", "y-redriven-a"]);
+
+    store.reset().await.unwrap();
+    assert!(due_bodies(store, &[a, b], i64::MAX).await.is_empty());
+}

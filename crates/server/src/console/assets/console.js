@@ -264,8 +264,10 @@ async function stateMachinePage(arn, flash) {
     h("td", {}, when(execution.start)),
     h("td", {}, when(execution.stop))));
 
+  const dashboard = dashboardPanel(machine.arn);
   const body = h("div", { class: "split" },
     h("div", {}, h("h2", {}, "Graph"), graph,
+      h("h2", { class: "with-action" }, "Executions by status", dashboard.range), dashboard.element,
       h("h2", { class: "with-action" }, "Executions (newest first)", filter), executions.element),
     h("div", {},
       h("h2", {}, "Start an execution"),
@@ -296,8 +298,100 @@ async function stateMachinePage(arn, flash) {
     ...(flash ? [h("p", { class: "flash", id: "flash" }, flash)] : []),
     body,
   );
-  await executions.show();
+  await Promise.all([executions.show(), dashboard.refresh()]);
   executions.follow(3000);
+  dashboard.follow(10000);
+}
+
+// ---- the dashboard -----------------------------------------------------------------------------------------
+
+// The statuses an execution ends with, as the dashboard's JSON names them and as the badges show them.
+const ENDINGS = [["succeeded", "SUCCEEDED", "Succeeded"], ["failed", "FAILED", "Failed"],
+  ["timedOut", "TIMED_OUT", "Timed out"], ["aborted", "ABORTED", "Aborted"]];
+
+function svg(tag, attrs, ...children) {
+  const el = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [key, value] of Object.entries(attrs || {})) el.setAttribute(key, value);
+  for (const child of children) el.append(child instanceof Node ? child : String(child));
+  return el;
+}
+
+// A duration in seconds, as "850 ms", "12.4 s" or "3.2 min".
+function seconds(value) {
+  if (value === null || value === undefined) return "—";
+  if (value < 1) return Math.round(value * 1000) + " ms";
+  if (value < 120) return value.toFixed(value < 10 ? 2 : 1) + " s";
+  return (value / 60).toFixed(1) + " min";
+}
+
+// A state machine's dashboard: its executions by how they ended, in stacked bars over the time range chosen (with
+// the starts drawn as a line), the totals, and the percentiles of the durations, from what the server counted since
+// it started (GET /console/api/state-machines/{arn}/dashboard); refreshed every ten seconds while shown.
+function dashboardPanel(arn) {
+  const range = h("select", { id: "dashboard-window", "aria-label": "Time range", onchange: () => refresh().catch(fail) },
+    [["60", "Last hour"], ["360", "Last 6 hours"], ["1440", "Last 24 hours"]].map(([value, label]) => h("option", { value }, label)));
+  const totals = h("div", { class: "dashboard-totals", id: "dashboard-totals" });
+  const chart = h("div", { class: "dashboard-chart", id: "dashboard-chart" });
+  const element = h("div", { class: "card dashboard", id: "dashboard" }, totals, chart,
+    h("div", { class: "legend" }, ENDINGS.map(([, status, label]) => h("span", {}, h("i", { class: "ended " + status }), label)),
+      h("span", {}, h("i", { class: "started" }), "Started")));
+  async function refresh() {
+    const data = await getJson("/console/api/state-machines/" + encodeURIComponent(arn) + "/dashboard?window=" + range.value);
+    const figure = (id, label, value) => h("div", { class: "figure", id }, h("b", {}, String(value)), h("span", {}, label));
+    totals.replaceChildren(
+      figure("dashboard-started", "Started", data.totals.started),
+      ...ENDINGS.map(([key, status, label]) => figure("dashboard-" + status.toLowerCase(), label, data.totals[key])),
+      figure("dashboard-p50", "p50 duration", seconds(data.p50)),
+      figure("dashboard-p90", "p90", seconds(data.p90)),
+      figure("dashboard-p99", "p99", seconds(data.p99)));
+    chart.replaceChildren(barChart(data));
+  }
+  const generation = drawn;
+  function follow(ms) {
+    setTimeout(() => {
+      if (generation !== drawn) return;
+      (element.isConnected ? refresh() : Promise.resolve()).catch(() => {}).finally(() => follow(ms));
+    }, ms);
+  }
+  return { element, range, refresh, follow };
+}
+
+// Stacked bars of the executions that ended in each bar's minutes, a line of those that started, and an axis of times.
+function barChart(data) {
+  const width = 720, height = 140, top = 8, bottom = 18, left = 28;
+  const bars = data.bars;
+  const most = Math.max(1, ...bars.map((bar) => Math.max(bar.started, ENDINGS.reduce((sum, [key]) => sum + bar[key], 0))));
+  const step = (width - left) / bars.length;
+  const y = (count) => top + (height - top - bottom) * (1 - count / most);
+  const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": "Executions over time" });
+  chart.append(svg("line", { x1: left, x2: width, y1: y(0), y2: y(0), class: "axis" }));
+  chart.append(svg("text", { x: left - 4, y: y(most) + 4, class: "tick", "text-anchor": "end" }, String(most)));
+  chart.append(svg("text", { x: left - 4, y: y(0), class: "tick", "text-anchor": "end" }, "0"));
+  const clock = (ms) => new Date(ms).toISOString().slice(11, 16);
+  const points = [];
+  bars.forEach((bar, index) => {
+    const x = left + index * step;
+    let stacked = 0;
+    const parts = [];
+    for (const [key, status, label] of ENDINGS) {
+      if (!bar[key]) continue;
+      const rect = svg("rect", { x: x + step * 0.1, width: Math.max(1, step * 0.8), y: y(stacked + bar[key]),
+        height: y(stacked) - y(stacked + bar[key]), class: "ended " + status });
+      stacked += bar[key];
+      parts.push(bar[key] + " " + label.toLowerCase());
+      chart.append(rect);
+    }
+    const title = clock(bar.start) + " UTC: " + bar.started + " started" + (parts.length ? ", " + parts.join(", ") : "");
+    const hover = svg("rect", { x, width: step, y: top, height: height - top - bottom, class: "hover", "data-start": bar.start });
+    hover.append(svg("title", {}, title));
+    chart.append(hover);
+    points.push((x + step / 2).toFixed(1) + "," + y(bar.started).toFixed(1));
+    if (index % Math.ceil(bars.length / 6) === 0) {
+      chart.append(svg("text", { x: x + step / 2, y: height - 4, class: "tick", "text-anchor": "middle" }, clock(bar.start)));
+    }
+  });
+  chart.append(svg("polyline", { points: points.join(" "), class: "started" }));
+  return chart;
 }
 
 // ---- the definition editor -------------------------------------------------------------------------------------

@@ -162,6 +162,8 @@ fn fuzz_config(dir: &tempfile::TempDir) -> Config {
         virtual_time: false,
         admin: false,
         park_after_ms: runtime::DEFAULT_PARK_AFTER_MS,
+        execution_log: None,
+        events: runtime::service::Events::default(),
         traces: None,
     }
 }
