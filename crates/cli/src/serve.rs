@@ -114,11 +114,12 @@ pub(crate) struct Args {
     /// stdout. Without it, no execution log is written.
     #[arg(long, value_name = "PATH")]
     execution_log: Option<PathBuf>,
-    /// Also send those records to the CloudWatch Logs group each loggingConfiguration names (logs:CreateLogStream,
-    /// logs:PutLogEvents, with the AWS configuration Tasks use: credentials, region, AWS_ENDPOINT_URL), as Step
-    /// Functions does. Not with --offline.
+    /// Do not send the execution log records to the CloudWatch Logs group a loggingConfiguration names. By default
+    /// they are sent there, as Step Functions sends them, whenever a machine's configuration names a log group and
+    /// AWS calls are made (not with --offline): logs:CreateLogStream, logs:PutLogEvents, with the AWS configuration
+    /// Tasks use (credentials, region, AWS_ENDPOINT_URL).
     #[arg(long)]
-    execution_log_to_cloudwatch: bool,
+    no_execution_log_to_cloudwatch: bool,
     /// Send each status change of a Standard execution (RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, and RUNNING
     /// again when redriven) to this URL as EventBridge's "Step Functions Execution Status Change" event, POSTed as JSON
     /// (repeatable: each URL gets every event). Delivered at least once: kept in the store until the URL answers 2xx,
@@ -145,8 +146,9 @@ pub(crate) struct Args {
     otlp_endpoint: Option<String>,
 }
 
-/// The destinations of `--execution-log` (stdout for `-`, else the file, created if missing and appended to) and
-/// `--execution-log-to-cloudwatch`; `None` with neither.
+/// The destinations of `--execution-log` (stdout for `-`, else the file, created if missing and appended to) and of
+/// CloudWatch Logs when `cloudwatch` (AWS calls are made and `--no-execution-log-to-cloudwatch` is not given);
+/// `None` with neither.
 fn execution_log(path: Option<&std::path::Path>, cloudwatch: bool) -> anyhow::Result<Option<ExecutionLogSink>> {
     let sink = match path {
         None if !cloudwatch => return Ok(None),
@@ -231,7 +233,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         virtual_time: args.virtual_time,
         admin: args.admin,
         park_after_ms: args.park_after_ms,
-        execution_log: execution_log(args.execution_log.as_deref(), args.execution_log_to_cloudwatch)?,
+        execution_log: execution_log(args.execution_log.as_deref(), !args.no_execution_log_to_cloudwatch && !args.aws.offline)?,
         events: runtime::service::Events {
             urls: args.events_urls.clone(),
             buses: args.events_buses.clone(),

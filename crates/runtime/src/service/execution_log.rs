@@ -35,8 +35,8 @@
 //! channel is empty, so a reader of the file sees each batch promptly. Like CloudWatch Logs delivery, this is best
 //! effort: when the writer falls that far behind, batches are dropped and a warning says how many.
 //!
-//! With `--execution-log-to-cloudwatch`, the records of a configuration that names a log group are also sent there,
-//! as Step Functions sends them, through the AWS integration layer (`cloudwatch`); not under `--offline`.
+//! Unless `--no-execution-log-to-cloudwatch`, the records of a configuration that names a log group are also sent
+//! there, as Step Functions sends them, through the AWS integration layer (`cloudwatch`); not under `--offline`.
 
 mod cloudwatch;
 
@@ -239,7 +239,8 @@ fn cut(text: &mut String) -> bool {
     false
 }
 
-/// Where execution log records go (`baton serve --execution-log`, `--execution-log-to-cloudwatch`): a writer the
+/// Where execution log records go (`baton serve --execution-log`, and CloudWatch Logs unless `--offline` or
+/// `--no-execution-log-to-cloudwatch`): a writer the
 /// binary opened (a file in append mode, or stdout), and whether records are also sent to the CloudWatch Logs group
 /// each configuration names (`cloudwatch`). Cheap to clone; services opened with clones share the writer.
 #[derive(Clone, Default)]

@@ -1,4 +1,4 @@
-//! Execution log records sent to CloudWatch Logs (`--execution-log-to-cloudwatch`): the log group a machine's
+//! Execution log records sent to CloudWatch Logs (unless `--no-execution-log-to-cloudwatch`): the log group a machine's
 //! `loggingConfiguration` names, through the AWS integration layer (`integrations::aws`, so the standard AWS
 //! configuration and endpoint overrides decide where the calls go and as whom), as `logs:CreateLogStream` once per
 //! stream and `logs:PutLogEvents`.
@@ -56,6 +56,8 @@ pub(super) fn stream_name(machine_arn: &str, started: &str) -> String {
 
 async fn send_loop(mut receiver: tokio::sync::mpsc::Receiver<Vec<Delivery>>, aws: Aws, started: String) {
     let mut created: HashSet<(String, String)> = HashSet::new();
+    // The groups whose last call failed: warned about once, until a call to them works again.
+    let mut failing: HashSet<String> = HashSet::new();
     while let Some(first) = receiver.recv().await {
         let mut deliveries = first;
         while let Ok(more) = receiver.try_recv() {
@@ -72,13 +74,21 @@ async fn send_loop(mut receiver: tokio::sync::mpsc::Receiver<Vec<Delivery>>, aws
             records.sort_by_key(|record| record.timestamp);
             let key = (group, stream);
             if !created.contains(&key) {
-                if !create_stream(&aws, &key.0, &key.1).await {
+                if let Err(why) = create_stream(&aws, &key.0, &key.1).await {
+                    warn_once(&mut failing, &key.0, &key.1, records.len(), &why);
                     continue;
                 }
                 created.insert(key.clone());
             }
             for chunk in chunks(&records) {
-                put(&aws, &key.0, &key.1, chunk).await;
+                match put(&aws, &key.0, &key.1, chunk).await {
+                    Ok(()) => {
+                        if failing.remove(&key.0) {
+                            tracing::info!(log_group = key.0, "sending execution log records to CloudWatch Logs again");
+                        }
+                    }
+                    Err(why) => warn_once(&mut failing, &key.0, &key.1, chunk.len(), &why),
+                }
             }
         }
     }
@@ -114,23 +124,28 @@ async fn call(aws: &Aws, action: &str, parameters: &Value) -> Result<Value, inte
     aws.call(&resource, &target, parameters, "", caller()).await
 }
 
-/// Creates the stream (one that exists already is fine); whether it is there.
-async fn create_stream(aws: &Aws, group: &str, stream: &str) -> bool {
+/// Creates the stream (one that exists already is fine), or says why it could not.
+async fn create_stream(aws: &Aws, group: &str, stream: &str) -> Result<(), String> {
     match call(aws, "createLogStream", &json!({"LogGroupName": group, "LogStreamName": stream})).await {
-        Ok(_) => true,
-        Err(error) if error.error.ends_with("ResourceAlreadyExistsException") => true,
-        Err(error) => {
-            tracing::warn!(log_group = group, log_stream = stream, error = %error.error, cause = error.cause.as_deref().unwrap_or_default(), "cannot create the execution log's stream in CloudWatch Logs");
-            false
-        }
+        Ok(_) => Ok(()),
+        Err(error) if error.error.ends_with("ResourceAlreadyExistsException") => Ok(()),
+        Err(error) => Err(format!("cannot create the stream: {}: {}", error.error, error.cause.unwrap_or_default())),
     }
 }
 
-async fn put(aws: &Aws, group: &str, stream: &str, records: &[Delivery]) {
+async fn put(aws: &Aws, group: &str, stream: &str, records: &[Delivery]) -> Result<(), String> {
     let events: Vec<Value> = records.iter().map(|record| json!({"Timestamp": record.timestamp, "Message": record.message})).collect();
     let parameters = json!({"LogGroupName": group, "LogStreamName": stream, "LogEvents": events});
-    if let Err(error) = call(aws, "putLogEvents", &parameters).await {
-        tracing::warn!(log_group = group, log_stream = stream, records = records.len(), error = %error.error, cause = error.cause.as_deref().unwrap_or_default(), "cannot send execution log records to CloudWatch Logs");
+    call(aws, "putLogEvents", &parameters).await.map(|_| ()).map_err(|error| format!("{}: {}", error.error, error.cause.unwrap_or_default()))
+}
+
+/// Warns that `records` records for `group` were lost, the first time in a row its calls fail; later failures (a
+/// server without AWS credentials fails every call) are logged at debug level.
+fn warn_once(failing: &mut HashSet<String>, group: &str, stream: &str, records: usize, why: &str) {
+    if failing.insert(group.to_owned()) {
+        tracing::warn!(log_group = group, log_stream = stream, records, "cannot send execution log records to CloudWatch Logs ({why}); they are dropped, as best-effort delivery drops them (--no-execution-log-to-cloudwatch stops sending)");
+    } else {
+        tracing::debug!(log_group = group, log_stream = stream, records, "cannot send execution log records to CloudWatch Logs ({why})");
     }
 }
 
