@@ -811,7 +811,7 @@ fn the_machine_page_shows_executions_by_status_and_durations() {
     let page = format!("http://{addr}/console/state-machines/{}", encode(&machine));
     browser.navigate(&page);
     let figures = "['started', 'succeeded', 'failed', 'timed_out', 'aborted']\
-                   .map((id) => document.querySelector('#dashboard-' + id + ' b')?.textContent).join()";
+                   .map((id) => document.querySelector('#dashboard-' + id + ' .value')?.textContent).join()";
     // The page refreshes its dashboard every ten seconds: a reload shows the executions that ended after it was drawn.
     let deadline = Instant::now() + PATIENCE;
     loop {
@@ -824,8 +824,8 @@ fn the_machine_page_shows_executions_by_status_and_durations() {
         browser.navigate(&page);
     }
     // Four ended within a few hundred milliseconds, one after a second's Wait.
-    let p50 = browser.eval("document.querySelector('#dashboard-p50 b').textContent");
-    let p99 = browser.eval("document.querySelector('#dashboard-p99 b').textContent");
+    let p50 = browser.eval("document.querySelector('#dashboard-p50 .value').textContent");
+    let p99 = browser.eval("document.querySelector('#dashboard-p99 .value').textContent");
     assert!(p50.as_str().is_some_and(|text| text.ends_with(" ms")), "p50 {p50}");
     assert!(p99.as_str().is_some_and(|text| text.ends_with(" s")), "p99 {p99}");
     // The bars of the last minutes hold the five, drawn as green and red parts; their titles say what they are.

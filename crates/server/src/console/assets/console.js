@@ -337,7 +337,8 @@ function dashboardPanel(arn) {
       h("span", {}, h("i", { class: "started" }), "Started")));
   async function refresh() {
     const data = await getJson("/console/api/state-machines/" + encodeURIComponent(arn) + "/dashboard?window=" + range.value);
-    const figure = (id, label, value) => h("div", { class: "figure", id }, h("b", {}, String(value)), h("span", {}, label));
+    const figure = (id, label, value) => h("div", { class: "figure", id }, h("span", { class: "value" }, String(value)),
+      h("span", { class: "label" }, label));
     totals.replaceChildren(
       figure("dashboard-started", "Started", data.totals.started),
       ...ENDINGS.map(([key, status, label]) => figure("dashboard-" + status.toLowerCase(), label, data.totals[key])),
