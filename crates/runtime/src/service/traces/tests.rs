@@ -89,23 +89,11 @@ fn record(trace_header: Option<&str>) -> store::Execution {
         arn: ARN.to_owned(),
         name: "run-1".to_owned(),
         state_machine_arn: MACHINE.to_owned(),
-        definition: String::new(),
-        role_arn: String::new(),
-        kind: store::Kind::Standard,
         input: "{}".to_owned(),
         trace_header: trace_header.map(str::to_owned),
-        status: store::Status::Running,
         start: START,
-        stop: None,
-        output: None,
-        error: None,
-        cause: None,
-        version_arn: None,
-        alias_arn: None,
-        redrive_count: 0,
-        redrive_date: None,
         engine_version: engine::REPLAY_VERSION,
-        map_run_arn: None,
+        ..crate::service::testing::execution()
     }
 }
 
