@@ -3,7 +3,7 @@
 //! across `kill -9` and restarts, nor while the receiver is down.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -82,34 +82,9 @@ fn serve(stream: TcpStream, received: &Mutex<Vec<(Option<String>, Value)>>) {
     let _ = stream.set_nonblocking(false);
     let Ok(mut writer) = stream.try_clone() else { return };
     let mut reader = BufReader::new(stream);
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return;
-        }
-        let (mut length, mut content_type) = (0, None);
-        loop {
-            let mut header = String::new();
-            if reader.read_line(&mut header).unwrap_or(0) == 0 {
-                return;
-            }
-            let header = header.trim_end();
-            if header.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = header.split_once(':') {
-                match name.trim().to_ascii_lowercase().as_str() {
-                    "content-length" => length = value.trim().parse().unwrap_or(0),
-                    "content-type" => content_type = Some(value.trim().to_owned()),
-                    _ => {}
-                }
-            }
-        }
-        let mut body = vec![0; length];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        let body: Value = serde_json::from_slice(&body).unwrap_or_else(|e| json!({"unparsable": e.to_string()}));
+    while let Some(request) = crate::received::next(&mut reader) {
+        let content_type = request.header("content-type").map(str::to_owned);
+        let body: Value = serde_json::from_slice(&request.body).unwrap_or_else(|e| json!({"unparsable": e.to_string()}));
         received.lock().expect("receiver lock").push((content_type, body));
         if writer.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n").is_err() {
             return;

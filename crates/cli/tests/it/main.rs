@@ -15,6 +15,7 @@ mod faults;
 mod fuzzy;
 mod metrics;
 mod nodes;
+mod received;
 mod serve;
 mod tls;
 mod traces;

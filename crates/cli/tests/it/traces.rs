@@ -7,7 +7,7 @@
 //! with the start it had before the restart.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -16,21 +16,8 @@ use aws_sdk_sfn::types::{ExecutionStatus, StateMachineType};
 use prost::Message as _;
 use serde_json::{Value, json};
 
+use crate::received::Request;
 use crate::serve::{Server, create, data_dir, finished, history, start};
-
-/// One HTTP request a test server received.
-#[derive(Debug, Clone)]
-struct Request {
-    path: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Request {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(own, _)| own.eq_ignore_ascii_case(name)).map(|(_, value)| value.as_str())
-    }
-}
 
 /// Serves HTTP/1.1 on a free loopback port, a thread per connection (kept alive), answering every request with
 /// `status`, `content_type` and `body`, and handing each request to the returned receiver.
@@ -52,33 +39,8 @@ fn serve_connection(stream: TcpStream, sender: &mpsc::Sender<Request>, status: &
     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
     let Ok(mut writer) = stream.try_clone() else { return };
     let mut reader = BufReader::new(stream);
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return;
-        }
-        let path = line.split_whitespace().nth(1).unwrap_or("").to_owned();
-        let mut headers = Vec::new();
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
-            }
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = line.split_once(':') {
-                headers.push((name.trim().to_owned(), value.trim().to_owned()));
-            }
-        }
-        let request = Request { path, headers, body: Vec::new() };
-        let length = request.header("content-length").and_then(|value| value.parse::<usize>().ok()).unwrap_or(0);
-        let mut content = vec![0; length];
-        if reader.read_exact(&mut content).is_err() {
-            return;
-        }
-        let _ = sender.send(Request { body: content, ..request });
+    while let Some(request) = crate::received::next(&mut reader) {
+        let _ = sender.send(request);
         let answer = format!("HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}", body.len());
         if writer.write_all(answer.as_bytes()).is_err() {
             return;
