@@ -400,6 +400,23 @@ fn stop_and_redrive_from_the_execution_page() {
     let described = call(addr, "DescribeExecution", &json!({"executionArn": execution}));
     assert_eq!((described["status"].as_str(), described["redriveCount"].as_i64()), (Some("RUNNING"), Some(1)), "{described}");
     call(addr, "StopExecution", &json!({"executionArn": execution}));
+
+    // "Start again with this input" starts a new execution of the machine with the same input and shows it.
+    browser.wait_for("document.querySelector('h1 .status')?.textContent === 'ABORTED'", PATIENCE);
+    browser.click("#start-again");
+    let old_path = format!("/console/executions/{}", encode(&execution));
+    let new_path = browser.wait_for(
+        &format!("location.pathname !== {} && location.pathname.startsWith('/console/executions/') ? location.pathname : null", json!(old_path)),
+        PATIENCE,
+    );
+    browser.wait_for("document.querySelector('h1 .status')?.textContent === 'RUNNING'", PATIENCE);
+    let again = new_path.as_str().and_then(|path| path.strip_prefix("/console/executions/")).expect("an execution page");
+    let again = again.replace("%3A", ":").replace("%2F", "/");
+    let described = call(addr, "DescribeExecution", &json!({"executionArn": again}));
+    assert_eq!(described["stateMachineArn"], machine.as_str(), "{described}");
+    assert_eq!(described["input"], r#"{"go":true,"pause":600}"#, "{described}");
+    assert_ne!(described["executionArn"], execution.as_str());
+    call(addr, "StopExecution", &json!({"executionArn": again}));
     drop(browser);
     drop(server);
 }

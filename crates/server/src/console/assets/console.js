@@ -662,7 +662,13 @@ async function executionPage(arn) {
     message.textContent = "";
     try {
       if (action === "stop") await aws("StopExecution", { executionArn: arn, error: "Console", cause: "Stopped from the Baton console" });
-      else await aws("RedriveExecution", { executionArn: arn });
+      else if (action === "again") {
+        // A new execution of the same state machine with this one's input, under a name of the server's choosing.
+        const execution = data.execution;
+        const started = await aws("StartExecution", { stateMachineArn: execution.stateMachineArn, input: execution.input });
+        location.href = executionUrl(started.executionArn);
+        return;
+      } else await aws("RedriveExecution", { executionArn: arn });
       await refresh();
     } catch (error) { message.textContent = error.message; }
   }
@@ -723,6 +729,7 @@ async function executionPage(arn) {
       h("div", { class: "actions" },
         h("button", { id: "stop", disabled: !stoppable, title: child ? "Stop its parent execution" : null, onclick: () => act("stop") }, "Stop"),
         h("button", { id: "redrive", class: "secondary", disabled: !redrivable, title: child ? "Redrive its parent execution" : null, onclick: () => act("redrive") }, "Redrive"),
+        h("button", { id: "start-again", class: "secondary", disabled: child, title: child ? "A Map Run's child runs only as part of its Map Run" : null, onclick: () => act("again") }, "Start again with this input"),
         message));
     graph.replaceChildren(svgGraph(data.svg));
     linkMapRuns(graph, data.states);
