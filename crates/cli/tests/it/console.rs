@@ -397,6 +397,9 @@ fn stop_and_redrive_from_the_execution_page() {
     browser.wait_for(&format!("{pause} === 'running'"), PATIENCE);
     let facts = browser.eval("document.querySelector('main dl').textContent");
     assert!(facts.as_str().unwrap_or_default().contains("Redriven1×"), "{facts}");
+    // Times name their zone.
+    let started = facts.as_str().unwrap_or_default().split("Started").nth(1).unwrap_or_default().to_owned();
+    assert!(started.get(..27).is_some_and(|time| time.ends_with(" UTC")), "{facts}");
     let described = call(addr, "DescribeExecution", &json!({"executionArn": execution}));
     assert_eq!((described["status"].as_str(), described["redriveCount"].as_i64()), (Some("RUNNING"), Some(1)), "{described}");
     call(addr, "StopExecution", &json!({"executionArn": execution}));

@@ -33,7 +33,8 @@ function when(ms) {
   if (ms === null || ms === undefined) return "";
   // History timestamps are seconds (AWS JSON), records are milliseconds.
   const millis = ms < 1e11 ? ms * 1000 : ms;
-  return new Date(millis).toISOString().replace("T", " ").replace("Z", "").slice(0, 23);
+  // Named as UTC: a time without its zone is read in the reader's own.
+  return new Date(millis).toISOString().replace("T", " ").replace("Z", "").slice(0, 23) + " UTC";
 }
 
 // The time between two timestamps of the AWS API (seconds), as "1.234 s".
@@ -392,6 +393,7 @@ function barChart(data) {
     }
   });
   chart.append(svg("polyline", { points: points.join(" "), class: "started" }));
+  chart.append(svg("text", { x: width, y: height - 4, class: "tick", "text-anchor": "end" }, "UTC"));
   return chart;
 }
 
