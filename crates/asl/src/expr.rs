@@ -119,6 +119,18 @@ impl Expr {
 }
 
 impl Dynamic {
+    /// The top-level member `key` when it holds no expression (`Literal`).
+    pub fn literal_member(&self, key: &str) -> Option<&Value> {
+        match self {
+            Dynamic::Literal(Value::Object(map)) => map.get(key),
+            Dynamic::Object(members) => members.iter().find(|(name, _)| name == key).and_then(|(_, value)| match value {
+                Dynamic::Literal(value) => Some(value),
+                _ => None,
+            }),
+            _ => None,
+        }
+    }
+
     /// Compiles a value: every `{% … %}` string inside becomes an expression. `Err` lists each bad expression as
     /// (JSON pointer relative to the value, message).
     pub fn compile(value: &Value) -> Result<Dynamic, Vec<(String, String)>> {

@@ -108,6 +108,16 @@ pub enum Arguments {
     Arguments(Dynamic),
 }
 
+impl Arguments {
+    /// The top-level member `key` when the definition gives it as a plain value (no path, intrinsic or JSONata).
+    pub fn literal(&self, key: &str) -> Option<&serde_json::Value> {
+        match self {
+            Arguments::Parameters(template) => template.constant_member(key),
+            Arguments::Arguments(dynamic) => dynamic.literal_member(key),
+        }
+    }
+}
+
 /// Where a result goes: `ResultPath`.
 #[derive(Debug, Clone)]
 pub enum ResultPath {

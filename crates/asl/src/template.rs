@@ -48,6 +48,19 @@ impl Template {
         }
     }
 
+    /// The top-level member `key` when it is written as a constant (not `key.$`), as the graph names what a Task
+    /// calls.
+    pub fn constant_member(&self, key: &str) -> Option<&Value> {
+        match &self.root {
+            Node::Const(Value::Object(map)) => map.get(key),
+            Node::Object(members) => members.iter().find(|(name, _)| name == key).and_then(|(_, node)| match node {
+                Node::Const(value) => Some(value),
+                _ => None,
+            }),
+            _ => None,
+        }
+    }
+
     /// Whether the template has no `.$` field anywhere, so that evaluating it always gives the same value.
     pub fn is_constant(&self) -> bool {
         matches!(self.root, Node::Const(_))

@@ -29,6 +29,9 @@ pub struct Node {
     pub parent: Option<NodeId>,
     /// For a compound node, the child where its flow starts (a Parallel's first branch).
     pub start: Option<NodeId>,
+    /// What a Task calls, as its box names it under the state's name (`calls`): a function, an activity, a URL or a
+    /// service action.
+    pub calls: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -164,7 +167,7 @@ impl Graph {
 
     fn push(&mut self, kind: NodeKind, parent: Option<NodeId>) -> NodeId {
         let id = NodeId(self.nodes.len() as u32);
-        self.nodes.push(Node { kind, parent, start: None });
+        self.nodes.push(Node { kind, parent, start: None, calls: None });
         id
     }
 
@@ -197,6 +200,11 @@ fn add_workflow(
     for state in &flow.states {
         let kind = state_type(&state.kind);
         let id = graph.push(NodeKind::State { name: state.name.clone(), kind }, parent);
+        if let StateKind::Task(task) = &state.kind
+            && let Some(node) = graph.nodes.get_mut(id.0 as usize)
+        {
+            node.calls = Some(calls(task));
+        }
         ids.push(id);
         match &state.kind {
             StateKind::Parallel(parallel) => {
@@ -241,6 +249,43 @@ fn add_workflow(
         }
     }
     (ids.clone(), target(flow.start_at))
+}
+
+/// The longest text a Task's box gives what it calls.
+const CALLS_MAX: usize = 36;
+
+/// What a Task calls, in a few words: `function NAME` (a Lambda ARN), `lambda:invoke NAME` (its `FunctionName` when
+/// the definition gives it plainly), `GET https://…` (an HTTP Task's method and endpoint), `activity NAME`, a service
+/// action (`sqs:sendMessage.waitForTaskToken`, `s3:listBuckets` for an AWS SDK call), or the resource as written.
+pub(crate) fn calls(task: &asl::model::Task) -> String {
+    let literal = |key: &str| task.arguments.as_ref().and_then(|arguments| arguments.literal(key)).and_then(|value| value.as_str());
+    let last = |arn: &str| arn.rsplit(':').next().unwrap_or(arn).to_owned();
+    let parts: Vec<&str> = task.resource.splitn(6, ':').collect();
+    let text = match parts.as_slice() {
+        ["arn", _, "states", "", "", integration] => match *integration {
+            lambda if lambda.starts_with("lambda:invoke") => match literal("FunctionName") {
+                Some(function) => format!("{lambda} {}", function_name(function)),
+                None => lambda.to_owned(),
+            },
+            http if http.starts_with("http:invoke") => match (literal("Method"), literal("ApiEndpoint")) {
+                (Some(method), Some(endpoint)) => format!("{method} {endpoint}"),
+                _ => http.to_owned(),
+            },
+            other => other.strip_prefix("aws-sdk:").unwrap_or(other).to_owned(),
+        },
+        ["arn", _, "states", _, _, activity] if activity.starts_with("activity:") => format!("activity {}", last(activity)),
+        ["arn", _, "lambda", _, _, function] if function.starts_with("function:") => format!("function {}", function_name(function)),
+        _ => task.resource.clone(),
+    };
+    truncate(&text, CALLS_MAX)
+}
+
+/// A function's name from its name, ARN or partial ARN (`function:NAME[:QUALIFIER]`), with its qualifier.
+fn function_name(function: &str) -> String {
+    match function.split_once("function:") {
+        Some((_, rest)) => rest.to_owned(),
+        None => function.to_owned(),
+    }
 }
 
 fn state_type(kind: &StateKind) -> StateType {

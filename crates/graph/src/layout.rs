@@ -270,7 +270,7 @@ impl Work<'_> {
             }
             NodeKind::State { name, kind } => {
                 let title = text::width(name, NAME_FONT) * 1.06;
-                let subtitle = text::width(type_label(*kind), TYPE_FONT);
+                let subtitle = text::width(node.calls.as_deref().unwrap_or(type_label(*kind)), TYPE_FONT);
                 let note = self.notes.get(name).map(|note| text::width(&note_text(note), NOTE_FONT));
                 // The widest line of a state box; the note is the only line of its own in a compound's title bar.
                 let widest = note.map_or(title.max(subtitle), |note| title.max(subtitle).max(note));

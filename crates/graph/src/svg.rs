@@ -143,7 +143,7 @@ fn leaf(out: &mut String, graph: &Graph, layout: &Layout, statuses: &Statuses, i
                 num(middle + NAME_BASELINE),
                 xml(name),
                 num(middle + TYPE_BASELINE),
-                type_label(*kind),
+                node.calls.as_deref().map_or_else(|| type_label(*kind).to_owned(), xml),
                 cx = num(r.center_x()),
             );
             note(out, layout, id, r#" text-anchor="middle""#);

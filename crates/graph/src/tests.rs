@@ -494,3 +494,53 @@ fn notes_are_drawn_escaped_in_their_states_group() {
     assert_eq!(svg.matches(r#"class="note""#).count(), 4);
     assert_eq!(svg.matches("<text class=\"note\"").count(), 4);
 }
+
+/// A Task's box names what it calls: the function, the activity, the URL or the service action, from what the
+/// definition gives plainly; the SVG draws it under the state's name (escaped), other states keep their type.
+#[test]
+fn a_task_box_names_what_it_calls() {
+    let task = |resource: &str, parameters: Value, next: &str| json!({"Type": "Task", "Resource": resource, "Parameters": parameters, "Next": next});
+    let http = json!({"ApiEndpoint": "https://x.example/?a=1&b=2", "Method": "POST",
+                      "Authentication": {"ConnectionArn": "arn:aws:events:us-east-1:123456789012:connection/c/1"}});
+    let definition = json!({"StartAt": "A", "States": {
+        "A": task("arn:aws:states:::lambda:invoke", json!({"FunctionName": "arn:aws:lambda:us-east-1:123456789012:function:charge:live"}), "B"),
+        "B": task("arn:aws:states:::lambda:invoke", json!({"FunctionName.$": "$.fn"}), "C"),
+        "C": task("arn:aws:states:::http:invoke", http, "D"),
+        "D": task("arn:aws:states:us-east-1:123456789012:activity:approve", json!({}), "E"),
+        "E": task("arn:aws:lambda:us-east-1:123456789012:function:legacy", json!({}), "F"),
+        "F": task("arn:aws:states:::aws-sdk:s3:listBuckets", json!({}), "G"),
+        "G": task("arn:aws:states:::sqs:sendMessage.waitForTaskToken", json!({"QueueUrl": "q", "MessageBody": {"t.$": "$$.Task.Token"}}), "H"),
+        "H": task("arn:aws:states:::states:startExecution.sync:2", json!({"StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:child"}), "I"),
+        "I": {"Type": "Task", "QueryLanguage": "JSONata", "Resource": "arn:aws:states:::lambda:invoke",
+              "Arguments": {"FunctionName": "jsonata-fn", "Payload": "{% $states.input %}"}, "Next": "Next"},
+        "Next": {"Type": "Pass", "End": true}
+    }});
+    let graph = build(&machine(&definition));
+    let calls: Vec<(String, Option<String>)> = graph
+        .ids()
+        .filter_map(|id| match graph.node(id) {
+            Some(node @ crate::Node { kind: NodeKind::State { name, .. }, .. }) => Some((name.clone(), node.calls.clone())),
+            _ => None,
+        })
+        .collect();
+    let expected = [
+        ("A", Some("lambda:invoke charge:live")),
+        ("B", Some("lambda:invoke")),
+        ("C", Some("POST https://x.example/?a=1&b=2")),
+        ("D", Some("activity approve")),
+        ("E", Some("function legacy")),
+        ("F", Some("s3:listBuckets")),
+        ("G", Some("sqs:sendMessage.waitForTaskToken")),
+        ("H", Some("states:startExecution.sync:2")),
+        ("I", Some("lambda:invoke jsonata-fn")),
+        ("Next", None),
+    ];
+    let expected: Vec<(String, Option<String>)> =
+        expected.iter().map(|(name, calls)| ((*name).to_owned(), calls.map(|text| crate::text::truncate(text, 36)))).collect();
+    assert_eq!(calls, expected);
+    let svg = to_svg(&graph, &layout(&graph), &Statuses::new());
+    assert!(svg.contains(">lambda:invoke charge:live</text>"), "{svg}");
+    assert!(svg.contains(">POST https://x.example/?a=1&amp;b=2</text>"), "escaped: {svg}");
+    assert!(svg.contains(">sqs:sendMessage.waitForTaskToken</text>"), "{svg}");
+    assert!(svg.contains(">Pass</text>"), "{svg}");
+}
