@@ -202,6 +202,29 @@ fn the_console_starts_an_execution_and_shows_it_live() {
     assert_eq!(browser.eval("document.querySelector('h1').textContent"), "live SUCCEEDED");
     assert_eq!(status_map(&browser.eval(GRAPH_STATUSES)), final_statuses(), "once the execution succeeded");
 
+    // Every event of a state names it (a task's events too, through their thread), the execution's own events none;
+    // long details fold, and open pretty-printed with the JSON text inside them parsed.
+    let rows = browser.eval(
+        "[...document.querySelectorAll('table.events tbody tr')].map((tr) => [tr.cells[1].textContent, tr.cells[2].textContent])",
+    );
+    let rows: Vec<(String, String)> = serde_json::from_value(rows).expect("rows");
+    let state_of = |kind: &str| rows.iter().filter(|(t, _)| t == kind).map(|(_, s)| s.as_str()).collect::<Vec<_>>();
+    assert_eq!(state_of("TaskScheduled"), ["Right", "Right"], "{rows:?}");
+    assert_eq!(state_of("TaskFailed"), ["Right", "Right"], "{rows:?}");
+    assert_eq!(state_of("WaitStateEntered"), ["Pause"], "{rows:?}");
+    assert_eq!(state_of("ExecutionSucceeded"), [""], "{rows:?}");
+    assert!(rows.iter().filter(|(t, _)| !t.starts_with("Execution")).all(|(_, s)| !s.is_empty()), "{rows:?}");
+    let folded = browser.eval(
+        "(() => { const d = [...document.querySelectorAll('table.events tbody tr')] \
+           .find((tr) => tr.cells[1].textContent === 'TaskScheduled').querySelector('details'); \
+         const closed = d.open; d.querySelector('summary').click(); \
+         return [closed, d.open, d.querySelector('pre').textContent]; })()",
+    );
+    assert_eq!((&folded[0], &folded[1]), (&json!(false), &json!(true)), "{folded}");
+    let pretty: Value = serde_json::from_str(folded[2].as_str().unwrap_or_default()).expect("the details are JSON");
+    assert_eq!(pretty["parameters"]["QueueUrl"], "q", "the parameters are shown as JSON, not JSON text: {pretty}");
+    assert!(folded[2].as_str().unwrap_or_default().contains("\n  "), "pretty-printed: {folded}");
+
     // A click on a state shows what it did: its name, status, input and output.
     browser.click(r#"#graph [data-state="Left"]"#);
     browser.wait_for("document.querySelector('#state-details h2').textContent === 'Left'", PATIENCE);

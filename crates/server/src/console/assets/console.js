@@ -304,6 +304,19 @@ async function stateMachinePage(arn, flash) {
   dashboard.follow(10000);
 }
 
+// Event details with the JSON text they carry (input, output, parameters, …) parsed, for reading.
+function unfolded(detail) {
+  const out = {};
+  for (const [key, value] of Object.entries(detail)) {
+    let shown = value;
+    if (typeof value === "string" && /^\s*[[{]/.test(value)) {
+      try { shown = JSON.parse(value); } catch { shown = value; }
+    }
+    out[key] = shown;
+  }
+  return out;
+}
+
 // ---- the dashboard -----------------------------------------------------------------------------------------
 
 // The statuses an execution ends with, as the dashboard's JSON names them and as the badges show them.
@@ -677,16 +690,30 @@ async function executionPage(arn) {
 
   // The events so far: each poll asks only for the ones after them. (Not named `history`: that is the browser's.)
   let seen = [];
+  // The state of each event drawn, by event id: a StateEntered or StateExited names it; any other event belongs to
+  // the state of the event before it in its thread (previousEventId), the execution's own events to none.
+  const stateOf = new Map();
+  function eventState(event, detail) {
+    let state = "";
+    if (/State(Entered|Exited)$/.test(event.type)) state = (detail && detail.name) || "";
+    else if (!event.type.startsWith("Execution")) state = stateOf.get(event.previousEventId) || "";
+    stateOf.set(event.id, state);
+    return state;
+  }
   function eventRow(event) {
     const detailsKey = Object.keys(event).find((key) => key.endsWith("EventDetails"));
     const detail = detailsKey ? event[detailsKey] : null;
-    const state = detail && detail.name ? detail.name : "";
+    const state = eventState(event, detail);
+    const text = detail ? JSON.stringify(detail) : "";
+    // Long details fold: their first line shows, a click opens them pretty-printed, JSON text inside as JSON.
+    const shown = text.length <= 100 ? text
+      : h("details", {}, h("summary", {}, text.slice(0, 100) + "…"), h("pre", {}, JSON.stringify(unfolded(detail), null, 2)));
     return h("tr", {},
       h("td", {}, event.id),
       h("td", {}, event.type),
       h("td", {}, state),
       h("td", { class: "mono" }, when(event.timestamp)),
-      h("td", { class: "mono" }, detail ? JSON.stringify(detail).slice(0, 300) : ""));
+      h("td", { class: "mono" }, shown));
   }
 
   async function refresh() {
