@@ -1100,11 +1100,7 @@ impl Service {
             }
         }
         let ended = ended.is_some_and(|ending| {
-            record.status = ending.status;
-            record.stop = Some(ending.stop);
-            record.output = ending.output;
-            record.error = ending.error;
-            record.cause = ending.cause;
+            record.end(ending);
             true
         });
         observe::committed(&self.inner, &observe::Committed { execution: &record, events: &events });

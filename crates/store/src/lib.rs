@@ -179,6 +179,17 @@ pub struct Ending {
     pub cause: Option<String>,
 }
 
+impl Execution {
+    /// The record as `ending` leaves it: its status, stop date, output, error and cause.
+    pub fn end(&mut self, ending: Ending) {
+        self.status = ending.status;
+        self.stop = Some(ending.stop);
+        self.output = ending.output;
+        self.error = ending.error;
+        self.cause = ending.cause;
+    }
+}
+
 /// What one step of one execution appends: the trigger it folded (JSON text, opaque to the store), the events it
 /// produced (ids continue the execution's sequence), its ending if it ended, and the digest of all the execution's
 /// events after this step (opaque to the store, which keeps it with the trigger for recovery to compare).

@@ -452,11 +452,7 @@ impl Actor {
             self.inner.express.record_steps(&self.record.arn, appends);
         }
         if let Some(ending) = ended {
-            self.record.status = ending.status;
-            self.record.stop = Some(ending.stop);
-            self.record.output = ending.output;
-            self.record.error = ending.error;
-            self.record.cause = ending.cause;
+            self.record.end(ending);
         }
         let events = std::mem::take(&mut self.observed);
         super::observe::committed(&self.inner, &super::observe::Committed { execution: &self.record, events: &events });

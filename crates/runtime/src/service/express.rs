@@ -50,11 +50,7 @@ impl Express {
         for step in steps {
             entry.events.extend(step.events.into_iter().map(|e| e.json));
             if let Some(ending) = step.ending {
-                entry.record.status = ending.status;
-                entry.record.stop = Some(ending.stop);
-                entry.record.output = ending.output;
-                entry.record.error = ending.error;
-                entry.record.cause = ending.cause;
+                entry.record.end(ending);
             }
         }
     }

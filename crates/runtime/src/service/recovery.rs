@@ -244,10 +244,7 @@ impl Service {
                     self.inner.note_orphan();
                 } else if let Some(ending) = ending {
                     let mut record = record.clone();
-                    record.status = ending.status;
-                    record.stop = Some(ending.stop);
-                    record.error = ending.error;
-                    record.cause = ending.cause;
+                    record.end(ending);
                     observe::committed(&self.inner, &observe::Committed { execution: &record, events: &[event] });
                 }
                 return None;
