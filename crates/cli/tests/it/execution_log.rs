@@ -4,12 +4,11 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use aws_sdk_sfn::Client;
 use aws_sdk_sfn::types::{CloudWatchLogsLogGroup, HistoryEvent, LogDestination, LogLevel, LoggingConfiguration, StateMachineType};
 use serde_json::{Value, json};
 
 use crate::aws_services::Moto;
-use crate::serve::{Server, data_dir, finished, history, start};
+use crate::serve::{Server, create_logged, data_dir, finished, history, start};
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/baton";
 const GROUP: &str = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/vendedlogs/states/baton:*";
@@ -21,20 +20,6 @@ fn logging(level: LogLevel, include_data: bool) -> LoggingConfiguration {
         .include_execution_data(include_data)
         .destinations(LogDestination::builder().cloud_watch_logs_log_group(group).build())
         .build()
-}
-
-async fn create(client: &Client, name: &str, definition: &Value, kind: StateMachineType, logging: Option<LoggingConfiguration>) -> String {
-    client
-        .create_state_machine()
-        .name(name)
-        .definition(definition.to_string())
-        .role_arn(ROLE)
-        .r#type(kind)
-        .set_logging_configuration(logging)
-        .send()
-        .await
-        .expect("create_state_machine")
-        .state_machine_arn
 }
 
 /// The records of the log so far: its complete lines (the writer may be half-way through one, as a reader tailing
@@ -130,10 +115,10 @@ async fn the_logging_configuration_selects_what_is_written() {
         .expect_err("a log group ARN without :*");
     assert_eq!(refused.as_service_error().and_then(|e| e.meta().code()), Some("InvalidLoggingConfiguration"), "{refused:?}");
 
-    let errors = create(&client, "errors", &choice(), StateMachineType::Standard, Some(logging(LogLevel::Error, true))).await;
-    let everything = create(&client, "everything", &choice(), StateMachineType::Standard, Some(logging(LogLevel::All, false))).await;
-    let silent = create(&client, "silent", &choice(), StateMachineType::Standard, None).await;
-    let express = create(&client, "quick", &choice(), StateMachineType::Express, Some(logging(LogLevel::All, true))).await;
+    let errors = create_logged(&client, "errors", &choice(), StateMachineType::Standard, Some(logging(LogLevel::Error, true))).await;
+    let everything = create_logged(&client, "everything", &choice(), StateMachineType::Standard, Some(logging(LogLevel::All, false))).await;
+    let silent = create_logged(&client, "silent", &choice(), StateMachineType::Standard, None).await;
+    let express = create_logged(&client, "quick", &choice(), StateMachineType::Express, Some(logging(LogLevel::All, true))).await;
 
     let mut runs = Vec::new();
     for machine in [&errors, &everything, &silent] {
@@ -208,7 +193,7 @@ async fn a_resumed_execution_is_logged_by_its_machines_configuration() {
     let definition = json!({"StartAt": "Pause", "States": {
         "Pause": {"Type": "Wait", "Seconds": 2, "Next": "Bad"},
         "Bad": {"Type": "Fail", "Error": "Late"}}});
-    let machine = create(&client, "late", &definition, StateMachineType::Standard, Some(logging(LogLevel::Error, false))).await;
+    let machine = create_logged(&client, "late", &definition, StateMachineType::Standard, Some(logging(LogLevel::Error, false))).await;
     let arn = start(&client, &machine, "late", &json!({})).await;
     server.kill();
 
@@ -243,7 +228,7 @@ fn records_go_to_the_configurations_log_group_too() {
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
     let arn = runtime.block_on(async {
         let client = server.client();
-        let machine = create(&client, "errors", &choice(), StateMachineType::Standard, Some(logging(LogLevel::Error, true))).await;
+        let machine = create_logged(&client, "errors", &choice(), StateMachineType::Standard, Some(logging(LogLevel::Error, true))).await;
         let arn = start(&client, &machine, "bad", &json!({"ok": false})).await;
         finished(&client, &arn, Duration::from_secs(30)).await;
         arn

@@ -160,12 +160,24 @@ pub(crate) fn data_dir() -> tempfile::TempDir {
 }
 
 pub(crate) async fn create(client: &Client, name: &str, definition: &Value, kind: StateMachineType) -> String {
+    create_logged(client, name, definition, kind, None).await
+}
+
+/// `create`, with a `loggingConfiguration`.
+pub(crate) async fn create_logged(
+    client: &Client,
+    name: &str,
+    definition: &Value,
+    kind: StateMachineType,
+    logging: Option<aws_sdk_sfn::types::LoggingConfiguration>,
+) -> String {
     client
         .create_state_machine()
         .name(name)
         .definition(definition.to_string())
         .role_arn(ROLE)
         .r#type(kind)
+        .set_logging_configuration(logging)
         .send()
         .await
         .expect("create_state_machine")
