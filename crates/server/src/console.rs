@@ -1,7 +1,8 @@
 //! The web console: HTML pages under `/console` and the JSON they fetch under `/console/api`.
 //!
-//! The pages are static files embedded in the binary (`console/assets`: one HTML shell, one stylesheet, one script;
-//! no JavaScript toolchain). The shell names its page in `data-page` and, for a state machine or an execution, its
+//! The pages are static files embedded in the binary (`console/assets`: one HTML shell, one stylesheet, three
+//! scripts: `console.js` the pages and what they share, `designer.js` the design mode of the definition editor,
+//! `operate.js` the pages across state machines; no JavaScript toolchain). The shell names its page in `data-page` and, for a state machine or an execution, its
 //! ARN in `data-arn`; the script fetches that page's JSON and renders it. Reading goes through the thin handlers
 //! here, which call the `Service`; starting, stopping and redriving go from the page straight to the AWS API
 //! (`POST /` with `X-Amz-Target`), which is already the tested way to do them, so the console adds no second one.
@@ -52,6 +53,8 @@ const HISTORY_PAGE: usize = 1000;
 const SHELL: &str = include_str!("console/assets/page.html");
 const STYLE: &str = include_str!("console/assets/console.css");
 const SCRIPT: &str = include_str!("console/assets/console.js");
+const DESIGNER: &str = include_str!("console/assets/designer.js");
+const OPERATE: &str = include_str!("console/assets/operate.js");
 
 /// The console's routes, to be merged into the API router; with `access`, behind its sign-in (`sign_in::gate`).
 pub(crate) fn routes(access: Option<Access>) -> Router<Service> {
@@ -198,6 +201,8 @@ async fn asset(Path(file): Path<String>) -> Response {
     match file.as_str() {
         "console.css" => ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], STYLE).into_response(),
         "console.js" => ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], SCRIPT).into_response(),
+        "designer.js" => ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], DESIGNER).into_response(),
+        "operate.js" => ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], OPERATE).into_response(),
         _ => (StatusCode::NOT_FOUND, "no such asset").into_response(),
     }
 }

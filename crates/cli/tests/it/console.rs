@@ -408,14 +408,14 @@ fn stop_and_redrive_from_the_execution_page() {
     let pause = r#"document.querySelector('#graph [data-state="Pause"]')?.getAttribute('data-status')"#;
     browser.wait_for(&format!("{pause} === 'running'"), PATIENCE);
     assert_eq!(browser.eval("document.querySelector('#redrive').disabled"), true, "a running execution cannot be redriven");
-    browser.click("#stop");
+    browser.mouse_click("#stop");
     browser.wait_for("document.querySelector('h1 .status')?.textContent === 'ABORTED'", PATIENCE);
     assert_eq!(browser.eval(pause), "failed", "the state it stopped in");
     let described = call(addr, "DescribeExecution", &json!({"executionArn": execution}));
     assert_eq!((described["status"].as_str(), described["error"].as_str()), (Some("ABORTED"), Some("Console")), "{described}");
 
     assert_eq!(browser.eval("document.querySelector('#stop').disabled"), true, "a stopped execution cannot be stopped");
-    browser.click("#redrive");
+    browser.mouse_click("#redrive");
     browser.wait_for("document.querySelector('h1 .status')?.textContent === 'RUNNING'", PATIENCE);
     browser.wait_for(&format!("{pause} === 'running'"), PATIENCE);
     let facts = browser.eval("document.querySelector('main dl').textContent");
@@ -429,7 +429,7 @@ fn stop_and_redrive_from_the_execution_page() {
 
     // "Start again with this input" starts a new execution of the machine with the same input and shows it.
     browser.wait_for("document.querySelector('h1 .status')?.textContent === 'ABORTED'", PATIENCE);
-    browser.click("#start-again");
+    browser.mouse_click("#start-again");
     let old_path = format!("/console/executions/{}", encode(&execution));
     let new_path = browser.wait_for(
         &format!("location.pathname !== {} && location.pathname.startsWith('/console/executions/') ? location.pathname : null", json!(old_path)),
@@ -492,18 +492,18 @@ fn a_state_machine_is_created_from_the_list_page() {
 
     browser.navigate(&format!("http://{addr}/console"));
     browser.wait_for("document.querySelector('#create') !== null", PATIENCE);
-    browser.click("#create");
+    browser.mouse_click("#create");
     browser.wait_for("document.querySelector('#editor-status')?.textContent === 'Valid JSON definition'", PATIENCE);
     assert_eq!(browser.eval("document.querySelector('#create-role').value"), ROLE, "a role in the server's account");
     assert_eq!(browser.eval("document.querySelector('#editor-save').textContent"), "Create");
 
-    browser.type_into("#create-name", "has spaces");
-    browser.click("#editor-save");
+    browser.fill("#create-name", "has spaces");
+    browser.mouse_click("#editor-save");
     let refused = browser.wait_for("document.querySelector('#editor-message').textContent || null", PATIENCE);
     assert!(refused.as_str().unwrap_or_default().starts_with("InvalidName"), "{refused}");
 
-    browser.type_into("#create-name", "Greeter");
-    browser.type_into("#editor-text", "StartAt: Hi\nStates:\n  Hi:\n    Type: Pass\n    Result: {greeting: hello}\n    End: true\n");
+    browser.fill("#create-name", "Greeter");
+    browser.fill("#editor-text", "StartAt: Hi\nStates:\n  Hi:\n    Type: Pass\n    Result: {greeting: hello}\n    End: true\n");
     browser.wait_for("document.querySelector('#editor-status').textContent === 'Valid YAML definition'", PATIENCE);
     let screenshot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("console-create.png");
     browser.screenshot(&screenshot);

@@ -91,6 +91,10 @@ async fn pages_are_html_shells_and_assets_are_served() {
     let js = api.get("/console/assets/console.js").await;
     assert_eq!((js.status, js.content_type.as_str()), (StatusCode::OK, "text/javascript; charset=utf-8"));
     assert!(js.body.as_str().unwrap().contains("X-Amz-Target"));
+    for script in ["designer.js", "operate.js"] {
+        let reply = api.get(&format!("/console/assets/{script}")).await;
+        assert_eq!((reply.status, reply.content_type.as_str()), (StatusCode::OK, "text/javascript; charset=utf-8"), "{script}");
+    }
     assert_eq!(api.get("/console/assets/nothing.js").await.status, StatusCode::NOT_FOUND);
 }
 
