@@ -256,6 +256,8 @@ function designer({ definition, storageKey, onChange, account }) {
   }
 
   function keepPositions() {
+    // Places of states that are gone from the code view are kept: typing a name goes through other names, and the
+    // state should come back where it was.
     if (!storageKey) return;
     try { localStorage.setItem(storageKey, JSON.stringify([...positions])); } catch { /* storage full or off: positions last this page */ }
   }
@@ -490,7 +492,10 @@ function designer({ definition, storageKey, onChange, account }) {
       const again = selected ? nodeOf(selected) : null;
       if (again) again.focus({ preventScroll: true });
       else if (selectedEdge) focusEdge(selectedEdge.from, selectedEdge.edge);
-      else canvas.focus({ preventScroll: true });
+      else {
+        const area = [...canvas.querySelectorAll(".area")].find((el) => el.getAttribute("data-area") === selectedArea);
+        (area && area.tabIndex === 0 ? area : canvas).focus({ preventScroll: true });
+      }
     }
     undoButton.disabled = undo.length === 0;
     redoButton.disabled = redo.length === 0;
@@ -583,6 +588,15 @@ function designer({ definition, storageKey, onChange, account }) {
     });
     if (!m.boxes.size) {
       el.append(h("span", { class: "area-empty" }, m.key === "" ? "Drag a state here to start" : "Drop a state here"));
+      // An empty area takes the keyboard's focus, so that Enter on a palette item can add the state into it.
+      el.tabIndex = 0;
+      el.setAttribute("aria-label", "Empty " + (m.key === "" ? "canvas" : "branch") + ": choose a state in the palette to add it here");
+      el.addEventListener("focus", () => {
+        selected = null; selectedEdge = null; selectedArea = m.key;
+        for (const other of canvas.querySelectorAll(".area.selected, .node.selected")) other.classList.remove("selected");
+        el.classList.add("selected");
+        drawInspector();
+      });
     }
     el.append(drawEdges(m, w, hgt));
     for (const box of m.boxes.values()) el.append(drawNode(box, m));
