@@ -15,11 +15,16 @@
 //! into a collection reached through an alias (`*name`) finds the alias itself; a key brought in by a `<<` merge is
 //! not found; only the first document is searched.
 //!
+//! `to_yaml` and `to_yaml_keeping` (module `write`) go the other way: a value as block-style YAML for a person to
+//! edit, the second keeping the comments of the text the value replaces (the console's design view rewrites the code
+//! view with it). What they write always loads back as the same value.
+//!
 //! This module does no I/O: the caller reads the file.
 
 #[cfg(test)]
 #[rustfmt::skip] // One-line tests, as data.
 mod tests;
+mod write;
 
 use std::cell::RefCell;
 use std::fmt;
@@ -31,6 +36,8 @@ use serde_saphyr::granit_parser::{Event, Parser};
 
 use crate::Diagnostic;
 use crate::diagnostic::{SYNTAX, escape};
+
+pub use write::{to_yaml, to_yaml_keeping};
 
 /// AWS's code for a definition that is empty.
 pub const EMPTY: &str = "MISSING_DESCRIPTION";
@@ -64,12 +71,6 @@ pub fn locate(text: &str, format: Format, pointer: &str) -> Option<(usize, usize
         Format::Json => locate_json(text, &tokens).map(|offset| line_column(text, offset)),
         Format::Yaml => locate_yaml(text, &tokens),
     }
-}
-
-/// `value` written as YAML (block style, keys in the value's order), for a person to edit; `load` reads it back
-/// as the same value. A value YAML cannot write (none that JSON can hold) gives `None`.
-pub fn to_yaml(value: &Value) -> Option<String> {
-    serde_saphyr::to_string(value).ok()
 }
 
 fn strip_bom(text: &str) -> &str {

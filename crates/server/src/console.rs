@@ -21,7 +21,8 @@
 //!   `/console/api/state-machines/{arn}/executions?next=…&status=…`, `/console/api/executions/{arn}?since=…`,
 //!   `/console/api/map-runs/{arn}`, `/console/api/map-runs/{arn}/executions?next=…&status=…`: JSON; a list takes
 //!   `pageSize=N` (1 to 1000; `PAGE_SIZE` without it), and its `next` token goes with the same `status`;
-//! - `POST /console/api/check`: the definition editor's validation as you type (`editor`);
+//! - `POST /console/api/check`: the definition editor's validation as you type, and `POST /console/api/yaml`: a
+//!   definition changed in the design view as YAML keeping the comments of the code view's text (`editor`);
 //! - with keys, `POST /console/sign-in` and `POST /console/sign-out` (`sign_in`).
 //!
 //! Not here: what a state's status is (`statuses`, pure) and how the graph is drawn (`graph`).
@@ -72,7 +73,8 @@ pub(crate) fn routes(access: Option<Access>) -> Router<Service> {
         .route("/console/api/executions/{arn}", get(execution))
         .route("/console/api/map-runs/{arn}", get(map_run))
         .route("/console/api/map-runs/{arn}/executions", get(list_map_run_executions))
-        .route("/console/api/check", post(editor::check));
+        .route("/console/api/check", post(editor::check))
+        .route("/console/api/yaml", post(editor::yaml));
     if let Some(access) = access.clone() {
         let (signing_in, signing_out) = (access.clone(), access);
         router = router

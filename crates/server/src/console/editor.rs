@@ -1,12 +1,17 @@
-//! The definition editor's check: `POST /console/api/check` with `{"definition": text}` (the text JSON or YAML) as a
-//! JSON body (`Content-Type: application/json`, which `sign_in::gate` requires of every console `POST`: no HTML form
-//! of another site can send it).
+//! The definition editor's server side: its check as the user types, and the YAML writer of its design view. Both are
+//! `POST`s with a JSON body (`Content-Type: application/json`, which `sign_in::gate` requires of every console
+//! `POST`: no HTML form of another site can send it), and both are pure apart from the HTTP plumbing: nothing is stored.
 //!
-//! The editor calls it as the user types. The answer says whether the text is a valid definition and, if not, every
-//! problem with its line and column; if it is, the graph as SVG and the definition as JSON (what saving sends to
-//! `UpdateStateMachine`) and as YAML (for the editor's format switch). Validation is `asl::parse`, the same that
-//! `CreateStateMachine` and `ValidateStateMachineDefinition` run, so the editor can never approve what saving
-//! rejects. Pure apart from the HTTP plumbing: nothing is stored.
+//! `POST /console/api/check` with `{"definition": text}` (the text JSON or YAML): whether the text is a valid
+//! definition and, if not, every problem with its line and column; the loaded value whenever the text is JSON or
+//! YAML at all (the design view draws a half-built definition too); if valid, the graph as SVG and the definition
+//! as JSON (what saving sends to `UpdateStateMachine`) and as YAML (for the editor's format switch). Validation is
+//! `asl::parse`, the same that `CreateStateMachine` and `ValidateStateMachineDefinition` run, so the editor can never
+//! approve what saving rejects.
+//!
+//! `POST /console/api/yaml` with `{"text": old text, "definition": value}`: the value as YAML text, keeping the
+//! comments of the old text (`asl::source::to_yaml_keeping`), for when the design view changed the definition of a
+//! YAML code view. The browser has no YAML library; this is it.
 
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -16,29 +21,27 @@ use super::json_body;
 /// The longest definition AWS accepts (1 MiB of characters); longer text is answered without parsing it.
 const MAX_DEFINITION: usize = 1024 * 1024;
 
-/// `{"valid", "format": "json"|"yaml"|null, "diagnostics": [{line, column, path, code, message, severity}], "svg",
-/// "json", "yaml"}`; the last three are null unless the definition is valid. `severity` is `"error"` or `"warning"`: a
-/// definition with warnings only is valid (AWS accepts it), and the editor shows them beside its graph.
-/// A body that is not `{"definition": string}` is 400 `{"error"}`.
+/// `{"valid", "format": "json"|"yaml"|null, "diagnostics": [{line, column, path, code, message, severity}], "value",
+/// "svg", "json", "yaml"}`. `value` is the loaded definition (a JSON value, not text) whenever the text is JSON or YAML,
+/// valid or not, and null when it is neither (or too long); `svg`, `json` and `yaml` (texts) are null unless the
+/// definition is valid. `severity` is `"error"` or `"warning"`: a definition with warnings only is valid (AWS accepts
+/// it), and the editor shows them beside its graph. A body that is not `{"definition": string}` is 400 `{"error"}`.
 pub(super) async fn check(body: String) -> Response {
     let text = serde_json::from_str::<Value>(&body).ok().and_then(|value| value.get("definition")?.as_str().map(str::to_owned));
     match text {
         Some(text) => json_body(&answer(&text)).into_response(),
-        None => {
-            let error = json!({"error": "the body must be {\"definition\": \"<the definition's text>\"}"});
-            (axum::http::StatusCode::BAD_REQUEST, json_body(&error)).into_response()
-        }
+        None => bad_request("the body must be {\"definition\": \"<the definition's text>\"}"),
     }
 }
 
 fn answer(text: &str) -> Value {
     if text.chars().count() > MAX_DEFINITION {
         let message = format!("the definition is longer than {MAX_DEFINITION} characters");
-        return invalid(None, vec![json!({"line": null, "column": null, "path": "", "code": "SCHEMA_VALIDATION_FAILED", "message": message})]);
+        return invalid(None, None, vec![json!({"line": null, "column": null, "path": "", "code": "SCHEMA_VALIDATION_FAILED", "message": message})]);
     }
     let (value, format) = match asl::source::load(text) {
         Ok(loaded) => loaded,
-        Err(diagnostic) => return invalid(None, diagnostics(vec![diagnostic])),
+        Err(diagnostic) => return invalid(None, None, diagnostics(vec![diagnostic])),
     };
     let format_name = match format {
         asl::source::Format::Json => "json",
@@ -54,12 +57,13 @@ fn answer(text: &str) -> Value {
                 "valid": true,
                 "format": format_name,
                 "diagnostics": diagnostics(warnings),
+                "value": value,
                 "svg": svg,
                 "json": json_text,
                 "yaml": asl::source::to_yaml(&value),
             })
         }
-        Err(found) => invalid(Some(format_name), diagnostics(found.into_iter().chain(warnings).collect())),
+        Err(found) => invalid(Some(format_name), Some(value), diagnostics(found.into_iter().chain(warnings).collect())),
     }
 }
 
@@ -79,8 +83,33 @@ fn diagnostics(mut found: Vec<asl::Diagnostic>) -> Vec<Value> {
         .collect()
 }
 
-fn invalid(format: Option<&str>, diagnostics: Vec<Value>) -> Value {
-    json!({"valid": false, "format": format, "diagnostics": diagnostics, "svg": null, "json": null, "yaml": null})
+fn invalid(format: Option<&str>, value: Option<Value>, diagnostics: Vec<Value>) -> Value {
+    json!({"valid": false, "format": format, "diagnostics": diagnostics, "value": value, "svg": null, "json": null, "yaml": null})
+}
+
+/// `{"text"}`: `definition` written as YAML keeping the comments of `text` (the code view's text before the change;
+/// JSON, invalid, empty or absent keeps nothing). A body that is not `{"text"?: string, "definition": value}`, or
+/// either longer than a definition may be, is 400 `{"error"}`.
+pub(super) async fn yaml(body: String) -> Response {
+    let request = serde_json::from_str::<Value>(&body).ok();
+    let definition = request.as_ref().and_then(|request| request.get("definition"));
+    let text = request.as_ref().map(|request| request.get("text").unwrap_or(&Value::Null));
+    let text = match text {
+        Some(Value::String(text)) => Some(text.as_str()),
+        Some(Value::Null) => Some(""),
+        _ => None,
+    };
+    let (Some(text), Some(definition)) = (text, definition) else {
+        return bad_request("the body must be {\"text\": \"<the old YAML text>\", \"definition\": <the definition as JSON>}");
+    };
+    if text.chars().count() > MAX_DEFINITION || definition.to_string().chars().count() > MAX_DEFINITION {
+        return bad_request(&format!("the definition is longer than {MAX_DEFINITION} characters"));
+    }
+    json_body(&json!({"text": asl::source::to_yaml_keeping(text, definition)})).into_response()
+}
+
+fn bad_request(message: &str) -> Response {
+    (axum::http::StatusCode::BAD_REQUEST, json_body(&json!({"error": message}))).into_response()
 }
 
 #[cfg(test)]
@@ -98,6 +127,7 @@ mod tests {
         let (again, format) = asl::source::load(yaml).expect("the YAML loads");
         assert_eq!(format, asl::source::Format::Yaml);
         assert_eq!(again, serde_json::from_str::<serde_json::Value>(text).expect("json"));
+        assert_eq!(found["value"], again);
     }
 
     #[test]
@@ -107,6 +137,7 @@ mod tests {
         assert_eq!(found["valid"], false, "{found}");
         assert_eq!(found["format"], "yaml");
         assert!(found["svg"].is_null() && found["json"].is_null(), "{found}");
+        assert_eq!(found["value"]["States"]["One"]["Next"], "Missing", "the loaded value comes all the same: {found}");
         let diagnostics = found["diagnostics"].as_array().expect("diagnostics");
         let at = |path: &str| diagnostics.iter().find(|d| d["path"].as_str().unwrap_or_default().starts_with(path));
         let next = at("/States/One/Next").unwrap_or_else(|| panic!("a missing target in {found}"));
@@ -132,6 +163,7 @@ mod tests {
         assert_eq!(found["valid"], false);
         let diagnostic = &found["diagnostics"][0];
         assert_eq!(diagnostic["code"], "INVALID_JSON_DESCRIPTION", "{found}");
+        assert!(found["value"].is_null(), "{found}");
         assert!(diagnostic["line"].as_u64().is_some(), "{found}");
         assert_eq!(answer("   ")["diagnostics"][0]["code"], "MISSING_DESCRIPTION");
     }

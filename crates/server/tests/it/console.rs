@@ -338,9 +338,19 @@ async fn the_editor_checks_a_definition_and_its_json_saves() {
     assert_eq!((bad.body["valid"].as_bool(), bad.body["format"].as_str()), (Some(false), Some("yaml")));
     assert_eq!(bad.body["diagnostics"][0]["line"], 5, "{:?}", bad.body);
     assert_eq!(bad.body["diagnostics"][0]["code"], "MISSING_TRANSITION_TARGET");
+    // The design view draws what is there, invalid or not: the loaded value itself, not text.
+    let loaded = json!({"StartAt": "One", "States": {"One": {"Type": "Pass", "Next": "Nowhere"}}});
+    assert_eq!(bad.body["value"], loaded, "{:?}", bad.body);
+    assert!(bad.body["json"].is_null() && bad.body["yaml"].is_null(), "{:?}", bad.body);
+    let broken = check("StartAt: One\nStates: [\n").await;
+    assert_eq!((broken.body["valid"].as_bool(), broken.body["value"].is_null()), (Some(false), true), "{:?}", broken.body);
+    let half_built = check(r#"{"States": {"A": {"Type": "Task"}}}"#).await;
+    assert_eq!(half_built.body["value"]["States"]["A"]["Type"], "Task", "{:?}", half_built.body);
+    assert_eq!(half_built.body["format"], "json");
 
     let good = check("StartAt: One\nStates:\n  One:\n    Type: Pass\n    Result: {edited: true}\n    End: true\n").await;
     assert_eq!(good.body["valid"], true, "{:?}", good.body);
+    assert_eq!(good.body["value"]["States"]["One"]["Result"], json!({"edited": true}), "{:?}", good.body);
     assert!(good.body["svg"].as_str().is_some_and(|svg| svg.contains(r#"data-state="One""#)));
     let machine = api.create("edited", &json!({"StartAt": "One", "States": {"One": {"Type": "Pass", "End": true}}})).await;
     let update = json!({"stateMachineArn": machine, "definition": good.body["json"]});
@@ -349,6 +359,47 @@ async fn the_editor_checks_a_definition_and_its_json_saves() {
     let execution = api.run(&machine, &json!({})).await;
     let done = api.get(&format!("/console/api/executions/{}", encode(&execution))).await;
     assert_eq!(done.body["execution"]["output"], r#"{"edited":true}"#);
+}
+
+/// The design view's YAML writer: the definition it changed comes back as YAML with the old text's comments where
+/// they were, and loads back as that definition; a body it cannot use is a 400.
+#[tokio::test]
+async fn the_editor_writes_a_changed_definition_as_yaml_keeping_its_comments() {
+    let api = api().await;
+    let post = |body: String| {
+        let request = Request::post("/console/api/yaml")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body))
+            .expect("a valid request");
+        api.send(request)
+    };
+    let old = "# Orders.\nStartAt: Check # first\nStates:\n  # Is it big?\n  Check:\n    Type: Choice\n    Choices:\n      - Variable: $.total\n        NumericGreaterThan: 100 # cents\n        Next: Big\n    Default: Big\n  Big:\n    Type: Pass\n    End: true\n";
+    let mut definition = asl::source::load(old).expect("loads").0;
+    definition["States"]["Check"]["Choices"][0]["NumericGreaterThan"] = json!(500);
+    definition["States"]["Big"]["Comment"] = json!("yes: big");
+    let reply = post(json!({"text": old, "definition": definition}).to_string()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    let text = reply.body["text"].as_str().expect("text");
+    let expect = old.replace("100 # cents", "500 # cents").replace("    End: true\n", "    End: true\n    Comment: 'yes: big'\n");
+    assert_eq!(text, expect);
+    assert_eq!(asl::source::load(text).expect("the text loads").0, definition);
+
+    // With no old text, or JSON for one, the plain YAML.
+    let plain = post(json!({"definition": {"StartAt": "A"}}).to_string()).await;
+    assert_eq!(plain.body["text"], "StartAt: A\n", "{plain:?}");
+    let over_json = post(json!({"text": "{\"StartAt\": \"B\"}", "definition": {"StartAt": "A"}}).to_string()).await;
+    assert_eq!(over_json.body["text"], "StartAt: A\n", "{over_json:?}");
+
+    for bad in ["not json", "{}", r#"{"text": 1, "definition": {}}"#, r#"{"text": "a: 1"}"#] {
+        let reply = post(bad.to_owned()).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{bad}: {reply:?}");
+        assert!(reply.body["error"].as_str().is_some_and(|e| e.contains("definition")), "{bad}: {reply:?}");
+    }
+    let long = "#".repeat(1024 * 1024 + 1);
+    let reply = post(json!({"text": long, "definition": {}}).to_string()).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{reply:?}");
+    let reply = post(json!({"definition": {"Comment": long}}).to_string()).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{reply:?}");
 }
 
 #[tokio::test]
