@@ -349,3 +349,80 @@ fn every_design_action_works_with_the_mouse_and_the_keyboard() {
     let saved: Value = serde_json::from_str(version["definition"].as_str().unwrap_or_default()).expect("a JSON definition");
     assert_eq!(saved["States"]["Parallel"]["Branches"].as_array().map(Vec::len), Some(3), "{saved:#}");
 }
+
+/// A YAML definition with comments above keys, after values, at the top and inside a state.
+const COMMENTED_YAML: &str = "# The order flow, kept in YAML\n\
+Comment: Orders\n\
+StartAt: Check # where it begins\n\
+States:\n  \
+  # first, look at the order\n  \
+  Check:\n    \
+    Type: Pass\n    \
+    Next: Pause\n  \
+  Pause:\n    \
+    Type: Wait\n    \
+    Seconds: 5 # a short pause\n    \
+    End: true\n";
+
+const COMMENTS: [&str; 4] = ["# The order flow, kept in YAML", "# where it begins", "# first, look at the order", "# a short pause"];
+
+#[test]
+fn the_code_and_design_views_follow_each_other_keeping_positions_and_yaml_comments() {
+    let Some(mut browser) = Browser::start() else { return };
+    let dir = data_dir();
+    let server = Server::start(dir.path());
+    let addr = server.addr.as_str();
+    let definition = json!({"StartAt": "Check", "States": {"Check": {"Type": "Pass", "End": true}}});
+    let machine = crate::console::create(addr, "Synced", &definition);
+    browser.navigate(&format!("http://{addr}/console/state-machines/{}", crate::console::encode(&machine)));
+    browser.mouse_click("#edit");
+    browser.wait_for("document.querySelector('#editor-status')?.textContent === 'Valid JSON definition'", PATIENCE);
+    browser.fill("#editor-text", COMMENTED_YAML);
+    browser.wait_for("document.querySelector('#editor-status')?.textContent === 'Valid YAML definition'", PATIENCE);
+
+    // The design view draws the YAML; a state dragged somewhere stays there.
+    browser.mouse_click("#editor-design-tab");
+    browser.wait_for(&format!("document.querySelector({}) !== null", json!(node("Pause"))), PATIENCE);
+    let (x, y) = browser.centre(&node("Check"));
+    browser.drag_to(&node("Check"), (x + 150.0, y + 20.0));
+    let check_at = position(&mut browser, "Check");
+    let pause_at = position(&mut browser, "Pause");
+
+    // A field changed in the design view is written into the YAML, its comments kept.
+    browser.mouse_click(&node("Pause"));
+    set(&mut browser, "Seconds", "30");
+    settle(&mut browser);
+    let text = browser.eval("document.querySelector('#editor-text').value");
+    let text = text.as_str().unwrap_or_default().to_owned();
+    assert!(text.contains("Seconds: 30"), "{text}");
+    for comment in COMMENTS {
+        assert!(text.contains(comment), "the comment {comment:?} is kept:\n{text}");
+    }
+    assert!(text.lines().any(|line| line.trim_start().starts_with("Seconds: 30") && line.contains("# a short pause")), "{text}");
+    assert_eq!(browser.eval("document.querySelector('#editor-status').textContent"), "Valid YAML definition");
+
+    // A field edited in the code view shows in the design view; nothing on the canvas moved.
+    browser.mouse_click("#editor-code-tab");
+    browser.fill("#editor-text", &text.replace("Seconds: 30", "Seconds: 45").replace("Type: Pass", "Type: Pass\n    Comment: looked at"));
+    browser.wait_for("document.querySelector('#editor-status')?.textContent === 'Valid YAML definition'", PATIENCE);
+    browser.mouse_click("#editor-design-tab");
+    browser.mouse_click(&node("Pause"));
+    browser.wait_for(&format!("document.querySelector({})?.value === '45'", json!(field("Seconds"))), PATIENCE);
+    assert_eq!((position(&mut browser, "Check"), position(&mut browser, "Pause")), (check_at, pause_at), "the states kept their places");
+    browser.mouse_click(&format!("{} > .node-name", node("Check")));
+    browser.wait_for(&format!("document.querySelector({})?.value === 'looked at'", json!(field("Comment"))), PATIENCE);
+
+    // And back: a rename in the design view renames the YAML's key and what points at it, keeping the comments.
+    rename(&mut browser, "Inspect");
+    settle(&mut browser);
+    let text = browser.eval("document.querySelector('#editor-text').value");
+    let text = text.as_str().unwrap_or_default().to_owned();
+    assert!(text.contains("StartAt: Inspect # where it begins"), "{text}");
+    assert!(text.contains("  Inspect:\n"), "{text}");
+    assert!(text.contains("Comment: looked at"), "{text}");
+    for comment in [COMMENTS[0], COMMENTS[3]] {
+        assert!(text.contains(comment), "the comment {comment:?} is kept:\n{text}");
+    }
+    assert_eq!(position(&mut browser, "Inspect"), check_at, "a renamed state keeps its place");
+    screenshot(&mut browser, "designer-synced.png");
+}
