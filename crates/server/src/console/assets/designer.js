@@ -296,23 +296,18 @@ function designer({ definition, storageKey, onChange, account }) {
     onChange(def);
   }
 
-  function undoStep() {
-    if (!undo.length) return;
-    redo.push(snapshot());
-    restore(undo.pop());
+  // Steps back to the last state of `from` (undo or redo), keeping where it was on `to` for the opposite step.
+  function travel(from, to) {
+    if (!from.length) return;
+    to.push(snapshot());
+    restore(from.pop());
     render();
     keepPositions();
     onChange(def);
   }
 
-  function redoStep() {
-    if (!redo.length) return;
-    undo.push(snapshot());
-    restore(redo.pop());
-    render();
-    keepPositions();
-    onChange(def);
-  }
+  function undoStep() { travel(undo, redo); }
+  function redoStep() { travel(redo, undo); }
 
   function clearAll() {
     mutate(() => {
