@@ -89,7 +89,8 @@ fn nodes(out: &mut String, graph: &Graph, parent: Option<NodeId>, depth: usize) 
                     format!("label={}, shape={shape}, fillcolor=\"{fill}\", color=\"{line}\"", quote(name))
                 } else {
                     let tooltip = quote(&node.problems.join("; "));
-                    format!("label={}, shape={shape}, fillcolor=\"{fill}\", color=\"{PROBLEM}\", penwidth=2.5, tooltip={tooltip}", quote(name))
+                    let label = quote(name);
+                    format!("label={label}, shape={shape}, fillcolor=\"{fill}\", color=\"{PROBLEM}\", penwidth=2.5, tooltip={tooltip}")
                 }
             }
             NodeKind::Branch { .. } => continue,

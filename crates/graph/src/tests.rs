@@ -582,7 +582,8 @@ fn a_state_whose_visits_ended_differently_is_drawn_in_shares() {
         svg.lines().find(|line| line.starts_with(&open)).unwrap_or_else(|| panic!("{state} is drawn: {svg}"))
     };
     let work = group("Work");
-    assert!(work.starts_with(r#"<g data-state="Work" data-status="failed" data-tally="3 succeeded · 1 failed" class="state task">"#), "{work}");
+    let open = r#"<g data-state="Work" data-status="failed" data-tally="3 succeeded · 1 failed" class="state task">"#;
+    assert!(work.starts_with(open), "{work}");
     assert!(work.contains("<title>Work&#10;4 visits: 3 succeeded · 1 failed</title>"), "{work}");
     let r = layout.rect(id_of(&graph, "Work")).expect("a box");
     let (x, w) = (r.x + 10.0, r.width - 20.0);

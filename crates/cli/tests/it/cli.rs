@@ -381,7 +381,8 @@ fn graph_draws_svg_dot_and_mermaid() {
 fn graph_of_an_invalid_definition_draws_it_marks_its_problems_and_exits_2() {
     let file = write(
         "graph-invalid.yaml",
-        "StartAt: Nope\nStates:\n  A:\n    Type: Pass\n    Next: B\n  B:\n    Type: Task\n    Resource: arn:aws:states:::lambda:invoke\n    Retry: often\n    End: true\n",
+        "StartAt: Nope\nStates:\n  A:\n    Type: Pass\n    Next: B\n  B:\n    Type: Task\n\
+         \x20   Resource: arn:aws:states:::lambda:invoke\n    Retry: often\n    End: true\n",
     );
     let path = file.to_str().expect("utf-8 path");
     let output = baton(&["graph", path]);

@@ -285,7 +285,8 @@ async fn waiting_tasks_and_their_tokens_are_in_the_executions_json() {
 
     let activity = api.call("CreateActivity", &json!({"name": "approve"}).to_string()).await;
     let activity = activity.body["activityArn"].as_str().expect("an activity ARN").to_owned();
-    let machine = api.create("Worked", &json!({"StartAt": "Approve", "States": {"Approve": {"Type": "Task", "Resource": activity, "End": true}}})).await;
+    let definition = json!({"StartAt": "Approve", "States": {"Approve": {"Type": "Task", "Resource": activity, "End": true}}});
+    let machine = api.create("Worked", &definition).await;
     let started = api.call("StartExecution", &json!({"stateMachineArn": machine, "input": "{}"}).to_string()).await;
     let execution = started.body["executionArn"].as_str().expect("an execution ARN").to_owned();
     tokio::time::sleep(Duration::from_millis(100)).await;
