@@ -559,10 +559,12 @@ impl Actor {
                 let _ = answer.send(self.execution.map_runs().to_vec());
             }
             Read::Waiting(answer) => {
+                // An execution that ended (in the batch just committed) waits for nothing.
+                let running = matches!(self.execution.status(), Status::Running) && !self.broken;
                 let mut waiting: Vec<WaitingTask> = self
                     .task_tokens
                     .values()
-                    .filter(|task| task.out)
+                    .filter(|task| running && task.out)
                     .map(|task| WaitingTask {
                         token: task.token.clone(),
                         state_name: task.state_name.clone(),
