@@ -204,15 +204,24 @@ impl Browser {
         ));
     }
 
-    /// The centre of the element that `selector` matches, in the viewport's CSS pixels, after scrolling it into view.
+    /// The centre of the element that `selector` matches, in the viewport's CSS pixels, scrolled into view if it was not
+    /// (outside the window, or hidden by a scrolled container or by what lies over it).
     /// Panics if nothing matches or the element has no box.
     #[track_caller]
     pub(crate) fn centre(&mut self, selector: &str) -> (f64, f64) {
+        self.centre_of(&format!("document.querySelector({})", json!(selector)))
+    }
+
+    /// `centre` of the element that the JavaScript expression `element` gives (null: not yet; waits for it).
+    #[track_caller]
+    pub(crate) fn centre_of(&mut self, element: &str) -> (f64, f64) {
         let js = format!(
-            "(() => {{ const el = document.querySelector({sel}); if (!el) return null; \
-             el.scrollIntoView({{block: 'center', inline: 'center'}}); const r = el.getBoundingClientRect(); \
-             return r.width || r.height ? [r.left + r.width / 2, r.top + r.height / 2] : null; }})()",
-            sel = json!(selector),
+            "(() => {{ const el = {element}; if (!el) return null; \
+             let r = el.getBoundingClientRect(); \
+             const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2); \
+             if (!hit || !(el.contains(hit) || hit.contains(el) && hit.tagName === 'LABEL')) {{ \
+               el.scrollIntoView({{block: 'center', inline: 'center'}}); r = el.getBoundingClientRect(); }} \
+             return r.width || r.height ? [r.left + r.width / 2, r.top + r.height / 2] : null; }})()"
         );
         let point = self.wait_for(&js, Duration::from_secs(10));
         (point[0].as_f64().unwrap_or_default(), point[1].as_f64().unwrap_or_default())
@@ -240,7 +249,6 @@ impl Browser {
     /// Drags with the left button from the centre of the element that `from` matches to the viewport point `to`,
     /// through a few points between, as a hand would.
     #[track_caller]
-    #[allow(dead_code, reason = "for the designer's tests, which land next")]
     pub(crate) fn drag_to(&mut self, from: &str, to: (f64, f64)) {
         let (x, y) = self.centre(from);
         self.drag_between((x, y), to);
@@ -249,8 +257,9 @@ impl Browser {
     /// Drags with the left button from the centre of the element that `from` matches to the centre of the one that `to`
     /// matches.
     #[track_caller]
-    #[allow(dead_code, reason = "for the designer's tests, which land next")]
     pub(crate) fn drag(&mut self, from: &str, to: &str) {
+        // Each may scroll the other away: the target first, then the source, then the target where it is now.
+        self.centre(to);
         let start = self.centre(from);
         let end = self.centre(to);
         self.drag_between(start, end);

@@ -36,10 +36,10 @@ use serde_json::{Value, json};
 use crate::cdp::{Browser, CHROMIUM, CHROMIUM_FLAGS};
 use crate::serve::{Server, data_dir};
 
-const ROLE: &str = "arn:aws:iam::123456789012:role/baton";
+pub(crate) const ROLE: &str = "arn:aws:iam::123456789012:role/baton";
 
 /// `POST /` with `X-Amz-Target: AWSStepFunctions.<action>`.
-fn call(addr: &str, action: &str, body: &Value) -> Value {
+pub(crate) fn call(addr: &str, action: &str, body: &Value) -> Value {
     let mut response = ureq::post(format!("http://{addr}/"))
         .header("X-Amz-Target", format!("AWSStepFunctions.{action}"))
         .header("Content-Type", "application/x-amz-json-1.0")
@@ -50,7 +50,7 @@ fn call(addr: &str, action: &str, body: &Value) -> Value {
 }
 
 /// An ARN as one path segment, as the console's links write it (`encodeURIComponent`).
-fn encode(arn: &str) -> String {
+pub(crate) fn encode(arn: &str) -> String {
     arn.replace(':', "%3A").replace('/', "%2F")
 }
 
@@ -85,7 +85,7 @@ fn create_machine(addr: &str, name: &str) -> String {
 }
 
 /// CreateStateMachine (STANDARD): the new machine's ARN.
-fn create(addr: &str, name: &str, definition: &Value) -> String {
+pub(crate) fn create(addr: &str, name: &str, definition: &Value) -> String {
     let request = json!({"name": name, "definition": definition.to_string(), "roleArn": ROLE});
     let created = call(addr, "CreateStateMachine", &request);
     created["stateMachineArn"].as_str().unwrap_or_else(|| panic!("a state machine ARN: {created}")).to_owned()
@@ -157,7 +157,7 @@ const GRAPH_STATUSES: &str = "Object.fromEntries([...document.querySelectorAll('
     .map((g) => [g.getAttribute('data-state'), g.getAttribute('data-status')]))";
 
 /// How long the page may take to show what the test waits for.
-const PATIENCE: Duration = Duration::from_secs(30);
+pub(crate) const PATIENCE: Duration = Duration::from_secs(30);
 
 /// `{state: status}` as `final_statuses` writes it, from a JSON object.
 fn status_map(value: &Value) -> BTreeMap<String, String> {

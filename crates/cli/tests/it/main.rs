@@ -8,6 +8,7 @@ mod baton_test;
 mod cdp;
 mod cli;
 mod conformance;
+mod designer;
 mod events;
 mod console;
 mod execution_log;

@@ -193,8 +193,10 @@ async function listPage() {
       initial: STARTER,
       title: "New state machine",
       saveLabel: "Create",
-      save: async (definition) => {
-        const created = await aws("CreateStateMachine", { name: name.value.trim(), type: type.value, roleArn: role.value.trim(), definition });
+      save: async (definition, version, keepPositions) => {
+        const request = Object.assign({ name: name.value.trim(), type: type.value, roleArn: role.value.trim(), definition }, version);
+        const created = await aws("CreateStateMachine", request);
+        keepPositions("baton-design:" + created.stateMachineArn);
         location.href = machineUrl(created.stateMachineArn);
       },
       onCancel: () => { editor.replaceWith(body); opener.disabled = false; },
@@ -283,9 +285,11 @@ async function stateMachinePage(arn, flash) {
       initial: pretty(machine.definition),
       title: "Edit the definition",
       saveLabel: "Save",
-      save: async (definition) => {
-        await aws("UpdateStateMachine", { stateMachineArn: machine.arn, definition });
-        await stateMachinePage(arn, "Saved: the state machine was updated.");
+      storageKey: "baton-design:" + machine.arn,
+      save: async (definition, version) => {
+        const updated = await aws("UpdateStateMachine", Object.assign({ stateMachineArn: machine.arn, definition }, version));
+        const published = updated.stateMachineVersionArn ? " Published version " + arnName(updated.stateMachineVersionArn) + "." : "";
+        await stateMachinePage(arn, "Saved: the state machine was updated." + published);
       },
       onCancel: () => editor.replaceWith(body),
     });
@@ -413,10 +417,14 @@ function barChart(data) {
 // ---- the definition editor -------------------------------------------------------------------------------------
 
 // A definition editor: JSON or YAML text with line numbers, checked by the server as you type
-// (POST /console/api/check), every problem listed with its line, the graph redrawn beside it. The save button
-// (labelled `saveLabel`) hands the definition as JSON, which is what AWS stores, to `save`; what `save` throws is
-// shown beside it. `fields` are drawn above the text (the create page's name, type and role).
-function definitionEditor({ initial, title, saveLabel, save: onSave, onCancel, fields }) {
+// (POST /console/api/check), every problem listed with its line, the graph redrawn beside it; or the same definition
+// in design mode (designer.js), the two views kept in step: a change in either rewrites or redraws the other. The
+// save button (labelled `saveLabel`) hands the definition as JSON, which is what AWS stores, to `save` with
+// `{publish, versionDescription}` (the "publish a version" box) and a function that keeps the design view's positions
+// under a storage key (for a machine just created); what `save` throws is shown beside it. `fields` are
+// drawn above the text (the create page's name, type and role). `storageKey` names where the design view keeps its
+// states' positions in the browser.
+function definitionEditor({ initial, title, saveLabel, save: onSave, onCancel, fields, storageKey }) {
   const text = h("textarea", { id: "editor-text", class: "editor-text", spellcheck: "false", wrap: "off", "aria-label": "Definition" });
   text.value = initial;
   const gutter = h("pre", { class: "gutter", "aria-hidden": "true" });
@@ -427,10 +435,17 @@ function definitionEditor({ initial, title, saveLabel, save: onSave, onCancel, f
   const save = h("button", { id: "editor-save", disabled: true, onclick: () => store() }, saveLabel);
   const asJson = h("button", { class: "secondary", id: "editor-json", disabled: true, onclick: () => reformat("json") }, "As JSON");
   const asYaml = h("button", { class: "secondary", id: "editor-yaml", disabled: true, onclick: () => reformat("yaml") }, "As YAML");
+  const publish = h("input", { type: "checkbox", id: "editor-publish" });
+  const versionNote = h("input", { type: "text", id: "editor-version-description", placeholder: "version description (optional)", "aria-label": "Version description" });
+  const codeTab = h("button", { class: "tab selected", id: "editor-code-tab", role: "tab", onclick: () => showMode("code") }, "Code");
+  const designTab = h("button", { class: "tab", id: "editor-design-tab", role: "tab", onclick: () => showMode("design") }, "Design");
   let latest = null;
   let asked = 0;
   let timer = null;
   let badLines = new Set();
+  // The design view, made the first time it is shown; `written` counts the texts it asked for.
+  let design = null;
+  let written = 0;
 
   function numberLines() {
     const count = text.value.split("\n").length;
@@ -482,6 +497,55 @@ function definitionEditor({ initial, title, saveLabel, save: onSave, onCancel, f
     save.disabled = !result.valid;
     asJson.disabled = !result.valid || result.format === "json";
     asYaml.disabled = !result.valid || result.format === "yaml";
+    if (design) {
+      const value = loadedValue(result);
+      if (value) design.load(value);
+      design.problems(result.diagnostics);
+    }
+  }
+
+  // The definition the checked text loads as (even with problems), or null when it does not load.
+  function loadedValue(result) {
+    if (result.value && typeof result.value === "object") return result.value;
+    try { return result.json ? JSON.parse(result.json) : null; } catch { return null; }
+  }
+
+  // The design view changed the definition: the code view is written from it, in the text's format (YAML through
+  // the server, which keeps the text's comments), and checked as if typed.
+  async function fromDesign(definition) {
+    const mine = ++written;
+    let next = JSON.stringify(definition, null, 2);
+    if (latest && latest.format === "yaml") {
+      const answer = await postJson("/console/api/yaml", { text: text.value, definition });
+      next = answer.text;
+    }
+    if (mine !== written) return; // a later change is on its way
+    text.value = next;
+    changed();
+  }
+
+  function showMode(mode) {
+    const designing = mode === "design";
+    if (designing && !design) {
+      const value = (latest && loadedValue(latest)) || { StartAt: "", States: {} };
+      design = designer({
+        definition: value,
+        storageKey,
+        account: app.dataset.account,
+        onChange: (definition) => fromDesign(definition).catch((error) => { message.textContent = error.message; }),
+      });
+      designView.replaceChildren(design.element);
+    }
+    codeView.hidden = designing;
+    designView.hidden = !designing;
+    codeTab.classList.toggle("selected", !designing);
+    designTab.classList.toggle("selected", designing);
+    codeTab.setAttribute("aria-selected", String(!designing));
+    designTab.setAttribute("aria-selected", String(designing));
+    if (designing) {
+      design.show();
+      if (latest) design.problems(latest.diagnostics);
+    }
   }
 
   async function check() {
@@ -491,6 +555,7 @@ function definitionEditor({ initial, title, saveLabel, save: onSave, onCancel, f
   }
 
   function changed() {
+    asked += 1; // the answer to a check already on its way is for older text: it is dropped
     numberLines();
     message.textContent = "";
     verdict.className = "muted";
@@ -511,7 +576,9 @@ function definitionEditor({ initial, title, saveLabel, save: onSave, onCancel, f
     message.textContent = "";
     save.disabled = true;
     try {
-      await onSave(latest.json);
+      const version = { publish: publish.checked };
+      if (publish.checked && versionNote.value.trim()) version.versionDescription = versionNote.value.trim();
+      await onSave(latest.json, version, (key) => { if (design) design.keepAs(key); });
     } catch (error) {
       message.textContent = error.message;
       save.disabled = false;
@@ -533,14 +600,20 @@ function definitionEditor({ initial, title, saveLabel, save: onSave, onCancel, f
   numberLines();
   check().catch((error) => { verdict.textContent = String(error.message || error); });
 
-  return h("div", { class: "editor", id: "editor" },
-    h("div", {},
-      h("h2", {}, title, " ", h("span", { class: "muted" }, "(JSON or YAML; saved as JSON)")),
-      fields || null,
-      h("div", { class: "editor-box" }, gutter, text),
-      h("div", { class: "actions" }, save, h("button", { class: "secondary", id: "editor-cancel", onclick: onCancel }, "Cancel"), asJson, asYaml, verdict, message),
-      problems),
-    h("div", {}, h("h2", {}, "Graph"), preview));
+  const codeView = h("div", { class: "editor" },
+    h("div", {}, h("div", { class: "editor-box" }, gutter, text)),
+    h("div", { class: "editor-graph" }, preview));
+  const designView = h("div", { class: "design-view", hidden: true });
+  return h("div", { class: "editor-wrap", id: "editor" },
+    h("h2", { class: "with-tabs" }, title, " ", h("span", { class: "muted" }, "(JSON or YAML; saved as JSON)"),
+      h("span", { class: "tabs", role: "tablist" }, codeTab, designTab)),
+    fields || null,
+    codeView,
+    designView,
+    h("div", { class: "actions" }, save, h("button", { class: "secondary", id: "editor-cancel", onclick: onCancel }, "Cancel"),
+      h("label", { class: "publish", title: "Also publish a new version of the state machine (PublishStateMachineVersion)" }, publish, " Publish a version"),
+      versionNote, asJson, asYaml, verdict, message),
+    problems);
 }
 
 // ---- the timeline of states ------------------------------------------------------------------------------------
@@ -588,7 +661,7 @@ function waitingPanel(sent) {
     const cause = h("input", { type: "text", class: "waiting-cause", placeholder: "cause", "aria-label": "Cause of " + task.stateName });
     const message = h("span", { class: "error waiting-message" });
     const approve = h("button", { class: "approve", onclick: () => answer("SendTaskSuccess", { output: output.value }) }, "Approve");
-    const reject = h("button", { class: "reject danger", onclick: () => answer("SendTaskFailure", { error: error.value.trim(), cause: cause.value }) }, "Reject");
+    const reject = h("button", { class: "reject secondary danger", onclick: () => answer("SendTaskFailure", { error: error.value.trim(), cause: cause.value }) }, "Reject");
     async function answer(action, fields) {
       message.textContent = "";
       approve.disabled = reject.disabled = true;
