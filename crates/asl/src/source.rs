@@ -30,7 +30,8 @@ use std::cell::RefCell;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::Value;
+/// The JSON value `load` gives (`serde_json`'s), for callers that read a definition that validation refused.
+pub use serde_json::Value;
 use serde_saphyr::MessageFormatter as _;
 use serde_saphyr::granit_parser::{Event, Parser};
 

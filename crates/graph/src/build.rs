@@ -32,6 +32,8 @@ pub struct Node {
     /// What a Task calls, as its box names it under the state's name (`calls`): a function, an activity, a URL or a
     /// service action.
     pub calls: Option<String>,
+    /// What is wrong with the state, one problem a line: only a definition that validation refuses has any (`sketch`).
+    pub problems: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -81,13 +83,13 @@ pub enum EdgeKind {
 }
 
 /// The longest label of a Choice rule, in characters.
-const RULE_CHARS: usize = 36;
+pub(crate) const RULE_CHARS: usize = 36;
 /// The longest label of a Catch edge, in characters.
-const CATCH_CHARS: usize = 40;
+pub(crate) const CATCH_CHARS: usize = 40;
 
 /// The graph of `machine`.
 pub fn build(machine: &StateMachine) -> Graph {
-    let mut graph = Graph { nodes: Vec::new(), edges: Vec::new() };
+    let mut graph = Graph::new();
     let start = graph.push(NodeKind::Start, None);
     let mut seen = vec![false; machine.workflows.len()];
     let (states, first) = add_workflow(&mut graph, machine, WorkflowId(0), None, &mut seen);
@@ -165,20 +167,30 @@ impl Graph {
         (0..self.nodes.len()).map(|index| NodeId(index as u32))
     }
 
-    fn push(&mut self, kind: NodeKind, parent: Option<NodeId>) -> NodeId {
+    /// An empty graph.
+    pub(crate) fn new() -> Graph {
+        Graph { nodes: Vec::new(), edges: Vec::new() }
+    }
+
+    pub(crate) fn push(&mut self, kind: NodeKind, parent: Option<NodeId>) -> NodeId {
         let id = NodeId(self.nodes.len() as u32);
-        self.nodes.push(Node { kind, parent, start: None, calls: None });
+        self.nodes.push(Node { kind, parent, start: None, calls: None, problems: Vec::new() });
         id
     }
 
-    fn edge(&mut self, from: NodeId, to: NodeId, kind: EdgeKind, label: Option<String>) {
+    pub(crate) fn edge(&mut self, from: NodeId, to: NodeId, kind: EdgeKind, label: Option<String>) {
         self.edges.push(Edge { from, to, kind, label });
     }
 
-    fn set_start(&mut self, id: NodeId, start: Option<NodeId>) {
+    pub(crate) fn set_start(&mut self, id: NodeId, start: Option<NodeId>) {
         if let Some(node) = self.nodes.get_mut(id.0 as usize) {
             node.start = start;
         }
+    }
+
+    /// The node `id`, to change.
+    pub(crate) fn node_mut(&mut self, id: NodeId) -> Option<&mut Node> {
+        self.nodes.get_mut(id.0 as usize)
     }
 }
 
@@ -259,8 +271,13 @@ const CALLS_MAX: usize = 36;
 /// action (`sqs:sendMessage.waitForTaskToken`, `s3:listBuckets` for an AWS SDK call), or the resource as written.
 pub(crate) fn calls(task: &asl::model::Task) -> String {
     let literal = |key: &str| task.arguments.as_ref().and_then(|arguments| arguments.literal(key)).and_then(|value| value.as_str());
+    calls_text(&task.resource, literal)
+}
+
+/// `calls` of a Task with `resource`, whose arguments give `literal(key)` plainly (as text) or not.
+pub(crate) fn calls_text<'a>(resource: &str, literal: impl Fn(&str) -> Option<&'a str>) -> String {
     let last = |arn: &str| arn.rsplit(':').next().unwrap_or(arn).to_owned();
-    let parts: Vec<&str> = task.resource.splitn(6, ':').collect();
+    let parts: Vec<&str> = resource.splitn(6, ':').collect();
     let text = match parts.as_slice() {
         ["arn", _, "states", "", "", integration] => match *integration {
             lambda if lambda.starts_with("lambda:invoke") => match literal("FunctionName") {
@@ -275,7 +292,7 @@ pub(crate) fn calls(task: &asl::model::Task) -> String {
         },
         ["arn", _, "states", _, _, activity] if activity.starts_with("activity:") => format!("activity {}", last(activity)),
         ["arn", _, "lambda", _, _, function] if function.starts_with("function:") => format!("function {}", function_name(function)),
-        _ => task.resource.clone(),
+        _ => resource.to_owned(),
     };
     truncate(&text, CALLS_MAX)
 }
@@ -286,6 +303,21 @@ fn function_name(function: &str) -> String {
         Some((_, rest)) => rest.to_owned(),
         None => function.to_owned(),
     }
+}
+
+/// The `StateType` that a definition's `Type` names, if it names one.
+pub(crate) fn state_type_named(name: &str) -> Option<StateType> {
+    Some(match name {
+        "Pass" => StateType::Pass,
+        "Task" => StateType::Task,
+        "Choice" => StateType::Choice,
+        "Wait" => StateType::Wait,
+        "Succeed" => StateType::Succeed,
+        "Fail" => StateType::Fail,
+        "Parallel" => StateType::Parallel,
+        "Map" => StateType::Map,
+        _ => return None,
+    })
 }
 
 fn state_type(kind: &StateKind) -> StateType {

@@ -2,13 +2,16 @@
 //!
 //! DOT cannot join an edge to a cluster, so an edge into a compound node goes to the state where its flow starts
 //! (clipped at the cluster's border with `lhead`), and an edge out of one leaves from its last state that ends (with
-//! `ltail`). Graphviz does its own layout: nothing here uses `layout`.
+//! `ltail`). A state with problems (`sketch`) has a thick red outline and its problems as its tooltip. Graphviz does
+//! its own layout: nothing here uses `layout`.
 
 use std::fmt::Write;
 
 use crate::build::{EdgeKind, Graph, NodeId, NodeKind, StateType};
 
 const FONT: &str = "Helvetica,Arial,sans-serif";
+/// The outline of a state with problems.
+const PROBLEM: &str = "#d42f2f";
 
 /// `graph` as a DOT `digraph`.
 pub fn to_dot(graph: &Graph) -> String {
@@ -56,11 +59,12 @@ fn nodes(out: &mut String, graph: &Graph, parent: Option<NodeId>, depth: usize) 
             };
             let style = if matches!(node.kind, NodeKind::Branch { .. }) { "dashed" } else { "rounded,filled" };
             let _ = writeln!(out, "{indent}subgraph cluster_n{} {{", id.0);
-            let _ = writeln!(
-                out,
-                "{indent}  label={}; style=\"{style}\"; fillcolor=\"#f8f9fb\"; color=\"#9aa4b0\";",
-                quote(&title)
-            );
+            let line = if node.problems.is_empty() {
+                "color=\"#9aa4b0\"".to_owned()
+            } else {
+                format!("color=\"{PROBLEM}\"; penwidth=2.5; tooltip={}", quote(&node.problems.join("; ")))
+            };
+            let _ = writeln!(out, "{indent}  label={}; style=\"{style}\"; fillcolor=\"#f8f9fb\"; {line};", quote(&title));
             if graph.children(Some(id)).is_empty() {
                 // DOT drops an empty cluster; a point keeps the box and gives edges something to join.
                 let _ = writeln!(out, "{indent}  n{} [label=\"\", shape=point, style=invis];", id.0);
@@ -81,7 +85,13 @@ fn nodes(out: &mut String, graph: &Graph, parent: Option<NodeId>, depth: usize) 
                     StateType::Fail => ("box", "#fdeaea", "#d44c4c"),
                     _ => ("box", "#eaf2fd", "#3b7dd8"),
                 };
-                format!("label={}, shape={shape}, fillcolor=\"{fill}\", color=\"{line}\"", quote(name))
+                if node.problems.is_empty() {
+                    format!("label={}, shape={shape}, fillcolor=\"{fill}\", color=\"{line}\"", quote(name))
+                } else {
+                    let tooltip = quote(&node.problems.join("; "));
+                    let label = quote(name);
+                    format!("label={label}, shape={shape}, fillcolor=\"{fill}\", color=\"{PROBLEM}\", penwidth=2.5, tooltip={tooltip}")
+                }
             }
             NodeKind::Branch { .. } => continue,
         };

@@ -1,7 +1,8 @@
 //! The graph as a Mermaid `flowchart TD`: Parallel, Map and branches become subgraphs.
 //!
 //! Node ids are generated (`n0`, `n1`, …) and every label is quoted with Mermaid's entity codes for the characters
-//! that would end it, so any state name is safe. Mermaid does its own layout: nothing here uses `layout`.
+//! that would end it, so any state name is safe. States with problems (`sketch`) are in class `problem`, outlined in
+//! red. Mermaid does its own layout: nothing here uses `layout`.
 
 use std::fmt::Write;
 
@@ -26,6 +27,12 @@ pub fn to_mermaid(graph: &Graph) -> String {
         ("fail", "#fdeaea", "#d44c4c"),
     ] {
         let _ = writeln!(out, "  classDef {class} fill:{fill},stroke:{stroke}");
+    }
+    let problems: Vec<String> =
+        graph.ids().filter(|&id| graph.node(id).is_some_and(|node| !node.problems.is_empty())).map(|id| format!("n{}", id.0)).collect();
+    if !problems.is_empty() {
+        out.push_str("  classDef problem stroke:#d42f2f,stroke-width:3px\n");
+        let _ = writeln!(out, "  class {} problem", problems.join(","));
     }
     out
 }

@@ -2,18 +2,22 @@
 //!
 //! Every state is a `<g data-state="NAME" class="state TYPE">` (plus `data-status` when `Statuses` has one), so the
 //! console can colour and link states with CSS and a query selector alone; a state's note (from the layout) is a
-//! `<text class="note">` in its group. Styling is one embedded `<style>`, the same with notes or without (a note's
-//! look is in its attributes); the console may override it. Not here: positions (`layout`).
+//! `<text class="note">` in its group. A state whose visits ended in more than one way (`Tallies`: some iterations
+//! of its Map succeeded, others failed) has a strip along the bottom of its box, a `<g class="tally">` of one
+//! `<rect class="STATUS">` per outcome as wide as its share, and a `<title>` that counts them (`data-tally` holds the
+//! counts too). A state with problems (a `sketch` of a definition validation refused) is in class `problem`, drawn
+//! with a red outline, its problems in its `<title>`. Styling is one embedded `<style>`, the same with notes or
+//! without (a note's look is in its attributes); the console may override it. Not here: positions (`layout`).
 
 use std::fmt::Write;
 
-use crate::build::{EdgeKind, Graph, NodeId, NodeKind, StateType};
+use crate::build::{EdgeKind, Graph, Node, NodeId, NodeKind, StateType};
 use crate::layout::{
     CHOICE_TIP, HEADER_TEXT, LABEL_FONT, LABEL_HEIGHT, Layout, NAME_BASELINE, NOTE_FONT, NOTE_LINE, Point, Rect,
     TYPE_BASELINE, label_width, type_label,
 };
 use crate::text::xml;
-use crate::{Status, Statuses};
+use crate::{Status, Statuses, Tallies, Tally};
 
 const STYLE: &str = r#"
 .baton-graph text { font-family: "Inter", "Segoe UI", "Helvetica Neue", Helvetica, Arial, sans-serif; }
@@ -42,11 +46,24 @@ const STYLE: &str = r#"
 .baton-graph [data-status="running"] > .shape { fill: #dbe9ff; stroke: #2f6fe0; stroke-width: 2.5; stroke-dasharray: 6 3; }
 .baton-graph [data-status="not-run"] > .shape { fill: #fafafa; stroke: #d0d5da; }
 .baton-graph [data-status="not-run"] > text { fill-opacity: 0.55; }
+.baton-graph .state.problem > .shape { stroke: #d42f2f; stroke-width: 3; }
+.baton-graph .tally > rect { stroke: none; }
+.baton-graph .tally > .succeeded { fill: #1f9d55; }
+.baton-graph .tally > .caught { fill: #e07b16; }
+.baton-graph .tally > .failed { fill: #d42f2f; }
+.baton-graph .tally > .running { fill: #2f6fe0; }
 "#;
 
 /// `graph` drawn at the positions of `layout` with its notes, each state carrying its status from `statuses` if it has
 /// one.
 pub fn to_svg(graph: &Graph, layout: &Layout, statuses: &Statuses) -> String {
+    to_svg_with(graph, layout, statuses, &Tallies::new())
+}
+
+/// `to_svg`, each state that `tallies` has also showing how its visits ended: their counts in its title and, when
+/// they ended in more than one way, a strip of their shares along the bottom of its box.
+pub fn to_svg_with(graph: &Graph, layout: &Layout, statuses: &Statuses, tallies: &Tallies) -> String {
+    let marks = Marks { statuses, tallies };
     let mut out = String::new();
     let (width, height) = (num(layout.width), num(layout.height));
     let _ = writeln!(
@@ -66,7 +83,7 @@ pub fn to_svg(graph: &Graph, layout: &Layout, statuses: &Statuses) -> String {
     let mut compounds: Vec<NodeId> = graph.ids().filter(|&id| graph.is_compound(id)).collect();
     compounds.sort_by_key(|&id| (graph.depth(id), id));
     for id in compounds {
-        compound(&mut out, graph, layout, statuses, id);
+        compound(&mut out, graph, layout, &marks, id);
     }
     for (edge, path) in graph.edges().iter().zip(&layout.edges) {
         if path.points.len() < 2 {
@@ -98,13 +115,19 @@ pub fn to_svg(graph: &Graph, layout: &Layout, statuses: &Statuses) -> String {
         out.push_str("</g>\n");
     }
     for id in graph.ids().filter(|&id| !graph.is_compound(id)) {
-        leaf(&mut out, graph, layout, statuses, id);
+        leaf(&mut out, graph, layout, &marks, id);
     }
     out.push_str("</svg>\n");
     out
 }
 
-fn leaf(out: &mut String, graph: &Graph, layout: &Layout, statuses: &Statuses, id: NodeId) {
+/// What an execution adds to the drawing of each state.
+struct Marks<'a> {
+    statuses: &'a Statuses,
+    tallies: &'a Tallies,
+}
+
+fn leaf(out: &mut String, graph: &Graph, layout: &Layout, marks: &Marks<'_>, id: NodeId) {
     let (Some(node), Some(r)) = (graph.node(id), layout.rect(id)) else { return };
     match &node.kind {
         NodeKind::Start | NodeKind::End => {
@@ -122,7 +145,7 @@ fn leaf(out: &mut String, graph: &Graph, layout: &Layout, statuses: &Statuses, i
             );
         }
         NodeKind::State { name, kind } => {
-            let _ = write!(out, "{}", open_state(name, *kind, statuses));
+            open_state(out, node, name, *kind, marks);
             if *kind == StateType::Choice {
                 let _ = write!(out, r#"<polygon class="shape" points="{}"/>"#, hexagon(r));
             } else {
@@ -147,17 +170,19 @@ fn leaf(out: &mut String, graph: &Graph, layout: &Layout, statuses: &Statuses, i
                 cx = num(r.center_x()),
             );
             note(out, layout, id, r#" text-anchor="middle""#);
+            let inset = if *kind == StateType::Choice { CHOICE_TIP.min(r.width / 2.0).max(10.0) } else { 10.0 };
+            strip(out, marks.tallies.get(name), r, inset);
             out.push_str("</g>\n");
         }
         NodeKind::Branch { .. } => {}
     }
 }
 
-fn compound(out: &mut String, graph: &Graph, layout: &Layout, statuses: &Statuses, id: NodeId) {
+fn compound(out: &mut String, graph: &Graph, layout: &Layout, marks: &Marks<'_>, id: NodeId) {
     let (Some(node), Some(r)) = (graph.node(id), layout.rect(id)) else { return };
     match &node.kind {
         NodeKind::State { name, kind } => {
-            let _ = write!(out, "{}", open_state(name, *kind, statuses));
+            open_state(out, node, name, *kind, marks);
             let _ = write!(
                 out,
                 r#"<rect class="shape" x="{}" y="{}" width="{}" height="{}" rx="10"/><text class="name" x="{}" y="{}">{}</text><text class="type" x="{}" y="{}" text-anchor="end">{}</text>"#,
@@ -173,6 +198,7 @@ fn compound(out: &mut String, graph: &Graph, layout: &Layout, statuses: &Statuse
                 type_label(*kind),
             );
             note(out, layout, id, "");
+            strip(out, marks.tallies.get(name), r, 12.0);
             out.push_str("</g>\n");
         }
         NodeKind::Branch { index } => {
@@ -202,10 +228,48 @@ fn note(out: &mut String, layout: &Layout, id: NodeId, anchor: &str) {
     );
 }
 
-fn open_state(name: &str, kind: StateType, statuses: &Statuses) -> String {
+/// Opens a state's group: its name, status, class, tally, and its title when it has problems or was visited more
+/// than once.
+fn open_state(out: &mut String, node: &Node, name: &str, kind: StateType, marks: &Marks<'_>) {
     let class = type_label(kind).to_ascii_lowercase();
-    let status = statuses.get(name).map(|s: &Status| format!(r#" data-status="{}""#, s.as_str())).unwrap_or_default();
-    format!(r#"<g data-state="{}"{status} class="state {class}">"#, xml(name))
+    let status = marks.statuses.get(name).map(|s: &Status| format!(r#" data-status="{}""#, s.as_str())).unwrap_or_default();
+    let tally = marks.tallies.get(name).filter(|tally| tally.total() > 1);
+    let counts = tally.map(|tally| format!(r#" data-tally="{}""#, xml(&tally.note()))).unwrap_or_default();
+    let problem = if node.problems.is_empty() { "" } else { " problem" };
+    let _ = write!(out, r#"<g data-state="{}"{status}{counts} class="state {class}{problem}">"#, xml(name));
+    if tally.is_some() || !node.problems.is_empty() {
+        let mut title = vec![name.to_owned()];
+        title.extend(tally.map(|tally| format!("{} visits: {}", tally.total(), tally.note())));
+        title.extend(node.problems.iter().cloned());
+        // One line per fact, as a character reference: each state's group stays on one line of the file.
+        let lines: Vec<String> = title.iter().map(|line| xml(line)).collect();
+        let _ = write!(out, "<title>{}</title>", lines.join("&#10;"));
+    }
+}
+
+/// The strip of a state whose visits ended in more than one way: one bar per outcome along the bottom of its box `r`
+/// (`inset` from its sides), each as wide as its share of the visits.
+fn strip(out: &mut String, tally: Option<&Tally>, r: Rect, inset: f64) {
+    let Some(tally) = tally.filter(|tally| tally.mixed()) else { return };
+    let total = tally.total() as f64;
+    let width = (r.width - 2.0 * inset).max(0.0);
+    let (y, height) = (r.bottom() - 5.0, 3.0);
+    out.push_str(r#"<g class="tally">"#);
+    let mut x = r.x + inset;
+    for (status, count) in tally.parts() {
+        let w = width * count as f64 / total;
+        let _ = write!(
+            out,
+            r#"<rect class="{}" x="{}" y="{}" width="{}" height="{}"/>"#,
+            status.as_str(),
+            num(x),
+            num(y),
+            num(w),
+            num(height)
+        );
+        x += w;
+    }
+    out.push_str("</g>");
 }
 
 fn end_attr(attr: &str, graph: &Graph, id: NodeId) -> String {
@@ -251,7 +315,7 @@ fn path_data(points: &[Point]) -> String {
 }
 
 /// A coordinate with at most one decimal, and none when it is whole.
-fn num(value: f64) -> String {
+pub(crate) fn num(value: f64) -> String {
     let value = if value.is_finite() { (value * 10.0).round() / 10.0 } else { 0.0 };
     let value = if value == 0.0 { 0.0 } else { value };
     if value.fract() == 0.0 { format!("{value:.0}") } else { format!("{value:.1}") }

@@ -5,8 +5,8 @@ use serde_json::{Value, json};
 use asl::model::StateMachine;
 
 use crate::{
-    EdgeKind, Graph, Layout, NodeId, NodeKind, Notes, Rect, Status, Statuses, build, layout, layout_with_notes, to_dot, to_mermaid,
-    to_svg,
+    EdgeKind, Graph, Layout, NodeId, NodeKind, Notes, Rect, Status, Statuses, Tallies, Tally, build, layout, layout_with_notes, sketch,
+    to_dot, to_mermaid, to_svg, to_svg_with,
 };
 
 fn machine(definition: &Value) -> StateMachine {
@@ -348,7 +348,7 @@ fn check_text(text: &str) {
     for (i, _) in text.match_indices('&') {
         let entity = &text[i..];
         assert!(
-            ["&amp;", "&lt;", "&gt;", "&quot;", "&#39;"].iter().any(|e| entity.starts_with(e)),
+            ["&amp;", "&lt;", "&gt;", "&quot;", "&#39;", "&#10;"].iter().any(|e| entity.starts_with(e)),
             "unescaped & in {text:?}"
         );
     }
@@ -543,4 +543,146 @@ fn a_task_box_names_what_it_calls() {
     assert!(svg.contains(">POST https://x.example/?a=1&amp;b=2</text>"), "escaped: {svg}");
     assert!(svg.contains(">sqs:sendMessage.waitForTaskToken</text>"), "{svg}");
     assert!(svg.contains(">Pass</text>"), "{svg}");
+}
+
+#[test]
+fn a_tally_counts_how_visits_ended() {
+    let mut tally = Tally::default();
+    assert_eq!((tally.total(), tally.mixed(), tally.note()), (0, false, String::new()));
+    for status in [Status::Succeeded, Status::Succeeded, Status::NotRun, Status::Failed, Status::Succeeded] {
+        tally.add(status);
+    }
+    assert_eq!(tally, Tally { succeeded: 3, failed: 1, ..Tally::default() });
+    assert_eq!((tally.total(), tally.mixed(), tally.note().as_str()), (4, true, "3 succeeded · 1 failed"));
+    assert_eq!(tally.parts(), [(Status::Succeeded, 3), (Status::Failed, 1)]);
+    let same = Tally { caught: 5, ..Tally::default() };
+    assert!(!same.mixed());
+    assert_eq!(same.note(), "5 caught");
+}
+
+/// A state inside a Map whose iterations ended differently: its group counts them (`data-tally`, its title) and a
+/// strip of one bar per outcome, as wide as its share, runs along the bottom of its box; a state visited once has
+/// neither, and one visited many times the same way has the counts without a strip.
+#[test]
+fn a_state_whose_visits_ended_differently_is_drawn_in_shares() {
+    let (graph, notes) = noted();
+    let tallies: Tallies = [
+        ("Work".to_owned(), Tally { succeeded: 3, failed: 1, ..Tally::default() }),
+        ("Call".to_owned(), Tally { succeeded: 4, ..Tally::default() }),
+        ("Done".to_owned(), Tally { succeeded: 1, ..Tally::default() }),
+        ("More?".to_owned(), Tally { succeeded: 1, caught: 1, running: 2, ..Tally::default() }),
+    ]
+    .into();
+    let statuses: Statuses = [("Work".to_owned(), Status::Failed)].into();
+    let layout = layout_with_notes(&graph, &notes);
+    let svg = to_svg_with(&graph, &layout, &statuses, &tallies);
+    parse_xml(&svg);
+    let group = |state: &str| -> &str {
+        let open = format!(r#"<g data-state="{state}""#);
+        svg.lines().find(|line| line.starts_with(&open)).unwrap_or_else(|| panic!("{state} is drawn: {svg}"))
+    };
+    let work = group("Work");
+    let open = r#"<g data-state="Work" data-status="failed" data-tally="3 succeeded · 1 failed" class="state task">"#;
+    assert!(work.starts_with(open), "{work}");
+    assert!(work.contains("<title>Work&#10;4 visits: 3 succeeded · 1 failed</title>"), "{work}");
+    let r = layout.rect(id_of(&graph, "Work")).expect("a box");
+    let (x, w) = (r.x + 10.0, r.width - 20.0);
+    let bar = |class: &str, from: f64, width: f64| {
+        let num = |v: f64| crate::svg::num(v);
+        format!(r#"<rect class="{class}" x="{}" y="{}" width="{}" height="3"/>"#, num(from), num(r.bottom() - 5.0), num(width))
+    };
+    let strip = format!(r#"<g class="tally">{}{}</g>"#, bar("succeeded", x, w * 0.75), bar("failed", x + w * 0.75, w * 0.25));
+    assert!(work.contains(&strip), "{strip}\n{work}");
+    let call = group("Call");
+    assert!(call.contains(r#"data-tally="4 succeeded""#) && call.contains("<title>Call&#10;4 visits: 4 succeeded</title>"), "{call}");
+    assert!(!call.contains("tally\">"), "no strip for visits that all ended alike: {call}");
+    let done = group("Done");
+    assert!(!done.contains("data-tally") && !done.contains("<title>"), "{done}");
+    assert_eq!(group("More?").matches("<rect class=").count(), 3, "{}", group("More?"));
+    // Without tallies, the same bytes as `to_svg`.
+    assert_eq!(to_svg_with(&graph, &layout, &statuses, &Tallies::new()), to_svg(&graph, &layout, &statuses));
+}
+
+/// The nodes of a graph, and its edges with their kinds but not their labels: a sketch words Choice rules its own way.
+fn shape(graph: &Graph) -> (Vec<crate::Node>, Vec<(NodeId, NodeId, EdgeKind)>) {
+    (graph.nodes().to_vec(), graph.edges().iter().map(|edge| (edge.from, edge.to, edge.kind)).collect())
+}
+
+/// A sketch of a valid definition is the graph `build` makes of it: the same nodes, calls and edges in the same order.
+#[test]
+fn a_sketch_of_a_valid_definition_is_its_graph() {
+    let legacy = json!({"StartAt": "Each", "States": {"Each": {"Type": "Map", "Iterator": {"StartAt": "In",
+        "States": {"In": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:f", "End": true}}}, "End": true}}});
+    for definition in [small(), compound(), big(20), legacy] {
+        let graph = build(&machine(&definition));
+        let drawn = sketch(&definition, &[]);
+        assert_eq!(shape(&drawn), shape(&graph), "{definition}");
+        let labels = |graph: &Graph| -> Vec<Option<String>> {
+            graph.edges().iter().filter(|edge| edge.kind != EdgeKind::Choice).map(|edge| edge.label.clone()).collect()
+        };
+        assert_eq!(labels(&drawn), labels(&graph), "{definition}");
+    }
+}
+
+/// A definition with problems is drawn as far as it can be read: a state of an unknown type as a Pass, a transition
+/// to a missing state left out; each problem is on the innermost state its pointer is in (a root problem on none),
+/// and the SVG outlines those states in red with their problems in their titles; DOT and Mermaid mark them too.
+#[test]
+fn a_sketch_draws_a_definition_with_problems_and_marks_them() {
+    let definition = json!({"StartAt": "Nope", "States": {
+        "Check": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericGreaterThan": 1, "Next": "Fan"}], "Default": "Gone"},
+        "Fan": {"Type": "Parallel", "Branches": [
+            {"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {"FunctionName": "charge"}, "Retry": "often", "End": true}}},
+            {"StartAt": "Odd", "States": {"Odd": {"Type": "Teleport", "Next": "Nowhere"}}}], "Next": "Done"},
+        "Done": {"Type": "Succeed"}}});
+    let text = definition.to_string();
+    let diagnostics = asl::parse(&text).expect_err("the definition has problems");
+    let graph = sketch(&definition, &diagnostics);
+    assert_eq!(
+        render(&graph),
+        "(start)\nCheck Choice\nFan Parallel\n  (branch 0)\n    Work Task\n  (branch 1)\n    Odd Pass\nDone Succeed\n(end)\n\
+         Check --> Fan [$.n NumericGreaterThan 1]\n\
+         Fan --> Done\n\
+         Done --> (end)\n"
+    );
+    let problems = |state: &str| graph.node(id_of(&graph, state)).map(|node| node.problems.clone()).unwrap_or_default();
+    let pointers: Vec<&str> = diagnostics.iter().map(|d| d.pointer.as_str()).collect();
+    assert!(pointers.contains(&"/StartAt"), "{pointers:?}");
+    assert!(problems("Work").iter().any(|p| p.contains("Retry")), "{:?} {pointers:?}", problems("Work"));
+    assert!(problems("Odd").iter().any(|p| p.contains("Teleport")), "{:?} {pointers:?}", problems("Odd"));
+    assert!(problems("Check").iter().any(|p| p.contains("Gone")), "{:?} {pointers:?}", problems("Check"));
+    assert!(problems("Fan").is_empty() && problems("Done").is_empty(), "problems of inner states stay there");
+    let counted: usize = graph.nodes().iter().map(|node| node.problems.len()).sum();
+    assert_eq!(counted, diagnostics.iter().filter(|d| d.pointer.starts_with("/States/")).count());
+    let node = graph.node(id_of(&graph, "Work")).expect("Work");
+    assert_eq!(node.calls.as_deref(), Some("lambda:invoke charge"));
+
+    let svg = to_svg(&graph, &layout(&graph), &Statuses::new());
+    parse_xml(&svg);
+    let work = svg.lines().find(|line| line.starts_with(r#"<g data-state="Work""#)).expect("Work is drawn");
+    assert!(work.contains(r#"class="state task problem">"#) && work.contains("<title>Work&#10;Retry: expected an array"), "{work}");
+    assert!(svg.contains(".baton-graph .state.problem > .shape { stroke: #d42f2f;"), "the style outlines problems");
+    assert_eq!(svg.matches(" problem\">").count(), 3, "{svg}");
+    let dot = to_dot(&graph);
+    assert_eq!(dot.matches("color=\"#d42f2f\", penwidth=2.5").count(), 3, "{dot}");
+    let mermaid = to_mermaid(&graph);
+    let work = id_of(&graph, "Work").0;
+    assert!(mermaid.contains("classDef problem") && mermaid.contains(&format!("n{work}")), "{mermaid}");
+}
+
+/// Reading a hostile value never fails: anything that is not a workflow draws nothing, and nesting stops at 64.
+#[test]
+fn a_sketch_of_anything_is_a_graph() {
+    for value in [json!(null), json!([1, 2]), json!({"States": []}), json!({"States": {"A": 3, "B": {"Type": 7, "Next": ["x"]}}})] {
+        let graph = sketch(&value, &[]);
+        assert!(graph.nodes().len() >= 2, "{value}");
+        parse_xml(&to_svg(&graph, &layout(&graph), &Statuses::new()));
+    }
+    let mut deep = json!({"StartAt": "M", "States": {"M": {"Type": "Pass", "End": true}}});
+    for _ in 0..100 {
+        deep = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "ItemProcessor": deep, "End": true}}});
+    }
+    let graph = sketch(&deep, &[]);
+    assert!(graph.nodes().len() < 80, "{}", graph.nodes().len());
 }

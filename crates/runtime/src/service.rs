@@ -39,6 +39,7 @@ mod tags;
 mod versions;
 mod test_state;
 mod validate;
+mod waiting;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -62,7 +63,7 @@ pub use encryption::{Encryption, EncryptionType};
 pub use execution_log::ExecutionLogSink;
 pub use events::{DEFAULT_MAX_BACKOFF_MS, DEFAULT_SOURCE, DETAIL_TYPE, Events};
 pub use names::account_of;
-pub use records::{Activity, Alias, Execution, Kind, Page, PageRequest, Route, StateMachine, Status, Version};
+pub use records::{Activity, Alias, Execution, Kind, Page, PageRequest, Route, StateMachine, Status, Version, WaitingTask};
 pub use map_runs::{MapRun, MapRunCounts, MapRunInfo, MapRunStatus, UpdateMapRun, map_run_parent};
 pub use tags::MAX_TAGS;
 pub use versions::{CreateAlias, PublishOptions, UpdateAlias};

@@ -50,6 +50,8 @@ pub(crate) const PAGE_SIZE: usize = 25;
 const MAX_PAGE_SIZE: usize = 1000;
 /// Events fetched per store read when the execution page loads a whole history.
 const HISTORY_PAGE: usize = 1000;
+/// State visits an execution's timeline lists (the first ones).
+const TIMELINE_ROWS: usize = 300;
 
 const SHELL: &str = include_str!("console/assets/page.html");
 const STYLE: &str = include_str!("console/assets/console.css");
@@ -338,8 +340,16 @@ async fn list_map_run_executions(
     Ok(json_body(&json!({"executions": items, "next": page.next_token})).into_response())
 }
 
-/// `{"execution": {...}, "events": [wire events], "states": {name: {status, …, items}}, "svg": text | null}`; `items`
-/// is a Map state's item counts (`statuses::Items::to_json`), else null.
+/// `{"execution": {...}, "events": [wire events], "states": {name: {status, …, items, tally}}, "timeline": {"visits":
+/// [{name, start, end, status}], "total": N}, "waiting": [{token, stateName, resource, scheduledEventId, activity}],
+/// "svg": text | null}`; `items` is a Map state's item counts (`statuses::Items::to_json`), else null; `tally` counts
+/// how the state's visits ended (`{succeeded, caught, failed, running}`); `timeline` lists the first
+/// `TIMELINE_ROWS` visits of states as `statuses::fold` reads them, so the graph and the timeline agree.
+///
+/// `waiting` holds the tasks that wait for their tokens (`Service::waiting_tasks`: callbacks whose request was made,
+/// activity tasks a worker took), for the page's Approve and Reject buttons, which send `SendTaskSuccess` and
+/// `SendTaskFailure` through the AWS API. Only a running execution whose history has a `TaskSubmitted` or
+/// `ActivityStarted` event can have one, so the service is asked only then.
 ///
 /// With `?since=N`, `events` holds only the events after the N-th (the page polls with the count it has, so a long
 /// history crosses the wire once); `eventCount` is the whole history's length either way.
@@ -376,10 +386,11 @@ async fn execution(
             None => break,
         }
     }
-    let (svg, states) = match asl::parse(&definition) {
+    let (svg, states, timeline) = match asl::parse(&definition) {
         Ok(model) => {
             let graph = graph::build(&model);
-            let mut runs = statuses::states(&graph, &events);
+            let folded = statuses::fold(&graph, &events, TIMELINE_ROWS);
+            let mut runs = folded.states;
             // A distributed Map's item counts are its Map Run's: its iterations are not events of this history.
             for items in runs.values_mut().filter_map(|run| run.items.as_mut()) {
                 if let Some(arn) = items.map_run_lacking_counts()
@@ -389,11 +400,20 @@ async fn execution(
                 }
             }
             let colours: graph::Statuses = runs.iter().map(|(name, run)| (name.clone(), run.status)).collect();
-            let notes: graph::Notes =
-                runs.iter().filter_map(|(name, run)| Some((name.clone(), run.items.as_ref()?.note()))).collect();
-            (Some(graph::to_svg(&graph, &graph::layout_with_notes(&graph, &notes), &colours)), runs)
+            let tallies: graph::Tallies = runs.iter().map(|(name, run)| (name.clone(), run.tally)).collect();
+            // A Map's note is its items'; a state whose visits ended in more than one way says how many each.
+            let notes: graph::Notes = runs
+                .iter()
+                .filter_map(|(name, run)| match &run.items {
+                    Some(items) => Some((name.clone(), items.note())),
+                    None => run.tally.mixed().then(|| (name.clone(), run.tally.note())),
+                })
+                .collect();
+            let svg = graph::to_svg_with(&graph, &graph::layout_with_notes(&graph, &notes), &colours, &tallies);
+            let visits: Vec<Value> = folded.visits.iter().map(statuses::Visit::to_json).collect();
+            (Some(svg), runs, json!({"visits": visits, "total": folded.visit_count}))
         }
-        Err(_) => (None, Default::default()),
+        Err(_) => (None, Default::default(), json!({"visits": [], "total": 0})),
     };
     let states: serde_json::Map<String, Value> = states
         .into_iter()
@@ -408,6 +428,8 @@ async fn execution(
                 "error": run.error,
                 "cause": run.cause,
                 "items": run.items.as_ref().map(statuses::Items::to_json),
+                "tally": {"succeeded": run.tally.succeeded, "caught": run.tally.caught, "failed": run.tally.failed,
+                          "running": run.tally.running},
             });
             (name, value)
         })
@@ -423,9 +445,23 @@ async fn execution(
         object.insert("mapRunArn".to_owned(), json!(record.map_run_arn));
         object.insert("parentArn".to_owned(), json!(record.map_run_arn.as_deref().and_then(runtime::service::map_run_parent)));
     }
+    let tokens_out = events.iter().any(|event| matches!(event["type"].as_str(), Some("TaskSubmitted" | "ActivityStarted")));
+    let waiting = if record.status == Status::Running && tokens_out {
+        service.waiting_tasks(&arn).await.map_err(fail)?
+    } else {
+        Vec::new()
+    };
+    let waiting: Vec<Value> = waiting
+        .iter()
+        .map(|task| {
+            json!({"token": task.token, "stateName": task.state_name, "resource": task.resource,
+                   "scheduledEventId": task.scheduled_event, "activity": task.activity})
+        })
+        .collect();
     let count = events.len();
     let events: Vec<&Value> = events.iter().filter(|event| event["id"].as_u64().is_none_or(|id| id > since)).collect();
-    let body = json!({"execution": summary, "eventCount": count, "events": events, "states": states, "svg": svg});
+    let body = json!({"execution": summary, "eventCount": count, "events": events, "states": states,
+                      "timeline": timeline, "waiting": waiting, "svg": svg});
     Ok(json_body(&body).into_response())
 }
 

@@ -374,13 +374,39 @@ fn graph_draws_svg_dot_and_mermaid() {
     assert!(text.starts_with("flowchart TD\n") && text.contains(r#"n1 -->|"$.n #gt; 1"| n2"#), "{text}");
 }
 
+/// A definition with problems is drawn all the same, its problem states outlined in red with their problems in
+/// their titles; the problems are listed on stderr and the exit code is 2, as for any invalid definition. Text that is
+/// not JSON or YAML draws nothing.
 #[test]
-fn graph_of_an_invalid_definition_lists_problems_and_exits_2() {
-    let file = write("graph-invalid.json", r#"{"StartAt":"Nope","States":{"A":{"Type":"Pass","End":true}}}"#);
-    let output = baton(&["graph", file.to_str().expect("utf-8 path")]);
+fn graph_of_an_invalid_definition_draws_it_marks_its_problems_and_exits_2() {
+    let file = write(
+        "graph-invalid.yaml",
+        "StartAt: Nope\nStates:\n  A:\n    Type: Pass\n    Next: B\n  B:\n    Type: Task\n\
+         \x20   Resource: arn:aws:states:::lambda:invoke\n    Retry: often\n    End: true\n",
+    );
+    let path = file.to_str().expect("utf-8 path");
+    let output = baton(&["graph", path]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("/StartAt") && stderr.contains("/States/B/Retry") && stderr.contains("problems found"), "{stderr}");
+    let svg = String::from_utf8_lossy(&output.stdout);
+    assert!(svg.starts_with("<svg ") && svg.contains(r#"data-state="A" class="state pass">"#), "{svg}");
+    let b = svg.lines().find(|line| line.starts_with(r#"<g data-state="B""#)).unwrap_or_else(|| panic!("B is drawn: {svg}"));
+    assert!(b.contains(r#"class="state task problem"><title>B"#) && b.contains("Retry"), "{b}");
+    assert!(svg.contains(r#"data-from="A" data-to="B""#), "A's transition to B is drawn: {svg}");
+
+    let out = file.with_extension("dot");
+    let dot = baton(&["graph", path, "--format", "dot", "--output", out.to_str().expect("utf-8 path")]);
+    assert_eq!(dot.status.code(), Some(2));
+    assert!(dot.stdout.is_empty());
+    let text = std::fs::read_to_string(&out).expect("the DOT written");
+    assert!(text.starts_with("digraph ") && text.contains("penwidth=2.5"), "{text}");
+
+    let garbage = write("graph-garbage.json", "{ not json");
+    let output = baton(&["graph", garbage.to_str().expect("utf-8 path")]);
     assert_eq!(output.status.code(), Some(2));
     assert!(output.stdout.is_empty());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("/StartAt"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("INVALID_JSON_DESCRIPTION"));
 }
 
 /// `--region` picks the partition of every ARN the Context object shows.

@@ -15,6 +15,12 @@
 //! them drive the editor, the buttons, long histories, the create form, Express results, and a distributed Map's Map
 //! Run page (`a_map_run_is_followed_from_its_parent_to_its_failed_children`).
 //!
+//! `a_waiting_callback_is_approved_or_rejected_from_its_page` answers a `.waitForTaskToken` callback from the execution
+//! page (the issue's acceptance: approved, the execution finishes with the typed output; rejected, it fails with the
+//! typed error), `a_map_whose_iterations_partly_fail_colours_its_states_by_their_outcome` and
+//! `a_caught_state_and_a_failed_parallel_branch_agree_on_the_graph_and_the_timeline` check the graph and the timeline
+//! against each other.
+//!
 //! `the_console_signs_in_and_acts_as_its_key` drives the sign-in of a server with `--credentials` (a wrong secret,
 //! the right one, an execution started, another site's forgeries refused, sign-out; screenshots
 //! `$CARGO_TARGET_TMPDIR/console-sign-in.png` and `console-signed-in.png`), and `markup_in_the_data_is_shown_as_text` checks that names, inputs,
@@ -892,6 +898,226 @@ fn the_machine_page_shows_executions_by_status_and_durations() {
                   s.dispatchEvent(new Event('change')); return true; })()");
     browser.wait_for("document.querySelectorAll('#dashboard-chart rect.hover').length === 96", PATIENCE);
     assert_eq!(browser.eval(figures), "5,3,2,0,0");
+    drop(browser);
+    drop(server);
+}
+
+/// `DescribeExecution` once it no longer runs (within `PATIENCE`).
+fn finished(addr: &str, execution: &str) -> Value {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let described = call(addr, "DescribeExecution", &json!({"executionArn": execution}));
+        if described["status"] != "RUNNING" {
+            return described;
+        }
+        assert!(Instant::now() < deadline, "the execution did not finish: {described}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A screenshot of the page, kept in `$CARGO_TARGET_TMPDIR/NAME`.
+fn keep_screenshot(browser: &mut Browser, name: &str) {
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    browser.screenshot(&path);
+    eprintln!("console screenshot: {}", path.display());
+}
+
+/// An execution waiting for a callback is approved from its page, and another rejected, with the mouse and the
+/// keyboard: the page shows the waiting state's task token (the one the function handed the request got), an output
+/// that is not JSON is refused with the API's error and the card stays, the typed output approves it (Ctrl+Enter) and
+/// the execution succeeds with that output; the other's Reject sends the typed error and cause, and it fails with them.
+/// Screenshots: `console-waiting.png`, `console-approved.png`, `console-rejected.png`.
+#[test]
+fn a_waiting_callback_is_approved_or_rejected_from_its_page() {
+    let Some(mut browser) = Browser::start() else { return };
+    let dir = data_dir();
+    // The callback's request: a local function that keeps the payload (with the token) and answers at once.
+    let requests = dir.path().join("requests.jsonl");
+    let functions = dir.path().join("functions.toml");
+    let script = format!("cat >> {}; echo >> {}; echo '{{}}'", requests.display(), requests.display());
+    std::fs::write(&functions, format!("[functions.ask]\ncommand = [\"sh\", \"-c\", {script:?}]\n")).expect("write functions");
+    let server = Server::start_with(&dir.path().join("data"), &["--functions", functions.to_str().expect("utf-8 path")]);
+    let addr = server.addr.as_str();
+    let definition = json!({"StartAt": "Approve", "States": {
+        "Approve": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+            "Parameters": {"FunctionName": "ask", "Payload": {"token.$": "$$.Task.Token", "order.$": "$.order"}},
+            "TimeoutSeconds": 600, "Next": "Ship"},
+        "Ship": {"Type": "Pass", "End": true}}});
+    let machine = create(addr, "Approval", &definition);
+    let card = r#"#waiting [data-waiting-state="Approve"]"#;
+
+    // Approved: the page shows the token the request carried.
+    let execution = start(addr, &machine, "approve-me", r#"{"order": 7}"#);
+    browser.navigate(&format!("http://{addr}/console/executions/{}", encode(&execution)));
+    let shown = browser.wait_for(&format!("document.querySelector('{card} .token')?.textContent || null"), PATIENCE);
+    let sent: Vec<Value> = std::fs::read_to_string(&requests)
+        .expect("the function got the request")
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| serde_json::from_str(line).expect("a JSON payload"))
+        .collect();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(shown, sent[0]["token"], "the page shows the request's token");
+    assert_eq!(sent[0]["order"], 7);
+    let heading = browser.eval(&format!("document.querySelector('{card} h2').textContent"));
+    assert_eq!(heading, "Waiting: Approve (a callback, arn:aws:states:::lambda:invoke.waitForTaskToken)");
+    assert_eq!(browser.eval(&format!("document.querySelector('{card} .waiting-output').value")), "{}", "the output starts as {{}}");
+    keep_screenshot(&mut browser, "console-waiting.png");
+
+    // An output that is not JSON: the API refuses it, the page says why, and the task still waits.
+    browser.fill(&format!("{card} .waiting-output"), "{oops");
+    browser.mouse_click(&format!("{card} .approve"));
+    let refused = browser.wait_for(&format!("document.querySelector('{card} .waiting-message')?.textContent || null"), PATIENCE);
+    assert!(refused.as_str().is_some_and(|text| text.starts_with("InvalidOutput")), "{refused}");
+    assert_eq!(call(addr, "DescribeExecution", &json!({"executionArn": execution}))["status"], "RUNNING");
+
+    // The typed output, sent with the keyboard: the execution goes on and succeeds with it; the card goes away.
+    browser.fill(&format!("{card} .waiting-output"), r#"{"approved": true, "by": "Ann"}"#);
+    browser.press("Enter", 2);
+    browser.wait_for("document.querySelector('h1 .status')?.textContent === 'SUCCEEDED'", PATIENCE);
+    browser.wait_for("document.querySelector('#waiting').children.length === 0", PATIENCE);
+    let described = finished(addr, &execution);
+    assert_eq!(described["status"], "SUCCEEDED", "{described}");
+    let output: Value = serde_json::from_str(described["output"].as_str().expect("an output")).expect("JSON");
+    assert_eq!(output, json!({"approved": true, "by": "Ann"}));
+    let statuses = browser.eval(GRAPH_STATUSES);
+    assert_eq!(status_map(&statuses), [("Approve", "succeeded"), ("Ship", "succeeded")].map(|(a, b)| (a.to_owned(), b.to_owned())).into());
+    keep_screenshot(&mut browser, "console-approved.png");
+
+    // Rejected with the mouse: the typed error and cause fail the execution.
+    let execution = start(addr, &machine, "reject-me", r#"{"order": 8}"#);
+    browser.navigate(&format!("http://{addr}/console/executions/{}", encode(&execution)));
+    browser.wait_for(&format!("document.querySelector('{card} .reject') !== null"), PATIENCE);
+    browser.fill(&format!("{card} .waiting-error"), "Order.Rejected");
+    browser.fill(&format!("{card} .waiting-cause"), "out of stock");
+    browser.mouse_click(&format!("{card} .reject"));
+    browser.wait_for("document.querySelector('h1 .status')?.textContent === 'FAILED'", PATIENCE);
+    let described = finished(addr, &execution);
+    assert_eq!((described["error"].as_str(), described["cause"].as_str()), (Some("Order.Rejected"), Some("out of stock")), "{described}");
+    let facts = browser.eval("document.querySelector('main dl').textContent");
+    assert!(facts.as_str().is_some_and(|text| text.contains("ErrorOrder.Rejected") && text.contains("Causeout of stock")), "{facts}");
+    assert_eq!(browser.eval(r#"document.querySelector('#graph [data-state="Approve"]').getAttribute('data-status')"#), "failed");
+    assert_eq!(browser.eval("document.querySelector('#waiting').children.length"), 0);
+    keep_screenshot(&mut browser, "console-rejected.png");
+    drop(browser);
+    drop(server);
+}
+
+/// An inline Map whose iterations partly fail: `Work` succeeds for 1 and 2 and fails for 3 (the Map, one item at a
+/// time, then stops and its Catch takes over). `Work` is drawn failed with its counts (`data-tally`, a note, a strip of
+/// a green and a red share, its title), the Map caught, and the timeline lists Work's three visits as they ended; a
+/// click on Work shows its error. Screenshots: `console-map-outcomes.png`, `console-map-outcomes-timeline.png`.
+#[test]
+fn a_map_whose_iterations_partly_fail_colours_its_states_by_their_outcome() {
+    let Some(mut browser) = Browser::start() else { return };
+    let dir = data_dir();
+    let server = Server::start(dir.path());
+    let addr = server.addr.as_str();
+    let definition = json!({"StartAt": "Each", "States": {
+        "Each": {"Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 1, "ItemProcessor": {"StartAt": "Work", "States": {
+            "Work": {"Type": "Pass", "QueryLanguage": "JSONata",
+                "Output": "{% $states.input = 3 ? $error('three is unlucky') : $states.input * 2 %}", "End": true}}},
+            "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}], "End": true},
+        "Caught": {"Type": "Pass", "End": true}}});
+    let machine = create(addr, "Outcomes", &definition);
+    let execution = start(addr, &machine, "partly", r#"{"items": [1, 2, 3, 4]}"#);
+    assert_eq!(finished(addr, &execution)["status"], "SUCCEEDED");
+
+    browser.navigate(&format!("http://{addr}/console/executions/{}", encode(&execution)));
+    browser.wait_for("document.querySelector('#graph [data-state=\"Work\"]') !== null", PATIENCE);
+    let work = browser.eval(
+        r#"(() => { const g = document.querySelector('#graph [data-state="Work"]');
+            return {status: g.getAttribute('data-status'), tally: g.getAttribute('data-tally'),
+                    note: g.querySelector('.note')?.textContent, title: g.querySelector('title')?.textContent,
+                    strip: [...g.querySelectorAll('.tally rect')].map((r) => [r.getAttribute('class'), Number(r.getAttribute('width'))])}; })()"#,
+    );
+    assert_eq!(work["status"], "failed", "{work}");
+    assert_eq!((&work["tally"], &work["note"]), (&json!("2 succeeded · 1 failed"), &json!("2 succeeded · 1 failed")), "{work}");
+    assert_eq!(work["title"], "Work\n3 visits: 2 succeeded · 1 failed", "{work}");
+    let strip = work["strip"].as_array().expect("a strip");
+    assert_eq!(strip.iter().map(|part| part[0].clone()).collect::<Vec<_>>(), [json!("succeeded"), json!("failed")], "{work}");
+    let (green, red) = (strip[0][1].as_f64().unwrap_or_default(), strip[1][1].as_f64().unwrap_or_default());
+    let share = green / (green + red).max(1.0);
+    assert!((share - 2.0 / 3.0).abs() < 0.02, "two thirds succeeded: {work}");
+    let statuses = status_map(&browser.eval(GRAPH_STATUSES));
+    assert_eq!(statuses["Each"], "caught");
+    assert_eq!(statuses["Caught"], "succeeded");
+    let each = browser.eval(r#"document.querySelector('#graph [data-state="Each"] .note').textContent"#);
+    assert_eq!(each, "4 items · 2 succeeded · 1 failed · 1 not started");
+    let rows = browser.eval(
+        "[...document.querySelectorAll('#timeline .row')].map((r) => r.dataset.timelineState + ' ' + r.dataset.timelineStatus)",
+    );
+    assert_eq!(rows, json!(["Each caught", "Work succeeded", "Work succeeded", "Work failed", "Caught succeeded"]));
+
+    browser.mouse_click(r#"#graph [data-state="Work"] .shape"#);
+    browser.wait_for("document.querySelector('#state-details h2')?.textContent === 'Work'", PATIENCE);
+    let details = details_text(&mut browser);
+    let shown = ["Statusfailed", "Entered3", "States.QueryEvaluationError"];
+    assert!(shown.iter().all(|text| details.contains(text)), "{details}");
+    keep_screenshot(&mut browser, "console-map-outcomes.png");
+    browser.centre("#timeline");
+    keep_screenshot(&mut browser, "console-map-outcomes-timeline.png");
+    drop(browser);
+    drop(server);
+}
+
+/// A caught state is caught on the graph and on the timeline alike, and a failed Parallel branch's bar ends where the
+/// branch failed: `Try` calls a resource Baton cannot call (TaskFailed, caught), `Fan`'s second branch is a Fail state
+/// (the Parallel fails, caught), and `Later` waits two seconds after. Every state is visited once, so each timeline
+/// row has its state's status on the graph; `Boom`'s bar ends where it started, long before `Later`'s. Screenshot:
+/// `console-caught.png` and `console-caught-timeline.png`.
+#[test]
+fn a_caught_state_and_a_failed_parallel_branch_agree_on_the_graph_and_the_timeline() {
+    let Some(mut browser) = Browser::start() else { return };
+    let dir = data_dir();
+    let server = Server::start(dir.path());
+    let addr = server.addr.as_str();
+    let definition = json!({"StartAt": "Try", "States": {
+        "Try": {"Type": "Task", "Resource": "arn:aws:states:::nosuch:thing",
+            "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Fan"}], "End": true},
+        "Fan": {"Type": "Parallel", "Branches": [
+            {"StartAt": "Left", "States": {"Left": {"Type": "Pass", "End": true}}},
+            {"StartAt": "Boom", "States": {"Boom": {"Type": "Fail", "Error": "Boom", "Cause": "on purpose"}}}],
+            "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Later"}], "End": true},
+        "Later": {"Type": "Wait", "Seconds": 2, "Next": "Done"},
+        "Done": {"Type": "Succeed"}}});
+    let machine = create(addr, "Caught", &definition);
+    let execution = start(addr, &machine, "caught", "{}");
+    assert_eq!(finished(addr, &execution)["status"], "SUCCEEDED");
+
+    browser.navigate(&format!("http://{addr}/console/executions/{}", encode(&execution)));
+    browser.wait_for("document.querySelectorAll('#timeline .row').length === 6", PATIENCE);
+    let graph = status_map(&browser.eval(GRAPH_STATUSES));
+    let expected: BTreeMap<String, String> = [
+        ("Boom", "failed"),
+        ("Done", "succeeded"),
+        ("Fan", "caught"),
+        ("Later", "succeeded"),
+        ("Left", "succeeded"),
+        ("Try", "caught"),
+    ]
+    .into_iter()
+        .map(|(name, status)| (name.to_owned(), status.to_owned()))
+        .collect();
+    assert_eq!(graph, expected);
+    let rows = browser.eval(
+        "Object.fromEntries([...document.querySelectorAll('#timeline .row')].map((r) => [r.dataset.timelineState, \
+         {status: r.dataset.timelineStatus, bar: r.querySelector('.bar').className, left: parseFloat(r.querySelector('.bar').style.left), \
+          width: parseFloat(r.querySelector('.bar').style.width)}]))",
+    );
+    for (state, status) in &expected {
+        assert_eq!(rows[state]["status"], status.as_str(), "{state} on the timeline: {rows}");
+        assert_eq!(rows[state]["bar"], format!("bar {status}"), "{state}'s bar: {rows}");
+    }
+    let end = |state: &str| rows[state]["left"].as_f64().unwrap_or_default() + rows[state]["width"].as_f64().unwrap_or_default();
+    assert!(end("Boom") < rows["Later"]["left"].as_f64().unwrap_or_default() + 1.0, "Boom's bar ends before Later starts: {rows}");
+    assert!(end("Later") > 90.0 && end("Boom") < 60.0, "the Wait takes most of the time, Boom almost none: {rows}");
+    browser.mouse_click(r#"#graph [data-state="Try"] .shape"#);
+    browser.wait_for("document.querySelector('#state-details h2')?.textContent === 'Try'", PATIENCE);
+    assert!(details_text(&mut browser).contains("Statuscaught"), "{}", details_text(&mut browser));
+    keep_screenshot(&mut browser, "console-caught.png");
+    browser.centre("#timeline");
+    keep_screenshot(&mut browser, "console-caught-timeline.png");
     drop(browser);
     drop(server);
 }

@@ -398,3 +398,42 @@ async fn parked_executions_are_taken_over_and_stopped_across_nodes() {
         assert_eq!(types(arn, &events), WAITED, "{arn}");
     }
 }
+
+/// The console's execution JSON (`/console/api/executions/{arn}`) from the server at `addr`.
+fn console_execution(addr: &str, arn: &str) -> Value {
+    let path = arn.replace(':', "%3A").replace('/', "%2F");
+    let mut response = ureq::get(format!("http://{addr}/console/api/executions/{path}")).call().expect("the console's JSON");
+    serde_json::from_str(&response.body_mut().read_to_string().expect("a body")).expect("JSON")
+}
+
+/// A callback waiting for its token is listed by the console of either node: the one that holds the execution asks
+/// its actor, the other rebuilds it from its triggers; both list the same token, which completes the task through
+/// either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_nodes_list_a_waiting_callbacks_token() {
+    let Some(url) = pgtest::database() else { return };
+    let (dir_a, dir_b) = (data_dir(), data_dir());
+    let a = node(&url, &dir_a);
+    let b = node(&url, &dir_b);
+    let definition = json!({"StartAt": "Ask", "States": {
+        "Ask": {"Type": "Task", "Resource": "arn:aws:states:::nosuch:ask.waitForTaskToken", "Parameters": {"q": 1}, "End": true}}});
+    let machine = create(&a.client(), "Asked", &definition, StateMachineType::Standard).await;
+    let arn = start(&a.client(), &machine, "asked", &json!({})).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let (on_a, on_b) = loop {
+        let on_a = console_execution(&a.addr, &arn)["waiting"].clone();
+        let on_b = console_execution(&b.addr, &arn)["waiting"].clone();
+        if on_a.as_array().is_some_and(|list| !list.is_empty()) && on_b.as_array().is_some_and(|list| !list.is_empty()) {
+            break (on_a, on_b);
+        }
+        assert!(Instant::now() < deadline, "no token listed: {on_a} {on_b}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(on_a, on_b, "both nodes list the same waiting task");
+    assert_eq!((on_a[0]["stateName"].as_str(), on_a[0]["activity"].as_bool()), (Some("Ask"), Some(false)), "{on_a}");
+    let token = on_a[0]["token"].as_str().expect("a token");
+    b.client().send_task_success().task_token(token).output(r#"{"answer":42}"#).send().await.expect("the token completes the task");
+    let described = finished(&a.client(), &arn, Duration::from_secs(20)).await;
+    assert_eq!((described.status, described.output.as_deref()), (ExecutionStatus::Succeeded, Some(r#"{"answer":42}"#)));
+    assert_eq!(console_execution(&b.addr, &arn)["waiting"], json!([]), "nothing waits once it ended");
+}

@@ -32,7 +32,7 @@ use store::{Append, ChildStep, Ending, Event, Execution, Store};
 use crate::integration::{Integration, Kind, Routes};
 use crate::resources::Resources;
 use crate::service::callbacks::Closed;
-use crate::service::{Error, Inner, Service, children, now};
+use crate::service::{Error, Inner, Service, WaitingTask, children, now};
 
 /// Most steps one fold takes before it pauses.
 pub(crate) const SLICE_STEPS: usize = 5_000;
@@ -82,10 +82,42 @@ pub(crate) enum Message {
         tolerated_failure_percentage: Option<f64>,
         ack: Ack,
     },
-    /// A read of the execution's Map runs: answered without a step, once the messages before it are committed.
-    Inspect(oneshot::Sender<Vec<MapRunInfo>>),
+    /// A read of the execution: answered without a step, once the messages before it are committed.
+    Inspect(Read),
     /// The service shuts down: the actor commits what it folded before this and ends.
     Shutdown,
+}
+
+/// What a `Message::Inspect` reads, and where the answer goes.
+#[derive(Debug)]
+pub(crate) enum Read {
+    /// The distributed Map runs (`Service::describe_map_run`).
+    MapRuns(oneshot::Sender<Vec<MapRunInfo>>),
+    /// The tasks whose tokens are out (`Service::waiting_tasks`).
+    Waiting(oneshot::Sender<Vec<WaitingTask>>),
+}
+
+/// A task that completes through its token, as the actor keeps it.
+pub(crate) struct TokenTask {
+    pub(crate) token: String,
+    pub(crate) state_name: String,
+    pub(crate) resource: String,
+    pub(crate) scheduled_event: Option<u64>,
+    /// The token is out: the callback's request was made (`TaskSubmitted`) or a worker took the activity task
+    /// (`TaskStarted`). Before that, only a mock or Baton itself has it.
+    pub(crate) out: bool,
+}
+
+impl TokenTask {
+    fn of(request: &TaskRequest, token: String, out: bool) -> TokenTask {
+        TokenTask {
+            token,
+            state_name: request.state_name.clone(),
+            resource: request.resource.clone(),
+            scheduled_event: request.scheduled_event.map(u64::from),
+            out,
+        }
+    }
 }
 
 /// The handle the service keeps for a running execution.
@@ -124,7 +156,7 @@ pub(crate) struct Actor {
     /// Set when the engine panicked on this execution: it has been failed and serves nothing more.
     pub(crate) broken: bool,
     /// The tokens of the tasks waiting for them.
-    pub(crate) task_tokens: HashMap<TaskId, String>,
+    pub(crate) task_tokens: HashMap<TaskId, TokenTask>,
     /// The `.sync` jobs being watched: a message on the sender stops the job (its task was cancelled).
     pub(crate) jobs: HashMap<TaskId, oneshot::Sender<()>>,
     /// The integration of each Task resource of the machine.
@@ -148,7 +180,7 @@ struct Folded {
     steps: Vec<(Append, Vec<Command>)>,
     /// The callers to tell once the steps are committed.
     acks: Vec<Ack>,
-    readers: Vec<oneshot::Sender<Vec<MapRunInfo>>>,
+    readers: Vec<Read>,
     /// A stop interrupted a fold: it and the messages after it (`rest`) were not folded; the engine must be rebuilt.
     interrupted: Option<Interrupted>,
     /// The service shuts down: end once the steps are committed.
@@ -169,7 +201,7 @@ impl Actor {
             match (request.token.clone(), submitted) {
                 (Some(token), _) => {
                     self.inner.callbacks.open(&token, &self.record.arn, request.task);
-                    self.task_tokens.insert(request.task, token);
+                    self.task_tokens.insert(request.task, TokenTask::of(&request, token, true));
                 }
                 // A `.sync` job submitted before a restart: watch it again rather than start another.
                 (None, Some(started)) => {
@@ -321,7 +353,10 @@ impl Actor {
                 self.close_token(task);
                 (Trigger::TaskCallback { task, outcome, now }, Some(ack))
             }
-            Message::Submitted(task, Ok(output)) => (Trigger::TaskSubmitted { task, output, now }, None),
+            Message::Submitted(task, Ok(output)) => {
+                self.token_out(task);
+                (Trigger::TaskSubmitted { task, output, now }, None)
+            }
             // The request failed: the task fails, whatever its token brought meanwhile.
             Message::Submitted(task, Err(failure)) => (self.completed(task, Err(failure), now), None),
             Message::Timer(timer) => {
@@ -335,7 +370,10 @@ impl Actor {
                 self.execution.guard().watch().resume();
                 return Some(ack);
             }
-            Message::Started(task, worker, ack) => (Trigger::TaskStarted { task, worker, now }, Some(ack)),
+            Message::Started(task, worker, ack) => {
+                self.token_out(task);
+                (Trigger::TaskStarted { task, worker, now }, Some(ack))
+            }
             Message::Heartbeat(task, ack) => (Trigger::TaskHeartbeat { task, now }, Some(ack)),
             Message::UpdateMapRun { map_run_arn, max_concurrency, tolerated_failure_count, tolerated_failure_percentage, ack } => {
                 let trigger = Trigger::UpdateMapRun { map_run_arn, max_concurrency, tolerated_failure_count, tolerated_failure_percentage, now };
@@ -359,8 +397,15 @@ impl Actor {
     }
 
     fn close_token(&mut self, task: TaskId) {
-        if let Some(token) = self.task_tokens.remove(&task) {
-            self.inner.callbacks.close(&token, Closed::Completed);
+        if let Some(waiting) = self.task_tokens.remove(&task) {
+            self.inner.callbacks.close(&waiting.token, Closed::Completed);
+        }
+    }
+
+    /// The token of `task` is out: its request was made, or a worker took it.
+    fn token_out(&mut self, task: TaskId) {
+        if let Some(waiting) = self.task_tokens.get_mut(&task) {
+            waiting.out = true;
         }
     }
 
@@ -501,9 +546,36 @@ impl Actor {
     }
 
     /// Answers reads (`Message::Inspect`) with the committed state.
-    fn answer(&self, readers: Vec<oneshot::Sender<Vec<MapRunInfo>>>) {
+    fn answer(&self, readers: Vec<Read>) {
         for reader in readers {
-            let _ = reader.send(self.execution.map_runs().to_vec());
+            self.read(reader);
+        }
+    }
+
+    /// Answers one read with the execution as it is now.
+    pub(crate) fn read(&self, reader: Read) {
+        match reader {
+            Read::MapRuns(answer) => {
+                let _ = answer.send(self.execution.map_runs().to_vec());
+            }
+            Read::Waiting(answer) => {
+                // An execution that ended (in the batch just committed) waits for nothing.
+                let running = matches!(self.execution.status(), Status::Running) && !self.broken;
+                let mut waiting: Vec<WaitingTask> = self
+                    .task_tokens
+                    .values()
+                    .filter(|task| running && task.out)
+                    .map(|task| WaitingTask {
+                        token: task.token.clone(),
+                        state_name: task.state_name.clone(),
+                        resource: task.resource.clone(),
+                        scheduled_event: task.scheduled_event,
+                        activity: self.routes.get(&task.resource).kind() == Kind::Activity,
+                    })
+                    .collect();
+                waiting.sort_by(|a, b| (a.scheduled_event, &a.token).cmp(&(b.scheduled_event, &b.token)));
+                let _ = answer.send(waiting);
+            }
         }
     }
 
@@ -558,8 +630,8 @@ impl Actor {
                 // A cancelled task's answer is ignored by the engine; local functions cannot be interrupted. A
                 // cancelled token can no longer complete its task.
                 Command::CancelTask { task } => {
-                    if let Some(token) = self.task_tokens.remove(&task) {
-                        self.inner.callbacks.close(&token, Closed::TimedOut);
+                    if let Some(waiting) = self.task_tokens.remove(&task) {
+                        self.inner.callbacks.close(&waiting.token, Closed::TimedOut);
                     }
                     if let Some(stop) = self.jobs.remove(&task) {
                         let _ = stop.send(());
@@ -610,7 +682,7 @@ impl Actor {
     fn callback(&mut self, request: TaskRequest, invocation: u32) -> Option<TaskRequest> {
         let Some(token) = request.token.clone() else { return Some(request) };
         self.inner.callbacks.open(&token, &self.record.arn, request.task);
-        self.task_tokens.insert(request.task, token.clone());
+        self.task_tokens.insert(request.task, TokenTask::of(&request, token.clone(), false));
         if self.mocked(&request, invocation) {
             return Some(request);
         }
@@ -697,8 +769,8 @@ impl Actor {
     /// Stops the timers and drops the execution from the live set.
     fn abandon(&mut self) {
         self.stop_timers();
-        for (_, token) in self.task_tokens.drain() {
-            self.inner.callbacks.close(&token, Closed::Ended);
+        for (_, waiting) in self.task_tokens.drain() {
+            self.inner.callbacks.close(&waiting.token, Closed::Ended);
         }
         self.inner.forget(&self.record.arn);
     }

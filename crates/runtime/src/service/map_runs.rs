@@ -19,7 +19,7 @@ use tokio::sync::oneshot;
 pub use engine::{MapRunCounts, MapRunInfo, MapRunStatus};
 use store::Store;
 
-use crate::service::actor::{Ack, Message};
+use crate::service::actor::{Ack, Message, Read};
 use crate::service::inbox::Delivery;
 use crate::service::park::Handed;
 use crate::service::{Error, Execution, Page, PageRequest, Service, Status, internal, lock, names};
@@ -151,7 +151,7 @@ impl Service {
         let live = lock(&self.inner.live).get(execution_arn).cloned();
         if let Some(live) = live {
             let (reader, answer) = oneshot::channel();
-            if live.sender.send(Message::Inspect(reader)).is_ok()
+            if live.sender.send(Message::Inspect(Read::MapRuns(reader))).is_ok()
                 && let Ok(runs) = answer.await
             {
                 let record = self.record(execution_arn).await?;

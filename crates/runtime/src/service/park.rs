@@ -160,9 +160,7 @@ impl Actor {
         let mut again = Vec::new();
         for message in left {
             match message {
-                Message::Inspect(reader) => {
-                    let _ = reader.send(self.execution.map_runs().to_vec());
-                }
+                Message::Inspect(reader) => self.read(reader),
                 Message::Stop { .. }
                 | Message::UpdateMapRun { .. }
                 | Message::Callback(..)

@@ -76,6 +76,19 @@ pub struct Execution {
     pub map_run_arn: Option<String>,
 }
 
+/// A task of a running execution that waits for its task token: a callback (`.waitForTaskToken`) whose request was
+/// made, or an activity task a worker took. `SendTaskSuccess` or `SendTaskFailure` with the token completes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitingTask {
+    pub token: String,
+    pub state_name: String,
+    pub resource: String,
+    /// The id of the event that scheduled it (`TaskScheduled`, `ActivityScheduled`, …) in the execution's history.
+    pub scheduled_event: Option<u64>,
+    /// An activity task (else a callback).
+    pub activity: bool,
+}
+
 /// A published state machine version: an immutable snapshot of a revision. Its ARN is the machine's ARN and
 /// `:<number>`; numbers start at 1 and are never reused, even after a version is deleted.
 #[derive(Debug, Clone, PartialEq)]

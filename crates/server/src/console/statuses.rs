@@ -15,9 +15,16 @@
 //!   drawn failed too: there is no "cancelled" colour);
 //! - running: still open at the end of the history.
 //!
+//! A visit given up with a failure pending ended at that failure (the `TaskFailed`, or the Fail state's entry): the
+//! timeline of a failed Parallel branch stops where the branch failed, not where its Parallel or the execution did.
+//! Other visits given up end with the event that gave them up. `fold` lists the first `rows` visits in the order
+//! they were entered (`Visit`), for the console's timeline, so the graph and the timeline are one reading of the
+//! history and agree on every state (a state whose error a Catch took is caught in both).
+//!
 //! A state visited several times (a loop, Map iterations) shows its most telling visit: running, then failed, then
-//! caught, then succeeded. `ExecutionRedriven` forgets the failures before it, since the redrive runs those states
-//! again. Input, output, variables, error and cause are the last visit's.
+//! caught, then succeeded; its `tally` counts how each visit ended (a state inside a Map that failed in some
+//! iterations and succeeded in others is drawn so). `ExecutionRedriven` forgets the failures before it, since the
+//! redrive runs those states again. Input, output, variables, error and cause are the last visit's.
 //!
 //! A Map state's `Items` are its latest visit's (the last `MapStateEntered`; a Map inside a Map has several visits
 //! at once, and shows the one entered last), from its latest attempt: `MapStateStarted` gives the number of items
@@ -33,7 +40,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Value, json};
 
-use graph::{Graph, NodeKind, Status};
+use graph::{Graph, NodeKind, Status, Tally};
 use runtime::service::{MapRunInfo, MapRunStatus};
 
 /// What one state did in an execution.
@@ -53,6 +60,36 @@ pub(crate) struct StateRun {
     pub(crate) cause: Option<String>,
     /// A Map state's items, once its latest visit has started them.
     pub(crate) items: Option<Items>,
+    /// How its visits ended (running ones counted as running).
+    pub(crate) tally: Tally,
+}
+
+/// One visit of a state, as the timeline draws it. Times are the events' timestamps (seconds since the epoch).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Visit {
+    pub(crate) name: String,
+    pub(crate) start: f64,
+    /// `None` while it runs.
+    pub(crate) end: Option<f64>,
+    pub(crate) status: Status,
+}
+
+/// Everything `fold` reads from a history.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Folded {
+    /// Every state of the graph, and any other the history names.
+    pub(crate) states: BTreeMap<String, StateRun>,
+    /// The first visits, in the order they were entered.
+    pub(crate) visits: Vec<Visit>,
+    /// How many visits there were in all.
+    pub(crate) visit_count: usize,
+}
+
+impl Visit {
+    /// `{"name", "start", "end", "status"}`.
+    pub(crate) fn to_json(&self) -> Value {
+        json!({"name": self.name, "start": self.start, "end": self.end, "status": self.status.as_str()})
+    }
 }
 
 /// What became of the items of a Map state's latest visit.
@@ -87,12 +124,19 @@ pub(crate) struct MapRun {
 }
 
 /// Every state of `graph` with what the execution whose history is `events` (oldest first) did with it.
+#[cfg(test)]
 pub(crate) fn states(graph: &Graph, events: &[Value]) -> BTreeMap<String, StateRun> {
-    fold(graph, events, true)
+    fold(graph, events, 0).states
 }
 
-/// `states`, with `owner`'s path compression on or off (the tests check that both give the same answer).
-fn fold(graph: &Graph, events: &[Value], compress: bool) -> BTreeMap<String, StateRun> {
+/// Each state of `graph` with what the execution whose history is `events` (oldest first) did with it, and its first
+/// `rows` visits.
+pub(crate) fn fold(graph: &Graph, events: &[Value], rows: usize) -> Folded {
+    fold_with(graph, events, rows, true)
+}
+
+/// `fold`, with `owner`'s path compression on or off (the tests check that both give the same answer).
+fn fold_with(graph: &Graph, events: &[Value], rows: usize, compress: bool) -> Folded {
     let enclosing = enclosing(graph);
     let mut fold = Fold {
         enclosing: &enclosing,
@@ -101,6 +145,10 @@ fn fold(graph: &Graph, events: &[Value], compress: bool) -> BTreeMap<String, Sta
         open: BTreeMap::new(),
         latest: BTreeMap::new(),
         runs: BTreeMap::new(),
+        rows,
+        visits: Vec::new(),
+        visit_count: 0,
+        now: 0.0,
     };
     for name in enclosing.keys() {
         fold.runs.insert(name.clone(), StateRun::not_run());
@@ -110,9 +158,9 @@ fn fold(graph: &Graph, events: &[Value], compress: bool) -> BTreeMap<String, Sta
     }
     // What is still open when the history ends is running.
     for visit in std::mem::take(&mut fold.open).into_values() {
-        fold.settle(&visit.name, Status::Running);
+        fold.end(visit, Status::Running);
     }
-    fold.runs
+    Folded { states: fold.runs, visits: fold.visits, visit_count: fold.visit_count }
 }
 
 impl StateRun {
@@ -127,6 +175,7 @@ impl StateRun {
             error: None,
             cause: None,
             items: None,
+            tally: Tally::default(),
         }
     }
 }
@@ -230,12 +279,14 @@ fn enclosing(graph: &Graph) -> BTreeMap<String, Option<String>> {
 }
 
 /// One open visit, keyed in `Fold::open` by the id of its `…StateEntered` event.
-struct Visit {
+struct Open {
     name: String,
     /// The state type as the event types spell it: `Task`, `Parallel`, `Map`, …
     kind: String,
-    /// A failure no retry has cleared yet.
-    failed: bool,
+    /// When a failure no retry has cleared yet happened, if one did.
+    failed: Option<f64>,
+    /// Its row in `Fold::visits`, if it is one of the first.
+    row: Option<usize>,
 }
 
 struct Fold<'a> {
@@ -244,10 +295,16 @@ struct Fold<'a> {
     /// `owner` then points it further back, past events that can never be an open visit again (see there).
     up: HashMap<u64, u64>,
     compress: bool,
-    open: BTreeMap<u64, Visit>,
+    open: BTreeMap<u64, Open>,
     /// The id of each state's latest `…StateEntered`.
     latest: BTreeMap<String, u64>,
     runs: BTreeMap<String, StateRun>,
+    /// How many visits to list, the first ones listed, and how many there were.
+    rows: usize,
+    visits: Vec<Visit>,
+    visit_count: usize,
+    /// The time of the event being folded.
+    now: f64,
 }
 
 impl Fold<'_> {
@@ -255,14 +312,23 @@ impl Fold<'_> {
         let id = event.get("id").and_then(Value::as_u64).unwrap_or(0);
         let previous = event.get("previousEventId").and_then(Value::as_u64).unwrap_or(0);
         self.up.insert(id, previous);
+        if let Some(time) = event.get("timestamp").and_then(Value::as_f64) {
+            self.now = time;
+        }
         let kind = event.get("type").and_then(Value::as_str).unwrap_or("");
         let details = details(event);
         let text = |key: &str| details.and_then(|d| d.get(key)).and_then(Value::as_str).map(str::to_owned);
 
         if let Some(state_type) = kind.strip_suffix("StateEntered") {
             let Some(name) = text("name") else { return };
-            let fail = state_type == "Fail";
-            self.open.insert(id, Visit { name: name.clone(), kind: state_type.to_owned(), failed: fail });
+            // A Fail state fails where it is entered.
+            let failed = (state_type == "Fail").then_some(self.now);
+            let row = (self.visits.len() < self.rows).then_some(self.visits.len());
+            if row.is_some() {
+                self.visits.push(Visit { name: name.clone(), start: self.now, end: None, status: Status::Running });
+            }
+            self.visit_count += 1;
+            self.open.insert(id, Open { name: name.clone(), kind: state_type.to_owned(), failed, row });
             self.latest.insert(name.clone(), id);
             let run = self.run(&name);
             run.entered += 1;
@@ -277,8 +343,8 @@ impl Fold<'_> {
             let Some(visit_id) = self.owner(previous, |visit| visit.name == name) else { return };
             self.close_inside(&name, false);
             if let Some(visit) = self.open.remove(&visit_id) {
-                let status = if visit.failed { Status::Caught } else { Status::Succeeded };
-                self.settle(&name, status);
+                let status = if visit.failed.is_some() { Status::Caught } else { Status::Succeeded };
+                self.end(visit, status);
                 self.items_ended(visit_id, &name);
             }
             let run = self.run(&name);
@@ -287,8 +353,9 @@ impl Fold<'_> {
         } else if kind == "ParallelStateFailed" || kind == "MapStateFailed" {
             let want = kind.trim_end_matches("StateFailed");
             let Some(visit_id) = self.owner(previous, |visit| visit.kind == want) else { return };
+            let now = self.now;
             if let Some(visit) = self.open.get_mut(&visit_id) {
-                visit.failed = true;
+                visit.failed = visit.failed.or(Some(now));
                 let name = visit.name.clone();
                 self.close_inside(&name, true);
                 self.failure(&name, text("error"), text("cause"));
@@ -296,24 +363,30 @@ impl Fold<'_> {
             }
         } else if matches!(kind, "ExecutionFailed" | "ExecutionTimedOut" | "ExecutionAborted") {
             for (visit_id, visit) in std::mem::take(&mut self.open) {
-                self.failure(&visit.name, text("error"), text("cause"));
-                self.settle(&visit.name, Status::Failed);
-                self.items_ended(visit_id, &visit.name);
+                let name = visit.name.clone();
+                self.failure(&name, text("error"), text("cause"));
+                self.end(visit, Status::Failed);
+                self.items_ended(visit_id, &name);
             }
         } else if kind == "ExecutionSucceeded" {
             for (visit_id, visit) in std::mem::take(&mut self.open) {
-                self.settle(&visit.name, if visit.failed { Status::Failed } else { Status::Succeeded });
-                self.items_ended(visit_id, &visit.name);
+                let name = visit.name.clone();
+                let status = if visit.failed.is_some() { Status::Failed } else { Status::Succeeded };
+                self.end(visit, status);
+                self.items_ended(visit_id, &name);
             }
         } else if kind == "ExecutionRedriven" {
-            for run in self.runs.values_mut().filter(|run| run.status == Status::Failed) {
-                run.status = Status::NotRun;
+            for run in self.runs.values_mut() {
+                if run.status == Status::Failed {
+                    run.status = Status::NotRun;
+                }
+                run.tally.failed = 0;
             }
         } else if kind.ends_with("Scheduled") || matches!(kind, "ParallelStateStarted" | "MapStateStarted") {
             // A (re)try: whatever failed before it was retried, not caught.
             let Some(visit_id) = self.owner(previous, |_| true) else { return };
             let Some(visit) = self.open.get_mut(&visit_id) else { return };
-            visit.failed = false;
+            visit.failed = None;
             let name = visit.name.clone();
             if kind.ends_with("Scheduled") {
                 self.run(&name).attempts += 1;
@@ -372,8 +445,9 @@ impl Fold<'_> {
             }
         } else if is_state_failure(kind) {
             let Some(visit_id) = self.owner(previous, |_| true) else { return };
+            let now = self.now;
             let Some(visit) = self.open.get_mut(&visit_id) else { return };
-            visit.failed = true;
+            visit.failed = Some(now);
             let name = visit.name.clone();
             self.failure(&name, text("error"), text("cause"));
         }
@@ -386,7 +460,7 @@ impl Fold<'_> {
     /// closed visit stays closed), so the walk points every such event it passes at the next open visit or the
     /// chain's end (path compression). Without it, a Map's iterations chained one after another made every walk
     /// as long as the history: 18,000 events took a quarter of a second to fold.
-    fn owner(&mut self, previous: u64, wanted: impl Fn(&Visit) -> bool) -> Option<u64> {
+    fn owner(&mut self, previous: u64, wanted: impl Fn(&Open) -> bool) -> Option<u64> {
         let mut current = previous;
         let mut passed = Vec::new();
         let mut found = None;
@@ -428,9 +502,10 @@ impl Fold<'_> {
             .collect();
         for id in inside {
             if let Some(visit) = self.open.remove(&id) {
-                let status = if visit.failed || outer_failed { Status::Failed } else { Status::Succeeded };
-                self.settle(&visit.name, status);
-                self.items_ended(id, &visit.name);
+                let name = visit.name.clone();
+                let status = if visit.failed.is_some() || outer_failed { Status::Failed } else { Status::Succeeded };
+                self.end(visit, status);
+                self.items_ended(id, &name);
             }
         }
     }
@@ -447,9 +522,21 @@ impl Fold<'_> {
         false
     }
 
-    /// Folds one visit's outcome into the state's status: the most telling one wins.
-    fn settle(&mut self, name: &str, status: Status) {
-        let run = self.run(name);
+    /// Ends `visit` now as `status` (still running, at the end of the history): its row's end is its pending
+    /// failure's time if it failed with one, else now; its state's tally counts it, and its status is the most telling
+    /// of its visits'.
+    fn end(&mut self, visit: Open, status: Status) {
+        let end = match (status, visit.failed) {
+            (Status::Running, _) => None,
+            (Status::Failed, Some(failed)) => Some(failed),
+            _ => Some(self.now),
+        };
+        if let Some(row) = visit.row.and_then(|row| self.visits.get_mut(row)) {
+            row.end = end;
+            row.status = status;
+        }
+        let run = self.run(&visit.name);
+        run.tally.add(status);
         if rank(status) > rank(run.status) {
             run.status = status;
         }

@@ -243,6 +243,62 @@ async fn a_maps_item_counts_are_in_its_json_and_on_its_box() {
     assert!(!described.body["svg"].as_str().expect("an SVG").contains(r#"class="note""#));
 }
 
+/// The tasks waiting for their tokens are in an execution's JSON: a callback whose request was made (a resource
+/// Baton cannot call, whose token is the whole interface) at once, an activity task only once a worker took it (its
+/// token is the one the worker got); none once answered. The timeline lists the visits as the graph reads them.
+#[tokio::test]
+async fn waiting_tasks_and_their_tokens_are_in_the_executions_json() {
+    let api = api().await;
+    let path = |arn: &str| format!("/console/api/executions/{}", encode(arn));
+    let waiting_of = |reply: &Reply| reply.body["waiting"].as_array().cloned().unwrap_or_default();
+    let until = |body: &Value, wanted: usize| body["waiting"].as_array().map_or(0, Vec::len) == wanted;
+
+    let callback = json!({"StartAt": "Ask", "States": {"Ask": {"Type": "Task", "Resource": "arn:aws:states:::nosuch:ask.waitForTaskToken",
+        "Parameters": {"Question": "ok?"}, "End": true}}});
+    let machine = api.create("Callback", &callback).await;
+    let started = api.call("StartExecution", &json!({"stateMachineArn": machine, "input": "{}"}).to_string()).await;
+    let execution = started.body["executionArn"].as_str().expect("an execution ARN").to_owned();
+    let mut reply = api.get(&path(&execution)).await;
+    for _ in 0..200 {
+        if until(&reply.body, 1) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        reply = api.get(&path(&execution)).await;
+    }
+    let waiting = waiting_of(&reply);
+    assert_eq!(waiting.len(), 1, "{reply:?}");
+    assert_eq!((waiting[0]["stateName"].as_str(), waiting[0]["activity"].as_bool()), (Some("Ask"), Some(false)), "{waiting:?}");
+    assert_eq!(waiting[0]["resource"], "arn:aws:states:::nosuch:ask.waitForTaskToken");
+    let scheduled = waiting[0]["scheduledEventId"].as_u64().expect("the scheduling event");
+    let events = reply.body["events"].as_array().expect("events");
+    assert!(events.iter().any(|e| e["id"] == scheduled && e["type"] == "TaskScheduled"), "{events:?}");
+    let timeline = &reply.body["timeline"];
+    assert_eq!((timeline["total"].as_u64(), &timeline["visits"][0]["name"]), (Some(1), &json!("Ask")), "{timeline}");
+    assert_eq!((&timeline["visits"][0]["status"], &timeline["visits"][0]["end"]), (&json!("running"), &Value::Null), "{timeline}");
+    assert_eq!(timeline["visits"][0]["start"].as_f64(), events[1]["timestamp"].as_f64(), "{timeline}");
+    let token = waiting[0]["token"].as_str().expect("a token").to_owned();
+    let sent = api.call("SendTaskSuccess", &json!({"taskToken": token, "output": "{\"yes\":1}"}).to_string()).await;
+    assert_eq!(sent.status, StatusCode::OK, "{sent:?}");
+    let reply = api.get(&path(&execution)).await;
+    assert_eq!(waiting_of(&reply), Vec::<Value>::new(), "answered: nothing waits");
+
+    let activity = api.call("CreateActivity", &json!({"name": "approve"}).to_string()).await;
+    let activity = activity.body["activityArn"].as_str().expect("an activity ARN").to_owned();
+    let definition = json!({"StartAt": "Approve", "States": {"Approve": {"Type": "Task", "Resource": activity, "End": true}}});
+    let machine = api.create("Worked", &definition).await;
+    let started = api.call("StartExecution", &json!({"stateMachineArn": machine, "input": "{}"}).to_string()).await;
+    let execution = started.body["executionArn"].as_str().expect("an execution ARN").to_owned();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(waiting_of(&api.get(&path(&execution)).await), Vec::<Value>::new(), "no worker has the task yet");
+    let task = api.call("GetActivityTask", &json!({"activityArn": activity, "workerName": "w"}).to_string()).await;
+    let token = task.body["taskToken"].as_str().expect("a task").to_owned();
+    let waiting = waiting_of(&api.get(&path(&execution)).await);
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    assert_eq!((waiting[0]["token"].as_str(), waiting[0]["activity"].as_bool()), (Some(token.as_str()), Some(true)));
+    assert_eq!(waiting[0]["stateName"], "Approve");
+}
+
 /// A Map Run's JSON: its counts and settings, and its child executions a page at a time (`pageSize`), filtered by
 /// status, each failed one with its error and cause; a child's own JSON names its Map Run and parent and draws the
 /// Map's item processor.

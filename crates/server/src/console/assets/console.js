@@ -618,45 +618,13 @@ function definitionEditor({ initial, title, saveLabel, save: onSave, onCancel, f
 
 // ---- the timeline of states ------------------------------------------------------------------------------------
 
-const TIMELINE_ROWS = 300;
 const EVENT_ROWS = 500;
 
-// Each visit of a state in `events` (oldest first): {name, start, end (null while open), failed}. A `…StateExited`
-// event is matched with its `…StateEntered` by following `previousEventId` back (as the server's status fold does),
-// which keeps concurrent Parallel branches and Map iterations apart.
-function visits(events) {
-  const byId = new Map(events.map((event) => [event.id, event]));
-  const detail = (event) => event[Object.keys(event).find((key) => key.endsWith("EventDetails"))] || {};
-  const found = [];
-  const open = new Map();
-  for (const event of events) {
-    if (event.type.endsWith("StateEntered")) {
-      const visit = { name: detail(event).name, start: event.timestamp, end: null, failed: false };
-      open.set(event.id, visit);
-      found.push(visit);
-    } else if (event.type.endsWith("StateExited")) {
-      const name = detail(event).name;
-      let step = byId.get(event.previousEventId);
-      while (step && !(step.type.endsWith("StateEntered") && detail(step).name === name)) step = byId.get(step.previousEventId);
-      const visit = step && open.get(step.id);
-      if (visit) { visit.end = event.timestamp; open.delete(step.id); }
-    } else {
-      // A failure marks its visit; a new attempt (a retry) clears it.
-      const failed = event.type.endsWith("Failed") || event.type.endsWith("TimedOut");
-      const retried = event.type.endsWith("Scheduled") || event.type.endsWith("StateStarted");
-      if (!failed && !retried) continue;
-      let step = byId.get(event.previousEventId);
-      while (step && !step.type.endsWith("StateEntered")) step = byId.get(step.previousEventId);
-      const visit = step && open.get(step.id);
-      if (visit) visit.failed = failed;
-    }
-  }
-  return found;
-}
-
-// A Gantt chart of the visits: one row per visit (the first TIMELINE_ROWS), bars on the execution's time axis.
-function timeline(events, execution) {
-  const all = visits(events);
+// A Gantt chart of the state visits the server read from the history (`timeline.visits`, the first of
+// `timeline.total`): one row per visit, a bar on the execution's time axis coloured as the graph colours its state (the
+// same reading of the history, so they agree), ending where the visit ended: a failed Parallel branch where it failed.
+function timeline(rows, events, execution) {
+  const all = rows.visits;
   if (all.length === 0) return h("p", { class: "muted" }, "No state has been entered yet.");
   const toMillis = (t) => t * 1000;
   const origin = toMillis(events[0].timestamp);
@@ -664,19 +632,76 @@ function timeline(events, execution) {
   const finish = execution.status === "RUNNING" ? Math.max(last, Date.now()) : last;
   const span = Math.max(finish - origin, 1);
   const duration = (ms) => ms < 1000 ? Math.round(ms) + " ms" : ms < 60000 ? (ms / 1000).toFixed(2) + " s" : (ms / 60000).toFixed(1) + " min";
-  const rows = all.slice(0, TIMELINE_ROWS).map((visit) => {
+  const bars = all.map((visit) => {
     const start = toMillis(visit.start) - origin;
     const end = (visit.end === null ? finish : toMillis(visit.end)) - origin;
-    const outcome = visit.end === null ? (execution.status === "RUNNING" ? "running" : "failed") : visit.failed ? "caught" : "succeeded";
     const left = (100 * start) / span;
     const width = Math.max((100 * (end - start)) / span, 0.3);
-    return h("div", { class: "row", "data-timeline-state": visit.name },
+    return h("div", { class: "row", "data-timeline-state": visit.name, "data-timeline-status": visit.status },
       h("span", { class: "label", title: visit.name }, visit.name),
-      h("span", { class: "track" }, h("i", { class: "bar " + outcome, style: "left:" + left + "%;width:" + Math.min(width, 100 - left) + "%" })),
-      h("span", { class: "took" }, duration(end - start) + (visit.end === null && outcome === "running" ? "…" : "")));
+      h("span", { class: "track" }, h("i", { class: "bar " + visit.status, title: visit.name + ": " + visit.status,
+        style: "left:" + left + "%;width:" + Math.min(width, 100 - left) + "%" })),
+      h("span", { class: "took" }, duration(end - start) + (visit.end === null ? "…" : "")));
   });
-  const more = all.length > TIMELINE_ROWS ? h("p", { class: "muted" }, "The first " + TIMELINE_ROWS + " of " + all.length + " state visits.") : null;
-  return h("div", { class: "timeline" }, rows, h("div", { class: "axis" }, h("span", {}, "0"), h("span", {}, duration(span))), more);
+  const more = rows.total > all.length ? h("p", { class: "muted" }, "The first " + all.length + " of " + rows.total + " state visits.") : null;
+  return h("div", { class: "timeline" }, bars, h("div", { class: "axis" }, h("span", {}, "0"), h("span", {}, duration(span))), more);
+}
+
+// The tasks of the execution that wait for their tokens (`waiting` of the execution's JSON): a callback whose request
+// was made, or an activity task a worker took. Each gets a card with its token, Approve (SendTaskSuccess with the
+// JSON output typed, `{}` unless changed; Ctrl+Enter in the output) and Reject (SendTaskFailure with the error and
+// cause typed), sent through the AWS API as the session's caller. A card stays while its task waits, keeping what was
+// typed in it across the page's polls; `sent` is called after an answer went through.
+function waitingPanel(sent) {
+  const element = h("div", { id: "waiting" });
+  const cards = new Map();
+  function card(task) {
+    const output = h("textarea", { class: "waiting-output", spellcheck: "false", "aria-label": "Output of " + task.stateName }, "{}");
+    const error = h("input", { type: "text", class: "waiting-error", placeholder: "error", "aria-label": "Error of " + task.stateName });
+    const cause = h("input", { type: "text", class: "waiting-cause", placeholder: "cause", "aria-label": "Cause of " + task.stateName });
+    const message = h("span", { class: "error waiting-message" });
+    const approve = h("button", { class: "approve", onclick: () => answer("SendTaskSuccess", { output: output.value }) }, "Approve");
+    const reject = h("button", { class: "reject secondary danger", onclick: () => answer("SendTaskFailure", { error: error.value.trim(), cause: cause.value }) }, "Reject");
+    async function answer(action, fields) {
+      message.textContent = "";
+      approve.disabled = reject.disabled = true;
+      const request = { taskToken: task.token };
+      for (const [key, value] of Object.entries(fields)) if (value !== "") request[key] = value;
+      try {
+        await aws(action, request);
+        message.className = "ok waiting-message";
+        message.textContent = action === "SendTaskSuccess" ? "Approved." : "Rejected.";
+        await sent();
+      } catch (error) {
+        message.className = "error waiting-message";
+        message.textContent = error.message;
+        approve.disabled = reject.disabled = false;
+      }
+    }
+    output.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); if (!approve.disabled) approve.click(); }
+    });
+    const what = task.activity ? "an activity task a worker took" : "a callback";
+    return h("div", { class: "card waiting", "data-waiting-state": task.stateName },
+      h("h2", { style: "margin-top:0" }, "Waiting: ", task.stateName, " ", h("span", { class: "muted" }, "(" + what + ", " + task.resource + ")")),
+      h("div", { class: "muted" }, "Task token"),
+      h("pre", { class: "token" }, task.token),
+      h("div", { class: "waiting-answers" },
+        h("div", {}, h("div", { class: "muted" }, "Output (JSON)"), output, h("div", { class: "actions" }, approve)),
+        h("div", {}, h("div", { class: "muted" }, "Error and cause"), error, cause, h("div", { class: "actions" }, reject))),
+      message);
+  }
+  function show(waiting) {
+    const tokens = new Set((waiting || []).map((task) => task.token));
+    for (const [token, el] of cards) if (!tokens.has(token)) { el.remove(); cards.delete(token); }
+    for (const task of waiting || []) {
+      if (cards.has(task.token)) continue;
+      const el = card(task);
+      cards.set(task.token, el);
+      element.append(el);
+    }
+  }
+  return { element, show };
 }
 
 const LEGEND = [["succeeded", "#d6f5e0"], ["failed", "#fddcdc"], ["caught", "#ffe9d2"], ["running", "#dbe9ff"], ["not-run", "#fafafa"]];
@@ -704,6 +729,7 @@ async function executionPage(arn) {
   }
   const message = h("span", { class: "error" });
   let data = null;
+  const waiting = waitingPanel(() => refresh());
 
   graph.addEventListener("click", (event) => {
     if (event.target.closest("a")) return; // a Map's note links to its Map Run
@@ -837,7 +863,8 @@ async function executionPage(arn) {
     linkMapRuns(graph, data.states);
     io.replaceChildren(h("h2", {}, "Execution input"), h("pre", {}, pretty(execution.input)),
       ...(execution.output !== null ? [h("h2", {}, "Execution output"), h("pre", {}, pretty(execution.output))] : []));
-    chart.replaceChildren(timeline(data.events, execution));
+    chart.replaceChildren(timeline(data.timeline, data.events, execution));
+    waiting.show(execution.status === "RUNNING" ? data.waiting : []);
     showState();
     clearTimeout(timer);
     // Once a second, or less often when the server takes long to answer (a history of many thousand events), so
@@ -856,6 +883,7 @@ async function executionPage(arn) {
 
   app.replaceChildren(
     header,
+    waiting.element,
     h("div", { class: "split" },
       h("div", {},
         h("h2", {}, "Graph"),

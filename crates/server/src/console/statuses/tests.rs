@@ -5,7 +5,8 @@ use serde_json::{Value, json};
 
 use runtime::service::{MapRunCounts, MapRunInfo, MapRunStatus};
 
-use crate::console::statuses::{Items, fold, states};
+use crate::console::statuses::{Items, Visit, fold, fold_with, states};
+use graph::{Status, Tally};
 
 /// A recorded execution: `{"definition": …, "history": [...]}`.
 fn recorded(text: &str) -> (graph::Graph, Vec<Value>) {
@@ -239,7 +240,9 @@ fn a_distributed_map_has_its_map_run_and_takes_its_counts_from_it() {
 
 /// The path compression in `owner` changes nothing: every recorded history here and every engine golden history
 /// (`crates/engine/test_data`), cut at every event, folds to the same answer with and without it, and each state's
-/// `entered` is its count of `…StateEntered` events.
+/// `entered` is its count of `…StateEntered` events. The timeline is the same reading: one visit per
+/// `…StateEntered`, each state's tally counting its visits by how they ended, and its status the most telling of
+/// them (before any redrive, which forgets failures).
 #[test]
 fn path_compression_gives_the_same_answer_on_every_recorded_history() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -254,9 +257,27 @@ fn path_compression_gives_the_same_answer_on_every_recorded_history() {
             histories += 1;
             for end in 0..=history.len() {
                 let events = &history[..end];
-                let fast = fold(&graph, events, true);
-                assert_eq!(fast, fold(&graph, events, false), "{} cut at {end}", entry.path().display());
-                for (name, run) in &fast {
+                let folded = fold_with(&graph, events, usize::MAX, true);
+                assert_eq!(folded, fold_with(&graph, events, usize::MAX, false), "{} cut at {end}", entry.path().display());
+                assert_eq!(folded.visits.len(), folded.visit_count);
+                let redriven = events.iter().any(|e| e["type"] == "ExecutionRedriven");
+                let fast = &folded.states;
+                for (name, run) in fast {
+                    let visits: Vec<&Visit> = folded.visits.iter().filter(|visit| &visit.name == name).collect();
+                    let mut tally = Tally::default();
+                    for visit in &visits {
+                        tally.add(visit.status);
+                        assert_eq!(visit.end.is_none(), visit.status == Status::Running, "{visit:?}");
+                        assert!(visit.end.is_none_or(|end| end >= visit.start), "{visit:?}");
+                    }
+                    if !redriven {
+                        assert_eq!(run.tally, tally, "{name} in {} cut at {end}", entry.path().display());
+                        let telling = [Status::Running, Status::Failed, Status::Caught, Status::Succeeded]
+                            .into_iter()
+                            .find(|status| visits.iter().any(|visit| visit.status == *status))
+                            .unwrap_or(Status::NotRun);
+                        assert_eq!(run.status, telling, "{name} in {} cut at {end}", entry.path().display());
+                    }
                     let entered = events
                         .iter()
                         .filter(|e| e["type"].as_str().is_some_and(|t| t.ends_with("StateEntered")))
@@ -292,4 +313,128 @@ fn a_redriven_map_run_is_the_maps_run_again() {
     let done = at(history.len());
     assert_eq!(done.status, graph::Status::Succeeded);
     assert_eq!(done.items.as_ref().map(Items::to_json).map(|j| j["mapRun"].clone()), Some(json!({"arn": arn, "status": "SUCCEEDED"})));
+}
+
+/// A history event: `id`, `previous`, `type`, `timestamp` (seconds) and, when `details` is an object, its details
+/// under the key its type uses.
+fn event(id: u64, previous: u64, kind: &str, time: f64, details: Value) -> Value {
+    let mut event = json!({"id": id, "previousEventId": previous, "type": kind, "timestamp": time});
+    if details.is_object() {
+        let key = if kind.ends_with("StateEntered") {
+            "stateEnteredEventDetails"
+        } else if kind.ends_with("StateExited") {
+            "stateExitedEventDetails"
+        } else {
+            "details"
+        };
+        // Only the name of the key's suffix matters to the fold (`…EventDetails`).
+        let key = if key == "details" { format!("{}EventDetails", lower_first(kind)) } else { key.to_owned() };
+        event[key] = details;
+    }
+    event
+}
+
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_ascii_lowercase().to_string() + chars.as_str()).unwrap_or_default()
+}
+
+/// `name status start end` per visit, one a line, times relative to 100 s.
+fn visit_lines(visits: &[Visit]) -> String {
+    let time = |t: f64| format!("{}", t - 100.0);
+    visits
+        .iter()
+        .map(|v| format!("{} {} {} {}\n", v.name, v.status.as_str(), time(v.start), v.end.map_or("-".to_owned(), time)))
+        .collect()
+}
+
+/// A Parallel whose second branch's Task fails after 3 s while the first branch waits: the Parallel fails (at 4 s),
+/// its Catch goes to `Later`, which waits until 20 s. The failed Task's visit ends where it failed, the waiting
+/// sibling's where the Parallel gave it up, and the Parallel is caught on the graph and on the timeline alike.
+#[test]
+fn a_failed_parallel_branch_ends_where_it_failed_and_the_caught_parallel_is_caught_everywhere() {
+    let definition = json!({"StartAt": "Fan", "States": {
+        "Fan": {"Type": "Parallel", "Branches": [
+            {"StartAt": "Slow", "States": {"Slow": {"Type": "Wait", "Seconds": 60, "End": true}}},
+            {"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}],
+            "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Later"}], "End": true},
+        "Later": {"Type": "Wait", "Seconds": 16, "End": true}}});
+    let graph = graph::build(&asl::parse(&definition.to_string()).expect("a valid definition"));
+    let named = |name: &str| json!({"name": name, "input": "{}"});
+    let history = [
+        event(1, 0, "ExecutionStarted", 100.0, Value::Null),
+        event(2, 1, "ParallelStateEntered", 100.0, named("Fan")),
+        event(3, 2, "ParallelStateStarted", 100.0, Value::Null),
+        event(4, 3, "WaitStateEntered", 100.0, named("Slow")),
+        event(5, 3, "TaskStateEntered", 100.0, named("Work")),
+        event(6, 5, "TaskScheduled", 100.0, Value::Null),
+        event(7, 6, "TaskStarted", 100.5, Value::Null),
+        event(8, 7, "TaskFailed", 103.0, json!({"error": "Boom", "cause": "no"})),
+        event(9, 8, "ParallelStateFailed", 104.0, json!({"error": "Boom", "cause": "no"})),
+        event(10, 9, "ParallelStateExited", 104.0, json!({"name": "Fan", "output": "{}"})),
+        event(11, 10, "WaitStateEntered", 104.0, named("Later")),
+        event(12, 11, "WaitStateExited", 120.0, json!({"name": "Later", "output": "{}"})),
+        event(13, 12, "ExecutionSucceeded", 120.0, Value::Null),
+    ];
+    let folded = fold(&graph, &history, 10);
+    assert_eq!(
+        visit_lines(&folded.visits),
+        "Fan caught 0 4\nSlow failed 0 4\nWork failed 0 3\nLater succeeded 4 20\n",
+        "{:?}",
+        folded.visits
+    );
+    let statuses: Vec<(&str, &str)> = folded.states.iter().map(|(name, run)| (name.as_str(), run.status.as_str())).collect();
+    assert_eq!(statuses, [("Fan", "caught"), ("Later", "succeeded"), ("Slow", "failed"), ("Work", "failed")]);
+
+    // While Later waits, it runs with no end.
+    let folded = fold(&graph, &history[..11], 10);
+    assert_eq!(visit_lines(&folded.visits), "Fan caught 0 4\nSlow failed 0 4\nWork failed 0 3\nLater running 4 -\n");
+    // Only the first rows are listed; all are counted.
+    let folded = fold(&graph, &history, 2);
+    assert_eq!((folded.visits.len(), folded.visit_count), (2, 4));
+    assert_eq!(folded.visits[0].to_json(), json!({"name": "Fan", "start": 100.0, "end": 104.0, "status": "caught"}));
+}
+
+/// A Fail state inside a Parallel fails where it is entered; when the execution fails with it, the Parallel's bar
+/// ends where the Parallel failed, not where the execution did.
+#[test]
+fn a_fail_state_ends_where_it_was_entered() {
+    let definition = json!({"StartAt": "Fan", "States": {
+        "Fan": {"Type": "Parallel", "Branches": [
+            {"StartAt": "Boom", "States": {"Boom": {"Type": "Fail", "Error": "Boom"}}}], "End": true}}});
+    let graph = graph::build(&asl::parse(&definition.to_string()).expect("a valid definition"));
+    let history = [
+        event(1, 0, "ExecutionStarted", 100.0, Value::Null),
+        event(2, 1, "ParallelStateEntered", 100.0, json!({"name": "Fan"})),
+        event(3, 2, "ParallelStateStarted", 100.0, Value::Null),
+        event(4, 3, "FailStateEntered", 101.0, json!({"name": "Boom"})),
+        event(5, 4, "ParallelStateFailed", 102.0, json!({"error": "Boom"})),
+        event(6, 5, "ExecutionFailed", 107.0, json!({"error": "Boom"})),
+    ];
+    let folded = fold(&graph, &history, 10);
+    assert_eq!(visit_lines(&folded.visits), "Fan failed 0 2\nBoom failed 1 1\n");
+}
+
+/// `MAP_PARTLY_FAILING`: `Each` maps over `[1, 2, 3, 4]` one at a time; `Work` fails on 3, which fails the Map (4 never
+/// starts), and the Map's Catch goes to `Caught`. `Work` succeeded in two iterations and failed in one: its tally
+/// says so, and its status is the most telling (failed).
+const MAP_PARTLY_FAILING: &str = include_str!("../../../test_data/console/map_partly_failing.json");
+
+#[test]
+fn a_state_inside_a_map_counts_how_its_iterations_ended() {
+    let (graph, history) = recorded(MAP_PARTLY_FAILING);
+    let runs = states(&graph, &history);
+    let work = &runs["Work"];
+    assert_eq!(work.status, Status::Failed);
+    assert_eq!(work.tally, Tally { succeeded: 2, failed: 1, ..Tally::default() });
+    assert!(work.tally.mixed());
+    assert_eq!(work.tally.note(), "2 succeeded · 1 failed");
+    assert_eq!(runs["Each"].status, Status::Caught);
+    assert_eq!(runs["Each"].tally, Tally { caught: 1, ..Tally::default() });
+    assert!(!runs["Each"].tally.mixed());
+    assert_eq!(runs["Each"].items.as_ref().map(Items::note).as_deref(), Some("4 items · 2 succeeded · 1 failed · 1 not started"));
+    // The timeline lists its visits as they went.
+    let folded = fold(&graph, &history, usize::MAX);
+    let work: Vec<&str> = folded.visits.iter().filter(|v| v.name == "Work").map(|v| v.status.as_str()).collect();
+    assert_eq!(work, ["succeeded", "succeeded", "failed"]);
 }
