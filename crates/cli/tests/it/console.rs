@@ -342,23 +342,25 @@ fn the_editor_checks_as_you_type_and_saves() {
     browser.wait_for("document.querySelector('#edit') !== null", PATIENCE);
     let page = browser.eval("document.querySelector('main').innerText");
     assert!(!page.as_str().unwrap_or_default().lines().any(|line| line.trim() == "null"), "a stray null: {page}");
-    browser.click("#edit");
+    browser.mouse_click("#edit");
     browser.wait_for(&format!("{status} === 'Valid JSON definition'"), PATIENCE);
 
-    browser.type_into("#editor-text", "StartAt: One\nStates:\n  One:\n    Type: Pass\n    Next: Two\n");
+    browser.fill("#editor-text", "StartAt: One\nStates:\n  One:\n    Type: Pass\n    Next: Two\n");
     let problem = browser.wait_for("document.querySelector('#editor-problems li')?.textContent", PATIENCE);
     let problem = problem.as_str().unwrap_or_default().to_owned();
     assert!(problem.starts_with("line 5, column 5") && problem.contains("MISSING_TRANSITION_TARGET"), "{problem}");
     assert_eq!(browser.eval(status), "1 problem");
     assert_eq!(browser.eval("document.querySelector('#editor-save').disabled"), true, "an invalid definition cannot be saved");
     assert_eq!(browser.eval("document.querySelector('.gutter .bad')?.textContent"), "5\n", "the gutter marks line 5");
-    assert_eq!(browser.eval("document.querySelector('#editor-graph').classList.contains('stale')"), true);
-    browser.click("#editor-problems li");
+    // The definition is drawn as far as it goes, the state with the problem marked.
+    let marked = r#"document.querySelector('#editor-graph [data-state="One"]')?.classList.contains('problem')"#;
+    assert_eq!(browser.eval(marked), true, "One is marked");
+    browser.mouse_click("#editor-problems li");
     let caret_line = "(() => { const t = document.querySelector('#editor-text'); \
                       return t.value.slice(0, t.selectionStart).split('\\n').length; })()";
     assert_eq!(browser.eval(caret_line), 5, "a click on the problem puts the caret on its line");
 
-    browser.type_into(
+    browser.fill(
         "#editor-text",
         "StartAt: One\nStates:\n  One:\n    Type: Pass\n    Next: Two\n  Two:\n    Type: Pass\n    Result: {saved: true}\n    End: true\n",
     );

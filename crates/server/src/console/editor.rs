@@ -23,8 +23,9 @@ const MAX_DEFINITION: usize = 1024 * 1024;
 
 /// `{"valid", "format": "json"|"yaml"|null, "diagnostics": [{line, column, path, code, message, severity}], "value",
 /// "svg", "json", "yaml"}`. `value` is the loaded definition (a JSON value, not text) whenever the text is JSON or YAML,
-/// valid or not, and null when it is neither (or too long); `svg`, `json` and `yaml` (texts) are null unless the
-/// definition is valid. `severity` is `"error"` or `"warning"`: a definition with warnings only is valid (AWS accepts
+/// valid or not, and null when it is neither (or too long); `json` and `yaml` (texts) are null unless the definition
+/// is valid; `svg` is its graph, or for an invalid one that loads what can be drawn of it with its states with
+/// problems marked (`graph::sketch`, as `baton graph` draws it), null when it does not load. `severity` is `"error"` or `"warning"`: a definition with warnings only is valid (AWS accepts
 /// it), and the editor shows them beside its graph. A body that is not `{"definition": string}` is 400 `{"error"}`.
 pub(super) async fn check(body: String) -> Response {
     let text = serde_json::from_str::<Value>(&body).ok().and_then(|value| value.get("definition")?.as_str().map(str::to_owned));
@@ -63,7 +64,15 @@ fn answer(text: &str) -> Value {
                 "yaml": asl::source::to_yaml(&value),
             })
         }
-        Err(found) => invalid(Some(format_name), Some(value), diagnostics(found.into_iter().chain(warnings).collect())),
+        Err(found) => {
+            let found: Vec<asl::Diagnostic> = found.into_iter().chain(warnings).collect();
+            // What can be drawn of it, its states with problems marked (as `baton graph` draws it).
+            let sketch = graph::sketch(&value, &found);
+            let svg = graph::to_svg(&sketch, &graph::layout(&sketch), &graph::Statuses::new());
+            let mut answer = invalid(Some(format_name), Some(value), diagnostics(found));
+            answer["svg"] = json!(svg);
+            answer
+        }
     }
 }
 
@@ -136,7 +145,10 @@ mod tests {
         let found = answer(text);
         assert_eq!(found["valid"], false, "{found}");
         assert_eq!(found["format"], "yaml");
-        assert!(found["svg"].is_null() && found["json"].is_null(), "{found}");
+        assert!(found["json"].is_null(), "{found}");
+        let svg = found["svg"].as_str().unwrap_or_default();
+        assert!(svg.contains(r#"data-state="One""#) && svg.contains(r#"data-state="Two""#), "drawn all the same: {found}");
+        assert!(svg.contains(r#"data-state="One" class="state pass problem""#), "the state with a problem is marked: {svg}");
         assert_eq!(found["value"]["States"]["One"]["Next"], "Missing", "the loaded value comes all the same: {found}");
         let diagnostics = found["diagnostics"].as_array().expect("diagnostics");
         let at = |path: &str| diagnostics.iter().find(|d| d["path"].as_str().unwrap_or_default().starts_with(path));

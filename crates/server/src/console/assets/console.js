@@ -488,7 +488,14 @@ function definitionEditor({ initial, title, saveLabel, save: onSave, onCancel, f
       verdict.textContent = "Valid " + kind + " definition" + (n ? " (" + n + (n === 1 ? " warning)" : " warnings)") : "");
       problems.replaceChildren(...warnings.map(listed));
     } else {
-      preview.classList.add("stale");
+      // A definition that loads is drawn as far as it can be, its states with problems marked; one that does not
+      // load leaves the last graph, faded.
+      if (result.svg) {
+        preview.replaceChildren(svgGraph(result.svg));
+        preview.classList.remove("stale");
+      } else {
+        preview.classList.add("stale");
+      }
       verdict.className = "error";
       const n = errors.length;
       verdict.textContent = n + (n === 1 ? " problem" : " problems");
