@@ -847,6 +847,21 @@ fn markup_in_the_data_is_shown_as_text() {
     assert_eq!(browser.eval(clean), true, "the execution's page");
     let body = browser.eval("document.body.innerText");
     assert!(body.as_str().unwrap_or_default().contains(&format!("{BOLD} because {MARK}")), "{body}");
+
+    // The executions page: a search for markup, kept in the URL and read back from it, and the error naming what was
+    // typed, all as text.
+    browser.navigate(&format!("http://{addr}/console/executions"));
+    browser.fill("#search-name", MARK);
+    browser.press("Enter", 0);
+    browser.wait_for("document.querySelector('#results tbody td.muted') !== null && location.search.startsWith('?name=')", PATIENCE);
+    let searched = browser.eval("location.href");
+    browser.navigate(searched.as_str().expect("a URL"));
+    browser.wait_for(&format!("document.querySelector('#search-name')?.value === {}", json!(MARK)), PATIENCE);
+    browser.fill("#search-from", BOLD);
+    browser.press("Enter", 0);
+    let message = browser.wait_for("document.querySelector('#search-message').textContent", PATIENCE);
+    assert!(message.as_str().unwrap_or_default().contains(BOLD), "{message}");
+    assert_eq!(browser.eval(clean), true, "the executions page");
     drop(browser);
     drop(server);
 }
