@@ -42,12 +42,14 @@ async function executionsPage() {
     if (params.get(key) && Number.isFinite(millis)) field.value = when(millis).replace(/\.000 UTC$/, "").replace(/ UTC$/, "");
   }
 
-  // The executions ticked on the page shown, by ARN.
+  // The executions ticked on the page shown, by ARN; every execution drawn, by ARN.
   const selected = new Map();
+  const known = new Map();
   let shownKey = null;
-  let shownItems = [];
+  // The executions of the page shown, as its rows are drawn.
+  const shown = () => [...table.element.querySelectorAll("tbody tr[data-arn]")].map((row) => known.get(row.dataset.arn));
   const all = h("input", { type: "checkbox", id: "select-all", "aria-label": "Select every execution of the page", onchange: () => {
-    for (const execution of shownItems) {
+    for (const execution of shown()) {
       if (all.checked) selected.set(execution.arn, execution); else selected.delete(execution.arn);
     }
     for (const box of table.element.querySelectorAll("tbody input[type=checkbox]")) box.checked = all.checked;
@@ -62,7 +64,8 @@ async function executionsPage() {
     const n = selected.size;
     count.textContent = n ? n + " selected" : "";
     stop.disabled = redrive.disabled = n === 0;
-    all.checked = shownItems.length > 0 && shownItems.every((execution) => selected.has(execution.arn));
+    const page = shown();
+    all.checked = page.length > 0 && page.every((execution) => selected.has(execution.arn));
   }
 
   // The filters as the API's query (and the page's URL), or an error naming the field that is wrong.
@@ -86,18 +89,21 @@ async function executionsPage() {
     shownKey = key;
     if (token) query.set("next", token);
     const page = await getJson("/console/api/executions" + (query.size ? "?" + query : ""));
-    shownItems = page.executions;
     return { items: page.executions, next: page.next };
-  }, (execution) => h("tr", { "data-arn": execution.arn },
-    h("td", {}, h("input", { type: "checkbox", class: "pick", "aria-label": "Select " + execution.name, checked: selected.has(execution.arn), onchange: (event) => {
+  }, (execution) => {
+    known.set(execution.arn, execution);
+    const pick = (event) => {
       if (event.target.checked) selected.set(execution.arn, execution); else selected.delete(execution.arn);
       showSelection();
-    } })),
-    h("td", {}, h("a", { href: executionUrl(execution.arn) }, execution.name)),
-    h("td", {}, h("a", { href: machineUrl(execution.stateMachineArn) }, arnName(execution.stateMachineArn))),
-    h("td", {}, statusBadge(execution.status)),
-    h("td", {}, when(execution.start)),
-    h("td", {}, when(execution.stop))));
+    };
+    return h("tr", { "data-arn": execution.arn },
+      h("td", {}, h("input", { type: "checkbox", class: "pick", "aria-label": "Select " + execution.name, checked: selected.has(execution.arn), onchange: pick })),
+      h("td", {}, h("a", { href: executionUrl(execution.arn) }, execution.name)),
+      h("td", {}, h("a", { href: machineUrl(execution.stateMachineArn) }, arnName(execution.stateMachineArn))),
+      h("td", {}, statusBadge(execution.status)),
+      h("td", {}, when(execution.start)),
+      h("td", {}, when(execution.stop)));
+  });
   table.element.id = "results";
 
   // Reads the first page again with the filters as they are, and keeps them in the URL.
@@ -154,6 +160,8 @@ async function executionsPage() {
     h("div", { class: "actions selection" }, stop, redrive, count),
     report,
     table.element);
+  // Focused before anything is fetched, so that it never takes the focus from a field a person has gone to meanwhile.
+  name.focus();
   // The state machines to choose from: every page of them.
   const machines = [];
   for (let token = null, pages = 0; pages < 20; pages += 1) {
@@ -165,7 +173,6 @@ async function executionsPage() {
   machine.append(...machines.filter((m) => m.type === "STANDARD").map((m) => h("option", { value: m.arn }, m.name)));
   machine.value = params.get("stateMachine") || "";
   await search();
-  name.focus();
 }
 
 // ---- activities --------------------------------------------------------------------------------------------------
