@@ -227,9 +227,7 @@ impl Service {
             }
         }
     }
-}
 
-impl Service {
     /// Every activity this service sees, and every activity ARN of its account that tasks wait for although no such
     /// activity exists, by ARN: its workers polling this server now and its tasks waiting (`ActivityQueue`).
     pub async fn activity_queues(&self) -> Result<Vec<ActivityQueue>, Error> {
