@@ -34,7 +34,7 @@ mod park;
 mod recovery;
 mod traces;
 
-pub use activities::ActivityTask;
+pub use activities::{ActivityQueue, ActivityTask, Poller, QueuedTask, SHOWN_TASKS};
 mod tags;
 mod versions;
 mod test_state;
@@ -158,6 +158,20 @@ pub struct HistoryRequest {
     /// `false` leaves inputs and outputs out of the events, as `includeExecutionData: false` asks.
     pub include_data: bool,
     pub page: PageRequest,
+}
+
+/// Which executions `search_executions` finds, across the state machines the service sees: each field given narrows
+/// the search.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExecutionSearch {
+    /// Only the executions of this state machine.
+    pub state_machine_arn: Option<String>,
+    /// Only those whose name contains this text, as written (case matters).
+    pub name_contains: Option<String>,
+    pub status: Option<Status>,
+    /// Only those started at or after this time, and before that one (milliseconds since the epoch).
+    pub started_from: Option<i64>,
+    pub started_before: Option<i64>,
 }
 
 /// A started execution.
@@ -742,7 +756,7 @@ impl Service {
     /// The execution `arn` as the store keeps it (an Express one, as memory does).
     pub(crate) async fn record(&self, arn: &str) -> Result<store::Execution, Error> {
         names::check_execution_arn(arn)?;
-        if let Some(record) = self.inner.express.execution(arn) {
+        if let Some(record) = self.inner.express.execution(arn, now()) {
             return Ok(record);
         }
         self.inner
@@ -772,11 +786,53 @@ impl Service {
         self.inner.store.list_executions(&machine_arn, filter, page.into()).await.map(Page::from).map_err(paging)
     }
 
+    /// Executions of every state machine this service sees that pass `search`, newest first, a page at a time, read by
+    /// one store query (`Store::search_executions`). A Map Run's children are left out (their Map Run lists them), and
+    /// so are Express executions, which the store does not keep (`list_express_executions`).
+    pub async fn search_executions(&self, search: ExecutionSearch, page: PageRequest) -> Result<Page<Execution>, Error> {
+        if let Some(machine) = &search.state_machine_arn {
+            names::state_machine_name(machine)?;
+        }
+        let search = store::Search {
+            // An execution is in its state machine's account, whose ARNs all begin so.
+            machine_prefix: self.account.is_some().then(|| self.arn("")),
+            state_machine_arn: search.state_machine_arn,
+            name_contains: search.name_contains,
+            status: search.status.map(store::Status::from),
+            started_from: search.started_from,
+            started_before: search.started_before,
+        };
+        self.inner.store.search_executions(search, page.into()).await.map(Page::from).map_err(paging)
+    }
+
+    /// The Express executions of a state machine that this server keeps (in memory, for `express_retention_seconds`
+    /// after they end; AWS lists none), newest first, only those with `status` if given, a page at a time.
+    /// `StateMachineDoesNotExist` unless the machine exists in the caller's account.
+    pub async fn list_express_executions(
+        &self,
+        state_machine_arn: &str,
+        status: Option<Status>,
+        page: PageRequest,
+    ) -> Result<Page<Execution>, Error> {
+        let machine = self.describe_state_machine(state_machine_arn).await?;
+        let mut kept = self.inner.express.of_machine(&machine.arn, now());
+        if let Some(status) = status {
+            kept.retain(|execution| Status::from(execution.status) == status);
+        }
+        let page = page_of(kept, &page)?;
+        Ok(Page { items: page.items.into_iter().map(Execution::from).collect(), next_token: page.next_token })
+    }
+
+    /// How long this server keeps an Express execution after it ends, in seconds (`Config::express_retention_seconds`).
+    pub fn express_retention_seconds(&self) -> u64 {
+        u64::try_from(self.inner.express.retention_ms() / 1000).unwrap_or(0)
+    }
+
     /// History events as `GetExecutionHistory` returns them (wire JSON values).
     pub async fn get_execution_history(&self, request: HistoryRequest) -> Result<Page<Value>, Error> {
         let arn = request.execution_arn.as_str();
         names::check_execution_arn(arn)?;
-        let texts: Page<String> = match self.inner.express.events(arn) {
+        let texts: Page<String> = match self.inner.express.events(arn, now()) {
             Some(mut events) => {
                 if request.reverse {
                     events.reverse();
@@ -1195,7 +1251,7 @@ impl Service {
     /// stopped. Returns the redrive date.
     pub async fn redrive_execution(&self, arn: &str) -> Result<i64, Error> {
         names::check_execution_arn(arn)?;
-        if self.inner.express.execution(arn).is_some() {
+        if self.inner.express.execution(arn, now()).is_some() {
             return Err(Error::ExecutionNotRedrivable(format!("Execution cannot be redriven: '{arn}' is an Express execution")));
         }
         let Some(recovered) = self.inner.store.recovered(arn).await.map_err(internal)? else {
@@ -1359,7 +1415,7 @@ fn strip_data(event: &mut Value) {
 }
 
 /// Pages an in-memory list with the store's token convention (the index of the next item).
-fn page_of(items: Vec<String>, page: &PageRequest) -> Result<Page<String>, Error> {
+fn page_of<T: Clone>(items: Vec<T>, page: &PageRequest) -> Result<Page<T>, Error> {
     let start = match &page.token {
         Some(token) => token.parse::<usize>().map_err(|_| Error::InvalidToken(format!("Invalid Token: '{token}'")))?,
         None => 0,

@@ -23,11 +23,14 @@
 //!   `pageSize=N` (1 to 1000; `PAGE_SIZE` without it), and its `next` token goes with the same `status`;
 //! - `POST /console/api/check`: the definition editor's validation as you type, and `POST /console/api/yaml`: a
 //!   definition changed in the design view as YAML keeping the comments of the code view's text (`editor`);
+//! - the pages across state machines and their JSON (`operate`): `GET /console/executions` (every execution the viewer
+//!   sees, searched), `/console/activities`, `/console/api/executions?…`, `/console/api/activities`;
 //! - with keys, `POST /console/sign-in` and `POST /console/sign-out` (`sign_in`).
 //!
 //! Not here: what a state's status is (`statuses`, pure) and how the graph is drawn (`graph`).
 
 mod editor;
+mod operate;
 mod sign_in;
 mod statuses;
 
@@ -67,6 +70,8 @@ pub(crate) fn routes(access: Option<Access>) -> Router<Service> {
         .route("/console/state-machines/{arn}", get(state_machine_page))
         .route("/console/executions/{arn}", get(execution_page))
         .route("/console/map-runs/{arn}", get(map_run_page))
+        .route("/console/executions", get(operate::executions_page))
+        .route("/console/activities", get(operate::activities_page))
         .route("/console/assets/{file}", get(asset))
         .route("/console/api/state-machines", get(list_state_machines))
         .route("/console/api/state-machines/{arn}", get(state_machine))
@@ -75,6 +80,8 @@ pub(crate) fn routes(access: Option<Access>) -> Router<Service> {
         .route("/console/api/executions/{arn}", get(execution))
         .route("/console/api/map-runs/{arn}", get(map_run))
         .route("/console/api/map-runs/{arn}/executions", get(list_map_run_executions))
+        .route("/console/api/executions", get(operate::search_executions))
+        .route("/console/api/activities", get(operate::activities))
         .route("/console/api/check", post(editor::check))
         .route("/console/api/yaml", post(editor::yaml));
     if let Some(access) = access.clone() {
@@ -239,7 +246,8 @@ async fn state_machine(State(service): State<Service>, viewer: Viewer, Path(arn)
 
 /// `{"executions": [{arn, name, status, start, stop}], "next": token | null}`, newest first; one store page; only
 /// those with `?status=` when it is given.
-/// An Express machine's executions are not listed (as on AWS): `{"executions": [], "next": null, "express": true}`.
+/// An Express machine's are those this server keeps in memory (AWS lists none), with `"express": true` and
+/// `"retentionSeconds"`, how long they are kept after they end (`baton serve --express-retention-seconds`).
 async fn list_executions(
     State(service): State<Service>,
     viewer: Viewer,
@@ -251,9 +259,14 @@ async fn list_executions(
     let page = page_request(query.as_deref());
     let page = match service.list_executions(&arn, status, None, page).await {
         Ok(page) => page,
-        // The service lists no Express executions, as AWS does not.
+        // ListExecutions lists no Express executions, as on AWS; the console shows those kept in memory.
         Err(Error::StateMachineTypeNotSupported(_)) => {
-            return Ok(json_body(&json!({"executions": [], "next": null, "express": true})).into_response());
+            let page = service.list_express_executions(&arn, status, page_request(query.as_deref())).await;
+            let page = page.map_err(|e| ConsoleError::from_service(e, false))?;
+            let items: Vec<Value> = page.items.iter().map(execution_summary).collect();
+            let retention = service.express_retention_seconds();
+            let body = json!({"executions": items, "next": page.next_token, "express": true, "retentionSeconds": retention});
+            return Ok(json_body(&body).into_response());
         }
         Err(error) => return Err(ConsoleError::from_service(error, false)),
     };
@@ -581,7 +594,7 @@ fn percent_decode(text: &str) -> String {
 /// The HTML shell of a page: which page, and what its script needs, in the data attributes of `<main>`.
 #[derive(Debug, Default)]
 struct Shell<'a> {
-    /// `list`, `state-machine`, `execution`, `map-run`, `error`, `sign-in` or `reload`.
+    /// `list`, `state-machine`, `execution`, `map-run`, `executions`, `activities`, `error`, `sign-in` or `reload`.
     page: &'a str,
     arn: &'a str,
     /// An error to show (the error page's, or the sign-in form's).

@@ -11,7 +11,7 @@ use crate::postgres::Postgres;
 use crate::sqlite::Sqlite;
 use crate::{
     Activity, Alias, Append, Claimed, Error, Event, Execution, ExecutionFilter, Gauges, InboxMessage, Node, Outbound,
-    Page, PageRequest, Parked, Publish, Recovered, StateMachine, Stats, Store, Version,
+    Page, PageRequest, Parked, Publish, Recovered, Search, StateMachine, Stats, Store, Version,
 };
 
 /// Where a server keeps its state.
@@ -315,6 +315,7 @@ forward! {
     fn reset(&self) -> ();
     fn list_executions(&self, state_machine_arn: &str, filter: ExecutionFilter, page: PageRequest) -> Page<Execution>;
     fn list_map_run_executions(&self, map_run_arn: &str, filter: ExecutionFilter, page: PageRequest) -> Page<Execution>;
+    fn search_executions(&self, search: Search, page: PageRequest) -> Page<Execution>;
     fn history(&self, execution_arn: &str, reverse: bool, page: PageRequest) -> Page<Event>;
     fn running(&self) -> Vec<Recovered>;
     fn running_arns(&self) -> Vec<String>;

@@ -338,6 +338,25 @@ pub struct ExecutionFilter {
     pub redriven: Option<bool>,
 }
 
+/// Which executions `search_executions` finds, across state machines: each field given narrows the search. A Map
+/// Run's child executions are never found (their Map Run lists them).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Search {
+    /// Only executions of state machines whose ARN begins with this (an account's ARNs all begin
+    /// `arn:<partition>:states:<region>:<account>:`, and an execution is in its state machine's account).
+    pub machine_prefix: Option<String>,
+    /// Only the executions of this state machine.
+    pub state_machine_arn: Option<String>,
+    /// Only executions whose name contains this text, as it is written (case matters).
+    pub name_contains: Option<String>,
+    /// Only those with this status.
+    pub status: Option<Status>,
+    /// Only those started at or after this time (milliseconds since the epoch).
+    pub started_from: Option<i64>,
+    /// Only those started before this time (milliseconds since the epoch).
+    pub started_before: Option<i64>,
+}
+
 /// A page request: at most `limit` items after the position `token` names.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PageRequest {
@@ -474,6 +493,13 @@ pub trait Store: Send + Sync + 'static {
         &self,
         state_machine_arn: &str,
         filter: ExecutionFilter,
+        page: PageRequest,
+    ) -> impl Future<Output = Result<Page<Execution>, Error>> + Send;
+    /// Executions of any state machine that pass `search`, newest first (Map Run children aside). Served by an index
+    /// that holds what it filters on, so a search reads the index and only the rows of the page it answers.
+    fn search_executions(
+        &self,
+        search: Search,
         page: PageRequest,
     ) -> impl Future<Output = Result<Page<Execution>, Error>> + Send;
     /// The child executions of a Map Run that pass `filter`, newest first.

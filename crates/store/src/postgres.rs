@@ -42,7 +42,7 @@ use tokio_postgres::{Client, NoTls, Row, Statement};
 
 use crate::{
     Activity, Alias, Append, Error, Event, Execution, ExecutionFilter, Gauges, Outbound, Page, PageRequest, Parked,
-    Publish, Recovered, StateMachine, Stats, Store, Version,
+    Publish, Recovered, Search, StateMachine, Stats, Store, Version,
 };
 
 pub use inbox::{ACTIVITY_CHANNEL, ANSWER_CHANNEL, INBOX_CHANNEL, Listener, Notice, TakenTask};
@@ -151,6 +151,10 @@ impl Store for Postgres {
         page: PageRequest,
     ) -> Result<Page<Execution>, Error> {
         read::list_by(&mut *self.reader().await?, "map_run_arn", map_run_arn, &filter, &page).await
+    }
+
+    async fn search_executions(&self, search: Search, page: PageRequest) -> Result<Page<Execution>, Error> {
+        read::search_executions(&mut *self.reader().await?, &search, &page).await
     }
 
     async fn history(&self, execution_arn: &str, reverse: bool, page: PageRequest) -> Result<Page<Event>, Error> {

@@ -31,7 +31,7 @@ use rusqlite::Connection;
 
 use crate::{
     Activity, Alias, Append, Error, Event, Execution, ExecutionFilter, Gauges, Outbound, Page, PageRequest, Parked,
-    Publish, Recovered, StateMachine, Store, Version,
+    Publish, Recovered, Search, StateMachine, Store, Version,
 };
 
 pub use crate::Stats;
@@ -201,6 +201,10 @@ impl Store for Sqlite {
     ) -> Result<Page<Execution>, Error> {
         let map_run = map_run_arn.to_owned();
         self.read(move |conn| read::list_map_run_executions(conn, &map_run, &filter, &page)).await
+    }
+
+    async fn search_executions(&self, search: Search, page: PageRequest) -> Result<Page<Execution>, Error> {
+        self.read(move |conn| read::search_executions(conn, &search, &page)).await
     }
 
     async fn history(&self, execution_arn: &str, reverse: bool, page: PageRequest) -> Result<Page<Event>, Error> {

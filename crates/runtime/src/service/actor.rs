@@ -703,7 +703,7 @@ impl Actor {
         match integration.kind() {
             // On a shared store the step queued it in the database (`route`), for workers polling any node.
             Kind::Activity if self.lease.is_some() => {}
-            Kind::Activity => self.inner.activities.enqueue(&request.resource, token, request.parameters.to_string()),
+            Kind::Activity => self.inner.activities.enqueue(&request.resource, token, request.parameters.to_string(), &self.record.arn),
             Kind::Child => {
                 let service = Service { inner: self.inner.clone(), account: None };
                 let parent = self.record.arn.clone();

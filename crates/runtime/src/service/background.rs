@@ -1,7 +1,7 @@
 //! What the service does on its own, beside the API: the watchdog that cuts off JSONata evaluations that run too
 //! long, the adoption of executions whose actor stopped on a storage error, the waking of parked executions
-//! (`park::wake_loop`), the retention of closed executions, and the delivery of status-change events
-//! (`events::deliver`).
+//! (`park::wake_loop`), the retention of closed executions and of ended Express executions, and the delivery of
+//! status-change events (`events::deliver`).
 //!
 //! Each is a tokio task holding only a weak reference to the service, so a dropped service ends them, and
 //! `Service::shutdown` aborts them.
@@ -21,6 +21,8 @@ const ADOPT_EVERY: Duration = Duration::from_secs(2);
 const RETAIN_EVERY: Duration = Duration::from_secs(3600);
 /// Executions deleted per transaction, so that retention never holds the writer long.
 const DELETE_BATCH: usize = 200;
+/// How often the Express executions past their retention are dropped from memory.
+const SWEEP_EXPRESS_EVERY: Duration = Duration::from_secs(60);
 
 pub(crate) fn start(service: &Service) {
     let inner = Arc::downgrade(&service.inner);
@@ -29,6 +31,7 @@ pub(crate) fn start(service: &Service) {
         tasks.push(tokio::spawn(watchdog(inner.clone(), service.inner.config.max_evaluation_ms)));
     }
     tasks.push(tokio::spawn(adoption(inner.clone())));
+    tasks.push(tokio::spawn(express_retention(inner.clone())));
     tasks.push(tokio::spawn(park::wake_loop(inner.clone(), service.inner.config.park_after_ms)));
     if let Some(outbox) = &service.inner.outbox {
         tasks.push(tokio::spawn(events::deliver(inner.clone(), outbox.clone())));
@@ -82,6 +85,19 @@ async fn adoption(inner: Weak<Inner>) {
                 tracing::warn!(%error, "cannot take up executions yet");
                 service.inner.note_orphan();
             }
+        }
+    }
+}
+
+/// Drops the Express executions that ended longer than their retention ago, once a minute, so that memory holds no
+/// more than the retention's worth even when no new one starts (reads already miss them).
+async fn express_retention(inner: Weak<Inner>) {
+    loop {
+        tokio::time::sleep(SWEEP_EXPRESS_EVERY).await;
+        let Some(inner) = inner.upgrade() else { return };
+        let dropped = inner.express.sweep(now());
+        if dropped > 0 {
+            tracing::debug!(dropped, "dropped Express executions past their retention");
         }
     }
 }

@@ -22,7 +22,7 @@ use store::Store;
 use crate::service::actor::{Ack, Message, Read};
 use crate::service::inbox::Delivery;
 use crate::service::park::Handed;
-use crate::service::{Error, Execution, Page, PageRequest, Service, Status, internal, lock, names};
+use crate::service::{Error, Execution, Page, PageRequest, Service, Status, internal, lock, names, now};
 
 /// One Map Run, with the execution that started it.
 #[derive(Debug, Clone, PartialEq)]
@@ -159,7 +159,7 @@ impl Service {
             }
             // The execution ended meanwhile: its last step is committed, so the store has it.
         }
-        if let Some(record) = self.inner.express.execution(execution_arn) {
+        if let Some(record) = self.inner.express.execution(execution_arn, now()) {
             return Ok(Some((record, Vec::new())));
         }
         let Some(recovered) = self.inner.store.recovered(execution_arn).await.map_err(internal)? else { return Ok(None) };

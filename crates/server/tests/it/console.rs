@@ -167,7 +167,8 @@ async fn json_of_the_lists_the_machine_and_the_execution() {
     let express = api.call("CreateStateMachine", &express.to_string()).await.body["stateMachineArn"].clone();
     let path = format!("/console/api/state-machines/{}/executions", encode(express.as_str().expect("an ARN")));
     let none = api.get(&path).await;
-    assert_eq!(none.body, json!({"executions": [], "next": null, "express": true}), "Express executions are not listed");
+    let kept = json!({"executions": [], "next": null, "express": true, "retentionSeconds": 300});
+    assert_eq!(none.body, kept, "an Express machine lists the executions kept in memory: none yet");
     let bogus = api.get(&listed("DONE")).await;
     assert_eq!(bogus.status, StatusCode::BAD_REQUEST, "{bogus:?}");
     assert!(bogus.body["error"].as_str().is_some_and(|e| e.contains("unknown status 'DONE'")), "{bogus:?}");
@@ -493,4 +494,181 @@ async fn ten_thousand_executions_are_listed_one_page_at_a_time_newest_first() {
     // A token the store did not write is an error, not a full scan.
     let bad = api.get(&format!("{path}?next=garbage")).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{bad:?}");
+}
+
+impl Api {
+    /// Starts an execution named `name` and waits for it to end; its DescribeExecution.
+    async fn run_named(&self, machine: &str, name: &str) -> Value {
+        let started = self.ok("StartExecution", json!({"stateMachineArn": machine, "name": name})).await;
+        self.finished(&started["executionArn"]).await
+    }
+
+    /// The names of an executions list's page, and its next token.
+    async fn names(&self, path: &str) -> (Vec<String>, Option<String>) {
+        let reply = self.get(path).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}: {reply:?}");
+        let names = reply.body["executions"].as_array().expect("a list").iter().map(|e| e["name"].as_str().expect("a name").to_owned()).collect();
+        (names, reply.body["next"].as_str().map(str::to_owned))
+    }
+}
+
+/// The executions page's search (`/console/api/executions`): every Standard execution of every machine, newest first
+/// and paged, narrowed by a text the name contains, a status, a machine and a start time range, each alone and
+/// together; a Map Run's children and Express executions are not in it; each malformed parameter is a 400 naming it.
+#[tokio::test]
+async fn the_search_finds_executions_across_machines_by_every_filter() {
+    let api = api().await;
+    let pass = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
+    let fail = json!({"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Nope"}}});
+    let orders = api.create("Orders", &pass).await;
+    let billing = api.create("Billing", &fail).await;
+    let quick = api.ok("CreateStateMachine", json!({"name": "Quick", "type": "EXPRESS", "definition": pass.to_string(), "roleArn": ROLE})).await;
+    api.ok("StartSyncExecution", json!({"stateMachineArn": quick["stateMachineArn"], "name": "order-express"})).await;
+    let mut starts = Vec::new();
+    for (machine, name) in [(&orders, "order-1"), (&billing, "order-2"), (&orders, "Order-3"), (&billing, "bill-4"), (&orders, "bill-5")] {
+        let described = api.run_named(machine, name).await;
+        starts.push((described["startDate"].as_f64().expect("a start date") * 1000.0).round() as i64);
+        // Start times a few milliseconds apart, so that a range can fall between two.
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let search = |query: &str| format!("/console/api/executions?{query}");
+
+    let (all, next) = api.names(&search("")).await;
+    assert_eq!(all, ["bill-5", "bill-4", "Order-3", "order-2", "order-1"], "newest first, no Express execution");
+    assert_eq!(next, None);
+    let reply = api.get(&search("")).await;
+    let first = &reply.body["executions"][0];
+    assert_eq!((first["status"].as_str(), first["stateMachineArn"].as_str()), (Some("SUCCEEDED"), Some(orders.as_str())), "{first}");
+    assert_eq!(reply.body["executions"][1]["error"], "Nope");
+    assert_eq!(api.names(&search("name=rder")).await.0, ["Order-3", "order-2", "order-1"], "the names containing the text");
+    assert_eq!(api.names(&search("name=order")).await.0, ["order-2", "order-1"], "case kept");
+    assert_eq!(api.names(&search("name=&status=")).await.0.len(), 5, "an empty filter filters nothing");
+    assert_eq!(api.names(&search("status=FAILED")).await.0, ["bill-4", "order-2"]);
+    assert_eq!(api.names(&search(&format!("stateMachine={}", encode(&orders)))).await.0, ["bill-5", "Order-3", "order-1"]);
+    let (from, to) = (starts[1], starts[3]);
+    assert_eq!(api.names(&search(&format!("from={from}&to={to}"))).await.0, ["Order-3", "order-2"], "from inclusive, to exclusive");
+    let together = format!("name=order&status=SUCCEEDED&stateMachine={}&from={}", encode(&orders), starts[0]);
+    assert_eq!(api.names(&search(&together)).await.0, ["order-1"], "every filter at once");
+    let missing = format!("stateMachine={}", encode(MISSING_MACHINE));
+    assert_eq!(api.names(&search(&missing)).await.0, Vec::<String>::new(), "a machine that does not exist has none");
+
+    // Two a page, each page's token going on with the same filters.
+    let (page, next) = api.names(&search("pageSize=2")).await;
+    assert_eq!(page, ["bill-5", "bill-4"]);
+    let (page, next) = api.names(&search(&format!("pageSize=2&next={}", encode(&next.expect("a second page"))))).await;
+    assert_eq!(page, ["Order-3", "order-2"]);
+    let (page, next) = api.names(&search(&format!("pageSize=2&next={}", encode(&next.expect("a third page"))))).await;
+    assert_eq!((page, next), (vec!["order-1".to_owned()], None));
+
+    for (query, names) in [
+        ("status=DONE", "status"),
+        ("from=yesterday", "from"),
+        ("to=1.5", "to"),
+        ("pageSize=0", "pageSize"),
+        ("pageSize=1001", "pageSize"),
+        ("pageSize=many", "pageSize"),
+        ("stateMachine=Orders", "stateMachine"),
+        ("stateMachine=arn%3Aaws%3Astates%3Aus-east-1%3A123456789012%3Aactivity%3Ax", "stateMachine"),
+        ("next=garbage", "Token"),
+        ("next=ex.5", "Token"),
+    ] {
+        let reply = api.get(&search(query)).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{query}: {reply:?}");
+        let error = reply.body["error"].as_str().unwrap_or_default();
+        assert!(error.contains(names), "{query}: the error names {names}: {error}");
+    }
+
+    let page = api.get("/console/executions").await;
+    assert_eq!((page.status, page.content_type.as_str()), (StatusCode::OK, "text/html; charset=utf-8"));
+    assert!(page.body.as_str().unwrap().contains(r#"data-page="executions" data-arn="""#), "{page:?}");
+    let page = api.get("/console/activities").await;
+    assert!(page.body.as_str().unwrap().contains(r#"data-page="activities""#), "{page:?}");
+    assert!(page.body.as_str().unwrap().contains(r#"href="/console/executions""#), "the header links the pages: {page:?}");
+}
+
+/// The Activities route: an activity's task waiting (with its execution) until a worker takes it, and the workers
+/// waiting in GetActivityTask now, by the names they gave, gone once their call ends (answered, or hung up).
+#[tokio::test]
+async fn activities_show_their_workers_polling_and_their_tasks_waiting() {
+    let api = api().await;
+    let activity = api.ok("CreateActivity", json!({"name": "approve"})).await["activityArn"].as_str().expect("an ARN").to_owned();
+    api.ok("CreateActivity", json!({"name": "idle"})).await;
+    let definition = json!({"StartAt": "Ask", "States": {"Ask": {"Type": "Task", "Resource": activity, "End": true}}});
+    let machine = api.create("Asks", &definition).await;
+    let started = api.ok("StartExecution", json!({"stateMachineArn": machine, "name": "waiting-one"})).await;
+    let execution = started["executionArn"].as_str().expect("an ARN").to_owned();
+
+    let queues = || async {
+        let reply = api.get("/console/api/activities").await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+        reply.body
+    };
+    let mut body = queues().await;
+    for _ in 0..200 {
+        if body["activities"][0]["waiting"] == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        body = queues().await;
+    }
+    let approve = &body["activities"][0];
+    assert_eq!((approve["name"].as_str(), approve["waiting"].as_u64()), (Some("approve"), Some(1)), "{body}");
+    assert_eq!(approve["tasks"][0]["executionArn"], execution.as_str(), "{body}");
+    assert!(approve["tasks"][0]["since"].as_i64().is_some_and(|since| since > 1_700_000_000_000), "{body}");
+    assert_eq!(approve["pollers"], json!([]));
+    assert_eq!(body["activities"][1]["name"], "idle");
+    assert_eq!(body["activities"].as_array().map(Vec::len), Some(2));
+
+    // A worker takes the task; the next one waits, named, until its call ends.
+    let worker = |name: &str| {
+        let router = api.router.clone();
+        let body = json!({"activityArn": activity, "workerName": name}).to_string();
+        tokio::spawn(async move {
+            let request = Request::post("/")
+                .header("x-amz-target", "AWSStepFunctions.GetActivityTask")
+                .header(header::CONTENT_TYPE, "application/x-amz-json-1.0")
+                .body(Body::from(body))
+                .expect("a request");
+            tower::ServiceExt::oneshot(router, request).await.expect("a response").status()
+        })
+    };
+    assert_eq!(worker("first").await.expect("the call"), StatusCode::OK);
+    let second = worker("second-worker");
+    let mut body = queues().await;
+    for _ in 0..200 {
+        if body["activities"][0]["pollers"].as_array().is_some_and(|p| !p.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        body = queues().await;
+    }
+    let approve = &body["activities"][0];
+    assert_eq!((approve["waiting"].as_u64(), approve["tasks"].clone()), (Some(0), json!([])), "{body}");
+    assert_eq!(approve["pollers"][0]["worker"], "second-worker", "{body}");
+    assert_eq!(body["activities"][1]["pollers"], json!([]), "only the activity it polls");
+    second.abort();
+    let _ = second.await;
+    assert_eq!(queues().await["activities"][0]["pollers"], json!([]), "a worker that hung up no longer waits");
+}
+
+/// An Express machine's page lists the Express executions the server keeps, with how long it keeps them.
+#[tokio::test]
+async fn an_express_machines_executions_are_listed_with_their_retention() {
+    let api = api().await;
+    let pass = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
+    let created = api.ok("CreateStateMachine", json!({"name": "Quick", "type": "EXPRESS", "definition": pass.to_string(), "roleArn": ROLE})).await;
+    let machine = created["stateMachineArn"].as_str().expect("an ARN");
+    for name in ["first", "second"] {
+        api.ok("StartSyncExecution", json!({"stateMachineArn": machine, "name": name})).await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let path = format!("/console/api/state-machines/{}/executions", encode(machine));
+    let reply = api.get(&path).await;
+    assert_eq!((reply.body["express"].as_bool(), reply.body["retentionSeconds"].as_u64()), (Some(true), Some(300)), "{reply:?}");
+    assert_eq!(api.names(&path).await.0, ["second", "first"]);
+    assert_eq!(reply.body["executions"][0]["status"], "SUCCEEDED");
+    assert_eq!(api.names(&format!("{path}?status=FAILED")).await.0, Vec::<String>::new());
+    let (page, next) = api.names(&format!("{path}?pageSize=1")).await;
+    assert_eq!(page, ["second"]);
+    assert_eq!(api.names(&format!("{path}?pageSize=1&next={}", next.expect("a token"))).await.0, ["first"]);
 }

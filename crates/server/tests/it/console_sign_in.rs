@@ -387,3 +387,40 @@ async fn pages_allow_only_their_own_script() {
     assert!(policy.contains("script-src 'self'") && policy.contains("frame-ancestors 'none'"), "{policy}");
     assert!(!policy.contains("unsafe-eval") && !policy.split(';').any(|part| part.contains("script-src") && part.contains("unsafe-inline")));
 }
+
+/// The executions page searches the session's account only: another account's executions are never found, searching
+/// by another account's machine is a 404, and the Activities page lists the account's activities only.
+#[tokio::test]
+async fn the_search_and_the_activities_are_the_sessions_accounts() {
+    let (api, _) = console().await;
+    let alice = api.sign_in(ALICE).await;
+    let bob = api.sign_in(BOB).await;
+    let mine = api.ok_as(&alice, "CreateStateMachine", machine("Mine")).await["stateMachineArn"].as_str().expect("an ARN").to_owned();
+    let theirs = api.ok_as(&bob, "CreateStateMachine", machine("Theirs")).await["stateMachineArn"].as_str().expect("an ARN").to_owned();
+    api.ok_as(&alice, "StartExecution", json!({"stateMachineArn": mine, "name": "run-alice"})).await;
+    api.ok_as(&bob, "StartExecution", json!({"stateMachineArn": theirs, "name": "run-bob"})).await;
+    api.ok_as(&alice, "CreateActivity", json!({"name": "alices"})).await;
+    api.ok_as(&bob, "CreateActivity", json!({"name": "bobs"})).await;
+
+    let names = |reply: &Reply| -> Vec<String> {
+        reply.body["executions"].as_array().expect("a list").iter().filter_map(|e| e["name"].as_str()).map(str::to_owned).collect()
+    };
+    for (browser, own) in [(&alice, "run-alice"), (&bob, "run-bob")] {
+        let found = api.get_as(&browser.cookie, "/console/api/executions?name=run").await;
+        assert_eq!(found.status, StatusCode::OK, "{found:?}");
+        assert_eq!(names(&found), [own], "{found:?}");
+    }
+    let by_theirs = api.get_as(&alice.cookie, &format!("/console/api/executions?stateMachine={}", encode(&theirs))).await;
+    assert_eq!(by_theirs.status, StatusCode::NOT_FOUND, "{by_theirs:?}");
+    let by_mine = api.get_as(&alice.cookie, &format!("/console/api/executions?stateMachine={}", encode(&mine))).await;
+    assert_eq!(names(&by_mine), ["run-alice"]);
+
+    let activities = api.get_as(&alice.cookie, "/console/api/activities").await;
+    let listed: Vec<&str> = activities.body["activities"].as_array().expect("a list").iter().filter_map(|a| a["name"].as_str()).collect();
+    assert_eq!(listed, ["alices"], "{activities:?}");
+    // Without a session, neither answers.
+    for path in ["/console/api/executions", "/console/api/activities", "/console/executions"] {
+        let reply = api.send(Request::get(path).body(Body::empty()).expect("a request")).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{path}");
+    }
+}

@@ -9,8 +9,8 @@ use crate::postgres::rows::{
 };
 use crate::postgres::{Conn, backend, db};
 use crate::{
-    Activity, Alias, Error, Event, Execution, ExecutionFilter, Gauges, Page, PageRequest, Parked, Recovered, StateMachine,
-    Version,
+    Activity, Alias, Error, Event, Execution, ExecutionFilter, Gauges, Page, PageRequest, Parked, Recovered, Search,
+    StateMachine, Version,
 };
 
 /// The executions start-up resumes: running, not a Map Run's child (those run with their parents), not parked.
@@ -67,6 +67,49 @@ pub(crate) async fn list_by(
     sql.push_str(" ORDER BY seq DESC LIMIT $3");
     let items = collect(conn, &sql, &params, rows::execution).await?;
     Ok(paginate(items, limit, List::Executions))
+}
+
+/// Executions of any state machine that pass `search`, newest first, Map Run children aside; `executions_search`
+/// (schema version 6) holds what the filters read, as the SQLite store's index does, so the page's rows are found from
+/// the index alone and only they are read from the table.
+pub(crate) async fn search_executions(conn: &mut Conn, search: &Search, page: &PageRequest) -> Result<Page<Execution>, Error> {
+    let before = rows::decode_token(List::Search, page)?.unwrap_or(i64::MAX);
+    let limit = rows::limit(page);
+    let fetched = fetch(limit);
+    let prefix_length = search.machine_prefix.as_ref().map(|prefix| i32::try_from(prefix.chars().count()).unwrap_or(i32::MAX));
+    let status = search.status.map(rows::status_str);
+    // $1 the page's end, $2 its size; the filters given follow.
+    let mut sql = "SELECT seq FROM executions WHERE map_run_arn IS NULL AND seq < $1".to_owned();
+    let mut params: Vec<&(dyn ToSql + Sync)> = vec![&before, &fetched];
+    if let (Some(prefix), Some(length)) = (&search.machine_prefix, &prefix_length) {
+        params.push(length);
+        params.push(prefix);
+        sql.push_str(&format!(" AND substr(state_machine_arn, 1, ${}) = ${}", params.len() - 1, params.len()));
+    }
+    if let Some(machine) = &search.state_machine_arn {
+        params.push(machine);
+        sql.push_str(&format!(" AND state_machine_arn = ${}", params.len()));
+    }
+    if let Some(text) = &search.name_contains {
+        params.push(text);
+        sql.push_str(&format!(" AND strpos(name, ${}) > 0", params.len()));
+    }
+    if let Some(status) = &status {
+        params.push(status);
+        sql.push_str(&format!(" AND status = ${}", params.len()));
+    }
+    if let Some(from) = &search.started_from {
+        params.push(from);
+        sql.push_str(&format!(" AND start >= ${}", params.len()));
+    }
+    if let Some(before) = &search.started_before {
+        params.push(before);
+        sql.push_str(&format!(" AND start < ${}", params.len()));
+    }
+    // Which rows, from the index alone (an index-only scan), then those rows.
+    let sql = format!("SELECT {EXECUTION_COLUMNS} FROM executions WHERE seq IN ({sql} ORDER BY seq DESC LIMIT $2) ORDER BY seq DESC");
+    let items = collect(conn, &sql, &params, rows::execution).await?;
+    Ok(paginate(items, limit, List::Search))
 }
 
 pub(crate) async fn history(conn: &mut Conn, arn: &str, reverse: bool, page: &PageRequest) -> Result<Page<Event>, Error> {

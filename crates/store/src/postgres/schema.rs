@@ -16,14 +16,15 @@
 //! in a format it replays).
 //!
 //! The tables mirror the SQLite store's schema (version 1 its version 7, version 4 its version 8, version 5 its version
-//! 9; `sqlite/schema.rs` explains the columns), in PostgreSQL's types: `BIGINT` ids, times and counters, `TEXT` for
-//! JSON (opaque to the store), identity columns for the `seq` that orders lists and page tokens.
+//! 9, version 6 its version 10; `sqlite/schema.rs` explains the columns), in PostgreSQL's types: `BIGINT` ids, times
+//! and counters, `TEXT` for JSON (opaque to the store), identity columns for the `seq` that orders lists and page
+//! tokens.
 
 use crate::Error;
 use crate::postgres::{Conn, backend, db};
 
 /// The schema version this build writes: the number of migrations.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// One migration: its SQL, and whether builds of older schema versions may go on running beside it.
 struct Migration {
@@ -41,6 +42,8 @@ const MIGRATIONS: [Migration; SCHEMA_VERSION as usize] = [
     Migration { sql: V4, older_builds_may_share: false },
     // Builds before the outbox write no events and never read it: they may run beside it.
     Migration { sql: V5, older_builds_may_share: true },
+    // An index: older builds keep it up to date without knowing it.
+    Migration { sql: V6, older_builds_may_share: true },
 ];
 
 /// The key of the advisory lock migrations hold: `baton` in ASCII, a number no other user of the database is likely
@@ -219,6 +222,12 @@ CREATE TABLE baton_outbox (
 );
 CREATE INDEX baton_outbox_chain ON baton_outbox (destination, execution_arn, id);
 CREATE INDEX baton_outbox_due ON baton_outbox (next_try);
+";
+
+/// The search across state machines, as in the SQLite store's version 10 (`sqlite/schema.rs`): in `seq` order, with
+/// the columns the filters read beside it, so that an index-only scan answers which rows a page holds.
+const V6: &str = "
+CREATE INDEX executions_search ON executions (seq) INCLUDE (status, start, state_machine_arn, name) WHERE map_run_arn IS NULL;
 ";
 
 /// Applies the migrations the database lacks, in one transaction under the migration lock.

@@ -10,7 +10,7 @@ use crate::sqlite::rows::{self, ACTIVITY_COLUMNS, ALIAS_COLUMNS, EXECUTION_COLUM
 use crate::sqlite::{Location, db, schema};
 use crate::{
     Activity, Alias, Error, Event, Execution, ExecutionFilter, Gauges, Outbound, Page, PageRequest, Parked, Recovered,
-    StateMachine, Version,
+    Search, StateMachine, Version,
 };
 
 /// The executions start-up resumes: running, not a Map Run's child (those run with their parents), not parked.
@@ -122,6 +122,47 @@ fn list_by(
     sql.push_str(" ORDER BY seq DESC LIMIT ?3");
     let items = collect(conn, &sql, rusqlite::params_from_iter(values), rows::execution)?;
     Ok(paginate(items, limit, List::Executions))
+}
+
+/// Executions of any state machine that pass `search`, newest first, Map Run children aside.
+///
+/// `map_run_arn IS NULL` lets the planner use `executions_search` (schema version 10), which holds every column the
+/// filters read in `seq` order: the inner query walks that index alone from the page's end, and the outer one reads
+/// from the table only the rows of the page. A state machine's own indexes may serve a search of one machine.
+pub(crate) fn search_executions(conn: &mut Connection, search: &Search, page: &PageRequest) -> Result<Page<Execution>, Error> {
+    let before = rows::decode_token(List::Search, page)?.unwrap_or(i64::MAX);
+    let limit = rows::limit(page);
+    // ?1 the page's end, ?2 its size; the filters given follow.
+    let mut sql = "SELECT seq FROM executions WHERE map_run_arn IS NULL AND seq < ?1".to_owned();
+    let mut values: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(before), Box::new(fetch(limit))];
+    let mut bind = |value: Box<dyn rusqlite::ToSql>| {
+        values.push(value);
+        values.len()
+    };
+    if let Some(prefix) = &search.machine_prefix {
+        let length = i64::try_from(prefix.chars().count()).unwrap_or(i64::MAX);
+        let (n, p) = (bind(Box::new(length)), bind(Box::new(prefix.clone())));
+        sql.push_str(&format!(" AND substr(state_machine_arn, 1, ?{n}) = ?{p}"));
+    }
+    if let Some(machine) = &search.state_machine_arn {
+        sql.push_str(&format!(" AND state_machine_arn = ?{}", bind(Box::new(machine.clone()))));
+    }
+    if let Some(text) = &search.name_contains {
+        sql.push_str(&format!(" AND instr(name, ?{}) > 0", bind(Box::new(text.clone()))));
+    }
+    if let Some(status) = search.status {
+        sql.push_str(&format!(" AND status = ?{}", bind(Box::new(rows::status_str(status)))));
+    }
+    if let Some(from) = search.started_from {
+        sql.push_str(&format!(" AND start >= ?{}", bind(Box::new(from))));
+    }
+    if let Some(before) = search.started_before {
+        sql.push_str(&format!(" AND start < ?{}", bind(Box::new(before))));
+    }
+    // Which rows, from the index alone, then those rows.
+    let sql = format!("SELECT {EXECUTION_COLUMNS} FROM executions WHERE seq IN ({sql} ORDER BY seq DESC LIMIT ?2) ORDER BY seq DESC");
+    let items = collect(conn, &sql, rusqlite::params_from_iter(values), rows::execution)?;
+    Ok(paginate(items, limit, List::Search))
 }
 
 pub(crate) fn history(

@@ -1,7 +1,7 @@
 //! How records map to SQLite rows and back, and the page tokens.
 //!
 //! Enums are stored as their AWS names (`RUNNING`, `STANDARD`) so the database reads well in `sqlite3`; tags as a
-//! JSON array of `[key, value]` pairs. A page token is `<list>.<last sort key>` (`sm.12`, `ex.40`, `hf.7`, `hr.7`, `ac.3`):
+//! JSON array of `[key, value]` pairs. A page token is `<list>.<last sort key>` (`sm.12`, `ex.40`, `es.40`, `hf.7`, `hr.7`, `ac.3`):
 //! opaque to callers, checked strictly when it comes back.
 
 use rusqlite::Row;
@@ -36,6 +36,7 @@ pub(crate) const MAX_LIMIT: usize = 1000;
 pub(crate) enum List {
     StateMachines,
     Executions,
+    Search,
     HistoryForward,
     HistoryReverse,
     Versions,
@@ -48,6 +49,7 @@ impl List {
         match self {
             List::StateMachines => "sm",
             List::Executions => "ex",
+            List::Search => "es",
             List::HistoryForward => "hf",
             List::HistoryReverse => "hr",
             List::Versions => "sv",

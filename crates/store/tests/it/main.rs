@@ -62,3 +62,4 @@ store_test!(activities_lifecycle);
 store_test!(activities_paging);
 store_test!(parked_executions);
 store_test!(outbox);
+store_test!(search_executions);

@@ -1,6 +1,6 @@
 //! The conformance suite: what every `Store` backend must do, written once against `&impl Store`.
 
-use store::{Activity, Alias, Ending, Error, Event, ExecutionFilter, PageRequest, Publish, Route, Status, Store};
+use store::{Activity, Alias, Ending, Error, Event, ExecutionFilter, PageRequest, Publish, Route, Search, Status, Store};
 
 use crate::fixtures::{ACCOUNT, all_pages, execution, join_all, machine, page, step, succeeded};
 
@@ -1083,4 +1083,76 @@ pub(crate) async fn outbox(store: &impl Store) {
 
     store.reset().await.unwrap();
     assert!(due_bodies(store, &[a, b], i64::MAX).await.is_empty());
+}
+
+/// The search across state machines: by name (contained, case kept), status, state machine, account (the machines'
+/// ARN prefix) and start time, each alone and together, newest first and paged; a Map Run's children are never found,
+/// and a token of another list is refused.
+pub(crate) async fn search_executions(store: &impl Store) {
+    let other_account = "arn:aws:states:us-east-1:999999999999";
+    // Nine executions, started a second apart in this order: three per machine (two machines here, one in another
+    // account), in turn; every third fails.
+    let mut made = Vec::new();
+    for n in 0..9 {
+        let machine = ["orders", "billing", "elsewhere"][n % 3];
+        let name = format!("{}-{n}", ["Order", "order", "bill"][n / 3]);
+        let mut e = execution(machine, &name);
+        if machine == "elsewhere" {
+            e.arn = format!("{other_account}:execution:elsewhere:{name}");
+            e.state_machine_arn = format!("{other_account}:stateMachine:elsewhere");
+        }
+        e.start = 1_700_000_000_000 + 1000 * n as i64;
+        store.create_execution(e.clone(), step(&e.arn, 1, 1)).await.unwrap();
+        if n % 3 == 2 {
+            let mut end = step(&e.arn, 2, 1);
+            end.ending = Some(Ending { status: Status::Failed, stop: e.start + 10, output: None, error: Some("E".to_owned()), cause: None });
+            store.append(vec![end]).await.unwrap();
+        }
+        made.push(e);
+    }
+    // A Map Run's child, named to match every search below: never found.
+    let parent = &made[0];
+    let mut child = execution("orders/Each", "Order-child");
+    child.map_run_arn = Some(format!("{ACCOUNT}:mapRun:orders/Each:Order-0"));
+    let mut with_child = step(&parent.arn, 2, 1);
+    with_child.children =
+        vec![store::ChildStep { execution_arn: child.arn.clone(), created: Some(child), events: Vec::new(), ending: None, redriven: None }];
+    store.append(vec![with_child]).await.unwrap();
+
+    let search = |search: Search, limit: usize| async move {
+        let pages = all_pages(limit, |p| store.search_executions(search.clone(), p)).await;
+        pages.into_iter().flatten().map(|e| e.name).collect::<Vec<_>>()
+    };
+    let all = Search::default();
+    assert_eq!(
+        search(all.clone(), 0).await,
+        ["bill-8", "bill-7", "bill-6", "order-5", "order-4", "order-3", "Order-2", "Order-1", "Order-0"],
+        "every execution but the child, newest first"
+    );
+    assert_eq!(search(all.clone(), 2).await.len(), 9, "paged two at a time, the same nine");
+    let mine = Search { machine_prefix: Some(format!("{ACCOUNT}:")), ..Search::default() };
+    assert_eq!(search(mine.clone(), 1).await, ["bill-7", "bill-6", "order-4", "order-3", "Order-1", "Order-0"], "this account's");
+    let named = |text: &str| Search { name_contains: Some(text.to_owned()), ..mine.clone() };
+    assert_eq!(search(named("rder"), 0).await, ["order-4", "order-3", "Order-1", "Order-0"], "a name containing the text");
+    assert_eq!(search(named("order"), 0).await, ["order-4", "order-3"], "case matters");
+    assert_eq!(search(named("%"), 0).await, Vec::<String>::new(), "no wildcards");
+    let failed = Search { status: Some(Status::Failed), ..Search::default() };
+    assert_eq!(search(failed.clone(), 0).await, ["bill-8", "order-5", "Order-2"]);
+    let failed_here = Search { status: Some(Status::Failed), ..mine.clone() };
+    assert_eq!(search(failed_here, 0).await, Vec::<String>::new(), "this account's never fail");
+    let running = Search { status: Some(Status::Running), ..mine.clone() };
+    assert_eq!(search(running, 0).await.len(), 6);
+    let billing = Search { state_machine_arn: Some(format!("{ACCOUNT}:stateMachine:billing")), ..Search::default() };
+    assert_eq!(search(billing.clone(), 1).await, ["bill-7", "order-4", "Order-1"]);
+    let window = Search { started_from: Some(1_700_000_002_000), started_before: Some(1_700_000_006_000), ..Search::default() };
+    assert_eq!(search(window.clone(), 0).await, ["order-5", "order-4", "order-3", "Order-2"], "from inclusive, before exclusive");
+    let together = Search { name_contains: Some("der".to_owned()), ..Search { state_machine_arn: billing.state_machine_arn.clone(), ..window } };
+    assert_eq!(search(together, 0).await, ["order-4"], "every filter at once");
+
+    let r = store.search_executions(all.clone(), page(Some("ex.5".to_owned()), 0)).await;
+    assert!(matches!(&r, Err(Error::InvalidToken(t)) if t == "ex.5"), "a token of another list: {r:?}");
+    let first = store.search_executions(all.clone(), page(None, 3)).await.unwrap();
+    let token = first.next_token.unwrap();
+    let r = store.list_executions(&parent.state_machine_arn, ExecutionFilter::default(), page(Some(token), 0)).await;
+    assert!(matches!(r, Err(Error::InvalidToken(_))), "{r:?}");
 }

@@ -37,6 +37,14 @@ function when(ms) {
   return new Date(millis).toISOString().replace("T", " ").replace("Z", "").slice(0, 23) + " UTC";
 }
 
+// A number of seconds as people say it: "1 hour", "90 minutes", "2 days", "45 seconds".
+function duration(seconds) {
+  for (const [unit, size] of [["day", 86400], ["hour", 3600], ["minute", 60]]) {
+    if (seconds >= size && seconds % size === 0) return (seconds / size) + " " + unit + (seconds === size ? "" : "s");
+  }
+  return seconds + " second" + (seconds === 1 ? "" : "s");
+}
+
 // The time between two timestamps of the AWS API (seconds), as "1.234 s".
 function elapsed(start, stop) {
   return ((stop - start) || 0).toFixed(3) + " s";
@@ -244,6 +252,7 @@ async function stateMachinePage(arn, flash) {
         result.replaceChildren(
           h("p", {}, statusBadge(done.status), " ", h("span", { class: "muted" }, done.name + ", in " + elapsed(done.startDate, done.stopDate))),
           ...outcome);
+        executions.show().catch(fail);
       } else {
         const started = await aws("StartExecution", request);
         location.href = executionUrl(started.executionArn);
@@ -254,12 +263,18 @@ async function stateMachinePage(arn, flash) {
   const graph = h("div", { class: "graph" }, svgGraph(svg));
   const filter = h("select", { id: "status-filter", "aria-label": "Status", onchange: () => executions.reset().catch(fail) },
     ["", "RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"].map((s) => h("option", { value: s }, s || "Any status")));
+  // An Express machine's executions are those the server keeps in memory for a while after they end: how long.
+  const retention = h("p", { class: "muted", id: "express-retention" });
   const executions = pagedTable(["Name", "Status", "Started", "Stopped"], async (token) => {
     const query = new URLSearchParams();
     if (token) query.set("next", token);
     if (filter.value) query.set("status", filter.value);
     const url = "/console/api/state-machines/" + encodeURIComponent(arn) + "/executions" + (query.size ? "?" + query : "");
     const page = await getJson(url);
+    if (page.express) {
+      retention.textContent = "Express executions are kept in this server's memory for " + duration(page.retentionSeconds)
+        + " after they end (baton serve --express-retention-seconds), then dropped; a restart forgets them.";
+    }
     return { items: page.executions, next: page.next };
   }, (execution) => h("tr", {},
     h("td", {}, h("a", { href: executionUrl(execution.arn) }, execution.name)),
@@ -271,7 +286,7 @@ async function stateMachinePage(arn, flash) {
   const body = h("div", { class: "split" },
     h("div", {}, h("h2", {}, "Graph"), graph,
       h("h2", { class: "with-action" }, "Executions by status", dashboard.range), dashboard.element,
-      h("h2", { class: "with-action" }, "Executions (newest first)", filter), executions.element),
+      h("h2", { class: "with-action" }, "Executions (newest first)", filter), retention, executions.element),
     h("div", {},
       h("h2", {}, "Start an execution"),
       h("div", { class: "card" }, name, h("p", { class: "muted" }, "Input (JSON)"), input,
@@ -1079,6 +1094,9 @@ function showWho() {
     "state-machine": () => stateMachinePage(arn),
     "execution": () => executionPage(arn),
     "map-run": () => mapRunPage(arn),
+    // operate.js: the pages across state machines.
+    "executions": () => executionsPage(),
+    "activities": () => activitiesPage(),
     "sign-in": async () => signInPage(),
     // Reached from another site's link, without the session cookie: loaded again from here, with it.
     "reload": async () => location.replace(location.href),
