@@ -311,11 +311,17 @@ fn every_design_action_works_with_the_mouse_and_the_keyboard() {
     browser.wait_for(&format!("document.querySelector({}) !== null", json!(node("Parallel"))), PATIENCE);
     browser.mouse_click("#add-branch");
     browser.wait_for(&format!("document.querySelectorAll({}).length === 3", json!(format!("{} > .areas > .area", node("Parallel")))), PATIENCE);
-    for (i, kind) in [(1, "Pass"), (2, "Wait"), (3, "Succeed")] {
+    for (i, kind) in [(1, "Pass"), (2, "Wait")] {
         settle(&mut browser);
         browser.drag(&format!(".palette-item[data-kind={}]", json!(kind)), &format!("{} > .areas > .area:nth-child({i})", node("Parallel")));
         browser.wait_for(&format!("document.querySelector({}).querySelectorAll('.node').length === {i}", json!(node("Parallel"))), PATIENCE);
     }
+    // An empty branch chosen with a click takes a palette item clicked (or entered) next.
+    settle(&mut browser);
+    browser.mouse_click(&format!("{} > .areas > .area:nth-child(3)", node("Parallel")));
+    browser.wait_for(&format!("document.querySelector({})?.classList.contains('selected')", json!(format!("{} > .areas > .area:nth-child(3)", node("Parallel")))), PATIENCE);
+    browser.mouse_click(".palette-item[data-kind=\"Succeed\"]");
+    browser.wait_for(&format!("document.querySelector({}).querySelectorAll('.node').length === 3", json!(node("Parallel"))), PATIENCE);
     browser.mouse_click(&format!("{} > .node-name", node("Parallel")));
     browser.mouse_click("#add-catcher");
     browser.wait_for("document.querySelector('#design-inspector [data-catcher=\"0\"]') !== null", PATIENCE);

@@ -578,24 +578,29 @@ function designer({ definition, storageKey, onChange, account }) {
       label ? h("span", { class: "area-label" }, label) : null);
     el.addEventListener("pointerdown", (event) => {
       if (event.target !== el) return;
-      selected = null; selectedEdge = null; selectedArea = m.key;
-      render();
+      // The area itself, not the container state it is in.
+      event.stopPropagation();
+      chooseArea(el, m.key);
     });
     if (!m.boxes.size) {
       el.append(h("span", { class: "area-empty" }, m.key === "" ? "Drag a state here to start" : "Drop a state here"));
       // An empty area takes the keyboard's focus, so that Enter on a palette item can add the state into it.
       el.tabIndex = 0;
       el.setAttribute("aria-label", "Empty " + (m.key === "" ? "canvas" : "branch") + ": choose a state in the palette to add it here");
-      el.addEventListener("focus", () => {
-        selected = null; selectedEdge = null; selectedArea = m.key;
-        for (const other of canvas.querySelectorAll(".area.selected, .node.selected")) other.classList.remove("selected");
-        el.classList.add("selected");
-        drawInspector();
-      });
+      el.addEventListener("focus", () => chooseArea(el, m.key));
     }
     el.append(drawEdges(m, w, hgt));
     for (const box of m.boxes.values()) el.append(drawNode(box, m));
     return el;
+  }
+
+  // Area `key` (drawn as `el`) is where the palette adds next.
+  function chooseArea(el, key) {
+    if (selectedArea === key && !selected && !selectedEdge) return;
+    selected = null; selectedEdge = null; selectedArea = key;
+    for (const other of canvas.querySelectorAll(".area.selected, .node.selected")) other.classList.remove("selected");
+    el.classList.add("selected");
+    drawInspector();
   }
 
   function drawNode(box, m) {
