@@ -11,23 +11,9 @@ fn record(name: &str, start: i64) -> Execution {
         arn: format!("arn:aws:states:us-east-1:123456789012:express:quick:{name}:id"),
         name: name.to_owned(),
         state_machine_arn: MACHINE.to_owned(),
-        definition: "{}".to_owned(),
-        role_arn: "arn:aws:iam::123456789012:role/r".to_owned(),
         kind: Kind::Express,
-        input: "{}".to_owned(),
-        trace_header: None,
-        status: Status::Running,
         start,
-        stop: None,
-        output: None,
-        error: None,
-        cause: None,
-        version_arn: None,
-        alias_arn: None,
-        redrive_count: 0,
-        redrive_date: None,
-        engine_version: 0,
-        map_run_arn: None,
+        ..crate::service::testing::execution()
     }
 }
 
