@@ -536,6 +536,11 @@ function definitionEditor({ initial, title, saveLabel, save: onSave, onCancel, f
   // the server, which keeps the text's comments), and checked as if typed.
   async function fromDesign(definition) {
     const mine = ++written;
+    asked += 1; // a check on its way is of older text: its answer must not take the design view back
+    // Checking from now on: the text is rewritten (for YAML, once the server has written it), then checked.
+    verdict.className = "muted";
+    verdict.textContent = "Checking…";
+    save.disabled = true;
     let next = JSON.stringify(definition, null, 2);
     if (latest && latest.format === "yaml") {
       const answer = await postJson("/console/api/yaml", { text: text.value, definition });
