@@ -539,6 +539,12 @@ impl Service {
         self.inner.metrics.render(&snapshot)
     }
 
+    /// The bytes the store's data takes now (`store::Gauges::bytes`), for `baton bench`'s figures per event and per
+    /// execution.
+    pub async fn store_bytes(&self) -> Result<u64, Error> {
+        Ok(self.inner.store.gauges().await.map_err(internal)?.bytes)
+    }
+
     /// How many executions are running in this process, in memory (parked ones are not counted).
     pub fn running_count(&self) -> usize {
         lock(&self.inner.live).len()

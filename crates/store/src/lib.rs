@@ -402,6 +402,9 @@ pub struct Gauges {
     pub parked: u64,
     pub inbox: u64,
     pub activity_tasks: Vec<(String, u64)>,
+    /// The bytes the store's data takes: SQLite's pages in use (the write-ahead log's included, free pages not),
+    /// PostgreSQL's database size.
+    pub bytes: u64,
 }
 
 /// A store's writer's counters since the store was opened (`Sqlite::stats`, `Postgres::stats`).
@@ -532,7 +535,7 @@ pub trait Store: Send + Sync + 'static {
         after: Option<Parked>,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<Parked>, Error>> + Send;
-    /// How many executions are parked and how many inbox messages are open (`Gauges`).
+    /// How many executions are parked, how many inbox messages are open, and the bytes the data takes (`Gauges`).
     fn gauges(&self) -> impl Future<Output = Result<Gauges, Error>> + Send;
     /// Deletes at most `limit` executions that ended before `before` (milliseconds since the epoch), with their history
     /// and triggers; returns how many it deleted.

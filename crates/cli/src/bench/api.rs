@@ -209,8 +209,9 @@ pub(crate) fn api(executions: usize, clients: usize, only: Option<&str>, target:
     writeln!(out, "API benchmark: {executions} executions per workload from {clients} HTTP clients, durable on {store}")?;
     writeln!(
         out,
-        "{:<22} {:>10} {:>12} {:>9} {:>14} {:>10} {:>22}",
-        "workload", "executions", "transitions", "seconds", "transitions/s", "starts/s", "history read p50/p99/max ms"
+        "{:<22} {:>10} {:>12} {:>9} {:>14} {:>10} {:>22} {:>8} {:>12}",
+        "workload", "executions", "transitions", "seconds", "transitions/s", "starts/s", "history read p50/p99/max ms",
+        "B/event", "B/execution"
     )?;
     let workloads = [
         Workload { name: "api_pass_chain_20", definition: chain(20, |i| json!({"Type": "Pass", "Result": i, "ResultPath": "$.last"})) },
@@ -249,6 +250,8 @@ pub(crate) fn api(executions: usize, clients: usize, only: Option<&str>, target:
             })
         };
 
+        // What the store takes before and after the run: its growth per event and per finished execution.
+        let bytes_before = runtime.block_on(services[0].store_bytes())?;
         let begun = Instant::now();
         let starting = start_round_robin(&apis, &machine, executions, clients)?;
         let deadline = Instant::now() + Duration::from_secs(600);
@@ -259,6 +262,7 @@ pub(crate) fn api(executions: usize, clients: usize, only: Option<&str>, target:
             std::thread::sleep(Duration::from_millis(1));
         }
         let elapsed = begun.elapsed();
+        let grown = runtime.block_on(services[0].store_bytes())?.saturating_sub(bytes_before) as f64;
         reading.store(false, Ordering::Relaxed);
         let mut latencies = reader.join().map_err(|_| anyhow::anyhow!("the reader panicked"))??;
 
@@ -284,14 +288,16 @@ pub(crate) fn api(executions: usize, clients: usize, only: Option<&str>, target:
         let reads = format!("{:.1}/{:.1}/{:.1} ({})", percentile(0.5), percentile(0.99), percentile(1.0), latencies.len());
         writeln!(
             out,
-            "{:<22} {:>10} {:>12} {:>9.2} {:>14.0} {:>10.0} {:>22}",
+            "{:<22} {:>10} {:>12} {:>9.2} {:>14.0} {:>10.0} {:>22} {:>8.0} {:>12.0}",
             workload.name,
             executions,
             transitions,
             elapsed.as_secs_f64(),
             transitions as f64 / elapsed.as_secs_f64(),
             executions as f64 / starting.as_secs_f64(),
-            reads
+            reads,
+            grown / (executions * reference_types.len()) as f64,
+            grown / executions as f64,
         )?;
     }
     for stop in stops {
@@ -438,6 +444,29 @@ pub(crate) fn parked(count: usize, clients: usize, target: &Target<'_>, out: &mu
         "  resident memory (VmRSS): {loaded:.1} MiB with {count} parked ({idle:.1} MiB idle, {peak:.1} MiB peak while starting){}",
         if target.database_url.is_some() { String::new() } else { format!("; {:.1} MiB on disk", disk_mib(&dir.0)) }
     )?;
+    // The same executions kept in memory (`--park-after-ms 0`) on a server of their own (SQLite only: another node on
+    // the PostgreSQL database would take part in the restart measured next): what each running one costs.
+    const MIB: f64 = 1024.0 * 1024.0;
+    let per = |mib: f64| mib.max(0.0) * MIB / count as f64;
+    if target.database_url.is_none() {
+        let live_dir = TempDir::new(target.root, "live")?;
+        let live_server = ServeProcess::start_with(&live_dir.0, &["--park-after-ms", "0"])?;
+        let live_api = Api::new(&live_server.addr);
+        let live_machine = live_api.create("Live", &json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 86_400, "End": true}}}))?;
+        let live_idle = live_server.resident_mib()?;
+        start_round_robin(std::slice::from_ref(&live_api), &live_machine, count, clients)?;
+        std::thread::sleep(Duration::from_secs(1));
+        let live = live_server.resident_mib()? - live_idle;
+        writeln!(
+            out,
+            "  per execution: {:.0} bytes resident parked, {:.0} bytes resident running in memory (--park-after-ms 0), {:.0} bytes on disk",
+            per(loaded - idle),
+            per(live),
+            per(disk_mib(&dir.0))
+        )?;
+    } else {
+        writeln!(out, "  per execution: {:.0} bytes resident parked", per(loaded - idle))?;
+    }
 
     server.kill();
     let begun = Instant::now();

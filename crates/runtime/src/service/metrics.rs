@@ -177,6 +177,7 @@ pub(crate) struct Metrics {
     running: Gauge,
     parked: Gauge,
     inbox: Gauge,
+    store_bytes: Gauge,
     activity_tasks: Family<ActivityLabel, Gauge>,
     /// The store's writer: transactions committed and write requests they answered (`store::Stats`), counted up to
     /// the figures `seen` at the last scrape; and how long the runtime waited for its steps to commit.
@@ -239,6 +240,8 @@ impl Default for Metrics {
         registry.register("baton_executions_parked", "Executions parked in the store until their timer is due", parked.clone());
         let inbox = Gauge::default();
         registry.register("baton_inbox_messages", "Messages for executions other nodes hold, not answered yet", inbox.clone());
+        let store_bytes = Gauge::default();
+        registry.register("baton_store_bytes", "Bytes the store's data takes (SQLite's pages in use, PostgreSQL's database)", store_bytes.clone());
         let activity_tasks = Family::<ActivityLabel, Gauge>::default();
         registry.register("baton_activity_tasks_waiting", "Activity tasks waiting for a worker", activity_tasks.clone());
         let transactions = Counter::default();
@@ -276,6 +279,7 @@ impl Default for Metrics {
             running,
             parked,
             inbox,
+            store_bytes,
             activity_tasks,
             transactions,
             writes,
@@ -428,6 +432,7 @@ impl Metrics {
         if let Some(gauges) = &now.gauges {
             self.parked.set(gauge(gauges.parked));
             self.inbox.set(gauge(gauges.inbox));
+            self.store_bytes.set(gauge(gauges.bytes));
         }
         self.activity_tasks.clear();
         for (activity_arn, waiting) in &now.activity_tasks {

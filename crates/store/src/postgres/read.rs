@@ -201,21 +201,23 @@ pub(crate) async fn due(conn: &mut Conn, before: i64, after: Option<Parked>, lim
 
 /// How many executions are parked and how many inbox messages wait for their answer.
 pub(crate) async fn gauges(conn: &mut Conn) -> Result<Gauges, Error> {
-    let sql = "SELECT (SELECT count(*) FROM parked), (SELECT count(*) FROM baton_inbox WHERE answer IS NULL)";
+    let sql = "SELECT (SELECT count(*) FROM parked), (SELECT count(*) FROM baton_inbox WHERE answer IS NULL), \
+               pg_database_size(current_database())";
     let counts = one(conn, sql, &[], |row| {
         let parked: i64 = row.try_get(0).map_err(db)?;
         let inbox: i64 = row.try_get(1).map_err(db)?;
-        Ok((u64::try_from(parked).unwrap_or(0), u64::try_from(inbox).unwrap_or(0)))
+        let bytes: i64 = row.try_get(2).map_err(db)?;
+        Ok((u64::try_from(parked).unwrap_or(0), u64::try_from(inbox).unwrap_or(0), u64::try_from(bytes).unwrap_or(0)))
     })
     .await?;
-    let (parked, inbox) = counts.unwrap_or_default();
+    let (parked, inbox, bytes) = counts.unwrap_or_default();
     let sql = "SELECT activity_arn, count(*) FROM baton_activity_tasks WHERE NOT taken GROUP BY activity_arn";
     let activity_tasks = collect(conn, sql, &[], |row| {
         let waiting: i64 = row.try_get(1).map_err(db)?;
         Ok((row.try_get(0).map_err(db)?, u64::try_from(waiting).unwrap_or(0)))
     })
     .await?;
-    Ok(Gauges { parked, inbox, activity_tasks })
+    Ok(Gauges { parked, inbox, activity_tasks, bytes })
 }
 
 /// One execution with all its triggers in order, whatever its status.

@@ -243,10 +243,16 @@ pub(crate) fn due(conn: &mut Connection, before: i64, after: Option<Parked>, lim
     )
 }
 
-/// How many executions are parked (SQLite has no inbox).
+/// How many executions are parked (SQLite has no inbox), and the bytes of the pages in use: the database as this
+/// connection sees it (the write-ahead log's frames included) less its free pages.
 pub(crate) fn gauges(conn: &mut Connection) -> Result<Gauges, Error> {
     let parked: i64 = conn.prepare_cached("SELECT count(*) FROM parked").and_then(|mut s| s.query_row([], |row| row.get(0))).map_err(db)?;
-    Ok(Gauges { parked: u64::try_from(parked).unwrap_or(0), inbox: 0, activity_tasks: Vec::new() })
+    let pragma = |conn: &mut Connection, name: &str| -> Result<i64, Error> {
+        conn.query_row(&format!("PRAGMA {name}"), [], |row| row.get(0)).map_err(db)
+    };
+    let pages = pragma(conn, "page_count")? - pragma(conn, "freelist_count")?;
+    let bytes = pages.saturating_mul(pragma(conn, "page_size")?);
+    Ok(Gauges { parked: u64::try_from(parked).unwrap_or(0), inbox: 0, activity_tasks: Vec::new(), bytes: u64::try_from(bytes).unwrap_or(0) })
 }
 
 /// At most `limit` outbox messages for `destinations` due at `now`, each the first left of its execution's to its

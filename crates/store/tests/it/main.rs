@@ -63,3 +63,4 @@ store_test!(activities_paging);
 store_test!(parked_executions);
 store_test!(outbox);
 store_test!(search_executions);
+store_test!(gauges_measure_the_data);

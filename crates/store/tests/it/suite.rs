@@ -1156,3 +1156,30 @@ pub(crate) async fn search_executions(store: &impl Store) {
     let r = store.list_executions(&parent.state_machine_arn, ExecutionFilter::default(), page(Some(token), 0)).await;
     assert!(matches!(r, Err(Error::InvalidToken(_))), "{r:?}");
 }
+
+/// `gauges().bytes` is the data's size: it grows by at least what is written (400 executions of ten 1 KB events).
+pub(crate) async fn gauges_measure_the_data(store: &impl Store) {
+    store.create_state_machine(machine("sized")).await.unwrap();
+    let before = store.gauges().await.unwrap().bytes;
+    assert!(before > 0, "an empty store still takes its schema's pages");
+    // Letters that do not repeat (a linear congruential sequence), so that no backend's compression shrinks them.
+    let mut seed: u64 = 7;
+    let mut noise = || {
+        (0..1000)
+            .map(|_| {
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                char::from(b'a' + u8::try_from((seed >> 33) % 26).unwrap())
+            })
+            .collect::<String>()
+    };
+    for i in 0..400 {
+        let e = execution("sized", &format!("e{i}"));
+        let mut first = step(&e.arn, 1, 10);
+        for event in &mut first.events {
+            event.json = format!(r#"{{"id":{},"pad":"{}"}}"#, event.id, noise());
+        }
+        store.create_execution(e, first).await.unwrap();
+    }
+    let after = store.gauges().await.unwrap().bytes;
+    assert!(after >= before + 400 * 10 * 1000, "{before} bytes before, {after} after writing 4 MB");
+}
