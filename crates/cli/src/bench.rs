@@ -6,13 +6,15 @@
 //! `map_100k` workload (an inline Map over `--map-items` items) shows that a large
 //! Map runs in bounded memory: its figure is the process's peak resident memory.
 //!
-//! `--api` and `--parked N` measure the durable server through its HTTP API instead (`api`); `--aws` measures Tasks
+//! `--api` and `--parked N` measure the durable server through its HTTP API instead (`api`), `--api --duration S` a
+//! steady mix of calls from `--clients` for S seconds (`load`); `--aws` measures Tasks
 //! calling an AWS service (`aws`); `--functions FILE` measures invocations per second of local functions
 //! (`functions`); `--csv-rows N` a distributed Map reading a CSV through its ItemReader (`reader`).
 
 mod api;
 mod aws;
 mod functions;
+mod load;
 mod reader;
 
 use std::io::Write;
@@ -51,6 +53,10 @@ pub(crate) struct Args {
     /// Executions per `--api` workload.
     #[arg(long, default_value_t = 1000)]
     api_executions: usize,
+    /// With `--api`: a load test instead of the workloads: the clients drive a steady mix (starts, describes, history
+    /// reads, callbacks answered) for this many seconds; calls per second and latency percentiles by action.
+    #[arg(long)]
+    duration: Option<f64>,
     /// Concurrent HTTP clients of `--api` and `--parked`.
     #[arg(long, default_value_t = 64)]
     clients: usize,
@@ -124,8 +130,13 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         let root = args.data_dir.clone().unwrap_or_else(std::env::temp_dir);
         let mut stdout = std::io::stdout().lock();
         let target = api::Target { root: &root, database_url: args.database_url.as_deref(), nodes: args.nodes };
-        if args.api {
-            api::api(args.api_executions, args.clients, args.only.as_deref(), &target, &mut stdout)?;
+        match (args.api, args.duration) {
+            (true, Some(seconds)) if seconds.is_finite() && seconds > 0.0 => {
+                load::load(args.clients, Duration::from_secs_f64(seconds), &target, &mut stdout)?;
+            }
+            (true, Some(seconds)) => anyhow::bail!("--duration must be a positive number of seconds, not {seconds}"),
+            (true, None) => api::api(args.api_executions, args.clients, args.only.as_deref(), &target, &mut stdout)?,
+            (false, _) => {}
         }
         if let Some(count) = args.parked {
             api::parked(count, args.clients, &target, &mut stdout)?;

@@ -156,56 +156,90 @@ pub(crate) struct Target<'a> {
     pub(crate) nodes: usize,
 }
 
+/// The services of a `--api` run, each behind its own HTTP listener on `127.0.0.1:0`, over one data directory or
+/// database (more than one only with `--database-url`).
+pub(super) struct Nodes {
+    pub(super) runtime: tokio::runtime::Runtime,
+    pub(super) services: Vec<Service>,
+    pub(super) addrs: Vec<String>,
+    stops: Vec<tokio::sync::oneshot::Sender<()>>,
+    _dir: TempDir,
+}
+
+impl Nodes {
+    /// Opens the services on a fresh data directory named after `what` (or the target's database).
+    pub(super) fn start(target: &Target<'_>, what: &str) -> anyhow::Result<Nodes> {
+        let dir = TempDir::new(target.root, what)?;
+        let nodes = if target.database_url.is_some() { target.nodes.max(1) } else { 1 };
+        let config = Config {
+            region: "us-east-1".to_owned(),
+            account_id: "123456789012".to_owned(),
+            data_dir: dir.0.clone(),
+            database_url: target.database_url.map(str::to_owned),
+            lease_ms: 10_000,
+            address: String::new(),
+            limits: engine::Limits::default(),
+            resources: Arc::new(runtime::Resources::default()),
+            mock_config: None,
+            express_retention_seconds: 60,
+            max_evaluation_ms: runtime::DEFAULT_MAX_EVALUATION_MS,
+            retention_ms: None,
+            virtual_time: false,
+            admin: false,
+            park_after_ms: runtime::DEFAULT_PARK_AFTER_MS,
+            execution_log: None,
+            events: runtime::service::Events::default(),
+            traces: None,
+        };
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
+        let mut services = Vec::with_capacity(nodes);
+        let mut addrs = Vec::with_capacity(nodes);
+        let mut stops = Vec::with_capacity(nodes);
+        for _ in 0..nodes {
+            let (service, addr, stop) = runtime.block_on(async {
+                let service = Service::open(config.clone()).await.context("cannot open the service")?;
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("cannot listen")?;
+                let addr: SocketAddr = listener.local_addr()?;
+                let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+                tokio::spawn(server::serve(listener, service.clone(), async {
+                    let _ = stopped.await;
+                }));
+                anyhow::Ok((service, addr, stop))
+            })?;
+            services.push(service);
+            addrs.push(addr.to_string());
+            stops.push(stop);
+        }
+        Ok(Nodes { runtime, services, addrs, stops, _dir: dir })
+    }
+
+    /// What the store is: "SQLite (…) in DIR" or "PostgreSQL, N nodes".
+    pub(super) fn describe(&self, target: &Target<'_>) -> String {
+        match target.database_url {
+            Some(_) => format!("PostgreSQL, {} node{}", self.services.len(), if self.services.len() == 1 { "" } else { "s" }),
+            None => format!("SQLite (WAL, synchronous=FULL) in {}", self._dir.0.display()),
+        }
+    }
+
+    /// Stops the listeners and shuts the services down.
+    pub(super) fn stop(self) {
+        for stop in self.stops {
+            let _ = stop.send(());
+        }
+        for service in &self.services {
+            self.runtime.block_on(service.shutdown());
+        }
+    }
+}
+
 /// `--api`: durable transitions per second through HTTP, with the service (or services) in this process.
 pub(crate) fn api(executions: usize, clients: usize, only: Option<&str>, target: &Target<'_>, out: &mut impl Write) -> anyhow::Result<()> {
-    let dir = TempDir::new(target.root, "api")?;
-    let nodes = if target.database_url.is_some() { target.nodes.max(1) } else { 1 };
-    let config = Config {
-        region: "us-east-1".to_owned(),
-        account_id: "123456789012".to_owned(),
-        data_dir: dir.0.clone(),
-        database_url: target.database_url.map(str::to_owned),
-        lease_ms: 10_000,
-        address: String::new(),
-        limits: engine::Limits::default(),
-        resources: Arc::new(runtime::Resources::default()),
-        mock_config: None,
-        express_retention_seconds: 60,
-        max_evaluation_ms: runtime::DEFAULT_MAX_EVALUATION_MS,
-        retention_ms: None,
-        virtual_time: false,
-        admin: false,
-        park_after_ms: runtime::DEFAULT_PARK_AFTER_MS,
-        execution_log: None,
-        events: runtime::service::Events::default(),
-        traces: None,
-    };
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
-    let mut services = Vec::with_capacity(nodes);
-    let mut addrs = Vec::with_capacity(nodes);
-    let mut stops = Vec::with_capacity(nodes);
-    for _ in 0..nodes {
-        let (service, addr, stop) = runtime.block_on(async {
-            let service = Service::open(config.clone()).await.context("cannot open the service")?;
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("cannot listen")?;
-            let addr: SocketAddr = listener.local_addr()?;
-            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-            tokio::spawn(server::serve(listener, service.clone(), async {
-                let _ = stopped.await;
-            }));
-            anyhow::Ok((service, addr, stop))
-        })?;
-        services.push(service);
-        addrs.push(addr.to_string());
-        stops.push(stop);
-    }
+    let nodes = Nodes::start(target, "api")?;
+    let (runtime, services, addrs) = (&nodes.runtime, &nodes.services, &nodes.addrs);
     let running = || services.iter().map(Service::running_count).sum::<usize>();
     let api = Api::new(&addrs[0]);
     let apis: Vec<Api> = addrs.iter().map(|addr| Api::new(addr)).collect();
-    let store = match target.database_url {
-        Some(_) => format!("PostgreSQL, {nodes} node{}", if nodes == 1 { "" } else { "s" }),
-        None => format!("SQLite (WAL, synchronous=FULL) in {}", dir.0.display()),
-    };
+    let store = nodes.describe(target);
     writeln!(out, "API benchmark: {executions} executions per workload from {clients} HTTP clients, durable on {store}")?;
     writeln!(
         out,
@@ -300,13 +334,7 @@ pub(crate) fn api(executions: usize, clients: usize, only: Option<&str>, target:
             grown / executions as f64,
         )?;
     }
-    for stop in stops {
-        let _ = stop.send(());
-    }
-    for service in &services {
-        runtime.block_on(service.shutdown());
-    }
-    drop(runtime);
+    nodes.stop();
     Ok(())
 }
 

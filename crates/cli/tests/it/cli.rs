@@ -485,3 +485,29 @@ fn progress_names_the_state_that_retries() {
     assert!(progress.iter().any(|line| line.contains(" in Charge, retrying (attempt 2),")), "{stderr}");
     assert_eq!(progress.len(), 1, "off a terminal, seldom: {stderr}");
 }
+
+/// `baton bench --api --duration S` drives the mix for S seconds and reports every action with its calls per second
+/// and latency percentiles; every callback started is answered (as many SendTaskSuccess as GetActivityTask), and a
+/// duration that is not a positive number is refused.
+#[test]
+fn the_load_test_reports_each_action_of_its_mix() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let root = dir.path().to_str().expect("a UTF-8 path");
+    let output = baton(&["bench", "--api", "--duration", "1", "--clients", "4", "--data-dir", root]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    let calls = |action: &str| -> u64 {
+        let line = stdout.lines().find(|line| line.split_whitespace().next() == Some(action));
+        let line = line.unwrap_or_else(|| panic!("no {action} row in:\n{stdout}"));
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(fields.len(), 7, "calls, calls/s and four latencies: {line}");
+        fields[1].parse().expect("a count of calls")
+    };
+    for action in ["StartExecution", "DescribeExecution", "GetExecutionHistory", "GetActivityTask", "SendTaskSuccess"] {
+        assert!(calls(action) > 0, "{action} was called:\n{stdout}");
+    }
+    assert_eq!(calls("GetActivityTask"), calls("SendTaskSuccess"), "every task taken is answered:\n{stdout}");
+    let refused = baton(&["bench", "--api", "--duration", "0", "--data-dir", root]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--duration must be a positive number"), "{refused:?}");
+}
