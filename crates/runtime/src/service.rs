@@ -539,6 +539,12 @@ impl Service {
         self.inner.metrics.render(&snapshot)
     }
 
+    /// The store writer's counters since it opened (`store::Stats`: transactions committed, write requests answered),
+    /// for `baton bench`'s events per commit.
+    pub fn store_stats(&self) -> store::Stats {
+        self.inner.store.stats()
+    }
+
     /// The bytes the store's data takes now (`store::Gauges::bytes`), for `baton bench`'s figures per event and per
     /// execution.
     pub async fn store_bytes(&self) -> Result<u64, Error> {

@@ -243,9 +243,9 @@ pub(crate) fn api(executions: usize, clients: usize, only: Option<&str>, target:
     writeln!(out, "API benchmark: {executions} executions per workload from {clients} HTTP clients, durable on {store}")?;
     writeln!(
         out,
-        "{:<22} {:>10} {:>12} {:>9} {:>14} {:>10} {:>22} {:>8} {:>12}",
+        "{:<22} {:>10} {:>12} {:>9} {:>14} {:>10} {:>22} {:>8} {:>12} {:>14}",
         "workload", "executions", "transitions", "seconds", "transitions/s", "starts/s", "history read p50/p99/max ms",
-        "B/event", "B/execution"
+        "B/event", "B/execution", "events/commit"
     )?;
     let workloads = [
         Workload { name: "api_pass_chain_20", definition: chain(20, |i| json!({"Type": "Pass", "Result": i, "ResultPath": "$.last"})) },
@@ -286,6 +286,7 @@ pub(crate) fn api(executions: usize, clients: usize, only: Option<&str>, target:
 
         // What the store takes before and after the run: its growth per event and per finished execution.
         let bytes_before = runtime.block_on(services[0].store_bytes())?;
+        let commits_before: u64 = services.iter().map(|service| service.store_stats().commits).sum();
         let begun = Instant::now();
         let starting = start_round_robin(&apis, &machine, executions, clients)?;
         let deadline = Instant::now() + Duration::from_secs(600);
@@ -297,6 +298,7 @@ pub(crate) fn api(executions: usize, clients: usize, only: Option<&str>, target:
         }
         let elapsed = begun.elapsed();
         let grown = runtime.block_on(services[0].store_bytes())?.saturating_sub(bytes_before) as f64;
+        let commits = services.iter().map(|service| service.store_stats().commits).sum::<u64>().saturating_sub(commits_before);
         reading.store(false, Ordering::Relaxed);
         let mut latencies = reader.join().map_err(|_| anyhow::anyhow!("the reader panicked"))??;
 
@@ -322,7 +324,7 @@ pub(crate) fn api(executions: usize, clients: usize, only: Option<&str>, target:
         let reads = format!("{:.1}/{:.1}/{:.1} ({})", percentile(0.5), percentile(0.99), percentile(1.0), latencies.len());
         writeln!(
             out,
-            "{:<22} {:>10} {:>12} {:>9.2} {:>14.0} {:>10.0} {:>22} {:>8.0} {:>12.0}",
+            "{:<22} {:>10} {:>12} {:>9.2} {:>14.0} {:>10.0} {:>22} {:>8.0} {:>12.0} {:>14.1}",
             workload.name,
             executions,
             transitions,
@@ -332,6 +334,7 @@ pub(crate) fn api(executions: usize, clients: usize, only: Option<&str>, target:
             reads,
             grown / (executions * reference_types.len()) as f64,
             grown / executions as f64,
+            (executions * reference_types.len()) as f64 / commits.max(1) as f64,
         )?;
     }
     nodes.stop();
