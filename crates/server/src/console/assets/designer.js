@@ -969,7 +969,7 @@ function designer({ definition, storageKey, onChange, account }) {
     langSelect.value = state.QueryLanguage || "";
     parts.push(row("QueryLanguage", "Query language", langSelect, (value) => editRedraw((s) => setField(s, "QueryLanguage", value))));
 
-    if (state.Type === "Task") parts.push(...resourceFields(state, edit, editRedraw));
+    if (state.Type === "Task") parts.push(...resourceFields(state, editRedraw));
 
     for (const field of fieldsOf(state.Type, lang)) {
       const value = state[field];
@@ -1041,7 +1041,7 @@ function designer({ definition, storageKey, onChange, account }) {
     }
   }
 
-  function resourceFields(state, edit, editRedraw) {
+  function resourceFields(state, editRedraw) {
     const out = [];
     const resource = typeof state.Resource === "string" ? state.Resource : "";
     const sdk = resource.match(/^(arn:[^:]+:states:::aws-sdk:)([^:]+):([^.]+)(\.waitForTaskToken)?$/);
@@ -1213,7 +1213,6 @@ function designer({ definition, storageKey, onChange, account }) {
         else if (fresh && inspector.firstChild) inspector.firstChild.after(fresh);
       }
     },
-    definition() { return def; },
     // Keeps the positions under `key` too (a machine just created from this design).
     keepAs(key) {
       try { localStorage.setItem(key, JSON.stringify([...positions])); } catch { /* positions last this page */ }
