@@ -69,6 +69,9 @@ impl Api {
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(120)))
+            // One kept-alive connection per client thread, as an SDK's pool keeps them (ureq keeps 3 per host).
+            .max_idle_connections(1024)
+            .max_idle_connections_per_host(1024)
             .build()
             .into();
         Api { agent, url: format!("http://{addr}/") }
