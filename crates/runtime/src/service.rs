@@ -1067,13 +1067,6 @@ impl Service {
         } else {
             format!("{prefix}execution:{}:{name}", machine.name)
         };
-        if !express && let Some(existing) = self.inner.store.execution(&arn).await.map_err(internal)? {
-            // StartExecution is idempotent for the same name and input while the execution runs.
-            if existing.status == store::Status::Running && existing.input == input_text {
-                return Ok((existing, None));
-            }
-            return Err(Error::ExecutionAlreadyExists(format!("Execution Already Exists: '{arn}'")));
-        }
         let resources = self.resources(&machine.name, test_case.as_deref())?;
         if let Some(log) = &self.inner.execution_log {
             log.meet(&machine.arn, machine.logging_configuration.as_deref());
@@ -1163,6 +1156,12 @@ impl Service {
             match created {
                 Ok(()) => {}
                 Err(store::Error::AlreadyExists(_)) => {
+                    // StartExecution is idempotent for the same name and input while the execution runs. Found
+                    // here rather than read before every start: the store refuses the duplicate in its batch.
+                    let existing = self.inner.store.execution(&arn).await.map_err(internal)?;
+                    if let Some(existing) = existing.filter(|e| e.status == store::Status::Running && e.input == input_text) {
+                        return Ok((existing, None));
+                    }
                     return Err(Error::ExecutionAlreadyExists(format!("Execution Already Exists: '{arn}'")));
                 }
                 Err(error) => return Err(internal(error)),

@@ -408,12 +408,95 @@ pub struct Gauges {
 }
 
 /// A store's writer's counters since the store was opened (`Sqlite::stats`, `Postgres::stats`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Stats {
     /// Transactions the writer committed.
     pub commits: u64,
     /// Write requests (each `Store` write call is one) answered after those commits, successful or not.
     pub requests: u64,
+    /// How long each committed transaction took, from its first statement until it was durable.
+    pub commit_times: CommitTimes,
+}
+
+/// Durations in buckets a quarter of a power of two wide, from 1 µs up to about 16 s (`Stats::commit_times`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CommitTimes {
+    counts: Vec<u64>,
+}
+
+/// How many buckets `CommitTimes` has: 4 per power of two over 2^0..2^24 µs.
+const COMMIT_BUCKETS: usize = 96;
+
+impl CommitTimes {
+    /// The bucket of a duration of `micros`.
+    fn bucket(micros: u64) -> usize {
+        let micros = micros.max(1) as f64;
+        ((micros.log2() * 4.0) as usize).min(COMMIT_BUCKETS - 1)
+    }
+
+    /// The counts in `recorder` now.
+    fn read(recorder: &CommitRecorder) -> CommitTimes {
+        CommitTimes {
+            counts: recorder.counts.iter().map(|count| count.load(std::sync::atomic::Ordering::Relaxed)).collect(),
+        }
+    }
+
+    /// What was recorded since `before` was read.
+    pub fn since(&self, before: &CommitTimes) -> CommitTimes {
+        let counts = self
+            .counts
+            .iter()
+            .enumerate()
+            .map(|(i, count)| count.saturating_sub(before.counts.get(i).copied().unwrap_or(0)))
+            .collect();
+        CommitTimes { counts }
+    }
+
+    /// How many durations were recorded.
+    pub fn count(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+
+    /// The duration below which the fraction `p` (0 to 1) of them fall, to within a bucket (the bucket's upper
+    /// bound, at most 19% above); `None` when none were recorded.
+    pub fn percentile(&self, p: f64) -> Option<std::time::Duration> {
+        let total = self.count();
+        if total == 0 {
+            return None;
+        }
+        let rank = ((total as f64 * p).ceil() as u64).clamp(1, total);
+        let mut seen = 0;
+        let bucket = self.counts.iter().position(|count| {
+            seen += count;
+            seen >= rank
+        })?;
+        let upper = 2f64.powf((bucket + 1) as f64 / 4.0);
+        Some(std::time::Duration::from_secs_f64(upper / 1e6))
+    }
+}
+
+/// The writer's side of `CommitTimes`: counts it adds to without a lock.
+pub(crate) struct CommitRecorder {
+    counts: Vec<std::sync::atomic::AtomicU64>,
+}
+
+impl Default for CommitRecorder {
+    fn default() -> CommitRecorder {
+        CommitRecorder { counts: (0..COMMIT_BUCKETS).map(|_| std::sync::atomic::AtomicU64::new(0)).collect() }
+    }
+}
+
+impl CommitRecorder {
+    pub(crate) fn record(&self, took: std::time::Duration) {
+        let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+        if let Some(count) = self.counts.get(CommitTimes::bucket(micros)) {
+            count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    pub(crate) fn read(&self) -> CommitTimes {
+        CommitTimes::read(self)
+    }
 }
 
 /// Storage errors.
@@ -603,4 +686,34 @@ pub trait Store: Send + Sync + 'static {
     /// Settles deliveries: deletes the messages `delivered` names, and counts a failed try of each of `failed`, to be
     /// tried again at the time given with it (milliseconds since the epoch). Ids no longer in the outbox are skipped.
     fn outbox_settle(&self, delivered: Vec<i64>, failed: Vec<(i64, i64)>) -> impl Future<Output = Result<(), Error>> + Send;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::CommitRecorder;
+
+    #[test]
+    fn commit_times_give_percentiles_within_a_bucket() {
+        let recorder = CommitRecorder::default();
+        assert_eq!(recorder.read().percentile(0.5), None);
+        for _ in 0..90 {
+            recorder.record(Duration::from_micros(200));
+        }
+        let before = recorder.read();
+        for _ in 0..10 {
+            recorder.record(Duration::from_millis(5));
+        }
+        let times = recorder.read();
+        assert_eq!(times.count(), 100);
+        let p50 = times.percentile(0.5).unwrap();
+        assert!(p50 >= Duration::from_micros(200) && p50 <= Duration::from_micros(240), "{p50:?}");
+        let p99 = times.percentile(0.99).unwrap();
+        assert!(p99 >= Duration::from_millis(5) && p99 <= Duration::from_micros(6000), "{p99:?}");
+        assert_eq!(times.percentile(0.9), times.percentile(0.5));
+        let since = times.since(&before);
+        assert_eq!(since.count(), 10);
+        assert_eq!(since.percentile(0.5), p99.into());
+    }
 }

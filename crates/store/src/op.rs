@@ -40,4 +40,20 @@ impl Op {
             _ => 1,
         }
     }
+
+    /// Whether the request may change a state machine's record (what `sqlite::machines` keeps in memory).
+    pub(crate) fn changes_machines(&self) -> bool {
+        !matches!(
+            self,
+            Op::CreateExecution(..)
+                | Op::Append(_)
+                | Op::RedriveExecution(..)
+                | Op::Park(..)
+                | Op::SettleOutbox(..)
+                | Op::DeleteClosed { .. }
+                | Op::CreateActivity(_)
+                | Op::DeleteActivity(_)
+                | Op::SetActivityTags(..)
+        )
+    }
 }

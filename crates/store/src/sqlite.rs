@@ -18,6 +18,8 @@
 //!
 //! Not here: coordination between processes. One `baton serve` owns a data directory; PostgreSQL is for sharing.
 
+mod limit;
+mod machines;
 mod read;
 pub(crate) mod rows;
 mod schema;
@@ -35,6 +37,7 @@ use crate::{
 };
 
 pub use crate::Stats;
+pub use limit::{Limit, commit_limit};
 pub use schema::SCHEMA_VERSION;
 
 /// The database file's name inside the data directory.
@@ -52,6 +55,8 @@ pub const MAX_BATCH_STEPS: usize = 1000;
 pub struct Sqlite {
     writer: writer::Handle,
     readers: Arc<read::Pool>,
+    /// State machine records, read on every start (`machines`).
+    machines: Arc<machines::Machines>,
     /// Held for the store's lifetime (after the writer, which is dropped first).
     _lock: Option<std::fs::File>,
 }
@@ -113,10 +118,12 @@ impl Sqlite {
     fn start(location: Location) -> Result<Sqlite, Error> {
         let mut conn = schema::open_writer(&location)?;
         schema::migrate(&mut conn, &location)?;
-        let writer = writer::Handle::spawn(conn)?;
+        let machines = Arc::new(machines::Machines::default());
+        let writer = writer::Handle::spawn(conn, Arc::clone(&machines))?;
         Ok(Sqlite {
             writer,
             readers: Arc::new(read::Pool::new(location)),
+            machines,
             _lock: None,
         })
     }
@@ -152,8 +159,14 @@ impl Store for Sqlite {
     }
 
     async fn state_machine(&self, arn: &str) -> Result<Option<StateMachine>, Error> {
-        let arn = arn.to_owned();
-        self.read(move |conn| read::state_machine(conn, &arn)).await
+        let generation = match self.machines.get(arn) {
+            Ok(kept) => return Ok(kept),
+            Err(generation) => generation,
+        };
+        let owned = arn.to_owned();
+        let machine = self.read(move |conn| read::state_machine(conn, &owned)).await?;
+        self.machines.keep(arn, generation, &machine);
+        Ok(machine)
     }
 
     async fn list_state_machines(&self, page: PageRequest) -> Result<Page<StateMachine>, Error> {

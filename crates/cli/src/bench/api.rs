@@ -244,11 +244,25 @@ pub(crate) fn api(executions: usize, clients: usize, only: Option<&str>, target:
     let apis: Vec<Api> = addrs.iter().map(|addr| Api::new(addr)).collect();
     let store = nodes.describe(target);
     writeln!(out, "API benchmark: {executions} executions per workload from {clients} HTTP clients, durable on {store}")?;
+    // What the disk allows, measured beside the data directory with the store's own settings (SQLite only).
+    let limit = match &target.database_url {
+        Some(_) => None,
+        None => {
+            let limit = store::sqlite::commit_limit(nodes._dir.path(), LIMIT_BATCH, LIMIT_ROW_BYTES, Duration::from_secs(2))?;
+            writeln!(
+                out,
+                "this disk's limit: {:.0} rows/s of {LIMIT_ROW_BYTES} bytes committed in batches of {LIMIT_BATCH} ({:.0} commits/s), \
+                 SQLite WAL, synchronous=FULL",
+                limit.rows_per_second, limit.commits_per_second
+            )?;
+            Some(limit)
+        }
+    };
     writeln!(
         out,
-        "{:<22} {:>10} {:>12} {:>9} {:>14} {:>10} {:>22} {:>8} {:>12} {:>14}",
-        "workload", "executions", "transitions", "seconds", "transitions/s", "starts/s", "history read p50/p99/max ms",
-        "B/event", "B/execution", "events/commit"
+        "{:<22} {:>10} {:>12} {:>9} {:>14} {:>10} {:>10} {:>22} {:>8} {:>12} {:>14} {:>18} {:>9}",
+        "workload", "executions", "transitions", "seconds", "transitions/s", "starts/s", "CPU ms/ex", "history read p50/p99/max ms",
+        "B/event", "B/execution", "events/commit", "commit p50/p99 ms", "of limit"
     )?;
     let workloads = [
         Workload { name: "api_pass_chain_20", definition: chain(20, |i| json!({"Type": "Pass", "Result": i, "ResultPath": "$.last"})) },
@@ -290,6 +304,8 @@ pub(crate) fn api(executions: usize, clients: usize, only: Option<&str>, target:
         // What the store takes before and after the run: its growth per event and per finished execution.
         let bytes_before = runtime.block_on(services[0].store_bytes())?;
         let commits_before: u64 = services.iter().map(|service| service.store_stats().commits).sum();
+        let times_before = services[0].store_stats().commit_times;
+        let cpu_before = cpu_seconds();
         let begun = Instant::now();
         let starting = start_round_robin(&apis, &machine, executions, clients)?;
         let deadline = Instant::now() + Duration::from_secs(600);
@@ -300,6 +316,8 @@ pub(crate) fn api(executions: usize, clients: usize, only: Option<&str>, target:
             std::thread::sleep(Duration::from_millis(1));
         }
         let elapsed = begun.elapsed();
+        let cpu = cpu_seconds() - cpu_before;
+        let times = services[0].store_stats().commit_times.since(&times_before);
         let grown = runtime.block_on(services[0].store_bytes())?.saturating_sub(bytes_before) as f64;
         let commits = services.iter().map(|service| service.store_stats().commits).sum::<u64>().saturating_sub(commits_before);
         reading.store(false, Ordering::Relaxed);
@@ -325,23 +343,45 @@ pub(crate) fn api(executions: usize, clients: usize, only: Option<&str>, target:
             latencies.get(index).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
         };
         let reads = format!("{:.1}/{:.1}/{:.1} ({})", percentile(0.5), percentile(0.99), percentile(1.0), latencies.len());
+        let commit_ms = |p: f64| times.percentile(p).map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+        let events = executions * reference_types.len();
+        let events_per_second = events as f64 / elapsed.as_secs_f64();
+        let of_limit = limit.as_ref().map_or_else(|| "-".to_owned(), |limit| format!("{:.2}", events_per_second / limit.rows_per_second));
         writeln!(
             out,
-            "{:<22} {:>10} {:>12} {:>9.2} {:>14.0} {:>10.0} {:>22} {:>8.0} {:>12.0} {:>14.1}",
+            "{:<22} {:>10} {:>12} {:>9.2} {:>14.0} {:>10.0} {:>10.2} {:>22} {:>8.0} {:>12.0} {:>14.1} {:>18} {:>9}",
             workload.name,
             executions,
             transitions,
             elapsed.as_secs_f64(),
             transitions as f64 / elapsed.as_secs_f64(),
             executions as f64 / starting.as_secs_f64(),
+            cpu * 1000.0 / executions as f64,
             reads,
-            grown / (executions * reference_types.len()) as f64,
+            grown / events as f64,
             grown / executions as f64,
-            (executions * reference_types.len()) as f64 / commits.max(1) as f64,
+            events as f64 / commits.max(1) as f64,
+            format!("{:.2}/{:.2}", commit_ms(0.5), commit_ms(0.99)),
+            of_limit,
         )?;
     }
     nodes.stop();
     Ok(())
+}
+
+/// The disk's limit is measured with batches of this many rows (the size of the group commit the brief measured).
+const LIMIT_BATCH: usize = 100;
+/// And rows of this many bytes: a small history event's JSON.
+const LIMIT_ROW_BYTES: usize = 200;
+
+/// The CPU time this process has used so far (user and system, all threads), in seconds; 0 where `/proc` is absent.
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return 0.0 };
+    // The fields after the command's closing parenthesis; utime and stime are the 12th and 13th of them, in clock
+    // ticks of 1/100 s (USER_HZ, which Linux fixes at 100 for /proc).
+    let fields: Vec<&str> = stat.rsplit_once(')').map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
+    let ticks = |i: usize| fields.get(i).and_then(|field| field.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 /// Starts `count` executions named `e<i>` of `machine` from `clients` threads, each start through the next node's

@@ -808,10 +808,16 @@ pub(crate) fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
 /// The `Append` for `events`, the events one fold of `execution` emitted, with the events its child executions
 /// emitted (taken from it); `digest` moves past the parent's events.
 pub(crate) fn step(arn: &str, trigger: String, events: &[HistoryEvent], execution: &mut engine::Execution, digest: &mut u64) -> Append {
-    let events: Vec<Event> = events.iter().map(|event| Event { id: event.id, json: event.to_json().to_string() }).collect();
+    let events: Vec<Event> = events.iter().map(|event| Event { id: event.id, json: event_json(event) }).collect();
     *digest = advance_digest(*digest, &events);
     let children = child_steps(execution.take_child_events(), execution.info());
     Append { execution_arn: arn.to_owned(), trigger, events, ending: ending(execution), digest: *digest, children, lease: None, routing: store::Routing::default(), park: None, outbox: Vec::new() }
+}
+
+/// An event's stored text: its wire form. `serde_json::to_string` writes the same text as `Value`'s `Display`
+/// without going through `fmt::Formatter` for every piece.
+fn event_json(event: &HistoryEvent) -> String {
+    serde_json::to_string(&event.to_json()).unwrap_or_else(|_| event.to_json().to_string())
 }
 
 /// What one step writes of the child executions whose events it took: a child's `ExecutionStarted` creates its
@@ -877,7 +883,7 @@ fn child_steps(events: Vec<engine::ChildEvent>, parent: &ExecutionInfo) -> Vec<C
             engine::EventDetails::ExecutionAborted(error) => step.ending = Some(ended(store::Status::Aborted, None, Some(error))),
             _ => {}
         }
-        step.events.push(Event { id: event.id, json: event.to_json().to_string() });
+        step.events.push(Event { id: event.id, json: event_json(event) });
     }
     steps
 }

@@ -442,7 +442,7 @@ impl Metrics {
             let mut seen = self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             self.transactions.inc_by(now.store.commits.saturating_sub(seen.commits));
             self.writes.inc_by(now.store.requests.saturating_sub(seen.requests));
-            *seen = now.store;
+            *seen = now.store.clone();
         }
         let mut text = String::new();
         // Writing into a String cannot fail.

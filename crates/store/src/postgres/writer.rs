@@ -24,7 +24,7 @@ use crate::postgres::steps::Steps;
 use crate::postgres::{Conn, Failure, MAX_BATCH_STEPS, backend};
 use crate::sqlite::rows::routing_from_json;
 pub(crate) use crate::op::Op;
-use crate::{Alias, Append, Error, Publish, Stats};
+use crate::{Alias, Append, CommitRecorder, Error, Publish, Stats};
 
 
 /// How many times a batch runs when it keeps losing races with other processes.
@@ -46,6 +46,7 @@ pub(crate) struct Handle {
 struct Counters {
     commits: AtomicU64,
     requests: AtomicU64,
+    times: CommitRecorder,
 }
 
 impl Handle {
@@ -61,6 +62,7 @@ impl Handle {
         Stats {
             commits: self.counters.commits.load(Ordering::Relaxed),
             requests: self.counters.requests.load(Ordering::Relaxed),
+            commit_times: self.counters.times.read(),
         }
     }
 
@@ -128,10 +130,12 @@ async fn commit(
             }
         }
         let Some(conn) = slot.as_mut() else { return fail_all(&stopped) };
+        let begun = std::time::Instant::now();
         let failed = match apply_all(conn, batch).await {
             Ok(results) => match conn.commit().await {
                 Ok(()) => {
                     counters.commits.fetch_add(1, Ordering::Relaxed);
+                    counters.times.record(begun.elapsed());
                     return results;
                 }
                 Err(e) => e,

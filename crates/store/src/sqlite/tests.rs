@@ -385,7 +385,7 @@ async fn a_full_database_recovers_once_there_is_room() {
         park: None,
         outbox: Vec::new(),
     };
-    let handle = writer::Handle::spawn(conn).unwrap();
+    let handle = writer::Handle::spawn(conn, std::sync::Arc::default()).unwrap();
     let machine = StateMachine {
         arn: "m".to_owned(),
         name: "m".to_owned(),

@@ -23,8 +23,9 @@ use tokio::sync::oneshot;
 
 use crate::sqlite::rows::{self, kind_str, routing_from_json, routing_json, status_str, tags_json};
 pub(crate) use crate::op::Op;
+use crate::sqlite::machines::Machines;
 use crate::sqlite::{MAX_BATCH_STEPS, Stats, backend};
-use crate::{Alias, Append, Ending, Error, Execution, Publish, StateMachine, Status};
+use crate::{Alias, Append, CommitRecorder, Ending, Error, Execution, Publish, StateMachine, Status};
 
 
 /// The statements every appended step runs; `tests` checks that SQLite never re-prepares them.
@@ -66,6 +67,7 @@ const IDLE: Duration = Duration::from_millis(500);
 struct Counters {
     commits: AtomicU64,
     requests: AtomicU64,
+    times: CommitRecorder,
 }
 
 /// The async side's end of the writer: sends requests, waits for answers; dropping it stops the thread.
@@ -76,14 +78,14 @@ pub(crate) struct Handle {
 }
 
 impl Handle {
-    pub(crate) fn spawn(conn: Connection) -> Result<Handle, Error> {
+    pub(crate) fn spawn(conn: Connection, machines: Arc<Machines>) -> Result<Handle, Error> {
         let (sender, receiver) = mpsc::channel();
         let counters = Arc::new(Counters::default());
         let thread = std::thread::Builder::new()
             .name("baton-store-writer".to_owned())
             .spawn({
                 let counters = Arc::clone(&counters);
-                move || run(conn, &receiver, &counters)
+                move || run(conn, &receiver, &counters, &machines)
             })
             .map_err(|e| backend(format!("cannot start the store writer thread: {e}")))?;
         Ok(Handle {
@@ -115,6 +117,7 @@ impl Handle {
         Stats {
             commits: self.counters.commits.load(Ordering::Relaxed),
             requests: self.counters.requests.load(Ordering::Relaxed),
+            commit_times: self.counters.times.read(),
         }
     }
 }
@@ -134,7 +137,7 @@ fn stopped() -> Error {
     backend("the store writer has stopped")
 }
 
-fn run(mut conn: Connection, receiver: &mpsc::Receiver<Request>, counters: &Counters) {
+fn run(mut conn: Connection, receiver: &mpsc::Receiver<Request>, counters: &Counters, machines: &Machines) {
     let mut poisoned: Option<String> = None;
     let mut batch = Vec::new();
     let mut dirty = false;
@@ -169,6 +172,10 @@ fn run(mut conn: Connection, receiver: &mpsc::Receiver<Request>, counters: &Coun
             }),
         };
         counters.requests.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        if batch.iter().any(|request| request.op.changes_machines()) {
+            // Before anyone hears of the change, so that no read after it is answered from the cache.
+            machines.changed();
+        }
         for (request, result) in batch.drain(..).zip(results) {
             // The caller may have given up waiting; its write stands either way.
             let _ = request.reply.send(result);
@@ -184,6 +191,7 @@ fn poison_error(why: &str) -> Error {
 
 /// Applies and commits `batch`, returning each request's result. `Err` means the commit failed: poison.
 fn commit(conn: &mut Connection, batch: &[Request], counters: &Counters) -> Result<Vec<Result<u64, Error>>, String> {
+    let begun = std::time::Instant::now();
     let results = match apply_all(conn, batch) {
         Ok(results) => results,
         Err(e) => {
@@ -202,6 +210,7 @@ fn commit(conn: &mut Connection, batch: &[Request], counters: &Counters) -> Resu
         return Err(e.to_string());
     }
     counters.commits.fetch_add(1, Ordering::Relaxed);
+    counters.times.record(begun.elapsed());
     Ok(results)
 }
 
