@@ -4,7 +4,7 @@ use rusqlite::{Connection, StatementStatus};
 
 use crate::sqlite::writer::{self, HOT_STATEMENTS, Op};
 use crate::sqlite::{Location, schema};
-use crate::{Append, Ending, Event, Execution, Kind, StateMachine, Status};
+use crate::{Append, Ending, Event, Execution, Kind, PageRequest, StateMachine, Status};
 
 fn database() -> (tempfile::TempDir, Connection) {
     let dir = tempfile::tempdir().unwrap();
@@ -308,7 +308,44 @@ async fn version_5_database_migrates() {
     let conn = Connection::open(dir.path().join(FILE_NAME)).unwrap();
     let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(version, SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 10);
+    assert_eq!(SCHEMA_VERSION, 11);
+}
+
+/// A database of schema version 10 (events and triggers clustered by execution) migrates to rowid tables: its
+/// histories and triggers read as before, in order, and its executions take further steps.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn version_10_database_keeps_its_histories() {
+    use crate::sqlite::{FILE_NAME, Sqlite};
+    use crate::Store;
+
+    let dir = tempfile::tempdir().unwrap();
+    let location = Location::File(dir.path().join(FILE_NAME));
+    {
+        let mut conn = schema::open_writer(&location).unwrap();
+        schema::migrate_to(&mut conn, &location, 10).unwrap();
+        for arn in ["a", "b"] {
+            apply(&conn, Op::CreateExecution(Box::new(execution(arn)), step(arn, 1)));
+        }
+        // Interleaved, as a group commit writes them.
+        for id in 2..=4 {
+            apply(&conn, Op::Append(vec![step("b", id), step("a", id)]));
+        }
+    }
+    let store = Sqlite::open(dir.path()).unwrap();
+    store.append(vec![step("a", 5)]).await.unwrap();
+    for (arn, last) in [("a", 5), ("b", 4)] {
+        let page = store.history(arn, false, PageRequest { token: None, limit: 100 }).await.unwrap();
+        assert_eq!(page.items.iter().map(|event| event.id).collect::<Vec<_>>(), (1..=last).collect::<Vec<_>>());
+        let reversed = store.history(arn, true, PageRequest { token: None, limit: 2 }).await.unwrap();
+        assert_eq!(reversed.items.iter().map(|event| event.id).collect::<Vec<_>>(), [last, last - 1]);
+        let recovered = store.recovered(arn).await.unwrap().unwrap();
+        assert_eq!((recovered.triggers.len() as u64, recovered.last_event), (last, last));
+    }
+    // A duplicate event id is still refused.
+    assert!(store.append(vec![step("b", 4)]).await.is_err());
+    let conn = Connection::open(dir.path().join(FILE_NAME)).unwrap();
+    let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, 11);
 }
 
 /// A database of schema version 8 (before the outbox) migrates: its running execution takes a step that writes to
