@@ -135,7 +135,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
                 load::load(args.clients, Duration::from_secs_f64(seconds), &target, &mut stdout)?;
             }
             (true, Some(seconds)) => anyhow::bail!("--duration must be a positive number of seconds, not {seconds}"),
-            (true, None) => api::api(args.api_executions, args.clients, args.only.as_deref(), &target, &mut stdout)?,
+            (true, None) => {
+                api::api(args.api_executions, args.clients, args.only.as_deref(), &args.workloads, &target, &mut stdout)?;
+            }
             (false, _) => {}
         }
         if let Some(count) = args.parked {

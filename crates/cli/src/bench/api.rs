@@ -3,7 +3,8 @@
 //! `--api` starts the service and the router in this process on `127.0.0.1:0` over a fresh data directory (SQLite in
 //! WAL mode, `synchronous=FULL`: every acknowledged step is on disk), and drives it over HTTP from many client
 //! threads: `--api-executions` executions of a 20-state Pass chain (each start is one commit of 20 transitions), then
-//! of a 20-state `Wait 0` chain (every transition waits for a timer, so each is its own durable step). Its figure is
+//! of a 20-state `Wait 0` chain (every transition waits for a timer, so each is its own durable step), then the
+//! `many_small` and `retry_catch` workloads of the workloads folder when it has them. Its figure is
 //! state transitions per second, from the first start until every execution has ended. Meanwhile one more client
 //! reads the history of a finished execution over and over; its latencies show that reads are not blocked by the load.
 //!
@@ -132,8 +133,32 @@ impl Api {
 
 /// One API workload: a machine and what each execution must do.
 struct Workload {
-    name: &'static str,
+    name: String,
     definition: Value,
+    /// Every execution's input; `None`: `{"i": N}`, N counting the executions.
+    input: Option<Value>,
+}
+
+/// The benchmark workloads (`bench.rs`) that also run through the API: many small executions, and Retry with Catch
+/// (whose retries wait 1 s and 1.5 s on the wall clock: thousands of executions wait at once).
+const SHARED_WORKLOADS: [&str; 2] = ["many_small", "retry_catch"];
+
+/// The shared workloads found in `dir`.
+fn shared_workloads(dir: &Path) -> anyhow::Result<Vec<Workload>> {
+    let mut workloads = Vec::new();
+    for name in SHARED_WORKLOADS {
+        let definition = dir.join(format!("{name}.asl.json"));
+        if !definition.is_file() {
+            continue;
+        }
+        let read = |path: PathBuf| -> anyhow::Result<Value> {
+            let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))
+        };
+        let input = read(dir.join(format!("{name}.input.json")))?;
+        workloads.push(Workload { name: name.to_owned(), definition: read(definition)?, input: Some(input) });
+    }
+    Ok(workloads)
 }
 
 /// A chain of `n` states made by `state(i)`.
@@ -236,7 +261,14 @@ impl Nodes {
 }
 
 /// `--api`: durable transitions per second through HTTP, with the service (or services) in this process.
-pub(crate) fn api(executions: usize, clients: usize, only: Option<&str>, target: &Target<'_>, out: &mut impl Write) -> anyhow::Result<()> {
+pub(crate) fn api(
+    executions: usize,
+    clients: usize,
+    only: Option<&str>,
+    workloads_dir: &Path,
+    target: &Target<'_>,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     let nodes = Nodes::start(target, "api")?;
     let (runtime, services, addrs) = (&nodes.runtime, &nodes.services, &nodes.addrs);
     let running = || services.iter().map(Service::running_count).sum::<usize>();
@@ -264,14 +296,20 @@ pub(crate) fn api(executions: usize, clients: usize, only: Option<&str>, target:
         "workload", "executions", "transitions", "seconds", "transitions/s", "starts/s", "CPU ms/ex", "history read p50/p99/max ms",
         "B/event", "B/execution", "events/commit", "commit p50/p99 ms", "of limit"
     )?;
-    let workloads = [
-        Workload { name: "api_pass_chain_20", definition: chain(20, |i| json!({"Type": "Pass", "Result": i, "ResultPath": "$.last"})) },
-        Workload { name: "api_wait0_chain_20", definition: chain(20, |_| json!({"Type": "Wait", "Seconds": 0})) },
+    let mut workloads = vec![
+        Workload {
+            name: "api_pass_chain_20".to_owned(),
+            definition: chain(20, |i| json!({"Type": "Pass", "Result": i, "ResultPath": "$.last"})),
+            input: None,
+        },
+        Workload { name: "api_wait0_chain_20".to_owned(), definition: chain(20, |_| json!({"Type": "Wait", "Seconds": 0})), input: None },
     ];
+    workloads.extend(shared_workloads(workloads_dir)?);
     for workload in workloads.iter().filter(|w| only.is_none_or(|only| w.name.contains(only))) {
-        let machine = api.create(workload.name, &workload.definition)?;
+        let machine = api.create(&workload.name, &workload.definition)?;
         // A finished execution whose history is read throughout the run.
-        let first = api.call("StartExecution", &json!({"stateMachineArn": machine, "name": "reference"}))?;
+        let input = workload.input.as_ref().map_or_else(|| "{}".to_owned(), Value::to_string);
+        let first = api.call("StartExecution", &json!({"stateMachineArn": machine, "name": "reference", "input": input}))?;
         let reference = first["executionArn"].as_str().context("no executionArn")?.to_owned();
         let deadline = Instant::now() + Duration::from_secs(30);
         while running() > 0 {
@@ -307,7 +345,7 @@ pub(crate) fn api(executions: usize, clients: usize, only: Option<&str>, target:
         let times_before = services[0].store_stats().commit_times;
         let cpu_before = cpu_seconds();
         let begun = Instant::now();
-        let starting = start_round_robin(&apis, &machine, executions, clients)?;
+        let starting = start_round_robin(&apis, &machine, workload.input.as_ref(), executions, clients)?;
         let deadline = Instant::now() + Duration::from_secs(600);
         while running() > 0 {
             if Instant::now() > deadline {
@@ -386,19 +424,26 @@ fn cpu_seconds() -> f64 {
 
 /// Starts `count` executions named `e<i>` of `machine` from `clients` threads, each start through the next node's
 /// API in turn; how long the starts took.
-pub(super) fn start_round_robin(apis: &[Api], machine: &str, count: usize, clients: usize) -> anyhow::Result<Duration> {
+pub(super) fn start_round_robin(
+    apis: &[Api],
+    machine: &str,
+    input: Option<&Value>,
+    count: usize,
+    clients: usize,
+) -> anyhow::Result<Duration> {
     let next = Arc::new(AtomicUsize::new(0));
     let begun = Instant::now();
     let threads: Vec<_> = (0..clients.max(1))
         .map(|_| {
-            let (apis, next, machine) = (apis.to_vec(), next.clone(), machine.to_owned());
+            let (apis, next, machine, input) = (apis.to_vec(), next.clone(), machine.to_owned(), input.map(Value::to_string));
             std::thread::spawn(move || -> anyhow::Result<()> {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     if i >= count {
                         return Ok(());
                     }
-                    let body = json!({"stateMachineArn": machine, "name": format!("e{i}"), "input": json!({"i": i}).to_string()});
+                    let input = input.clone().unwrap_or_else(|| json!({"i": i}).to_string());
+                    let body = json!({"stateMachineArn": machine, "name": format!("e{i}"), "input": input});
                     apis[i % apis.len()].call("StartExecution", &body)?;
                 }
             })
@@ -499,7 +544,7 @@ pub(crate) fn parked(count: usize, clients: usize, target: &Target<'_>, out: &mu
     let api = Api::new(&server.addr);
     let machine = api.create("Parked", &json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 86_400, "End": true}}}))?;
     let idle = server.resident_mib()?;
-    let starting = start_round_robin(std::slice::from_ref(&api), &machine, count, clients)?;
+    let starting = start_round_robin(std::slice::from_ref(&api), &machine, None, count, clients)?;
     std::thread::sleep(Duration::from_secs(1));
     let loaded = server.resident_mib()?;
     let peak = server.peak_mib()?;
@@ -528,7 +573,7 @@ pub(crate) fn parked(count: usize, clients: usize, target: &Target<'_>, out: &mu
         let live_api = Api::new(&live_server.addr);
         let live_machine = live_api.create("Live", &json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 86_400, "End": true}}}))?;
         let live_idle = live_server.resident_mib()?;
-        start_round_robin(std::slice::from_ref(&live_api), &live_machine, count, clients)?;
+        start_round_robin(std::slice::from_ref(&live_api), &live_machine, None, count, clients)?;
         std::thread::sleep(Duration::from_secs(1));
         let live = live_server.resident_mib()? - live_idle;
         writeln!(
