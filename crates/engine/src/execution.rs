@@ -226,6 +226,8 @@ struct Frame {
     parent: Parent,
     /// The raw input of the current state.
     input: Value,
+    /// `input` as JSON text, when the state before wrote it as its output and the state has not been entered yet.
+    input_text: Option<String>,
     entered_event: u64,
     entered_time: i64,
     last_event: u64,
@@ -591,7 +593,7 @@ impl Execution {
     fn start(&mut self, input: Value) {
         self.start_time = self.now;
         self.status = Status::Running;
-        let text = input.to_string();
+        let text = json_text(&input);
         self.input = input.clone();
         self.emit_execution(EventDetails::ExecutionStarted {
             input: text,
@@ -675,7 +677,8 @@ impl Execution {
         if state.name.starts_with("BatonPanic") {
             panic!("failpoint: entering {}", state.name);
         }
-        let input = frame.input.to_string();
+        // The state before wrote this input as its output already, unless the frame just started.
+        let input = frame.input_text.take().unwrap_or_else(|| json_text(&frame.input));
         // An iteration runs: its Map may start more.
         if let Parent::Iteration { frame: map, .. } = frame.parent
             && let Some(Frame { phase: Phase::Map(run), .. }) = self.frames.get_mut(map).and_then(Option::as_mut)
@@ -881,7 +884,7 @@ impl Execution {
             Ok(role_arn) => role_arn,
             Err(failure) => return self.fail_state(fid, failure),
         };
-        let text = parameters.to_string();
+        let text = json_text(&parameters);
         let scheduled = match &kind {
             ResourceKind::LambdaFunction => {
                 let scheduled = self.emit(
@@ -989,7 +992,7 @@ impl Execution {
         let details = EventDetails::TaskSubmitted {
             resource_type: resource_type.clone(),
             resource: resource.clone(),
-            output: output.to_string(),
+            output: json_text(&output),
         };
         *submitting = false;
         let early = early.take();
@@ -1063,7 +1066,7 @@ impl Execution {
         let StateKind::Task(spec) = &state.kind else { return };
         let flow = match outcome {
             Ok(result) => {
-                let text = result.to_string();
+                let text = json_text(&result);
                 if text.len() > self.limits.max_payload_bytes {
                     // AWS records an oversized result as the task's failure, naming the function ARN for a Lambda
                     // resource and the service (`lambda` for `lambda:invoke`) for an integration.
@@ -1169,14 +1172,15 @@ impl Execution {
         let machine = self.machine.clone();
         let frame = self.frame(fid);
         let state = machine.workflow(frame.workflow).state(frame.state);
-        let text = output.to_string();
+        let text = json_text(&output);
         if text.len() > self.limits.max_payload_bytes {
             return self.fail_state(fid, data_limit_exceeded(&state.name));
         }
         // Each state can nest its output only a little deeper than its input, so checking every output keeps every
         // value shallow enough for the recursive serializer, clone and drop (a loop of `{"x.$": "$"}` would
         // otherwise nest until the stack overflows).
-        if nesting_depth(&text) > MAX_NESTING_DEPTH {
+        // (Nesting `n` levels takes at least `2n` bytes, so short texts need no scan.)
+        if text.len() > 2 * MAX_NESTING_DEPTH && nesting_depth(&text) > MAX_NESTING_DEPTH {
             let cause = format!(
                 "The state/task '{}' returned a result nested deeper than the maximum of {MAX_NESTING_DEPTH} levels.",
                 state.name
@@ -1184,7 +1188,7 @@ impl Execution {
             return self.fail_state(fid, Failure::runtime(cause));
         }
         let assigned_text: Option<Vec<(String, String)>> =
-            assigned.as_ref().map(|assigned| assigned.iter().map(|(k, v)| (k.clone(), v.to_string())).collect());
+            assigned.as_ref().map(|assigned| assigned.iter().map(|(k, v)| (k.clone(), json_text(v))).collect());
         // AWS allows up to 256 KiB of assigned data per state (the payload limit, raisable here).
         let assigned_bytes: usize = assigned_text.iter().flatten().map(|(k, v)| k.len() + v.len()).sum();
         if assigned_bytes > self.limits.max_payload_bytes {
@@ -1197,6 +1201,8 @@ impl Execution {
         if let Some(assigned) = assigned {
             Arc::make_mut(&mut self.frame_mut(fid).vars).assign(assigned);
         }
+        // The output is the next state's input: its `StateEntered` reuses the text.
+        let input_text = matches!(transition, Transition::Next(_)).then(|| text.clone());
         self.emit(
             fid,
             EventDetails::StateExited {
@@ -1211,6 +1217,7 @@ impl Execution {
                 let frame = self.frame_mut(fid);
                 frame.state = next;
                 frame.input = output;
+                frame.input_text = input_text;
                 frame.phase = Phase::Enter;
                 Flow::Continue
             }
@@ -1334,7 +1341,7 @@ impl Execution {
             return match concluded {
                 // A catcher's output that is itself too large fails the state for good: catching it again would
                 // produce the same output forever.
-                Ok((output, _)) if output.to_string().len() > self.limits.max_payload_bytes => {
+                Ok((output, _)) if json_text(&output).len() > self.limits.max_payload_bytes => {
                     self.fail_frame(fid, details(data_limit_exceeded(&state.name)), kept);
                     Flow::Stop
                 }
@@ -1373,7 +1380,7 @@ impl Execution {
         match frame.parent {
             Parent::Root => match outcome {
                 Ok(output) => {
-                    self.emit_execution(EventDetails::ExecutionSucceeded { output: output.to_string() });
+                    self.emit_execution(EventDetails::ExecutionSucceeded { output: json_text(&output) });
                     self.status = Status::Succeeded { output };
                     self.cancel_all_timers();
                 }
@@ -1563,6 +1570,7 @@ impl Execution {
             state: spawn.state,
             parent: spawn.parent,
             input: spawn.input,
+            input_text: None,
             entered_event: 0,
             entered_time: self.now,
             last_event: spawn.last_event,
@@ -1703,6 +1711,11 @@ fn tolerates(failed: usize, total: usize, count: Option<u64>, percentage: Option
     let by_count = count.is_some_and(|c| failed as u64 <= c);
     let by_percentage = percentage.is_some_and(|p| total > 0 && (failed as f64) * 100.0 / (total as f64) <= p);
     by_count || by_percentage
+}
+
+/// A value as compact JSON text: what `Value`'s `Display` writes, without going through `fmt`.
+pub(crate) fn json_text(value: &Value) -> String {
+    serde_json::to_string(value).expect("invariant: a Value always serializes (its keys are strings)")
 }
 
 /// A string value as itself, anything else as JSON.
