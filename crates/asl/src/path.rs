@@ -263,6 +263,55 @@ impl Path {
         }
         Ok(target)
     }
+
+    /// `write` done in place, when it cannot fail or create objects: every step but the last exists, and the last
+    /// names a member of an object or an index inside an array. Returns what the value replaced (`None`: the member
+    /// is new, added last), which `unwrite` puts back; otherwise `Err` gives `value` back and `target` is unchanged.
+    pub fn write_in_place(&self, target: &mut Value, value: Value) -> Result<Option<Value>, Value> {
+        let Kind::Definite(segments) = &self.kind else { return Err(value) };
+        let Some((last, init)) = segments.split_last() else { return Err(value) };
+        if self.root != Root::Input {
+            return Err(value);
+        }
+        let Some(node) = walk_mut(target, init) else { return Err(value) };
+        match (last, node) {
+            (Segment::Name(name), Value::Object(map)) => Ok(map.insert(name.clone(), value)),
+            (Segment::Index(i), Value::Array(items)) => match usize::try_from(*i).ok().and_then(|i| items.get_mut(i)) {
+                Some(slot) => Ok(Some(std::mem::replace(slot, value))),
+                None => Err(value),
+            },
+            _ => Err(value),
+        }
+    }
+
+    /// Undoes `write_in_place`, which returned `old`: `target` is as it was before, member order included.
+    pub fn unwrite(&self, target: &mut Value, old: Option<Value>) {
+        let Kind::Definite(segments) = &self.kind else { return };
+        let Some((last, init)) = segments.split_last() else { return };
+        match (last, walk_mut(target, init), old) {
+            (Segment::Name(name), Some(Value::Object(map)), Some(old)) => {
+                map.insert(name.clone(), old);
+            }
+            (Segment::Name(name), Some(Value::Object(map)), None) => {
+                map.shift_remove(name);
+            }
+            (Segment::Index(i), Some(Value::Array(items)), Some(old)) => {
+                if let Some(slot) = usize::try_from(*i).ok().and_then(|i| items.get_mut(i)) {
+                    *slot = old;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The value at `segments` inside `node`, if each exists (a name in an object, an index inside an array).
+fn walk_mut<'v>(node: &'v mut Value, segments: &[Segment]) -> Option<&'v mut Value> {
+    segments.iter().try_fold(node, |node, segment| match (segment, node) {
+        (Segment::Name(name), Value::Object(map)) => map.get_mut(name),
+        (Segment::Index(i), Value::Array(items)) => usize::try_from(*i).ok().and_then(|i| items.get_mut(i)),
+        _ => None,
+    })
 }
 
 /// Why `parse_segments` stopped.

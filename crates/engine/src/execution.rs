@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use serde_json::{Map as Object, Value};
 
-use asl::model::{Condition, QueryLanguage, State, StateId, StateKind, StateMachine, Transition, WorkflowId};
+use asl::model::{Condition, QueryLanguage, ResultPath, State, StateId, StateKind, StateMachine, Transition, WorkflowId};
 use asl::{Failure, errors};
 
 use crate::history::{ErrorDetails, EventDetails, HistoryEvent, TaskScheduled};
@@ -226,6 +226,8 @@ struct Frame {
     parent: Parent,
     /// The raw input of the current state.
     input: Value,
+    /// `input` as JSON text, when the state before wrote it as its output and the state has not been entered yet.
+    input_text: Option<String>,
     entered_event: u64,
     entered_time: i64,
     last_event: u64,
@@ -333,6 +335,14 @@ enum TimerPurpose {
     Backoff(usize),
     TaskTimeout(usize, TaskId),
     Heartbeat(usize, TaskId),
+}
+
+/// How a state's output was made of its frame's input, which the frame lent to it (`finish_lent`).
+enum Lent<'p> {
+    /// The output is the input.
+    Whole,
+    /// The result was written into the input at `path` (`asl::path::Path::write_in_place`), replacing `old`.
+    At { path: &'p asl::path::Path, old: Option<Value> },
 }
 
 /// What advancing a frame led to.
@@ -591,7 +601,7 @@ impl Execution {
     fn start(&mut self, input: Value) {
         self.start_time = self.now;
         self.status = Status::Running;
-        let text = input.to_string();
+        let text = json_text(&input);
         self.input = input.clone();
         self.emit_execution(EventDetails::ExecutionStarted {
             input: text,
@@ -675,7 +685,8 @@ impl Execution {
         if state.name.starts_with("BatonPanic") {
             panic!("failpoint: entering {}", state.name);
         }
-        let input = frame.input.to_string();
+        // The state before wrote this input as its output already, unless the frame just started.
+        let input = frame.input_text.take().unwrap_or_else(|| json_text(&frame.input));
         // An iteration runs: its Map may start more.
         if let Parent::Iteration { frame: map, .. } = frame.parent
             && let Some(Frame { phase: Phase::Map(run), .. }) = self.frames.get_mut(map).and_then(Option::as_mut)
@@ -707,22 +718,24 @@ impl Execution {
                 let result = match (&pass.result, &pass.parameters) {
                     (Some(result), _) => Ok(result.clone()),
                     (None, Some(parameters)) => self.template(frame, state, parameters, &effective, None),
-                    (None, None) => Ok(effective),
+                    (None, None) => Ok(effective.into_owned()),
                 };
-                let concluded = result.and_then(|result| {
-                    let conclusion = Conclusion {
-                        result,
-                        has_result: !jsonata,
-                        selector: None,
-                        result_path: Some(&pass.result_path),
-                        assign: state.assign.as_ref(),
-                        output: state.output.as_ref(),
-                    };
-                    self.conclude(frame, state, conclusion)
-                });
-                self.finish_state(fid, concluded, pass.transition)
+                match result {
+                    Ok(result) => {
+                        let conclusion = Conclusion {
+                            result,
+                            has_result: !jsonata,
+                            selector: None,
+                            result_path: Some(&pass.result_path),
+                            assign: state.assign.as_ref(),
+                            output: state.output.as_ref(),
+                        };
+                        self.conclude_and_finish(fid, state, conclusion, pass.transition)
+                    }
+                    Err(failure) => self.fail_state(fid, failure),
+                }
             }
-            StateKind::Task(task) => self.schedule_task(fid, state, task, effective),
+            StateKind::Task(task) => self.schedule_task(fid, state, task, effective.into_owned()),
             StateKind::Choice(choice) => {
                 let mut chosen = None;
                 for branch in &choice.choices {
@@ -747,13 +760,23 @@ impl Execution {
                         return self.fail_state(fid, failure);
                     }
                 };
+                if !jsonata && state.input_path.is_none() && state.output_path.is_none() {
+                    // The output is the input itself: the frame lends it instead of copying it.
+                    let assigned = match self.assigned(frame, state, assign, &frame.input) {
+                        Ok(assigned) => assigned,
+                        Err(failure) => return self.fail_state(fid, failure),
+                    };
+                    let output = std::mem::take(&mut self.frame_mut(fid).input);
+                    return self.finish_lent(fid, output, None, assigned, Transition::Next(next), Some(Lent::Whole));
+                }
                 let conclusion =
-                    Conclusion { result: effective, has_result: false, selector: None, result_path: None, assign, output };
+                    Conclusion { result: effective.into_owned(), has_result: false, selector: None, result_path: None, assign, output };
                 let concluded = self.conclude(frame, state, conclusion);
                 self.finish_state(fid, concluded, Transition::Next(next))
             }
             StateKind::Wait(wait) => match self.wait_deadline(frame, state, &wait.until, &effective) {
                 Ok(at) => {
+                    let effective = effective.into_owned();
                     let timer = self.timer(TimerPurpose::Wait(fid));
                     self.commands.push(Command::StartTimer { timer, at });
                     self.frame_mut(fid).phase = Phase::Wait { timer, effective };
@@ -763,7 +786,7 @@ impl Execution {
             },
             StateKind::Succeed => {
                 let conclusion = Conclusion {
-                    result: effective,
+                    result: effective.into_owned(),
                     has_result: false,
                     selector: None,
                     result_path: None,
@@ -785,7 +808,7 @@ impl Execution {
                 }
             }
             StateKind::Parallel(parallel) => {
-                let input = match self.arguments(frame, state, parallel.arguments.as_ref(), &effective, None, "Arguments") {
+                let mut input = match self.arguments(frame, state, parallel.arguments.as_ref(), &effective, None, "Arguments") {
                     Ok(input) => input,
                     Err(failure) => return self.fail_state(fid, failure),
                 };
@@ -815,8 +838,9 @@ impl Execution {
                         Some(Slot::NotStarted) | None => {
                             let start = machine.workflow(*branch).start_at;
                             let vars = Arc::new(Scope::inside(scope.clone()));
-                            let spawn =
-                                Spawn { workflow: *branch, state: start, parent, input: input.clone(), last_event: started, record, vars };
+                            // The last branch takes the input itself.
+                            let input = if index + 1 == count { std::mem::take(&mut input) } else { input.clone() };
+                            let spawn = Spawn { workflow: *branch, state: start, parent, input, last_event: started, record, vars };
                             self.spawn(spawn)
                         }
                     };
@@ -832,7 +856,7 @@ impl Execution {
                 }));
                 Flow::Continue
             }
-            StateKind::Map(map) => self.start_map(fid, state, map, effective),
+            StateKind::Map(map) => self.start_map(fid, state, map, effective.into_owned()),
         }
     }
 
@@ -881,7 +905,7 @@ impl Execution {
             Ok(role_arn) => role_arn,
             Err(failure) => return self.fail_state(fid, failure),
         };
-        let text = parameters.to_string();
+        let text = json_text(&parameters);
         let scheduled = match &kind {
             ResourceKind::LambdaFunction => {
                 let scheduled = self.emit(
@@ -989,7 +1013,7 @@ impl Execution {
         let details = EventDetails::TaskSubmitted {
             resource_type: resource_type.clone(),
             resource: resource.clone(),
-            output: output.to_string(),
+            output: json_text(&output),
         };
         *submitting = false;
         let early = early.take();
@@ -1063,7 +1087,7 @@ impl Execution {
         let StateKind::Task(spec) = &state.kind else { return };
         let flow = match outcome {
             Ok(result) => {
-                let text = result.to_string();
+                let text = json_text(&result);
                 if text.len() > self.limits.max_payload_bytes {
                     // AWS records an oversized result as the task's failure, naming the function ARN for a Lambda
                     // resource and the service (`lambda` for `lambda:invoke`) for an integration.
@@ -1077,7 +1101,6 @@ impl Execution {
                     self.fail_state(fid, failure)
                 } else {
                     self.emit(fid, succeeded_event(&kind, text));
-                    let frame = self.frame(fid);
                     let conclusion = Conclusion {
                         result,
                         has_result: true,
@@ -1086,8 +1109,7 @@ impl Execution {
                         assign: state.assign.as_ref(),
                         output: state.output.as_ref(),
                     };
-                    let concluded = self.conclude(frame, state, conclusion);
-                    self.finish_state(fid, concluded, spec.transition)
+                    self.conclude_and_finish(fid, state, conclusion, spec.transition)
                 }
             }
             Err(failure) => {
@@ -1162,29 +1184,73 @@ impl Execution {
 
     /// Completes the current state with `output` (or fails it) and follows `transition`.
     fn finish_state(&mut self, fid: usize, concluded: Result<Concluded, Failure>, transition: Transition) -> Flow {
-        let (output, assigned) = match concluded {
-            Ok(concluded) => concluded,
+        match concluded {
+            Ok((output, assigned)) => self.finish_lent(fid, output, None, assigned, transition, None),
+            Err(failure) => self.fail_state(fid, failure),
+        }
+    }
+
+    /// `conclude`, then `finish_state`. A JSONPath state that writes its result into its input (ResultPath `$.…`,
+    /// no OutputPath) writes it into the frame's input itself rather than a copy: the frame lends the input, and
+    /// takes it back if the state fails after all.
+    fn conclude_and_finish(&mut self, fid: usize, state: &State, c: Conclusion<'_>, transition: Transition) -> Flow {
+        let (result_path, path) = match (state.query_language, c.result_path, &state.output_path) {
+            (QueryLanguage::JsonPath, Some(result_path @ ResultPath::At(path)), None) => (result_path, path),
+            _ => {
+                let concluded = self.conclude(self.frame(fid), state, c);
+                return self.finish_state(fid, concluded, transition);
+            }
+        };
+        let (selected, assigned) = match self.select_and_assign(self.frame(fid), state, c.result, c.selector, c.assign) {
+            Ok(selected) => selected,
             Err(failure) => return self.fail_state(fid, failure),
         };
+        let mut input = std::mem::take(&mut self.frame_mut(fid).input);
+        match path.write_in_place(&mut input, selected) {
+            Ok(old) => self.finish_lent(fid, input, None, assigned, transition, Some(Lent::At { path, old })),
+            Err(selected) => {
+                // The write may fail or add objects: it is made on a copy, as `conclude` does.
+                self.frame_mut(fid).input = input;
+                let frame = self.frame(fid);
+                let merged = self.apply_result_path(frame, state, result_path, selected);
+                let concluded = merged.and_then(|merged| Ok((self.output_path(frame, state, merged)?, assigned)));
+                self.finish_state(fid, concluded, transition)
+            }
+        }
+    }
+
+    /// `finish_state` of a concluded state. `lent` says how `output` was made of the frame's input, if it was, so
+    /// that a failure here gives the input back to the frame before the state fails.
+    /// `text` is the output's JSON text, if the caller has it.
+    fn finish_lent(
+        &mut self,
+        fid: usize,
+        output: Value,
+        text: Option<String>,
+        assigned: Option<Object<String, Value>>,
+        transition: Transition,
+        lent: Option<Lent<'_>>,
+    ) -> Flow {
         let machine = self.machine.clone();
         let frame = self.frame(fid);
         let state = machine.workflow(frame.workflow).state(frame.state);
-        let text = output.to_string();
+        let text = text.unwrap_or_else(|| json_text(&output));
         if text.len() > self.limits.max_payload_bytes {
-            return self.fail_state(fid, data_limit_exceeded(&state.name));
+            return self.fail_lent(fid, data_limit_exceeded(&state.name), output, lent);
         }
         // Each state can nest its output only a little deeper than its input, so checking every output keeps every
         // value shallow enough for the recursive serializer, clone and drop (a loop of `{"x.$": "$"}` would
         // otherwise nest until the stack overflows).
-        if nesting_depth(&text) > MAX_NESTING_DEPTH {
+        // (Nesting `n` levels takes at least `2n` bytes, so short texts need no scan.)
+        if text.len() > 2 * MAX_NESTING_DEPTH && nesting_depth(&text) > MAX_NESTING_DEPTH {
             let cause = format!(
                 "The state/task '{}' returned a result nested deeper than the maximum of {MAX_NESTING_DEPTH} levels.",
                 state.name
             );
-            return self.fail_state(fid, Failure::runtime(cause));
+            return self.fail_lent(fid, Failure::runtime(cause), output, lent);
         }
         let assigned_text: Option<Vec<(String, String)>> =
-            assigned.as_ref().map(|assigned| assigned.iter().map(|(k, v)| (k.clone(), v.to_string())).collect());
+            assigned.as_ref().map(|assigned| assigned.iter().map(|(k, v)| (k.clone(), json_text(v))).collect());
         // AWS allows up to 256 KiB of assigned data per state (the payload limit, raisable here).
         let assigned_bytes: usize = assigned_text.iter().flatten().map(|(k, v)| k.len() + v.len()).sum();
         if assigned_bytes > self.limits.max_payload_bytes {
@@ -1192,11 +1258,15 @@ impl Execution {
                 "The state '{}' assigned variables with a size exceeding the maximum number of bytes service limit.",
                 state.name
             );
-            return self.fail_state(fid, Failure::new(errors::DATA_LIMIT_EXCEEDED, cause));
+            return self.fail_lent(fid, Failure::new(errors::DATA_LIMIT_EXCEEDED, cause), output, lent);
         }
         if let Some(assigned) = assigned {
             Arc::make_mut(&mut self.frame_mut(fid).vars).assign(assigned);
         }
+        // The output is the next state's input: its `StateEntered` reuses the text.
+        // The text is also the next state's input, or the execution's output.
+        let root = matches!(self.frame(fid).parent, Parent::Root);
+        let reused = (matches!(transition, Transition::Next(_)) || root).then(|| text.clone());
         self.emit(
             fid,
             EventDetails::StateExited {
@@ -1211,14 +1281,27 @@ impl Execution {
                 let frame = self.frame_mut(fid);
                 frame.state = next;
                 frame.input = output;
+                frame.input_text = reused;
                 frame.phase = Phase::Enter;
                 Flow::Continue
             }
             Transition::End => {
-                self.end_frame(fid, Ok(output));
+                self.end_frame_with(fid, Ok(output), reused);
                 Flow::Stop
             }
         }
+    }
+
+    /// Gives a lent input back to the frame (see `finish_lent`), then fails the state.
+    fn fail_lent(&mut self, fid: usize, failure: Failure, output: Value, lent: Option<Lent<'_>>) -> Flow {
+        if let Some(lent) = lent {
+            let mut input = output;
+            if let Lent::At { path, old } = lent {
+                path.unwrite(&mut input, old);
+            }
+            self.frame_mut(fid).input = input;
+        }
+        self.fail_state(fid, failure)
     }
 
     /// Whether `failure` is a JSONata evaluation failure of this very state (not one handed up from a child), which
@@ -1334,17 +1417,18 @@ impl Execution {
             return match concluded {
                 // A catcher's output that is itself too large fails the state for good: catching it again would
                 // produce the same output forever.
-                Ok((output, _)) if output.to_string().len() > self.limits.max_payload_bytes => {
-                    self.fail_frame(fid, details(data_limit_exceeded(&state.name)), kept);
-                    Flow::Stop
-                }
-                Ok(concluded) => {
+                Ok((output, assigned)) => {
+                    let text = json_text(&output);
+                    if text.len() > self.limits.max_payload_bytes {
+                        self.fail_frame(fid, details(data_limit_exceeded(&state.name)), kept);
+                        return Flow::Stop;
+                    }
                     // A redrive's plan for a Parallel or Map that failed before starting its branches is moot now,
                     // and so is what became of the branches or iterations of the one that failed.
                     for kept in [self.frame_mut(fid).redrive.take(), kept].into_iter().flatten() {
                         self.forsake(&kept);
                     }
-                    self.finish_state(fid, Ok(concluded), Transition::Next(catcher.next))
+                    self.finish_lent(fid, output, Some(text), assigned, Transition::Next(catcher.next), None)
                 }
                 Err(failure) => {
                     self.fail_frame(fid, details(failure), kept);
@@ -1367,13 +1451,19 @@ impl Execution {
 
     /// Ends a frame: the execution finishes, or the parent Parallel/Map learns the result.
     fn end_frame(&mut self, fid: usize, outcome: Outcome) {
+        self.end_frame_with(fid, outcome, None);
+    }
+
+    /// `end_frame`, with the output's JSON text if the caller has it.
+    fn end_frame_with(&mut self, fid: usize, outcome: Outcome, text: Option<String>) {
         let Some(frame) = self.frames.get_mut(fid).and_then(Option::take) else { return };
         self.free.push(fid);
         let (last_event, frame_record) = (frame.last_event, frame.record);
         match frame.parent {
             Parent::Root => match outcome {
                 Ok(output) => {
-                    self.emit_execution(EventDetails::ExecutionSucceeded { output: output.to_string() });
+                    let text = text.unwrap_or_else(|| json_text(&output));
+                    self.emit_execution(EventDetails::ExecutionSucceeded { output: text });
                     self.status = Status::Succeeded { output };
                     self.cancel_all_timers();
                 }
@@ -1563,6 +1653,7 @@ impl Execution {
             state: spawn.state,
             parent: spawn.parent,
             input: spawn.input,
+            input_text: None,
             entered_event: 0,
             entered_time: self.now,
             last_event: spawn.last_event,
@@ -1703,6 +1794,11 @@ fn tolerates(failed: usize, total: usize, count: Option<u64>, percentage: Option
     let by_count = count.is_some_and(|c| failed as u64 <= c);
     let by_percentage = percentage.is_some_and(|p| total > 0 && (failed as f64) * 100.0 / (total as f64) <= p);
     by_count || by_percentage
+}
+
+/// A value as compact JSON text: what `Value`'s `Display` writes, without going through `fmt`.
+pub(crate) fn json_text(value: &Value) -> String {
+    serde_json::to_string(value).expect("invariant: a Value always serializes (its keys are strings)")
 }
 
 /// A string value as itself, anything else as JSON.

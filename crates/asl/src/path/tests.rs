@@ -324,4 +324,21 @@ proptest::proptest! {
             proptest::prop_assert_eq!(path.select(&env), Ok(marker), "{}", text);
         }
     }
+    /// Writing in place gives what `write` gives, and `unwrite` restores the document, member order included.
+    #[test]
+    fn in_place_writes_match_and_undo(doc in arb_doc(), segments in proptest::collection::vec(arb_definite_segment(), 1..4)) {
+        let text = format!("${}", segments.concat());
+        let path = Path::parse_reference(&text).expect("definite segments make a reference path");
+        let marker = json!({"written": true});
+        let mut target = doc.clone();
+        match path.write_in_place(&mut target, marker.clone()) {
+            Ok(old) => {
+                let written = path.write(doc.clone(), marker).map(|v| v.to_string());
+                proptest::prop_assert_eq!(written, Ok(target.to_string()), "{}", text);
+                path.unwrite(&mut target, old);
+            }
+            Err(value) => proptest::prop_assert_eq!(value, marker),
+        }
+        proptest::prop_assert_eq!(target.to_string(), doc.to_string(), "{}", text);
+    }
 }

@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::execution::{Execution, Outcome};
+use crate::execution::{Execution, Outcome, json_text};
 use crate::history::{ErrorDetails, EventDetails, HistoryEvent};
 
 /// Where a frame's events go.
@@ -138,7 +138,7 @@ impl Execution {
         let now = self.now;
         if let Some(reports) = self.child_runs.get_mut(map_run).and_then(|run| run.reports.as_mut()) {
             let report = reports.entry(index).or_insert_with(|| Report {
-                input: input.to_string(),
+                input: json_text(input),
                 start: now,
                 stop: None,
                 ended: Ended::Running,
@@ -158,7 +158,7 @@ impl Execution {
             EventDetails::ExecutionRedriven { redrive_count: child.redrive_count }
         } else {
             EventDetails::ExecutionStarted {
-                input: input.to_string(),
+                input: json_text(input),
                 role_arn: self.info.role_arn.clone(),
                 state_machine_arn: self.child_runs.get(map_run).map(|run| run.state_machine_arn.to_string()).unwrap_or_default(),
                 version_arn: None,
@@ -188,7 +188,7 @@ impl Execution {
             return;
         }
         let details = match outcome {
-            Some(Ok(output)) => EventDetails::ExecutionSucceeded { output: output.to_string() },
+            Some(Ok(output)) => EventDetails::ExecutionSucceeded { output: json_text(output) },
             Some(Err(error)) => EventDetails::ExecutionFailed(error.clone()),
             None => EventDetails::ExecutionAborted(ErrorDetails::default()),
         };

@@ -1,5 +1,7 @@
 //! Input and output processing: paths, templates, the Context object and the evaluation environment.
 
+use std::borrow::Cow;
+
 use serde_json::{Map as Object, Value, json};
 
 use asl::expr::{Dynamic, Expr, Scope as JsonataScope};
@@ -32,14 +34,7 @@ impl Execution {
     pub(super) fn conclude(&self, frame: &Frame, state: &State, c: Conclusion<'_>) -> Result<Concluded, Failure> {
         match state.query_language {
             QueryLanguage::JsonPath => {
-                let selected = match c.selector {
-                    Some(selector) => self.template(frame, state, selector, &c.result, None)?,
-                    None => c.result,
-                };
-                let assigned = match c.assign {
-                    Some(Assign::JsonPath(template)) => Some(variables(self.template(frame, state, template, &selected, None)?)),
-                    _ => None,
-                };
+                let (selected, assigned) = self.select_and_assign(frame, state, c.result, c.selector, c.assign)?;
                 let merged = match c.result_path {
                     Some(result_path) => self.apply_result_path(frame, state, result_path, selected)?,
                     None => selected,
@@ -59,6 +54,31 @@ impl Execution {
                 };
                 Ok((output, assigned))
             }
+        }
+    }
+
+    /// ResultSelector and Assign of a JSONPath state: the selected result, and the variables assigned.
+    pub(super) fn select_and_assign(
+        &self,
+        frame: &Frame,
+        state: &State,
+        result: Value,
+        selector: Option<&Template>,
+        assign: Option<&Assign>,
+    ) -> Result<(Value, Option<Object<String, Value>>), Failure> {
+        let selected = match selector {
+            Some(selector) => self.template(frame, state, selector, &result, None)?,
+            None => result,
+        };
+        let assigned = self.assigned(frame, state, assign, &selected)?;
+        Ok((selected, assigned))
+    }
+
+    /// The variables a JSONPath state's Assign assigns, evaluated against `value`.
+    pub(super) fn assigned(&self, frame: &Frame, state: &State, assign: Option<&Assign>, value: &Value) -> Result<Option<Object<String, Value>>, Failure> {
+        match assign {
+            Some(Assign::JsonPath(template)) => Ok(Some(variables(self.template(frame, state, template, value, None)?))),
+            _ => Ok(None),
         }
     }
 
@@ -108,11 +128,12 @@ impl Execution {
         }
     }
 
-    /// The state's effective input: InputPath applied in JSONPath states, the input itself in JSONata states.
-    pub(super) fn effective_input(&self, frame: &Frame, state: &State) -> Result<Value, Failure> {
-        match state.query_language {
-            QueryLanguage::JsonPath => self.input_path(frame, state),
-            QueryLanguage::Jsonata => Ok(frame.input.clone()),
+    /// The state's effective input: InputPath applied in JSONPath states, the input itself in JSONata states
+    /// (borrowed from the frame when it is the input itself).
+    pub(super) fn effective_input<'f>(&self, frame: &'f Frame, state: &State) -> Result<Cow<'f, Value>, Failure> {
+        match (state.query_language, &state.input_path) {
+            (QueryLanguage::JsonPath, Some(_)) => self.input_path(frame, state).map(Cow::Owned),
+            (QueryLanguage::JsonPath, None) | (QueryLanguage::Jsonata, _) => Ok(Cow::Borrowed(&frame.input)),
         }
     }
 
