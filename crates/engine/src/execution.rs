@@ -13,7 +13,7 @@ use serde_json::{Map as Object, Value};
 use asl::model::{Condition, QueryLanguage, ResultPath, State, StateId, StateKind, StateMachine, Transition, WorkflowId};
 use asl::{Failure, errors};
 
-use crate::history::{ErrorDetails, EventDetails, HistoryEvent, TaskScheduled};
+use crate::history::{ErrorDetails, EventDetails, HistoryEvent, TaskScheduled, json_text};
 use crate::map_run::{MapRunInfo, MapRunStatus};
 
 mod children;
@@ -1263,8 +1263,7 @@ impl Execution {
         if let Some(assigned) = assigned {
             Arc::make_mut(&mut self.frame_mut(fid).vars).assign(assigned);
         }
-        // The output is the next state's input: its `StateEntered` reuses the text.
-        // The text is also the next state's input, or the execution's output.
+        // The text is also the next state's input (its `StateEntered` reuses it), or the execution's output.
         let root = matches!(self.frame(fid).parent, Parent::Root);
         let reused = (matches!(transition, Transition::Next(_)) || root).then(|| text.clone());
         self.emit(
@@ -1794,11 +1793,6 @@ fn tolerates(failed: usize, total: usize, count: Option<u64>, percentage: Option
     let by_count = count.is_some_and(|c| failed as u64 <= c);
     let by_percentage = percentage.is_some_and(|p| total > 0 && (failed as f64) * 100.0 / (total as f64) <= p);
     by_count || by_percentage
-}
-
-/// A value as compact JSON text: what `Value`'s `Display` writes, without going through `fmt`.
-pub(crate) fn json_text(value: &Value) -> String {
-    serde_json::to_string(value).expect("invariant: a Value always serializes (its keys are strings)")
 }
 
 /// A string value as itself, anything else as JSON.

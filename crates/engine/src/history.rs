@@ -380,4 +380,14 @@ impl HistoryEvent {
         }
         Value::Object(object)
     }
+
+    /// The event's wire form as compact JSON text: what the store keeps and what an execution's digest is made of.
+    pub fn to_json_text(&self) -> String {
+        json_text(&self.to_json())
+    }
+}
+
+/// A value as compact JSON text: what `Value`'s `Display` writes, without going through `fmt`.
+pub(crate) fn json_text(value: &Value) -> String {
+    serde_json::to_string(value).expect("invariant: a Value always serializes (its keys are strings)")
 }

@@ -191,7 +191,7 @@ pub(super) struct Nodes {
     pub(super) services: Vec<Service>,
     pub(super) addrs: Vec<String>,
     stops: Vec<tokio::sync::oneshot::Sender<()>>,
-    _dir: TempDir,
+    dir: TempDir,
 }
 
 impl Nodes {
@@ -238,14 +238,14 @@ impl Nodes {
             addrs.push(addr.to_string());
             stops.push(stop);
         }
-        Ok(Nodes { runtime, services, addrs, stops, _dir: dir })
+        Ok(Nodes { runtime, services, addrs, stops, dir })
     }
 
     /// What the store is: "SQLite (…) in DIR" or "PostgreSQL, N nodes".
     pub(super) fn describe(&self, target: &Target<'_>) -> String {
         match target.database_url {
             Some(_) => format!("PostgreSQL, {} node{}", self.services.len(), if self.services.len() == 1 { "" } else { "s" }),
-            None => format!("SQLite (WAL, synchronous=FULL) in {}", self._dir.0.display()),
+            None => format!("SQLite (WAL, synchronous=FULL) in {}", self.dir.path().display()),
         }
     }
 
@@ -280,7 +280,7 @@ pub(crate) fn api(
     let limit = match &target.database_url {
         Some(_) => None,
         None => {
-            let limit = store::sqlite::commit_limit(nodes._dir.path(), LIMIT_BATCH, LIMIT_ROW_BYTES, Duration::from_secs(2))?;
+            let limit = store::sqlite::commit_limit(nodes.dir.path(), LIMIT_BATCH, LIMIT_ROW_BYTES, Duration::from_secs(2))?;
             writeln!(
                 out,
                 "this disk's limit: {:.0} rows/s of {LIMIT_ROW_BYTES} bytes committed in batches of {LIMIT_BATCH} ({:.0} commits/s), \

@@ -18,8 +18,8 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::execution::{Execution, Outcome, json_text};
-use crate::history::{ErrorDetails, EventDetails, HistoryEvent};
+use crate::execution::{Execution, Outcome};
+use crate::history::{ErrorDetails, EventDetails, HistoryEvent, json_text};
 
 /// Where a frame's events go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

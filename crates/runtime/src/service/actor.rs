@@ -808,16 +808,10 @@ pub(crate) fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
 /// The `Append` for `events`, the events one fold of `execution` emitted, with the events its child executions
 /// emitted (taken from it); `digest` moves past the parent's events.
 pub(crate) fn step(arn: &str, trigger: String, events: &[HistoryEvent], execution: &mut engine::Execution, digest: &mut u64) -> Append {
-    let events: Vec<Event> = events.iter().map(|event| Event { id: event.id, json: event_json(event) }).collect();
+    let events: Vec<Event> = events.iter().map(|event| Event { id: event.id, json: event.to_json_text() }).collect();
     *digest = advance_digest(*digest, &events);
     let children = child_steps(execution.take_child_events(), execution.info());
     Append { execution_arn: arn.to_owned(), trigger, events, ending: ending(execution), digest: *digest, children, lease: None, routing: store::Routing::default(), park: None, outbox: Vec::new() }
-}
-
-/// An event's stored text: its wire form. `serde_json::to_string` writes the same text as `Value`'s `Display`
-/// without going through `fmt::Formatter` for every piece.
-fn event_json(event: &HistoryEvent) -> String {
-    serde_json::to_string(&event.to_json()).unwrap_or_else(|_| event.to_json().to_string())
 }
 
 /// What one step writes of the child executions whose events it took: a child's `ExecutionStarted` creates its
@@ -883,7 +877,7 @@ fn child_steps(events: Vec<engine::ChildEvent>, parent: &ExecutionInfo) -> Vec<C
             engine::EventDetails::ExecutionAborted(error) => step.ending = Some(ended(store::Status::Aborted, None, Some(error))),
             _ => {}
         }
-        step.events.push(Event { id: event.id, json: event_json(event) });
+        step.events.push(Event { id: event.id, json: event.to_json_text() });
     }
     steps
 }
@@ -895,7 +889,7 @@ pub(crate) fn fail_step(arn: &str, last: u64, now: i64, cause: &str, digest: &mu
     let trigger = Trigger::Fail { error: error.clone(), cause: cause.to_owned(), now };
     let details = engine::ErrorDetails { error: Some(error.clone()), cause: Some(cause.to_owned()) };
     let event = HistoryEvent { id: last + 1, previous_event_id: last, timestamp: now, details: engine::EventDetails::ExecutionFailed(details) };
-    let events = vec![Event { id: event.id, json: event.to_json().to_string() }];
+    let events = vec![Event { id: event.id, json: event.to_json_text() }];
     *digest = advance_digest(*digest, &events);
     let ending = Ending { status: store::Status::Failed, stop: now, output: None, error: Some(error), cause: Some(cause.to_owned()) };
     let (trigger, children) = (trigger.to_json().to_string(), Vec::new());

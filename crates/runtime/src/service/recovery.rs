@@ -107,7 +107,7 @@ impl Service {
             if let Some(traces) = traces {
                 traces.prime(record, &replayed);
             }
-            let events: Vec<Event> = replayed.iter().map(|event| Event { id: event.id, json: event.to_json().to_string() }).collect();
+            let events: Vec<Event> = replayed.iter().map(|event| Event { id: event.id, json: event.to_json_text() }).collect();
             // The children's events of the steps replayed are stored already.
             drop(execution.take_child_events());
             digest = advance_digest(digest, &events);

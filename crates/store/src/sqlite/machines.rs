@@ -11,8 +11,10 @@ use std::sync::{Mutex, PoisonError};
 
 use crate::StateMachine;
 
-/// Machines kept at most; past this the cache starts afresh (a server has few machines, and misses cost one read).
+/// Machines kept at most, and the most definition text kept (a definition may be 1 MiB); past either the cache
+/// starts afresh (a server has few machines, and a miss costs one read).
 const MAX_KEPT: usize = 4096;
+const MAX_KEPT_BYTES: usize = 64 << 20;
 
 #[derive(Default)]
 pub(crate) struct Machines {
@@ -24,6 +26,8 @@ struct Inner {
     generation: u64,
     /// `None`: no machine has that ARN.
     kept: HashMap<String, Option<StateMachine>>,
+    /// The definitions' bytes in `kept`.
+    bytes: usize,
 }
 
 impl Machines {
@@ -43,10 +47,15 @@ impl Machines {
         if inner.generation != generation {
             return;
         }
-        if inner.kept.len() >= MAX_KEPT {
+        let size = machine.as_ref().map_or(0, |machine| machine.definition.len());
+        if inner.kept.len() >= MAX_KEPT || inner.bytes + size > MAX_KEPT_BYTES {
             inner.kept.clear();
+            inner.bytes = 0;
         }
-        inner.kept.insert(arn.to_owned(), machine.clone());
+        if let Some(replaced) = inner.kept.insert(arn.to_owned(), machine.clone()) {
+            inner.bytes = inner.bytes.saturating_sub(replaced.map_or(0, |machine| machine.definition.len()));
+        }
+        inner.bytes += size;
     }
 
     /// Forgets every record: a batch that may have changed one has committed (or failed).
@@ -54,6 +63,7 @@ impl Machines {
         let mut inner = self.lock();
         inner.generation += 1;
         inner.kept.clear();
+        inner.bytes = 0;
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -97,6 +107,18 @@ mod tests {
         assert_eq!(machines.get("arn:m").ok().flatten().map(|m| m.definition), Some("new".to_owned()));
         machines.changed();
         assert!(machines.get("arn:m").is_err());
+    }
+
+    #[test]
+    fn definitions_past_the_byte_bound_start_the_cache_afresh() {
+        let machines = Machines::default();
+        let big = machine(&"x".repeat(MAX_KEPT_BYTES / 2 + 1));
+        machines.keep("arn:a", 0, &Some(big.clone()));
+        assert!(machines.get("arn:a").is_ok());
+        machines.keep("arn:b", 0, &Some(big));
+        assert!(machines.get("arn:a").is_err(), "the first was let go to make room");
+        assert!(machines.get("arn:b").is_ok());
+        assert_eq!(machines.lock().bytes, MAX_KEPT_BYTES / 2 + 1);
     }
 
     #[test]
