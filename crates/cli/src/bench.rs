@@ -4,7 +4,8 @@
 //! thread with the virtual clock and full history, repeatedly for about `--seconds`; its output is checked against
 //! the expected one first. A built-in `pass_chain_100_jsonata` is `pass_chain_100` written in JSONata. A built-in
 //! `map_100k` workload (an inline Map over `--map-items` items) shows that a large
-//! Map runs in bounded memory: its figure is the process's peak resident memory.
+//! Map runs in bounded memory: its figure is the process's peak resident memory. `--histories DIR` writes each
+//! workload's history, so that a change meant to make the engine faster can be shown not to change what it records.
 //!
 //! `--api` and `--parked N` measure the durable server through its HTTP API instead (`api`), `--api --duration S` a
 //! steady mix of calls from `--clients` for S seconds (`load`); `--aws` measures Tasks
@@ -27,7 +28,7 @@ use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
 use asl::model::StateMachine;
-use engine::{EventDetails, ExecutionInfo, Limits, Status};
+use engine::{EventDetails, ExecutionInfo, HistoryEvent, Limits, Status};
 use runtime::{Clock, Options, Resources};
 
 #[derive(clap::Args)]
@@ -47,6 +48,11 @@ pub(crate) struct Args {
     /// Print one JSON object per workload instead of a table.
     #[arg(long)]
     json: bool,
+    /// Also write each workload's history (of its first run) to `NAME.history.jsonl` in this folder, one event per
+    /// line as the store keeps it, so the histories of two builds can be compared (timestamps aside: the virtual
+    /// clock starts at the wall clock's time).
+    #[arg(long)]
+    histories: Option<PathBuf>,
     /// Measure durable state transitions per second through the HTTP API (service in process, fsync on) instead.
     #[arg(long)]
     api: bool,
@@ -165,7 +171,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut failed = false;
     for workload in &workloads {
         let budget = if workload.name == "map_100k" { Duration::ZERO } else { Duration::from_secs_f64(args.seconds) };
-        let measurement = match measure(workload, budget) {
+        let measurement = match measure(workload, budget, args.histories.as_deref()) {
             Ok(measurement) => measurement,
             Err(err) => {
                 failed = true;
@@ -201,8 +207,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
-/// Runs `workload` once, checks its result, then repeats it until `budget` has passed.
-fn measure(workload: &Workload, budget: Duration) -> anyhow::Result<Measurement> {
+/// Runs `workload` once, checks its result (and writes its history into `histories`), then repeats it until `budget`
+/// has passed.
+fn measure(workload: &Workload, budget: Duration, histories: Option<&Path>) -> anyhow::Result<Measurement> {
     let resources = Arc::new(Resources::default());
     let mut measurement = Measurement { runs: 0, transitions: 0, events: 0, elapsed: Duration::ZERO };
     let started = Instant::now();
@@ -220,6 +227,9 @@ fn measure(workload: &Workload, budget: Duration) -> anyhow::Result<Measurement>
         let execution = runtime::run(workload.machine.clone(), info(&workload.name), workload.input.clone(), options);
         if measurement.runs == 0 {
             check(workload, execution.status())?;
+            if let Some(dir) = histories {
+                write_history(&dir.join(format!("{}.history.jsonl", workload.name)), execution.history())?;
+            }
         }
         measurement.runs += 1;
         measurement.events += execution.event_count();
@@ -243,6 +253,15 @@ fn check(workload: &Workload, status: &Status) -> anyhow::Result<()> {
         }
         other => bail!("expected {}, got {other:?}", expected["status"]),
     }
+}
+
+fn write_history(file: &Path, history: &[HistoryEvent]) -> anyhow::Result<()> {
+    let mut text = String::new();
+    for event in history {
+        text.push_str(&event.to_json_text());
+        text.push('\n');
+    }
+    std::fs::write(file, text).with_context(|| format!("cannot write {}", file.display()))
 }
 
 fn info(name: &str) -> ExecutionInfo {

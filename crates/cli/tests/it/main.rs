@@ -5,6 +5,7 @@ mod access;
 mod aws_cli;
 mod aws_services;
 mod baton_test;
+mod bench_histories;
 mod cdp;
 mod cli;
 mod conformance;
