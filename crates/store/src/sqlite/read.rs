@@ -171,14 +171,8 @@ pub(crate) fn history(
     reverse: bool,
     page: &PageRequest,
 ) -> Result<Page<Event>, Error> {
-    let (list, sql, start) = if reverse {
-        let sql = "SELECT id, id, json FROM events WHERE execution = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3";
-        (List::HistoryReverse, sql, i64::MAX)
-    } else {
-        let sql = "SELECT id, id, json FROM events WHERE execution = ?1 AND id > ?2 ORDER BY id LIMIT ?3";
-        (List::HistoryForward, sql, 0)
-    };
-    let after = rows::decode_token(list, page)?.unwrap_or(start);
+    let list = if reverse { List::HistoryReverse } else { List::HistoryForward };
+    let after = rows::decode_token(list, page)?;
     let limit = rows::limit(page);
     let tx = conn.transaction().map_err(db)?;
     let seq: Option<i64> = tx
@@ -188,11 +182,42 @@ pub(crate) fn history(
     let Some(seq) = seq else {
         return Err(Error::NotFound(arn.to_owned()));
     };
-    let items = collect(&tx, sql, params![seq, after, fetch(limit)], |row| {
-        let id: i64 = row.get(1)?;
-        let id = u64::try_from(id).map_err(|_| rusqlite::Error::IntegralValueOutOfRange(1, id))?;
-        Ok((row.get(0)?, Event { id, json: row.get(2)? }))
-    })?;
+    // A row holds one or more events and is keyed by its last one's id (`rows::event_rows`); every row holds an
+    // event, so `limit + 1` rows hold the `limit + 1` events a page needs.
+    let row = |row: &rusqlite::Row<'_>| -> rusqlite::Result<(u64, String)> {
+        let last: i64 = row.get(0)?;
+        let last = u64::try_from(last).map_err(|_| rusqlite::Error::IntegralValueOutOfRange(0, last))?;
+        Ok((last, row.get(1)?))
+    };
+    let mut events = Vec::new();
+    if reverse {
+        let before = after.unwrap_or(i64::MAX);
+        // The row holding the event just before `before` may end after it.
+        let straddling = tx
+            .prepare_cached("SELECT id, json FROM events WHERE execution = ?1 AND id >= ?2 ORDER BY id LIMIT 1")
+            .and_then(|mut s| s.query_row(params![seq, before], row).optional())
+            .map_err(db)?;
+        let sql = "SELECT id, json FROM events WHERE execution = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3";
+        let older = collect(&tx, sql, params![seq, before, fetch(limit)], row)?;
+        let bound = u64::try_from(before).unwrap_or(0);
+        for (last, text) in straddling.into_iter().chain(older) {
+            events.extend(rows::row_events(last, text)?.into_iter().rev().filter(|e| e.id < bound));
+            if events.len() > limit {
+                break;
+            }
+        }
+    } else {
+        let after = after.unwrap_or(0);
+        let bound = u64::try_from(after).unwrap_or(0);
+        let sql = "SELECT id, json FROM events WHERE execution = ?1 AND id > ?2 ORDER BY id LIMIT ?3";
+        for (last, text) in collect(&tx, sql, params![seq, after, fetch(limit)], row)? {
+            events.extend(rows::row_events(last, text)?.into_iter().filter(|e| e.id > bound));
+            if events.len() > limit {
+                break;
+            }
+        }
+    }
+    let items = events.into_iter().map(|event| (i64::try_from(event.id).unwrap_or(i64::MAX), event)).collect();
     Ok(paginate(items, limit, list))
 }
 

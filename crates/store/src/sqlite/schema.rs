@@ -8,7 +8,8 @@
 //!   "newest first" is `ORDER BY seq DESC` on indexes, which end with the rowid implicitly.
 //! - `events` and `triggers` are rowid tables in the order they were written, found by execution through a unique
 //!   index on `(execution, id)` / `(execution, seq)` (V11): a group commit's rows fill consecutive pages instead of
-//!   dirtying a page per execution (V1 clustered them by execution, `WITHOUT ROWID`).
+//!   dirtying a page per execution (V1 clustered them by execution, `WITHOUT ROWID`). An `events` row holds a step's
+//!   consecutive events (V12), keyed by the last one's id.
 //! - There are no foreign keys on `events`/`triggers`: the single writer checks the execution in the same
 //!   transaction, and a foreign key would add a lookup per event.
 //! - Small columns come before large ones so status checks do not read overflow pages.
@@ -21,9 +22,9 @@ use crate::Error;
 use crate::sqlite::{Location, backend, db};
 
 /// The schema version this build writes: the number of migrations.
-pub const SCHEMA_VERSION: u32 = 11;
+pub const SCHEMA_VERSION: u32 = 12;
 
-const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11];
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12];
 
 const V1: &str = "
 CREATE TABLE state_machines (
@@ -228,6 +229,12 @@ DROP TABLE triggers;
 ALTER TABLE triggers_v11 RENAME TO triggers;
 CREATE UNIQUE INDEX triggers_by_execution ON triggers (execution, seq);
 ";
+
+/// An `events` row may hold several consecutive events of one step, separated by newlines, and is keyed by its last
+/// event's id (`rows::event_rows`): a step of 42 events was 42 rows and 42 index entries, the writer's largest cost
+/// after its commit. A row of one event reads as before, so older rows stay as they are; the version only keeps an
+/// older Baton, which would read a row of several events as one, from opening the database.
+const V12: &str = "-- events rows hold one or more events";
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 

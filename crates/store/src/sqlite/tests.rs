@@ -122,6 +122,15 @@ fn query_plans_use_indexes() {
         triggers.contains("executions_running") && !triggers.contains("TEMP B-TREE"),
         "{triggers}"
     );
+    // A history page reads its rows through the events index, in either direction.
+    for history in [
+        "SELECT id, json FROM events WHERE execution = 1 AND id > 5 ORDER BY id LIMIT 3",
+        "SELECT id, json FROM events WHERE execution = 1 AND id < 5 ORDER BY id DESC LIMIT 3",
+        "SELECT id, json FROM events WHERE execution = 1 AND id >= 5 ORDER BY id LIMIT 1",
+    ] {
+        let found = plan(history);
+        assert!(found.contains("events_by_execution (execution=? AND id") && !found.contains("TEMP B-TREE"), "{found}");
+    }
     let due = plan(
         "SELECT e.arn, p.wake_at, p.execution FROM parked p JOIN executions e ON e.seq = p.execution \
          WHERE p.wake_at <= 5 AND (p.wake_at, p.execution) > (1, 2) ORDER BY p.wake_at, p.execution LIMIT 10",
@@ -308,7 +317,7 @@ async fn version_5_database_migrates() {
     let conn = Connection::open(dir.path().join(FILE_NAME)).unwrap();
     let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(version, SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 11);
+    assert_eq!(SCHEMA_VERSION, 12);
 }
 
 /// A database of schema version 10 (events and triggers clustered by execution) migrates to rowid tables: its
@@ -345,7 +354,48 @@ async fn version_10_database_keeps_its_histories() {
     assert!(store.append(vec![step("b", 4)]).await.is_err());
     let conn = Connection::open(dir.path().join(FILE_NAME)).unwrap();
     let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, 11);
+    assert_eq!(version, crate::sqlite::SCHEMA_VERSION);
+}
+
+/// A database of schema version 11 (a row per event) reads as before; the steps after it store their events
+/// together, a row for a step's 42 events, and the history reads through both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn version_11_database_reads_its_rows_of_one_event() {
+    use crate::sqlite::{FILE_NAME, Sqlite};
+    use crate::Store;
+
+    let dir = tempfile::tempdir().unwrap();
+    let location = Location::File(dir.path().join(FILE_NAME));
+    {
+        let mut conn = schema::open_writer(&location).unwrap();
+        schema::migrate_to(&mut conn, &location, 11).unwrap();
+        conn.execute_batch(
+            r#"INSERT INTO executions (arn, status, kind, start, name, state_machine_arn, role_arn, input, definition)
+               VALUES ('e', 'RUNNING', 'STANDARD', 0, 'e', 'm', 'r', '{}', '{}');
+               INSERT INTO events (execution, id, json) VALUES (1, 1, '{"id":1}'), (1, 2, '{"id":2}'), (1, 3, '{"id":3}');
+               INSERT INTO triggers (execution, seq, json, last_event, digest) VALUES (1, 1, '{}', 3, 3);"#,
+        )
+        .unwrap();
+    }
+    let store = Sqlite::open(dir.path()).unwrap();
+    let mut next = step("e", 4);
+    next.events = (4..46).map(|id| Event { id, json: format!(r#"{{"id":{id}}}"#) }).collect();
+    store.append(vec![next]).await.unwrap();
+    let page = store.history("e", false, PageRequest { token: None, limit: 1000 }).await.unwrap();
+    let expected: Vec<Event> = (1..46).map(|id| Event { id, json: format!(r#"{{"id":{id}}}"#) }).collect();
+    assert_eq!(page.items, expected);
+    let reversed = store.history("e", true, PageRequest { token: None, limit: 44 }).await.unwrap();
+    assert_eq!(reversed.items.iter().map(|event| event.id).collect::<Vec<_>>(), (2..46).rev().collect::<Vec<_>>());
+    drop(store);
+    let conn = Connection::open(dir.path().join(FILE_NAME)).unwrap();
+    let rows: Vec<i64> = conn
+        .prepare("SELECT id FROM events ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(rows, [1, 2, 3, 45]);
 }
 
 /// A database of schema version 8 (before the outbox) migrates: its running execution takes a step that writes to

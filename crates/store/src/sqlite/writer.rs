@@ -733,10 +733,11 @@ fn write_children(conn: &Connection, steps: &[Append], targets: &[ChildTarget<'_
             .execute(params![seq, date])?;
         }
         let next = next.get_mut(index).expect("invariant: one entry per target");
-        for event in &child.events {
-            insert_event.execute(params![seq, sql_id(*next)?, event.json])?;
-            *next += 1;
+        // `check_children` saw that the child's events carry the ids `next`, `next + 1`, …
+        for (last, text) in rows::event_rows(&child.events) {
+            insert_event.execute(params![seq, sql_id(last)?, text])?;
         }
+        *next += child.events.len() as u64;
         if let Some(end) = &child.ending {
             write_ending(conn, seq, end)?;
         }
@@ -773,8 +774,8 @@ fn write_steps(
             .or(created)
             .expect("invariant: only the created execution has no stored seq");
         let sql_id = |id: u64| rows::sql_id(id).map_err(|e| Failure::Broken(ToSqlConversionFailure(Box::new(e))));
-        for event in &step.events {
-            insert_event.execute(params![seq, sql_id(event.id)?, event.json])?;
+        for (last, text) in rows::event_rows(&step.events) {
+            insert_event.execute(params![seq, sql_id(last)?, text])?;
         }
         let next = next.get_mut(index).expect("invariant: one entry per target");
         *next += step.events.len() as u64;

@@ -49,6 +49,7 @@ store_test!(page_limits);
 store_test!(executions_by_status_newest_first);
 store_test!(duplicate_execution);
 store_test!(history_order_and_paging);
+store_test!(history_of_large_steps);
 store_test!(append_conflicts);
 store_test!(append_after_ending_refused);
 store_test!(running_with_triggers);

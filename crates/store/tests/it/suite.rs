@@ -303,6 +303,39 @@ pub(crate) async fn history_order_and_paging(store: &impl Store) {
     assert!(matches!(&r, Err(Error::NotFound(arn)) if arn == "arn:nothing"), "{r:?}");
 }
 
+/// A step of many events of every size (some bigger than a page of storage, one with a newline escaped in it)
+/// reads back whole, forward and backward, in pages of every size, with events of other steps around it.
+pub(crate) async fn history_of_large_steps(store: &impl Store) {
+    store.create_state_machine(machine("hl")).await.unwrap();
+    let e = execution("hl", "e");
+    store.create_execution(e.clone(), step(&e.arn, 1, 1)).await.unwrap();
+    let text = |id: u64| match id {
+        50 | 120 => format!(r#"{{"id":{id},"big":"{}"}}"#, "x".repeat(40_000)),
+        id if id % 7 == 0 => format!(r#"{{"id":{id},"s":"line\nbreak","pad":"{}"}}"#, "y".repeat(id as usize * 20)),
+        id => format!(r#"{{"id":{id}}}"#),
+    };
+    let mut big = step(&e.arn, 2, 200);
+    big.events = (2..202).map(|id| Event { id, json: text(id) }).collect();
+    store.append(vec![big, step(&e.arn, 202, 1)]).await.unwrap();
+    let mut last = step(&e.arn, 203, 70);
+    last.events = (203..273).map(|id| Event { id, json: text(id) }).collect();
+    store.append(vec![last]).await.unwrap();
+
+    let expected: Vec<Event> = (1..273)
+        .map(|id| Event { id, json: if id == 1 || id == 202 { format!(r#"{{"id":{id}}}"#) } else { text(id) } })
+        .collect();
+    for size in [1, 7, 64, 65, 100, 1000] {
+        let forward: Vec<Event> = all_pages(size, |p| store.history(&e.arn, false, p)).await.concat();
+        assert!(forward == expected, "forward in pages of {size}: {:?}", ids(&forward));
+        let mut reverse: Vec<Event> = all_pages(size, |p| store.history(&e.arn, true, p)).await.concat();
+        reverse.reverse();
+        assert!(reverse == expected, "reverse in pages of {size}: {:?}", ids(&reverse));
+    }
+    // A step after them still needs the next id.
+    let r = store.append(vec![step(&e.arn, 272, 1)]).await;
+    assert!(matches!(r, Err(Error::Conflict { expected: 273, found: 272, .. })), "{r:?}");
+}
+
 pub(crate) async fn append_conflicts(store: &impl Store) {
     store.create_state_machine(machine("c")).await.unwrap();
     let e = execution("c", "e");
