@@ -3,6 +3,9 @@
 //! `HistoryEvent::to_json` renders an event exactly as `GetExecutionHistory` returns it on the wire (epoch-second
 //! timestamps, `…EventDetails` members); the stored form is this type and stays readable by later versions.
 
+#[cfg(test)]
+mod tests;
+
 use serde_json::{Map as Object, Value, json};
 
 /// One history event. `id` is 1-based and dense; `previous_event_id` is the event before it in the same thread of
