@@ -1,9 +1,18 @@
 //! History events: the durable record of an execution, in AWS's event types and detail shapes.
 //!
-//! `HistoryEvent::to_json` renders an event exactly as `GetExecutionHistory` returns it on the wire (epoch-second
-//! timestamps, `…EventDetails` members); the stored form is this type and stays readable by later versions.
+//! `HistoryEvent`'s `Serialize` writes an event exactly as `GetExecutionHistory` returns it on the wire (epoch-second
+//! timestamps, `…EventDetails` members), straight from the event's fields; `to_json` and `to_json_text` are that
+//! form as a `Value` and as the text the store keeps. The stored form is this type and stays readable by later
+//! versions, so the text must stay the same bytes (`history/tests.rs` holds it to the `Value` built before).
 
-use serde_json::{Map as Object, Value, json};
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::Value;
 
 /// One history event. `id` is 1-based and dense; `previous_event_id` is the event before it in the same thread of
 /// execution (a Parallel branch or Map iteration has its own thread), 0 for the first.
@@ -132,12 +141,7 @@ impl EventDetails {
 
     /// The event's `type`, as AWS names it.
     pub fn event_type(&self) -> String {
-        match self {
-            EventDetails::StateEntered { state_type, .. } => format!("{state_type}StateEntered"),
-            EventDetails::StateExited { state_type, .. } => format!("{state_type}StateExited"),
-            EventDetails::StateAborted { state_type, .. } => format!("{state_type}StateAborted"),
-            other => other.fixed_type().to_owned(),
-        }
+        EventType(self).to_string()
     }
 
     fn fixed_type(&self) -> &'static str {
@@ -187,207 +191,312 @@ impl EventDetails {
             EventDetails::EvaluationFailed { .. } => "EvaluationFailed",
         }
     }
-
-    /// The `…EventDetails` member name and value AWS sends with this event, if any.
-    fn wire_details(&self) -> Option<(&'static str, Value)> {
-        let details = match self {
-            EventDetails::ExecutionStarted { input, role_arn, state_machine_arn: _, version_arn, alias_arn } => {
-                let mut details = json!({"input": input, "inputDetails": {"truncated": false}, "roleArn": role_arn});
-                if let Some(alias) = alias_arn {
-                    details["stateMachineAliasArn"] = Value::String(alias.clone());
-                }
-                if let Some(version) = version_arn {
-                    details["stateMachineVersionArn"] = Value::String(version.clone());
-                }
-                ("executionStartedEventDetails", details)
-            }
-            EventDetails::ExecutionSucceeded { output } => {
-                ("executionSucceededEventDetails", json!({"output": output, "outputDetails": {"truncated": false}}))
-            }
-            EventDetails::ExecutionFailed(e) => ("executionFailedEventDetails", e.to_json()),
-            EventDetails::ExecutionTimedOut(e) => ("executionTimedOutEventDetails", e.to_json()),
-            EventDetails::ExecutionAborted(e) => ("executionAbortedEventDetails", e.to_json()),
-            EventDetails::ExecutionRedriven { redrive_count } => {
-                ("executionRedrivenEventDetails", json!({"redriveCount": redrive_count}))
-            }
-            EventDetails::StateEntered { name, input, .. } => (
-                "stateEnteredEventDetails",
-                json!({"name": name, "input": input, "inputDetails": {"truncated": false}}),
-            ),
-            EventDetails::StateExited { name, output, assigned, .. } => {
-                let mut details = json!({"name": name, "output": output, "outputDetails": {"truncated": false}});
-                if let Some(assigned) = assigned {
-                    let variables: Object<String, Value> =
-                        assigned.iter().map(|(name, value)| (name.clone(), Value::String(value.clone()))).collect();
-                    details["assignedVariables"] = Value::Object(variables);
-                    details["assignedVariablesDetails"] = json!({"truncated": false});
-                }
-                ("stateExitedEventDetails", details)
-            }
-            EventDetails::StateAborted { .. } => return None,
-            EventDetails::TaskScheduled(t) => {
-                let mut object = Object::new();
-                object.insert("resourceType".into(), t.resource_type.clone().into());
-                object.insert("resource".into(), t.resource.clone().into());
-                object.insert("region".into(), t.region.clone().into());
-                object.insert("parameters".into(), t.parameters.clone().into());
-                if let Some(timeout) = t.timeout_in_seconds {
-                    object.insert("timeoutInSeconds".into(), timeout.into());
-                }
-                if let Some(heartbeat) = t.heartbeat_in_seconds {
-                    object.insert("heartbeatInSeconds".into(), heartbeat.into());
-                }
-                if let Some(role) = &t.role_arn {
-                    object.insert("taskCredentials".into(), json!({"roleArn": role}));
-                }
-                ("taskScheduledEventDetails", Value::Object(object))
-            }
-            EventDetails::TaskStarted { resource_type, resource } => {
-                ("taskStartedEventDetails", json!({"resourceType": resource_type, "resource": resource}))
-            }
-            EventDetails::TaskSucceeded { resource_type, resource, output } => (
-                "taskSucceededEventDetails",
-                json!({"resourceType": resource_type, "resource": resource, "output": output,
-                       "outputDetails": {"truncated": false}}),
-            ),
-            EventDetails::TaskFailed { resource_type, resource, error } => {
-                ("taskFailedEventDetails", task_error(resource_type, resource, error))
-            }
-            EventDetails::TaskTimedOut { resource_type, resource, error } => {
-                ("taskTimedOutEventDetails", task_error(resource_type, resource, error))
-            }
-            EventDetails::TaskSubmitted { resource_type, resource, output } => (
-                "taskSubmittedEventDetails",
-                json!({"resourceType": resource_type, "resource": resource, "output": output,
-                       "outputDetails": {"truncated": false}}),
-            ),
-            EventDetails::ActivityScheduled { resource, input, timeout_in_seconds, heartbeat_in_seconds } => {
-                let mut object = Object::new();
-                object.insert("resource".into(), resource.clone().into());
-                object.insert("input".into(), input.clone().into());
-                object.insert("inputDetails".into(), json!({"truncated": false}));
-                if let Some(timeout) = timeout_in_seconds {
-                    object.insert("timeoutInSeconds".into(), (*timeout).into());
-                }
-                if let Some(heartbeat) = heartbeat_in_seconds {
-                    object.insert("heartbeatInSeconds".into(), (*heartbeat).into());
-                }
-                ("activityScheduledEventDetails", Value::Object(object))
-            }
-            EventDetails::ActivityStarted { worker_name } => {
-                ("activityStartedEventDetails", json!({"workerName": worker_name}))
-            }
-            EventDetails::ActivitySucceeded { output } => (
-                "activitySucceededEventDetails",
-                json!({"output": output, "outputDetails": {"truncated": false}}),
-            ),
-            EventDetails::ActivityFailed(e) => ("activityFailedEventDetails", e.to_json()),
-            EventDetails::ActivityTimedOut(e) => ("activityTimedOutEventDetails", e.to_json()),
-            EventDetails::LambdaFunctionScheduled { resource, input, timeout_in_seconds, role_arn } => {
-                let mut object = Object::new();
-                object.insert("resource".into(), resource.clone().into());
-                object.insert("input".into(), input.clone().into());
-                object.insert("inputDetails".into(), json!({"truncated": false}));
-                if let Some(timeout) = timeout_in_seconds {
-                    object.insert("timeoutInSeconds".into(), (*timeout).into());
-                }
-                if let Some(role) = role_arn {
-                    object.insert("taskCredentials".into(), json!({"roleArn": role}));
-                }
-                ("lambdaFunctionScheduledEventDetails", Value::Object(object))
-            }
-            EventDetails::LambdaFunctionSucceeded { output } => (
-                "lambdaFunctionSucceededEventDetails",
-                json!({"output": output, "outputDetails": {"truncated": false}}),
-            ),
-            EventDetails::LambdaFunctionFailed(e) => ("lambdaFunctionFailedEventDetails", e.to_json()),
-            EventDetails::LambdaFunctionTimedOut(e) => ("lambdaFunctionTimedOutEventDetails", e.to_json()),
-            EventDetails::MapStateStarted { length } => ("mapStateStartedEventDetails", json!({"length": length})),
-            EventDetails::MapIterationStarted { name, index } => {
-                ("mapIterationStartedEventDetails", json!({"name": name, "index": index}))
-            }
-            EventDetails::MapIterationSucceeded { name, index } => {
-                ("mapIterationSucceededEventDetails", json!({"name": name, "index": index}))
-            }
-            EventDetails::MapIterationFailed { name, index } => {
-                ("mapIterationFailedEventDetails", json!({"name": name, "index": index}))
-            }
-            EventDetails::MapIterationAborted { name, index } => {
-                ("mapIterationAbortedEventDetails", json!({"name": name, "index": index}))
-            }
-            EventDetails::MapRunStarted { map_run_arn } => {
-                ("mapRunStartedEventDetails", json!({"mapRunArn": map_run_arn}))
-            }
-            EventDetails::MapRunFailed(e) => ("mapRunFailedEventDetails", e.to_json()),
-            EventDetails::MapRunRedriven { map_run_arn, redrive_count } => {
-                ("mapRunRedrivenEventDetails", json!({"mapRunArn": map_run_arn, "redriveCount": redrive_count}))
-            }
-            EventDetails::EvaluationFailed { error, location, state } => {
-                let mut details = error.to_json();
-                if let Some(location) = location {
-                    details["location"] = location.clone().into();
-                }
-                details["state"] = state.clone().into();
-                ("evaluationFailedEventDetails", details)
-            }
-            EventDetails::LambdaFunctionStarted
-            | EventDetails::ParallelStateStarted
-            | EventDetails::ParallelStateSucceeded
-            | EventDetails::ParallelStateFailed
-            | EventDetails::ParallelStateAborted
-            | EventDetails::MapStateSucceeded
-            | EventDetails::MapStateFailed
-            | EventDetails::MapStateAborted
-            | EventDetails::MapRunSucceeded
-            | EventDetails::MapRunAborted => return None,
-        };
-        Some(details)
-    }
-}
-
-impl ErrorDetails {
-    fn to_json(&self) -> Value {
-        let mut object = Object::new();
-        if let Some(error) = &self.error {
-            object.insert("error".into(), error.clone().into());
-        }
-        if let Some(cause) = &self.cause {
-            object.insert("cause".into(), cause.clone().into());
-        }
-        Value::Object(object)
-    }
-}
-
-fn task_error(resource_type: &str, resource: &str, error: &ErrorDetails) -> Value {
-    let mut value = error.to_json();
-    if let Value::Object(object) = &mut value {
-        object.insert("resourceType".into(), resource_type.into());
-        object.insert("resource".into(), resource.into());
-    }
-    value
 }
 
 impl HistoryEvent {
     /// The event as `GetExecutionHistory` sends it.
     pub fn to_json(&self) -> Value {
-        let mut object = Object::new();
-        object.insert("timestamp".into(), json!(self.timestamp as f64 / 1000.0));
-        object.insert("type".into(), self.details.event_type().into());
-        object.insert("id".into(), self.id.into());
-        object.insert("previousEventId".into(), self.previous_event_id.into());
-        if let Some((key, details)) = self.details.wire_details() {
-            object.insert(key.into(), details);
-        }
-        Value::Object(object)
+        serde_json::to_value(self).expect("invariant: an event always serializes (its keys are strings)")
     }
 
     /// The event's wire form as compact JSON text: what the store keeps and what an execution's digest is made of.
     pub fn to_json_text(&self) -> String {
-        json_text(&self.to_json())
+        serde_json::to_string(self).expect("invariant: an event always serializes (its keys are strings)")
+    }
+}
+
+impl Serialize for HistoryEvent {
+    /// The event as `GetExecutionHistory` sends it: `to_json` and `to_json_text` are this, as a `Value` and as text.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut event = serializer.serialize_map(None)?;
+        event.serialize_entry("timestamp", &(self.timestamp as f64 / 1000.0))?;
+        event.serialize_entry("type", &EventType(&self.details))?;
+        event.serialize_entry("id", &self.id)?;
+        event.serialize_entry("previousEventId", &self.previous_event_id)?;
+        serialize_details(&self.details, &mut event)?;
+        event.end()
     }
 }
 
 /// A value as compact JSON text: what `Value`'s `Display` writes, without going through `fmt`.
 pub(crate) fn json_text(value: &Value) -> String {
     serde_json::to_string(value).expect("invariant: a Value always serializes (its keys are strings)")
+}
+
+/// An event's `type`, written without building a `String` first.
+struct EventType<'a>(&'a EventDetails);
+
+impl fmt::Display for EventType<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            EventDetails::StateEntered { state_type, .. } => write!(f, "{state_type}StateEntered"),
+            EventDetails::StateExited { state_type, .. } => write!(f, "{state_type}StateExited"),
+            EventDetails::StateAborted { state_type, .. } => write!(f, "{state_type}StateAborted"),
+            other => f.write_str(other.fixed_type()),
+        }
+    }
+}
+
+impl Serialize for EventType<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// One member of an event's `…EventDetails`, borrowed from the event: the wire form without a `Value` in between.
+enum Member<'a> {
+    /// An optional member that is not set: left out.
+    Absent,
+    Text(&'a str),
+    Number(u64),
+    /// `{"truncated": false}`: AWS's note that the payload before it is whole.
+    NotTruncated,
+    /// `taskCredentials`: `{"roleArn": …}`.
+    Credentials(&'a str),
+    /// `assignedVariables`: each name once, where it was first assigned, with the last value assigned to it (what
+    /// collecting the pairs into a JSON object gives).
+    Variables(&'a [(String, String)]),
+}
+
+/// The members of one `…EventDetails` object, in order; `Absent` ones are left out.
+struct Members<'a>(&'a [(&'static str, Member<'a>)]);
+
+/// Writes the `…EventDetails` member AWS sends with this event, if any, into the event's object.
+fn serialize_details<M: SerializeMap>(details: &EventDetails, event: &mut M) -> Result<(), M::Error> {
+    use Member::{Absent, NotTruncated, Number, Text, Variables};
+    let (key, members): (&str, &[(&str, Member)]) = match details {
+        EventDetails::ExecutionStarted { input, role_arn, state_machine_arn: _, version_arn, alias_arn } => (
+            "executionStartedEventDetails",
+            &[
+                ("input", Text(input)),
+                ("inputDetails", NotTruncated),
+                ("roleArn", Text(role_arn)),
+                ("stateMachineAliasArn", text(alias_arn)),
+                ("stateMachineVersionArn", text(version_arn)),
+            ],
+        ),
+        EventDetails::ExecutionSucceeded { output } => ("executionSucceededEventDetails", &output_members(output)),
+        EventDetails::ExecutionFailed(e) => ("executionFailedEventDetails", &error_members(e)),
+        EventDetails::ExecutionTimedOut(e) => ("executionTimedOutEventDetails", &error_members(e)),
+        EventDetails::ExecutionAborted(e) => ("executionAbortedEventDetails", &error_members(e)),
+        EventDetails::ExecutionRedriven { redrive_count } => {
+            ("executionRedrivenEventDetails", &[("redriveCount", Number((*redrive_count).into()))])
+        }
+        EventDetails::StateEntered { name, input, .. } => (
+            "stateEnteredEventDetails",
+            &[("name", Text(name)), ("input", Text(input)), ("inputDetails", NotTruncated)],
+        ),
+        EventDetails::StateExited { name, output, assigned, .. } => (
+            "stateExitedEventDetails",
+            &[
+                ("name", Text(name)),
+                ("output", Text(output)),
+                ("outputDetails", NotTruncated),
+                ("assignedVariables", assigned.as_deref().map_or(Absent, Variables)),
+                ("assignedVariablesDetails", if assigned.is_some() { NotTruncated } else { Absent }),
+            ],
+        ),
+        EventDetails::TaskScheduled(t) => (
+            "taskScheduledEventDetails",
+            &[
+                ("resourceType", Text(&t.resource_type)),
+                ("resource", Text(&t.resource)),
+                ("region", Text(&t.region)),
+                ("parameters", Text(&t.parameters)),
+                ("timeoutInSeconds", number(t.timeout_in_seconds)),
+                ("heartbeatInSeconds", number(t.heartbeat_in_seconds)),
+                ("taskCredentials", credentials(&t.role_arn)),
+            ],
+        ),
+        EventDetails::TaskStarted { resource_type, resource } => {
+            ("taskStartedEventDetails", &[("resourceType", Text(resource_type)), ("resource", Text(resource))])
+        }
+        EventDetails::TaskSucceeded { resource_type, resource, output } => {
+            ("taskSucceededEventDetails", &task_output(resource_type, resource, output))
+        }
+        EventDetails::TaskFailed { resource_type, resource, error } => {
+            ("taskFailedEventDetails", &task_error(resource_type, resource, error))
+        }
+        EventDetails::TaskTimedOut { resource_type, resource, error } => {
+            ("taskTimedOutEventDetails", &task_error(resource_type, resource, error))
+        }
+        EventDetails::TaskSubmitted { resource_type, resource, output } => {
+            ("taskSubmittedEventDetails", &task_output(resource_type, resource, output))
+        }
+        EventDetails::ActivityScheduled { resource, input, timeout_in_seconds, heartbeat_in_seconds } => (
+            "activityScheduledEventDetails",
+            &scheduled(resource, input, *timeout_in_seconds, ("heartbeatInSeconds", number(*heartbeat_in_seconds))),
+        ),
+        EventDetails::ActivityStarted { worker_name } => {
+            ("activityStartedEventDetails", &[("workerName", Text(worker_name))])
+        }
+        EventDetails::ActivitySucceeded { output } => ("activitySucceededEventDetails", &output_members(output)),
+        EventDetails::ActivityFailed(e) => ("activityFailedEventDetails", &error_members(e)),
+        EventDetails::ActivityTimedOut(e) => ("activityTimedOutEventDetails", &error_members(e)),
+        EventDetails::LambdaFunctionScheduled { resource, input, timeout_in_seconds, role_arn } => (
+            "lambdaFunctionScheduledEventDetails",
+            &scheduled(resource, input, *timeout_in_seconds, ("taskCredentials", credentials(role_arn))),
+        ),
+        EventDetails::LambdaFunctionSucceeded { output } => {
+            ("lambdaFunctionSucceededEventDetails", &output_members(output))
+        }
+        EventDetails::LambdaFunctionFailed(e) => ("lambdaFunctionFailedEventDetails", &error_members(e)),
+        EventDetails::LambdaFunctionTimedOut(e) => ("lambdaFunctionTimedOutEventDetails", &error_members(e)),
+        EventDetails::MapStateStarted { length } => ("mapStateStartedEventDetails", &[("length", count(*length))]),
+        EventDetails::MapIterationStarted { name, index } => {
+            ("mapIterationStartedEventDetails", &iteration(name, *index))
+        }
+        EventDetails::MapIterationSucceeded { name, index } => {
+            ("mapIterationSucceededEventDetails", &iteration(name, *index))
+        }
+        EventDetails::MapIterationFailed { name, index } => {
+            ("mapIterationFailedEventDetails", &iteration(name, *index))
+        }
+        EventDetails::MapIterationAborted { name, index } => {
+            ("mapIterationAbortedEventDetails", &iteration(name, *index))
+        }
+        EventDetails::MapRunStarted { map_run_arn } => {
+            ("mapRunStartedEventDetails", &[("mapRunArn", Text(map_run_arn))])
+        }
+        EventDetails::MapRunFailed(e) => ("mapRunFailedEventDetails", &error_members(e)),
+        EventDetails::MapRunRedriven { map_run_arn, redrive_count } => (
+            "mapRunRedrivenEventDetails",
+            &[("mapRunArn", Text(map_run_arn)), ("redriveCount", Number((*redrive_count).into()))],
+        ),
+        EventDetails::EvaluationFailed { error, location, state } => (
+            "evaluationFailedEventDetails",
+            &[
+                ("error", text(&error.error)),
+                ("cause", text(&error.cause)),
+                ("location", text(location)),
+                ("state", Text(state)),
+            ],
+        ),
+        EventDetails::StateAborted { .. }
+        | EventDetails::LambdaFunctionStarted
+        | EventDetails::ParallelStateStarted
+        | EventDetails::ParallelStateSucceeded
+        | EventDetails::ParallelStateFailed
+        | EventDetails::ParallelStateAborted
+        | EventDetails::MapStateSucceeded
+        | EventDetails::MapStateFailed
+        | EventDetails::MapStateAborted
+        | EventDetails::MapRunSucceeded
+        | EventDetails::MapRunAborted => return Ok(()),
+    };
+    event.serialize_entry(key, &Members(members))
+}
+
+/// An optional text member.
+fn text(text: &Option<String>) -> Member<'_> {
+    text.as_deref().map_or(Member::Absent, Member::Text)
+}
+
+/// An optional number member.
+fn number(number: Option<u64>) -> Member<'static> {
+    number.map_or(Member::Absent, Member::Number)
+}
+
+/// An optional `taskCredentials`.
+fn credentials(role: &Option<String>) -> Member<'_> {
+    role.as_deref().map_or(Member::Absent, Member::Credentials)
+}
+
+/// An output and its details: `{"output": …, "outputDetails": {"truncated": false}}`.
+fn output_members(output: &str) -> [(&'static str, Member<'_>); 2] {
+    [("output", Member::Text(output)), ("outputDetails", Member::NotTruncated)]
+}
+
+/// An error's members: `error` and `cause`, either of which may be left out.
+fn error_members(error: &ErrorDetails) -> [(&'static str, Member<'_>); 2] {
+    [("error", text(&error.error)), ("cause", text(&error.cause))]
+}
+
+/// A task's output, after its resource.
+fn task_output<'a>(resource_type: &'a str, resource: &'a str, output: &'a str) -> [(&'static str, Member<'a>); 4] {
+    let [output, details] = output_members(output);
+    [("resourceType", Member::Text(resource_type)), ("resource", Member::Text(resource)), output, details]
+}
+
+/// An activity's or a Lambda function's scheduling: its resource, input and timeout, then `last`.
+fn scheduled<'a>(
+    resource: &'a str,
+    input: &'a str,
+    timeout: Option<u64>,
+    last: (&'static str, Member<'a>),
+) -> [(&'static str, Member<'a>); 5] {
+    [
+        ("resource", Member::Text(resource)),
+        ("input", Member::Text(input)),
+        ("inputDetails", Member::NotTruncated),
+        ("timeoutInSeconds", number(timeout)),
+        last,
+    ]
+}
+
+/// A task's error, before its resource.
+fn task_error<'a>(
+    resource_type: &'a str,
+    resource: &'a str,
+    error: &'a ErrorDetails,
+) -> [(&'static str, Member<'a>); 4] {
+    let [error, cause] = error_members(error);
+    [error, cause, ("resourceType", Member::Text(resource_type)), ("resource", Member::Text(resource))]
+}
+
+/// A Map iteration's members.
+fn iteration(name: &str, index: usize) -> [(&'static str, Member<'_>); 2] {
+    [("name", Member::Text(name)), ("index", count(index))]
+}
+
+/// A length or an index as a JSON number.
+fn count(count: usize) -> Member<'static> {
+    Member::Number(u64::try_from(count).expect("invariant: a usize fits in a u64"))
+}
+
+impl Serialize for Members<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut object = serializer.serialize_map(None)?;
+        for (key, member) in self.0 {
+            if !matches!(member, Member::Absent) {
+                object.serialize_entry(key, member)?;
+            }
+        }
+        object.end()
+    }
+}
+
+impl Serialize for Member<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            // `Members` leaves an absent member out before it gets here.
+            Member::Absent => serializer.serialize_none(),
+            Member::Text(text) => serializer.serialize_str(text),
+            Member::Number(number) => serializer.serialize_u64(*number),
+            Member::NotTruncated => {
+                let mut object = serializer.serialize_map(Some(1))?;
+                object.serialize_entry("truncated", &false)?;
+                object.end()
+            }
+            Member::Credentials(role) => {
+                let mut object = serializer.serialize_map(Some(1))?;
+                object.serialize_entry("roleArn", role)?;
+                object.end()
+            }
+            Member::Variables(assigned) => {
+                // The last value of each name, taken out where the name first stands: one pass, however many.
+                let mut last = BTreeMap::new();
+                for (name, value) in assigned.iter() {
+                    last.insert(name.as_str(), value);
+                }
+                let mut object = serializer.serialize_map(Some(last.len()))?;
+                for (name, _) in assigned.iter() {
+                    if let Some(value) = last.remove(name.as_str()) {
+                        object.serialize_entry(name, value)?;
+                    }
+                }
+                object.end()
+            }
+        }
+    }
 }
