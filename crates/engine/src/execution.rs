@@ -867,7 +867,7 @@ impl Execution {
                 self.with_env(frame, state, effective, None, |env| rule.evaluate(env)).map_err(|f| self.prefixed(frame, state, f))
             }
             Condition::Jsonata(expr) => {
-                let states = self.states_value(frame, state, None, None, None);
+                let states = self.states(frame, state, None, None, None);
                 match self.jsonata_expr(frame, state, expr, &states, "Condition")? {
                     Value::Bool(b) => Ok(b),
                     other => {
