@@ -15,7 +15,7 @@ use crate::time::format_timestamp;
 /// What a completing state hands to `conclude`.
 pub(super) struct Conclusion<'a> {
     /// The state's result (a task's, the Parallel or Map results, a Pass state's), or, for states without one, its
-    /// effective input.
+    /// effective input ([`input_as_result`]).
     pub result: Value,
     pub has_result: bool,
     pub selector: Option<&'a Template>,
@@ -26,6 +26,16 @@ pub(super) struct Conclusion<'a> {
 
 /// A state's output and the variables it assigns.
 pub(super) type Concluded = (Value, Option<Object<String, Value>>);
+
+/// The `Conclusion::result` of a state without a result (`has_result: false`): its effective input, which a JSONPath
+/// state concludes from. A JSONata state reads `$states.input` and its default output from the frame instead, so for
+/// it the input is not copied and the result is null, never read.
+pub(super) fn input_as_result(effective: Cow<'_, Value>, language: QueryLanguage) -> Value {
+    match language {
+        QueryLanguage::JsonPath => effective.into_owned(),
+        QueryLanguage::Jsonata => Value::Null,
+    }
+}
 
 impl Execution {
     /// A state's output and assignments from its result: ResultSelector, ResultPath, OutputPath and Assign in
