@@ -15,8 +15,6 @@ use crate::{Failure, Variables, errors};
 pub struct Expr {
     text: String,
     compiled: jsonata::Expression,
-    /// The `$names` the expression mentions, to bind only the workflow variables it can see.
-    names: Vec<String>,
 }
 
 /// A value with JSONata expressions inside.
@@ -31,11 +29,21 @@ pub enum Dynamic {
 /// What a JSONata expression can see: `$states` (input, result, errorOutput, context), the workflow variables, the
 /// current time and a source of random numbers; and the `Guard` that numbers evaluations and cuts them off.
 pub struct Scope<'a> {
-    pub states: &'a Value,
+    pub states: &'a States<'a>,
     pub vars: &'a dyn Variables,
     pub now_ms: i64,
     pub random: &'a dyn Fn() -> u64,
     pub guard: &'a Guard,
+}
+
+/// `$states`: the state's input, and its result, error output and Context object when the state has them. The
+/// members are bound where they are, never gathered into one object: an evaluation converts only the members its
+/// expression reads.
+pub struct States<'a> {
+    pub input: &'a Value,
+    pub result: Option<&'a Value>,
+    pub error_output: Option<&'a Value>,
+    pub context: Option<Value>,
 }
 
 /// The delimiters of an expression.
@@ -59,7 +67,7 @@ impl Expr {
             return Err("the JSONata expression is empty".to_owned());
         }
         let compiled = jsonata::Expression::compile(inner).map_err(|e| format!("invalid JSONata expression '{inner}': {e}"))?;
-        Ok(Expr { text: inner.to_owned(), names: variable_names(inner), compiled })
+        Ok(Expr { text: inner.to_owned(), compiled })
     }
 
     /// The expression's text, without delimiters.
@@ -78,8 +86,8 @@ impl Expr {
     /// Evaluates the expression; `None` is JSONata's undefined.
     pub fn evaluate_optional(&self, scope: &Scope, field: &str) -> Result<Option<Value>, Failure> {
         let mut bindings = jsonata::Bindings::new();
-        bindings.insert("states", scope.states);
-        for name in &self.names {
+        bindings.insert_object("states", scope.states.members());
+        for name in self.compiled.variables() {
             if name != "states"
                 && let Some(value) = scope.vars.get(name)
             {
@@ -115,6 +123,19 @@ impl Expr {
             errors::QUERY_EVALUATION_ERROR,
             format!("The JSONata expression '{}' specified for the field '{field}' {what}", self.text),
         )
+    }
+}
+
+impl States<'_> {
+    /// The members of `$states`, in AWS's order.
+    fn members(&self) -> Vec<(&str, &Value)> {
+        let members = [
+            ("input", Some(self.input)),
+            ("result", self.result),
+            ("errorOutput", self.error_output),
+            ("context", self.context.as_ref()),
+        ];
+        members.into_iter().filter_map(|(key, value)| Some((key, value?))).collect()
     }
 }
 
@@ -193,44 +214,5 @@ fn compile_at(value: &Value, pointer: &str, problems: &mut Vec<(String, String)>
             if items.iter().all(Dynamic::is_literal) { Dynamic::Literal(value.clone()) } else { Dynamic::Array(items) }
         }
         other => Dynamic::Literal(other.clone()),
-    }
-}
-
-/// The `$name`s in an expression's text (an over-approximation: names inside string literals count too).
-fn variable_names(text: &str) -> Vec<String> {
-    let mut names = Vec::new();
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        if c != '$' {
-            continue;
-        }
-        let start = i + 1;
-        let mut end = start;
-        while let Some(&(j, d)) = chars.peek() {
-            if d.is_alphanumeric() || d == '_' {
-                end = j + d.len_utf8();
-                chars.next();
-            } else {
-                break;
-            }
-        }
-        if end > start {
-            let name = &text[start..end];
-            if !names.iter().any(|n| n == name) {
-                names.push(name.to_owned());
-            }
-        }
-    }
-    names
-}
-
-#[cfg(test)]
-mod tests {
-    use super::variable_names;
-
-    #[test]
-    fn finds_variable_names() {
-        assert_eq!(variable_names("$sum($states.input.x) + $a_1 + $a_1"), ["sum", "states", "a_1"]);
-        assert_eq!(variable_names("$"), Vec::<String>::new());
     }
 }

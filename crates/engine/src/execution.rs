@@ -28,7 +28,7 @@ use crate::nesting::{MAX_NESTING_DEPTH, nesting_depth};
 use crate::variables::Scope;
 use children::{ChildRun, Record};
 pub use children::ChildEvent;
-use dataflow::{Conclusion, Concluded};
+use dataflow::{Conclusion, Concluded, input_as_result};
 use redrive::{Kept, Slot, StoppedAt};
 use crate::resource::ResourceKind;
 
@@ -718,7 +718,8 @@ impl Execution {
                 let result = match (&pass.result, &pass.parameters) {
                     (Some(result), _) => Ok(result.clone()),
                     (None, Some(parameters)) => self.template(frame, state, parameters, &effective, None),
-                    (None, None) => Ok(effective.into_owned()),
+                    // A JSONata Pass state has neither, and no result.
+                    (None, None) => Ok(input_as_result(effective, state.query_language)),
                 };
                 match result {
                     Ok(result) => {
@@ -769,8 +770,8 @@ impl Execution {
                     let output = std::mem::take(&mut self.frame_mut(fid).input);
                     return self.finish_lent(fid, output, None, assigned, Transition::Next(next), Some(Lent::Whole));
                 }
-                let conclusion =
-                    Conclusion { result: effective.into_owned(), has_result: false, selector: None, result_path: None, assign, output };
+                let result = input_as_result(effective, state.query_language);
+                let conclusion = Conclusion { result, has_result: false, selector: None, result_path: None, assign, output };
                 let concluded = self.conclude(frame, state, conclusion);
                 self.finish_state(fid, concluded, Transition::Next(next))
             }
@@ -786,7 +787,7 @@ impl Execution {
             },
             StateKind::Succeed => {
                 let conclusion = Conclusion {
-                    result: effective.into_owned(),
+                    result: input_as_result(effective, state.query_language),
                     has_result: false,
                     selector: None,
                     result_path: None,
@@ -867,7 +868,7 @@ impl Execution {
                 self.with_env(frame, state, effective, None, |env| rule.evaluate(env)).map_err(|f| self.prefixed(frame, state, f))
             }
             Condition::Jsonata(expr) => {
-                let states = self.states_value(frame, state, None, None, None);
+                let states = self.states(frame, state, None, None, None);
                 match self.jsonata_expr(frame, state, expr, &states, "Condition")? {
                     Value::Bool(b) => Ok(b),
                     other => {

@@ -12,11 +12,9 @@ fn main() {
         now_ms: 1_700_000_000_000,
         random: &random,
     };
-    let states = json!({
-        "input": {"acc": {"step": 7, "prev": 6, "name": "chain"}, "name": "chain"},
-        "context": {"Execution": {"Id": "arn:aws:states:us-east-1:123456789012:execution:m:e", "Name": "e",
-            "StartTime": "2024-01-01T00:00:00.000Z"}, "State": {"Name": "S42", "EnteredTime": "2024-01-01T00:00:00.000Z"}},
-    });
+    let input = json!({"acc": {"step": 7, "prev": 6, "name": "chain"}, "name": "chain"});
+    let context = json!({"Execution": {"Id": "arn:aws:states:us-east-1:123456789012:execution:m:e", "Name": "e",
+        "StartTime": "2024-01-01T00:00:00.000Z"}, "State": {"Name": "S42", "EnteredTime": "2024-01-01T00:00:00.000Z"}});
     let var = json!({"a": [1, 2, 3]});
     for (label, text) in [
         (
@@ -30,7 +28,7 @@ fn main() {
     ] {
         let expression = jsonata::Expression::compile(text).expect("the example expressions compile");
         let mut bindings = jsonata::Bindings::new();
-        bindings.insert("states", &states).insert("var", &var);
+        bindings.insert_object("states", vec![("input", &input), ("context", &context)]).insert("var", &var);
         let n = 200_000;
         let mut last = None;
         let start = Instant::now();

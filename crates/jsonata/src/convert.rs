@@ -25,17 +25,13 @@ pub(crate) fn to_jvalue(value: &Value) -> JValue {
         Value::Number(n) => JValue::Number(n.as_f64().unwrap_or(f64::NAN)),
         Value::String(s) => JValue::string(s.as_str()),
         Value::Array(items) => with_stack(|| JValue::array(items.iter().map(to_jvalue).collect())),
-        Value::Object(members) => with_stack(|| {
-            let mut object = JValue::object(Default::default());
-            if let Some(map) = object.as_object_mut() {
-                map.reserve(members.len());
-                for (key, member) in members {
-                    map.insert(key.clone(), to_jvalue(member));
-                }
-            }
-            object
-        }),
+        Value::Object(members) => to_jvalue_object(members.iter().map(|(key, member)| (key.as_str(), member))),
     }
+}
+
+/// The `JValue` of the object of `members`, keys and values in order.
+pub(crate) fn to_jvalue_object<'a>(members: impl Iterator<Item = (&'a str, &'a Value)>) -> JValue {
+    with_stack(|| JValue::object(members.map(|(key, member)| (key.to_owned(), to_jvalue(member))).collect()))
 }
 
 /// The JSON value of an evaluation result; `None` is undefined.

@@ -3,7 +3,9 @@
 //! Each evaluation builds a fresh jsonata-core `Evaluator`, because jsonata-core has no way to change an
 //! evaluator's variables after construction and its host functions must be `'static` (so they cannot borrow the
 //! caller's `Host`). Construction is cheap (measured by `examples/timing.rs`), and only the Step Functions
-//! functions the expression's text can reach are registered.
+//! functions the expression's text can reach are registered. Only the variables the text mentions are converted
+//! for it, and of an object bound member by member ([`Bindings::insert_object`], Step Functions' `$states`) only
+//! the members it reads; which those are is found once, when the expression is compiled (`Mentions`).
 //!
 //! Guardrails: evaluation nesting is limited to [`MAX_STACK_DEPTH`] and any sequence to [`MAX_SEQUENCE_LENGTH`]
 //! items, both deterministic. jsonata-core's `timeout_ms` is not used: it reads the wall clock, which would make the
@@ -20,8 +22,9 @@ use serde_json::Value;
 use crate::Error;
 use crate::host::Host;
 use crate::limits::{MAX_SEQUENCE_LENGTH, MAX_STACK_DEPTH};
-use crate::convert::{from_jvalue, to_jvalue};
+use crate::convert::{from_jvalue, to_jvalue, to_jvalue_object};
 use crate::functions::{self, Uses};
+use crate::mentions::Mentions;
 
 /// A compiled JSONata expression. Cheap to clone, and `Send + Sync`: the parsed form is shared.
 #[derive(Clone)]
@@ -29,13 +32,25 @@ pub struct Expression {
     source: Arc<str>,
     ast: Arc<AstNode>,
     uses: Uses,
+    /// The variables the text can reach, and the members it reads of each, found once here rather than per
+    /// evaluation.
+    mentions: Arc<Mentions>,
 }
 
 /// The variables an evaluation sees, by name without the `$`: Step Functions binds `states` and each workflow
-/// variable. Values are borrowed, so binding a large variable costs nothing until it is converted for evaluation.
+/// variable. Values are borrowed, so binding a large variable costs nothing until it is converted for evaluation,
+/// and a variable the expression's text does not mention is never converted.
 #[derive(Debug, Clone, Default)]
 pub struct Bindings<'a> {
-    entries: Vec<(&'a str, &'a Value)>,
+    entries: Vec<(&'a str, Bound<'a>)>,
+}
+
+/// What a variable is bound to.
+#[derive(Debug, Clone)]
+enum Bound<'a> {
+    Value(&'a Value),
+    /// An object of these members, in this order, built only for evaluation.
+    Object(Vec<(&'a str, &'a Value)>),
 }
 
 /// Stops the evaluations it is passed to, from any thread: they fail with `U1003: Evaluation cancelled`.
@@ -50,7 +65,14 @@ impl Expression {
             source: Arc::from(text),
             ast: Arc::new(ast),
             uses: Uses::of(text),
+            mentions: Arc::new(Mentions::of(text)),
         })
+    }
+
+    /// The names (without the `$`) of the variables the text may mention: every variable an evaluation can read is
+    /// among them, so binding only these changes nothing. Names inside string literals count too.
+    pub fn variables(&self) -> impl Iterator<Item = &str> {
+        self.mentions.names()
     }
 
     /// The text the expression was compiled from.
@@ -82,11 +104,19 @@ impl Expression {
         cancel: Option<&Cancel>,
     ) -> Result<Option<Value>, Error> {
         let mut context = Context::new();
-        for (name, value) in &bindings.entries {
+        for (name, bound) in &bindings.entries {
             // A variable is reachable only through `$name` in the text; skip converting the others.
-            if mentions_variable(&self.source, name) {
-                context.bind((*name).to_owned(), to_jvalue(value));
-            }
+            let Some(mention) = self.mentions.get(name) else {
+                continue;
+            };
+            let value = match bound {
+                Bound::Value(value) => to_jvalue(value),
+                // Members the text never reads are left out: no evaluation can tell.
+                Bound::Object(members) => {
+                    to_jvalue_object(members.iter().filter(|(key, _)| mention.reads(key)).copied())
+                }
+            };
+            context.bind((*name).to_owned(), value);
         }
         let options = EvaluatorOptions {
             max_stack_depth: Some(MAX_STACK_DEPTH),
@@ -118,16 +148,21 @@ impl<'a> Bindings<'a> {
 
     /// Binds `$name` to `value`, replacing an earlier binding of the same name.
     pub fn insert(&mut self, name: &'a str, value: &'a Value) -> &mut Bindings<'a> {
-        match self.entries.iter_mut().find(|(n, _)| *n == name) {
-            Some(entry) => entry.1 = value,
-            None => self.entries.push((name, value)),
-        }
-        self
+        self.bind(name, Bound::Value(value))
     }
 
-    /// The value bound to `$name`.
-    pub fn get(&self, name: &str) -> Option<&'a Value> {
-        self.entries.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+    /// Binds `$name` to the object of `members` (keys and values, in order), replacing an earlier binding of the
+    /// same name. The object is never built as a `Value`: an evaluation converts only the members its text can read.
+    pub fn insert_object(&mut self, name: &'a str, members: Vec<(&'a str, &'a Value)>) -> &mut Bindings<'a> {
+        self.bind(name, Bound::Object(members))
+    }
+
+    fn bind(&mut self, name: &'a str, bound: Bound<'a>) -> &mut Bindings<'a> {
+        match self.entries.iter_mut().find(|(n, _)| *n == name) {
+            Some(entry) => entry.1 = bound,
+            None => self.entries.push((name, bound)),
+        }
+        self
     }
 }
 
@@ -146,13 +181,6 @@ impl Cancel {
     pub fn is_cancelled(&self) -> bool {
         self.0.is_cancelled()
     }
-}
-
-/// Whether `$name` occurs in `source`. An over-approximation (`$states` also mentions `$state`), never an under one.
-fn mentions_variable(source: &str, name: &str) -> bool {
-    source
-        .match_indices(name)
-        .any(|(i, _)| i > 0 && source.as_bytes().get(i - 1) == Some(&b'$'))
 }
 
 /// jsonata-core's parse error in jsonata-js's words: tokens are named by their text (`Expected "]", got ","`), not by

@@ -14,6 +14,7 @@ mod expression;
 mod functions;
 mod host;
 mod limits;
+mod mentions;
 
 #[cfg(test)]
 mod tests;

@@ -6,6 +6,7 @@
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
+use crate::mentions::Mentions;
 use crate::{Bindings, Error, Expression, Host};
 
 const NOW_MS: i64 = 1_700_000_000_123;
@@ -14,12 +15,12 @@ fn random() -> u64 {
     0x0123_4567_89ab_cdef
 }
 
-/// Evaluates `text` with `$states` bound to `{"input": input}` and renders the outcome: the result's JSON,
-/// `undefined`, `unsupported` or `error: <message>`.
+/// Evaluates `text` with `$states` bound, as Step Functions binds it, to `{"input": input, "context": …}` and
+/// renders the outcome: the result's JSON, `undefined`, `unsupported` or `error: <message>`.
 fn render(text: &str, input: Value) -> String {
-    let states = json!({ "input": input, "context": { "Execution": { "Id": "exec-1" } } });
+    let context = json!({ "Execution": { "Id": "exec-1" } });
     let mut bindings = Bindings::new();
-    bindings.insert("states", &states);
+    bindings.insert_object("states", vec![("input", &input), ("context", &context)]);
     let host = Host {
         now_ms: NOW_MS,
         random: &random,
@@ -331,6 +332,64 @@ fn bindings_are_variables() {
     assert_eq!(sum, Ok(Some(json!(7))));
     let context = Expression::compile("$").and_then(|e| e.evaluate(&json!({"a": 1}), &bindings, &host));
     assert_eq!(context, Ok(Some(json!({"a": 1}))));
+}
+
+#[test]
+fn states_is_whole_wherever_an_expression_can_see_all_of_it() {
+    // `$states` is bound member by member and converted without the members the text never reads; every way of
+    // reading the object itself still sees them all.
+    let id = "\"exec-1\"";
+    check("$keys($states)", json!({}), r#"["input","context"]"#);
+    check("$states.*.Execution.Id", json!({}), id);
+    check("$states.$.context.Execution.Id", json!({}), id);
+    check("$states.input.%.context.Execution.Id", json!({}), id);
+    check("($s := $states; $s.context.Execution.Id)", json!({}), id);
+    check("$states.function(){$.context.Execution.Id}()", json!({}), id);
+    check("$states.λ(){$.context.Execution.Id}()", json!({}), id);
+    check("$states.`context`.Execution.Id", json!({}), id);
+    check("$states\n . context.Execution.Id", json!({}), id);
+    check("$lookup($states, 'context').Execution.Id", json!({}), id);
+    check("$count($keys($states.input)) + $count($states.*)", json!({"a": 1}), "3");
+    check("$states.input.a", json!({"a": 1}), "1");
+}
+
+#[test]
+fn variables_are_the_names_the_text_mentions() {
+    let variables = |text: &str| Expression::compile(text).map(|e| e.variables().map(str::to_owned).collect::<Vec<_>>());
+    let names = |names: &[&str]| Ok(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>());
+    assert_eq!(variables("$sum($states.input.x) + $a_1 + $a_1"), names(&["sum", "states", "a_1"]));
+    // jsonata-core reads `$a$b` as the variable `a$b`; `b` is an over-approximation, `a` is no variable.
+    assert_eq!(variables("$a$b"), names(&["a$b", "b"]));
+    assert_eq!(variables("$ + 1"), names(&[]));
+    assert_eq!(variables("function($x){$x + $y}"), names(&["x", "y"]));
+}
+
+#[test]
+fn mentions_record_the_members_read() {
+    let mentions = Mentions::of("$states.input.x + $states . context.Execution.Id & $vars.a & $vars");
+    let states = mentions.get("states").expect("$states is mentioned");
+    assert!(states.reads("input") && states.reads("context"));
+    assert!(!states.reads("result") && !states.reads("errorOutput"));
+    let vars = mentions.get("vars").expect("$vars is mentioned");
+    assert!(vars.reads("a") && vars.reads("b"), "$vars alone reads every member");
+    assert!(mentions.get("state").is_none());
+    let modulo = Mentions::of("$states.input.n % 2");
+    assert!(modulo.get("states").is_some_and(|m| m.reads("context")), "% may be the parent operator");
+}
+
+#[test]
+fn a_variable_mentioned_only_inside_a_function_is_bound() {
+    let y = json!(2);
+    let states = json!({"a": 40});
+    let mut bindings = Bindings::new();
+    bindings.insert("y", &y).insert_object("states", vec![("input", &states)]);
+    let host = Host {
+        now_ms: 0,
+        random: &random,
+    };
+    let text = "($f := function($x){$x + $y + $states.input.a}; $f(1))";
+    let sum = Expression::compile(text).and_then(|e| e.evaluate(&Value::Null, &bindings, &host));
+    assert_eq!(sum, Ok(Some(json!(43))));
 }
 
 #[test]

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use serde_json::{Map as Object, Value, json};
 
-use asl::expr::{Dynamic, Expr, Scope as JsonataScope};
+use asl::expr::{Dynamic, Expr, Scope as JsonataScope, States};
 use asl::model::{Arguments, Assign, Catcher, PathOrNull, QueryLanguage, ResultPath, Seconds, State, StateKind, Text, WaitUntil};
 use asl::template::Template;
 use asl::{Env, Failure, errors};
@@ -15,7 +15,7 @@ use crate::time::format_timestamp;
 /// What a completing state hands to `conclude`.
 pub(super) struct Conclusion<'a> {
     /// The state's result (a task's, the Parallel or Map results, a Pass state's), or, for states without one, its
-    /// effective input.
+    /// effective input ([`input_as_result`]).
     pub result: Value,
     pub has_result: bool,
     pub selector: Option<&'a Template>,
@@ -26,6 +26,16 @@ pub(super) struct Conclusion<'a> {
 
 /// A state's output and the variables it assigns.
 pub(super) type Concluded = (Value, Option<Object<String, Value>>);
+
+/// The `Conclusion::result` of a state without a result (`has_result: false`): its effective input, which a JSONPath
+/// state concludes from. A JSONata state reads `$states.input` and its default output from the frame instead, so for
+/// it the input is not copied and the result is null, never read.
+pub(super) fn input_as_result(effective: Cow<'_, Value>, language: QueryLanguage) -> Value {
+    match language {
+        QueryLanguage::JsonPath => effective.into_owned(),
+        QueryLanguage::Jsonata => Value::Null,
+    }
+}
 
 impl Execution {
     /// A state's output and assignments from its result: ResultSelector, ResultPath, OutputPath and Assign in
@@ -42,7 +52,7 @@ impl Execution {
                 Ok((self.output_path(frame, state, merged)?, assigned))
             }
             QueryLanguage::Jsonata => {
-                let states = self.states_value(frame, state, c.has_result.then_some(&c.result), None, None);
+                let states = self.states(frame, state, c.has_result.then_some(&c.result), None, None);
                 let assigned = match c.assign {
                     Some(Assign::Jsonata(assign)) => Some(variables(self.jsonata(frame, state, assign, &states, "Assign")?)),
                     _ => None,
@@ -93,7 +103,7 @@ impl Execution {
                 Ok((self.apply_result_path(frame, state, &catcher.result_path, error_output)?, assigned))
             }
             QueryLanguage::Jsonata => {
-                let states = self.states_value(frame, state, None, Some(&error_output), None);
+                let states = self.states(frame, state, None, Some(&error_output), None);
                 let assigned = match &catcher.assign {
                     Some(Assign::Jsonata(assign)) => Some(variables(self.jsonata(frame, state, assign, &states, "Assign")?)),
                     _ => None,
@@ -122,7 +132,7 @@ impl Execution {
             None => Ok(effective.clone()),
             Some(Arguments::Parameters(template)) => self.template(frame, state, template, effective, map_item),
             Some(Arguments::Arguments(arguments)) => {
-                let states = self.states_value(frame, state, None, None, map_item);
+                let states = self.states(frame, state, None, None, map_item);
                 self.jsonata(frame, state, arguments, &states, field)
             }
         }
@@ -138,37 +148,28 @@ impl Execution {
     }
 
     /// `$states` for a JSONata evaluation: the input, and the result, error output and Context object when there.
-    pub(super) fn states_value(
+    /// The input, result and error output are borrowed, not copied.
+    pub(super) fn states<'a>(
         &self,
-        frame: &Frame,
+        frame: &'a Frame,
         state: &State,
-        result: Option<&Value>,
-        error_output: Option<&Value>,
+        result: Option<&'a Value>,
+        error_output: Option<&'a Value>,
         map_item: Option<Value>,
-    ) -> Value {
-        let mut states = Object::new();
-        states.insert("input".into(), frame.input.clone());
-        if let Some(result) = result {
-            states.insert("result".into(), result.clone());
-        }
-        if let Some(error_output) = error_output {
-            states.insert("errorOutput".into(), error_output.clone());
-        }
-        if state.uses_context || map_item.is_some() {
-            states.insert("context".into(), self.context(frame, state, map_item));
-        }
-        Value::Object(states)
+    ) -> States<'a> {
+        let context = (state.uses_context || map_item.is_some()).then(|| self.context(frame, state, map_item));
+        States { input: &frame.input, result, error_output, context }
     }
 
     /// Evaluates a value with JSONata inside for `field`.
-    pub(super) fn jsonata(&self, frame: &Frame, state: &State, value: &Dynamic, states: &Value, field: &str) -> Result<Value, Failure> {
+    pub(super) fn jsonata(&self, frame: &Frame, state: &State, value: &Dynamic, states: &States, field: &str) -> Result<Value, Failure> {
         let random = || next_random(&self.rng);
         let scope = JsonataScope { states, vars: &*frame.vars, now_ms: self.now, random: &random, guard: &self.guard };
         value.evaluate(&scope, field).map_err(|failure| self.prefixed(frame, state, failure))
     }
 
     /// Evaluates one JSONata expression for `field`.
-    pub(super) fn jsonata_expr(&self, frame: &Frame, state: &State, expr: &Expr, states: &Value, field: &str) -> Result<Value, Failure> {
+    pub(super) fn jsonata_expr(&self, frame: &Frame, state: &State, expr: &Expr, states: &States, field: &str) -> Result<Value, Failure> {
         let random = || next_random(&self.rng);
         let scope = JsonataScope { states, vars: &*frame.vars, now_ms: self.now, random: &random, guard: &self.guard };
         expr.evaluate(&scope, field).map_err(|failure| self.prefixed(frame, state, failure))
@@ -176,7 +177,7 @@ impl Execution {
 
     /// A JSONata expression's value that must be a non-negative whole number, for `field`.
     pub(super) fn jsonata_count(&self, frame: &Frame, state: &State, expr: &Expr, field: &str) -> Result<u64, Failure> {
-        let states = self.states_value(frame, state, None, None, None);
+        let states = self.states(frame, state, None, None, None);
         let value = self.jsonata_expr(frame, state, expr, &states, field)?;
         whole_number(&value).ok_or_else(|| {
             let message = format!(
@@ -253,7 +254,7 @@ impl Execution {
                 Ok(self.now.saturating_add(seconds_ms(seconds)))
             }
             WaitUntil::TimestampExpr(expr) => {
-                let states = self.states_value(frame, state, None, None, None);
+                let states = self.states(frame, state, None, None, None);
                 let value = self.jsonata_expr(frame, state, expr, &states, "Timestamp")?;
                 value.as_str().and_then(asl::parse::parse_timestamp).ok_or_else(|| {
                     let message = format!(
@@ -320,7 +321,7 @@ impl Execution {
                 Ok(Some(display_plain(&value)))
             }
             Some(Text::Expr(expr)) => {
-                let states = self.states_value(frame, state, None, None, None);
+                let states = self.states(frame, state, None, None, None);
                 let name = if field == "ErrorPath" { "Error" } else { "Cause" };
                 let value = self.jsonata_expr(frame, state, expr, &states, name)?;
                 Ok(Some(display_plain(&value)))

@@ -60,7 +60,7 @@ impl Execution {
                 self.prefixed(frame, state, Failure::runtime(format!("Invalid path '{}' : {message}", path.as_str())))
             })?,
             (None, Some(items)) => {
-                let states = self.states_value(frame, state, None, None, None);
+                let states = self.states(frame, state, None, None, None);
                 let value = self.jsonata(frame, state, items, &states, "Items")?;
                 if let (Dynamic::Expr(expr), false) = (items, value.is_array()) {
                     let message = format!(
@@ -440,7 +440,7 @@ impl Execution {
         let tolerated_percentage = match &map.tolerated_failure_percentage {
             Some(Percentage::Literal(p)) => Some(*p),
             Some(Percentage::Expr(expr)) => {
-                let states = self.states_value(frame, state, None, None, None);
+                let states = self.states(frame, state, None, None, None);
                 let value = self.jsonata_expr(frame, state, expr, &states, "ToleratedFailurePercentage")?;
                 match value.as_f64() {
                     Some(p) if (0.0..=100.0).contains(&p) => Some(p),
