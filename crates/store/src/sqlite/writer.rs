@@ -295,19 +295,17 @@ pub(crate) fn apply(conn: &Connection, op: &Op) -> Result<(), Failure> {
             }
         }
         Op::CreateExecution(execution, first) => {
-            let exists = conn
-                .prepare_cached("SELECT 1 FROM executions WHERE arn = ?1")?
-                .exists([&execution.arn])?;
-            if exists {
-                return Err(Error::AlreadyExists(execution.arn.clone()).into());
-            }
             let new = New {
                 arn: &execution.arn,
                 running: execution.status == Status::Running,
             };
             let targets = check(conn, std::slice::from_ref(first), Some(new))?;
             let children = check_children(conn, std::slice::from_ref(first))?;
-            let seq = create_execution(conn, execution)?;
+            // An execution its first step ends (a chain of Pass states, a failure at once) is inserted as it ended:
+            // one insert into the table and its indexes instead of an insert and then an update of both. The
+            // insert is the request's first write, so a duplicate name leaves nothing behind.
+            let ending = first.ending.as_ref().filter(|_| first.execution_arn == execution.arn);
+            let seq = unique(create_execution(conn, execution, ending), &execution.arn)?;
             write_steps(conn, std::slice::from_ref(first), &targets, Some(seq))?;
             write_children(conn, std::slice::from_ref(first), &children)
         }
@@ -381,7 +379,7 @@ pub(crate) fn apply(conn: &Connection, op: &Op) -> Result<(), Failure> {
                     alias.description,
                     routing
                 ]);
-            unique(inserted, &alias.arn)
+            unique(inserted, &alias.arn).map(drop)
         }
         Op::UpdateAlias(alias) => {
             let exists = conn
@@ -414,7 +412,7 @@ pub(crate) fn apply(conn: &Connection, op: &Op) -> Result<(), Failure> {
                      VALUES (?1, ?2, ?3, ?4, ?5)",
                 )?
                 .execute(params![activity.arn, activity.name, activity.created, tags, activity.encryption_configuration]);
-            unique(inserted, &activity.arn)
+            unique(inserted, &activity.arn).map(drop)
         }
         Op::DeleteActivity(arn) => {
             let deleted = conn
@@ -721,8 +719,11 @@ fn write_children(conn: &Connection, steps: &[Append], targets: &[ChildTarget<'_
         let index = targets.iter().position(|t| t.arn == child.execution_arn);
         let index = index.expect("invariant: `check_children` returns a target for every child");
         let seq = seqs.get_mut(index).expect("invariant: one entry per target");
+        // A child that ends in the step that starts it is inserted as it ended, as `Op::CreateExecution` inserts
+        // its execution.
+        let inserted_ended = child.created.is_some() && child.redriven.is_none();
         if let Some(record) = &child.created {
-            *seq = Some(create_execution(conn, record)?);
+            *seq = Some(create_execution(conn, record, child.ending.as_ref().filter(|_| inserted_ended))?);
         }
         let seq = seq.expect("invariant: a child is stored or created before its events");
         if let Some(date) = child.redriven {
@@ -738,7 +739,9 @@ fn write_children(conn: &Connection, steps: &[Append], targets: &[ChildTarget<'_
             insert_event.execute(params![seq, sql_id(last)?, text])?;
         }
         *next += child.events.len() as u64;
-        if let Some(end) = &child.ending {
+        if let Some(end) = &child.ending
+            && !inserted_ended
+        {
             write_ending(conn, seq, end)?;
         }
     }
@@ -781,7 +784,10 @@ fn write_steps(
         *next += step.events.len() as u64;
         // The digest is stored as its bits.
         insert_trigger.execute(params![seq, step.trigger, sql_id(*next - 1)?, step.digest as i64])?;
-        if let Some(end) = &step.ending {
+        // The created execution (the only one without a stored seq) was inserted as its step ended it.
+        if let Some(end) = &step.ending
+            && target.seq.is_some()
+        {
             write_ending(conn, seq, end)?;
         }
         if !step.outbox.is_empty() {
@@ -829,7 +835,7 @@ fn create_state_machine(conn: &Connection, m: &StateMachine) -> Result<(), Failu
             m.definition,
             m.encryption_configuration,
         ]);
-    unique(inserted, &m.arn)
+    unique(inserted, &m.arn).map(drop)
 }
 
 fn update_state_machine(conn: &Connection, m: &StateMachine) -> Result<(), Failure> {
@@ -857,8 +863,13 @@ fn update_state_machine(conn: &Connection, m: &StateMachine) -> Result<(), Failu
     }
 }
 
-/// Inserts the execution (already checked not to exist) and returns its `seq`.
-fn create_execution(conn: &Connection, e: &Execution) -> Result<i64, Failure> {
+/// Inserts the execution, as `ending` leaves it if it ended already, and returns its `seq`. An execution of the same
+/// ARN is a constraint violation (`unique` tells it apart).
+fn create_execution(conn: &Connection, e: &Execution, ending: Option<&Ending>) -> rusqlite::Result<i64> {
+    let (status, stop, output, error, cause) = match ending {
+        Some(end) => (end.status, Some(end.stop), &end.output, &end.error, &end.cause),
+        None => (e.status, e.stop, &e.output, &e.error, &e.cause),
+    };
     conn.prepare_cached(
         "INSERT INTO executions (arn, status, kind, start, stop, name, state_machine_arn, role_arn, \
          trace_header, error, cause, output, input, definition, version_arn, alias_arn, engine_version, map_run_arn) \
@@ -866,17 +877,17 @@ fn create_execution(conn: &Connection, e: &Execution) -> Result<i64, Failure> {
     )?
     .execute(params![
         e.arn,
-        status_str(e.status),
+        status_str(status),
         kind_str(e.kind),
         e.start,
-        e.stop,
+        stop,
         e.name,
         e.state_machine_arn,
         e.role_arn,
         e.trace_header,
-        e.error,
-        e.cause,
-        e.output,
+        error,
+        cause,
+        output,
         e.input,
         e.definition,
         e.version_arn,
@@ -888,9 +899,9 @@ fn create_execution(conn: &Connection, e: &Execution) -> Result<i64, Failure> {
 }
 
 /// Maps a constraint violation of a one-statement insert (which SQLite undoes by itself) to `AlreadyExists(key)`.
-fn unique(inserted: rusqlite::Result<usize>, key: &str) -> Result<(), Failure> {
+fn unique<T>(inserted: rusqlite::Result<T>, key: &str) -> Result<T, Failure> {
     match inserted {
-        Ok(_) => Ok(()),
+        Ok(value) => Ok(value),
         Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == ErrorCode::ConstraintViolation => {
             Err(Error::AlreadyExists(key.to_owned()).into())
         }

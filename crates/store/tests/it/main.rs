@@ -48,6 +48,7 @@ store_test!(bad_tokens);
 store_test!(page_limits);
 store_test!(executions_by_status_newest_first);
 store_test!(duplicate_execution);
+store_test!(ended_at_creation);
 store_test!(history_order_and_paging);
 store_test!(history_of_large_steps);
 store_test!(append_conflicts);

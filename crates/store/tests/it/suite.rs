@@ -271,6 +271,59 @@ pub(crate) async fn duplicate_execution(store: &impl Store) {
     assert_eq!(store.execution(&f.arn).await.unwrap(), None);
 }
 
+/// An execution its first step ends, and a Map Run's child the step that starts it ends, are stored ended: described,
+/// listed and searched by their final status, never running, deleted by retention, and a second start of the same
+/// name is still refused.
+pub(crate) async fn ended_at_creation(store: &impl Store) {
+    use Status::{Running, Succeeded};
+    store.create_state_machine(machine("quick")).await.unwrap();
+    let e = execution("quick", "at-once");
+    let mut first = step(&e.arn, 1, 3);
+    first.ending = Some(succeeded(1_700_000_000_100));
+    store.create_execution(e.clone(), first.clone()).await.unwrap();
+    let mut expected = e.clone();
+    expected.end(succeeded(1_700_000_000_100));
+    assert_eq!(store.execution(&e.arn).await.unwrap(), Some(expected.clone()));
+    assert_eq!(ids(&store.history(&e.arn, false, page(None, 0)).await.unwrap().items), [1, 2, 3]);
+    let r = store.create_execution(e.clone(), first).await;
+    assert!(matches!(&r, Err(Error::AlreadyExists(arn)) if *arn == e.arn), "{r:?}");
+    assert_eq!(store.execution(&e.arn).await.unwrap(), Some(expected), "the refused start changed nothing");
+
+    // A running one beside it, and a child that ends in the step that starts it.
+    let live = execution("quick", "live");
+    store.create_execution(live.clone(), step(&live.arn, 1, 1)).await.unwrap();
+    let mut child = execution("quick/Each", "c");
+    child.map_run_arn = Some(format!("{ACCOUNT}:mapRun:quick/Each:live-1"));
+    let mut second = step(&live.arn, 2, 1);
+    second.children = vec![store::ChildStep {
+        execution_arn: child.arn.clone(),
+        created: Some(child.clone()),
+        events: step(&child.arn, 1, 2).events,
+        ending: Some(succeeded(1_700_000_000_200)),
+        redriven: None,
+    }];
+    store.append(vec![second]).await.unwrap();
+    let stored = store.execution(&child.arn).await.unwrap().unwrap();
+    assert_eq!((stored.status, stored.stop), (Succeeded, Some(1_700_000_000_200)));
+
+    for (status, names) in [(Succeeded, ["at-once"]), (Running, ["live"])] {
+        let filter = ExecutionFilter { status: Some(status), ..ExecutionFilter::default() };
+        let listed = store.list_executions(&e.state_machine_arn, filter, page(None, 10)).await.unwrap();
+        assert_eq!(listed.items.into_iter().map(|e| e.name).collect::<Vec<_>>(), names, "{status:?}");
+    }
+    let search = store::Search { status: Some(Succeeded), ..store::Search::default() };
+    let found = store.search_executions(search, page(None, 10)).await.unwrap();
+    assert_eq!(found.items.into_iter().map(|e| e.name).collect::<Vec<_>>(), ["at-once"]);
+    let running = store.running_arns().await.unwrap();
+    assert!(running.contains(&live.arn) && !running.contains(&e.arn) && !running.contains(&child.arn), "{running:?}");
+
+    // Retention finds both by their stop dates.
+    assert_eq!(store.delete_closed(1_700_000_000_150, 10).await.unwrap(), 1);
+    assert_eq!(store.execution(&e.arn).await.unwrap(), None);
+    assert_eq!(store.delete_closed(1_700_000_000_250, 10).await.unwrap(), 1);
+    assert_eq!(store.execution(&child.arn).await.unwrap(), None);
+}
+
 pub(crate) async fn history_order_and_paging(store: &impl Store) {
     store.create_state_machine(machine("h")).await.unwrap();
     let e = execution("h", "e");
