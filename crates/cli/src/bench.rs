@@ -15,6 +15,7 @@
 mod api;
 mod aws;
 mod functions;
+mod http;
 mod load;
 mod reader;
 

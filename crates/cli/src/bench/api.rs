@@ -16,6 +16,8 @@
 //!
 //! Not here: the engine-only workloads (`bench.rs`), and correctness checks beyond a sample (the e2e tests do those).
 
+use std::borrow::Cow;
+use std::cell::RefCell;
 use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -28,6 +30,8 @@ use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
 use runtime::service::{Config, Service};
+
+use super::http;
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/baton";
 
@@ -58,37 +62,35 @@ impl Drop for TempDir {
     }
 }
 
-/// A blocking client of the AWS JSON 1.0 API.
-#[derive(Clone)]
+/// A blocking client of the AWS JSON 1.0 API on one kept-alive connection (`http`); a clone opens its own, so each
+/// client thread holds one, as an SDK's pool does.
 pub(super) struct Api {
-    agent: ureq::Agent,
-    url: String,
+    address: String,
+    connection: RefCell<http::Connection>,
+}
+
+impl Clone for Api {
+    fn clone(&self) -> Api {
+        Api::new(&self.address)
+    }
 }
 
 impl Api {
     pub(super) fn new(addr: &str) -> Api {
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(120)))
-            // One kept-alive connection per client thread, as an SDK's pool keeps them (ureq keeps 3 per host).
-            .max_idle_connections(1024)
-            .max_idle_connections_per_host(1024)
-            .build()
-            .into();
-        Api { agent, url: format!("http://{addr}/") }
+        Api { address: addr.to_owned(), connection: RefCell::new(http::Connection::new(addr)) }
     }
 
     /// Calls `action`; an answer other than HTTP 200 is an error with the body.
     pub(super) fn call(&self, action: &str, body: &Value) -> anyhow::Result<Value> {
-        let mut response = self
-            .agent
-            .post(&self.url)
-            .header("Content-Type", "application/x-amz-json-1.0")
-            .header("X-Amz-Target", format!("AWSStepFunctions.{action}"))
-            .send(body.to_string().as_bytes())
-            .with_context(|| format!("{action} failed"))?;
-        let status = response.status().as_u16();
-        let text = response.body_mut().read_to_string().with_context(|| format!("{action}: unreadable answer"))?;
+        self.call_text(action, &body.to_string())
+    }
+
+    /// `call` with the request's body as JSON text.
+    pub(super) fn call_text(&self, action: &str, body: &str) -> anyhow::Result<Value> {
+        let headers = format!("Content-Type: application/x-amz-json-1.0\r\nX-Amz-Target: AWSStepFunctions.{action}\r\n");
+        let (status, answer) =
+            self.connection.borrow_mut().post(&headers, body.as_bytes()).with_context(|| format!("{action} failed"))?;
+        let text = String::from_utf8(answer).with_context(|| format!("{action}: the answer is not UTF-8"))?;
         if status != 200 {
             bail!("{action}: HTTP {status}: {text}");
         }
@@ -269,6 +271,27 @@ pub(crate) fn api(
     target: &Target<'_>,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
+    let mut workloads = vec![
+        Workload {
+            name: "api_pass_chain_20".to_owned(),
+            definition: chain(20, |i| json!({"Type": "Pass", "Result": i, "ResultPath": "$.last"})),
+            input: None,
+        },
+        Workload { name: "api_wait0_chain_20".to_owned(), definition: chain(20, |_| json!({"Type": "Wait", "Seconds": 0})), input: None },
+    ];
+    workloads.extend(shared_workloads(workloads_dir)?);
+    let names: Vec<String> = workloads.iter().map(|w| w.name.clone()).collect();
+    workloads.retain(|w| only.is_none_or(|only| w.name.contains(only)));
+    if workloads.is_empty() {
+        bail!(
+            "no API workload's name contains {:?}: there are {} ({} and {} come from the workloads folder, {}, when it has them)",
+            only.unwrap_or_default(),
+            names.join(", "),
+            SHARED_WORKLOADS[0],
+            SHARED_WORKLOADS[1],
+            workloads_dir.display()
+        );
+    }
     let nodes = Nodes::start(target, "api")?;
     let (runtime, services, addrs) = (&nodes.runtime, &nodes.services, &nodes.addrs);
     let running = || services.iter().map(Service::running_count).sum::<usize>();
@@ -296,16 +319,7 @@ pub(crate) fn api(
         "workload", "executions", "transitions", "seconds", "transitions/s", "starts/s", "CPU ms/ex", "history read p50/p99/max ms",
         "B/event", "B/execution", "events/commit", "commit p50/p99 ms", "of limit"
     )?;
-    let mut workloads = vec![
-        Workload {
-            name: "api_pass_chain_20".to_owned(),
-            definition: chain(20, |i| json!({"Type": "Pass", "Result": i, "ResultPath": "$.last"})),
-            input: None,
-        },
-        Workload { name: "api_wait0_chain_20".to_owned(), definition: chain(20, |_| json!({"Type": "Wait", "Seconds": 0})), input: None },
-    ];
-    workloads.extend(shared_workloads(workloads_dir)?);
-    for workload in workloads.iter().filter(|w| only.is_none_or(|only| w.name.contains(only))) {
+    for workload in &workloads {
         let machine = api.create(&workload.name, &workload.definition)?;
         // A finished execution whose history is read throughout the run.
         let input = workload.input.as_ref().map_or_else(|| "{}".to_owned(), Value::to_string);
@@ -435,16 +449,22 @@ pub(super) fn start_round_robin(
     let begun = Instant::now();
     let threads: Vec<_> = (0..clients.max(1))
         .map(|_| {
-            let (apis, next, machine, input) = (apis.to_vec(), next.clone(), machine.to_owned(), input.map(Value::to_string));
+            // The request's parts as JSON strings, made once: the machine's ARN and the input's text.
+            let machine = Value::from(machine).to_string();
+            let input = input.map(|input| Value::from(input.to_string()).to_string());
+            let (apis, next) = (apis.to_vec(), next.clone());
             std::thread::spawn(move || -> anyhow::Result<()> {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     if i >= count {
                         return Ok(());
                     }
-                    let input = input.clone().unwrap_or_else(|| json!({"i": i}).to_string());
-                    let body = json!({"stateMachineArn": machine, "name": format!("e{i}"), "input": input});
-                    apis[i % apis.len()].call("StartExecution", &body)?;
+                    let input = match &input {
+                        Some(input) => Cow::Borrowed(input),
+                        None => Cow::Owned(format!(r#""{{\"i\":{i}}}""#)),
+                    };
+                    let body = format!(r#"{{"stateMachineArn":{machine},"name":"e{i}","input":{input}}}"#);
+                    apis[i % apis.len()].call_text("StartExecution", &body)?;
                 }
             })
         })

@@ -6,7 +6,7 @@
 //! at once (calls per second). The overhead Baton adds per call is the sequential time per call minus the round trip
 //! of the same request sent by a bare keep-alive client (no signing, no model, no engine).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -102,31 +102,11 @@ fn serve(stream: TcpStream) {
         "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.0\r\nx-amzn-RequestId: bench\r\nContent-Length: {}\r\n\r\n{ANSWER}",
         ANSWER.len()
     );
-    while let Some(length) = message_head(&mut reader) {
+    while let Ok(Some(head)) = super::http::read_head(&mut reader) {
+        let length = head.length;
         let mut body = vec![0; length];
         if reader.read_exact(&mut body).is_err() || writer.write_all(response.as_bytes()).is_err() {
             return;
-        }
-    }
-}
-
-/// Reads a request's or response's head; returns its body's length, or `None` at the end of the connection.
-fn message_head(reader: &mut impl BufRead) -> Option<usize> {
-    let mut length = 0;
-    let mut first = true;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        if line == "\r\n" && !first {
-            return Some(length);
-        }
-        first = false;
-        if let Some((name, value)) = line.split_once(':')
-            && name.eq_ignore_ascii_case("content-length")
-        {
-            length = value.trim().parse().ok()?;
         }
     }
 }
@@ -146,7 +126,7 @@ fn raw_round_trip(endpoint: &str, count: usize) -> anyhow::Result<f64> {
     let started = Instant::now();
     for _ in 0..count.max(1) {
         writer.write_all(request.as_bytes())?;
-        let length = message_head(&mut reader).context("the stand-in closed the connection")?;
+        let length = super::http::read_head(&mut reader)?.context("the stand-in closed the connection")?.length;
         let mut answer = vec![0; length];
         reader.read_exact(&mut answer)?;
     }

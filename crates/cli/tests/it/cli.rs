@@ -486,6 +486,26 @@ fn progress_names_the_state_that_retries() {
     assert_eq!(progress.len(), 1, "off a terminal, seldom: {stderr}");
 }
 
+/// `baton bench --api` runs its workloads through the HTTP API (its own keep-alive client) and reports a row for
+/// each, every execution having succeeded with the reference's history (the command checks both before it reports).
+#[test]
+fn the_api_benchmark_reports_each_workload() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let root = dir.path().to_str().expect("a UTF-8 path");
+    let empty = dir.path().join("no-workloads");
+    std::fs::create_dir(&empty).expect("a folder");
+    let workloads = empty.to_str().expect("a UTF-8 path");
+    let output = baton(&["bench", "--api", "--api-executions", "30", "--clients", "4", "--data-dir", root, "--workloads", workloads]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    for workload in ["api_pass_chain_20", "api_wait0_chain_20"] {
+        let line = stdout.lines().find(|line| line.split_whitespace().next() == Some(workload));
+        let line = line.unwrap_or_else(|| panic!("no {workload} row in:\n{stdout}"));
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!((fields[1], fields[2]), ("30", "600"), "30 executions of 20 transitions: {line}");
+    }
+}
+
 /// `baton bench --api --duration S` drives the mix for S seconds and reports every action with its calls per second
 /// and latency percentiles; every callback started is answered (as many SendTaskSuccess as GetActivityTask), and a
 /// duration that is not a positive number is refused.
