@@ -453,6 +453,53 @@ async fn version_7_database_migrates() {
     assert_eq!(store.running_arns().await.unwrap(), ["e"]);
 }
 
+/// The writer keeps where running executions stand between batches (`writer::Known`): appends from it are checked as
+/// strictly as from the table (a wrong id, an ended execution), a parked execution is read again, and a new writer
+/// on the same file (nothing known) continues every sequence where the last one left it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_writer_continues_what_it_knows_and_what_it_reads() {
+    use crate::Error;
+
+    let (dir, conn) = database();
+    let location = Location::File(dir.path().join("t.sqlite3"));
+    let ended = Ending { status: Status::Succeeded, stop: 5, output: None, error: None, cause: None };
+    let handle = writer::Handle::spawn(conn, std::sync::Arc::default()).unwrap();
+    handle.call(Op::CreateExecution(Box::new(execution("a")), step("a", 1))).await.unwrap();
+    handle.call(Op::CreateExecution(Box::new(execution("p")), step("p", 1))).await.unwrap();
+    handle.call(Op::Append(vec![step("a", 2), step("a", 3)])).await.unwrap();
+    let wrong = handle.call(Op::Append(vec![step("a", 9)])).await;
+    assert!(matches!(wrong, Err(Error::Conflict { expected: 4, found: 9, .. })), "{wrong:?}");
+    // Parked, then woken: read from the table again.
+    handle.call(Op::Append(vec![Append { park: Some(50), ..step("p", 2) }])).await.unwrap();
+    handle.call(Op::Append(vec![step("p", 3)])).await.unwrap();
+    let wrong = handle.call(Op::Append(vec![step("p", 3)])).await;
+    assert!(matches!(wrong, Err(Error::Conflict { expected: 4, found: 3, .. })), "{wrong:?}");
+    handle.call(Op::Append(vec![Append { ending: Some(ended.clone()), ..step("a", 4) }])).await.unwrap();
+    let late = handle.call(Op::Append(vec![step("a", 5)])).await;
+    assert!(matches!(late, Err(Error::Ended(_))), "{late:?}");
+    drop(handle);
+
+    let mut conn = schema::open_writer(&location).unwrap();
+    schema::migrate(&mut conn, &location).unwrap();
+    let handle = writer::Handle::spawn(conn, std::sync::Arc::default()).unwrap();
+    let wrong = handle.call(Op::Append(vec![step("p", 5)])).await;
+    assert!(matches!(wrong, Err(Error::Conflict { expected: 4, found: 5, .. })), "{wrong:?}");
+    handle.call(Op::Append(vec![step("p", 4), step("p", 5)])).await.unwrap();
+    handle.call(Op::Append(vec![Append { ending: Some(ended), ..step("p", 6) }])).await.unwrap();
+    drop(handle);
+
+    let read = Connection::open(dir.path().join("t.sqlite3")).unwrap();
+    let column = |sql: &str| -> Vec<i64> {
+        let mut statement = read.prepare(sql).unwrap();
+        statement.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect()
+    };
+    let p = "(SELECT seq FROM executions WHERE arn = 'p')";
+    assert_eq!(column(&format!("SELECT seq FROM triggers WHERE execution = {p} ORDER BY rowid")), [1, 2, 3, 4, 5, 6]);
+    assert_eq!(column(&format!("SELECT last_event FROM triggers WHERE execution = {p} ORDER BY rowid")), [1, 2, 3, 4, 5, 6]);
+    assert_eq!(column("SELECT seq FROM triggers WHERE execution = (SELECT seq FROM executions WHERE arn = 'a') ORDER BY rowid"), [1, 2, 3, 4]);
+    assert_eq!(column("SELECT count(*) FROM parked"), [0]);
+}
+
 /// A full database (here its page limit, as a full disk) refuses a batch without poisoning the writer: once room is
 /// made, writes succeed again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
