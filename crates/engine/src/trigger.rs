@@ -53,6 +53,27 @@ impl Trigger {
         }
     }
 
+    /// The trigger as stored, as text: the bytes of `to_json`'s value (`tests` holds every kind to that). The triggers
+    /// of most steps (a timer, a heartbeat, a start) are written without building that value, and a start's input is
+    /// serialised where it lies instead of copied into it; the others are serialised from `to_json`.
+    pub fn to_json_text(&self) -> String {
+        let head = |kind: &str, now: i64| format!(r#"{{"v":{VERSION},"type":"{kind}","now":{now}"#);
+        match self {
+            Trigger::Start { input, now } => {
+                let mut text = head("Start", *now);
+                text.push_str(r#","input":"#);
+                text.push_str(&serde_json::to_string(input).expect("invariant: a Value always serializes"));
+                text.push('}');
+                text
+            }
+            Trigger::TimerFired { timer, now } => format!(r#"{},"timer":{}}}"#, head("TimerFired", *now), timer.0),
+            Trigger::TaskHeartbeat { task, now } => format!(r#"{},"task":{}}}"#, head("TaskHeartbeat", *now), task.0),
+            Trigger::Resume { now } => head("Resume", *now) + "}",
+            Trigger::Redrive { now } => head("Redrive", *now) + "}",
+            _ => self.to_json().to_string(),
+        }
+    }
+
     /// Reads a stored trigger; `None` if it is not one.
     pub fn from_json(value: &Value) -> Option<Trigger> {
         let now = value.get("now")?.as_i64()?;
@@ -129,6 +150,23 @@ impl FoldNote {
         }
     }
 
+    /// Adds the note to a stored trigger's text (`Trigger::to_json_text`), as `write` adds it to its value: the same
+    /// members at the end of the object.
+    pub fn write_text(&self, trigger: &mut String) {
+        if (self.paused_after.is_none() && self.cutoffs.is_empty()) || !trigger.ends_with('}') {
+            return;
+        }
+        trigger.pop();
+        if let Some(steps) = self.paused_after {
+            trigger.push_str(&format!(r#","steps":{steps}"#));
+        }
+        if !self.cutoffs.is_empty() {
+            let cutoffs: Vec<String> = self.cutoffs.iter().map(u64::to_string).collect();
+            trigger.push_str(&format!(r#","cutoffs":[{}]"#, cutoffs.join(",")));
+        }
+        trigger.push('}');
+    }
+
     /// The note of a stored trigger; an empty one if it has none.
     pub fn read(trigger: &Value) -> FoldNote {
         let paused_after = trigger.get("steps").and_then(Value::as_u64).and_then(|steps| usize::try_from(steps).ok());
@@ -154,11 +192,22 @@ mod tests {
         let stored = trigger.to_json();
         let back = Trigger::from_json(&stored).expect("reads back");
         assert_eq!(back.to_json(), stored);
+        // The text is the value's bytes, with and without a note.
+        for note in [FoldNote::default(), FoldNote { paused_after: Some(7), cutoffs: Vec::new() }, FoldNote { paused_after: None, cutoffs: vec![3] }, FoldNote { paused_after: Some(500), cutoffs: vec![2, 9] }] {
+            let mut value = trigger.to_json();
+            note.write(&mut value);
+            let mut text = trigger.to_json_text();
+            note.write_text(&mut text);
+            assert_eq!(text, value.to_string(), "{note:?}");
+        }
     }
 
     #[test]
     fn every_trigger_round_trips() {
         round_trip(Trigger::Start { input: json!({"a": [1, 2.5]}), now: 5 });
+        round_trip(Trigger::Start { input: json!({"quote \" and \\ and \n": "ünï", "n": -1.5e300, "z": [null, true, {}]}), now: -5 });
+        round_trip(Trigger::TimerFired { timer: TimerId(u64::MAX), now: i64::MIN });
+        round_trip(Trigger::TaskHeartbeat { task: TaskId(0), now: i64::MAX });
         round_trip(Trigger::TaskCompleted { task: TaskId(3), outcome: Ok(json!(null)), now: 6 });
         round_trip(Trigger::TaskCompleted { task: TaskId(3), outcome: Err(Failure { error: "E".into(), cause: None }), now: 7 });
         round_trip(Trigger::TaskCallback { task: TaskId(4), outcome: Ok(json!({"a": 1})), now: 7 });

@@ -1086,7 +1086,7 @@ impl Service {
         let mut execution = self.engine(parsed, info, engine::REPLAY_VERSION);
         let now = now();
         let trigger = Trigger::Start { input, now };
-        let mut stored = trigger.to_json();
+        let mut stored = trigger.to_json_text();
         let mut digest = 0;
         // A JSONata machine's first step stops after entering its first state, before any evaluation: StartExecution
         // answers at once, and the evaluations run in the execution's actor, off the async workers and watched.
@@ -1100,9 +1100,9 @@ impl Service {
         }
         let (mut first, commands, events) = match applied {
             Ok(commands) => {
-                execution.fold_note().write(&mut stored);
+                execution.fold_note().write_text(&mut stored);
                 let events = execution.take_events();
-                (actor::step(&arn, stored.to_string(), &events, &mut execution, &mut digest), commands, events)
+                (actor::step(&arn, stored, &events, &mut execution, &mut digest), commands, events)
             }
             Err(panic) => {
                 // A bug in the engine: the execution exists, failed, and says why.
@@ -1288,7 +1288,7 @@ impl Service {
         }
         let now = now();
         let trigger = Trigger::Redrive { now };
-        let mut stored = trigger.to_json();
+        let mut stored = trigger.to_json_text();
         // Off the async workers and under the watchdog: the redrive's first step may evaluate JSONata.
         lock(&self.inner.watched).insert(arn.to_owned(), rebuilt.execution.guard().watch());
         let folded = tokio::task::spawn_blocking(move || {
@@ -1307,9 +1307,9 @@ impl Service {
                 return Err(Error::Internal(format!("Baton internal error redriving {arn}: {message}")));
             }
         };
-        rebuilt.execution.fold_note().write(&mut stored);
+        rebuilt.execution.fold_note().write_text(&mut stored);
         let events = rebuilt.execution.take_events();
-        let mut first = actor::step(arn, stored.to_string(), &events, &mut rebuilt.execution, &mut rebuilt.digest);
+        let mut first = actor::step(arn, stored, &events, &mut rebuilt.execution, &mut rebuilt.digest);
         // A redrive is a claim: whoever redrives holds the execution, at the epoch after the last claim.
         let lease = self.lease(recovered.epoch + 1);
         first.lease = lease.clone();

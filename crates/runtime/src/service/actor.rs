@@ -413,16 +413,16 @@ impl Actor {
     /// interrupted it, which leaves the engine to be rebuilt).
     fn apply(&mut self, trigger: Trigger, steps: &mut Vec<(Append, Vec<Command>)>) {
         let before = self.execution.event_count();
-        let mut stored = trigger.to_json();
+        let mut stored = trigger.to_json_text();
         let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.execution.apply(trigger)));
         match applied {
             Ok(commands) => {
                 if self.execution.guard().watch().interrupted() {
                     return;
                 }
-                self.execution.fold_note().write(&mut stored);
+                self.execution.fold_note().write_text(&mut stored);
                 let events = self.execution.take_events();
-                let append = step(&self.record.arn, stored.to_string(), &events, &mut self.execution, &mut self.digest);
+                let append = step(&self.record.arn, stored, &events, &mut self.execution, &mut self.digest);
                 self.observed.extend(events);
                 steps.push((append, commands));
             }
@@ -892,7 +892,7 @@ pub(crate) fn fail_step(arn: &str, last: u64, now: i64, cause: &str, digest: &mu
     let events = vec![Event { id: event.id, json: event.to_json_text() }];
     *digest = advance_digest(*digest, &events);
     let ending = Ending { status: store::Status::Failed, stop: now, output: None, error: Some(error), cause: Some(cause.to_owned()) };
-    let (trigger, children) = (trigger.to_json().to_string(), Vec::new());
+    let (trigger, children) = (trigger.to_json_text(), Vec::new());
     let append = Append { execution_arn: arn.to_owned(), trigger, events, ending: Some(ending), digest: *digest, children, lease: None, routing: store::Routing::default(), park: None, outbox: Vec::new() };
     (append, event)
 }
