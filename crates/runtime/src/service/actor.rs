@@ -151,8 +151,9 @@ pub(crate) struct Actor {
     pub(crate) sender: mpsc::UnboundedSender<Message>,
     pub(crate) receiver: mpsc::UnboundedReceiver<Message>,
     pub(crate) done: watch::Sender<Option<store::Execution>>,
-    /// The timers armed: the task that fires each, and when it is due on the execution's clock.
-    pub(crate) timers: HashMap<TimerId, (JoinHandle<()>, i64)>,
+    /// The timers armed: the task that fires each (none for a timer due at once, whose message is queued already), and
+    /// when it is due on the execution's clock.
+    pub(crate) timers: HashMap<TimerId, (Option<JoinHandle<()>>, i64)>,
     /// Set when the engine panicked on this execution: it has been failed and serves nothing more.
     pub(crate) broken: bool,
     /// The tokens of the tasks waiting for them.
@@ -614,16 +615,23 @@ impl Actor {
                     }
                 }
                 Command::StartTimer { timer, at } => {
+                    let wait = u64::try_from(at.saturating_sub(self.clock())).unwrap_or(0);
+                    if wait == 0 {
+                        // Due already (a `Wait 0`, a retry without delay): it fires now, behind the messages queued,
+                        // without a task and a sleep of its own.
+                        let _ = self.sender.send(Message::Timer(timer));
+                        self.timers.insert(timer, (None, at));
+                        continue;
+                    }
                     let sender = self.sender.clone();
-                    let wait = Duration::from_millis(u64::try_from(at.saturating_sub(self.clock())).unwrap_or(0));
                     let handle = tokio::spawn(async move {
-                        tokio::time::sleep(wait).await;
+                        tokio::time::sleep(Duration::from_millis(wait)).await;
                         let _ = sender.send(Message::Timer(timer));
                     });
-                    self.timers.insert(timer, (handle, at));
+                    self.timers.insert(timer, (Some(handle), at));
                 }
                 Command::CancelTimer { timer } => {
-                    if let Some((handle, _)) = self.timers.remove(&timer) {
+                    if let Some((Some(handle), _)) = self.timers.remove(&timer) {
                         handle.abort();
                     }
                 }
@@ -752,8 +760,13 @@ impl Actor {
         if self.execution.has_work() || self.execution.pending_tasks().next().is_some() {
             return;
         }
-        let Some((&timer, &(_, at))) = self.timers.iter().min_by_key(|&(timer, (_, at))| (*at, *timer)) else { return };
-        if let Some((handle, _)) = self.timers.remove(&timer) {
+        let Some((&timer, (handle, at))) = self.timers.iter().min_by_key(|&(timer, (_, at))| (*at, *timer)) else { return };
+        if handle.is_none() {
+            // Due at once: its message is queued already.
+            return;
+        }
+        let at = *at;
+        if let Some((Some(handle), _)) = self.timers.remove(&timer) {
             handle.abort();
         }
         self.offset = self.offset.max(at.saturating_sub(now()));
@@ -761,7 +774,7 @@ impl Actor {
     }
 
     pub(crate) fn stop_timers(&mut self) {
-        for (_, (handle, _)) in self.timers.drain() {
+        for handle in self.timers.drain().filter_map(|(_, (handle, _))| handle) {
             handle.abort();
         }
     }
