@@ -916,9 +916,12 @@ pub(crate) fn advance_digest(digest: u64, events: &[Event]) -> u64 {
     const PRIME: u64 = 0x100_0000_01b3;
     let mut hash = if digest == 0 { 0xcbf2_9ce4_8422_2325 } else { digest };
     for event in events {
-        for byte in event.json.bytes().chain(std::iter::once(b'\n')) {
+        // A plain loop over the bytes, then the newline: the same hash as chaining the two, without the chained
+        // iterator's test per byte.
+        for &byte in event.json.as_bytes() {
             hash = (hash ^ u64::from(byte)).wrapping_mul(PRIME);
         }
+        hash = (hash ^ u64::from(b'\n')).wrapping_mul(PRIME);
     }
     hash
 }
@@ -945,4 +948,23 @@ pub(crate) fn ending(execution: &engine::Execution) -> Option<Ending> {
         error: details.and_then(|d| d.error.clone()),
         cause: details.and_then(|d| d.cause.clone()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use store::Event;
+
+    use super::advance_digest;
+
+    /// The digest is FNV-1a (64 bits) over each event's text and a newline, carried from step to step: stored
+    /// digests are compared on recovery, so its values never change.
+    #[test]
+    fn the_digest_is_fnv_1a_over_the_events_and_their_newlines() {
+        let event = |id: u64, json: &str| Event { id, json: json.to_owned() };
+        let first = advance_digest(0, &[event(1, r#"{"id":1}"#)]);
+        assert_eq!(first, 0xfd04_098d_9f85_c663);
+        let both = advance_digest(first, &[event(2, r#"{"id":2,"s":"ü"}"#)]);
+        assert_eq!(both, 0x5fee_b647_eef3_6fb8);
+        assert_eq!(advance_digest(0, &[event(1, r#"{"id":1}"#), event(2, r#"{"id":2,"s":"ü"}"#)]), both);
+    }
 }
