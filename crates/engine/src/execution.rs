@@ -1409,11 +1409,46 @@ impl Execution {
         }
         if let Some(catcher) = catchers.iter().find(|c| c.error_equals.iter().any(|e| failure.matches(e))) {
             // AWS's error output always has a Cause: an error without one (a timeout) gets "".
-            let mut error_output = Object::new();
-            error_output.insert("Error".into(), failure.error.clone().into());
-            error_output.insert("Cause".into(), failure.cause.clone().unwrap_or_default().into());
+            let mut object = Object::new();
+            object.insert("Error".into(), failure.error.clone().into());
+            object.insert("Cause".into(), failure.cause.clone().unwrap_or_default().into());
+            let mut error_output = Value::Object(object);
+            // A JSONPath catcher that writes the error into the state's input (ResultPath `$.…`) writes it into the
+            // frame's input itself rather than a copy, as `conclude_and_finish` does with a result; the input goes
+            // back to the frame if the state fails for good after all.
+            if let (QueryLanguage::JsonPath, ResultPath::At(path)) = (state.query_language, &catcher.result_path) {
+                let assigned = match self.assigned(self.frame(fid), state, catcher.assign.as_ref(), &error_output) {
+                    Ok(assigned) => assigned,
+                    Err(failure) => {
+                        self.fail_frame(fid, details(failure), kept);
+                        return Flow::Stop;
+                    }
+                };
+                let mut input = std::mem::take(&mut self.frame_mut(fid).input);
+                match path.write_in_place(&mut input, error_output) {
+                    Ok(old) => {
+                        let text = json_text(&input);
+                        if text.len() > self.limits.max_payload_bytes {
+                            path.unwrite(&mut input, old);
+                            self.frame_mut(fid).input = input;
+                            self.fail_frame(fid, details(data_limit_exceeded(&state.name)), kept);
+                            return Flow::Stop;
+                        }
+                        for kept in [self.frame_mut(fid).redrive.take(), kept].into_iter().flatten() {
+                            self.forsake(&kept);
+                        }
+                        let lent = Some(Lent::At { path, old });
+                        return self.finish_lent(fid, input, Some(text), assigned, Transition::Next(catcher.next), lent);
+                    }
+                    // The write may fail or add objects: it is made on a copy below.
+                    Err(returned) => {
+                        self.frame_mut(fid).input = input;
+                        error_output = returned;
+                    }
+                }
+            }
             let frame = self.frame(fid);
-            let concluded = self.conclude_catch(frame, state, catcher, Value::Object(error_output));
+            let concluded = self.conclude_catch(frame, state, catcher, error_output);
             return match concluded {
                 // A catcher's output that is itself too large fails the state for good: catching it again would
                 // produce the same output forever.
