@@ -715,6 +715,20 @@ impl Execution {
         let jsonata = state.query_language == QueryLanguage::Jsonata;
         match &state.kind {
             StateKind::Pass(pass) => {
+                let passes_through = pass.result.is_none()
+                    && pass.parameters.is_none()
+                    && matches!(pass.result_path, ResultPath::Replace)
+                    && state.input_path.is_none()
+                    && state.output_path.is_none();
+                if !jsonata && passes_through {
+                    // The output is the input itself: the frame lends it instead of copying it, as a Choice does.
+                    let assigned = match self.assigned(frame, state, state.assign.as_ref(), &frame.input) {
+                        Ok(assigned) => assigned,
+                        Err(failure) => return self.fail_state(fid, failure),
+                    };
+                    let output = std::mem::take(&mut self.frame_mut(fid).input);
+                    return self.finish_lent(fid, output, None, assigned, pass.transition, Some(Lent::Whole));
+                }
                 let result = match (&pass.result, &pass.parameters) {
                     (Some(result), _) => Ok(result.clone()),
                     (None, Some(parameters)) => self.template(frame, state, parameters, &effective, None),
