@@ -207,7 +207,7 @@ impl HistoryEvent {
     /// formatting and escaping. Through `serde_json::to_string` each member cost a map entry's state machine and the
     /// escaping of its key, about 3,800 instructions for a small event under callgrind.
     pub fn to_json_text(&self) -> String {
-        let mut out = Text(Vec::with_capacity(128 + self.details.payload_len()));
+        let mut out = Text::with_capacity(128 + self.details.payload_len());
         out.raw("{\"timestamp\":");
         out.float(self.timestamp as f64 / 1000.0);
         out.raw(",\"type\":\"");
@@ -237,21 +237,39 @@ impl HistoryEvent {
             out.members(members);
         });
         out.raw("}");
-        String::from_utf8(out.0).expect("invariant: JSON written from UTF-8 texts is UTF-8")
+        out.into_string()
     }
 }
 
-/// JSON text being written: constants as they are, numbers and texts as serde_json formats and escapes them.
-struct Text(Vec<u8>);
+/// JSON text being written: constants as they are, numbers and texts as serde_json formats and escapes them. The
+/// stored texts of events (`HistoryEvent::to_json_text`) and of triggers (`Trigger::to_json_text`) are written with it.
+pub(crate) struct Text(Vec<u8>);
 
 impl Text {
+    pub(crate) fn with_capacity(capacity: usize) -> Text {
+        Text(Vec::with_capacity(capacity))
+    }
+
     /// A constant piece: a key, punctuation, a type name (none of them needs escaping).
-    fn raw(&mut self, piece: &str) {
+    pub(crate) fn raw(&mut self, piece: &str) {
         self.0.extend_from_slice(piece.as_bytes());
     }
 
-    fn number(&mut self, number: u64) {
+    pub(crate) fn number(&mut self, number: u64) {
         CompactFormatter.write_u64(&mut self.0, number).expect("invariant: writing to a Vec cannot fail");
+    }
+
+    pub(crate) fn integer(&mut self, number: i64) {
+        CompactFormatter.write_i64(&mut self.0, number).expect("invariant: writing to a Vec cannot fail");
+    }
+
+    /// A value as JSON, as serde_json writes it.
+    pub(crate) fn value(&mut self, value: &Value) {
+        serde_json::to_writer(&mut self.0, value).expect("invariant: a Value always serializes (its keys are strings)");
+    }
+
+    pub(crate) fn into_string(self) -> String {
+        String::from_utf8(self.0).expect("invariant: JSON written from UTF-8 texts is UTF-8")
     }
 
     fn float(&mut self, number: f64) {

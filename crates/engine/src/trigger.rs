@@ -12,6 +12,7 @@ use serde_json::{Map as Object, Value, json};
 use asl::Failure;
 
 use crate::execution::{FoldNote, TaskId, TimerId, Trigger};
+use crate::history::Text;
 
 /// The version written by `to_json`.
 const VERSION: u64 = 1;
@@ -57,37 +58,37 @@ impl Trigger {
     /// of most steps (a timer, a heartbeat, a start) are written without building that value, and a start's input is
     /// serialised where it lies instead of copied into it; the others are serialised from `to_json`.
     pub fn to_json_text(&self) -> String {
-        let mut text = String::with_capacity(64);
+        let mut text = Text::with_capacity(64);
         let mut head = |kind: &str, now: i64| {
-            text.push_str(r#"{"v":"#);
-            push_integer(&mut text, VERSION.into());
-            text.push_str(r#","type":""#);
-            text.push_str(kind);
-            text.push_str(r#"","now":"#);
-            push_integer(&mut text, now.into());
+            text.raw(r#"{"v":"#);
+            text.number(VERSION);
+            text.raw(r#","type":""#);
+            text.raw(kind);
+            text.raw(r#"","now":"#);
+            text.integer(now);
         };
         match self {
             Trigger::Start { input, now } => {
                 head("Start", *now);
-                text.push_str(r#","input":"#);
-                text.push_str(&serde_json::to_string(input).expect("invariant: a Value always serializes"));
+                text.raw(r#","input":"#);
+                text.value(input);
             }
             Trigger::TimerFired { timer, now } => {
                 head("TimerFired", *now);
-                text.push_str(r#","timer":"#);
-                push_integer(&mut text, timer.0.into());
+                text.raw(r#","timer":"#);
+                text.number(timer.0);
             }
             Trigger::TaskHeartbeat { task, now } => {
                 head("TaskHeartbeat", *now);
-                text.push_str(r#","task":"#);
-                push_integer(&mut text, task.0.into());
+                text.raw(r#","task":"#);
+                text.number(task.0);
             }
             Trigger::Resume { now } => head("Resume", *now),
             Trigger::Redrive { now } => head("Redrive", *now),
             _ => return self.to_json().to_string(),
         }
-        text.push('}');
-        text
+        text.raw("}");
+        text.into_string()
     }
 
     /// Reads a stored trigger; `None` if it is not one.
@@ -130,25 +131,6 @@ impl Trigger {
             _ => None,
         }
     }
-}
-
-/// Appends `number` in decimal, as JSON writes it.
-fn push_integer(text: &mut String, number: i128) {
-    if number < 0 {
-        text.push('-');
-    }
-    let mut rest = number.unsigned_abs();
-    let mut digits = [b'0'; 40];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    text.push_str(std::str::from_utf8(&digits[start..]).expect("invariant: ASCII digits"));
 }
 
 /// A task's outcome as stored.
