@@ -1308,6 +1308,12 @@ impl Execution {
 
     /// Gives a lent input back to the frame (see `finish_lent`), then fails the state.
     fn fail_lent(&mut self, fid: usize, failure: Failure, output: Value, lent: Option<Lent<'_>>) -> Flow {
+        self.give_back(fid, output, lent);
+        self.fail_state(fid, failure)
+    }
+
+    /// Gives the frame back the input `output` was made of, as `lent` says (nothing when it was not lent).
+    fn give_back(&mut self, fid: usize, output: Value, lent: Option<Lent<'_>>) {
         if let Some(lent) = lent {
             let mut input = output;
             if let Lent::At { path, old } = lent {
@@ -1315,7 +1321,6 @@ impl Execution {
             }
             self.frame_mut(fid).input = input;
         }
-        self.fail_state(fid, failure)
     }
 
     /// Whether `failure` is a JSONata evaluation failure of this very state (not one handed up from a child), which
@@ -1426,49 +1431,37 @@ impl Execution {
             let mut object = Object::new();
             object.insert("Error".into(), failure.error.clone().into());
             object.insert("Cause".into(), failure.cause.clone().unwrap_or_default().into());
-            let mut error_output = Value::Object(object);
+            let error_output = Value::Object(object);
             // A JSONPath catcher that writes the error into the state's input (ResultPath `$.…`) writes it into the
-            // frame's input itself rather than a copy, as `conclude_and_finish` does with a result; the input goes
-            // back to the frame if the state fails for good after all.
-            if let (QueryLanguage::JsonPath, ResultPath::At(path)) = (state.query_language, &catcher.result_path) {
-                let assigned = match self.assigned(self.frame(fid), state, catcher.assign.as_ref(), &error_output) {
-                    Ok(assigned) => assigned,
-                    Err(failure) => {
-                        self.fail_frame(fid, details(failure), kept);
-                        return Flow::Stop;
-                    }
-                };
-                let mut input = std::mem::take(&mut self.frame_mut(fid).input);
-                match path.write_in_place(&mut input, error_output) {
-                    Ok(old) => {
-                        let text = json_text(&input);
-                        if text.len() > self.limits.max_payload_bytes {
-                            path.unwrite(&mut input, old);
-                            self.frame_mut(fid).input = input;
-                            self.fail_frame(fid, details(data_limit_exceeded(&state.name)), kept);
-                            return Flow::Stop;
+            // frame's input itself rather than a copy, as `conclude_and_finish` does with a result (`Lent`).
+            let mut lent = None;
+            let concluded = match (state.query_language, &catcher.result_path) {
+                (QueryLanguage::JsonPath, ResultPath::At(path)) => {
+                    self.assigned(self.frame(fid), state, catcher.assign.as_ref(), &error_output).and_then(|assigned| {
+                        let mut input = std::mem::take(&mut self.frame_mut(fid).input);
+                        match path.write_in_place(&mut input, error_output) {
+                            Ok(old) => {
+                                lent = Some(Lent::At { path, old });
+                                Ok((input, assigned))
+                            }
+                            // The write may fail or add objects: it is made on a copy.
+                            Err(error_output) => {
+                                self.frame_mut(fid).input = input;
+                                let merged = self.apply_result_path(self.frame(fid), state, &catcher.result_path, error_output)?;
+                                Ok((merged, assigned))
+                            }
                         }
-                        for kept in [self.frame_mut(fid).redrive.take(), kept].into_iter().flatten() {
-                            self.forsake(&kept);
-                        }
-                        let lent = Some(Lent::At { path, old });
-                        return self.finish_lent(fid, input, Some(text), assigned, Transition::Next(catcher.next), lent);
-                    }
-                    // The write may fail or add objects: it is made on a copy below.
-                    Err(returned) => {
-                        self.frame_mut(fid).input = input;
-                        error_output = returned;
-                    }
+                    })
                 }
-            }
-            let frame = self.frame(fid);
-            let concluded = self.conclude_catch(frame, state, catcher, error_output);
+                _ => self.conclude_catch(self.frame(fid), state, catcher, error_output),
+            };
             return match concluded {
                 // A catcher's output that is itself too large fails the state for good: catching it again would
                 // produce the same output forever.
                 Ok((output, assigned)) => {
                     let text = json_text(&output);
                     if text.len() > self.limits.max_payload_bytes {
+                        self.give_back(fid, output, lent);
                         self.fail_frame(fid, details(data_limit_exceeded(&state.name)), kept);
                         return Flow::Stop;
                     }
@@ -1477,7 +1470,7 @@ impl Execution {
                     for kept in [self.frame_mut(fid).redrive.take(), kept].into_iter().flatten() {
                         self.forsake(&kept);
                     }
-                    self.finish_lent(fid, output, Some(text), assigned, Transition::Next(catcher.next), None)
+                    self.finish_lent(fid, output, Some(text), assigned, Transition::Next(catcher.next), lent)
                 }
                 Err(failure) => {
                     self.fail_frame(fid, details(failure), kept);
