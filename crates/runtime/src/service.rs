@@ -1393,7 +1393,7 @@ pub(crate) struct Launch {
 impl Launch {
     fn spawn(self) {
         // Boxed: the actor's future is several KiB, and tokio moves a task's future into its cell and its output
-        // over it when done; a box moves as a pointer (under callgrind the copies were about 60,000 instructions
+        // over it when done; a box moves as a pointer (under callgrind the copies were about 80,000 instructions
         // per execution).
         tokio::spawn(Box::pin(self.actor.run(self.commands, self.awaiting)));
     }
